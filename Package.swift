@@ -1,0 +1,166 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// One list of Swift settings for every target.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// librdkafka may be installed under /usr/local (built from Debian's 2.8 source package by
+/// `deploy/hall install`) while an older system copy shares its soname; the rpath makes the
+/// binaries load the newer one first. Every executable still checks `rd_kafka_version()` at start.
+let rdkafkaLinker: [LinkerSetting] = [
+    .unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/local/lib"]),
+]
+
+/// The five hall services share one shape: an executable on top of HallKit and HallContracts.
+func service(_ name: String, folder: String) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            "HallKit", "HallContracts", "HallKafka",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Services/\(folder)",
+        swiftSettings: swiftSettings,
+        linkerSettings: rdkafkaLinker
+    )
+}
+
+let package = Package(
+    name: "ServiceHall",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "intake", targets: ["intake"]),
+        .executable(name: "coordinator", targets: ["coordinator"]),
+        .executable(name: "seal", targets: ["seal"]),
+        .executable(name: "complaints", targets: ["complaints"]),
+        .executable(name: "appraisal", targets: ["appraisal"]),
+        .executable(name: "hallctl", targets: ["hallctl"]),
+        .executable(name: "hallbench", targets: ["hallbench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CRdKafka",
+            path: "Shared/CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "HallKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/HallKafka",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .target(
+            name: "HallContracts",
+            path: "Shared/Contracts",
+            exclude: ["schemas", "asyncapi.yaml"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HallKit",
+            dependencies: [
+                "HallKafka", "HallContracts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Shared/HallKit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HallTestSupport",
+            dependencies: [
+                "HallKit", "HallKafka", "HallContracts",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        service("intake", folder: "Intake"),
+        service("coordinator", folder: "Coordinator"),
+        service("seal", folder: "Seal"),
+        service("complaints", folder: "Complaints"),
+        service("appraisal", folder: "Appraisal"),
+        .executableTarget(
+            name: "hallctl",
+            dependencies: [
+                "HallKit", "HallContracts", "HallKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Shared/Tools/hallctl",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .executableTarget(
+            name: "hallbench",
+            dependencies: [
+                "HallKit", "HallContracts", "HallKafka", "HallTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Shared/Tools/hallbench",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .testTarget(
+            name: "ContractsTests",
+            dependencies: ["HallContracts"],
+            path: "Tests/ContractsTests",
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HallKafkaTests",
+            dependencies: ["HallKafka"],
+            path: "Tests/HallKafkaTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HallKitTests",
+            dependencies: [
+                "HallKit", "HallContracts",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Tests/HallKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/IntegrationTests",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+    ]
+)

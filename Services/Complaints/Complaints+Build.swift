@@ -1,0 +1,14 @@
+import HallContracts
+import HallKit
+
+extension ComplaintsService {
+    /// Default HTTP port (overridden by `HALL_HTTP_PORT`).
+    static let defaultPort = 8084
+
+    /// The service's schema, topics, consumers and routes.
+    static let definition = HallServiceDefinition(
+        name: .complaints,
+        defaultPort: defaultPort,
+        migrations: ComplaintsMigrations.all
+    )
+}

@@ -1,0 +1,13 @@
+import HallKit
+
+/// The complaints service: complaints about windows and staff, investigation and sanctions.
+///
+/// Boots through the shared runtime: checks librdkafka, reads its configuration from the
+/// environment, migrates schema `complaints`, creates its topics, then serves HTTP and relays its
+/// outbox until SIGTERM or SIGINT.
+@main
+struct ComplaintsService {
+    static func main() async {
+        await HallServiceMain.run(ComplaintsService.definition)
+    }
+}

@@ -1,0 +1,66 @@
+/// What the contracts say about one event type at one version.
+public struct EventDescriptor: Hashable, Sendable {
+    /// The envelope `type`, e.g. `platform.outbox.republished`.
+    public let type: String
+    /// The envelope `version` (schema version of `data`), ≥ 1.
+    public let version: Int
+    /// The topics the event may appear on. Domain events have exactly one (their producer's
+    /// events topic); platform events may appear on every service's events topic.
+    public let topics: [Topic]
+    /// One-sentence meaning of the event, for docs and the AsyncAPI document.
+    public let summary: String
+
+    /// The JSON Schema of `data`, a file name in `Shared/Contracts/schemas/`: `<type>.v<version>.schema.json`.
+    public var schemaFile: String { "\(type).v\(version).schema.json" }
+
+    /// The golden fixture of a full envelope, a file name in `Tests/ContractsTests/Fixtures/`: `<type>.v<version>.json`.
+    public var fixtureFile: String { "\(type).v\(version).json" }
+
+    /// Creates a descriptor. Add new ones to ``EventCatalogue/all`` only.
+    public init(type: String, version: Int, topics: [Topic], summary: String) {
+        self.type = type
+        self.version = version
+        self.topics = topics
+        self.summary = summary
+    }
+
+    /// The descriptor of a payload type, for building catalogue entries next to the payload.
+    public init<P: EventPayload>(_ payload: P.Type, topics: [Topic], summary: String) {
+        self.init(type: P.eventType, version: P.eventVersion, topics: topics, summary: summary)
+    }
+}
+
+/// Every event type and version in ServiceHall, in one list.
+///
+/// Each entry has a JSON Schema for its `data` and a golden fixture, and appears in
+/// `Shared/Contracts/asyncapi.yaml`; `ContractsTests` and `deploy/check-contracts.py` keep them in step.
+public enum EventCatalogue {
+    /// All descriptors. Platform events first, then each service's events.
+    public static let all: [EventDescriptor] = [
+        EventDescriptor(
+            OutboxRepublished.self,
+            topics: ServiceName.allCases.map(\.eventsTopic),
+            summary: "An operator re-published a time range of a service's outbox; audit record on that service's events topic."
+        )
+    ]
+
+    /// The descriptor for `type` at `version`, or `nil` if the catalogue has none.
+    public static func descriptor(type: String, version: Int) -> EventDescriptor? {
+        all.first { $0.type == type && $0.version == version }
+    }
+
+    /// Checks that the envelope's type and version are in the catalogue.
+    ///
+    /// - Throws: ``ContractError`` with ``ContractError/Code/unknownEventType`` if no version of
+    ///   the type is known, ``ContractError/Code/unsupportedVersion`` if the type is known at other versions only.
+    public static func check(_ envelope: EventEnvelope) throws {
+        if descriptor(type: envelope.type, version: envelope.version) != nil { return }
+        if all.contains(where: { $0.type == envelope.type }) {
+            throw ContractError(
+                .unsupportedVersion, "version \(envelope.version) of '\(envelope.type)' is not in the catalogue",
+                fieldPath: "version"
+            )
+        }
+        throw ContractError(.unknownEventType, "event type '\(envelope.type)' is not in the catalogue", fieldPath: "type")
+    }
+}

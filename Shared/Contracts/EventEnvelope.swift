@@ -1,0 +1,298 @@
+import Foundation
+
+/// The one JSON envelope around every ServiceHall event, on every topic.
+///
+/// Wire format (schema `schemas/envelope.schema.json`), members in sorted order, compact, UTF-8:
+///
+/// ```json
+/// {"caseId":"…","causationId":"…","correlationId":"…","data":{…},"id":"…",
+///  "occurredAt":"2026-01-05T08:30:00.123Z","producer":"intake","type":"intake.application.accepted","version":1}
+/// ```
+///
+/// - `id`, `correlationId`, `causationId` are lowercase UUID strings (decoding accepts upper case).
+/// - `occurredAt` is RFC 3339 UTC with exactly three fractional digits (``RFC3339Timestamp``).
+/// - `caseId`, `correlationId`, `causationId` are omitted when `nil` (decoding also accepts `null`).
+/// - `data` is always a JSON object.
+/// - Any other member makes the envelope malformed.
+///
+/// Consumers are idempotent by ``id``: delivery is at least once, so the same envelope may arrive
+/// more than once and must be applied once (inbox). The Kafka record key is ``caseId`` when the
+/// event is about a case, otherwise the id of the entity it is about (see ``Topic``).
+public struct EventEnvelope: Codable, Sendable, Hashable {
+    /// Unique id of this event, chosen by the producer; the idempotency key for consumers.
+    public var id: UUID
+    /// Event type, dotted lowercase, e.g. `intake.application.accepted`.
+    public var type: String
+    /// Schema version of ``data`` for this ``type``, ≥ 1.
+    public var version: Int
+    /// When the fact happened (not when it was published), an instant; written in UTC, millisecond precision.
+    public var occurredAt: Date
+    /// Name of the producing system: a ``ServiceName`` raw value, or a department system's name.
+    public var producer: String
+    /// The case this event is about (e.g. the application's receipt code), `nil` for events not about a case.
+    public var caseId: String?
+    /// Id shared by every event that stems from one original request; usually the first event's id.
+    public var correlationId: UUID?
+    /// Id of the event (or command) that directly caused this one.
+    public var causationId: UUID?
+    /// The payload, always a JSON object; decode it with ``payload(as:)``.
+    public var data: JSONValue
+
+    /// Creates an envelope from already-built parts, without checks.
+    ///
+    /// The caller must pass a ``type`` matching the dotted pattern, a ``version`` ≥ 1, a non-empty
+    /// ``producer`` and an object as ``data``, or the envelope will be rejected by consumers.
+    /// Prefer ``init(payload:id:occurredAt:producer:caseId:correlationId:causationId:)``.
+    public init(
+        id: UUID = UUID(),
+        type: String,
+        version: Int,
+        occurredAt: Date = Date(),
+        producer: String,
+        caseId: String? = nil,
+        correlationId: UUID? = nil,
+        causationId: UUID? = nil,
+        data: JSONValue
+    ) {
+        self.id = id
+        self.type = type
+        self.version = version
+        self.occurredAt = occurredAt
+        self.producer = producer
+        self.caseId = caseId
+        self.correlationId = correlationId
+        self.causationId = causationId
+        self.data = data
+    }
+
+    /// Wraps a typed payload: `type` and `version` come from `P`, `data` is the encoded payload.
+    ///
+    /// - Parameters:
+    ///   - occurredAt: when the fact happened; only milliseconds survive the wire.
+    ///   - producer: the producing service, e.g. `ServiceName.intake.rawValue`.
+    ///   - caseId: the case the event is about, `nil` if none (then the Kafka key is the entity id).
+    /// - Throws: ``ContractError`` with code ``ContractError/Code/invalidPayload`` if the payload
+    ///   cannot be encoded or does not encode to a JSON object.
+    public init<P: EventPayload>(
+        payload: P,
+        id: UUID = UUID(),
+        occurredAt: Date = Date(),
+        producer: String,
+        caseId: String?,
+        correlationId: UUID? = nil,
+        causationId: UUID? = nil
+    ) throws {
+        let data: JSONValue
+        do {
+            data = try JSONValue(encoding: payload)
+        } catch {
+            throw ContractError(.invalidPayload, "cannot encode \(P.self): \(error)", fieldPath: "data")
+        }
+        guard case .object = data else {
+            throw ContractError(.invalidPayload, "\(P.self) must encode to a JSON object", fieldPath: "data")
+        }
+        self.init(
+            id: id, type: P.eventType, version: P.eventVersion, occurredAt: occurredAt, producer: producer,
+            caseId: caseId, correlationId: correlationId, causationId: causationId, data: data
+        )
+    }
+
+    /// Decodes ``data`` as the typed payload `P`.
+    ///
+    /// - Throws: ``ContractError`` with code
+    ///   - ``ContractError/Code/unknownEventType`` if ``type`` is not `P.eventType`;
+    ///   - ``ContractError/Code/unsupportedVersion`` if ``version`` is not `P.eventVersion`;
+    ///   - ``ContractError/Code/invalidPayload`` if `data` does not decode; `fieldPath` names the
+    ///     member, e.g. `data.rows`.
+    public func payload<P: EventPayload>(as payloadType: P.Type = P.self) throws -> P {
+        guard type == P.eventType else {
+            throw ContractError(.unknownEventType, "event type '\(type)' is not '\(P.eventType)'", fieldPath: "type")
+        }
+        guard version == P.eventVersion else {
+            throw ContractError(
+                .unsupportedVersion, "version \(version) of '\(type)' is not supported (expected \(P.eventVersion))",
+                fieldPath: "version"
+            )
+        }
+        do {
+            return try data.decode(as: P.self)
+        } catch {
+            throw ContractError.from(error, code: .invalidPayload, prefix: "data")
+        }
+    }
+
+    // MARK: Wire format
+
+    /// The exact wire bytes: compact UTF-8 JSON, sorted keys, unescaped slashes.
+    ///
+    /// Deterministic: the same envelope always gives the same bytes.
+    /// - Throws: ``ContractError/Code/invalidPayload`` if ``data`` holds a non-finite number, or
+    ///   ``ContractError/Code/malformedEnvelope`` if ``occurredAt`` is outside years 0000–9999.
+    public func encoded() throws -> [UInt8] {
+        do {
+            return Array(try Self.encoder().encode(self))
+        } catch {
+            if let error = error as? ContractError { throw error }
+            throw ContractError(.invalidPayload, "cannot encode envelope: \(error)")
+        }
+    }
+
+    /// Reads an envelope from wire bytes (a Kafka record value).
+    ///
+    /// Checks the envelope, not the payload: use ``payload(as:)`` for that.
+    /// - Throws: ``ContractError`` with code ``ContractError/Code/malformedEnvelope`` if the bytes
+    ///   are not JSON or not a valid envelope; `fieldPath` names the offending member.
+    public static func decode(from bytes: some Collection<UInt8>) throws -> EventEnvelope {
+        do {
+            return try decoder().decode(EventEnvelope.self, from: Data(bytes))
+        } catch {
+            throw ContractError.from(error, code: .malformedEnvelope, prefix: nil)
+        }
+    }
+
+    /// A new `JSONEncoder` configured like the wire: sorted keys, unescaped slashes, dates as
+    /// ``RFC3339Timestamp`` (UTC, 3 fractional digits). Use it for any JSON that must match the contracts.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            guard let text = RFC3339Timestamp.string(from: date) else {
+                throw EncodingError.invalidValue(
+                    date, .init(codingPath: encoder.codingPath, debugDescription: "date outside years 0000–9999")
+                )
+            }
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        }
+        return encoder
+    }
+
+    /// A new `JSONDecoder` that reads dates as RFC 3339 with any fraction and offset (``RFC3339Timestamp``).
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339Timestamp.date(from: text) else {
+                throw DecodingError.dataCorruptedError(
+                    in: container, debugDescription: "expected an RFC 3339 date-time such as 2026-01-05T08:30:00.123Z"
+                )
+            }
+            return date
+        }
+        return decoder
+    }
+
+    // MARK: Codable
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, type, version, occurredAt, producer, caseId, correlationId, causationId, data
+    }
+
+    /// Decodes and checks an envelope. Throws `DecodingError` (``decode(from:)`` turns it into a ``ContractError``).
+    public init(from decoder: any Decoder) throws {
+        let all = try decoder.container(keyedBy: AnyCodingKey.self)
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        if let unknown = all.allKeys.first(where: { !known.contains($0.stringValue) }) {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: [unknown], debugDescription: "envelope member '\(unknown.stringValue)' is not defined")
+            )
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.id = try Self.decodeUUID(container, .id)
+        self.type = try container.decode(String.self, forKey: .type)
+        guard Self.isValidType(type) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .type, in: container,
+                debugDescription: "expected dotted lowercase segments such as intake.application.accepted"
+            )
+        }
+        // Read as JSONValue first: Foundation's error for a fractional number has no coding path.
+        guard case .int(let rawVersion) = try container.decode(JSONValue.self, forKey: .version),
+              let version = Int(exactly: rawVersion), version >= 1
+        else {
+            throw DecodingError.dataCorruptedError(forKey: .version, in: container, debugDescription: "expected an integer ≥ 1")
+        }
+        self.version = version
+        let occurredAtText = try container.decode(String.self, forKey: .occurredAt)
+        guard let occurredAt = RFC3339Timestamp.date(from: occurredAtText) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .occurredAt, in: container,
+                debugDescription: "expected an RFC 3339 date-time such as 2026-01-05T08:30:00.123Z"
+            )
+        }
+        self.occurredAt = occurredAt
+        self.producer = try container.decode(String.self, forKey: .producer)
+        guard Self.isValidProducer(producer) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .producer, in: container, debugDescription: "expected a lowercase name such as intake"
+            )
+        }
+        self.caseId = try container.decodeIfPresent(String.self, forKey: .caseId)
+        if let caseId, caseId.isEmpty || caseId.utf8.count > 128 {
+            throw DecodingError.dataCorruptedError(
+                forKey: .caseId, in: container, debugDescription: "expected 1 to 128 bytes"
+            )
+        }
+        self.correlationId = try Self.decodeUUIDIfPresent(container, .correlationId)
+        self.causationId = try Self.decodeUUIDIfPresent(container, .causationId)
+        self.data = try container.decode(JSONValue.self, forKey: .data)
+        guard case .object = data else {
+            throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: "expected a JSON object")
+        }
+    }
+
+    /// Encodes the envelope in wire form (lowercase UUIDs, RFC 3339 millisecond UTC date, nil members omitted).
+    ///
+    /// Throws `EncodingError.invalidValue` if ``occurredAt`` is outside years 0000–9999.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id.uuidString.lowercased(), forKey: .id)
+        try container.encode(type, forKey: .type)
+        try container.encode(version, forKey: .version)
+        guard let occurredAtText = RFC3339Timestamp.string(from: occurredAt) else {
+            throw EncodingError.invalidValue(
+                occurredAt,
+                .init(codingPath: container.codingPath + [CodingKeys.occurredAt], debugDescription: "date outside years 0000–9999")
+            )
+        }
+        try container.encode(occurredAtText, forKey: .occurredAt)
+        try container.encode(producer, forKey: .producer)
+        try container.encodeIfPresent(caseId, forKey: .caseId)
+        try container.encodeIfPresent(correlationId?.uuidString.lowercased(), forKey: .correlationId)
+        try container.encodeIfPresent(causationId?.uuidString.lowercased(), forKey: .causationId)
+        try container.encode(data, forKey: .data)
+    }
+
+    private static func decodeUUID(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> UUID {
+        let text = try container.decode(String.self, forKey: key)
+        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: container, debugDescription: "expected a UUID such as 0b9e3c1a-5f7d-4c2e-9a61-3d8f2b7e4c10"
+            )
+        }
+        return uuid
+    }
+
+    private static func decodeUUIDIfPresent(_ container: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> UUID? {
+        guard container.contains(key), try !container.decodeNil(forKey: key) else { return nil }
+        return try decodeUUID(container, key)
+    }
+
+    /// `^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$`, as in the schema.
+    static func isValidType(_ type: String) -> Bool {
+        let segments = type.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard segments.count >= 2 else { return false }
+        return segments.allSatisfy(isLowercaseName)
+    }
+
+    /// `^[a-z][a-z0-9-]*$`, at most 64 bytes, as in the schema.
+    static func isValidProducer(_ producer: String) -> Bool {
+        producer.utf8.count <= 64 && isLowercaseName(producer.utf8[...])
+    }
+
+    private static func isLowercaseName(_ bytes: Substring.UTF8View) -> Bool {
+        guard let first = bytes.first, (0x61...0x7A).contains(first) else { return false }
+        return bytes.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// Kafka header names carried by every ServiceHall event record, next to the JSON envelope.
+///
+/// The headers duplicate envelope fields so brokers' tools, routers and dead-letter handling can
+/// read them without parsing the value; the envelope is authoritative if they ever disagree.
+/// All header values are UTF-8 strings.
+public enum EventHeader {
+    /// The envelope `id`, lowercase UUID.
+    public static let eventId = "hall-event-id"
+    /// The envelope `type`, e.g. `intake.application.accepted`.
+    public static let eventType = "hall-event-type"
+    /// The envelope `version`, decimal, e.g. `1`.
+    public static let eventVersion = "hall-event-version"
+    /// The envelope `correlationId`, lowercase UUID; absent when the envelope has none.
+    public static let correlationId = "hall-correlation-id"
+    /// The envelope `causationId`, lowercase UUID; absent when the envelope has none.
+    public static let causationId = "hall-causation-id"
+    /// The envelope `producer`.
+    public static let producer = "hall-producer"
+    /// The media type of the record value; always ``contentTypeJSON``.
+    public static let contentType = "content-type"
+    /// The only value of ``contentType``: `application/json`.
+    public static let contentTypeJSON = "application/json"
+
+    /// The headers to send with `envelope`, in a fixed order; optional ones only when set.
+    public static func headers(for envelope: EventEnvelope) -> [(key: String, value: String)] {
+        var headers: [(key: String, value: String)] = [
+            (eventId, envelope.id.uuidString.lowercased()),
+            (eventType, envelope.type),
+            (eventVersion, String(envelope.version)),
+            (producer, envelope.producer),
+            (contentType, contentTypeJSON),
+        ]
+        if let correlation = envelope.correlationId {
+            headers.append((correlationId, correlation.uuidString.lowercased()))
+        }
+        if let causation = envelope.causationId {
+            headers.append((causationId, causation.uuidString.lowercased()))
+        }
+        return headers
+    }
+}
+
+/// Kafka header names added to a record copied to a dead-letter topic.
+///
+/// A dead-lettered record keeps the original key, value and headers unchanged and adds these
+/// (schema `schemas/dead-letter-headers.schema.json`). All values are UTF-8 strings.
+public enum DeadLetterHeader {
+    /// Human-readable reason, e.g. the ``ContractError`` description. Never contains payload values.
+    public static let reason = "hall-dlq-reason"
+    /// A ``DeadLetterErrorCode`` raw value.
+    public static let errorCode = "hall-dlq-error-code"
+    /// The topic the record was read from.
+    public static let sourceTopic = "hall-dlq-source-topic"
+    /// The partition the record was read from, decimal.
+    public static let sourcePartition = "hall-dlq-source-partition"
+    /// The offset of the record in its source partition, decimal.
+    public static let sourceOffset = "hall-dlq-source-offset"
+    /// The consumer group that gave up on the record.
+    public static let consumerGroup = "hall-dlq-consumer-group"
+    /// How many times the handler was tried before giving up, decimal ≥ 1.
+    public static let attempts = "hall-dlq-attempts"
+    /// When the record was dead-lettered, RFC 3339 UTC with milliseconds.
+    public static let failedAt = "hall-dlq-failed-at"
+
+    /// The headers to add to a dead-lettered record, in a fixed order.
+    ///
+    /// - Parameters:
+    ///   - failedAt: when the consumer gave up; written in UTC with milliseconds.
+    ///   - attempts: handler attempts, ≥ 1.
+    public static func headers(
+        reason: String,
+        errorCode: DeadLetterErrorCode,
+        sourceTopic: String,
+        sourcePartition: Int,
+        sourceOffset: Int64,
+        consumerGroup: String,
+        attempts: Int,
+        failedAt: Date
+    ) -> [(key: String, value: String)] {
+        [
+            (Self.reason, reason),
+            (Self.errorCode, errorCode.rawValue),
+            (Self.sourceTopic, sourceTopic),
+            (Self.sourcePartition, String(sourcePartition)),
+            (Self.sourceOffset, String(sourceOffset)),
+            (Self.consumerGroup, consumerGroup),
+            (Self.attempts, String(attempts)),
+            (Self.failedAt, RFC3339Timestamp.string(from: failedAt) ?? ""),
+        ]
+    }
+}
+
+/// The values of the ``DeadLetterHeader/errorCode`` header: why a record was dead-lettered.
+public enum DeadLetterErrorCode: String, CaseIterable, Sendable, Hashable {
+    /// The value is not JSON or not a valid ``EventEnvelope``.
+    case malformedEnvelope = "malformed-envelope"
+    /// The envelope's `type` is not one this consumer handles on this topic.
+    case unknownEvent = "unknown-event"
+    /// The `type` is handled but not at this `version`.
+    case unsupportedVersion = "unsupported-version"
+    /// The envelope is valid but its `data` does not match the event's schema.
+    case invalidPayload = "invalid-payload"
+    /// The handler kept failing (or refused the event) after its retries.
+    case handlerFailed = "handler-failed"
+}

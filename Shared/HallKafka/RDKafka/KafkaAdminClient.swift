@@ -1,0 +1,82 @@
+import CRdKafka
+import Logging
+
+/// Administrative operations on the cluster.
+public struct KafkaAdminClient: Sendable {
+    private let configuration: KafkaClientConfiguration
+    private let logger: Logger
+
+    /// Creates an admin client description; each operation opens and closes its own connection.
+    public init(configuration: KafkaClientConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Creates the topics that do not exist yet. A topic that already exists is not an error
+    /// (its partition count is left as it is).
+    ///
+    /// - Throws: ``KafkaError`` with code ``KafkaError/Code/admin`` naming the first topic that
+    ///   failed, or a retriable error when no broker answered within `timeout`.
+    public func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration = .seconds(15)) async throws {
+        if topics.isEmpty { return }
+        try LibRdKafka.requireSupportedVersion()
+        let conf = try makeRdKafkaConf(commonSettings(configuration))
+        let context = RDKafkaCallbackContext(logger: logger)
+        installCallbacks(on: conf, context: context)
+        let handle = Handle(try makeHandle(type: RD_KAFKA_PRODUCER, conf: conf))
+        let timeoutMs = Int32(timeout.milliseconds)
+        let outcome: Result<Void, KafkaError> = await runBlocking {
+            defer { withExtendedLifetime(context) { rd_kafka_destroy(handle.pointer) } }
+            return createTopicsBlocking(handle.pointer, topics, timeoutMs: timeoutMs)
+        }
+        try outcome.get()
+    }
+}
+
+/// Sends CreateTopics and waits for its result event. Runs on a Dispatch thread.
+private func createTopicsBlocking(_ handle: OpaquePointer, _ topics: [KafkaTopicSpecification], timeoutMs: Int32) -> Result<Void, KafkaError> {
+    var errorBuffer = [CChar](repeating: 0, count: 512)
+    var newTopics: [OpaquePointer?] = []
+    defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
+    for topic in topics {
+        guard let newTopic = rd_kafka_NewTopic_new(topic.name, topic.partitions, topic.replicationFactor, &errorBuffer, errorBuffer.count) else {
+            return .failure(KafkaError(.admin, "topic \(topic.name): \(string(from: errorBuffer))"))
+        }
+        newTopics.append(newTopic)
+    }
+    guard let resultQueue = rd_kafka_queue_new(handle) else {
+        return .failure(KafkaError(.admin, "rd_kafka_queue_new failed"))
+    }
+    defer { rd_kafka_queue_destroy(resultQueue) }
+    let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
+    defer { rd_kafka_AdminOptions_destroy(options) }
+    rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &errorBuffer, errorBuffer.count)
+    rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMs, &errorBuffer, errorBuffer.count)
+    newTopics.withUnsafeMutableBufferPointer { buffer in
+        rd_kafka_CreateTopics(handle, buffer.baseAddress, buffer.count, options, resultQueue)
+    }
+    guard let event = rd_kafka_queue_poll(resultQueue, timeoutMs + 1000) else {
+        return .failure(KafkaError(.timedOut, "no broker answered CreateTopics in time", isRetriable: true))
+    }
+    defer { rd_kafka_event_destroy(event) }
+    let eventError = rd_kafka_event_error(event)
+    if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
+        return .failure(kafkaError(eventError, "CreateTopics"))
+    }
+    guard let result = rd_kafka_event_CreateTopics_result(event) else {
+        return .failure(KafkaError(.admin, "unexpected admin event"))
+    }
+    var count = 0
+    guard let topicResults = rd_kafka_CreateTopics_result_topics(result, &count) else { return .success(()) }
+    for index in 0..<count {
+        let topicResult = topicResults[index]
+        let err = rd_kafka_topic_result_error(topicResult)
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { continue }
+        let name = String(cString: rd_kafka_topic_result_name(topicResult))
+        let detail = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? ""
+        var error = kafkaError(err, "creating topic \(name) \(detail)")
+        error.code = .admin
+        return .failure(error)
+    }
+    return .success(())
+}

@@ -1,0 +1,334 @@
+import CRdKafka
+import Dispatch
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// An idempotent Kafka producer (`acks=all`) whose sends complete only from the broker's delivery
+/// report.
+///
+/// `send` returns once the broker has stored the record (or throws why it could not); records with
+/// the same key keep their order. Run the producer as a `Service` so that a graceful shutdown
+/// flushes what is in flight before the client closes.
+public final class KafkaProducer: Service, Sendable {
+    /// The librdkafka handle. `@unchecked`-free: it is an immutable pointer to a thread-safe object
+    /// (librdkafka's producer API may be called from any thread).
+    private let handle: Handle
+    private let context: RDKafkaCallbackContext
+    private let poller: PollThread
+    private let closed = Atomic<Bool>(false)
+    private let logger: Logger
+
+    /// Creates the producer and connects in the background.
+    ///
+    /// - Throws: ``KafkaError/Code/configuration`` when an option is refused,
+    ///   ``KafkaError/Code/unsupportedLibrary`` when the loaded librdkafka is too old.
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws {
+        try LibRdKafka.requireSupportedVersion()
+        var settings = commonSettings(configuration.client)
+        settings += [
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("linger.ms", String(configuration.linger.milliseconds)),
+            ("batch.num.messages", String(configuration.batchMaxMessages)),
+            ("queue.buffering.max.messages", String(configuration.queueMaxMessages)),
+            ("queue.buffering.max.kbytes", "1048576"),
+            ("message.timeout.ms", String(configuration.messageTimeout.milliseconds)),
+            ("compression.codec", configuration.compression.rawValue),
+        ]
+        let conf = try makeRdKafkaConf(settings)
+        let context = RDKafkaCallbackContext(logger: logger)
+        installCallbacks(on: conf, context: context)
+        rd_kafka_conf_set_dr_msg_cb(conf, rdKafkaDeliveryReportCallback)
+        let raw = try makeHandle(type: RD_KAFKA_PRODUCER, conf: conf)
+        self.handle = Handle(raw)
+        self.context = context
+        self.logger = logger
+        self.poller = PollThread(name: "kafka-producer-poll", handle: handle)
+        poller.start()
+    }
+
+    deinit {
+        poller.stop()
+        rd_kafka_destroy(handle.pointer)
+    }
+
+    /// Publishes one record and waits for its delivery report.
+    ///
+    /// - Returns: where the broker stored it.
+    /// - Throws: a ``KafkaError``; `isRetriable` tells whether sending again later can succeed.
+    public func send(_ message: KafkaProducerMessage) async throws -> KafkaDeliveryReport {
+        try await send([message])[0].get()
+    }
+
+    /// Publishes records in order and waits for all their delivery reports.
+    ///
+    /// Records with the same key land in the same partition in the order given. The result at
+    /// index *i* is the report (or error) of `messages[i]`; the call itself does not throw.
+    public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        if messages.isEmpty { return [] }
+        let batch = DeliveryBatch(count: messages.count)
+        for (index, message) in messages.enumerated() {
+            if let error = currentFailure() {
+                batch.complete(index: index, with: .failure(error))
+                continue
+            }
+            let ticket = Unmanaged.passRetained(DeliveryTicket(batch: batch, index: index))
+            var attempt = 0
+            while true {
+                let error = produce(message, opaque: ticket.toOpaque())
+                guard let error else { break }
+                if error.code == .queueFull, attempt < 10_000, !closed.load(ordering: .relaxed) {
+                    // The local queue drains as delivery reports arrive on the poll thread.
+                    attempt += 1
+                    try? await Task.sleep(for: .milliseconds(1))
+                    continue
+                }
+                ticket.release()
+                batch.complete(index: index, with: .failure(error))
+                break
+            }
+        }
+        return await batch.results()
+    }
+
+    /// Whether a broker answers a metadata request within `timeout`. Used by readiness checks.
+    public func isBrokerReachable(timeout: Duration = .seconds(2)) async -> Bool {
+        if closed.load(ordering: .relaxed) { return false }
+        let handle = self.handle
+        return await runBlocking {
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, Int32(timeout.milliseconds))
+            if let metadata { rd_kafka_metadata_destroy(metadata) }
+            return err == RD_KAFKA_RESP_ERR_NO_ERROR
+        }
+    }
+
+    /// The fatal error the library reported, if any: the producer must then be recreated.
+    public var fatalError: KafkaError? { context.fatalError.withLock { $0 } }
+
+    /// Waits up to `timeout` for every queued record's delivery report, then stops the client.
+    /// Records still undelivered fail with ``KafkaError/Code/closed``. Safe to call twice.
+    public func close(timeout: Duration = .seconds(10)) async {
+        if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
+        let handle = self.handle
+        await runBlocking {
+            let err = rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds))
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+                rd_kafka_poll(handle.pointer, 100)
+            }
+        }
+        poller.stop()
+        logger.debug("kafka producer closed")
+    }
+
+    /// Runs until graceful shutdown, then flushes and closes.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    private func currentFailure() -> KafkaError? {
+        if closed.load(ordering: .relaxed) { return KafkaError(.closed, "the producer is closed") }
+        return context.fatalError.withLock { $0 }
+    }
+
+    /// Enqueues one record with `rd_kafka_produceva`; nil when queued.
+    private func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+        // Copies of the strings and key live until the call returns; librdkafka copies the value
+        // and headers itself (RD_KAFKA_MSG_F_COPY, rd_kafka_header_add).
+        let topic = strdup(message.topic)
+        defer { free(topic) }
+        let headerNames = message.headers.map { strdup($0.key) }
+        defer { headerNames.forEach { free($0) } }
+
+        return message.value.withUnsafeBytes { valueBuffer -> KafkaError? in
+            (message.key ?? []).withUnsafeBytes { keyBuffer -> KafkaError? in
+                var values: [[UInt8]] = message.headers.map { $0.value ?? [] }
+                var vus: [rd_kafka_vu_t] = []
+                vus.reserveCapacity(5 + message.headers.count)
+
+                var vu = rd_kafka_vu_t()
+                vu.vtype = RD_KAFKA_VTYPE_TOPIC
+                vu.u.cstr = UnsafePointer(topic)
+                vus.append(vu)
+
+                vu = rd_kafka_vu_t()
+                vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS
+                vu.u.i = RD_KAFKA_MSG_F_COPY
+                vus.append(vu)
+
+                vu = rd_kafka_vu_t()
+                vu.vtype = RD_KAFKA_VTYPE_VALUE
+                vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress)
+                vu.u.mem.size = valueBuffer.count
+                vus.append(vu)
+
+                if message.key != nil {
+                    vu = rd_kafka_vu_t()
+                    vu.vtype = RD_KAFKA_VTYPE_KEY
+                    vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress)
+                    vu.u.mem.size = keyBuffer.count
+                    vus.append(vu)
+                }
+
+                vu = rd_kafka_vu_t()
+                vu.vtype = RD_KAFKA_VTYPE_OPAQUE
+                vu.u.ptr = opaque
+                vus.append(vu)
+
+                return withHeaderValues(&values, names: headerNames, into: &vus) { vus in
+                    guard let error = rd_kafka_produceva(handle.pointer, vus, vus.count) else { return nil }
+                    defer { rd_kafka_error_destroy(error) }
+                    var mapped = kafkaError(rd_kafka_error_code(error), "producing to \(message.topic)")
+                    if rd_kafka_error_is_fatal(error) != 0 { mapped.isFatal = true }
+                    return mapped
+                }
+            }
+        }
+    }
+}
+
+/// Appends one `RD_KAFKA_VTYPE_HEADER` per header, keeping the value buffers alive during `body`.
+private func withHeaderValues<R>(
+    _ values: inout [[UInt8]], names: [UnsafeMutablePointer<CChar>?], into vus: inout [rd_kafka_vu_t],
+    _ body: ([rd_kafka_vu_t]) -> R
+) -> R {
+    // Flatten the values into one buffer so a single pointer scope covers them all.
+    var flat: [UInt8] = []
+    var ranges: [(offset: Int, count: Int)] = []
+    for value in values {
+        ranges.append((flat.count, value.count))
+        flat.append(contentsOf: value)
+    }
+    return flat.withUnsafeBytes { buffer in
+        var all = vus
+        for (index, name) in names.enumerated() {
+            var vu = rd_kafka_vu_t()
+            vu.vtype = RD_KAFKA_VTYPE_HEADER
+            vu.u.header.name = UnsafePointer(name)
+            vu.u.header.val = buffer.baseAddress.map { UnsafeRawPointer($0 + ranges[index].offset) }
+            vu.u.header.size = ranges[index].count
+            all.append(vu)
+        }
+        return body(all)
+    }
+}
+
+/// The librdkafka handle pointer.
+///
+/// `@unchecked Sendable`: librdkafka handles are thread-safe for the calls we make on them, and
+/// the pointer itself never changes; it is destroyed only in the owner's `deinit`.
+struct Handle: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
+}
+
+/// Collects the delivery reports of one `send` call and resumes the caller when all are in.
+final class DeliveryBatch: Sendable {
+    private struct State {
+        var results: [Result<KafkaDeliveryReport, KafkaError>?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: nil))
+    }
+
+    func complete(index: Int, with result: Result<KafkaDeliveryReport, KafkaError>) {
+        let finished: (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? =
+            state.withLock { state in
+                state.results[index] = result
+                state.remaining -= 1
+                guard state.remaining == 0, let continuation = state.continuation else { return nil }
+                state.continuation = nil
+                return (continuation, state.results.map { $0! })
+            }
+        if let (continuation, results) = finished { continuation.resume(returning: results) }
+    }
+
+    func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        await withCheckedContinuation { continuation in
+            let ready: [Result<KafkaDeliveryReport, KafkaError>]? = state.withLock { state in
+                if state.remaining == 0 { return state.results.map { $0! } }
+                state.continuation = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
+
+/// What librdkafka carries as a record's opaque: the batch and the record's index in it.
+final class DeliveryTicket: Sendable {
+    let batch: DeliveryBatch
+    let index: Int
+    init(batch: DeliveryBatch, index: Int) {
+        self.batch = batch
+        self.index = index
+    }
+}
+
+/// librdkafka's delivery report callback, called on the poll thread once per record.
+func rdKafkaDeliveryReportCallback(handle: OpaquePointer?, message: UnsafePointer<rd_kafka_message_t>?, opaque: UnsafeMutableRawPointer?) {
+    guard let message, let ticketPointer = message.pointee._private else { return }
+    let ticket = Unmanaged<DeliveryTicket>.fromOpaque(ticketPointer).takeRetainedValue()
+    let err = message.pointee.err
+    if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+        let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        ticket.batch.complete(
+            index: ticket.index,
+            with: .success(KafkaDeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset)))
+    } else {
+        var error = kafkaError(err, "delivery")
+        if err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT {
+            error = KafkaError(.closed, "the producer closed before delivery", isRetriable: true)
+        }
+        ticket.batch.complete(index: ticket.index, with: .failure(error))
+    }
+}
+
+/// A dedicated thread that serves a handle's callbacks with `rd_kafka_poll` (a blocking call that
+/// must not run on the Swift concurrency pool).
+final class PollThread: Sendable {
+    private let handle: Handle
+    private let name: String
+    private let running = Atomic<Bool>(true)
+    private let finished = DispatchSemaphore(value: 0)
+    private let started = Atomic<Bool>(false)
+
+    init(name: String, handle: Handle) {
+        self.name = name
+        self.handle = handle
+    }
+
+    func start() {
+        started.store(true, ordering: .relaxed)
+        let thread = Thread { [self] in
+            while running.load(ordering: .relaxed) {
+                rd_kafka_poll(handle.pointer, 50)
+            }
+            finished.signal()
+        }
+        thread.name = name
+        thread.start()
+    }
+
+    /// Stops the thread and waits for it to leave its last poll (at most ~50 ms).
+    func stop() {
+        guard started.load(ordering: .relaxed), running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        finished.wait()
+    }
+}
+
+/// Runs a blocking C call on a Dispatch thread and resumes the caller with its result.
+func runBlocking<T: Sendable>(on queue: DispatchQueue = .global(), _ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        queue.async { continuation.resume(returning: body()) }
+    }
+}

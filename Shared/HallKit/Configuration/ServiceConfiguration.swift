@@ -1,0 +1,95 @@
+import Foundation
+import HallKafka
+import Logging
+
+/// Settings every hall service reads from its environment.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `HALL_DATABASE_URL` | `postgres://role:password@host:port/database` of the service's own role | required |
+/// | `HALL_DATABASE_SCHEMA` | schema the service owns | the service name |
+/// | `HALL_DATABASE_POOL_SIZE` | connections in the pool | 20 |
+/// | `HALL_KAFKA_BROKERS` | comma-separated `host:port` list | required |
+/// | `HALL_KAFKA_PARTITIONS` | partitions of the topics the service creates | 6 |
+/// | `HALL_KAFKA_SESSION_TIMEOUT` | consumer group session timeout | 6s |
+/// | `HALL_KAFKA_MAX_POLL_INTERVAL` | consumer max poll interval | 60s |
+/// | `HALL_HTTP_HOST` / `HALL_HTTP_PORT` | where the HTTP API listens | 127.0.0.1 / the service's port |
+/// | `HALL_JWT_SECRET` | HMAC-SHA256 secret that signs access tokens (≥ 32 characters) | required |
+/// | `HALL_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | info |
+/// | `HALL_OUTBOX_BATCH_SIZE` | rows the relay publishes per transaction | 2000 |
+/// | `HALL_OUTBOX_POLL_INTERVAL` | relay's idle wait between polls | 20ms |
+/// | `HALL_OUTBOX_RETENTION` | how long published rows are kept | 7d |
+/// | `HALL_INBOX_RETENTION` | how long processed event ids are kept (≥ outbox retention) | 30d |
+/// | `HALL_CONSUMER_MAX_ATTEMPTS` | handler attempts before an event goes to the dead-letter topic | 3 |
+/// | `HALL_CONSUMER_BATCH_SIZE` | records applied per transaction | 500 |
+/// | `HALL_STARTUP_TIMEOUT` | how long to wait for the database and broker at start-up | 15s |
+public struct ServiceConfiguration: Sendable {
+    public var serviceName: String
+    public var database: DatabaseConfiguration
+    public var kafkaBrokers: [String]
+    public var kafkaPartitions: Int
+    public var kafkaSessionTimeout: Duration
+    public var kafkaMaxPollInterval: Duration
+    public var httpHost: String
+    public var httpPort: Int
+    public var jwtSecret: String
+    public var logLevel: Logger.Level
+    public var outbox: OutboxRelayConfiguration
+    public var inboxRetention: Duration
+    public var consumerMaxAttempts: Int
+    public var consumerBatchSize: Int
+    public var startupTimeout: Duration
+
+    /// Reads the settings, throwing a ``ConfigurationError`` that names the first bad key.
+    public init(serviceName: String, defaultPort: Int, environment env: EnvironmentReader = EnvironmentReader()) throws {
+        self.serviceName = serviceName
+        self.database = try DatabaseConfiguration(
+            url: try env.require("HALL_DATABASE_URL", hint: "postgres://role:password@host:port/database"),
+            key: "HALL_DATABASE_URL",
+            schema: env.string("HALL_DATABASE_SCHEMA", default: serviceName),
+            poolSize: try env.int("HALL_DATABASE_POOL_SIZE", default: 20, in: 1...500))
+        guard DatabaseConfiguration.isValidIdentifier(database.schema) else {
+            throw ConfigurationError(key: "HALL_DATABASE_SCHEMA", problem: "must be a lowercase SQL identifier, got '\(database.schema)'")
+        }
+        let brokers = try env.require("HALL_KAFKA_BROKERS", hint: "host:port[,host:port]")
+            .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for broker in brokers {
+            let parts = broker.split(separator: ":")
+            guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]), (1...65535).contains(port) else {
+                throw ConfigurationError(key: "HALL_KAFKA_BROKERS", problem: "must be host:port entries separated by commas, got '\(broker)'")
+            }
+        }
+        self.kafkaBrokers = brokers
+        self.kafkaPartitions = try env.int("HALL_KAFKA_PARTITIONS", default: 6, in: 1...1000)
+        self.kafkaSessionTimeout = try env.duration("HALL_KAFKA_SESSION_TIMEOUT", default: .seconds(6))
+        self.kafkaMaxPollInterval = try env.duration("HALL_KAFKA_MAX_POLL_INTERVAL", default: .seconds(60))
+        self.httpHost = env.string("HALL_HTTP_HOST", default: "127.0.0.1")
+        self.httpPort = try env.int("HALL_HTTP_PORT", default: defaultPort, in: 0...65535)
+        self.jwtSecret = try env.require("HALL_JWT_SECRET", hint: "a random secret of at least 32 characters")
+        guard jwtSecret.utf8.count >= 32 else {
+            throw ConfigurationError(key: "HALL_JWT_SECRET", problem: "must be at least 32 characters long")
+        }
+        let level = env.string("HALL_LOG_LEVEL", default: "info")
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw ConfigurationError(key: "HALL_LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
+        }
+        self.logLevel = logLevel
+        var outbox = OutboxRelayConfiguration()
+        outbox.batchSize = try env.int("HALL_OUTBOX_BATCH_SIZE", default: outbox.batchSize, in: 1...50_000)
+        outbox.pollInterval = try env.duration("HALL_OUTBOX_POLL_INTERVAL", default: outbox.pollInterval)
+        outbox.retention = try env.duration("HALL_OUTBOX_RETENTION", default: outbox.retention)
+        self.outbox = outbox
+        self.inboxRetention = try env.duration("HALL_INBOX_RETENTION", default: .seconds(30 * 86_400))
+        guard inboxRetention >= outbox.retention else {
+            throw ConfigurationError(key: "HALL_INBOX_RETENTION", problem: "must be at least HALL_OUTBOX_RETENTION, or a republish could apply an event twice")
+        }
+        self.consumerMaxAttempts = try env.int("HALL_CONSUMER_MAX_ATTEMPTS", default: 3, in: 1...100)
+        self.consumerBatchSize = try env.int("HALL_CONSUMER_BATCH_SIZE", default: 500, in: 1...10_000)
+        self.startupTimeout = try env.duration("HALL_STARTUP_TIMEOUT", default: .seconds(15))
+    }
+
+    /// Kafka client options for this service.
+    public func kafkaClient(suffix: String = "") -> KafkaClientConfiguration {
+        KafkaClientConfiguration(bootstrapServers: kafkaBrokers, clientId: "hall-\(serviceName)\(suffix)")
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import PostgresNIO
+
+/// Where a service's database is and which schema it owns.
+public struct DatabaseConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    /// The schema the service owns; every table of the service lives in it.
+    public var schema: String
+    /// Connections in the pool.
+    public var poolSize: Int
+
+    /// Parses `postgres://user:password@host:port/database`. `key` names the setting in errors.
+    public init(url: String, key: String, schema: String, poolSize: Int = 20) throws {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty
+        else {
+            throw ConfigurationError(key: key, problem: "must look like postgres://role:password@host:port/database")
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty else { throw ConfigurationError(key: key, problem: "names no database (…/database at the end)") }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.database = database
+        self.schema = schema
+        self.poolSize = poolSize
+    }
+
+    /// Whether `name` is a plain lowercase identifier (the only form accepted for schema names,
+    /// which are the one place SQL is built with `unescaped:`).
+    public static func isValidIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first) || first == UInt8(ascii: "_") else { return false }
+        return name.utf8.count <= 63 && name.utf8.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "_")
+        }
+    }
+
+    /// The postgres-nio client configuration.
+    public func clientConfiguration() -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.additionalStartupParameters = [("application_name", "hall-\(schema)")]
+        return configuration
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HallContracts
+import Logging
+import PostgresNIO
+
+/// What a consumer does with an event type and version.
+public enum EventAcceptance: Sendable, Equatable {
+    /// Apply it with the handler.
+    case handle
+    /// A known event that this consumer has no use for: skip it (its offset still advances).
+    case ignore
+    /// A type no contract defines: dead-letter it.
+    case unknownType
+    /// A known type at a version this consumer cannot read: dead-letter it.
+    case unsupportedVersion
+}
+
+/// Everything a handler may touch while applying one event: the transaction's connection (the
+/// same transaction records the event as applied), the outbox for follow-up events, and a logger
+/// carrying the event and case ids.
+public struct HandlerContext: Sendable {
+    /// The connection of the transaction that also records the event in the inbox.
+    public let connection: PostgresConnection
+    /// The consuming service's schema.
+    public let schema: String
+    /// Logger with `event.id`, `case.id` and `correlation.id` metadata.
+    public let logger: Logger
+    /// The consuming service's outbox.
+    public let outbox: Outbox
+    /// The consuming service's name (the producer of follow-up events).
+    public let serviceName: String
+    /// The event being applied.
+    public let event: EventEnvelope
+
+    /// Appends a follow-up event in the same transaction. Its correlation id is the incoming
+    /// event's (or the incoming event's id when it had none); its causation id is the incoming id.
+    public func emit<P: EventPayload>(_ payload: P, to topic: Topic, caseId: String?, key: String? = nil) async throws {
+        let envelope = try EventEnvelope(
+            payload: payload, producer: serviceName, caseId: caseId ?? event.caseId,
+            correlationId: event.correlationId ?? event.id, causationId: event.id)
+        guard let key = key ?? envelope.caseId else {
+            throw HallError.invalid("key", "a follow-up event without a case id needs an explicit key")
+        }
+        try await outbox.append([OutgoingEvent(topic: topic, key: key, envelope: envelope)], on: connection, logger: logger)
+    }
+}
+
+/// Applies events to a service's state. Implementations must do all their writes through
+/// `context.connection`, so that the effect and the inbox record commit together.
+public protocol EventHandler: Sendable {
+    /// How this handler treats an event type and version.
+    func acceptance(type: String, version: Int) -> EventAcceptance
+    /// Applies the event. Throwing rolls back this event's writes; the consumer retries it, and
+    /// dead-letters it after the configured number of attempts. A `ContractError` (payload does not
+    /// match its schema) is dead-lettered at once.
+    func handle(_ event: EventEnvelope, context: HandlerContext) async throws
+}
+
+/// An ``EventHandler`` built from typed routes: `router.on(SomeEvent.self) { event, envelope, context in … }`.
+///
+/// Types registered are handled; other versions of a registered type, and types known to the
+/// ``EventCatalogue`` at another version only, are unsupported; other catalogue events are ignored;
+/// anything else is an unknown type.
+public struct EventRouter: EventHandler {
+    public typealias Route = @Sendable (EventEnvelope, HandlerContext) async throws -> Void
+    private var routes: [String: [Int: Route]] = [:]
+
+    /// An empty router.
+    public init() {}
+
+    /// Handles payload type `P` with `body`.
+    public mutating func on<P: EventPayload>(
+        _ type: P.Type, _ body: @escaping @Sendable (P, EventEnvelope, HandlerContext) async throws -> Void
+    ) {
+        routes[P.eventType, default: [:]][P.eventVersion] = { envelope, context in
+            try await body(try envelope.payload(as: P.self), envelope, context)
+        }
+    }
+
+    public func acceptance(type: String, version: Int) -> EventAcceptance {
+        if let versions = routes[type] {
+            return versions[version] != nil ? .handle : .unsupportedVersion
+        }
+        if EventCatalogue.descriptor(type: type, version: version) != nil { return .ignore }
+        if EventCatalogue.all.contains(where: { $0.type == type }) { return .unsupportedVersion }
+        return .unknownType
+    }
+
+    public func handle(_ event: EventEnvelope, context: HandlerContext) async throws {
+        guard let route = routes[event.type]?[event.version] else {
+            throw ContractError(.unknownEventType, "no route for \(event.type) v\(event.version)")
+        }
+        try await route(event, context)
+    }
+}

@@ -1,0 +1,379 @@
+import Foundation
+import HallContracts
+import HallKafka
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// Consumer tuning.
+public struct InboxConsumerConfiguration: Sendable {
+    /// Kafka consumer group options (group id, topics, timeouts).
+    public var kafka: KafkaConsumerConfiguration
+    /// Records applied per database transaction.
+    public var batchSize: Int = 500
+    /// Attempts of a failing handler before the event is dead-lettered.
+    public var maxAttempts: Int = 3
+    /// Wait between two attempts of a failing handler (multiplied by the attempt number).
+    public var attemptBackoff: Duration = .milliseconds(50)
+    /// Longest wait between retries of a batch while the database is unavailable.
+    public var maxBackoff: Duration = .seconds(5)
+    /// How long one poll waits for the first record.
+    public var pollTimeout: Duration = .milliseconds(200)
+    /// Dead-letter topic; defaults to `<group id>.dlq`.
+    public var deadLetterTopic: String
+
+    /// Creates a configuration with defaults.
+    public init(kafka: KafkaConsumerConfiguration) {
+        self.kafka = kafka
+        self.deadLetterTopic = Topic.deadLetter(forConsumerGroup: kafka.groupId).rawValue
+    }
+}
+
+/// Points where tests inject a crash. Production code passes none.
+public struct InboxConsumerFaults: Sendable {
+    /// Called after a batch's transaction committed and before its offsets are stored; throwing
+    /// here behaves like the consumer dying at that moment (its offsets are never committed).
+    public var afterCommitBeforeOffsetStore: @Sendable ([KafkaConsumerMessage]) async throws -> Void
+
+    /// Creates fault hooks.
+    public init(afterCommitBeforeOffsetStore: @escaping @Sendable ([KafkaConsumerMessage]) async throws -> Void) {
+        self.afterCommitBeforeOffsetStore = afterCommitBeforeOffsetStore
+    }
+}
+
+/// An idempotent consumer: each event's effect and the record of its id commit in one transaction,
+/// so a redelivered event changes nothing; an event that cannot be applied goes to the dead-letter
+/// topic with the reason and its original key, value and headers, and the partition moves on.
+///
+/// A polled batch is applied in one transaction, in partition order. If any handler fails, the
+/// batch is applied again event by event behind savepoints, each failing event retried up to
+/// `maxAttempts` times before it is dead-lettered. Offsets are stored only after the commit.
+public final class InboxConsumer: Service, Sendable {
+    private let configuration: InboxConsumerConfiguration
+    private let client: PostgresClient
+    private let schema: String
+    private let serviceName: String
+    private let handler: any EventHandler
+    private let deadLetters: KafkaProducer
+    private let logger: Logger
+    private let gate: StartupGate?
+    private let faults: InboxConsumerFaults?
+    private let outbox: Outbox
+    private let applied: Counter
+    private let duplicates: Counter
+    private let ignored: Counter
+    private let deadLettered: Counter
+    private let handlerErrors: Counter
+    private let lag: Gauge
+
+    /// The consumer group id.
+    public var groupId: String { configuration.kafka.groupId }
+
+    /// Creates a consumer; it joins its group when run.
+    ///
+    /// - Parameters:
+    ///   - deadLetters: producer used for the dead-letter topic (the service's shared producer).
+    public init(
+        configuration: InboxConsumerConfiguration, client: PostgresClient, schema: String, serviceName: String,
+        handler: any EventHandler, deadLetters: KafkaProducer, logger: Logger, gate: StartupGate? = nil,
+        faults: InboxConsumerFaults? = nil
+    ) {
+        self.configuration = configuration
+        self.client = client
+        self.schema = schema
+        self.serviceName = serviceName
+        self.handler = handler
+        self.deadLetters = deadLetters
+        self.gate = gate
+        self.faults = faults
+        self.outbox = Outbox(schema: schema)
+        var logger = logger
+        logger[metadataKey: LogKey.consumerGroup] = "\(configuration.kafka.groupId)"
+        self.logger = logger
+        let dimensions = [("group", configuration.kafka.groupId)]
+        applied = Counter(label: "hall_consumer_events_total", dimensions: dimensions + [("outcome", "applied")])
+        duplicates = Counter(label: "hall_consumer_events_total", dimensions: dimensions + [("outcome", "duplicate")])
+        ignored = Counter(label: "hall_consumer_events_total", dimensions: dimensions + [("outcome", "ignored")])
+        deadLettered = Counter(label: "hall_consumer_dead_lettered_total", dimensions: dimensions)
+        handlerErrors = Counter(label: "hall_consumer_handler_errors_total", dimensions: dimensions)
+        lag = Gauge(label: "hall_consumer_lag", dimensions: dimensions)
+    }
+
+    /// Joins the group and applies records until graceful shutdown, then commits and leaves.
+    public func run() async throws {
+        if let gate { await cancelWhenGracefulShutdown { await gate.wait() } }
+        if Task.isShuttingDownGracefully || Task.isCancelled { return }
+        let consumer = try KafkaConsumer(configuration: configuration.kafka, logger: logger)
+        do {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let batch = await consumer.poll(maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
+                if batch.isEmpty {
+                    lag.record(consumer.lag())
+                    continue
+                }
+                guard try await applyWithRetry(batch) else { break }
+                try await faults?.afterCommitBeforeOffsetStore(batch)
+                consumer.storeOffsets(batch)
+                lag.record(consumer.lag())
+            }
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        await consumer.close()
+        logger.debug("consumer stopped")
+    }
+
+    /// Applies a batch, retrying with backoff while the database or dead-letter topic is
+    /// unavailable. Returns false when shutdown came first (offsets must not be stored).
+    private func applyWithRetry(_ batch: [KafkaConsumerMessage]) async throws -> Bool {
+        var backoff = Duration.milliseconds(100)
+        while true {
+            do {
+                try await apply(batch)
+                return true
+            } catch {
+                logger.warning("applying a batch failed; retrying", metadata: [LogKey.error: "\(error)", "records": "\(batch.count)"])
+                if Task.isShuttingDownGracefully || Task.isCancelled { return false }
+                try? await sleepUnlessShuttingDown(backoff)
+                backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+        }
+    }
+
+    /// Applies a batch: fast path in one transaction, or event by event when something fails.
+    public func apply(_ batch: [KafkaConsumerMessage]) async throws {
+        let items = batch.map(classify)
+        let allHandleable = items.allSatisfy {
+            if case .handle = $0.disposition { return true }
+            if case .ignore = $0.disposition { return true }
+            return false
+        }
+        if allHandleable {
+            do {
+                try await applyFast(items)
+                return
+            } catch let error as HandlerFailure {
+                logger.debug("a handler failed; applying the batch event by event", metadata: [LogKey.error: "\(error.underlying)"])
+            }
+        }
+        try await applyCarefully(items)
+    }
+
+    // MARK: Classification
+
+    private enum Disposition {
+        case handle(EventEnvelope)
+        case ignore(EventEnvelope)
+        case deadLetter(id: UUID, type: String?, code: DeadLetterErrorCode, reason: String)
+    }
+
+    private struct Item {
+        var message: KafkaConsumerMessage
+        var disposition: Disposition
+    }
+
+    private func classify(_ message: KafkaConsumerMessage) -> Item {
+        let envelope: EventEnvelope
+        do {
+            envelope = try EventEnvelope.decode(from: message.value)
+        } catch {
+            return Item(
+                message: message,
+                disposition: .deadLetter(
+                    id: derivedEventId(message), type: message.headers.first(named: EventHeader.eventType),
+                    code: .malformedEnvelope, reason: "\(error)"))
+        }
+        switch handler.acceptance(type: envelope.type, version: envelope.version) {
+        case .handle: return Item(message: message, disposition: .handle(envelope))
+        case .ignore: return Item(message: message, disposition: .ignore(envelope))
+        case .unknownType:
+            return Item(
+                message: message,
+                disposition: .deadLetter(id: envelope.id, type: envelope.type, code: .unknownEvent, reason: "unknown event type '\(envelope.type)'"))
+        case .unsupportedVersion:
+            return Item(
+                message: message,
+                disposition: .deadLetter(
+                    id: envelope.id, type: envelope.type, code: .unsupportedVersion,
+                    reason: "version \(envelope.version) of '\(envelope.type)' is not supported by this consumer"))
+        }
+    }
+
+    // MARK: Fast path
+
+    private struct HandlerFailure: Error { var underlying: any Error }
+
+    private func applyFast(_ items: [Item]) async throws {
+        let handleable = items.compactMap { item -> (KafkaConsumerMessage, EventEnvelope)? in
+            if case .handle(let envelope) = item.disposition { return (item.message, envelope) }
+            return nil
+        }
+        let ignoredCount = items.count - handleable.count
+        let (appliedCount, duplicateCount) = try await client.withTransaction(logger: logger) { connection -> (Int, Int) in
+            let claimed = try await claim(handleable, on: connection)
+            var seen = Set<UUID>()
+            var count = 0
+            for (_, envelope) in handleable where claimed.contains(envelope.id) && seen.insert(envelope.id).inserted {
+                do {
+                    try await handler.handle(envelope, context: context(for: envelope, connection: connection))
+                    count += 1
+                } catch {
+                    throw HandlerFailure(underlying: error)
+                }
+            }
+            return (count, handleable.count - count)
+        }
+        applied.increment(by: appliedCount)
+        duplicates.increment(by: duplicateCount)
+        ignored.increment(by: ignoredCount)
+    }
+
+    /// Records events as applied (in the caller's transaction); returns the ids that were new.
+    private func claim(_ events: [(KafkaConsumerMessage, EventEnvelope)], on connection: PostgresConnection) async throws -> Set<UUID> {
+        if events.isEmpty { return [] }
+        let rows = try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).inbox (consumer_group, event_id, event_type, source_topic, source_partition, source_offset, status)
+            SELECT \(groupId), e.id, e.type, e.topic, e.partition, e.offset, 'applied'
+            FROM unnest(\(events.map { $0.1.id })::uuid[], \(events.map { $0.1.type })::text[], \(events.map { $0.0.topic })::text[],
+                        \(events.map { Int($0.0.partition) })::int[], \(events.map { $0.0.offset })::bigint[])
+                AS e(id, type, topic, partition, "offset")
+            ON CONFLICT DO NOTHING
+            RETURNING event_id
+            """, logger: logger)
+        var claimed = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { claimed.insert(id) }
+        return claimed
+    }
+
+    // MARK: Careful path
+
+    private func applyCarefully(_ items: [Item]) async throws {
+        var counts = (applied: 0, duplicate: 0, ignored: 0, deadLettered: 0)
+        try await client.withTransaction(logger: logger) { connection in
+            counts = (0, 0, 0, 0)
+            for item in items {
+                switch item.disposition {
+                case .ignore:
+                    counts.ignored += 1
+                case .deadLetter(let id, let type, let code, let reason):
+                    if try await recordDeadLetter(item.message, id: id, type: type, code: code, reason: reason, attempts: 0, on: connection) {
+                        counts.deadLettered += 1
+                    } else {
+                        counts.duplicate += 1
+                    }
+                case .handle(let envelope):
+                    switch try await applyOne(item.message, envelope, on: connection) {
+                    case .applied: counts.applied += 1
+                    case .duplicate: counts.duplicate += 1
+                    case .deadLettered: counts.deadLettered += 1
+                    }
+                }
+            }
+        }
+        applied.increment(by: counts.applied)
+        duplicates.increment(by: counts.duplicate)
+        ignored.increment(by: counts.ignored)
+        deadLettered.increment(by: counts.deadLettered)
+    }
+
+    private enum OneOutcome { case applied, duplicate, deadLettered }
+
+    private func applyOne(_ message: KafkaConsumerMessage, _ envelope: EventEnvelope, on connection: PostgresConnection) async throws -> OneOutcome {
+        var attempts = 0
+        while true {
+            try await connection.query("SAVEPOINT hall_event", logger: logger)
+            let claimed = try await claim([(message, envelope)], on: connection)
+            if claimed.isEmpty {
+                try await connection.query("RELEASE SAVEPOINT hall_event", logger: logger)
+                return .duplicate
+            }
+            do {
+                try await handler.handle(envelope, context: context(for: envelope, connection: connection))
+                try await connection.query("RELEASE SAVEPOINT hall_event", logger: logger)
+                return .applied
+            } catch {
+                try await connection.query("ROLLBACK TO SAVEPOINT hall_event", logger: logger)
+                try await connection.query("RELEASE SAVEPOINT hall_event", logger: logger)
+                attempts += 1
+                handlerErrors.increment()
+                let contractError = error as? ContractError
+                eventLogger(envelope).warning(
+                    "event handler failed", metadata: [LogKey.error: "\(error)", "attempt": "\(attempts)"])
+                if contractError != nil || attempts >= configuration.maxAttempts {
+                    let code = contractError?.code.deadLetterErrorCode ?? .handlerFailed
+                    _ = try await recordDeadLetter(
+                        message, id: envelope.id, type: envelope.type, code: code, reason: "\(error)", attempts: attempts, on: connection)
+                    return .deadLettered
+                }
+                try await Task.sleep(for: configuration.attemptBackoff * attempts)
+            }
+        }
+    }
+
+    /// Sends the record to the dead-letter topic (waiting for the broker's acknowledgement) and
+    /// records it in the inbox, unless it was already recorded. Returns whether it was new.
+    private func recordDeadLetter(
+        _ message: KafkaConsumerMessage, id: UUID, type: String?, code: DeadLetterErrorCode, reason: String, attempts: Int,
+        on connection: PostgresConnection
+    ) async throws -> Bool {
+        let inserted = try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).inbox (consumer_group, event_id, event_type, source_topic, source_partition, source_offset, status, reason)
+            VALUES (\(groupId), \(id), \(type), \(message.topic), \(Int(message.partition)), \(message.offset), 'dead_lettered', \(reason))
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+            """, logger: logger
+        ).collect()
+        if inserted.isEmpty { return false }
+        var headers = message.headers
+        for (key, value) in DeadLetterHeader.headers(
+            reason: String(reason.prefix(2000)), errorCode: code, sourceTopic: message.topic, sourcePartition: Int(message.partition),
+            sourceOffset: message.offset, consumerGroup: groupId, attempts: attempts, failedAt: Date())
+        {
+            headers.append(KafkaHeader(key: key, string: value))
+        }
+        _ = try await deadLetters.send(
+            KafkaProducerMessage(topic: configuration.deadLetterTopic, key: message.key, value: message.value, headers: headers))
+        logger.error(
+            "event dead-lettered",
+            metadata: [
+                LogKey.eventId: "\(id)", LogKey.eventType: "\(type ?? "?")", "dlq.code": "\(code.rawValue)", LogKey.error: "\(reason)",
+                LogKey.kafkaTopic: "\(message.topic)", LogKey.kafkaPartition: "\(message.partition)", LogKey.kafkaOffset: "\(message.offset)",
+            ])
+        return true
+    }
+
+    private func context(for envelope: EventEnvelope, connection: PostgresConnection) -> HandlerContext {
+        HandlerContext(
+            connection: connection, schema: schema, logger: eventLogger(envelope), outbox: outbox, serviceName: serviceName, event: envelope)
+    }
+
+    private func eventLogger(_ envelope: EventEnvelope) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: LogKey.eventId] = "\(envelope.id)"
+        logger[metadataKey: LogKey.eventType] = "\(envelope.type)"
+        if let caseId = envelope.caseId { logger[metadataKey: LogKey.caseId] = "\(caseId)" }
+        if let correlation = envelope.correlationId { logger[metadataKey: LogKey.correlationId] = "\(correlation)" }
+        return logger
+    }
+}
+
+/// A stable id for a record that has none of its own (malformed envelope): derived from where it
+/// was read, so a redelivery of the same record maps to the same inbox row.
+func derivedEventId(_ message: KafkaConsumerMessage) -> UUID {
+    let text = "\(message.topic)/\(message.partition)/\(message.offset)"
+    var first: UInt64 = 0xcbf2_9ce4_8422_2325
+    var second: UInt64 = 0x8422_2325_cbf2_9ce4
+    for byte in text.utf8 {
+        first = (first ^ UInt64(byte)) &* 0x100_0000_01b3
+        second = (second ^ UInt64(byte)) &* 0x100_0000_01b3 &+ 0x9e37_79b9
+    }
+    var bytes: [UInt8] = withUnsafeBytes(of: first.bigEndian, Array.init) + withUnsafeBytes(of: second.bigEndian, Array.init)
+    bytes[6] = (bytes[6] & 0x0f) | 0x80  // version 8: custom
+    bytes[8] = (bytes[8] & 0x3f) | 0x80  // RFC 4122 variant
+    return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                       bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HallContracts
+import Logging
+import PostgresNIO
+
+/// An event to publish once the surrounding transaction commits.
+public struct OutgoingEvent: Sendable {
+    /// Destination topic (the producing service's own topic, or the topic a request goes to).
+    public var topic: Topic
+    /// Kafka key: the case id, or the entity id for directory events. Everything with one key is
+    /// delivered in the order it was appended.
+    public var key: String
+    /// The event.
+    public var envelope: EventEnvelope
+
+    /// An event keyed by its envelope's case id.
+    ///
+    /// - Precondition: the envelope has a case id; use ``init(topic:key:envelope:)`` otherwise.
+    public init(topic: Topic, envelope: EventEnvelope) {
+        precondition(envelope.caseId != nil, "an event without a case id needs an explicit key")
+        self.init(topic: topic, key: envelope.caseId!, envelope: envelope)
+    }
+
+    /// An event with an explicit key.
+    public init(topic: Topic, key: String, envelope: EventEnvelope) {
+        self.topic = topic
+        self.key = key
+        self.envelope = envelope
+    }
+}
+
+/// The transactional outbox of one service's schema.
+///
+/// ``append(_:on:logger:)`` writes events in the caller's transaction: they are published by the
+/// ``OutboxRelay`` if and only if that transaction commits.
+public struct Outbox: Sendable {
+    /// The schema holding the `outbox` table.
+    public let schema: String
+
+    /// Creates the outbox of a schema.
+    public init(schema: String) {
+        precondition(DatabaseConfiguration.isValidIdentifier(schema), "schema names are validated by the configuration")
+        self.schema = schema
+    }
+
+    /// Appends events to the outbox on `connection`, which must be inside the transaction that
+    /// makes the state change the events describe. One statement, whatever the count.
+    ///
+    /// - Throws: an encoding error, or the database error (the caller's transaction then rolls
+    ///   back and nothing is published). An event id appended twice violates a unique constraint.
+    public func append(_ events: [OutgoingEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        if events.isEmpty { return }
+        var ids: [UUID] = []
+        var types: [String] = []
+        var versions: [Int] = []
+        var producers: [String] = []
+        var correlations: [String] = []
+        var causations: [String] = []
+        var topics: [String] = []
+        var keys: [String] = []
+        var payloads: [String] = []
+        for event in events {
+            ids.append(event.envelope.id)
+            types.append(event.envelope.type)
+            versions.append(event.envelope.version)
+            producers.append(event.envelope.producer)
+            correlations.append(event.envelope.correlationId?.uuidString ?? "")
+            causations.append(event.envelope.causationId?.uuidString ?? "")
+            topics.append(event.topic.rawValue)
+            keys.append(event.key)
+            payloads.append(String(decoding: try event.envelope.encoded(), as: UTF8.self))
+        }
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).outbox
+                (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload)
+            SELECT e.id, e.type, e.version, e.producer, NULLIF(e.correlation, '')::uuid, NULLIF(e.causation, '')::uuid,
+                   e.topic, e.key, e.payload
+            FROM unnest(\(ids)::uuid[], \(types)::text[], \(versions)::int[], \(producers)::text[], \(correlations)::text[],
+                        \(causations)::text[], \(topics)::text[], \(keys)::text[], \(payloads)::text[])
+                AS e(id, type, version, producer, correlation, causation, topic, key, payload)
+            """,
+            logger: logger)
+    }
+
+    /// Marks every published row created in `[from, to)` as unpublished so the relay sends it again,
+    /// and appends an audit event (`platform.outbox.republished`) to `auditTopic`.
+    ///
+    /// Use after the broker lost data. Consumers' inboxes make the repeat harmless.
+    ///
+    /// - Returns: the number of rows queued again.
+    public func republish(
+        from: Date, to: Date, requestedBy: String, producer: String, auditTopic: Topic,
+        client: PostgresClient, logger: Logger
+    ) async throws -> Int {
+        guard from < to else { throw HallError.invalid("from", "must be before 'to'") }
+        return try await client.withTransaction(logger: logger) { connection in
+            let rows = try await (connection.query(
+                """
+                WITH reset AS (
+                    UPDATE \(unescaped: schema).outbox SET published_at = NULL, attempts = 0, last_error = NULL
+                    WHERE created_at >= \(from) AND created_at < \(to) AND published_at IS NOT NULL
+                    RETURNING 1
+                ) SELECT count(*)::bigint FROM reset
+                """, logger: logger
+            ) as PostgresRowSequence).decode(Int64.self).collectAll().first ?? 0
+            let audit = try EventEnvelope(
+                payload: OutboxRepublished(fromTime: from, toTime: to, rows: Int(rows), requestedBy: requestedBy),
+                producer: producer, caseId: nil)
+            try await append([OutgoingEvent(topic: auditTopic, key: "outbox.\(schema)", envelope: audit)], on: connection, logger: logger)
+            logger.notice("outbox republish queued", metadata: ["rows": "\(rows)", "from": "\(from)", "to": "\(to)", "requested.by": "\(requestedBy)"])
+            return Int(rows)
+        }
+    }
+}

@@ -1,0 +1,245 @@
+import Foundation
+import HallContracts
+import HallKafka
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// A consumer a service runs: its group, the topics it reads and the handler that applies them.
+public struct ConsumerDefinition: Sendable {
+    /// Consumer group id (instances of the service share the partitions).
+    public var groupId: String
+    /// Topics to read.
+    public var topics: [Topic]
+    /// Applies the events.
+    public var handler: any EventHandler
+
+    /// Creates a definition.
+    public init(groupId: String, topics: [Topic], handler: any EventHandler) {
+        self.groupId = groupId
+        self.topics = topics
+        self.handler = handler
+    }
+}
+
+/// What the shared runtime hands a service to build its routes and consumers.
+public struct ServiceRuntime: Sendable {
+    /// The service's configuration.
+    public let configuration: ServiceConfiguration
+    /// The database pool.
+    public let client: PostgresClient
+    /// The service's producer (outbox relay and dead letters).
+    public let producer: KafkaProducer
+    /// The service's outbox.
+    public let outbox: Outbox
+    /// Verifies bearer tokens.
+    public let authority: TokenAuthority
+    /// The service's logger.
+    public let logger: Logger
+}
+
+/// Describes one hall service: its name, schema migrations, topics, consumers and HTTP routes.
+public struct HallServiceDefinition: Sendable {
+    /// The service.
+    public var name: ServiceName
+    /// HTTP port when `HALL_HTTP_PORT` is not set.
+    public var defaultPort: Int
+    /// The service's own migrations (the platform's outbox and inbox come first).
+    public var migrations: [Migration]
+    /// Consumers to run.
+    public var consumers: @Sendable (ServiceRuntime) -> [ConsumerDefinition]
+    /// Adds the service's routes (health and metrics are added for it).
+    public var routes: @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void
+
+    /// Creates a definition.
+    public init(
+        name: ServiceName, defaultPort: Int, migrations: [Migration] = [],
+        consumers: @escaping @Sendable (ServiceRuntime) -> [ConsumerDefinition] = { _ in [] },
+        routes: @escaping @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void = { _, _ in }
+    ) {
+        self.name = name
+        self.defaultPort = defaultPort
+        self.migrations = migrations
+        self.consumers = consumers
+        self.routes = routes
+    }
+}
+
+/// Boots a hall service: checks the Kafka library, reads the configuration, connects, migrates,
+/// creates topics, then runs the relay, consumers and HTTP server until SIGTERM/SIGINT.
+public enum HallServiceMain {
+    /// Runs the service; on a start-up failure prints one line naming the problem and exits 1.
+    public static func run(_ definition: HallServiceDefinition) async -> Never {
+        let name = definition.name.rawValue
+        do {
+            try LibRdKafka.requireSupportedVersion()
+            let configuration = try ServiceConfiguration(serviceName: name, defaultPort: definition.defaultPort)
+            let level = configuration.logLevel
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            HallMetrics.bootstrap()
+            var logger = Logger(label: "hall.\(name)")
+            logger[metadataKey: LogKey.serviceName] = "\(name)"
+            logger.info("starting", metadata: ["librdkafka": "\(LibRdKafka.versionString)", "http.port": "\(configuration.httpPort)"])
+            let app = try await makeApplication(definition, configuration: configuration, logger: logger)
+            try await app.runService()
+            logger.info("stopped")
+            exit(0)
+        } catch {
+            FileHandle.standardError.write(Data("\(name): \(startupMessage(for: error))\n".utf8))
+            exit(1)
+        }
+    }
+
+    /// Builds the application (all of the service's parts) without running it. Tests use it to run
+    /// a service in process.
+    public static func makeApplication(
+        _ definition: HallServiceDefinition, configuration: ServiceConfiguration, logger: Logger, relayFaults: OutboxRelayFaults? = nil
+    ) async throws -> some ApplicationProtocol {
+        let client = PostgresClient(configuration: configuration.database.clientConfiguration(), backgroundLogger: logger)
+        var producerConfiguration = KafkaProducerConfiguration(client: configuration.kafkaClient())
+        producerConfiguration.messageTimeout = .seconds(15)
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let gate = StartupGate()
+        let authority = await TokenAuthority(secret: configuration.jwtSecret)
+        let schema = configuration.database.schema
+        let runtime = ServiceRuntime(
+            configuration: configuration, client: client, producer: producer, outbox: Outbox(schema: schema),
+            authority: authority, logger: logger)
+
+        let relay = OutboxRelay(
+            client: client, schema: schema, producer: producer, configuration: configuration.outbox, logger: logger, gate: gate,
+            faults: relayFaults)
+        let consumerDefinitions = definition.consumers(runtime)
+        let consumers = consumerDefinitions.map { consumer in
+            var kafka = KafkaConsumerConfiguration(
+                client: configuration.kafkaClient(suffix: ".\(consumer.groupId)"), groupId: consumer.groupId,
+                topics: consumer.topics.map(\.rawValue))
+            kafka.sessionTimeout = configuration.kafkaSessionTimeout
+            kafka.heartbeatInterval = configuration.kafkaSessionTimeout / 3
+            kafka.maxPollInterval = configuration.kafkaMaxPollInterval
+            var inbox = InboxConsumerConfiguration(kafka: kafka)
+            inbox.batchSize = configuration.consumerBatchSize
+            inbox.maxAttempts = configuration.consumerMaxAttempts
+            return InboxConsumer(
+                configuration: inbox, client: client, schema: schema, serviceName: configuration.serviceName,
+                handler: consumer.handler, deadLetters: producer, logger: logger, gate: gate)
+        }
+        let housekeeping = InboxHousekeeping(client: client, schema: schema, retention: configuration.inboxRetention, logger: logger, gate: gate)
+
+        let router = Router(context: HallRequestContext.self)
+        router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(MetricsMiddleware<HallRequestContext>())
+        router.middlewares.add(BearerAuthMiddleware(authority: authority))
+        HealthRoutes(client: client, producer: producer, gate: gate).add(to: router)
+        definition.routes(router, runtime)
+
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "hall-\(configuration.serviceName)"),
+            services: [client, producer, relay, housekeeping] + consumers.map { $0 as any Service },
+            logger: logger)
+        let ownTopics = definition.name.ownedTopics
+        let deadLetterTopics = consumers.map { Topic(rawValue: Topic.deadLetter(forConsumerGroup: $0.groupId).rawValue) }
+        app.beforeServerStarts {
+            try await startUp(
+                configuration: configuration, client: client, producer: producer,
+                migrations: PlatformMigrations.all + definition.migrations, topics: ownTopics + deadLetterTopics, logger: logger)
+            gate.open()
+            logger.info("ready to serve", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)"])
+        }
+        return app
+    }
+
+    /// Waits for the database, migrates, waits for a broker and creates the topics.
+    static func startUp(
+        configuration: ServiceConfiguration, client: PostgresClient, producer: KafkaProducer, migrations: [Migration], topics: [Topic],
+        logger: Logger
+    ) async throws {
+        let database = configuration.database
+        var lastError: (any Error)?
+        let deadline = ContinuousClock.now + configuration.startupTimeout
+        while true {
+            do {
+                _ = try await client.query("SELECT 1", logger: logger).collect()
+                break
+            } catch {
+                lastError = error
+                if ContinuousClock.now >= deadline {
+                    throw StartupError(
+                        "cannot use the database at \(database.host):\(database.port)/\(database.database) as \(database.username) (HALL_DATABASE_URL): \(describe(lastError!))")
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+        try await Migrator.migrate(migrations, schema: database.schema, client: client, logger: logger)
+        while !(await producer.isBrokerReachable(timeout: .seconds(2))) {
+            if ContinuousClock.now >= deadline {
+                throw StartupError("no Kafka broker answers at \(configuration.kafkaBrokers.joined(separator: ",")) (HALL_KAFKA_BROKERS)")
+            }
+        }
+        let admin = KafkaAdminClient(configuration: configuration.kafkaClient(suffix: ".admin"), logger: logger)
+        try await admin.createTopics(topics.map { KafkaTopicSpecification(name: $0.rawValue, partitions: Int32(configuration.kafkaPartitions)) })
+    }
+
+    static func startupMessage(for error: any Error) -> String {
+        switch error {
+        case let error as ConfigurationError: return error.description
+        case let error as StartupError: return error.message
+        case let error as KafkaError: return "kafka: \(error.message)"
+        case let error as HallError: return error.message
+        default: return describe(error)
+        }
+    }
+
+    /// A one-line description of a database or other error, with the server's message when there is one.
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            if let underlying = psql.underlying { return "\(underlying)" }
+            return "\(psql.code)"
+        }
+        return "\(error)"
+    }
+}
+
+/// A start-up failure, printed as the one line the service leaves before exiting.
+struct StartupError: Error {
+    var message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Deletes inbox rows older than the inbox retention once an hour.
+final class InboxHousekeeping: Service, Sendable {
+    let client: PostgresClient
+    let schema: String
+    let retention: Duration
+    let logger: Logger
+    let gate: StartupGate
+
+    init(client: PostgresClient, schema: String, retention: Duration, logger: Logger, gate: StartupGate) {
+        self.client = client
+        self.schema = schema
+        self.retention = retention
+        self.logger = logger
+        self.gate = gate
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { [gate] in await gate.wait() }
+        let seconds = Double(retention.components.seconds)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await client.query(
+                    "DELETE FROM \(unescaped: schema).inbox WHERE processed_at < now() - make_interval(secs => \(seconds))", logger: logger)
+            } catch {
+                logger.warning("inbox housekeeping failed", metadata: [LogKey.error: "\(error)"])
+            }
+            try? await sleepUnlessShuttingDown(.seconds(3600))
+        }
+    }
+}

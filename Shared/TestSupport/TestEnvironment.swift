@@ -1,0 +1,90 @@
+import Foundation
+import HallContracts
+import HallKafka
+import HallKit
+import Logging
+import PostgresNIO
+
+/// Where the local stack's real PostgreSQL and broker are (set by `deploy/hall test`).
+public enum TestEnvironment {
+    /// `HALL_ADMIN_DATABASE_URL`: a superuser URL of the stack's cluster.
+    public static var adminDatabaseURL: String? { ProcessInfo.processInfo.environment["HALL_ADMIN_DATABASE_URL"] }
+    /// `HALL_KAFKA_BROKERS`: the stack's broker.
+    public static var kafkaBrokers: [String]? {
+        ProcessInfo.processInfo.environment["HALL_KAFKA_BROKERS"].map { $0.split(separator: ",").map(String.init) }
+    }
+    /// `HALL_TANSU_BIN`: the broker binary, for tests that start, pause or restart their own broker.
+    public static var tansuBinary: String? { ProcessInfo.processInfo.environment["HALL_TANSU_BIN"] }
+
+    /// Whether the integration tests can run. `deploy/hall test` sets everything; when `CI` is set
+    /// and the stack is missing, tests fail instead of being skipped.
+    public static var isAvailable: Bool {
+        let available = adminDatabaseURL != nil && kafkaBrokers != nil
+        if !available && ProcessInfo.processInfo.environment["CI"] != nil {
+            fatalError("CI is set but HALL_ADMIN_DATABASE_URL / HALL_KAFKA_BROKERS are not: run the tests through deploy/hall test")
+        }
+        return available
+    }
+
+    /// A quiet logger for tests (`HALL_TEST_LOG_LEVEL` raises it).
+    public static func logger(_ label: String = "test") -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = ProcessInfo.processInfo.environment["HALL_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        return logger
+    }
+
+    /// A short random suffix for names of schemas, topics and groups.
+    public static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+    }
+}
+
+/// A PostgreSQL pool for one test, on its own fresh schema, dropped afterwards.
+public struct TestDatabase: Sendable {
+    /// The pool (superuser of the local stack).
+    public let client: PostgresClient
+    /// The test's schema.
+    public let schema: String
+    /// The database configuration the pool was made from.
+    public let configuration: DatabaseConfiguration
+
+    /// Runs `body` with a running pool on a new schema (already migrated with the platform tables
+    /// when `migrate` is true), then drops the schema.
+    public static func with<T: Sendable>(
+        migrate: Bool = true, extra: [Migration] = [], poolSize: Int = 20,
+        _ body: @Sendable (TestDatabase) async throws -> T
+    ) async throws -> T {
+        let url = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
+        let schema = TestEnvironment.uniqueName("t")
+        let configuration = try DatabaseConfiguration(url: url, key: "HALL_ADMIN_DATABASE_URL", schema: schema, poolSize: poolSize)
+        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: TestEnvironment.logger())
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let database = TestDatabase(client: client, schema: schema, configuration: configuration)
+            do {
+                if migrate {
+                    try await Migrator.migrate(PlatformMigrations.all + extra, schema: schema, client: client, logger: TestEnvironment.logger())
+                }
+                let result = try await body(database)
+                try? await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+                return result
+            } catch {
+                try? await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+                throw error
+            }
+        }
+    }
+}
+
+/// Thrown when a required test setting is missing.
+public struct MissingTestSetting: Error, CustomStringConvertible {
+    public let name: String
+    public var description: String { "\(name) is not set: run the tests through deploy/hall test" }
+}
+
+/// Unwraps a test setting or throws ``MissingTestSetting``.
+public func requireValue<T>(_ value: T?, _ name: String) throws -> T {
+    guard let value else { throw MissingTestSetting(name: name) }
+    return value
+}

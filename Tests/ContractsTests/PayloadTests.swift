@@ -1,0 +1,110 @@
+import Foundation
+import HallContracts
+import Testing
+
+/// A payload type used only to check type and version matching.
+private struct OutboxRepublishedV2: EventPayload {
+    static let eventType = "platform.outbox.republished"
+    static let eventVersion = 2
+    var rows: Int
+}
+
+private struct SomethingElse: EventPayload {
+    static let eventType = "intake.application.accepted"
+    static let eventVersion = 1
+    var rows: Int
+}
+
+private struct NotAnObject: EventPayload {
+    static let eventType = "test.value.encoded"
+    static let eventVersion = 1
+    var value: Int
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}
+
+@Suite("Typed payloads")
+struct PayloadTests {
+    static let sample = OutboxRepublished(
+        fromTime: Contracts.date(2026, 1, 5), toTime: Contracts.date(2026, 1, 5, 8), rows: 42, requestedBy: "operator-wang"
+    )
+
+    func envelope(data: JSONValue, type: String = OutboxRepublished.eventType, version: Int = 1) -> EventEnvelope {
+        EventEnvelope(type: type, version: version, producer: "intake", data: data)
+    }
+
+    @Test("a payload survives the wire")
+    func roundTrip() throws {
+        let envelope = try EventEnvelope(
+            payload: Self.sample, occurredAt: Contracts.date(2026, 1, 5, 8, 30, 0, millisecond: 456), producer: "intake", caseId: "C-1"
+        )
+        #expect(envelope.type == "platform.outbox.republished" && envelope.version == 1)
+        let read = try EventEnvelope.decode(from: envelope.encoded())
+        #expect(try read.payload(as: OutboxRepublished.self) == Self.sample)
+        #expect(read == envelope)
+    }
+
+    @Test("every fixture's data decodes as its payload type")
+    func fixturesDecode() throws {
+        for name in try Contracts.fixtureNames() {
+            let envelope = try EventEnvelope.decode(from: Contracts.fixture(name))
+            try EventCatalogue.check(envelope)
+            #expect(throws: Never.self) { try envelope.payload(as: OutboxRepublished.self) }
+        }
+    }
+
+    @Test("another type is refused with unknownEventType")
+    func typeMismatch() throws {
+        let envelope = try EventEnvelope(payload: Self.sample, producer: "intake", caseId: nil)
+        let error = try #require(throws: ContractError.self) { try envelope.payload(as: SomethingElse.self) }
+        #expect(error.code == .unknownEventType)
+        #expect(error.code.deadLetterErrorCode == .unknownEvent)
+        #expect(error.fieldPath == "type")
+    }
+
+    @Test("another version is refused with unsupportedVersion")
+    func versionMismatch() throws {
+        let envelope = try EventEnvelope(payload: Self.sample, producer: "intake", caseId: nil)
+        let error = try #require(throws: ContractError.self) { try envelope.payload(as: OutboxRepublishedV2.self) }
+        #expect(error.code == .unsupportedVersion)
+        #expect(error.code.deadLetterErrorCode == .unsupportedVersion)
+    }
+
+    @Test("the catalogue tells unknown types from unsupported versions")
+    func catalogueCheck() throws {
+        let unknown = try #require(throws: ContractError.self) {
+            try EventCatalogue.check(envelope(data: [:], type: "intake.nothing.happened"))
+        }
+        #expect(unknown.code == .unknownEventType)
+        let unsupported = try #require(throws: ContractError.self) {
+            try EventCatalogue.check(envelope(data: [:], version: 99))
+        }
+        #expect(unsupported.code == .unsupportedVersion)
+    }
+
+    @Test("invalid data is refused with invalidPayload naming the field", arguments: [
+        (["fromTime": "2026-01-05T00:00:00.000Z", "toTime": "2026-01-05T08:00:00.000Z", "requestedBy": "x"], "data.rows"),
+        (["fromTime": "2026-01-05T00:00:00.000Z", "toTime": "2026-01-05T08:00:00.000Z", "rows": -1, "requestedBy": "x"], "data.rows"),
+        (["fromTime": "2026-01-05T00:00:00.000Z", "toTime": "2026-01-05T08:00:00.000Z", "rows": "42", "requestedBy": "x"], "data.rows"),
+        (["fromTime": "yesterday", "toTime": "2026-01-05T08:00:00.000Z", "rows": 1, "requestedBy": "x"], "data.fromTime"),
+        (["fromTime": "2026-01-05T09:00:00.000Z", "toTime": "2026-01-05T08:00:00.000Z", "rows": 1, "requestedBy": "x"], "data.toTime"),
+        (["fromTime": "2026-01-05T00:00:00.000Z", "toTime": "2026-01-05T08:00:00.000Z", "rows": 1, "requestedBy": ""], "data.requestedBy"),
+        (["fromTime": "2026-01-05T00:00:00.000Z", "toTime": "2026-01-05T08:00:00.000Z", "rows": 1.5, "requestedBy": "x"], "data"),  // Foundation's JSONDecoder drops the path for a fractional integer
+    ] as [(JSONValue, String)])
+    func invalidPayload(data: JSONValue, path: String) throws {
+        let error = try #require(throws: ContractError.self) { try envelope(data: data).payload(as: OutboxRepublished.self) }
+        #expect(error.code == .invalidPayload)
+        #expect(error.fieldPath == path, "\(error)")
+        #expect(error.isRetriable == false)
+    }
+
+    @Test("a payload that does not encode to an object is refused")
+    func notAnObject() throws {
+        let error = try #require(throws: ContractError.self) {
+            try EventEnvelope(payload: NotAnObject(value: 1), producer: "intake", caseId: nil)
+        }
+        #expect(error.code == .invalidPayload)
+    }
+}

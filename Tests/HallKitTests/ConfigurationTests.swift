@@ -1,0 +1,92 @@
+import HallKit
+import Testing
+
+@Suite("Service configuration from the environment")
+struct ConfigurationTests {
+    let valid = [
+        "HALL_DATABASE_URL": "postgres://intake:secret@127.0.0.1:5433/hall",
+        "HALL_KAFKA_BROKERS": "127.0.0.1:9092",
+        "HALL_JWT_SECRET": String(repeating: "k", count: 40),
+    ]
+
+    func configuration(_ changes: [String: String?]) throws -> ServiceConfiguration {
+        var values = valid
+        for (key, value) in changes { values[key] = value }
+        return try ServiceConfiguration(serviceName: "intake", defaultPort: 8081, environment: EnvironmentReader(values))
+    }
+
+    func error(_ changes: [String: String?]) -> ConfigurationError? {
+        do {
+            _ = try configuration(changes)
+            return nil
+        } catch let error as ConfigurationError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+
+    @Test("a complete environment gives the documented defaults")
+    func defaults() throws {
+        let configuration = try configuration([:])
+        #expect(configuration.database.host == "127.0.0.1")
+        #expect(configuration.database.port == 5433)
+        #expect(configuration.database.username == "intake")
+        #expect(configuration.database.schema == "intake")
+        #expect(configuration.httpPort == 8081)
+        #expect(configuration.kafkaPartitions == 6)
+        #expect(configuration.outbox.retention == .seconds(7 * 86_400))
+        #expect(configuration.consumerMaxAttempts == 3)
+    }
+
+    @Test("each missing required key is named in the error", arguments: ["HALL_DATABASE_URL", "HALL_KAFKA_BROKERS", "HALL_JWT_SECRET"])
+    func missing(key: String) {
+        let error = error([key: String?.none])
+        #expect(error?.key == key)
+        #expect(error?.description.contains("is not set") == true)
+    }
+
+    @Test("malformed values name the key and the rule")
+    func malformed() {
+        #expect(error(["HALL_DATABASE_URL": "mysql://x@y/z"])?.key == "HALL_DATABASE_URL")
+        #expect(error(["HALL_DATABASE_URL": "postgres://intake@127.0.0.1:5432"])?.problem.contains("database") == true)
+        #expect(error(["HALL_KAFKA_BROKERS": "localhost"])?.key == "HALL_KAFKA_BROKERS")
+        #expect(error(["HALL_KAFKA_BROKERS": "a:1,b:99999"])?.key == "HALL_KAFKA_BROKERS")
+        #expect(error(["HALL_JWT_SECRET": "short"])?.problem.contains("32") == true)
+        #expect(error(["HALL_HTTP_PORT": "eighty"])?.problem.contains("integer") == true)
+        #expect(error(["HALL_OUTBOX_RETENTION": "7 days"])?.key == "HALL_OUTBOX_RETENTION")
+        #expect(error(["HALL_LOG_LEVEL": "loud"])?.key == "HALL_LOG_LEVEL")
+        #expect(error(["HALL_DATABASE_SCHEMA": "Intake; DROP"])?.key == "HALL_DATABASE_SCHEMA")
+        #expect(error(["HALL_INBOX_RETENTION": "1d"])?.key == "HALL_INBOX_RETENTION")
+    }
+
+    @Test("durations parse with their units")
+    func durations() {
+        #expect(EnvironmentReader.parseDuration("250ms") == .milliseconds(250))
+        #expect(EnvironmentReader.parseDuration("5s") == .seconds(5))
+        #expect(EnvironmentReader.parseDuration("10m") == .seconds(600))
+        #expect(EnvironmentReader.parseDuration("2h") == .seconds(7200))
+        #expect(EnvironmentReader.parseDuration("7d") == .seconds(604_800))
+        #expect(EnvironmentReader.parseDuration("-1s") == nil)
+        #expect(EnvironmentReader.parseDuration("5") == nil)
+    }
+
+    @Test("schema names accept only plain lowercase identifiers")
+    func identifiers() {
+        #expect(DatabaseConfiguration.isValidIdentifier("intake"))
+        #expect(DatabaseConfiguration.isValidIdentifier("t_1a2b"))
+        #expect(!DatabaseConfiguration.isValidIdentifier("Intake"))
+        #expect(!DatabaseConfiguration.isValidIdentifier("1abc"))
+        #expect(!DatabaseConfiguration.isValidIdentifier("a\"b"))
+        #expect(!DatabaseConfiguration.isValidIdentifier(""))
+    }
+
+    @Test("a changed migration has a different checksum")
+    func checksum() {
+        let one = Migration(component: "x", version: 1, name: "a", statements: ["CREATE TABLE a (id int)"])
+        var two = one
+        two.statements = ["CREATE TABLE a (id bigint)"]
+        #expect(one.checksum == one.checksum)
+        #expect(one.checksum != two.checksum)
+    }
+}

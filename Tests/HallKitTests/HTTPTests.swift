@@ -1,0 +1,118 @@
+import Foundation
+import HallKit
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("HTTP errors and authentication (router in process)")
+struct HTTPTests {
+    static let secret = String(repeating: "s", count: 40)
+
+    func makeApplication() async -> some ApplicationProtocol {
+        let authority = await TokenAuthority(secret: Self.secret)
+        let router = Router(context: HallRequestContext.self)
+        router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(BearerAuthMiddleware(authority: authority))
+        router.get("/public") { _, _ in "hello" }
+        router.get("/clerk-only") { _, context -> String in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            return principal.department ?? ""
+        }
+        router.post("/items") { _, _ -> String in
+            throw HallError.invalid("legalLimitDays", "must be at least the promised limit (5)")
+        }
+        router.get("/crash") { _, _ -> String in
+            struct DatabaseLeak: Error { var secret = "password=hunter2" }
+            throw DatabaseLeak()
+        }
+        return Application(router: router)
+    }
+
+    func token(roles: [Role], department: String? = "d-market", secret: String = secret, ttl: TimeInterval = 3600) async throws -> String {
+        try await TokenAuthority(secret: secret).issue(HallClaims(subject: "clerk-7", roles: roles, department: department, ttl: ttl))
+    }
+
+    func problem(_ response: TestResponse) throws -> ProblemDetails {
+        #expect(response.headers[.contentType] == "application/problem+json")
+        return try JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body))
+    }
+
+    @Test("a field error is problem+json naming the field and the rule")
+    func fieldError() async throws {
+        try await makeApplication().test(.router) { client in
+            try await client.execute(uri: "/items", method: .post) { response in
+                #expect(response.status == .badRequest)
+                let problem = try problem(response)
+                #expect(problem.field == "legalLimitDays")
+                #expect(problem.detail?.contains("promised") == true)
+                #expect(problem.type.hasSuffix("/invalid-field"))
+                #expect(problem.requestId != nil)
+            }
+        }
+    }
+
+    @Test("an unknown route is a problem+json 404")
+    func notFound() async throws {
+        try await makeApplication().test(.router) { client in
+            try await client.execute(uri: "/nowhere", method: .get) { response in
+                #expect(response.status == .notFound)
+                let decoded = try problem(response)
+                #expect(decoded.status == 404)
+            }
+        }
+    }
+
+    @Test("an internal error hides its details and gives a request id")
+    func internalError() async throws {
+        try await makeApplication().test(.router) { client in
+            try await client.execute(uri: "/crash", method: .get, headers: [.xRequestID: "req-42"]) { response in
+                #expect(response.status == .internalServerError)
+                let body = String(buffer: response.body)
+                #expect(!body.contains("hunter2"))
+                let decoded = try problem(response)
+                #expect(decoded.requestId == "req-42")
+                #expect(response.headers[.xRequestID] == "req-42")
+            }
+        }
+    }
+
+    @Test("public routes need no token; protected ones check token, role and expiry")
+    func authentication() async throws {
+        let clerk = try await token(roles: [.clerk])
+        let admin = try await token(roles: [.centreAdmin])
+        let forged = try await token(roles: [.clerk], secret: String(repeating: "x", count: 40))
+        let expired = try await token(roles: [.clerk], ttl: -60)
+        try await makeApplication().test(.router) { client in
+            try await client.execute(uri: "/public", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/clerk-only", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                let decoded = try problem(response)
+                #expect(decoded.type.hasSuffix("/unauthenticated"))
+            }
+            try await client.execute(uri: "/clerk-only", method: .get, headers: [.authorization: "Bearer \(clerk)"]) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == "d-market")
+            }
+            try await client.execute(uri: "/clerk-only", method: .get, headers: [.authorization: "Bearer \(admin)"]) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/clerk-only", method: .get, headers: [.authorization: "Bearer \(forged)"]) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/clerk-only", method: .get, headers: [.authorization: "Bearer \(expired)"]) {
+                #expect($0.status == .unauthorized)
+            }
+            try await client.execute(uri: "/public", method: .get, headers: [.authorization: "Basic abc"]) {
+                #expect($0.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("a principal acts only for its own department")
+    func department() throws {
+        let principal = Principal(subject: "p", roles: [.chiefRepresentative], department: "d-tax", window: nil)
+        #expect(throws: Never.self) { try principal.require(department: "d-tax") }
+        #expect(throws: HallError.self) { try principal.require(department: "d-market") }
+    }
+}
