@@ -41,6 +41,7 @@ let package = Package(
         .executable(name: "appraisal", targets: ["appraisal"]),
         .executable(name: "hallctl", targets: ["hallctl"]),
         .executable(name: "hallbench", targets: ["hallbench"]),
+        .executable(name: "hallworker", targets: ["hallworker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -125,6 +126,18 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Shared/Tools/hallbench",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .executableTarget(
+            name: "hallworker",
+            dependencies: [
+                "HallKit", "HallContracts", "HallKafka", "HallTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Tools/hallworker",
             swiftSettings: swiftSettings,
             linkerSettings: rdkafkaLinker
         ),

@@ -69,7 +69,7 @@ public enum Effects {
             }
             ids += events.map(\.envelope.id)
             do {
-                try await database.client.withTransaction(logger: TestEnvironment.logger()) { connection in
+                try await database.client.transaction(logger: TestEnvironment.logger()) { connection in
                     try await outbox.append(events, on: connection, logger: TestEnvironment.logger())
                     if !commit { throw RolledBack() }
                 }

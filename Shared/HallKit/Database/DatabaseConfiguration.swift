@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PostgresNIO
 
 /// Where a service's database is and which schema it owns.
@@ -49,5 +50,31 @@ public struct DatabaseConfiguration: Sendable {
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.additionalStartupParameters = [("application_name", "hall-\(schema)")]
         return configuration
+    }
+}
+
+extension DatabaseConfiguration {
+    /// Opens and closes one connection, failing fast with the real reason (refused, unknown host,
+    /// authentication failed, no such database) instead of waiting for the pool's circuit breaker.
+    public func probe(logger: Logger) async throws {
+        let configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        try await connection.close()
+    }
+}
+
+extension PostgresClient {
+    /// Runs `body` in a transaction; errors thrown by `body` come out as themselves (not wrapped
+    /// in `PostgresTransactionError`), so callers can match them.
+    public func transaction<Result: Sendable>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        do {
+            return try await withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+            throw error
+        }
     }
 }

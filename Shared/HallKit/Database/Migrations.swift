@@ -49,7 +49,7 @@ public enum Migrator {
     public static func migrate(_ migrations: [Migration], schema: String, client: PostgresClient, logger: Logger) async throws -> [Migration] {
         precondition(DatabaseConfiguration.isValidIdentifier(schema), "schema names are validated by the configuration")
         let ordered = migrations.sorted { ($0.component, $0.version) < ($1.component, $1.version) }
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("hall.migrate." + schema)))", logger: logger)
             let exists = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
                 .collect().isEmpty == false

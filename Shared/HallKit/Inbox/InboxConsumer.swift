@@ -211,7 +211,7 @@ public final class InboxConsumer: Service, Sendable {
             return nil
         }
         let ignoredCount = items.count - handleable.count
-        let (appliedCount, duplicateCount) = try await client.withTransaction(logger: logger) { connection -> (Int, Int) in
+        let (appliedCount, duplicateCount) = try await client.transaction(logger: logger) { connection -> (Int, Int) in
             let claimed = try await claim(handleable, on: connection)
             var seen = Set<UUID>()
             var count = 0
@@ -252,7 +252,7 @@ public final class InboxConsumer: Service, Sendable {
 
     private func applyCarefully(_ items: [Item]) async throws {
         var counts = (applied: 0, duplicate: 0, ignored: 0, deadLettered: 0)
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             counts = (0, 0, 0, 0)
             for item in items {
                 switch item.disposition {

@@ -94,7 +94,7 @@ public struct Outbox: Sendable {
         client: PostgresClient, logger: Logger
     ) async throws -> Int {
         guard from < to else { throw HallError.invalid("from", "must be before 'to'") }
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.transaction(logger: logger) { connection in
             let rows = try await (connection.query(
                 """
                 WITH reset AS (

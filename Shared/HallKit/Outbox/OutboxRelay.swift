@@ -132,11 +132,11 @@ public final class OutboxRelay: Service, Sendable {
     /// One pass: claim free buckets, publish their oldest pending rows, mark the delivered ones.
     @discardableResult
     public func relayOnce() async throws -> Outcome {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             let buckets = try await (connection.query(
-                "SELECT b FROM generate_series(0, \(PlatformMigrations.outboxBuckets - 1)) AS b WHERE pg_try_advisory_xact_lock(\(lockKey), b)",
+                "SELECT b FROM generate_series(0, \(Int32(PlatformMigrations.outboxBuckets - 1))) AS b WHERE pg_try_advisory_xact_lock(\(lockKey), b)",
                 logger: logger
-            ) as PostgresRowSequence).decode(Int.self).collectAll()
+            ) as PostgresRowSequence).decode(Int32.self).collectAll()
             if buckets.isEmpty { return Outcome(published: 0, failed: 0) }
 
             var ids: [Int64] = []

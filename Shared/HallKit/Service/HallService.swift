@@ -165,7 +165,7 @@ public enum HallServiceMain {
         let deadline = ContinuousClock.now + configuration.startupTimeout
         while true {
             do {
-                _ = try await client.query("SELECT 1", logger: logger).collect()
+                try await database.probe(logger: logger)
                 break
             } catch {
                 lastError = error

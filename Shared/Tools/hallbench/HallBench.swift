@@ -82,7 +82,7 @@ struct HallBench: AsyncParsableCommand {
                         topic: Topic(rawValue: relayTopic),
                         envelope: try EventEnvelope(payload: CounterStep(seq: index / 1000), producer: "bench", caseId: "case-\(index % 1000)"))
                 }
-                try await database.client.withTransaction(logger: logger) { try await outbox.append(batch, on: $0, logger: logger) }
+                try await database.client.transaction(logger: logger) { try await outbox.append(batch, on: $0, logger: logger) }
                 appended += count
             }
             var relayConfiguration = OutboxRelayConfiguration()
@@ -128,7 +128,7 @@ struct HallBench: AsyncParsableCommand {
                     let event = OutgoingEvent(
                         topic: Topic(rawValue: latencyTopic),
                         envelope: try EventEnvelope(payload: CounterStep(seq: index), producer: "bench", caseId: "latency-\(index % 50)"))
-                    try await database.client.withTransaction(logger: logger) { try await outbox.append([event], on: $0, logger: logger) }
+                    try await database.client.transaction(logger: logger) { try await outbox.append([event], on: $0, logger: logger) }
                     try await Task.sleep(for: .milliseconds(10))
                 }
                 while true {

@@ -1,0 +1,103 @@
+import Foundation
+import HallContracts
+import HallKafka
+import HallKit
+import HallTestSupport
+import Testing
+
+@Suite("Broker outages (a broker of the test's own)", .enabled(if: stackAvailable && TestEnvironment.tansuBinary != nil), .serialized)
+struct BrokerOutageTests {
+    @Test("broker frozen for 30 s: appends keep succeeding, readiness says so, the relay catches up, nothing is lost")
+    func frozenBroker() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let kafka = TestKafka(brokers: [broker.address])
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["outage"])[0]
+            let producer = try kafka.producer(messageTimeout: .seconds(5))
+            var relayConfiguration = OutboxRelayConfiguration()
+            relayConfiguration.maxBackoff = .seconds(1)
+            let relay = startRelay(database: database, producer: producer, configuration: relayConfiguration)
+            let gate = StartupGate()
+            gate.open()
+            let health = HealthRoutes(client: database.client, producer: producer, gate: gate)
+
+            var ids = try await Effects.append(cases: ["before"], steps: 10, topic: topic, database: database)
+            try await eventually("first events published") { try await database.pendingOutbox() == 0 }
+            #expect(await health.readiness(logger: TestEnvironment.logger()).status == "ready")
+
+            broker.pause()
+            let frozenAt = ContinuousClock.now
+            for round in 0..<6 {
+                ids += try await Effects.append(cases: ["during-\(round)"], steps: 5, topic: topic, database: database)
+                try await Task.sleep(for: .seconds(2))
+            }
+            let report = await health.readiness(logger: TestEnvironment.logger())
+            #expect(report.status == "not-ready")
+            #expect(report.checks["broker"] == "unreachable")
+            #expect(report.checks["database"] == "ok")
+            #expect(try await database.pendingOutbox() > 0)
+            try await Task.sleep(until: frozenAt + .seconds(30))
+            broker.resume()
+
+            try await eventually("the relay catches up", timeout: .seconds(90)) { try await database.pendingOutbox() == 0 }
+            #expect(await health.readiness(logger: TestEnvironment.logger()).status == "ready")
+            relay.cancel()
+            _ = await relay.result
+            let records = try await kafka.readAll(topic, atLeast: ids.count)
+            let delivered = Set(records.compactMap { $0.headers.first(named: EventHeader.eventId) })
+            #expect(delivered == Set(ids.map { $0.uuidString.lowercased() }), "every appended event reached the broker")
+            await producer.close()
+        }
+    }
+
+    @Test("broker restarted empty: republishing the range brings the consumer to the state it would have had")
+    func restartedEmpty() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let kafka = TestKafka(brokers: [broker.address])
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["restart"])[0]
+            let group = TestEnvironment.uniqueName("g")
+            let started = Date()
+            var producer = try kafka.producer(messageTimeout: .seconds(5))
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+
+            // The consumer applies the first wave; a second wave is published while it is down.
+            _ = try await Effects.append(cases: ["x", "y"], steps: 10, topic: topic, database: database)
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+            var consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: group, producer: producer)
+            try await eventually("first wave applied") { try await database.effectCount() >= 20 }
+            consumer.cancel()
+            _ = await consumer.result
+            _ = try await Effects.append(cases: ["x", "y"], steps: 5, topic: topic, database: database)
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+            #expect(try await database.effectCount() == 20)
+
+            // The broker loses everything.
+            await producer.close()
+            try await broker.restartEmpty()
+            try await kafka.createTopics([topic])
+            let queued = try await Outbox(schema: database.schema).republish(
+                from: started, to: Date().addingTimeInterval(1), requestedBy: "test", producer: "test", auditTopic: Topic(rawValue: topic),
+                client: database.client, logger: TestEnvironment.logger())
+            #expect(queued == 30)
+            producer = try kafka.producer(messageTimeout: .seconds(5))
+            let newRelay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            while try await database.pendingOutbox() > 0 { try await newRelay.relayOnce() }
+
+            consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: group, producer: producer)
+            try await eventually("second wave applied") { try await database.effectCount() >= 30 }
+            try await Task.sleep(for: .seconds(2))
+            consumer.cancel()
+            _ = await consumer.result
+            let effects = try await Effects.rows(database)
+            #expect(effects.count == 30)
+            #expect(Set(effects.map(\.eventId)).count == 30)
+            for caseId in ["x", "y"] {
+                #expect(effects.filter { $0.caseId == caseId }.map(\.seq) == Array(0..<10) + Array(0..<5))
+            }
+            await producer.close()
+        }
+    }
+}

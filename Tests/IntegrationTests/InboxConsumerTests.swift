@@ -1,0 +1,102 @@
+import Foundation
+import HallContracts
+import HallKafka
+import HallKit
+import HallTestSupport
+import Testing
+
+@Suite("Inbox consumer against real PostgreSQL and Kafka", .enabled(if: stackAvailable), .serialized)
+struct InboxConsumerTests {
+    @Test("a consumer killed after its commit and before its offset commit: the redelivered events change nothing")
+    func crashBeforeOffsetCommit() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["consumer-crash"], partitions: 1)[0]
+            _ = try await Effects.append(cases: ["k1", "k2", "k3"], steps: 10, topic: topic, database: database)
+            let producer = try kafka.producer()
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+
+            let group = TestEnvironment.uniqueName("crash")
+            let worker = try await Worker(["consume", "--schema", database.schema, "--topic", topic, "--group", group, "--crash-after-commit"])
+            #expect(try await worker.waitForExit() == SIGKILL)
+            let appliedBeforeCrash = try await database.effectCount()
+            #expect(appliedBeforeCrash > 0)
+
+            // The same group again: nothing was committed, so it gets every record from the start.
+            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: group, topics: [topic]))
+            configuration.batchSize = 100
+            let inbox = InboxConsumer(
+                configuration: configuration, client: database.client, schema: database.schema, serviceName: "test",
+                handler: Effects.handler(schema: database.schema), deadLetters: producer, logger: TestEnvironment.logger())
+            let consumer = try KafkaConsumer(configuration: configuration.kafka, logger: TestEnvironment.logger())
+            var redelivered: [KafkaConsumerMessage] = []
+            let deadline = ContinuousClock.now + .seconds(60)
+            while redelivered.count < 30, ContinuousClock.now < deadline {
+                let batch = await consumer.poll(maxMessages: 100, timeout: .milliseconds(500))
+                try await inbox.apply(batch)
+                consumer.storeOffsets(batch)
+                redelivered += batch
+            }
+            await consumer.close()
+            #expect(redelivered.first?.offset == 0, "the crashed consumer's offsets were never committed")
+            #expect(redelivered.count == 30)
+            let effects = try await Effects.rows(database)
+            #expect(effects.count == 30)
+            #expect(Set(effects.map(\.eventId)).count == 30)
+            await producer.close()
+        }
+    }
+
+    @Test("poison records go to the dead-letter topic with their reason after N attempts, and later records still apply")
+    func poisonMessages() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let names = try await kafka.makeTopics(["poison", "poison-dlq"], partitions: 1)
+            let (topic, deadLetterTopic) = (names[0], names[1])
+            let producer = try kafka.producer()
+            func envelope(_ step: CounterStep, type: String? = nil, version: Int? = nil) throws -> [UInt8] {
+                var envelope = try EventEnvelope(payload: step, producer: "test", caseId: "case-p")
+                if let type { envelope.type = type }
+                if let version { envelope.version = version }
+                return try envelope.encoded()
+            }
+            let original = KafkaHeader(key: "x-original", string: "kept")
+            let values: [[UInt8]] = [
+                try envelope(CounterStep(seq: 0)),
+                Array("{not json".utf8),
+                try envelope(CounterStep(seq: 1), type: "nobody.knows.this"),
+                try envelope(CounterStep(seq: 2), version: 9),
+                try envelope(CounterStep(seq: 3, poison: true)),
+                try envelope(CounterStep(seq: 4)),
+            ]
+            for value in values {
+                _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "case-p", value: value, headers: [original]))
+            }
+            let consumer = startConsumer(
+                database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer
+            ) {
+                $0.deadLetterTopic = deadLetterTopic
+                $0.maxAttempts = 3
+            }
+            try await eventually("the good records applied") { try await database.effectCount() >= 2 }
+            let dead = try await kafka.readAll(deadLetterTopic, atLeast: 4)
+            consumer.cancel()
+            _ = await consumer.result
+
+            #expect(try await Effects.rows(database).map(\.seq) == [0, 4])
+            #expect(dead.count == 4)
+            #expect(dead.map { $0.headers.first(named: DeadLetterHeader.errorCode) } == [
+                "malformed-envelope", "unknown-event", "unsupported-version", "handler-failed",
+            ])
+            #expect(dead.allSatisfy { $0.headers.first(named: "x-original") == "kept" }, "original headers are kept")
+            #expect(dead.allSatisfy { $0.headers.first(named: DeadLetterHeader.sourceTopic) == topic })
+            #expect(dead.map { $0.headers.first(named: DeadLetterHeader.sourceOffset) } == ["1", "2", "3", "4"])
+            #expect(dead[3].headers.first(named: DeadLetterHeader.attempts) == "3")
+            #expect(dead[3].headers.first(named: DeadLetterHeader.reason)?.contains("poison") == true)
+            #expect(dead.map(\.value) == Array(values[1...4]), "the original value is kept")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox WHERE status = 'dead_lettered'") == 4)
+            await producer.close()
+        }
+    }
+}

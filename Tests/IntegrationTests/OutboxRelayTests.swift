@@ -1,0 +1,165 @@
+import Foundation
+import HallContracts
+import HallKafka
+import HallKit
+import HallTestSupport
+import Testing
+
+@Suite("Outbox and relay against real PostgreSQL and Kafka", .enabled(if: stackAvailable), .serialized)
+struct OutboxRelayTests {
+    @Test("committed events reach the consumer's effect exactly once, even when the relay dies between delivery and marking; rolled-back events never leave")
+    func exactlyOnceAcrossRelayCrash() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["relay-crash"])[0]
+            let committed = try await Effects.append(cases: ["c1", "c2", "c3", "c4", "c5"], steps: 20, topic: topic, database: database)
+            _ = try await Effects.append(cases: ["rolled-back"], steps: 5, topic: topic, database: database, commit: false)
+            #expect(try await database.pendingOutbox() == 100)
+
+            // A relay process publishes the batch, the broker acknowledges it, and the process dies
+            // before it can mark the rows.
+            let crashing = try await Worker(["relay", "--schema", database.schema, "--crash-after-delivery"])
+            let signal = try await crashing.waitForExit()
+            #expect(signal == SIGKILL)
+            #expect(try await database.pendingOutbox() == 100, "nothing was marked published by the dead relay")
+
+            // The next relay publishes everything again.
+            let producer = try kafka.producer()
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+
+            // The topic really holds every event twice …
+            let records = try await kafka.readAll(topic, atLeast: 200)
+            #expect(records.count == 200)
+            // … but the consumer applies each once.
+            let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer)
+            try await eventually("100 effects") { try await database.effectCount() >= 100 }
+            try await Task.sleep(for: .seconds(2))
+            consumer.cancel()
+            _ = await consumer.result
+            let effects = try await Effects.rows(database)
+            #expect(effects.count == 100)
+            #expect(Set(effects.map(\.eventId)) == Set(committed))
+            #expect(!effects.contains { $0.caseId == "rolled-back" })
+            #expect(!records.contains { $0.keyString == "rolled-back" })
+            await producer.close()
+        }
+    }
+
+    @Test("each case's events are applied in the order they were appended")
+    func perCaseOrder() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["order"], partitions: 6)[0]
+            let cases = (0..<12).map { "case-\($0)" }
+            let outbox = Outbox(schema: database.schema)
+            // Interleave the cases: every transaction carries one step of every case.
+            for seq in 0..<25 {
+                let events = try cases.map {
+                    OutgoingEvent(topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: seq), producer: "test", caseId: $0))
+                }
+                try await database.client.transaction(logger: TestEnvironment.logger()) {
+                    try await outbox.append(events, on: $0, logger: TestEnvironment.logger())
+                }
+            }
+            let producer = try kafka.producer()
+            var relayConfiguration = OutboxRelayConfiguration()
+            relayConfiguration.batchSize = 37  // many small batches
+            let relay = startRelay(database: database, producer: producer, configuration: relayConfiguration)
+            let consumer = startConsumer(
+                database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer
+            ) { $0.batchSize = 20 }
+            try await eventually("300 effects") { try await database.effectCount() >= 300 }
+            relay.cancel()
+            consumer.cancel()
+            _ = await (relay.result, consumer.result)
+            let effects = try await Effects.rows(database)
+            #expect(effects.count == 300)
+            for caseId in cases {
+                #expect(effects.filter { $0.caseId == caseId }.map(\.seq) == Array(0..<25), "order of \(caseId)")
+            }
+            await producer.close()
+        }
+    }
+
+    @Test("two relays and two consumers of one group: no duplicates, every partition served, a killed consumer's partitions taken over")
+    func twoOfEach() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["pair"], partitions: 6)[0]
+            let group = TestEnvironment.uniqueName("pair")
+            let cases = (0..<24).map { "case-\($0)" }
+            _ = try await Effects.append(cases: cases, steps: 10, topic: topic, database: database)
+
+            let relays = [
+                try await Worker(["relay", "--schema", database.schema]),
+                try await Worker(["relay", "--schema", database.schema]),
+            ]
+            let first = try await Worker(["consume", "--schema", database.schema, "--topic", topic, "--group", group, "--name", "first"])
+            let second = try await Worker(["consume", "--schema", database.schema, "--topic", topic, "--group", group, "--name", "second"])
+            try await eventually("both consumers applying") {
+                let appliers = try await database.count("SELECT count(DISTINCT applied_by)::bigint FROM \(database.schema).effects")
+                let total = try await database.effectCount()
+                return appliers == 2 && total >= 240
+            }
+            // The first consumer dies without leaving the group; more events arrive for every case.
+            first.kill()
+            _ = try await Effects.append(cases: cases, steps: 10, topic: topic, database: database)
+            try await eventually("480 effects after the takeover", timeout: .seconds(90)) { try await database.effectCount() >= 480 }
+            try await Task.sleep(for: .seconds(2))
+            relays.forEach { $0.stop() }
+            second.stop()
+
+            let effects = try await Effects.rows(database)
+            #expect(effects.count == 480)
+            #expect(Set(effects.map(\.eventId)).count == 480, "no event applied twice")
+            // Every case's second wave (the first consumer was dead) was applied by the survivor.
+            let secondWave = effects.enumerated().filter { $0.offset >= 240 }.map(\.element)
+            #expect(Set(secondWave.map(\.caseId)) == Set(cases))
+            let survivorShare = try await database.count("SELECT count(*)::bigint FROM \(database.schema).effects WHERE applied_by = 'second'")
+            #expect(survivorShare >= 240)
+            // Two relays never published a row twice: the topic holds exactly one record per event.
+            let records = try await kafka.readAll(topic, atLeast: 480)
+            #expect(records.count == 480)
+        }
+    }
+
+    @Test("published rows are deleted after the retention, and a republished range is applied once")
+    func retentionAndRepublish() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["retention"])[0]
+            let started = Date()
+            _ = try await Effects.append(cases: ["a", "b"], steps: 5, topic: topic, database: database)
+            let producer = try kafka.producer()
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+
+            // Case "a" was published 8 days ago: past the 7-day default retention.
+            _ = try await database.count(
+                "WITH aged AS (UPDATE \(database.schema).outbox SET published_at = now() - interval '8 days' WHERE key = 'a' RETURNING 1) SELECT count(*)::bigint FROM aged")
+            try await relay.deleteExpired()
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox") == 5)
+
+            let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer)
+            try await eventually("10 effects") { try await database.effectCount() >= 10 }
+
+            let queued = try await Outbox(schema: database.schema).republish(
+                from: started, to: Date().addingTimeInterval(1), requestedBy: "operator-1", producer: "test", auditTopic: Topic(rawValue: topic),
+                client: database.client, logger: TestEnvironment.logger())
+            #expect(queued == 5)
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+            let records = try await kafka.readAll(topic, atLeast: 16)
+            #expect(records.count == 16, "10 first publications + 5 republished + 1 audit event")
+            let audit = try #require(records.first { $0.headers.first(named: EventHeader.eventType) == OutboxRepublished.eventType })
+            let payload = try EventEnvelope.decode(from: audit.value).payload(as: OutboxRepublished.self)
+            #expect(payload.rows == 5)
+            #expect(payload.requestedBy == "operator-1")
+            try await Task.sleep(for: .seconds(2))
+            consumer.cancel()
+            _ = await consumer.result
+            #expect(try await database.effectCount() == 10, "the republished events changed nothing")
+            await producer.close()
+        }
+    }
+}

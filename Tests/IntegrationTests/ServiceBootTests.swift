@@ -1,0 +1,89 @@
+import Foundation
+import HallContracts
+import HallKit
+import HallTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Testing
+
+@Suite("A hall service boots, migrates, serves health and metrics, and refuses bad configuration", .enabled(if: stackAvailable))
+struct ServiceBootTests {
+    func environment(schema: String, _ changes: [String: String] = [:]) throws -> [String: String] {
+        var values = [
+            "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
+            "HALL_DATABASE_SCHEMA": schema,
+            "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+            "HALL_JWT_SECRET": String(repeating: "z", count: 40),
+            "HALL_HTTP_PORT": "0",
+            "HALL_KAFKA_PARTITIONS": "2",
+            "HALL_STARTUP_TIMEOUT": "3s",
+        ]
+        for (key, value) in changes { values[key] = value }
+        return values
+    }
+
+    @Test("in process: ready after start-up, schema migrated, metrics exposed")
+    func boots() async throws {
+        HallMetrics.bootstrap()
+        let schema = TestEnvironment.uniqueName("boot")
+        let configuration = try ServiceConfiguration(
+            serviceName: "intake", defaultPort: 0, environment: EnvironmentReader(try environment(schema: schema)))
+        let app = try await HallServiceMain.makeApplication(
+            HallServiceDefinition(name: .intake, defaultPort: 0), configuration: configuration, logger: TestEnvironment.logger())
+        try await app.test(.live) { client in
+            try await eventually("ready") {
+                try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
+            }
+            try await client.execute(uri: "/health/live", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                #expect(text.contains("hall_outbox_backlog"))
+                #expect(text.contains("hall_requests") || text.contains("hb_requests"))
+            }
+        }
+        try await TestDatabase.with(migrate: false) { database in
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(schema).schema_migrations") == PlatformMigrations.all.count)
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+        }
+    }
+
+    /// Runs the real `intake` executable with the given environment and returns (exit code, stderr).
+    func runIntake(_ environment: [String: String]) async throws -> (Int32, String) {
+        let binary = URL(fileURLWithPath: Worker.binary).deletingLastPathComponent().appendingPathComponent("intake").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("the executable stops with one line naming what is wrong")
+    func refusesBadConfiguration() async throws {
+        let schema = TestEnvironment.uniqueName("bad")
+        let closedPort = try freePort()
+
+        let (missingCode, missing) = try await runIntake(try environment(schema: schema).filter { $0.key != "HALL_JWT_SECRET" })
+        #expect(missingCode == 1)
+        #expect(missing.trimmingCharacters(in: .newlines) == "intake: configuration error: HALL_JWT_SECRET is not set (a random secret of at least 32 characters)")
+
+        let (databaseCode, database) = try await runIntake(
+            try environment(schema: schema, ["HALL_DATABASE_URL": "postgres://intake:x@127.0.0.1:\(closedPort)/hall"]))
+        #expect(databaseCode == 1)
+        #expect(database.contains("HALL_DATABASE_URL"))
+        #expect(database.split(separator: "\n").last?.hasPrefix("intake: cannot use the database at 127.0.0.1:\(closedPort)") == true)
+
+        let (brokerCode, broker) = try await runIntake(try environment(schema: schema, ["HALL_KAFKA_BROKERS": "127.0.0.1:\(closedPort)"]))
+        #expect(brokerCode == 1)
+        #expect(broker.split(separator: "\n").last?.contains("no Kafka broker answers at 127.0.0.1:\(closedPort) (HALL_KAFKA_BROKERS)") == true)
+        try await TestDatabase.with(migrate: false) { database in
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+        }
+    }
+}
