@@ -12,11 +12,8 @@ import Synchronization
 /// the same key keep their order. Run the producer as a `Service` so that a graceful shutdown
 /// flushes what is in flight before the client closes.
 public final class KafkaProducer: Service, Sendable {
-    /// The librdkafka handle. `@unchecked`-free: it is an immutable pointer to a thread-safe object
-    /// (librdkafka's producer API may be called from any thread).
-    private let handle: Handle
-    private let context: RDKafkaCallbackContext
-    private let poller: PollThread
+    private let settings: [(String, String)]
+    private let current: Mutex<ProducerClient>
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
 
@@ -37,21 +34,9 @@ public final class KafkaProducer: Service, Sendable {
             ("message.timeout.ms", String(configuration.messageTimeout.milliseconds)),
             ("compression.codec", configuration.compression.rawValue),
         ]
-        let conf = try makeRdKafkaConf(settings)
-        let context = RDKafkaCallbackContext(logger: logger)
-        installCallbacks(on: conf, context: context)
-        rd_kafka_conf_set_dr_msg_cb(conf, rdKafkaDeliveryReportCallback)
-        let raw = try makeHandle(type: RD_KAFKA_PRODUCER, conf: conf)
-        self.handle = Handle(raw)
-        self.context = context
+        self.settings = settings
         self.logger = logger
-        self.poller = PollThread(name: "kafka-producer-poll", handle: handle)
-        poller.start()
-    }
-
-    deinit {
-        poller.stop()
-        rd_kafka_destroy(handle.pointer)
+        self.current = Mutex(try ProducerClient(settings: settings, logger: logger))
     }
 
     /// Publishes one record and waits for its delivery report.
@@ -66,18 +51,27 @@ public final class KafkaProducer: Service, Sendable {
     ///
     /// Records with the same key land in the same partition in the order given. The result at
     /// index *i* is the report (or error) of `messages[i]`; the call itself does not throw.
+    ///
+    /// When the broker fences the idempotent producer (after an outage it may refuse its epoch)
+    /// or the library reports a fatal error, the failing records are reported as retriable and
+    /// the next call runs on a new librdkafka producer, so callers recover by retrying.
     public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
         if messages.isEmpty { return [] }
+        let client = current.withLock { $0 }
         let batch = DeliveryBatch(count: messages.count)
         for (index, message) in messages.enumerated() {
-            if let error = currentFailure() {
-                batch.complete(index: index, with: .failure(error))
+            if closed.load(ordering: .relaxed) {
+                batch.complete(index: index, with: .failure(KafkaError(.closed, "the producer is closed")))
+                continue
+            }
+            if let fatal = client.context.fatalError.withLock({ $0 }) {
+                batch.complete(index: index, with: .failure(fatal))
                 continue
             }
             let ticket = Unmanaged.passRetained(DeliveryTicket(batch: batch, index: index))
             var attempt = 0
             while true {
-                let error = produce(message, opaque: ticket.toOpaque())
+                let error = client.produce(message, opaque: ticket.toOpaque())
                 guard let error else { break }
                 if error.code == .queueFull, attempt < 10_000, !closed.load(ordering: .relaxed) {
                     // The local queue drains as delivery reports arrive on the poll thread.
@@ -90,13 +84,40 @@ public final class KafkaProducer: Service, Sendable {
                 break
             }
         }
-        return await batch.results()
+        let results = await batch.results()
+        if results.contains(where: { if case .failure(let error) = $0 { return error.isFatal } else { return false } }) {
+            replace(client)
+        }
+        return results.map { result in
+            guard case .failure(var error) = result, error.isFatal else { return result }
+            // The records themselves can be sent again on the new producer.
+            error.isRetriable = true
+            return .failure(error)
+        }
+    }
+
+    /// Swaps in a new librdkafka producer if `failed` is still the current one.
+    private func replace(_ failed: ProducerClient) {
+        do {
+            let fresh = try ProducerClient(settings: settings, logger: logger)
+            let replaced = current.withLock { current -> Bool in
+                guard current === failed else { return false }
+                current = fresh
+                return true
+            }
+            if replaced {
+                logger.warning("kafka producer was fenced or failed fatally; replaced it with a new one")
+                failed.abandon()
+            }
+        } catch {
+            logger.error("kafka producer could not be recreated", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Whether a broker answers a metadata request within `timeout`. Used by readiness checks.
     public func isBrokerReachable(timeout: Duration = .seconds(2)) async -> Bool {
         if closed.load(ordering: .relaxed) { return false }
-        let handle = self.handle
+        let handle = current.withLock { $0 }.handle
         return await runBlocking {
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, Int32(timeout.milliseconds))
@@ -105,13 +126,46 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
-    /// The fatal error the library reported, if any: the producer must then be recreated.
-    public var fatalError: KafkaError? { context.fatalError.withLock { $0 } }
-
     /// Waits up to `timeout` for every queued record's delivery report, then stops the client.
     /// Records still undelivered fail with ``KafkaError/Code/closed``. Safe to call twice.
     public func close(timeout: Duration = .seconds(10)) async {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
+        let client = current.withLock { $0 }
+        await client.close(timeout: timeout)
+        logger.debug("kafka producer closed")
+    }
+
+    /// Runs until graceful shutdown, then flushes and closes.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+}
+
+/// One librdkafka producer handle with its callback context and poll thread.
+final class ProducerClient: Sendable {
+    let handle: Handle
+    let context: RDKafkaCallbackContext
+    private let poller: PollThread
+
+    init(settings: [(String, String)], logger: Logger) throws {
+        let conf = try makeRdKafkaConf(settings)
+        let context = RDKafkaCallbackContext(logger: logger)
+        installCallbacks(on: conf, context: context)
+        rd_kafka_conf_set_dr_msg_cb(conf, rdKafkaDeliveryReportCallback)
+        self.handle = Handle(try makeHandle(type: RD_KAFKA_PRODUCER, conf: conf))
+        self.context = context
+        self.poller = PollThread(name: "kafka-producer-poll", handle: handle)
+        poller.start()
+    }
+
+    deinit {
+        poller.stop()
+        rd_kafka_destroy(handle.pointer)
+    }
+
+    /// Flushes for up to `timeout`, then fails what is left and stops polling.
+    func close(timeout: Duration) async {
         let handle = self.handle
         await runBlocking {
             let err = rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds))
@@ -121,22 +175,15 @@ public final class KafkaProducer: Service, Sendable {
             }
         }
         poller.stop()
-        logger.debug("kafka producer closed")
     }
 
-    /// Runs until graceful shutdown, then flushes and closes.
-    public func run() async throws {
-        try? await gracefulShutdown()
-        await close()
-    }
-
-    private func currentFailure() -> KafkaError? {
-        if closed.load(ordering: .relaxed) { return KafkaError(.closed, "the producer is closed") }
-        return context.fatalError.withLock { $0 }
+    /// Fails every queued record at once (their senders retry on the replacement).
+    func abandon() {
+        rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
     }
 
     /// Enqueues one record with `rd_kafka_produceva`; nil when queued.
-    private func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer) -> KafkaError? {
+    func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer) -> KafkaError? {
         // Copies of the strings and key live until the call returns; librdkafka copies the value
         // and headers itself (RD_KAFKA_MSG_F_COPY, rd_kafka_header_add).
         let topic = strdup(message.topic)

@@ -92,7 +92,16 @@ func kafkaError(_ code: rd_kafka_resp_err_t, _ context: String, file: String = #
     default:
         mapped = .init("other", rawValue: raw)
     }
-    return KafkaError(mapped, "\(context): \(text)", isRetriable: retriable, isFatal: code == RD_KAFKA_RESP_ERR__FATAL, file: file, line: line)
+    // Errors after which an idempotent producer cannot go on: the handle must be replaced.
+    let producerFatal: Set<rd_kafka_resp_err_t> = [
+        RD_KAFKA_RESP_ERR__FATAL, RD_KAFKA_RESP_ERR_PRODUCER_FENCED, RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH,
+        RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID,
+        RD_KAFKA_RESP_ERR_INVALID_PRODUCER_ID_MAPPING, RD_KAFKA_RESP_ERR__FENCED,
+    ]
+    let fatal = producerFatal.contains(code)
+    return KafkaError(
+        fatal && mapped.name == "other" ? .init("fatal", rawValue: raw) : mapped, "\(context): \(text)", isRetriable: retriable,
+        isFatal: fatal, file: file, line: line)
 }
 
 /// Copies a C string buffer that may not be NUL-terminated within `count`.
