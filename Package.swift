@@ -30,6 +30,22 @@ func service(_ name: String, folder: String) -> Target {
     )
 }
 
+/// Operator and test tools: executables over the runtime (`extra` adds test support).
+func tool(_ name: String, extra: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: name,
+        dependencies: [
+            "HallKit", "HallContracts", "HallKafka",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ] + extra,
+        path: "Shared/Tools/\(name)",
+        swiftSettings: swiftSettings,
+        linkerSettings: rdkafkaLinker
+    )
+}
+
 let package = Package(
     name: "ServiceHall",
     platforms: [.macOS(.v15)],
@@ -78,6 +94,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HallCalendar",
+            path: "Shared/Calendar",
+            resources: [.copy("Data")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HallKit",
             dependencies: [
                 "HallKafka", "HallContracts",
@@ -107,45 +129,20 @@ let package = Package(
         service("seal", folder: "Seal"),
         service("complaints", folder: "Complaints"),
         service("appraisal", folder: "Appraisal"),
-        .executableTarget(
-            name: "hallctl",
-            dependencies: [
-                "HallKit", "HallContracts", "HallKafka",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            path: "Shared/Tools/hallctl",
-            swiftSettings: swiftSettings,
-            linkerSettings: rdkafkaLinker
-        ),
-        .executableTarget(
-            name: "hallbench",
-            dependencies: [
-                "HallKit", "HallContracts", "HallKafka", "HallTestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-            ],
-            path: "Shared/Tools/hallbench",
-            swiftSettings: swiftSettings,
-            linkerSettings: rdkafkaLinker
-        ),
-        .executableTarget(
-            name: "hallworker",
-            dependencies: [
-                "HallKit", "HallContracts", "HallKafka", "HallTestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Shared/Tools/hallworker",
-            swiftSettings: swiftSettings,
-            linkerSettings: rdkafkaLinker
-        ),
+        tool("hallctl"),
+        tool("hallbench", extra: ["HallTestSupport"]),
+        tool("hallworker", extra: ["HallTestSupport"]),
         .testTarget(
             name: "ContractsTests",
             dependencies: ["HallContracts"],
             path: "Tests/ContractsTests",
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CalendarTests",
+            dependencies: ["HallCalendar"],
+            path: "Tests/CalendarTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

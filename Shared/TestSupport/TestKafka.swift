@@ -56,16 +56,19 @@ public struct TestKafka: Sendable {
         return configuration
     }
 
-    /// Reads every record from `topic` (a fresh group from the beginning) until `count` arrived or
-    /// `timeout` passed.
+    /// Reads every record from `topic` (a fresh group from the beginning): at least `count`, then
+    /// until nothing more arrives, or until `timeout` passed.
     public func readAll(_ topic: String, atLeast count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaConsumerMessage] {
         let consumer = try KafkaConsumer(
             configuration: consumerConfiguration(group: TestEnvironment.uniqueName("reader"), topics: [topic]),
             logger: TestEnvironment.logger())
         var records: [KafkaConsumerMessage] = []
         let deadline = ContinuousClock.now + timeout
-        while records.count < count, ContinuousClock.now < deadline {
-            records += await consumer.poll(maxMessages: 1000, timeout: .milliseconds(200))
+        while ContinuousClock.now < deadline {
+            let batch = await consumer.poll(maxMessages: 1000, timeout: .milliseconds(500))
+            records += batch
+            // Enough, and nothing more arriving: done.
+            if records.count >= count && batch.isEmpty { break }
         }
         await consumer.close()
         return records

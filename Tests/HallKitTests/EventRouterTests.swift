@@ -1,5 +1,6 @@
 import HallContracts
-import HallKit
+@testable import HallKit
+import Foundation
 import Testing
 
 struct SampleEvent: EventPayload {
@@ -19,5 +20,14 @@ struct EventRouterTests {
         #expect(router.acceptance(type: OutboxRepublished.eventType, version: OutboxRepublished.eventVersion) == .ignore)
         #expect(router.acceptance(type: OutboxRepublished.eventType, version: 99) == .unsupportedVersion)
         #expect(router.acceptance(type: "nobody.knows.this", version: 1) == .unknownType)
+    }
+}
+
+@Suite("JSON log lines")
+struct JSONLogTests {
+    @Test("timestamps are RFC 3339 UTC with milliseconds")
+    func timestamp() {
+        #expect(JSONLogHandler.timestamp(Date(timeIntervalSince1970: 0.5)) == "1970-01-01T00:00:00.500Z")
+        #expect(JSONLogHandler.timestamp(Date(timeIntervalSince1970: 1_798_761_599.999)) == "2026-12-31T23:59:59.999Z")
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HallContracts
 import HallKit
 import HallTestSupport
@@ -85,5 +88,61 @@ struct ServiceBootTests {
         try await TestDatabase.with(migrate: false) { database in
             try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
         }
+    }
+
+    @Test("the executable serves readiness, then on SIGTERM shuts down gracefully with exit code 0")
+    func gracefulShutdown() async throws {
+        let schema = TestEnvironment.uniqueName("term")
+        let port = try freePort()
+        let binary = URL(fileURLWithPath: Worker.binary).deletingLastPathComponent().appendingPathComponent("intake").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.environment = try environment(schema: schema, ["HALL_HTTP_PORT": String(port)])
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        try await eventually("intake ready on \(port)", timeout: .seconds(30)) {
+            guard let url = URL(string: "http://127.0.0.1:\(port)/health/ready") else { return false }
+            let status = await httpStatus(url)
+            return status == 200
+        }
+        process.terminate()
+        try await eventually("intake to exit", timeout: .seconds(20)) { !process.isRunning }
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        try await TestDatabase.with(migrate: false) { database in
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+        }
+    }
+
+    @Test("a service's database role owns its schema and cannot touch another service's", .enabled(if: ProcessInfo.processInfo.environment["HALL_INTAKE_DATABASE_URL"] != nil))
+    func roleIsolation() async throws {
+        let url = try requireValue(ProcessInfo.processInfo.environment["HALL_INTAKE_DATABASE_URL"], "HALL_INTAKE_DATABASE_URL")
+        let configuration = try DatabaseConfiguration(url: url, key: "HALL_INTAKE_DATABASE_URL", schema: "intake", poolSize: 1)
+        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: TestEnvironment.logger())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let logger = TestEnvironment.logger()
+            let table = TestEnvironment.uniqueName("own")
+            try await client.query("CREATE TABLE intake.\(unescaped: table) (id int)", logger: logger)
+            try await client.query("DROP TABLE intake.\(unescaped: table)", logger: logger)
+            for other in ["seal", "coordinator", "public"] {
+                await #expect(throws: PSQLError.self, "intake must not create tables in \(other)") {
+                    try await client.query("CREATE TABLE \(unescaped: other).\(unescaped: table) (id int)", logger: logger)
+                }
+            }
+        }
+    }
+}
+
+/// The HTTP status of a GET, or nil when nothing answers.
+func httpStatus(_ url: URL) async -> Int? {
+    await withCheckedContinuation { continuation in
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 2
+        URLSession.shared.dataTask(with: request) { _, response, _ in
+            continuation.resume(returning: (response as? HTTPURLResponse)?.statusCode)
+        }.resume()
     }
 }

@@ -16,6 +16,7 @@ import Logging
 /// | `HALL_HTTP_HOST` / `HALL_HTTP_PORT` | where the HTTP API listens | 127.0.0.1 / the service's port |
 /// | `HALL_JWT_SECRET` | HMAC-SHA256 secret that signs access tokens (≥ 32 characters) | required |
 /// | `HALL_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | info |
+/// | `HALL_LOG_FORMAT` | `text` (key=value) or `json` (one object per line) | text |
 /// | `HALL_OUTBOX_BATCH_SIZE` | rows the relay publishes per transaction | 2000 |
 /// | `HALL_OUTBOX_POLL_INTERVAL` | relay's idle wait between polls | 20ms |
 /// | `HALL_OUTBOX_RETENTION` | how long published rows are kept | 7d |

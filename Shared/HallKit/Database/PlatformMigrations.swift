@@ -53,5 +53,15 @@ public enum PlatformMigrations {
                 "CREATE INDEX inbox_processed_at ON inbox (processed_at)",
                 "CREATE INDEX inbox_dead_lettered ON inbox (consumer_group, processed_at) WHERE status = 'dead_lettered'",
             ]),
+        Migration(
+            component: "platform", version: 3, name: "outbox autovacuum",
+            statements: [
+                // The outbox is a queue: every row is inserted, updated once and later deleted.
+                // Vacuum it often so the pending-row indexes do not fill with dead entries.
+                """
+                ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000,
+                    autovacuum_analyze_scale_factor = 0.02)
+                """,
+            ]),
     ]
 }

@@ -10,8 +10,14 @@ import ServiceLifecycle
 public struct InboxConsumerConfiguration: Sendable {
     /// Kafka consumer group options (group id, topics, timeouts).
     public var kafka: KafkaConsumerConfiguration
-    /// Records applied per database transaction.
+    /// Records polled at once.
     public var batchSize: Int = 500
+    /// Transactions applied at once. A polled batch is split into lanes by partition and by a hash
+    /// of the key (so each case's records stay together and in order, in one transaction), and up
+    /// to this many lanes apply together.
+    public var parallelism: Int = 8
+    /// Lanes per partition (see ``parallelism``).
+    public var lanesPerPartition: Int = 4
     /// Attempts of a failing handler before the event is dead-lettered.
     public var maxAttempts: Int = 3
     /// Wait between two attempts of a failing handler (multiplied by the attempt number).
@@ -142,8 +148,40 @@ public final class InboxConsumer: Service, Sendable {
         }
     }
 
-    /// Applies a batch: fast path in one transaction, or event by event when something fails.
+    /// Applies a polled batch: each lane's records (one partition, a share of its keys) in one
+    /// transaction, in order, up to `parallelism` lanes at once. Returns when every transaction committed; throws if any failed
+    /// (the caller retries the whole batch: committed parts are then skipped as duplicates).
     public func apply(_ batch: [KafkaConsumerMessage]) async throws {
+        var byPartition: [String: [KafkaConsumerMessage]] = [:]
+        var order: [String] = []
+        let lanes = max(1, configuration.lanesPerPartition)
+        for message in batch {
+            let lane = Int(stableHash32(message.key.map { String(decoding: $0, as: UTF8.self) } ?? "").magnitude % UInt32(lanes))
+            let key = "\(message.topic)#\(message.partition)#\(lane)"
+            if byPartition[key] == nil { order.append(key) }
+            byPartition[key, default: []].append(message)
+        }
+        if order.count == 1 {
+            try await applyInOneTransaction(batch)
+            return
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for key in order {
+                if running >= max(1, configuration.parallelism) {
+                    try await group.next()
+                    running -= 1
+                }
+                let part = byPartition[key]!
+                group.addTask { try await self.applyInOneTransaction(part) }
+                running += 1
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Applies records in one transaction: fast path, or event by event when something fails.
+    private func applyInOneTransaction(_ batch: [KafkaConsumerMessage]) async throws {
         let items = batch.map(classify)
         let allHandleable = items.allSatisfy {
             if case .handle = $0.disposition { return true }

@@ -11,6 +11,9 @@ import Synchronization
 public struct OutboxRelayConfiguration: Sendable {
     /// Rows published per transaction.
     public var batchSize: Int = 2000
+    /// Transactions this relay runs at once, each on its own share of the buckets; overlapping
+    /// database and broker round trips is what makes a relay fast on few cores.
+    public var concurrency: Int = 4
     /// Wait between polls when the outbox is empty (bounds publishing latency at light load).
     public var pollInterval: Duration = .milliseconds(20)
     /// How long published rows are kept before they are deleted (they can be republished until then).
@@ -86,24 +89,35 @@ public final class OutboxRelay: Service, Sendable {
         self.lagSeconds = Gauge(label: "hall_outbox_lag_seconds", dimensions: dimensions)
     }
 
-    /// Publishes until graceful shutdown; the batch in flight finishes first.
+    /// Publishes until graceful shutdown; the batches in flight finish first.
     public func run() async throws {
         if let gate { await cancelWhenGracefulShutdown { await gate.wait() } }
+        let share = max(1, (PlatformMigrations.outboxBuckets + configuration.concurrency - 1) / configuration.concurrency)
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<max(1, configuration.concurrency) {
+                group.addTask { await self.publishLoop(worker: worker, maxBuckets: share) }
+            }
+        }
+        logger.debug("outbox relay stopped")
+    }
+
+    /// One publishing loop; worker 0 also refreshes the gauges and deletes expired rows.
+    private func publishLoop(worker: Int, maxBuckets: Int) async {
         var backoff = configuration.initialBackoff
         var nextCleanup = ContinuousClock.now
         var nextGauge = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let now = ContinuousClock.now
-                if now >= nextGauge {
+                if worker == 0, now >= nextGauge {
                     try await refreshGauges()
                     nextGauge = now + configuration.gaugeInterval
                 }
-                if now >= nextCleanup {
+                if worker == 0, now >= nextCleanup {
                     try await deleteExpired()
                     nextCleanup = now + configuration.cleanupInterval
                 }
-                let outcome = try await relayOnce()
+                let outcome = try await relayOnce(maxBuckets: maxBuckets, startingAt: worker * maxBuckets)
                 backoff = configuration.initialBackoff
                 if outcome.failed > 0 {
                     try await sleepUnlessShuttingDown(backoff)
@@ -118,7 +132,6 @@ public final class OutboxRelay: Service, Sendable {
                 backoff = min(backoff * 2, configuration.maxBackoff)
             }
         }
-        logger.debug("outbox relay stopped")
     }
 
     /// What one relay pass did.
@@ -129,12 +142,19 @@ public final class OutboxRelay: Service, Sendable {
         public var failed: Int
     }
 
-    /// One pass: claim free buckets, publish their oldest pending rows, mark the delivered ones.
+    /// One pass: claim up to `maxBuckets` free buckets, trying them from `startingAt` on, publish
+    /// their oldest pending rows, mark the delivered ones. (Each worker of a relay starts at its
+    /// own share, so together they look at every bucket on every pass.)
     @discardableResult
-    public func relayOnce() async throws -> Outcome {
-        try await client.transaction(logger: logger) { connection in
+    public func relayOnce(maxBuckets: Int = PlatformMigrations.outboxBuckets, startingAt start: Int = 0) async throws -> Outcome {
+        let count = Int32(PlatformMigrations.outboxBuckets)
+        let offset = Int32(start % PlatformMigrations.outboxBuckets)
+        return try await client.transaction(logger: logger) { connection in
             let buckets = try await (connection.query(
-                "SELECT b FROM generate_series(0, \(Int32(PlatformMigrations.outboxBuckets - 1))) AS b WHERE pg_try_advisory_xact_lock(\(lockKey), b)",
+                """
+                SELECT b FROM (SELECT (s + \(offset)) % \(count) AS b FROM generate_series(0, \(count - 1)) AS s) AS candidates
+                WHERE pg_try_advisory_xact_lock(\(lockKey), b) LIMIT \(Int32(maxBuckets))
+                """,
                 logger: logger
             ) as PostgresRowSequence).decode(Int32.self).collectAll()
             if buckets.isEmpty { return Outcome(published: 0, failed: 0) }
@@ -169,7 +189,12 @@ public final class OutboxRelay: Service, Sendable {
             }
             if messages.isEmpty { return Outcome(published: 0, failed: 0) }
 
+            let sendStarted = ContinuousClock.now
             let results = await producer.send(messages)
+            let sendTime = ContinuousClock.now - sendStarted
+            if sendTime > .milliseconds(500) {
+                logger.notice("slow delivery from the broker", metadata: ["rows": "\(messages.count)", "duration": "\(sendTime)"])
+            }
             try await faults?.afterDeliveryBeforeMark(eventIds)
 
             // A key whose row failed keeps its later rows pending too, so it is retried in order.

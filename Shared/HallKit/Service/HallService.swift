@@ -76,7 +76,9 @@ public enum HallServiceMain {
             try LibRdKafka.requireSupportedVersion()
             let configuration = try ServiceConfiguration(serviceName: name, defaultPort: definition.defaultPort)
             let level = configuration.logLevel
+            let json = ProcessInfo.processInfo.environment["HALL_LOG_FORMAT"] == "json"
             LoggingSystem.bootstrap { label in
+                if json { return JSONLogHandler(label: label, level: level) }
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
                 return handler

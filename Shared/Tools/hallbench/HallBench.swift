@@ -23,17 +23,30 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Events for the light-load latency run (one every 10 ms).")
     var latencyEvents = 500
 
-    @Option(help: "Seconds pgbench runs.")
-    var pgbenchSeconds = 15
+    @Flag(help: "Run only the light-load latency measurement.")
+    var latencyOnly = false
+
+    @Option(help: "Transactions per pgbench client (8 clients).")
+    var pgbenchTransactions = 5000
 
     func run() async throws {
         let kafka = try TestKafka.stack()
         let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         print("ServiceHall benchmark — \(ProcessInfo.processInfo.processorCount) cores, librdkafka \(LibRdKafka.versionString)")
 
+        let producer = try kafka.producer(messageTimeout: .seconds(60))
+        if !latencyOnly {
+            try await throughput(kafka: kafka, adminURL: adminURL, producer: producer)
+        }
+        try await latency(kafka: kafka, producer: producer)
+        await producer.close()
+    }
+
+    /// Ceilings, producer, consumer, relay and inbox throughput.
+    private func throughput(kafka: TestKafka, adminURL: String, producer: KafkaProducer) async throws {
         // 1. Ceilings measured in this run.
-        let pgbench = try runPgbench(adminURL: adminURL, seconds: pgbenchSeconds)
-        print(String(format: "pgbench -N (8 clients, %d s): %.0f TPS", pgbenchSeconds, pgbench))
+        let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: pgbenchTransactions)
+        print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", pgbenchTransactions, pgbench))
         let rawTopic = try await kafka.makeTopics(["bench-raw"], partitions: 6)[0]
         let raw = try KafkaRawBenchmark.produce(
             configuration: KafkaProducerConfiguration(client: kafka.client("bench-raw")), topic: rawTopic, count: records, size: 300)
@@ -41,9 +54,8 @@ struct HallBench: AsyncParsableCommand {
 
         // 2. Producer and consumer through HallKafka.
         let topic = try await kafka.makeTopics(["bench-produce"], partitions: 6)[0]
-        let producer = try kafka.producer(messageTimeout: .seconds(60))
         let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 300)
-        var start = ContinuousClock.now
+        let start = ContinuousClock.now
         var sent = 0
         while sent < records {
             let count = min(20_000, records - sent)
@@ -89,16 +101,17 @@ struct HallBench: AsyncParsableCommand {
             relayConfiguration.batchSize = 5000
             let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, configuration: relayConfiguration, logger: logger)
             let relayStart = ContinuousClock.now
-            var published = 0
-            while published < events {
-                published += try await relay.relayOnce().published
-            }
-            let relayRate = Double(events) / seconds(since: relayStart)
+            let draining = Task { try await relay.run() }
+            while try await pending(database) > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            let relayElapsed = seconds(since: relayStart)
+            draining.cancel()
+            _ = await draining.result
+            let relayRate = Double(events) / relayElapsed
             print(String(format: "outbox relay, backlog of %d drained (commit → delivered): %.0f events/s = %.0f%% of raw produce", events, relayRate, 100 * relayRate / raw.perSecond))
 
             var inboxConfiguration = InboxConsumerConfiguration(
                 kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("bench-inbox"), topics: [relayTopic]))
-            inboxConfiguration.batchSize = 1000
+            inboxConfiguration.batchSize = 3000
             let inbox = InboxConsumer(
                 configuration: inboxConfiguration, client: database.client, schema: database.schema, serviceName: "bench",
                 handler: Effects.handler(schema: database.schema), deadLetters: producer, logger: logger)
@@ -106,7 +119,7 @@ struct HallBench: AsyncParsableCommand {
             var applied = 0
             var inboxStart: ContinuousClock.Instant?
             while applied < events {
-                let batch = await kafkaConsumer.poll(maxMessages: 1000, timeout: .seconds(1))
+                let batch = await kafkaConsumer.poll(maxMessages: inboxConfiguration.batchSize, timeout: .seconds(1))
                 if batch.isEmpty { continue }
                 if inboxStart == nil { inboxStart = .now }
                 try await inbox.apply(batch)
@@ -119,37 +132,63 @@ struct HallBench: AsyncParsableCommand {
                 .decode(Int64.self).collectAll().first ?? 0
             print(String(format: "inbox consumer (batch per transaction, effect + inbox row): %.0f events/s = %.2f × pgbench -N (%lld effects)", inboxRate, inboxRate / pgbench, rows))
 
-            // 4. Light-load latency: one event every 10 ms, relay polling.
+        }
+    }
+
+    /// Light-load publishing latency.
+    private func latency(kafka: TestKafka, producer: KafkaProducer) async throws {
+        // 4. Light-load latency on a fresh schema: one event every 10 ms, relay polling.
+        try await TestDatabase.with(extra: [Effects.migration], poolSize: 10) { database in
+            let outbox = Outbox(schema: database.schema)
+            let logger = TestEnvironment.logger()
             let latencyTopic = try await kafka.makeTopics(["bench-latency"], partitions: 6)[0]
-            let lightRelay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: logger)
+            var lightConfiguration = OutboxRelayConfiguration()
+            if let workers = ProcessInfo.processInfo.environment["HALL_BENCH_RELAY_WORKERS"].flatMap(Int.init) { lightConfiguration.concurrency = workers }
+            let lightRelay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, configuration: lightConfiguration, logger: logger)
+            // Latency is measured from the moment the append's transaction committed (as the
+            // appending code sees it) to the moment the relay marked the row delivered.
+            var committedAt: [UUID: Date] = [:]
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await lightRelay.run() }
+                // Warm-up: the topic was just created; its partitions' first records wait for
+                // leader metadata (~1 s). Production topics exist long before; do not count this.
+                let warmUp = try (0..<60).map { index in
+                    OutgoingEvent(
+                        topic: Topic(rawValue: latencyTopic),
+                        envelope: try EventEnvelope(payload: CounterStep(seq: index), producer: "bench", caseId: "warm-\(index)"))
+                }
+                try await database.client.transaction(logger: logger) { try await outbox.append(warmUp, on: $0, logger: logger) }
+                while try await pending(database) > 0 { try await Task.sleep(for: .milliseconds(50)) }
                 for index in 0..<latencyEvents {
                     let event = OutgoingEvent(
                         topic: Topic(rawValue: latencyTopic),
                         envelope: try EventEnvelope(payload: CounterStep(seq: index), producer: "bench", caseId: "latency-\(index % 50)"))
                     try await database.client.transaction(logger: logger) { try await outbox.append([event], on: $0, logger: logger) }
+                    committedAt[event.envelope.id] = Date()
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                while true {
-                    let pending = try await database.client.query(
-                        "SELECT count(*)::bigint FROM \(unescaped: database.schema).outbox WHERE published_at IS NULL", logger: logger
-                    ).decode(Int64.self).collectAll().first ?? 0
-                    if pending == 0 { break }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
+                while try await pending(database) > 0 { try await Task.sleep(for: .milliseconds(50)) }
                 group.cancelAll()
             }
-            let row = try await database.client.query(
-                """
-                SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.99) WITHIN GROUP (ORDER BY ms), max(ms)
-                FROM (SELECT extract(epoch FROM published_at - created_at) * 1000 AS ms
-                      FROM \(unescaped: database.schema).outbox WHERE topic = \(latencyTopic)) AS latency
-                """, logger: logger
-            ).decode((Double, Double, Double).self).collectAll().first!
+            var latencies: [Double] = []
+            for try await (eventId, publishedAt) in try await database.client.query(
+                "SELECT event_id, published_at FROM \(unescaped: database.schema).outbox WHERE topic = \(latencyTopic)", logger: logger
+            ).decode((UUID, Date).self) {
+                if let committed = committedAt[eventId] { latencies.append(max(0, publishedAt.timeIntervalSince(committed)) * 1000) }
+            }
+            if ProcessInfo.processInfo.environment["HALL_BENCH_DEBUG"] != nil {
+                print(latencies.map { String(format: "%.0f", $0) }.joined(separator: " "))
+            }
+            latencies.sort()
+            let row = (latencies[latencies.count / 2], latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))], latencies.last!)
             print(String(format: "publishing latency at light load (commit → delivered, %d events): p50 %.1f ms, p99 %.1f ms, max %.1f ms", latencyEvents, row.0, row.1, row.2))
         }
-        await producer.close()
+    }
+
+    private func pending(_ database: TestDatabase) async throws -> Int64 {
+        try await database.client.query(
+            "SELECT count(*)::bigint FROM \(unescaped: database.schema).outbox WHERE published_at IS NULL", logger: TestEnvironment.logger()
+        ).decode(Int64.self).collectAll().first ?? 0
     }
 
     private func seconds(since start: ContinuousClock.Instant) -> Double {
@@ -158,14 +197,18 @@ struct HallBench: AsyncParsableCommand {
     }
 
     /// Runs `pgbench -N` against a scratch database of the same cluster and returns its TPS.
-    private func runPgbench(adminURL: String, seconds: Int) throws -> Double {
+    private func runPgbench(adminURL: String, transactionsPerClient: Int) throws -> Double {
         let bindir = ProcessInfo.processInfo.environment["HALL_PG_BINDIR"] ?? "/usr/lib/postgresql/15/bin"
         let pgbench = FileManager.default.isExecutableFile(atPath: "\(bindir)/pgbench") ? "\(bindir)/pgbench" : "pgbench"
-        let benchURL = adminURL.replacingOccurrences(of: "/hall", with: "/hall_pgbench", options: .backwards)
+        guard var components = URLComponents(string: adminURL) else { throw ValidationError("HALL_ADMIN_DATABASE_URL is not a URL") }
+        components.path = "/hall_pgbench"
+        let benchURL = components.string!
         _ = try shell(["psql", adminURL, "-qc", "DROP DATABASE IF EXISTS hall_pgbench"])
         _ = try shell(["psql", adminURL, "-qc", "CREATE DATABASE hall_pgbench"])
         _ = try shell([pgbench, "-q", "-i", "-s", "10", benchURL])
-        let output = try shell([pgbench, "-N", "-c", "8", "-j", "2", "-T", String(seconds), benchURL])
+        // -t (a transaction count) rather than -T: a child of this process may inherit a blocked
+        // SIGALRM, and pgbench's -T then never ends.
+        let output = try shell([pgbench, "-N", "-c", "8", "-j", "2", "-t", String(transactionsPerClient), benchURL])
         _ = try shell(["psql", adminURL, "-qc", "DROP DATABASE IF EXISTS hall_pgbench"])
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let value = Double(line.dropFirst(6).prefix { $0 == "." || $0.isNumber })
