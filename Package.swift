@@ -14,10 +14,10 @@ let rdkafkaLinker: [LinkerSetting] = [
 ]
 
 /// The five hall services share one shape: an executable on top of HallKit and HallContracts.
-func service(_ name: String, folder: String) -> Target {
+func service(_ name: String, folder: String, extra: [Target.Dependency] = []) -> Target {
     .executableTarget(
         name: name,
-        dependencies: [
+        dependencies: extra + [
             "HallKit", "HallContracts", "HallKafka",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -68,6 +68,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -124,9 +125,9 @@ let package = Package(
             path: "Shared/TestSupport",
             swiftSettings: swiftSettings
         ),
-        service("intake", folder: "Intake"),
+        service("intake", folder: "Intake", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         service("coordinator", folder: "Coordinator"),
-        service("seal", folder: "Seal"),
+        service("seal", folder: "Seal", extra: [.product(name: "Crypto", package: "swift-crypto")]),
         service("complaints", folder: "Complaints"),
         service("appraisal", folder: "Appraisal"),
         tool("hallctl"),
@@ -146,6 +147,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "IntakeTests",
+            dependencies: ["intake", "HallKit", "HallCalendar"],
+            path: "Tests/IntakeTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HallKafkaTests",
             dependencies: ["HallKafka"],
             path: "Tests/HallKafkaTests",
@@ -162,9 +169,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SealTests",
+            dependencies: [
+                "seal", "HallKit", "HallContracts",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/SealTests",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "intake", "HallCalendar",
+                "seal",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

@@ -1,3 +1,4 @@
+import Foundation
 import HallContracts
 import HallKit
 
@@ -5,10 +6,23 @@ extension SealService {
     /// Default HTTP port (overridden by `HALL_HTTP_PORT`).
     static let defaultPort = 8083
 
-    /// The service's schema, topics, consumers and routes.
-    static let definition = HallServiceDefinition(
-        name: .seal,
-        defaultPort: defaultPort,
-        migrations: SealMigrations.all
-    )
+    /// The service's schema, topics, consumers and routes, with its master key.
+    ///
+    /// `clock` is the sealing clock (tests pass a fixed one); the imprint time it gives is the
+    /// legal completion time (Art 31).
+    static func definition(_ configuration: SealConfiguration, clock: @escaping @Sendable () -> Date = { Date() }) -> HallServiceDefinition {
+        HallServiceDefinition(
+            name: .seal,
+            defaultPort: defaultPort,
+            migrations: SealMigrations.all,
+            consumers: { runtime in
+                [SealConsumer.definition(store: SealStore(schema: runtime.outbox.schema, vault: configuration.vault), clock: clock)]
+            },
+            routes: { router, runtime in
+                let repository = PostgresSealRepository(
+                    client: runtime.client, schema: runtime.outbox.schema, vault: configuration.vault, logger: runtime.logger, clock: clock)
+                SealRoutes(repository: repository).add(to: router)
+            }
+        )
+    }
 }

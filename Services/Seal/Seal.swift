@@ -1,13 +1,31 @@
+import Foundation
 import HallKit
 
 /// The seal service: each department's approval-specific seal, its register and public verification.
 ///
 /// Boots through the shared runtime: checks librdkafka, reads its configuration from the
-/// environment, migrates schema `seal`, creates its topics, then serves HTTP and relays its
+/// environment (plus `HALL_SEAL_MASTER_KEY`, see ``SealConfiguration``), migrates schema `seal`,
+/// creates its topics, then serves HTTP, consumes the directory and seal requests, and relays its
 /// outbox until SIGTERM or SIGINT.
+///
+/// Commands: `seal verify-register [SEAL-ID…]` re-verifies registers (all seals when none given)
+/// and exits 0 when intact, 2 when one is broken; `seal bench` measures sealing and verification.
 @main
 struct SealService {
     static func main() async {
-        await HallServiceMain.run(SealService.definition)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        switch arguments.first {
+        case "verify-register": exit(await SealCommands.verifyRegister(Array(arguments.dropFirst())))
+        case "bench": exit(await SealCommands.bench(Array(arguments.dropFirst())))
+        default: break
+        }
+        let configuration: SealConfiguration
+        do {
+            configuration = try SealConfiguration()
+        } catch {
+            FileHandle.standardError.write(Data("seal: \(error)\n".utf8))
+            exit(1)
+        }
+        await HallServiceMain.run(SealService.definition(configuration))
     }
 }

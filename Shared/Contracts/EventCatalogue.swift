@@ -41,7 +41,58 @@ public enum EventCatalogue {
             OutboxRepublished.self,
             topics: ServiceName.allCases.map(\.eventsTopic),
             summary: "An operator re-published a time range of a service's outbox; audit record on that service's events topic."
-        )
+        ),
+        // Directory (intake): the seal service keeps projections of these.
+        EventDescriptor(
+            DepartmentChanged.self, topics: [.intakeEvents],
+            summary: "A department's current directory record: name, whether it is in the hall, its chief representative and temporary substitute."
+        ),
+        EventDescriptor(
+            WindowChanged.self, topics: [.intakeEvents],
+            summary: "A hall window's current directory record: kind, departments served, whether it is open."
+        ),
+        EventDescriptor(
+            StaffChanged.self, topics: [.intakeEvents],
+            summary: "A staff member's current directory record: department, window, qualification, whether on duty."
+        ),
+        // Catalogue and applications (intake).
+        EventDescriptor(
+            CatalogueItemPublished.self, topics: [.intakeEvents],
+            summary: "A new version of a service item (kind, departments, limits, fee) takes effect on a hall date; key = the item code."
+        ),
+        EventDescriptor(
+            ApplicationAccepted.self, topics: [.intakeEvents],
+            summary: "The front desk accepted an application: notice number, item version, departments, due date and promised materials; key = case id."
+        ),
+        EventDescriptor(
+            ApplicationRefused.self, topics: [.intakeEvents],
+            summary: "The front desk refused to accept an application, with the reason and the competent authority to go to; key = case id."
+        ),
+        EventDescriptor(
+            ApplicationCorrectionNotified.self, topics: [.intakeEvents],
+            summary: "The applicant was told at once every material to bring or correct before acceptance; key = case id."
+        ),
+        // Seal.
+        EventDescriptor(
+            SealDocumentRequested.self, topics: [.sealRequests],
+            summary: "Asks the seal service to apply a department's approval seal to a document (notice or decision)."
+        ),
+        EventDescriptor(
+            DocumentSealed.self, topics: [.sealEvents],
+            summary: "A document was sealed: its imprint (serial, sealing time = legal completion time, hashes, Ed25519 signature)."
+        ),
+        EventDescriptor(
+            DocumentRefused.self, topics: [.sealEvents],
+            summary: "The seal service refused to seal a document, with a reason code."
+        ),
+        EventDescriptor(
+            SealRegistered.self, topics: [.sealEvents],
+            summary: "A department's approval seal was registered, with its custodian, authorised staff, validity and public key."
+        ),
+        EventDescriptor(
+            SealRevoked.self, topics: [.sealEvents],
+            summary: "A department's approval seal was revoked, with who, why and its successor."
+        ),
     ]
 
     /// The descriptor for `type` at `version`, or `nil` if the catalogue has none.

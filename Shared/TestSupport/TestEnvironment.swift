@@ -48,6 +48,13 @@ public struct TestDatabase: Sendable {
     /// The database configuration the pool was made from.
     public let configuration: DatabaseConfiguration
 
+    /// A view of the same pool on another schema (e.g. a service's schema made during the test).
+    public init(client: PostgresClient, schema: String, configuration: DatabaseConfiguration) {
+        self.client = client
+        self.schema = schema
+        self.configuration = configuration
+    }
+
     /// Runs `body` with a running pool on a new schema (already migrated with the platform tables
     /// when `migrate` is true), then drops the schema.
     public static func with<T: Sendable>(

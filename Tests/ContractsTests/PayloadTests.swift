@@ -46,13 +46,30 @@ struct PayloadTests {
         #expect(read == envelope)
     }
 
+    /// The Swift payload type of every catalogue entry, by `type@version`.
+    static var payloadTypes: [String: any EventPayload.Type] {
+        let types: [any EventPayload.Type] = [
+            OutboxRepublished.self,
+            DepartmentChanged.self, WindowChanged.self, StaffChanged.self,
+            CatalogueItemPublished.self, ApplicationAccepted.self, ApplicationRefused.self, ApplicationCorrectionNotified.self,
+            SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self,
+        ]
+        return Dictionary(uniqueKeysWithValues: types.map { ("\($0.eventType)@\($0.eventVersion)", $0) })
+    }
+
     @Test("every fixture's data decodes as its payload type")
     func fixturesDecode() throws {
         for name in try Contracts.fixtureNames() {
             let envelope = try EventEnvelope.decode(from: Contracts.fixture(name))
             try EventCatalogue.check(envelope)
-            #expect(throws: Never.self) { try envelope.payload(as: OutboxRepublished.self) }
+            let payloadType = try #require(Self.payloadTypes["\(envelope.type)@\(envelope.version)"], "no payload type for \(name)")
+            #expect(throws: Never.self, "\(name)") { _ = try envelope.payload(as: payloadType) }
         }
+    }
+
+    @Test("every catalogue entry has a payload type")
+    func catalogueHasPayloadTypes() {
+        #expect(Set(EventCatalogue.all.map { "\($0.type)@\($0.version)" }) == Set(Self.payloadTypes.keys))
     }
 
     @Test("another type is refused with unknownEventType")

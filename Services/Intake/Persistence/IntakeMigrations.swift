@@ -2,5 +2,195 @@ import HallKit
 
 /// Migrations of schema `intake`, after the platform's outbox and inbox.
 enum IntakeMigrations {
-    static let all: [Migration] = []
+    static let all: [Migration] = [
+        Migration(
+            component: "intake", version: 1, name: "directory",
+            statements: [
+                """
+                CREATE TABLE departments (
+                    id text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
+                    name text NOT NULL CHECK (name <> ''),
+                    active boolean NOT NULL DEFAULT true,
+                    chief_representative text,
+                    substitute text,
+                    substitute_notice text,
+                    substitute_from date,
+                    substitute_to date,
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    CHECK ((substitute IS NULL) = (substitute_notice IS NULL)),
+                    CHECK (substitute IS NULL OR (substitute_from IS NOT NULL AND substitute_to IS NOT NULL AND substitute_from <= substitute_to))
+                )
+                """,
+                """
+                CREATE TABLE windows (
+                    id text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
+                    name text NOT NULL CHECK (name <> ''),
+                    kind text NOT NULL CHECK (kind IN ('comprehensive', 'department', 'discipline')),
+                    department_ids text[] NOT NULL DEFAULT '{}',
+                    active boolean NOT NULL DEFAULT true,
+                    updated_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE staff (
+                    id text PRIMARY KEY CHECK (id ~ '^[a-z0-9][a-z0-9-]{0,63}$'),
+                    name text NOT NULL CHECK (name <> ''),
+                    department_id text NOT NULL REFERENCES departments (id),
+                    window_id text REFERENCES windows (id),
+                    qualified boolean NOT NULL,
+                    active boolean NOT NULL DEFAULT true,
+                    immediate_items text[] NOT NULL DEFAULT '{}',
+                    updated_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE window_rotations (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    staff_id text NOT NULL REFERENCES staff (id),
+                    from_window text REFERENCES windows (id),
+                    to_window text REFERENCES windows (id),
+                    filing_reference text NOT NULL CHECK (filing_reference <> ''),
+                    recorded_by text NOT NULL,
+                    recorded_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "ALTER TABLE departments ADD FOREIGN KEY (chief_representative) REFERENCES staff (id) DEFERRABLE INITIALLY DEFERRED",
+                "ALTER TABLE departments ADD FOREIGN KEY (substitute) REFERENCES staff (id) DEFERRABLE INITIALLY DEFERRED",
+            ]),
+        Migration(
+            component: "intake", version: 2, name: "catalogue",
+            statements: [
+                """
+                CREATE TABLE items (
+                    code text NOT NULL CHECK (code ~ '^[A-Z0-9][A-Z0-9-]{1,31}$'),
+                    version integer NOT NULL CHECK (version >= 1),
+                    name text NOT NULL CHECK (name <> ''),
+                    kind text NOT NULL CHECK (kind IN ('immediate', 'committed', 'joint')),
+                    lead_department text NOT NULL REFERENCES departments (id),
+                    participant_departments text[] NOT NULL DEFAULT '{}',
+                    legal_limit_days integer NOT NULL CHECK (legal_limit_days >= 0),
+                    promised_limit_days integer NOT NULL CHECK (promised_limit_days >= 0),
+                    fee_cents bigint CHECK (fee_cents IS NULL OR fee_cents > 0),
+                    fee_basis text,
+                    not_counted text[] NOT NULL DEFAULT '{}',
+                    delegated_to_centre boolean NOT NULL,
+                    tolerated_gap_allowed boolean NOT NULL,
+                    form_template text NOT NULL DEFAULT '',
+                    guide jsonb NOT NULL,
+                    effective_from date NOT NULL,
+                    approval_reference text NOT NULL CHECK (approval_reference <> ''),
+                    approved_by text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (code, version),
+                    UNIQUE (code, effective_from),
+                    CHECK (promised_limit_days <= legal_limit_days),
+                    CHECK ((fee_cents IS NULL) = (fee_basis IS NULL)),
+                    CHECK (kind <> 'joint' OR cardinality(participant_departments) >= 1)
+                )
+                """,
+                """
+                CREATE TABLE item_materials (
+                    item_code text NOT NULL,
+                    item_version integer NOT NULL,
+                    material_id text NOT NULL,
+                    name text NOT NULL,
+                    form text NOT NULL CHECK (form IN ('original', 'copy', 'original-and-copy')),
+                    copies integer NOT NULL CHECK (copies >= 1),
+                    requirement text NOT NULL CHECK (requirement IN ('required', 'conditional')),
+                    condition text,
+                    tolerated_gap boolean NOT NULL DEFAULT false,
+                    position integer NOT NULL,
+                    PRIMARY KEY (item_code, item_version, material_id),
+                    FOREIGN KEY (item_code, item_version) REFERENCES items (code, version),
+                    CHECK ((requirement = 'conditional') = (condition IS NOT NULL))
+                )
+                """,
+            ]),
+        Migration(
+            component: "intake", version: 3, name: "applications",
+            statements: [
+                """
+                CREATE TABLE notice_counters (
+                    year integer PRIMARY KEY,
+                    last_number integer NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE applications (
+                    case_id uuid PRIMARY KEY,
+                    receipt_code text NOT NULL UNIQUE,
+                    idempotency_key text NOT NULL,
+                    clerk_id text NOT NULL,
+                    window_id text,
+                    item_code text NOT NULL,
+                    item_version integer,
+                    department_id text,
+                    applicant_kind text NOT NULL CHECK (applicant_kind IN ('person', 'organisation')),
+                    applicant_name text NOT NULL,
+                    applicant_id_number text NOT NULL,
+                    applicant_contact text NOT NULL,
+                    channel text NOT NULL CHECK (channel IN ('window', 'online')),
+                    green_channel boolean NOT NULL,
+                    status text NOT NULL CHECK (status IN ('refused', 'awaiting-correction', 'accepted')),
+                    refusal_reason text,
+                    competent_authority text,
+                    notice_number text UNIQUE,
+                    accepted_at timestamptz,
+                    due_date date,
+                    due_provisional boolean,
+                    response jsonb NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    UNIQUE (clerk_id, idempotency_key),
+                    CHECK (status <> 'accepted' OR (notice_number IS NOT NULL AND accepted_at IS NOT NULL AND due_date IS NOT NULL)),
+                    CHECK (status <> 'refused' OR (refusal_reason IS NOT NULL AND competent_authority IS NOT NULL))
+                )
+                """,
+                "CREATE INDEX applications_item ON applications (item_code, created_at)",
+                """
+                CREATE TABLE corrections (
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    material_id text NOT NULL,
+                    problem text NOT NULL CHECK (problem IN ('missing', 'wrong-form', 'too-few-copies', 'not-in-legal-form')),
+                    needed text NOT NULL,
+                    resolved_at timestamptz,
+                    PRIMARY KEY (case_id, material_id)
+                )
+                """,
+                """
+                CREATE TABLE refused_demands (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    material_id text NOT NULL,
+                    demanded_by text NOT NULL,
+                    recorded_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE promised_materials (
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    material_id text NOT NULL,
+                    due_by date NOT NULL,
+                    delivered_at timestamptz,
+                    PRIMARY KEY (case_id, material_id)
+                )
+                """,
+            ]),
+        Migration(
+            component: "intake", version: 4, name: "notices",
+            statements: [
+                // The notices (acceptance, refusal) exactly as hashed and sent to be sealed.
+                """
+                CREATE TABLE notices (
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    kind text NOT NULL CHECK (kind IN ('acceptance-notice', 'refusal-notice')),
+                    department_id text NOT NULL,
+                    text text NOT NULL,
+                    sha256 text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (case_id, kind)
+                )
+                """,
+            ]),
+    ]
 }

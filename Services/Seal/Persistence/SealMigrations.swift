@@ -1,6 +1,111 @@
 import HallKit
 
 /// Migrations of schema `seal`, after the platform's outbox and inbox.
+///
+/// The database enforces the register's invariants on its own: one active seal per department
+/// (partial unique index), unique seal codes and keys, one imprint per document (kind, hash, case,
+/// department) and one per (seal, serial).
 enum SealMigrations {
-    static let all: [Migration] = []
+    static let all: [Migration] = [
+        Migration(
+            component: "seal", version: 1, name: "directory projections, seals, imprints, refusals",
+            statements: [
+                """
+                CREATE TABLE departments (
+                    department_id text PRIMARY KEY,
+                    name text NOT NULL,
+                    active boolean NOT NULL,
+                    chief_staff_id text,
+                    substitute_staff_id text,
+                    substitute_notice text,
+                    substitute_from text,
+                    substitute_to text,
+                    occurred_at timestamptz NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE windows (
+                    window_id text PRIMARY KEY,
+                    name text NOT NULL,
+                    kind text NOT NULL CHECK (kind IN ('comprehensive', 'department', 'discipline')),
+                    department_ids text[] NOT NULL,
+                    active boolean NOT NULL,
+                    occurred_at timestamptz NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE staff (
+                    staff_id text PRIMARY KEY,
+                    name text NOT NULL,
+                    department_id text NOT NULL,
+                    window_id text,
+                    qualified boolean NOT NULL,
+                    active boolean NOT NULL,
+                    occurred_at timestamptz NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE seals (
+                    seal_id uuid PRIMARY KEY,
+                    department_id text NOT NULL,
+                    name text NOT NULL,
+                    code text NOT NULL UNIQUE,
+                    custodian_staff_id text NOT NULL,
+                    authorisations jsonb NOT NULL,
+                    valid_from timestamptz NOT NULL,
+                    valid_until timestamptz NOT NULL,
+                    public_key text NOT NULL UNIQUE,
+                    encrypted_private_key text NOT NULL,
+                    master_key_fingerprint text NOT NULL,
+                    status text NOT NULL CHECK (status IN ('active', 'revoked')),
+                    predecessor_seal_id uuid REFERENCES seals,
+                    successor_seal_id uuid REFERENCES seals,
+                    registered_by text NOT NULL,
+                    registered_at timestamptz NOT NULL,
+                    revoked_by text,
+                    revoked_at timestamptz,
+                    revocation_reason text,
+                    last_serial bigint NOT NULL DEFAULT 0 CHECK (last_serial >= 0),
+                    last_hash text NOT NULL DEFAULT repeat('0', 64),
+                    CHECK (valid_until > valid_from),
+                    CHECK ((status = 'revoked') = (revoked_at IS NOT NULL AND revoked_by IS NOT NULL AND revocation_reason IS NOT NULL))
+                )
+                """,
+                "CREATE UNIQUE INDEX seals_one_active_per_department ON seals (department_id) WHERE status = 'active'",
+                """
+                CREATE TABLE imprints (
+                    imprint_id uuid PRIMARY KEY,
+                    seal_id uuid NOT NULL REFERENCES seals,
+                    serial bigint NOT NULL CHECK (serial >= 1),
+                    sealed_at timestamptz NOT NULL,
+                    document_kind text NOT NULL,
+                    document_hash text NOT NULL,
+                    case_id text NOT NULL,
+                    department_id text NOT NULL,
+                    requested_by text NOT NULL,
+                    window_id text NOT NULL,
+                    previous_hash text NOT NULL,
+                    imprint_hash text NOT NULL,
+                    signature text NOT NULL,
+                    UNIQUE (seal_id, serial),
+                    UNIQUE (document_kind, document_hash, case_id, department_id)
+                )
+                """,
+                "CREATE INDEX imprints_document_hash ON imprints (document_hash)",
+                """
+                CREATE TABLE refusals (
+                    refusal_id bigserial PRIMARY KEY,
+                    refused_at timestamptz NOT NULL,
+                    document_kind text NOT NULL,
+                    document_hash text NOT NULL,
+                    case_id text NOT NULL,
+                    department_id text NOT NULL,
+                    requested_by text NOT NULL,
+                    window_id text NOT NULL,
+                    reason text NOT NULL,
+                    detail text NOT NULL
+                )
+                """,
+            ])
+    ]
 }

@@ -1,3 +1,5 @@
+import Foundation
+import HallContracts
 import Hummingbird
 import Logging
 
@@ -20,6 +22,60 @@ public struct HallRequestContext: RequestContext {
 
     /// Bodies larger than this are refused (1 MiB).
     public var maxUploadSize: Int { 1 << 20 }
+
+    /// JSON with dates as RFC 3339 (UTC, milliseconds), like the event contracts.
+    public var requestDecoder: JSONDecoder { EventEnvelope.decoder() }
+    /// JSON with sorted keys and dates as RFC 3339 (UTC, milliseconds), like the event contracts.
+    public var responseEncoder: JSONEncoder { EventEnvelope.encoder() }
+}
+
+extension Request {
+    /// Decodes a JSON body; a body that is not valid JSON/UTF-8 or does not fit `T` becomes a
+    /// problem naming the offending field (`applicant.idNumber`, `materials[2].copies`) and the rule.
+    public func decodeBody<T: Decodable>(as type: T.Type, context: HallRequestContext) async throws -> T {
+        let body = try await self.body.collect(upTo: context.maxUploadSize)
+        do {
+            return try context.requestDecoder.decode(T.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            switch error {
+            case .keyNotFound(let key, let detail):
+                throw HallError.invalid(fieldPath(detail.codingPath + [key]), "is required")
+            case .valueNotFound(_, let detail):
+                throw HallError.invalid(fieldPath(detail.codingPath), "must not be null")
+            case .typeMismatch(let expected, let detail):
+                throw HallError.invalid(fieldPath(detail.codingPath), "must be \(describe(expected))")
+            case .dataCorrupted(let detail) where detail.codingPath.isEmpty:
+                throw HallError(.malformedBody, "the body is not valid UTF-8 JSON")
+            case .dataCorrupted(let detail):
+                throw HallError.invalid(fieldPath(detail.codingPath), detail.debugDescription)
+            @unknown default:
+                throw HallError(.malformedBody, "the body cannot be read")
+            }
+        }
+    }
+}
+
+/// `a.b[2].c` from a coding path.
+func fieldPath(_ path: [any CodingKey]) -> String {
+    var text = ""
+    for key in path {
+        if let index = key.intValue {
+            text += "[\(index)]"
+        } else {
+            text += text.isEmpty ? key.stringValue : ".\(key.stringValue)"
+        }
+    }
+    return text.isEmpty ? "body" : text
+}
+
+private func describe(_ type: Any.Type) -> String {
+    switch type {
+    case is String.Type: return "a string"
+    case is Int.Type, is Int64.Type, is Int32.Type: return "an integer"
+    case is Double.Type: return "a number"
+    case is Bool.Type: return "true or false"
+    default: return "a valid \(type)"
+    }
 }
 
 /// Verifies `Authorization: Bearer …` when present and puts the caller in the context. Requests

@@ -1,0 +1,164 @@
+import Foundation
+import HallCalendar
+import HallKit
+
+/// Who applies.
+struct Applicant: Codable, Sendable, Equatable {
+    enum Kind: String, Codable, Sendable { case person, organisation }
+    var kind: Kind
+    var name: String
+    /// Resident identity number (person) or unified social credit code (organisation).
+    var idNumber: String
+    /// Phone or address to reach the applicant.
+    var contact: String
+}
+
+/// A material the applicant brought.
+struct PresentedMaterial: Codable, Sendable, Equatable {
+    var materialId: String
+    var form: MaterialForm
+    var copies: Int
+    /// Whether the material is in the legal form (signed, sealed, complete).
+    var legalForm: Bool
+}
+
+/// A secondary material the applicant promises to bring later (tolerated-gap acceptance).
+struct PromisedMaterial: Codable, Sendable, Equatable {
+    var materialId: String
+    var dueBy: LocalDate
+}
+
+/// What the clerk submits at the window.
+struct ApplicationSubmission: Codable, Sendable {
+    var itemCode: String
+    /// The department the applicant addresses (defaults to the item's lead department).
+    var departmentId: String?
+    var applicant: Applicant
+    var materials: [PresentedMaterial]
+    /// Conditional materials whose condition applies to this applicant.
+    var conditionsMet: [String]?
+    /// Secondary materials promised for later (only where the item allows tolerated gaps).
+    var promised: [PromisedMaterial]?
+    var channel: Channel
+    var greenChannel: Bool?
+    /// Repeating a submission with the same key returns the first answer (no second case).
+    var idempotencyKey: String
+    /// For a refusal of a matter the hall does not handle: where the applicant should go.
+    var competentAuthority: String?
+
+    enum Channel: String, Codable, Sendable { case window, online }
+
+    /// Checks the fields that need no database; names the field and the rule.
+    func validated() throws -> ApplicationSubmission {
+        guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 128 else {
+            throw HallError.invalid("idempotencyKey", "must be 1–128 characters")
+        }
+        guard itemCode.range(of: #"^[A-Z0-9][A-Z0-9-]{1,31}$"#, options: .regularExpression) != nil else {
+            throw HallError.invalid("itemCode", "must be a catalogue code (2–32 upper-case letters, digits or '-')")
+        }
+        guard !applicant.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("applicant.name", "must not be empty") }
+        guard !applicant.contact.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("applicant.contact", "must not be empty") }
+        switch applicant.kind {
+        case .person:
+            guard IdentityNumber.isValidResidentId(applicant.idNumber) else {
+                throw HallError.invalid("applicant.idNumber", "is not a valid resident identity number (18 characters, GB 11643 check digit)")
+            }
+        case .organisation:
+            guard IdentityNumber.isValidCreditCode(applicant.idNumber) else {
+                throw HallError.invalid("applicant.idNumber", "is not a valid unified social credit code (18 characters, GB 32100 check character)")
+            }
+        }
+        var seen = Set<String>()
+        for (index, material) in materials.enumerated() {
+            guard seen.insert(material.materialId).inserted else {
+                throw HallError.invalid("materials[\(index)].materialId", "'\(material.materialId)' appears twice")
+            }
+            guard material.copies >= 1 else { throw HallError.invalid("materials[\(index)].copies", "must be ≥ 1") }
+        }
+        return self
+    }
+}
+
+/// One thing to correct, told all at once (一次性告知, Art 36).
+struct Correction: Codable, Sendable, Equatable {
+    enum Problem: String, Codable, Sendable { case missing, wrongForm = "wrong-form", tooFewCopies = "too-few-copies", notInLegalForm = "not-in-legal-form" }
+    var materialId: String
+    var problem: Problem
+    /// What the applicant must bring, in words for the notice.
+    var needed: String
+}
+
+/// What the front desk decides about materials (department competence and item validity are
+/// checked before): either every correction at once, or acceptance with the promised materials.
+enum MaterialsVerdict: Equatable {
+    case complete(promised: [PromisedMaterial])
+    case corrections([Correction])
+}
+
+enum MaterialsCheck {
+    /// Compares what was presented with what the item version requires.
+    ///
+    /// - Throws: ``HallError`` naming `materials[i].materialId` for a material that does not
+    ///   belong to the item, and `promised[i]` for a promise the item does not allow.
+    static func check(_ submission: ApplicationSubmission, against item: ItemVersion, today: LocalDate) throws -> MaterialsVerdict {
+        let required = Dictionary(uniqueKeysWithValues: item.materials.map { ($0.id, $0) })
+        for (index, presented) in submission.materials.enumerated() where required[presented.materialId] == nil {
+            throw HallError.invalid("materials[\(index)].materialId", "'\(presented.materialId)' is not a material of item \(item.code)")
+        }
+        let conditions = Set(submission.conditionsMet ?? [])
+        for (index, id) in (submission.conditionsMet ?? []).enumerated() where required[id]?.requirement != .conditional {
+            throw HallError.invalid("conditionsMet[\(index)]", "'\(id)' is not a conditional material of item \(item.code)")
+        }
+        var promises: [String: PromisedMaterial] = [:]
+        for (index, promise) in (submission.promised ?? []).enumerated() {
+            guard let material = required[promise.materialId] else {
+                throw HallError.invalid("promised[\(index)].materialId", "'\(promise.materialId)' is not a material of item \(item.code)")
+            }
+            guard item.toleratedGapAllowed, material.toleratedGap else {
+                throw HallError.invalid("promised[\(index)].materialId", "'\(promise.materialId)' cannot be promised later (no tolerated gap for it)")
+            }
+            guard promise.dueBy > today else { throw HallError.invalid("promised[\(index)].dueBy", "must be after today") }
+            promises[promise.materialId] = promise
+        }
+        let presented = Dictionary(uniqueKeysWithValues: submission.materials.map { ($0.materialId, $0) })
+        var corrections: [Correction] = []
+        var keptPromises: [PromisedMaterial] = []
+        for material in item.materials {
+            let needed = material.requirement == .required || conditions.contains(material.id)
+            guard needed else { continue }
+            guard let brought = presented[material.id] else {
+                if let promise = promises[material.id] {
+                    keptPromises.append(promise)
+                } else {
+                    corrections.append(Correction(materialId: material.id, problem: .missing, needed: describe(material)))
+                }
+                continue
+            }
+            if !satisfies(brought.form, material.form) {
+                corrections.append(Correction(materialId: material.id, problem: .wrongForm, needed: describe(material)))
+            } else if brought.copies < material.copies {
+                corrections.append(Correction(materialId: material.id, problem: .tooFewCopies, needed: describe(material)))
+            } else if !brought.legalForm {
+                corrections.append(Correction(materialId: material.id, problem: .notInLegalForm, needed: "\(describe(material)), in the legal form"))
+            }
+        }
+        return corrections.isEmpty ? .complete(promised: keptPromises) : .corrections(corrections)
+    }
+
+    static func satisfies(_ brought: MaterialForm, _ required: MaterialForm) -> Bool {
+        switch required {
+        case .copy: return true  // an original can be copied on the spot
+        case .original: return brought == .original || brought == .originalAndCopy
+        case .originalAndCopy: return brought == .originalAndCopy
+        }
+    }
+
+    static func describe(_ material: RequiredMaterial) -> String {
+        let form = switch material.form {
+        case .original: "original"
+        case .copy: "copy"
+        case .originalAndCopy: "original and copy"
+        }
+        return "\(material.name) (\(form), \(material.copies) cop\(material.copies == 1 ? "y" : "ies"))"
+    }
+}

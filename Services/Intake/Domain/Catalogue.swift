@@ -1,0 +1,167 @@
+import Foundation
+import HallCalendar
+import HallKit
+
+/// How an item is handled (Art 13, 14): decided on the spot, within a promised limit by one
+/// department, or jointly by a lead department and participants.
+enum ItemKind: String, Codable, Sendable, CaseIterable {
+    case immediate, committed, joint
+}
+
+/// Time that does not count toward the limit (Art 34, ALL Art 45).
+enum NotCountedTime: String, Codable, Sendable, CaseIterable {
+    case hearing, tender, auction, inspection, testing, quarantine, appraisal, expertReview = "expert-review"
+}
+
+/// Whether the applicant brings the original, a copy, or both.
+enum MaterialForm: String, Codable, Sendable, CaseIterable {
+    case original, copy
+    case originalAndCopy = "original-and-copy"
+}
+
+/// A material the item requires.
+struct RequiredMaterial: Codable, Sendable, Equatable {
+    /// Identifier within the item, e.g. `business-licence`.
+    var id: String
+    /// Name shown in the guide.
+    var name: String
+    /// Original, copy, or both.
+    var form: MaterialForm
+    /// Number of copies (≥ 1).
+    var copies: Int
+    /// `required`, or `conditional` with the condition under which it is required.
+    var requirement: Requirement
+    /// When the condition applies (conditional materials only).
+    var condition: String?
+    /// A secondary material that may be promised later under tolerated-gap acceptance (容缺受理).
+    var toleratedGap: Bool
+
+    enum Requirement: String, Codable, Sendable { case required, conditional }
+}
+
+/// The fee of an item: free, or an amount with its legal basis (Art 16).
+struct Fee: Codable, Sendable, Equatable {
+    /// Amount in fen (1/100 yuan); nil when the item is free.
+    var amountCents: Int64?
+    /// The law or rule that sets the fee; nil when free.
+    var basis: String?
+
+    static let free = Fee(amountCents: nil, basis: nil)
+    var isFree: Bool { amountCents == nil }
+}
+
+/// One version of a service item and its guide (办事指南): what the catalogue says, in force from
+/// `effectiveFrom` until the next version's date (Art 7, 10, 14, 33).
+struct ItemVersion: Codable, Sendable, Equatable {
+    var code: String
+    var version: Int
+    var name: String
+    var kind: ItemKind
+    var leadDepartmentId: String
+    var participantDepartmentIds: [String]
+    /// Limit set by law, in working days.
+    var legalLimitDays: Int
+    /// Limit the hall promises, in working days (≤ legal).
+    var promisedLimitDays: Int
+    var fee: Fee
+    var materials: [RequiredMaterial]
+    var formTemplate: String
+    var notCounted: [NotCountedTime]
+    var delegatedToCentre: Bool
+    var toleratedGapAllowed: Bool
+    var effectiveFrom: LocalDate
+    var approvalReference: String
+
+    /// Every department that acts on the item.
+    var departmentIds: [String] { [leadDepartmentId] + participantDepartmentIds }
+}
+
+/// What a centre administrator submits to create an item or a new version of it.
+struct ItemSubmission: Codable, Sendable {
+    var code: String
+    var name: String
+    var kind: ItemKind
+    var leadDepartmentId: String
+    var participantDepartmentIds: [String]?
+    var legalLimitDays: Int
+    var promisedLimitDays: Int
+    var fee: Fee?
+    var materials: [RequiredMaterial]
+    var formTemplate: String?
+    var notCounted: [NotCountedTime]?
+    var delegatedToCentre: Bool
+    var toleratedGapAllowed: Bool
+    var effectiveFrom: LocalDate
+    var approvalReference: String
+
+    /// Checks every rule that does not need the database; throws naming the field and the rule.
+    func validated() throws -> ItemSubmission {
+        guard code.range(of: #"^[A-Z0-9][A-Z0-9-]{1,31}$"#, options: .regularExpression) != nil else {
+            throw HallError.invalid("code", "must be 2–32 upper-case letters, digits or '-'")
+        }
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        guard !approvalReference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("approvalReference", "a catalogue change needs the approval reference (Art 7)")
+        }
+        guard legalLimitDays >= 0 else { throw HallError.invalid("legalLimitDays", "must be ≥ 0 working days") }
+        guard promisedLimitDays >= 0 else { throw HallError.invalid("promisedLimitDays", "must be ≥ 0 working days") }
+        guard promisedLimitDays <= legalLimitDays else {
+            throw HallError.invalid("promisedLimitDays", "must not exceed the legal limit (\(legalLimitDays) working days, Art 34)")
+        }
+        let participants = participantDepartmentIds ?? []
+        switch kind {
+        case .immediate:
+            guard promisedLimitDays == 0 else { throw HallError.invalid("promisedLimitDays", "an immediate item is decided on the spot: 0") }
+        case .committed:
+            guard participants.isEmpty else { throw HallError.invalid("participantDepartmentIds", "a committed item has one department; use kind joint") }
+            guard promisedLimitDays >= 1 else { throw HallError.invalid("promisedLimitDays", "a committed item needs at least 1 working day") }
+        case .joint:
+            guard !participants.isEmpty else { throw HallError.invalid("participantDepartmentIds", "a joint item needs at least one participant") }
+            guard !participants.contains(leadDepartmentId) else {
+                throw HallError.invalid("participantDepartmentIds", "the lead department cannot also be a participant")
+            }
+            guard promisedLimitDays >= 1 else { throw HallError.invalid("promisedLimitDays", "a joint item needs at least 1 working day") }
+        }
+        if let fee, let amount = fee.amountCents {
+            guard amount > 0 else { throw HallError.invalid("fee.amountCents", "must be > 0 (omit the fee for a free item)") }
+            guard let basis = fee.basis, !basis.isEmpty else {
+                throw HallError.invalid("fee.basis", "a fee needs its legal basis (Art 16)")
+            }
+        } else if fee?.basis != nil {
+            throw HallError.invalid("fee.amountCents", "a fee basis without an amount")
+        }
+        guard !materials.isEmpty || kind == .immediate else { throw HallError.invalid("materials", "must list the materials to bring") }
+        var seen = Set<String>()
+        for (index, material) in materials.enumerated() {
+            let field = "materials[\(index)]"
+            guard material.id.range(of: #"^[a-z0-9][a-z0-9-]{0,63}$"#, options: .regularExpression) != nil else {
+                throw HallError.invalid("\(field).id", "must be lower-case letters, digits or '-'")
+            }
+            guard seen.insert(material.id).inserted else { throw HallError.invalid("\(field).id", "'\(material.id)' appears twice") }
+            guard !material.name.isEmpty else { throw HallError.invalid("\(field).name", "must not be empty") }
+            guard material.copies >= 1 else { throw HallError.invalid("\(field).copies", "must be ≥ 1") }
+            switch material.requirement {
+            case .conditional:
+                guard let condition = material.condition, !condition.isEmpty else {
+                    throw HallError.invalid("\(field).condition", "a conditional material needs its condition")
+                }
+            case .required:
+                guard material.condition == nil else { throw HallError.invalid("\(field).condition", "only conditional materials have a condition") }
+            }
+            if material.toleratedGap && !toleratedGapAllowed {
+                throw HallError.invalid("\(field).toleratedGap", "the item does not allow tolerated-gap acceptance")
+            }
+        }
+        return self
+    }
+
+    /// The version this submission becomes.
+    func version(_ number: Int) -> ItemVersion {
+        ItemVersion(
+            code: code, version: number, name: name, kind: kind, leadDepartmentId: leadDepartmentId,
+            participantDepartmentIds: participantDepartmentIds ?? [], legalLimitDays: legalLimitDays,
+            promisedLimitDays: promisedLimitDays, fee: fee ?? .free, materials: materials, formTemplate: formTemplate ?? "",
+            notCounted: notCounted ?? [], delegatedToCentre: delegatedToCentre, toleratedGapAllowed: toleratedGapAllowed,
+            effectiveFrom: effectiveFrom, approvalReference: approvalReference)
+    }
+}

@@ -1,0 +1,396 @@
+/// The intake API's OpenAPI 3.1 document, served at `GET /openapi.yaml`. A test checks that its
+/// paths and methods are exactly the router's.
+enum IntakeOpenAPI {
+    static let document = #"""
+openapi: 3.1.0
+info:
+  title: ServiceHall intake — the front-desk comprehensive window
+  version: 1.0.0
+  description: |
+    Catalogue of service items and their guides (public), the directory of departments, windows
+    and staff (centre administrators), applications at the window (clerks): refused, one-time
+    correction notice, or accepted with a due date in working days (Asia/Shanghai official
+    calendar). Errors are RFC 9457 problem+json naming the offending field. Authentication:
+    `Authorization: Bearer <JWT>` (HS256) with `roles`, `department` and `window` claims.
+servers:
+  - url: http://127.0.0.1:8081
+security: []
+paths:
+  /health/live:
+    get:
+      summary: Liveness
+      responses:
+        '200': {description: The process is up}
+  /health/ready:
+    get:
+      summary: Readiness (database, broker, start-up)
+      responses:
+        '200': {description: Ready}
+        '503': {description: Not ready; `checks` says which dependency is unreachable}
+  /metrics:
+    get:
+      summary: Prometheus metrics
+      responses:
+        '200': {description: Text exposition format 0.0.4}
+  /openapi.yaml:
+    get:
+      summary: This document
+      responses:
+        '200': {description: OpenAPI 3.1 YAML}
+  /v1/items:
+    get:
+      summary: Service items in force today (public)
+      parameters:
+        - {name: q, in: query, required: false, schema: {type: string}, description: Part of the code or name}
+      responses:
+        '200':
+          description: Items
+          content: {application/json: {schema: {$ref: '#/components/schemas/ItemList'}}}
+    post:
+      summary: Publish a new item or a new version of one (centre admin)
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/ItemSubmission'}}}
+      responses:
+        '201':
+          description: The new version
+          content: {application/json: {schema: {$ref: '#/components/schemas/ItemVersion'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+  /v1/items/{code}:
+    get:
+      summary: The guide of an item (public); the version in force today or on a date
+      parameters:
+        - {name: code, in: path, required: true, schema: {type: string}}
+        - {name: on, in: query, required: false, schema: {type: string, format: date}}
+      responses:
+        '200':
+          description: The guide
+          content: {application/json: {schema: {$ref: '#/components/schemas/ItemVersion'}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /v1/items/{code}/form:
+    get:
+      summary: Download the application form template (public)
+      parameters:
+        - {name: code, in: path, required: true, schema: {type: string}}
+      responses:
+        '200': {description: The form, content: {text/plain: {schema: {type: string}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /v1/calendar/due-date:
+    get:
+      summary: The due date of an item if accepted at a given time (public; same code as acceptance)
+      parameters:
+        - {name: itemCode, in: query, required: true, schema: {type: string}}
+        - {name: acceptedAt, in: query, required: false, schema: {type: string, format: date-time}, description: Default now}
+      responses:
+        '200':
+          description: Due date (hall date); provisional when it reaches a year whose official calendar is unknown
+          content: {application/json: {schema: {$ref: '#/components/schemas/DueDateAnswer'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+  /v1/calendar/working-days:
+    get:
+      summary: Working days after `from` up to and including `to` (public)
+      parameters:
+        - {name: from, in: query, required: true, schema: {type: string, format: date}}
+        - {name: to, in: query, required: true, schema: {type: string, format: date}}
+      responses:
+        '200':
+          description: Count
+          content: {application/json: {schema: {$ref: '#/components/schemas/WorkingDaysAnswer'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+  /v1/cases/{receiptCode}:
+    get:
+      summary: Follow a case (public; receipt code and the applicant's identity number)
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+        - {name: idNumber, in: query, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: Status, due date, what is awaited
+          content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /v1/departments:
+    post:
+      summary: Create or update a department, its chief representative and substitute (centre admin)
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/DepartmentInput'}}}
+      responses:
+        '200': {description: Saved; the directory event's data}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+  /v1/windows:
+    post:
+      summary: Create or update a hall window (centre admin)
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/WindowInput'}}}
+      responses:
+        '200': {description: Saved}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+  /v1/staff:
+    post:
+      summary: Create or update a staff member; a window change needs its rotation filing (centre admin)
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/StaffInput'}}}
+      responses:
+        '200': {description: Saved}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+  /v1/applications:
+    post:
+      summary: Submit an application at the window (clerk); exactly one outcome, at once
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationSubmission'}}}
+      responses:
+        '201':
+          description: Accepted
+          content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationResponse'}}}
+        '200':
+          description: Refused, or a one-time correction notice (or the first answer to a repeated idempotency key)
+          content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationResponse'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '413': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}/resubmission:
+    post:
+      summary: The applicant returns with the corrections (clerk); checked against the same list only
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Resubmission'}}}
+      responses:
+        '200':
+          description: Accepted, or the corrections still open
+          content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationResponse'}}}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer, bearerFormat: JWT}
+  responses:
+    Problem:
+      description: RFC 9457 problem
+      content: {application/problem+json: {schema: {$ref: '#/components/schemas/Problem'}}}
+  schemas:
+    Problem:
+      type: object
+      required: [type, title, status]
+      properties:
+        type: {type: string, format: uri}
+        title: {type: string}
+        status: {type: integer}
+        detail: {type: string}
+        field: {type: string, description: The offending field, e.g. applicant.idNumber}
+        requestId: {type: string}
+    Date: {type: string, format: date, description: A hall date (Asia/Shanghai), YYYY-MM-DD}
+    Material:
+      type: object
+      required: [id, name, form, copies, requirement, toleratedGap]
+      properties:
+        id: {type: string, pattern: '^[a-z0-9][a-z0-9-]{0,63}$'}
+        name: {type: string}
+        form: {enum: [original, copy, original-and-copy]}
+        copies: {type: integer, minimum: 1}
+        requirement: {enum: [required, conditional]}
+        condition: {type: string}
+        toleratedGap: {type: boolean}
+    Fee:
+      type: object
+      properties:
+        amountCents: {type: integer, minimum: 1, description: In fen; omitted when free}
+        basis: {type: string, description: Legal basis of the fee (Art 16)}
+    ItemSubmission:
+      type: object
+      required: [code, name, kind, leadDepartmentId, legalLimitDays, promisedLimitDays, materials, delegatedToCentre, toleratedGapAllowed, effectiveFrom, approvalReference]
+      properties:
+        code: {type: string, pattern: '^[A-Z0-9][A-Z0-9-]{1,31}$'}
+        name: {type: string}
+        kind: {enum: [immediate, committed, joint]}
+        leadDepartmentId: {type: string}
+        participantDepartmentIds: {type: array, items: {type: string}}
+        legalLimitDays: {type: integer, minimum: 0, description: Working days}
+        promisedLimitDays: {type: integer, minimum: 0, description: Working days, at most the legal limit}
+        fee: {$ref: '#/components/schemas/Fee'}
+        materials: {type: array, items: {$ref: '#/components/schemas/Material'}}
+        formTemplate: {type: string}
+        notCounted: {type: array, items: {enum: [hearing, tender, auction, inspection, testing, quarantine, appraisal, expert-review]}}
+        delegatedToCentre: {type: boolean}
+        toleratedGapAllowed: {type: boolean}
+        effectiveFrom: {$ref: '#/components/schemas/Date'}
+        approvalReference: {type: string}
+    ItemVersion:
+      allOf:
+        - $ref: '#/components/schemas/ItemSubmission'
+        - type: object
+          required: [version]
+          properties:
+            version: {type: integer, minimum: 1}
+    ItemList:
+      type: object
+      properties:
+        items:
+          type: array
+          items:
+            type: object
+            properties:
+              code: {type: string}
+              name: {type: string}
+              kind: {enum: [immediate, committed, joint]}
+              leadDepartmentId: {type: string}
+              promisedLimitDays: {type: integer}
+              legalLimitDays: {type: integer}
+              free: {type: boolean}
+              version: {type: integer}
+    DueDateAnswer:
+      type: object
+      properties:
+        itemCode: {type: string}
+        itemVersion: {type: integer}
+        acceptedAt: {type: string, format: date-time}
+        promisedLimitDays: {type: integer}
+        dueDate: {$ref: '#/components/schemas/Date'}
+        provisional: {type: boolean}
+    WorkingDaysAnswer:
+      type: object
+      properties:
+        from: {$ref: '#/components/schemas/Date'}
+        to: {$ref: '#/components/schemas/Date'}
+        workingDays: {type: integer}
+        provisional: {type: boolean}
+    DepartmentInput:
+      type: object
+      required: [id, name]
+      properties:
+        id: {type: string}
+        name: {type: string}
+        active: {type: boolean}
+        chiefRepresentativeId: {type: string}
+        substitute:
+          type: object
+          required: [staffId, noticeReference, from, to]
+          properties:
+            staffId: {type: string}
+            noticeReference: {type: string, description: The filed written notice (Art 27)}
+            from: {$ref: '#/components/schemas/Date'}
+            to: {$ref: '#/components/schemas/Date'}
+    WindowInput:
+      type: object
+      required: [id, name, kind, departmentIds]
+      properties:
+        id: {type: string}
+        name: {type: string}
+        kind: {enum: [comprehensive, department, discipline]}
+        departmentIds: {type: array, items: {type: string}}
+        active: {type: boolean}
+    StaffInput:
+      type: object
+      required: [id, name, departmentId, qualified]
+      properties:
+        id: {type: string}
+        name: {type: string}
+        departmentId: {type: string}
+        windowId: {type: string}
+        qualified: {type: boolean, description: Meets the window qualification (Art 19)}
+        active: {type: boolean}
+        immediateItems: {type: array, items: {type: string}, description: Immediate items this person may decide (Art 13)}
+        rotationFilingReference: {type: string, description: Filing of a window rotation with the centre (Art 20)}
+    ApplicationSubmission:
+      type: object
+      required: [itemCode, applicant, materials, channel, idempotencyKey]
+      properties:
+        itemCode: {type: string}
+        departmentId: {type: string}
+        applicant:
+          type: object
+          required: [kind, name, idNumber, contact]
+          properties:
+            kind: {enum: [person, organisation]}
+            name: {type: string}
+            idNumber: {type: string, description: Resident identity number (GB 11643) or unified social credit code (GB 32100)}
+            contact: {type: string}
+        materials:
+          type: array
+          items:
+            type: object
+            required: [materialId, form, copies, legalForm]
+            properties:
+              materialId: {type: string}
+              form: {enum: [original, copy, original-and-copy]}
+              copies: {type: integer, minimum: 1}
+              legalForm: {type: boolean}
+        conditionsMet: {type: array, items: {type: string}}
+        promised:
+          type: array
+          items:
+            type: object
+            required: [materialId, dueBy]
+            properties:
+              materialId: {type: string}
+              dueBy: {$ref: '#/components/schemas/Date'}
+        channel: {enum: [window, online]}
+        greenChannel: {type: boolean}
+        idempotencyKey: {type: string, maxLength: 128}
+        competentAuthority: {type: string, description: Where to go, when refusing a matter the hall does not handle}
+    Resubmission:
+      type: object
+      required: [materials]
+      properties:
+        materials: {type: array, items: {type: object}}
+        promised: {type: array, items: {type: object}}
+        additionalDemands: {type: array, items: {type: string}, description: Refused by the system and recorded (Art 36)}
+    ApplicationResponse:
+      type: object
+      required: [caseId, receiptCode, outcome, itemCode]
+      properties:
+        caseId: {type: string, format: uuid}
+        receiptCode: {type: string}
+        outcome: {enum: [accepted, refused, correction-required]}
+        itemCode: {type: string}
+        itemVersion: {type: integer}
+        noticeNumber: {type: string, description: YYYY-NNNNNN, sequential per year}
+        acceptedAt: {type: string, format: date-time}
+        dueDate: {$ref: '#/components/schemas/Date'}
+        dueDateProvisional: {type: boolean}
+        promisedMaterials: {type: array, items: {type: object}}
+        refusal:
+          type: object
+          properties:
+            reasonCode: {enum: [unknown-item, not-in-force, not-competent]}
+            reason: {type: string}
+            competentAuthority: {type: string}
+        corrections:
+          type: array
+          items:
+            type: object
+            properties:
+              materialId: {type: string}
+              problem: {enum: [missing, wrong-form, too-few-copies, not-in-legal-form]}
+              needed: {type: string}
+    CaseStatus:
+      type: object
+      properties:
+        receiptCode: {type: string}
+        itemCode: {type: string}
+        status: {enum: [accepted, refused, awaiting-correction]}
+        noticeNumber: {type: string}
+        acceptedAt: {type: string, format: date-time}
+        dueDate: {$ref: '#/components/schemas/Date'}
+        dueDateProvisional: {type: boolean}
+        awaiting: {type: array, items: {type: string}}
+        refusalReason: {type: string}
+        competentAuthority: {type: string}
+"""#
+}

@@ -1,0 +1,280 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// The answer to a submission or resubmission: exactly one outcome, decided at once.
+struct ApplicationResponse: Codable, Sendable, Equatable {
+    enum Outcome: String, Codable, Sendable { case accepted, refused, correctionRequired = "correction-required" }
+    var caseId: UUID
+    var receiptCode: String
+    var outcome: Outcome
+    var itemCode: String
+    var itemVersion: Int?
+    /// Accepted: the acceptance notice number, time and due date.
+    var noticeNumber: String?
+    var acceptedAt: Date?
+    var dueDate: LocalDate?
+    /// True when the due date reaches a year whose official calendar is not published yet.
+    var dueDateProvisional: Bool?
+    var promisedMaterials: [PromisedMaterial]?
+    /// Refused: the specific reason and where to go instead.
+    var refusal: Refusal?
+    /// Correction required: everything to bring or fix, at once.
+    var corrections: [Correction]?
+
+    struct Refusal: Codable, Sendable, Equatable {
+        var reasonCode: String
+        var reason: String
+        var competentAuthority: String
+    }
+}
+
+/// Who is acting at the window.
+struct Clerk: Sendable {
+    var staffId: String
+    var windowId: String?
+}
+
+extension IntakeStore {
+    /// Decides a submission: refused, one-time correction notice, or accepted; stores it and its
+    /// event in one transaction. A repeat with the same idempotency key returns the first answer.
+    func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
+        let submission = try submission.validated()
+        do {
+            return try await submitOnce(submission, clerk: clerk, now: now)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            // A concurrent submission with the same key won the race: answer with its result.
+            if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey) { return stored }
+            throw error
+        }
+    }
+
+    private func storedResponse(clerk: String, key: String, on connection: PostgresConnection? = nil) async throws -> ApplicationResponse? {
+        let query: PostgresQuery =
+            "SELECT response::text FROM \(unescaped: schema).applications WHERE clerk_id = \(clerk) AND idempotency_key = \(key)"
+        let rows: [String]
+        if let connection {
+            rows = try await connection.select(query, logger: logger).decode(String.self).collectAll()
+        } else {
+            rows = try await client.query(query, logger: logger).decode(String.self).collectAll()
+        }
+        return try rows.first.map { try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data($0.utf8)) }
+    }
+
+    private func submitOnce(_ submission: ApplicationSubmission, clerk: Clerk, now: Date) async throws -> ApplicationResponse {
+        try await client.transaction(logger: logger) { connection in
+            if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey, on: connection) {
+                return stored
+            }
+            let today = LocalDate.inHall(now)
+            let caseId = UUID()
+            let receiptCode = Self.newReceiptCode()
+            let versions = try await versions(of: submission.itemCode, on: connection)
+
+            // 1. Refusal: not a matter of this hall, not in force, or not the department's competence.
+            var refusal: ApplicationResponse.Refusal?
+            var item: ItemVersion?
+            if versions.isEmpty {
+                guard let authority = submission.competentAuthority, !authority.isEmpty else {
+                    throw HallError.invalid(
+                        "itemCode", "'\(submission.itemCode)' is not in the hall's catalogue; to issue a refusal notice, name the competent authority in competentAuthority")
+                }
+                refusal = .init(
+                    reasonCode: "unknown-item", reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)
+            } else if let current = Self.inForce(versions, on: today) {
+                let department = submission.departmentId ?? current.leadDepartmentId
+                if !current.departmentIds.contains(department) {
+                    let lead = try await departmentName(current.leadDepartmentId, on: connection) ?? current.leadDepartmentId
+                    refusal = .init(
+                        reasonCode: "not-competent",
+                        reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
+                        competentAuthority: lead)
+                } else {
+                    item = current
+                }
+            } else {
+                let first = versions[0]
+                let lead = try await departmentName(first.leadDepartmentId, on: connection) ?? first.leadDepartmentId
+                refusal = .init(
+                    reasonCode: "not-in-force", reason: "item \(first.code) is not in force until \(first.effectiveFrom)", competentAuthority: lead)
+            }
+
+            // The clerk's window must serve the item's departments.
+            if let item {
+                guard let windowId = clerk.windowId, let window = try await window(windowId, on: connection) else {
+                    throw HallError(.forbidden, "the clerk's token names no active hall window")
+                }
+                let serves = (window.kind == WindowKind.comprehensive.rawValue && item.delegatedToCentre)
+                    || !Set(window.departments).isDisjoint(with: item.departmentIds)
+                guard serves else {
+                    throw HallError(.forbidden, "window \(windowId) does not take applications for item \(item.code)")
+                }
+            }
+
+            var response = ApplicationResponse(
+                caseId: caseId, receiptCode: receiptCode, outcome: .refused, itemCode: submission.itemCode, itemVersion: item?.version)
+            var outgoing: [OutgoingEvent] = []
+            var corrections: [Correction] = []
+            var promised: [PromisedMaterial] = []
+            if let refusal {
+                response.refusal = refusal
+                outgoing.append(
+                    try event(
+                        ApplicationRefused(
+                            receiptCode: receiptCode, itemCode: submission.itemCode, reasonCode: refusal.reasonCode, reason: refusal.reason,
+                            competentAuthority: refusal.competentAuthority, refusedAt: now, clerkId: clerk.staffId, windowId: clerk.windowId),
+                        caseId: caseId))
+            } else if let item {
+                switch try MaterialsCheck.check(submission, against: item, today: today) {
+                case .corrections(let list):
+                    corrections = list
+                    response.outcome = .correctionRequired
+                    response.corrections = list
+                    outgoing.append(try correctionEventFor(receiptCode: receiptCode, item: item, corrections: list, now: now, clerk: clerk, caseId: caseId))
+                case .complete(let promises):
+                    promised = promises
+                    try await accept(&response, item: item, promised: promises, now: now, on: connection)
+                    outgoing.append(
+                        try acceptedEventFor(response, item: item, submission: submission, clerk: clerk))
+                }
+            }
+
+            let responseJSON = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
+            let status = switch response.outcome {
+            case .accepted: "accepted"
+            case .refused: "refused"
+            case .correctionRequired: "awaiting-correction"
+            }
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).applications
+                    (case_id, receipt_code, idempotency_key, clerk_id, window_id, item_code, item_version, department_id,
+                     applicant_kind, applicant_name, applicant_id_number, applicant_contact, channel, green_channel, status,
+                     refusal_reason, competent_authority, notice_number, accepted_at, due_date, due_provisional, response)
+                VALUES (\(caseId), \(receiptCode), \(submission.idempotencyKey), \(clerk.staffId), \(clerk.windowId), \(submission.itemCode),
+                        \(item?.version), \(submission.departmentId ?? item?.leadDepartmentId), \(submission.applicant.kind.rawValue),
+                        \(submission.applicant.name), \(submission.applicant.idNumber.uppercased()), \(submission.applicant.contact),
+                        \(submission.channel.rawValue), \(submission.greenChannel ?? false), \(status), \(refusal?.reason),
+                        \(refusal?.competentAuthority), \(response.noticeNumber), \(response.acceptedAt),
+                        \(response.dueDate?.description)::date, \(response.dueDateProvisional), \(responseJSON)::jsonb)
+                """, logger: logger)
+            for correction in corrections {
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: schema).corrections (case_id, material_id, problem, needed)
+                    VALUES (\(caseId), \(correction.materialId), \(correction.problem.rawValue), \(correction.needed))
+                    """, logger: logger)
+            }
+            for promise in promised {
+                try await connection.query(
+                    "INSERT INTO \(unescaped: schema).promised_materials (case_id, material_id, due_by) VALUES (\(caseId), \(promise.materialId), \(promise.dueBy.description)::date)",
+                    logger: logger)
+            }
+            var notice: Notice?
+            if response.outcome == .accepted, let item {
+                notice = .acceptance(response, item: item, applicantName: submission.applicant.name)
+            } else if let refusal, refusal.reasonCode != "unknown-item", let version = item ?? versions.last {
+                notice = .refusal(response, departmentId: submission.departmentId ?? version.leadDepartmentId, applicantName: submission.applicant.name)
+            }
+            if let notice {
+                outgoing += try await recordNotice(notice, caseId: caseId, clerk: clerk, on: connection)
+            }
+            try await outbox.append(outgoing, on: connection, logger: logger)
+            return response
+        }
+    }
+
+    /// Stores a notice and asks the department's seal for it (Art 35, 37): the seal service
+    /// receives the document's hash on `hall.seal.requests`. No window, no request (the seal
+    /// is applied at a hall window only).
+    func recordNotice(_ notice: Notice, caseId: UUID, clerk: Clerk, on connection: PostgresConnection) async throws -> [OutgoingEvent] {
+        let hash = notice.sha256
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256)
+            VALUES (\(caseId), \(notice.kind.rawValue), \(notice.departmentId), \(notice.text), \(hash))
+            """, logger: logger)
+        guard let windowId = clerk.windowId else { return [] }
+        let request = SealDocumentRequested(
+            documentKind: notice.kind, documentHash: hash, caseId: caseId.uuidString.lowercased(), departmentId: notice.departmentId,
+            requestedBy: clerk.staffId, windowId: windowId)
+        return [
+            OutgoingEvent(
+                topic: .sealRequests, key: caseId.uuidString.lowercased(),
+                envelope: try EventEnvelope(payload: request, producer: "intake", caseId: caseId.uuidString.lowercased()))
+        ]
+    }
+
+    /// Gives an acceptance its notice number (sequential per year, without gaps) and due date.
+    func accept(
+        _ response: inout ApplicationResponse, item: ItemVersion, promised: [PromisedMaterial], now: Date, on connection: PostgresConnection
+    ) async throws {
+        let year = LocalDate.inHall(now).year
+        let number = try await connection.select(
+            """
+            INSERT INTO \(unescaped: schema).notice_counters (year, last_number) VALUES (\(year), 1)
+            ON CONFLICT (year) DO UPDATE SET last_number = notice_counters.last_number + 1
+            RETURNING last_number
+            """, logger: logger
+        ).decode(Int.self).collectAll()[0]
+        let due = calendar.dueDate(acceptedAt: now, workingDays: item.promisedLimitDays)
+        response.outcome = .accepted
+        response.noticeNumber = String(format: "%04d-%06d", year, number)
+        response.acceptedAt = now
+        response.dueDate = due.date
+        response.dueDateProvisional = due.isProvisional
+        response.promisedMaterials = promised.isEmpty ? nil : promised
+        response.corrections = nil
+        response.itemVersion = item.version
+    }
+
+    func acceptedEventFor(_ response: ApplicationResponse, item: ItemVersion, submission: ApplicationSubmission, clerk: Clerk) throws -> OutgoingEvent {
+        try event(
+            ApplicationAccepted(
+                receiptCode: response.receiptCode, noticeNumber: response.noticeNumber!, itemCode: item.code, itemVersion: item.version,
+                itemName: item.name, kind: item.kind.rawValue, leadDepartmentId: item.leadDepartmentId,
+                participantDepartmentIds: item.participantDepartmentIds, acceptedAt: response.acceptedAt!, dueDate: response.dueDate!.description,
+                dueDateProvisional: response.dueDateProvisional!, promisedLimitDays: item.promisedLimitDays, legalLimitDays: item.legalLimitDays,
+                notCounted: item.notCounted.map(\.rawValue), channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
+                applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
+                promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.description) },
+                clerkId: clerk.staffId, windowId: clerk.windowId),
+            caseId: response.caseId)
+    }
+
+    func correctionEventFor(
+        receiptCode: String, item: ItemVersion, corrections: [Correction], now: Date, clerk: Clerk, caseId: UUID
+    ) throws -> OutgoingEvent {
+        try event(
+            ApplicationCorrectionNotified(
+                receiptCode: receiptCode, itemCode: item.code, itemVersion: item.version,
+                corrections: corrections.map { .init(materialId: $0.materialId, problem: $0.problem.rawValue, needed: $0.needed) },
+                notifiedAt: now, clerkId: clerk.staffId),
+            caseId: caseId)
+    }
+
+    private func event<P: EventPayload>(_ payload: P, caseId: UUID) throws -> OutgoingEvent {
+        OutgoingEvent(
+            topic: .intakeEvents, key: caseId.uuidString.lowercased(),
+            envelope: try EventEnvelope(payload: payload, producer: "intake", caseId: caseId.uuidString.lowercased()))
+    }
+
+    /// A receipt code: `R` and 10 characters from an alphabet without look-alikes.
+    static func newReceiptCode() -> String {
+        let alphabet = Array("23456789ABCDEFGHJKLMNPQRSTUVWXYZ")
+        var generator = SystemRandomNumberGenerator()
+        return "R" + String((0..<10).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+    }
+}
+
+extension JSONEncoder {
+    /// Dates as RFC 3339 with milliseconds (the contracts' format), keys sorted.
+    static var intake: JSONEncoder { EventEnvelope.encoder() }
+}
+
+extension JSONDecoder {
+    static var intake: JSONDecoder { EventEnvelope.decoder() }
+}

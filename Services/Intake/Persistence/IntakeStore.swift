@@ -1,0 +1,311 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// The intake schema: directory, catalogue and applications, with the outbox in the same
+/// transactions. Every state change that another service needs appends its event here.
+struct IntakeStore: Sendable {
+    let client: PostgresClient
+    let schema: String
+    let outbox: Outbox
+    let calendar: WorkingCalendar
+    let logger: Logger
+
+    init(client: PostgresClient, schema: String, calendar: WorkingCalendar, logger: Logger) {
+        self.client = client
+        self.schema = schema
+        self.outbox = Outbox(schema: schema)
+        self.calendar = calendar
+        self.logger = logger
+    }
+
+    private func event<P: EventPayload>(_ payload: P, caseId: String?, key: String, correlation: UUID? = nil) throws -> OutgoingEvent {
+        OutgoingEvent(
+            topic: .intakeEvents, key: key,
+            envelope: try EventEnvelope(payload: payload, producer: "intake", caseId: caseId, correlationId: correlation))
+    }
+
+    // MARK: Directory
+
+    /// Creates or updates a department; publishes `intake.directory.department-changed`.
+    func saveDepartment(_ department: DepartmentInput) async throws -> DepartmentChanged {
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).departments
+                    (id, name, active, chief_representative, substitute, substitute_notice, substitute_from, substitute_to, updated_at)
+                VALUES (\(department.id), \(department.name), \(department.active ?? true), \(department.chiefRepresentativeId),
+                        \(department.substitute?.staffId), \(department.substitute?.noticeReference),
+                        \(department.substitute?.from.description)::date, \(department.substitute?.to.description)::date, now())
+                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active,
+                    chief_representative = EXCLUDED.chief_representative, substitute = EXCLUDED.substitute,
+                    substitute_notice = EXCLUDED.substitute_notice, substitute_from = EXCLUDED.substitute_from,
+                    substitute_to = EXCLUDED.substitute_to, updated_at = now()
+                """, logger: logger)
+            func person(_ id: String?) async throws -> DirectoryPerson? {
+                guard let id else { return nil }
+                let rows = try await connection.select(
+                    "SELECT name, department_id FROM \(unescaped: schema).staff WHERE id = \(id)", logger: logger
+                ).decode((String, String).self).collectAll()
+                guard let row = rows.first else { throw HallError(.invalidField, "no staff member \(id)", field: "chiefRepresentativeId") }
+                guard row.1 == department.id else {
+                    throw HallError.invalid("chiefRepresentativeId", "\(id) works for department \(row.1), not \(department.id)")
+                }
+                return DirectoryPerson(staffId: id, name: row.0)
+            }
+            let chief = try await person(department.chiefRepresentativeId)
+            let substitute = try await person(department.substitute?.staffId).map { person in
+                DirectorySubstitute(
+                    staffId: person.staffId, name: person.name, noticeReference: department.substitute!.noticeReference,
+                    from: department.substitute!.from.description, to: department.substitute!.to.description)
+            }
+            let changed = DepartmentChanged(
+                departmentId: department.id, name: department.name, active: department.active ?? true, chiefRepresentative: chief,
+                substitute: substitute)
+            try await outbox.append([try event(changed, caseId: nil, key: department.id)], on: connection, logger: logger)
+            return changed
+        }
+    }
+
+    /// Creates or updates a window; publishes `intake.directory.window-changed`.
+    func saveWindow(_ window: WindowInput) async throws -> WindowChanged {
+        try await client.transaction(logger: logger) { connection in
+            let known = try await connection.select(
+                "SELECT id FROM \(unescaped: schema).departments WHERE id = ANY(\(window.departmentIds))", logger: logger
+            ).decode(String.self).collectAll()
+            if let missing = window.departmentIds.first(where: { !known.contains($0) }) {
+                throw HallError.invalid("departmentIds", "no department \(missing)")
+            }
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).windows (id, name, kind, department_ids, active, updated_at)
+                VALUES (\(window.id), \(window.name), \(window.kind.rawValue), \(window.departmentIds), \(window.active ?? true), now())
+                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, department_ids = EXCLUDED.department_ids,
+                    active = EXCLUDED.active, updated_at = now()
+                """, logger: logger)
+            let changed = WindowChanged(
+                windowId: window.id, name: window.name, kind: window.kind, departmentIds: window.departmentIds, active: window.active ?? true)
+            try await outbox.append([try event(changed, caseId: nil, key: window.id)], on: connection, logger: logger)
+            return changed
+        }
+    }
+
+    /// Creates or updates a staff member; a window change needs the rotation's filing reference
+    /// (Art 20) and is recorded. Publishes `intake.directory.staff-changed`.
+    func saveStaff(_ staff: StaffInput, recordedBy: String) async throws -> StaffChanged {
+        try await client.transaction(logger: logger) { connection in
+            let previous = try await connection.select(
+                "SELECT window_id FROM \(unescaped: schema).staff WHERE id = \(staff.id) FOR UPDATE", logger: logger
+            ).decode(String?.self).collectAll()
+            let windowMoved = previous.first.map { $0 != staff.windowId } ?? false
+            if windowMoved && (staff.rotationFilingReference ?? "").isEmpty {
+                throw HallError.invalid("rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)")
+            }
+            do {
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: schema).staff (id, name, department_id, window_id, qualified, active, immediate_items, updated_at)
+                    VALUES (\(staff.id), \(staff.name), \(staff.departmentId), \(staff.windowId), \(staff.qualified), \(staff.active ?? true),
+                            \(staff.immediateItems ?? []), now())
+                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, department_id = EXCLUDED.department_id,
+                        window_id = EXCLUDED.window_id, qualified = EXCLUDED.qualified, active = EXCLUDED.active,
+                        immediate_items = EXCLUDED.immediate_items, updated_at = now()
+                    """, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                throw HallError.invalid(
+                    error.serverInfo?[.message]?.contains("window") == true ? "windowId" : "departmentId", "refers to nothing in the directory")
+            }
+            if windowMoved {
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: schema).window_rotations (staff_id, from_window, to_window, filing_reference, recorded_by)
+                    VALUES (\(staff.id), \(previous.first!), \(staff.windowId), \(staff.rotationFilingReference!), \(recordedBy))
+                    """, logger: logger)
+            }
+            let changed = StaffChanged(
+                staffId: staff.id, name: staff.name, departmentId: staff.departmentId, windowId: staff.windowId, qualified: staff.qualified,
+                active: staff.active ?? true)
+            try await outbox.append([try event(changed, caseId: nil, key: staff.id)], on: connection, logger: logger)
+            return changed
+        }
+    }
+
+    /// A window's kind and departments, if it exists and is active.
+    func window(_ id: String, on connection: PostgresConnection) async throws -> (kind: String, departments: [String])? {
+        try await connection.select(
+            "SELECT kind, department_ids FROM \(unescaped: schema).windows WHERE id = \(id) AND active", logger: logger
+        ).decode((String, [String]).self).collectAll().first.map { (kind: $0.0, departments: $0.1) }
+    }
+
+    /// The name of a department (for refusal notices).
+    func departmentName(_ id: String, on connection: PostgresConnection) async throws -> String? {
+        try await connection.select("SELECT name FROM \(unescaped: schema).departments WHERE id = \(id)", logger: logger)
+            .decode(String.self).collectAll().first
+    }
+
+    // MARK: Catalogue
+
+    /// Publishes a new item or a new version of one, in force from its effective date.
+    func publishItem(_ submission: ItemSubmission, approvedBy: String) async throws -> ItemVersion {
+        let submission = try submission.validated()
+        return try await client.transaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("intake.item." + submission.code)))", logger: logger)
+            let departments = [submission.leadDepartmentId] + (submission.participantDepartmentIds ?? [])
+            let known = try await connection.select(
+                "SELECT id FROM \(unescaped: schema).departments WHERE id = ANY(\(departments)) AND active", logger: logger
+            ).decode(String.self).collectAll()
+            if !known.contains(submission.leadDepartmentId) {
+                throw HallError.invalid("leadDepartmentId", "no active department \(submission.leadDepartmentId)")
+            }
+            if let missing = (submission.participantDepartmentIds ?? []).first(where: { !known.contains($0) }) {
+                throw HallError.invalid("participantDepartmentIds", "no active department \(missing)")
+            }
+            let latest = try await connection.select(
+                "SELECT max(version), max(effective_from)::text FROM \(unescaped: schema).items WHERE code = \(submission.code)", logger: logger
+            ).decode((Int?, String?).self).collectAll().first
+            if let last = latest?.1.flatMap(LocalDate.init(iso:)), submission.effectiveFrom <= last {
+                throw HallError.invalid("effectiveFrom", "must be after the current version's effective date (\(last))")
+            }
+            let item = submission.version((latest?.0 ?? 0) + 1)
+            let guide = String(decoding: try JSONEncoder().encode(item), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).items
+                    (code, version, name, kind, lead_department, participant_departments, legal_limit_days, promised_limit_days,
+                     fee_cents, fee_basis, not_counted, delegated_to_centre, tolerated_gap_allowed, form_template, guide,
+                     effective_from, approval_reference, approved_by)
+                VALUES (\(item.code), \(item.version), \(item.name), \(item.kind.rawValue), \(item.leadDepartmentId),
+                        \(item.participantDepartmentIds), \(item.legalLimitDays), \(item.promisedLimitDays), \(item.fee.amountCents),
+                        \(item.fee.basis), \(item.notCounted.map(\.rawValue)), \(item.delegatedToCentre), \(item.toleratedGapAllowed),
+                        \(item.formTemplate), \(guide)::jsonb, \(item.effectiveFrom.description)::date, \(item.approvalReference), \(approvedBy))
+                """, logger: logger)
+            for (position, material) in item.materials.enumerated() {
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: schema).item_materials
+                        (item_code, item_version, material_id, name, form, copies, requirement, condition, tolerated_gap, position)
+                    VALUES (\(item.code), \(item.version), \(material.id), \(material.name), \(material.form.rawValue), \(material.copies),
+                            \(material.requirement.rawValue), \(material.condition), \(material.toleratedGap), \(position))
+                    """, logger: logger)
+            }
+            let published = CatalogueItemPublished(
+                itemCode: item.code, version: item.version, name: item.name, kind: item.kind.rawValue, leadDepartmentId: item.leadDepartmentId,
+                participantDepartmentIds: item.participantDepartmentIds, legalLimitDays: item.legalLimitDays,
+                promisedLimitDays: item.promisedLimitDays, notCounted: item.notCounted.map(\.rawValue), feeCents: item.fee.amountCents,
+                effectiveFrom: item.effectiveFrom.description, approvalReference: item.approvalReference)
+            try await outbox.append([try event(published, caseId: nil, key: item.code)], on: connection, logger: logger)
+            return item
+        }
+    }
+
+    /// Every version of an item, oldest first.
+    func versions(of code: String, on connection: PostgresConnection? = nil) async throws -> [ItemVersion] {
+        let query: PostgresQuery = "SELECT guide::text FROM \(unescaped: schema).items WHERE code = \(code) ORDER BY version"
+        let rows: [String]
+        if let connection {
+            rows = try await connection.select(query, logger: logger).decode(String.self).collectAll()
+        } else {
+            rows = try await client.query(query, logger: logger).decode(String.self).collectAll()
+        }
+        return try rows.map { try JSONDecoder().decode(ItemVersion.self, from: Data($0.utf8)) }
+    }
+
+    /// The version in force on a hall date (the latest whose effective date is not after it).
+    static func inForce(_ versions: [ItemVersion], on date: LocalDate) -> ItemVersion? {
+        versions.filter { $0.effectiveFrom <= date }.max { $0.version < $1.version }
+    }
+
+    /// The items in force today whose code or name contains `text` (all when nil).
+    func search(_ text: String?, on date: LocalDate) async throws -> [ItemVersion] {
+        let pattern = "%\(text ?? "")%"
+        let rows = try await client.query(
+            """
+            SELECT DISTINCT ON (code) guide::text FROM \(unescaped: schema).items
+            WHERE effective_from <= \(date.description)::date AND (code ILIKE \(pattern) OR name ILIKE \(pattern))
+            ORDER BY code, version DESC LIMIT 200
+            """, logger: logger
+        ).decode(String.self).collectAll()
+        return try rows.map { try JSONDecoder().decode(ItemVersion.self, from: Data($0.utf8)) }
+    }
+}
+
+/// A department as the centre enters it.
+struct DepartmentInput: Codable, Sendable {
+    var id: String
+    var name: String
+    var active: Bool?
+    /// The chief representative (首席代表), a staff member of the department.
+    var chiefRepresentativeId: String?
+    /// A temporary substitute with the filed written notice and its period (Art 27).
+    var substitute: SubstituteInput?
+
+    struct SubstituteInput: Codable, Sendable {
+        var staffId: String
+        var noticeReference: String
+        var from: LocalDate
+        var to: LocalDate
+    }
+
+    func validated() throws -> DepartmentInput {
+        try checkIdentifier(id, field: "id")
+        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        if let substitute {
+            guard !substitute.noticeReference.isEmpty else {
+                throw HallError.invalid("substitute.noticeReference", "a substitute needs the filed written notice (Art 27)")
+            }
+            guard substitute.from <= substitute.to else { throw HallError.invalid("substitute.to", "must not be before 'from'") }
+        }
+        return self
+    }
+}
+
+/// A window as the centre enters it.
+struct WindowInput: Codable, Sendable {
+    var id: String
+    var name: String
+    var kind: WindowKind
+    var departmentIds: [String]
+    var active: Bool?
+
+    func validated() throws -> WindowInput {
+        try checkIdentifier(id, field: "id")
+        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        if kind == .department && departmentIds.isEmpty {
+            throw HallError.invalid("departmentIds", "a department window serves at least one department")
+        }
+        return self
+    }
+}
+
+/// A staff member as the centre enters them.
+struct StaffInput: Codable, Sendable {
+    var id: String
+    var name: String
+    var departmentId: String
+    var windowId: String?
+    /// Meets the qualification for window work (Art 19).
+    var qualified: Bool
+    var active: Bool?
+    /// Immediate items this person may decide on the spot (Art 8, 13).
+    var immediateItems: [String]?
+    /// The filing of a window rotation with the centre (Art 20), when the window changes.
+    var rotationFilingReference: String?
+
+    func validated() throws -> StaffInput {
+        try checkIdentifier(id, field: "id")
+        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        if windowId != nil && !qualified {
+            throw HallError.invalid("qualified", "only qualified staff work at a window (Art 19)")
+        }
+        return self
+    }
+}
+
+func checkIdentifier(_ value: String, field: String) throws {
+    guard value.range(of: #"^[a-z0-9][a-z0-9-]{0,63}$"#, options: .regularExpression) != nil else {
+        throw HallError.invalid(field, "must be 1–64 lower-case letters, digits or '-'")
+    }
+}

@@ -1,0 +1,73 @@
+import Crypto
+import Foundation
+
+/// Re-verifies a seal's register from genesis: serials 1, 2, 3… without gaps, each imprint's
+/// previous hash equal to the hash of the one before (64 zeros for serial 1), each stored hash equal
+/// to the hash recomputed from the fields, each signature valid under the seal's public key, and the
+/// seal's own record of its last serial and last hash matching the end of the chain (which detects a
+/// deleted tail). Pure: the caller loads the rows.
+public struct ChainVerifier: Sendable {
+    /// What is wrong at the first broken serial.
+    public enum Break: String, Sendable, Codable {
+        /// A serial is missing (a row was deleted) or repeated.
+        case gap
+        /// The previous-hash link does not match the preceding imprint.
+        case brokenLink = "broken-link"
+        /// The fields do not hash to the stored imprint hash.
+        case hashMismatch = "hash-mismatch"
+        /// The signature does not verify under the seal's public key.
+        case badSignature = "bad-signature"
+        /// The register ends before the seal's recorded last serial (rows deleted at the end), or its
+        /// last hash differs from the seal's record.
+        case truncated
+    }
+
+    /// The outcome: intact, or the first serial at which the chain breaks and why.
+    public struct Report: Sendable, Equatable, Codable {
+        /// Whether every imprint checked is intact.
+        public var intact: Bool
+        /// Imprints checked.
+        public var checked: Int
+        /// The first broken serial (the serial expected there for a gap), when not intact.
+        public var firstBrokenSerial: Int64?
+        /// Why it broke.
+        public var problem: Break?
+    }
+
+    public let publicKey: Curve25519.Signing.PublicKey
+
+    public init(publicKey: Curve25519.Signing.PublicKey) {
+        self.publicKey = publicKey
+    }
+
+    /// Checks `imprints` (sorted by serial) from serial 1. When `through` is given, stops after that
+    /// serial (verifying the chain up to one imprint). `expectedLast` is the seal's recorded last
+    /// serial and hash, checked only when the whole register is verified.
+    public func verify(_ imprints: [Imprint], through: Int64? = nil, expectedLast: (serial: Int64, hash: [UInt8])? = nil) -> Report {
+        var previous = Imprint.genesisHash
+        var expectedSerial: Int64 = 1
+        var checked = 0
+        for imprint in imprints {
+            if let through, expectedSerial > through { break }
+            guard imprint.serial == expectedSerial else { return Report(intact: false, checked: checked, firstBrokenSerial: expectedSerial, problem: .gap) }
+            guard imprint.previousHash == previous else { return Report(intact: false, checked: checked, firstBrokenSerial: imprint.serial, problem: .brokenLink) }
+            switch imprint.check(publicKey: publicKey) {
+            case .valid: break
+            case .hashMismatch: return Report(intact: false, checked: checked, firstBrokenSerial: imprint.serial, problem: .hashMismatch)
+            case .badSignature: return Report(intact: false, checked: checked, firstBrokenSerial: imprint.serial, problem: .badSignature)
+            }
+            checked += 1
+            previous = imprint.imprintHash
+            expectedSerial += 1
+        }
+        if let through, expectedSerial <= through {
+            return Report(intact: false, checked: checked, firstBrokenSerial: expectedSerial, problem: .gap)
+        }
+        if through == nil, let expectedLast {
+            if expectedLast.serial != expectedSerial - 1 || (expectedLast.serial > 0 && expectedLast.hash != previous) {
+                return Report(intact: false, checked: checked, firstBrokenSerial: expectedSerial, problem: .truncated)
+            }
+        }
+        return Report(intact: true, checked: checked, firstBrokenSerial: nil, problem: nil)
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import HallContracts
+
+/// A department as the seal service knows it from the directory (projection of `intake.directory.department-changed`).
+public struct DepartmentRecord: Sendable, Hashable {
+    public var departmentId: String
+    public var name: String
+    public var active: Bool
+    public var chiefRepresentative: String?
+    public var substitute: DirectorySubstitute?
+
+    public init(departmentId: String, name: String, active: Bool, chiefRepresentative: String?, substitute: DirectorySubstitute?) {
+        self.departmentId = departmentId
+        self.name = name
+        self.active = active
+        self.chiefRepresentative = chiefRepresentative
+        self.substitute = substitute
+    }
+
+    /// Whether `staffId` holds the department's seal on `day` (`YYYY-MM-DD`, Asia/Shanghai): the
+    /// chief representative, or the substitute on a filed notice within its days (Art 27, 32).
+    public func isCustodian(_ staffId: String, on day: String) -> Bool {
+        if chiefRepresentative == staffId { return true }
+        if let substitute, substitute.staffId == staffId, substitute.from <= day, day <= substitute.to { return true }
+        return false
+    }
+}
+
+/// A hall window (projection of `intake.directory.window-changed`).
+public struct WindowRecord: Sendable, Hashable {
+    public var windowId: String
+    public var kind: WindowKind
+    public var departmentIds: [String]
+    public var active: Bool
+
+    public init(windowId: String, kind: WindowKind, departmentIds: [String], active: Bool) {
+        self.windowId = windowId
+        self.kind = kind
+        self.departmentIds = departmentIds
+        self.active = active
+    }
+}
+
+/// A staff member (projection of `intake.directory.staff-changed`).
+public struct StaffRecord: Sendable, Hashable {
+    public var staffId: String
+    public var departmentId: String
+    public var qualified: Bool
+    public var active: Bool
+
+    public init(staffId: String, departmentId: String, qualified: Bool, active: Bool) {
+        self.staffId = staffId
+        self.departmentId = departmentId
+        self.qualified = qualified
+        self.active = active
+    }
+}
+
+/// A registered seal, without its private key.
+public struct SealRecord: Sendable, Hashable {
+    public enum Status: String, Sendable, Codable { case active, revoked }
+
+    public var sealId: UUID
+    public var departmentId: String
+    public var name: String
+    public var code: String
+    public var custodianStaffId: String
+    public var authorisations: [SealAuthorisation]
+    public var validFrom: Date
+    public var validUntil: Date
+    public var publicKey: [UInt8]
+    public var status: Status
+    public var predecessorSealId: UUID?
+    public var successorSealId: UUID?
+    public var registeredBy: String
+    public var registeredAt: Date
+    public var revokedBy: String?
+    public var revokedAt: Date?
+    public var revocationReason: String?
+    /// The last serial issued (0 before the first imprint).
+    public var lastSerial: Int64
+    /// The last imprint's hash (genesis before the first imprint).
+    public var lastHash: [UInt8]
+
+    /// Whether `staffId` may apply this seal to `kind` besides the custodian.
+    public func authorises(_ staffId: String, for kind: SealDocumentKind) -> Bool {
+        authorisations.contains { $0.staffId == staffId && $0.documentKinds.contains(kind) }
+    }
+}
+
+/// Everything the decision to seal depends on, loaded in the sealing transaction.
+public struct SealingFacts: Sendable {
+    /// The department's active seal, if any.
+    public var activeSeal: SealRecord?
+    /// Whether the department ever had a seal (to tell `no-seal` from `seal-revoked`).
+    public var everHadSeal: Bool
+    public var department: DepartmentRecord?
+    public var window: WindowRecord?
+    public var requester: StaffRecord?
+
+    public init(activeSeal: SealRecord?, everHadSeal: Bool, department: DepartmentRecord?, window: WindowRecord?, requester: StaffRecord?) {
+        self.activeSeal = activeSeal
+        self.everHadSeal = everHadSeal
+        self.department = department
+        self.window = window
+        self.requester = requester
+    }
+}
+
+/// A request to seal one document, from HTTP or Kafka.
+public struct SealingRequest: Sendable, Hashable {
+    public var documentKind: SealDocumentKind
+    /// As given; checked by ``SealPolicy``.
+    public var documentHash: String
+    public var caseId: String
+    public var departmentId: String
+    public var requestedBy: String
+    public var windowId: String
+    /// The department the caller acts for, when known (HTTP: the token's); `nil` over Kafka.
+    public var callerDepartment: String?
+
+    public init(
+        documentKind: SealDocumentKind, documentHash: String, caseId: String, departmentId: String, requestedBy: String, windowId: String,
+        callerDepartment: String? = nil
+    ) {
+        self.documentKind = documentKind
+        self.documentHash = documentHash
+        self.caseId = caseId
+        self.departmentId = departmentId
+        self.requestedBy = requestedBy
+        self.windowId = windowId
+        self.callerDepartment = callerDepartment
+    }
+
+    /// The same request as the contract's payload.
+    public init(_ payload: SealDocumentRequested) {
+        self.init(
+            documentKind: payload.documentKind, documentHash: payload.documentHash, caseId: payload.caseId, departmentId: payload.departmentId,
+            requestedBy: payload.requestedBy, windowId: payload.windowId)
+    }
+}
+
+/// A refusal: a reason code and a sentence for people.
+public struct SealRefusal: Error, Sendable, Hashable {
+    public var reason: SealRefusalReason
+    public var detail: String
+
+    public init(_ reason: SealRefusalReason, _ detail: String) {
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
+/// The rules of Art 29–32 for applying a seal. Pure: no I/O, the clock is passed in.
+public enum SealPolicy {
+    /// The hall's time zone, for the days of a substitute's notice.
+    static let hallTimeZone = TimeZone(identifier: "Asia/Shanghai")!
+
+    /// `YYYY-MM-DD` of `instant` in Asia/Shanghai.
+    public static func hallDay(_ instant: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = hallTimeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
+
+    /// The document hash's 32 bytes, or the `malformed-document-hash` refusal.
+    public static func documentHash(_ request: SealingRequest) -> Result<[UInt8], SealRefusal> {
+        guard let bytes = Hex.digest(request.documentHash) else {
+            return .failure(SealRefusal(.malformedDocumentHash, "documentHash must be the document's SHA-256 as 64 hexadecimal digits"))
+        }
+        return .success(bytes)
+    }
+
+    /// Checks that needs no stored state: the hash and the caller's department.
+    public static func precheck(_ request: SealingRequest) -> SealRefusal? {
+        if case .failure(let refusal) = documentHash(request) { return refusal }
+        if let caller = request.callerDepartment, caller != request.departmentId {
+            return SealRefusal(.departmentMismatch, "the caller acts for department \(caller), the document belongs to \(request.departmentId)")
+        }
+        return nil
+    }
+
+    /// Decides whether `request` may be sealed with the facts at `now`; returns the seal to use or the refusal.
+    public static func decide(_ request: SealingRequest, facts: SealingFacts, now: Date) -> Result<SealRecord, SealRefusal> {
+        if let refusal = precheck(request) { return .failure(refusal) }
+        guard let seal = facts.activeSeal else {
+            return facts.everHadSeal
+                ? .failure(SealRefusal(.sealRevoked, "the approval seal of department \(request.departmentId) was revoked and no successor is active"))
+                : .failure(SealRefusal(.noSeal, "department \(request.departmentId) has no approval seal"))
+        }
+        guard seal.validFrom <= now, now < seal.validUntil else {
+            return .failure(SealRefusal(.sealExpired, "seal \(seal.code) is valid from \(seal.validFrom) until \(seal.validUntil)"))
+        }
+        guard let window = facts.window, window.active, window.kind != .discipline else {
+            return .failure(SealRefusal(.windowNotHallWindow, "\(request.windowId) is not an open hall window where approval seals are applied (Art 30)"))
+        }
+        guard window.kind == .comprehensive || window.departmentIds.contains(request.departmentId) else {
+            return .failure(SealRefusal(.windowNotHallWindow, "window \(request.windowId) does not serve department \(request.departmentId)"))
+        }
+        guard let staff = facts.requester, staff.active else {
+            return .failure(SealRefusal(.notAuthorised, "\(request.requestedBy) is not active staff of the hall"))
+        }
+        let day = hallDay(now)
+        let isCustodian = facts.department.map { $0.active && $0.isCustodian(staff.staffId, on: day) } ?? false
+        if isCustodian { return .success(seal) }
+        if seal.authorises(staff.staffId, for: request.documentKind) {
+            guard staff.qualified else {
+                return .failure(SealRefusal(.notAuthorised, "\(staff.staffId) does not hold the qualification for window work (Art 19)"))
+            }
+            return .success(seal)
+        }
+        if staff.departmentId != request.departmentId {
+            return .failure(SealRefusal(.departmentMismatch, "\(staff.staffId) belongs to department \(staff.departmentId), the document to \(request.departmentId)"))
+        }
+        return .failure(SealRefusal(.notAuthorised, "\(staff.staffId) is neither the custodian of seal \(seal.code) nor authorised for \(request.documentKind.rawValue)"))
+    }
+}

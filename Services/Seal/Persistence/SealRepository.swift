@@ -1,0 +1,143 @@
+import Crypto
+import Foundation
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// The outcome of verifying one imprint: its own hash and signature, and the chain up to it.
+struct ImprintVerification: Sendable {
+    var imprint: Imprint
+    var seal: SealRecord
+    /// The imprint's own hash and signature check out under the seal's public key.
+    var signatureValid: Bool
+    /// The register from genesis up to this imprint is intact.
+    var chain: ChainVerifier.Report
+    /// Valid = own signature valid and chain intact.
+    var valid: Bool { signatureValid && chain.intact }
+}
+
+/// The seal service's state, as the HTTP routes and tools use it. Each call is one transaction.
+protocol SealRepository: Sendable {
+    /// Registers a seal with a new key pair (publishes `seal.seal.registered`).
+    func registerSeal(_ registration: SealRegistration, by admin: String) async throws -> SealRecord
+    /// Revokes a seal and registers its successor when given (publishes `seal.seal.revoked`, `seal.seal.registered`).
+    func revokeSeal(id: UUID, reason: String, by admin: String, successor: SealRegistration?) async throws -> (SealRecord, SealRecord?)
+    /// Every seal ever issued (of one department when given).
+    func seals(departmentId: String?) async throws -> [SealRecord]
+    /// One seal.
+    func seal(id: UUID) async throws -> SealRecord?
+    /// Applies the seal or refuses (publishes `seal.document.sealed` / `seal.document.refused`; a repeat publishes nothing).
+    func apply(_ request: SealingRequest) async throws -> SealingOutcome
+    /// Verifies one imprint and the chain up to it; nil when there is no such imprint.
+    func verifyImprint(id: UUID) async throws -> ImprintVerification?
+    /// Verifies every imprint of a document hash.
+    func verifyDocument(hash: String) async throws -> [ImprintVerification]
+    /// Re-verifies a seal's whole register; nil when there is no such seal.
+    func verifyRegister(sealId: UUID) async throws -> ChainVerifier.Report?
+}
+
+/// ``SealRepository`` on PostgreSQL.
+struct PostgresSealRepository: SealRepository {
+    let client: PostgresClient
+    let store: SealStore
+    let logger: Logger
+    /// The service's clock: the imprint's time is the legal completion time (Art 31).
+    let clock: @Sendable () -> Date
+
+    init(client: PostgresClient, schema: String, vault: KeyVault, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client
+        self.store = SealStore(schema: schema, vault: vault)
+        self.logger = logger
+        self.clock = clock
+    }
+
+    func registerSeal(_ registration: SealRegistration, by admin: String) async throws -> SealRecord {
+        try await client.transaction(logger: logger) { connection in
+            try await store.register(
+                registration, predecessor: nil, by: admin, now: clock(), correlationId: UUID(), causationId: nil, on: connection, logger: logger)
+        }
+    }
+
+    func revokeSeal(id: UUID, reason: String, by admin: String, successor: SealRegistration?) async throws -> (SealRecord, SealRecord?) {
+        let (revoked, next) = try await client.transaction(logger: logger) { connection in
+            let result = try await store.revoke(
+                sealId: id, reason: reason, by: admin, successor: successor, now: clock(), correlationId: UUID(), on: connection, logger: logger)
+            return Pair(first: result.0, second: result.1)
+        }.tuple
+        return (revoked, next)
+    }
+
+    func seals(departmentId: String?) async throws -> [SealRecord] {
+        try await client.withConnection { try await store.seals(departmentId: departmentId, on: $0, logger: logger) }
+    }
+
+    func seal(id: UUID) async throws -> SealRecord? {
+        try await client.withConnection { try await store.seal(id: id, on: $0, logger: logger) }
+    }
+
+    func apply(_ request: SealingRequest) async throws -> SealingOutcome {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.transaction(logger: logger) { connection in
+                    let correlation = UUID()
+                    return try await store.apply(request, now: clock, reemitOnRepeat: false, on: connection, logger: logger) { payload in
+                        let envelope = try EventEnvelope(
+                            payload: payload, occurredAt: clock(), producer: ServiceName.seal.rawValue, caseId: request.caseId, correlationId: correlation)
+                        try await store.outbox.append([OutgoingEvent(topic: .sealEvents, envelope: envelope)], on: connection, logger: logger)
+                    }
+                }
+            } catch let error as HallError where error.isRetriable && attempt < 3 {
+                continue
+            } catch let error as PSQLError where attempt < 3 && ["40001", "40P01", "23505"].contains(error.serverInfo?[.sqlState] ?? "") {
+                continue
+            }
+        }
+    }
+
+    func verifyImprint(id: UUID) async throws -> ImprintVerification? {
+        try await client.withConnection { connection -> ImprintVerification? in
+            guard let imprint = try await store.imprint(id: id, on: connection, logger: logger) else { return nil }
+            return try await verify(imprint, on: connection)
+        }
+    }
+
+    func verifyDocument(hash: String) async throws -> [ImprintVerification] {
+        try await client.withConnection { connection in
+            var results: [ImprintVerification] = []
+            for imprint in try await store.imprints(documentHash: hash, on: connection, logger: logger) {
+                if let result = try await verify(imprint, on: connection) { results.append(result) }
+            }
+            return results
+        }
+    }
+
+    func verify(_ imprint: Imprint, on connection: PostgresConnection) async throws -> ImprintVerification? {
+        guard let seal = try await store.seal(id: imprint.sealId, on: connection, logger: logger) else { return nil }
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: seal.publicKey) else { return nil }
+        let register = try await store.register(sealId: seal.sealId, through: imprint.serial, on: connection, logger: logger)
+        let chain = ChainVerifier(publicKey: key).verify(register, through: imprint.serial)
+        return ImprintVerification(imprint: imprint, seal: seal, signatureValid: imprint.check(publicKey: key) == .valid, chain: chain)
+    }
+
+    func verifyRegister(sealId: UUID) async throws -> ChainVerifier.Report? {
+        // One snapshot for the seal's record and its rows, so a concurrent imprint is not mistaken for a break.
+        try await client.transaction(logger: logger) { connection -> ChainVerifier.Report? in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            guard let seal = try await store.seal(id: sealId, on: connection, logger: logger),
+                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: seal.publicKey)
+            else { return nil }
+            let register = try await store.register(sealId: sealId, through: nil, on: connection, logger: logger)
+            return ChainVerifier(publicKey: key).verify(register, expectedLast: (seal.lastSerial, seal.lastHash))
+        }
+    }
+}
+
+/// Two values that cross a `sending` boundary together.
+struct Pair<A: Sendable, B: Sendable>: Sendable {
+    var first: A
+    var second: B
+    var tuple: (A, B) { (first, second) }
+}

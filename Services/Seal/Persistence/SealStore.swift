@@ -1,0 +1,419 @@
+import Crypto
+import Foundation
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// What a centre administrator registers.
+public struct SealRegistration: Sendable, Hashable {
+    public var departmentId: String
+    public var name: String
+    public var code: String
+    public var custodianStaffId: String
+    public var authorisations: [SealAuthorisation]
+    public var validFrom: Date
+    public var validUntil: Date
+
+    public init(departmentId: String, name: String, code: String, custodianStaffId: String, authorisations: [SealAuthorisation], validFrom: Date, validUntil: Date) {
+        self.departmentId = departmentId
+        self.name = name
+        self.code = code
+        self.custodianStaffId = custodianStaffId
+        self.authorisations = authorisations
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+    }
+}
+
+/// The result of a sealing request.
+public enum SealingOutcome: Sendable, Hashable {
+    /// Sealed now (`repeated == false`) or earlier (the same imprint, `repeated == true`).
+    case sealed(Imprint, repeated: Bool)
+    /// Refused; nothing sealed.
+    case refused(SealRefusal)
+}
+
+/// The SQL of the seal service, on a connection inside the caller's transaction. Every function
+/// that changes state appends its events to the outbox on the same connection.
+struct SealStore: Sendable {
+    let schema: String
+    let vault: KeyVault
+    let outbox: Outbox
+
+    init(schema: String, vault: KeyVault) {
+        self.schema = schema
+        self.vault = vault
+        self.outbox = Outbox(schema: schema)
+    }
+
+    // MARK: Directory projections
+
+    /// Upserts a department; an older `occurredAt` than the stored one changes nothing.
+    func apply(_ event: DepartmentChanged, occurredAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        let substitute = event.substitute
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).departments AS d
+                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, occurred_at)
+            VALUES (\(event.departmentId), \(event.name), \(event.active), \(event.chiefRepresentative?.staffId), \(substitute?.staffId),
+                    \(substitute?.noticeReference), \(substitute?.from), \(substitute?.to), \(occurredAt))
+            ON CONFLICT (department_id) DO UPDATE SET
+                name = EXCLUDED.name, active = EXCLUDED.active, chief_staff_id = EXCLUDED.chief_staff_id,
+                substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
+                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, occurred_at = EXCLUDED.occurred_at
+            WHERE d.occurred_at <= EXCLUDED.occurred_at
+            """, logger: logger)
+    }
+
+    /// Upserts a window; an older `occurredAt` than the stored one changes nothing.
+    func apply(_ event: WindowChanged, occurredAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).windows AS w (window_id, name, kind, department_ids, active, occurred_at)
+            VALUES (\(event.windowId), \(event.name), \(event.kind.rawValue), \(event.departmentIds), \(event.active), \(occurredAt))
+            ON CONFLICT (window_id) DO UPDATE SET
+                name = EXCLUDED.name, kind = EXCLUDED.kind, department_ids = EXCLUDED.department_ids, active = EXCLUDED.active,
+                occurred_at = EXCLUDED.occurred_at
+            WHERE w.occurred_at <= EXCLUDED.occurred_at
+            """, logger: logger)
+    }
+
+    /// Upserts a staff member; an older `occurredAt` than the stored one changes nothing.
+    func apply(_ event: StaffChanged, occurredAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).staff AS s (staff_id, name, department_id, window_id, qualified, active, occurred_at)
+            VALUES (\(event.staffId), \(event.name), \(event.departmentId), \(event.windowId), \(event.qualified), \(event.active), \(occurredAt))
+            ON CONFLICT (staff_id) DO UPDATE SET
+                name = EXCLUDED.name, department_id = EXCLUDED.department_id, window_id = EXCLUDED.window_id,
+                qualified = EXCLUDED.qualified, active = EXCLUDED.active, occurred_at = EXCLUDED.occurred_at
+            WHERE s.occurred_at <= EXCLUDED.occurred_at
+            """, logger: logger)
+    }
+
+    func department(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> DepartmentRecord? {
+        let rows = try await connection.query(
+            """
+            SELECT department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to
+            FROM \(unescaped: schema).departments WHERE department_id = \(id)
+            """, logger: logger
+        ).collect()
+        guard let row = rows.first?.makeRandomAccess() else { return nil }
+        var substitute: DirectorySubstitute?
+        if let staffId = try row["substitute_staff_id"].decode(String?.self) {
+            substitute = DirectorySubstitute(
+                staffId: staffId, name: "", noticeReference: try row["substitute_notice"].decode(String.self),
+                from: try row["substitute_from"].decode(String.self), to: try row["substitute_to"].decode(String.self))
+        }
+        return DepartmentRecord(
+            departmentId: try row["department_id"].decode(String.self), name: try row["name"].decode(String.self),
+            active: try row["active"].decode(Bool.self), chiefRepresentative: try row["chief_staff_id"].decode(String?.self), substitute: substitute)
+    }
+
+    func window(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> WindowRecord? {
+        let rows = try await connection.query(
+            "SELECT window_id, kind, department_ids, active FROM \(unescaped: schema).windows WHERE window_id = \(id)", logger: logger
+        ).collect()
+        guard let row = rows.first?.makeRandomAccess() else { return nil }
+        return WindowRecord(
+            windowId: try row["window_id"].decode(String.self), kind: WindowKind(rawValue: try row["kind"].decode(String.self)) ?? .discipline,
+            departmentIds: try row["department_ids"].decode([String].self), active: try row["active"].decode(Bool.self))
+    }
+
+    func staff(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> StaffRecord? {
+        let rows = try await connection.query(
+            "SELECT staff_id, department_id, qualified, active FROM \(unescaped: schema).staff WHERE staff_id = \(id)", logger: logger
+        ).collect()
+        guard let row = rows.first?.makeRandomAccess() else { return nil }
+        return StaffRecord(
+            staffId: try row["staff_id"].decode(String.self), departmentId: try row["department_id"].decode(String.self),
+            qualified: try row["qualified"].decode(Bool.self), active: try row["active"].decode(Bool.self))
+    }
+
+    // MARK: Registry
+
+    static let sealColumns = """
+        seal_id, department_id, name, code, custodian_staff_id, authorisations::text AS authorisations, valid_from, valid_until,
+        public_key, status, predecessor_seal_id, successor_seal_id, registered_by, registered_at, revoked_by, revoked_at,
+        revocation_reason, last_serial, last_hash
+        """
+
+    static func decodeSeal(_ row: PostgresRow) throws -> SealRecord {
+        let r = row.makeRandomAccess()
+        let authorisations = try EventEnvelope.decoder().decode(
+            [SealAuthorisation].self, from: Data(try r["authorisations"].decode(String.self).utf8))
+        return SealRecord(
+            sealId: try r["seal_id"].decode(UUID.self), departmentId: try r["department_id"].decode(String.self),
+            name: try r["name"].decode(String.self), code: try r["code"].decode(String.self),
+            custodianStaffId: try r["custodian_staff_id"].decode(String.self), authorisations: authorisations,
+            validFrom: try r["valid_from"].decode(Date.self), validUntil: try r["valid_until"].decode(Date.self),
+            publicKey: Array(Data(base64Encoded: try r["public_key"].decode(String.self)) ?? Data()),
+            status: SealRecord.Status(rawValue: try r["status"].decode(String.self)) ?? .revoked,
+            predecessorSealId: try r["predecessor_seal_id"].decode(UUID?.self), successorSealId: try r["successor_seal_id"].decode(UUID?.self),
+            registeredBy: try r["registered_by"].decode(String.self), registeredAt: try r["registered_at"].decode(Date.self),
+            revokedBy: try r["revoked_by"].decode(String?.self), revokedAt: try r["revoked_at"].decode(Date?.self),
+            revocationReason: try r["revocation_reason"].decode(String?.self), lastSerial: try r["last_serial"].decode(Int64.self),
+            lastHash: Hex.digest(try r["last_hash"].decode(String.self)) ?? [])
+    }
+
+    func seals(departmentId: String?, on connection: PostgresConnection, logger: Logger) async throws -> [SealRecord] {
+        let rows: [PostgresRow]
+        if let departmentId {
+            rows = try await connection.query(
+                "SELECT \(unescaped: Self.sealColumns) FROM \(unescaped: schema).seals WHERE department_id = \(departmentId) ORDER BY registered_at",
+                logger: logger
+            ).collect()
+        } else {
+            rows = try await connection.query(
+                "SELECT \(unescaped: Self.sealColumns) FROM \(unescaped: schema).seals ORDER BY department_id, registered_at", logger: logger
+            ).collect()
+        }
+        return try rows.map(Self.decodeSeal)
+    }
+
+    func seal(id: UUID, forUpdate: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> SealRecord? {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Self.sealColumns) FROM \(unescaped: schema).seals WHERE seal_id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")",
+            logger: logger
+        ).collect()
+        return try rows.first.map(Self.decodeSeal)
+    }
+
+    /// Registers a seal with a new key pair and appends `seal.seal.registered`.
+    ///
+    /// - Throws: ``HallError`` `invalid-field` when the custodian is not the department's chief
+    ///   representative, `conflict` when the department already has an active seal or the code is taken.
+    func register(
+        _ registration: SealRegistration, predecessor: UUID?, by admin: String, now: Date, correlationId: UUID?, causationId: UUID?,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> SealRecord {
+        guard let department = try await department(registration.departmentId, on: connection, logger: logger), department.active else {
+            throw HallError.invalid("departmentId", "is not an active department of the hall directory")
+        }
+        guard department.chiefRepresentative == registration.custodianStaffId else {
+            throw HallError.invalid("custodianStaffId", "must be the department's chief representative (Art 32)")
+        }
+        let sealId = UUID()
+        let key = Curve25519.Signing.PrivateKey()
+        let publicKey = Data(key.publicKey.rawRepresentation).base64EncodedString()
+        let encrypted = Data(try vault.encrypt(key, sealId: sealId)).base64EncodedString()
+        let authorisations = String(decoding: try EventEnvelope.encoder().encode(registration.authorisations), as: UTF8.self)
+        let inserted = try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).seals
+                (seal_id, department_id, name, code, custodian_staff_id, authorisations, valid_from, valid_until, public_key,
+                 encrypted_private_key, master_key_fingerprint, status, predecessor_seal_id, registered_by, registered_at)
+            VALUES (\(sealId), \(registration.departmentId), \(registration.name), \(registration.code), \(registration.custodianStaffId),
+                    \(authorisations)::jsonb, \(registration.validFrom), \(registration.validUntil), \(publicKey), \(encrypted),
+                    \(vault.fingerprint), 'active', \(predecessor), \(admin), \(now))
+            ON CONFLICT DO NOTHING
+            RETURNING seal_id
+            """, logger: logger
+        ).collect()
+        guard !inserted.isEmpty else {
+            throw HallError(.conflict, "department \(registration.departmentId) already has an active seal, or code \(registration.code) is taken", field: "code")
+        }
+        let record = try await seal(id: sealId, on: connection, logger: logger)!
+        let event = SealRegistered(
+            sealId: sealId, departmentId: record.departmentId, name: record.name, code: record.code, custodianStaffId: record.custodianStaffId,
+            authorisations: record.authorisations, validFrom: record.validFrom, validUntil: record.validUntil, publicKey: publicKey,
+            predecessorSealId: predecessor, registeredBy: admin, registeredAt: now)
+        let envelope = try EventEnvelope(payload: event, occurredAt: now, producer: ServiceName.seal.rawValue, caseId: nil, correlationId: correlationId, causationId: causationId)
+        try await outbox.append([OutgoingEvent(topic: .sealEvents, key: sealId.uuidString.lowercased(), envelope: envelope)], on: connection, logger: logger)
+        logger.notice("seal registered", metadata: ["seal.id": "\(sealId)", "department.id": "\(record.departmentId)", "seal.code": "\(record.code)"])
+        return record
+    }
+
+    /// Revokes a seal (and registers its successor in the same transaction when given) and appends
+    /// `seal.seal.revoked` (and `seal.seal.registered`).
+    func revoke(
+        sealId: UUID, reason: String, by admin: String, successor: SealRegistration?, now: Date, correlationId: UUID?,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> (SealRecord, SealRecord?) {
+        guard let seal = try await seal(id: sealId, forUpdate: true, on: connection, logger: logger) else {
+            throw HallError(.notFound, "no seal \(sealId)")
+        }
+        guard seal.status == .active else { throw HallError(.conflict, "seal \(seal.code) is already revoked") }
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).seals SET status = 'revoked', revoked_by = \(admin), revoked_at = \(now), revocation_reason = \(reason)
+            WHERE seal_id = \(sealId)
+            """, logger: logger)
+        let revokedEnvelopeId = UUID()
+        var next: SealRecord?
+        if var successor {
+            guard successor.departmentId == seal.departmentId else { throw HallError.invalid("successor.departmentId", "must be the revoked seal's department") }
+            successor.departmentId = seal.departmentId
+            next = try await register(
+                successor, predecessor: sealId, by: admin, now: now, correlationId: correlationId, causationId: revokedEnvelopeId, on: connection, logger: logger)
+            try await connection.query(
+                "UPDATE \(unescaped: schema).seals SET successor_seal_id = \(next!.sealId) WHERE seal_id = \(sealId)", logger: logger)
+        }
+        let event = SealRevoked(sealId: sealId, departmentId: seal.departmentId, reason: reason, revokedBy: admin, revokedAt: now, successorSealId: next?.sealId)
+        let envelope = try EventEnvelope(
+            payload: event, id: revokedEnvelopeId, occurredAt: now, producer: ServiceName.seal.rawValue, caseId: nil, correlationId: correlationId)
+        try await outbox.append([OutgoingEvent(topic: .sealEvents, key: sealId.uuidString.lowercased(), envelope: envelope)], on: connection, logger: logger)
+        logger.notice("seal revoked", metadata: ["seal.id": "\(sealId)", "department.id": "\(seal.departmentId)", "successor": "\(next?.sealId.uuidString ?? "none")"])
+        return (try await self.seal(id: sealId, on: connection, logger: logger)!, next)
+    }
+
+    // MARK: Sealing
+
+    static let imprintColumns = """
+        imprint_id, seal_id, serial, (extract(epoch FROM sealed_at) * 1000)::bigint AS sealed_at_ms, document_kind, document_hash,
+        case_id, department_id, requested_by, window_id, previous_hash, imprint_hash, signature
+        """
+
+    /// Reads an imprint row exactly as stored (a tampered row reads as tampered, never "repaired").
+    static func decodeImprint(_ row: PostgresRow) throws -> Imprint {
+        let r = row.makeRandomAccess()
+        func bytes(_ column: String, count: Int) throws -> [UInt8] {
+            let text = try r[column].decode(String.self)
+            return Hex.digest(text) ?? Array(repeating: 0xff, count: count)
+        }
+        return Imprint(
+            imprintId: try r["imprint_id"].decode(UUID.self), sealId: try r["seal_id"].decode(UUID.self), serial: try r["serial"].decode(Int64.self),
+            sealedAtMillis: try r["sealed_at_ms"].decode(Int64.self),
+            documentKind: SealDocumentKind(rawValue: try r["document_kind"].decode(String.self)) ?? .approvalDecision,
+            documentHash: try bytes("document_hash", count: 32), caseId: try r["case_id"].decode(String.self),
+            departmentId: try r["department_id"].decode(String.self), requestedBy: try r["requested_by"].decode(String.self),
+            windowId: try r["window_id"].decode(String.self), previousHash: try bytes("previous_hash", count: 32),
+            imprintHash: try bytes("imprint_hash", count: 32),
+            signature: Array(Data(base64Encoded: try r["signature"].decode(String.self)) ?? Data(repeating: 0, count: 64)))
+    }
+
+    func existingImprint(_ request: SealingRequest, hash: String, on connection: PostgresConnection, logger: Logger) async throws -> Imprint? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints
+            WHERE document_kind = \(request.documentKind.rawValue) AND document_hash = \(hash) AND case_id = \(request.caseId)
+              AND department_id = \(request.departmentId)
+            """, logger: logger
+        ).collect()
+        return try rows.first.map(Self.decodeImprint)
+    }
+
+    /// Applies the seal to a document, or refuses, inside the caller's transaction, and appends
+    /// `seal.document.sealed` or `seal.document.refused` to the outbox through `emit`.
+    ///
+    /// Serialises on the department's active seal row (`SELECT … FOR UPDATE`): the serial and the
+    /// previous hash are read and advanced under that lock, so serials have no gaps and two
+    /// instances never seal one document twice (the unique index on the document is the last line
+    /// of defence: a conflict there throws a retriable error and the retry finds the imprint).
+    /// A repeat returns the existing imprint; `reemitOnRepeat` appends its event again (Kafka
+    /// requesters wait for an answer caused by their request).
+    func apply(
+        _ request: SealingRequest, now clock: @Sendable () -> Date, reemitOnRepeat: Bool, on connection: PostgresConnection, logger: Logger,
+        emit: (any EventPayload) async throws -> Void
+    ) async throws -> SealingOutcome {
+        var logger = logger
+        logger[metadataKey: LogKey.caseId] = "\(request.caseId)"
+        if let refusal = SealPolicy.precheck(request) {
+            return try await refuse(request, refusal, at: clock(), on: connection, logger: logger, emit: emit)
+        }
+        let hash = request.documentHash.lowercased()
+        let department = try await department(request.departmentId, on: connection, logger: logger)
+        let window = try await window(request.windowId, on: connection, logger: logger)
+        let requester = try await staff(request.requestedBy, on: connection, logger: logger)
+        let locked = try await connection.query(
+            """
+            SELECT \(unescaped: Self.sealColumns), encrypted_private_key FROM \(unescaped: schema).seals
+            WHERE department_id = \(request.departmentId) AND status = 'active' FOR UPDATE
+            """, logger: logger
+        ).collect()
+        if let existing = try await existingImprint(request, hash: hash, on: connection, logger: logger) {
+            if reemitOnRepeat { try await emit(existing.sealedEvent) }
+            return .sealed(existing, repeated: true)
+        }
+        let active = try locked.first.map(Self.decodeSeal)
+        var everHadSeal = active != nil
+        if active == nil {
+            everHadSeal = try await !connection.query(
+                "SELECT 1 FROM \(unescaped: schema).seals WHERE department_id = \(request.departmentId) LIMIT 1", logger: logger
+            ).collect().isEmpty
+        }
+        let now = clock()
+        let facts = SealingFacts(activeSeal: active, everHadSeal: everHadSeal, department: department, window: window, requester: requester)
+        let seal: SealRecord
+        switch SealPolicy.decide(request, facts: facts, now: now) {
+        case .failure(let refusal): return try await refuse(request, refusal, at: now, on: connection, logger: logger, emit: emit)
+        case .success(let chosen): seal = chosen
+        }
+        let encrypted = try locked[0].makeRandomAccess()["encrypted_private_key"].decode(String.self)
+        let key = try vault.decrypt(Array(Data(base64Encoded: encrypted) ?? Data()), sealId: seal.sealId)
+        var imprint = Imprint(
+            imprintId: UUID(), sealId: seal.sealId, serial: seal.lastSerial + 1,
+            sealedAtMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), documentKind: request.documentKind,
+            documentHash: Hex.digest(hash)!, caseId: request.caseId, departmentId: request.departmentId, requestedBy: request.requestedBy,
+            windowId: request.windowId, previousHash: seal.lastHash, imprintHash: [], signature: [])
+        try imprint.seal(with: key)
+        let imprintHash = Hex.encode(imprint.imprintHash)
+        let inserted = try await connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO \(unescaped: schema).imprints
+                    (imprint_id, seal_id, serial, sealed_at, document_kind, document_hash, case_id, department_id, requested_by, window_id,
+                     previous_hash, imprint_hash, signature)
+                VALUES (\(imprint.imprintId), \(imprint.sealId), \(imprint.serial), to_timestamp(\(imprint.sealedAtMillis)::double precision / 1000),
+                        \(request.documentKind.rawValue), \(hash), \(request.caseId), \(request.departmentId), \(request.requestedBy),
+                        \(request.windowId), \(Hex.encode(imprint.previousHash)), \(imprintHash), \(Data(imprint.signature).base64EncodedString()))
+                ON CONFLICT (document_kind, document_hash, case_id, department_id) DO NOTHING
+                RETURNING seal_id, serial, imprint_hash
+            )
+            UPDATE \(unescaped: schema).seals s SET last_serial = i.serial, last_hash = i.imprint_hash
+            FROM inserted i WHERE s.seal_id = i.seal_id
+            RETURNING s.last_serial
+            """, logger: logger
+        ).collect()
+        guard !inserted.isEmpty else {
+            throw HallError(.conflict, "the document was sealed concurrently; retry to read its imprint", isRetriable: true)
+        }
+        try await emit(imprint.sealedEvent)
+        logger.info("document sealed", metadata: ["seal.id": "\(seal.sealId)", "imprint.serial": "\(imprint.serial)", "imprint.id": "\(imprint.imprintId)"])
+        return .sealed(imprint, repeated: false)
+    }
+
+    func refuse(
+        _ request: SealingRequest, _ refusal: SealRefusal, at now: Date, on connection: PostgresConnection, logger: Logger,
+        emit: (any EventPayload) async throws -> Void
+    ) async throws -> SealingOutcome {
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).refusals
+                (refused_at, document_kind, document_hash, case_id, department_id, requested_by, window_id, reason, detail)
+            VALUES (\(now), \(request.documentKind.rawValue), \(request.documentHash), \(request.caseId), \(request.departmentId),
+                    \(request.requestedBy), \(request.windowId), \(refusal.reason.rawValue), \(refusal.detail))
+            """, logger: logger)
+        try await emit(
+            DocumentRefused(
+                documentKind: request.documentKind, documentHash: request.documentHash, caseId: request.caseId, departmentId: request.departmentId,
+                requestedBy: request.requestedBy, windowId: request.windowId, reason: refusal.reason, detail: refusal.detail, refusedAt: now))
+        logger.info("seal refused", metadata: ["seal.refusal": "\(refusal.reason.rawValue)", "department.id": "\(request.departmentId)"])
+        return .refused(refusal)
+    }
+
+    // MARK: Verification
+
+    func imprint(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Imprint? {
+        try await connection.query(
+            "SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints WHERE imprint_id = \(id)", logger: logger
+        ).collect().first.map(Self.decodeImprint)
+    }
+
+    func imprints(documentHash: String, on connection: PostgresConnection, logger: Logger) async throws -> [Imprint] {
+        try await connection.query(
+            "SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints WHERE document_hash = \(documentHash) ORDER BY seal_id, serial",
+            logger: logger
+        ).collect().map(Self.decodeImprint)
+    }
+
+    /// A seal's register in serial order, up to `through` when given.
+    func register(sealId: UUID, through: Int64?, on connection: PostgresConnection, logger: Logger) async throws -> [Imprint] {
+        let limit = through ?? Int64.max
+        return try await connection.query(
+            "SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints WHERE seal_id = \(sealId) AND serial <= \(limit) ORDER BY serial",
+            logger: logger
+        ).collect().map(Self.decodeImprint)
+    }
+}

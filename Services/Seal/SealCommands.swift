@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// The seal executable's commands besides serving.
+enum SealCommands {
+    /// `seal verify-register [SEAL-ID…]`: re-verifies registers in `HALL_DATABASE_SCHEMA` (default
+    /// `seal`) of `HALL_DATABASE_URL`; prints one line per seal; exit 0 all intact, 2 one broken, 1 error.
+    static func verifyRegister(_ arguments: [String]) async -> Int32 {
+        var logger = Logger(label: "hall.seal.verify")
+        logger.logLevel = .warning
+        do {
+            let environment = EnvironmentReader()
+            let schema = environment.string("HALL_DATABASE_SCHEMA", default: "seal")
+            let database = try DatabaseConfiguration(
+                url: try environment.require("HALL_DATABASE_URL"), key: "HALL_DATABASE_URL", schema: schema, poolSize: 2)
+            let client = PostgresClient(configuration: database.clientConfiguration(), backgroundLogger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                // Verification needs only public keys: no master key.
+                let repository = PostgresSealRepository(
+                    client: client, schema: schema, vault: KeyVault(masterKey: Array(repeating: 0, count: 32)), logger: logger)
+                var ids = arguments.compactMap(UUID.init(uuidString:))
+                if ids.count != arguments.count { throw HallError.invalid("seal id", "arguments must be seal ids (UUIDs)") }
+                if ids.isEmpty { ids = try await repository.seals(departmentId: nil).map(\.sealId) }
+                var broken = false
+                for id in ids {
+                    guard let report = try await repository.verifyRegister(sealId: id) else {
+                        print("\(id.uuidString.lowercased()) unknown seal")
+                        broken = true
+                        continue
+                    }
+                    if report.intact {
+                        print("\(id.uuidString.lowercased()) intact imprints=\(report.checked)")
+                    } else {
+                        broken = true
+                        print("\(id.uuidString.lowercased()) BROKEN at serial \(report.firstBrokenSerial ?? 0): \(report.problem?.rawValue ?? "?") (intact before it: \(report.checked))")
+                    }
+                }
+                return broken ? 2 : 0
+            }
+        } catch {
+            FileHandle.standardError.write(Data("seal verify-register: \(error)\n".utf8))
+            return 1
+        }
+    }
+
+    /// `seal bench [--departments N] [--per-department N] [--single N] [--concurrency N]`: on a fresh
+    /// schema of `HALL_ADMIN_DATABASE_URL` (or `HALL_DATABASE_URL`), seals documents across
+    /// departments, then on one seal, then verifies; prints rates; drops the schema.
+    static func bench(_ arguments: [String]) async -> Int32 {
+        func option(_ name: String, _ fallback: Int) -> Int {
+            guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
+            return value
+        }
+        let departments = option("--departments", 16)
+        let perDepartment = option("--per-department", 500)
+        let single = option("--single", 3000)
+        let concurrency = option("--concurrency", 32)
+        var logger = Logger(label: "hall.seal.bench")
+        logger.logLevel = .warning
+        do {
+            let environment = EnvironmentReader()
+            let url = try environment.raw("HALL_ADMIN_DATABASE_URL") ?? environment.require("HALL_DATABASE_URL")
+            let schema = "sealbench_\(UInt32.random(in: 0...UInt32.max))"
+            let database = try DatabaseConfiguration(url: url, key: "HALL_ADMIN_DATABASE_URL", schema: schema, poolSize: concurrency + 2)
+            let client = PostgresClient(configuration: database.clientConfiguration(), backgroundLogger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                try await Migrator.migrate(PlatformMigrations.all + SealMigrations.all, schema: schema, client: client, logger: logger)
+                let vault = KeyVault(masterKey: (0..<32).map { _ in UInt8.random(in: 0...255) })
+                let repository = PostgresSealRepository(client: client, schema: schema, vault: vault, logger: logger)
+                let store = repository.store
+                let departmentIds = (0..<departments).map { "d-\($0)" }
+                try await client.transaction(logger: logger) { connection in
+                    let at = Date()
+                    try await store.apply(
+                        WindowChanged(windowId: "w-1", name: "1", kind: .comprehensive, departmentIds: [], active: true), occurredAt: at,
+                        on: connection, logger: logger)
+                    for id in departmentIds {
+                        try await store.apply(
+                            DepartmentChanged(departmentId: id, name: id, active: true, chiefRepresentative: .init(staffId: "chief-\(id)", name: "c"), substitute: nil),
+                            occurredAt: at, on: connection, logger: logger)
+                        try await store.apply(
+                            StaffChanged(staffId: "chief-\(id)", name: "c", departmentId: id, windowId: "w-1", qualified: true, active: true), occurredAt: at,
+                            on: connection, logger: logger)
+                    }
+                }
+                var seals: [SealRecord] = []
+                for id in departmentIds {
+                    seals.append(
+                        try await repository.registerSeal(
+                            SealRegistration(
+                                departmentId: id, name: "\(id) seal", code: "SC-\(id)", custodianStaffId: "chief-\(id)", authorisations: [],
+                                validFrom: Date(timeIntervalSinceNow: -60), validUntil: Date(timeIntervalSinceNow: 86_400)), by: "bench"))
+                }
+                func request(_ department: String, _ n: Int, _ tag: String) -> SealingRequest {
+                    let hash = Hex.encode(SHA256.hash(data: Array("\(tag)-\(department)-\(n)".utf8)))
+                    return SealingRequest(
+                        documentKind: .approvalDecision, documentHash: hash, caseId: "C-\(tag)-\(n)", departmentId: department,
+                        requestedBy: "chief-\(department)", windowId: "w-1")
+                }
+                func run(_ requests: [SealingRequest]) async throws -> Double {
+                    let start = ContinuousClock.now
+                    try await withThrowingTaskGroup(of: Void.self) { workers in
+                        let chunks = stride(from: 0, to: requests.count, by: max(1, requests.count / concurrency + 1)).map {
+                            Array(requests[$0..<min($0 + requests.count / concurrency + 1, requests.count)])
+                        }
+                        for chunk in chunks {
+                            workers.addTask {
+                                for request in chunk {
+                                    guard case .sealed = try await repository.apply(request) else { throw HallError(.internalError, "refused in bench") }
+                                }
+                            }
+                        }
+                        try await workers.waitForAll()
+                    }
+                    let elapsed = ContinuousClock.now - start
+                    return Double(requests.count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                }
+                // Interleave departments so concurrent workers hit different seals.
+                var across: [SealingRequest] = []
+                for n in 0..<perDepartment { for id in departmentIds { across.append(request(id, n, "a")) } }
+                let acrossRate = try await run(across)
+                print(String(format: "seal bench: %d imprints across %d departments, concurrency %d: %.0f imprints/s", across.count, departments, concurrency, acrossRate))
+                let one = (0..<single).map { request(departmentIds[0], $0, "s") }
+                let singleRate = try await run(one)
+                print(String(format: "seal bench: %d imprints on one seal, concurrency %d: %.0f imprints/s", single, concurrency, singleRate))
+
+                // Verification: each imprint's hash + Ed25519 signature, in memory, on all cores.
+                let register = try await client.withConnection { try await store.register(sealId: seals[0].sealId, through: nil, on: $0, logger: logger) }
+                let key = try Curve25519.Signing.PublicKey(rawRepresentation: seals[0].publicKey)
+                let cores = ProcessInfo.processInfo.activeProcessorCount
+                let rounds = 3
+                let start = ContinuousClock.now
+                let valid = try await withThrowingTaskGroup(of: Int.self) { workers in
+                    for core in 0..<cores {
+                        workers.addTask {
+                            var count = 0
+                            for _ in 0..<rounds {
+                                for index in stride(from: core, to: register.count, by: cores) where register[index].check(publicKey: key) == .valid { count += 1 }
+                            }
+                            return count
+                        }
+                    }
+                    return try await workers.reduce(0, +)
+                }
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                print(String(format: "seal bench: %d imprint verifications (hash + Ed25519) on %d cores: %.0f verifications/s", valid, cores, Double(valid) / seconds))
+                let registerStart = ContinuousClock.now
+                let report = try await repository.verifyRegister(sealId: seals[0].sealId)!
+                let registerElapsed = ContinuousClock.now - registerStart
+                let registerSeconds = Double(registerElapsed.components.seconds) + Double(registerElapsed.components.attoseconds) / 1e18
+                print(String(format: "seal bench: verify-register of %d imprints (read + chain + signatures, one task): %.3f s, %.0f imprints/s, intact=%@", report.checked, registerSeconds, Double(report.checked) / registerSeconds, report.intact ? "yes" : "no"))
+                try await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
+                return 0
+            }
+        } catch {
+            FileHandle.standardError.write(Data("seal bench: \(error)\n".utf8))
+            return 1
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import HallKit
+
+/// The seal service's own settings, on top of the shared ``ServiceConfiguration``.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `HALL_SEAL_MASTER_KEY` | 32 random bytes in standard base64 (`openssl rand -base64 32`): encrypts the seals' private keys at rest (AES-256-GCM) | required |
+///
+/// A missing or malformed key stops the service at start-up with one line naming the key; the
+/// value itself is never printed or logged.
+struct SealConfiguration: Sendable {
+    /// The master key's environment variable.
+    static let masterKeyVariable = "HALL_SEAL_MASTER_KEY"
+
+    /// Encrypts and decrypts the seals' private keys.
+    let vault: KeyVault
+
+    /// Reads the configuration; throws ``ConfigurationError`` naming the key.
+    init(environment: EnvironmentReader = EnvironmentReader()) throws {
+        let text = try environment.require(Self.masterKeyVariable, hint: "32 random bytes in base64, e.g. openssl rand -base64 32")
+        guard let bytes = Data(base64Encoded: text), bytes.count == 32 else {
+            throw ConfigurationError(key: Self.masterKeyVariable, problem: "must be exactly 32 bytes in standard base64 (openssl rand -base64 32)")
+        }
+        vault = KeyVault(masterKey: Array(bytes))
+    }
+}

@@ -1,0 +1,437 @@
+import Foundation
+
+/// `intake.application.accepted` v1: the front desk accepted an application (受理, Art 35).
+///
+/// Published on `hall.intake.events`, key = case id. The coordinator routes committed and joint
+/// items to their departments from it; appraisal counts it. Dates are hall dates (Asia/Shanghai)
+/// as `YYYY-MM-DD`; limits are working days. The applicant's identity number is not in the event.
+public struct ApplicationAccepted: EventPayload, Hashable {
+    public static let eventType = "intake.application.accepted"
+    public static let eventVersion = 1
+
+    /// The receipt code the applicant follows the case with.
+    public var receiptCode: String
+    /// The acceptance notice number, unique and sequential per year (`YYYY-NNNNNN`).
+    public var noticeNumber: String
+    /// Catalogue item code and the version the case is handled under.
+    public var itemCode: String
+    public var itemVersion: Int
+    public var itemName: String
+    /// `immediate`, `committed` or `joint`.
+    public var kind: String
+    public var leadDepartmentId: String
+    public var participantDepartmentIds: [String]
+    /// When the application was accepted (UTC instant).
+    public var acceptedAt: Date
+    /// Promised limit counted in working days from the day after acceptance (hall date).
+    public var dueDate: String
+    /// True when the due date reaches a year whose official calendar is not known yet.
+    public var dueDateProvisional: Bool
+    public var promisedLimitDays: Int
+    public var legalLimitDays: Int
+    /// Time categories not counted in the limit (Art 34).
+    public var notCounted: [String]
+    /// `window` or `online`.
+    public var channel: String
+    public var greenChannel: Bool
+    /// `person` or `organisation`, and the applicant's name.
+    public var applicantKind: String
+    public var applicantName: String
+    /// Secondary materials promised for later under tolerated-gap acceptance.
+    public var promisedMaterials: [PromisedMaterialRef]
+    /// The clerk and window that accepted it.
+    public var clerkId: String
+    public var windowId: String?
+
+    /// A promised material and the hall date it is due.
+    public struct PromisedMaterialRef: Codable, Sendable, Hashable {
+        public var materialId: String
+        public var dueBy: String
+        public init(materialId: String, dueBy: String) {
+            self.materialId = materialId
+            self.dueBy = dueBy
+        }
+
+        enum CodingKeys: String, CodingKey { case materialId, dueBy }
+
+        /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            materialId = try container.decodeNonEmptyString(forKey: .materialId)
+            dueBy = try container.decodeString(forKey: .dueBy, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        }
+    }
+
+    public init(
+        receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int, itemName: String, kind: String,
+        leadDepartmentId: String, participantDepartmentIds: [String], acceptedAt: Date, dueDate: String, dueDateProvisional: Bool,
+        promisedLimitDays: Int, legalLimitDays: Int, notCounted: [String], channel: String, greenChannel: Bool, applicantKind: String,
+        applicantName: String, promisedMaterials: [PromisedMaterialRef], clerkId: String, windowId: String?
+    ) {
+        self.receiptCode = receiptCode
+        self.noticeNumber = noticeNumber
+        self.itemCode = itemCode
+        self.itemVersion = itemVersion
+        self.itemName = itemName
+        self.kind = kind
+        self.leadDepartmentId = leadDepartmentId
+        self.participantDepartmentIds = participantDepartmentIds
+        self.acceptedAt = acceptedAt
+        self.dueDate = dueDate
+        self.dueDateProvisional = dueDateProvisional
+        self.promisedLimitDays = promisedLimitDays
+        self.legalLimitDays = legalLimitDays
+        self.notCounted = notCounted
+        self.channel = channel
+        self.greenChannel = greenChannel
+        self.applicantKind = applicantKind
+        self.applicantName = applicantName
+        self.promisedMaterials = promisedMaterials
+        self.clerkId = clerkId
+        self.windowId = windowId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case receiptCode, noticeNumber, itemCode, itemVersion, itemName, kind, leadDepartmentId, participantDepartmentIds
+        case acceptedAt, dueDate, dueDateProvisional, promisedLimitDays, legalLimitDays, notCounted, channel, greenChannel
+        case applicantKind, applicantName, promisedMaterials, clerkId, windowId
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        receiptCode = try container.decodeNonEmptyString(forKey: .receiptCode)
+        noticeNumber = try container.decodeString(forKey: .noticeNumber, expected: "a notice number YYYY-NNNNNN", IntakeValues.isNoticeNumber)
+        itemCode = try container.decodeString(forKey: .itemCode, expected: "an item code (2–32 of A–Z, 0–9, '-')", IntakeValues.isItemCode)
+        itemVersion = try container.decodeInt(atLeast: 1, forKey: .itemVersion)
+        itemName = try container.decodeNonEmptyString(forKey: .itemName)
+        kind = try container.decodeString(oneOf: IntakeValues.kinds, forKey: .kind)
+        leadDepartmentId = try container.decodeNonEmptyString(forKey: .leadDepartmentId)
+        participantDepartmentIds = try container.decodeDistinctStrings(forKey: .participantDepartmentIds, expected: "a department id") { !$0.isEmpty }
+        acceptedAt = try container.decode(Date.self, forKey: .acceptedAt)
+        dueDate = try container.decodeString(forKey: .dueDate, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        dueDateProvisional = try container.decode(Bool.self, forKey: .dueDateProvisional)
+        promisedLimitDays = try container.decodeInt(atLeast: 0, forKey: .promisedLimitDays)
+        legalLimitDays = try container.decodeInt(atLeast: 0, forKey: .legalLimitDays)
+        notCounted = try container.decodeDistinctStrings(forKey: .notCounted, expected: "a not-counted time category") {
+            IntakeValues.notCounted.contains($0)
+        }
+        channel = try container.decodeString(oneOf: IntakeValues.channels, forKey: .channel)
+        greenChannel = try container.decode(Bool.self, forKey: .greenChannel)
+        applicantKind = try container.decodeString(oneOf: IntakeValues.applicantKinds, forKey: .applicantKind)
+        applicantName = try container.decodeNonEmptyString(forKey: .applicantName)
+        promisedMaterials = try container.decode([PromisedMaterialRef].self, forKey: .promisedMaterials)
+        clerkId = try container.decodeNonEmptyString(forKey: .clerkId)
+        windowId = try container.decodeNonEmptyStringIfPresent(forKey: .windowId)
+        guard promisedLimitDays <= legalLimitDays else {
+            throw DecodingError.dataCorruptedError(forKey: .promisedLimitDays, in: container, debugDescription: "must not exceed legalLimitDays")
+        }
+    }
+}
+
+/// `intake.application.refused` v1: the front desk refused to accept (不予受理, Art 35, 37),
+/// with the specific reason and the competent authority the applicant should go to.
+///
+/// Published on `hall.intake.events`, key = case id.
+public struct ApplicationRefused: EventPayload, Hashable {
+    public static let eventType = "intake.application.refused"
+    public static let eventVersion = 1
+
+    public var receiptCode: String
+    /// The item code the applicant asked for (may be unknown to the catalogue).
+    public var itemCode: String
+    /// `unknown-item`, `not-in-force` or `not-competent`.
+    public var reasonCode: String
+    /// The specific reason, in words for the refusal notice.
+    public var reason: String
+    /// Where the applicant should go instead.
+    public var competentAuthority: String
+    public var refusedAt: Date
+    public var clerkId: String
+    public var windowId: String?
+
+    public init(
+        receiptCode: String, itemCode: String, reasonCode: String, reason: String, competentAuthority: String, refusedAt: Date,
+        clerkId: String, windowId: String?
+    ) {
+        self.receiptCode = receiptCode
+        self.itemCode = itemCode
+        self.reasonCode = reasonCode
+        self.reason = reason
+        self.competentAuthority = competentAuthority
+        self.refusedAt = refusedAt
+        self.clerkId = clerkId
+        self.windowId = windowId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case receiptCode, itemCode, reasonCode, reason, competentAuthority, refusedAt, clerkId, windowId
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        receiptCode = try container.decodeNonEmptyString(forKey: .receiptCode)
+        itemCode = try container.decodeNonEmptyString(forKey: .itemCode)
+        reasonCode = try container.decodeString(oneOf: IntakeValues.refusalReasons, forKey: .reasonCode)
+        reason = try container.decodeNonEmptyString(forKey: .reason)
+        competentAuthority = try container.decodeNonEmptyString(forKey: .competentAuthority)
+        refusedAt = try container.decode(Date.self, forKey: .refusedAt)
+        clerkId = try container.decodeNonEmptyString(forKey: .clerkId)
+        windowId = try container.decodeNonEmptyStringIfPresent(forKey: .windowId)
+    }
+}
+
+/// `intake.application.correction-notified` v1: every missing or defective material was told to
+/// the applicant at once (一次性告知, Art 36); the applicant returns with the same receipt code.
+///
+/// Published on `hall.intake.events`, key = case id.
+public struct ApplicationCorrectionNotified: EventPayload, Hashable {
+    public static let eventType = "intake.application.correction-notified"
+    public static let eventVersion = 1
+
+    public var receiptCode: String
+    public var itemCode: String
+    public var itemVersion: Int
+    /// Each material to bring or fix: `problem` is `missing`, `wrong-form`, `too-few-copies` or
+    /// `not-in-legal-form`; `needed` says what is needed.
+    public var corrections: [Item]
+    public var notifiedAt: Date
+    public var clerkId: String
+
+    /// One correction.
+    public struct Item: Codable, Sendable, Hashable {
+        public var materialId: String
+        public var problem: String
+        public var needed: String
+        public init(materialId: String, problem: String, needed: String) {
+            self.materialId = materialId
+            self.problem = problem
+            self.needed = needed
+        }
+
+        enum CodingKeys: String, CodingKey { case materialId, problem, needed }
+
+        /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            materialId = try container.decodeNonEmptyString(forKey: .materialId)
+            problem = try container.decodeString(oneOf: IntakeValues.problems, forKey: .problem)
+            needed = try container.decodeNonEmptyString(forKey: .needed)
+        }
+    }
+
+    public init(receiptCode: String, itemCode: String, itemVersion: Int, corrections: [Item], notifiedAt: Date, clerkId: String) {
+        self.receiptCode = receiptCode
+        self.itemCode = itemCode
+        self.itemVersion = itemVersion
+        self.corrections = corrections
+        self.notifiedAt = notifiedAt
+        self.clerkId = clerkId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case receiptCode, itemCode, itemVersion, corrections, notifiedAt, clerkId
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        receiptCode = try container.decodeNonEmptyString(forKey: .receiptCode)
+        itemCode = try container.decodeString(forKey: .itemCode, expected: "an item code (2–32 of A–Z, 0–9, '-')", IntakeValues.isItemCode)
+        itemVersion = try container.decodeInt(atLeast: 1, forKey: .itemVersion)
+        corrections = try container.decode([Item].self, forKey: .corrections)
+        notifiedAt = try container.decode(Date.self, forKey: .notifiedAt)
+        clerkId = try container.decodeNonEmptyString(forKey: .clerkId)
+        guard !corrections.isEmpty else {
+            throw DecodingError.dataCorruptedError(forKey: .corrections, in: container, debugDescription: "must list at least one correction")
+        }
+    }
+}
+
+/// `intake.catalogue.item-published` v1: a new version of a service item takes effect on
+/// `effectiveFrom` (Art 7). Published on `hall.intake.events`, key = the item code.
+public struct CatalogueItemPublished: EventPayload, Hashable {
+    public static let eventType = "intake.catalogue.item-published"
+    public static let eventVersion = 1
+
+    public var itemCode: String
+    public var version: Int
+    public var name: String
+    /// `immediate`, `committed` or `joint`.
+    public var kind: String
+    public var leadDepartmentId: String
+    public var participantDepartmentIds: [String]
+    public var legalLimitDays: Int
+    public var promisedLimitDays: Int
+    public var notCounted: [String]
+    /// Fee in fen, or nil when free.
+    public var feeCents: Int64?
+    /// Hall date (YYYY-MM-DD) from which this version is in force.
+    public var effectiveFrom: String
+    /// The approval of the change.
+    public var approvalReference: String
+
+    public init(
+        itemCode: String, version: Int, name: String, kind: String, leadDepartmentId: String, participantDepartmentIds: [String],
+        legalLimitDays: Int, promisedLimitDays: Int, notCounted: [String], feeCents: Int64?, effectiveFrom: String,
+        approvalReference: String
+    ) {
+        self.itemCode = itemCode
+        self.version = version
+        self.name = name
+        self.kind = kind
+        self.leadDepartmentId = leadDepartmentId
+        self.participantDepartmentIds = participantDepartmentIds
+        self.legalLimitDays = legalLimitDays
+        self.promisedLimitDays = promisedLimitDays
+        self.notCounted = notCounted
+        self.feeCents = feeCents
+        self.effectiveFrom = effectiveFrom
+        self.approvalReference = approvalReference
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case itemCode, version, name, kind, leadDepartmentId, participantDepartmentIds, legalLimitDays, promisedLimitDays
+        case notCounted, feeCents, effectiveFrom, approvalReference
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        itemCode = try container.decodeString(forKey: .itemCode, expected: "an item code (2–32 of A–Z, 0–9, '-')", IntakeValues.isItemCode)
+        version = try container.decodeInt(atLeast: 1, forKey: .version)
+        name = try container.decodeNonEmptyString(forKey: .name)
+        kind = try container.decodeString(oneOf: IntakeValues.kinds, forKey: .kind)
+        leadDepartmentId = try container.decodeNonEmptyString(forKey: .leadDepartmentId)
+        participantDepartmentIds = try container.decodeDistinctStrings(forKey: .participantDepartmentIds, expected: "a department id") { !$0.isEmpty }
+        legalLimitDays = try container.decodeInt(atLeast: 0, forKey: .legalLimitDays)
+        promisedLimitDays = try container.decodeInt(atLeast: 0, forKey: .promisedLimitDays)
+        notCounted = try container.decodeDistinctStrings(forKey: .notCounted, expected: "a not-counted time category") {
+            IntakeValues.notCounted.contains($0)
+        }
+        feeCents = try container.decodeIfPresent(Int64.self, forKey: .feeCents)
+        effectiveFrom = try container.decodeString(forKey: .effectiveFrom, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        approvalReference = try container.decodeNonEmptyString(forKey: .approvalReference)
+        if let feeCents, feeCents <= 0 {
+            throw DecodingError.dataCorruptedError(forKey: .feeCents, in: container, debugDescription: "expected an amount > 0 fen (omit it when free)")
+        }
+        guard promisedLimitDays <= legalLimitDays else {
+            throw DecodingError.dataCorruptedError(forKey: .promisedLimitDays, in: container, debugDescription: "must not exceed legalLimitDays")
+        }
+    }
+}
+
+// MARK: - Checks shared by the application and catalogue payloads
+
+/// The allowed values and formats of the intake application and catalogue payloads, as in their JSON Schemas.
+private enum IntakeValues {
+    /// Item kinds: `immediate`, `committed`, `joint`.
+    static let kinds: Set<String> = ["immediate", "committed", "joint"]
+    /// Time categories not counted in the limit (Art 34).
+    static let notCounted: Set<String> = [
+        "hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal", "expert-review",
+    ]
+    /// Channels of an application: `window`, `online`.
+    static let channels: Set<String> = ["window", "online"]
+    /// Applicant kinds: `person`, `organisation`.
+    static let applicantKinds: Set<String> = ["person", "organisation"]
+    /// Reasons for refusing to accept.
+    static let refusalReasons: Set<String> = ["unknown-item", "not-in-force", "not-competent"]
+    /// Problems of a material.
+    static let problems: Set<String> = ["missing", "wrong-form", "too-few-copies", "not-in-legal-form"]
+
+    /// Whether `text` is a catalogue item code: 2–32 upper-case ASCII letters, digits or `-`, not starting with `-`.
+    static func isItemCode(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (2...32).contains(bytes.count), bytes[0] != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { $0 == UInt8(ascii: "-") || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || isDigit($0) }
+    }
+
+    /// Whether `text` is an acceptance notice number `YYYY-NNNNNN`.
+    static func isNoticeNumber(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 11, bytes[4] == UInt8(ascii: "-") else { return false }
+        return bytes.enumerated().allSatisfy { $0.offset == 4 || isDigit($0.element) }
+    }
+
+    /// Whether `text` is a hall date written `YYYY-MM-DD` (month 01–12, day valid for the month).
+    static func isHallDate(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || isDigit($0.element) })
+        else { return false }
+        let number = { (range: Range<Int>) in bytes[range].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) } }
+        let year = number(0..<4), month = number(5..<7), day = number(8..<10)
+        guard (1...12).contains(month), day >= 1 else { return false }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let lengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return day <= lengths[month - 1]
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }
+}
+
+/// The position of an element in an array member, for error paths such as `data.notCounted[1]`.
+private struct IntakeIndexKey: CodingKey {
+    var intValue: Int?
+    var stringValue: String { "\(intValue ?? 0)" }
+    init(intValue: Int) { self.intValue = intValue }
+    init?(stringValue: String) { nil }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes a string that must not be empty.
+    fileprivate func decodeNonEmptyString(forKey key: Key) throws -> String {
+        let value = try decode(String.self, forKey: key)
+        guard !value.isEmpty else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "must not be empty") }
+        return value
+    }
+
+    /// Decodes an optional string that, when present, must not be empty.
+    fileprivate func decodeNonEmptyStringIfPresent(forKey key: Key) throws -> String? {
+        guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard !value.isEmpty else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "must not be empty") }
+        return value
+    }
+
+    /// Decodes a string from `allowed`.
+    fileprivate func decodeString(oneOf allowed: Set<String>, forKey key: Key) throws -> String {
+        let value = try decode(String.self, forKey: key)
+        guard allowed.contains(value) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: key, in: self, debugDescription: "expected one of \(allowed.sorted().joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// Decodes a string that `isValid` accepts; `expected` describes the format for the error.
+    fileprivate func decodeString(forKey key: Key, expected: String, _ isValid: (String) -> Bool) throws -> String {
+        let value = try decode(String.self, forKey: key)
+        guard isValid(value) else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected \(expected)") }
+        return value
+    }
+
+    /// Decodes an integer that must be at least `minimum`.
+    fileprivate func decodeInt(atLeast minimum: Int, forKey key: Key) throws -> Int {
+        let value = try decode(Int.self, forKey: key)
+        guard value >= minimum else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected an integer ≥ \(minimum)")
+        }
+        return value
+    }
+
+    /// Decodes an array of distinct strings, each one that `isValid` accepts; `expected` describes an element for the error.
+    fileprivate func decodeDistinctStrings(forKey key: Key, expected: String, _ isValid: (String) -> Bool) throws -> [String] {
+        let values = try decode([String].self, forKey: key)
+        var seen = Set<String>()
+        for (index, value) in values.enumerated() {
+            let problem = !isValid(value) ? "expected \(expected)" : !seen.insert(value).inserted ? "'\(value)' appears twice" : nil
+            if let problem {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: codingPath + [key, IntakeIndexKey(intValue: index)], debugDescription: problem))
+            }
+        }
+        return values
+    }
+}

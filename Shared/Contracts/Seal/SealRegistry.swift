@@ -1,0 +1,207 @@
+import Foundation
+
+/// Staff allowed to apply a seal besides its custodian, and for which document kinds.
+public struct SealAuthorisation: Codable, Sendable, Hashable {
+    /// The staff member's id, non-empty.
+    public var staffId: String
+    /// The document kinds they may seal, at least one, no repeats.
+    public var documentKinds: [SealDocumentKind]
+
+    /// Creates the value.
+    public init(staffId: String, documentKinds: [SealDocumentKind]) {
+        self.staffId = staffId
+        self.documentKinds = documentKinds
+    }
+
+    enum CodingKeys: String, CodingKey { case staffId, documentKinds }
+
+    /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        staffId = try container.decode(String.self, forKey: .staffId)
+        documentKinds = try container.decode([SealDocumentKind].self, forKey: .documentKinds)
+        guard !staffId.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .staffId, in: container, debugDescription: "must not be empty") }
+        guard !documentKinds.isEmpty, Set(documentKinds).count == documentKinds.count else {
+            throw DecodingError.dataCorruptedError(forKey: .documentKinds, in: container, debugDescription: "at least one kind, no repeats")
+        }
+    }
+}
+
+/// `seal.seal.registered` v1: a department's approval seal was registered, with its public key.
+///
+/// Sent by seal on `hall.seal.events` when a centre administrator registers a seal (or a successor
+/// on revocation). Key: ``sealId``. The public key of every seal ever issued is published this way
+/// and stays valid for verifying that seal's imprints after revocation. Never carries the private key.
+/// Schema: `schemas/seal.seal.registered.v1.schema.json`.
+public struct SealRegistered: EventPayload, Hashable {
+    /// `seal.seal.registered`.
+    public static let eventType = "seal.seal.registered"
+    /// Version 1.
+    public static let eventVersion = 1
+
+    /// The seal's id (lower-case UUID).
+    public var sealId: UUID
+    /// The department the seal belongs to.
+    public var departmentId: String
+    /// The seal's name, e.g. "敖汉旗市场监督管理局行政审批专用章".
+    public var name: String
+    /// The seal's code (unique among all seals ever issued).
+    public var code: String
+    /// Staff id of the custodian: the department's chief representative at registration (Art 32).
+    public var custodianStaffId: String
+    /// Staff allowed to apply the seal besides the custodian, per document kind.
+    public var authorisations: [SealAuthorisation]
+    /// Start of validity (UTC, milliseconds), inclusive.
+    public var validFrom: Date
+    /// End of validity (UTC, milliseconds), exclusive; after ``validFrom``.
+    public var validUntil: Date
+    /// The Ed25519 public key, 32 bytes in standard base64.
+    public var publicKey: String
+    /// Always `Ed25519`.
+    public var keyAlgorithm: String
+    /// The revoked seal this one replaces; `null` for a department's first seal.
+    public var predecessorSealId: UUID?
+    /// Who registered it (the centre administrator's id).
+    public var registeredBy: String
+    /// When it was registered (UTC, milliseconds).
+    public var registeredAt: Date
+
+    /// Creates the payload.
+    public init(
+        sealId: UUID, departmentId: String, name: String, code: String, custodianStaffId: String, authorisations: [SealAuthorisation],
+        validFrom: Date, validUntil: Date, publicKey: String, keyAlgorithm: String = "Ed25519", predecessorSealId: UUID?, registeredBy: String,
+        registeredAt: Date
+    ) {
+        self.sealId = sealId
+        self.departmentId = departmentId
+        self.name = name
+        self.code = code
+        self.custodianStaffId = custodianStaffId
+        self.authorisations = authorisations
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.publicKey = publicKey
+        self.keyAlgorithm = keyAlgorithm
+        self.predecessorSealId = predecessorSealId
+        self.registeredBy = registeredBy
+        self.registeredAt = registeredAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sealId, departmentId, name, code, custodianStaffId, authorisations, validFrom, validUntil, publicKey, keyAlgorithm
+        case predecessorSealId, registeredBy, registeredAt
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sealId = try container.decode(UUID.self, forKey: .sealId)
+        departmentId = try container.decode(String.self, forKey: .departmentId)
+        name = try container.decode(String.self, forKey: .name)
+        code = try container.decode(String.self, forKey: .code)
+        custodianStaffId = try container.decode(String.self, forKey: .custodianStaffId)
+        authorisations = try container.decode([SealAuthorisation].self, forKey: .authorisations)
+        validFrom = try container.decode(Date.self, forKey: .validFrom)
+        validUntil = try container.decode(Date.self, forKey: .validUntil)
+        publicKey = try container.decode(String.self, forKey: .publicKey)
+        keyAlgorithm = try container.decode(String.self, forKey: .keyAlgorithm)
+        guard container.contains(.predecessorSealId) else {
+            throw DecodingError.keyNotFound(CodingKeys.predecessorSealId, .init(codingPath: container.codingPath, debugDescription: "required (null when none)"))
+        }
+        predecessorSealId = try container.decodeIfPresent(UUID.self, forKey: .predecessorSealId)
+        registeredBy = try container.decode(String.self, forKey: .registeredBy)
+        registeredAt = try container.decode(Date.self, forKey: .registeredAt)
+        for (key, value) in [(CodingKeys.departmentId, departmentId), (.name, name), (.code, code), (.custodianStaffId, custodianStaffId), (.registeredBy, registeredBy)]
+        where value.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must not be empty")
+        }
+        guard validUntil > validFrom else { throw DecodingError.dataCorruptedError(forKey: .validUntil, in: container, debugDescription: "must be after validFrom") }
+        guard Data(base64Encoded: publicKey)?.count == 32 else {
+            throw DecodingError.dataCorruptedError(forKey: .publicKey, in: container, debugDescription: "expected 32 bytes in standard base64")
+        }
+        guard keyAlgorithm == "Ed25519" else { throw DecodingError.dataCorruptedError(forKey: .keyAlgorithm, in: container, debugDescription: "expected Ed25519") }
+    }
+
+    /// Encodes every member; a missing predecessor is written as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sealId.uuidString.lowercased(), forKey: .sealId)
+        try container.encode(departmentId, forKey: .departmentId)
+        try container.encode(name, forKey: .name)
+        try container.encode(code, forKey: .code)
+        try container.encode(custodianStaffId, forKey: .custodianStaffId)
+        try container.encode(authorisations, forKey: .authorisations)
+        try container.encode(validFrom, forKey: .validFrom)
+        try container.encode(validUntil, forKey: .validUntil)
+        try container.encode(publicKey, forKey: .publicKey)
+        try container.encode(keyAlgorithm, forKey: .keyAlgorithm)
+        try container.encode(predecessorSealId?.uuidString.lowercased(), forKey: .predecessorSealId)
+        try container.encode(registeredBy, forKey: .registeredBy)
+        try container.encode(registeredAt, forKey: .registeredAt)
+    }
+}
+
+/// `seal.seal.revoked` v1: a department's approval seal was revoked, with who, why and its successor.
+///
+/// Sent by seal on `hall.seal.events`. Key: ``sealId``. The seal's imprints stay verifiable with
+/// its published public key; it seals nothing more.
+/// Schema: `schemas/seal.seal.revoked.v1.schema.json`.
+public struct SealRevoked: EventPayload, Hashable {
+    /// `seal.seal.revoked`.
+    public static let eventType = "seal.seal.revoked"
+    /// Version 1.
+    public static let eventVersion = 1
+
+    /// The revoked seal.
+    public var sealId: UUID
+    /// Its department.
+    public var departmentId: String
+    /// Why it was revoked, non-empty.
+    public var reason: String
+    /// Who revoked it (the centre administrator's id), non-empty.
+    public var revokedBy: String
+    /// When (UTC, milliseconds).
+    public var revokedAt: Date
+    /// The seal registered in its place in the same act; `null` when none (yet).
+    public var successorSealId: UUID?
+
+    /// Creates the payload.
+    public init(sealId: UUID, departmentId: String, reason: String, revokedBy: String, revokedAt: Date, successorSealId: UUID?) {
+        self.sealId = sealId
+        self.departmentId = departmentId
+        self.reason = reason
+        self.revokedBy = revokedBy
+        self.revokedAt = revokedAt
+        self.successorSealId = successorSealId
+    }
+
+    enum CodingKeys: String, CodingKey { case sealId, departmentId, reason, revokedBy, revokedAt, successorSealId }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sealId = try container.decode(UUID.self, forKey: .sealId)
+        departmentId = try container.decode(String.self, forKey: .departmentId)
+        reason = try container.decode(String.self, forKey: .reason)
+        revokedBy = try container.decode(String.self, forKey: .revokedBy)
+        revokedAt = try container.decode(Date.self, forKey: .revokedAt)
+        guard container.contains(.successorSealId) else {
+            throw DecodingError.keyNotFound(CodingKeys.successorSealId, .init(codingPath: container.codingPath, debugDescription: "required (null when none)"))
+        }
+        successorSealId = try container.decodeIfPresent(UUID.self, forKey: .successorSealId)
+        for (key, value) in [(CodingKeys.departmentId, departmentId), (.reason, reason), (.revokedBy, revokedBy)] where value.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must not be empty")
+        }
+    }
+
+    /// Encodes every member; a missing successor is written as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sealId.uuidString.lowercased(), forKey: .sealId)
+        try container.encode(departmentId, forKey: .departmentId)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(revokedBy, forKey: .revokedBy)
+        try container.encode(revokedAt, forKey: .revokedAt)
+        try container.encode(successorSealId?.uuidString.lowercased(), forKey: .successorSealId)
+    }
+}

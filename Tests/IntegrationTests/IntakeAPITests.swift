@@ -1,0 +1,303 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import HallTestSupport
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@testable import intake
+
+/// A valid resident identity number with its GB 11643 check character.
+private func residentId(_ body17: String) -> String {
+    let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    let sum = zip(body17, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+    return body17 + String(Array("10X98765432")[sum % 11])
+}
+
+@Suite("intake over HTTP against the real database", .enabled(if: stackAvailable), .serialized)
+struct IntakeAPITests {
+    static let secret = String(repeating: "i", count: 40)
+
+    /// Runs the intake service in process on a fresh schema and hands `body` a client and tokens.
+    func withIntake(_ body: @escaping @Sendable (any TestClientProtocol, Tokens, TestDatabase) async throws -> Void) async throws {
+        HallMetrics.bootstrap()
+        try await TestDatabase.with(migrate: false) { database in
+            let schema = TestEnvironment.uniqueName("intake")
+            let environment = EnvironmentReader([
+                "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
+                "HALL_DATABASE_SCHEMA": schema,
+                "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+                "HALL_JWT_SECRET": Self.secret,
+                "HALL_HTTP_PORT": "0",
+                "HALL_KAFKA_PARTITIONS": "2",
+            ])
+            let configuration = try ServiceConfiguration(serviceName: "intake", defaultPort: 0, environment: environment)
+            let app = try await HallServiceMain.makeApplication(IntakeService.definition, configuration: configuration, logger: TestEnvironment.logger())
+            let tokens = try await Tokens(secret: Self.secret)
+            let scoped = TestDatabase(client: database.client, schema: schema, configuration: database.configuration)
+            try await app.test(.live) { client in
+                try await eventually("intake ready") {
+                    try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
+                }
+                try await body(client, tokens, scoped)
+            }
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+        }
+    }
+
+    struct Tokens: Sendable {
+        let admin: String
+        let clerk: String
+        let otherClerk: String
+        init(secret: String) async throws {
+            let authority = await TokenAuthority(secret: secret)
+            admin = try await authority.issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 3600))
+            clerk = try await authority.issue(HallClaims(subject: "clerk-1", roles: [.clerk], department: nil, window: "w-01", ttl: 3600))
+            otherClerk = try await authority.issue(HallClaims(subject: "clerk-2", roles: [.clerk], department: nil, window: "w-tax", ttl: 3600))
+        }
+    }
+
+    func post(_ client: any TestClientProtocol, _ uri: String, token: String, _ json: String) async throws -> (HTTPResponse.Status, JSONValue) {
+        try await client.execute(
+            uri: uri, method: .post, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+            body: ByteBuffer(string: json)
+        ) { response in
+            (response.status, (try? JSONValue.parse(Array(response.body.readableBytesView))) ?? .null)
+        }
+    }
+
+    func get(_ client: any TestClientProtocol, _ uri: String) async throws -> (HTTPResponse.Status, JSONValue) {
+        try await client.execute(uri: uri, method: .get) { response in
+            (response.status, (try? JSONValue.parse(Array(response.body.readableBytesView))) ?? .null)
+        }
+    }
+
+    /// Departments, windows, staff and the item MKT-001 (effective 2026-01-01, promised 5 days).
+    func seed(_ client: any TestClientProtocol, _ tokens: Tokens) async throws {
+        for json in [
+            #"{"id":"d-market","name":"县市场监督管理局"}"#, #"{"id":"d-tax","name":"县税务局"}"#,
+        ] {
+            #expect(try await post(client, "/v1/departments", token: tokens.admin, json).0 == .ok)
+        }
+        #expect(try await post(client, "/v1/windows", token: tokens.admin, #"{"id":"w-01","name":"综合窗口1","kind":"comprehensive","departmentIds":["d-market"]}"#).0 == .ok)
+        #expect(try await post(client, "/v1/windows", token: tokens.admin, #"{"id":"w-tax","name":"税务窗口","kind":"department","departmentIds":["d-tax"]}"#).0 == .ok)
+        #expect(try await post(client, "/v1/staff", token: tokens.admin, #"{"id":"clerk-1","name":"李四","departmentId":"d-market","windowId":"w-01","qualified":true}"#).0 == .ok)
+        let (status, item) = try await post(client, "/v1/items", token: tokens.admin, """
+            {"code":"MKT-001","name":"个体工商户登记","kind":"committed","leadDepartmentId":"d-market","legalLimitDays":15,
+             "promisedLimitDays":5,"materials":[
+               {"id":"application-form","name":"登记申请书","form":"original","copies":1,"requirement":"required","toleratedGap":false},
+               {"id":"identity-card","name":"身份证","form":"original-and-copy","copies":1,"requirement":"required","toleratedGap":false},
+               {"id":"premises-proof","name":"经营场所证明","form":"copy","copies":2,"requirement":"required","toleratedGap":true}],
+             "formTemplate":"个体工商户登记申请书","notCounted":["inspection"],"delegatedToCentre":true,"toleratedGapAllowed":true,
+             "effectiveFrom":"2026-01-01","approvalReference":"县审改办〔2025〕9号"}
+            """)
+        #expect(status == .created)
+        #expect(item["version"] == .int(1))
+    }
+
+    func application(key: String, materials: String, itemCode: String = "MKT-001", extra: String = "") -> String {
+        """
+        {"itemCode":"\(itemCode)","applicant":{"kind":"person","name":"张三","idNumber":"\(residentId("11010519491231002"))","contact":"13800000000"},
+         "materials":[\(materials)],"channel":"window","idempotencyKey":"\(key)"\(extra)}
+        """
+    }
+
+    let allMaterials = """
+        {"materialId":"application-form","form":"original","copies":1,"legalForm":true},
+        {"materialId":"identity-card","form":"original-and-copy","copies":1,"legalForm":true},
+        {"materialId":"premises-proof","form":"copy","copies":2,"legalForm":true}
+        """
+
+    @Test("accept: notice number sequential per year, due date from the official calendar, event in the outbox; a repeated key gives the same answer")
+    func accept() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let (status, first) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "a-1", materials: allMaterials))
+            #expect(status == .created)
+            #expect(first["outcome"] == "accepted")
+            let year = LocalDate.inHall(Date()).year
+            #expect(first["noticeNumber"] == .string(String(format: "%04d-000001", year)))
+            let expected = try WorkingCalendar.bundled().dueDate(acceptedAt: Date(), workingDays: 5)
+            #expect(first["dueDate"] == .string(expected.date.description))
+            #expect(first["dueDateProvisional"] == .bool(expected.isProvisional))
+
+            let (_, again) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "a-1", materials: allMaterials))
+            #expect(again == first, "same idempotency key, same answer")
+            let (_, second) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "a-2", materials: allMaterials))
+            #expect(second["noticeNumber"] == .string(String(format: "%04d-000002", year)))
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).applications") == 2)
+            #expect(try await database.count(
+                "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = 'intake.application.accepted'") == 2)
+
+            // Each acceptance notice is kept and sent to the department's seal by its hash.
+            #expect(try await database.count(
+                "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = 'seal.document.requested' AND topic = 'hall.seal.requests'") == 2)
+            #expect(try await database.count(
+                "SELECT count(*)::bigint FROM \(database.schema).notices WHERE sha256 = encode(sha256(convert_to(text, 'UTF8')), 'hex') AND department_id = 'd-market'") == 2)
+
+            // The applicant follows the case with the receipt code and their identity number only.
+            let receipt = first["receiptCode"]!.stringValue!
+            let (found, status2) = try await get(client, "/v1/cases/\(receipt)?idNumber=\(residentId("11010519491231002"))")
+            #expect(found == .ok)
+            #expect(status2["status"] == "accepted")
+            #expect(status2["dueDate"] == first["dueDate"])
+            #expect(try await get(client, "/v1/cases/\(receipt)?idNumber=\(residentId("11010519800101001"))").0 == .notFound)
+        }
+    }
+
+    @Test("one-time notification lists everything; the resubmission is checked against that list only")
+    func correctionAndResubmission() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let partial = #"{"materialId":"identity-card","form":"copy","copies":1,"legalForm":true}"#
+            let (status, notice) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "c-1", materials: partial))
+            #expect(status == .ok)
+            #expect(notice["outcome"] == "correction-required")
+            let corrections = notice["corrections"]
+            #expect(corrections?[0]?["materialId"] == "application-form")
+            #expect(corrections?[1]?["problem"] == "wrong-form")
+            #expect(corrections?[2]?["materialId"] == "premises-proof")
+            let receipt = notice["receiptCode"]!.stringValue!
+
+            // Asking for something not on the notice is refused by the system and recorded.
+            let (refusedStatus, problem) = try await post(
+                client, "/v1/applications/\(receipt)/resubmission", token: tokens.clerk,
+                #"{"materials":[],"additionalDemands":["bank-statement"]}"#)
+            #expect(refusedStatus == .conflict)
+            #expect(problem["field"] == "additionalDemands")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).refused_demands") == 1)
+
+            // Fixing part of the list leaves the rest open; fixing the rest accepts the case.
+            let (_, stillOpen) = try await post(
+                client, "/v1/applications/\(receipt)/resubmission", token: tokens.clerk,
+                #"{"materials":[{"materialId":"application-form","form":"original","copies":1,"legalForm":true}]}"#)
+            #expect(stillOpen["outcome"] == "correction-required")
+            #expect(stillOpen["corrections"].flatMap { if case .array(let list) = $0 { list.count } else { nil } } == 2)
+            let (_, accepted) = try await post(
+                client, "/v1/applications/\(receipt)/resubmission", token: tokens.clerk, "{\"materials\":[\(allMaterials)]}")
+            #expect(accepted["outcome"] == "accepted")
+            #expect(accepted["receiptCode"] == .string(receipt))
+            #expect(try await database.count(
+                "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = 'intake.application.correction-notified'") == 2)
+        }
+    }
+
+    @Test("refusals name the reason and the competent authority")
+    func refusals() async throws {
+        try await withIntake { client, tokens, _ in
+            try await seed(client, tokens)
+            let (_, notCompetent) = try await post(
+                client, "/v1/applications", token: tokens.clerk, application(key: "r-1", materials: allMaterials, extra: #","departmentId":"d-tax""#))
+            #expect(notCompetent["outcome"] == "refused")
+            #expect(notCompetent["refusal"]?["reasonCode"] == "not-competent")
+            #expect(notCompetent["refusal"]?["competentAuthority"] == "县市场监督管理局")
+
+            let (_, unknown) = try await post(
+                client, "/v1/applications", token: tokens.clerk,
+                application(key: "r-2", materials: "", itemCode: "NOPE-9", extra: #","competentAuthority":"县公安局""#))
+            #expect(unknown["refusal"]?["reasonCode"] == "unknown-item")
+            #expect(unknown["refusal"]?["competentAuthority"] == "县公安局")
+
+            let (status, problem) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "r-3", materials: "", itemCode: "NOPE-9"))
+            #expect(status == .badRequest)
+            #expect(problem["field"] == "itemCode")
+        }
+    }
+
+    @Test("bad input: a problem naming the field, and nothing stored")
+    func badInput() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let badId = application(key: "b-1", materials: allMaterials).replacingOccurrences(of: residentId("11010519491231002"), with: "110105194912310021")
+            var (status, problem) = try await post(client, "/v1/applications", token: tokens.clerk, badId)
+            #expect(status == .badRequest)
+            #expect(problem["field"] == "applicant.idNumber")
+            (status, problem) = try await post(
+                client, "/v1/applications", token: tokens.clerk,
+                application(key: "b-2", materials: allMaterials + #",{"materialId":"marriage","form":"copy","copies":1,"legalForm":true}"#))
+            #expect(problem["field"] == "materials[3].materialId")
+            (status, problem) = try await post(client, "/v1/applications", token: tokens.clerk, #"{"itemCode":"MKT-001","applicant":{"kind":"person"}}"#)
+            #expect(status == .badRequest)
+            #expect(problem["field"] == "applicant.name")
+            // Invalid UTF-8.
+            try await client.execute(
+                uri: "/v1/applications", method: .post, headers: [.authorization: "Bearer \(tokens.clerk)", .contentType: "application/json"],
+                body: ByteBuffer(bytes: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x7D])
+            ) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            let huge = String(repeating: "x", count: 2 << 20)
+            (status, _) = try await post(client, "/v1/applications", token: tokens.clerk, "{\"itemCode\":\"\(huge)\"}")
+            #expect(status == .contentTooLarge)
+            // A clerk of another window cannot take this item.
+            (status, _) = try await post(client, "/v1/applications", token: tokens.otherClerk, application(key: "b-3", materials: allMaterials))
+            #expect(status == .forbidden)
+            // Only admins change the catalogue.
+            (status, _) = try await post(client, "/v1/departments", token: tokens.clerk, #"{"id":"d-x","name":"x"}"#)
+            #expect(status == .forbidden)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).applications") == 0)
+        }
+    }
+
+    @Test("public guides and the calendar answer without login; a new version applies from its date")
+    func guidesAndCalendar() async throws {
+        try await withIntake { client, tokens, _ in
+            try await seed(client, tokens)
+            let (listStatus, list) = try await get(client, "/v1/items?q=%E4%B8%AA%E4%BD%93")
+            #expect(listStatus == .ok)
+            #expect(list["items"]?[0]?["code"] == "MKT-001")
+            let (_, guide) = try await get(client, "/v1/items/MKT-001")
+            #expect(guide["materials"]?[2]?["copies"] == .int(2))
+            #expect(try await get(client, "/v1/items/MKT-001/form").0 == .ok)
+
+            // Accepted on Friday 13 Feb 2026 with 5 working days: Sat 14 Feb is an adjusted working
+            // day, the Spring Festival runs 15–23 Feb, so the fifth working day is Fri 27 Feb.
+            let (_, due) = try await get(client, "/v1/calendar/due-date?itemCode=MKT-001&acceptedAt=2026-02-13T10:00:00%2B08:00")
+            #expect(due["dueDate"] == "2026-02-27")
+            #expect(due["provisional"] == .bool(false))
+            let (_, late) = try await get(client, "/v1/calendar/due-date?itemCode=MKT-001&acceptedAt=2026-12-30T10:00:00%2B08:00")
+            #expect(late["provisional"] == .bool(true), "2027's schedule is not published yet")
+            let (_, days) = try await get(client, "/v1/calendar/working-days?from=2026-09-30&to=2026-10-12")
+            #expect(days["workingDays"] == .int(4), "1 Oct – 7 Oct off, Sat 10 Oct worked: 8, 9, 10, 12 Oct")
+            #expect(try await get(client, "/v1/calendar/working-days?from=2026-13-01&to=2026-10-12").0 == .badRequest)
+
+            // A new version effective later does not change today's guide.
+            let (status, v2) = try await post(client, "/v1/items", token: tokens.admin, """
+                {"code":"MKT-001","name":"个体工商户登记（新）","kind":"committed","leadDepartmentId":"d-market","legalLimitDays":15,
+                 "promisedLimitDays":3,"materials":[{"id":"application-form","name":"登记申请书","form":"original","copies":1,"requirement":"required","toleratedGap":false}],
+                 "delegatedToCentre":true,"toleratedGapAllowed":false,"effectiveFrom":"2099-01-01","approvalReference":"县审改办〔2026〕1号"}
+                """)
+            #expect(status == .created)
+            #expect(v2["version"] == .int(2))
+            #expect(try await get(client, "/v1/items/MKT-001").1["version"] == .int(1))
+            #expect(try await get(client, "/v1/items/MKT-001?on=2099-01-02").1["version"] == .int(2))
+        }
+    }
+
+    @Test("the OpenAPI document lists exactly the routes the service serves")
+    func openAPIMatchesRoutes() async throws {
+        let router = Router(context: HallRequestContext.self)
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
+        let store = IntakeStore(client: client, schema: "intake", calendar: try WorkingCalendar.bundled(), logger: TestEnvironment.logger())
+        IntakeRoutes(store: store, calendar: try WorkingCalendar.bundled()).add(to: router)
+        for path in ["/health/live", "/health/ready", "/metrics"] { router.get(RouterPath(stringLiteral: path)) { _, _ in "" } }
+        let served = Set(router.routes.map { route in
+            let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
+        })
+        var documented = Set<String>()
+        var currentPath: String?
+        for line in IntakeOpenAPI.document.split(separator: "\n") {
+            if line.hasPrefix("  /"), line.hasSuffix(":") { currentPath = String(line.dropFirst(2).dropLast()) }
+            else if line.hasPrefix("components:") { currentPath = nil }
+            else if let path = currentPath, let method = ["get", "post", "put", "delete", "patch"].first(where: { line == "    \($0):" }) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        #expect(served == documented)
+    }
+}
