@@ -69,6 +69,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -131,7 +132,7 @@ let package = Package(
         service("complaints", folder: "Complaints"),
         service("appraisal", folder: "Appraisal"),
         tool("hallctl"),
-        tool("hallbench", extra: ["HallTestSupport"]),
+        tool("hallbench", extra: ["HallTestSupport", "intake", "HallCalendar", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         tool("hallworker", extra: ["HallTestSupport"]),
         .testTarget(
             name: "ContractsTests",

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import ServiceLifecycle
 
 extension IntakeService {
     /// Default HTTP port (overridden by `HALL_HTTP_PORT`).
@@ -12,8 +13,12 @@ extension IntakeService {
         name: .intake,
         defaultPort: defaultPort,
         migrations: IntakeMigrations.all,
+        consumers: { runtime in [SealResultsConsumer.definition(store(runtime))] },
         routes: { router, runtime in
             IntakeRoutes(store: store(runtime), calendar: calendar).add(to: router)
+        },
+        services: { runtime in
+            [ProvisionalDueDateService(store: store(runtime), gate: runtime.gate, logger: runtime.logger)]
         }
     )
 

@@ -1,6 +1,7 @@
 import Foundation
 import HallCalendar
 import HallContracts
+import HallKafka
 import HallKit
 import HallTestSupport
 import Hummingbird
@@ -22,6 +23,7 @@ struct IntakeAPITests {
     static let secret = String(repeating: "i", count: 40)
 
     /// Runs the intake service in process on a fresh schema and hands `body` a client and tokens.
+    /// The test's Kafka namespace is its schema name: topics `<schema>.hall.…`, groups `<schema>.hall.intake`.
     func withIntake(_ body: @escaping @Sendable (any TestClientProtocol, Tokens, TestDatabase) async throws -> Void) async throws {
         HallMetrics.bootstrap()
         try await TestDatabase.with(migrate: false) { database in
@@ -33,6 +35,7 @@ struct IntakeAPITests {
                 "HALL_JWT_SECRET": Self.secret,
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "2",
+                "HALL_KAFKA_NAMESPACE": schema,
             ])
             let configuration = try ServiceConfiguration(serviceName: "intake", defaultPort: 0, environment: environment)
             let app = try await HallServiceMain.makeApplication(IntakeService.definition, configuration: configuration, logger: TestEnvironment.logger())
@@ -299,5 +302,98 @@ struct IntakeAPITests {
             }
         }
         #expect(served == documented)
+    }
+
+    @Test("immediate item: an authorised clerk decides, the seal makes it ready, the fee is the catalogue's, the result is handed over and published")
+    func immediateItemToIssuance() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            #expect(try await post(client, "/v1/items", token: tokens.admin, """
+                {"code":"IMM-001","name":"食品经营许可证补办","kind":"immediate","leadDepartmentId":"d-market","legalLimitDays":0,
+                 "promisedLimitDays":0,"fee":{"amountCents":1000,"basis":"县发改委〔2024〕3号"},
+                 "materials":[{"id":"application-form","name":"补办申请书","form":"original","copies":1,"requirement":"required","toleratedGap":false}],
+                 "delegatedToCentre":true,"toleratedGapAllowed":false,"effectiveFrom":"2026-01-01","approvalReference":"县审改办〔2025〕9号"}
+                """).0 == .created)
+            let material = #"{"materialId":"application-form","form":"original","copies":1,"legalForm":true}"#
+            let (_, accepted) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "imm-1", materials: material, itemCode: "IMM-001"))
+            #expect(accepted["outcome"] == "accepted")
+            #expect(accepted["dueDate"] == .string(LocalDate.inHall(Date()).description), "decided on the spot: due the same day")
+            let receipt = accepted["receiptCode"]!.stringValue!
+
+            // Only staff authorised for the item may decide it on the spot.
+            #expect(try await post(client, "/v1/applications/\(receipt)/decision", token: tokens.clerk, #"{"decision":"approve"}"#).0 == .forbidden)
+            #expect(try await post(client, "/v1/staff", token: tokens.admin,
+                #"{"id":"clerk-1","name":"李四","departmentId":"d-market","windowId":"w-01","qualified":true,"immediateItems":["IMM-001"]}"#).0 == .ok)
+            #expect(try await post(client, "/v1/applications/\(receipt)/decision", token: tokens.clerk, #"{"decision":"deny"}"#).1["field"] == "reasons")
+            #expect(try await post(client, "/v1/applications/\(receipt)/decision", token: tokens.clerk, #"{"decision":"approve"}"#).0 == .ok)
+            #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").0 == .conflict, "not sealed yet")
+
+            // The department's seal is applied (the seal service's event arrives on hall.seal.events).
+            let rows = try await database.client.query(
+                "SELECT case_id, sha256 FROM \(unescaped: database.schema).notices WHERE kind = 'approval-decision'", logger: TestEnvironment.logger()
+            ).decode((UUID, String).self).collectAll()
+            let (caseId, hash) = try #require(rows.first)
+            let imprintId = UUID()
+            let sealed = DocumentSealed(
+                imprintId: imprintId, sealId: UUID(), departmentId: "d-market", serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
+                documentHash: hash, caseId: caseId.uuidString.lowercased(), requestedBy: "clerk-1", windowId: "w-01",
+                previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
+                signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
+            let producer = try TestKafka.stack().producer()
+            _ = try await producer.send(KafkaProducerMessage(
+                topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId.uuidString.lowercased(),
+                value: try EventEnvelope(payload: sealed, producer: "seal", caseId: caseId.uuidString.lowercased()).encoded()))
+            await producer.close()
+            let idNumber = residentId("11010519491231002")
+            try await eventually("the case is ready at the window", timeout: .seconds(60)) {
+                try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["status"] == "ready"
+            }
+
+            // Only the catalogue's fee, once.
+            var (status, problem) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1500}"#)
+            #expect(status == .badRequest)
+            #expect(problem["field"] == "amountCents")
+            #expect(try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000}"#).0 == .noContent)
+            (status, _) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000}"#)
+            #expect(status == .conflict)
+
+            let (handed, after) = try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}")
+            #expect(handed == .ok)
+            #expect(after["status"] == "issued")
+            let (_, published) = try await get(client, "/v1/decisions?itemCode=IMM-001")
+            #expect(published["decisions"]?[0]?["imprintId"] == .string(imprintId.uuidString))
+            #expect(published["decisions"]?[0]?["applicant"] == "张*", "a person's name is masked")
+        }
+    }
+
+    @Test("a due date reaching an unpublished year is provisional until that year's calendar is added, then recomputed and the change recorded")
+    func provisionalDueDates() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let bundled = try WorkingCalendar.bundled()
+            let store = IntakeStore(client: database.client, schema: database.schema, calendar: bundled, logger: TestEnvironment.logger())
+            let submission = try JSONDecoder.intake.decode(
+                ApplicationSubmission.self, from: Data(application(key: "p-1", materials: allMaterials).utf8))
+            let acceptedAt = RFC3339Timestamp.date(from: "2026-12-30T10:00:00+08:00")!
+            let response = try await store.submit(submission, clerk: Clerk(staffId: "clerk-1", windowId: "w-01"), now: acceptedAt)
+            #expect(response.dueDateProvisional == true)
+            // Weekends only: Thu 31 Dec, Fri 1 Jan, Mon 4, Tue 5, Wed 6 Jan 2027.
+            #expect(response.dueDate?.description == "2027-01-06")
+
+            // The 2027 schedule is published (New Year 1–3 Jan off): the due date moves to Thu 7 Jan.
+            let schedule2027 = YearSchedule(
+                year: 2027, source: "test fixture", published: LocalDate(iso: "2026-11-20")!,
+                holidays: [.init(name: "元旦", englishName: "New Year", from: LocalDate(iso: "2027-01-01")!, to: LocalDate(iso: "2027-01-03")!)],
+                adjustedWorkingDays: [])
+            let updated = try WorkingCalendar(schedules: bundled.knownYears.compactMap { bundled.schedule(for: $0) } + [schedule2027])
+            let recomputing = IntakeStore(client: database.client, schema: database.schema, calendar: updated, logger: TestEnvironment.logger())
+            #expect(try await recomputing.recomputeProvisionalDueDates() == 1)
+            #expect(try await recomputing.recomputeProvisionalDueDates() == 0)
+            let status = try #require(try await store.caseStatus(receiptCode: response.receiptCode, idNumber: residentId("11010519491231002")))
+            #expect(status.dueDate?.description == "2027-01-07")
+            #expect(status.dueDateProvisional == false)
+            #expect(try await database.count(
+                "SELECT count(*)::bigint FROM \(database.schema).due_date_changes WHERE old_due_date = '2027-01-06' AND new_due_date = '2027-01-07'") == 1)
+        }
     }
 }

@@ -63,7 +63,9 @@ struct PolicyTests {
         let notice = DirectorySubstitute(staffId: "s-li", name: "李娜", noticeReference: "N-3", from: "2026-01-05", to: "2026-01-06")
         #expect(reason(Self.request(by: "s-li"), Self.facts(substitute: notice, requester: li)) == nil)
         // 2026-01-06T16:30Z is already 2026-01-07 00:30 in the hall.
-        #expect(reason(Self.request(by: "s-li"), Self.facts(substitute: notice, requester: li), now: Self.now.addingTimeInterval(32 * 3600)) == .notAuthorised)
+        let longSeal = Self.seal(validUntil: Self.now.addingTimeInterval(30 * 86_400))
+        #expect(reason(Self.request(by: "s-li"), Self.facts(seal: longSeal, substitute: notice, requester: li), now: Self.now.addingTimeInterval(32 * 3600)) == .notAuthorised)
+        #expect(reason(Self.request(by: "s-li"), Self.facts(seal: longSeal, substitute: notice, requester: li), now: Self.now.addingTimeInterval(31 * 3600)) == nil)
         // 2026-01-04T17:00Z is 2026-01-05 01:00 in the hall: inside.
         #expect(reason(Self.request(by: "s-li"), Self.facts(substitute: notice, requester: li), now: Date(timeIntervalSince1970: 1_767_546_000)) == nil)
     }

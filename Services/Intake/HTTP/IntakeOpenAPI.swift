@@ -162,6 +162,85 @@ paths:
         '400': {$ref: '#/components/responses/Problem'}
         '403': {$ref: '#/components/responses/Problem'}
         '413': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}/decision:
+    post:
+      summary: Decide an immediate item on the spot (clerk authorised for the item, Art 13); the decision goes to the seal
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [decision]
+              properties:
+                decision: {enum: [approve, deny]}
+                reasons: {type: string, description: Required for a denial}
+      responses:
+        '200':
+          description: Recorded; the decision document was sent to the department's seal
+          content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationResponse'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}/handover:
+    post:
+      summary: Hand the sealed result to the applicant at the window (clerk)
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: Issued
+          content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
+        '409': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}/fee:
+    post:
+      summary: Record the fee charged; only the catalogue's standard is accepted, once (Art 16)
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [amountCents]
+              properties:
+                amountCents: {type: integer, description: In fen}
+      responses:
+        '204': {description: Recorded}
+        '400': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+  /v1/decisions:
+    get:
+      summary: Sealed approval decisions, published (public, Art 38); verify each with the seal service by its imprint id
+      parameters:
+        - {name: itemCode, in: query, required: false, schema: {type: string}}
+      responses:
+        '200':
+          description: Decisions, newest first; a person's name is masked
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  decisions:
+                    type: array
+                    items:
+                      type: object
+                      properties:
+                        itemCode: {type: string}
+                        itemName: {type: string}
+                        decision: {type: string}
+                        departmentId: {type: string}
+                        applicant: {type: string}
+                        sealedAt: {type: string, format: date-time}
+                        imprintId: {type: string, format: uuid}
   /v1/applications/{receiptCode}/resubmission:
     post:
       summary: The applicant returns with the corrections (clerk); checked against the same list only
@@ -384,7 +463,7 @@ components:
       properties:
         receiptCode: {type: string}
         itemCode: {type: string}
-        status: {enum: [accepted, refused, awaiting-correction]}
+        status: {enum: [accepted, refused, awaiting-correction, decided, ready, issued]}
         noticeNumber: {type: string}
         acceptedAt: {type: string, format: date-time}
         dueDate: {$ref: '#/components/schemas/Date'}

@@ -25,7 +25,8 @@ struct IntakeRoutes: Sendable {
         router.get("/v1/items/:code") { request, context -> ItemVersion in
             let code = try context.parameters.require("code")
             let date = try request.uri.queryParameters.get("on").map(parseDate(field: "on")) ?? LocalDate.inHall(Date())
-            guard let item = IntakeStore.inForce(try await store.versions(of: code), on: date) else {
+            let versions = try await store.items.versions(of: code) { try await store.versions(of: code) }
+            guard let item = IntakeStore.inForce(versions, on: date) else {
                 throw HallError(.notFound, "no item \(code) in force on \(date)", field: "code")
             }
             return item
@@ -101,6 +102,30 @@ struct IntakeRoutes: Sendable {
             let response = try await store.submit(submission, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
             return EditedResponse(status: response.outcome == .accepted ? .created : .ok, response: response)
         }
+        router.post("/v1/applications/:receiptCode/decision") { request, context -> ApplicationResponse in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            let input = try await request.decodeBody(as: ImmediateDecision.self, context: context)
+            return try await store.decideImmediate(
+                receiptCode: try context.parameters.require("receiptCode"), input, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+        }
+        router.post("/v1/applications/:receiptCode/handover") { _, context -> CaseStatus in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            return try await store.handOver(
+                receiptCode: try context.parameters.require("receiptCode"), clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+        }
+        router.post("/v1/applications/:receiptCode/fee") { request, context -> HTTPResponse.Status in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            let fee = try await request.decodeBody(as: FeeRecord.self, context: context)
+            try await store.recordFee(
+                receiptCode: try context.parameters.require("receiptCode"), fee, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+            return .noContent
+        }
+        router.get("/v1/decisions") { request, _ -> DecisionList in
+            DecisionList(decisions: try await store.publishedDecisions(itemCode: request.uri.queryParameters.get("itemCode")))
+        }
         router.post("/v1/applications/:receiptCode/resubmission") { request, context -> ApplicationResponse in
             let principal = try context.requirePrincipal()
             try principal.require(anyOf: .clerk)
@@ -112,6 +137,7 @@ struct IntakeRoutes: Sendable {
 }
 
 struct ItemList: ResponseCodable { var items: [GuideSummary] }
+struct DecisionList: ResponseCodable { var decisions: [PublishedDecision] }
 
 /// A line of the public item list.
 struct GuideSummary: ResponseCodable {
@@ -177,3 +203,4 @@ func parseInstant(field: String) -> (String) throws -> Date {
         return date
     }
 }
+extension PublishedDecision: ResponseCodable {}

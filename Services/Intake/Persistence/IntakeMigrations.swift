@@ -192,5 +192,53 @@ enum IntakeMigrations {
                 )
                 """,
             ]),
+        Migration(
+            component: "intake", version: 5, name: "decisions, issuance, fees, due-date changes",
+            statements: [
+                "ALTER TABLE applications DROP CONSTRAINT applications_status_check",
+                """
+                ALTER TABLE applications ADD CONSTRAINT applications_status_check
+                    CHECK (status IN ('refused', 'awaiting-correction', 'accepted', 'decided', 'ready', 'issued'))
+                """,
+                "ALTER TABLE applications ADD COLUMN decision text CHECK (decision IN ('approve', 'deny'))",
+                "ALTER TABLE applications ADD COLUMN decision_reasons text",
+                "ALTER TABLE applications ADD COLUMN decided_by text",
+                "ALTER TABLE applications ADD COLUMN decided_at timestamptz",
+                "ALTER TABLE applications ADD COLUMN decision_imprint_id uuid",
+                "ALTER TABLE applications ADD COLUMN sealed_at timestamptz",
+                "ALTER TABLE applications ADD COLUMN handed_over_at timestamptz",
+                "ALTER TABLE applications ADD COLUMN handed_over_by text",
+                "ALTER TABLE applications ADD CONSTRAINT applications_issued_check CHECK (status <> 'issued' OR handed_over_at IS NOT NULL)",
+                "ALTER TABLE applications ADD CONSTRAINT applications_ready_check CHECK (status NOT IN ('ready', 'issued') OR sealed_at IS NOT NULL)",
+                "ALTER TABLE notices DROP CONSTRAINT notices_kind_check",
+                "ALTER TABLE notices ADD CONSTRAINT notices_kind_check CHECK (kind IN ('acceptance-notice', 'refusal-notice', 'approval-decision', 'denial-decision'))",
+                "ALTER TABLE notices ADD COLUMN imprint_id uuid",
+                "ALTER TABLE notices ADD COLUMN sealed_at timestamptz",
+                "ALTER TABLE notices ADD COLUMN seal_refusal text",
+                """
+                CREATE TABLE fees (
+                    case_id uuid PRIMARY KEY REFERENCES applications (case_id),
+                    amount_cents bigint NOT NULL CHECK (amount_cents > 0),
+                    basis text NOT NULL,
+                    recorded_by text NOT NULL,
+                    recorded_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                """
+                CREATE TABLE due_date_changes (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    old_due_date date NOT NULL,
+                    new_due_date date NOT NULL,
+                    old_provisional boolean NOT NULL,
+                    new_provisional boolean NOT NULL,
+                    reason text NOT NULL,
+                    changed_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX applications_provisional ON applications (case_id) WHERE due_provisional",
+                // Notice numbers now come from one sequence per year (notice_seq_YYYY).
+                "DROP TABLE notice_counters",
+            ]),
     ]
 }

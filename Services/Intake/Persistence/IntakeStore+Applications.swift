@@ -66,13 +66,15 @@ extension IntakeStore {
 
     private func submitOnce(_ submission: ApplicationSubmission, clerk: Clerk, now: Date) async throws -> ApplicationResponse {
         try await client.transaction(logger: logger) { connection in
+            // A repeat (a clerk's double submit) answers from the stored response and burns no
+            // notice number; a concurrent repeat is caught by the unique constraint instead.
             if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey, on: connection) {
                 return stored
             }
             let today = LocalDate.inHall(now)
             let caseId = UUID()
             let receiptCode = Self.newReceiptCode()
-            let versions = try await versions(of: submission.itemCode, on: connection)
+            let versions = try await items.versions(of: submission.itemCode) { try await self.versions(of: submission.itemCode, on: connection) }
 
             // 1. Refusal: not a matter of this hall, not in force, or not the department's competence.
             var refusal: ApplicationResponse.Refusal?
@@ -213,13 +215,7 @@ extension IntakeStore {
         _ response: inout ApplicationResponse, item: ItemVersion, promised: [PromisedMaterial], now: Date, on connection: PostgresConnection
     ) async throws {
         let year = LocalDate.inHall(now).year
-        let number = try await connection.select(
-            """
-            INSERT INTO \(unescaped: schema).notice_counters (year, last_number) VALUES (\(year), 1)
-            ON CONFLICT (year) DO UPDATE SET last_number = notice_counters.last_number + 1
-            RETURNING last_number
-            """, logger: logger
-        ).decode(Int.self).collectAll()[0]
+        let number = try await nextNoticeNumber(year: year, on: connection)
         let due = calendar.dueDate(acceptedAt: now, workingDays: item.promisedLimitDays)
         response.outcome = .accepted
         response.noticeNumber = String(format: "%04d-%06d", year, number)
@@ -260,6 +256,19 @@ extension IntakeStore {
         OutgoingEvent(
             topic: .intakeEvents, key: caseId.uuidString.lowercased(),
             envelope: try EventEnvelope(payload: payload, producer: "intake", caseId: caseId.uuidString.lowercased()))
+    }
+
+    /// The next acceptance notice number of `year`: unique and increasing within the year, from a
+    /// per-year sequence (no row lock, so acceptances do not queue behind each other; a rolled-back
+    /// acceptance leaves an unused number).
+    func nextNoticeNumber(year: Int, on connection: PostgresConnection) async throws -> Int {
+        let name = "\(schema).notice_seq_\(year)"
+        if !noticeSequences.isKnown(year) {
+            // Created outside the caller's transaction, once per process and year.
+            try await client.query("CREATE SEQUENCE IF NOT EXISTS \(unescaped: name) MINVALUE 1 START 1", logger: logger)
+            noticeSequences.remember(year)
+        }
+        return try await connection.select("SELECT nextval(\(name)::regclass)", logger: logger).decode(Int.self).collectAll()[0]
     }
 
     /// A receipt code: `R` and 10 characters from an alphabet without look-alikes.

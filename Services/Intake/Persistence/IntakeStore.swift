@@ -13,6 +13,11 @@ struct IntakeStore: Sendable {
     let outbox: Outbox
     let calendar: WorkingCalendar
     let logger: Logger
+    /// Item versions and windows change rarely; applications read them from here (2 s at most
+    /// stale across instances; this instance forgets an item as soon as it publishes a version).
+    let items = GuideCache(ttl: .seconds(2))
+    let windows = WindowCache()
+    let noticeSequences = NoticeSequences()
 
     init(client: PostgresClient, schema: String, calendar: WorkingCalendar, logger: Logger) {
         self.client = client
@@ -133,11 +138,14 @@ struct IntakeStore: Sendable {
         }
     }
 
-    /// A window's kind and departments, if it exists and is active.
+    /// A window's kind and departments, if it exists and is active (cached for 2 s).
     func window(_ id: String, on connection: PostgresConnection) async throws -> (kind: String, departments: [String])? {
-        try await connection.select(
+        if let cached = windows.get(id) { return cached }
+        let found = try await connection.select(
             "SELECT kind, department_ids FROM \(unescaped: schema).windows WHERE id = \(id) AND active", logger: logger
         ).decode((String, [String]).self).collectAll().first.map { (kind: $0.0, departments: $0.1) }
+        if let found { windows.put(id, found) }
+        return found
     }
 
     /// The name of a department (for refusal notices).
@@ -170,6 +178,7 @@ struct IntakeStore: Sendable {
                 throw HallError.invalid("effectiveFrom", "must be after the current version's effective date (\(last))")
             }
             let item = submission.version((latest?.0 ?? 0) + 1)
+            items.invalidate(item.code)
             let guide = String(decoding: try JSONEncoder().encode(item), as: UTF8.self)
             try await connection.query(
                 """

@@ -168,13 +168,19 @@ final class ProducerClient: Sendable {
     func close(timeout: Duration) async {
         let handle = self.handle
         await runBlocking {
-            let err = rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds))
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
-                rd_kafka_poll(handle.pointer, 100)
-            }
+            _ = rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds))
         }
         poller.stop()
+        // Whatever is still queued (including a record produced while the flush ran) fails now,
+        // so that no sender waits for a report that will never come.
+        rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+        await runBlocking {
+            // Serve the purge's delivery reports (at most ~2 s).
+            for _ in 0..<20 {
+                rd_kafka_poll(handle.pointer, 100)
+                if rd_kafka_outq_len(handle.pointer) == 0 { break }
+            }
+        }
     }
 
     /// Fails every queued record at once (their senders retry on the replacement).

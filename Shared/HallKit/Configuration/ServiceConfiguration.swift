@@ -11,6 +11,7 @@ import Logging
 /// | `HALL_DATABASE_POOL_SIZE` | connections in the pool | 20 |
 /// | `HALL_KAFKA_BROKERS` | comma-separated `host:port` list | required |
 /// | `HALL_KAFKA_PARTITIONS` | partitions of the topics the service creates | 6 |
+/// | `HALL_KAFKA_NAMESPACE` | prefix of every topic and consumer group (`<ns>.hall.intake.events`), to run several halls or test runs on one cluster | none |
 /// | `HALL_KAFKA_SESSION_TIMEOUT` | consumer group session timeout | 6s |
 /// | `HALL_KAFKA_MAX_POLL_INTERVAL` | consumer max poll interval | 60s |
 /// | `HALL_HTTP_HOST` / `HALL_HTTP_PORT` | where the HTTP API listens | 127.0.0.1 / the service's port |
@@ -29,6 +30,8 @@ public struct ServiceConfiguration: Sendable {
     public var database: DatabaseConfiguration
     public var kafkaBrokers: [String]
     public var kafkaPartitions: Int
+    /// Prefix of every topic and consumer group, or nil.
+    public var kafkaNamespace: String?
     public var kafkaSessionTimeout: Duration
     public var kafkaMaxPollInterval: Duration
     public var httpHost: String
@@ -62,6 +65,10 @@ public struct ServiceConfiguration: Sendable {
         }
         self.kafkaBrokers = brokers
         self.kafkaPartitions = try env.int("HALL_KAFKA_PARTITIONS", default: 6, in: 1...1000)
+        self.kafkaNamespace = env.raw("HALL_KAFKA_NAMESPACE")
+        if let namespace = kafkaNamespace, namespace.range(of: #"^[a-z0-9][a-z0-9._-]{0,62}$"#, options: .regularExpression) == nil {
+            throw ConfigurationError(key: "HALL_KAFKA_NAMESPACE", problem: "must be lower-case letters, digits, '.', '_' or '-', got '\(namespace)'")
+        }
         self.kafkaSessionTimeout = try env.duration("HALL_KAFKA_SESSION_TIMEOUT", default: .seconds(6))
         self.kafkaMaxPollInterval = try env.duration("HALL_KAFKA_MAX_POLL_INTERVAL", default: .seconds(60))
         self.httpHost = env.string("HALL_HTTP_HOST", default: "127.0.0.1")
@@ -87,6 +94,11 @@ public struct ServiceConfiguration: Sendable {
         self.consumerMaxAttempts = try env.int("HALL_CONSUMER_MAX_ATTEMPTS", default: 3, in: 1...100)
         self.consumerBatchSize = try env.int("HALL_CONSUMER_BATCH_SIZE", default: 500, in: 1...10_000)
         self.startupTimeout = try env.duration("HALL_STARTUP_TIMEOUT", default: .seconds(15))
+    }
+
+    /// A topic or group name inside this service's namespace.
+    public func namespaced(_ name: String) -> String {
+        kafkaNamespace.map { "\($0).\(name)" } ?? name
     }
 
     /// Kafka client options for this service.

@@ -26,6 +26,8 @@ public struct OutboxRelayConfiguration: Sendable {
     public var cleanupInterval: Duration = .seconds(60)
     /// How often the backlog gauges are refreshed.
     public var gaugeInterval: Duration = .seconds(5)
+    /// Prefix put before every topic name when publishing (`HALL_KAFKA_NAMESPACE`), or nil.
+    public var topicNamespace: String?
 
     /// Default tuning.
     public init() {}
@@ -185,7 +187,8 @@ public final class OutboxRelay: Service, Sendable {
                 ids.append(id)
                 eventIds.append(eventId)
                 keys.append(key)
-                messages.append(KafkaProducerMessage(topic: topic, key: key, value: Array(payload.utf8), headers: headers))
+                let destination = configuration.topicNamespace.map { "\($0).\(topic)" } ?? topic
+                messages.append(KafkaProducerMessage(topic: destination, key: key, value: Array(payload.utf8), headers: headers))
             }
             if messages.isEmpty { return Outcome(published: 0, failed: 0) }
 

@@ -37,6 +37,8 @@ public struct ServiceRuntime: Sendable {
     public let authority: TokenAuthority
     /// The service's logger.
     public let logger: Logger
+    /// Opens when start-up (migrations, topics) has finished; background work waits for it.
+    public let gate: StartupGate
 }
 
 /// Describes one hall service: its name, schema migrations, topics, consumers and HTTP routes.
@@ -51,18 +53,22 @@ public struct HallServiceDefinition: Sendable {
     public var consumers: @Sendable (ServiceRuntime) -> [ConsumerDefinition]
     /// Adds the service's routes (health and metrics are added for it).
     public var routes: @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void
+    /// The service's own background work (timers, start-up jobs); each should wait for `runtime.gate`.
+    public var services: @Sendable (ServiceRuntime) -> [any Service]
 
     /// Creates a definition.
     public init(
         name: ServiceName, defaultPort: Int, migrations: [Migration] = [],
         consumers: @escaping @Sendable (ServiceRuntime) -> [ConsumerDefinition] = { _ in [] },
-        routes: @escaping @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void = { _, _ in }
+        routes: @escaping @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void = { _, _ in },
+        services: @escaping @Sendable (ServiceRuntime) -> [any Service] = { _ in [] }
     ) {
         self.name = name
         self.defaultPort = defaultPort
         self.migrations = migrations
         self.consumers = consumers
         self.routes = routes
+        self.services = services
     }
 }
 
@@ -111,16 +117,18 @@ public enum HallServiceMain {
         let schema = configuration.database.schema
         let runtime = ServiceRuntime(
             configuration: configuration, client: client, producer: producer, outbox: Outbox(schema: schema),
-            authority: authority, logger: logger)
+            authority: authority, logger: logger, gate: gate)
 
+        var relayConfiguration = configuration.outbox
+        relayConfiguration.topicNamespace = configuration.kafkaNamespace
         let relay = OutboxRelay(
-            client: client, schema: schema, producer: producer, configuration: configuration.outbox, logger: logger, gate: gate,
+            client: client, schema: schema, producer: producer, configuration: relayConfiguration, logger: logger, gate: gate,
             faults: relayFaults)
         let consumerDefinitions = definition.consumers(runtime)
         let consumers = consumerDefinitions.map { consumer in
             var kafka = KafkaConsumerConfiguration(
-                client: configuration.kafkaClient(suffix: ".\(consumer.groupId)"), groupId: consumer.groupId,
-                topics: consumer.topics.map(\.rawValue))
+                client: configuration.kafkaClient(suffix: ".\(consumer.groupId)"), groupId: configuration.namespaced(consumer.groupId),
+                topics: consumer.topics.map { configuration.namespaced($0.rawValue) })
             kafka.sessionTimeout = configuration.kafkaSessionTimeout
             kafka.heartbeatInterval = configuration.kafkaSessionTimeout / 3
             kafka.maxPollInterval = configuration.kafkaMaxPollInterval
@@ -143,14 +151,18 @@ public enum HallServiceMain {
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "hall-\(configuration.serviceName)"),
-            services: [client, producer, relay, housekeeping] + consumers.map { $0 as any Service },
+            services: [client, producer, relay, housekeeping] + consumers.map { $0 as any Service } + definition.services(runtime),
             logger: logger)
-        let ownTopics = definition.name.ownedTopics
+        let ownTopics = definition.name.ownedTopics.map { Topic(rawValue: configuration.namespaced($0.rawValue)) }
         let deadLetterTopics = consumers.map { Topic(rawValue: Topic.deadLetter(forConsumerGroup: $0.groupId).rawValue) }
+        // Topics read from other services are created too (an existing topic is left alone), so a
+        // consumer never waits for its producer's first start to see its topic.
+        let consumedTopics = consumerDefinitions.flatMap(\.topics).map { Topic(rawValue: configuration.namespaced($0.rawValue)) }
         app.beforeServerStarts {
             try await startUp(
                 configuration: configuration, client: client, producer: producer,
-                migrations: PlatformMigrations.all + definition.migrations, topics: ownTopics + deadLetterTopics, logger: logger)
+                migrations: PlatformMigrations.all + definition.migrations, topics: Array(Set(ownTopics + deadLetterTopics + consumedTopics)),
+                logger: logger)
             gate.open()
             logger.info("ready to serve", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)"])
         }

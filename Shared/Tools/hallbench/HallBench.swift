@@ -29,10 +29,29 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Transactions per pgbench client (8 clients).")
     var pgbenchTransactions = 5000
 
+    @Flag(help: "Run only the intake HTTP benchmark (acceptance throughput and guide reads).")
+    var intake = false
+
+    @Option(help: "Applications POSTed in the intake acceptance run (after a warm-up of 500).")
+    var intakeRequests = 20_000
+
+    @Option(help: "Guide GETs in the intake read run.")
+    var intakeReads = 100_000
+
+    @Option(help: "Concurrent HTTP clients in the intake runs.")
+    var intakeClients = 32
+
+    @Option(help: "Transactions per pgbench client for the intake run's pgbench -N figure (0 skips it).")
+    var intakePgbenchTransactions = 1000
+
     func run() async throws {
         let kafka = try TestKafka.stack()
         let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         print("ServiceHall benchmark — \(ProcessInfo.processInfo.processorCount) cores, librdkafka \(LibRdKafka.versionString)")
+        if intake {
+            try await intakeBenchmark(adminURL: adminURL)
+            return
+        }
 
         let producer = try kafka.producer(messageTimeout: .seconds(60))
         if !latencyOnly {
@@ -191,13 +210,13 @@ struct HallBench: AsyncParsableCommand {
         ).decode(Int64.self).collectAll().first ?? 0
     }
 
-    private func seconds(since start: ContinuousClock.Instant) -> Double {
+    func seconds(since start: ContinuousClock.Instant) -> Double {
         let elapsed = ContinuousClock.now - start
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     /// Runs `pgbench -N` against a scratch database of the same cluster and returns its TPS.
-    private func runPgbench(adminURL: String, transactionsPerClient: Int) throws -> Double {
+    func runPgbench(adminURL: String, transactionsPerClient: Int) throws -> Double {
         let bindir = ProcessInfo.processInfo.environment["HALL_PG_BINDIR"] ?? "/usr/lib/postgresql/15/bin"
         let pgbench = FileManager.default.isExecutableFile(atPath: "\(bindir)/pgbench") ? "\(bindir)/pgbench" : "pgbench"
         guard var components = URLComponents(string: adminURL) else { throw ValidationError("HALL_ADMIN_DATABASE_URL is not a URL") }
@@ -216,7 +235,7 @@ struct HallBench: AsyncParsableCommand {
         return value
     }
 
-    private func shell(_ arguments: [String]) throws -> String {
+    func shell(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments

@@ -1,0 +1,208 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// An immediate item's decision, recorded on the spot by an authorised clerk (Art 13).
+struct ImmediateDecision: Codable, Sendable {
+    enum Decision: String, Codable, Sendable { case approve, deny }
+    var decision: Decision
+    /// Required for a denial: the reasons told to the applicant.
+    var reasons: String?
+}
+
+/// A fee charged on a case: only the catalogue's standard can be charged (Art 16).
+struct FeeRecord: Codable, Sendable {
+    var amountCents: Int64
+}
+
+/// A sealed approval decision as published (Art 38): no personal identity numbers.
+struct PublishedDecision: Codable, Sendable {
+    var itemCode: String
+    var itemName: String
+    var decision: String
+    var departmentId: String
+    var applicant: String
+    var sealedAt: Date
+    /// Verify the decision with the seal service: `GET /v1/imprints/{imprintId}` (public).
+    var imprintId: UUID
+}
+
+extension IntakeStore {
+    /// Records an immediate item's decision and sends the decision document to the department's
+    /// seal. Only a clerk authorised for the item may decide (Art 8, 13), on an accepted case.
+    func decideImmediate(receiptCode: String, _ input: ImmediateDecision, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
+        if input.decision == .deny, (input.reasons ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw HallError.invalid("reasons", "a denial states its reasons")
+        }
+        return try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                """
+                SELECT a.case_id, a.status, a.item_code, a.item_version, a.applicant_name, a.response::text
+                FROM \(unescaped: schema).applications a WHERE a.receipt_code = \(receiptCode) FOR UPDATE
+                """, logger: logger
+            ).decode((UUID, String, String, Int?, String, String).self).collectAll()
+            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard let version = row.3, let item = try await versions(of: row.2, on: connection).first(where: { $0.version == version }) else {
+                throw HallError(.conflict, "application \(receiptCode) has no accepted item", field: "receiptCode")
+            }
+            guard item.kind == .immediate else {
+                throw HallError(.conflict, "item \(item.code) is \(item.kind.rawValue): its decision comes from the department's back office")
+            }
+            guard row.1 == "accepted" else { throw HallError(.conflict, "application \(receiptCode) is \(row.1), not awaiting a decision") }
+            let authorised = try await connection.select(
+                "SELECT 1 FROM \(unescaped: schema).staff WHERE id = \(clerk.staffId) AND active AND \(item.code) = ANY(immediate_items)",
+                logger: logger
+            ).collectAll()
+            guard !authorised.isEmpty else {
+                throw HallError(.forbidden, "\(clerk.staffId) is not authorised to decide item \(item.code) on the spot")
+            }
+            try await connection.query(
+                """
+                UPDATE \(unescaped: schema).applications SET status = 'decided', decision = \(input.decision.rawValue),
+                    decision_reasons = \(input.reasons), decided_by = \(clerk.staffId), decided_at = \(now), updated_at = now()
+                WHERE case_id = \(row.0)
+                """, logger: logger)
+            let text = """
+                \(input.decision == .approve ? "准予许可决定 Approval decision" : "不予许可决定 Denial decision")
+                case: \(row.0.uuidString.lowercased())
+                receipt: \(receiptCode)
+                item: \(item.code) v\(item.version) \(item.name)
+                applicant: \(row.4)
+                decided-by: \(clerk.staffId)
+                decided-at: \(RFC3339Timestamp.string(from: now) ?? "")
+                \(input.reasons.map { "reasons: \($0)" } ?? "")
+                """
+            let notice = Notice(kind: input.decision == .approve ? .approvalDecision : .denialDecision, departmentId: item.leadDepartmentId, text: text)
+            try await outbox.append(try await recordNotice(notice, caseId: row.0, clerk: clerk, on: connection), on: connection, logger: logger)
+            return try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(row.5.utf8))
+        }
+    }
+
+    /// A sealed document came back from the seal service: a sealed decision makes the case ready
+    /// at the window (its sealing time is the legal completion time, Art 31); a sealed notice is
+    /// recorded with its imprint. Idempotent.
+    func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection) async throws {
+        guard let caseId = UUID(uuidString: sealed.caseId) else { return }  // not one of ours
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).notices SET imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), seal_refusal = NULL
+            WHERE case_id = \(caseId) AND kind = \(sealed.documentKind.rawValue) AND sha256 = \(sealed.documentHash.lowercased())
+            """, logger: logger)
+        switch sealed.documentKind {
+        case .approvalDecision, .denialDecision:
+            try await connection.query(
+                """
+                UPDATE \(unescaped: schema).applications
+                SET status = 'ready', decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
+                    decision_imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), updated_at = now()
+                WHERE case_id = \(caseId) AND status IN ('accepted', 'decided')
+                """, logger: logger)
+        case .acceptanceNotice, .refusalNotice:
+            break
+        }
+    }
+
+    /// The seal service refused a document: the clerk sees why on the notice.
+    func applySealRefused(_ refused: DocumentRefused, on connection: PostgresConnection) async throws {
+        guard let caseId = UUID(uuidString: refused.caseId) else { return }
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).notices SET seal_refusal = \("\(refused.reason.rawValue): \(refused.detail)")
+            WHERE case_id = \(caseId) AND kind = \(refused.documentKind.rawValue) AND imprint_id IS NULL
+            """, logger: logger)
+    }
+
+    /// The clerk hands the sealed result to the applicant (综合窗口出件).
+    func handOver(receiptCode: String, clerk: Clerk) async throws -> CaseStatus {
+        let updated = try await client.transaction(logger: logger) { connection in
+            try await connection.select(
+                """
+                UPDATE \(unescaped: schema).applications SET status = 'issued', handed_over_at = now(), handed_over_by = \(clerk.staffId), updated_at = now()
+                WHERE receipt_code = \(receiptCode) AND status = 'ready' RETURNING applicant_id_number
+                """, logger: logger
+            ).decode(String.self).collectAll()
+        }
+        guard let idNumber = updated.first, let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
+            throw HallError(.conflict, "application \(receiptCode) has no sealed result ready at the window", field: "receiptCode")
+        }
+        return status
+    }
+
+    /// Records the fee of a case: exactly the catalogue's standard for the case's item version.
+    func recordFee(receiptCode: String, _ fee: FeeRecord, clerk: Clerk) async throws {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                "SELECT case_id, item_code, item_version FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) AND status <> 'refused'",
+                logger: logger
+            ).decode((UUID, String, Int?).self).collectAll()
+            guard let row = rows.first, let version = row.2,
+                let item = try await versions(of: row.1, on: connection).first(where: { $0.version == version })
+            else { throw HallError(.notFound, "no accepted application \(receiptCode)", field: "receiptCode") }
+            guard let standard = item.fee.amountCents, let basis = item.fee.basis else {
+                throw HallError.invalid("amountCents", "item \(item.code) is free: nothing may be charged (Art 16)")
+            }
+            guard fee.amountCents == standard else {
+                throw HallError.invalid("amountCents", "must be the catalogue's standard \(standard) fen for item \(item.code) (\(basis))")
+            }
+            let inserted = try await connection.select(
+                """
+                INSERT INTO \(unescaped: schema).fees (case_id, amount_cents, basis, recorded_by) VALUES (\(row.0), \(standard), \(basis), \(clerk.staffId))
+                ON CONFLICT (case_id) DO NOTHING RETURNING 1
+                """, logger: logger
+            ).collectAll()
+            guard !inserted.isEmpty else { throw HallError(.conflict, "the fee of \(receiptCode) is already recorded", field: "receiptCode") }
+        }
+    }
+
+    /// Sealed approval decisions, newest first (Art 38; ALL Art 40).
+    func publishedDecisions(itemCode: String?, limit: Int = 100) async throws -> [PublishedDecision] {
+        let rows = try await client.query(
+            """
+            SELECT a.item_code, i.name, a.decision, i.lead_department, a.applicant_kind, a.applicant_name, a.sealed_at, a.decision_imprint_id
+            FROM \(unescaped: schema).applications a JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
+            WHERE a.decision = 'approve' AND a.decision_imprint_id IS NOT NULL AND (\(itemCode)::text IS NULL OR a.item_code = \(itemCode))
+            ORDER BY a.sealed_at DESC LIMIT \(limit)
+            """, logger: logger
+        ).decode((String, String, String, String, String, String, Date, UUID).self).collectAll()
+        return rows.map { row in
+            // A person's name is masked; an organisation's is public.
+            let applicant = row.4 == "organisation" ? row.5 : String(row.5.prefix(1)) + "*"
+            return PublishedDecision(
+                itemCode: row.0, itemName: row.1, decision: row.2, departmentId: row.3, applicant: applicant, sealedAt: row.6, imprintId: row.7)
+        }
+    }
+
+    /// Recomputes provisional due dates with the calendar now loaded (after a new year's official
+    /// schedule was added) and records every change with its reason. Returns the number changed.
+    func recomputeProvisionalDueDates() async throws -> Int {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                """
+                SELECT a.case_id, a.accepted_at, a.due_date::text, i.promised_limit_days
+                FROM \(unescaped: schema).applications a JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
+                WHERE a.due_provisional AND a.accepted_at IS NOT NULL FOR UPDATE OF a
+                """, logger: logger
+            ).decode((UUID, Date, String, Int).self).collectAll()
+            var changed = 0
+            for (caseId, acceptedAt, oldText, days) in rows {
+                let due = calendar.dueDate(acceptedAt: acceptedAt, workingDays: days)
+                guard due.date.description != oldText || !due.isProvisional else { continue }
+                try await connection.query(
+                    "UPDATE \(unescaped: schema).applications SET due_date = \(due.date.description)::date, due_provisional = \(due.isProvisional), updated_at = now() WHERE case_id = \(caseId)",
+                    logger: logger)
+                let years = calendar.knownYears.map(String.init).joined(separator: ", ")
+                try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: schema).due_date_changes (case_id, old_due_date, new_due_date, old_provisional, new_provisional, reason)
+                    VALUES (\(caseId), \(oldText)::date, \(due.date.description)::date, true, \(due.isProvisional),
+                            \("official calendar now known for \(years)"))
+                    """, logger: logger)
+                changed += 1
+            }
+            return changed
+        }
+    }
+}

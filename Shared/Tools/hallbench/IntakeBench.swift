@@ -1,0 +1,261 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HallKit
+import HallTestSupport
+import NIOCore
+
+/// The intake HTTP benchmark (`hallbench --intake`): the intake service on a fresh schema, seeded
+/// over HTTP like `IntakeAPITests.seed`, then acceptance throughput and guide reads from 32
+/// concurrent keep-alive clients.
+///
+/// The service runs as the release-built `intake` executable (the product built beside hallbench,
+/// `HALL_BENCH_INTAKE_BIN` overrides the path) rather than in this process: `IntakeService` and its
+/// `definition` are internal to the executable module, and a release build cannot
+/// `@testable import` it. The configuration is the one the integration tests give it in process.
+extension HallBench {
+    static let intakeSecret = String(repeating: "b", count: 40)
+
+    func intakeBenchmark(adminURL: String) async throws {
+        // The database's own ceiling in the same run, before the service starts.
+        if intakePgbenchTransactions > 0 {
+            let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: intakePgbenchTransactions)
+            print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", intakePgbenchTransactions, pgbench))
+        }
+
+        let port = try freePort()
+        let schema = TestEnvironment.uniqueName("benchintake")
+        let service = try startIntake(adminURL: adminURL, schema: schema, port: port)
+        var configuration = HTTPClient.Configuration()
+        configuration.httpVersion = .http1Only
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(32, intakeClients))
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let base = "http://127.0.0.1:\(port)"
+        do {
+            try await waitUntilReady(client, base: base, service: service)
+            let authority = await TokenAuthority(secret: Self.intakeSecret)
+            let admin = try await authority.issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 6 * 3600))
+            let clerk = try await authority.issue(HallClaims(subject: "clerk-1", roles: [.clerk], department: nil, window: "w-01", ttl: 6 * 3600))
+            try await seedIntake(client, base: base, admin: admin)
+            try await acceptance(client, base: base, clerk: clerk)
+            try await guideReads(client, base: base)
+        } catch {
+            try? await client.shutdown()
+            stopIntake(service)
+            _ = try? shell(["psql", adminURL, "-qc", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
+            throw error
+        }
+        try await client.shutdown()
+        stopIntake(service)
+        _ = try shell(["psql", adminURL, "-qc", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
+    }
+
+    // MARK: - The service
+
+    private func startIntake(adminURL: String, schema: String, port: Int) throws -> Process {
+        let environment = ProcessInfo.processInfo.environment
+        let binary = environment["HALL_BENCH_INTAKE_BIN"].map { URL(fileURLWithPath: $0) }
+            ?? Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("intake")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw ValidationError("no intake executable at \(binary.path): swift build -c release --product intake")
+        }
+        let process = Process()
+        process.executableURL = binary
+        process.environment = environment.merging([
+            "HALL_DATABASE_URL": adminURL,
+            "HALL_DATABASE_SCHEMA": schema,
+            "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+            "HALL_JWT_SECRET": Self.intakeSecret,
+            "HALL_HTTP_HOST": "127.0.0.1",
+            "HALL_HTTP_PORT": String(port),
+            "HALL_DATABASE_POOL_SIZE": "40",
+            "HALL_LOG_LEVEL": "error",
+        ]) { _, new in new }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.standardError
+        process.standardError = FileHandle.standardError
+        try process.run()
+        return process
+    }
+
+    private func stopIntake(_ process: Process) {
+        guard process.isRunning else { return }
+        process.terminate()  // SIGTERM: graceful shutdown
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < deadline { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    private func waitUntilReady(_ client: HTTPClient, base: String, service: Process) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            guard service.isRunning else { throw ValidationError("intake exited with status \(service.terminationStatus) before it was ready") }
+            if let answer = try? await Self.send(client, HTTPClientRequest(url: "\(base)/health/ready")), answer.0 == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("intake did not answer 200 on /health/ready within 60 s")
+    }
+
+    // MARK: - Seeding (as IntakeAPITests.seed)
+
+    private func seedIntake(_ client: HTTPClient, base: String, admin: String) async throws {
+        let steps: [(String, String, UInt)] = [
+            ("/v1/departments", #"{"id":"d-market","name":"县市场监督管理局"}"#, 200),
+            ("/v1/departments", #"{"id":"d-tax","name":"县税务局"}"#, 200),
+            ("/v1/windows", #"{"id":"w-01","name":"综合窗口1","kind":"comprehensive","departmentIds":["d-market"]}"#, 200),
+            ("/v1/windows", #"{"id":"w-tax","name":"税务窗口","kind":"department","departmentIds":["d-tax"]}"#, 200),
+            ("/v1/staff", #"{"id":"clerk-1","name":"李四","departmentId":"d-market","windowId":"w-01","qualified":true}"#, 200),
+            ("/v1/items", """
+                {"code":"MKT-001","name":"个体工商户登记","kind":"committed","leadDepartmentId":"d-market","legalLimitDays":15,
+                 "promisedLimitDays":5,"materials":[
+                   {"id":"application-form","name":"登记申请书","form":"original","copies":1,"requirement":"required","toleratedGap":false},
+                   {"id":"identity-card","name":"身份证","form":"original-and-copy","copies":1,"requirement":"required","toleratedGap":false},
+                   {"id":"premises-proof","name":"经营场所证明","form":"copy","copies":2,"requirement":"required","toleratedGap":true}],
+                 "formTemplate":"个体工商户登记申请书","notCounted":["inspection"],"delegatedToCentre":true,"toleratedGapAllowed":true,
+                 "effectiveFrom":"2026-01-01","approvalReference":"县审改办〔2025〕9号"}
+                """, 201),
+        ]
+        for (path, json, expected) in steps {
+            let (status, body) = try await Self.send(client, Self.post("\(base)\(path)", token: admin, json))
+            guard status == expected else { throw ValidationError("seeding \(path): HTTP \(status), expected \(expected): \(body)") }
+        }
+    }
+
+    // MARK: - Acceptance and reads
+
+    private func acceptance(_ client: HTTPClient, base: String, clerk: String) async throws {
+        let run = UUID().uuidString.prefix(8).lowercased()
+        // Valid resident identity numbers (GB 11643 check character), one per sequence number.
+        let ids = (0..<1000).map { residentNumber("11010519491231" + String(format: "%03d", $0)) }
+        let url = "\(base)/v1/applications"
+        let body: @Sendable (String, Int) -> String = { key, index in
+            """
+            {"itemCode":"MKT-001","applicant":{"kind":"person","name":"张三","idNumber":"\(ids[index % ids.count])","contact":"13800000000"},
+             "materials":[{"materialId":"application-form","form":"original","copies":1,"legalForm":true},
+             {"materialId":"identity-card","form":"original-and-copy","copies":1,"legalForm":true},
+             {"materialId":"premises-proof","form":"copy","copies":2,"legalForm":true}],"channel":"window","idempotencyKey":"\(key)"}
+            """
+        }
+        let warmUp = try await Self.load(client, clients: intakeClients, count: 500) { index in
+            Self.post(url, token: clerk, body("bench-\(run)-warm-\(index)", index))
+        }
+        if warmUp.statuses.keys.contains(where: { $0 != 201 }) {
+            print("intake acceptance warm-up answers: \(describe(warmUp.statuses))")
+        }
+        let measured = try await Self.load(client, clients: intakeClients, count: intakeRequests) { index in
+            Self.post(url, token: clerk, body("bench-\(run)-\(index)", index))
+        }
+        let accepted = measured.statuses[201] ?? 0
+        let rate = Double(accepted) / measured.seconds
+        let (p50, p99, worst) = measured.percentiles
+        print(String(
+            format: "intake acceptance (%d clients, %d × POST /v1/applications after 500 warm-up): %.0f accepted/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+            intakeClients, intakeRequests, rate, p50, p99, worst) + " — goal ≥ 1,500/s \(mark(rate >= 1500)), p99 ≤ 50 ms \(mark(p99 <= 50))")
+        let others = measured.statuses.filter { $0.key != 201 }
+        if !others.isEmpty || measured.failures > 0 {
+            print("  answers other than 201: \(describe(others))\(measured.failures > 0 ? ", \(measured.failures) transport failures" : "")")
+        }
+    }
+
+    private func guideReads(_ client: HTTPClient, base: String) async throws {
+        let url = "\(base)/v1/items/MKT-001"
+        _ = try await Self.load(client, clients: intakeClients, count: 500) { _ in HTTPClientRequest(url: url) }
+        let measured = try await Self.load(client, clients: intakeClients, count: intakeReads) { _ in HTTPClientRequest(url: url) }
+        let ok = measured.statuses[200] ?? 0
+        let rate = Double(ok) / measured.seconds
+        let (p50, p99, worst) = measured.percentiles
+        print(String(
+            format: "intake guide reads (%d clients, %d × GET /v1/items/MKT-001): %.0f reads/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+            intakeClients, intakeReads, rate, p50, p99, worst) + " — goal ≥ 10,000/s \(mark(rate >= 10_000))")
+        let others = measured.statuses.filter { $0.key != 200 }
+        if !others.isEmpty || measured.failures > 0 {
+            print("  answers other than 200: \(describe(others))\(measured.failures > 0 ? ", \(measured.failures) transport failures" : "")")
+        }
+    }
+
+    // MARK: - Load generation
+
+    struct LoadResult: Sendable {
+        var latencies: [Double] = []  // ms, every answered request
+        var statuses: [UInt: Int] = [:]
+        var failures = 0
+        var seconds = 0.0
+
+        var percentiles: (Double, Double, Double) {
+            let sorted = latencies.sorted()
+            guard !sorted.isEmpty else { return (0, 0, 0) }
+            return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))], sorted.last!)
+        }
+    }
+
+    /// `count` requests from `intakeClients` concurrent clients, each sending its next request when
+    /// the previous answer's body has been read (closed loop, keep-alive connections).
+    private static func load(
+        _ client: HTTPClient, clients: Int, count: Int, request: @escaping @Sendable (Int) -> HTTPClientRequest
+    ) async throws -> LoadResult {
+        let clients = max(1, clients)
+        let start = ContinuousClock.now
+        var total = LoadResult()
+        try await withThrowingTaskGroup(of: LoadResult.self) { group in
+            for worker in 0..<clients {
+                group.addTask {
+                    var result = LoadResult()
+                    result.latencies.reserveCapacity(count / clients + 1)
+                    var index = worker
+                    while index < count {
+                        let sent = ContinuousClock.now
+                        do {
+                            let (status, _) = try await send(client, request(index))
+                            let elapsed = ContinuousClock.now - sent
+                            result.latencies.append(
+                                Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                            result.statuses[status, default: 0] += 1
+                        } catch {
+                            result.failures += 1
+                        }
+                        index += clients
+                    }
+                    return result
+                }
+            }
+            for try await part in group {
+                total.latencies += part.latencies
+                total.failures += part.failures
+                total.statuses.merge(part.statuses, uniquingKeysWith: +)
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        total.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return total
+    }
+
+    private static func send(_ client: HTTPClient, _ request: HTTPClientRequest) async throws -> (UInt, String) {
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, String(buffer: body))
+    }
+
+    private static func post(_ url: String, token: String, _ json: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        return request
+    }
+
+    private func mark(_ met: Bool) -> String { met ? "✔" : "✘" }
+
+    private func describe(_ statuses: [UInt: Int]) -> String {
+        statuses.sorted { $0.key < $1.key }.map { "\($0.key) × \($0.value)" }.joined(separator: ", ")
+    }
+
+    /// A resident identity number: 17 digits and the GB 11643 check character.
+    private func residentNumber(_ body17: String) -> String {
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(body17, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        return body17 + String(Array("10X98765432")[sum % 11])
+    }
+}
