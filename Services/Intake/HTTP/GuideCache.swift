@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import HallCalendar
 import Synchronization
 
@@ -28,6 +29,22 @@ final class GuideCache: Sendable {
     /// Forgets an item (this instance published a new version of it).
     func invalidate(_ code: String) {
         _ = entries.withLock { $0.removeValue(forKey: code) }
+    }
+}
+
+/// Encoded guide answers by item, version (a published version never changes).
+final class EncodedGuides: Sendable {
+    private let entries = Mutex<[String: ByteBuffer]>([:])
+
+    func body(for item: ItemVersion, encode: (ItemVersion) throws -> ByteBuffer) rethrows -> ByteBuffer {
+        let key = "\(item.code)#\(item.version)"
+        if let hit = entries.withLock({ $0[key] }) { return hit }
+        let body = try encode(item)
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[key] = body
+        }
+        return body
     }
 }
 

@@ -9,6 +9,7 @@ import Hummingbird
 struct IntakeRoutes: Sendable {
     let store: IntakeStore
     let calendar: WorkingCalendar
+    let encodedGuides = EncodedGuides()
 
     func add(to router: Router<HallRequestContext>) {
         // Public
@@ -22,14 +23,19 @@ struct IntakeRoutes: Sendable {
             let query = request.uri.queryParameters.get("q")
             return ItemList(items: try await store.search(query, on: today).map(GuideSummary.init))
         }
-        router.get("/v1/items/:code") { request, context -> ItemVersion in
+        router.get("/v1/items/:code") { request, context -> Response in
             let code = try context.parameters.require("code")
             let date = try request.uri.queryParameters.get("on").map(parseDate(field: "on")) ?? LocalDate.inHall(Date())
             let versions = try await store.items.versions(of: code) { try await store.versions(of: code) }
             guard let item = IntakeStore.inForce(versions, on: date) else {
                 throw HallError(.notFound, "no item \(code) in force on \(date)", field: "code")
             }
-            return item
+            // A published version never changes: its JSON is encoded once.
+            let body = try encodedGuides.body(for: item) { ByteBuffer(bytes: try context.responseEncoder.encode($0)) }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json; charset=utf-8"
+            headers[.cacheControl] = "public, max-age=5"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
         }
         router.get("/v1/items/:code/form") { request, context -> Response in
             let code = try context.parameters.require("code")

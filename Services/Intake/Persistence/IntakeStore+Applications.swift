@@ -265,7 +265,11 @@ extension IntakeStore {
         let name = "\(schema).notice_seq_\(year)"
         if !noticeSequences.isKnown(year) {
             // Created outside the caller's transaction, once per process and year.
-            try await client.query("CREATE SEQUENCE IF NOT EXISTS \(unescaped: name) MINVALUE 1 START 1", logger: logger)
+            do {
+                try await client.query("CREATE SEQUENCE IF NOT EXISTS \(unescaped: name) MINVALUE 1 START 1", logger: logger)
+            } catch let error as PSQLError where ["23505", "42P07"].contains(error.serverInfo?[.sqlState] ?? "") {
+                // Another request or instance created it at the same moment: it exists.
+            }
             noticeSequences.remember(year)
         }
         return try await connection.select("SELECT nextval(\(name)::regclass)", logger: logger).decode(Int.self).collectAll()[0]
