@@ -316,16 +316,19 @@ struct SealStore: Sendable {
         let department = try await department(request.departmentId, on: connection, logger: logger)
         let window = try await window(request.windowId, on: connection, logger: logger)
         let requester = try await staff(request.requestedBy, on: connection, logger: logger)
+        // A repeat is answered before taking the seal's lock (keeps the locked section short). A
+        // concurrent first request for the same document is caught under the lock by the unique
+        // index: the insert below then finds a conflict, and the retry answers from here.
+        if let existing = try await existingImprint(request, hash: hash, on: connection, logger: logger) {
+            if reemitOnRepeat { try await emit(existing.sealedEvent) }
+            return .sealed(existing, repeated: true)
+        }
         let locked = try await connection.query(
             """
             SELECT \(unescaped: Self.sealColumns), encrypted_private_key FROM \(unescaped: schema).seals
             WHERE department_id = \(request.departmentId) AND status = 'active' FOR UPDATE
             """, logger: logger
         ).collect()
-        if let existing = try await existingImprint(request, hash: hash, on: connection, logger: logger) {
-            if reemitOnRepeat { try await emit(existing.sealedEvent) }
-            return .sealed(existing, repeated: true)
-        }
         let active = try locked.first.map(Self.decodeSeal)
         var everHadSeal = active != nil
         if active == nil {
