@@ -101,16 +101,25 @@ enum MaterialsCheck {
     /// - Throws: ``HallError`` naming `materials[i].materialId` for a material that does not
     ///   belong to the item, and `promised[i]` for a promise the item does not allow.
     static func check(_ submission: ApplicationSubmission, against item: ItemVersion, today: LocalDate) throws -> MaterialsVerdict {
+        try check(
+            materials: submission.materials, conditionsMet: submission.conditionsMet ?? [], promised: submission.promised ?? [],
+            against: item, today: today)
+    }
+
+    /// The same check on its parts (a resubmission has no applicant or channel to repeat).
+    static func check(
+        materials: [PresentedMaterial], conditionsMet: [String], promised: [PromisedMaterial], against item: ItemVersion, today: LocalDate
+    ) throws -> MaterialsVerdict {
         let required = Dictionary(uniqueKeysWithValues: item.materials.map { ($0.id, $0) })
-        for (index, presented) in submission.materials.enumerated() where required[presented.materialId] == nil {
+        for (index, presented) in materials.enumerated() where required[presented.materialId] == nil {
             throw HallError.invalid("materials[\(index)].materialId", "'\(presented.materialId)' is not a material of item \(item.code)")
         }
-        let conditions = Set(submission.conditionsMet ?? [])
-        for (index, id) in (submission.conditionsMet ?? []).enumerated() where required[id]?.requirement != .conditional {
+        let conditions = Set(conditionsMet)
+        for (index, id) in conditionsMet.enumerated() where required[id]?.requirement != .conditional {
             throw HallError.invalid("conditionsMet[\(index)]", "'\(id)' is not a conditional material of item \(item.code)")
         }
         var promises: [String: PromisedMaterial] = [:]
-        for (index, promise) in (submission.promised ?? []).enumerated() {
+        for (index, promise) in promised.enumerated() {
             guard let material = required[promise.materialId] else {
                 throw HallError.invalid("promised[\(index)].materialId", "'\(promise.materialId)' is not a material of item \(item.code)")
             }
@@ -120,7 +129,7 @@ enum MaterialsCheck {
             guard promise.dueBy > today else { throw HallError.invalid("promised[\(index)].dueBy", "must be after today") }
             promises[promise.materialId] = promise
         }
-        let presented = Dictionary(uniqueKeysWithValues: submission.materials.map { ($0.materialId, $0) })
+        let presented = Dictionary(uniqueKeysWithValues: materials.map { ($0.materialId, $0) })
         var corrections: [Correction] = []
         var keptPromises: [PromisedMaterial] = []
         for material in item.materials {

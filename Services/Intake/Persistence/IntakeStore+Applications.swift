@@ -140,7 +140,9 @@ extension IntakeStore {
                     promised = promises
                     try await accept(&response, item: item, promised: promises, now: now, on: connection)
                     outgoing.append(
-                        try acceptedEventFor(response, item: item, submission: submission, clerk: clerk))
+                        try acceptedEventFor(
+                            response, item: item, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
+                            applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name, clerk: clerk))
                 }
             }
 
@@ -227,15 +229,18 @@ extension IntakeStore {
         response.itemVersion = item.version
     }
 
-    func acceptedEventFor(_ response: ApplicationResponse, item: ItemVersion, submission: ApplicationSubmission, clerk: Clerk) throws -> OutgoingEvent {
+    func acceptedEventFor(
+        _ response: ApplicationResponse, item: ItemVersion, channel: String, greenChannel: Bool, applicantKind: String, applicantName: String,
+        clerk: Clerk
+    ) throws -> OutgoingEvent {
         try event(
             ApplicationAccepted(
                 receiptCode: response.receiptCode, noticeNumber: response.noticeNumber!, itemCode: item.code, itemVersion: item.version,
                 itemName: item.name, kind: item.kind.rawValue, leadDepartmentId: item.leadDepartmentId,
                 participantDepartmentIds: item.participantDepartmentIds, acceptedAt: response.acceptedAt!, dueDate: response.dueDate!.description,
                 dueDateProvisional: response.dueDateProvisional!, promisedLimitDays: item.promisedLimitDays, legalLimitDays: item.legalLimitDays,
-                notCounted: item.notCounted.map(\.rawValue), channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
-                applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
+                notCounted: item.notCounted.map(\.rawValue), channel: channel, greenChannel: greenChannel,
+                applicantKind: applicantKind, applicantName: applicantName,
                 promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.description) },
                 clerkId: clerk.staffId, windowId: clerk.windowId),
             caseId: response.caseId)

@@ -68,11 +68,9 @@ extension IntakeStore {
                 material.condition = nil
                 return material
             }
-            let relevant = ApplicationSubmission(
-                itemCode: item.code, departmentId: nil, applicant: Applicant(kind: .person, name: "-", idNumber: "-", contact: "-"),
-                materials: resubmission.materials.filter { open.contains($0.materialId) }, conditionsMet: nil,
-                promised: resubmission.promised, channel: .window, greenChannel: nil, idempotencyKey: "-", competentAuthority: nil)
-            let verdict = try MaterialsCheck.check(relevant, against: listed, today: LocalDate.inHall(now))
+            let verdict = try MaterialsCheck.check(
+                materials: resubmission.materials.filter { open.contains($0.materialId) }, conditionsMet: [],
+                promised: resubmission.promised ?? [], against: listed, today: LocalDate.inHall(now))
             let remaining: [Correction]
             switch verdict {
             case .corrections(let list): remaining = list
@@ -96,13 +94,10 @@ extension IntakeStore {
                     "SELECT applicant_kind, applicant_name, channel, green_channel FROM \(unescaped: schema).applications WHERE case_id = \(caseId)",
                     logger: logger
                 ).decode((String, String, String, Bool).self).collectAll()[0]
-                let submission = ApplicationSubmission(
-                    itemCode: item.code, departmentId: nil,
-                    applicant: Applicant(kind: Applicant.Kind(rawValue: applicant.0) ?? .person, name: applicant.1, idNumber: "-", contact: "-"),
-                    materials: [], conditionsMet: nil, promised: nil,
-                    channel: ApplicationSubmission.Channel(rawValue: applicant.2) ?? .window, greenChannel: applicant.3,
-                    idempotencyKey: "-", competentAuthority: nil)
-                outgoing.append(try acceptedEventFor(response, item: item, submission: submission, clerk: clerk))
+                outgoing.append(
+                    try acceptedEventFor(
+                        response, item: item, channel: applicant.2, greenChannel: applicant.3, applicantKind: applicant.0,
+                        applicantName: applicant.1, clerk: clerk))
                 outgoing += try await recordNotice(
                     .acceptance(response, item: item, applicantName: applicant.1), caseId: caseId, clerk: clerk, on: connection)
             } else {

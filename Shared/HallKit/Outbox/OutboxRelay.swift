@@ -69,7 +69,6 @@ public final class OutboxRelay: Service, Sendable {
     private let failures: Counter
     private let backlog: Gauge
     private let lagSeconds: Gauge
-    private let lastState = Mutex<(backlog: Int, oldest: Date?)>((0, nil))
 
     /// Creates a relay for the outbox of `schema`.
     public init(
@@ -259,9 +258,6 @@ public final class OutboxRelay: Service, Sendable {
         if total > 0 { logger.info("outbox rows past retention deleted", metadata: ["rows": "\(total)"]) }
     }
 
-    /// Pending rows and the creation time of the oldest, as last measured.
-    public var lastBacklog: (count: Int, oldest: Date?) { lastState.withLock { ($0.backlog, $0.oldest) } }
-
     private func refreshGauges() async throws {
         let row = try await (client.query(
             "SELECT count(*)::bigint, min(created_at) FROM \(unescaped: schema).outbox WHERE published_at IS NULL",
@@ -269,7 +265,6 @@ public final class OutboxRelay: Service, Sendable {
         ) as PostgresRowSequence).decode((Int64, Date?).self).collectAll().first
         let count = Int(row?.0 ?? 0)
         let oldest = row?.1
-        lastState.withLock { $0 = (count, oldest) }
         backlog.record(count)
         lagSeconds.record(oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
     }
