@@ -72,6 +72,84 @@ public enum EventCatalogue {
             ApplicationCorrectionNotified.self, topics: [.intakeEvents],
             summary: "The applicant was told at once every material to bring or correct before acceptance; key = case id."
         ),
+        EventDescriptor(
+            ApplicationSupplemented.self, topics: [.intakeEvents],
+            summary: "The applicant brought the materials a department asked for; the coordinator resumes the case clock; key = case id."
+        ),
+        // Coordinator.
+        EventDescriptor(
+            TaskAssigned.self, topics: [.coordinatorEvents],
+            summary: "A department must act on a case: its task, with the case, item, materials summary, due date and the department's sub-deadline; key = case id."
+        ),
+        EventDescriptor(
+            TaskOpinionRecorded.self, topics: [.coordinatorEvents],
+            summary: "A department gave its opinion on its task (approve, deny with reasons, needs supplement with the list); key = case id."
+        ),
+        EventDescriptor(
+            TaskCountersigned.self, topics: [.coordinatorEvents],
+            summary: "The department's chief representative or filed substitute countersigned its opinion; key = case id."
+        ),
+        EventDescriptor(
+            CaseDecided.self, topics: [.coordinatorEvents],
+            summary: "All opinions are in: approved (one decision per department) or denied (every reason); the documents went to be sealed; key = case id."
+        ),
+        EventDescriptor(
+            SupplementRequested.self, topics: [.coordinatorEvents],
+            summary: "A department needs the applicant to supplement materials; the case clock stands still until they arrive; key = case id."
+        ),
+        EventDescriptor(
+            ClockChanged.self, topics: [.coordinatorEvents],
+            summary: "An entry of the case's due-date ledger: clock suspended, resumed or extended, with the due date before and after; key = case id."
+        ),
+        EventDescriptor(
+            DeadlineWarningRaised.self, topics: [.coordinatorEvents],
+            summary: "A task or case has used the configured share of its time; key = case id."
+        ),
+        EventDescriptor(
+            DeadlineEscalated.self, topics: [.coordinatorEvents],
+            summary: "A task is past its sub-deadline (escalated to the lead department) or a case past its due date (to the centre); key = case id."
+        ),
+        EventDescriptor(
+            CaseCompleted.self, topics: [.coordinatorEvents],
+            summary: "Every decision of the case is sealed: completion time = last seal time, on time or late against the ledger's due date; key = case id."
+        ),
+        EventDescriptor(
+            BundleCompleted.self, topics: [.coordinatorEvents],
+            summary: "Every case of a one-thing-one-go bundle is completed; key = bundle id."
+        ),
+        EventDescriptor(
+            ReviewConvened.self, topics: [.coordinatorEvents],
+            summary: "The lead's chief representative convened a joint review meeting; key = case id."
+        ),
+        EventDescriptor(
+            ReviewMinuted.self, topics: [.coordinatorEvents],
+            summary: "The minutes of a joint review meeting with each department's position; key = case id."
+        ),
+        EventDescriptor(
+            CommandRejected.self, topics: [.coordinatorEvents],
+            summary: "The coordinator refused a department's command, with a reason code; nothing changed; key = case id (or task id)."
+        ),
+        // Department commands (written by department systems).
+        EventDescriptor(
+            OpinionSubmitted.self, topics: [.coordinatorDepartmentCommands],
+            summary: "A department system gives its opinion on a task, optionally countersigned at once."
+        ),
+        EventDescriptor(
+            CountersignSubmitted.self, topics: [.coordinatorDepartmentCommands],
+            summary: "A department's chief representative or filed substitute countersigns the opinion on a task."
+        ),
+        EventDescriptor(
+            SuspensionRequested.self, topics: [.coordinatorDepartmentCommands],
+            summary: "A department stops the case clock for an Art 34 category, on a written notice to the applicant."
+        ),
+        EventDescriptor(
+            ResumeRequested.self, topics: [.coordinatorDepartmentCommands],
+            summary: "A department restarts a suspended case clock."
+        ),
+        EventDescriptor(
+            ExtensionRequested.self, topics: [.coordinatorDepartmentCommands],
+            summary: "A department extends the case's due date (at most 10 working days, once, approved by the department head)."
+        ),
         // Seal.
         EventDescriptor(
             SealDocumentRequested.self, topics: [.sealRequests],

@@ -42,6 +42,38 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     /// The clerk and window that accepted it.
     public var clerkId: String
     public var windowId: String?
+    /// The materials the applicant presented, for the departments' task summary (absent in events
+    /// written before this member existed).
+    public var materials: [PresentedMaterialRef]?
+    /// "One thing, one go" (一件事一次办, Art 4(5)): the bundle of applications accepted together that
+    /// this case belongs to, and how many cases the bundle has. Both present or both absent.
+    public var bundleId: String?
+    public var bundleSize: Int?
+
+    /// A material the applicant presented: catalogue material id and name, `original` or `copy`, copies.
+    public struct PresentedMaterialRef: Codable, Sendable, Hashable {
+        public var materialId: String
+        public var name: String
+        public var form: String
+        public var copies: Int
+        public init(materialId: String, name: String, form: String, copies: Int) {
+            self.materialId = materialId
+            self.name = name
+            self.form = form
+            self.copies = copies
+        }
+
+        enum CodingKeys: String, CodingKey { case materialId, name, form, copies }
+
+        /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            materialId = try container.decodeNonEmptyString(forKey: .materialId)
+            name = try container.decodeNonEmptyString(forKey: .name)
+            form = try container.decodeString(oneOf: ["original", "copy"], forKey: .form)
+            copies = try container.decodeInt(atLeast: 1, forKey: .copies)
+        }
+    }
 
     /// A promised material and the hall date it is due.
     public struct PromisedMaterialRef: Codable, Sendable, Hashable {
@@ -66,7 +98,8 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int, itemName: String, kind: String,
         leadDepartmentId: String, participantDepartmentIds: [String], acceptedAt: Date, dueDate: String, dueDateProvisional: Bool,
         promisedLimitDays: Int, legalLimitDays: Int, notCounted: [String], channel: String, greenChannel: Bool, applicantKind: String,
-        applicantName: String, promisedMaterials: [PromisedMaterialRef], clerkId: String, windowId: String?
+        applicantName: String, promisedMaterials: [PromisedMaterialRef], clerkId: String, windowId: String?,
+        materials: [PresentedMaterialRef]? = nil, bundleId: String? = nil, bundleSize: Int? = nil
     ) {
         self.receiptCode = receiptCode
         self.noticeNumber = noticeNumber
@@ -89,12 +122,15 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         self.promisedMaterials = promisedMaterials
         self.clerkId = clerkId
         self.windowId = windowId
+        self.materials = materials
+        self.bundleId = bundleId
+        self.bundleSize = bundleSize
     }
 
     enum CodingKeys: String, CodingKey {
         case receiptCode, noticeNumber, itemCode, itemVersion, itemName, kind, leadDepartmentId, participantDepartmentIds
         case acceptedAt, dueDate, dueDateProvisional, promisedLimitDays, legalLimitDays, notCounted, channel, greenChannel
-        case applicantKind, applicantName, promisedMaterials, clerkId, windowId
+        case applicantKind, applicantName, promisedMaterials, clerkId, windowId, materials, bundleId, bundleSize
     }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
@@ -123,6 +159,15 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         promisedMaterials = try container.decode([PromisedMaterialRef].self, forKey: .promisedMaterials)
         clerkId = try container.decodeNonEmptyString(forKey: .clerkId)
         windowId = try container.decodeNonEmptyStringIfPresent(forKey: .windowId)
+        materials = try container.decodeIfPresent([PresentedMaterialRef].self, forKey: .materials)
+        bundleId = try container.decodeNonEmptyStringIfPresent(forKey: .bundleId)
+        bundleSize = try container.decodeIfPresent(Int.self, forKey: .bundleSize)
+        if (bundleId == nil) != (bundleSize == nil) {
+            throw DecodingError.dataCorruptedError(forKey: .bundleSize, in: container, debugDescription: "bundleId and bundleSize go together")
+        }
+        if let bundleSize, bundleSize < 1 {
+            throw DecodingError.dataCorruptedError(forKey: .bundleSize, in: container, debugDescription: "expected an integer ≥ 1")
+        }
         guard promisedLimitDays <= legalLimitDays else {
             throw DecodingError.dataCorruptedError(forKey: .promisedLimitDays, in: container, debugDescription: "must not exceed legalLimitDays")
         }
@@ -325,7 +370,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
 // MARK: - Checks shared by the application and catalogue payloads
 
 /// The allowed values and formats of the intake application and catalogue payloads, as in their JSON Schemas.
-private enum IntakeValues {
+enum IntakeValues {
     /// Item kinds: `immediate`, `committed`, `joint`.
     static let kinds: Set<String> = ["immediate", "committed", "joint"]
     /// Time categories not counted in the limit (Art 34).
@@ -373,7 +418,7 @@ private enum IntakeValues {
 }
 
 /// The position of an element in an array member, for error paths such as `data.notCounted[1]`.
-private struct IntakeIndexKey: CodingKey {
+struct IntakeIndexKey: CodingKey {
     var intValue: Int?
     var stringValue: String { "\(intValue ?? 0)" }
     init(intValue: Int) { self.intValue = intValue }
@@ -382,21 +427,21 @@ private struct IntakeIndexKey: CodingKey {
 
 extension KeyedDecodingContainer {
     /// Decodes a string that must not be empty.
-    fileprivate func decodeNonEmptyString(forKey key: Key) throws -> String {
+    func decodeNonEmptyString(forKey key: Key) throws -> String {
         let value = try decode(String.self, forKey: key)
         guard !value.isEmpty else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "must not be empty") }
         return value
     }
 
     /// Decodes an optional string that, when present, must not be empty.
-    fileprivate func decodeNonEmptyStringIfPresent(forKey key: Key) throws -> String? {
+    func decodeNonEmptyStringIfPresent(forKey key: Key) throws -> String? {
         guard let value = try decodeIfPresent(String.self, forKey: key) else { return nil }
         guard !value.isEmpty else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "must not be empty") }
         return value
     }
 
     /// Decodes a string from `allowed`.
-    fileprivate func decodeString(oneOf allowed: Set<String>, forKey key: Key) throws -> String {
+    func decodeString(oneOf allowed: Set<String>, forKey key: Key) throws -> String {
         let value = try decode(String.self, forKey: key)
         guard allowed.contains(value) else {
             throw DecodingError.dataCorruptedError(
@@ -406,14 +451,14 @@ extension KeyedDecodingContainer {
     }
 
     /// Decodes a string that `isValid` accepts; `expected` describes the format for the error.
-    fileprivate func decodeString(forKey key: Key, expected: String, _ isValid: (String) -> Bool) throws -> String {
+    func decodeString(forKey key: Key, expected: String, _ isValid: (String) -> Bool) throws -> String {
         let value = try decode(String.self, forKey: key)
         guard isValid(value) else { throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected \(expected)") }
         return value
     }
 
     /// Decodes an integer that must be at least `minimum`.
-    fileprivate func decodeInt(atLeast minimum: Int, forKey key: Key) throws -> Int {
+    func decodeInt(atLeast minimum: Int, forKey key: Key) throws -> Int {
         let value = try decode(Int.self, forKey: key)
         guard value >= minimum else {
             throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected an integer ≥ \(minimum)")
@@ -422,7 +467,7 @@ extension KeyedDecodingContainer {
     }
 
     /// Decodes an array of distinct strings, each one that `isValid` accepts; `expected` describes an element for the error.
-    fileprivate func decodeDistinctStrings(forKey key: Key, expected: String, _ isValid: (String) -> Bool) throws -> [String] {
+    func decodeDistinctStrings(forKey key: Key, expected: String, _ isValid: (String) -> Bool) throws -> [String] {
         let values = try decode([String].self, forKey: key)
         var seen = Set<String>()
         for (index, value) in values.enumerated() {

@@ -1,0 +1,85 @@
+import Foundation
+
+/// A department's opinion on its task (会签意见).
+public enum TaskOpinion: String, Codable, Sendable, Hashable, CaseIterable {
+    /// The department approves its part.
+    case approve
+    /// The department denies, with reasons.
+    case deny
+    /// The applicant must bring or correct materials first; the case clock stops until they arrive.
+    case needsSupplement = "needs-supplement"
+}
+
+/// A material the applicant must supplement: what and what exactly is needed.
+public struct SupplementItem: Codable, Sendable, Hashable {
+    /// The material, by catalogue material id or by name, non-empty.
+    public var material: String
+    /// What is needed, in words for the applicant, non-empty.
+    public var needed: String
+
+    public init(material: String, needed: String) {
+        self.material = material
+        self.needed = needed
+    }
+
+    enum CodingKeys: String, CodingKey { case material, needed }
+
+    /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        material = try container.decodeNonEmptyString(forKey: .material)
+        needed = try container.decodeNonEmptyString(forKey: .needed)
+    }
+}
+
+/// The allowed values of the coordinator's payloads, as in their JSON Schemas.
+public enum CoordinatorValues {
+    /// Time categories not counted in a limit (Art 34, ALL Art 45): a suspension names one of these.
+    public static let suspensionCategories: Set<String> = [
+        "hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal", "expert-review",
+    ]
+    /// The most working days an extension may add (ALL Art 42).
+    public static let maximumExtensionDays = 10
+    /// Task roles.
+    static let roles: Set<String> = ["lead", "participant"]
+    /// Outcomes of a case.
+    static let outcomes: Set<String> = ["approved", "denied"]
+    /// Channels a department acted through.
+    static let channels: Set<String> = ["http", "kafka"]
+    /// Changes of a case clock.
+    static let clockChanges: Set<String> = ["suspended", "resumed", "extended"]
+    /// What a warning or escalation is about.
+    static let scopes: Set<String> = ["task", "case"]
+    /// Where an overdue task or case is escalated.
+    static let escalationTargets: Set<String> = ["lead-department", "centre"]
+    /// In what capacity a person countersigned.
+    static let capacities: Set<String> = ["chief-representative", "substitute"]
+}
+
+/// Why the coordinator refused a department's command. Stable codes; new ones may be added.
+public enum CommandRejection: String, Codable, Sendable, Hashable, CaseIterable {
+    /// No task (or case) with that id.
+    case unknownTask = "unknown-task"
+    /// The task's case is decided or completed, or the task is closed.
+    case taskClosed = "task-closed"
+    /// The department on the command is not the task's (or a case's) department.
+    case departmentMismatch = "department-mismatch"
+    /// The task already has an opinion (or a countersignature) that stands.
+    case duplicateOpinion = "duplicate-opinion"
+    /// The person is not the department's chief representative nor the substitute on a filed notice in force today.
+    case notCountersigner = "not-countersigner"
+    /// The task has no opinion to countersign yet.
+    case nothingToCountersign = "nothing-to-countersign"
+    /// The case already has a decision.
+    case caseDecided = "case-decided"
+    /// The command is malformed or breaks a rule of its fields (the detail names the field).
+    case invalidCommand = "invalid-command"
+    /// A resume was asked for a clock that is not suspended, or a suspension for one that is.
+    case clockState = "clock-state"
+    /// An extension beyond ALL Art 42 (more than 10 working days, or a second extension).
+    case extensionBeyondLaw = "extension-beyond-law"
+    /// The suspension category is not one of the item's not-counted categories.
+    case categoryNotAllowed = "category-not-allowed"
+    /// The person may not do this (e.g. only the lead's chief representative convenes a joint review).
+    case notPermitted = "not-permitted"
+}
