@@ -127,7 +127,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         service("intake", folder: "Intake", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
-        service("coordinator", folder: "Coordinator"),
+        service("coordinator", folder: "Coordinator", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         service("seal", folder: "Seal", extra: [.product(name: "Crypto", package: "swift-crypto")]),
         service("complaints", folder: "Complaints"),
         service("appraisal", folder: "Appraisal"),
@@ -151,6 +151,12 @@ let package = Package(
             name: "IntakeTests",
             dependencies: ["intake", "HallKit", "HallCalendar"],
             path: "Tests/IntakeTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CoordinatorTests",
+            dependencies: ["coordinator", "HallKit", "HallCalendar", "HallContracts"],
+            path: "Tests/CoordinatorTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -184,7 +190,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "intake", "HallCalendar",
-                "seal",
+                "seal", "coordinator",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

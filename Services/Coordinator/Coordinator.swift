@@ -1,13 +1,26 @@
+import Foundation
 import HallKit
 
 /// The coordinator service: back-office routing, parallel approval and the working-day clock.
 ///
 /// Boots through the shared runtime: checks librdkafka, reads its configuration from the
-/// environment, migrates schema `coordinator`, creates its topics, then serves HTTP and relays its
-/// outbox until SIGTERM or SIGINT.
+/// environment (plus ``CoordinatorSettings``), migrates schema `coordinator`, creates its topics,
+/// then serves HTTP, consumes intake's cases, the seal's results and department commands, fires
+/// deadline timers and relays its outbox until SIGTERM or SIGINT.
+///
+/// `coordinator bench` measures routing and timer firing against the local stack.
 @main
 struct CoordinatorService {
     static func main() async {
-        await HallServiceMain.run(CoordinatorService.definition)
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "bench" { exit(await CoordinatorBench.run(Array(arguments.dropFirst()))) }
+        let settings: CoordinatorSettings
+        do {
+            settings = try CoordinatorSettings()
+        } catch {
+            FileHandle.standardError.write(Data("coordinator: \(error)\n".utf8))
+            exit(1)
+        }
+        await HallServiceMain.run(CoordinatorService.definition(settings))
     }
 }

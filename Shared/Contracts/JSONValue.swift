@@ -156,6 +156,12 @@ public enum JSONValue: Sendable, Hashable, Codable {
         return nil
     }
 
+    /// The elements if this is an array, otherwise `nil`.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     /// The string if this is a string, otherwise `nil`.
     public var stringValue: String? {
         if case .string(let value) = self { return value }

@@ -1,0 +1,66 @@
+import Crypto
+import Foundation
+import HallContracts
+
+/// The text of a decision document (准予许可决定 / 不予许可决定) and its SHA-256, which is what the
+/// seal service signs. The text is kept with the case, so anyone holding the document can
+/// recompute the hash and verify the imprint publicly.
+struct DecisionDocument: Sendable, Hashable {
+    let kind: SealDocumentKind
+    let departmentId: String
+    let text: String
+
+    var sha256: String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// An approval decision of one department on its part of the case.
+    static func approval(case summary: CaseSummary, departmentId: String, decidedAt: Date) -> DecisionDocument {
+        DecisionDocument(
+            kind: .approvalDecision, departmentId: departmentId,
+            text: """
+                准予行政许可决定书 / Approval decision
+                case: \(summary.caseId)
+                receipt: \(summary.receiptCode)
+                acceptance notice: \(summary.noticeNumber)
+                item: \(summary.itemCode) v\(summary.itemVersion) \(summary.itemName)
+                applicant: \(summary.applicantName)
+                department: \(departmentId)
+                decision: approved
+                decided at: \(RFC3339Timestamp.string(from: decidedAt) ?? "")
+                """)
+    }
+
+    /// The denial decision of the lead department, listing every department's reasons.
+    static func denial(case summary: CaseSummary, reasons: [DepartmentReason], decidedAt: Date) -> DecisionDocument {
+        let listed = reasons.enumerated().map { "  \($0.offset + 1). [\($0.element.departmentId)] \($0.element.reason)" }.joined(separator: "\n")
+        return DecisionDocument(
+            kind: .denialDecision, departmentId: summary.leadDepartmentId,
+            text: """
+                不予行政许可决定书 / Denial decision
+                case: \(summary.caseId)
+                receipt: \(summary.receiptCode)
+                acceptance notice: \(summary.noticeNumber)
+                item: \(summary.itemCode) v\(summary.itemVersion) \(summary.itemName)
+                applicant: \(summary.applicantName)
+                department: \(summary.leadDepartmentId)
+                decision: denied
+                reasons:
+                \(listed)
+                The applicant may apply for administrative reconsideration or bring an administrative lawsuit according to law.
+                decided at: \(RFC3339Timestamp.string(from: decidedAt) ?? "")
+                """)
+    }
+}
+
+/// What a decision document says about its case.
+struct CaseSummary: Sendable, Hashable {
+    var caseId: String
+    var receiptCode: String
+    var noticeNumber: String
+    var itemCode: String
+    var itemVersion: Int
+    var itemName: String
+    var applicantName: String
+    var leadDepartmentId: String
+}

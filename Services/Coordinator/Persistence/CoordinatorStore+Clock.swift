@@ -1,0 +1,360 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import PostgresNIO
+
+/// A case as the clock and the decision need it.
+struct CaseState: Sendable {
+    var caseId: String
+    var receiptCode: String
+    var noticeNumber: String
+    var itemCode: String
+    var itemVersion: Int
+    var itemName: String
+    var applicantName: String
+    var leadDepartmentId: String
+    var departmentIds: [String]
+    var notCounted: [String]
+    var acceptedAt: Date
+    var dueDate: LocalDate
+    var state: String
+    var suspendedSince: Date?
+    var suspensionCategory: String?
+    var awaitingSupplement: Bool
+    var suspendedDays: Int
+    var extensionDays: Int
+    var ledgerSequence: Int
+    var outcome: String?
+    var bundleId: String?
+
+    var summary: CaseSummary {
+        CaseSummary(
+            caseId: caseId, receiptCode: receiptCode, noticeNumber: noticeNumber, itemCode: itemCode, itemVersion: itemVersion, itemName: itemName,
+            applicantName: applicantName, leadDepartmentId: leadDepartmentId)
+    }
+}
+
+extension CoordinatorStore {
+    /// Reads a case; `lock` takes its row lock for the rest of the transaction.
+    func caseState(_ caseId: String, on connection: PostgresConnection, lock: Bool = false) async throws -> CaseState {
+        let rows = try await connection.query(
+            """
+            SELECT case_id, receipt_code, notice_number, item_code, item_version, item_name, applicant_name, lead_department_id, department_ids,
+                   not_counted, accepted_at, due_date::text AS due_date, state, suspended_since, suspension_category, awaiting_supplement,
+                   suspended_days, extension_days, ledger_sequence, outcome, bundle_id
+            FROM \(unescaped: schema).cases WHERE case_id = \(caseId) \(unescaped: lock ? "FOR UPDATE" : "")
+            """, logger: logger)
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            return CaseState(
+                caseId: try r.value("case_id"), receiptCode: try r.value("receipt_code"), noticeNumber: try r.value("notice_number"),
+                itemCode: try r.value("item_code"), itemVersion: try r.value("item_version"), itemName: try r.value("item_name"),
+                applicantName: try r.value("applicant_name"), leadDepartmentId: try r.value("lead_department_id"),
+                departmentIds: try r.value("department_ids"), notCounted: try r.value("not_counted"), acceptedAt: try r.value("accepted_at"),
+                dueDate: LocalDate(iso: try r.value("due_date", as: String.self))!, state: try r.value("state"),
+                suspendedSince: try r.value("suspended_since"), suspensionCategory: try r.value("suspension_category"),
+                awaitingSupplement: try r.value("awaiting_supplement"), suspendedDays: try r.value("suspended_days"),
+                extensionDays: try r.value("extension_days"), ledgerSequence: try r.value("ledger_sequence"), outcome: try r.value("outcome"),
+                bundleId: try r.value("bundle_id"))
+        }
+        throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId")
+    }
+
+    /// Locks a case for a department's clock command and checks the department takes part in it.
+    private func lockCase(_ caseId: String, actor: Actor, on connection: PostgresConnection) async throws -> CaseState {
+        let state = try await caseState(caseId, on: connection, lock: true)
+        guard state.departmentIds.contains(actor.departmentId) else {
+            throw CommandRefusal(.departmentMismatch, "department \(actor.departmentId) has no task on case \(caseId)", field: "departmentId")
+        }
+        guard state.state == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(state.state)") }
+        return state
+    }
+
+    // MARK: Department commands
+
+    /// Stops the clock for an Art 34 category the item does not count, on a written notice to the applicant.
+    func suspend(
+        caseId: String, category: String, reason: String, noticeReference: String, actor: Actor, on connection: PostgresConnection,
+        into events: inout [PendingEvent]
+    ) async throws {
+        guard CoordinatorValues.suspensionCategories.contains(category) else {
+            throw CommandRefusal(
+                .invalidCommand, "category must be one of \(CoordinatorValues.suspensionCategories.sorted().joined(separator: ", "))", field: "category")
+        }
+        for (field, value) in [("reason", reason), ("noticeReference", noticeReference)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw CommandRefusal(.invalidCommand, "\(field) must not be empty", field: field)
+        }
+        let state = try await lockCase(caseId, actor: actor, on: connection)
+        guard state.suspendedSince == nil else {
+            throw CommandRefusal(.clockState, "the clock is already suspended (\(state.suspensionCategory ?? "?"))")
+        }
+        guard state.notCounted.contains(category) else {
+            throw CommandRefusal(
+                .categoryNotAllowed,
+                "item \(state.itemCode) does not exclude \(category) from its limit (it excludes: \(state.notCounted.joined(separator: ", ")))",
+                field: "category")
+        }
+        try await suspendClock(
+            state, category: category, reason: reason, reference: noticeReference, departmentId: actor.departmentId, actorId: actor.id,
+            on: connection, into: &events)
+        try await reschedule(caseId: caseId, on: connection)
+    }
+
+    /// Restarts a clock suspended for an Art 34 category.
+    func resume(caseId: String, reason: String, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefusal(.invalidCommand, "reason must not be empty", field: "reason") }
+        let state = try await lockCase(caseId, actor: actor, on: connection)
+        guard state.suspendedSince != nil else { throw CommandRefusal(.clockState, "the clock is not suspended") }
+        guard state.suspensionCategory != "supplement" else {
+            throw CommandRefusal(.clockState, "the clock waits for the applicant's supplement; it restarts when intake records it")
+        }
+        _ = try await resumeClock(state, reason: reason, departmentId: actor.departmentId, actorId: actor.id, on: connection, into: &events)
+        try await reschedule(caseId: caseId, on: connection)
+    }
+
+    /// Extends the due date (ALL Art 42): by the lead department, at most 10 working days, once.
+    func extend(
+        caseId: String, workingDays: Int, reason: String, approvedBy: String, actor: Actor, on connection: PostgresConnection,
+        into events: inout [PendingEvent]
+    ) async throws {
+        guard workingDays >= 1 else { throw CommandRefusal(.invalidCommand, "workingDays must be at least 1", field: "workingDays") }
+        for (field, value) in [("reason", reason), ("approvedBy", approvedBy)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw CommandRefusal(.invalidCommand, "\(field) must not be empty", field: field)
+        }
+        let state = try await lockCase(caseId, actor: actor, on: connection)
+        guard actor.departmentId == state.leadDepartmentId else {
+            throw CommandRefusal(.notPermitted, "only the lead department \(state.leadDepartmentId) extends the case's limit", field: "departmentId")
+        }
+        guard state.extensionDays == 0 else {
+            throw CommandRefusal(.extensionBeyondLaw, "the case was already extended by \(state.extensionDays) working days; the law allows one extension")
+        }
+        guard workingDays <= CoordinatorValues.maximumExtensionDays else {
+            throw CommandRefusal(
+                .extensionBeyondLaw, "an extension may add at most \(CoordinatorValues.maximumExtensionDays) working days (ALL Art 42)",
+                field: "workingDays")
+        }
+        let due = clock.moved(state.dueDate, by: workingDays)
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).cases SET due_date = \(due.description)::date, extension_days = \(workingDays) WHERE case_id = \(caseId)
+            """, logger: logger)
+        try await moveSubDeadlines(caseId: caseId, by: workingDays, on: connection)
+        try await appendLedger(
+            state, change: "extended", category: nil, before: state.dueDate, after: due, workingDays: workingDays, reason: reason,
+            reference: nil, approvedBy: approvedBy, departmentId: actor.departmentId, actorId: actor.id, on: connection, into: &events)
+        try await reschedule(caseId: caseId, on: connection)
+    }
+
+    /// The applicant brought the supplement (intake): the clock runs again and the tasks that asked reopen.
+    func applySupplemented(_ supplemented: ApplicationSupplemented, caseId: String, on connection: PostgresConnection, into events: inout [PendingEvent])
+        async throws
+    {
+        let state: CaseState
+        do {
+            state = try await caseState(caseId, on: connection, lock: true)
+        } catch is CommandRefusal {
+            return  // not a routed case (an immediate item)
+        }
+        guard state.awaitingSupplement, state.state == "in-progress" else { return }
+        var current = state
+        if state.suspensionCategory == "supplement" {
+            current = try await resumeClock(
+                state, reason: "the applicant brought the supplement: \(supplemented.materials.joined(separator: ", "))", departmentId: nil,
+                actorId: supplemented.clerkId, on: connection, into: &events)
+        }
+        try await connection.query("UPDATE \(unescaped: schema).cases SET awaiting_supplement = false WHERE case_id = \(caseId)", logger: logger)
+        let reopened = try await connection.select(
+            """
+            WITH history AS (
+                INSERT INTO \(unescaped: schema).task_history (task_id, round, opinion, reasons, supplements, officer_id, countersigned_by, recorded_at)
+                SELECT task_id, round, opinion, reasons, supplements, officer_id, countersigned_by, countersigned_at
+                FROM \(unescaped: schema).tasks WHERE case_id = \(caseId) AND state = 'countersigned' AND opinion = 'needs-supplement'
+                RETURNING task_id)
+            UPDATE \(unescaped: schema).tasks t SET state = 'open', round = round + 1, opinion = NULL, reasons = '[]', supplements = '[]',
+                officer_id = NULL, opinion_channel = NULL, opinion_at = NULL, countersigned_by = NULL, countersign_capacity = NULL,
+                countersign_notice = NULL, countersigned_at = NULL
+            FROM history h WHERE t.task_id = h.task_id
+            RETURNING t.task_id, t.department_id, t.role, t.sub_deadline::text
+            """, logger: logger
+        ).decode((UUID, String, String, String).self).collectAll()
+        if !reopened.isEmpty {
+            let materials = try await connection.select(
+                "SELECT materials::text, applicant_kind, kind, due_date_provisional FROM \(unescaped: schema).cases WHERE case_id = \(caseId)",
+                logger: logger
+            ).decode((String, String, String, Bool).self).collectAll().first
+            let presented = try JSONDecoder().decode([ApplicationAccepted.PresentedMaterialRef].self, from: Data((materials?.0 ?? "[]").utf8))
+            for task in reopened {
+                events.append(
+                    PendingEvent(
+                        TaskAssigned(
+                            taskId: task.0.uuidString.lowercased(), departmentId: task.1, role: task.2, receiptCode: state.receiptCode,
+                            noticeNumber: state.noticeNumber, itemCode: state.itemCode, itemVersion: state.itemVersion, itemName: state.itemName,
+                            kind: materials?.2 ?? "joint", leadDepartmentId: state.leadDepartmentId,
+                            participantDepartmentIds: state.departmentIds.filter { $0 != state.leadDepartmentId }, applicantKind: materials?.1 ?? "person",
+                            applicantName: state.applicantName, materials: presented, acceptedAt: state.acceptedAt,
+                            caseDueDate: current.dueDate.description, subDeadline: task.3, dueDateProvisional: materials?.3 ?? false,
+                            bundleId: state.bundleId),
+                        caseId: caseId))
+            }
+        }
+        try await reschedule(caseId: caseId, on: connection)
+    }
+
+    // MARK: Ledger
+
+    /// Stops the clock (no due-date change yet: the stopped working days are added on resume).
+    func suspendClock(
+        _ state: CaseState, category: String, reason: String, reference: String?, departmentId: String?, actorId: String,
+        on connection: PostgresConnection, into events: inout [PendingEvent]
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).cases SET suspended_since = \(now()), suspension_category = \(category) WHERE case_id = \(state.caseId)
+            """, logger: logger)
+        try await appendLedger(
+            state, change: "suspended", category: category, before: state.dueDate, after: state.dueDate, workingDays: 0, reason: reason,
+            reference: reference, approvedBy: nil, departmentId: departmentId, actorId: actorId, on: connection, into: &events)
+    }
+
+    /// Restarts the clock: the due date (and every open sub-deadline) moves by the working days it stood still.
+    func resumeClock(
+        _ state: CaseState, reason: String, departmentId: String?, actorId: String, on connection: PostgresConnection,
+        into events: inout [PendingEvent]
+    ) async throws -> CaseState {
+        guard let since = state.suspendedSince else { return state }
+        let days = clock.suspendedWorkingDays(since: since, until: now())
+        let due = clock.moved(state.dueDate, by: days)
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).cases SET suspended_since = NULL, suspension_category = NULL, due_date = \(due.description)::date,
+                suspended_days = suspended_days + \(days)
+            WHERE case_id = \(state.caseId)
+            """, logger: logger)
+        try await moveSubDeadlines(caseId: state.caseId, by: days, on: connection)
+        try await appendLedger(
+            state, change: "resumed", category: state.suspensionCategory, before: state.dueDate, after: due, workingDays: days, reason: reason,
+            reference: nil, approvedBy: nil, departmentId: departmentId, actorId: actorId, on: connection, into: &events)
+        var resumed = state
+        resumed.suspendedSince = nil
+        resumed.suspensionCategory = nil
+        resumed.dueDate = due
+        resumed.suspendedDays += days
+        resumed.ledgerSequence += 1
+        return resumed
+    }
+
+    private func moveSubDeadlines(caseId: String, by days: Int, on connection: PostgresConnection) async throws {
+        guard days > 0 else { return }
+        let tasks = try await connection.select(
+            "SELECT task_id, sub_deadline::text FROM \(unescaped: schema).tasks WHERE case_id = \(caseId)", logger: logger
+        ).decode((UUID, String).self).collectAll()
+        for (taskId, sub) in tasks {
+            guard let date = LocalDate(iso: sub) else { continue }
+            try await connection.query(
+                "UPDATE \(unescaped: schema).tasks SET sub_deadline = \(clock.moved(date, by: days).description)::date WHERE task_id = \(taskId)",
+                logger: logger)
+        }
+    }
+
+    /// Appends an entry to the case's ledger (sequence without gaps, under the case's row lock) and publishes it.
+    private func appendLedger(
+        _ state: CaseState, change: String, category: String?, before: LocalDate, after: LocalDate, workingDays: Int, reason: String,
+        reference: String?, approvedBy: String?, departmentId: String?, actorId: String, on connection: PostgresConnection,
+        into events: inout [PendingEvent]
+    ) async throws {
+        let sequence = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).cases SET ledger_sequence = ledger_sequence + 1 WHERE case_id = \(state.caseId) RETURNING ledger_sequence
+            """, logger: logger
+        ).decode(Int.self).collectAll().first ?? state.ledgerSequence + 1
+        let at = now()
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).ledger (case_id, sequence, change, category, due_date_before, due_date_after, working_days, reason,
+                reference, approved_by, department_id, actor_id, changed_at)
+            VALUES (\(state.caseId), \(sequence), \(change), \(category), \(before.description)::date, \(after.description)::date, \(workingDays),
+                    \(reason), \(reference), \(approvedBy), \(departmentId), \(actorId), \(at))
+            """, logger: logger)
+        events.append(
+            PendingEvent(
+                ClockChanged(
+                    receiptCode: state.receiptCode, sequence: sequence, change: change, category: category, dueDateBefore: before.description,
+                    dueDateAfter: after.description, workingDays: workingDays, reason: reason, reference: reference, approvedBy: approvedBy,
+                    departmentId: departmentId, actorId: actorId, changedAt: at),
+                caseId: state.caseId))
+    }
+
+    // MARK: Joint review (会审)
+
+    /// The lead's chief representative convenes a joint review meeting.
+    func convene(
+        caseId: String, meetingAt: Date, place: String, departmentIds: [String], centreAttends: Bool, actor: Actor, on connection: PostgresConnection,
+        into events: inout [PendingEvent]
+    ) async throws -> UUID {
+        let state = try await lockCase(caseId, actor: actor, on: connection)
+        guard actor.departmentId == state.leadDepartmentId,
+            try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) != nil
+        else {
+            throw CommandRefusal(.notPermitted, "only the lead department's chief representative (or substitute) convenes a joint review")
+        }
+        guard !place.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefusal(.invalidCommand, "place must not be empty", field: "place") }
+        guard !departmentIds.isEmpty else { throw CommandRefusal(.invalidCommand, "name at least one department", field: "departmentIds") }
+        if let stranger = departmentIds.first(where: { !state.departmentIds.contains($0) }) {
+            throw CommandRefusal(.invalidCommand, "department \(stranger) has no task on this case", field: "departmentIds")
+        }
+        let reviewId = UUID()
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).reviews (review_id, case_id, convened_by, meeting_at, place, department_ids, centre_attends)
+            VALUES (\(reviewId), \(caseId), \(actor.id), \(meetingAt), \(place), \(departmentIds), \(centreAttends))
+            """, logger: logger)
+        events.append(
+            PendingEvent(
+                ReviewConvened(
+                    reviewId: reviewId.uuidString.lowercased(), receiptCode: state.receiptCode, convenedBy: actor.id, meetingAt: meetingAt, place: place,
+                    departmentIds: departmentIds, centreAttends: centreAttends),
+                caseId: caseId))
+        return reviewId
+    }
+
+    /// The minutes of a joint review: each department's position. Recorded once.
+    func recordMinutes(
+        reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, actor: Actor, on connection: PostgresConnection,
+        into events: inout [PendingEvent]
+    ) async throws {
+        let rows = try await connection.select(
+            """
+            SELECT case_id, department_ids, positions IS NOT NULL FROM \(unescaped: schema).reviews WHERE review_id = \(reviewId) FOR UPDATE
+            """, logger: logger
+        ).decode((String, [String], Bool).self).collectAll()
+        guard let review = rows.first else { throw CommandRefusal(.unknownTask, "no joint review \(reviewId)", field: "reviewId") }
+        let state = try await caseState(review.0, on: connection)
+        guard actor.departmentId == state.leadDepartmentId,
+            try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) != nil
+        else {
+            throw CommandRefusal(.notPermitted, "only the lead department's chief representative (or substitute) records the minutes")
+        }
+        guard !review.2 else { throw CommandRefusal(.duplicateOpinion, "the minutes of review \(reviewId) are already recorded") }
+        guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CommandRefusal(.invalidCommand, "summary must not be empty", field: "summary")
+        }
+        guard !positions.isEmpty else { throw CommandRefusal(.invalidCommand, "give each department's position", field: "positions") }
+        for (index, position) in positions.enumerated() where !review.1.contains(position.departmentId) {
+            throw CommandRefusal(.invalidCommand, "department \(position.departmentId) was not called to this review", field: "positions[\(index)].departmentId")
+        }
+        let at = now()
+        let json = String(decoding: try JSONEncoder().encode(positions), as: UTF8.self)
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).reviews SET positions = \(json)::jsonb, summary = \(summary), recorded_by = \(actor.id), recorded_at = \(at)
+            WHERE review_id = \(reviewId)
+            """, logger: logger)
+        events.append(
+            PendingEvent(
+                ReviewMinuted(
+                    reviewId: reviewId.uuidString.lowercased(), receiptCode: state.receiptCode, positions: positions, summary: summary,
+                    recordedBy: actor.id, recordedAt: at),
+                caseId: review.0))
+    }
+}

@@ -1,0 +1,403 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import PostgresNIO
+
+/// What a department says on its task.
+struct OpinionInput: Sendable {
+    var opinion: TaskOpinion
+    var reasons: [String]
+    var supplements: [SupplementItem]
+    var officerId: String
+    /// A countersignature given with the opinion (Kafka `countersignedBy`; over HTTP the caller, when
+    /// they are the department's chief representative or substitute).
+    var countersignedBy: String?
+
+    /// The field rules of an opinion.
+    func validate() throws {
+        let reasons = reasons.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if reasons.contains(where: \.isEmpty) { throw CommandRefusal(.invalidCommand, "reasons must not contain empty text", field: "reasons") }
+        switch opinion {
+        case .approve:
+            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "an approval asks for no supplement", field: "supplements") }
+        case .deny:
+            guard !reasons.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial must give at least one reason", field: "reasons") }
+            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial asks for no supplement", field: "supplements") }
+        case .needsSupplement:
+            guard !supplements.isEmpty else {
+                throw CommandRefusal(.invalidCommand, "needs-supplement must list what the applicant must bring", field: "supplements")
+            }
+        }
+    }
+}
+
+/// A task row with its case, locked for the command.
+struct LockedTask: Sendable {
+    var taskId: UUID
+    var caseId: String
+    var departmentId: String
+    var role: String
+    var state: String
+    var claimedBy: String?
+    var opinion: String?
+    var caseState: String
+}
+
+extension CoordinatorStore {
+    /// Locks a task and its case (in that order, the same everywhere) and checks the department.
+    func lockTask(_ taskId: String, actor: Actor, on connection: PostgresConnection) async throws -> LockedTask {
+        guard let id = UUID(uuidString: taskId) else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId") }
+        let rows = try await connection.select(
+            """
+            SELECT t.task_id, t.case_id, t.department_id, t.role, t.state, t.claimed_by, t.opinion, c.state
+            FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id
+            WHERE t.task_id = \(id) FOR UPDATE OF t, c
+            """, logger: logger
+        ).decode((UUID, String, String, String, String, String?, String?, String).self).collectAll()
+        guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId") }
+        let task = LockedTask(
+            taskId: row.0, caseId: row.1, departmentId: row.2, role: row.3, state: row.4, claimedBy: row.5, opinion: row.6, caseState: row.7)
+        guard task.departmentId == actor.departmentId else {
+            throw CommandRefusal(
+                .departmentMismatch, "task \(taskId) belongs to department \(task.departmentId), not \(actor.departmentId)", field: "departmentId")
+        }
+        guard task.caseState == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(task.caseState)") }
+        guard task.state != "closed" else { throw CommandRefusal(.taskClosed, "task \(taskId) is closed") }
+        return task
+    }
+
+    /// An officer of the task's department takes it; another officer's claim stands until released.
+    func claim(taskId: String, actor: Actor, on connection: PostgresConnection) async throws {
+        let task = try await lockTask(taskId, actor: actor, on: connection)
+        if let holder = task.claimedBy, holder != actor.id {
+            throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
+        }
+        guard task.state == "open" else { throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion") }
+        try await connection.query(
+            "UPDATE \(unescaped: schema).tasks SET claimed_by = \(actor.id), claimed_at = \(now()) WHERE task_id = \(task.taskId)", logger: logger)
+    }
+
+    /// Records a department's opinion on its task, and its countersignature when given with it.
+    func giveOpinion(
+        taskId: String, _ input: OpinionInput, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]
+    ) async throws {
+        try input.validate()
+        let task = try await lockTask(taskId, actor: actor, on: connection)
+        guard task.state == "open" else { throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion (\(task.opinion ?? "?"))") }
+        if let holder = task.claimedBy, holder != input.officerId, input.countersignedBy == nil {
+            throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
+        }
+        // Check the countersigner before anything is written.
+        let capacity: (capacity: String, notice: String?)?
+        if let signer = input.countersignedBy {
+            guard let found = try await countersignCapacity(staffId: signer, departmentId: task.departmentId, on: connection) else {
+                throw CommandRefusal(
+                    .notCountersigner, "\(signer) is neither the chief representative of \(task.departmentId) nor a substitute in force today",
+                    field: "countersignedBy")
+            }
+            capacity = found
+        } else {
+            capacity = nil
+        }
+        let at = now()
+        let reasons = String(decoding: try JSONEncoder().encode(input.reasons), as: UTF8.self)
+        let supplements = String(decoding: try JSONEncoder().encode(input.supplements), as: UTF8.self)
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).tasks SET state = 'opinion-given', opinion = \(input.opinion.rawValue), reasons = \(reasons)::jsonb,
+                supplements = \(supplements)::jsonb, officer_id = \(input.officerId), opinion_channel = \(actor.channel), opinion_at = \(at),
+                claimed_by = COALESCE(claimed_by, \(input.officerId))
+            WHERE task_id = \(task.taskId)
+            """, logger: logger)
+        events.append(
+            PendingEvent(
+                TaskOpinionRecorded(
+                    taskId: taskId.lowercased(), departmentId: task.departmentId, opinion: input.opinion, reasons: input.reasons,
+                    supplements: input.supplements, officerId: input.officerId, channel: actor.channel, recordedAt: at),
+                caseId: task.caseId))
+        if let signer = input.countersignedBy, let capacity {
+            try await recordCountersignature(task: task, opinion: input.opinion, staffId: signer, capacity: capacity, at: at, on: connection, into: &events)
+        }
+    }
+
+    /// The chief representative (or the filed substitute) countersigns the opinion on the task.
+    func countersign(taskId: String, staffId: String, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        let task = try await lockTask(taskId, actor: actor, on: connection)
+        switch task.state {
+        case "open": throw CommandRefusal(.nothingToCountersign, "task \(taskId) has no opinion to countersign yet")
+        case "countersigned": throw CommandRefusal(.duplicateOpinion, "task \(taskId) is already countersigned")
+        default: break
+        }
+        guard let capacity = try await countersignCapacity(staffId: staffId, departmentId: task.departmentId, on: connection) else {
+            throw CommandRefusal(
+                .notCountersigner, "\(staffId) is neither the chief representative of \(task.departmentId) nor a substitute in force today",
+                field: "staffId")
+        }
+        let opinion = TaskOpinion(rawValue: task.opinion ?? "") ?? .approve
+        try await recordCountersignature(task: task, opinion: opinion, staffId: staffId, capacity: capacity, at: now(), on: connection, into: &events)
+    }
+
+    private func recordCountersignature(
+        task: LockedTask, opinion: TaskOpinion, staffId: String, capacity: (capacity: String, notice: String?), at: Date,
+        on connection: PostgresConnection, into events: inout [PendingEvent]
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).tasks SET state = 'countersigned', countersigned_by = \(staffId), countersign_capacity = \(capacity.capacity),
+                countersign_notice = \(capacity.notice), countersigned_at = \(at)
+            WHERE task_id = \(task.taskId)
+            """, logger: logger)
+        events.append(
+            PendingEvent(
+                TaskCountersigned(
+                    taskId: task.taskId.uuidString.lowercased(), departmentId: task.departmentId, opinion: opinion, staffId: staffId,
+                    capacity: capacity.capacity, noticeReference: capacity.notice, countersignedAt: at),
+                caseId: task.caseId))
+        try await advance(caseId: task.caseId, after: task, opinion: opinion, by: staffId, on: connection, into: &events)
+    }
+
+    /// After a countersignature: a supplement request stops the clock and goes to the applicant;
+    /// when every department's opinion stands, the case is decided.
+    private func advance(
+        caseId: String, after task: LockedTask, opinion: TaskOpinion, by staffId: String, on connection: PostgresConnection,
+        into events: inout [PendingEvent]
+    ) async throws {
+        let state = try await caseState(caseId, on: connection)
+        if opinion == .needsSupplement {
+            let supplements = try await connection.select(
+                "SELECT supplements::text FROM \(unescaped: schema).tasks WHERE task_id = \(task.taskId)", logger: logger
+            ).decode(String.self).collectAll().first ?? "[]"
+            let items = try JSONDecoder().decode([SupplementItem].self, from: Data(supplements.utf8))
+            try await connection.query(
+                "UPDATE \(unescaped: schema).cases SET awaiting_supplement = true WHERE case_id = \(caseId)", logger: logger)
+            if state.suspendedSince == nil {
+                try await suspendClock(
+                    state, category: "supplement", reason: "awaiting the applicant's supplement asked for by \(task.departmentId)", reference: nil,
+                    departmentId: task.departmentId, actorId: staffId, on: connection, into: &events)
+            }
+            events.append(
+                PendingEvent(
+                    SupplementRequested(
+                        receiptCode: state.receiptCode, departmentId: task.departmentId, taskId: task.taskId.uuidString.lowercased(),
+                        supplements: items, requestedAt: now()),
+                    caseId: caseId))
+            try await reschedule(caseId: caseId, on: connection)
+            return
+        }
+        let pending = try await connection.select(
+            """
+            SELECT count(*) FILTER (WHERE state <> 'countersigned' OR opinion = 'needs-supplement') FROM \(unescaped: schema).tasks
+            WHERE case_id = \(caseId)
+            """, logger: logger
+        ).decode(Int64.self).collectAll().first ?? 1
+        if pending == 0 {
+            try await decide(state, on: connection, into: &events)
+        } else {
+            try await reschedule(caseId: caseId, on: connection)
+        }
+    }
+
+    // MARK: Decision
+
+    /// Every opinion stands: approve → one approval decision per department; any denial → one
+    /// denial decision of the lead listing every reason. A running suspension ends with the decision.
+    /// The documents go to the seal service now, or, for a bundle, once every case of it is decided.
+    private func decide(_ state: CaseState, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        var current = state
+        if current.suspendedSince != nil {
+            current = try await resumeClock(current, reason: "decided", departmentId: nil, actorId: "system", on: connection, into: &events)
+        }
+        let rows = try await connection.select(
+            """
+            SELECT department_id, opinion, reasons::text, countersigned_by FROM \(unescaped: schema).tasks
+            WHERE case_id = \(state.caseId) ORDER BY (role = 'lead') DESC, department_id
+            """, logger: logger
+        ).decode((String, String, String, String).self).collectAll()
+        let decidedAt = now()
+        var reasons: [DepartmentReason] = []
+        for row in rows where row.1 == TaskOpinion.deny.rawValue {
+            for reason in try JSONDecoder().decode([String].self, from: Data(row.2.utf8)) {
+                reasons.append(DepartmentReason(departmentId: row.0, reason: reason))
+            }
+        }
+        let summary = state.summary
+        var documents: [(DecisionDocument, String)] = []
+        if reasons.isEmpty {
+            for row in rows { documents.append((DecisionDocument.approval(case: summary, departmentId: row.0, decidedAt: decidedAt), row.3)) }
+        } else {
+            let leadSigner = rows.first { $0.0 == state.leadDepartmentId }?.3 ?? rows[0].3
+            documents.append((DecisionDocument.denial(case: summary, reasons: reasons, decidedAt: decidedAt), leadSigner))
+        }
+        var described: [CaseDecided.Document] = []
+        for (document, signer) in documents {
+            let window = try await sealWindow(staffId: signer, departmentId: document.departmentId, on: connection)
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).decisions (case_id, department_id, document_kind, document_text, document_hash, requested_by, window_id)
+                VALUES (\(state.caseId), \(document.departmentId), \(document.kind.rawValue), \(document.text), \(document.sha256), \(signer), \(window))
+                """, logger: logger)
+            described.append(
+                CaseDecided.Document(
+                    departmentId: document.departmentId, documentKind: document.kind, documentHash: document.sha256, requestedBy: signer, windowId: window))
+        }
+        let outcome = reasons.isEmpty ? "approved" : "denied"
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).cases SET state = 'decided', outcome = \(outcome), decided_at = \(decidedAt)
+            WHERE case_id = \(state.caseId)
+            """, logger: logger)
+        try await connection.query(
+            "UPDATE \(unescaped: schema).tasks SET state = 'closed' WHERE case_id = \(state.caseId) AND state <> 'countersigned'", logger: logger)
+        events.append(
+            PendingEvent(
+                CaseDecided(
+                    receiptCode: state.receiptCode, outcome: outcome, reasons: reasons, documents: described, decidedAt: decidedAt,
+                    dueDate: current.dueDate.description),
+                caseId: state.caseId))
+        try await reschedule(caseId: state.caseId, on: connection)
+        try await requestSeals(caseId: state.caseId, bundleId: state.bundleId, on: connection, into: &events)
+    }
+
+    /// Sends the decision documents to the seal service — for a bundle only when all its cases are decided,
+    /// then for every one of them together ("one thing, one go": completed together).
+    private func requestSeals(caseId: String, bundleId: String?, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        var cases = [caseId]
+        if let bundleId {
+            // The bundle row's lock serialises the last decisions of a bundle across instances.
+            let size = try await connection.select(
+                "SELECT size FROM \(unescaped: schema).bundles WHERE bundle_id = \(bundleId) FOR UPDATE", logger: logger
+            ).decode(Int.self).collectAll().first ?? 1
+            let decided = try await connection.select(
+                """
+                SELECT case_id FROM \(unescaped: schema).cases WHERE bundle_id = \(bundleId) AND state <> 'in-progress' AND NOT seal_requested
+                """, logger: logger
+            ).decode(String.self).collectAll()
+            let total = try await connection.select(
+                "SELECT count(*) FROM \(unescaped: schema).cases WHERE bundle_id = \(bundleId) AND state <> 'in-progress'", logger: logger
+            ).decode(Int64.self).collectAll().first ?? 0
+            guard total >= size else { return }
+            cases = decided
+        }
+        for id in cases {
+            let documents = try await connection.select(
+                """
+                SELECT department_id, document_kind, document_hash, requested_by, window_id FROM \(unescaped: schema).decisions
+                WHERE case_id = \(id) AND imprint_id IS NULL ORDER BY department_id
+                """, logger: logger
+            ).decode((String, String, String, String, String).self).collectAll()
+            for document in documents {
+                events.append(
+                    PendingEvent(
+                        SealDocumentRequested(
+                            documentKind: SealDocumentKind(rawValue: document.1) ?? .approvalDecision, documentHash: document.2, caseId: id,
+                            departmentId: document.0, requestedBy: document.3, windowId: document.4),
+                        topic: .sealRequests, caseId: id))
+            }
+            try await connection.query("UPDATE \(unescaped: schema).cases SET seal_requested = true WHERE case_id = \(id)", logger: logger)
+        }
+    }
+
+    /// The department's chief representative asks again to seal its decision after a refusal (e.g.
+    /// once its seal is registered), in their own name.
+    func resealDecision(caseId: String, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        guard let capacity = try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) else {
+            throw CommandRefusal(.notCountersigner, "\(actor.id) is neither the chief representative of \(actor.departmentId) nor a substitute in force today")
+        }
+        _ = capacity
+        let rows = try await connection.select(
+            """
+            SELECT d.document_kind, d.document_hash, c.seal_requested FROM \(unescaped: schema).decisions d
+            JOIN \(unescaped: schema).cases c ON c.case_id = d.case_id
+            WHERE d.case_id = \(caseId) AND d.department_id = \(actor.departmentId) AND d.imprint_id IS NULL FOR UPDATE OF d
+            """, logger: logger
+        ).decode((String, String, Bool).self).collectAll()
+        guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no unsealed decision of \(actor.departmentId) on case \(caseId)") }
+        guard row.2 else { throw CommandRefusal(.notPermitted, "the decision waits for the rest of its bundle") }
+        let window = try await sealWindow(staffId: actor.id, departmentId: actor.departmentId, on: connection)
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).decisions SET requested_by = \(actor.id), window_id = \(window), seal_refusal = NULL
+            WHERE case_id = \(caseId) AND department_id = \(actor.departmentId)
+            """, logger: logger)
+        events.append(
+            PendingEvent(
+                SealDocumentRequested(
+                    documentKind: SealDocumentKind(rawValue: row.0) ?? .approvalDecision, documentHash: row.1, caseId: caseId,
+                    departmentId: actor.departmentId, requestedBy: actor.id, windowId: window),
+                topic: .sealRequests, caseId: caseId))
+    }
+
+    // MARK: Seal results
+
+    /// A decision was sealed: when every decision of the case is, the case is completed at the last
+    /// seal time (Art 31), on time or late against the ledger's due date; a bundle completes with its last case.
+    func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        guard sealed.documentKind == .approvalDecision || sealed.documentKind == .denialDecision else { return }
+        let updated = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).decisions SET imprint_id = \(sealed.imprintId.uuidString.lowercased()), sealed_at = \(sealed.sealedAt),
+                seal_refusal = NULL
+            WHERE case_id = \(sealed.caseId) AND department_id = \(sealed.departmentId) AND document_hash = \(sealed.documentHash)
+              AND imprint_id IS NULL
+            RETURNING case_id
+            """, logger: logger
+        ).decode(String.self).collectAll()
+        guard !updated.isEmpty else { return }
+        let state = try await caseState(sealed.caseId, on: connection, lock: true)
+        let progress = try await connection.select(
+            """
+            SELECT count(*) FILTER (WHERE imprint_id IS NULL), max(sealed_at), array_agg(imprint_id ORDER BY department_id) FILTER (WHERE imprint_id IS NOT NULL)
+            FROM \(unescaped: schema).decisions WHERE case_id = \(sealed.caseId)
+            """, logger: logger
+        ).decode((Int64, Date?, [String]?).self).collectAll().first
+        guard let progress, progress.0 == 0, let completedAt = progress.1, state.state == "decided" else { return }
+        let onTime = clock.isOnTime(completedAt: completedAt, due: state.dueDate)
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).cases SET state = 'completed', completed_at = \(completedAt), on_time = \(onTime)
+            WHERE case_id = \(sealed.caseId)
+            """, logger: logger)
+        try await connection.query("DELETE FROM \(unescaped: schema).timers WHERE case_id = \(sealed.caseId)", logger: logger)
+        events.append(
+            PendingEvent(
+                CaseCompleted(
+                    receiptCode: state.receiptCode, itemCode: state.summary.itemCode, leadDepartmentId: state.leadDepartmentId,
+                    departmentIds: state.departmentIds, outcome: state.outcome ?? "approved", acceptedAt: state.acceptedAt, completedAt: completedAt,
+                    dueDate: state.dueDate.description, onTime: onTime, imprintIds: progress.2 ?? [], suspendedWorkingDays: state.suspendedDays,
+                    extensionWorkingDays: state.extensionDays, bundleId: state.bundleId),
+                caseId: sealed.caseId))
+        if let bundleId = state.bundleId {
+            let size = try await connection.select(
+                "SELECT size FROM \(unescaped: schema).bundles WHERE bundle_id = \(bundleId) AND completed_at IS NULL FOR UPDATE", logger: logger
+            ).decode(Int.self).collectAll().first
+            guard let size else { return }
+            let members = try await connection.select(
+                """
+                SELECT case_id, receipt_code, outcome FROM \(unescaped: schema).cases WHERE bundle_id = \(bundleId) AND state = 'completed'
+                ORDER BY receipt_code
+                """, logger: logger
+            ).decode((String, String, String).self).collectAll()
+            guard members.count >= size else { return }
+            let at = now()
+            try await connection.query(
+                "UPDATE \(unescaped: schema).bundles SET completed_at = \(at) WHERE bundle_id = \(bundleId)", logger: logger)
+            events.append(
+                PendingEvent(
+                    BundleCompleted(
+                        bundleId: bundleId, cases: members.map { BundleCompleted.Member(caseId: $0.0, receiptCode: $0.1, outcome: $0.2) },
+                        completedAt: at),
+                    key: bundleId))
+        }
+    }
+
+    /// The seal service refused a decision: recorded for the department to fix and ask again.
+    func applySealRefused(_ refused: DocumentRefused, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).decisions SET seal_refusal = \("\(refused.reason.rawValue): \(refused.detail)")
+            WHERE case_id = \(refused.caseId) AND department_id = \(refused.departmentId) AND document_hash = \(refused.documentHash.lowercased())
+              AND imprint_id IS NULL
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// A refusal of a department's command: nothing was changed. HTTP answers it as problem+json;
+/// Kafka answers it with `coordinator.command.rejected`. Either way it is recorded.
+struct CommandRefusal: Error, Sendable, CustomStringConvertible {
+    var reason: CommandRejection
+    var detail: String
+    /// The request field at fault, when there is one.
+    var field: String?
+
+    init(_ reason: CommandRejection, _ detail: String, field: String? = nil) {
+        self.reason = reason
+        self.detail = detail
+        self.field = field
+    }
+
+    var description: String { "\(reason.rawValue): \(detail)" }
+}
+
+/// Who acts, through which channel, for which department.
+struct Actor: Sendable {
+    /// Staff or system id.
+    var id: String
+    var departmentId: String
+    /// `http` or `kafka`.
+    var channel: String
+    /// Whether the caller's token says they are a chief representative (HTTP); their standing is
+    /// still checked against the directory.
+    var claimsChiefRepresentative: Bool = false
+}
+
+/// An event to append once the command's checks pass, in the command's transaction.
+struct PendingEvent: Sendable {
+    var payload: any EventPayload
+    var topic: Topic
+    var key: String
+    var caseId: String?
+
+    init(_ payload: any EventPayload, topic: Topic = .coordinatorEvents, caseId: String) {
+        self.payload = payload
+        self.topic = topic
+        self.key = caseId
+        self.caseId = caseId
+    }
+
+    init(_ payload: any EventPayload, key: String) {
+        self.payload = payload
+        self.topic = .coordinatorEvents
+        self.key = key
+        self.caseId = nil
+    }
+}
+
+/// The coordinator schema: directory projections, cases, tasks, the due-date ledger, decisions and
+/// durable timers. Every change and its events commit in one transaction (outbox); events from
+/// other services are applied through the inbox on the consumer's connection.
+struct CoordinatorStore: Sendable {
+    let client: PostgresClient
+    let schema: String
+    let outbox: Outbox
+    let clock: CaseClock
+    let logger: Logger
+    /// The service's clock (tests move it).
+    let now: @Sendable () -> Date
+
+    init(client: PostgresClient, schema: String, clock: CaseClock, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.client = client
+        self.schema = schema
+        self.outbox = Outbox(schema: schema)
+        self.clock = clock
+        self.logger = logger
+        self.now = now
+    }
+
+    // MARK: Transactions with events
+
+    /// Runs `body` in a transaction and appends the events it produced, with `correlation` as
+    /// correlation id (HTTP: the request id).
+    func command<Result: Sendable>(
+        correlation: String? = nil, _ body: @Sendable (PostgresConnection, inout [PendingEvent]) async throws -> Result
+    ) async throws -> Result {
+        try await client.transaction(logger: logger) { connection in
+            var events: [PendingEvent] = []
+            let result = try await body(connection, &events)
+            try await outbox.append(
+                try events.map { pending in
+                    OutgoingEvent(
+                        topic: pending.topic, key: pending.key,
+                        envelope: try EventEnvelope(
+                            payload: pending.payload, producer: ServiceName.coordinator.rawValue, caseId: pending.caseId, correlationId: correlation.flatMap(UUID.init(uuidString:))))
+                }, on: connection, logger: logger)
+            return result
+        }
+    }
+
+    /// Appends `events` as follow-ups of the event a consumer is applying.
+    func emit(_ events: [PendingEvent], context: HandlerContext) async throws {
+        for pending in events {
+            try await emitOne(pending.payload, pending, context)
+        }
+    }
+
+    private func emitOne<P: EventPayload>(_ payload: P, _ pending: PendingEvent, _ context: HandlerContext) async throws {
+        try await context.emit(payload, to: pending.topic, caseId: pending.caseId, key: pending.key)
+    }
+
+    // MARK: Directory projections
+
+    func apply(_ department: DepartmentChanged, occurredAt: Date, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).departments AS d
+                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, occurred_at)
+            VALUES (\(department.departmentId), \(department.name), \(department.active), \(department.chiefRepresentative?.staffId),
+                    \(department.substitute?.staffId), \(department.substitute?.noticeReference), \(department.substitute?.from)::date,
+                    \(department.substitute?.to)::date, \(occurredAt))
+            ON CONFLICT (department_id) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active, chief_staff_id = EXCLUDED.chief_staff_id,
+                substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
+                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, occurred_at = EXCLUDED.occurred_at
+            WHERE d.occurred_at <= EXCLUDED.occurred_at
+            """, logger: logger)
+    }
+
+    func apply(_ window: WindowChanged, occurredAt: Date, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).windows AS w (window_id, kind, department_ids, active, occurred_at)
+            VALUES (\(window.windowId), \(window.kind.rawValue), \(window.departmentIds), \(window.active), \(occurredAt))
+            ON CONFLICT (window_id) DO UPDATE SET kind = EXCLUDED.kind, department_ids = EXCLUDED.department_ids, active = EXCLUDED.active,
+                occurred_at = EXCLUDED.occurred_at
+            WHERE w.occurred_at <= EXCLUDED.occurred_at
+            """, logger: logger)
+    }
+
+    func apply(_ staff: StaffChanged, occurredAt: Date, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).staff AS s (staff_id, department_id, window_id, active, occurred_at)
+            VALUES (\(staff.staffId), \(staff.departmentId), \(staff.windowId), \(staff.active), \(occurredAt))
+            ON CONFLICT (staff_id) DO UPDATE SET department_id = EXCLUDED.department_id, window_id = EXCLUDED.window_id,
+                active = EXCLUDED.active, occurred_at = EXCLUDED.occurred_at
+            WHERE s.occurred_at <= EXCLUDED.occurred_at
+            """, logger: logger)
+    }
+
+    /// In what capacity `staffId` may countersign for `departmentId` today: the chief
+    /// representative, or the substitute on a filed notice whose days include today (Art 27).
+    func countersignCapacity(
+        staffId: String, departmentId: String, on connection: PostgresConnection
+    ) async throws -> (capacity: String, notice: String?)? {
+        let today = LocalDate.inHall(now()).description
+        let rows = try await connection.select(
+            """
+            SELECT chief_staff_id, substitute_staff_id, substitute_notice,
+                   (substitute_from <= \(today)::date AND substitute_to >= \(today)::date) AS substitute_in_force
+            FROM \(unescaped: schema).departments WHERE department_id = \(departmentId) AND active
+            """, logger: logger
+        ).decode((String?, String?, String?, Bool?).self).collectAll()
+        guard let row = rows.first else { return nil }
+        if row.0 == staffId { return ("chief-representative", nil) }
+        if row.1 == staffId, row.3 == true { return ("substitute", row.2) }
+        return nil
+    }
+
+    /// The hall window where `staffId` applies the department's seal: their own window when it is an
+    /// open hall window serving the department, else the first such window (the seal service checks it again).
+    func sealWindow(staffId: String, departmentId: String, on connection: PostgresConnection) async throws -> String {
+        let rows = try await connection.select(
+            """
+            SELECT w.window_id FROM \(unescaped: schema).windows w
+            LEFT JOIN \(unescaped: schema).staff s ON s.staff_id = \(staffId) AND s.window_id = w.window_id
+            WHERE w.active AND w.kind <> 'discipline' AND \(departmentId) = ANY (w.department_ids)
+            ORDER BY (s.staff_id IS NULL), w.window_id LIMIT 1
+            """, logger: logger
+        ).decode(String.self).collectAll()
+        return rows.first ?? "none"
+    }
+
+    // MARK: Rejections
+
+    /// Records a refused command (its own transaction for HTTP; the inbox's for Kafka).
+    func recordRejection(
+        _ refusal: CommandRefusal, commandId: String, commandType: String, departmentId: String, taskId: String?, caseId: String?,
+        on connection: PostgresConnection
+    ) async throws -> CommandRejected {
+        let rejected = CommandRejected(
+            commandId: commandId, commandType: commandType, departmentId: departmentId, taskId: taskId, reason: refusal.reason,
+            detail: refusal.detail, rejectedAt: now())
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).rejections (command_id, command_type, department_id, task_id, case_id, reason, detail, rejected_at)
+            VALUES (\(commandId), \(commandType), \(departmentId), \(taskId), \(caseId), \(refusal.reason.rawValue), \(refusal.detail), \(rejected.rejectedAt))
+            """, logger: logger)
+        return rejected
+    }
+
+    /// Records an HTTP refusal and publishes it on the coordinator's events (department systems
+    /// following their reply stream see HTTP refusals too).
+    func recordHTTPRejection(
+        _ refusal: CommandRefusal, requestId: String, route: String, departmentId: String, taskId: String?, caseId: String?
+    ) async {
+        do {
+            try await command(correlation: requestId) { connection, events in
+                let rejected = try await recordRejection(
+                    refusal, commandId: requestId, commandType: "http:\(route)", departmentId: departmentId, taskId: taskId, caseId: caseId,
+                    on: connection)
+                events.append(PendingEvent(rejected, key: caseId ?? taskId ?? departmentId))
+            }
+        } catch {
+            logger.error("recording a refused command failed", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+}
+
+extension PostgresRandomAccessRow {
+    /// The column decoded as `T`.
+    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        try self[column].decode(T.self)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import HallContracts
+import HallKit
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+extension CoordinatorStore {
+    /// Fires up to `limit` timers that are due by the database's clock, in one transaction: each
+    /// timer row is deleted (`FOR UPDATE SKIP LOCKED`, so instances never fire the same one), its
+    /// alert recorded once (`ON CONFLICT DO NOTHING`) and its event appended to the outbox.
+    /// A timer is never fired before its instant, and a fired one is gone: exactly once.
+    ///
+    /// - Returns: how many timers fired.
+    func fireDueTimers(limit: Int = 2_000) async throws -> Int {
+        try await command { connection, events in
+            let rows = try await connection.query(
+                """
+                WITH due AS (
+                    SELECT timer_id FROM \(unescaped: schema).timers WHERE fire_at <= now()
+                    ORDER BY fire_at LIMIT \(limit) FOR UPDATE SKIP LOCKED),
+                fired AS (
+                    DELETE FROM \(unescaped: schema).timers t USING due WHERE t.timer_id = due.timer_id
+                    RETURNING t.case_id, t.subject, t.kind, t.fire_at),
+                described AS (
+                    SELECT f.case_id, f.subject, f.kind, f.fire_at, c.receipt_code, c.lead_department_id,
+                           COALESCE(k.department_id, c.lead_department_id) AS department_id,
+                           COALESCE(k.sub_deadline, c.due_date)::text AS due_date
+                    FROM fired f JOIN \(unescaped: schema).cases c ON c.case_id = f.case_id
+                    LEFT JOIN \(unescaped: schema).tasks k ON k.task_id = (CASE WHEN f.subject = 'case' THEN NULL ELSE f.subject::uuid END)),
+                alerted AS (
+                    INSERT INTO \(unescaped: schema).alerts (case_id, subject, kind, department_id, escalated_to, due_date, scheduled_for, fired_at)
+                    SELECT case_id, subject, kind, department_id,
+                           CASE WHEN kind = 'overdue' THEN (CASE WHEN subject = 'case' THEN 'centre' ELSE 'lead-department' END) END,
+                           due_date::date, fire_at, now()
+                    FROM described
+                    ON CONFLICT DO NOTHING
+                    RETURNING case_id, subject, kind)
+                SELECT d.case_id, d.subject, d.kind, d.receipt_code, d.lead_department_id, d.department_id, d.due_date
+                FROM described d JOIN alerted a USING (case_id, subject, kind)
+                """, logger: logger)
+            let at = now()
+            var count = 0
+            for try await (caseId, subject, kind, receipt, lead, department, due) in rows.decode((String, String, String, String, String, String, String).self) {
+                count += 1
+                let taskId = subject == "case" ? nil : subject
+                if kind == "warning" {
+                    events.append(
+                        PendingEvent(
+                            DeadlineWarningRaised(
+                                receiptCode: receipt, scope: taskId == nil ? "case" : "task", taskId: taskId, departmentId: department, dueDate: due,
+                                sharePercent: clock.sharePercent, raisedAt: at),
+                            caseId: caseId))
+                } else {
+                    events.append(
+                        PendingEvent(
+                            DeadlineEscalated(
+                                receiptCode: receipt, scope: taskId == nil ? "case" : "task", taskId: taskId, departmentId: department,
+                                escalatedTo: taskId == nil ? "centre" : "lead-department", leadDepartmentId: lead, dueDate: due, escalatedAt: at),
+                            caseId: caseId))
+                }
+            }
+            return count
+        }
+    }
+}
+
+/// Fires due warnings and escalations: polls the durable timers every `interval` (and at once again
+/// while a full batch came back). Any number of coordinator instances may run it.
+struct DeadlineTimerService: Service {
+    let store: CoordinatorStore
+    let gate: StartupGate
+    let interval: Duration
+    let logger: Logger
+    private let fired = Counter(label: "hall_coordinator_timers_fired_total")
+
+    init(store: CoordinatorStore, gate: StartupGate, interval: Duration, logger: Logger) {
+        self.store = store
+        self.gate = gate
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { [gate] in await gate.wait() }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var count = 0
+            do {
+                count = try await store.fireDueTimers()
+                if count > 0 {
+                    fired.increment(by: count)
+                    logger.info("deadline timers fired", metadata: ["count": "\(count)"])
+                }
+            } catch {
+                logger.error("firing deadline timers failed", metadata: [LogKey.error: "\(error)"])
+            }
+            if count < 2_000 {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKafka
+import HallKit
+import HallTestSupport
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@testable import coordinator
+
+@Suite("Coordinator: routing, parallel approval, the clock, seal results", .enabled(if: stackAvailable))
+struct CoordinatorFlowTests {
+    @Test("joint case: tasks per department, only one's own tasks, countersigning by chief or filed substitute, the clock's ledger, decisions sealed, completed on time")
+    func jointCaseOverHTTP() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            let caseId = try await hall.accept("R-JOINT-1")
+            let assigned = try await hall.payloads(TaskAssigned.self, caseId: caseId)
+            #expect(Set(assigned.map(\.departmentId)) == ["d-build", "d-fire", "d-env"])
+            let lead = try #require(assigned.first { $0.role == "lead" })
+            let fire = try #require(assigned.first { $0.departmentId == "d-fire" })
+            #expect(lead.subDeadline == lead.caseDueDate && fire.subDeadline < fire.caseDueDate, "participants finish a working day earlier")
+            #expect(fire.materials.first?.name == "施工图设计文件" && fire.applicantName == "某建设有限公司")
+
+            let fireOfficer = try await hall.token("o-fire", [.departmentOfficer], department: "d-fire")
+            let envOfficer = try await hall.token("o-env", [.departmentOfficer], department: "d-env")
+            let fireSubstitute = try await hall.token("s-fire-sub", [.chiefRepresentative], department: "d-fire")
+            let fireImpostor = try await hall.token("o-fire-2", [.chiefRepresentative], department: "d-fire")
+            let envChief = try await hall.token("s-env-chief", [.chiefRepresentative], department: "d-env")
+            let buildOfficer = try await hall.token("o-build", [.departmentOfficer], department: "d-build")
+            let buildChief = try await hall.token("s-build-chief", [.chiefRepresentative], department: "d-build")
+            let admin = try await hall.token("admin", [.centreAdmin])
+
+            try await hall.app().test(.router) { client in
+                // A department sees and acts on its own tasks only; the refusal is recorded and published.
+                let (_, fireTasks) = try await call(client, .get, "/v1/tasks?state=open", token: fireOfficer)
+                #expect(fireTasks.arrayValue?.count == 1 && fireTasks[0]?["taskId"]?.stringValue == fire.taskId)
+                let (status, problem) = try await call(client, .post, "/v1/tasks/\(fire.taskId)/opinion", token: envOfficer, #"{"opinion":"approve"}"#)
+                #expect(status == .forbidden)
+                #expect(problem["type"] == .string(ProblemDetails.typeBase + "coordinator/department-mismatch") && problem["field"] == "departmentId")
+                #expect(try await call(client, .get, "/v1/tasks/\(fire.taskId)", token: envOfficer).0 == .forbidden)
+                let rejected = try await hall.payloads(CommandRejected.self)
+                #expect(rejected.count == 1 && rejected[0].reason == .departmentMismatch && rejected[0].departmentId == "d-env")
+                #expect(try await call(client, .get, "/v1/rejections", token: envOfficer).1.arrayValue?.count == 1)
+
+                // Opinion, then a duplicate, then countersigning.
+                #expect(try await call(client, .post, "/v1/tasks/\(fire.taskId)/claim", token: fireOfficer).0 == .ok)
+                #expect(try await call(client, .post, "/v1/tasks/\(fire.taskId)/opinion", token: fireOfficer, #"{"opinion":"deny"}"#).1["field"] == "reasons")
+                #expect(try await call(client, .post, "/v1/tasks/\(fire.taskId)/opinion", token: fireOfficer, #"{"opinion":"approve"}"#).0 == .created)
+                let duplicate = try await call(client, .post, "/v1/tasks/\(fire.taskId)/opinion", token: fireOfficer, #"{"opinion":"deny","reasons":["x"]}"#)
+                #expect(duplicate.0 == .conflict && duplicate.1["type"] == .string(ProblemDetails.typeBase + "coordinator/duplicate-opinion"))
+                #expect(try await call(client, .post, "/v1/tasks/\(fire.taskId)/countersign", token: fireOfficer).0 == .forbidden)
+                #expect(try await call(client, .post, "/v1/tasks/\(fire.taskId)/countersign", token: fireImpostor).1["type"]
+                    == .string(ProblemDetails.typeBase + "coordinator/not-countersigner"))
+                let (signed, task) = try await call(client, .post, "/v1/tasks/\(fire.taskId)/countersign", token: fireSubstitute)
+                #expect(signed == .ok && task["state"] == "countersigned" && task["countersignCapacity"] == "substitute")
+                let countersigned = try await hall.payloads(TaskCountersigned.self, caseId: caseId)
+                #expect(countersigned.first?.noticeReference == "消防〔2026〕12号")
+
+                // The environment's chief representative gives and countersigns at once.
+                let envTask = try await hall.taskId(caseId, "d-env")
+                #expect(try await call(client, .post, "/v1/tasks/\(envTask)/opinion", token: envChief, #"{"opinion":"approve"}"#).1["state"] == "countersigned")
+
+                // The clock: only the item's not-counted categories, one suspension at a time, resume, one lawful extension.
+                let suspend = "/v1/cases/\(caseId)/suspensions"
+                let testing = try await call(client, .post, suspend, token: buildOfficer, #"{"category":"testing","reason":"检测","noticeReference":"通知1"}"#)
+                #expect(testing.0 == .unprocessableContent && testing.1["field"] == "category")
+                #expect(try await call(client, .post, suspend, token: buildOfficer, #"{"category":"expert-review","reason":"专家评审","noticeReference":"建告〔2026〕3号"}"#).0 == .created)
+                #expect(try await call(client, .post, suspend, token: buildOfficer, #"{"category":"expert-review","reason":"again","noticeReference":"n"}"#).0 == .conflict)
+                #expect(try await call(client, .post, "/v1/cases/\(caseId)/resume", token: buildOfficer, #"{"reason":"评审结束"}"#).0 == .ok)
+                let notSuspended = try await call(client, .post, "/v1/cases/\(caseId)/resume", token: buildOfficer, #"{"reason":"again"}"#)
+                #expect(notSuspended.0 == .conflict && notSuspended.1["type"] == .string(ProblemDetails.typeBase + "coordinator/clock-state"))
+                let extend = "/v1/cases/\(caseId)/extensions"
+                #expect(try await call(client, .post, extend, token: fireOfficer, #"{"workingDays":5,"reason":"r","approvedBy":"局长"}"#).1["type"]
+                    == .string(ProblemDetails.typeBase + "coordinator/not-permitted"))
+                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":11,"reason":"r","approvedBy":"局长"}"#).1["type"]
+                    == .string(ProblemDetails.typeBase + "coordinator/extension-beyond-law"))
+                let (extended, view) = try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":5,"reason":"现场核查","approvedBy":"王局长"}"#)
+                #expect(extended == .created)
+                let expectedDue = hall.calendar.addingWorkingDays(5, after: LocalDate(iso: lead.caseDueDate)!).value.description
+                #expect(view["dueDate"] == .string(expectedDue))
+                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":1,"reason":"r","approvedBy":"局长"}"#).0 == .unprocessableContent)
+                let ledger = view["ledger"]?.arrayValue ?? []
+                #expect(ledger.map { $0["change"]?.stringValue ?? "" } == ["initial", "suspended", "resumed", "extended"])
+                #expect(ledger.map { $0["sequence"] } == [1, 2, 3, 4])
+                let changes = try await hall.payloads(ClockChanged.self, caseId: caseId)
+                #expect(changes.map(\.change) == ["suspended", "resumed", "extended"] && changes.last?.approvedBy == "王局长")
+
+                // The applicant sees why the due date moved, without staff names.
+                let notice = try #require(assigned.first?.noticeNumber)
+                let (_, publicView) = try await call(client, .get, "/v1/public/cases/R-JOINT-1?noticeNumber=\(notice)")
+                #expect(publicView["dueDate"] == .string(expectedDue) && publicView["dueDateHistory"]?.arrayValue?.count == 4)
+                let publicText = String(decoding: try EventEnvelope.encoder().encode(publicView), as: UTF8.self)
+                #expect(!(publicText.contains("o-build") || publicText.contains("s-fire-sub") || publicText.contains("s-build-chief")))
+                #expect(try await call(client, .get, "/v1/public/cases/R-JOINT-1?noticeNumber=2026-999999").0 == .notFound)
+
+                // The lead approves: decided, three approval decisions go to the seal, each by its countersigner.
+                #expect(try await call(client, .post, "/v1/tasks/\(lead.taskId)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)
+                let decided = try #require(try await hall.payloads(CaseDecided.self, caseId: caseId).first)
+                #expect(decided.outcome == "approved" && decided.documents.count == 3)
+                let requests = try await hall.payloads(SealDocumentRequested.self, caseId: caseId)
+                #expect(Set(requests.map(\.departmentId)) == ["d-build", "d-fire", "d-env"])
+                #expect(requests.first { $0.departmentId == "d-fire" }?.requestedBy == "s-fire-sub" && requests.allSatisfy { $0.windowId == "w-01" })
+                #expect(try await hall.outbox(SealDocumentRequested.eventType, caseId: caseId).count == 3)
+                let late = try await call(client, .post, "/v1/cases/\(caseId)/suspensions", token: buildOfficer, #"{"category":"expert-review","reason":"x","noticeReference":"n"}"#)
+                #expect(late.1["type"] == .string(ProblemDetails.typeBase + "coordinator/case-decided"))
+
+                // The seal service answers (twice for one document): completed once, at the last seal time, on time.
+                let sealedAt = Date()
+                for (index, request) in requests.enumerated() {
+                    let sealed = DocumentSealed(
+                        imprintId: UUID(), sealId: UUID(), departmentId: request.departmentId, serial: index + 1,
+                        sealedAt: sealedAt.addingTimeInterval(Double(index)), documentKind: request.documentKind, documentHash: request.documentHash,
+                        caseId: caseId, requestedBy: request.requestedBy, windowId: request.windowId, previousImprintHash: String(repeating: "0", count: 64),
+                        imprintHash: String(repeating: "a", count: 64), signature: Data(count: 64).base64EncodedString())
+                    try await hall.send(sealed, producer: "seal", key: caseId, caseId: caseId)
+                    if index == 0 { try await hall.send(sealed, producer: "seal", key: caseId, caseId: caseId) }
+                }
+                try await eventually("the case is completed") { try await !hall.payloads(CaseCompleted.self, caseId: caseId).isEmpty }
+                try await Task.sleep(for: .milliseconds(500))
+                let completed = try await hall.payloads(CaseCompleted.self, caseId: caseId)
+                #expect(completed.count == 1)
+                #expect(completed.first?.onTime == true && completed.first?.extensionWorkingDays == 5 && completed.first?.imprintIds.count == 3)
+                #expect(abs((completed.first?.completedAt.timeIntervalSince1970 ?? 0) - sealedAt.addingTimeInterval(2).timeIntervalSince1970) < 0.01)
+                let (_, final) = try await call(client, .get, "/v1/cases/\(caseId)", token: admin)
+                #expect(final["state"] == "completed" && final["onTime"] == true)
+                #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).timers WHERE case_id = '\(caseId)'") == 0)
+            }
+        }
+    }
+
+    @Test("needs-supplement stops the clock until intake records the supplement; the task reopens; a denial lists every reason in the lead's decision")
+    func supplementThenDenial() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            let caseId = try await hall.accept("R-SUPP-1", participants: ["d-fire"])
+            let fireTask = try await hall.taskId(caseId, "d-fire")
+            let leadTask = try await hall.taskId(caseId, "d-build")
+            let fireChief = try await hall.token("s-fire-chief", [.chiefRepresentative], department: "d-fire")
+            let buildChief = try await hall.token("s-build-chief", [.chiefRepresentative], department: "d-build")
+            try await hall.app().test(.router) { client in
+                let body = #"{"opinion":"needs-supplement","supplements":[{"material":"消防设计说明","needed":"加盖设计单位公章的原件"}]}"#
+                #expect(try await call(client, .post, "/v1/tasks/\(fireTask)/opinion", token: fireChief, body).0 == .created)
+                let requested = try await hall.payloads(SupplementRequested.self, caseId: caseId)
+                #expect(requested.count == 1 && requested[0].supplements.first?.needed == "加盖设计单位公章的原件")
+                let (_, view) = try await call(client, .get, "/v1/cases/\(caseId)", token: buildChief)
+                #expect(view["clockSuspended"] == true && view["awaitingSupplement"] == true && view["suspensionCategory"] == "supplement")
+                // Only intake's record of the supplement restarts this clock.
+                #expect(try await call(client, .post, "/v1/cases/\(caseId)/resume", token: buildChief, #"{"reason":"r"}"#).0 == .conflict)
+
+                let supplemented = ApplicationSupplemented(receiptCode: "R-SUPP-1", materials: ["消防设计说明"], supplementedAt: Date(), clerkId: "clerk-1", windowId: "w-01")
+                let event = try await hall.send(supplemented, key: caseId, caseId: caseId)
+                _ = try await hall.producer.send(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try event.encoded()))  // redelivered
+                try await eventually("the task reopens") {
+                    try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).tasks WHERE task_id = '\(fireTask)' AND state = 'open' AND round = 2") == 1
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                let changes = try await hall.payloads(ClockChanged.self, caseId: caseId)
+                #expect(changes.map(\.change) == ["suspended", "resumed"] && changes.allSatisfy { $0.category == "supplement" })
+                #expect(try await hall.payloads(TaskAssigned.self, caseId: caseId).filter { $0.taskId == fireTask }.count == 2, "re-assigned once")
+
+                // Now fire denies, the lead approves: one denial decision of the lead with fire's reasons.
+                #expect(try await call(client, .post, "/v1/tasks/\(fireTask)/opinion", token: fireChief, #"{"opinion":"deny","reasons":["疏散通道宽度不足","未设置消防车道"]}"#).0 == .created)
+                #expect(try await call(client, .post, "/v1/tasks/\(leadTask)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)
+                let decided = try #require(try await hall.payloads(CaseDecided.self, caseId: caseId).first)
+                #expect(decided.outcome == "denied" && decided.reasons.map(\.reason) == ["疏散通道宽度不足", "未设置消防车道"])
+                #expect(decided.documents.count == 1 && decided.documents[0].departmentId == "d-build" && decided.documents[0].documentKind == .denialDecision)
+                let (_, final) = try await call(client, .get, "/v1/cases/\(caseId)", token: buildChief)
+                let text = final["decisions"]?[0]?["documentText"]?.stringValue ?? ""
+                #expect(text.contains("疏散通道宽度不足") && text.contains("未设置消防车道"))
+                // A second decision on a decided case is refused.
+                #expect(try await call(client, .post, "/v1/tasks/\(leadTask)/opinion", token: buildChief, #"{"opinion":"deny","reasons":["x"]}"#).1["type"]
+                    == .string(ProblemDetails.typeBase + "coordinator/case-decided"))
+            }
+        }
+    }
+
+    @Test("department systems over Kafka: another department's opinion is refused with an event naming the command; a valid one is countersigned; a malformed one is dead-lettered")
+    func kafkaCommands() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            let caseId = try await hall.accept("R-KAFKA-1", participants: ["d-fire"])
+            let fireTask = try await hall.taskId(caseId, "d-fire")
+            try await hall.kafka.createTopics([hall.topic + ".dlq"], partitions: 1)
+            let wrong = try await hall.send(
+                OpinionSubmitted(taskId: fireTask, departmentId: "d-env", opinion: .approve, reasons: [], supplements: [], officerId: "sys-env", countersignedBy: nil),
+                producer: "d-env-system", key: caseId, caseId: caseId)
+            let good = try await hall.send(
+                OpinionSubmitted(taskId: fireTask, departmentId: "d-fire", opinion: .approve, reasons: [], supplements: [], officerId: "sys-fire", countersignedBy: "s-fire-chief"),
+                producer: "d-fire-system", key: caseId, caseId: caseId)
+            let again = try await hall.send(
+                OpinionSubmitted(taskId: fireTask, departmentId: "d-fire", opinion: .deny, reasons: ["x"], supplements: [], officerId: "sys-fire", countersignedBy: nil),
+                producer: "d-fire-system", key: caseId, caseId: caseId)
+            let extensionCommand = try await hall.send(
+                ExtensionRequested(caseId: caseId, departmentId: "d-build", workingDays: 12, reason: "r", approvedBy: "局长", requestedBy: "sys-build"),
+                producer: "d-build-system", key: caseId, caseId: caseId)
+            var malformed = try EventEnvelope(
+                payload: CountersignSubmitted(taskId: fireTask, departmentId: "d-fire", staffId: "s-fire-chief"), producer: "d-fire-system", caseId: caseId)
+            malformed.data = .object(["taskId": .string(fireTask), "departmentId": "d-fire"])
+            _ = try await hall.producer.send(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try malformed.encoded()))
+            try await eventually("three refusals") { try await hall.payloads(CommandRejected.self).count == 3 }
+            let rejections = try await hall.outbox(CommandRejected.eventType)
+            let byCause = Dictionary(uniqueKeysWithValues: try rejections.map { ($0.causationId, try $0.payload(as: CommandRejected.self)) })
+            #expect(byCause[wrong.id]?.reason == .departmentMismatch)
+            #expect(byCause[again.id]?.reason == .duplicateOpinion)
+            #expect(byCause[extensionCommand.id]?.reason == .extensionBeyondLaw)
+            let signed = try await hall.payloads(TaskCountersigned.self, caseId: caseId)
+            #expect(signed.count == 1 && signed[0].staffId == "s-fire-chief")
+            #expect(try await hall.outbox(TaskOpinionRecorded.eventType, caseId: caseId).first?.causationId == good.id)
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).rejections") == 3)
+            let dead = try await hall.kafka.readAll(hall.topic + ".dlq", atLeast: 1)
+            #expect(dead.count == 1 && dead[0].headers.contains { $0.key == DeadLetterHeader.reason })
+        }
+    }
+
+    @Test("durable timers: due warnings and escalations fire exactly once across two instances, future ones never early, not again after an extension")
+    func timers() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            // Accepted six weeks ago with 10 working days: everything is overdue.
+            let old = try await hall.accept("R-LATE-1", participants: ["d-fire"], acceptedAt: Date(timeIntervalSinceNow: -42 * 86_400), days: 10)
+            let fresh = try await hall.accept("R-NEW-1", participants: ["d-fire"], days: 10)
+            async let first = hall.store.fireDueTimers()
+            async let second = hall.store.fireDueTimers()
+            let fired = try await first + second
+            #expect(fired == 4, "case warning + case overdue + the participant's warning + overdue")
+            #expect(try await hall.store.fireDueTimers() == 0)
+            let escalations = try await hall.payloads(DeadlineEscalated.self, caseId: old)
+            #expect(Set(escalations.map(\.escalatedTo)) == ["centre", "lead-department"])
+            #expect(escalations.first { $0.escalatedTo == "lead-department" }?.departmentId == "d-fire")
+            #expect(try await hall.payloads(DeadlineWarningRaised.self, caseId: old).count == 2)
+            #expect(try await hall.outbox(DeadlineWarningRaised.eventType, caseId: fresh).isEmpty)
+            #expect(try await hall.outbox(DeadlineEscalated.eventType, caseId: fresh).isEmpty)
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).timers WHERE case_id = '\(fresh)' AND fire_at > now()") == 4)
+
+            // Extending the late case plans its timers again, but what fired does not fire twice.
+            let buildOfficer = try await hall.token("o-build", [.departmentOfficer], department: "d-build")
+            try await hall.app().test(.router) { client in
+                #expect(try await call(client, .post, "/v1/cases/\(old)/extensions", token: buildOfficer, #"{"workingDays":2,"reason":"r","approvedBy":"局长"}"#).0 == .created)
+                let alerts = try await call(client, .get, "/v1/alerts", token: buildOfficer).1
+                #expect(alerts.arrayValue?.count == 3, "the lead sees its own warning and escalation and the escalation about its participant, not the participant's own warning")
+            }
+            #expect(try await hall.store.fireDueTimers() == 0)
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).alerts") == 4)
+        }
+    }
+
+    @Test("one thing, one go: a bundle's decisions go to the seal together, and the bundle completes once with its last case")
+    func bundle() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            let first = try await hall.accept("R-B-1", participants: [], bundle: ("B-1", 2))
+            let second = try await hall.accept("R-B-2", participants: [], bundle: ("B-1", 2))
+            let chief = try await hall.token("s-build-chief", [.chiefRepresentative], department: "d-build")
+            try await hall.app().test(.router) { client in
+                let firstTask = try await hall.taskId(first, "d-build")
+                #expect(try await call(client, .post, "/v1/tasks/\(firstTask)/opinion", token: chief, #"{"opinion":"approve"}"#).0 == .created)
+                #expect(try await hall.outbox(SealDocumentRequested.eventType).isEmpty, "the first case waits for its bundle")
+                let notice = try await hall.payloads(TaskAssigned.self, caseId: first)[0].noticeNumber
+                #expect(try await call(client, .get, "/v1/public/bundles/B-1?receiptCode=R-B-1&noticeNumber=\(notice)").1["status"] == "in progress")
+                let secondTask = try await hall.taskId(second, "d-build")
+                #expect(try await call(client, .post, "/v1/tasks/\(secondTask)/opinion", token: chief, #"{"opinion":"approve"}"#).0 == .created)
+                let requests = try await hall.payloads(SealDocumentRequested.self)
+                #expect(Set(requests.map(\.caseId)) == [first, second])
+                for request in requests {
+                    try await hall.send(
+                        DocumentSealed(
+                            imprintId: UUID(), sealId: UUID(), departmentId: "d-build", serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
+                            documentHash: request.documentHash, caseId: request.caseId, requestedBy: "s-build-chief", windowId: "w-01",
+                            previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "b", count: 64),
+                            signature: Data(count: 64).base64EncodedString()), producer: "seal", key: request.caseId, caseId: request.caseId)
+                }
+                try await eventually("the bundle completes") { try await !hall.payloads(BundleCompleted.self).isEmpty }
+                let completed = try await hall.payloads(BundleCompleted.self)
+                #expect(completed.count == 1 && Set(completed[0].cases.map(\.receiptCode)) == ["R-B-1", "R-B-2"])
+                let (_, bundle) = try await call(client, .get, "/v1/public/bundles/B-1?receiptCode=R-B-2&noticeNumber=\(try await hall.payloads(TaskAssigned.self, caseId: second)[0].noticeNumber)")
+                #expect(bundle["status"] == "completed" && bundle["cases"]?.arrayValue?.count == 2)
+            }
+        }
+    }
+
+    @Test("the OpenAPI document lists exactly the routes the service serves")
+    func openAPIMatchesRoutes() async throws {
+        let router = Router(context: HallRequestContext.self)
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
+        let store = CoordinatorStore(client: client, schema: "coordinator", clock: CaseClock(calendar: try WorkingCalendar.bundled()), logger: TestEnvironment.logger())
+        CoordinatorRoutes(store: store).add(to: router)
+        for path in ["/health/live", "/health/ready", "/metrics"] { router.get(RouterPath(stringLiteral: path)) { _, _ in "" } }
+        let served = Set(router.routes.map { route in
+            let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return "\(route.method.rawValue) /\(path.joined(separator: "/"))"
+        })
+        var documented = Set<String>()
+        var currentPath: String?
+        for line in CoordinatorOpenAPI.document.split(separator: "\n") {
+            if line.hasPrefix("  /"), line.hasSuffix(":") { currentPath = String(line.dropFirst(2).dropLast()) }
+            else if line.hasPrefix("components:") { currentPath = nil }
+            else if let path = currentPath, let method = ["get", "post", "put", "delete", "patch"].first(where: { line == "    \($0):" }) {
+                documented.insert("\(method.uppercased()) \(path)")
+            }
+        }
+        #expect(served == documented)
+    }
+}
