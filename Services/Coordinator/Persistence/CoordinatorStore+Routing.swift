@@ -22,50 +22,53 @@ extension CoordinatorStore {
         for participant in accepted.participantDepartmentIds where !departments.contains(participant) { departments.append(participant) }
         let materials = accepted.materials ?? []
         let materialsJSON = String(decoding: try JSONEncoder().encode(materials), as: UTF8.self)
-        let inserted = try await connection.select(
-            """
-            INSERT INTO \(unescaped: schema).cases
-                (case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id, department_ids,
-                 applicant_kind, applicant_name, materials, accepted_at, promised_limit_days, legal_limit_days, not_counted,
-                 initial_due_date, due_date, due_date_provisional, state, bundle_id)
-            VALUES (\(caseId), \(accepted.receiptCode), \(accepted.noticeNumber), \(accepted.itemCode), \(accepted.itemVersion),
-                    \(accepted.itemName), \(accepted.kind), \(accepted.leadDepartmentId), \(departments), \(accepted.applicantKind),
-                    \(accepted.applicantName), \(materialsJSON)::jsonb, \(accepted.acceptedAt), \(accepted.promisedLimitDays),
-                    \(accepted.legalLimitDays), \(accepted.notCounted), \(due.description)::date, \(due.description)::date,
-                    \(accepted.dueDateProvisional), 'in-progress', \(accepted.bundleId))
-            ON CONFLICT DO NOTHING RETURNING case_id
-            """, logger: logger
-        ).decode(String.self).collectAll()
-        guard !inserted.isEmpty else { return }
-
         var taskIds: [UUID] = []
         var roles: [String] = []
         var subDeadlines: [String] = []
-        for (index, department) in departments.enumerated() {
+        for (index, _) in departments.enumerated() {
             let role: TaskRole = index == 0 ? .lead : .participant
             taskIds.append(UUID())
             roles.append(role.rawValue)
             subDeadlines.append(clock.subDeadline(role: role, accepted: acceptedDay, due: due).description)
         }
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).tasks (task_id, case_id, department_id, role, sub_deadline, state)
-            SELECT t.id, \(caseId), t.department, t.role, t.sub::date, 'open'
-            FROM unnest(\(taskIds)::uuid[], \(departments)::text[], \(roles)::text[], \(subDeadlines)::text[]) AS t(id, department, role, sub)
-            """, logger: logger)
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).ledger (case_id, sequence, change, due_date_after, working_days, reason, actor_id, changed_at)
-            VALUES (\(caseId), 1, 'initial', \(due.description)::date, \(accepted.promisedLimitDays),
-                    \("accepted; promised limit \(accepted.promisedLimitDays) working days from the day after acceptance"),
-                    \(accepted.clerkId), \(accepted.acceptedAt))
-            """, logger: logger)
         var timers = TimerPlan()
         timers.plan(caseId: caseId, accepted: acceptedDay, due: due, clock: clock)
         for index in departments.indices where roles[index] == TaskRole.participant.rawValue {
             timers.plan(taskId: taskIds[index].uuidString.lowercased(), accepted: acceptedDay, subDeadline: LocalDate(iso: subDeadlines[index])!, clock: clock)
         }
-        try await timers.insert(caseId: caseId, schema: schema, on: connection, logger: logger)
+        // One statement: the case, its tasks, its first ledger entry and its timers — or nothing when
+        // the case was routed before.
+        let inserted = try await connection.select(
+            """
+            WITH new_case AS (
+                INSERT INTO \(unescaped: schema).cases
+                    (case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id, department_ids,
+                     applicant_kind, applicant_name, materials, accepted_at, promised_limit_days, legal_limit_days, not_counted,
+                     initial_due_date, due_date, due_date_provisional, state, bundle_id)
+                VALUES (\(caseId), \(accepted.receiptCode), \(accepted.noticeNumber), \(accepted.itemCode), \(accepted.itemVersion),
+                        \(accepted.itemName), \(accepted.kind), \(accepted.leadDepartmentId), \(departments), \(accepted.applicantKind),
+                        \(accepted.applicantName), \(materialsJSON)::jsonb, \(accepted.acceptedAt), \(accepted.promisedLimitDays),
+                        \(accepted.legalLimitDays), \(accepted.notCounted), \(due.description)::date, \(due.description)::date,
+                        \(accepted.dueDateProvisional), 'in-progress', \(accepted.bundleId))
+                ON CONFLICT DO NOTHING RETURNING case_id),
+            new_tasks AS (
+                INSERT INTO \(unescaped: schema).tasks (task_id, case_id, department_id, role, sub_deadline, state)
+                SELECT t.id, c.case_id, t.department, t.role, t.sub::date, 'open'
+                FROM new_case c, unnest(\(taskIds)::uuid[], \(departments)::text[], \(roles)::text[], \(subDeadlines)::text[]) AS t(id, department, role, sub)),
+            new_ledger AS (
+                INSERT INTO \(unescaped: schema).ledger (case_id, sequence, change, due_date_after, working_days, reason, actor_id, changed_at)
+                SELECT c.case_id, 1, 'initial', \(due.description)::date, \(accepted.promisedLimitDays),
+                       \("accepted; promised limit \(accepted.promisedLimitDays) working days from the day after acceptance"),
+                       \(accepted.clerkId), \(accepted.acceptedAt)
+                FROM new_case c),
+            new_timers AS (
+                INSERT INTO \(unescaped: schema).timers (case_id, subject, kind, fire_at)
+                SELECT c.case_id, t.subject, t.kind, t.fire_at
+                FROM new_case c, unnest(\(timers.subjects)::text[], \(timers.kinds)::text[], \(timers.instants)::timestamptz[]) AS t(subject, kind, fire_at))
+            SELECT case_id FROM new_case
+            """, logger: logger
+        ).decode(String.self).collectAll()
+        guard !inserted.isEmpty else { return }
         for index in departments.indices {
             events.append(
                 PendingEvent(

@@ -98,15 +98,19 @@ struct CoordinatorStore: Sendable {
         }
     }
 
-    /// Appends `events` as follow-ups of the event a consumer is applying.
+    /// Appends `events` as follow-ups of the event a consumer is applying (its correlation id, and
+    /// its id as causation id), in one outbox statement.
     func emit(_ events: [PendingEvent], context: HandlerContext) async throws {
-        for pending in events {
-            try await emitOne(pending.payload, pending, context)
+        guard !events.isEmpty else { return }
+        let incoming = context.event
+        let outgoing = try events.map { pending in
+            OutgoingEvent(
+                topic: pending.topic, key: pending.key,
+                envelope: try EventEnvelope(
+                    payload: pending.payload, producer: context.serviceName, caseId: pending.caseId ?? incoming.caseId,
+                    correlationId: incoming.correlationId ?? incoming.id, causationId: incoming.id))
         }
-    }
-
-    private func emitOne<P: EventPayload>(_ payload: P, _ pending: PendingEvent, _ context: HandlerContext) async throws {
-        try await context.emit(payload, to: pending.topic, caseId: pending.caseId, key: pending.key)
+        try await context.outbox.append(outgoing, on: context.connection, logger: context.logger)
     }
 
     // MARK: Directory projections
