@@ -97,6 +97,25 @@ struct CoordinatorFlowTests {
                 #expect(!(publicText.contains("o-build") || publicText.contains("s-fire-sub") || publicText.contains("s-build-chief")))
                 #expect(try await call(client, .get, "/v1/public/cases/R-JOINT-1?noticeNumber=2026-999999").0 == .notFound)
 
+                // Unknown tasks are refused as such.
+                let unknown = try await call(client, .post, "/v1/tasks/\(UUID().uuidString)/opinion", token: fireOfficer, #"{"opinion":"approve"}"#)
+                #expect(unknown.0 == .notFound && unknown.1["type"] == .string(ProblemDetails.typeBase + "coordinator/unknown-task"))
+
+                // Joint review (会审): only the lead's chief representative convenes and minutes it.
+                let meeting = #"{"meetingAt":"2026-12-01T02:00:00.000Z","place":"三楼会商室","departmentIds":["d-fire","d-env"],"centreAttends":true}"#
+                #expect(try await call(client, .post, "/v1/cases/\(caseId)/reviews", token: fireSubstitute, meeting).0 == .forbidden)
+                let (convened, review) = try await call(client, .post, "/v1/cases/\(caseId)/reviews", token: buildChief, meeting)
+                #expect(convened == .created)
+                let reviewId = try #require(review["reviewId"]?.stringValue)
+                let stranger = #"{"summary":"s","positions":[{"departmentId":"d-tax","position":"approve","note":"n"}]}"#
+                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: buildChief, stranger).1["field"] == "positions[0].departmentId")
+                let minutes = #"{"summary":"同意并联审批","positions":[{"departmentId":"d-fire","position":"approve","note":"消防无异议"},{"departmentId":"d-env","position":"approve","note":"环保无异议"}]}"#
+                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: buildChief, minutes).0 == .noContent)
+                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: buildChief, minutes).0 == .conflict)
+                let reviews = try await call(client, .get, "/v1/cases/\(caseId)", token: admin).1["reviews"]?.arrayValue ?? []
+                #expect(reviews.count == 1 && reviews[0]["positions"]?.arrayValue?.count == 2 && reviews[0]["centreAttends"] == true)
+                #expect(try await hall.payloads(ReviewMinuted.self, caseId: caseId).first?.positions.map(\.departmentId) == ["d-fire", "d-env"])
+
                 // The lead approves: decided, three approval decisions go to the seal, each by its countersigner.
                 #expect(try await call(client, .post, "/v1/tasks/\(lead.taskId)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)
                 let decided = try #require(try await hall.payloads(CaseDecided.self, caseId: caseId).first)
