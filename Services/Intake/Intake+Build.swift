@@ -13,7 +13,7 @@ extension IntakeService {
         name: .intake,
         defaultPort: defaultPort,
         migrations: IntakeMigrations.all,
-        consumers: { runtime in [SealResultsConsumer.definition(store(runtime))] },
+        consumers: { runtime in [IntakeConsumer.definition(store(runtime))] },
         routes: { router, runtime in
             IntakeRoutes(store: store(runtime), calendar: calendar).add(to: router)
         },

@@ -12,7 +12,7 @@ import Testing
 @testable import intake
 
 /// A valid resident identity number with its GB 11643 check character.
-private func residentId(_ body17: String) -> String {
+func residentId(_ body17: String) -> String {
     let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     let sum = zip(body17, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
     return body17 + String(Array("10X98765432")[sum % 11])

@@ -112,6 +112,17 @@ paths:
           description: Status, due date, what is awaited
           content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
         '404': {$ref: '#/components/responses/Problem'}
+  /v1/bundles/{bundleId}:
+    get:
+      summary: Follow a "one thing, one go" bundle (public; bundle id and the applicant's identity number)
+      parameters:
+        - {name: bundleId, in: path, required: true, schema: {type: string}}
+        - {name: idNumber, in: query, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: One status for the bundle, each case with its departments
+          content: {application/json: {schema: {$ref: '#/components/schemas/BundleStatus'}}}
+        '404': {$ref: '#/components/responses/Problem'}
   /v1/departments:
     post:
       summary: Create or update a department, its chief representative and substitute (centre admin)
@@ -162,6 +173,62 @@ paths:
         '400': {$ref: '#/components/responses/Problem'}
         '403': {$ref: '#/components/responses/Problem'}
         '413': {$ref: '#/components/responses/Problem'}
+  /v1/bundles:
+    post:
+      summary: Submit several applications of one applicant together ("one thing, one go", Art 4(5)) (clerk); accepted together or not at all
+      description: |
+        A refusal of any application refuses the bundle (the answer says which application and
+        why). Otherwise, if any application needs a correction, one notice lists every correction
+        of every application and nothing is accepted; the applicant returns with each receipt code
+        (`POST /v1/applications/{receiptCode}/resubmission`) and the applications are accepted
+        together once the last correction is in. Otherwise every application is accepted in one
+        transaction, each its own case, notice number and due date, all with the bundle's id.
+        The same idempotency key gives the same answer and no second bundle.
+      security: [{bearer: []}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/BundleSubmission'}}}
+      responses:
+        '201':
+          description: Every application accepted
+          content: {application/json: {schema: {$ref: '#/components/schemas/BundleResponse'}}}
+        '200':
+          description: Refused, or one correction notice for the whole bundle (or the first answer to a repeated idempotency key)
+          content: {application/json: {schema: {$ref: '#/components/schemas/BundleResponse'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '413': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}:
+    get:
+      summary: A case as the clerk sees it (clerk); the same view as case tracking, without the identity number
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: Status, due date, what is awaited, supplements asked for, departments, completion
+          content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}/supplements:
+    post:
+      summary: Record what the applicant brought for the supplements a department asked for (clerk)
+      description: |
+        Each material must be one asked for (`supplements[].material` of the case). Once nothing is
+        awaited any more, `intake.application.supplemented` tells the coordinator, which resumes
+        the case clock.
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/SupplementDelivery'}}}
+      responses:
+        '200':
+          description: Recorded; the case with what is still awaited
+          content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {description: 'The case awaits no supplement (none was asked for, or all was brought)', content: {application/problem+json: {schema: {$ref: '#/components/schemas/Problem'}}}}
   /v1/applications/{receiptCode}/decision:
     post:
       summary: Decide an immediate item on the spot (clerk authorised for the item, Art 13); the decision goes to the seal
@@ -436,8 +503,9 @@ components:
       properties:
         caseId: {type: string, format: uuid}
         receiptCode: {type: string}
-        outcome: {enum: [accepted, refused, correction-required]}
+        outcome: {enum: [accepted, refused, correction-required, held], description: 'held: a bundle''s application, complete, waiting for the others to be corrected'}
         itemCode: {type: string}
+        bundleId: {type: string}
         itemVersion: {type: integer}
         noticeNumber: {type: string, description: YYYY-NNNNNN, sequential per year}
         acceptedAt: {type: string, format: date-time}
@@ -463,13 +531,115 @@ components:
       properties:
         receiptCode: {type: string}
         itemCode: {type: string}
-        status: {enum: [accepted, refused, awaiting-correction, decided, ready, issued]}
+        status:
+          enum: [accepted, refused, awaiting-correction, held, awaiting-supplement, decided, completed, ready, issued]
+          description: 'completed: a bundle''s case, decided and sealed, handed out with the rest of its bundle'
         noticeNumber: {type: string}
         acceptedAt: {type: string, format: date-time}
         dueDate: {$ref: '#/components/schemas/Date'}
         dueDateProvisional: {type: boolean}
-        awaiting: {type: array, items: {type: string}}
+        awaiting: {type: array, items: {type: string}, description: Open corrections, promised materials, supplements asked for}
         refusalReason: {type: string}
         competentAuthority: {type: string}
+        bundleId: {type: string}
+        supplements:
+          type: array
+          items:
+            type: object
+            properties:
+              departmentId: {type: string}
+              material: {type: string}
+              needed: {type: string}
+              requestedAt: {type: string, format: date-time}
+              suppliedAt: {type: string, format: date-time}
+        departments:
+          type: array
+          items:
+            type: object
+            properties:
+              departmentId: {type: string}
+              role: {enum: [lead, participant]}
+              status: {enum: [not-started, in-progress, awaiting-supplement, completed]}
+        completion:
+          type: object
+          properties:
+            outcome: {enum: [approved, denied]}
+            completedAt: {type: string, format: date-time, description: The last seal time (Art 31)}
+            dueDate: {$ref: '#/components/schemas/Date'}
+            onTime: {type: boolean}
+    SupplementDelivery:
+      type: object
+      required: [materials]
+      properties:
+        materials: {type: array, minItems: 1, items: {type: string}, description: 'Each the material of an open supplement request'}
+    BundleSubmission:
+      type: object
+      required: [applicant, applications, channel, idempotencyKey]
+      properties:
+        applicant: {$ref: '#/components/schemas/ApplicationSubmission/properties/applicant'}
+        applications:
+          type: array
+          minItems: 2
+          maxItems: 20
+          items:
+            type: object
+            required: [itemCode, materials]
+            properties:
+              itemCode: {type: string, description: 'Committed or joint items, each once'}
+              departmentId: {type: string}
+              materials: {$ref: '#/components/schemas/ApplicationSubmission/properties/materials'}
+              conditionsMet: {type: array, items: {type: string}}
+              promised: {$ref: '#/components/schemas/ApplicationSubmission/properties/promised'}
+              competentAuthority: {type: string}
+        channel: {enum: [window, online]}
+        greenChannel: {type: boolean}
+        idempotencyKey: {type: string, maxLength: 128}
+    BundleCorrection:
+      type: object
+      properties:
+        position: {type: integer, description: From 0, in the order submitted}
+        itemCode: {type: string}
+        receiptCode: {type: string, description: The applicant returns with it}
+        materialId: {type: string}
+        problem: {enum: [missing, wrong-form, too-few-copies, not-in-legal-form]}
+        needed: {type: string}
+    BundleRefusal:
+      type: object
+      properties:
+        position: {type: integer}
+        itemCode: {type: string}
+        receiptCode: {type: string}
+        reasonCode: {enum: [unknown-item, not-in-force, not-competent]}
+        reason: {type: string, description: Says which application and why}
+        competentAuthority: {type: string}
+    BundleResponse:
+      type: object
+      required: [bundleId, outcome, bundleSize, applications]
+      properties:
+        bundleId: {type: string}
+        outcome: {enum: [accepted, refused, correction-required]}
+        bundleSize: {type: integer}
+        refusal: {$ref: '#/components/schemas/BundleRefusal'}
+        corrections: {type: array, items: {$ref: '#/components/schemas/BundleCorrection'}, description: 'The one notice: every correction of every application'}
+        applications:
+          type: array
+          items:
+            type: object
+            properties:
+              position: {type: integer}
+              itemCode: {type: string}
+              outcome: {enum: [accepted, refused, correction-required, held, not-accepted]}
+              application: {$ref: '#/components/schemas/ApplicationResponse'}
+    BundleStatus:
+      type: object
+      properties:
+        bundleId: {type: string}
+        status: {enum: [refused, awaiting-correction, in-progress, awaiting-supplement, ready, issued]}
+        bundleSize: {type: integer}
+        acceptedAt: {type: string, format: date-time}
+        completedAt: {type: string, format: date-time}
+        refusal: {$ref: '#/components/schemas/BundleRefusal'}
+        corrections: {type: array, items: {$ref: '#/components/schemas/BundleCorrection'}, description: Still open}
+        cases: {type: array, items: {$ref: '#/components/schemas/CaseStatus'}}
 """#
 }

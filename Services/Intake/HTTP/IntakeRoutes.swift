@@ -75,6 +75,14 @@ struct IntakeRoutes: Sendable {
             }
             return status
         }
+        router.get("/v1/bundles/:bundleId") { request, context -> BundleStatus in
+            let bundleId = try context.parameters.require("bundleId")
+            let idNumber = try requireParameter(request.uri.queryParameters.get("idNumber"), "idNumber")
+            guard let status = try await store.bundleStatus(bundleId: bundleId, idNumber: idNumber) else {
+                throw HallError(.notFound, "no bundle with this id and identity number")
+            }
+            return status
+        }
 
         // Centre administration
         router.post("/v1/departments") { request, context -> DepartmentChanged in
@@ -132,6 +140,25 @@ struct IntakeRoutes: Sendable {
         router.get("/v1/decisions") { request, _ -> DecisionList in
             DecisionList(decisions: try await store.publishedDecisions(itemCode: request.uri.queryParameters.get("itemCode")))
         }
+        router.post("/v1/bundles") { request, context -> EditedResponse<BundleResponse> in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            let bundle = try await request.decodeBody(as: BundleSubmission.self, context: context)
+            let response = try await store.submitBundle(bundle, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+            return EditedResponse(status: response.outcome == .accepted ? .created : .ok, response: response)
+        }
+        router.get("/v1/applications/:receiptCode") { _, context -> CaseStatus in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            return try await store.clerkCaseStatus(receiptCode: try context.parameters.require("receiptCode"))
+        }
+        router.post("/v1/applications/:receiptCode/supplements") { request, context -> CaseStatus in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            let delivery = try await request.decodeBody(as: SupplementDelivery.self, context: context)
+            return try await store.recordSupplement(
+                receiptCode: try context.parameters.require("receiptCode"), delivery, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+        }
         router.post("/v1/applications/:receiptCode/resubmission") { request, context -> ApplicationResponse in
             let principal = try context.requirePrincipal()
             try principal.require(anyOf: .clerk)
@@ -187,6 +214,8 @@ struct WorkingDaysAnswer: ResponseCodable {
 extension ItemVersion: ResponseCodable {}
 extension ApplicationResponse: ResponseCodable {}
 extension CaseStatus: ResponseCodable {}
+extension BundleResponse: ResponseCodable {}
+extension BundleStatus: ResponseCodable {}
 extension DepartmentChanged: ResponseEncodable {}
 extension WindowChanged: ResponseEncodable {}
 extension StaffChanged: ResponseEncodable {}

@@ -240,5 +240,72 @@ enum IntakeMigrations {
                 // Notice numbers now come from one sequence per year (notice_seq_YYYY).
                 "DROP TABLE notice_counters",
             ]),
+        Migration(
+            component: "intake", version: 6, name: "bundles, presented materials, supplements, completion",
+            statements: [
+                // "One thing, one go" (Art 4(5)): applications submitted together, accepted together or not at all.
+                """
+                CREATE TABLE bundles (
+                    id text PRIMARY KEY CHECK (id ~ '^B[2-9A-HJ-NP-Z]{10}$'),
+                    idempotency_key text NOT NULL,
+                    clerk_id text NOT NULL,
+                    window_id text,
+                    applicant_id_number text NOT NULL,
+                    applicant_name text NOT NULL,
+                    size integer NOT NULL CHECK (size >= 2),
+                    status text NOT NULL CHECK (status IN ('refused', 'awaiting-correction', 'accepted')),
+                    accepted_at timestamptz,
+                    completed_at timestamptz,
+                    response jsonb NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    UNIQUE (clerk_id, idempotency_key),
+                    CHECK ((status = 'accepted') = (accepted_at IS NOT NULL)),
+                    CHECK (completed_at IS NULL OR status = 'accepted')
+                )
+                """,
+                // A bundle's applications carry the bundle's key, not one of their own.
+                "ALTER TABLE applications ALTER COLUMN idempotency_key DROP NOT NULL",
+                "ALTER TABLE applications ADD COLUMN bundle_id text REFERENCES bundles (id) DEFERRABLE INITIALLY DEFERRED",
+                "ALTER TABLE applications ADD COLUMN bundle_position integer CHECK (bundle_position >= 0)",
+                "ALTER TABLE applications ADD CONSTRAINT applications_bundle_check CHECK ((bundle_id IS NULL) = (bundle_position IS NULL))",
+                "ALTER TABLE applications ADD CONSTRAINT applications_key_check CHECK ((idempotency_key IS NULL) = (bundle_id IS NOT NULL))",
+                "ALTER TABLE applications ADD CONSTRAINT applications_bundle_position_key UNIQUE (bundle_id, bundle_position)",
+                // What the applicant presented (the first submission, with resubmitted materials replacing theirs).
+                "ALTER TABLE applications ADD COLUMN presented jsonb NOT NULL DEFAULT '[]'",
+                // Completion by the coordinator (committed and joint cases).
+                "ALTER TABLE applications ADD COLUMN outcome text CHECK (outcome IN ('approved', 'denied'))",
+                "ALTER TABLE applications ADD COLUMN completed_at timestamptz",
+                "ALTER TABLE applications ADD COLUMN final_due_date date",
+                "ALTER TABLE applications ADD COLUMN on_time boolean",
+                "ALTER TABLE applications ADD CONSTRAINT applications_completion_check CHECK ((completed_at IS NULL) = (outcome IS NULL) AND (completed_at IS NULL) = (on_time IS NULL))",
+                "ALTER TABLE applications DROP CONSTRAINT applications_status_check",
+                """
+                ALTER TABLE applications ADD CONSTRAINT applications_status_check
+                    CHECK (status IN ('refused', 'awaiting-correction', 'held', 'accepted', 'decided', 'completed', 'ready', 'issued'))
+                """,
+                "ALTER TABLE applications DROP CONSTRAINT applications_ready_check",
+                "ALTER TABLE applications ADD CONSTRAINT applications_ready_check CHECK (status NOT IN ('completed', 'ready', 'issued') OR sealed_at IS NOT NULL)",
+                "ALTER TABLE applications ADD CONSTRAINT applications_held_check CHECK (status <> 'held' OR bundle_id IS NOT NULL)",
+                "CREATE INDEX applications_bundle ON applications (bundle_id) WHERE bundle_id IS NOT NULL",
+                // Supplements a department asked for (coordinator.case.supplement-requested) and when they were brought.
+                """
+                CREATE TABLE supplement_requests (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    department_id text NOT NULL,
+                    task_id text NOT NULL,
+                    material text NOT NULL CHECK (material <> ''),
+                    needed text NOT NULL,
+                    requested_at timestamptz NOT NULL,
+                    supplied_at timestamptz,
+                    supplied_by text,
+                    reported_at timestamptz,
+                    UNIQUE (case_id, task_id, material, requested_at),
+                    CHECK ((supplied_at IS NULL) = (supplied_by IS NULL)),
+                    CHECK (reported_at IS NULL OR supplied_at IS NOT NULL)
+                )
+                """,
+            ]),
     ]
 }

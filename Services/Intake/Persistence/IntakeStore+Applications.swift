@@ -7,7 +7,9 @@ import PostgresNIO
 
 /// The answer to a submission or resubmission: exactly one outcome, decided at once.
 struct ApplicationResponse: Codable, Sendable, Equatable {
-    enum Outcome: String, Codable, Sendable { case accepted, refused, correctionRequired = "correction-required" }
+    /// `held`: an application of a bundle that is complete but waits for the bundle's other
+    /// applications to be corrected (a bundle is accepted together or not at all).
+    enum Outcome: String, Codable, Sendable { case accepted, refused, correctionRequired = "correction-required", held }
     var caseId: UUID
     var receiptCode: String
     var outcome: Outcome
@@ -24,6 +26,8 @@ struct ApplicationResponse: Codable, Sendable, Equatable {
     var refusal: Refusal?
     /// Correction required: everything to bring or fix, at once.
     var corrections: [Correction]?
+    /// The "one thing, one go" bundle the application belongs to.
+    var bundleId: String?
 
     struct Refusal: Codable, Sendable, Equatable {
         var reasonCode: String
@@ -71,124 +75,186 @@ extension IntakeStore {
             if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey, on: connection) {
                 return stored
             }
-            let today = LocalDate.inHall(now)
-            let caseId = UUID()
-            let receiptCode = Self.newReceiptCode()
-            let versions = try await items.versions(of: submission.itemCode) { try await self.versions(of: submission.itemCode, on: connection) }
-
-            // 1. Refusal: not a matter of this hall, not in force, or not the department's competence.
-            var refusal: ApplicationResponse.Refusal?
-            var item: ItemVersion?
-            if versions.isEmpty {
-                guard let authority = submission.competentAuthority, !authority.isEmpty else {
-                    throw HallError.invalid(
-                        "itemCode", "'\(submission.itemCode)' is not in the hall's catalogue; to issue a refusal notice, name the competent authority in competentAuthority")
-                }
-                refusal = .init(
-                    reasonCode: "unknown-item", reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)
-            } else if let current = Self.inForce(versions, on: today) {
-                let department = submission.departmentId ?? current.leadDepartmentId
-                if !current.departmentIds.contains(department) {
-                    let lead = try await departmentName(current.leadDepartmentId, on: connection) ?? current.leadDepartmentId
-                    refusal = .init(
-                        reasonCode: "not-competent",
-                        reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
-                        competentAuthority: lead)
-                } else {
-                    item = current
-                }
-            } else {
-                let first = versions[0]
-                let lead = try await departmentName(first.leadDepartmentId, on: connection) ?? first.leadDepartmentId
-                refusal = .init(
-                    reasonCode: "not-in-force", reason: "item \(first.code) is not in force until \(first.effectiveFrom)", competentAuthority: lead)
-            }
-
-            // The clerk's window must serve the item's departments.
-            if let item {
-                guard let windowId = clerk.windowId, let window = try await window(windowId, on: connection) else {
-                    throw HallError(.forbidden, "the clerk's token names no active hall window")
-                }
-                let serves = (window.kind == WindowKind.comprehensive.rawValue && item.delegatedToCentre)
-                    || !Set(window.departments).isDisjoint(with: item.departmentIds)
-                guard serves else {
-                    throw HallError(.forbidden, "window \(windowId) does not take applications for item \(item.code)")
-                }
-            }
-
+            let assessment = try await assess(submission, clerk: clerk, today: LocalDate.inHall(now), on: connection)
             var response = ApplicationResponse(
-                caseId: caseId, receiptCode: receiptCode, outcome: .refused, itemCode: submission.itemCode, itemVersion: item?.version)
+                caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
+                itemVersion: assessment.item?.version)
             var outgoing: [OutgoingEvent] = []
-            var corrections: [Correction] = []
-            var promised: [PromisedMaterial] = []
-            if let refusal {
+            switch assessment.verdict {
+            case .refused(let refusal):
                 response.refusal = refusal
+                outgoing.append(try refusedEventFor(response, refusal: refusal, now: now, clerk: clerk))
+            case .corrections(let list):
+                response.outcome = .correctionRequired
+                response.corrections = list
                 outgoing.append(
-                    try event(
-                        ApplicationRefused(
-                            receiptCode: receiptCode, itemCode: submission.itemCode, reasonCode: refusal.reasonCode, reason: refusal.reason,
-                            competentAuthority: refusal.competentAuthority, refusedAt: now, clerkId: clerk.staffId, windowId: clerk.windowId),
-                        caseId: caseId))
-            } else if let item {
-                switch try MaterialsCheck.check(submission, against: item, today: today) {
-                case .corrections(let list):
-                    corrections = list
-                    response.outcome = .correctionRequired
-                    response.corrections = list
-                    outgoing.append(try correctionEventFor(receiptCode: receiptCode, item: item, corrections: list, now: now, clerk: clerk, caseId: caseId))
-                case .complete(let promises):
-                    promised = promises
-                    try await accept(&response, item: item, promised: promises, now: now, on: connection)
-                    outgoing.append(
-                        try acceptedEventFor(
-                            response, item: item, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
-                            applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name, clerk: clerk))
-                }
+                    try correctionEventFor(
+                        receiptCode: response.receiptCode, item: assessment.item!, corrections: list, now: now, clerk: clerk, caseId: response.caseId))
+            case .complete(let promises):
+                try await accept(&response, item: assessment.item!, promised: promises, now: now, on: connection)
+                outgoing.append(
+                    try acceptedEventFor(
+                        response, item: assessment.item!, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
+                        applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
+                        materials: submission.materials, bundle: nil, clerk: clerk))
             }
-
-            let responseJSON = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
-            let status = switch response.outcome {
-            case .accepted: "accepted"
-            case .refused: "refused"
-            case .correctionRequired: "awaiting-correction"
-            }
-            try await connection.query(
-                """
-                INSERT INTO \(unescaped: schema).applications
-                    (case_id, receipt_code, idempotency_key, clerk_id, window_id, item_code, item_version, department_id,
-                     applicant_kind, applicant_name, applicant_id_number, applicant_contact, channel, green_channel, status,
-                     refusal_reason, competent_authority, notice_number, accepted_at, due_date, due_provisional, response)
-                VALUES (\(caseId), \(receiptCode), \(submission.idempotencyKey), \(clerk.staffId), \(clerk.windowId), \(submission.itemCode),
-                        \(item?.version), \(submission.departmentId ?? item?.leadDepartmentId), \(submission.applicant.kind.rawValue),
-                        \(submission.applicant.name), \(submission.applicant.idNumber.uppercased()), \(submission.applicant.contact),
-                        \(submission.channel.rawValue), \(submission.greenChannel ?? false), \(status), \(refusal?.reason),
-                        \(refusal?.competentAuthority), \(response.noticeNumber), \(response.acceptedAt),
-                        \(response.dueDate?.description)::date, \(response.dueDateProvisional), \(responseJSON)::jsonb)
-                """, logger: logger)
-            for correction in corrections {
-                try await connection.query(
-                    """
-                    INSERT INTO \(unescaped: schema).corrections (case_id, material_id, problem, needed)
-                    VALUES (\(caseId), \(correction.materialId), \(correction.problem.rawValue), \(correction.needed))
-                    """, logger: logger)
-            }
-            for promise in promised {
-                try await connection.query(
-                    "INSERT INTO \(unescaped: schema).promised_materials (case_id, material_id, due_by) VALUES (\(caseId), \(promise.materialId), \(promise.dueBy.description)::date)",
-                    logger: logger)
-            }
-            var notice: Notice?
-            if response.outcome == .accepted, let item {
-                notice = .acceptance(response, item: item, applicantName: submission.applicant.name)
-            } else if let refusal, refusal.reasonCode != "unknown-item", let version = item ?? versions.last {
-                notice = .refusal(response, departmentId: submission.departmentId ?? version.leadDepartmentId, applicantName: submission.applicant.name)
-            }
-            if let notice {
-                outgoing += try await recordNotice(notice, caseId: caseId, clerk: clerk, on: connection)
-            }
+            outgoing += try await insertApplication(submission, assessment: assessment, response: response, bundle: nil, clerk: clerk, on: connection)
             try await outbox.append(outgoing, on: connection, logger: logger)
             return response
         }
+    }
+
+    /// What the front desk finds about one application, before anything is stored: the versions of
+    /// its item, the version in force (unless refused) and the verdict.
+    struct Assessment: Sendable {
+        var versions: [ItemVersion]
+        var item: ItemVersion?
+        var verdict: MemberAssessment
+    }
+
+    /// Decides one application: refusal (not a matter of this hall, not in force, or not the
+    /// department's competence), else the materials check (every correction at once, or complete).
+    ///
+    /// - Throws: ``HallError`` for a request the window cannot take (unknown item without a
+    ///   competent authority, a window that does not serve the item, a material not of the item).
+    func assess(_ submission: ApplicationSubmission, clerk: Clerk, today: LocalDate, on connection: PostgresConnection) async throws -> Assessment {
+        let versions = try await items.versions(of: submission.itemCode) { try await self.versions(of: submission.itemCode, on: connection) }
+        if versions.isEmpty {
+            guard let authority = submission.competentAuthority, !authority.isEmpty else {
+                throw HallError.invalid(
+                    "itemCode", "'\(submission.itemCode)' is not in the hall's catalogue; to issue a refusal notice, name the competent authority in competentAuthority")
+            }
+            return Assessment(
+                versions: versions, item: nil,
+                verdict: .refused(.init(
+                    reasonCode: "unknown-item", reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)))
+        }
+        guard let current = Self.inForce(versions, on: today) else {
+            let first = versions[0]
+            let lead = try await departmentName(first.leadDepartmentId, on: connection) ?? first.leadDepartmentId
+            return Assessment(
+                versions: versions, item: nil,
+                verdict: .refused(.init(
+                    reasonCode: "not-in-force", reason: "item \(first.code) is not in force until \(first.effectiveFrom)", competentAuthority: lead)))
+        }
+        let department = submission.departmentId ?? current.leadDepartmentId
+        if !current.departmentIds.contains(department) {
+            let lead = try await departmentName(current.leadDepartmentId, on: connection) ?? current.leadDepartmentId
+            return Assessment(
+                versions: versions, item: nil,
+                verdict: .refused(.init(
+                    reasonCode: "not-competent",
+                    reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
+                    competentAuthority: lead)))
+        }
+        // The clerk's window must serve the item's departments.
+        guard let windowId = clerk.windowId, let window = try await window(windowId, on: connection) else {
+            throw HallError(.forbidden, "the clerk's token names no active hall window")
+        }
+        let serves = (window.kind == WindowKind.comprehensive.rawValue && current.delegatedToCentre)
+            || !Set(window.departments).isDisjoint(with: current.departmentIds)
+        guard serves else {
+            throw HallError(.forbidden, "window \(windowId) does not take applications for item \(current.code)")
+        }
+        switch try MaterialsCheck.check(submission, against: current, today: today) {
+        case .corrections(let list): return Assessment(versions: versions, item: current, verdict: .corrections(list))
+        case .complete(let promises): return Assessment(versions: versions, item: current, verdict: .complete(promised: promises))
+        }
+    }
+
+    /// Stores an application (its row, corrections, promised materials, and the acceptance or
+    /// refusal notice) as `response` says; returns the seal requests to append to the outbox.
+    func insertApplication(
+        _ submission: ApplicationSubmission, assessment: Assessment, response: ApplicationResponse, bundle: (id: String, position: Int)?,
+        clerk: Clerk, on connection: PostgresConnection
+    ) async throws -> [OutgoingEvent] {
+        let item = assessment.item
+        let refusal = response.refusal
+        let responseJSON = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
+        let presentedJSON = String(decoding: try JSONEncoder.intake.encode(submission.materials), as: UTF8.self)
+        let status = switch response.outcome {
+        case .accepted: "accepted"
+        case .refused: "refused"
+        case .correctionRequired: "awaiting-correction"
+        case .held: "held"
+        }
+        // A bundle's applications have the bundle's key, not one of their own.
+        let key: String? = bundle == nil ? submission.idempotencyKey : nil
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).applications
+                (case_id, receipt_code, idempotency_key, clerk_id, window_id, item_code, item_version, department_id,
+                 applicant_kind, applicant_name, applicant_id_number, applicant_contact, channel, green_channel, status,
+                 refusal_reason, competent_authority, notice_number, accepted_at, due_date, due_provisional, response,
+                 presented, bundle_id, bundle_position)
+            VALUES (\(response.caseId), \(response.receiptCode), \(key), \(clerk.staffId), \(clerk.windowId), \(submission.itemCode),
+                    \(item?.version), \(submission.departmentId ?? item?.leadDepartmentId), \(submission.applicant.kind.rawValue),
+                    \(submission.applicant.name), \(submission.applicant.idNumber.uppercased()), \(submission.applicant.contact),
+                    \(submission.channel.rawValue), \(submission.greenChannel ?? false), \(status), \(refusal?.reason),
+                    \(refusal?.competentAuthority), \(response.noticeNumber), \(response.acceptedAt),
+                    \(response.dueDate?.description)::date, \(response.dueDateProvisional), \(responseJSON)::jsonb,
+                    \(presentedJSON)::jsonb, \(bundle?.id), \(bundle?.position))
+            """, logger: logger)
+        for correction in response.corrections ?? [] {
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).corrections (case_id, material_id, problem, needed)
+                VALUES (\(response.caseId), \(correction.materialId), \(correction.problem.rawValue), \(correction.needed))
+                """, logger: logger)
+        }
+        for promise in response.promisedMaterials ?? [] {
+            try await connection.query(
+                "INSERT INTO \(unescaped: schema).promised_materials (case_id, material_id, due_by) VALUES (\(response.caseId), \(promise.materialId), \(promise.dueBy.description)::date)",
+                logger: logger)
+        }
+        var notice: Notice?
+        if response.outcome == .accepted, let item {
+            notice = .acceptance(response, item: item, applicantName: submission.applicant.name)
+        } else if let refusal, refusal.reasonCode != "unknown-item", let version = item ?? assessment.versions.last {
+            notice = .refusal(response, departmentId: submission.departmentId ?? version.leadDepartmentId, applicantName: submission.applicant.name)
+        }
+        guard let notice else { return [] }
+        return try await recordNotice(notice, caseId: response.caseId, clerk: clerk, on: connection)
+    }
+
+    /// Accepts a stored application whose materials are complete (a resubmission, or a held
+    /// application of a bundle whose corrections are all in): notice number, due date, the
+    /// accepted event with the presented materials and the bundle, the acceptance notice.
+    /// Returns the new answer and the events to append.
+    func acceptStored(
+        caseId: UUID, bundle: (id: String, size: Int)?, clerk: Clerk, now: Date, on connection: PostgresConnection
+    ) async throws -> (ApplicationResponse, [OutgoingEvent]) {
+        let row = try await connection.select(
+            """
+            SELECT item_code, item_version, applicant_kind, applicant_name, channel, green_channel, presented::text, response::text
+            FROM \(unescaped: schema).applications WHERE case_id = \(caseId) FOR UPDATE
+            """, logger: logger
+        ).decode((String, Int, String, String, String, Bool, String, String).self).collectAll()[0]
+        guard let item = try await versions(of: row.0, on: connection).first(where: { $0.version == row.1 }) else {
+            throw HallError(.internalError, "the case's item version is missing")
+        }
+        let promised = try await connection.select(
+            "SELECT material_id, due_by::text FROM \(unescaped: schema).promised_materials WHERE case_id = \(caseId) ORDER BY material_id",
+            logger: logger
+        ).decode((String, String).self).collectAll().compactMap { row in LocalDate(iso: row.1).map { PromisedMaterial(materialId: row.0, dueBy: $0) } }
+        let presented = try JSONDecoder.intake.decode([PresentedMaterial].self, from: Data(row.6.utf8))
+        var response = try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(row.7.utf8))
+        try await accept(&response, item: item, promised: promised, now: now, on: connection)
+        let json = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).applications SET status = 'accepted', notice_number = \(response.noticeNumber),
+                accepted_at = \(response.acceptedAt), due_date = \(response.dueDate?.description)::date,
+                due_provisional = \(response.dueDateProvisional), response = \(json)::jsonb, updated_at = now()
+            WHERE case_id = \(caseId)
+            """, logger: logger)
+        var outgoing = [
+            try acceptedEventFor(
+                response, item: item, channel: row.4, greenChannel: row.5, applicantKind: row.2, applicantName: row.3, materials: presented,
+                bundle: bundle, clerk: clerk)
+        ]
+        outgoing += try await recordNotice(.acceptance(response, item: item, applicantName: row.3), caseId: caseId, clerk: clerk, on: connection)
+        return (response, outgoing)
     }
 
     /// Stores a notice and asks the department's seal for it (Art 35, 37): the seal service
@@ -229,9 +295,11 @@ extension IntakeStore {
         response.itemVersion = item.version
     }
 
+    /// `intake.application.accepted` for an accepted case: with the materials presented and, for
+    /// a bundle, its id and size.
     func acceptedEventFor(
         _ response: ApplicationResponse, item: ItemVersion, channel: String, greenChannel: Bool, applicantKind: String, applicantName: String,
-        clerk: Clerk
+        materials: [PresentedMaterial], bundle: (id: String, size: Int)?, clerk: Clerk
     ) throws -> OutgoingEvent {
         try event(
             ApplicationAccepted(
@@ -242,7 +310,16 @@ extension IntakeStore {
                 notCounted: item.notCounted.map(\.rawValue), channel: channel, greenChannel: greenChannel,
                 applicantKind: applicantKind, applicantName: applicantName,
                 promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.description) },
-                clerkId: clerk.staffId, windowId: clerk.windowId),
+                clerkId: clerk.staffId, windowId: clerk.windowId, materials: materials.flatMap { $0.references(in: item) },
+                bundleId: bundle?.id, bundleSize: bundle?.size),
+            caseId: response.caseId)
+    }
+
+    func refusedEventFor(_ response: ApplicationResponse, refusal: ApplicationResponse.Refusal, now: Date, clerk: Clerk) throws -> OutgoingEvent {
+        try event(
+            ApplicationRefused(
+                receiptCode: response.receiptCode, itemCode: response.itemCode, reasonCode: refusal.reasonCode, reason: refusal.reason,
+                competentAuthority: refusal.competentAuthority, refusedAt: now, clerkId: clerk.staffId, windowId: clerk.windowId),
             caseId: response.caseId)
     }
 
@@ -257,7 +334,7 @@ extension IntakeStore {
             caseId: caseId)
     }
 
-    private func event<P: EventPayload>(_ payload: P, caseId: UUID) throws -> OutgoingEvent {
+    func event<P: EventPayload>(_ payload: P, caseId: UUID) throws -> OutgoingEvent {
         OutgoingEvent(
             topic: .intakeEvents, key: caseId.uuidString.lowercased(),
             envelope: try EventEnvelope(payload: payload, producer: "intake", caseId: caseId.uuidString.lowercased()))

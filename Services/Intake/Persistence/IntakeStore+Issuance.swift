@@ -81,9 +81,11 @@ extension IntakeStore {
         }
     }
 
-    /// A sealed document came back from the seal service: a sealed decision makes the case ready
-    /// at the window (its sealing time is the legal completion time, Art 31); a sealed notice is
-    /// recorded with its imprint. Idempotent.
+    /// A sealed document came back from the seal service: a sealed decision of an immediate item
+    /// makes the case ready at the window (its sealing time is the legal completion time, Art 31);
+    /// a sealed notice is recorded with its imprint. Committed and joint cases become ready when
+    /// the coordinator completes them (`coordinator.case.completed`: every department's decision
+    /// sealed), not on one sealed decision. Idempotent.
     func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection) async throws {
         guard let caseId = UUID(uuidString: sealed.caseId) else { return }  // not one of ours
         try await connection.query(
@@ -98,7 +100,7 @@ extension IntakeStore {
                 UPDATE \(unescaped: schema).applications
                 SET status = 'ready', decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
                     decision_imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), updated_at = now()
-                WHERE case_id = \(caseId) AND status IN ('accepted', 'decided')
+                WHERE case_id = \(caseId) AND status = 'decided'
                 """, logger: logger)
         case .acceptanceNotice, .refusalNotice:
             break

@@ -18,16 +18,46 @@ struct Resubmission: Codable, Sendable {
 struct CaseStatus: Codable, Sendable, Equatable {
     var receiptCode: String
     var itemCode: String
-    /// `accepted`, `refused` or `awaiting-correction`.
+    /// `accepted`, `refused`, `awaiting-correction`, `held` (a bundle's application, complete,
+    /// waiting for the bundle's corrections), `awaiting-supplement` (a department asked the
+    /// applicant for more), `decided` (immediate item, decision being sealed), `completed` (a
+    /// bundle's case, decided and sealed, handed out with the rest of its bundle), `ready` (at the
+    /// window to collect) or `issued`.
     var status: String
     var noticeNumber: String?
     var acceptedAt: Date?
     var dueDate: LocalDate?
     var dueDateProvisional: Bool?
-    /// Awaited from the applicant: open corrections and promised materials.
+    /// Awaited from the applicant: open corrections, promised materials and supplements asked for.
     var awaiting: [String]
     var refusalReason: String?
     var competentAuthority: String?
+    /// The "one thing, one go" bundle the case belongs to.
+    var bundleId: String?
+    /// Every supplement a department asked for, and when it was brought.
+    var supplements: [SupplementRequest]?
+    /// Each department that acts on the case and what intake knows of its part: `not-started`
+    /// (not accepted yet), `in-progress`, `awaiting-supplement` (it asked the applicant for more)
+    /// or `completed`.
+    var departments: [DepartmentStatus]?
+    /// When every department's decision is sealed: the outcome, the completion time (the last seal
+    /// time, Art 31), the due date after suspensions and extensions, and whether it was met.
+    var completion: Completion?
+
+    struct DepartmentStatus: Codable, Sendable, Equatable {
+        var departmentId: String
+        /// `lead` or `participant`.
+        var role: String
+        var status: String
+    }
+
+    struct Completion: Codable, Sendable, Equatable {
+        /// `approved` or `denied`.
+        var outcome: String
+        var completedAt: Date
+        var dueDate: LocalDate?
+        var onTime: Bool
+    }
 }
 
 extension IntakeStore {
@@ -48,11 +78,21 @@ extension IntakeStore {
                 field: "additionalDemands")
         }
         return try await client.transaction(logger: logger) { connection in
-            let caseId = try await caseIdForCorrection(receiptCode, on: connection)
+            var caseId = try await caseIdForCorrection(receiptCode, on: connection)
+            // The applications of a bundle are accepted together: resubmissions of one bundle
+            // queue on the bundle's row, so the last correction in accepts them all exactly once.
+            var bundle: (id: String, size: Int)?
+            if let bundleId = try await bundleId(ofCase: caseId, on: connection) {
+                let size = try await connection.select(
+                    "SELECT size FROM \(unescaped: schema).bundles WHERE id = \(bundleId) FOR UPDATE", logger: logger
+                ).decode(Int.self).collectAll()[0]
+                bundle = (bundleId, size)
+                caseId = try await caseIdForCorrection(receiptCode, on: connection)  // still awaiting, now that we hold the bundle
+            }
             let row = try await connection.select(
-                "SELECT item_code, item_version, response::text FROM \(unescaped: schema).applications WHERE case_id = \(caseId) FOR UPDATE",
+                "SELECT item_code, item_version, response::text, presented::text FROM \(unescaped: schema).applications WHERE case_id = \(caseId) FOR UPDATE",
                 logger: logger
-            ).decode((String, Int, String).self).collectAll()[0]
+            ).decode((String, Int, String, String).self).collectAll()[0]
             var response = try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(row.2.utf8))
             guard let item = try await versions(of: row.0, on: connection).first(where: { $0.version == row.1 }) else {
                 throw HallError(.internalError, "the case's item version is missing")
@@ -68,9 +108,9 @@ extension IntakeStore {
                 material.condition = nil
                 return material
             }
+            let brought = resubmission.materials.filter { open.contains($0.materialId) }
             let verdict = try MaterialsCheck.check(
-                materials: resubmission.materials.filter { open.contains($0.materialId) }, conditionsMet: [],
-                promised: resubmission.promised ?? [], against: listed, today: LocalDate.inHall(now))
+                materials: brought, conditionsMet: [], promised: resubmission.promised ?? [], against: listed, today: LocalDate.inHall(now))
             let remaining: [Correction]
             switch verdict {
             case .corrections(let list): remaining = list
@@ -80,26 +120,25 @@ extension IntakeStore {
             try await connection.query(
                 "UPDATE \(unescaped: schema).corrections SET resolved_at = now() WHERE case_id = \(caseId) AND material_id = ANY(\(fixed))",
                 logger: logger)
+            // What the applicant has presented now: the first submission, with the listed materials as brought again.
+            var presented = try JSONDecoder.intake.decode([PresentedMaterial].self, from: Data(row.3.utf8))
+            presented.removeAll { material in brought.contains { $0.materialId == material.materialId } }
+            presented += brought
+            let presentedJSON = String(decoding: try JSONEncoder.intake.encode(presented), as: UTF8.self)
+
             var outgoing: [OutgoingEvent] = []
             if remaining.isEmpty {
-                let promised: [PromisedMaterial]
-                if case .complete(let promises) = verdict { promised = promises } else { promised = [] }
-                try await accept(&response, item: item, promised: promised, now: now, on: connection)
-                for promise in promised {
-                    try await connection.query(
-                        "INSERT INTO \(unescaped: schema).promised_materials (case_id, material_id, due_by) VALUES (\(caseId), \(promise.materialId), \(promise.dueBy.description)::date)",
-                        logger: logger)
+                if case .complete(let promises) = verdict {
+                    for promise in promises {
+                        try await connection.query(
+                            "INSERT INTO \(unescaped: schema).promised_materials (case_id, material_id, due_by) VALUES (\(caseId), \(promise.materialId), \(promise.dueBy.description)::date)",
+                            logger: logger)
+                    }
+                    response.promisedMaterials = promises.isEmpty ? nil : promises
                 }
-                let applicant = try await connection.select(
-                    "SELECT applicant_kind, applicant_name, channel, green_channel FROM \(unescaped: schema).applications WHERE case_id = \(caseId)",
-                    logger: logger
-                ).decode((String, String, String, Bool).self).collectAll()[0]
-                outgoing.append(
-                    try acceptedEventFor(
-                        response, item: item, channel: applicant.2, greenChannel: applicant.3, applicantKind: applicant.0,
-                        applicantName: applicant.1, clerk: clerk))
-                outgoing += try await recordNotice(
-                    .acceptance(response, item: item, applicantName: applicant.1), caseId: caseId, clerk: clerk, on: connection)
+                // A bundle's application is held for the others; any other is accepted just below.
+                response.outcome = .held
+                response.corrections = nil
             } else {
                 response.corrections = remaining
                 outgoing.append(try correctionEventFor(receiptCode: receiptCode, item: item, corrections: remaining, now: now, clerk: clerk, caseId: caseId))
@@ -107,12 +146,23 @@ extension IntakeStore {
             let json = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
             try await connection.query(
                 """
-                UPDATE \(unescaped: schema).applications SET status = \(remaining.isEmpty ? "accepted" : "awaiting-correction"),
-                    notice_number = \(response.noticeNumber), accepted_at = \(response.acceptedAt),
-                    due_date = \(response.dueDate?.description)::date, due_provisional = \(response.dueDateProvisional),
-                    response = \(json)::jsonb, updated_at = now()
+                UPDATE \(unescaped: schema).applications SET status = \(remaining.isEmpty && bundle != nil ? "held" : "awaiting-correction"),
+                    presented = \(presentedJSON)::jsonb, response = \(json)::jsonb, updated_at = now()
                 WHERE case_id = \(caseId)
                 """, logger: logger)
+            if remaining.isEmpty {
+                if let bundle {
+                    // Accepted together once no application of the bundle awaits a correction.
+                    if let accepted = try await acceptBundleIfComplete(bundle, clerk: clerk, now: now, on: connection) {
+                        outgoing += accepted.events
+                        response = accepted.responses[caseId] ?? response
+                    }
+                } else {
+                    let (accepted, events) = try await acceptStored(caseId: caseId, bundle: nil, clerk: clerk, now: now, on: connection)
+                    response = accepted
+                    outgoing += events
+                }
+            }
             try await outbox.append(outgoing, on: connection, logger: logger)
             return response
         }
@@ -133,22 +183,57 @@ extension IntakeStore {
     func caseStatus(receiptCode: String, idNumber: String) async throws -> CaseStatus? {
         let rows = try await client.query(
             """
-            SELECT case_id, item_code, status, notice_number, accepted_at, due_date::text, due_provisional, refusal_reason, competent_authority
+            SELECT case_id, item_code, status, notice_number, accepted_at, due_date::text, due_provisional, refusal_reason, competent_authority,
+                   bundle_id, item_version
             FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) AND applicant_id_number = \(idNumber.uppercased())
             """, logger: logger
-        ).decode((UUID, String, String, String?, Date?, String?, Bool?, String?, String?).self).collectAll()
+        ).decode((UUID, String, String, String?, Date?, String?, Bool?, String?, String?, String?, Int?).self).collectAll()
         guard let row = rows.first else { return nil }
+        let caseId = row.0
         var awaiting = try await client.query(
-            "SELECT needed FROM \(unescaped: schema).corrections WHERE case_id = \(row.0) AND resolved_at IS NULL ORDER BY material_id",
+            "SELECT needed FROM \(unescaped: schema).corrections WHERE case_id = \(caseId) AND resolved_at IS NULL ORDER BY material_id",
             logger: logger
         ).decode(String.self).collectAll()
         awaiting += try await client.query(
-            "SELECT material_id || ' (promised by ' || due_by::text || ')' FROM \(unescaped: schema).promised_materials WHERE case_id = \(row.0) AND delivered_at IS NULL",
+            "SELECT material_id || ' (promised by ' || due_by::text || ')' FROM \(unescaped: schema).promised_materials WHERE case_id = \(caseId) AND delivered_at IS NULL",
             logger: logger
         ).decode(String.self).collectAll()
+        let supplements = try await client.query(
+            """
+            SELECT department_id, material, needed, requested_at, supplied_at FROM \(unescaped: schema).supplement_requests
+            WHERE case_id = \(caseId) ORDER BY requested_at, id
+            """, logger: logger
+        ).decode((String, String, String, Date, Date?).self).collectAll().map {
+            SupplementRequest(departmentId: $0.0, material: $0.1, needed: $0.2, requestedAt: $0.3, suppliedAt: $0.4)
+        }
+        let open = supplements.filter { $0.suppliedAt == nil }
+        awaiting += open.map { "\($0.needed) (asked by \($0.departmentId))" }
+        let status = row.2 == "accepted" && !open.isEmpty ? "awaiting-supplement" : row.2
+
+        let completion = try await client.query(
+            """
+            SELECT outcome, completed_at, final_due_date::text, on_time FROM \(unescaped: schema).applications
+            WHERE case_id = \(caseId) AND completed_at IS NOT NULL
+            """, logger: logger
+        ).decode((String, Date, String?, Bool).self).collectAll().first.map {
+            CaseStatus.Completion(outcome: $0.0, completedAt: $0.1, dueDate: $0.2.flatMap(LocalDate.init(iso:)), onTime: $0.3)
+        }
+        var departments: [CaseStatus.DepartmentStatus]?
+        if let version = row.10, let item = try await versions(of: row.1).first(where: { $0.version == version }) {
+            departments = item.departmentIds.enumerated().map { index, department in
+                let part: String
+                switch row.2 {
+                case "completed", "ready", "issued": part = "completed"
+                case "accepted", "decided": part = open.contains { $0.departmentId == department } ? "awaiting-supplement" : "in-progress"
+                default: part = "not-started"
+                }
+                return .init(departmentId: department, role: index == 0 ? "lead" : "participant", status: part)
+            }
+        }
         return CaseStatus(
-            receiptCode: receiptCode, itemCode: row.1, status: row.2, noticeNumber: row.3, acceptedAt: row.4,
+            receiptCode: receiptCode, itemCode: row.1, status: status, noticeNumber: row.3, acceptedAt: row.4,
             dueDate: row.5.flatMap(LocalDate.init(iso:)), dueDateProvisional: row.6, awaiting: awaiting, refusalReason: row.7,
-            competentAuthority: row.8)
+            competentAuthority: row.8, bundleId: row.9, supplements: supplements.isEmpty ? nil : supplements, departments: departments,
+            completion: completion)
     }
 }

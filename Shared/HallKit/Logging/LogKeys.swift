@@ -2,6 +2,8 @@
 public enum LogKey {
     public static let serviceName = "service.name"
     public static let caseId = "case.id"
+    public static let bundleId = "bundle.id"
+    public static let departmentId = "department.id"
     public static let eventId = "event.id"
     public static let eventType = "event.type"
     public static let correlationId = "correlation.id"

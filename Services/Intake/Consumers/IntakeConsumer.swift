@@ -1,0 +1,57 @@
+import HallContracts
+import HallKit
+import Logging
+import ServiceLifecycle
+
+/// Intake's consumer, group `hall.intake`: reads what the seal service and the coordinator
+/// report about intake's cases and applies it with the inbox (a redelivered event changes nothing).
+///
+/// - `hall.seal.events`: `seal.document.sealed` (a sealed immediate decision makes its case ready;
+///   sealed notices are recorded), `seal.document.refused` (recorded on the notice).
+/// - `hall.coordinator.events`: `coordinator.case.supplement-requested` (what the applicant must
+///   bring), `coordinator.case.completed` (a committed or joint case is ready, or waits for its
+///   bundle), `coordinator.bundle.completed` (a bundle's cases are handed out together).
+///
+/// Other events on these topics are skipped. Both topics are created at start-up if missing.
+enum IntakeConsumer {
+    static func definition(_ store: IntakeStore) -> ConsumerDefinition {
+        var router = EventRouter()
+        router.on(DocumentSealed.self) { sealed, _, context in
+            try await store.applySealed(sealed, on: context.connection)
+        }
+        router.on(DocumentRefused.self) { refused, _, context in
+            try await store.applySealRefused(refused, on: context.connection)
+        }
+        router.on(SupplementRequested.self) { requested, envelope, context in
+            try await store.applySupplementRequested(requested, caseId: envelope.caseId, on: context.connection)
+        }
+        router.on(CaseCompleted.self) { completed, envelope, context in
+            try await store.applyCaseCompleted(completed, caseId: envelope.caseId, on: context.connection)
+        }
+        router.on(BundleCompleted.self) { completed, _, context in
+            try await store.applyBundleCompleted(completed, on: context.connection)
+        }
+        return ConsumerDefinition(
+            groupId: ServiceName.intake.defaultConsumerGroup, topics: [.sealEvents, .coordinatorEvents], handler: router)
+    }
+}
+
+/// At start-up, recomputes provisional due dates with the calendar now loaded and records each
+/// change (a new year's official schedule was added to `HALL_CALENDAR_DIR`).
+struct ProvisionalDueDateService: Service {
+    let store: IntakeStore
+    let gate: StartupGate
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { [gate] in await gate.wait() }
+        if Task.isCancelled || Task.isShuttingDownGracefully { return }
+        do {
+            let changed = try await store.recomputeProvisionalDueDates()
+            if changed > 0 { logger.notice("provisional due dates recomputed", metadata: ["cases": "\(changed)"]) }
+        } catch {
+            logger.error("recomputing provisional due dates failed", metadata: [LogKey.error: "\(error)"])
+        }
+        try? await gracefulShutdown()
+    }
+}

@@ -1,0 +1,236 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+extension IntakeStore {
+    /// Decides a "one thing, one go" bundle (Art 4(5)) all or nothing, in one transaction with its
+    /// events: a refusal of any application refuses the bundle; otherwise any correction gives
+    /// one notice listing every correction of every application and accepts nothing; otherwise
+    /// every application is accepted (each its own case, notice number and due date, all with the
+    /// bundle's id and size). A repeat with the same idempotency key returns the first answer.
+    func submitBundle(_ bundle: BundleSubmission, clerk: Clerk, now: Date = Date()) async throws -> BundleResponse {
+        let bundle = try bundle.validated()
+        do {
+            return try await submitBundleOnce(bundle, clerk: clerk, now: now)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            if let stored = try await storedBundleResponse(clerk: clerk.staffId, key: bundle.idempotencyKey) { return stored }
+            throw error
+        }
+    }
+
+    private func storedBundleResponse(clerk: String, key: String, on connection: PostgresConnection? = nil) async throws -> BundleResponse? {
+        let query: PostgresQuery =
+            "SELECT response::text FROM \(unescaped: schema).bundles WHERE clerk_id = \(clerk) AND idempotency_key = \(key)"
+        let rows: [String]
+        if let connection {
+            rows = try await connection.select(query, logger: logger).decode(String.self).collectAll()
+        } else {
+            rows = try await client.query(query, logger: logger).decode(String.self).collectAll()
+        }
+        return try rows.first.map { try JSONDecoder.intake.decode(BundleResponse.self, from: Data($0.utf8)) }
+    }
+
+    private func submitBundleOnce(_ bundle: BundleSubmission, clerk: Clerk, now: Date) async throws -> BundleResponse {
+        try await client.transaction(logger: logger) { connection in
+            if let stored = try await storedBundleResponse(clerk: clerk.staffId, key: bundle.idempotencyKey, on: connection) {
+                return stored
+            }
+            let today = LocalDate.inHall(now)
+            let bundleId = Self.newBundleId()
+            let size = bundle.applications.count
+            var assessments: [Assessment] = []
+            for index in bundle.applications.indices {
+                do {
+                    let assessment = try await assess(bundle.submission(index), clerk: clerk, today: today, on: connection)
+                    if let item = assessment.item, item.kind == .immediate {
+                        throw HallError.invalid(
+                            "itemCode", "item \(item.code) is an immediate item, decided on the spot: submit it on its own, not in a bundle")
+                    }
+                    assessments.append(assessment)
+                } catch let error as HallError {
+                    throw error.inBundle(index)
+                }
+            }
+
+            var answer = BundleResponse(bundleId: bundleId, outcome: .accepted, bundleSize: size, applications: [])
+            var outgoing: [OutgoingEvent] = []
+            let verdict = BundleVerdict.decide(assessments.map(\.verdict))
+            for (index, assessment) in assessments.enumerated() {
+                let submission = bundle.submission(index)
+                var response = ApplicationResponse(
+                    caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
+                    itemVersion: assessment.item?.version, bundleId: bundleId)
+                switch (verdict, assessment.verdict) {
+                case (.refused, .refused(let refusal)):
+                    response.refusal = refusal
+                    outgoing.append(try refusedEventFor(response, refusal: refusal, now: now, clerk: clerk))
+                    if answer.refusal == nil {
+                        answer.refusal = .init(
+                            position: index, itemCode: submission.itemCode, receiptCode: response.receiptCode, reasonCode: refusal.reasonCode,
+                            reason: "application \(index + 1) of the bundle (item \(submission.itemCode)): \(refusal.reason)",
+                            competentAuthority: refusal.competentAuthority)
+                    }
+                case (.refused, _):
+                    // In order, but the bundle cannot go ahead without the refused application: no case.
+                    answer.applications.append(.init(position: index, itemCode: submission.itemCode, outcome: "not-accepted", application: nil))
+                    continue
+                case (.corrections, .corrections(let list)):
+                    response.outcome = .correctionRequired
+                    response.corrections = list
+                    outgoing.append(
+                        try correctionEventFor(
+                            receiptCode: response.receiptCode, item: assessment.item!, corrections: list, now: now, clerk: clerk,
+                            caseId: response.caseId))
+                    answer.corrections = (answer.corrections ?? []) + list.map {
+                        .init(
+                            position: index, itemCode: submission.itemCode, receiptCode: response.receiptCode, materialId: $0.materialId,
+                            problem: $0.problem, needed: $0.needed)
+                    }
+                case (.corrections, .complete(let promises)):
+                    response.outcome = .held
+                    response.promisedMaterials = promises.isEmpty ? nil : promises
+                case (.accepted, .complete(let promises)):
+                    try await accept(&response, item: assessment.item!, promised: promises, now: now, on: connection)
+                    outgoing.append(
+                        try acceptedEventFor(
+                            response, item: assessment.item!, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
+                            applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
+                            materials: submission.materials, bundle: (bundleId, size), clerk: clerk))
+                default:
+                    preconditionFailure("bundle verdict \(verdict) does not fit application \(index): \(assessment.verdict)")
+                }
+                outgoing += try await insertApplication(
+                    submission, assessment: assessment, response: response, bundle: (bundleId, index), clerk: clerk, on: connection)
+                answer.applications.append(.init(position: index, itemCode: submission.itemCode, outcome: response.outcome.rawValue, application: response))
+            }
+            let status: String
+            switch verdict {
+            case .refused:
+                answer.outcome = .refused
+                status = "refused"
+            case .corrections:
+                answer.outcome = .correctionRequired
+                status = "awaiting-correction"
+            case .accepted:
+                status = "accepted"
+            }
+            let json = String(decoding: try JSONEncoder.intake.encode(answer), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).bundles
+                    (id, idempotency_key, clerk_id, window_id, applicant_id_number, applicant_name, size, status, accepted_at, response)
+                VALUES (\(bundleId), \(bundle.idempotencyKey), \(clerk.staffId), \(clerk.windowId), \(bundle.applicant.idNumber.uppercased()),
+                        \(bundle.applicant.name), \(size), \(status), \(status == "accepted" ? now : nil), \(json)::jsonb)
+                """, logger: logger)
+            try await outbox.append(outgoing, on: connection, logger: logger)
+            logger.info("bundle submitted", metadata: [LogKey.bundleId: "\(bundleId)", "bundle.outcome": "\(answer.outcome.rawValue)", "bundle.size": "\(size)"])
+            return answer
+        }
+    }
+
+    /// The bundle a case belongs to, if any.
+    func bundleId(ofCase caseId: UUID, on connection: PostgresConnection) async throws -> String? {
+        try await connection.select("SELECT bundle_id FROM \(unescaped: schema).applications WHERE case_id = \(caseId)", logger: logger)
+            .decode(String?.self).collectAll().first ?? nil
+    }
+
+    /// Accepts every held application of a bundle together, once none awaits a correction (the
+    /// caller holds the bundle's row lock). Returns nil while some application still does.
+    func acceptBundleIfComplete(
+        _ bundle: (id: String, size: Int), clerk: Clerk, now: Date, on connection: PostgresConnection
+    ) async throws -> (responses: [UUID: ApplicationResponse], events: [OutgoingEvent])? {
+        let cases = try await connection.select(
+            "SELECT case_id, status FROM \(unescaped: schema).applications WHERE bundle_id = \(bundle.id) ORDER BY bundle_position",
+            logger: logger
+        ).decode((UUID, String).self).collectAll()
+        guard cases.count == bundle.size, cases.allSatisfy({ $0.1 == "held" }) else { return nil }
+        var responses: [UUID: ApplicationResponse] = [:]
+        var events: [OutgoingEvent] = []
+        for (caseId, _) in cases {
+            let (response, outgoing) = try await acceptStored(caseId: caseId, bundle: bundle, clerk: clerk, now: now, on: connection)
+            responses[caseId] = response
+            events += outgoing
+        }
+        try await connection.query(
+            "UPDATE \(unescaped: schema).bundles SET status = 'accepted', accepted_at = \(now), updated_at = now() WHERE id = \(bundle.id)",
+            logger: logger)
+        logger.info("bundle accepted after corrections", metadata: [LogKey.bundleId: "\(bundle.id)", "bundle.size": "\(bundle.size)"])
+        return (responses, events)
+    }
+
+    /// The bundle as its applicant may see it: one status for the bundle, and each case with its
+    /// departments. Nil unless the identity number matches.
+    func bundleStatus(bundleId: String, idNumber: String) async throws -> BundleStatus? {
+        let rows = try await client.query(
+            """
+            SELECT status, size, accepted_at, completed_at, response::text FROM \(unescaped: schema).bundles
+            WHERE id = \(bundleId) AND applicant_id_number = \(idNumber.uppercased())
+            """, logger: logger
+        ).decode((String, Int, Date?, Date?, String).self).collectAll()
+        guard let row = rows.first else { return nil }
+        let answer = try JSONDecoder.intake.decode(BundleResponse.self, from: Data(row.4.utf8))
+        let receipts = try await client.query(
+            "SELECT receipt_code FROM \(unescaped: schema).applications WHERE bundle_id = \(bundleId) ORDER BY bundle_position", logger: logger
+        ).decode(String.self).collectAll()
+        var cases: [CaseStatus] = []
+        for receipt in receipts {
+            if let status = try await caseStatus(receiptCode: receipt, idNumber: idNumber) { cases.append(status) }
+        }
+        let status: String
+        switch row.0 {
+        case "refused", "awaiting-correction": status = row.0
+        default:
+            let statuses = cases.map(\.status)
+            if statuses.allSatisfy({ $0 == "issued" }) {
+                status = "issued"
+            } else if statuses.allSatisfy({ $0 == "ready" || $0 == "issued" }) {
+                status = "ready"
+            } else if statuses.contains("awaiting-supplement") {
+                status = "awaiting-supplement"
+            } else {
+                status = "in-progress"
+            }
+        }
+        // The notice's corrections still open.
+        let open = try await client.query(
+            """
+            SELECT a.bundle_position, a.item_code, a.receipt_code, c.material_id, c.problem, c.needed
+            FROM \(unescaped: schema).corrections c JOIN \(unescaped: schema).applications a ON a.case_id = c.case_id
+            WHERE a.bundle_id = \(bundleId) AND c.resolved_at IS NULL ORDER BY a.bundle_position, c.material_id
+            """, logger: logger
+        ).decode((Int, String, String, String, String, String).self).collectAll().map { row in
+            BundleResponse.BundleCorrection(
+                position: row.0, itemCode: row.1, receiptCode: row.2, materialId: row.3, problem: Correction.Problem(rawValue: row.4) ?? .missing,
+                needed: row.5)
+        }
+        return BundleStatus(
+            bundleId: bundleId, status: status, bundleSize: row.1, acceptedAt: row.2, completedAt: row.3, refusal: answer.refusal,
+            corrections: open.isEmpty ? nil : open, cases: cases)
+    }
+
+    /// A bundle id: `B` and 10 characters from an alphabet without look-alikes.
+    static func newBundleId() -> String {
+        "B" + newReceiptCode().dropFirst()
+    }
+}
+
+/// What an applicant sees when following a bundle (no login: bundle id + identity number).
+struct BundleStatus: Codable, Sendable, Equatable {
+    var bundleId: String
+    /// One status for the whole bundle: `refused`, `awaiting-correction`, `in-progress`,
+    /// `awaiting-supplement` (some case awaits a supplement), `ready` (every case can be
+    /// collected at the window) or `issued`.
+    var status: String
+    var bundleSize: Int
+    var acceptedAt: Date?
+    /// When the coordinator completed the whole bundle.
+    var completedAt: Date?
+    var refusal: BundleResponse.BundleRefusal?
+    /// The bundle's correction notice, while corrections are awaited.
+    var corrections: [BundleResponse.BundleCorrection]?
+    /// Each case of the bundle (a refused bundle lists only the refused applications).
+    var cases: [CaseStatus]
+}

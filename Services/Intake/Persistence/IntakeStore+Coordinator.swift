@@ -1,0 +1,178 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// What intake learns from the coordinator (`hall.coordinator.events`) and what it answers:
+/// supplements asked for and brought, cases and bundles completed.
+extension IntakeStore {
+    /// The case a coordinator event is about: by the envelope's case id, checked against the
+    /// payload's receipt code. Throws (the event is retried, then dead-lettered) when intake has
+    /// no such case: the coordinator only knows cases intake accepted.
+    private func coordinatedCase(
+        envelopeCaseId: String?, receiptCode: String, on connection: PostgresConnection
+    ) async throws -> (caseId: UUID, status: String, bundleId: String?) {
+        let caseId = envelopeCaseId.flatMap(UUID.init(uuidString:))
+        let rows = try await connection.select(
+            """
+            SELECT case_id, status, bundle_id FROM \(unescaped: schema).applications
+            WHERE receipt_code = \(receiptCode) AND (\(caseId)::uuid IS NULL OR case_id = \(caseId))
+            """, logger: logger
+        ).decode((UUID, String, String?).self).collectAll()
+        guard let row = rows.first else {
+            throw HallError(.notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(receiptCode)", field: "receiptCode")
+        }
+        return (row.0, row.1, row.2)
+    }
+
+    /// `coordinator.case.supplement-requested`: records on the case what a department awaits
+    /// from the applicant (shown in case tracking and to the clerk). A repeat of the same request
+    /// (same task, material and request time) changes nothing.
+    func applySupplementRequested(_ requested: SupplementRequested, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
+        let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: requested.receiptCode, on: connection)
+        let known = try await connection.select(
+            """
+            SELECT count(*)::bigint FROM \(unescaped: schema).supplement_requests
+            WHERE case_id = \(found.caseId) AND task_id = \(requested.taskId) AND requested_at = \(requested.requestedAt)
+            """, logger: logger
+        ).decode(Int64.self).collectAll()[0]
+        if known > 0 { return }
+        guard found.status == "accepted" else {
+            throw HallError(.conflict, "case \(found.caseId) is \(found.status): no supplement can be asked for", field: "receiptCode")
+        }
+        for item in requested.supplements {
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).supplement_requests (case_id, department_id, task_id, material, needed, requested_at)
+                VALUES (\(found.caseId), \(requested.departmentId), \(requested.taskId), \(item.material), \(item.needed), \(requested.requestedAt))
+                ON CONFLICT (case_id, task_id, material, requested_at) DO NOTHING
+                """, logger: logger)
+        }
+        logger.info(
+            "supplement requested", metadata: [LogKey.caseId: "\(found.caseId)", LogKey.departmentId: "\(requested.departmentId)",
+            "supplements": "\(requested.supplements.count)"])
+    }
+
+    /// The clerk records what the applicant brought for the supplements asked for. Once nothing
+    /// is awaited any more, `intake.application.supplemented` tells the coordinator (with every
+    /// material brought since the last one), so the case clock resumes only when all is in.
+    ///
+    /// - Throws: ``HallError`` `not-found` for an unknown receipt code, `conflict` when the case
+    ///   awaits no supplement, `invalid-field` naming `materials[i]` for something not asked for.
+    func recordSupplement(receiptCode: String, _ delivery: SupplementDelivery, clerk: Clerk, now: Date = Date()) async throws -> CaseStatus {
+        let delivery = try delivery.validated()
+        let idNumber = try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                "SELECT case_id, status, applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE",
+                logger: logger
+            ).decode((UUID, String, String).self).collectAll()
+            guard let row = rows.first else { throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode") }
+            let open = try await connection.select(
+                "SELECT DISTINCT material FROM \(unescaped: schema).supplement_requests WHERE case_id = \(row.0) AND supplied_at IS NULL",
+                logger: logger
+            ).decode(String.self).collectAll()
+            guard row.1 == "accepted", !open.isEmpty else {
+                throw HallError(
+                    .conflict, "application \(receiptCode) is not awaiting a supplement (no department asked for one, or all was brought)",
+                    field: "receiptCode")
+            }
+            let remaining = try SupplementMatching.remaining(open: open, brought: delivery.materials)
+            try await connection.query(
+                """
+                UPDATE \(unescaped: schema).supplement_requests SET supplied_at = \(now), supplied_by = \(clerk.staffId)
+                WHERE case_id = \(row.0) AND supplied_at IS NULL AND material = ANY(\(delivery.materials))
+                """, logger: logger)
+            if remaining.isEmpty {
+                let materials = try await connection.select(
+                    """
+                    UPDATE \(unescaped: schema).supplement_requests SET reported_at = \(now)
+                    WHERE case_id = \(row.0) AND reported_at IS NULL RETURNING material
+                    """, logger: logger
+                ).decode(String.self).collectAll()
+                var distinct: [String] = []
+                for material in materials where !distinct.contains(material) { distinct.append(material) }
+                let supplemented = ApplicationSupplemented(
+                    receiptCode: receiptCode, materials: distinct.sorted(), supplementedAt: now, clerkId: clerk.staffId, windowId: clerk.windowId)
+                try await outbox.append([try event(supplemented, caseId: row.0)], on: connection, logger: logger)
+                logger.info("supplement complete", metadata: [LogKey.caseId: "\(row.0)"])
+            }
+            return row.2
+        }
+        guard let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
+            throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode")
+        }
+        return status
+    }
+
+    /// A case as the clerk at the window sees it (no identity number needed).
+    func clerkCaseStatus(receiptCode: String) async throws -> CaseStatus {
+        let idNumber = try await client.query(
+            "SELECT applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode)", logger: logger
+        ).decode(String.self).collectAll().first
+        guard let idNumber, let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
+            throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode")
+        }
+        return status
+    }
+
+    /// `coordinator.case.completed`: every department's decision of a committed or joint case is
+    /// sealed. The case is ready at the window with its outcome, completion time and on-time flag;
+    /// a bundle's case waits (`completed`) until its bundle is complete. Repeats change nothing.
+    func applyCaseCompleted(_ completed: CaseCompleted, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
+        let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: completed.receiptCode, on: connection)
+        // Serialise with `coordinator.bundle.completed` of the same bundle (another partition):
+        // whichever commits second sees the other and makes the case ready.
+        var bundleComplete = true
+        if let bundleId = found.bundleId {
+            bundleComplete = try await connection.select(
+                "SELECT completed_at IS NOT NULL FROM \(unescaped: schema).bundles WHERE id = \(bundleId) FOR UPDATE", logger: logger
+            ).decode(Bool.self).collectAll().first ?? false
+        }
+        let current = try await connection.select(
+            "SELECT status FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR UPDATE", logger: logger
+        ).decode(String.self).collectAll()[0]
+        switch current {
+        case "accepted": break
+        case "completed", "ready", "issued": return  // a repeat
+        default:
+            throw HallError(.conflict, "case \(found.caseId) is \(current): it cannot be completed", field: "receiptCode")
+        }
+        let decision = completed.outcome == "approved" ? "approve" : "deny"
+        let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
+        try await connection.query(
+            """
+            UPDATE \(unescaped: schema).applications
+            SET status = \(bundleComplete ? "ready" : "completed"), outcome = \(completed.outcome), decision = \(decision),
+                decision_imprint_id = \(imprint), sealed_at = \(completed.completedAt), completed_at = \(completed.completedAt),
+                final_due_date = \(completed.dueDate)::date, on_time = \(completed.onTime), updated_at = now()
+            WHERE case_id = \(found.caseId)
+            """, logger: logger)
+        logger.info(
+            "case completed", metadata: [LogKey.caseId: "\(found.caseId)", "case.outcome": "\(completed.outcome)", "case.on_time": "\(completed.onTime)",
+            "case.ready": "\(bundleComplete)"])
+    }
+
+    /// `coordinator.bundle.completed`: every case of the bundle is complete; its cases are handed
+    /// out together, so the completed ones become ready now (a case whose own completion arrives
+    /// later becomes ready then). Repeats change nothing.
+    func applyBundleCompleted(_ completed: BundleCompleted, on connection: PostgresConnection) async throws {
+        let rows = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).bundles SET completed_at = COALESCE(completed_at, \(completed.completedAt)), updated_at = now()
+            WHERE id = \(completed.bundleId) AND status = 'accepted' RETURNING id
+            """, logger: logger
+        ).decode(String.self).collectAll()
+        guard !rows.isEmpty else {
+            throw HallError(.notFound, "no accepted bundle \(completed.bundleId)", field: "bundleId")
+        }
+        let ready = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).applications SET status = 'ready', updated_at = now()
+            WHERE bundle_id = \(completed.bundleId) AND status = 'completed' RETURNING case_id
+            """, logger: logger
+        ).decode(UUID.self).collectAll()
+        logger.info("bundle completed", metadata: [LogKey.bundleId: "\(completed.bundleId)", "cases.ready": "\(ready.count)"])
+    }
+}

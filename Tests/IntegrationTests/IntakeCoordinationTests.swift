@@ -1,0 +1,386 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKafka
+import HallKit
+import HallTestSupport
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+
+@testable import intake
+
+/// Bundles ("one thing, one go"), supplements and completion by the coordinator, over HTTP with
+/// the real database and broker. The coordinator is simulated by publishing its events to the
+/// test's `<namespace>.hall.coordinator.events`.
+extension IntakeAPITests {
+    var idNumber: String { residentId("11010519491231002") }
+
+    /// A joint item: lead d-market, participant d-tax, promised 10 working days.
+    func seedJoint(_ client: any TestClientProtocol, _ tokens: Tokens) async throws {
+        let (status, _) = try await post(client, "/v1/items", token: tokens.admin, """
+            {"code":"JNT-001","name":"餐饮店开业一件事","kind":"joint","leadDepartmentId":"d-market","participantDepartmentIds":["d-tax"],
+             "legalLimitDays":20,"promisedLimitDays":10,"materials":[
+               {"id":"application-form","name":"开业申请表","form":"original","copies":1,"requirement":"required","toleratedGap":false},
+               {"id":"site-plan","name":"场所平面图","form":"copy","copies":1,"requirement":"required","toleratedGap":false}],
+             "delegatedToCentre":true,"toleratedGapAllowed":false,"effectiveFrom":"2026-01-01","approvalReference":"县审改办〔2025〕9号"}
+            """)
+        #expect(status == .created)
+    }
+
+    var jointMaterials: String {
+        """
+        {"materialId":"application-form","form":"original","copies":1,"legalForm":true},
+        {"materialId":"site-plan","form":"copy","copies":1,"legalForm":true}
+        """
+    }
+
+    func bundleJSON(key: String, _ members: [String]) -> String {
+        """
+        {"applicant":{"kind":"person","name":"张三","idNumber":"\(idNumber)","contact":"13800000000"},
+         "channel":"window","idempotencyKey":"\(key)","applications":[\(members.joined(separator: ","))]}
+        """
+    }
+
+    func member(_ itemCode: String, _ materials: String, extra: String = "") -> String {
+        #"{"itemCode":"\#(itemCode)","materials":[\#(materials)]\#(extra)}"#
+    }
+
+    /// Publishes an event as the coordinator would, on the test's coordinator topic; returns its id.
+    @discardableResult
+    func publishCoordinatorEvent<P: EventPayload>(
+        _ payload: P, caseId: String?, key: String, namespace: String, id: UUID = UUID()
+    ) async throws -> UUID {
+        let producer = try TestKafka.stack().producer()
+        let envelope = try EventEnvelope(payload: payload, id: id, producer: "coordinator", caseId: caseId)
+        _ = try await producer.send(
+            KafkaProducerMessage(topic: "\(namespace).\(Topic.coordinatorEvents.rawValue)", key: key, value: try envelope.encoded()))
+        await producer.close()
+        return id
+    }
+
+    /// Waits until intake's consumer has applied (or dead-lettered) the event.
+    func waitApplied(_ id: UUID, _ database: TestDatabase) async throws {
+        try await eventually("event \(id) applied by intake", timeout: .seconds(60)) {
+            try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox WHERE event_id = '\(id)'") == 1
+        }
+    }
+
+    func outboxCount(_ database: TestDatabase, _ type: String, where condition: String = "true") async throws -> Int {
+        try await database.count(
+            "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = '\(type)' AND \(condition)")
+    }
+
+    func completed(_ receipt: String, onTime: Bool = true, outcome: String = "approved", bundleId: String? = nil, at: Date = Date()) -> CaseCompleted {
+        CaseCompleted(
+            receiptCode: receipt, itemCode: "MKT-001", leadDepartmentId: "d-market", departmentIds: ["d-market"], outcome: outcome,
+            acceptedAt: Date(), completedAt: at, dueDate: "2026-12-31", onTime: onTime, imprintIds: [UUID().uuidString.lowercased()],
+            suspendedWorkingDays: 0, extensionWorkingDays: 0, bundleId: bundleId)
+    }
+
+    @Test("a bundle is accepted together: each case its own notice number and due date, every accepted event with the bundle and the materials presented; a repeated key gives the same answer")
+    func bundleAccepted() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            try await seedJoint(client, tokens)
+            let body = bundleJSON(key: "bundle-1", [member("MKT-001", allMaterials), member("JNT-001", jointMaterials)])
+            let (status, answer) = try await post(client, "/v1/bundles", token: tokens.clerk, body)
+            #expect(status == .created)
+            #expect(answer["outcome"] == "accepted")
+            #expect(answer["bundleSize"] == .int(2))
+            let bundleId = try #require(answer["bundleId"]?.stringValue)
+            let first = try #require(answer["applications"]?[0]?["application"])
+            let second = try #require(answer["applications"]?[1]?["application"])
+            #expect(first["outcome"] == "accepted")
+            #expect(second["outcome"] == "accepted")
+            #expect(first["noticeNumber"] != second["noticeNumber"])
+            #expect(first["receiptCode"] != second["receiptCode"])
+            #expect(first["acceptedAt"] == second["acceptedAt"], "accepted together")
+            let calendar = try WorkingCalendar.bundled()
+            #expect(first["dueDate"] == .string(calendar.dueDate(acceptedAt: Date(), workingDays: 5).date.description))
+            #expect(second["dueDate"] == .string(calendar.dueDate(acceptedAt: Date(), workingDays: 10).date.description))
+
+            // Each case has its accepted event with the bundle, and the materials presented
+            // (MKT-001: the identity card's original and copy are two lines).
+            let inBundle = "payload::jsonb #>> '{data,bundleId}' = '\(bundleId)' AND (payload::jsonb #>> '{data,bundleSize}')::int = 2"
+            #expect(try await outboxCount(database, "intake.application.accepted", where: inBundle) == 2)
+            #expect(try await outboxCount(
+                database, "intake.application.accepted",
+                where: "payload::jsonb #>> '{data,itemCode}' = 'MKT-001' AND jsonb_array_length(payload::jsonb #> '{data,materials}') = 4") == 1)
+            #expect(try await outboxCount(database, "seal.document.requested") == 2, "an acceptance notice per case")
+
+            let (_, repeated) = try await post(client, "/v1/bundles", token: tokens.clerk, body)
+            #expect(repeated == answer)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).applications") == 2, "no second bundle")
+
+            // The applicant follows the bundle with its id and their identity number.
+            let (found, tracked) = try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)")
+            #expect(found == .ok)
+            #expect(tracked["status"] == "in-progress")
+            #expect(tracked["cases"]?[1]?["departments"]?[1]?["departmentId"] == "d-tax")
+            #expect(tracked["cases"]?[1]?["departments"]?[1]?["status"] == "in-progress")
+            #expect(try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(residentId("11010519800101001"))").0 == .notFound)
+
+            // An immediate item is decided on the spot: it cannot join a bundle.
+            #expect(try await post(client, "/v1/items", token: tokens.admin, """
+                {"code":"IMM-001","name":"补办","kind":"immediate","leadDepartmentId":"d-market","legalLimitDays":0,"promisedLimitDays":0,
+                 "materials":[{"id":"application-form","name":"补办申请书","form":"original","copies":1,"requirement":"required","toleratedGap":false}],
+                 "delegatedToCentre":true,"toleratedGapAllowed":false,"effectiveFrom":"2026-01-01","approvalReference":"县审改办〔2025〕9号"}
+                """).0 == .created)
+            let immediate = #"{"materialId":"application-form","form":"original","copies":1,"legalForm":true}"#
+            let (bad, problem) = try await post(
+                client, "/v1/bundles", token: tokens.clerk, bundleJSON(key: "bundle-2", [member("MKT-001", allMaterials), member("IMM-001", immediate)]))
+            #expect(bad == .badRequest)
+            #expect(problem["field"] == "applications[1].itemCode")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).applications") == 2, "nothing half-stored")
+        }
+    }
+
+    @Test("a bundle needing corrections: one notice lists every correction of every application, nothing is accepted until the last correction is in; a refusal of one application refuses the bundle")
+    func bundleCorrectionsAndRefusal() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            try await seedJoint(client, tokens)
+            let mktPartial = """
+                {"materialId":"application-form","form":"original","copies":1,"legalForm":true},
+                {"materialId":"identity-card","form":"original-and-copy","copies":1,"legalForm":true}
+                """
+            let jointPartial = #"{"materialId":"application-form","form":"original","copies":1,"legalForm":false}"#
+            let (status, notice) = try await post(
+                client, "/v1/bundles", token: tokens.clerk, bundleJSON(key: "c-1", [member("MKT-001", mktPartial), member("JNT-001", jointPartial)]))
+            #expect(status == .ok)
+            #expect(notice["outcome"] == "correction-required")
+            let bundleId = try #require(notice["bundleId"]?.stringValue)
+            // One notice: the premises proof of the first, the form and the site plan of the second.
+            let corrections = try #require(notice["corrections"]?.arrayValue)
+            #expect(corrections.map { $0["position"] } == [.int(0), .int(1), .int(1)])
+            #expect(corrections.map { $0["materialId"] } == ["premises-proof", "application-form", "site-plan"])
+            #expect(corrections[1]["problem"] == "not-in-legal-form")
+            #expect(try await outboxCount(database, "intake.application.accepted") == 0, "nothing accepted")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).applications WHERE notice_number IS NOT NULL") == 0)
+            let tracked = try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)").1
+            #expect(tracked["status"] == "awaiting-correction")
+            #expect(tracked["corrections"]?.arrayValue?.count == 3)
+
+            // The first application corrected: complete, but held for the other.
+            let mktReceipt = try #require(corrections[0]["receiptCode"]?.stringValue)
+            let jointReceipt = try #require(corrections[1]["receiptCode"]?.stringValue)
+            let (_, held) = try await post(
+                client, "/v1/applications/\(mktReceipt)/resubmission", token: tokens.clerk, "{\"materials\":[\(allMaterials)]}")
+            #expect(held["outcome"] == "held")
+            #expect(held["noticeNumber"] == nil)
+            #expect(try await outboxCount(database, "intake.application.accepted") == 0, "still nothing accepted")
+            #expect(try await get(client, "/v1/cases/\(mktReceipt)?idNumber=\(idNumber)").1["status"] == "held")
+
+            // The last correction in: both accepted together, each with the bundle.
+            let (_, accepted) = try await post(
+                client, "/v1/applications/\(jointReceipt)/resubmission", token: tokens.clerk, "{\"materials\":[\(jointMaterials)]}")
+            #expect(accepted["outcome"] == "accepted")
+            #expect(try await get(client, "/v1/cases/\(mktReceipt)?idNumber=\(idNumber)").1["status"] == "accepted")
+            #expect(try await outboxCount(
+                database, "intake.application.accepted", where: "payload::jsonb #>> '{data,bundleId}' = '\(bundleId)'") == 2)
+            // The first application's event lists what was brought on return too.
+            #expect(try await outboxCount(
+                database, "intake.application.accepted",
+                where: "payload::jsonb #>> '{data,itemCode}' = 'MKT-001' AND payload::jsonb #> '{data,materials}' @> '[{\"materialId\":\"premises-proof\"}]'") == 1)
+            #expect(try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)").1["status"] == "in-progress")
+
+            // A refusal of one application refuses the whole bundle, saying which.
+            let (_, refused) = try await post(
+                client, "/v1/bundles", token: tokens.clerk,
+                bundleJSON(key: "r-1", [member("JNT-001", jointMaterials), member("MKT-001", allMaterials, extra: #","departmentId":"d-tax""#)]))
+            #expect(refused["outcome"] == "refused")
+            #expect(refused["refusal"]?["position"] == .int(1))
+            #expect(refused["refusal"]?["reasonCode"] == "not-competent")
+            #expect(refused["refusal"]?["reason"]?.stringValue?.contains("application 2 of the bundle (item MKT-001)") == true)
+            #expect(refused["applications"]?[0]?["outcome"] == "not-accepted")
+            #expect(try await outboxCount(database, "intake.application.accepted") == 2, "nothing more accepted")
+            #expect(try await outboxCount(database, "intake.application.refused") == 1)
+        }
+    }
+
+    @Test("supplements: what a department asks for is shown to the applicant and the clerk; the clerk records it and intake.application.supplemented is published; repeated events change nothing")
+    func supplements() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let (_, accepted) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "s-1", materials: allMaterials))
+            let receipt = try #require(accepted["receiptCode"]?.stringValue)
+            let caseId = try #require(accepted["caseId"]?.stringValue).lowercased()
+            let (_, other) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "s-2", materials: allMaterials))
+            let otherReceipt = try #require(other["receiptCode"]?.stringValue)
+
+            // Nothing asked for yet: the clerk cannot record a supplement.
+            var (status, problem) = try await post(
+                client, "/v1/applications/\(receipt)/supplements", token: tokens.clerk, #"{"materials":["site-photos"]}"#)
+            #expect(status == .conflict)
+            #expect(problem["type"]?.stringValue?.hasSuffix("/conflict") == true)
+
+            let request = SupplementRequested(
+                receiptCode: receipt, departmentId: "d-market", taskId: UUID().uuidString.lowercased(),
+                supplements: [
+                    .init(material: "site-photos", needed: "经营场所照片两张"), .init(material: "lease", needed: "租赁合同原件"),
+                ], requestedAt: Date())
+            let id = try await publishCoordinatorEvent(request, caseId: caseId, key: caseId, namespace: database.schema)
+            // The same event delivered twice, and the same request re-published under a new id.
+            try await publishCoordinatorEvent(request, caseId: caseId, key: caseId, namespace: database.schema, id: id)
+            let again = try await publishCoordinatorEvent(request, caseId: caseId, key: caseId, namespace: database.schema)
+            try await waitApplied(id, database)
+            try await waitApplied(again, database)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).supplement_requests") == 2)
+
+            let (_, tracked) = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)")
+            #expect(tracked["status"] == "awaiting-supplement")
+            #expect(tracked["awaiting"]?.arrayValue?.contains("经营场所照片两张 (asked by d-market)") == true)
+            #expect(tracked["departments"]?[0]?["status"] == "awaiting-supplement")
+            let (clerkView, seen) = try await client.execute(
+                uri: "/v1/applications/\(receipt)", method: .get, headers: [.authorization: "Bearer \(tokens.clerk)"]
+            ) { ($0.status, (try? JSONValue.parse(Array($0.body.readableBytesView))) ?? .null) }
+            #expect(clerkView == .ok)
+            #expect(seen["supplements"]?.arrayValue?.count == 2)
+
+            // Something not asked for is refused naming it; a case that awaits nothing is refused.
+            (status, problem) = try await post(
+                client, "/v1/applications/\(receipt)/supplements", token: tokens.clerk, #"{"materials":["site-photos","bank-statement"]}"#)
+            #expect(status == .badRequest)
+            #expect(problem["field"] == "materials[1]")
+            #expect(try await post(
+                client, "/v1/applications/\(otherReceipt)/supplements", token: tokens.clerk, #"{"materials":["lease"]}"#).0 == .conflict)
+
+            // Part of it: recorded, still awaiting the rest, nothing told to the coordinator yet.
+            let (partialStatus, partial) = try await post(
+                client, "/v1/applications/\(receipt)/supplements", token: tokens.clerk, #"{"materials":["site-photos"]}"#)
+            #expect(partialStatus == .ok)
+            #expect(partial["status"] == "awaiting-supplement")
+            #expect(partial["awaiting"]?.arrayValue?.count == 1)
+            #expect(try await outboxCount(database, "intake.application.supplemented") == 0)
+            // The rest: the coordinator is told, with everything brought.
+            let (_, done) = try await post(client, "/v1/applications/\(receipt)/supplements", token: tokens.clerk, #"{"materials":["lease"]}"#)
+            #expect(done["status"] == "accepted")
+            #expect(done["supplements"]?[1]?["suppliedAt"] != nil)
+            #expect(try await outboxCount(
+                database, "intake.application.supplemented",
+                where: "payload::jsonb #> '{data,materials}' = '[\"lease\", \"site-photos\"]'::jsonb AND key = '\(caseId)'") == 1)
+            #expect(try await post(
+                client, "/v1/applications/\(receipt)/supplements", token: tokens.clerk, #"{"materials":["lease"]}"#).0 == .conflict,
+                "nothing awaited any more")
+
+            // Published to the broker on intake's events topic, keyed by the case.
+            let records = try await TestKafka.stack().readAll("\(database.schema).\(Topic.intakeEvents.rawValue)", atLeast: 1, timeout: .seconds(30))
+            let published = try records.map { try EventEnvelope.decode(from: $0.value) }.filter { $0.type == ApplicationSupplemented.eventType }
+            #expect(published.count == 1)
+            #expect(try published.first?.payload(as: ApplicationSupplemented.self).receiptCode == receipt)
+        }
+    }
+
+    @Test("a committed case is ready when the coordinator completes it, not when one decision is sealed; the applicant sees outcome, completion time and on-time; a repeat changes nothing")
+    func completion() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let (_, accepted) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "k-1", materials: allMaterials))
+            let receipt = try #require(accepted["receiptCode"]?.stringValue)
+            let caseId = try #require(accepted["caseId"]?.stringValue).lowercased()
+
+            // One department's decision sealed: not ready yet (the coordinator completes the case).
+            let sealedId = UUID()
+            let sealed = DocumentSealed(
+                imprintId: UUID(), sealId: UUID(), departmentId: "d-market", serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
+                documentHash: String(repeating: "b", count: 64), caseId: caseId, requestedBy: "chief-1", windowId: "w-01",
+                previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
+                signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
+            let producer = try TestKafka.stack().producer()
+            _ = try await producer.send(KafkaProducerMessage(
+                topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId,
+                value: try EventEnvelope(payload: sealed, id: sealedId, producer: "seal", caseId: caseId).encoded()))
+            await producer.close()
+            try await waitApplied(sealedId, database)
+            #expect(try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["status"] == "accepted")
+            #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").0 == .conflict)
+
+            let completedAt = Date()
+            try await waitApplied(
+                try await publishCoordinatorEvent(
+                    completed(receipt, onTime: true, at: completedAt), caseId: caseId, key: caseId, namespace: database.schema), database)
+            var tracked = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1
+            #expect(tracked["status"] == "ready")
+            #expect(tracked["completion"]?["outcome"] == "approved")
+            #expect(tracked["completion"]?["onTime"] == .bool(true))
+            #expect(sameInstant(tracked["completion"]?["completedAt"], completedAt))
+
+            // A repeat (re-published, another completion time and flag) changes nothing.
+            try await waitApplied(
+                try await publishCoordinatorEvent(
+                    completed(receipt, onTime: false, at: completedAt.addingTimeInterval(3600)), caseId: caseId, key: caseId,
+                    namespace: database.schema), database)
+            tracked = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1
+            #expect(tracked["completion"]?["onTime"] == .bool(true))
+            #expect(sameInstant(tracked["completion"]?["completedAt"], completedAt))
+            #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+        }
+    }
+
+    @Test("a bundle's cases are handed out together: a completed case waits until the coordinator completes the bundle; repeated events change nothing")
+    func bundleReadyTogether() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            try await seedJoint(client, tokens)
+            let (_, answer) = try await post(
+                client, "/v1/bundles", token: tokens.clerk, bundleJSON(key: "t-1", [member("MKT-001", allMaterials), member("JNT-001", jointMaterials)]))
+            let bundleId = try #require(answer["bundleId"]?.stringValue)
+            let cases = try (0..<2).map { index in
+                let application = try #require(answer["applications"]?[index]?["application"])
+                return (receipt: try #require(application["receiptCode"]?.stringValue), caseId: try #require(application["caseId"]?.stringValue).lowercased())
+            }
+            func status(_ index: Int) async throws -> String? {
+                try await get(client, "/v1/cases/\(cases[index].receipt)?idNumber=\(idNumber)").1["status"]?.stringValue
+            }
+
+            // The first case completed: decided and sealed, but not ready without the other.
+            try await waitApplied(
+                try await publishCoordinatorEvent(
+                    completed(cases[0].receipt, bundleId: bundleId), caseId: cases[0].caseId, key: cases[0].caseId, namespace: database.schema), database)
+            #expect(try await status(0) == "completed")
+            #expect(try await post(client, "/v1/applications/\(cases[0].receipt)/handover", token: tokens.clerk, "{}").0 == .conflict)
+            #expect(try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)").1["status"] == "in-progress")
+
+            // The bundle completes before the second case's own completion arrives (another partition):
+            // the first is ready now, the second as soon as its completion is applied.
+            let bundleCompleted = BundleCompleted(
+                bundleId: bundleId,
+                cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: "approved") }, completedAt: Date())
+            let bundleEvent = try await publishCoordinatorEvent(bundleCompleted, caseId: nil, key: bundleId, namespace: database.schema)
+            try await waitApplied(bundleEvent, database)
+            #expect(try await status(0) == "ready")
+            #expect(try await status(1) == "accepted")
+            #expect(try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)").1["status"] == "in-progress")
+            try await waitApplied(
+                try await publishCoordinatorEvent(
+                    completed(cases[1].receipt, bundleId: bundleId), caseId: cases[1].caseId, key: cases[1].caseId, namespace: database.schema), database)
+            #expect(try await status(1) == "ready")
+            let tracked = try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)").1
+            #expect(tracked["status"] == "ready")
+            #expect(tracked["completedAt"] != nil)
+
+            // Repeats: the same bundle event again, and a re-published one, change nothing.
+            try await publishCoordinatorEvent(bundleCompleted, caseId: nil, key: bundleId, namespace: database.schema, id: bundleEvent)
+            try await waitApplied(try await publishCoordinatorEvent(bundleCompleted, caseId: nil, key: bundleId, namespace: database.schema), database)
+            #expect(try await post(client, "/v1/applications/\(cases[0].receipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+            #expect(try await post(client, "/v1/applications/\(cases[1].receipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+            #expect(try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)").1["status"] == "issued")
+            #expect(try await database.count(
+                "SELECT count(*)::bigint FROM \(database.schema).inbox WHERE status = 'dead_lettered'") == 0)
+        }
+    }
+}
+
+/// Whether a JSON time is `date` (to the millisecond the contracts carry).
+func sameInstant(_ value: JSONValue?, _ date: Date) -> Bool {
+    guard let text = value?.stringValue, let parsed = RFC3339Timestamp.date(from: text) else { return false }
+    return abs(parsed.timeIntervalSince(date)) < 0.002
+}
+
+extension JSONValue {
+    var arrayValue: [JSONValue]? {
+        if case .array(let values) = self { values } else { nil }
+    }
+}
