@@ -52,6 +52,11 @@ struct PayloadTests {
             OutboxRepublished.self,
             DepartmentChanged.self, WindowChanged.self, StaffChanged.self,
             CatalogueItemPublished.self, ApplicationAccepted.self, ApplicationRefused.self, ApplicationCorrectionNotified.self,
+            ApplicationSupplemented.self,
+            TaskAssigned.self, TaskOpinionRecorded.self, TaskCountersigned.self, CaseDecided.self, SupplementRequested.self, ClockChanged.self,
+            DeadlineWarningRaised.self, DeadlineEscalated.self, CaseCompleted.self, BundleCompleted.self, ReviewConvened.self, ReviewMinuted.self,
+            CommandRejected.self,
+            OpinionSubmitted.self, CountersignSubmitted.self, SuspensionRequested.self, ResumeRequested.self, ExtensionRequested.self,
             SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self,
         ]
         return Dictionary(uniqueKeysWithValues: types.map { ("\($0.eventType)@\($0.eventVersion)", $0) })
