@@ -213,7 +213,7 @@ struct CoordinatorStore: Sendable {
                 let rejected = try await recordRejection(
                     refusal, commandId: requestId, commandType: "http:\(route)", departmentId: departmentId, taskId: taskId, caseId: caseId,
                     on: connection)
-                events.append(PendingEvent(rejected, key: caseId ?? taskId ?? departmentId))
+                events.append(caseId.map { PendingEvent(rejected, caseId: $0) } ?? PendingEvent(rejected, key: taskId ?? departmentId))
             }
         } catch {
             logger.error("recording a refused command failed", metadata: [LogKey.error: "\(error)"])

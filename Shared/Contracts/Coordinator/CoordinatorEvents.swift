@@ -242,6 +242,18 @@ public struct CaseDecided: EventPayload, Hashable {
             self.requestedBy = requestedBy
             self.windowId = windowId
         }
+
+        enum CodingKeys: String, CodingKey { case departmentId, documentKind, documentHash, requestedBy, windowId }
+
+        /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
+            documentKind = try c.decode(SealDocumentKind.self, forKey: .documentKind)
+            documentHash = try c.decodeString(forKey: .documentHash, expected: "64 lower-case hexadecimal digits", SealHex.isDigest)
+            requestedBy = try c.decodeNonEmptyString(forKey: .requestedBy)
+            windowId = try c.decodeNonEmptyString(forKey: .windowId)
+        }
     }
 
     public init(receiptCode: String, outcome: String, reasons: [DepartmentReason], documents: [Document], decidedAt: Date, dueDate: String) {
@@ -553,6 +565,16 @@ public struct BundleCompleted: EventPayload, Hashable {
             self.receiptCode = receiptCode
             self.outcome = outcome
         }
+
+        enum CodingKeys: String, CodingKey { case caseId, receiptCode, outcome }
+
+        /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            caseId = try c.decodeNonEmptyString(forKey: .caseId)
+            receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
+            outcome = try c.decodeString(oneOf: CoordinatorValues.outcomes, forKey: .outcome)
+        }
     }
 
     public init(bundleId: String, cases: [Member], completedAt: Date) {
@@ -638,6 +660,16 @@ public struct ReviewMinuted: EventPayload, Hashable {
             self.position = position
             self.note = note
         }
+
+        enum CodingKeys: String, CodingKey { case departmentId, position, note }
+
+        /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
+            position = try c.decode(TaskOpinion.self, forKey: .position)
+            note = try c.decode(String.self, forKey: .note)
+        }
     }
 
     public init(reviewId: String, receiptCode: String, positions: [Position], summary: String, recordedBy: String, recordedAt: Date) {
@@ -701,7 +733,7 @@ public struct CommandRejected: EventPayload, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         commandId = try c.decodeNonEmptyString(forKey: .commandId)
         commandType = try c.decodeNonEmptyString(forKey: .commandType)
-        departmentId = try c.decode(String.self, forKey: .departmentId)
+        departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
         taskId = try c.decodeNonEmptyStringIfPresent(forKey: .taskId)
         reason = try c.decode(CommandRejection.self, forKey: .reason)
         detail = try c.decodeNonEmptyString(forKey: .detail)
