@@ -297,6 +297,20 @@ extension IntakeAPITests {
             #expect(try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["status"] == "accepted")
             #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").0 == .conflict)
 
+            // The coordinator extends the case: the applicant's due date follows, with the reason.
+            let dueBefore = try #require(accepted["dueDate"]?.stringValue)
+            let dueAfter = try WorkingCalendar.bundled().addingWorkingDays(5, after: LocalDate(iso: dueBefore)!).value.description
+            let extended = ClockChanged(
+                receiptCode: receipt, sequence: 2, change: "extended", category: nil, dueDateBefore: dueBefore, dueDateAfter: dueAfter, workingDays: 5,
+                reason: "需现场核查", reference: nil, approvedBy: "王局长", departmentId: "d-market", actorId: "chief-1", changedAt: Date())
+            let extendedId = try await publishCoordinatorEvent(extended, caseId: caseId, key: caseId, namespace: database.schema)
+            try await waitApplied(extendedId, database)
+            try await publishCoordinatorEvent(extended, caseId: caseId, key: caseId, namespace: database.schema, id: extendedId)  // redelivered
+            let moved = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1
+            #expect(moved["dueDate"] == .string(dueAfter))
+            #expect(moved["dueDateChanges"]?.arrayValue?.count == 1)
+            #expect(moved["dueDateChanges"]?[0]?["reason"]?.stringValue?.contains("需现场核查") == true)
+
             let completedAt = Date()
             try await waitApplied(
                 try await publishCoordinatorEvent(

@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// - `hall.seal.events`: `seal.document.sealed` (a sealed immediate decision makes its case ready;
 ///   sealed notices are recorded), `seal.document.refused` (recorded on the notice).
 /// - `hall.coordinator.events`: `coordinator.case.supplement-requested` (what the applicant must
-///   bring), `coordinator.case.completed` (a committed or joint case is ready, or waits for its
+///   bring), `coordinator.case.clock-changed` (the due date moves with the coordinator's ledger),
+///   `coordinator.case.completed` (a committed or joint case is ready, or waits for its
 ///   bundle), `coordinator.bundle.completed` (a bundle's cases are handed out together).
 ///
 /// Other events on these topics are skipped. Both topics are created at start-up if missing.
@@ -24,6 +25,9 @@ enum IntakeConsumer {
         }
         router.on(SupplementRequested.self) { requested, envelope, context in
             try await store.applySupplementRequested(requested, caseId: envelope.caseId, on: context.connection)
+        }
+        router.on(ClockChanged.self) { changed, envelope, context in
+            try await store.applyClockChanged(changed, caseId: envelope.caseId, on: context.connection)
         }
         router.on(CaseCompleted.self) { completed, envelope, context in
             try await store.applyCaseCompleted(completed, caseId: envelope.caseId, on: context.connection)

@@ -27,6 +27,31 @@ extension IntakeStore {
         return (row.0, row.1, row.2)
     }
 
+    /// `coordinator.case.clock-changed`: the due date the applicant follows at the window moves
+    /// with the coordinator's ledger (suspension, resume, extension), each change recorded with its reason.
+    func applyClockChanged(_ changed: ClockChanged, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
+        let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: changed.receiptCode, on: connection)
+        guard changed.dueDateAfter != changed.dueDateBefore else {
+            logger.info("case clock \(changed.change)", metadata: [LogKey.caseId: "\(found.caseId)", "category": "\(changed.category ?? "-")"])
+            return
+        }
+        let category = changed.category.map { " (\($0))" } ?? ""
+        let reason = "\(changed.change)\(category) by \(changed.departmentId ?? "the hall"), \(changed.workingDays) working days: \(changed.reason)"
+        try await connection.query(
+            """
+            WITH previous AS (
+                SELECT case_id, due_date, due_provisional FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR UPDATE),
+            moved AS (
+                UPDATE \(unescaped: schema).applications a SET due_date = \(changed.dueDateAfter)::date, updated_at = now()
+                FROM previous p WHERE a.case_id = p.case_id AND p.due_date IS DISTINCT FROM \(changed.dueDateAfter)::date
+                RETURNING a.case_id)
+            INSERT INTO \(unescaped: schema).due_date_changes (case_id, old_due_date, new_due_date, old_provisional, new_provisional, reason, changed_at)
+            SELECT p.case_id, COALESCE(p.due_date, \(changed.dueDateBefore)::date), \(changed.dueDateAfter)::date, COALESCE(p.due_provisional, false),
+                   COALESCE(p.due_provisional, false), \(reason), \(changed.changedAt)
+            FROM previous p JOIN moved m ON m.case_id = p.case_id
+            """, logger: logger)
+    }
+
     /// `coordinator.case.supplement-requested`: records on the case what a department awaits
     /// from the applicant (shown in case tracking and to the clerk). A repeat of the same request
     /// (same task, material and request time) changes nothing.

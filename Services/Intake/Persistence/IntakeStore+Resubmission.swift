@@ -40,6 +40,9 @@ struct CaseStatus: Codable, Sendable, Equatable {
     /// (not accepted yet), `in-progress`, `awaiting-supplement` (it asked the applicant for more)
     /// or `completed`.
     var departments: [DepartmentStatus]?
+    /// Every change of the due date after acceptance (a new year's calendar, a suspension and its
+    /// resume, an extension), oldest first, with the reason.
+    var dueDateChanges: [DueDateChange]?
     /// When every department's decision is sealed: the outcome, the completion time (the last seal
     /// time, Art 31), the due date after suspensions and extensions, and whether it was met.
     var completion: Completion?
@@ -49,6 +52,13 @@ struct CaseStatus: Codable, Sendable, Equatable {
         /// `lead` or `participant`.
         var role: String
         var status: String
+    }
+
+    struct DueDateChange: Codable, Sendable, Equatable {
+        var from: LocalDate
+        var to: LocalDate
+        var reason: String
+        var changedAt: Date
     }
 
     struct Completion: Codable, Sendable, Equatable {
@@ -218,6 +228,15 @@ extension IntakeStore {
         ).decode((String, Date, String?, Bool).self).collectAll().first.map {
             CaseStatus.Completion(outcome: $0.0, completedAt: $0.1, dueDate: $0.2.flatMap(LocalDate.init(iso:)), onTime: $0.3)
         }
+        let changes = try await client.query(
+            """
+            SELECT old_due_date::text, new_due_date::text, reason, changed_at FROM \(unescaped: schema).due_date_changes
+            WHERE case_id = \(caseId) ORDER BY changed_at, id
+            """, logger: logger
+        ).decode((String, String, String, Date).self).collectAll().compactMap { change -> CaseStatus.DueDateChange? in
+            guard let from = LocalDate(iso: change.0), let to = LocalDate(iso: change.1) else { return nil }
+            return CaseStatus.DueDateChange(from: from, to: to, reason: change.2, changedAt: change.3)
+        }
         var departments: [CaseStatus.DepartmentStatus]?
         if let version = row.10, let item = try await versions(of: row.1).first(where: { $0.version == version }) {
             departments = item.departmentIds.enumerated().map { index, department in
@@ -234,6 +253,6 @@ extension IntakeStore {
             receiptCode: receiptCode, itemCode: row.1, status: status, noticeNumber: row.3, acceptedAt: row.4,
             dueDate: row.5.flatMap(LocalDate.init(iso:)), dueDateProvisional: row.6, awaiting: awaiting, refusalReason: row.7,
             competentAuthority: row.8, bundleId: row.9, supplements: supplements.isEmpty ? nil : supplements, departments: departments,
-            completion: completion)
+            dueDateChanges: changes.isEmpty ? nil : changes, completion: completion)
     }
 }
