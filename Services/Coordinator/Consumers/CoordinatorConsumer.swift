@@ -30,10 +30,15 @@ enum CoordinatorConsumer {
         router.on(StaffChanged.self) { payload, envelope, context in
             try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection)
         }
-        router.on(ApplicationAccepted.self) { payload, envelope, context in
-            guard let caseId = envelope.caseId else { throw HallError.invalid("caseId", "an accepted application needs the envelope's caseId") }
+        // Accepted cases arrive in bursts: a run of them in one consumer transaction is routed in one statement.
+        router.onBatch(ApplicationAccepted.self) { batch, context in
+            var cases: [AcceptedCase] = []
+            for (payload, envelope) in batch {
+                guard let caseId = envelope.caseId else { throw HallError.invalid("caseId", "an accepted application needs the envelope's caseId") }
+                cases.append(AcceptedCase(accepted: payload, caseId: caseId, envelope: envelope))
+            }
             var events: [PendingEvent] = []
-            try await store.route(payload, caseId: caseId, on: context.connection, into: &events)
+            try await store.route(cases, on: context.connection, into: &events)
             try await store.emit(events, context: context)
         }
         router.on(ApplicationSupplemented.self) { payload, envelope, context in

@@ -5,82 +5,150 @@ import HallKit
 import Logging
 import PostgresNIO
 
+/// An accepted application to route, with the event that brought it (the cause of its follow-ups).
+struct AcceptedCase: Sendable {
+    var accepted: ApplicationAccepted
+    var caseId: String
+    var envelope: EventEnvelope?
+}
+
 extension CoordinatorStore {
     /// Turns an accepted committed or joint case into one task per department (lead first), its
     /// initial ledger entry and its timers, and publishes `coordinator.task.assigned` for each task.
     /// Immediate items are decided at the window and ignored here. A case routed before is left alone.
     func route(_ accepted: ApplicationAccepted, caseId: String, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
-        guard accepted.kind != "immediate" else { return }
-        guard let due = LocalDate(iso: accepted.dueDate) else { throw HallError.invalid("dueDate", "must be a date YYYY-MM-DD") }
-        let acceptedDay = LocalDate.inHall(accepted.acceptedAt)
-        if let bundleId = accepted.bundleId, let size = accepted.bundleSize {
-            try await connection.query(
-                "INSERT INTO \(unescaped: schema).bundles (bundle_id, size) VALUES (\(bundleId), \(size)) ON CONFLICT (bundle_id) DO NOTHING",
-                logger: logger)
+        try await route([AcceptedCase(accepted: accepted, caseId: caseId, envelope: nil)], on: connection, into: &events)
+    }
+
+    /// Routes many accepted cases at once: one statement inserts every new case with its tasks, first
+    /// ledger entry and timers (cases routed before are left alone), then their task events follow.
+    func route(_ batch: [AcceptedCase], on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        var cases = Columns()
+        var tasks = Columns()
+        var timers = Columns()
+        var assignments: [String: [(PendingEvent)]] = [:]
+        var seen = Set<String>()
+        for item in batch where item.accepted.kind != "immediate" && seen.insert(item.caseId).inserted {
+            let accepted = item.accepted
+            guard let due = LocalDate(iso: accepted.dueDate) else { throw HallError.invalid("dueDate", "must be a date YYYY-MM-DD") }
+            let acceptedDay = LocalDate.inHall(accepted.acceptedAt)
+            if let bundleId = accepted.bundleId, let size = accepted.bundleSize {
+                try await connection.query(
+                    "INSERT INTO \(unescaped: schema).bundles (bundle_id, size) VALUES (\(bundleId), \(size)) ON CONFLICT (bundle_id) DO NOTHING",
+                    logger: logger)
+            }
+            var departments = [accepted.leadDepartmentId]
+            for participant in accepted.participantDepartmentIds where !departments.contains(participant) { departments.append(participant) }
+            let materials = accepted.materials ?? []
+            cases.text["case_id", default: []].append(item.caseId)
+            cases.text["receipt_code", default: []].append(accepted.receiptCode)
+            cases.text["notice_number", default: []].append(accepted.noticeNumber)
+            cases.text["item_code", default: []].append(accepted.itemCode)
+            cases.ints["item_version", default: []].append(accepted.itemVersion)
+            cases.text["item_name", default: []].append(accepted.itemName)
+            cases.text["kind", default: []].append(accepted.kind)
+            cases.text["lead_department_id", default: []].append(accepted.leadDepartmentId)
+            cases.text["department_ids", default: []].append(departments.joined(separator: "\u{1F}"))
+            cases.text["applicant_kind", default: []].append(accepted.applicantKind)
+            cases.text["applicant_name", default: []].append(accepted.applicantName)
+            cases.text["materials", default: []].append(String(decoding: try JSONEncoder().encode(materials), as: UTF8.self))
+            cases.dates["accepted_at", default: []].append(accepted.acceptedAt)
+            cases.ints["promised_limit_days", default: []].append(accepted.promisedLimitDays)
+            cases.ints["legal_limit_days", default: []].append(accepted.legalLimitDays)
+            cases.text["not_counted", default: []].append(accepted.notCounted.joined(separator: "\u{1F}"))
+            cases.text["due_date", default: []].append(due.description)
+            cases.bools["due_date_provisional", default: []].append(accepted.dueDateProvisional)
+            cases.text["bundle_id", default: []].append(accepted.bundleId ?? "")
+            cases.text["reason", default: []].append(
+                "accepted; promised limit \(accepted.promisedLimitDays) working days from the day after acceptance")
+            cases.text["clerk_id", default: []].append(accepted.clerkId)
+
+            var plan = TimerPlan()
+            plan.plan(caseId: item.caseId, accepted: acceptedDay, due: due, clock: clock)
+            var pending: [PendingEvent] = []
+            for (index, department) in departments.enumerated() {
+                let role: TaskRole = index == 0 ? .lead : .participant
+                let taskId = UUID().uuidString.lowercased()
+                let sub = clock.subDeadline(role: role, accepted: acceptedDay, due: due)
+                tasks.text["task_id", default: []].append(taskId)
+                tasks.text["case_id", default: []].append(item.caseId)
+                tasks.text["department_id", default: []].append(department)
+                tasks.text["role", default: []].append(role.rawValue)
+                tasks.text["sub_deadline", default: []].append(sub.description)
+                if role == .participant { plan.plan(taskId: taskId, accepted: acceptedDay, subDeadline: sub, clock: clock) }
+                var event = PendingEvent(
+                    TaskAssigned(
+                        taskId: taskId, departmentId: department, role: role.rawValue, receiptCode: accepted.receiptCode,
+                        noticeNumber: accepted.noticeNumber, itemCode: accepted.itemCode, itemVersion: accepted.itemVersion,
+                        itemName: accepted.itemName, kind: accepted.kind, leadDepartmentId: accepted.leadDepartmentId,
+                        participantDepartmentIds: Array(departments.dropFirst()), applicantKind: accepted.applicantKind,
+                        applicantName: accepted.applicantName, materials: materials, acceptedAt: accepted.acceptedAt,
+                        caseDueDate: due.description, subDeadline: sub.description, dueDateProvisional: accepted.dueDateProvisional,
+                        bundleId: accepted.bundleId),
+                    caseId: item.caseId)
+                event.cause = item.envelope
+                pending.append(event)
+            }
+            for index in plan.subjects.indices {
+                timers.text["case_id", default: []].append(item.caseId)
+                timers.text["subject", default: []].append(plan.subjects[index])
+                timers.text["kind", default: []].append(plan.kinds[index])
+                timers.dates["fire_at", default: []].append(plan.instants[index])
+            }
+            assignments[item.caseId] = pending
         }
-        var departments = [accepted.leadDepartmentId]
-        for participant in accepted.participantDepartmentIds where !departments.contains(participant) { departments.append(participant) }
-        let materials = accepted.materials ?? []
-        let materialsJSON = String(decoding: try JSONEncoder().encode(materials), as: UTF8.self)
-        var taskIds: [UUID] = []
-        var roles: [String] = []
-        var subDeadlines: [String] = []
-        for (index, _) in departments.enumerated() {
-            let role: TaskRole = index == 0 ? .lead : .participant
-            taskIds.append(UUID())
-            roles.append(role.rawValue)
-            subDeadlines.append(clock.subDeadline(role: role, accepted: acceptedDay, due: due).description)
-        }
-        var timers = TimerPlan()
-        timers.plan(caseId: caseId, accepted: acceptedDay, due: due, clock: clock)
-        for index in departments.indices where roles[index] == TaskRole.participant.rawValue {
-            timers.plan(taskId: taskIds[index].uuidString.lowercased(), accepted: acceptedDay, subDeadline: LocalDate(iso: subDeadlines[index])!, clock: clock)
-        }
-        // One statement: the case, its tasks, its first ledger entry and its timers — or nothing when
-        // the case was routed before.
+        guard !seen.isEmpty else { return }
+        // One statement: the cases, their tasks, first ledger entries and timers — only for cases
+        // not routed before (the tasks, ledger and timers join the rows actually inserted).
         let inserted = try await connection.select(
             """
-            WITH new_case AS (
+            WITH input AS (
+                SELECT * FROM unnest(
+                    \(cases.text["case_id"]!)::text[], \(cases.text["receipt_code"]!)::text[], \(cases.text["notice_number"]!)::text[],
+                    \(cases.text["item_code"]!)::text[], \(cases.ints["item_version"]!)::int[], \(cases.text["item_name"]!)::text[],
+                    \(cases.text["kind"]!)::text[], \(cases.text["lead_department_id"]!)::text[], \(cases.text["department_ids"]!)::text[],
+                    \(cases.text["applicant_kind"]!)::text[], \(cases.text["applicant_name"]!)::text[], \(cases.text["materials"]!)::text[],
+                    \(cases.dates["accepted_at"]!)::timestamptz[], \(cases.ints["promised_limit_days"]!)::int[],
+                    \(cases.ints["legal_limit_days"]!)::int[], \(cases.text["not_counted"]!)::text[], \(cases.text["due_date"]!)::text[],
+                    \(cases.bools["due_date_provisional"]!)::bool[], \(cases.text["bundle_id"]!)::text[], \(cases.text["reason"]!)::text[],
+                    \(cases.text["clerk_id"]!)::text[])
+                AS i(case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id, department_ids,
+                     applicant_kind, applicant_name, materials, accepted_at, promised_limit_days, legal_limit_days, not_counted, due_date,
+                     due_date_provisional, bundle_id, reason, clerk_id)),
+            new_case AS (
                 INSERT INTO \(unescaped: schema).cases
                     (case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id, department_ids,
                      applicant_kind, applicant_name, materials, accepted_at, promised_limit_days, legal_limit_days, not_counted,
                      initial_due_date, due_date, due_date_provisional, state, bundle_id)
-                VALUES (\(caseId), \(accepted.receiptCode), \(accepted.noticeNumber), \(accepted.itemCode), \(accepted.itemVersion),
-                        \(accepted.itemName), \(accepted.kind), \(accepted.leadDepartmentId), \(departments), \(accepted.applicantKind),
-                        \(accepted.applicantName), \(materialsJSON)::jsonb, \(accepted.acceptedAt), \(accepted.promisedLimitDays),
-                        \(accepted.legalLimitDays), \(accepted.notCounted), \(due.description)::date, \(due.description)::date,
-                        \(accepted.dueDateProvisional), 'in-progress', \(accepted.bundleId))
+                SELECT case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id,
+                       string_to_array(department_ids, E'\\x1F'), applicant_kind, applicant_name, materials::jsonb, accepted_at,
+                       promised_limit_days, legal_limit_days, COALESCE(string_to_array(NULLIF(not_counted, ''), E'\\x1F'), '{}'),
+                       due_date::date, due_date::date, due_date_provisional, 'in-progress', NULLIF(bundle_id, '')
+                FROM input
                 ON CONFLICT DO NOTHING RETURNING case_id),
             new_tasks AS (
                 INSERT INTO \(unescaped: schema).tasks (task_id, case_id, department_id, role, sub_deadline, state)
-                SELECT t.id, c.case_id, t.department, t.role, t.sub::date, 'open'
-                FROM new_case c, unnest(\(taskIds)::uuid[], \(departments)::text[], \(roles)::text[], \(subDeadlines)::text[]) AS t(id, department, role, sub)),
+                SELECT t.id::uuid, t.case_id, t.department, t.role, t.sub::date, 'open'
+                FROM unnest(\(tasks.text["task_id"]!)::text[], \(tasks.text["case_id"]!)::text[], \(tasks.text["department_id"]!)::text[],
+                            \(tasks.text["role"]!)::text[], \(tasks.text["sub_deadline"]!)::text[]) AS t(id, case_id, department, role, sub)
+                JOIN new_case c ON c.case_id = t.case_id),
             new_ledger AS (
                 INSERT INTO \(unescaped: schema).ledger (case_id, sequence, change, due_date_after, working_days, reason, actor_id, changed_at)
-                SELECT c.case_id, 1, 'initial', \(due.description)::date, \(accepted.promisedLimitDays),
-                       \("accepted; promised limit \(accepted.promisedLimitDays) working days from the day after acceptance"),
-                       \(accepted.clerkId), \(accepted.acceptedAt)
-                FROM new_case c),
+                SELECT i.case_id, 1, 'initial', i.due_date::date, i.promised_limit_days, i.reason, i.clerk_id, i.accepted_at
+                FROM input i JOIN new_case c ON c.case_id = i.case_id),
             new_timers AS (
                 INSERT INTO \(unescaped: schema).timers (case_id, subject, kind, fire_at)
-                SELECT c.case_id, t.subject, t.kind, t.fire_at
-                FROM new_case c, unnest(\(timers.subjects)::text[], \(timers.kinds)::text[], \(timers.instants)::timestamptz[]) AS t(subject, kind, fire_at))
+                SELECT t.case_id, t.subject, t.kind, t.fire_at
+                FROM unnest(\(timers.text["case_id"] ?? [])::text[], \(timers.text["subject"] ?? [])::text[], \(timers.text["kind"] ?? [])::text[],
+                            \(timers.dates["fire_at"] ?? [])::timestamptz[]) AS t(case_id, subject, kind, fire_at)
+                JOIN new_case c ON c.case_id = t.case_id)
             SELECT case_id FROM new_case
             """, logger: logger
         ).decode(String.self).collectAll()
-        guard !inserted.isEmpty else { return }
-        for index in departments.indices {
-            events.append(
-                PendingEvent(
-                    TaskAssigned(
-                        taskId: taskIds[index].uuidString.lowercased(), departmentId: departments[index], role: roles[index],
-                        receiptCode: accepted.receiptCode, noticeNumber: accepted.noticeNumber, itemCode: accepted.itemCode,
-                        itemVersion: accepted.itemVersion, itemName: accepted.itemName, kind: accepted.kind,
-                        leadDepartmentId: accepted.leadDepartmentId, participantDepartmentIds: Array(departments.dropFirst()),
-                        applicantKind: accepted.applicantKind, applicantName: accepted.applicantName, materials: materials,
-                        acceptedAt: accepted.acceptedAt, caseDueDate: due.description, subDeadline: subDeadlines[index],
-                        dueDateProvisional: accepted.dueDateProvisional, bundleId: accepted.bundleId),
-                    caseId: caseId))
+        // Follow-ups in the order the cases came.
+        let routed = Set(inserted)
+        for item in batch where routed.contains(item.caseId) {
+            events.append(contentsOf: assignments.removeValue(forKey: item.caseId) ?? [])
         }
     }
 
@@ -112,6 +180,14 @@ extension CoordinatorStore {
         }
         try await timers.insert(caseId: caseId, schema: schema, on: connection, logger: logger)
     }
+}
+
+/// Column arrays for a multi-row statement built with `unnest`.
+private struct Columns {
+    var text: [String: [String]] = [:]
+    var ints: [String: [Int]] = [:]
+    var bools: [String: [Bool]] = [:]
+    var dates: [String: [Date]] = [:]
 }
 
 /// The timers a case needs, built in memory and inserted in one statement.

@@ -40,6 +40,8 @@ struct PendingEvent: Sendable {
     var topic: Topic
     var key: String
     var caseId: String?
+    /// The event this one follows from, when it is not the one the consumer is applying (batches).
+    var cause: EventEnvelope?
 
     init(_ payload: any EventPayload, topic: Topic = .coordinatorEvents, caseId: String) {
         self.payload = payload
@@ -102,9 +104,9 @@ struct CoordinatorStore: Sendable {
     /// its id as causation id), in one outbox statement.
     func emit(_ events: [PendingEvent], context: HandlerContext) async throws {
         guard !events.isEmpty else { return }
-        let incoming = context.event
         let outgoing = try events.map { pending in
-            OutgoingEvent(
+            let incoming = pending.cause ?? context.event
+            return OutgoingEvent(
                 topic: pending.topic, key: pending.key,
                 envelope: try EventEnvelope(
                     payload: pending.payload, producer: context.serviceName, caseId: pending.caseId ?? incoming.caseId,

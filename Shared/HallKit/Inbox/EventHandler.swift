@@ -54,6 +54,31 @@ public protocol EventHandler: Sendable {
     /// dead-letters it after the configured number of attempts. A `ContractError` (payload does not
     /// match its schema) is dead-lettered at once.
     func handle(_ event: EventEnvelope, context: HandlerContext) async throws
+    /// Whether consecutive events of this type and version may be applied together by
+    /// ``handleBatch(_:context:)`` (one round trip for many events). Default: no.
+    func isBatchable(type: String, version: Int) -> Bool
+    /// Applies consecutive events of one batchable type and version, in order, in the consumer's
+    /// transaction; `context.event` is the first of them. Throwing rolls back the whole batch, and
+    /// the consumer then applies the events one by one (``handle(_:context:)``). Default: one by one.
+    func handleBatch(_ events: [EventEnvelope], context: HandlerContext) async throws
+}
+
+extension EventHandler {
+    public func isBatchable(type: String, version: Int) -> Bool { false }
+
+    public func handleBatch(_ events: [EventEnvelope], context: HandlerContext) async throws {
+        for event in events { try await handle(event, context: context.applying(event)) }
+    }
+}
+
+extension HandlerContext {
+    /// The same transaction and outbox, for another event of the batch.
+    public func applying(_ other: EventEnvelope) -> HandlerContext {
+        var logger = self.logger
+        logger[metadataKey: LogKey.eventId] = "\(other.id)"
+        if let caseId = other.caseId { logger[metadataKey: LogKey.caseId] = "\(caseId)" }
+        return HandlerContext(connection: connection, schema: schema, logger: logger, outbox: outbox, serviceName: serviceName, event: other)
+    }
 }
 
 /// An ``EventHandler`` built from typed routes: `router.on(SomeEvent.self) { event, envelope, context in … }`.
@@ -63,7 +88,9 @@ public protocol EventHandler: Sendable {
 /// anything else is an unknown type.
 public struct EventRouter: EventHandler {
     public typealias Route = @Sendable (EventEnvelope, HandlerContext) async throws -> Void
+    public typealias BatchRoute = @Sendable ([EventEnvelope], HandlerContext) async throws -> Void
     private var routes: [String: [Int: Route]] = [:]
+    private var batchRoutes: [String: [Int: BatchRoute]] = [:]
 
     /// An empty router.
     public init() {}
@@ -75,6 +102,32 @@ public struct EventRouter: EventHandler {
         routes[P.eventType, default: [:]][P.eventVersion] = { envelope, context in
             try await body(try envelope.payload(as: P.self), envelope, context)
         }
+    }
+
+    /// Handles payload type `P` in batches: consecutive events of that type in one consumer
+    /// transaction are given to `body` together (a single event is a batch of one).
+    public mutating func onBatch<P: EventPayload>(
+        _ type: P.Type, _ body: @escaping @Sendable ([(P, EventEnvelope)], HandlerContext) async throws -> Void
+    ) {
+        let batch: BatchRoute = { envelopes, context in
+            try await body(try envelopes.map { (try $0.payload(as: P.self), $0) }, context)
+        }
+        batchRoutes[P.eventType, default: [:]][P.eventVersion] = batch
+        routes[P.eventType, default: [:]][P.eventVersion] = { envelope, context in try await batch([envelope], context) }
+    }
+
+    public func isBatchable(type: String, version: Int) -> Bool {
+        batchRoutes[type]?[version] != nil
+    }
+
+    public func handleBatch(_ events: [EventEnvelope], context: HandlerContext) async throws {
+        guard let first = events.first, let batch = batchRoutes[first.type]?[first.version],
+            events.allSatisfy({ $0.type == first.type && $0.version == first.version })
+        else {
+            for event in events { try await handle(event, context: context.applying(event)) }
+            return
+        }
+        try await batch(events, context)
     }
 
     public func acceptance(type: String, version: Int) -> EventAcceptance {

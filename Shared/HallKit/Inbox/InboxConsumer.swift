@@ -253,10 +253,27 @@ public final class InboxConsumer: Service, Sendable {
             let claimed = try await claim(handleable, on: connection)
             var seen = Set<UUID>()
             var count = 0
-            for (_, envelope) in handleable where claimed.contains(envelope.id) && seen.insert(envelope.id).inserted {
+            // Consecutive events of a batchable type go to the handler together, in order.
+            var run: [EventEnvelope] = []
+            let fresh = handleable.filter { claimed.contains($0.1.id) && seen.insert($0.1.id).inserted }.map(\.1)
+            for (index, envelope) in fresh.enumerated() {
+                let batchable = handler.isBatchable(type: envelope.type, version: envelope.version)
+                if batchable { run.append(envelope) }
+                let next = index + 1 < fresh.count ? fresh[index + 1] : nil
+                let runEnds = next.map { $0.type != envelope.type || $0.version != envelope.version } ?? true
                 do {
-                    try await handler.handle(envelope, context: context(for: envelope, connection: connection))
-                    count += 1
+                    if !batchable {
+                        try await handler.handle(envelope, context: context(for: envelope, connection: connection))
+                        count += 1
+                    } else if runEnds {
+                        if run.count == 1 {
+                            try await handler.handle(run[0], context: context(for: run[0], connection: connection))
+                        } else {
+                            try await handler.handleBatch(run, context: context(for: run[0], connection: connection))
+                        }
+                        count += run.count
+                        run.removeAll(keepingCapacity: true)
+                    }
                 } catch {
                     throw HandlerFailure(underlying: error)
                 }

@@ -1,0 +1,86 @@
+import Foundation
+import HallContracts
+import HallKafka
+import HallKit
+import HallTestSupport
+import Synchronization
+import Testing
+
+struct PoisonStep: Error { var seq: Int }
+
+/// Batched handlers (`EventRouter.onBatch`): a run of events of one type in a consumer transaction
+/// is applied together, in order, once; a failing batch falls back to one event at a time.
+@Suite("Inbox consumer: batched handlers", .enabled(if: stackAvailable))
+struct InboxBatchTests {
+    final class Sizes: Sendable {
+        let sizes = Mutex<[Int]>([])
+        func record(_ n: Int) { sizes.withLock { $0.append(n) } }
+        var all: [Int] { sizes.withLock { $0 } }
+    }
+
+    static func router(schema: String, sizes: Sizes) -> EventRouter {
+        var router = EventRouter()
+        router.onBatch(CounterStep.self) { steps, context in
+            sizes.record(steps.count)
+            if let poison = steps.first(where: { $0.0.poison }) { throw PoisonStep(seq: poison.0.seq) }
+            try await context.connection.query(
+                """
+                INSERT INTO \(unescaped: schema).effects (case_id, seq, event_id)
+                SELECT * FROM unnest(\(steps.map { $0.1.caseId ?? "" })::text[], \(steps.map { $0.0.seq })::int[], \(steps.map { $0.1.id })::uuid[])
+                """, logger: context.logger)
+        }
+        return router
+    }
+
+    static func messages(_ steps: [CounterStep], caseId: String, topic: String) throws -> [KafkaConsumerMessage] {
+        try steps.enumerated().map { index, step in
+            KafkaConsumerMessage(
+                topic: topic, partition: 0, offset: Int64(index), key: Array(caseId.utf8),
+                value: try EventEnvelope(payload: step, producer: "test", caseId: caseId).encoded(), headers: [])
+        }
+    }
+
+    @Test("twenty steps of one case are applied as one batch, in order; the same records again change nothing")
+    func batchApplied() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let producer = try kafka.producer()
+            let sizes = Sizes()
+            let inbox = InboxConsumer(
+                configuration: InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: "batch", topics: ["t"])), client: database.client,
+                schema: database.schema, serviceName: "test", handler: Self.router(schema: database.schema, sizes: sizes), deadLetters: producer,
+                logger: TestEnvironment.logger())
+            let batch = try Self.messages((0..<20).map { CounterStep(seq: $0) }, caseId: "case-b", topic: "t")
+            try await inbox.apply(batch)
+            try await inbox.apply(batch)
+            let rows = try await Effects.rows(database)
+            #expect(rows.map(\.seq) == Array(0..<20))
+            #expect(sizes.all == [20], "one batch; the redelivery reached no handler")
+            await producer.close()
+        }
+    }
+
+    @Test("a batch with a poison step falls back to one at a time: the others are applied once, the poison is dead-lettered")
+    func poisonFallsBack() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let dlq = try await kafka.makeTopics(["batch-dlq"], partitions: 1)[0]
+            let producer = try kafka.producer()
+            let sizes = Sizes()
+            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: "batch", topics: ["t"]))
+            configuration.deadLetterTopic = dlq
+            configuration.maxAttempts = 1
+            let inbox = InboxConsumer(
+                configuration: configuration, client: database.client, schema: database.schema, serviceName: "test",
+                handler: Self.router(schema: database.schema, sizes: sizes), deadLetters: producer, logger: TestEnvironment.logger())
+            let steps = (0..<10).map { CounterStep(seq: $0, poison: $0 == 4) }
+            try await inbox.apply(try Self.messages(steps, caseId: "case-p", topic: "t"))
+            let rows = try await Effects.rows(database)
+            #expect(rows.map(\.seq) == [0, 1, 2, 3, 5, 6, 7, 8, 9])
+            #expect(sizes.all.first == 10 && sizes.all.dropFirst().allSatisfy { $0 == 1 }, "the failed batch, then one by one")
+            let dead = try await kafka.readAll(dlq, atLeast: 1)
+            #expect(dead.count == 1)
+            await producer.close()
+        }
+    }
+}
