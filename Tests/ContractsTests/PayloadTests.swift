@@ -53,6 +53,7 @@ struct PayloadTests {
             DepartmentChanged.self, WindowChanged.self, StaffChanged.self,
             CatalogueItemPublished.self, ApplicationAccepted.self, ApplicationRefused.self, ApplicationCorrectionNotified.self,
             SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self,
+            SealAuthorisationsChanged.self,
         ]
         return Dictionary(uniqueKeysWithValues: types.map { ("\($0.eventType)@\($0.eventVersion)", $0) })
     }
