@@ -171,6 +171,10 @@ public enum EventCatalogue {
             SealRevoked.self, topics: [.sealEvents],
             summary: "A department's approval seal was revoked, with who, why and its successor."
         ),
+        EventDescriptor(
+            SealAuthorisationsChanged.self, topics: [.sealEvents],
+            summary: "A centre administrator replaced the staff allowed to apply a seal besides its custodian, per document kind."
+        ),
     ]
 
     /// The descriptor for `type` at `version`, or `nil` if the catalogue has none.

@@ -33,6 +33,7 @@ struct SealContractTests {
         try roundTrip(DocumentRefused.self)
         try roundTrip(SealRegistered.self)
         try roundTrip(SealRevoked.self)
+        try roundTrip(SealAuthorisationsChanged.self)
     }
 
     @Test("absent people, windows, predecessors and successors are written as null, not omitted")
@@ -52,6 +53,12 @@ struct SealContractTests {
         ("seal.document.sealed", "serial", JSONValue.int(0), "data.serial"),
         ("seal.document.sealed", "signature", JSONValue.string("AAAA"), "data.signature"),
         ("seal.seal.registered", "publicKey", JSONValue.string("AAAA"), "data.publicKey"),
+        ("seal.seal.authorisations-changed", "changedBy", JSONValue.string(""), "data.changedBy"),
+        ("seal.seal.authorisations-changed", "authorisations",
+         JSONValue.array([["staffId": "s-li", "documentKinds": ["acceptance-notice"]], ["staffId": "s-li", "documentKinds": ["refusal-notice"]]]),
+         "data.authorisations"),
+        ("seal.seal.authorisations-changed", "authorisations", JSONValue.array([["staffId": "s-li", "documentKinds": []]]),
+         "data.authorisations[0].documentKinds"),
     ])
     func invalid(type: String, member: String, value: JSONValue, path: String) throws {
         var envelope = try Self.envelope(type)
@@ -64,6 +71,7 @@ struct SealContractTests {
             case WindowChanged.eventType: #expect(throws: ContractError.self) { try envelope.payload(as: WindowChanged.self) }
             case SealDocumentRequested.eventType: #expect(throws: ContractError.self) { try envelope.payload(as: SealDocumentRequested.self) }
             case DocumentSealed.eventType: #expect(throws: ContractError.self) { try envelope.payload(as: DocumentSealed.self) }
+            case SealAuthorisationsChanged.eventType: #expect(throws: ContractError.self) { try envelope.payload(as: SealAuthorisationsChanged.self) }
             default: #expect(throws: ContractError.self) { try envelope.payload(as: SealRegistered.self) }
             }
         #expect(error?.fieldPath == path, "\(String(describing: error))")

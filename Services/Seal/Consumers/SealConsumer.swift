@@ -25,7 +25,7 @@ enum SealConsumer {
         }
         router.on(SealDocumentRequested.self) { payload, _, context in
             _ = try await store.apply(SealingRequest(payload), now: clock, reemitOnRepeat: true, on: context.connection, logger: context.logger) { event in
-                try await context.emit(event, to: .sealEvents, caseId: payload.caseId)
+                try context.followUp(event, to: .sealEvents, caseId: payload.caseId)
             }
         }
         return router

@@ -16,6 +16,7 @@ extension HallError.Code {
 /// |---|---|---|
 /// | `POST /v1/seals` | centre-admin | register a department's seal (new key pair) |
 /// | `POST /v1/seals/{id}/revoke` | centre-admin | revoke, with reason, optionally registering the successor |
+/// | `PUT /v1/seals/{id}/authorisations` | centre-admin | replace who (besides the custodian) may apply an active seal, per document kind (audited, published) |
 /// | `GET /v1/seals`, `GET /v1/seals/{id}` | public | every seal ever issued with its public key |
 /// | `POST /v1/seal-requests` | a departmental token | seal a document of the caller's department (201 new, 200 repeat, 422 refused) |
 /// | `GET /v1/imprints/{id}` | public | verify an imprint and the chain up to it |
@@ -36,6 +37,7 @@ struct SealRoutes {
             return try json(SealView(seal))
         }
         v1.post("seals/:id/revoke") { request, context in try await revoke(request, context) }
+        v1.put("seals/:id/authorisations") { request, context in try await replaceAuthorisations(request, context) }
         v1.post("seals/:id/verify-register") { _, context in
             try context.requirePrincipal().require(anyOf: .operator, .centreAdmin)
             let id = try uuidParameter(context)
@@ -75,6 +77,15 @@ struct SealRoutes {
         let (revoked, successor) = try await repository.revokeSeal(
             id: try uuidParameter(context), reason: body.reason, by: principal.subject, successor: try body.successor?.registration())
         return try json(RevocationView(revoked: SealView(revoked), successor: successor.map(SealView.init)))
+    }
+
+    func replaceAuthorisations(_ request: Request, _ context: HallRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        try principal.require(anyOf: .centreAdmin)
+        let id = try uuidParameter(context)
+        let body = try await decodeBody(AuthorisationsBody.self, request, context)
+        let seal = try await repository.replaceAuthorisations(sealId: id, authorisations: try body.validated(), by: principal.subject)
+        return try json(SealView(seal))
     }
 
     func seal(_ request: Request, _ context: HallRequestContext) async throws -> Response {
@@ -135,6 +146,32 @@ struct RegistrationBody: Decodable {
         return SealRegistration(
             departmentId: departmentId, name: name, code: code, custodianStaffId: custodianStaffId, authorisations: authorisations ?? [],
             validFrom: validFrom, validUntil: validUntil)
+    }
+}
+
+/// `PUT /v1/seals/{id}/authorisations`: the whole new list (an empty list leaves the custodian alone).
+struct AuthorisationsBody: Decodable {
+    var authorisations: [SealAuthorisation]
+
+    /// The most entries one seal's list may hold.
+    static let maximumCount = 500
+
+    /// The list, checked beyond what decoding checks (each entry's kinds: at least one, known, no
+    /// repeats): staff ids of 1 to 200 characters, each at most once. Throws `invalid-field` naming the entry.
+    func validated() throws -> [SealAuthorisation] {
+        guard authorisations.count <= Self.maximumCount else {
+            throw HallError.invalid("authorisations", "must hold at most \(Self.maximumCount) entries")
+        }
+        var seen = Set<String>()
+        for (index, entry) in authorisations.enumerated() {
+            guard entry.staffId.count <= 200, entry.staffId.trimmingCharacters(in: .whitespaces) == entry.staffId else {
+                throw HallError.invalid("authorisations.\(index).staffId", "must be 1 to 200 characters without surrounding spaces")
+            }
+            guard seen.insert(entry.staffId).inserted else {
+                throw HallError.invalid("authorisations.\(index).staffId", "names \(entry.staffId) a second time; list each person once with all their kinds")
+            }
+        }
+        return authorisations
     }
 }
 

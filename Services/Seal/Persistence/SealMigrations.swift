@@ -4,7 +4,8 @@ import HallKit
 ///
 /// The database enforces the register's invariants on its own: one active seal per department
 /// (partial unique index), unique seal codes and keys, one imprint per document (kind, hash, case,
-/// department) and one per (seal, serial).
+/// department) and one per (seal, serial). Every change of a seal's authorised staff leaves an
+/// audit row (who, when, before, after).
 enum SealMigrations {
     static let all: [Migration] = [
         Migration(
@@ -106,6 +107,21 @@ enum SealMigrations {
                     detail text NOT NULL
                 )
                 """,
-            ])
+            ]),
+        Migration(
+            component: "seal", version: 2, name: "audit of authorisation changes",
+            statements: [
+                """
+                CREATE TABLE authorisation_changes (
+                    change_id bigserial PRIMARY KEY,
+                    seal_id uuid NOT NULL REFERENCES seals,
+                    changed_by text NOT NULL CHECK (changed_by <> ''),
+                    changed_at timestamptz NOT NULL,
+                    previous_authorisations jsonb NOT NULL CHECK (jsonb_typeof(previous_authorisations) = 'array'),
+                    authorisations jsonb NOT NULL CHECK (jsonb_typeof(authorisations) = 'array')
+                )
+                """,
+                "CREATE INDEX authorisation_changes_by_seal ON authorisation_changes (seal_id, change_id)",
+            ]),
     ]
 }

@@ -23,6 +23,9 @@ protocol SealRepository: Sendable {
     func registerSeal(_ registration: SealRegistration, by admin: String) async throws -> SealRecord
     /// Revokes a seal and registers its successor when given (publishes `seal.seal.revoked`, `seal.seal.registered`).
     func revokeSeal(id: UUID, reason: String, by admin: String, successor: SealRegistration?) async throws -> (SealRecord, SealRecord?)
+    /// Replaces who (besides the custodian) may apply an active seal and for which document kinds;
+    /// audited (who, when) and published as `seal.seal.authorisations-changed`.
+    func replaceAuthorisations(sealId: UUID, authorisations: [SealAuthorisation], by admin: String) async throws -> SealRecord
     /// Every seal ever issued (of one department when given).
     func seals(departmentId: String?) async throws -> [SealRecord]
     /// One seal.
@@ -68,6 +71,13 @@ struct PostgresSealRepository: SealRepository {
         return (revoked, next)
     }
 
+    func replaceAuthorisations(sealId: UUID, authorisations: [SealAuthorisation], by admin: String) async throws -> SealRecord {
+        try await client.transaction(logger: logger) { connection in
+            try await store.replaceAuthorisations(
+                sealId: sealId, authorisations: authorisations, by: admin, now: clock(), correlationId: UUID(), on: connection, logger: logger)
+        }
+    }
+
     func seals(departmentId: String?) async throws -> [SealRecord] {
         try await client.withConnection { try await store.seals(departmentId: departmentId, on: $0, logger: logger) }
     }
@@ -86,7 +96,7 @@ struct PostgresSealRepository: SealRepository {
                     return try await store.apply(request, now: clock, reemitOnRepeat: false, on: connection, logger: logger) { payload in
                         let envelope = try EventEnvelope(
                             payload: payload, occurredAt: clock(), producer: ServiceName.seal.rawValue, caseId: request.caseId, correlationId: correlation)
-                        try await store.outbox.append([OutgoingEvent(topic: .sealEvents, envelope: envelope)], on: connection, logger: logger)
+                        return OutgoingEvent(topic: .sealEvents, envelope: envelope)
                     }
                 }
             } catch let error as HallError where error.isRetriable && attempt < 3 {

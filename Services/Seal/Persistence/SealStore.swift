@@ -111,26 +111,6 @@ struct SealStore: Sendable {
             active: try row["active"].decode(Bool.self), chiefRepresentative: try row["chief_staff_id"].decode(String?.self), substitute: substitute)
     }
 
-    func window(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> WindowRecord? {
-        let rows = try await connection.query(
-            "SELECT window_id, kind, department_ids, active FROM \(unescaped: schema).windows WHERE window_id = \(id)", logger: logger
-        ).collect()
-        guard let row = rows.first?.makeRandomAccess() else { return nil }
-        return WindowRecord(
-            windowId: try row["window_id"].decode(String.self), kind: WindowKind(rawValue: try row["kind"].decode(String.self)) ?? .discipline,
-            departmentIds: try row["department_ids"].decode([String].self), active: try row["active"].decode(Bool.self))
-    }
-
-    func staff(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> StaffRecord? {
-        let rows = try await connection.query(
-            "SELECT staff_id, department_id, qualified, active FROM \(unescaped: schema).staff WHERE staff_id = \(id)", logger: logger
-        ).collect()
-        guard let row = rows.first?.makeRandomAccess() else { return nil }
-        return StaffRecord(
-            staffId: try row["staff_id"].decode(String.self), departmentId: try row["department_id"].decode(String.self),
-            qualified: try row["qualified"].decode(Bool.self), active: try row["active"].decode(Bool.self))
-    }
-
     // MARK: Registry
 
     static let sealColumns = """
@@ -140,7 +120,10 @@ struct SealStore: Sendable {
         """
 
     static func decodeSeal(_ row: PostgresRow) throws -> SealRecord {
-        let r = row.makeRandomAccess()
+        try decodeSeal(row.makeRandomAccess())
+    }
+
+    static func decodeSeal(_ r: PostgresRandomAccessRow) throws -> SealRecord {
         let authorisations = try EventEnvelope.decoder().decode(
             [SealAuthorisation].self, from: Data(try r["authorisations"].decode(String.self).utf8))
         return SealRecord(
@@ -258,6 +241,47 @@ struct SealStore: Sendable {
         return (try await self.seal(id: sealId, on: connection, logger: logger)!, next)
     }
 
+    /// Replaces the staff allowed to apply an active seal besides its custodian, records the change
+    /// in `authorisation_changes` (who, when, the list before and after) and appends
+    /// `seal.seal.authorisations-changed`, all on the seal's locked row (so a sealing decision sees
+    /// either the old list or the new one, never a mix).
+    ///
+    /// - Throws: ``HallError`` `not-found` for an unknown seal, `conflict` for a revoked one.
+    func replaceAuthorisations(
+        sealId: UUID, authorisations: [SealAuthorisation], by admin: String, now: Date, correlationId: UUID?,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> SealRecord {
+        guard var seal = try await seal(id: sealId, forUpdate: true, on: connection, logger: logger) else {
+            throw HallError(.notFound, "no seal \(sealId)")
+        }
+        guard seal.status == .active else {
+            throw HallError(.conflict, "seal \(seal.code) is revoked; its authorisations can no longer change")
+        }
+        let encoder = EventEnvelope.encoder()
+        let previous = String(decoding: try encoder.encode(seal.authorisations), as: UTF8.self)
+        let next = String(decoding: try encoder.encode(authorisations), as: UTF8.self)
+        let event = SealAuthorisationsChanged(
+            sealId: sealId, departmentId: seal.departmentId, authorisations: authorisations, previousAuthorisations: seal.authorisations,
+            changedBy: admin, changedAt: now)
+        let envelope = try EventEnvelope(payload: event, occurredAt: now, producer: ServiceName.seal.rawValue, caseId: nil, correlationId: correlationId)
+        let rows = try Outbox.Rows([OutgoingEvent(topic: .sealEvents, key: sealId.uuidString.lowercased(), envelope: envelope)])
+        try await connection.query(
+            """
+            WITH changed AS (
+                UPDATE \(unescaped: schema).seals SET authorisations = \(next)::jsonb WHERE seal_id = \(sealId)
+            ), audited AS (
+                INSERT INTO \(unescaped: schema).authorisation_changes (seal_id, changed_by, changed_at, previous_authorisations, authorisations)
+                VALUES (\(sealId), \(admin), \(now), \(previous)::jsonb, \(next)::jsonb)
+            )
+            \(insert: rows, into: outbox)
+            """, logger: logger)
+        seal.authorisations = authorisations
+        logger.notice(
+            "seal authorisations replaced",
+            metadata: ["seal.id": "\(sealId)", "department.id": "\(seal.departmentId)", "authorised.staff": "\(authorisations.map(\.staffId))", "changed.by": "\(admin)"])
+        return seal
+    }
+
     // MARK: Sealing
 
     static let imprintColumns = """
@@ -283,68 +307,131 @@ struct SealStore: Sendable {
             signature: Array(Data(base64Encoded: try r["signature"].decode(String.self)) ?? Data(repeating: 0, count: 64)))
     }
 
-    func existingImprint(_ request: SealingRequest, hash: String, on connection: PostgresConnection, logger: Logger) async throws -> Imprint? {
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints
-            WHERE document_kind = \(request.documentKind.rawValue) AND document_hash = \(hash) AND case_id = \(request.caseId)
-              AND department_id = \(request.departmentId)
-            """, logger: logger
-        ).collect()
-        return try rows.first.map(Self.decodeImprint)
+    /// Everything the sealing decision reads, from one statement.
+    struct SealingRead {
+        var department: DepartmentRecord?
+        var window: WindowRecord?
+        var requester: StaffRecord?
+        /// The imprint of this very document, when it was sealed before (then no lock was taken).
+        var existingImprintId: UUID?
+        /// Whether the department ever had a seal (to tell `no-seal` from `seal-revoked`).
+        var everHadSeal: Bool
+        /// The department's active seal, locked until the transaction ends; nil when there is none
+        /// or the document was sealed before.
+        var activeSeal: SealRecord?
+        /// The active seal's private key as stored (encrypted).
+        var encryptedKey: String?
     }
 
-    /// Applies the seal to a document, or refuses, inside the caller's transaction, and appends
-    /// `seal.document.sealed` or `seal.document.refused` to the outbox through `emit`.
+    /// Reads the directory facts of a request (department, window, requester), whether its document
+    /// was already sealed, and — only when it was not — locks the department's active seal row
+    /// (`SELECT … FOR UPDATE`) and reads its last serial and hash: one round trip.
     ///
-    /// Serialises on the department's active seal row (`SELECT … FOR UPDATE`): the serial and the
-    /// previous hash are read and advanced under that lock, so serials have no gaps and two
-    /// instances never seal one document twice (the unique index on the document is the last line
-    /// of defence: a conflict there throws a retriable error and the retry finds the imprint).
-    /// A repeat returns the existing imprint; `reemitOnRepeat` appends its event again (Kafka
+    /// A repeat takes no lock, so repeats never queue behind a busy seal. Under READ COMMITTED the
+    /// locked row is the newest version once the lock is granted, so the serial and previous hash
+    /// read here are current; an imprint of the same document committed by another transaction while
+    /// this one waited is not visible to this statement, and the unique index then stops the insert
+    /// (the caller retries and finds the imprint).
+    func readForSealing(_ request: SealingRequest, hash: String, on connection: PostgresConnection, logger: Logger) async throws -> SealingRead {
+        let kind = request.documentKind.rawValue
+        let rows = try await connection.query(
+            """
+            WITH locked AS MATERIALIZED (
+                SELECT \(unescaped: Self.sealColumns), encrypted_private_key FROM \(unescaped: schema).seals
+                WHERE department_id = \(request.departmentId) AND status = 'active'
+                  AND NOT EXISTS (
+                      SELECT 1 FROM \(unescaped: schema).imprints i
+                      WHERE i.document_kind = \(kind) AND i.document_hash = \(hash) AND i.case_id = \(request.caseId)
+                        AND i.department_id = \(request.departmentId))
+                FOR UPDATE
+            )
+            SELECT d.department_id AS d_department_id, d.name AS d_name, d.active AS d_active, d.chief_staff_id AS d_chief_staff_id,
+                   d.substitute_staff_id AS d_substitute_staff_id, d.substitute_notice AS d_substitute_notice,
+                   d.substitute_from AS d_substitute_from, d.substitute_to AS d_substitute_to,
+                   w.window_id AS w_window_id, w.kind AS w_kind, w.department_ids AS w_department_ids, w.active AS w_active,
+                   st.staff_id AS st_staff_id, st.department_id AS st_department_id, st.qualified AS st_qualified, st.active AS st_active,
+                   (SELECT i.imprint_id FROM \(unescaped: schema).imprints i
+                    WHERE i.document_kind = \(kind) AND i.document_hash = \(hash) AND i.case_id = \(request.caseId)
+                      AND i.department_id = \(request.departmentId)) AS existing_imprint_id,
+                   EXISTS (SELECT 1 FROM \(unescaped: schema).seals e WHERE e.department_id = \(request.departmentId)) AS ever_had_seal,
+                   l.*
+            FROM (VALUES (1)) AS one (x)
+            LEFT JOIN \(unescaped: schema).departments d ON d.department_id = \(request.departmentId)
+            LEFT JOIN \(unescaped: schema).windows w ON w.window_id = \(request.windowId)
+            LEFT JOIN \(unescaped: schema).staff st ON st.staff_id = \(request.requestedBy)
+            LEFT JOIN locked l ON true
+            """, logger: logger
+        ).collect()
+        guard let row = rows.first?.makeRandomAccess() else { throw HallError(.internalError, "the sealing read returned no row") }
+        var read = SealingRead(
+            existingImprintId: try row["existing_imprint_id"].decode(UUID?.self), everHadSeal: try row["ever_had_seal"].decode(Bool.self))
+        if let id = try row["d_department_id"].decode(String?.self) {
+            var substitute: DirectorySubstitute?
+            if let staffId = try row["d_substitute_staff_id"].decode(String?.self) {
+                substitute = DirectorySubstitute(
+                    staffId: staffId, name: "", noticeReference: try row["d_substitute_notice"].decode(String.self),
+                    from: try row["d_substitute_from"].decode(String.self), to: try row["d_substitute_to"].decode(String.self))
+            }
+            read.department = DepartmentRecord(
+                departmentId: id, name: try row["d_name"].decode(String.self), active: try row["d_active"].decode(Bool.self),
+                chiefRepresentative: try row["d_chief_staff_id"].decode(String?.self), substitute: substitute)
+        }
+        if let id = try row["w_window_id"].decode(String?.self) {
+            read.window = WindowRecord(
+                windowId: id, kind: WindowKind(rawValue: try row["w_kind"].decode(String.self)) ?? .discipline,
+                departmentIds: try row["w_department_ids"].decode([String].self), active: try row["w_active"].decode(Bool.self))
+        }
+        if let id = try row["st_staff_id"].decode(String?.self) {
+            read.requester = StaffRecord(
+                staffId: id, departmentId: try row["st_department_id"].decode(String.self), qualified: try row["st_qualified"].decode(Bool.self),
+                active: try row["st_active"].decode(Bool.self))
+        }
+        if try row["seal_id"].decode(UUID?.self) != nil {
+            read.activeSeal = try Self.decodeSeal(row)
+            read.encryptedKey = try row["encrypted_private_key"].decode(String.self)
+        }
+        return read
+    }
+
+    /// Applies the seal to a document, or refuses, inside the caller's transaction, and queues
+    /// `seal.document.sealed` or `seal.document.refused` in the outbox as the event `answer` makes
+    /// of the payload (the caller chooses its envelope: correlation, causation, key).
+    ///
+    /// Serialises on the department's active seal row (``readForSealing(_:hash:on:logger:)``): the
+    /// serial and the previous hash are read and advanced under that lock, so serials have no gaps
+    /// and two instances never seal one document twice (the unique index on the document is the
+    /// last line of defence: a conflict there throws a retriable error and the retry finds the
+    /// imprint). The imprint, the seal's new last serial and hash, and the event are written by one
+    /// statement, so the lock is held for one round trip and the commit.
+    /// A repeat returns the existing imprint; `reemitOnRepeat` queues its event again (Kafka
     /// requesters wait for an answer caused by their request).
     func apply(
         _ request: SealingRequest, now clock: @Sendable () -> Date, reemitOnRepeat: Bool, on connection: PostgresConnection, logger: Logger,
-        emit: (any EventPayload) async throws -> Void
+        answer: (any EventPayload) throws -> OutgoingEvent
     ) async throws -> SealingOutcome {
         var logger = logger
         logger[metadataKey: LogKey.caseId] = "\(request.caseId)"
         if let refusal = SealPolicy.precheck(request) {
-            return try await refuse(request, refusal, at: clock(), on: connection, logger: logger, emit: emit)
+            return try await refuse(request, refusal, at: clock(), on: connection, logger: logger, answer: answer)
         }
         let hash = request.documentHash.lowercased()
-        let department = try await department(request.departmentId, on: connection, logger: logger)
-        let window = try await window(request.windowId, on: connection, logger: logger)
-        let requester = try await staff(request.requestedBy, on: connection, logger: logger)
-        // A repeat is answered before taking the seal's lock (keeps the locked section short). A
-        // concurrent first request for the same document is caught under the lock by the unique
-        // index: the insert below then finds a conflict, and the retry answers from here.
-        if let existing = try await existingImprint(request, hash: hash, on: connection, logger: logger) {
-            if reemitOnRepeat { try await emit(existing.sealedEvent) }
+        let read = try await readForSealing(request, hash: hash, on: connection, logger: logger)
+        if let existingId = read.existingImprintId {
+            guard let existing = try await imprint(id: existingId, on: connection, logger: logger) else {
+                throw HallError(.conflict, "the imprint of the document disappeared; retry", isRetriable: true)
+            }
+            if reemitOnRepeat { try await outbox.append([try answer(existing.sealedEvent)], on: connection, logger: logger) }
             return .sealed(existing, repeated: true)
         }
-        let locked = try await connection.query(
-            """
-            SELECT \(unescaped: Self.sealColumns), encrypted_private_key FROM \(unescaped: schema).seals
-            WHERE department_id = \(request.departmentId) AND status = 'active' FOR UPDATE
-            """, logger: logger
-        ).collect()
-        let active = try locked.first.map(Self.decodeSeal)
-        var everHadSeal = active != nil
-        if active == nil {
-            everHadSeal = try await !connection.query(
-                "SELECT 1 FROM \(unescaped: schema).seals WHERE department_id = \(request.departmentId) LIMIT 1", logger: logger
-            ).collect().isEmpty
-        }
         let now = clock()
-        let facts = SealingFacts(activeSeal: active, everHadSeal: everHadSeal, department: department, window: window, requester: requester)
+        let facts = SealingFacts(
+            activeSeal: read.activeSeal, everHadSeal: read.everHadSeal, department: read.department, window: read.window, requester: read.requester)
         let seal: SealRecord
         switch SealPolicy.decide(request, facts: facts, now: now) {
-        case .failure(let refusal): return try await refuse(request, refusal, at: now, on: connection, logger: logger, emit: emit)
+        case .failure(let refusal): return try await refuse(request, refusal, at: now, on: connection, logger: logger, answer: answer)
         case .success(let chosen): seal = chosen
         }
-        let encrypted = try locked[0].makeRandomAccess()["encrypted_private_key"].decode(String.self)
-        let key = try vault.decrypt(Array(Data(base64Encoded: encrypted) ?? Data()), sealId: seal.sealId)
+        let key = try vault.decrypt(Array(Data(base64Encoded: read.encryptedKey ?? "") ?? Data()), sealId: seal.sealId)
         var imprint = Imprint(
             imprintId: UUID(), sealId: seal.sealId, serial: seal.lastSerial + 1,
             sealedAtMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), documentKind: request.documentKind,
@@ -352,6 +439,7 @@ struct SealStore: Sendable {
             windowId: request.windowId, previousHash: seal.lastHash, imprintHash: [], signature: [])
         try imprint.seal(with: key)
         let imprintHash = Hex.encode(imprint.imprintHash)
+        let event = try Outbox.Rows([try answer(imprint.sealedEvent)])
         let inserted = try await connection.query(
             """
             WITH inserted AS (
@@ -363,35 +451,45 @@ struct SealStore: Sendable {
                         \(request.windowId), \(Hex.encode(imprint.previousHash)), \(imprintHash), \(Data(imprint.signature).base64EncodedString()))
                 ON CONFLICT (document_kind, document_hash, case_id, department_id) DO NOTHING
                 RETURNING seal_id, serial, imprint_hash
+            ), advanced AS (
+                UPDATE \(unescaped: schema).seals s SET last_serial = i.serial, last_hash = i.imprint_hash
+                FROM inserted i WHERE s.seal_id = i.seal_id
+                RETURNING s.last_serial
+            ), queued AS (
+                \(insert: event, into: outbox)
             )
-            UPDATE \(unescaped: schema).seals s SET last_serial = i.serial, last_hash = i.imprint_hash
-            FROM inserted i WHERE s.seal_id = i.seal_id
-            RETURNING s.last_serial
+            SELECT last_serial FROM advanced
             """, logger: logger
         ).collect()
         guard !inserted.isEmpty else {
+            // The event row written by the same statement goes with the rollback.
             throw HallError(.conflict, "the document was sealed concurrently; retry to read its imprint", isRetriable: true)
         }
-        try await emit(imprint.sealedEvent)
         logger.info("document sealed", metadata: ["seal.id": "\(seal.sealId)", "imprint.serial": "\(imprint.serial)", "imprint.id": "\(imprint.imprintId)"])
         return .sealed(imprint, repeated: false)
     }
 
+    /// Records a refusal and queues its event, in one statement.
     func refuse(
         _ request: SealingRequest, _ refusal: SealRefusal, at now: Date, on connection: PostgresConnection, logger: Logger,
-        emit: (any EventPayload) async throws -> Void
+        answer: (any EventPayload) throws -> OutgoingEvent
     ) async throws -> SealingOutcome {
+        let event = try Outbox.Rows([
+            try answer(
+                DocumentRefused(
+                    documentKind: request.documentKind, documentHash: request.documentHash, caseId: request.caseId, departmentId: request.departmentId,
+                    requestedBy: request.requestedBy, windowId: request.windowId, reason: refusal.reason, detail: refusal.detail, refusedAt: now))
+        ])
         try await connection.query(
             """
-            INSERT INTO \(unescaped: schema).refusals
-                (refused_at, document_kind, document_hash, case_id, department_id, requested_by, window_id, reason, detail)
-            VALUES (\(now), \(request.documentKind.rawValue), \(request.documentHash), \(request.caseId), \(request.departmentId),
-                    \(request.requestedBy), \(request.windowId), \(refusal.reason.rawValue), \(refusal.detail))
+            WITH refused AS (
+                INSERT INTO \(unescaped: schema).refusals
+                    (refused_at, document_kind, document_hash, case_id, department_id, requested_by, window_id, reason, detail)
+                VALUES (\(now), \(request.documentKind.rawValue), \(request.documentHash), \(request.caseId), \(request.departmentId),
+                        \(request.requestedBy), \(request.windowId), \(refusal.reason.rawValue), \(refusal.detail))
+            )
+            \(insert: event, into: outbox)
             """, logger: logger)
-        try await emit(
-            DocumentRefused(
-                documentKind: request.documentKind, documentHash: request.documentHash, caseId: request.caseId, departmentId: request.departmentId,
-                requestedBy: request.requestedBy, windowId: request.windowId, reason: refusal.reason, detail: refusal.detail, refusedAt: now))
         logger.info("seal refused", metadata: ["seal.refusal": "\(refusal.reason.rawValue)", "department.id": "\(request.departmentId)"])
         return .refused(refusal)
     }

@@ -205,3 +205,75 @@ public struct SealRevoked: EventPayload, Hashable {
         try container.encode(successorSealId?.uuidString.lowercased(), forKey: .successorSealId)
     }
 }
+
+/// `seal.seal.authorisations-changed` v1: a centre administrator replaced the list of staff allowed
+/// to apply a seal besides its custodian, and for which document kinds.
+///
+/// Sent by seal on `hall.seal.events`. Key: ``sealId``. The list replaces the previous one as a
+/// whole (an empty list leaves the seal to its custodian alone); sealing requests decided after the
+/// change use it. Only an active seal's list can change. The change is also kept in the seal
+/// service's audit table with who and when.
+/// Schema: `schemas/seal.seal.authorisations-changed.v1.schema.json`.
+public struct SealAuthorisationsChanged: EventPayload, Hashable {
+    /// `seal.seal.authorisations-changed`.
+    public static let eventType = "seal.seal.authorisations-changed"
+    /// Version 1.
+    public static let eventVersion = 1
+
+    /// The seal (lower-case UUID).
+    public var sealId: UUID
+    /// Its department.
+    public var departmentId: String
+    /// The new list: staff allowed to apply the seal besides the custodian, per document kind; each
+    /// staff id at most once.
+    public var authorisations: [SealAuthorisation]
+    /// The list it replaced.
+    public var previousAuthorisations: [SealAuthorisation]
+    /// Who changed it (the centre administrator's id), non-empty.
+    public var changedBy: String
+    /// When (UTC, milliseconds).
+    public var changedAt: Date
+
+    /// Creates the payload.
+    public init(
+        sealId: UUID, departmentId: String, authorisations: [SealAuthorisation], previousAuthorisations: [SealAuthorisation], changedBy: String,
+        changedAt: Date
+    ) {
+        self.sealId = sealId
+        self.departmentId = departmentId
+        self.authorisations = authorisations
+        self.previousAuthorisations = previousAuthorisations
+        self.changedBy = changedBy
+        self.changedAt = changedAt
+    }
+
+    enum CodingKeys: String, CodingKey { case sealId, departmentId, authorisations, previousAuthorisations, changedBy, changedAt }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sealId = try container.decode(UUID.self, forKey: .sealId)
+        departmentId = try container.decode(String.self, forKey: .departmentId)
+        authorisations = try container.decode([SealAuthorisation].self, forKey: .authorisations)
+        previousAuthorisations = try container.decode([SealAuthorisation].self, forKey: .previousAuthorisations)
+        changedBy = try container.decode(String.self, forKey: .changedBy)
+        changedAt = try container.decode(Date.self, forKey: .changedAt)
+        for (key, value) in [(CodingKeys.departmentId, departmentId), (.changedBy, changedBy)] where value.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must not be empty")
+        }
+        guard Set(authorisations.map(\.staffId)).count == authorisations.count else {
+            throw DecodingError.dataCorruptedError(forKey: .authorisations, in: container, debugDescription: "each staff id at most once")
+        }
+    }
+
+    /// Encodes every member.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sealId.uuidString.lowercased(), forKey: .sealId)
+        try container.encode(departmentId, forKey: .departmentId)
+        try container.encode(authorisations, forKey: .authorisations)
+        try container.encode(previousAuthorisations, forKey: .previousAuthorisations)
+        try container.encode(changedBy, forKey: .changedBy)
+        try container.encode(changedAt, forKey: .changedAt)
+    }
+}

@@ -35,13 +35,19 @@ public struct HandlerContext: Sendable {
     /// Appends a follow-up event in the same transaction. Its correlation id is the incoming
     /// event's (or the incoming event's id when it had none); its causation id is the incoming id.
     public func emit<P: EventPayload>(_ payload: P, to topic: Topic, caseId: String?, key: String? = nil) async throws {
+        try await outbox.append([try followUp(payload, to: topic, caseId: caseId, key: key)], on: connection, logger: logger)
+    }
+
+    /// The follow-up event ``emit(_:to:caseId:key:)`` would append, for a handler that writes it
+    /// with its own statement (``Outbox/Rows``).
+    public func followUp<P: EventPayload>(_ payload: P, to topic: Topic, caseId: String?, key: String? = nil) throws -> OutgoingEvent {
         let envelope = try EventEnvelope(
             payload: payload, producer: serviceName, caseId: caseId ?? event.caseId,
             correlationId: event.correlationId ?? event.id, causationId: event.id)
         guard let key = key ?? envelope.caseId else {
             throw HallError.invalid("key", "a follow-up event without a case id needs an explicit key")
         }
-        try await outbox.append([OutgoingEvent(topic: topic, key: key, envelope: envelope)], on: connection, logger: logger)
+        return OutgoingEvent(topic: topic, key: key, envelope: envelope)
     }
 }
 

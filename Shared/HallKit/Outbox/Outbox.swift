@@ -50,6 +50,14 @@ public struct Outbox: Sendable {
     ///   back and nothing is published). An event id appended twice violates a unique constraint.
     public func append(_ events: [OutgoingEvent], on connection: PostgresConnection, logger: Logger) async throws {
         if events.isEmpty { return }
+        let rows = try Rows(events)
+        try await connection.query("\(insert: rows, into: self)", logger: logger)
+    }
+
+    /// Events encoded as the outbox's columns, ready to be written by a statement: ``append(_:on:logger:)``,
+    /// or a caller's own statement that changes its state and queues its events in one round trip
+    /// (`WITH changed AS (…), queued AS (\(insert: rows, into: outbox)) SELECT …`).
+    public struct Rows: Sendable {
         var ids: [UUID] = []
         var types: [String] = []
         var versions: [Int] = []
@@ -59,28 +67,26 @@ public struct Outbox: Sendable {
         var topics: [String] = []
         var keys: [String] = []
         var payloads: [String] = []
-        for event in events {
-            ids.append(event.envelope.id)
-            types.append(event.envelope.type)
-            versions.append(event.envelope.version)
-            producers.append(event.envelope.producer)
-            correlations.append(event.envelope.correlationId?.uuidString ?? "")
-            causations.append(event.envelope.causationId?.uuidString ?? "")
-            topics.append(event.topic.rawValue)
-            keys.append(event.key)
-            payloads.append(String(decoding: try event.envelope.encoded(), as: UTF8.self))
+
+        /// The number of events.
+        public var count: Int { ids.count }
+
+        /// Encodes `events`.
+        ///
+        /// - Throws: an encoding error of an envelope.
+        public init(_ events: [OutgoingEvent]) throws {
+            for event in events {
+                ids.append(event.envelope.id)
+                types.append(event.envelope.type)
+                versions.append(event.envelope.version)
+                producers.append(event.envelope.producer)
+                correlations.append(event.envelope.correlationId?.uuidString ?? "")
+                causations.append(event.envelope.causationId?.uuidString ?? "")
+                topics.append(event.topic.rawValue)
+                keys.append(event.key)
+                payloads.append(String(decoding: try event.envelope.encoded(), as: UTF8.self))
+            }
         }
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).outbox
-                (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload)
-            SELECT e.id, e.type, e.version, e.producer, NULLIF(e.correlation, '')::uuid, NULLIF(e.causation, '')::uuid,
-                   e.topic, e.key, e.payload
-            FROM unnest(\(ids)::uuid[], \(types)::text[], \(versions)::int[], \(producers)::text[], \(correlations)::text[],
-                        \(causations)::text[], \(topics)::text[], \(keys)::text[], \(payloads)::text[])
-                AS e(id, type, version, producer, correlation, causation, topic, key, payload)
-            """,
-            logger: logger)
     }
 
     /// Marks every published row created in `[from, to)` as unpublished so the relay sends it again,
@@ -111,5 +117,42 @@ public struct Outbox: Sendable {
             logger.notice("outbox republish queued", metadata: ["rows": "\(rows)", "from": "\(from)", "to": "\(to)", "requested.by": "\(requestedBy)"])
             return Int(rows)
         }
+    }
+}
+
+extension PostgresQuery.StringInterpolation {
+    /// Writes `INSERT INTO <schema>.outbox … ` of `rows` at this point of a query, every value a bind
+    /// parameter. The events are published if and only if the transaction running the statement commits.
+    public mutating func appendInterpolation(insert rows: Outbox.Rows, into outbox: Outbox) {
+        appendLiteral(
+            """
+            INSERT INTO \(outbox.schema).outbox
+                (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload)
+            SELECT e.id, e.type, e.version, e.producer, NULLIF(e.correlation, '')::uuid, NULLIF(e.causation, '')::uuid,
+                   e.topic, e.key, e.payload
+            FROM unnest(
+            """)
+        appendInterpolation(rows.ids)
+        appendLiteral("::uuid[], ")
+        appendInterpolation(rows.types)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.versions)
+        appendLiteral("::int[], ")
+        appendInterpolation(rows.producers)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.correlations)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.causations)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.topics)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.keys)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.payloads)
+        appendLiteral(
+            """
+            ::text[])
+                AS e(id, type, version, producer, correlation, causation, topic, key, payload)
+            """)
     }
 }
