@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HallContracts
+import HallKafka
 import HallKit
 import Logging
 import PostgresNIO
@@ -61,6 +62,7 @@ enum SealCommands {
         let perDepartment = option("--per-department", 500)
         let single = option("--single", 3000)
         let concurrency = option("--concurrency", 32)
+        let kafkaCount = option("--kafka", 16_000)
         var logger = Logger(label: "hall.seal.bench")
         logger.logLevel = .warning
         do {
@@ -131,6 +133,53 @@ enum SealCommands {
                 let one = (0..<single).map { request(departmentIds[0], $0, "s") }
                 let singleRate = try await run(one)
                 print(String(format: "seal bench: %d imprints on one seal, concurrency %d: %.0f imprints/s", single, concurrency, singleRate))
+
+                // Over Kafka, the way intake and the coordinator ask: requests across the departments on a
+                // topic, applied by the seal's own consumer (inbox, lanes, one transaction per lane batch).
+                if let brokers = ProcessInfo.processInfo.environment["HALL_KAFKA_BROKERS"]?.split(separator: ",").map(String.init), kafkaCount > 0 {
+                    let kafka = KafkaClientConfiguration(bootstrapServers: brokers, clientId: "seal-bench")
+                    let topic = "sealbench-\(UInt32.random(in: 0...UInt32.max))"
+                    try await KafkaAdminClient(configuration: kafka, logger: logger).createTopics([KafkaTopicSpecification(name: topic, partitions: 6)])
+                    let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: kafka), logger: logger)
+                    var messages: [KafkaProducerMessage] = []
+                    for n in 0..<(kafkaCount / departments) {
+                        for id in departmentIds {
+                            let r = request(id, n, "k")
+                            let payload = SealDocumentRequested(
+                                documentKind: r.documentKind, documentHash: r.documentHash, caseId: r.caseId + "-" + id, departmentId: r.departmentId,
+                                requestedBy: r.requestedBy, windowId: r.windowId)
+                            let envelope = try EventEnvelope(payload: payload, producer: "coordinator", caseId: payload.caseId)
+                            messages.append(KafkaProducerMessage(topic: topic, key: payload.caseId, value: try envelope.encoded()))
+                        }
+                    }
+                    for result in await producer.send(messages) { _ = try result.get() }
+                    let before = try await client.query("SELECT count(*) FROM \(unescaped: schema).imprints", logger: logger).decode(Int64.self).collectAll()[0]
+                    var consumerKafka = KafkaConsumerConfiguration(client: kafka, groupId: topic, topics: [topic])
+                    consumerKafka.sessionTimeout = .seconds(6)
+                    consumerKafka.heartbeatInterval = .seconds(1)
+                    let consumer = InboxConsumer(
+                        configuration: InboxConsumerConfiguration(kafka: consumerKafka), client: client, schema: schema, serviceName: "seal",
+                        handler: SealConsumer.router(store: store), deadLetters: producer, logger: logger)
+                    let consuming = Task { try await consumer.run() }
+                    var first: (ContinuousClock.Instant, Int64)?
+                    var sealed: Int64 = 0
+                    let deadline = ContinuousClock.now + .seconds(300)
+                    while sealed < Int64(messages.count), ContinuousClock.now < deadline {
+                        sealed = try await client.query("SELECT count(*) FROM \(unescaped: schema).imprints", logger: logger).decode(Int64.self).collectAll()[0] - before
+                        if first == nil, sealed > 0 { first = (ContinuousClock.now, sealed) }
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    consuming.cancel()
+                    _ = await consuming.result
+                    await producer.close()
+                    if let first, sealed > first.1 {
+                        let elapsed = ContinuousClock.now - first.0
+                        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                        print(String(format: "seal bench: %lld imprints across %d departments requested over Kafka (seal consumer): %.0f imprints/s", sealed, departments, Double(sealed - first.1) / seconds))
+                    } else {
+                        print("seal bench: over Kafka: only \(sealed) of \(messages.count) sealed")
+                    }
+                }
 
                 // Verification: each imprint's hash + Ed25519 signature, in memory, on all cores.
                 let register = try await client.withConnection { try await store.register(sealId: seals[0].sealId, through: nil, on: $0, logger: logger) }

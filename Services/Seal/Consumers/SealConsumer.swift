@@ -23,9 +23,16 @@ enum SealConsumer {
         router.on(StaffChanged.self) { payload, envelope, context in
             try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection, logger: context.logger)
         }
-        router.on(SealDocumentRequested.self) { payload, _, context in
-            _ = try await store.apply(SealingRequest(payload), now: clock, reemitOnRepeat: true, on: context.connection, logger: context.logger) { event in
-                try context.followUp(event, to: .sealEvents, caseId: payload.caseId)
+        // A run of requests in one consumer transaction is sealed together, in department order: every
+        // transaction takes the seal locks it needs in the same order, so concurrent lanes never wait
+        // in a circle, and one commit covers the run. Each department's requests keep their order.
+        router.onBatch(SealDocumentRequested.self) { batch, context in
+            let ordered = batch.enumerated().sorted { ($0.element.0.departmentId, $0.offset) < ($1.element.0.departmentId, $1.offset) }.map(\.element)
+            for (payload, envelope) in ordered {
+                let each = context.applying(envelope)
+                _ = try await store.apply(SealingRequest(payload), now: clock, reemitOnRepeat: true, on: each.connection, logger: each.logger) { event in
+                    try each.followUp(event, to: .sealEvents, caseId: payload.caseId)
+                }
             }
         }
         return router
