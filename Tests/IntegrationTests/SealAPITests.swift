@@ -199,4 +199,44 @@ struct SealAPITests {
             await producer.close()
         }
     }
+
+    @Test("over Kafka under load: requests for two seals spread over partitions and lanes are all sealed once, serials gap-free, nothing dead-lettered")
+    func kafkaLanes() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: SealMigrations.all) { database in
+            let hall = SealFixture(database)
+            try await hall.seedDirectory()
+            _ = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
+            _ = try await hall.repository.registerSeal(hall.registration("d-tax"), by: "admin")
+            let topic = try await kafka.makeTopics(["seal-lanes"], partitions: 3)[0]
+            let producer = try kafka.producer()
+            var messages: [KafkaProducerMessage] = []
+            for n in 0..<120 {
+                let request = SealFixture.request(n, department: n % 2 == 0 ? "d-market" : "d-tax", by: n % 2 == 0 ? "s-zhang" : "s-qian")
+                let payload = SealDocumentRequested(
+                    documentKind: request.documentKind, documentHash: request.documentHash, caseId: request.caseId, departmentId: request.departmentId,
+                    requestedBy: request.requestedBy, windowId: request.windowId)
+                let envelope = try EventEnvelope(payload: payload, producer: "coordinator", caseId: payload.caseId)
+                messages.append(KafkaProducerMessage(topic: topic, key: payload.caseId, value: try envelope.encoded()))
+            }
+            for result in await producer.send(messages) { _ = try result.get() }
+            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("g"), topics: [topic]))
+            configuration.deadLetterTopic = topic + ".dlq"
+            let consumer = InboxConsumer(
+                configuration: configuration, client: database.client, schema: database.schema, serviceName: "seal",
+                handler: SealConsumer.router(store: hall.store), deadLetters: producer, logger: TestEnvironment.logger())
+            let running = Task { try await consumer.run() }
+            defer { running.cancel() }
+            try await eventually("120 imprints", timeout: .seconds(90)) {
+                try await database.count("SELECT count(*)::bigint FROM \(database.schema).imprints") == 120
+            }
+            let serials = try await database.client.query(
+                "SELECT department_id, array_agg(serial ORDER BY serial) FROM \(unescaped: database.schema).imprints GROUP BY department_id",
+                logger: hall.logger
+            ).decode((String, [Int]).self).collectAll()
+            #expect(serials.count == 2 && serials.allSatisfy { $0.1 == Array(1...60) })
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox WHERE status <> 'applied'") == 0)
+            await producer.close()
+        }
+    }
 }
