@@ -9,7 +9,22 @@ import HallKit
 /// events for one entity arriving out of order keep the later `occurredAt`.
 enum SealConsumer {
     static func definition(store: SealStore, clock: @escaping @Sendable () -> Date = { Date() }) -> ConsumerDefinition {
-        ConsumerDefinition(groupId: ServiceName.seal.defaultConsumerGroup, topics: [.intakeEvents, .sealRequests], handler: router(store: store, clock: clock))
+        ConsumerDefinition(
+            groupId: ServiceName.seal.defaultConsumerGroup, topics: [.intakeEvents, .sealRequests], handler: router(store: store, clock: clock),
+            laning: laning)
+    }
+
+    /// Seal requests are laned by department across partitions: each seal's requests are applied by
+    /// one lane at a time, so parallel lanes never queue on one seal's lock. Everything else (the
+    /// directory) is laned by its record key.
+    static let laning = ConsumerLaning(acrossPartitions: true) { message in
+        if message.headers.first(named: EventHeader.eventType) == SealDocumentRequested.eventType || message.headers.isEmpty,
+            let envelope = try? EventEnvelope.decode(from: message.value), envelope.type == SealDocumentRequested.eventType,
+            let department = envelope.data["departmentId"]?.stringValue
+        {
+            return "seal:" + department
+        }
+        return message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 
     static func router(store: SealStore, clock: @escaping @Sendable () -> Date = { Date() }) -> EventRouter {

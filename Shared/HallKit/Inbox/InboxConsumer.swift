@@ -28,11 +28,33 @@ public struct InboxConsumerConfiguration: Sendable {
     public var pollTimeout: Duration = .milliseconds(200)
     /// Dead-letter topic; defaults to `<group id>.dlq`.
     public var deadLetterTopic: String
+    /// How a polled batch is split into transactions; `nil`: by partition and a hash of the record key.
+    public var laning: ConsumerLaning?
 
     /// Creates a configuration with defaults.
     public init(kafka: KafkaConsumerConfiguration) {
         self.kafka = kafka
         self.deadLetterTopic = Topic.deadLetter(forConsumerGroup: kafka.groupId).rawValue
+    }
+}
+
+/// How a consumer splits a polled batch into lanes (one transaction each, applied in parallel).
+///
+/// Records with the same lane key always share a lane and keep their order within a partition. By
+/// default the lane key is the record key (the case id) and lanes never mix partitions. A service
+/// whose contention is on another entity than the case — the seal service, where every sealing of
+/// one department's seal takes that seal's lock — lanes by that entity across partitions, so
+/// parallel lanes never wait on each other's locks.
+public struct ConsumerLaning: Sendable {
+    /// The lane key of a record.
+    public var key: @Sendable (KafkaConsumerMessage) -> String
+    /// Whether one lane may take records of several partitions (up to `parallelism` lanes in all).
+    public var acrossPartitions: Bool
+
+    /// Creates a laning.
+    public init(acrossPartitions: Bool, key: @escaping @Sendable (KafkaConsumerMessage) -> String) {
+        self.acrossPartitions = acrossPartitions
+        self.key = key
     }
 }
 
@@ -154,10 +176,13 @@ public final class InboxConsumer: Service, Sendable {
     public func apply(_ batch: [KafkaConsumerMessage]) async throws {
         var byPartition: [String: [KafkaConsumerMessage]] = [:]
         var order: [String] = []
-        let lanes = max(1, configuration.lanesPerPartition)
+        let laning = configuration.laning
+        let acrossPartitions = laning?.acrossPartitions ?? false
+        let lanes = max(1, acrossPartitions ? configuration.parallelism : configuration.lanesPerPartition)
         for message in batch {
-            let lane = Int(stableHash32(message.key.map { String(decoding: $0, as: UTF8.self) } ?? "").magnitude % UInt32(lanes))
-            let key = "\(message.topic)#\(message.partition)#\(lane)"
+            let laneKey = laning?.key(message) ?? message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            let lane = Int(stableHash32(laneKey).magnitude % UInt32(lanes))
+            let key = acrossPartitions ? "lane#\(lane)" : "\(message.topic)#\(message.partition)#\(lane)"
             if byPartition[key] == nil { order.append(key) }
             byPartition[key, default: []].append(message)
         }

@@ -14,12 +14,15 @@ public struct ConsumerDefinition: Sendable {
     public var topics: [Topic]
     /// Applies the events.
     public var handler: any EventHandler
+    /// How polled batches are split into parallel transactions (default: by case).
+    public var laning: ConsumerLaning?
 
     /// Creates a definition.
-    public init(groupId: String, topics: [Topic], handler: any EventHandler) {
+    public init(groupId: String, topics: [Topic], handler: any EventHandler, laning: ConsumerLaning? = nil) {
         self.groupId = groupId
         self.topics = topics
         self.handler = handler
+        self.laning = laning
     }
 }
 
@@ -135,6 +138,7 @@ public enum HallServiceMain {
             var inbox = InboxConsumerConfiguration(kafka: kafka)
             inbox.batchSize = configuration.consumerBatchSize
             inbox.maxAttempts = configuration.consumerMaxAttempts
+            inbox.laning = consumer.laning
             return InboxConsumer(
                 configuration: inbox, client: client, schema: schema, serviceName: configuration.serviceName,
                 handler: consumer.handler, deadLetters: producer, logger: logger, gate: gate)
