@@ -50,37 +50,29 @@ public struct Outbox: Sendable {
     ///   back and nothing is published). An event id appended twice violates a unique constraint.
     public func append(_ events: [OutgoingEvent], on connection: PostgresConnection, logger: Logger) async throws {
         if events.isEmpty { return }
-        var ids: [UUID] = []
-        var types: [String] = []
-        var versions: [Int] = []
-        var producers: [String] = []
-        var correlations: [String] = []
-        var causations: [String] = []
-        var topics: [String] = []
-        var keys: [String] = []
-        var payloads: [String] = []
+        let rows = try rows(events)
+        try await connection.query("\(insert: rows)", logger: logger)
+    }
+
+    /// The outbox rows of `events`, encoded, in order: interpolate them as `\(insert: rows)` in a
+    /// statement that also makes the state change the events describe (a data-modifying `WITH`
+    /// member), so the change and its events are one statement and commit together.
+    ///
+    /// - Throws: an encoding error.
+    public func rows(_ events: [OutgoingEvent]) throws -> OutboxRows {
+        var rows = OutboxRows(schema: schema)
         for event in events {
-            ids.append(event.envelope.id)
-            types.append(event.envelope.type)
-            versions.append(event.envelope.version)
-            producers.append(event.envelope.producer)
-            correlations.append(event.envelope.correlationId?.uuidString ?? "")
-            causations.append(event.envelope.causationId?.uuidString ?? "")
-            topics.append(event.topic.rawValue)
-            keys.append(event.key)
-            payloads.append(String(decoding: try event.envelope.encoded(), as: UTF8.self))
+            rows.ids.append(event.envelope.id)
+            rows.types.append(event.envelope.type)
+            rows.versions.append(event.envelope.version)
+            rows.producers.append(event.envelope.producer)
+            rows.correlations.append(event.envelope.correlationId?.uuidString ?? "")
+            rows.causations.append(event.envelope.causationId?.uuidString ?? "")
+            rows.topics.append(event.topic.rawValue)
+            rows.keys.append(event.key)
+            rows.payloads.append(String(decoding: try event.envelope.encoded(), as: UTF8.self))
         }
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).outbox
-                (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload)
-            SELECT e.id, e.type, e.version, e.producer, NULLIF(e.correlation, '')::uuid, NULLIF(e.causation, '')::uuid,
-                   e.topic, e.key, e.payload
-            FROM unnest(\(ids)::uuid[], \(types)::text[], \(versions)::int[], \(producers)::text[], \(correlations)::text[],
-                        \(causations)::text[], \(topics)::text[], \(keys)::text[], \(payloads)::text[])
-                AS e(id, type, version, producer, correlation, causation, topic, key, payload)
-            """,
-            logger: logger)
+        return rows
     }
 
     /// Marks every published row created in `[from, to)` as unpublished so the relay sends it again,
@@ -111,5 +103,61 @@ public struct Outbox: Sendable {
             logger.notice("outbox republish queued", metadata: ["rows": "\(rows)", "from": "\(from)", "to": "\(to)", "requested.by": "\(requestedBy)"])
             return Int(rows)
         }
+    }
+}
+
+/// Encoded outbox rows (see ``Outbox/rows(_:)``), column by column, ready to be bound as arrays.
+public struct OutboxRows: Sendable {
+    /// The schema holding the `outbox` table.
+    public let schema: String
+    var ids: [UUID] = []
+    var types: [String] = []
+    var versions: [Int] = []
+    var producers: [String] = []
+    var correlations: [String] = []
+    var causations: [String] = []
+    var topics: [String] = []
+    var keys: [String] = []
+    var payloads: [String] = []
+
+    init(schema: String) {
+        self.schema = schema
+    }
+
+    /// The number of rows.
+    public var count: Int { ids.count }
+}
+
+extension PostgresQuery.StringInterpolation {
+    /// `INSERT INTO <schema>.outbox (…) SELECT … FROM unnest(…)` writing `rows` in their order, as
+    /// nine array binds. Usable as a whole statement or as a data-modifying `WITH` member; an empty
+    /// `rows` inserts nothing.
+    public mutating func appendInterpolation(insert rows: OutboxRows) {
+        appendLiteral(
+            """
+            INSERT INTO \(rows.schema).outbox
+                (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload)
+            SELECT e.id, e.type, e.version, e.producer, NULLIF(e.correlation, '')::uuid, NULLIF(e.causation, '')::uuid,
+                   e.topic, e.key, e.payload
+            FROM unnest(
+            """)
+        appendInterpolation(rows.ids)
+        appendLiteral("::uuid[], ")
+        appendInterpolation(rows.types)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.versions)
+        appendLiteral("::int[], ")
+        appendInterpolation(rows.producers)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.correlations)
+        appendLiteral("::text[],\n            ")
+        appendInterpolation(rows.causations)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.topics)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.keys)
+        appendLiteral("::text[], ")
+        appendInterpolation(rows.payloads)
+        appendLiteral("::text[])\n    AS e(id, type, version, producer, correlation, causation, topic, key, payload)")
     }
 }
