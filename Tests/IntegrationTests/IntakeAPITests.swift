@@ -151,6 +151,42 @@ struct IntakeAPITests {
         }
     }
 
+    @Test("concurrent repeats of one key: one case, one notice number, one set of events, the same answer for all")
+    func concurrentRepeats() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let store = IntakeStore(client: database.client, schema: database.schema, calendar: try WorkingCalendar.bundled(), logger: TestEnvironment.logger())
+            let clerk = Clerk(staffId: "clerk-1", windowId: "w-01")
+            for (key, materials) in [("c-accept", allMaterials), ("c-correct", #"{"materialId":"application-form","form":"original","copies":1,"legalForm":true}"#)] {
+                let submission = try JSONDecoder.intake.decode(ApplicationSubmission.self, from: Data(application(key: key, materials: materials).utf8))
+                let answers = try await withThrowingTaskGroup(of: ApplicationResponse.self) { group in
+                    for _ in 0..<12 { group.addTask { try await store.submit(submission, clerk: clerk) } }
+                    var all: [ApplicationResponse] = []
+                    for try await answer in group { all.append(answer) }
+                    return all
+                }
+                #expect(answers.count == 12)
+                #expect(Set(answers.map(\.caseId)).count == 1, "\(key): one case")
+                // As the clerk receives them (times on the wire have milliseconds).
+                let wire = try answers.map { String(decoding: try JSONEncoder.intake.encode($0), as: UTF8.self) }
+                #expect(Set(wire).count == 1, "\(key): the same answer")
+                let caseId = answers[0].caseId.uuidString.lowercased()
+                #expect(try await database.count(
+                    "SELECT count(*)::bigint FROM \(database.schema).applications WHERE idempotency_key = '\(key)'") == 1)
+                #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox WHERE key = '\(caseId)'")
+                    == (key == "c-accept" ? 2 : 1), "\(key): the accepted event and the seal request, or the correction notice")
+            }
+            // The stored acceptance kept its number; a later acceptance gets a higher one.
+            let stored = try #require(try await database.client.query(
+                "SELECT notice_number FROM \(unescaped: database.schema).applications WHERE idempotency_key = 'c-accept'", logger: TestEnvironment.logger()
+            ).decode(String.self).collectAll().first)
+            let next = try await store.submit(
+                try JSONDecoder.intake.decode(ApplicationSubmission.self, from: Data(application(key: "c-next", materials: allMaterials).utf8)), clerk: clerk)
+            #expect(try #require(next.noticeNumber) > stored)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).notices") == 2)
+        }
+    }
+
     @Test("one-time notification lists everything; the resubmission is checked against that list only")
     func correctionAndResubmission() async throws {
         try await withIntake { client, tokens, database in

@@ -9,7 +9,16 @@ struct Notice: Sendable, Equatable {
     var departmentId: String
     var text: String
 
-    var sha256: String { SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined() }
+    var sha256: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(text.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
 
     static func acceptance(_ response: ApplicationResponse, item: ItemVersion, applicantName: String) -> Notice {
         Notice(

@@ -44,13 +44,20 @@ struct Clerk: Sendable {
 
 extension IntakeStore {
     /// Decides a submission: refused, one-time correction notice, or accepted; stores it and its
-    /// event in one transaction. A repeat with the same idempotency key returns the first answer.
+    /// events in one statement (one transaction). A repeat with the same idempotency key returns the
+    /// first answer, also when the repeats run at the same time.
+    ///
+    /// Two round trips to the database: the first answer to the key (and, for an acceptance, the
+    /// notice number), then one `INSERT … WITH` statement writing the application, its corrections
+    /// or promised materials, its notice and all its outbox rows. The item and the window come from
+    /// the store's caches (at most 2 s stale), as they did inside the former transaction.
     func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
         let submission = try submission.validated()
         do {
             return try await submitOnce(submission, clerk: clerk, now: now)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            // A concurrent submission with the same key won the race: answer with its result.
+            // A concurrent submission with the same key won the race (the unique constraint on
+            // clerk and key aborted this one's statement, so nothing of it is stored): answer with its result.
             if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey) { return stored }
             throw error
         }
@@ -68,40 +75,70 @@ extension IntakeStore {
         return try rows.first.map { try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data($0.utf8)) }
     }
 
+    /// The first answer to a clerk's key, or else the next acceptance notice number of `year`, in
+    /// one statement: a repeat (a clerk's double submit) burns no notice number.
+    private func storedResponseOrNoticeNumber(clerk: String, key: String, year: Int) async throws -> (ApplicationResponse?, Int?) {
+        try await ensureNoticeSequence(year: year)
+        let rows = try await client.query(
+            """
+            WITH stored AS MATERIALIZED (
+                SELECT response::text AS response FROM \(unescaped: schema).applications
+                WHERE clerk_id = \(clerk) AND idempotency_key = \(key))
+            SELECT (SELECT response FROM stored),
+                   CASE WHEN NOT EXISTS (SELECT 1 FROM stored) THEN nextval(\(noticeSequenceName(year))::regclass) END
+            """, logger: logger
+        ).decode((String?, Int?).self).collectAll()
+        guard let row = rows.first else { return (nil, nil) }
+        return (try row.0.map { try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data($0.utf8)) }, row.1)
+    }
+
     private func submitOnce(_ submission: ApplicationSubmission, clerk: Clerk, now: Date) async throws -> ApplicationResponse {
-        try await client.transaction(logger: logger) { connection in
-            // A repeat (a clerk's double submit) answers from the stored response and burns no
-            // notice number; a concurrent repeat is caught by the unique constraint instead.
-            if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey, on: connection) {
-                return stored
-            }
-            let assessment = try await assess(submission, clerk: clerk, today: LocalDate.inHall(now), on: connection)
-            var response = ApplicationResponse(
-                caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
-                itemVersion: assessment.item?.version)
-            var outgoing: [OutgoingEvent] = []
-            switch assessment.verdict {
-            case .refused(let refusal):
-                response.refusal = refusal
-                outgoing.append(try refusedEventFor(response, refusal: refusal, now: now, clerk: clerk))
-            case .corrections(let list):
-                response.outcome = .correctionRequired
-                response.corrections = list
-                outgoing.append(
-                    try correctionEventFor(
-                        receiptCode: response.receiptCode, item: assessment.item!, corrections: list, now: now, clerk: clerk, caseId: response.caseId))
-            case .complete(let promises):
-                try await accept(&response, item: assessment.item!, promised: promises, now: now, on: connection)
-                outgoing.append(
-                    try acceptedEventFor(
-                        response, item: assessment.item!, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
-                        applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
-                        materials: submission.materials, bundle: nil, clerk: clerk))
-            }
-            outgoing += try await insertApplication(submission, assessment: assessment, response: response, bundle: nil, clerk: clerk, on: connection)
-            try await outbox.append(outgoing, on: connection, logger: logger)
-            return response
+        let assessment: Assessment
+        do {
+            assessment = try await assess(submission, clerk: clerk, today: LocalDate.inHall(now), on: nil)
+        } catch {
+            // A repeat gets the first answer even when the catalogue or the window changed since.
+            if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey) { return stored }
+            throw error
         }
+        var noticeNumber: Int?
+        if case .complete = assessment.verdict {
+            let (stored, number) = try await storedResponseOrNoticeNumber(
+                clerk: clerk.staffId, key: submission.idempotencyKey, year: LocalDate.inHall(now).year)
+            if let stored { return stored }
+            noticeNumber = number
+        } else if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey) {
+            return stored
+        }
+
+        var response = ApplicationResponse(
+            caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
+            itemVersion: assessment.item?.version)
+        var outgoing: [OutgoingEvent] = []
+        switch assessment.verdict {
+        case .refused(let refusal):
+            response.refusal = refusal
+            outgoing.append(try refusedEventFor(response, refusal: refusal, now: now, clerk: clerk))
+        case .corrections(let list):
+            response.outcome = .correctionRequired
+            response.corrections = list
+            outgoing.append(
+                try correctionEventFor(
+                    receiptCode: response.receiptCode, item: assessment.item!, corrections: list, now: now, clerk: clerk, caseId: response.caseId))
+        case .complete(let promises):
+            guard let noticeNumber else { throw HallError(.internalError, "no notice number was drawn") }
+            accept(&response, item: assessment.item!, promised: promises, now: now, number: noticeNumber)
+            outgoing.append(
+                try acceptedEventFor(
+                    response, item: assessment.item!, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
+                    applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
+                    materials: submission.materials, bundle: nil, clerk: clerk))
+        }
+        // One statement is one transaction: the application and everything it owns are stored
+        // with their events, or (bad input caught by a constraint, a concurrent repeat) none of it.
+        let statement = try applicationInsert(submission, assessment: assessment, response: response, bundle: nil, clerk: clerk, events: outgoing)
+        _ = try await client.query(statement, logger: logger).decode(UUID.self).collectAll()
+        return response
     }
 
     /// What the front desk finds about one application, before anything is stored: the versions of
@@ -117,7 +154,8 @@ extension IntakeStore {
     ///
     /// - Throws: ``HallError`` for a request the window cannot take (unknown item without a
     ///   competent authority, a window that does not serve the item, a material not of the item).
-    func assess(_ submission: ApplicationSubmission, clerk: Clerk, today: LocalDate, on connection: PostgresConnection) async throws -> Assessment {
+    /// - Parameter connection: the caller's transaction, or nil to read through the pool.
+    func assess(_ submission: ApplicationSubmission, clerk: Clerk, today: LocalDate, on connection: PostgresConnection?) async throws -> Assessment {
         let versions = try await items.versions(of: submission.itemCode) { try await self.versions(of: submission.itemCode, on: connection) }
         if versions.isEmpty {
             guard let authority = submission.competentAuthority, !authority.isEmpty else {
@@ -162,12 +200,15 @@ extension IntakeStore {
         }
     }
 
-    /// Stores an application (its row, corrections, promised materials, and the acceptance or
-    /// refusal notice) as `response` says; returns the seal requests to append to the outbox.
-    func insertApplication(
+    /// The one statement that stores an application as `response` says: its row, corrections,
+    /// promised materials, the acceptance or refusal notice, and in the outbox `events` followed by
+    /// the notice's seal request. It returns the case id.
+    ///
+    /// Run alone it is its own transaction; inside a caller's transaction it joins it.
+    func applicationInsert(
         _ submission: ApplicationSubmission, assessment: Assessment, response: ApplicationResponse, bundle: (id: String, position: Int)?,
-        clerk: Clerk, on connection: PostgresConnection
-    ) async throws -> [OutgoingEvent] {
+        clerk: Clerk, events: [OutgoingEvent]
+    ) throws -> PostgresQuery {
         let item = assessment.item
         let refusal = response.refusal
         let responseJSON = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
@@ -180,41 +221,34 @@ extension IntakeStore {
         }
         // A bundle's applications have the bundle's key, not one of their own.
         let key: String? = bundle == nil ? submission.idempotencyKey : nil
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).applications
-                (case_id, receipt_code, idempotency_key, clerk_id, window_id, item_code, item_version, department_id,
-                 applicant_kind, applicant_name, applicant_id_number, applicant_contact, channel, green_channel, status,
-                 refusal_reason, competent_authority, notice_number, accepted_at, due_date, due_provisional, response,
-                 presented, bundle_id, bundle_position)
-            VALUES (\(response.caseId), \(response.receiptCode), \(key), \(clerk.staffId), \(clerk.windowId), \(submission.itemCode),
-                    \(item?.version), \(submission.departmentId ?? item?.leadDepartmentId), \(submission.applicant.kind.rawValue),
-                    \(submission.applicant.name), \(submission.applicant.idNumber.uppercased()), \(submission.applicant.contact),
-                    \(submission.channel.rawValue), \(submission.greenChannel ?? false), \(status), \(refusal?.reason),
-                    \(refusal?.competentAuthority), \(response.noticeNumber), \(response.acceptedAt),
-                    \(response.dueDate?.description)::date, \(response.dueDateProvisional), \(responseJSON)::jsonb,
-                    \(presentedJSON)::jsonb, \(bundle?.id), \(bundle?.position))
-            """, logger: logger)
-        for correction in response.corrections ?? [] {
-            try await connection.query(
-                """
-                INSERT INTO \(unescaped: schema).corrections (case_id, material_id, problem, needed)
-                VALUES (\(response.caseId), \(correction.materialId), \(correction.problem.rawValue), \(correction.needed))
-                """, logger: logger)
-        }
-        for promise in response.promisedMaterials ?? [] {
-            try await connection.query(
-                "INSERT INTO \(unescaped: schema).promised_materials (case_id, material_id, due_by) VALUES (\(response.caseId), \(promise.materialId), \(promise.dueBy.description)::date)",
-                logger: logger)
-        }
+        let corrections = response.corrections ?? []
+        let promises = response.promisedMaterials ?? []
         var notice: Notice?
         if response.outcome == .accepted, let item {
             notice = .acceptance(response, item: item, applicantName: submission.applicant.name)
         } else if let refusal, refusal.reasonCode != "unknown-item", let version = item ?? assessment.versions.last {
             notice = .refusal(response, departmentId: submission.departmentId ?? version.leadDepartmentId, applicantName: submission.applicant.name)
         }
-        guard let notice else { return [] }
-        return try await recordNotice(notice, caseId: response.caseId, clerk: clerk, on: connection)
+        let sealRequests = try notice.map { try sealRequest(for: $0, caseId: response.caseId, clerk: clerk) } ?? []
+        let rows = try Outbox.Rows(events + sealRequests)
+        return """
+            WITH application AS (
+                INSERT INTO \(unescaped: schema).applications
+                    (case_id, receipt_code, idempotency_key, clerk_id, window_id, item_code, item_version, department_id,
+                     applicant_kind, applicant_name, applicant_id_number, applicant_contact, channel, green_channel, status,
+                     refusal_reason, competent_authority, notice_number, accepted_at, due_date, due_provisional, response,
+                     presented, bundle_id, bundle_position)
+                VALUES (\(response.caseId), \(response.receiptCode), \(key), \(clerk.staffId), \(clerk.windowId), \(submission.itemCode),
+                        \(item?.version), \(submission.departmentId ?? item?.leadDepartmentId), \(submission.applicant.kind.rawValue),
+                        \(submission.applicant.name), \(submission.applicant.idNumber.uppercased()), \(submission.applicant.contact),
+                        \(submission.channel.rawValue), \(submission.greenChannel ?? false), \(status), \(refusal?.reason),
+                        \(refusal?.competentAuthority), \(response.noticeNumber), \(response.acceptedAt),
+                        \(response.dueDate?.description)::date, \(response.dueDateProvisional), \(responseJSON)::jsonb,
+                        \(presentedJSON)::jsonb, \(bundle?.id), \(bundle?.position))
+                RETURNING case_id)\(corrections: corrections, schema: schema)\(promises: promises, schema: schema)\(notice: notice, schema: schema),
+            new_events AS (\(insert: rows, into: outbox))
+            SELECT case_id FROM application
+            """
     }
 
     /// Accepts a stored application whose materials are complete (a resubmission, or a held
@@ -261,15 +295,20 @@ extension IntakeStore {
     /// receives the document's hash on `hall.seal.requests`. No window, no request (the seal
     /// is applied at a hall window only).
     func recordNotice(_ notice: Notice, caseId: UUID, clerk: Clerk, on connection: PostgresConnection) async throws -> [OutgoingEvent] {
-        let hash = notice.sha256
         try await connection.query(
             """
             INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256)
-            VALUES (\(caseId), \(notice.kind.rawValue), \(notice.departmentId), \(notice.text), \(hash))
+            VALUES (\(caseId), \(notice.kind.rawValue), \(notice.departmentId), \(notice.text), \(notice.sha256))
             """, logger: logger)
+        return try sealRequest(for: notice, caseId: caseId, clerk: clerk)
+    }
+
+    /// The request for the department's seal on a notice (none without a window: the seal is
+    /// applied at a hall window only).
+    func sealRequest(for notice: Notice, caseId: UUID, clerk: Clerk) throws -> [OutgoingEvent] {
         guard let windowId = clerk.windowId else { return [] }
         let request = SealDocumentRequested(
-            documentKind: notice.kind, documentHash: hash, caseId: caseId.uuidString.lowercased(), departmentId: notice.departmentId,
+            documentKind: notice.kind, documentHash: notice.sha256, caseId: caseId.uuidString.lowercased(), departmentId: notice.departmentId,
             requestedBy: clerk.staffId, windowId: windowId)
         return [
             OutgoingEvent(
@@ -282,8 +321,13 @@ extension IntakeStore {
     func accept(
         _ response: inout ApplicationResponse, item: ItemVersion, promised: [PromisedMaterial], now: Date, on connection: PostgresConnection
     ) async throws {
+        let number = try await nextNoticeNumber(year: LocalDate.inHall(now).year, on: connection)
+        accept(&response, item: item, promised: promised, now: now, number: number)
+    }
+
+    /// Gives an acceptance the notice number `number` of the year of `now` and its due date.
+    func accept(_ response: inout ApplicationResponse, item: ItemVersion, promised: [PromisedMaterial], now: Date, number: Int) {
         let year = LocalDate.inHall(now).year
-        let number = try await nextNoticeNumber(year: year, on: connection)
         let due = calendar.dueDate(acceptedAt: now, workingDays: item.promisedLimitDays)
         response.outcome = .accepted
         response.noticeNumber = String(format: "%04d-%06d", year, number)
@@ -344,17 +388,23 @@ extension IntakeStore {
     /// per-year sequence (no row lock, so acceptances do not queue behind each other; a rolled-back
     /// acceptance leaves an unused number).
     func nextNoticeNumber(year: Int, on connection: PostgresConnection) async throws -> Int {
-        let name = "\(schema).notice_seq_\(year)"
-        if !noticeSequences.isKnown(year) {
-            // Created outside the caller's transaction, once per process and year.
-            do {
-                try await client.query("CREATE SEQUENCE IF NOT EXISTS \(unescaped: name) MINVALUE 1 START 1", logger: logger)
-            } catch let error as PSQLError where ["23505", "42P07"].contains(error.serverInfo?[.sqlState] ?? "") {
-                // Another request or instance created it at the same moment: it exists.
-            }
-            noticeSequences.remember(year)
+        try await ensureNoticeSequence(year: year)
+        return try await connection.select("SELECT nextval(\(noticeSequenceName(year))::regclass)", logger: logger).decode(Int.self).collectAll()[0]
+    }
+
+    /// The notice-number sequence of `year` (schema-qualified).
+    func noticeSequenceName(_ year: Int) -> String { "\(schema).notice_seq_\(year)" }
+
+    /// Creates the notice-number sequence of `year` if this process has not made sure of it yet
+    /// (outside any caller's transaction, once per process and year).
+    func ensureNoticeSequence(year: Int) async throws {
+        guard !noticeSequences.isKnown(year) else { return }
+        do {
+            try await client.query("CREATE SEQUENCE IF NOT EXISTS \(unescaped: noticeSequenceName(year)) MINVALUE 1 START 1", logger: logger)
+        } catch let error as PSQLError where ["23505", "42P07"].contains(error.serverInfo?[.sqlState] ?? "") {
+            // Another request or instance created it at the same moment: it exists.
         }
-        return try await connection.select("SELECT nextval(\(name)::regclass)", logger: logger).decode(Int.self).collectAll()[0]
+        noticeSequences.remember(year)
     }
 
     /// A receipt code: `R` and 10 characters from an alphabet without look-alikes.
@@ -372,4 +422,62 @@ extension JSONEncoder {
 
 extension JSONDecoder {
     static var intake: JSONDecoder { EventEnvelope.decoder() }
+}
+
+/// The optional members of the application statement: each appends `, name AS (INSERT …)` when
+/// there is something to insert and nothing otherwise, so an acceptance without corrections or
+/// promises is planned without them.
+extension PostgresQuery.StringInterpolation {
+    fileprivate mutating func appendInterpolation(corrections: [Correction], schema: String) {
+        guard !corrections.isEmpty else { return }
+        appendLiteral(
+            """
+            ,
+            new_corrections AS (
+                INSERT INTO \(schema).corrections (case_id, material_id, problem, needed)
+                SELECT a.case_id, c.material_id, c.problem, c.needed
+                FROM application a, unnest(
+            """)
+        appendInterpolation(corrections.map(\.materialId))
+        appendLiteral("::text[], ")
+        appendInterpolation(corrections.map(\.problem.rawValue))
+        appendLiteral("::text[], ")
+        appendInterpolation(corrections.map(\.needed))
+        appendLiteral("::text[]) AS c(material_id, problem, needed))")
+    }
+
+    fileprivate mutating func appendInterpolation(promises: [PromisedMaterial], schema: String) {
+        guard !promises.isEmpty else { return }
+        appendLiteral(
+            """
+            ,
+            new_promises AS (
+                INSERT INTO \(schema).promised_materials (case_id, material_id, due_by)
+                SELECT a.case_id, p.material_id, p.due_by::date
+                FROM application a, unnest(
+            """)
+        appendInterpolation(promises.map(\.materialId))
+        appendLiteral("::text[], ")
+        appendInterpolation(promises.map(\.dueBy.description))
+        appendLiteral("::text[]) AS p(material_id, due_by))")
+    }
+
+    fileprivate mutating func appendInterpolation(notice: Notice?, schema: String) {
+        guard let notice else { return }
+        appendLiteral(
+            """
+            ,
+            new_notice AS (
+                INSERT INTO \(schema).notices (case_id, kind, department_id, text, sha256)
+                SELECT a.case_id, 
+            """)
+        appendInterpolation(notice.kind.rawValue)
+        appendLiteral(", ")
+        appendInterpolation(notice.departmentId)
+        appendLiteral(", ")
+        appendInterpolation(notice.text)
+        appendLiteral(", ")
+        appendInterpolation(notice.sha256)
+        appendLiteral(" FROM application a)")
+    }
 }

@@ -56,10 +56,10 @@ extension IntakeStore {
             }
 
             var answer = BundleResponse(bundleId: bundleId, outcome: .accepted, bundleSize: size, applications: [])
-            var outgoing: [OutgoingEvent] = []
             let verdict = BundleVerdict.decide(assessments.map(\.verdict))
             for (index, assessment) in assessments.enumerated() {
                 let submission = bundle.submission(index)
+                var outgoing: [OutgoingEvent] = []
                 var response = ApplicationResponse(
                     caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
                     itemVersion: assessment.item?.version, bundleId: bundleId)
@@ -102,8 +102,10 @@ extension IntakeStore {
                 default:
                     preconditionFailure("bundle verdict \(verdict) does not fit application \(index): \(assessment.verdict)")
                 }
-                outgoing += try await insertApplication(
-                    submission, assessment: assessment, response: response, bundle: (bundleId, index), clerk: clerk, on: connection)
+                // The application, its notice, its event and the notice's seal request: one statement.
+                let statement = try applicationInsert(
+                    submission, assessment: assessment, response: response, bundle: (bundleId, index), clerk: clerk, events: outgoing)
+                _ = try await connection.select(statement, logger: logger).decode(UUID.self).collectAll()
                 answer.applications.append(.init(position: index, itemCode: submission.itemCode, outcome: response.outcome.rawValue, application: response))
             }
             let status: String
@@ -125,7 +127,6 @@ extension IntakeStore {
                 VALUES (\(bundleId), \(bundle.idempotencyKey), \(clerk.staffId), \(clerk.windowId), \(bundle.applicant.idNumber.uppercased()),
                         \(bundle.applicant.name), \(size), \(status), \(status == "accepted" ? now : nil), \(json)::jsonb)
                 """, logger: logger)
-            try await outbox.append(outgoing, on: connection, logger: logger)
             logger.info("bundle submitted", metadata: [LogKey.bundleId: "\(bundleId)", "bundle.outcome": "\(answer.outcome.rawValue)", "bundle.size": "\(size)"])
             return answer
         }

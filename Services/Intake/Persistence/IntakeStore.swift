@@ -139,19 +139,25 @@ struct IntakeStore: Sendable {
     }
 
     /// A window's kind and departments, if it exists and is active (cached for 2 s).
-    func window(_ id: String, on connection: PostgresConnection) async throws -> (kind: String, departments: [String])? {
+    func window(_ id: String, on connection: PostgresConnection?) async throws -> (kind: String, departments: [String])? {
         if let cached = windows.get(id) { return cached }
-        let found = try await connection.select(
-            "SELECT kind, department_ids FROM \(unescaped: schema).windows WHERE id = \(id) AND active", logger: logger
+        let found = try await select(
+            "SELECT kind, department_ids FROM \(unescaped: schema).windows WHERE id = \(id) AND active", on: connection
         ).decode((String, [String]).self).collectAll().first.map { (kind: $0.0, departments: $0.1) }
         if let found { windows.put(id, found) }
         return found
     }
 
     /// The name of a department (for refusal notices).
-    func departmentName(_ id: String, on connection: PostgresConnection) async throws -> String? {
-        try await connection.select("SELECT name FROM \(unescaped: schema).departments WHERE id = \(id)", logger: logger)
+    func departmentName(_ id: String, on connection: PostgresConnection?) async throws -> String? {
+        try await select("SELECT name FROM \(unescaped: schema).departments WHERE id = \(id)", on: connection)
             .decode(String.self).collectAll().first
+    }
+
+    /// Runs a query on the caller's transaction, or through the pool when there is none.
+    func select(_ query: PostgresQuery, on connection: PostgresConnection?) async throws -> PostgresRowSequence {
+        if let connection { return try await connection.select(query, logger: logger) }
+        return try await client.query(query, logger: logger)
     }
 
     // MARK: Catalogue
