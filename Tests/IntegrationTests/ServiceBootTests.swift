@@ -22,6 +22,9 @@ struct ServiceBootTests {
             "HALL_HTTP_PORT": "0",
             "HALL_KAFKA_PARTITIONS": "2",
             "HALL_STARTUP_TIMEOUT": "3s",
+            // Its own topics and consumer groups: a test instance must never join the groups of a hall
+            // running on the same stack (`deploy/hall run`), or that hall's consumers wait on it.
+            "HALL_KAFKA_NAMESPACE": schema,
         ]
         for (key, value) in changes { values[key] = value }
         return values
