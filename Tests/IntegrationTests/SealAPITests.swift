@@ -168,7 +168,11 @@ struct SealAPITests {
             let running = Task { try await consumer.run() }
             defer { running.cancel() }
             try await eventually("the directory is projected") {
-                try await database.count("SELECT count(*)::bigint FROM \(database.schema).windows") == 1
+                // Directory events of different entities may apply in different lanes: wait for all three.
+                let windows = try await database.count("SELECT count(*)::bigint FROM \(database.schema).windows")
+                let departments = try await database.count("SELECT count(*)::bigint FROM \(database.schema).departments")
+                let staff = try await database.count("SELECT count(*)::bigint FROM \(database.schema).staff")
+                return windows == 1 && departments == 1 && staff == 1
             }
             _ = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
             let request = SealDocumentRequested(

@@ -56,7 +56,7 @@ enum CoordinatorConsumer {
             try await store.applySealRefused(payload, on: context.connection)
         }
         router.on(OpinionSubmitted.self) { command, envelope, context in
-            let actor = Actor(id: command.officerId, departmentId: command.departmentId, channel: "kafka")
+            let actor = DepartmentActor(id: command.officerId, departmentId: command.departmentId, channel: "kafka")
             try await answer(store, envelope, context, department: command.departmentId, taskId: command.taskId) { events in
                 let input = OpinionInput(
                     opinion: command.opinion, reasons: command.reasons, supplements: command.supplements, officerId: command.officerId,
@@ -65,13 +65,13 @@ enum CoordinatorConsumer {
             }
         }
         router.on(CountersignSubmitted.self) { command, envelope, context in
-            let actor = Actor(id: command.staffId, departmentId: command.departmentId, channel: "kafka")
+            let actor = DepartmentActor(id: command.staffId, departmentId: command.departmentId, channel: "kafka")
             try await answer(store, envelope, context, department: command.departmentId, taskId: command.taskId) { events in
                 try await store.countersign(taskId: command.taskId, staffId: command.staffId, actor: actor, on: context.connection, into: &events)
             }
         }
         router.on(SuspensionRequested.self) { command, envelope, context in
-            let actor = Actor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
+            let actor = DepartmentActor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
             try await answer(store, envelope, context, department: command.departmentId, taskId: nil, caseId: command.caseId) { events in
                 try await store.suspend(
                     caseId: command.caseId, category: command.category, reason: command.reason, noticeReference: command.noticeReference, actor: actor,
@@ -79,13 +79,13 @@ enum CoordinatorConsumer {
             }
         }
         router.on(ResumeRequested.self) { command, envelope, context in
-            let actor = Actor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
+            let actor = DepartmentActor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
             try await answer(store, envelope, context, department: command.departmentId, taskId: nil, caseId: command.caseId) { events in
                 try await store.resume(caseId: command.caseId, reason: command.reason, actor: actor, on: context.connection, into: &events)
             }
         }
         router.on(ExtensionRequested.self) { command, envelope, context in
-            let actor = Actor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
+            let actor = DepartmentActor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
             try await answer(store, envelope, context, department: command.departmentId, taskId: nil, caseId: command.caseId) { events in
                 try await store.extend(
                     caseId: command.caseId, workingDays: command.workingDays, reason: command.reason, approvedBy: command.approvedBy, actor: actor,

@@ -55,13 +55,13 @@ struct CoordinatorRoutes {
             if let state, !["open", "opinion-given", "countersigned", "closed"].contains(state) {
                 throw HallError.invalid("state", "must be one of open, opinion-given, countersigned, closed")
             }
-            return try json(try await store.tasks(departmentId: department, state: state))
+            return try jsonResponse(try await store.tasks(departmentId: department, state: state))
         }
         v1.get("tasks/:taskId") { _, context in
             let principal = try context.requirePrincipal()
             guard let view = try await store.task(id: try parameter("taskId", context)) else { throw HallError(.notFound, "no such task") }
             try requireViewer(principal, departments: [view.departmentId])
-            return try json(view)
+            return try jsonResponse(view)
         }
         v1.post("tasks/:taskId/claim") { request, context in
             let taskId = try parameter("taskId", context)
@@ -69,7 +69,7 @@ struct CoordinatorRoutes {
             try await run(request, "POST /v1/tasks/{taskId}/claim", actor, taskId: taskId) { connection, _ in
                 try await store.claim(taskId: taskId, actor: actor, on: connection)
             }
-            return try json(try await store.task(id: taskId))
+            return try jsonResponse(try await store.task(id: taskId))
         }
         v1.post("tasks/:taskId/opinion") { request, context in
             let taskId = try parameter("taskId", context)
@@ -81,7 +81,7 @@ struct CoordinatorRoutes {
             try await run(request, "POST /v1/tasks/{taskId}/opinion", actor, taskId: taskId) { connection, events in
                 try await store.giveOpinion(taskId: taskId, input, actor: actor, on: connection, into: &events)
             }
-            return try json(try await store.task(id: taskId), status: .created)
+            return try jsonResponse(try await store.task(id: taskId), status: .created)
         }
         v1.post("tasks/:taskId/countersign") { request, context in
             let taskId = try parameter("taskId", context)
@@ -89,13 +89,13 @@ struct CoordinatorRoutes {
             try await run(request, "POST /v1/tasks/{taskId}/countersign", actor, taskId: taskId) { connection, events in
                 try await store.countersign(taskId: taskId, staffId: actor.id, actor: actor, on: connection, into: &events)
             }
-            return try json(try await store.task(id: taskId))
+            return try jsonResponse(try await store.task(id: taskId))
         }
         v1.get("cases/:caseId") { _, context in
             let principal = try context.requirePrincipal()
             guard let view = try await store.caseView(id: try parameter("caseId", context)) else { throw HallError(.notFound, "no such case") }
             try requireViewer(principal, departments: view.departments)
-            return try json(view)
+            return try jsonResponse(view)
         }
         v1.post("cases/:caseId/suspensions") { request, context in
             let caseId = try parameter("caseId", context)
@@ -106,7 +106,7 @@ struct CoordinatorRoutes {
                     caseId: caseId, category: body.category, reason: body.reason, noticeReference: body.noticeReference, actor: actor, on: connection,
                     into: &events)
             }
-            return try json(try await store.caseView(id: caseId), status: .created)
+            return try jsonResponse(try await store.caseView(id: caseId), status: .created)
         }
         v1.post("cases/:caseId/resume") { request, context in
             let caseId = try parameter("caseId", context)
@@ -115,7 +115,7 @@ struct CoordinatorRoutes {
             try await run(request, "POST /v1/cases/{caseId}/resume", actor, caseId: caseId) { connection, events in
                 try await store.resume(caseId: caseId, reason: body.reason, actor: actor, on: connection, into: &events)
             }
-            return try json(try await store.caseView(id: caseId))
+            return try jsonResponse(try await store.caseView(id: caseId))
         }
         v1.post("cases/:caseId/extensions") { request, context in
             let caseId = try parameter("caseId", context)
@@ -126,7 +126,7 @@ struct CoordinatorRoutes {
                     caseId: caseId, workingDays: body.workingDays, reason: body.reason, approvedBy: body.approvedBy, actor: actor, on: connection,
                     into: &events)
             }
-            return try json(try await store.caseView(id: caseId), status: .created)
+            return try jsonResponse(try await store.caseView(id: caseId), status: .created)
         }
         v1.post("cases/:caseId/reviews") { request, context in
             let caseId = try parameter("caseId", context)
@@ -137,7 +137,7 @@ struct CoordinatorRoutes {
                     caseId: caseId, meetingAt: body.meetingAt, place: body.place, departmentIds: body.departmentIds,
                     centreAttends: body.centreAttends ?? false, actor: actor, on: connection, into: &events)
             }
-            return try json(["reviewId": reviewId.uuidString.lowercased()], status: .created)
+            return try jsonResponse(["reviewId": reviewId.uuidString.lowercased()], status: .created)
         }
         v1.post("reviews/:reviewId/minutes") { request, context in
             let text = try parameter("reviewId", context)
@@ -160,12 +160,12 @@ struct CoordinatorRoutes {
         v1.get("alerts") { request, context in
             let principal = try context.requirePrincipal()
             let department = try viewerDepartment(principal, asked: request.uri.queryParameters.get("departmentId"))
-            return try json(try await store.alerts(departmentId: department))
+            return try jsonResponse(try await store.alerts(departmentId: department))
         }
         v1.get("rejections") { request, context in
             let principal = try context.requirePrincipal()
             let department = try viewerDepartment(principal, asked: request.uri.queryParameters.get("departmentId"))
-            return try json(try await store.rejections(departmentId: department))
+            return try jsonResponse(try await store.rejections(departmentId: department))
         }
         v1.get("public/cases/:receiptCode") { request, context in
             let receipt = try parameter("receiptCode", context)
@@ -175,7 +175,7 @@ struct CoordinatorRoutes {
             guard let view = try await store.publicCase(receiptCode: receipt, noticeNumber: notice) else {
                 throw HallError(.notFound, "no case with this receipt code and notice number")
             }
-            return try json(view)
+            return try jsonResponse(view)
         }
         v1.get("public/bundles/:bundleId") { request, context in
             let bundleId = try parameter("bundleId", context)
@@ -184,7 +184,7 @@ struct CoordinatorRoutes {
             guard let view = try await store.publicBundle(bundleId: bundleId, receiptCode: receipt, noticeNumber: notice) else {
                 throw HallError(.notFound, "no bundle with a case of this receipt code and notice number")
             }
-            return try json(view)
+            return try jsonResponse(view)
         }
     }
 
@@ -194,7 +194,7 @@ struct CoordinatorRoutes {
     /// and answered as problem+json naming the reason.
     @discardableResult
     private func run<Result: Sendable>(
-        _ request: Request, _ route: String, _ actor: Actor, taskId: String? = nil, caseId: String? = nil,
+        _ request: Request, _ route: String, _ actor: DepartmentActor, taskId: String? = nil, caseId: String? = nil,
         _ body: @Sendable (PostgresConnection, inout [PendingEvent]) async throws -> Result
     ) async throws -> Result {
         let requestId = request.headers[.xRequestID] ?? UUID().uuidString.lowercased()
@@ -206,7 +206,7 @@ struct CoordinatorRoutes {
         }
     }
 
-    private func departmentActor(_ context: HallRequestContext, roles: [Role]) throws -> Actor {
+    private func departmentActor(_ context: HallRequestContext, roles: [Role]) throws -> DepartmentActor {
         let principal = try context.requirePrincipal()
         guard !principal.roles.isDisjoint(with: roles) else {
             throw HallError(.forbidden, "this action needs one of the roles: \(roles.map(\.rawValue).joined(separator: ", "))")
@@ -214,7 +214,7 @@ struct CoordinatorRoutes {
         guard let department = principal.department else {
             throw HallError(.forbidden, "only a token acting for a department may do this", field: "department")
         }
-        return Actor(id: principal.subject, departmentId: department, channel: "http", claimsChiefRepresentative: principal.roles.contains(.chiefRepresentative))
+        return DepartmentActor(id: principal.subject, departmentId: department, channel: "http", claimsChiefRepresentative: principal.roles.contains(.chiefRepresentative))
     }
 
     /// The department whose records the caller may read: their own, or any (or `asked`) for the centre.
@@ -271,13 +271,6 @@ struct MinutesBody: Decodable {
 
 // MARK: Helpers
 
-/// A JSON response written like the wire (sorted keys, RFC 3339 UTC milliseconds).
-func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let body = try EventEnvelope.encoder().encode(value)
-    var headers = HTTPFields()
-    headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-}
 
 func parameter(_ name: String, _ context: HallRequestContext) throws -> String {
     guard let value = context.parameters.get(name), !value.isEmpty, value.count <= 128 else { throw HallError(.notFound, "no such \(name)") }

@@ -62,7 +62,7 @@ extension CoordinatorStore {
     }
 
     /// Locks a case for a department's clock command and checks the department takes part in it.
-    private func lockCase(_ caseId: String, actor: Actor, on connection: PostgresConnection) async throws -> CaseState {
+    private func lockCase(_ caseId: String, actor: DepartmentActor, on connection: PostgresConnection) async throws -> CaseState {
         let state = try await caseState(caseId, on: connection, lock: true)
         guard state.departmentIds.contains(actor.departmentId) else {
             throw CommandRefusal(.departmentMismatch, "department \(actor.departmentId) has no task on case \(caseId)", field: "departmentId")
@@ -75,7 +75,7 @@ extension CoordinatorStore {
 
     /// Stops the clock for an Art 34 category the item does not count, on a written notice to the applicant.
     func suspend(
-        caseId: String, category: String, reason: String, noticeReference: String, actor: Actor, on connection: PostgresConnection,
+        caseId: String, category: String, reason: String, noticeReference: String, actor: DepartmentActor, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
         guard CoordinatorValues.suspensionCategories.contains(category) else {
@@ -102,7 +102,7 @@ extension CoordinatorStore {
     }
 
     /// Restarts a clock suspended for an Art 34 category.
-    func resume(caseId: String, reason: String, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+    func resume(caseId: String, reason: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefusal(.invalidCommand, "reason must not be empty", field: "reason") }
         let state = try await lockCase(caseId, actor: actor, on: connection)
         guard state.suspendedSince != nil else { throw CommandRefusal(.clockState, "the clock is not suspended") }
@@ -115,7 +115,7 @@ extension CoordinatorStore {
 
     /// Extends the due date (ALL Art 42): by the lead department, at most 10 working days, once.
     func extend(
-        caseId: String, workingDays: Int, reason: String, approvedBy: String, actor: Actor, on connection: PostgresConnection,
+        caseId: String, workingDays: Int, reason: String, approvedBy: String, actor: DepartmentActor, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
         guard workingDays >= 1 else { throw CommandRefusal(.invalidCommand, "workingDays must be at least 1", field: "workingDays") }
@@ -289,7 +289,7 @@ extension CoordinatorStore {
 
     /// The lead's chief representative convenes a joint review meeting.
     func convene(
-        caseId: String, meetingAt: Date, place: String, departmentIds: [String], centreAttends: Bool, actor: Actor, on connection: PostgresConnection,
+        caseId: String, meetingAt: Date, place: String, departmentIds: [String], centreAttends: Bool, actor: DepartmentActor, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws -> UUID {
         let state = try await lockCase(caseId, actor: actor, on: connection)
@@ -320,7 +320,7 @@ extension CoordinatorStore {
 
     /// The minutes of a joint review: each department's position. Recorded once.
     func recordMinutes(
-        reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, actor: Actor, on connection: PostgresConnection,
+        reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, actor: DepartmentActor, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
         let rows = try await connection.select(

@@ -46,7 +46,7 @@ struct LockedTask: Sendable {
 
 extension CoordinatorStore {
     /// Locks a task and its case (in that order, the same everywhere) and checks the department.
-    func lockTask(_ taskId: String, actor: Actor, on connection: PostgresConnection) async throws -> LockedTask {
+    func lockTask(_ taskId: String, actor: DepartmentActor, on connection: PostgresConnection) async throws -> LockedTask {
         guard let id = UUID(uuidString: taskId) else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId") }
         let rows = try await connection.select(
             """
@@ -68,7 +68,7 @@ extension CoordinatorStore {
     }
 
     /// An officer of the task's department takes it; another officer's claim stands until released.
-    func claim(taskId: String, actor: Actor, on connection: PostgresConnection) async throws {
+    func claim(taskId: String, actor: DepartmentActor, on connection: PostgresConnection) async throws {
         let task = try await lockTask(taskId, actor: actor, on: connection)
         if let holder = task.claimedBy, holder != actor.id {
             throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
@@ -80,7 +80,7 @@ extension CoordinatorStore {
 
     /// Records a department's opinion on its task, and its countersignature when given with it.
     func giveOpinion(
-        taskId: String, _ input: OpinionInput, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]
+        taskId: String, _ input: OpinionInput, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
         try input.validate()
         let task = try await lockTask(taskId, actor: actor, on: connection)
@@ -122,7 +122,7 @@ extension CoordinatorStore {
     }
 
     /// The chief representative (or the filed substitute) countersigns the opinion on the task.
-    func countersign(taskId: String, staffId: String, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+    func countersign(taskId: String, staffId: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         let task = try await lockTask(taskId, actor: actor, on: connection)
         switch task.state {
         case "open": throw CommandRefusal(.nothingToCountersign, "task \(taskId) has no opinion to countersign yet")
@@ -300,11 +300,10 @@ extension CoordinatorStore {
 
     /// The department's chief representative asks again to seal its decision after a refusal (e.g.
     /// once its seal is registered), in their own name.
-    func resealDecision(caseId: String, actor: Actor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
-        guard let capacity = try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) else {
+    func resealDecision(caseId: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        guard try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) != nil else {
             throw CommandRefusal(.notCountersigner, "\(actor.id) is neither the chief representative of \(actor.departmentId) nor a substitute in force today")
         }
-        _ = capacity
         let rows = try await connection.select(
             """
             SELECT d.document_kind, d.document_hash, c.seal_requested FROM \(unescaped: schema).decisions d

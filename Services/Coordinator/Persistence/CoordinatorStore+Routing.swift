@@ -13,14 +13,12 @@ struct AcceptedCase: Sendable {
 }
 
 extension CoordinatorStore {
-    /// Turns an accepted committed or joint case into one task per department (lead first), its
-    /// initial ledger entry and its timers, and publishes `coordinator.task.assigned` for each task.
-    /// Immediate items are decided at the window and ignored here. A case routed before is left alone.
-    func route(_ accepted: ApplicationAccepted, caseId: String, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
-        try await route([AcceptedCase(accepted: accepted, caseId: caseId, envelope: nil)], on: connection, into: &events)
-    }
-
-    /// Routes many accepted cases at once: one statement inserts every new case with its tasks, first
+    /// Turns accepted committed or joint cases into one task per department each (lead first), the
+    /// case's initial ledger entry and its timers, and publishes `coordinator.task.assigned` for each
+    /// task. Immediate items are decided at the window and ignored here; a case routed before is left
+    /// alone.
+    ///
+    /// One statement inserts every new case with its tasks, first
     /// ledger entry and timers (cases routed before are left alone), then their task events follow.
     func route(_ batch: [AcceptedCase], on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         var cases = Columns()

@@ -23,7 +23,7 @@ struct CommandRefusal: Error, Sendable, CustomStringConvertible {
 }
 
 /// Who acts, through which channel, for which department.
-struct Actor: Sendable {
+struct DepartmentActor: Sendable {
     /// Staff or system id.
     var id: String
     var departmentId: String
@@ -100,17 +100,12 @@ struct CoordinatorStore: Sendable {
         }
     }
 
-    /// Appends `events` as follow-ups of the event a consumer is applying (its correlation id, and
-    /// its id as causation id), in one outbox statement.
+    /// Appends `events` as follow-ups of the event a consumer is applying (or of the event each one
+    /// names as its cause, in a batch), in one outbox statement.
     func emit(_ events: [PendingEvent], context: HandlerContext) async throws {
         guard !events.isEmpty else { return }
         let outgoing = try events.map { pending in
-            let incoming = pending.cause ?? context.event
-            return OutgoingEvent(
-                topic: pending.topic, key: pending.key,
-                envelope: try EventEnvelope(
-                    payload: pending.payload, producer: context.serviceName, caseId: pending.caseId ?? incoming.caseId,
-                    correlationId: incoming.correlationId ?? incoming.id, causationId: incoming.id))
+            try (pending.cause.map(context.applying) ?? context).followUp(pending.payload, to: pending.topic, caseId: pending.caseId, key: pending.key)
         }
         try await context.outbox.append(outgoing, on: context.connection, logger: context.logger)
     }

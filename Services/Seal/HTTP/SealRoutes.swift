@@ -30,11 +30,11 @@ struct SealRoutes {
         v1.post("seals") { request, context in try await register(request, context) }
         v1.get("seals") { request, _ in
             let department = request.uri.queryParameters.get("departmentId")
-            return try json(try await repository.seals(departmentId: department).map(SealView.init))
+            return try jsonResponse(try await repository.seals(departmentId: department).map(SealView.init))
         }
         v1.get("seals/:id") { _, context in
             guard let seal = try await repository.seal(id: try uuidParameter(context)) else { throw HallError(.notFound, "no such seal") }
-            return try json(SealView(seal))
+            return try jsonResponse(SealView(seal))
         }
         v1.post("seals/:id/revoke") { request, context in try await revoke(request, context) }
         v1.put("seals/:id/authorisations") { request, context in try await replaceAuthorisations(request, context) }
@@ -42,20 +42,20 @@ struct SealRoutes {
             try context.requirePrincipal().require(anyOf: .operator, .centreAdmin)
             let id = try uuidParameter(context)
             guard let report = try await repository.verifyRegister(sealId: id) else { throw HallError(.notFound, "no such seal") }
-            return try json(RegisterReport(sealId: id.uuidString.lowercased(), report: report))
+            return try jsonResponse(RegisterReport(sealId: id.uuidString.lowercased(), report: report))
         }
         v1.post("seal-requests") { request, context in try await seal(request, context) }
         v1.get("imprints/:id") { _, context in
             guard let result = try await repository.verifyImprint(id: try uuidParameter(context)) else {
                 throw HallError(.notFound, "no such imprint")
             }
-            return try json(VerificationView(result))
+            return try jsonResponse(VerificationView(result))
         }
         v1.get("verify") { request, _ in
             guard let text = request.uri.queryParameters.get("documentHash") else { throw HallError.invalid("documentHash", "is required") }
             guard let bytes = Hex.digest(text) else { throw HallError.invalid("documentHash", "must be 64 hexadecimal digits (SHA-256)") }
             let results = try await repository.verifyDocument(hash: Hex.encode(bytes))
-            return try json(DocumentVerificationView(documentHash: Hex.encode(bytes), found: !results.isEmpty, valid: !results.isEmpty && results.allSatisfy(\.valid), imprints: results.map(VerificationView.init)))
+            return try jsonResponse(DocumentVerificationView(documentHash: Hex.encode(bytes), found: !results.isEmpty, valid: !results.isEmpty && results.allSatisfy(\.valid), imprints: results.map(VerificationView.init)))
         }
     }
 
@@ -66,7 +66,7 @@ struct SealRoutes {
         try principal.require(anyOf: .centreAdmin)
         let body = try await decodeBody(RegistrationBody.self, request, context)
         let seal = try await repository.registerSeal(try body.registration(), by: principal.subject)
-        return try json(SealView(seal), status: .created)
+        return try jsonResponse(SealView(seal), status: .created)
     }
 
     func revoke(_ request: Request, _ context: HallRequestContext) async throws -> Response {
@@ -76,7 +76,7 @@ struct SealRoutes {
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("reason", "must not be empty") }
         let (revoked, successor) = try await repository.revokeSeal(
             id: try uuidParameter(context), reason: body.reason, by: principal.subject, successor: try body.successor?.registration())
-        return try json(RevocationView(revoked: SealView(revoked), successor: successor.map(SealView.init)))
+        return try jsonResponse(RevocationView(revoked: SealView(revoked), successor: successor.map(SealView.init)))
     }
 
     func replaceAuthorisations(_ request: Request, _ context: HallRequestContext) async throws -> Response {
@@ -85,7 +85,7 @@ struct SealRoutes {
         let id = try uuidParameter(context)
         let body = try await decodeBody(AuthorisationsBody.self, request, context)
         let seal = try await repository.replaceAuthorisations(sealId: id, authorisations: try body.validated(), by: principal.subject)
-        return try json(SealView(seal))
+        return try jsonResponse(SealView(seal))
     }
 
     func seal(_ request: Request, _ context: HallRequestContext) async throws -> Response {
@@ -103,7 +103,7 @@ struct SealRoutes {
             requestedBy: principal.subject, windowId: window, callerDepartment: department)
         switch try await repository.apply(sealing) {
         case .sealed(let imprint, let repeated):
-            return try json(imprint.sealedEvent, status: repeated ? .ok : .created)
+            return try jsonResponse(imprint.sealedEvent, status: repeated ? .ok : .created)
         case .refused(let refusal):
             let field: String? =
                 switch refusal.reason {
@@ -289,13 +289,6 @@ struct RegisterReport: Encodable {
 
 // MARK: Helpers
 
-/// A JSON response written like the wire (sorted keys, RFC 3339 UTC milliseconds).
-func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-    let body = try EventEnvelope.encoder().encode(value)
-    var headers = HTTPFields()
-    headers[.contentType] = "application/json"
-    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-}
 
 func uuidParameter(_ context: HallRequestContext) throws -> UUID {
     guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw HallError(.notFound, "not a known id") }

@@ -149,3 +149,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 }
+
+/// A JSON response written like the wire (sorted keys, RFC 3339 UTC milliseconds), for handlers that
+/// answer with a status other than 200 or with a value that is not a `ResponseEncodable`.
+public func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+    let body = try EventEnvelope.encoder().encode(value)
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+}

@@ -29,6 +29,9 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Transactions per pgbench client (8 clients).")
     var pgbenchTransactions = 5000
 
+    @Flag(help: "Print only pgbench -N on the stack's cluster (the ceiling beside a service's own benchmark).")
+    var pgbenchOnly = false
+
     @Flag(help: "Run only the intake HTTP benchmark (acceptance throughput and guide reads).")
     var intake = false
 
@@ -48,6 +51,11 @@ struct HallBench: AsyncParsableCommand {
         let kafka = try TestKafka.stack()
         let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         print("ServiceHall benchmark — \(ProcessInfo.processInfo.processorCount) cores, librdkafka \(LibRdKafka.versionString)")
+        if pgbenchOnly {
+            let tps = try runPgbench(adminURL: adminURL, transactionsPerClient: pgbenchTransactions)
+            print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", pgbenchTransactions, tps))
+            return
+        }
         if intake {
             try await intakeBenchmark(adminURL: adminURL)
             return
