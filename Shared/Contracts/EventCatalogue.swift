@@ -76,6 +76,14 @@ public enum EventCatalogue {
             ApplicationSupplemented.self, topics: [.intakeEvents],
             summary: "The applicant brought the materials a department asked for; the coordinator resumes the case clock; key = case id."
         ),
+        EventDescriptor(
+            ApplicationGreenChannelGranted.self, topics: [.intakeEvents],
+            summary: "The centre put a case on the green channel after submission (Art 40), with its approval; the coordinator lists its tasks first; key = case id."
+        ),
+        EventDescriptor(
+            ApplicationAgentAssigned.self, topics: [.intakeEvents],
+            summary: "The centre assigned (or reassigned) its staff member as the applicant's agent for the whole procedure (Art 40); key = case id."
+        ),
         // Coordinator.
         EventDescriptor(
             TaskAssigned.self, topics: [.coordinatorEvents],

@@ -60,7 +60,10 @@ struct CoordinatorPayloadTests {
         itemCode: "RST-001", itemVersion: 1, itemName: itemName, kind: "joint", leadDepartmentId: "d-market",
         participantDepartmentIds: ["d-fire", "d-env"], applicantKind: "organisation", applicantName: "敖汉旗味之源餐饮有限公司",
         materials: presented, acceptedAt: Contracts.date(2026, 1, 6, 1, 40, 12, millisecond: 345), caseDueDate: "2026-01-20",
-        subDeadline: "2026-01-15", dueDateProvisional: false, bundleId: "B-20260106-0007"
+        subDeadline: "2026-01-15", dueDateProvisional: false, bundleId: "B-20260106-0007", priority: true,
+        greenChannelApproval: GreenChannelApproval(
+            reason: "major-investment", reference: "旗政务服务中心〔2026〕3号", approvedBy: "s-centre-li",
+            approvedAt: Contracts.date(2026, 1, 5, 8, 0, 0, millisecond: 0))
     )
 
     static let opinion = OpinionSubmitted(

@@ -52,7 +52,7 @@ struct PayloadTests {
             OutboxRepublished.self,
             DepartmentChanged.self, WindowChanged.self, StaffChanged.self,
             CatalogueItemPublished.self, ApplicationAccepted.self, ApplicationRefused.self, ApplicationCorrectionNotified.self,
-            ApplicationSupplemented.self,
+            ApplicationSupplemented.self, ApplicationGreenChannelGranted.self, ApplicationAgentAssigned.self,
             TaskAssigned.self, TaskOpinionRecorded.self, TaskCountersigned.self, CaseDecided.self, SupplementRequested.self, ClockChanged.self,
             DeadlineWarningRaised.self, DeadlineEscalated.self, CaseCompleted.self, BundleCompleted.self, ReviewConvened.self, ReviewMinuted.self,
             CommandRejected.self,

@@ -234,6 +234,9 @@ struct IntakeAPITests {
             #expect(notCompetent["refusal"]?["reasonCode"] == "not-competent")
             #expect(notCompetent["refusal"]?["competentAuthority"] == "县市场监督管理局")
 
+            // The hall centre issues the refusal of an item the hall does not know (under its seal).
+            try await seedCentre(client, tokens)
+
             let (_, unknown) = try await post(
                 client, "/v1/applications", token: tokens.clerk,
                 application(key: "r-2", materials: "", itemCode: "NOPE-9", extra: #","competentAuthority":"县公安局""#))

@@ -378,8 +378,11 @@ extension IntakeAPITests {
             // Repeats: the same bundle event again, and a re-published one, change nothing.
             try await publishCoordinatorEvent(bundleCompleted, caseId: nil, key: bundleId, namespace: database.schema, id: bundleEvent)
             try await waitApplied(try await publishCoordinatorEvent(bundleCompleted, caseId: nil, key: bundleId, namespace: database.schema), database)
-            #expect(try await post(client, "/v1/applications/\(cases[0].receipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
-            #expect(try await post(client, "/v1/applications/\(cases[1].receipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+            // Handed out together (a bundle's case alone is refused).
+            #expect(try await post(client, "/v1/applications/\(cases[0].receipt)/handover", token: tokens.clerk, "{}").0 == .conflict)
+            #expect(try await post(client, "/v1/bundles/\(bundleId)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+            #expect(try await status(0) == "issued")
+            #expect(try await status(1) == "issued")
             #expect(try await get(client, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)").1["status"] == "issued")
             #expect(try await database.count(
                 "SELECT count(*)::bigint FROM \(database.schema).inbox WHERE status = 'dead_lettered'") == 0)

@@ -41,6 +41,10 @@ enum CoordinatorConsumer {
             try await store.route(cases, on: context.connection, into: &events)
             try await store.emit(events, context: context)
         }
+        router.on(ApplicationGreenChannelGranted.self) { payload, envelope, context in
+            guard let caseId = envelope.caseId else { return }
+            try await store.applyGreenChannel(payload, caseId: caseId, on: context.connection)
+        }
         router.on(ApplicationSupplemented.self) { payload, envelope, context in
             guard let caseId = envelope.caseId else { return }
             var events: [PendingEvent] = []

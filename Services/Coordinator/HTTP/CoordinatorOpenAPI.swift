@@ -45,7 +45,7 @@ paths:
         '200': {description: OpenAPI 3.1 YAML}
   /v1/tasks:
     get:
-      summary: Tasks of the caller's department (centre-admin — all, or `departmentId`), most urgent first
+      summary: Tasks of the caller's department (centre-admin — all, or `departmentId`), green-channel cases first (`priority`, Art 40), then the most urgent
       security: [{bearer: []}]
       parameters:
         - {name: state, in: query, schema: {enum: [open, opinion-given, countersigned, closed]}}
@@ -295,6 +295,7 @@ components:
         caseDueDate: {type: string, format: date}
         opinion: {enum: [approve, deny, needs-supplement, null]}
         countersignedBy: {type: [string, 'null']}
+        priority: {type: boolean, description: 'A green-channel case (Art 40): listed before other tasks'}
     Case:
       type: object
       properties:

@@ -214,6 +214,15 @@ enum CoordinatorMigrations {
                 )
                 """,
             ]
-        )
+        ),
+        Migration(
+            component: "coordinator", version: 2, name: "green channel",
+            statements: [
+                // A green-channel case (Art 40): its tasks go first in every queue; the centre's approval is kept.
+                "ALTER TABLE cases ADD COLUMN priority boolean NOT NULL DEFAULT false",
+                "ALTER TABLE cases ADD COLUMN green_channel jsonb",
+                "ALTER TABLE cases ADD CONSTRAINT cases_green_channel_check CHECK (green_channel IS NULL OR priority)",
+            ]
+        ),
     ]
 }

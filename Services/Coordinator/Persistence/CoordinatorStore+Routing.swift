@@ -60,6 +60,10 @@ extension CoordinatorStore {
             cases.text["reason", default: []].append(
                 "accepted; promised limit \(accepted.promisedLimitDays) working days from the day after acceptance")
             cases.text["clerk_id", default: []].append(accepted.clerkId)
+            // The green channel (Art 40): the case's tasks go first.
+            cases.bools["priority", default: []].append(accepted.greenChannel)
+            cases.text["green_channel", default: []].append(
+                try accepted.greenChannelApproval.map { String(decoding: try EventEnvelope.encoder().encode($0), as: UTF8.self) } ?? "")
 
             var plan = TimerPlan()
             plan.plan(caseId: item.caseId, accepted: acceptedDay, due: due, clock: clock)
@@ -82,7 +86,7 @@ extension CoordinatorStore {
                         participantDepartmentIds: Array(departments.dropFirst()), applicantKind: accepted.applicantKind,
                         applicantName: accepted.applicantName, materials: materials, acceptedAt: accepted.acceptedAt,
                         caseDueDate: due.description, subDeadline: sub.description, dueDateProvisional: accepted.dueDateProvisional,
-                        bundleId: accepted.bundleId),
+                        bundleId: accepted.bundleId, priority: accepted.greenChannel, greenChannelApproval: accepted.greenChannelApproval),
                     caseId: item.caseId)
                 event.cause = item.envelope
                 pending.append(event)
@@ -109,19 +113,20 @@ extension CoordinatorStore {
                     \(cases.dates["accepted_at"]!)::timestamptz[], \(cases.ints["promised_limit_days"]!)::int[],
                     \(cases.ints["legal_limit_days"]!)::int[], \(cases.text["not_counted"]!)::text[], \(cases.text["due_date"]!)::text[],
                     \(cases.bools["due_date_provisional"]!)::bool[], \(cases.text["bundle_id"]!)::text[], \(cases.text["reason"]!)::text[],
-                    \(cases.text["clerk_id"]!)::text[])
+                    \(cases.text["clerk_id"]!)::text[], \(cases.bools["priority"]!)::bool[], \(cases.text["green_channel"]!)::text[])
                 AS i(case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id, department_ids,
                      applicant_kind, applicant_name, materials, accepted_at, promised_limit_days, legal_limit_days, not_counted, due_date,
-                     due_date_provisional, bundle_id, reason, clerk_id)),
+                     due_date_provisional, bundle_id, reason, clerk_id, priority, green_channel)),
             new_case AS (
                 INSERT INTO \(unescaped: schema).cases
                     (case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id, department_ids,
                      applicant_kind, applicant_name, materials, accepted_at, promised_limit_days, legal_limit_days, not_counted,
-                     initial_due_date, due_date, due_date_provisional, state, bundle_id)
+                     initial_due_date, due_date, due_date_provisional, state, bundle_id, priority, green_channel)
                 SELECT case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id,
                        string_to_array(department_ids, E'\\x1F'), applicant_kind, applicant_name, materials::jsonb, accepted_at,
                        promised_limit_days, legal_limit_days, COALESCE(string_to_array(NULLIF(not_counted, ''), E'\\x1F'), '{}'),
-                       due_date::date, due_date::date, due_date_provisional, 'in-progress', NULLIF(bundle_id, '')
+                       due_date::date, due_date::date, due_date_provisional, 'in-progress', NULLIF(bundle_id, ''), priority,
+                       NULLIF(green_channel, '')::jsonb
                 FROM input
                 ON CONFLICT DO NOTHING RETURNING case_id),
             new_tasks AS (
@@ -148,6 +153,23 @@ extension CoordinatorStore {
         for item in batch where routed.contains(item.caseId) {
             events.append(contentsOf: assignments.removeValue(forKey: item.caseId) ?? [])
         }
+    }
+
+    /// `intake.application.green-channel-granted`: the centre put a case on the green channel after
+    /// it was accepted (Art 40); its tasks go first in every queue from now on. A case not routed
+    /// here (an immediate item, or not accepted yet: its accepted event will carry the approval)
+    /// is left alone; a repeat changes nothing.
+    func applyGreenChannel(_ granted: ApplicationGreenChannelGranted, caseId: String, on connection: PostgresConnection) async throws {
+        let approval = String(decoding: try EventEnvelope.encoder().encode(granted.approval), as: UTF8.self)
+        let updated = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).cases SET priority = true, green_channel = \(approval)::jsonb
+            WHERE case_id = \(caseId) AND NOT priority RETURNING case_id
+            """, logger: logger
+        ).decode(String.self).collectAll()
+        logger.info(
+            "green channel granted", metadata: [LogKey.caseId: "\(caseId)", "case.prioritised": "\(!updated.isEmpty)",
+            "green_channel.reference": "\(granted.approval.reference)"])
     }
 
     /// Replaces the case's pending timers by those its current state calls for: none while the clock

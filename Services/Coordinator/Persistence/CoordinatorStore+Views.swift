@@ -27,6 +27,8 @@ struct TaskView: Codable, Sendable {
     var officerId: String?
     var countersignedBy: String?
     var countersignCapacity: String?
+    /// A green-channel case (Art 40): listed before other tasks.
+    var priority: Bool
 }
 
 /// One entry of a case's due-date ledger.
@@ -171,7 +173,7 @@ extension CoordinatorStore {
         t.task_id::text AS task_id, t.case_id, c.receipt_code, c.item_code, c.item_name, t.department_id, t.role, t.state, t.round,
         t.sub_deadline::text AS sub_deadline, c.due_date::text AS due_date, c.state AS case_state, (c.suspended_since IS NOT NULL) AS suspended,
         c.applicant_name, c.materials::text AS materials, t.claimed_by, t.opinion, t.reasons::text AS reasons, t.supplements::text AS supplements,
-        t.officer_id, t.countersigned_by, t.countersign_capacity
+        t.officer_id, t.countersigned_by, t.countersign_capacity, c.priority
         """
 
     private func taskViews(_ rows: PostgresRowSequence) async throws -> [TaskView] {
@@ -191,12 +193,13 @@ extension CoordinatorStore {
                     reasons: try decoder.decode([String].self, from: Data(try r.value("reasons", as: String.self).utf8)),
                     supplements: try decoder.decode([SupplementItem].self, from: Data(try r.value("supplements", as: String.self).utf8)),
                     officerId: try r.value("officer_id"), countersignedBy: try r.value("countersigned_by"),
-                    countersignCapacity: try r.value("countersign_capacity")))
+                    countersignCapacity: try r.value("countersign_capacity"), priority: try r.value("priority")))
         }
         return views
     }
 
-    /// A department's tasks (all departments' for `nil`), most urgent first.
+    /// A department's tasks (all departments' for `nil`): green-channel cases first (Art 40), then
+    /// the most urgent.
     func tasks(departmentId: String?, state: String?, limit: Int = 500) async throws -> [TaskView] {
         try await client.withConnection { connection in
             let rows = try await connection.query(
@@ -204,7 +207,7 @@ extension CoordinatorStore {
                 SELECT \(unescaped: Self.taskColumns)
                 FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id
                 WHERE (\(departmentId)::text IS NULL OR t.department_id = \(departmentId)) AND (\(state)::text IS NULL OR t.state = \(state))
-                ORDER BY t.sub_deadline, t.case_id LIMIT \(limit)
+                ORDER BY c.priority DESC, t.sub_deadline, t.case_id LIMIT \(limit)
                 """, logger: logger)
             return try await taskViews(rows)
         }

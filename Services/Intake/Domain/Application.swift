@@ -1,5 +1,6 @@
 import Foundation
 import HallCalendar
+import HallContracts
 import HallKit
 
 /// Who applies.
@@ -40,7 +41,10 @@ struct ApplicationSubmission: Codable, Sendable {
     /// Secondary materials promised for later (only where the item allows tolerated gaps).
     var promised: [PromisedMaterial]?
     var channel: Channel
+    /// The green channel (Art 40): needs `greenChannelApproval`; may be omitted when the approval is given.
     var greenChannel: Bool?
+    /// The hall centre's approval of the green channel (who approved it, the reference, the reason).
+    var greenChannelApproval: GreenChannelInput?
     /// Repeating a submission with the same key returns the first answer (no second case).
     var idempotencyKey: String
     /// For a refusal of a matter the hall does not handle: where the applicant should go.
@@ -48,8 +52,19 @@ struct ApplicationSubmission: Codable, Sendable {
 
     enum Channel: String, Codable, Sendable { case window, online }
 
+    /// Whether the case goes on the green channel (its approval is given).
+    var isGreenChannel: Bool { greenChannelApproval != nil }
+
     /// Checks the fields that need no database; names the field and the rule.
     func validated() throws -> ApplicationSubmission {
+        if greenChannel == true && greenChannelApproval == nil {
+            throw HallError.invalid(
+                "greenChannelApproval", "a green-channel case needs the hall centre's approval (Art 40): reason, reference and approvedBy")
+        }
+        if greenChannel == false && greenChannelApproval != nil {
+            throw HallError.invalid("greenChannel", "must be true (or omitted) when greenChannelApproval is given")
+        }
+        try greenChannelApproval?.check(prefix: "greenChannelApproval.")
         guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 128 else {
             throw HallError.invalid("idempotencyKey", "must be 1–128 characters")
         }
@@ -78,6 +93,39 @@ struct ApplicationSubmission: Codable, Sendable {
         return self
     }
 }
+
+/// The hall centre's approval of a green-channel case (绿色通道, Art 40), as entered at the window
+/// or by a centre administrator.
+struct GreenChannelInput: Codable, Sendable, Equatable {
+    /// `major-investment` (a major investment project of the county) or `special-matter` (特事特办).
+    var reason: String
+    /// The reference of the centre's written approval.
+    var reference: String
+    /// The staff id of the centre member who approved it (a staff member of the hall centre).
+    var approvedBy: String
+    /// When it was approved (defaults to the time it is recorded).
+    var approvedAt: Date?
+
+    /// Checks what needs no database; field names start with `prefix`.
+    func check(prefix: String = "") throws {
+        guard GreenChannelApproval.reasons.contains(reason) else {
+            throw HallError.invalid(prefix + "reason", "must be major-investment or special-matter (Art 40)")
+        }
+        guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid(prefix + "reference", "must name the centre's written approval")
+        }
+        try checkIdentifier(approvedBy, field: prefix + "approvedBy")
+    }
+
+    /// The approval as the events carry it, approved at `approvedAt` or else `now`.
+    func approval(now: Date) -> GreenChannelApproval {
+        GreenChannelApproval(reason: reason, reference: reference, approvedBy: approvedBy, approvedAt: approvedAt ?? now)
+    }
+}
+
+/// Who came to the window for the applicant: the applicant (or their representative) or the
+/// centre's agent under a full-process entrustment (全程代办, Art 40).
+enum Party: String, Codable, Sendable { case applicant, agent }
 
 /// One thing to correct, told all at once (一次性告知, Art 36).
 struct Correction: Codable, Sendable, Equatable {

@@ -11,6 +11,8 @@ struct BundleSubmission: Codable, Sendable {
     var applications: [Member]
     var channel: ApplicationSubmission.Channel
     var greenChannel: Bool?
+    /// The centre's green-channel approval, for every application of the bundle (Art 40).
+    var greenChannelApproval: GreenChannelInput?
     /// Repeating a bundle with the same key returns the first answer (no second bundle, no cases).
     var idempotencyKey: String
 
@@ -35,7 +37,7 @@ struct BundleSubmission: Codable, Sendable {
         return ApplicationSubmission(
             itemCode: member.itemCode, departmentId: member.departmentId, applicant: applicant, materials: member.materials,
             conditionsMet: member.conditionsMet, promised: member.promised, channel: channel, greenChannel: greenChannel,
-            idempotencyKey: idempotencyKey, competentAuthority: member.competentAuthority)
+            greenChannelApproval: greenChannelApproval, idempotencyKey: idempotencyKey, competentAuthority: member.competentAuthority)
     }
 
     /// Checks what needs no database: 2 to ``maximumSize`` applications of distinct items, each
@@ -49,7 +51,10 @@ struct BundleSubmission: Codable, Sendable {
             do {
                 _ = try submission(index).validated()
             } catch let error as HallError {
-                throw error.inBundle(index, keepingUnprefixed: ["idempotencyKey", "applicant.name", "applicant.contact", "applicant.idNumber"])
+                throw error.inBundle(index, keepingUnprefixed: [
+                    "idempotencyKey", "applicant.name", "applicant.contact", "applicant.idNumber", "greenChannel", "greenChannelApproval",
+                    "greenChannelApproval.reason", "greenChannelApproval.reference", "greenChannelApproval.approvedBy",
+                ])
             }
             guard items.insert(applications[index].itemCode).inserted else {
                 throw HallError.invalid("applications[\(index)].itemCode", "item \(applications[index].itemCode) appears twice in the bundle")
@@ -155,6 +160,8 @@ struct BundleResponse: Codable, Sendable, Equatable {
 struct SupplementDelivery: Codable, Sendable {
     /// What was brought: each the `material` of an open supplement request of the case.
     var materials: [String]
+    /// Who brought it: the applicant (default) or the case's agent (全程代办, Art 40).
+    var broughtBy: Party?
 
     func validated() throws -> SupplementDelivery {
         guard !materials.isEmpty else { throw HallError.invalid("materials", "name what the applicant brought") }
@@ -175,6 +182,8 @@ struct SupplementRequest: Codable, Sendable, Equatable {
     var requestedAt: Date
     /// When the applicant brought it (nil while awaited).
     var suppliedAt: Date?
+    /// The centre's agent who brought it on the applicant's behalf, if it was the agent.
+    var broughtByAgent: String?
 }
 
 enum SupplementMatching {

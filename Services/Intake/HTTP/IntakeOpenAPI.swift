@@ -254,14 +254,86 @@ paths:
         '409': {$ref: '#/components/responses/Problem'}
   /v1/applications/{receiptCode}/handover:
     post:
-      summary: Hand the sealed result to the applicant at the window (clerk)
+      summary: Hand the sealed result to the applicant, or to the case's agent, at the window (clerk)
+      description: A case of a "one thing, one go" bundle is handed out with its bundle (`POST /v1/bundles/{bundleId}/handover`) and is refused here with 409.
       security: [{bearer: []}]
       parameters:
         - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: false
+        content: {application/json: {schema: {$ref: '#/components/schemas/HandOver'}}}
       responses:
         '200':
           description: Issued
           content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+  /v1/bundles/{bundleId}/handover:
+    post:
+      summary: Hand a whole "one thing, one go" bundle out at the window in one call (clerk)
+      description: |
+        Only when every case of the bundle is ready: all of them are issued together, each
+        recorded (when, by which clerk, to the applicant or the case's agent), or none is. A
+        bundle with a case not ready is refused with 409 `bundle-not-ready`, the detail naming
+        each such case (receipt code and status). Repeating the call after the hand-over returns
+        the same bundle and changes nothing.
+      security: [{bearer: []}]
+      parameters:
+        - {name: bundleId, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: false
+        content: {application/json: {schema: {$ref: '#/components/schemas/HandOver'}}}
+      responses:
+        '200':
+          description: Every case issued; the bundle as its applicant follows it
+          content: {application/json: {schema: {$ref: '#/components/schemas/BundleStatus'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}/green-channel:
+    post:
+      summary: Put a submitted case on the green channel with the centre's approval (centre admin, Art 40)
+      description: |
+        The approver must be active staff of the hall centre. Publishes
+        `intake.application.green-channel-granted`; the coordinator lists the case's tasks first.
+        The same approval again changes nothing; another approval of a case already on the green
+        channel, or a refused or issued case, is refused with 409.
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/GreenChannelInput'}}}
+      responses:
+        '200':
+          description: The case with its green channel
+          content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+  /v1/applications/{receiptCode}/agent:
+    post:
+      summary: Assign, or replace, the centre's agent of a case the applicant entrusted to the centre (centre admin, 全程代办, Art 40)
+      description: |
+        The agent must be active staff of the hall centre. Replacing another agent needs a
+        `reason`; the previous assignment is kept with its end. Publishes
+        `intake.application.agent-assigned`. The same agent under the same entrustment again
+        changes nothing.
+      security: [{bearer: []}]
+      parameters:
+        - {name: receiptCode, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/AgentAssignment'}}}
+      responses:
+        '200':
+          description: The case with its agent
+          content: {application/json: {schema: {$ref: '#/components/schemas/CaseStatus'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
         '409': {$ref: '#/components/responses/Problem'}
   /v1/applications/{receiptCode}/fee:
     post:
@@ -424,6 +496,7 @@ components:
         name: {type: string}
         active: {type: boolean}
         chiefRepresentativeId: {type: string}
+        centre: {type: boolean, description: 'The hall centre (政务中心), at most one: it issues refusals of items unknown to the hall under its own seal (Art 35, 37), approves green channels and provides agents (Art 40)'}
         substitute:
           type: object
           required: [staffId, noticeReference, from, to]
@@ -487,9 +560,30 @@ components:
               materialId: {type: string}
               dueBy: {$ref: '#/components/schemas/Date'}
         channel: {enum: [window, online]}
-        greenChannel: {type: boolean}
+        greenChannel: {type: boolean, description: 'True needs greenChannelApproval'}
+        greenChannelApproval: {$ref: '#/components/schemas/GreenChannelInput'}
         idempotencyKey: {type: string, maxLength: 128}
-        competentAuthority: {type: string, description: Where to go, when refusing a matter the hall does not handle}
+        competentAuthority: {type: string, description: 'Where to go, when refusing a matter the hall does not handle; the refusal notice is issued under the hall centre''s seal (a centre must be in the directory, else 409)'}
+    GreenChannelInput:
+      type: object
+      required: [reason, reference, approvedBy]
+      description: The hall centre's approval of the green channel (Art 40)
+      properties:
+        reason: {enum: [major-investment, special-matter], description: 'A major investment project of the county (全旗重大招商引资项目) or a matter handled specially (特事特办)'}
+        reference: {type: string, description: The reference of the centre's written approval}
+        approvedBy: {type: string, description: Staff id of the approver, active staff of the hall centre}
+        approvedAt: {type: string, format: date-time, description: Defaults to the time it is recorded}
+    AgentAssignment:
+      type: object
+      required: [agentId, entrustmentReference]
+      properties:
+        agentId: {type: string, description: Active staff of the hall centre}
+        entrustmentReference: {type: string, description: The applicant's written entrustment of the centre (委托书)}
+        reason: {type: string, description: Required when replacing another agent}
+    HandOver:
+      type: object
+      properties:
+        collectedBy: {enum: [applicant, agent], description: 'Default applicant; agent needs an agent assigned to the case (to every case of a bundle)'}
     Resubmission:
       type: object
       required: [materials]
@@ -552,6 +646,7 @@ components:
               needed: {type: string}
               requestedAt: {type: string, format: date-time}
               suppliedAt: {type: string, format: date-time}
+              broughtByAgent: {type: string, description: The centre's agent who brought it on the applicant's behalf}
         departments:
           type: array
           items:
@@ -567,11 +662,49 @@ components:
             completedAt: {type: string, format: date-time, description: The last seal time (Art 31)}
             dueDate: {$ref: '#/components/schemas/Date'}
             onTime: {type: boolean}
+        documents:
+          type: array
+          description: The case's notices and decisions and where each one's seal stands (Art 35, 37)
+          items:
+            type: object
+            properties:
+              kind: {enum: [acceptance-notice, refusal-notice, approval-decision, denial-decision]}
+              departmentId: {type: string, description: 'Whose seal it carries; the hall centre for a refusal of an item unknown to the hall'}
+              sealed: {type: boolean}
+              imprintId: {type: string, format: uuid, description: 'Verify with the seal service: GET /v1/imprints/{imprintId}'}
+              sealedAt: {type: string, format: date-time}
+              sealRefusal: {type: string}
+        greenChannel:
+          type: object
+          description: The centre's green-channel approval (Art 40)
+          properties:
+            reason: {enum: [major-investment, special-matter]}
+            reference: {type: string}
+            approvedAt: {type: string, format: date-time}
+        agent: {$ref: '#/components/schemas/Agent'}
+        previousAgents: {type: array, items: {$ref: '#/components/schemas/Agent'}, description: Agents replaced before the current one}
+        handover:
+          type: object
+          properties:
+            handedOverAt: {type: string, format: date-time}
+            collectedBy: {enum: [applicant, agent]}
+            agentId: {type: string}
+    Agent:
+      type: object
+      description: The hall centre's agent of the case (全程代办, Art 40)
+      properties:
+        agentId: {type: string}
+        name: {type: string}
+        entrustmentReference: {type: string}
+        assignedAt: {type: string, format: date-time}
+        endedAt: {type: string, format: date-time, description: When another agent replaced this one}
+        reason: {type: string, description: Why this agent replaced the previous one}
     SupplementDelivery:
       type: object
       required: [materials]
       properties:
         materials: {type: array, minItems: 1, items: {type: string}, description: 'Each the material of an open supplement request'}
+        broughtBy: {enum: [applicant, agent], description: 'Default applicant; agent needs an agent assigned to the case'}
     BundleSubmission:
       type: object
       required: [applicant, applications, channel, idempotencyKey]
@@ -593,6 +726,7 @@ components:
               competentAuthority: {type: string}
         channel: {enum: [window, online]}
         greenChannel: {type: boolean}
+        greenChannelApproval: {$ref: '#/components/schemas/GreenChannelInput'}
         idempotencyKey: {type: string, maxLength: 128}
     BundleCorrection:
       type: object
@@ -638,6 +772,7 @@ components:
         bundleSize: {type: integer}
         acceptedAt: {type: string, format: date-time}
         completedAt: {type: string, format: date-time}
+        handedOverAt: {type: string, format: date-time, description: When the whole bundle was handed out}
         refusal: {$ref: '#/components/schemas/BundleRefusal'}
         corrections: {type: array, items: {$ref: '#/components/schemas/BundleCorrection'}, description: Still open}
         cases: {type: array, items: {$ref: '#/components/schemas/CaseStatus'}}

@@ -123,11 +123,33 @@ struct IntakeRoutes: Sendable {
             return try await store.decideImmediate(
                 receiptCode: try context.parameters.require("receiptCode"), input, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
         }
-        router.post("/v1/applications/:receiptCode/handover") { _, context -> CaseStatus in
+        router.post("/v1/applications/:receiptCode/handover") { request, context -> CaseStatus in
             let principal = try context.requirePrincipal()
             try principal.require(anyOf: .clerk)
+            let input = try await request.decodeBodyIfPresent(as: HandOver.self, context: context) ?? HandOver()
             return try await store.handOver(
-                receiptCode: try context.parameters.require("receiptCode"), clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+                receiptCode: try context.parameters.require("receiptCode"), input, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+        }
+        router.post("/v1/bundles/:bundleId/handover") { request, context -> BundleStatus in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .clerk)
+            let input = try await request.decodeBodyIfPresent(as: HandOver.self, context: context) ?? HandOver()
+            return try await store.handOverBundle(
+                bundleId: try context.parameters.require("bundleId"), input, clerk: Clerk(staffId: principal.subject, windowId: principal.window))
+        }
+        // Green channel and full-process agency (Art 40), centre admin
+        router.post("/v1/applications/:receiptCode/green-channel") { request, context -> CaseStatus in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .centreAdmin)
+            let input = try await request.decodeBody(as: GreenChannelInput.self, context: context)
+            return try await store.grantGreenChannel(
+                receiptCode: try context.parameters.require("receiptCode"), input, recordedBy: principal.subject)
+        }
+        router.post("/v1/applications/:receiptCode/agent") { request, context -> CaseStatus in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .centreAdmin)
+            let input = try await request.decodeBody(as: AgentAssignment.self, context: context)
+            return try await store.assignAgent(receiptCode: try context.parameters.require("receiptCode"), input, assignedBy: principal.subject)
         }
         router.post("/v1/applications/:receiptCode/fee") { request, context -> HTTPResponse.Status in
             let principal = try context.requirePrincipal()

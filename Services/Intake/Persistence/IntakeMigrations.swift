@@ -307,5 +307,49 @@ enum IntakeMigrations {
                 )
                 """,
             ]),
+        Migration(
+            component: "intake", version: 7, name: "hall centre, green channel, full-process agency, bundle hand-over",
+            statements: [
+                // The hall centre (政务中心): at most one department of the directory. It issues (and
+                // seals) refusals for items unknown to the hall, approves green channels and provides
+                // agents (Art 35, 37, 40).
+                "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false",
+                "CREATE UNIQUE INDEX departments_one_centre ON departments ((true)) WHERE centre",
+                // The centre's approval of a green-channel case (Art 40): one per case.
+                """
+                CREATE TABLE green_channel_approvals (
+                    case_id uuid PRIMARY KEY REFERENCES applications (case_id),
+                    reason text NOT NULL CHECK (reason IN ('major-investment', 'special-matter')),
+                    reference text NOT NULL CHECK (reference <> ''),
+                    approved_by text NOT NULL REFERENCES staff (id),
+                    approved_at timestamptz NOT NULL,
+                    recorded_by text NOT NULL,
+                    recorded_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                // Full-process agency (全程代办, Art 40): the centre's agent of a case, every
+                // reassignment kept (the previous row ended), at most one current agent.
+                """
+                CREATE TABLE agency_assignments (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    agent_id text NOT NULL REFERENCES staff (id),
+                    entrustment_reference text NOT NULL CHECK (entrustment_reference <> ''),
+                    reason text,
+                    assigned_by text NOT NULL,
+                    assigned_at timestamptz NOT NULL,
+                    ended_at timestamptz,
+                    CHECK (ended_at IS NULL OR ended_at >= assigned_at)
+                )
+                """,
+                "CREATE UNIQUE INDEX agency_assignments_current ON agency_assignments (case_id) WHERE ended_at IS NULL",
+                "ALTER TABLE supplement_requests ADD COLUMN supplied_by_agent text REFERENCES staff (id)",
+                "ALTER TABLE applications ADD COLUMN collected_by_agent text REFERENCES staff (id)",
+                "ALTER TABLE applications ADD CONSTRAINT applications_collected_check CHECK (collected_by_agent IS NULL OR status = 'issued')",
+                // A bundle is handed out together, in one hand-over.
+                "ALTER TABLE bundles ADD COLUMN handed_over_at timestamptz",
+                "ALTER TABLE bundles ADD COLUMN handed_over_by text",
+                "ALTER TABLE bundles ADD CONSTRAINT bundles_handover_check CHECK ((handed_over_at IS NULL) = (handed_over_by IS NULL) AND (handed_over_at IS NULL OR completed_at IS NOT NULL))",
+            ]),
     ]
 }

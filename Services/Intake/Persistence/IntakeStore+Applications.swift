@@ -52,7 +52,11 @@ extension IntakeStore {
     /// or promised materials, its notice and all its outbox rows. The item and the window come from
     /// the store's caches (at most 2 s stale), as they did inside the former transaction.
     func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
-        let submission = try submission.validated()
+        var submission = try submission.validated()
+        if let approval = submission.greenChannelApproval {
+            submission.greenChannelApproval?.approvedAt = approval.approvedAt ?? now
+            try await checkGreenChannelApprover(approval.approvedBy, field: "greenChannelApproval.approvedBy", on: nil)
+        }
         do {
             return try await submitOnce(submission, clerk: clerk, now: now)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -130,9 +134,9 @@ extension IntakeStore {
             accept(&response, item: assessment.item!, promised: promises, now: now, number: noticeNumber)
             outgoing.append(
                 try acceptedEventFor(
-                    response, item: assessment.item!, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
-                    applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
-                    materials: submission.materials, bundle: nil, clerk: clerk))
+                    response, item: assessment.item!, channel: submission.channel.rawValue,
+                    greenChannel: submission.greenChannelApproval?.approval(now: now), applicantKind: submission.applicant.kind.rawValue,
+                    applicantName: submission.applicant.name, materials: submission.materials, bundle: nil, clerk: clerk))
         }
         // One statement is one transaction: the application and everything it owns are stored
         // with their events, or (bad input caught by a constraint, a concurrent repeat) none of it.
@@ -147,6 +151,9 @@ extension IntakeStore {
         var versions: [ItemVersion]
         var item: ItemVersion?
         var verdict: MemberAssessment
+        /// The department that issues (and seals) the refusal notice when no department of the
+        /// item can: the hall centre, for an item unknown to the hall.
+        var issuer: String? = nil
     }
 
     /// Decides one application: refusal (not a matter of this hall, not in force, or not the
@@ -162,10 +169,18 @@ extension IntakeStore {
                 throw HallError.invalid(
                     "itemCode", "'\(submission.itemCode)' is not in the hall's catalogue; to issue a refusal notice, name the competent authority in competentAuthority")
             }
+            // The refusal notice must carry a seal (Art 37): the hall centre issues it, as no department can.
+            guard let centre = try await centre(on: connection) else {
+                throw HallError(
+                    .conflict,
+                    "item \(submission.itemCode) is not in the hall's catalogue, and the directory has no hall centre to issue the refusal notice under its seal (Art 37): register the centre (POST /v1/departments with \"centre\": true)",
+                    field: "itemCode")
+            }
             return Assessment(
                 versions: versions, item: nil,
                 verdict: .refused(.init(
-                    reasonCode: "unknown-item", reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)))
+                    reasonCode: "unknown-item", reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)),
+                issuer: centre.id)
         }
         guard let current = Self.inForce(versions, on: today) else {
             let first = versions[0]
@@ -226,8 +241,10 @@ extension IntakeStore {
         var notice: Notice?
         if response.outcome == .accepted, let item {
             notice = .acceptance(response, item: item, applicantName: submission.applicant.name)
-        } else if let refusal, refusal.reasonCode != "unknown-item", let version = item ?? assessment.versions.last {
-            notice = .refusal(response, departmentId: submission.departmentId ?? version.leadDepartmentId, applicantName: submission.applicant.name)
+        } else if refusal != nil,
+            let issuer = assessment.issuer ?? (item ?? assessment.versions.last).map({ submission.departmentId ?? $0.leadDepartmentId })
+        {
+            notice = .refusal(response, departmentId: issuer, applicantName: submission.applicant.name)
         }
         let sealRequests = try notice.map { try sealRequest(for: $0, caseId: response.caseId, clerk: clerk) } ?? []
         let rows = try Outbox.Rows(events + sealRequests)
@@ -241,11 +258,11 @@ extension IntakeStore {
                 VALUES (\(response.caseId), \(response.receiptCode), \(key), \(clerk.staffId), \(clerk.windowId), \(submission.itemCode),
                         \(item?.version), \(submission.departmentId ?? item?.leadDepartmentId), \(submission.applicant.kind.rawValue),
                         \(submission.applicant.name), \(submission.applicant.idNumber.uppercased()), \(submission.applicant.contact),
-                        \(submission.channel.rawValue), \(submission.greenChannel ?? false), \(status), \(refusal?.reason),
+                        \(submission.channel.rawValue), \(submission.isGreenChannel), \(status), \(refusal?.reason),
                         \(refusal?.competentAuthority), \(response.noticeNumber), \(response.acceptedAt),
                         \(response.dueDate?.description)::date, \(response.dueDateProvisional), \(responseJSON)::jsonb,
                         \(presentedJSON)::jsonb, \(bundle?.id), \(bundle?.position))
-                RETURNING case_id)\(corrections: corrections, schema: schema)\(promises: promises, schema: schema)\(notice: notice, schema: schema),
+                RETURNING case_id)\(corrections: corrections, schema: schema)\(promises: promises, schema: schema)\(notice: notice, schema: schema)\(greenChannel: submission.greenChannelApproval, recordedBy: clerk.staffId, schema: schema),
             new_events AS (\(insert: rows, into: outbox))
             SELECT case_id FROM application
             """
@@ -282,9 +299,11 @@ extension IntakeStore {
                 due_provisional = \(response.dueDateProvisional), response = \(json)::jsonb, updated_at = now()
             WHERE case_id = \(caseId)
             """, logger: logger)
+        var approval: GreenChannelApproval?
+        if row.5 { approval = try await greenChannelApproval(caseId: caseId, on: connection) }
         var outgoing = [
             try acceptedEventFor(
-                response, item: item, channel: row.4, greenChannel: row.5, applicantKind: row.2, applicantName: row.3, materials: presented,
+                response, item: item, channel: row.4, greenChannel: approval, applicantKind: row.2, applicantName: row.3, materials: presented,
                 bundle: bundle, clerk: clerk)
         ]
         outgoing += try await recordNotice(.acceptance(response, item: item, applicantName: row.3), caseId: caseId, clerk: clerk, on: connection)
@@ -339,10 +358,11 @@ extension IntakeStore {
         response.itemVersion = item.version
     }
 
-    /// `intake.application.accepted` for an accepted case: with the materials presented and, for
-    /// a bundle, its id and size.
+    /// `intake.application.accepted` for an accepted case: with the materials presented, the
+    /// centre's green-channel approval when there is one and, for a bundle, its id and size.
     func acceptedEventFor(
-        _ response: ApplicationResponse, item: ItemVersion, channel: String, greenChannel: Bool, applicantKind: String, applicantName: String,
+        _ response: ApplicationResponse, item: ItemVersion, channel: String, greenChannel: GreenChannelApproval?, applicantKind: String,
+        applicantName: String,
         materials: [PresentedMaterial], bundle: (id: String, size: Int)?, clerk: Clerk
     ) throws -> OutgoingEvent {
         try event(
@@ -351,11 +371,11 @@ extension IntakeStore {
                 itemName: item.name, kind: item.kind.rawValue, leadDepartmentId: item.leadDepartmentId,
                 participantDepartmentIds: item.participantDepartmentIds, acceptedAt: response.acceptedAt!, dueDate: response.dueDate!.description,
                 dueDateProvisional: response.dueDateProvisional!, promisedLimitDays: item.promisedLimitDays, legalLimitDays: item.legalLimitDays,
-                notCounted: item.notCounted.map(\.rawValue), channel: channel, greenChannel: greenChannel,
+                notCounted: item.notCounted.map(\.rawValue), channel: channel, greenChannel: greenChannel != nil,
                 applicantKind: applicantKind, applicantName: applicantName,
                 promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.description) },
                 clerkId: clerk.staffId, windowId: clerk.windowId, materials: materials.flatMap { $0.references(in: item) },
-                bundleId: bundle?.id, bundleSize: bundle?.size),
+                bundleId: bundle?.id, bundleSize: bundle?.size, greenChannelApproval: greenChannel),
             caseId: response.caseId)
     }
 
@@ -460,6 +480,27 @@ extension PostgresQuery.StringInterpolation {
         appendLiteral("::text[], ")
         appendInterpolation(promises.map(\.dueBy.description))
         appendLiteral("::text[]) AS p(material_id, due_by))")
+    }
+
+    fileprivate mutating func appendInterpolation(greenChannel approval: GreenChannelInput?, recordedBy: String, schema: String) {
+        guard let approval else { return }
+        appendLiteral(
+            """
+            ,
+            new_green_channel AS (
+                INSERT INTO \(schema).green_channel_approvals (case_id, reason, reference, approved_by, approved_at, recorded_by)
+                SELECT a.case_id, 
+            """)
+        appendInterpolation(approval.reason)
+        appendLiteral(", ")
+        appendInterpolation(approval.reference)
+        appendLiteral(", ")
+        appendInterpolation(approval.approvedBy)
+        appendLiteral(", ")
+        appendInterpolation(approval.approvedAt ?? Date())
+        appendLiteral(", ")
+        appendInterpolation(recordedBy)
+        appendLiteral(" FROM application a)")
     }
 
     fileprivate mutating func appendInterpolation(notice: Notice?, schema: String) {

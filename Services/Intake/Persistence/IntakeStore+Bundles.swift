@@ -12,7 +12,11 @@ extension IntakeStore {
     /// every application is accepted (each its own case, notice number and due date, all with the
     /// bundle's id and size). A repeat with the same idempotency key returns the first answer.
     func submitBundle(_ bundle: BundleSubmission, clerk: Clerk, now: Date = Date()) async throws -> BundleResponse {
-        let bundle = try bundle.validated()
+        var bundle = try bundle.validated()
+        if let approval = bundle.greenChannelApproval {
+            bundle.greenChannelApproval?.approvedAt = approval.approvedAt ?? now
+            try await checkGreenChannelApprover(approval.approvedBy, field: "greenChannelApproval.approvedBy", on: nil)
+        }
         do {
             return try await submitBundleOnce(bundle, clerk: clerk, now: now)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
@@ -96,9 +100,9 @@ extension IntakeStore {
                     try await accept(&response, item: assessment.item!, promised: promises, now: now, on: connection)
                     outgoing.append(
                         try acceptedEventFor(
-                            response, item: assessment.item!, channel: submission.channel.rawValue, greenChannel: submission.greenChannel ?? false,
-                            applicantKind: submission.applicant.kind.rawValue, applicantName: submission.applicant.name,
-                            materials: submission.materials, bundle: (bundleId, size), clerk: clerk))
+                            response, item: assessment.item!, channel: submission.channel.rawValue,
+                            greenChannel: submission.greenChannelApproval?.approval(now: now), applicantKind: submission.applicant.kind.rawValue,
+                            applicantName: submission.applicant.name, materials: submission.materials, bundle: (bundleId, size), clerk: clerk))
                 default:
                     preconditionFailure("bundle verdict \(verdict) does not fit application \(index): \(assessment.verdict)")
                 }
@@ -167,10 +171,10 @@ extension IntakeStore {
     func bundleStatus(bundleId: String, idNumber: String) async throws -> BundleStatus? {
         let rows = try await client.query(
             """
-            SELECT status, size, accepted_at, completed_at, response::text FROM \(unescaped: schema).bundles
+            SELECT status, size, accepted_at, completed_at, response::text, handed_over_at FROM \(unescaped: schema).bundles
             WHERE id = \(bundleId) AND applicant_id_number = \(idNumber.uppercased())
             """, logger: logger
-        ).decode((String, Int, Date?, Date?, String).self).collectAll()
+        ).decode((String, Int, Date?, Date?, String, Date?).self).collectAll()
         guard let row = rows.first else { return nil }
         let answer = try JSONDecoder.intake.decode(BundleResponse.self, from: Data(row.4.utf8))
         let receipts = try await client.query(
@@ -208,8 +212,8 @@ extension IntakeStore {
                 needed: row.5)
         }
         return BundleStatus(
-            bundleId: bundleId, status: status, bundleSize: row.1, acceptedAt: row.2, completedAt: row.3, refusal: answer.refusal,
-            corrections: open.isEmpty ? nil : open, cases: cases)
+            bundleId: bundleId, status: status, bundleSize: row.1, acceptedAt: row.2, completedAt: row.3, handedOverAt: row.5,
+            refusal: answer.refusal, corrections: open.isEmpty ? nil : open, cases: cases)
     }
 
     /// A bundle id: `B` and 10 characters from an alphabet without look-alikes.
@@ -229,6 +233,8 @@ struct BundleStatus: Codable, Sendable, Equatable {
     var acceptedAt: Date?
     /// When the coordinator completed the whole bundle.
     var completedAt: Date?
+    /// When the whole bundle was handed out at the window (`POST /v1/bundles/{bundleId}/handover`).
+    var handedOverAt: Date?
     var refusal: BundleResponse.BundleRefusal?
     /// The bundle's correction notice, while corrections are awaited.
     var corrections: [BundleResponse.BundleCorrection]?

@@ -104,9 +104,17 @@ extension IntakeStore {
                     field: "receiptCode")
             }
             let remaining = try SupplementMatching.remaining(open: open, brought: delivery.materials)
+            // The centre's agent may bring it on the applicant's behalf (全程代办, Art 40).
+            var agent: String?
+            if delivery.broughtBy == .agent {
+                guard let current = try await currentAgent(caseId: row.0, on: connection) else {
+                    throw HallError(.conflict, "no agent is assigned to application \(receiptCode)", field: "broughtBy")
+                }
+                agent = current.agentId
+            }
             try await connection.query(
                 """
-                UPDATE \(unescaped: schema).supplement_requests SET supplied_at = \(now), supplied_by = \(clerk.staffId)
+                UPDATE \(unescaped: schema).supplement_requests SET supplied_at = \(now), supplied_by = \(clerk.staffId), supplied_by_agent = \(agent)
                 WHERE case_id = \(row.0) AND supplied_at IS NULL AND material = ANY(\(delivery.materials))
                 """, logger: logger)
             if remaining.isEmpty {

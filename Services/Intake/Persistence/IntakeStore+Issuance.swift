@@ -117,12 +117,29 @@ extension IntakeStore {
             """, logger: logger)
     }
 
-    /// The clerk hands the sealed result to the applicant (综合窗口出件).
-    func handOver(receiptCode: String, clerk: Clerk) async throws -> CaseStatus {
+    /// The clerk hands the sealed result to the applicant, or to the case's agent (综合窗口出件).
+    /// A bundle's case is handed out with its bundle (`handOverBundle`), not alone.
+    func handOver(receiptCode: String, _ input: HandOver = HandOver(), clerk: Clerk) async throws -> CaseStatus {
         let updated = try await client.transaction(logger: logger) { connection in
-            try await connection.select(
+            let rows = try await connection.select(
+                "SELECT case_id, bundle_id FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE", logger: logger
+            ).decode((UUID, String?).self).collectAll()
+            if let bundleId = rows.first?.1 {
+                throw HallError(
+                    .conflict, "application \(receiptCode) belongs to bundle \(bundleId), which is handed out together: POST /v1/bundles/\(bundleId)/handover",
+                    field: "receiptCode")
+            }
+            var agent: String?
+            if input.collectedBy == .agent, let caseId = rows.first?.0 {
+                guard let current = try await currentAgent(caseId: caseId, on: connection) else {
+                    throw HallError(.conflict, "no agent is assigned to application \(receiptCode): the applicant collects", field: "collectedBy")
+                }
+                agent = current.agentId
+            }
+            return try await connection.select(
                 """
-                UPDATE \(unescaped: schema).applications SET status = 'issued', handed_over_at = now(), handed_over_by = \(clerk.staffId), updated_at = now()
+                UPDATE \(unescaped: schema).applications SET status = 'issued', handed_over_at = now(), handed_over_by = \(clerk.staffId),
+                    collected_by_agent = \(agent), updated_at = now()
                 WHERE receipt_code = \(receiptCode) AND status = 'ready' RETURNING applicant_id_number
                 """, logger: logger
             ).decode(String.self).collectAll()

@@ -43,6 +43,16 @@ struct CaseStatus: Codable, Sendable, Equatable {
     /// Every change of the due date after acceptance (a new year's calendar, a suspension and its
     /// resume, an extension), oldest first, with the reason.
     var dueDateChanges: [DueDateChange]?
+    /// The case's notices and decisions and where each one's seal stands (Art 35, 37).
+    var documents: [DocumentStatus]?
+    /// The green channel, when the centre approved one (Art 40).
+    var greenChannel: GreenChannel?
+    /// The centre's current agent, when the applicant entrusted the centre (全程代办, Art 40).
+    var agent: Agent?
+    /// Agents replaced before the current one, oldest first, each with when it ended.
+    var previousAgents: [Agent]?
+    /// When and to whom the result was handed out.
+    var handover: Handover?
     /// When every department's decision is sealed: the outcome, the completion time (the last seal
     /// time, Art 31), the due date after suspensions and extensions, and whether it was met.
     var completion: Completion?
@@ -210,11 +220,11 @@ extension IntakeStore {
         ).decode(String.self).collectAll()
         let supplements = try await client.query(
             """
-            SELECT department_id, material, needed, requested_at, supplied_at FROM \(unescaped: schema).supplement_requests
+            SELECT department_id, material, needed, requested_at, supplied_at, supplied_by_agent FROM \(unescaped: schema).supplement_requests
             WHERE case_id = \(caseId) ORDER BY requested_at, id
             """, logger: logger
-        ).decode((String, String, String, Date, Date?).self).collectAll().map {
-            SupplementRequest(departmentId: $0.0, material: $0.1, needed: $0.2, requestedAt: $0.3, suppliedAt: $0.4)
+        ).decode((String, String, String, Date, Date?, String?).self).collectAll().map {
+            SupplementRequest(departmentId: $0.0, material: $0.1, needed: $0.2, requestedAt: $0.3, suppliedAt: $0.4, broughtByAgent: $0.5)
         }
         let open = supplements.filter { $0.suppliedAt == nil }
         awaiting += open.map { "\($0.needed) (asked by \($0.departmentId))" }
@@ -249,10 +259,14 @@ extension IntakeStore {
                 return .init(departmentId: department, role: index == 0 ? "lead" : "participant", status: part)
             }
         }
+        let details = try await trackingDetails(caseId: caseId)
         return CaseStatus(
             receiptCode: receiptCode, itemCode: row.1, status: status, noticeNumber: row.3, acceptedAt: row.4,
             dueDate: row.5.flatMap(LocalDate.init(iso:)), dueDateProvisional: row.6, awaiting: awaiting, refusalReason: row.7,
             competentAuthority: row.8, bundleId: row.9, supplements: supplements.isEmpty ? nil : supplements, departments: departments,
-            dueDateChanges: changes.isEmpty ? nil : changes, completion: completion)
+            dueDateChanges: changes.isEmpty ? nil : changes, documents: details.documents.isEmpty ? nil : details.documents,
+            greenChannel: details.greenChannel, agent: details.agents.last { $0.endedAt == nil },
+            previousAgents: details.agents.contains { $0.endedAt != nil } ? details.agents.filter { $0.endedAt != nil } : nil,
+            handover: details.handover, completion: completion)
     }
 }

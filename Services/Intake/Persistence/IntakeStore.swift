@@ -36,19 +36,30 @@ struct IntakeStore: Sendable {
     // MARK: Directory
 
     /// Creates or updates a department; publishes `intake.directory.department-changed`.
+    ///
+    /// - Throws: ``HallError`` naming `centre` when another department is already the hall centre.
     func saveDepartment(_ department: DepartmentInput) async throws -> DepartmentChanged {
+        do {
+            return try await saveDepartmentOnce(department)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw HallError.invalid("centre", "another department is already the hall centre (there is one centre)")
+        }
+    }
+
+    private func saveDepartmentOnce(_ department: DepartmentInput) async throws -> DepartmentChanged {
         try await client.transaction(logger: logger) { connection in
             try await connection.query(
                 """
                 INSERT INTO \(unescaped: schema).departments
-                    (id, name, active, chief_representative, substitute, substitute_notice, substitute_from, substitute_to, updated_at)
+                    (id, name, active, chief_representative, substitute, substitute_notice, substitute_from, substitute_to, centre, updated_at)
                 VALUES (\(department.id), \(department.name), \(department.active ?? true), \(department.chiefRepresentativeId),
                         \(department.substitute?.staffId), \(department.substitute?.noticeReference),
-                        \(department.substitute?.from.description)::date, \(department.substitute?.to.description)::date, now())
+                        \(department.substitute?.from.description)::date, \(department.substitute?.to.description)::date,
+                        \(department.centre ?? false), now())
                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active,
                     chief_representative = EXCLUDED.chief_representative, substitute = EXCLUDED.substitute,
                     substitute_notice = EXCLUDED.substitute_notice, substitute_from = EXCLUDED.substitute_from,
-                    substitute_to = EXCLUDED.substitute_to, updated_at = now()
+                    substitute_to = EXCLUDED.substitute_to, centre = EXCLUDED.centre, updated_at = now()
                 """, logger: logger)
             func person(_ id: String?) async throws -> DirectoryPerson? {
                 guard let id else { return nil }
@@ -146,6 +157,23 @@ struct IntakeStore: Sendable {
         ).decode((String, [String]).self).collectAll().first.map { (kind: $0.0, departments: $0.1) }
         if let found { windows.put(id, found) }
         return found
+    }
+
+    /// The hall centre (政务中心) of the directory, if one is registered and active: it issues
+    /// refusals of items unknown to the hall under its own seal (Art 35, 37).
+    func centre(on connection: PostgresConnection?) async throws -> (id: String, name: String)? {
+        try await select("SELECT id, name FROM \(unescaped: schema).departments WHERE centre AND active", on: connection)
+            .decode((String, String).self).collectAll().first.map { (id: $0.0, name: $0.1) }
+    }
+
+    /// The name of `staffId` if they are active staff of the hall centre (agents, green-channel approvers, Art 40).
+    func centreStaffName(_ staffId: String, on connection: PostgresConnection?) async throws -> String? {
+        try await select(
+            """
+            SELECT s.name FROM \(unescaped: schema).staff s JOIN \(unescaped: schema).departments d ON d.id = s.department_id
+            WHERE s.id = \(staffId) AND s.active AND d.centre AND d.active
+            """, on: connection
+        ).decode(String.self).collectAll().first
     }
 
     /// The name of a department (for refusal notices).
@@ -256,6 +284,10 @@ struct DepartmentInput: Codable, Sendable {
     var chiefRepresentativeId: String?
     /// A temporary substitute with the filed written notice and its period (Art 27).
     var substitute: SubstituteInput?
+    /// True for the hall centre (政务中心), at most one department: it issues refusals of items
+    /// unknown to the hall under its own approval seal (Art 35, 37), approves green channels and
+    /// provides agents for full-process agency (Art 40).
+    var centre: Bool?
 
     struct SubstituteInput: Codable, Sendable {
         var staffId: String

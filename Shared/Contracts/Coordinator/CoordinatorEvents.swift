@@ -39,12 +39,17 @@ public struct TaskAssigned: EventPayload, Hashable {
     public var dueDateProvisional: Bool
     /// The "one thing, one go" bundle, when the case belongs to one.
     public var bundleId: String?
+    /// True for a green-channel case (Art 40): handle it before other work. False when absent
+    /// (events written before this member existed).
+    public var priority: Bool
+    /// The centre's green-channel approval (reason, reference, approver) when `priority` is true.
+    public var greenChannelApproval: GreenChannelApproval?
 
     public init(
         taskId: String, departmentId: String, role: String, receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int,
         itemName: String, kind: String, leadDepartmentId: String, participantDepartmentIds: [String], applicantKind: String, applicantName: String,
         materials: [ApplicationAccepted.PresentedMaterialRef], acceptedAt: Date, caseDueDate: String, subDeadline: String, dueDateProvisional: Bool,
-        bundleId: String?
+        bundleId: String?, priority: Bool = false, greenChannelApproval: GreenChannelApproval? = nil
     ) {
         self.taskId = taskId
         self.departmentId = departmentId
@@ -65,11 +70,14 @@ public struct TaskAssigned: EventPayload, Hashable {
         self.subDeadline = subDeadline
         self.dueDateProvisional = dueDateProvisional
         self.bundleId = bundleId
+        self.priority = priority
+        self.greenChannelApproval = greenChannelApproval
     }
 
     enum CodingKeys: String, CodingKey {
         case taskId, departmentId, role, receiptCode, noticeNumber, itemCode, itemVersion, itemName, kind, leadDepartmentId
         case participantDepartmentIds, applicantKind, applicantName, materials, acceptedAt, caseDueDate, subDeadline, dueDateProvisional, bundleId
+        case priority, greenChannelApproval
     }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
@@ -94,6 +102,8 @@ public struct TaskAssigned: EventPayload, Hashable {
         subDeadline = try c.decodeString(forKey: .subDeadline, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
         dueDateProvisional = try c.decode(Bool.self, forKey: .dueDateProvisional)
         bundleId = try c.decodeNonEmptyStringIfPresent(forKey: .bundleId)
+        priority = try c.decodeIfPresent(Bool.self, forKey: .priority) ?? false
+        greenChannelApproval = try c.decodeIfPresent(GreenChannelApproval.self, forKey: .greenChannelApproval)
     }
 }
 

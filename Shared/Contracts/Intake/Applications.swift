@@ -33,7 +33,11 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     public var notCounted: [String]
     /// `window` or `online`.
     public var channel: String
+    /// Whether the case is on the green channel (Art 40): departments handle it first.
     public var greenChannel: Bool
+    /// The centre's approval of the green channel (absent when not on it, and in events written
+    /// before this member existed); present only with `greenChannel` true.
+    public var greenChannelApproval: GreenChannelApproval?
     /// `person` or `organisation`, and the applicant's name.
     public var applicantKind: String
     public var applicantName: String
@@ -99,7 +103,8 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         leadDepartmentId: String, participantDepartmentIds: [String], acceptedAt: Date, dueDate: String, dueDateProvisional: Bool,
         promisedLimitDays: Int, legalLimitDays: Int, notCounted: [String], channel: String, greenChannel: Bool, applicantKind: String,
         applicantName: String, promisedMaterials: [PromisedMaterialRef], clerkId: String, windowId: String?,
-        materials: [PresentedMaterialRef]? = nil, bundleId: String? = nil, bundleSize: Int? = nil
+        materials: [PresentedMaterialRef]? = nil, bundleId: String? = nil, bundleSize: Int? = nil,
+        greenChannelApproval: GreenChannelApproval? = nil
     ) {
         self.receiptCode = receiptCode
         self.noticeNumber = noticeNumber
@@ -125,12 +130,13 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         self.materials = materials
         self.bundleId = bundleId
         self.bundleSize = bundleSize
+        self.greenChannelApproval = greenChannelApproval
     }
 
     enum CodingKeys: String, CodingKey {
         case receiptCode, noticeNumber, itemCode, itemVersion, itemName, kind, leadDepartmentId, participantDepartmentIds
         case acceptedAt, dueDate, dueDateProvisional, promisedLimitDays, legalLimitDays, notCounted, channel, greenChannel
-        case applicantKind, applicantName, promisedMaterials, clerkId, windowId, materials, bundleId, bundleSize
+        case applicantKind, applicantName, promisedMaterials, clerkId, windowId, materials, bundleId, bundleSize, greenChannelApproval
     }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
@@ -154,6 +160,11 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         }
         channel = try container.decodeString(oneOf: IntakeValues.channels, forKey: .channel)
         greenChannel = try container.decode(Bool.self, forKey: .greenChannel)
+        greenChannelApproval = try container.decodeIfPresent(GreenChannelApproval.self, forKey: .greenChannelApproval)
+        if greenChannelApproval != nil && !greenChannel {
+            throw DecodingError.dataCorruptedError(
+                forKey: .greenChannelApproval, in: container, debugDescription: "a green-channel approval needs greenChannel true")
+        }
         applicantKind = try container.decodeString(oneOf: IntakeValues.applicantKinds, forKey: .applicantKind)
         applicantName = try container.decodeNonEmptyString(forKey: .applicantName)
         promisedMaterials = try container.decode([PromisedMaterialRef].self, forKey: .promisedMaterials)

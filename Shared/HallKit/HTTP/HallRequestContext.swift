@@ -34,6 +34,19 @@ extension Request {
     /// problem naming the offending field (`applicant.idNumber`, `materials[2].copies`) and the rule.
     public func decodeBody<T: Decodable>(as type: T.Type, context: HallRequestContext) async throws -> T {
         let body = try await self.body.collect(upTo: context.maxUploadSize)
+        return try Self.decode(T.self, from: body, context: context)
+    }
+
+    /// Decodes the JSON body as `T`, or returns nil when the body is empty (an optional body).
+    ///
+    /// - Throws: the same ``HallError``s as ``decodeBody(as:context:)`` for a body that is present.
+    public func decodeBodyIfPresent<T: Decodable>(as type: T.Type, context: HallRequestContext) async throws -> T? {
+        let body = try await self.body.collect(upTo: context.maxUploadSize)
+        guard body.readableBytes > 0 else { return nil }
+        return try Self.decode(T.self, from: body, context: context)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer, context: HallRequestContext) throws -> T {
         do {
             return try context.requestDecoder.decode(T.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {

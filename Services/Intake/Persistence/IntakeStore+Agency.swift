@@ -1,0 +1,320 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// A centre administrator assigns the centre's agent of a case (全程代办, Art 40).
+struct AgentAssignment: Codable, Sendable {
+    /// A staff member of the hall centre.
+    var agentId: String
+    /// The reference of the applicant's written entrustment (委托书).
+    var entrustmentReference: String
+    /// Why the agent is replaced; required when the case already has another agent.
+    var reason: String?
+
+    func validated() throws -> AgentAssignment {
+        try checkIdentifier(agentId, field: "agentId")
+        guard !entrustmentReference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("entrustmentReference", "must name the applicant's written entrustment of the centre (Art 40)")
+        }
+        if let reason, reason.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw HallError.invalid("reason", "must not be empty when given")
+        }
+        return self
+    }
+}
+
+/// A hand-over at the window: who collects the result.
+struct HandOver: Codable, Sendable {
+    /// The applicant (default) or the case's agent (全程代办, Art 40).
+    var collectedBy: Party?
+}
+
+extension HallError.Code {
+    /// A bundle is handed out together: some of its cases are not ready.
+    static let bundleNotReady = HallError.Code(type: "bundle-not-ready", title: "Not every case of the bundle is ready", status: .conflict)
+}
+
+extension CaseStatus {
+    /// A notice or decision of the case and where its seal stands.
+    struct DocumentStatus: Codable, Sendable, Equatable {
+        /// `acceptance-notice`, `refusal-notice`, `approval-decision` or `denial-decision`.
+        var kind: String
+        /// The department whose seal it carries (the hall centre for a refusal of an item unknown to the hall).
+        var departmentId: String
+        /// True once the seal's imprint came back.
+        var sealed: Bool
+        /// Verify it with the seal service: `GET /v1/imprints/{imprintId}` (public).
+        var imprintId: UUID?
+        var sealedAt: Date?
+        /// Why the seal service refused it, while it is not sealed.
+        var sealRefusal: String?
+    }
+
+    /// The green channel of the case (Art 40).
+    struct GreenChannel: Codable, Sendable, Equatable {
+        var reason: String
+        var reference: String
+        var approvedAt: Date
+    }
+
+    /// The centre's agent of the case (全程代办, Art 40).
+    struct Agent: Codable, Sendable, Equatable {
+        var agentId: String
+        var name: String
+        var entrustmentReference: String
+        var assignedAt: Date
+        /// When another agent replaced this one.
+        var endedAt: Date?
+        /// Why this agent replaced the previous one (absent for the first).
+        var reason: String?
+    }
+
+    /// The hand-over of the result at the window.
+    struct Handover: Codable, Sendable, Equatable {
+        var handedOverAt: Date
+        /// `applicant` or `agent`.
+        var collectedBy: String
+        var agentId: String?
+    }
+}
+
+extension IntakeStore {
+    /// Checks that the green channel's approver is active staff of the hall centre (Art 40).
+    func checkGreenChannelApprover(_ staffId: String, field: String, on connection: PostgresConnection?) async throws {
+        guard try await centreStaffName(staffId, on: connection) != nil else {
+            throw HallError.invalid(field, "\(staffId) is not active staff of the hall centre, which approves green channels (Art 40)")
+        }
+    }
+
+    /// The centre's green-channel approval of a case, if it has one.
+    func greenChannelApproval(caseId: UUID, on connection: PostgresConnection?) async throws -> GreenChannelApproval? {
+        try await select(
+            """
+            SELECT reason, reference, approved_by, approved_at FROM \(unescaped: schema).green_channel_approvals WHERE case_id = \(caseId)
+            """, on: connection
+        ).decode((String, String, String, Date).self).collectAll().first.map {
+            GreenChannelApproval(reason: $0.0, reference: $0.1, approvedBy: $0.2, approvedAt: $0.3)
+        }
+    }
+
+    /// A centre administrator puts a submitted case on the green channel (Art 40) and
+    /// `intake.application.green-channel-granted` tells the coordinator, in the same transaction.
+    /// The same approval again changes nothing.
+    ///
+    /// - Throws: ``HallError`` `not-found` for an unknown receipt code, `conflict` for a refused or
+    ///   issued case or one already on the green channel under another approval, `invalid-field`
+    ///   naming the field for a bad approval or an approver who is not centre staff.
+    func grantGreenChannel(receiptCode: String, _ input: GreenChannelInput, recordedBy: String, now: Date = Date()) async throws -> CaseStatus {
+        try input.check()
+        let idNumber = try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                """
+                SELECT case_id, status, item_code, applicant_id_number FROM \(unescaped: schema).applications
+                WHERE receipt_code = \(receiptCode) FOR UPDATE
+                """, logger: logger
+            ).decode((UUID, String, String, String).self).collectAll()
+            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard !["refused", "issued"].contains(row.1) else {
+                throw HallError(.conflict, "application \(receiptCode) is \(row.1): it cannot go on the green channel", field: "receiptCode")
+            }
+            if let existing = try await greenChannelApproval(caseId: row.0, on: connection) {
+                guard existing.reference == input.reference, existing.reason == input.reason, existing.approvedBy == input.approvedBy else {
+                    throw HallError(
+                        .conflict, "application \(receiptCode) is already on the green channel under approval \(existing.reference)", field: "reference")
+                }
+                return row.3  // the same approval again
+            }
+            try await checkGreenChannelApprover(input.approvedBy, field: "approvedBy", on: connection)
+            let approval = input.approval(now: now)
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).green_channel_approvals (case_id, reason, reference, approved_by, approved_at, recorded_by)
+                VALUES (\(row.0), \(approval.reason), \(approval.reference), \(approval.approvedBy), \(approval.approvedAt), \(recordedBy))
+                """, logger: logger)
+            try await connection.query(
+                "UPDATE \(unescaped: schema).applications SET green_channel = true, updated_at = now() WHERE case_id = \(row.0)", logger: logger)
+            let granted = ApplicationGreenChannelGranted(receiptCode: receiptCode, itemCode: row.2, approval: approval, recordedBy: recordedBy)
+            try await outbox.append([try event(granted, caseId: row.0)], on: connection, logger: logger)
+            logger.info("green channel granted", metadata: [LogKey.caseId: "\(row.0)", "green_channel.reference": "\(approval.reference)"])
+            return row.3
+        }
+        return try await requireStatus(receiptCode: receiptCode, idNumber: idNumber)
+    }
+
+    /// A centre administrator assigns the centre's agent of a case, or replaces the agent (the
+    /// previous assignment ends, both are kept); `intake.application.agent-assigned` is published
+    /// in the same transaction. The same agent under the same entrustment again changes nothing.
+    ///
+    /// - Throws: ``HallError`` `not-found`, `conflict` (a refused or issued case; the same agent
+    ///   under another entrustment), `invalid-field` naming `agentId` (not active centre staff) or
+    ///   `reason` (a replacement without a reason).
+    func assignAgent(receiptCode: String, _ input: AgentAssignment, assignedBy: String, now: Date = Date()) async throws -> CaseStatus {
+        let input = try input.validated()
+        let idNumber = try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                "SELECT case_id, status, applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE",
+                logger: logger
+            ).decode((UUID, String, String).self).collectAll()
+            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard !["refused", "issued"].contains(row.1) else {
+                throw HallError(.conflict, "application \(receiptCode) is \(row.1): there is nothing left to do for an agent", field: "receiptCode")
+            }
+            guard let name = try await centreStaffName(input.agentId, on: connection) else {
+                throw HallError.invalid("agentId", "\(input.agentId) is not active staff of the hall centre (agents are the centre's staff, Art 40)")
+            }
+            let current = try await currentAgent(caseId: row.0, on: connection)
+            if let current {
+                if current.agentId == input.agentId {
+                    guard current.entrustmentReference == input.entrustmentReference else {
+                        throw HallError(
+                            .conflict, "\(input.agentId) is already the agent under entrustment \(current.entrustmentReference)",
+                            field: "entrustmentReference")
+                    }
+                    return row.2  // the same assignment again
+                }
+                guard input.reason != nil else {
+                    throw HallError.invalid("reason", "replacing agent \(current.agentId) needs the reason")
+                }
+                try await connection.query(
+                    """
+                    UPDATE \(unescaped: schema).agency_assignments SET ended_at = \(now)
+                    WHERE case_id = \(row.0) AND ended_at IS NULL
+                    """, logger: logger)
+            }
+            try await connection.query(
+                """
+                INSERT INTO \(unescaped: schema).agency_assignments (case_id, agent_id, entrustment_reference, reason, assigned_by, assigned_at)
+                VALUES (\(row.0), \(input.agentId), \(input.entrustmentReference), \(current == nil ? nil : input.reason), \(assignedBy), \(now))
+                """, logger: logger)
+            let assigned = ApplicationAgentAssigned(
+                receiptCode: receiptCode, agentId: input.agentId, agentName: name, entrustmentReference: input.entrustmentReference,
+                previousAgentId: current?.agentId, reason: current == nil ? nil : input.reason, assignedBy: assignedBy, assignedAt: now)
+            try await outbox.append([try event(assigned, caseId: row.0)], on: connection, logger: logger)
+            logger.info(
+                "agent assigned", metadata: [LogKey.caseId: "\(row.0)", "agent.id": "\(input.agentId)", "agent.previous": "\(current?.agentId ?? "-")"])
+            return row.2
+        }
+        return try await requireStatus(receiptCode: receiptCode, idNumber: idNumber)
+    }
+
+    /// The case's current agent, if the applicant entrusted the centre.
+    func currentAgent(caseId: UUID, on connection: PostgresConnection?) async throws -> CaseStatus.Agent? {
+        try await agents(caseId: caseId, on: connection).first { $0.endedAt == nil }
+    }
+
+    /// Every agent of the case, oldest first.
+    func agents(caseId: UUID, on connection: PostgresConnection?) async throws -> [CaseStatus.Agent] {
+        try await select(
+            """
+            SELECT g.agent_id, s.name, g.entrustment_reference, g.assigned_at, g.ended_at, g.reason
+            FROM \(unescaped: schema).agency_assignments g JOIN \(unescaped: schema).staff s ON s.id = g.agent_id
+            WHERE g.case_id = \(caseId) ORDER BY g.id
+            """, on: connection
+        ).decode((String, String, String, Date, Date?, String?).self).collectAll().map {
+            CaseStatus.Agent(agentId: $0.0, name: $0.1, entrustmentReference: $0.2, assignedAt: $0.3, endedAt: $0.4, reason: $0.5)
+        }
+    }
+
+    /// The clerk hands a whole "one thing, one go" bundle to the applicant (or the agents) in one
+    /// call: only when every case of it is ready, all or nothing, each case recorded as issued
+    /// (when, by whom, to whom). A repeat after the hand-over changes nothing.
+    ///
+    /// - Throws: ``HallError`` `not-found` (unknown bundle), `bundle-not-ready` naming every case
+    ///   that is not ready, `conflict` naming `collectedBy` when a case has no agent to collect it.
+    func handOverBundle(bundleId: String, _ input: HandOver, clerk: Clerk, now: Date = Date()) async throws -> BundleStatus {
+        let idNumber = try await client.transaction(logger: logger) { connection in
+            let bundles = try await connection.select(
+                """
+                SELECT status, handed_over_at IS NOT NULL, applicant_id_number FROM \(unescaped: schema).bundles
+                WHERE id = \(bundleId) FOR UPDATE
+                """, logger: logger
+            ).decode((String, Bool, String).self).collectAll()
+            guard let bundle = bundles.first else { throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId") }
+            if bundle.1 { return bundle.2 }  // handed over already: the same answer
+            guard bundle.0 == "accepted" else {
+                throw HallError(.conflict, "bundle \(bundleId) is \(bundle.0): it has nothing to hand over", field: "bundleId")
+            }
+            let cases = try await connection.select(
+                """
+                SELECT a.case_id, a.receipt_code, a.status, g.agent_id
+                FROM \(unescaped: schema).applications a
+                LEFT JOIN \(unescaped: schema).agency_assignments g ON g.case_id = a.case_id AND g.ended_at IS NULL
+                WHERE a.bundle_id = \(bundleId) ORDER BY a.bundle_position FOR UPDATE OF a
+                """, logger: logger
+            ).decode((UUID, String, String, String?).self).collectAll()
+            let notReady = cases.filter { $0.2 != "ready" }
+            guard notReady.isEmpty else {
+                throw HallError(
+                    .bundleNotReady,
+                    "bundle \(bundleId) is handed out together and not every case is ready: "
+                        + notReady.map { "\($0.1) (\($0.2))" }.joined(separator: ", "),
+                    field: "bundleId")
+            }
+            let byAgent = input.collectedBy == .agent
+            let without = cases.filter { $0.3 == nil }
+            if byAgent && !without.isEmpty {
+                throw HallError(
+                    .conflict, "no agent is assigned to \(without.map(\.1).joined(separator: ", ")): the applicant collects", field: "collectedBy")
+            }
+            try await connection.query(
+                """
+                UPDATE \(unescaped: schema).applications a
+                SET status = 'issued', handed_over_at = \(now), handed_over_by = \(clerk.staffId), updated_at = now(),
+                    collected_by_agent = CASE WHEN \(byAgent) THEN
+                        (SELECT g.agent_id FROM \(unescaped: schema).agency_assignments g WHERE g.case_id = a.case_id AND g.ended_at IS NULL) END
+                WHERE a.bundle_id = \(bundleId) AND a.status = 'ready'
+                """, logger: logger)
+            try await connection.query(
+                """
+                UPDATE \(unescaped: schema).bundles SET handed_over_at = \(now), handed_over_by = \(clerk.staffId), updated_at = now()
+                WHERE id = \(bundleId)
+                """, logger: logger)
+            logger.info("bundle handed over", metadata: [LogKey.bundleId: "\(bundleId)", "bundle.size": "\(cases.count)"])
+            return bundle.2
+        }
+        guard let status = try await bundleStatus(bundleId: bundleId, idNumber: idNumber) else {
+            throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId")
+        }
+        return status
+    }
+
+    /// The case as its applicant sees it, for a receipt code known to exist.
+    func requireStatus(receiptCode: String, idNumber: String) async throws -> CaseStatus {
+        guard let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
+            throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode")
+        }
+        return status
+    }
+
+    /// What tracking shows besides the status: each notice's seal, the green channel, the agents
+    /// and the hand-over.
+    func trackingDetails(caseId: UUID) async throws
+        -> (documents: [CaseStatus.DocumentStatus], greenChannel: CaseStatus.GreenChannel?, agents: [CaseStatus.Agent], handover: CaseStatus.Handover?)
+    {
+        let documents = try await client.query(
+            """
+            SELECT kind, department_id, imprint_id, sealed_at, seal_refusal FROM \(unescaped: schema).notices
+            WHERE case_id = \(caseId) ORDER BY created_at, kind
+            """, logger: logger
+        ).decode((String, String, UUID?, Date?, String?).self).collectAll().map {
+            CaseStatus.DocumentStatus(kind: $0.0, departmentId: $0.1, sealed: $0.2 != nil, imprintId: $0.2, sealedAt: $0.3, sealRefusal: $0.4)
+        }
+        let green = try await greenChannelApproval(caseId: caseId, on: nil).map {
+            CaseStatus.GreenChannel(reason: $0.reason, reference: $0.reference, approvedAt: $0.approvedAt)
+        }
+        let agentList = try await agents(caseId: caseId, on: nil)
+        let handover = try await client.query(
+            """
+            SELECT handed_over_at, collected_by_agent FROM \(unescaped: schema).applications
+            WHERE case_id = \(caseId) AND handed_over_at IS NOT NULL
+            """, logger: logger
+        ).decode((Date, String?).self).collectAll().first.map {
+            CaseStatus.Handover(handedOverAt: $0.0, collectedBy: $0.1 == nil ? Party.applicant.rawValue : Party.agent.rawValue, agentId: $0.1)
+        }
+        return (documents, green, agentList, handover)
+    }
+}
