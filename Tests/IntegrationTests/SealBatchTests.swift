@@ -214,3 +214,24 @@ struct SealBatchTests {
         }
     }
 }
+
+@Suite("Seal consumer laning")
+struct SealLaningTests {
+    @Test("a seal request is laned by its department whatever its partition and case; directory events by their record key")
+    func lanes() throws {
+        func record(_ envelope: EventEnvelope, key: String, partition: Int32) throws -> KafkaConsumerMessage {
+            KafkaConsumerMessage(topic: "t", partition: partition, offset: 0, key: Array(key.utf8), value: try envelope.encoded(), headers: [])
+        }
+        let requests = try (0..<4).map { n in
+            let request = SealFixture.request(n, department: "d-tax", by: "s-qian")
+            let payload = SealDocumentRequested(
+                documentKind: request.documentKind, documentHash: request.documentHash, caseId: request.caseId, departmentId: request.departmentId,
+                requestedBy: request.requestedBy, windowId: request.windowId)
+            return try record(try EventEnvelope(payload: payload, producer: "coordinator", caseId: request.caseId), key: request.caseId, partition: Int32(n))
+        }
+        #expect(Set(requests.map(SealConsumer.laning.key)) == ["seal:d-tax"])
+        #expect(SealConsumer.laning.acrossPartitions)
+        let window = try EventEnvelope(payload: WindowChanged(windowId: "w-07", name: "7", kind: .comprehensive, departmentIds: [], active: true), producer: "intake", caseId: nil)
+        #expect(SealConsumer.laning.key(try record(window, key: "w-07", partition: 0)) == "w-07")
+    }
+}

@@ -17,14 +17,28 @@ enum SealConsumer {
     /// Seal requests are laned by department across partitions: each seal's requests are applied by
     /// one lane at a time, so parallel lanes never queue on one seal's lock. Everything else (the
     /// directory) is laned by its record key.
+    ///
+    /// Only the envelope's `type` and `data.departmentId` are decoded here (``LaneProbe``): the
+    /// consumer decodes the whole envelope once more to apply it, and a full decode here cost about
+    /// a sixth of the service's CPU on the Kafka path.
     static let laning = ConsumerLaning(acrossPartitions: true) { message in
         if message.headers.first(named: EventHeader.eventType) == SealDocumentRequested.eventType || message.headers.isEmpty,
-            let envelope = try? EventEnvelope.decode(from: message.value), envelope.type == SealDocumentRequested.eventType,
-            let department = envelope.data["departmentId"]?.stringValue
+            let probe = try? JSONDecoder().decode(LaneProbe.self, from: Data(message.value)), probe.type == SealDocumentRequested.eventType,
+            let department = probe.data?.departmentId
         {
             return "seal:" + department
         }
         return message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// The two members of an envelope the laning needs; the rest is skipped, not decoded.
+    struct LaneProbe: Decodable {
+        struct Payload: Decodable {
+            var departmentId: String?
+        }
+
+        var type: String
+        var data: Payload?
     }
 
     static func router(store: SealStore, clock: @escaping @Sendable () -> Date = { Date() }) -> EventRouter {
