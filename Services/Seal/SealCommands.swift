@@ -50,7 +50,8 @@ enum SealCommands {
         }
     }
 
-    /// `seal bench [--departments N] [--per-department N] [--single N] [--concurrency N]`: on a fresh
+    /// `seal bench [--departments N] [--per-department N] [--single N] [--concurrency N] [--lanes N]
+    /// [--kafka N] [--consumer-batch N]`: on a fresh
     /// schema of `HALL_ADMIN_DATABASE_URL` (or `HALL_DATABASE_URL`), seals documents across
     /// departments, then on one seal, then verifies; prints rates; drops the schema.
     static func bench(_ arguments: [String]) async -> Int32 {
@@ -58,11 +59,24 @@ enum SealCommands {
             guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
             return value
         }
+        if arguments.contains("--help") {
+            print(
+                """
+                usage: seal bench [--departments N (16)] [--per-department N (500)] [--single N (3000)] [--concurrency N (32)]
+                                  [--lanes N (8)] [--kafka N (16000, 0: skip)] [--consumer-batch N (500)]
+                On a fresh schema of HALL_ADMIN_DATABASE_URL (or HALL_DATABASE_URL): seals N × departments documents over the
+                direct path with `concurrency` callers (sealed together in up to `lanes` transactions at once), then `single` on one seal, then (with HALL_KAFKA_BROKERS) `kafka` requests
+                through the seal's own consumer polling `consumer-batch` records at a time, then verifies; prints rates.
+                """)
+            return 0
+        }
         let departments = option("--departments", 16)
         let perDepartment = option("--per-department", 500)
         let single = option("--single", 3000)
         let concurrency = option("--concurrency", 32)
         let kafkaCount = option("--kafka", 16_000)
+        let consumerBatch = option("--consumer-batch", 500)
+        let lanes = option("--lanes", 8)
         var logger = Logger(label: "hall.seal.bench")
         logger.logLevel = .warning
         do {
@@ -76,7 +90,7 @@ enum SealCommands {
                 defer { group.cancelAll() }
                 try await Migrator.migrate(PlatformMigrations.all + SealMigrations.all, schema: schema, client: client, logger: logger)
                 let vault = KeyVault(masterKey: (0..<32).map { _ in UInt8.random(in: 0...255) })
-                let repository = PostgresSealRepository(client: client, schema: schema, vault: vault, logger: logger)
+                let repository = PostgresSealRepository(client: client, schema: schema, vault: vault, logger: logger, sealingLanes: lanes)
                 let store = repository.store
                 let departmentIds = (0..<departments).map { "d-\($0)" }
                 try await client.transaction(logger: logger) { connection in
@@ -157,9 +171,14 @@ enum SealCommands {
                     var consumerKafka = KafkaConsumerConfiguration(client: kafka, groupId: topic, topics: [topic])
                     consumerKafka.sessionTimeout = .seconds(6)
                     consumerKafka.heartbeatInterval = .seconds(1)
+                    // The service's own consumer definition (handler and laning), with its default batch size.
+                    let definition = SealConsumer.definition(store: store)
+                    var inbox = InboxConsumerConfiguration(kafka: consumerKafka)
+                    inbox.laning = definition.laning
+                    inbox.batchSize = consumerBatch
                     let consumer = InboxConsumer(
-                        configuration: InboxConsumerConfiguration(kafka: consumerKafka), client: client, schema: schema, serviceName: "seal",
-                        handler: SealConsumer.router(store: store), deadLetters: producer, logger: logger)
+                        configuration: inbox, client: client, schema: schema, serviceName: "seal", handler: definition.handler,
+                        deadLetters: producer, logger: logger)
                     let consuming = Task { try await consumer.run() }
                     var first: (ContinuousClock.Instant, Int64)?
                     var sealed: Int64 = 0

@@ -214,15 +214,7 @@ struct SealAPITests {
             _ = try await hall.repository.registerSeal(hall.registration("d-tax"), by: "admin")
             let topic = try await kafka.makeTopics(["seal-lanes"], partitions: 3)[0]
             let producer = try kafka.producer()
-            var messages: [KafkaProducerMessage] = []
-            for n in 0..<120 {
-                let request = SealFixture.request(n, department: n % 2 == 0 ? "d-market" : "d-tax", by: n % 2 == 0 ? "s-zhang" : "s-qian")
-                let payload = SealDocumentRequested(
-                    documentKind: request.documentKind, documentHash: request.documentHash, caseId: request.caseId, departmentId: request.departmentId,
-                    requestedBy: request.requestedBy, windowId: request.windowId)
-                let envelope = try EventEnvelope(payload: payload, producer: "coordinator", caseId: payload.caseId)
-                messages.append(KafkaProducerMessage(topic: topic, key: payload.caseId, value: try envelope.encoded()))
-            }
+            let messages = try (0..<120).map { try SealFixture.requestMessage($0, topic: topic) }
             for result in await producer.send(messages) { _ = try result.get() }
             var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("g"), topics: [topic]))
             configuration.deadLetterTopic = topic + ".dlq"

@@ -17,14 +17,28 @@ enum SealConsumer {
     /// Seal requests are laned by department across partitions: each seal's requests are applied by
     /// one lane at a time, so parallel lanes never queue on one seal's lock. Everything else (the
     /// directory) is laned by its record key.
+    ///
+    /// Only the envelope's `type` and `data.departmentId` are decoded here (``LaneProbe``): the
+    /// consumer decodes the whole envelope once more to apply it, and a full decode here cost about
+    /// a sixth of the service's CPU on the Kafka path.
     static let laning = ConsumerLaning(acrossPartitions: true) { message in
         if message.headers.first(named: EventHeader.eventType) == SealDocumentRequested.eventType || message.headers.isEmpty,
-            let envelope = try? EventEnvelope.decode(from: message.value), envelope.type == SealDocumentRequested.eventType,
-            let department = envelope.data["departmentId"]?.stringValue
+            let probe = try? JSONDecoder().decode(LaneProbe.self, from: Data(message.value)), probe.type == SealDocumentRequested.eventType,
+            let department = probe.data?.departmentId
         {
             return "seal:" + department
         }
         return message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+    }
+
+    /// The two members of an envelope the laning needs; the rest is skipped, not decoded.
+    struct LaneProbe: Decodable {
+        struct Payload: Decodable {
+            var departmentId: String?
+        }
+
+        var type: String
+        var data: Payload?
     }
 
     static func router(store: SealStore, clock: @escaping @Sendable () -> Date = { Date() }) -> EventRouter {
@@ -38,16 +52,16 @@ enum SealConsumer {
         router.on(StaffChanged.self) { payload, envelope, context in
             try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection, logger: context.logger)
         }
-        // A run of requests in one consumer transaction is sealed together, in department order: every
-        // transaction takes the seal locks it needs in the same order, so concurrent lanes never wait
-        // in a circle, and one commit covers the run. Each department's requests keep their order.
+        // A run of requests in one consumer transaction is sealed together: one read statement (seal
+        // locks taken in department order, so concurrent lanes never wait in a circle) and one write
+        // statement for the whole run, and one commit. Each department's requests keep their order.
         router.onBatch(SealDocumentRequested.self) { batch, context in
-            let ordered = batch.enumerated().sorted { ($0.element.0.departmentId, $0.offset) < ($1.element.0.departmentId, $1.offset) }.map(\.element)
-            for (payload, envelope) in ordered {
-                let each = context.applying(envelope)
-                _ = try await store.apply(SealingRequest(payload), now: clock, reemitOnRepeat: true, on: each.connection, logger: each.logger) { event in
-                    try each.followUp(event, to: .sealEvents, caseId: payload.caseId)
-                }
+            let contexts = batch.map { context.applying($0.1) }
+            _ = try await store.apply(
+                batch.map { SealingRequest($0.0) }, now: clock, reemitOnRepeat: true, on: context.connection, logger: context.logger,
+                requestLogger: { contexts[$0].logger }
+            ) { index, event in
+                try contexts[index].followUp(event, to: .sealEvents, caseId: batch[index].0.caseId)
             }
         }
         return router

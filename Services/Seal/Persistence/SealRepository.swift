@@ -17,7 +17,8 @@ struct ImprintVerification: Sendable {
     var valid: Bool { signatureValid && chain.intact }
 }
 
-/// The seal service's state, as the HTTP routes and tools use it. Each call is one transaction.
+/// The seal service's state, as the HTTP routes and tools use it. Each call is one transaction
+/// (a sealing may share its transaction with concurrent callers' sealings).
 protocol SealRepository: Sendable {
     /// Registers a seal with a new key pair (publishes `seal.seal.registered`).
     func registerSeal(_ registration: SealRegistration, by admin: String) async throws -> SealRecord
@@ -47,12 +48,19 @@ struct PostgresSealRepository: SealRepository {
     let logger: Logger
     /// The service's clock: the imprint's time is the legal completion time (Art 31).
     let clock: @Sendable () -> Date
+    /// Groups concurrent callers' sealing requests into shared transactions.
+    let batcher: SealingBatcher
 
-    init(client: PostgresClient, schema: String, vault: KeyVault, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// - Parameter sealingLanes: how many sealing transactions run at once (``SealingBatcher``).
+    init(
+        client: PostgresClient, schema: String, vault: KeyVault, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() },
+        sealingLanes: Int = 8
+    ) {
         self.client = client
         self.store = SealStore(schema: schema, vault: vault)
         self.logger = logger
         self.clock = clock
+        self.batcher = SealingBatcher(lanes: sealingLanes)
     }
 
     func registerSeal(_ registration: SealRegistration, by admin: String) async throws -> SealRecord {
@@ -86,16 +94,28 @@ struct PostgresSealRepository: SealRepository {
         try await client.withConnection { try await store.seal(id: id, on: $0, logger: logger) }
     }
 
+    /// Sealed together with the requests that concurrent callers make at the same moment
+    /// (``SealingBatcher``): one transaction for all of them.
     func apply(_ request: SealingRequest) async throws -> SealingOutcome {
+        try await batcher.apply(request) { requests in try await sealTogether(requests) }
+    }
+
+    /// Seals `requests` in one transaction (one outcome each, in order); a retriable conflict — a
+    /// document sealed concurrently by another instance, a deadlock — runs the transaction again
+    /// (up to 3 times), and the repeat then finds the imprint.
+    func sealTogether(_ requests: [SealingRequest]) async throws -> [SealingOutcome] {
         var attempt = 0
         while true {
             attempt += 1
             do {
                 return try await client.transaction(logger: logger) { connection in
-                    let correlation = UUID()
-                    return try await store.apply(request, now: clock, reemitOnRepeat: false, on: connection, logger: logger) { payload in
+                    let correlations = requests.map { _ in UUID() }
+                    return try await store.apply(
+                        requests, now: clock, reemitOnRepeat: false, on: connection, logger: logger, requestLogger: { _ in logger }
+                    ) { index, payload in
                         let envelope = try EventEnvelope(
-                            payload: payload, occurredAt: clock(), producer: ServiceName.seal.rawValue, caseId: request.caseId, correlationId: correlation)
+                            payload: payload, occurredAt: clock(), producer: ServiceName.seal.rawValue, caseId: requests[index].caseId,
+                            correlationId: correlations[index])
                         return OutgoingEvent(topic: .sealEvents, envelope: envelope)
                     }
                 }

@@ -284,214 +284,40 @@ struct SealStore: Sendable {
 
     // MARK: Sealing
 
-    static let imprintColumns = """
-        imprint_id, seal_id, serial, (extract(epoch FROM sealed_at) * 1000)::bigint AS sealed_at_ms, document_kind, document_hash,
-        case_id, department_id, requested_by, window_id, previous_hash, imprint_hash, signature
-        """
+    static let imprintColumns = imprintSelectList()
+
+    /// The imprint columns as ``decodeImprint(_:prefix:)`` reads them, from table alias `table`
+    /// (none when empty), each named with `prefix` in front.
+    static func imprintSelectList(of table: String = "", prefix: String = "") -> String {
+        let source = table.isEmpty ? "" : table + "."
+        let plain = [
+            "imprint_id", "seal_id", "serial", "document_kind", "document_hash", "case_id", "department_id", "requested_by", "window_id",
+            "previous_hash", "imprint_hash", "signature",
+        ]
+        return (plain.map { "\(source)\($0) AS \(prefix)\($0)" } + ["(extract(epoch FROM \(source)sealed_at) * 1000)::bigint AS \(prefix)sealed_at_ms"])
+            .joined(separator: ", ")
+    }
 
     /// Reads an imprint row exactly as stored (a tampered row reads as tampered, never "repaired").
     static func decodeImprint(_ row: PostgresRow) throws -> Imprint {
-        let r = row.makeRandomAccess()
+        try decodeImprint(row.makeRandomAccess())
+    }
+
+    /// Reads the imprint columns named with `prefix` (``imprintSelectList(of:prefix:)``).
+    static func decodeImprint(_ r: PostgresRandomAccessRow, prefix: String = "") throws -> Imprint {
         func bytes(_ column: String, count: Int) throws -> [UInt8] {
-            let text = try r[column].decode(String.self)
+            let text = try r[prefix + column].decode(String.self)
             return Hex.digest(text) ?? Array(repeating: 0xff, count: count)
         }
+        func text(_ column: String) throws -> String { try r[prefix + column].decode(String.self) }
         return Imprint(
-            imprintId: try r["imprint_id"].decode(UUID.self), sealId: try r["seal_id"].decode(UUID.self), serial: try r["serial"].decode(Int64.self),
-            sealedAtMillis: try r["sealed_at_ms"].decode(Int64.self),
-            documentKind: SealDocumentKind(rawValue: try r["document_kind"].decode(String.self)) ?? .approvalDecision,
-            documentHash: try bytes("document_hash", count: 32), caseId: try r["case_id"].decode(String.self),
-            departmentId: try r["department_id"].decode(String.self), requestedBy: try r["requested_by"].decode(String.self),
-            windowId: try r["window_id"].decode(String.self), previousHash: try bytes("previous_hash", count: 32),
+            imprintId: try r[prefix + "imprint_id"].decode(UUID.self), sealId: try r[prefix + "seal_id"].decode(UUID.self),
+            serial: try r[prefix + "serial"].decode(Int64.self), sealedAtMillis: try r[prefix + "sealed_at_ms"].decode(Int64.self),
+            documentKind: SealDocumentKind(rawValue: try text("document_kind")) ?? .approvalDecision,
+            documentHash: try bytes("document_hash", count: 32), caseId: try text("case_id"), departmentId: try text("department_id"),
+            requestedBy: try text("requested_by"), windowId: try text("window_id"), previousHash: try bytes("previous_hash", count: 32),
             imprintHash: try bytes("imprint_hash", count: 32),
-            signature: Array(Data(base64Encoded: try r["signature"].decode(String.self)) ?? Data(repeating: 0, count: 64)))
-    }
-
-    /// Everything the sealing decision reads, from one statement.
-    struct SealingRead {
-        var department: DepartmentRecord?
-        var window: WindowRecord?
-        var requester: StaffRecord?
-        /// The imprint of this very document, when it was sealed before (then no lock was taken).
-        var existingImprintId: UUID?
-        /// Whether the department ever had a seal (to tell `no-seal` from `seal-revoked`).
-        var everHadSeal: Bool
-        /// The department's active seal, locked until the transaction ends; nil when there is none
-        /// or the document was sealed before.
-        var activeSeal: SealRecord?
-        /// The active seal's private key as stored (encrypted).
-        var encryptedKey: String?
-    }
-
-    /// Reads the directory facts of a request (department, window, requester), whether its document
-    /// was already sealed, and — only when it was not — locks the department's active seal row
-    /// (`SELECT … FOR UPDATE`) and reads its last serial and hash: one round trip.
-    ///
-    /// A repeat takes no lock, so repeats never queue behind a busy seal. Under READ COMMITTED the
-    /// locked row is the newest version once the lock is granted, so the serial and previous hash
-    /// read here are current; an imprint of the same document committed by another transaction while
-    /// this one waited is not visible to this statement, and the unique index then stops the insert
-    /// (the caller retries and finds the imprint).
-    func readForSealing(_ request: SealingRequest, hash: String, on connection: PostgresConnection, logger: Logger) async throws -> SealingRead {
-        let kind = request.documentKind.rawValue
-        let rows = try await connection.query(
-            """
-            WITH locked AS MATERIALIZED (
-                SELECT \(unescaped: Self.sealColumns), encrypted_private_key FROM \(unescaped: schema).seals
-                WHERE department_id = \(request.departmentId) AND status = 'active'
-                  AND NOT EXISTS (
-                      SELECT 1 FROM \(unescaped: schema).imprints i
-                      WHERE i.document_kind = \(kind) AND i.document_hash = \(hash) AND i.case_id = \(request.caseId)
-                        AND i.department_id = \(request.departmentId))
-                FOR UPDATE
-            )
-            SELECT d.department_id AS d_department_id, d.name AS d_name, d.active AS d_active, d.chief_staff_id AS d_chief_staff_id,
-                   d.substitute_staff_id AS d_substitute_staff_id, d.substitute_notice AS d_substitute_notice,
-                   d.substitute_from AS d_substitute_from, d.substitute_to AS d_substitute_to,
-                   w.window_id AS w_window_id, w.kind AS w_kind, w.department_ids AS w_department_ids, w.active AS w_active,
-                   st.staff_id AS st_staff_id, st.department_id AS st_department_id, st.qualified AS st_qualified, st.active AS st_active,
-                   (SELECT i.imprint_id FROM \(unescaped: schema).imprints i
-                    WHERE i.document_kind = \(kind) AND i.document_hash = \(hash) AND i.case_id = \(request.caseId)
-                      AND i.department_id = \(request.departmentId)) AS existing_imprint_id,
-                   EXISTS (SELECT 1 FROM \(unescaped: schema).seals e WHERE e.department_id = \(request.departmentId)) AS ever_had_seal,
-                   l.*
-            FROM (VALUES (1)) AS one (x)
-            LEFT JOIN \(unescaped: schema).departments d ON d.department_id = \(request.departmentId)
-            LEFT JOIN \(unescaped: schema).windows w ON w.window_id = \(request.windowId)
-            LEFT JOIN \(unescaped: schema).staff st ON st.staff_id = \(request.requestedBy)
-            LEFT JOIN locked l ON true
-            """, logger: logger
-        ).collect()
-        guard let row = rows.first?.makeRandomAccess() else { throw HallError(.internalError, "the sealing read returned no row") }
-        var read = SealingRead(
-            existingImprintId: try row["existing_imprint_id"].decode(UUID?.self), everHadSeal: try row["ever_had_seal"].decode(Bool.self))
-        if let id = try row["d_department_id"].decode(String?.self) {
-            var substitute: DirectorySubstitute?
-            if let staffId = try row["d_substitute_staff_id"].decode(String?.self) {
-                substitute = DirectorySubstitute(
-                    staffId: staffId, name: "", noticeReference: try row["d_substitute_notice"].decode(String.self),
-                    from: try row["d_substitute_from"].decode(String.self), to: try row["d_substitute_to"].decode(String.self))
-            }
-            read.department = DepartmentRecord(
-                departmentId: id, name: try row["d_name"].decode(String.self), active: try row["d_active"].decode(Bool.self),
-                chiefRepresentative: try row["d_chief_staff_id"].decode(String?.self), substitute: substitute)
-        }
-        if let id = try row["w_window_id"].decode(String?.self) {
-            read.window = WindowRecord(
-                windowId: id, kind: WindowKind(rawValue: try row["w_kind"].decode(String.self)) ?? .discipline,
-                departmentIds: try row["w_department_ids"].decode([String].self), active: try row["w_active"].decode(Bool.self))
-        }
-        if let id = try row["st_staff_id"].decode(String?.self) {
-            read.requester = StaffRecord(
-                staffId: id, departmentId: try row["st_department_id"].decode(String.self), qualified: try row["st_qualified"].decode(Bool.self),
-                active: try row["st_active"].decode(Bool.self))
-        }
-        if try row["seal_id"].decode(UUID?.self) != nil {
-            read.activeSeal = try Self.decodeSeal(row)
-            read.encryptedKey = try row["encrypted_private_key"].decode(String.self)
-        }
-        return read
-    }
-
-    /// Applies the seal to a document, or refuses, inside the caller's transaction, and queues
-    /// `seal.document.sealed` or `seal.document.refused` in the outbox as the event `answer` makes
-    /// of the payload (the caller chooses its envelope: correlation, causation, key).
-    ///
-    /// Serialises on the department's active seal row (``readForSealing(_:hash:on:logger:)``): the
-    /// serial and the previous hash are read and advanced under that lock, so serials have no gaps
-    /// and two instances never seal one document twice (the unique index on the document is the
-    /// last line of defence: a conflict there throws a retriable error and the retry finds the
-    /// imprint). The imprint, the seal's new last serial and hash, and the event are written by one
-    /// statement, so the lock is held for one round trip and the commit.
-    /// A repeat returns the existing imprint; `reemitOnRepeat` queues its event again (Kafka
-    /// requesters wait for an answer caused by their request).
-    func apply(
-        _ request: SealingRequest, now clock: @Sendable () -> Date, reemitOnRepeat: Bool, on connection: PostgresConnection, logger: Logger,
-        answer: (any EventPayload) throws -> OutgoingEvent
-    ) async throws -> SealingOutcome {
-        var logger = logger
-        logger[metadataKey: LogKey.caseId] = "\(request.caseId)"
-        if let refusal = SealPolicy.precheck(request) {
-            return try await refuse(request, refusal, at: clock(), on: connection, logger: logger, answer: answer)
-        }
-        let hash = request.documentHash.lowercased()
-        let read = try await readForSealing(request, hash: hash, on: connection, logger: logger)
-        if let existingId = read.existingImprintId {
-            guard let existing = try await imprint(id: existingId, on: connection, logger: logger) else {
-                throw HallError(.conflict, "the imprint of the document disappeared; retry", isRetriable: true)
-            }
-            if reemitOnRepeat { try await outbox.append([try answer(existing.sealedEvent)], on: connection, logger: logger) }
-            return .sealed(existing, repeated: true)
-        }
-        let now = clock()
-        let facts = SealingFacts(
-            activeSeal: read.activeSeal, everHadSeal: read.everHadSeal, department: read.department, window: read.window, requester: read.requester)
-        let seal: SealRecord
-        switch SealPolicy.decide(request, facts: facts, now: now) {
-        case .failure(let refusal): return try await refuse(request, refusal, at: now, on: connection, logger: logger, answer: answer)
-        case .success(let chosen): seal = chosen
-        }
-        let key = try vault.decrypt(Array(Data(base64Encoded: read.encryptedKey ?? "") ?? Data()), sealId: seal.sealId)
-        var imprint = Imprint(
-            imprintId: UUID(), sealId: seal.sealId, serial: seal.lastSerial + 1,
-            sealedAtMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), documentKind: request.documentKind,
-            documentHash: Hex.digest(hash)!, caseId: request.caseId, departmentId: request.departmentId, requestedBy: request.requestedBy,
-            windowId: request.windowId, previousHash: seal.lastHash, imprintHash: [], signature: [])
-        try imprint.seal(with: key)
-        let imprintHash = Hex.encode(imprint.imprintHash)
-        let event = try Outbox.Rows([try answer(imprint.sealedEvent)])
-        let inserted = try await connection.query(
-            """
-            WITH inserted AS (
-                INSERT INTO \(unescaped: schema).imprints
-                    (imprint_id, seal_id, serial, sealed_at, document_kind, document_hash, case_id, department_id, requested_by, window_id,
-                     previous_hash, imprint_hash, signature)
-                VALUES (\(imprint.imprintId), \(imprint.sealId), \(imprint.serial), to_timestamp(\(imprint.sealedAtMillis)::double precision / 1000),
-                        \(request.documentKind.rawValue), \(hash), \(request.caseId), \(request.departmentId), \(request.requestedBy),
-                        \(request.windowId), \(Hex.encode(imprint.previousHash)), \(imprintHash), \(Data(imprint.signature).base64EncodedString()))
-                ON CONFLICT (document_kind, document_hash, case_id, department_id) DO NOTHING
-                RETURNING seal_id, serial, imprint_hash
-            ), advanced AS (
-                UPDATE \(unescaped: schema).seals s SET last_serial = i.serial, last_hash = i.imprint_hash
-                FROM inserted i WHERE s.seal_id = i.seal_id
-                RETURNING s.last_serial
-            ), queued AS (
-                \(insert: event, into: outbox)
-            )
-            SELECT last_serial FROM advanced
-            """, logger: logger
-        ).collect()
-        guard !inserted.isEmpty else {
-            // The event row written by the same statement goes with the rollback.
-            throw HallError(.conflict, "the document was sealed concurrently; retry to read its imprint", isRetriable: true)
-        }
-        logger.info("document sealed", metadata: ["seal.id": "\(seal.sealId)", "imprint.serial": "\(imprint.serial)", "imprint.id": "\(imprint.imprintId)"])
-        return .sealed(imprint, repeated: false)
-    }
-
-    /// Records a refusal and queues its event, in one statement.
-    func refuse(
-        _ request: SealingRequest, _ refusal: SealRefusal, at now: Date, on connection: PostgresConnection, logger: Logger,
-        answer: (any EventPayload) throws -> OutgoingEvent
-    ) async throws -> SealingOutcome {
-        let event = try Outbox.Rows([
-            try answer(
-                DocumentRefused(
-                    documentKind: request.documentKind, documentHash: request.documentHash, caseId: request.caseId, departmentId: request.departmentId,
-                    requestedBy: request.requestedBy, windowId: request.windowId, reason: refusal.reason, detail: refusal.detail, refusedAt: now))
-        ])
-        try await connection.query(
-            """
-            WITH refused AS (
-                INSERT INTO \(unescaped: schema).refusals
-                    (refused_at, document_kind, document_hash, case_id, department_id, requested_by, window_id, reason, detail)
-                VALUES (\(now), \(request.documentKind.rawValue), \(request.documentHash), \(request.caseId), \(request.departmentId),
-                        \(request.requestedBy), \(request.windowId), \(refusal.reason.rawValue), \(refusal.detail))
-            )
-            \(insert: event, into: outbox)
-            """, logger: logger)
-        logger.info("seal refused", metadata: ["seal.refusal": "\(refusal.reason.rawValue)", "department.id": "\(request.departmentId)"])
-        return .refused(refusal)
+            signature: Array(Data(base64Encoded: try text("signature")) ?? Data(repeating: 0, count: 64)))
     }
 
     // MARK: Verification
