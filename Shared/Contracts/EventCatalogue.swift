@@ -126,6 +126,10 @@ public enum EventCatalogue {
             summary: "Every case of a one-thing-one-go bundle is completed; key = bundle id."
         ),
         EventDescriptor(
+            CasePriorityChanged.self, topics: [.coordinatorEvents],
+            summary: "A routed case went on the green channel (Art 40): its approval and each open task with its department, to be handled first; key = case id."
+        ),
+        EventDescriptor(
             ReviewConvened.self, topics: [.coordinatorEvents],
             summary: "The lead's chief representative convened a joint review meeting; key = case id."
         ),

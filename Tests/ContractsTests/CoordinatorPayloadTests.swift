@@ -26,6 +26,7 @@ struct CoordinatorPayloadTests {
             "coordinator.deadline.escalated.v1.json": DeadlineEscalated.self,
             "coordinator.case.completed.v1.json": CaseCompleted.self,
             "coordinator.bundle.completed.v1.json": BundleCompleted.self,
+            "coordinator.case.priority-changed.v1.json": CasePriorityChanged.self,
             "coordinator.review.convened.v1.json": ReviewConvened.self,
             "coordinator.review.minuted.v1.json": ReviewMinuted.self,
             "coordinator.command.rejected.v1.json": CommandRejected.self,
@@ -93,6 +94,19 @@ struct CoordinatorPayloadTests {
         completedAt: Contracts.date(2026, 1, 19, 8, 2, 47, millisecond: 118)
     )
 
+    static let priorityChanged = CasePriorityChanged(
+        receiptCode: "RC-20260106-0015", itemCode: "RST-001", leadDepartmentId: "d-market", priority: true,
+        greenChannelApproval: GreenChannelApproval(
+            reason: "major-investment", reference: "旗政务服务中心〔2026〕3号", approvedBy: "s-centre-li",
+            approvedAt: Contracts.date(2026, 1, 7, 1, 50, 0, millisecond: 0)),
+        grantedBy: "s-centre-admin",
+        openTasks: [
+            .init(taskId: "2d4a6c8e-1b3f-4a5c-9e7d-0f2b4d6a8c11", departmentId: "d-market", role: "lead"),
+            .init(taskId: fireTask, departmentId: "d-fire", role: "participant"),
+        ],
+        changedAt: Contracts.date(2026, 1, 7, 2, 15, 30, millisecond: 250)
+    )
+
     /// Decodes `data` as `P` and wraps the typed payload in a new envelope with the same members.
     static func rewrapped<P: EventPayload>(_ envelope: EventEnvelope, as type: P.Type) throws -> EventEnvelope {
         try EventEnvelope(
@@ -122,6 +136,7 @@ struct CoordinatorPayloadTests {
         #expect(try payload("coordinator.case.clock-changed.v1.json", as: ClockChanged.self) == Self.extended)
         #expect(try payload("coordinator.command.rejected.v1.json", as: CommandRejected.self) == Self.rejected)
         #expect(try payload("coordinator.bundle.completed.v1.json", as: BundleCompleted.self) == Self.bundleCompleted)
+        #expect(try payload("coordinator.case.priority-changed.v1.json", as: CasePriorityChanged.self) == Self.priorityChanged)
     }
 
     @Test("the values built in Swift encode to exactly the golden bytes")
@@ -141,6 +156,7 @@ struct CoordinatorPayloadTests {
         try check(Self.extended, "coordinator.case.clock-changed.v1.json")
         try check(Self.rejected, "coordinator.command.rejected.v1.json")
         try check(Self.bundleCompleted, "coordinator.bundle.completed.v1.json")
+        try check(Self.priorityChanged, "coordinator.case.priority-changed.v1.json")
     }
 
     @Test("each fixture comes from the producer of its topic, keyed as the contracts say", arguments: fixtures.keys.sorted())
@@ -173,6 +189,20 @@ struct CoordinatorPayloadTests {
         let data = try JSONValue.parse(EventEnvelope(payload: accepted, producer: "intake", caseId: envelope.caseId).encoded())["data"]?.objectValue
         let members = try #require(data.map { Set($0.keys) })
         #expect(members.isDisjoint(with: ["materials", "bundleId", "bundleSize"]))
+    }
+
+    @Test("the directory's department event says which entry is the hall centre; one written before `centre` existed is not the centre")
+    func departmentCentre() throws {
+        let envelope = try EventEnvelope.decode(from: Contracts.fixture("intake.directory.department-changed.v1.json"))
+        var data = try #require(envelope.data.objectValue)
+        #expect(try envelope.payload(as: DepartmentChanged.self).centre == false)
+        data["centre"] = true
+        let centre = EventEnvelope(type: envelope.type, version: 1, producer: "intake", data: .object(data))
+        #expect(try centre.payload(as: DepartmentChanged.self).centre)
+        data["centre"] = nil
+        let older = EventEnvelope(type: envelope.type, version: 1, producer: "intake", data: .object(data))
+        let department = try older.payload(as: DepartmentChanged.self)
+        #expect(!department.centre && department.departmentId == "d-market")
     }
 
     @Test("a department system may leave out an opinion's empty reasons and supplements")
@@ -261,6 +291,11 @@ struct CoordinatorPayloadTests {
         ("coordinator.case.completed.v1.json", "extensionWorkingDays", -1, "data.extensionWorkingDays"),
         ("coordinator.bundle.completed.v1.json", "cases", [], "data.cases"),
         ("coordinator.bundle.completed.v1.json", "bundleId", "", "data.bundleId"),
+        ("coordinator.case.priority-changed.v1.json", "greenChannelApproval", nil, "data.greenChannelApproval"),  // priority without the approval
+        ("coordinator.case.priority-changed.v1.json", "openTasks", [["taskId": "t-1", "departmentId": "d-fire", "role": "observer"]],
+         "data.openTasks[0].role"),
+        ("coordinator.case.priority-changed.v1.json", "openTasks", [["taskId": "t-1", "departmentId": ""]], "data.openTasks[0].departmentId"),
+        ("coordinator.case.priority-changed.v1.json", "grantedBy", "", "data.grantedBy"),
         ("coordinator.review.convened.v1.json", "departmentIds", ["d-fire", ""], "data.departmentIds[1]"),
         ("coordinator.review.convened.v1.json", "meetingAt", "2026-01-16 10:00", "data.meetingAt"),
         ("coordinator.review.minuted.v1.json", "positions", [], "data.positions"),

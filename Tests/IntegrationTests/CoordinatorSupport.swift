@@ -64,6 +64,11 @@ struct CoordinatorHall {
         return envelope
     }
 
+    /// Sends `envelope` again as it is (same event id): a redelivery, as the consumer sees one.
+    func resend(_ envelope: EventEnvelope, key: String) async throws {
+        _ = try await producer.send(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))
+    }
+
     /// Three departments in the hall: building (lead), fire and environment; fire's chief
     /// representative is away and a substitute is filed for today.
     func seedDirectory() async throws {

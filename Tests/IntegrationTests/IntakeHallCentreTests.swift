@@ -44,6 +44,11 @@ extension IntakeAPITests {
             // One centre only.
             let (twice, twiceProblem) = try await post(client, "/v1/departments", token: tokens.admin, #"{"id":"d-tax","name":"县税务局","centre":true}"#)
             #expect(twice == .badRequest && twiceProblem["field"] == "centre")
+            // Other services learn which directory entry is the centre.
+            #expect(try await outboxCount(
+                database, "intake.directory.department-changed", where: "key = 'd-centre' AND payload::jsonb #>> '{data,centre}' = 'true'") == 2)
+            #expect(try await outboxCount(
+                database, "intake.directory.department-changed", where: "key = 'd-market' AND payload::jsonb #>> '{data,centre}' = 'false'") >= 1)
 
             // Refused with the field and the rule; nothing stored.
             var (status, problem) = try await post(
@@ -70,6 +75,8 @@ extension IntakeAPITests {
                 where: "key = '\(greenCase)' AND payload::jsonb #>> '{data,greenChannel}' = 'true' AND payload::jsonb #>> '{data,greenChannelApproval,reference}' = '旗政务服务中心〔2026〕3号' AND payload::jsonb #>> '{data,greenChannelApproval,approvedBy}' = 'centre-li'") == 1)
             let tracked = try await get(client, "/v1/cases/\(try #require(green["receiptCode"]?.stringValue))?idNumber=\(idNumber)").1
             #expect(tracked["greenChannel"]?["reason"] == "major-investment" && tracked["greenChannel"]?["reference"] == "旗政务服务中心〔2026〕3号")
+            #expect(tracked["greenChannel"]?["approvedBy"] == "centre-li" && tracked["greenChannel"]?["recordedBy"] == "clerk-1",
+                "the record shows the approver and the clerk who entered the approval at submission")
 
             // Afterwards, by a centre admin only.
             let (_, plain) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "g-2", materials: allMaterials))
@@ -87,7 +94,8 @@ extension IntakeAPITests {
             #expect(try await post(client, "/v1/applications/RNOSUCHCODE/green-channel", token: tokens.admin, grant).0 == .notFound)
             let (granted, afterGrant) = try await post(client, path, token: tokens.admin, grant)
             #expect(granted == .ok && afterGrant["greenChannel"]?["reference"] == "旗政务服务中心〔2026〕4号")
-            #expect(try await clerkView(client, tokens.clerk, receipt)["greenChannel"]?["reason"] == "special-matter")
+            let clerkSees = try await clerkView(client, tokens.clerk, receipt)["greenChannel"]
+            #expect(clerkSees?["reason"] == "special-matter" && clerkSees?["approvedBy"] == "centre-li" && clerkSees?["recordedBy"] == "admin-1")
             // The coordinator learns it from the outbox, written with the change.
             #expect(try await outboxCount(
                 database, "intake.application.green-channel-granted",
@@ -294,9 +302,9 @@ extension IntakeAPITests {
                     try await seed(client, tokens)
                     try await seedCentre(client, tokens)
                     // The seal service learns the directory from intake's events.
-                    try await eventually("the seal service knows the centre, its chief, the clerk and the window", timeout: .seconds(90)) {
+                    try await eventually("the seal service knows the centre (as the centre), its chief, the clerk and the window", timeout: .seconds(90)) {
                         let centre = try await sealDatabase.count(
-                            "SELECT count(*)::bigint FROM \(sealSchema).departments WHERE department_id = 'd-centre' AND chief_staff_id = 'centre-chief'")
+                            "SELECT count(*)::bigint FROM \(sealSchema).departments WHERE department_id = 'd-centre' AND chief_staff_id = 'centre-chief' AND centre")
                         let clerk = try await sealDatabase.count("SELECT count(*)::bigint FROM \(sealSchema).staff WHERE staff_id = 'clerk-1'")
                         let window = try await sealDatabase.count("SELECT count(*)::bigint FROM \(sealSchema).windows WHERE window_id = 'w-01'")
                         return centre == 1 && clerk == 1 && window == 1

@@ -43,7 +43,9 @@ enum CoordinatorConsumer {
         }
         router.on(ApplicationGreenChannelGranted.self) { payload, envelope, context in
             guard let caseId = envelope.caseId else { return }
-            try await store.applyGreenChannel(payload, caseId: caseId, on: context.connection)
+            var events: [PendingEvent] = []
+            try await store.applyGreenChannel(payload, caseId: caseId, on: context.connection, into: &events)
+            try await store.emit(events, context: context)
         }
         router.on(ApplicationSupplemented.self) { payload, envelope, context in
             guard let caseId = envelope.caseId else { return }

@@ -224,5 +224,12 @@ enum CoordinatorMigrations {
                 "ALTER TABLE cases ADD CONSTRAINT cases_green_channel_check CHECK (green_channel IS NULL OR priority)",
             ]
         ),
+        Migration(
+            component: "coordinator", version: 3, name: "the hall centre in the department projection",
+            statements: [
+                // `centre` of intake.directory.department-changed (false for events written before it existed).
+                "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false"
+            ]
+        ),
     ]
 }

@@ -156,20 +156,38 @@ extension CoordinatorStore {
     }
 
     /// `intake.application.green-channel-granted`: the centre put a case on the green channel after
-    /// it was accepted (Art 40); its tasks go first in every queue from now on. A case not routed
-    /// here (an immediate item, or not accepted yet: its accepted event will carry the approval)
-    /// is left alone; a repeat changes nothing.
-    func applyGreenChannel(_ granted: ApplicationGreenChannelGranted, caseId: String, on connection: PostgresConnection) async throws {
+    /// it was accepted (Art 40); its tasks go first in every queue from now on, and
+    /// `coordinator.case.priority-changed` (the approval and each open task with its department)
+    /// tells department systems, in the same transaction. A case not routed here (an immediate
+    /// item, or not accepted yet: its accepted event will carry the approval), a completed case or
+    /// one already on the green channel is left alone and nothing is published.
+    func applyGreenChannel(
+        _ granted: ApplicationGreenChannelGranted, caseId: String, on connection: PostgresConnection, into events: inout [PendingEvent]
+    ) async throws {
         let approval = String(decoding: try EventEnvelope.encoder().encode(granted.approval), as: UTF8.self)
         let updated = try await connection.select(
             """
             UPDATE \(unescaped: schema).cases SET priority = true, green_channel = \(approval)::jsonb
-            WHERE case_id = \(caseId) AND NOT priority RETURNING case_id
+            WHERE case_id = \(caseId) AND NOT priority AND state <> 'completed'
+            RETURNING receipt_code, item_code, lead_department_id
             """, logger: logger
-        ).decode(String.self).collectAll()
+        ).decode((String, String, String).self).collectAll()
         logger.info(
             "green channel granted", metadata: [LogKey.caseId: "\(caseId)", "case.prioritised": "\(!updated.isEmpty)",
             "green_channel.reference": "\(granted.approval.reference)"])
+        guard let routed = updated.first else { return }
+        let openTasks = try await connection.select(
+            """
+            SELECT task_id::text, department_id, role FROM \(unescaped: schema).tasks
+            WHERE case_id = \(caseId) AND state IN ('open', 'opinion-given') ORDER BY role, department_id
+            """, logger: logger
+        ).decode((String, String, String).self).collectAll().map { CasePriorityChanged.OpenTask(taskId: $0.0, departmentId: $0.1, role: $0.2) }
+        events.append(
+            PendingEvent(
+                CasePriorityChanged(
+                    receiptCode: routed.0, itemCode: routed.1, leadDepartmentId: routed.2, priority: true, greenChannelApproval: granted.approval,
+                    grantedBy: granted.recordedBy, openTasks: openTasks, changedAt: Date()),
+                caseId: caseId))
     }
 
     /// Replaces the case's pending timers by those its current state calls for: none while the clock

@@ -116,13 +116,15 @@ struct CoordinatorStore: Sendable {
         try await connection.query(
             """
             INSERT INTO \(unescaped: schema).departments AS d
-                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, occurred_at)
+                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, centre,
+                 occurred_at)
             VALUES (\(department.departmentId), \(department.name), \(department.active), \(department.chiefRepresentative?.staffId),
                     \(department.substitute?.staffId), \(department.substitute?.noticeReference), \(department.substitute?.from)::date,
-                    \(department.substitute?.to)::date, \(occurredAt))
+                    \(department.substitute?.to)::date, \(department.centre), \(occurredAt))
             ON CONFLICT (department_id) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active, chief_staff_id = EXCLUDED.chief_staff_id,
                 substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
-                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, occurred_at = EXCLUDED.occurred_at
+                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, centre = EXCLUDED.centre,
+                occurred_at = EXCLUDED.occurred_at
             WHERE d.occurred_at <= EXCLUDED.occurred_at
             """, logger: logger)
     }

@@ -676,11 +676,14 @@ components:
               sealRefusal: {type: string}
         greenChannel:
           type: object
-          description: The centre's green-channel approval (Art 40)
+          description: The centre's green-channel approval (Art 40), who approved it and who entered it
           properties:
             reason: {enum: [major-investment, special-matter]}
             reference: {type: string}
+            approvedBy: {type: string, description: 'The centre staff member who approved it'}
             approvedAt: {type: string, format: date-time}
+            recordedBy: {type: string, description: 'Who entered it: the clerk who submitted the application with it, or the centre admin who granted it afterwards'}
+            recordedAt: {type: string, format: date-time}
         agent: {$ref: '#/components/schemas/Agent'}
         previousAgents: {type: array, items: {$ref: '#/components/schemas/Agent'}, description: Agents replaced before the current one}
         handover:

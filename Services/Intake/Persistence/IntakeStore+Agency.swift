@@ -54,11 +54,18 @@ extension CaseStatus {
         var sealRefusal: String?
     }
 
-    /// The green channel of the case (Art 40).
+    /// The green channel of the case (Art 40): the centre's approval, who approved it and who
+    /// entered it (the clerk at submission, or the centre admin who granted it afterwards).
     struct GreenChannel: Codable, Sendable, Equatable {
         var reason: String
         var reference: String
+        /// The centre staff member who approved it.
+        var approvedBy: String
         var approvedAt: Date
+        /// The staff member who entered it: the clerk who submitted the application with it, or
+        /// the centre administrator who granted it afterwards.
+        var recordedBy: String
+        var recordedAt: Date
     }
 
     /// The centre's agent of the case (全程代办, Art 40).
@@ -303,8 +310,13 @@ extension IntakeStore {
         ).decode((String, String, UUID?, Date?, String?).self).collectAll().map {
             CaseStatus.DocumentStatus(kind: $0.0, departmentId: $0.1, sealed: $0.2 != nil, imprintId: $0.2, sealedAt: $0.3, sealRefusal: $0.4)
         }
-        let green = try await greenChannelApproval(caseId: caseId, on: nil).map {
-            CaseStatus.GreenChannel(reason: $0.reason, reference: $0.reference, approvedAt: $0.approvedAt)
+        let green = try await client.query(
+            """
+            SELECT reason, reference, approved_by, approved_at, recorded_by, recorded_at FROM \(unescaped: schema).green_channel_approvals
+            WHERE case_id = \(caseId)
+            """, logger: logger
+        ).decode((String, String, String, Date, String, Date).self).collectAll().first.map {
+            CaseStatus.GreenChannel(reason: $0.0, reference: $0.1, approvedBy: $0.2, approvedAt: $0.3, recordedBy: $0.4, recordedAt: $0.5)
         }
         let agentList = try await agents(caseId: caseId, on: nil)
         let handover = try await client.query(

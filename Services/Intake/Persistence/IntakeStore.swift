@@ -80,7 +80,7 @@ struct IntakeStore: Sendable {
             }
             let changed = DepartmentChanged(
                 departmentId: department.id, name: department.name, active: department.active ?? true, chiefRepresentative: chief,
-                substitute: substitute)
+                substitute: substitute, centre: department.centre ?? false)
             try await outbox.append([try event(changed, caseId: nil, key: department.id)], on: connection, logger: logger)
             return changed
         }

@@ -123,5 +123,11 @@ enum SealMigrations {
                 """,
                 "CREATE INDEX authorisation_changes_by_seal ON authorisation_changes (seal_id, change_id)",
             ]),
+        Migration(
+            component: "seal", version: 3, name: "the hall centre in the department projection",
+            statements: [
+                // `centre` of intake.directory.department-changed (false for events written before it existed).
+                "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false"
+            ]),
     ]
 }

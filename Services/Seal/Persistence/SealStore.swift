@@ -55,13 +55,15 @@ struct SealStore: Sendable {
         try await connection.query(
             """
             INSERT INTO \(unescaped: schema).departments AS d
-                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, occurred_at)
+                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, centre,
+                 occurred_at)
             VALUES (\(event.departmentId), \(event.name), \(event.active), \(event.chiefRepresentative?.staffId), \(substitute?.staffId),
-                    \(substitute?.noticeReference), \(substitute?.from), \(substitute?.to), \(occurredAt))
+                    \(substitute?.noticeReference), \(substitute?.from), \(substitute?.to), \(event.centre), \(occurredAt))
             ON CONFLICT (department_id) DO UPDATE SET
                 name = EXCLUDED.name, active = EXCLUDED.active, chief_staff_id = EXCLUDED.chief_staff_id,
                 substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
-                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, occurred_at = EXCLUDED.occurred_at
+                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, centre = EXCLUDED.centre,
+                occurred_at = EXCLUDED.occurred_at
             WHERE d.occurred_at <= EXCLUDED.occurred_at
             """, logger: logger)
     }

@@ -605,6 +605,92 @@ public struct BundleCompleted: EventPayload, Hashable {
     }
 }
 
+/// `coordinator.case.priority-changed` v1: a case already routed to the departments went on the
+/// green channel (Art 40, granted by the centre after acceptance); its open tasks come first from
+/// now on. A department system moves each of its listed tasks up its own queue. Published once per
+/// grant, in the same transaction that marks the case; a completed case is never changed.
+/// (A case that is on the green channel when it is accepted needs no such event: its
+/// `coordinator.task.assigned` events carry `priority` and the approval.)
+public struct CasePriorityChanged: EventPayload, Hashable {
+    public static let eventType = "coordinator.case.priority-changed"
+    public static let eventVersion = 1
+
+    public var receiptCode: String
+    public var itemCode: String
+    public var leadDepartmentId: String
+    /// The case's priority from now on: true on the green channel.
+    public var priority: Bool
+    /// The centre's green-channel approval (reason, reference, approver); present when `priority` is true.
+    public var greenChannelApproval: GreenChannelApproval?
+    /// The centre administrator who recorded the grant in intake.
+    public var grantedBy: String
+    /// The tasks a department still has to act on (no countersigned opinion yet), each with its
+    /// department; empty when every department has countersigned.
+    public var openTasks: [OpenTask]
+    /// When the coordinator applied the change (UTC instant).
+    public var changedAt: Date
+
+    /// A task of the case that a department still has to act on.
+    public struct OpenTask: Codable, Sendable, Hashable {
+        /// The task id, as in `coordinator.task.assigned`.
+        public var taskId: String
+        public var departmentId: String
+        /// `lead` or `participant`.
+        public var role: String
+
+        public init(taskId: String, departmentId: String, role: String) {
+            self.taskId = taskId
+            self.departmentId = departmentId
+            self.role = role
+        }
+
+        enum CodingKeys: String, CodingKey { case taskId, departmentId, role }
+
+        /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            taskId = try c.decodeNonEmptyString(forKey: .taskId)
+            departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
+            role = try c.decodeString(oneOf: CoordinatorValues.roles, forKey: .role)
+        }
+    }
+
+    public init(
+        receiptCode: String, itemCode: String, leadDepartmentId: String, priority: Bool, greenChannelApproval: GreenChannelApproval?,
+        grantedBy: String, openTasks: [OpenTask], changedAt: Date
+    ) {
+        self.receiptCode = receiptCode
+        self.itemCode = itemCode
+        self.leadDepartmentId = leadDepartmentId
+        self.priority = priority
+        self.greenChannelApproval = greenChannelApproval
+        self.grantedBy = grantedBy
+        self.openTasks = openTasks
+        self.changedAt = changedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case receiptCode, itemCode, leadDepartmentId, priority, greenChannelApproval, grantedBy, openTasks, changedAt
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
+        itemCode = try c.decodeNonEmptyString(forKey: .itemCode)
+        leadDepartmentId = try c.decodeNonEmptyString(forKey: .leadDepartmentId)
+        priority = try c.decode(Bool.self, forKey: .priority)
+        greenChannelApproval = try c.decodeIfPresent(GreenChannelApproval.self, forKey: .greenChannelApproval)
+        grantedBy = try c.decodeNonEmptyString(forKey: .grantedBy)
+        openTasks = try c.decode([OpenTask].self, forKey: .openTasks)
+        changedAt = try c.decode(Date.self, forKey: .changedAt)
+        if priority && greenChannelApproval == nil {
+            throw DecodingError.keyNotFound(
+                CodingKeys.greenChannelApproval, .init(codingPath: c.codingPath, debugDescription: "required when priority is true (Art 40)"))
+        }
+    }
+}
+
 /// `coordinator.review.convened` v1: the lead's chief representative convened a joint review
 /// meeting (会审, Art 28(5)).
 public struct ReviewConvened: EventPayload, Hashable {

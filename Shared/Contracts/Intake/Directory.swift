@@ -116,20 +116,27 @@ public struct DepartmentChanged: EventPayload, Hashable {
     public var chiefRepresentative: DirectoryPerson?
     /// The temporary substitute for the chief representative on a filed written notice (Art 27); `null` when none.
     public var substitute: DirectorySubstitute?
+    /// Whether this entry is the hall centre (政务中心) itself, at most one in the directory: it
+    /// approves green channels, provides agents and seals refusals of items unknown to the hall
+    /// (Art 35, 37, 40). False when absent (events written before this member existed).
+    public var centre: Bool
 
     /// Creates the payload. The caller must pass non-empty ids and names.
-    public init(departmentId: String, name: String, active: Bool, chiefRepresentative: DirectoryPerson?, substitute: DirectorySubstitute?) {
+    public init(
+        departmentId: String, name: String, active: Bool, chiefRepresentative: DirectoryPerson?, substitute: DirectorySubstitute?, centre: Bool = false
+    ) {
         self.departmentId = departmentId
         self.name = name
         self.active = active
         self.chiefRepresentative = chiefRepresentative
         self.substitute = substitute
+        self.centre = centre
     }
 
-    enum CodingKeys: String, CodingKey { case departmentId, name, active, chiefRepresentative, substitute }
+    enum CodingKeys: String, CodingKey { case departmentId, name, active, chiefRepresentative, substitute, centre }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
-    /// `chiefRepresentative` and `substitute` must be present, as an object or `null`.
+    /// `chiefRepresentative` and `substitute` must be present, as an object or `null`; `centre` may be absent (false).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         departmentId = try container.decode(String.self, forKey: .departmentId)
@@ -143,6 +150,7 @@ public struct DepartmentChanged: EventPayload, Hashable {
         }
         chiefRepresentative = try container.decodeIfPresent(DirectoryPerson.self, forKey: .chiefRepresentative)
         substitute = try container.decodeIfPresent(DirectorySubstitute.self, forKey: .substitute)
+        centre = try container.decodeIfPresent(Bool.self, forKey: .centre) ?? false
         guard !departmentId.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .departmentId, in: container, debugDescription: "must not be empty") }
         guard !name.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .name, in: container, debugDescription: "must not be empty") }
     }
@@ -155,6 +163,7 @@ public struct DepartmentChanged: EventPayload, Hashable {
         try container.encode(active, forKey: .active)
         try container.encode(chiefRepresentative, forKey: .chiefRepresentative)
         try container.encode(substitute, forKey: .substitute)
+        try container.encode(centre, forKey: .centre)
     }
 }
 
