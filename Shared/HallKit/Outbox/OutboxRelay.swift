@@ -199,6 +199,19 @@ public final class OutboxRelay: Service, Sendable {
 
             // Nothing in this transaction writes before the deliveries are in, so it has no
             // transaction id of its own and holds no other relay's horizon back while it sends.
+            let readStarted = ContinuousClock.now
+            // The outbox is a queue, so its statistics are often stale (a burst of appends before
+            // autovacuum analyzes it). Without them the planner reads and sorts a bucket's whole
+            // backlog instead of walking outbox_position for its first rows in order: measured
+            // 250 ms instead of 17 ms for 5,000 rows of a 300,000-row backlog. And the commit need
+            // not wait for its WAL flush: a cursor move lost in a server crash only sends those
+            // rows again (the rows themselves were committed durably by the transactions that
+            // appended them), and consumers drop repeats.
+            try await connection.query(
+                """
+                SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),
+                       set_config('synchronous_commit', 'off', true)
+                """, logger: logger)
             let batch = try await readBatch(buckets: locked.map { Int16($0) }, perBucket: perBucket, on: connection)
             if batch.messages.isEmpty { return Outcome(published: 0, failed: 0, more: false) }
 
@@ -231,6 +244,7 @@ public final class OutboxRelay: Service, Sendable {
             }
             let touched = Set(advanced.keys).union(stopped.keys).sorted()
             let reasons = touched.map { bucket in stopped[bucket].map { "\($0)" } ?? "" }
+            let markStarted = ContinuousClock.now
             try await connection.query(
                 """
                 UPDATE \(unescaped: schema).outbox_cursor AS c
@@ -252,6 +266,10 @@ public final class OutboxRelay: Service, Sendable {
                 failures.increment(by: failed)
             }
             published.increment(by: delivered)
+            logger.debug("outbox relay pass", metadata: [
+                "rows": "\(batch.messages.count)", "buckets": "\(locked.count)",
+                "read": "\(sendStarted - readStarted)", "send": "\(sendTime)", "mark": "\(ContinuousClock.now - markStarted)",
+            ])
             if observer != nil {
                 for (index, bucket) in batch.buckets.enumerated() where index <= advanced[bucket]?.through ?? -1 {
                     publishedIds.append(batch.messages[index].headers.first(named: EventHeader.eventId) ?? "")
