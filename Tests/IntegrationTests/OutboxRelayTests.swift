@@ -22,7 +22,7 @@ struct OutboxRelayTests {
             let crashing = try await Worker(["relay", "--schema", database.schema, "--crash-after-delivery"])
             let signal = try await crashing.waitForExit()
             #expect(signal == SIGKILL)
-            #expect(try await database.pendingOutbox() == 100, "nothing was marked published by the dead relay")
+            #expect(try await database.pendingOutbox() == 100, "the dead relay moved no cursor: nothing counts as published")
 
             // The next relay publishes everything again.
             let producer = try kafka.producer()
