@@ -3,6 +3,7 @@ import HallContracts
 import HallKafka
 import HallKit
 import HallTestSupport
+import PostgresNIO
 import Testing
 
 @Suite("Outbox and relay against real PostgreSQL and Kafka", .enabled(if: stackAvailable), .serialized)
@@ -21,7 +22,7 @@ struct OutboxRelayTests {
             let crashing = try await Worker(["relay", "--schema", database.schema, "--crash-after-delivery"])
             let signal = try await crashing.waitForExit()
             #expect(signal == SIGKILL)
-            #expect(try await database.pendingOutbox() == 100, "nothing was marked published by the dead relay")
+            #expect(try await database.pendingOutbox() == 100, "the dead relay moved no cursor: nothing counts as published")
 
             // The next relay publishes everything again.
             let producer = try kafka.producer()
@@ -132,7 +133,7 @@ struct OutboxRelayTests {
         }
     }
 
-    @Test("published rows are deleted after the retention, and a republished range is applied once")
+    @Test("published rows are deleted after the retention, unpublished ones are kept, and a republished range is applied once")
     func retentionAndRepublish() async throws {
         let kafka = try TestKafka.stack()
         try await TestDatabase.with(extra: [Effects.migration]) { database in
@@ -143,22 +144,27 @@ struct OutboxRelayTests {
             let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
             while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
 
-            // Case "a" was published 8 days ago: past the 7-day default retention.
+            // Case "c" is appended but not yet published. Then "a" (published) and "c" (not)
+            // are made 8 days old: past the 7-day default retention.
+            _ = try await Effects.append(cases: ["c"], steps: 1, topic: topic, database: database)
             _ = try await database.count(
-                "WITH aged AS (UPDATE \(database.schema).outbox SET published_at = now() - interval '8 days' WHERE key = 'a' RETURNING 1) SELECT count(*)::bigint FROM aged")
+                "WITH aged AS (UPDATE \(database.schema).outbox SET created_at = now() - interval '8 days' WHERE key IN ('a', 'c') RETURNING 1) SELECT count(*)::bigint FROM aged")
             try await relay.deleteExpired()
-            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox") == 5)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox WHERE key = 'a'") == 0)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox WHERE key = 'b'") == 5)
+            #expect(try await database.pendingOutbox() == 1, "an unpublished event is kept however old")
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
 
             let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer)
-            try await eventually("10 effects") { try await database.effectCount() >= 10 }
+            try await eventually("11 effects") { try await database.effectCount() >= 11 }
 
             let queued = try await Outbox(schema: database.schema).republish(
                 from: started, to: Date().addingTimeInterval(1), requestedBy: "operator-1", producer: "test", auditTopic: Topic(rawValue: topic),
                 client: database.client, logger: TestEnvironment.logger())
             #expect(queued == 5)
             while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
-            let records = try await kafka.readAll(topic, atLeast: 16)
-            #expect(records.count == 16, "10 first publications + 5 republished + 1 audit event")
+            let records = try await kafka.readAll(topic, atLeast: 17)
+            #expect(records.count == 17, "11 first publications + 5 republished + 1 audit event")
             let audit = try #require(records.first { $0.headers.first(named: EventHeader.eventType) == OutboxRepublished.eventType })
             let payload = try EventEnvelope.decode(from: audit.value).payload(as: OutboxRepublished.self)
             #expect(payload.rows == 5)
@@ -166,8 +172,96 @@ struct OutboxRelayTests {
             try await Task.sleep(for: .seconds(2))
             consumer.cancel()
             _ = await consumer.result
-            #expect(try await database.effectCount() == 10, "the republished events changed nothing")
+            #expect(try await database.effectCount() == 11, "the republished events changed nothing")
+            await producer.close()
+        }
+    }
+
+    @Test("a transaction that commits after a newer one is not skipped: its events are published too")
+    func lateCommitNotSkipped() async throws {
+        let (sent, received) = try await twoEventsOfOneKey("late-commit") { events, outbox, relay, database, older in
+            let logger = TestEnvironment.logger()
+            // The older transaction appends first (lower id) and stays open …
+            try await older.query("BEGIN", logger: logger)
+            try await outbox.append([events[0]], on: older, logger: logger)
+            // … while a newer one appends and commits, and the relay runs.
+            try await database.client.transaction(logger: logger) { try await outbox.append([events[1]], on: $0, logger: logger) }
+            for _ in 0..<3 { try await relay.relayOnce() }
+            try await older.query("COMMIT", logger: logger)
+        }
+        #expect(Set(received) == Set(sent), "both events reached the broker")
+        #expect(received.count == 2)
+    }
+
+    @Test("a key's events leave in append order even when the later append's transaction began before the earlier one")
+    func appendOrderAcrossWaitingTransaction() async throws {
+        let (sent, received) = try await twoEventsOfOneKey("append-order") { events, outbox, _, database, waiting in
+            let logger = TestEnvironment.logger()
+            // A transaction that has written something (it has its transaction id) and then
+            // waits, as a consumer's transaction waits for a case's lock …
+            try await waiting.query("BEGIN", logger: logger)
+            try await waiting.query("SELECT pg_current_xact_id()", logger: logger)
+            // … meanwhile another appends the key's first event and commits; then the waiting
+            // one appends the second.
+            try await database.client.transaction(logger: logger) { try await outbox.append([events[0]], on: $0, logger: logger) }
+            try await outbox.append([events[1]], on: waiting, logger: logger)
+            try await waiting.query("COMMIT", logger: logger)
+        }
+        #expect(received == sent)
+    }
+
+    /// Runs `body` with two events of case "k" (one bucket, one cursor), an outbox, a relay and a
+    /// connection of its own (for a transaction the body keeps open); then drains the outbox.
+    /// Returns the two event ids and those the one-partition topic received, in order.
+    private func twoEventsOfOneKey(
+        _ name: String,
+        _ body: @Sendable ([OutgoingEvent], Outbox, OutboxRelay, TestDatabase, PostgresConnection) async throws -> Void
+    ) async throws -> (sent: [String], received: [String]) {
+        let kafka = try TestKafka.stack()
+        return try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics([name], partitions: 1)[0]
+            let producer = try kafka.producer()
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            let events = try (0..<2).map {
+                OutgoingEvent(topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: $0), producer: "test", caseId: "k"))
+            }
+            try await database.client.withConnection { connection in
+                try await body(events, Outbox(schema: database.schema), relay, database, connection)
+            }
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+            let records = try await kafka.readAll(topic, atLeast: 2)
+            await producer.close()
+            return (events.map { $0.envelope.id.uuidString.lowercased() }, records.compactMap { $0.headers.first(named: EventHeader.eventId) })
+        }
+    }
+
+    @Test("upgrading a database: events pending under the previous outbox are published, published ones are not sent again")
+    func upgradeKeepsPendingRows() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(migrate: false) { database in
+            let topic = try await kafka.makeTopics(["upgrade"], partitions: 1)[0]
+            let logger = TestEnvironment.logger()
+            // The schema as it was before the cursors (platform migrations 1–3).
+            let previous = PlatformMigrations.all.filter { $0.version <= 3 } + [Effects.migration]
+            try await Migrator.migrate(previous, schema: database.schema, client: database.client, logger: logger)
+            let published = try await Effects.append(cases: ["done"], steps: 3, topic: topic, database: database)
+            let pending = try await Effects.append(cases: ["waiting"], steps: 3, topic: topic, database: database)
+            _ = try await database.count(
+                "WITH marked AS (UPDATE \(database.schema).outbox SET published_at = now() WHERE key = 'done' RETURNING 1) SELECT count(*)::bigint FROM marked")
+
+            try await Migrator.migrate(PlatformMigrations.all + [Effects.migration], schema: database.schema, client: database.client, logger: logger)
+            #expect(try await database.pendingOutbox() == 3)
+            let later = try await Effects.append(cases: ["waiting"], steps: 1, topic: topic, database: database)
+
+            let producer = try kafka.producer()
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: logger)
+            while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
+            let records = try await kafka.readAll(topic, atLeast: 4)
+            #expect(records.compactMap { $0.headers.first(named: EventHeader.eventId) } == (pending + later).map { $0.uuidString.lowercased() },
+                "the pending events, in order, then the new one")
+            #expect(!records.contains { record in published.contains { $0.uuidString.lowercased() == record.headers.first(named: EventHeader.eventId) } })
             await producer.close()
         }
     }
 }
+

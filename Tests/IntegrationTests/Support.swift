@@ -34,9 +34,9 @@ extension TestDatabase {
         return Int(try await rows.decode(Int64.self).collectAll().first ?? 0)
     }
 
-    /// Outbox rows not yet published.
+    /// Outbox rows not yet published (after their bucket's cursor).
     func pendingOutbox() async throws -> Int {
-        try await count("SELECT count(*)::bigint FROM \(schema).outbox WHERE published_at IS NULL")
+        try await count("SELECT count(*)::bigint FROM \(schema).outbox_pending")
     }
 
     /// Rows in `effects`.

@@ -190,83 +190,73 @@ final class ProducerClient: Sendable {
 
     /// Enqueues one record with `rd_kafka_produceva`; nil when queued.
     func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer) -> KafkaError? {
-        // Copies of the strings and key live until the call returns; librdkafka copies the value
-        // and headers itself (RD_KAFKA_MSG_F_COPY, rd_kafka_header_add).
-        let topic = strdup(message.topic)
-        defer { free(topic) }
-        let headerNames = message.headers.map { strdup($0.key) }
-        defer { headerNames.forEach { free($0) } }
+        // The topic and header names (NUL-terminated) and the header values are laid out in one
+        // scratch buffer, on the stack when small. librdkafka copies them, the value and the key
+        // during the call (RD_KAFKA_MSG_F_COPY, rd_kafka_header_add), so enqueueing a record
+        // allocates nothing here, whatever its header count.
+        var size = message.topic.utf8.count + 1
+        for header in message.headers { size += header.key.utf8.count + 1 + (header.value?.count ?? 0) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { scratch -> KafkaError? in
+            withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5 + message.headers.count) { vus -> KafkaError? in
+                message.value.withUnsafeBytes { valueBuffer -> KafkaError? in
+                    (message.key ?? []).withUnsafeBytes { keyBuffer -> KafkaError? in
+                        var used = 0
+                        /// Copies `bytes` (and a NUL when `terminated`) into the scratch buffer.
+                        func place(_ bytes: some Sequence<UInt8>, terminated: Bool) -> UnsafeRawPointer {
+                            let start = scratch.baseAddress! + used
+                            for byte in bytes {
+                                scratch[used] = byte
+                                used += 1
+                            }
+                            if terminated {
+                                scratch[used] = 0
+                                used += 1
+                            }
+                            return UnsafeRawPointer(start)
+                        }
+                        var count = 0
+                        func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                            var vu = rd_kafka_vu_t()
+                            vu.vtype = type
+                            fill(&vu)
+                            (vus.baseAddress! + count).initialize(to: vu)
+                            count += 1
+                        }
 
-        return message.value.withUnsafeBytes { valueBuffer -> KafkaError? in
-            (message.key ?? []).withUnsafeBytes { keyBuffer -> KafkaError? in
-                var values: [[UInt8]] = message.headers.map { $0.value ?? [] }
-                var vus: [rd_kafka_vu_t] = []
-                vus.reserveCapacity(5 + message.headers.count)
+                        let topic = place(message.topic.utf8, terminated: true)
+                        add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic.assumingMemoryBound(to: CChar.self) }
+                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                        add(RD_KAFKA_VTYPE_VALUE) {
+                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress)
+                            $0.u.mem.size = valueBuffer.count
+                        }
+                        if message.key != nil {
+                            add(RD_KAFKA_VTYPE_KEY) {
+                                $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress)
+                                $0.u.mem.size = keyBuffer.count
+                            }
+                        }
+                        add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+                        for header in message.headers {
+                            let name = place(header.key.utf8, terminated: true)
+                            let value = header.value ?? []
+                            let bytes = place(value, terminated: false)
+                            add(RD_KAFKA_VTYPE_HEADER) {
+                                $0.u.header.name = name.assumingMemoryBound(to: CChar.self)
+                                $0.u.header.val = bytes
+                                $0.u.header.size = value.count
+                            }
+                        }
 
-                var vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_TOPIC
-                vu.u.cstr = UnsafePointer(topic)
-                vus.append(vu)
-
-                vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                vu.u.i = RD_KAFKA_MSG_F_COPY
-                vus.append(vu)
-
-                vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_VALUE
-                vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress)
-                vu.u.mem.size = valueBuffer.count
-                vus.append(vu)
-
-                if message.key != nil {
-                    vu = rd_kafka_vu_t()
-                    vu.vtype = RD_KAFKA_VTYPE_KEY
-                    vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress)
-                    vu.u.mem.size = keyBuffer.count
-                    vus.append(vu)
-                }
-
-                vu = rd_kafka_vu_t()
-                vu.vtype = RD_KAFKA_VTYPE_OPAQUE
-                vu.u.ptr = opaque
-                vus.append(vu)
-
-                return withHeaderValues(&values, names: headerNames, into: &vus) { vus in
-                    guard let error = rd_kafka_produceva(handle.pointer, vus, vus.count) else { return nil }
-                    defer { rd_kafka_error_destroy(error) }
-                    var mapped = kafkaError(rd_kafka_error_code(error), "producing to \(message.topic)")
-                    if rd_kafka_error_is_fatal(error) != 0 { mapped.isFatal = true }
-                    return mapped
+                        guard let error = rd_kafka_produceva(handle.pointer, vus.baseAddress, count) else { return nil }
+                        defer { rd_kafka_error_destroy(error) }
+                        var mapped = kafkaError(rd_kafka_error_code(error), "producing to \(message.topic)")
+                        if rd_kafka_error_is_fatal(error) != 0 { mapped.isFatal = true }
+                        return mapped
+                    }
                 }
             }
         }
-    }
-}
-
-/// Appends one `RD_KAFKA_VTYPE_HEADER` per header, keeping the value buffers alive during `body`.
-private func withHeaderValues<R>(
-    _ values: inout [[UInt8]], names: [UnsafeMutablePointer<CChar>?], into vus: inout [rd_kafka_vu_t],
-    _ body: ([rd_kafka_vu_t]) -> R
-) -> R {
-    // Flatten the values into one buffer so a single pointer scope covers them all.
-    var flat: [UInt8] = []
-    var ranges: [(offset: Int, count: Int)] = []
-    for value in values {
-        ranges.append((flat.count, value.count))
-        flat.append(contentsOf: value)
-    }
-    return flat.withUnsafeBytes { buffer in
-        var all = vus
-        for (index, name) in names.enumerated() {
-            var vu = rd_kafka_vu_t()
-            vu.vtype = RD_KAFKA_VTYPE_HEADER
-            vu.u.header.name = UnsafePointer(name)
-            vu.u.header.val = buffer.baseAddress.map { UnsafeRawPointer($0 + ranges[index].offset) }
-            vu.u.header.size = ranges[index].count
-            all.append(vu)
-        }
-        return body(all)
     }
 }
 

@@ -20,7 +20,7 @@ import Logging
 /// | `HALL_LOG_FORMAT` | `text` (key=value) or `json` (one object per line) | text |
 /// | `HALL_OUTBOX_BATCH_SIZE` | rows the relay publishes per transaction | 2000 |
 /// | `HALL_OUTBOX_POLL_INTERVAL` | relay's idle wait between polls | 20ms |
-/// | `HALL_OUTBOX_RETENTION` | how long published rows are kept | 7d |
+/// | `HALL_OUTBOX_RETENTION` | how long outbox rows are kept after they were appended (and at least until published) | 7d |
 /// | `HALL_INBOX_RETENTION` | how long processed event ids are kept (≥ outbox retention) | 30d |
 /// | `HALL_CONSUMER_MAX_ATTEMPTS` | handler attempts before an event goes to the dead-letter topic | 3 |
 /// | `HALL_CONSUMER_BATCH_SIZE` | records applied per transaction | 500 |

@@ -63,5 +63,72 @@ public enum PlatformMigrations {
                     autovacuum_analyze_scale_factor = 0.02)
                 """,
             ]),
+        Migration(
+            component: "platform", version: 4, name: "outbox cursors",
+            statements: [
+                // Outbox rows become immutable: instead of marking each row published, the relay
+                // keeps one cursor per bucket and moves it past what the broker acknowledged.
+                //
+                // publish_xid orders a bucket's rows. It is the appending transaction's id, or, when
+                // larger, the first transaction id not yet completed at the moment the row is
+                // inserted (outbox_publish_xid, below). The relay only reads rows whose publish_xid
+                // is below its snapshot's xmin, so every transaction that could still add a row
+                // before its cursor has finished: a transaction that commits late is never skipped.
+                // The price: a long-running writing transaction anywhere in the cluster holds
+                // publishing back until it ends (hall_outbox_held_back, hall_outbox_lag_seconds).
+                //
+                // Upgrade: ALTER TABLE takes the table's exclusive lock, so no old relay marks a row
+                // while this runs. Published rows get publish_xid 1, pending rows 2, and every
+                // bucket's cursor stands at (1, highest id): the pending rows — and nothing
+                // published — are sent by the new relay. Rows appended later get real ids (≥ 3).
+                "ALTER TABLE outbox ADD COLUMN publish_xid xid8 NOT NULL DEFAULT '1'",
+                "UPDATE outbox SET publish_xid = '2' WHERE published_at IS NULL",
+                // A VOLATILE plpgsql function evaluates each call with a fresh snapshot. So a row
+                // inserted after another transaction committed (say after waiting for its lock, in
+                // the same statement) orders after that transaction's rows, like the id order the
+                // relay used before. (pg_current_snapshot() alone would give the statement's
+                // snapshot, taken before the wait; pg_current_xact_id() alone would order a
+                // transaction that had its id before the wait ahead of the one it waited for.)
+                """
+                CREATE FUNCTION outbox_publish_xid() RETURNS xid8 LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN
+                    RETURN greatest(pg_current_xact_id(), pg_snapshot_xmax(pg_current_snapshot()));
+                END
+                $$
+                """,
+                "ALTER TABLE outbox ALTER COLUMN publish_xid SET DEFAULT outbox_publish_xid()",
+                // Republishing appends copies (same event id) that point at the original row.
+                "ALTER TABLE outbox ADD COLUMN republish_of bigint",
+                "ALTER TABLE outbox DROP CONSTRAINT outbox_event_id_key",
+                "CREATE UNIQUE INDEX outbox_event_id ON outbox (event_id) WHERE republish_of IS NULL",
+                """
+                CREATE TABLE outbox_cursor (
+                    bucket smallint PRIMARY KEY CHECK (bucket >= 0 AND bucket < 32),
+                    last_xid xid8 NOT NULL,
+                    last_id bigint NOT NULL,
+                    advanced_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    failures integer NOT NULL DEFAULT 0,
+                    last_error text
+                )
+                """,
+                """
+                INSERT INTO outbox_cursor (bucket, last_xid, last_id)
+                SELECT b, '1', (SELECT coalesce(max(id), 0) FROM outbox) FROM generate_series(0, 31) AS b
+                """,
+                "DROP INDEX outbox_pending",
+                "DROP INDEX outbox_pending_bucket",
+                "DROP INDEX outbox_published_at",
+                "ALTER TABLE outbox DROP COLUMN published_at, DROP COLUMN attempts, DROP COLUMN last_error",
+                "CREATE INDEX outbox_position ON outbox (bucket, publish_xid, id)",
+                // The rows the relay has not yet sent, for operators, gauges and tests.
+                """
+                CREATE VIEW outbox_pending AS
+                SELECT o.* FROM outbox_cursor AS c
+                CROSS JOIN LATERAL (
+                    SELECT * FROM outbox
+                    WHERE outbox.bucket = c.bucket AND (outbox.publish_xid, outbox.id) > (c.last_xid, c.last_id)
+                ) AS o
+                """,
+            ]),
     ]
 }

@@ -89,10 +89,14 @@ public struct Outbox: Sendable {
         }
     }
 
-    /// Marks every published row created in `[from, to)` as unpublished so the relay sends it again,
+    /// Queues again every event appended in `[from, to)` that the relay has already published,
     /// and appends an audit event (`platform.outbox.republished`) to `auditTopic`.
     ///
-    /// Use after the broker lost data. Consumers' inboxes make the repeat harmless.
+    /// Outbox rows are never changed: each published row of the range is appended again as a
+    /// copy (same event id, `republish_of` = the original row), in the original order, after
+    /// everything already waiting. Rows of the range not yet published are not copied (they go
+    /// out anyway), nor are earlier copies. Use after the broker lost data; consumers' inboxes
+    /// make the repeat harmless.
     ///
     /// - Returns: the number of rows queued again.
     public func republish(
@@ -103,11 +107,18 @@ public struct Outbox: Sendable {
         return try await client.transaction(logger: logger) { connection in
             let rows = try await (connection.query(
                 """
-                WITH reset AS (
-                    UPDATE \(unescaped: schema).outbox SET published_at = NULL, attempts = 0, last_error = NULL
-                    WHERE created_at >= \(from) AND created_at < \(to) AND published_at IS NOT NULL
+                WITH copied AS (
+                    INSERT INTO \(unescaped: schema).outbox
+                        (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload, republish_of)
+                    SELECT o.event_id, o.event_type, o.event_version, o.producer, o.correlation_id, o.causation_id,
+                           o.topic, o.key, o.payload, o.id
+                    FROM \(unescaped: schema).outbox AS o
+                    JOIN \(unescaped: schema).outbox_cursor AS c ON c.bucket = o.bucket
+                    WHERE o.created_at >= \(from) AND o.created_at < \(to) AND o.republish_of IS NULL
+                      AND (o.publish_xid, o.id) <= (c.last_xid, c.last_id)
+                    ORDER BY o.publish_xid, o.id
                     RETURNING 1
-                ) SELECT count(*)::bigint FROM reset
+                ) SELECT count(*)::bigint FROM copied
                 """, logger: logger
             ) as PostgresRowSequence).decode(Int64.self).collectAll().first ?? 0
             let audit = try EventEnvelope(

@@ -6,6 +6,7 @@ import HallKit
 import HallTestSupport
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Measures the runtime against the machine's own ceilings, on the local stack, and prints figures.
 @main
@@ -25,6 +26,12 @@ struct HallBench: AsyncParsableCommand {
 
     @Flag(help: "Run only the light-load latency measurement.")
     var latencyOnly = false
+
+    @Flag(help: "Run only raw produce (the ceiling) and the relay draining a backlog.")
+    var relayOnly = false
+
+    @Option(help: "Relay rows per transaction in the backlog run.")
+    var relayBatch = 5000
 
     @Option(help: "Transactions per pgbench client (8 clients).")
     var pgbenchTransactions = 5000
@@ -62,6 +69,12 @@ struct HallBench: AsyncParsableCommand {
         }
 
         let producer = try kafka.producer(messageTimeout: .seconds(60))
+        if relayOnly {
+            let raw = try await rawProduce(kafka: kafka)
+            try await relayBacklog(kafka: kafka, producer: producer, raw: raw) { _, _ in }
+            await producer.close()
+            return
+        }
         if !latencyOnly {
             try await throughput(kafka: kafka, adminURL: adminURL, producer: producer)
         }
@@ -74,10 +87,7 @@ struct HallBench: AsyncParsableCommand {
         // 1. Ceilings measured in this run.
         let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: pgbenchTransactions)
         print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", pgbenchTransactions, pgbench))
-        let rawTopic = try await kafka.makeTopics(["bench-raw"], partitions: 6)[0]
-        let raw = try KafkaRawBenchmark.produce(
-            configuration: KafkaProducerConfiguration(client: kafka.client("bench-raw")), topic: rawTopic, count: records, size: 300)
-        print(String(format: "raw librdkafka idempotent produce (300 B): %.0f msg/s (%d failed)", raw.perSecond, raw.failed))
+        let raw = try await rawProduce(kafka: kafka)
 
         // 2. Producer and consumer through HallKafka.
         let topic = try await kafka.makeTopics(["bench-produce"], partitions: 6)[0]
@@ -109,33 +119,8 @@ struct HallBench: AsyncParsableCommand {
         print(String(format: "HallKafka consumer (poll + store offsets): %.0f msg/s", consumerRate))
 
         // 3. Outbox relay draining a backlog, and the inbox consumer applying it.
-        try await TestDatabase.with(extra: [Effects.migration], poolSize: 30) { database in
-            let relayTopic = try await kafka.makeTopics(["bench-relay"], partitions: 6)[0]
-            let outbox = Outbox(schema: database.schema)
+        try await relayBacklog(kafka: kafka, producer: producer, raw: raw) { database, relayTopic in
             let logger = TestEnvironment.logger()
-            var appended = 0
-            while appended < events {
-                let count = min(5000, events - appended)
-                let batch = try (appended..<(appended + count)).map { index in
-                    OutgoingEvent(
-                        topic: Topic(rawValue: relayTopic),
-                        envelope: try EventEnvelope(payload: CounterStep(seq: index / 1000), producer: "bench", caseId: "case-\(index % 1000)"))
-                }
-                try await database.client.transaction(logger: logger) { try await outbox.append(batch, on: $0, logger: logger) }
-                appended += count
-            }
-            var relayConfiguration = OutboxRelayConfiguration()
-            relayConfiguration.batchSize = 5000
-            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, configuration: relayConfiguration, logger: logger)
-            let relayStart = ContinuousClock.now
-            let draining = Task { try await relay.run() }
-            while try await pending(database) > 0 { try await Task.sleep(for: .milliseconds(20)) }
-            let relayElapsed = seconds(since: relayStart)
-            draining.cancel()
-            _ = await draining.result
-            let relayRate = Double(events) / relayElapsed
-            print(String(format: "outbox relay, backlog of %d drained (commit → delivered): %.0f events/s = %.0f%% of raw produce", events, relayRate, 100 * relayRate / raw.perSecond))
-
             var inboxConfiguration = InboxConsumerConfiguration(
                 kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("bench-inbox"), topics: [relayTopic]))
             inboxConfiguration.batchSize = 3000
@@ -158,7 +143,52 @@ struct HallBench: AsyncParsableCommand {
             let rows = try await database.client.query("SELECT count(*)::bigint FROM \(unescaped: database.schema).effects", logger: logger)
                 .decode(Int64.self).collectAll().first ?? 0
             print(String(format: "inbox consumer (batch per transaction, effect + inbox row): %.0f events/s = %.2f × pgbench -N (%lld effects)", inboxRate, inboxRate / pgbench, rows))
+        }
+    }
 
+    /// Raw librdkafka idempotent produce: the ceiling the relay is compared with.
+    private func rawProduce(kafka: TestKafka) async throws -> (perSecond: Double, failed: Int) {
+        let rawTopic = try await kafka.makeTopics(["bench-raw"], partitions: 6)[0]
+        let raw = try KafkaRawBenchmark.produce(
+            configuration: KafkaProducerConfiguration(client: kafka.client("bench-raw")), topic: rawTopic, count: records, size: 300)
+        print(String(format: "raw librdkafka idempotent produce (300 B): %.0f msg/s (%d failed)", raw.perSecond, raw.failed))
+        return raw
+    }
+
+    /// Appends `events` to a fresh outbox, drains it with a relay and prints the rate; then runs
+    /// `then` on the same schema and topic (the inbox run reads what the relay published).
+    private func relayBacklog(
+        kafka: TestKafka, producer: KafkaProducer, raw: (perSecond: Double, failed: Int),
+        then: @Sendable (TestDatabase, String) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with(extra: [Effects.migration], poolSize: 30) { database in
+            let relayTopic = try await kafka.makeTopics(["bench-relay"], partitions: 6)[0]
+            let outbox = Outbox(schema: database.schema)
+            let logger = TestEnvironment.logger()
+            var appended = 0
+            while appended < events {
+                let count = min(5000, events - appended)
+                let batch = try (appended..<(appended + count)).map { index in
+                    OutgoingEvent(
+                        topic: Topic(rawValue: relayTopic),
+                        envelope: try EventEnvelope(payload: CounterStep(seq: index / 1000), producer: "bench", caseId: "case-\(index % 1000)"))
+                }
+                try await database.client.transaction(logger: logger) { try await outbox.append(batch, on: $0, logger: logger) }
+                appended += count
+            }
+            var relayConfiguration = OutboxRelayConfiguration()
+            relayConfiguration.batchSize = relayBatch
+            if let workers = ProcessInfo.processInfo.environment["HALL_BENCH_RELAY_WORKERS"].flatMap(Int.init) { relayConfiguration.concurrency = workers }
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, configuration: relayConfiguration, logger: logger)
+            let relayStart = ContinuousClock.now
+            let draining = Task { try await relay.run() }
+            while try await pending(database) > 0 { try await Task.sleep(for: .milliseconds(20)) }
+            let relayElapsed = seconds(since: relayStart)
+            draining.cancel()
+            _ = await draining.result
+            let relayRate = Double(events) / relayElapsed
+            print(String(format: "outbox relay, backlog of %d drained (commit → delivered): %.0f events/s = %.0f%% of raw produce", events, relayRate, 100 * relayRate / raw.perSecond))
+            try await then(database, relayTopic)
         }
     }
 
@@ -171,9 +201,17 @@ struct HallBench: AsyncParsableCommand {
             let latencyTopic = try await kafka.makeTopics(["bench-latency"], partitions: 6)[0]
             var lightConfiguration = OutboxRelayConfiguration()
             if let workers = ProcessInfo.processInfo.environment["HALL_BENCH_RELAY_WORKERS"].flatMap(Int.init) { lightConfiguration.concurrency = workers }
-            let lightRelay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, configuration: lightConfiguration, logger: logger)
             // Latency is measured from the moment the append's transaction committed (as the
-            // appending code sees it) to the moment the relay marked the row delivered.
+            // appending code sees it) to the moment the relay's transaction that moved its cursor
+            // past the delivered row committed.
+            let deliveredAt = Mutex<[String: Date]>([:])
+            let observer = OutboxRelayObserver { ids in
+                let now = Date()
+                deliveredAt.withLock { for id in ids { $0[id] = now } }
+            }
+            let lightRelay = OutboxRelay(
+                client: database.client, schema: database.schema, producer: producer, configuration: lightConfiguration, logger: logger,
+                observer: observer)
             var committedAt: [UUID: Date] = [:]
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await lightRelay.run() }
@@ -198,10 +236,11 @@ struct HallBench: AsyncParsableCommand {
                 group.cancelAll()
             }
             var latencies: [Double] = []
-            for try await (eventId, publishedAt) in try await database.client.query(
-                "SELECT event_id, published_at FROM \(unescaped: database.schema).outbox WHERE topic = \(latencyTopic)", logger: logger
-            ).decode((UUID, Date).self) {
-                if let committed = committedAt[eventId] { latencies.append(max(0, publishedAt.timeIntervalSince(committed)) * 1000) }
+            let delivered = deliveredAt.withLock { $0 }
+            for (eventId, committed) in committedAt {
+                if let publishedAt = delivered[eventId.uuidString.lowercased()] {
+                    latencies.append(max(0, publishedAt.timeIntervalSince(committed)) * 1000)
+                }
             }
             if ProcessInfo.processInfo.environment["HALL_BENCH_DEBUG"] != nil {
                 print(latencies.map { String(format: "%.0f", $0) }.joined(separator: " "))
@@ -212,9 +251,15 @@ struct HallBench: AsyncParsableCommand {
         }
     }
 
+    /// The number of buckets with rows not yet published: one index probe per bucket, so polling
+    /// it costs the relay being measured next to nothing (counting a 100,000-row backlog would).
     private func pending(_ database: TestDatabase) async throws -> Int64 {
         try await database.client.query(
-            "SELECT count(*)::bigint FROM \(unescaped: database.schema).outbox WHERE published_at IS NULL", logger: TestEnvironment.logger()
+            """
+            SELECT count(*)::bigint FROM \(unescaped: database.schema).outbox_cursor AS c
+            WHERE EXISTS (SELECT 1 FROM \(unescaped: database.schema).outbox AS o
+                          WHERE o.bucket = c.bucket AND (o.publish_xid, o.id) > (c.last_xid, c.last_id))
+            """, logger: TestEnvironment.logger()
         ).decode(Int64.self).collectAll().first ?? 0
     }
 

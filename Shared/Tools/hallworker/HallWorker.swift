@@ -10,7 +10,7 @@ import ServiceLifecycle
 
 /// A stand-alone relay or consumer over a test schema, run as its own process by the integration
 /// tests so that they can kill it for real (SIGKILL), including at the exact moments that matter:
-/// after the broker acknowledged a batch but before the rows are marked published, and after the
+/// after the broker acknowledged a batch but before the bucket cursors move past it, and after the
 /// consumer committed its effects but before it stored the offsets.
 @main
 struct HallWorker: AsyncParsableCommand {
@@ -34,7 +34,7 @@ struct HallWorker: AsyncParsableCommand {
     @Option(help: "Name recorded with each applied effect.")
     var name = "worker"
 
-    @Flag(help: "SIGKILL this process right after the first delivered batch, before marking it published.")
+    @Flag(help: "SIGKILL this process right after the first delivered batch, before its cursors move past it.")
     var crashAfterDelivery = false
 
     @Flag(help: "SIGKILL this process right after the first committed batch, before storing its offsets.")
