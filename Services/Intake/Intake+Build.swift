@@ -34,7 +34,20 @@ extension IntakeService {
         }
     }()
 
+    /// `HALL_INTAKE_ACCEPTANCE_GROUP`: acceptances stored together at most, 1–1000 (1 stores each
+    /// alone); default 64.
+    static let acceptanceGroup: Int = {
+        guard let text = ProcessInfo.processInfo.environment["HALL_INTAKE_ACCEPTANCE_GROUP"] else { return 64 }
+        guard let value = Int(text), (1...1000).contains(value) else {
+            FileHandle.standardError.write(Data("intake: configuration error: HALL_INTAKE_ACCEPTANCE_GROUP must be a whole number from 1 to 1000, not '\(text)'\n".utf8))
+            exit(1)
+        }
+        return value
+    }()
+
     static func store(_ runtime: ServiceRuntime) -> IntakeStore {
-        IntakeStore(client: runtime.client, schema: runtime.configuration.database.schema, calendar: calendar, logger: runtime.logger)
+        IntakeStore(
+            client: runtime.client, schema: runtime.configuration.database.schema, calendar: calendar, logger: runtime.logger,
+            acceptanceGroup: acceptanceGroup)
     }
 }

@@ -36,7 +36,35 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
     /// Id of the event (or command) that directly caused this one.
     public var causationId: UUID?
     /// The payload, always a JSON object; decode it with ``payload(as:)``.
-    public var data: JSONValue
+    ///
+    /// An envelope made from a typed payload (``init(payload:id:occurredAt:producer:caseId:correlationId:causationId:)``)
+    /// keeps the payload's wire bytes and builds this value only when it is read; setting it
+    /// replaces them.
+    public var data: JSONValue {
+        get {
+            switch storage {
+            case .value(let value):
+                return value
+            case .encoded(let bytes):
+                do {
+                    return try JSONValue.parse(bytes)
+                } catch {
+                    preconditionFailure("an envelope's pre-encoded data is written by the wire encoder: \(error)")
+                }
+            }
+        }
+        set { storage = .value(newValue) }
+    }
+
+    /// ``data`` as a value, or as the compact wire bytes the typed payload was encoded to once
+    /// (sorted keys, unescaped slashes, dates as ``RFC3339Timestamp``): an event built to be sent
+    /// is encoded once instead of encoded, decoded into a `JSONValue` and encoded again.
+    private enum DataStorage: Sendable {
+        case value(JSONValue)
+        case encoded([UInt8])
+    }
+
+    private var storage: DataStorage
 
     /// Creates an envelope from already-built parts, without checks.
     ///
@@ -62,7 +90,7 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
         self.caseId = caseId
         self.correlationId = correlationId
         self.causationId = causationId
-        self.data = data
+        self.storage = .value(data)
     }
 
     /// Wraps a typed payload: `type` and `version` come from `P`, `data` is the encoded payload.
@@ -82,19 +110,22 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
         correlationId: UUID? = nil,
         causationId: UUID? = nil
     ) throws {
-        let data: JSONValue
+        // Encoded once, as it will be on the wire: the same bytes `JSONValue(encoding:)` followed
+        // by encoding that value would give (same encoder, sorted keys), without the round trip.
+        let bytes: [UInt8]
         do {
-            data = try JSONValue(encoding: payload)
+            bytes = Array(try Self.encoder().encode(payload))
         } catch {
             throw ContractError(.invalidPayload, "cannot encode \(P.self): \(error)", fieldPath: "data")
         }
-        guard case .object = data else {
+        guard bytes.first == UInt8(ascii: "{") else {
             throw ContractError(.invalidPayload, "\(P.self) must encode to a JSON object", fieldPath: "data")
         }
         self.init(
             id: id, type: P.eventType, version: P.eventVersion, occurredAt: occurredAt, producer: producer,
-            caseId: caseId, correlationId: correlationId, causationId: causationId, data: data
+            caseId: caseId, correlationId: correlationId, causationId: causationId, data: [:]
         )
+        self.storage = .encoded(bytes)
     }
 
     /// Decodes ``data`` as the typed payload `P`.
@@ -130,11 +161,66 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
     ///   ``ContractError/Code/malformedEnvelope`` if ``occurredAt`` is outside years 0000–9999.
     public func encoded() throws -> [UInt8] {
         do {
-            return Array(try Self.encoder().encode(self))
+            return try writeWireBytes()
         } catch {
             if let error = error as? ContractError { throw error }
             throw ContractError(.invalidPayload, "cannot encode envelope: \(error)")
         }
+    }
+
+    /// Writes the wire form member by member, in the sorted order `JSONEncoder` with `.sortedKeys`
+    /// gives (the golden fixtures pin it), splicing in ``data``'s bytes as they are.
+    private func writeWireBytes() throws -> [UInt8] {
+        let dataBytes: [UInt8]
+        switch storage {
+        case .encoded(let bytes): dataBytes = bytes
+        case .value(let value): dataBytes = Array(try Self.encoder().encode(value))
+        }
+        guard let occurredAtText = RFC3339Timestamp.string(from: occurredAt) else {
+            throw EncodingError.invalidValue(
+                occurredAt, .init(codingPath: [CodingKeys.occurredAt], debugDescription: "date outside years 0000–9999"))
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(dataBytes.count + 320)
+        out.append(UInt8(ascii: "{"))
+        if let caseId {
+            try Self.appendMember("caseId", caseId, to: &out)
+        }
+        if let causationId {
+            try Self.appendMember("causationId", causationId.uuidString.lowercased(), to: &out)
+        }
+        if let correlationId {
+            try Self.appendMember("correlationId", correlationId.uuidString.lowercased(), to: &out)
+        }
+        out.append(contentsOf: #""data":"#.utf8)
+        out.append(contentsOf: dataBytes)
+        out.append(UInt8(ascii: ","))
+        try Self.appendMember("id", id.uuidString.lowercased(), to: &out)
+        try Self.appendMember("occurredAt", occurredAtText, to: &out)
+        try Self.appendMember("producer", producer, to: &out)
+        try Self.appendMember("type", type, to: &out)
+        out.append(contentsOf: #""version":"#.utf8)
+        out.append(contentsOf: String(version).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Appends `"name":"value",`. Printable ASCII without quote or backslash is written as it is
+    /// (every id, type, producer, timestamp and most case ids); anything else goes through
+    /// `JSONEncoder`, so escaping stays exactly the encoder's.
+    private static func appendMember(_ name: String, _ value: String, to out: inout [UInt8]) throws {
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: name.utf8)
+        out.append(contentsOf: #"":"#.utf8)
+        let plain = value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
+        } else {
+            out.append(contentsOf: try encoder().encode(value))
+        }
+        out.append(UInt8(ascii: ","))
     }
 
     /// Reads an envelope from wire bytes (a Kafka record value).
@@ -189,6 +275,30 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
         case id, type, version, occurredAt, producer, caseId, correlationId, causationId, data
     }
 
+    /// Envelopes are equal when every member is, ``data`` compared as JSON values (whether it is
+    /// held as a value or as pre-encoded bytes).
+    public static func == (lhs: EventEnvelope, rhs: EventEnvelope) -> Bool {
+        guard lhs.id == rhs.id, lhs.type == rhs.type, lhs.version == rhs.version, lhs.occurredAt == rhs.occurredAt,
+              lhs.producer == rhs.producer, lhs.caseId == rhs.caseId, lhs.correlationId == rhs.correlationId,
+              lhs.causationId == rhs.causationId
+        else { return false }
+        if case .encoded(let a) = lhs.storage, case .encoded(let b) = rhs.storage, a == b { return true }
+        return lhs.data == rhs.data
+    }
+
+    /// Hashes consistently with ``==(_:_:)``.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(type)
+        hasher.combine(version)
+        hasher.combine(occurredAt)
+        hasher.combine(producer)
+        hasher.combine(caseId)
+        hasher.combine(correlationId)
+        hasher.combine(causationId)
+        hasher.combine(data)
+    }
+
     /// Decodes and checks an envelope. Throws `DecodingError` (``decode(from:)`` turns it into a ``ContractError``).
     public init(from decoder: any Decoder) throws {
         let all = try decoder.container(keyedBy: AnyCodingKey.self)
@@ -236,7 +346,8 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
         }
         self.correlationId = try Self.decodeUUIDIfPresent(container, .correlationId)
         self.causationId = try Self.decodeUUIDIfPresent(container, .causationId)
-        self.data = try container.decode(JSONValue.self, forKey: .data)
+        let data = try container.decode(JSONValue.self, forKey: .data)
+        self.storage = .value(data)
         guard case .object = data else {
             throw DecodingError.dataCorruptedError(forKey: .data, in: container, debugDescription: "expected a JSON object")
         }

@@ -83,6 +83,25 @@ struct EnvelopeWireFormatTests {
         #expect(try EventEnvelope.decode(from: envelope.encoded()) == envelope)
     }
 
+    @Test("an envelope made from a payload (data encoded once) writes the bytes of one holding the same data as a value",
+          arguments: ["HALL-20260105-000123", "案件/2026 \"甲\"\\\n\u{1}", "tab\there"])
+    func preEncodedDataWritesTheSameBytes(caseId: String) throws {
+        let payload = OutboxRepublished(
+            fromTime: Contracts.date(2024, 2, 29, 15, 59, 59, millisecond: 999), toTime: Contracts.date(2024, 3, 1),
+            rows: 9_007_199_254_740_993, requestedBy: "ops/王伟 \"x\"")
+        let made = try EventEnvelope(
+            payload: payload, occurredAt: Contracts.date(2026, 1, 5, 8, 30, 0, millisecond: 123), producer: "intake", caseId: caseId,
+            correlationId: UUID(), causationId: UUID())
+        var asValue = made
+        asValue.data = try JSONValue(encoding: payload)
+        #expect(try made.encoded() == asValue.encoded())
+        #expect(try made.encoded() == Array(EventEnvelope.encoder().encode(asValue)), "the same bytes as the Codable encoding")
+        #expect(made == asValue && made.hashValue == asValue.hashValue)
+        let decoded = try EventEnvelope.decode(from: made.encoded())
+        #expect(decoded == made)
+        #expect(try decoded.payload(as: OutboxRepublished.self) == payload)
+    }
+
     @Test("the minimal envelope omits every optional member")
     func minimalOmitsOptionalMembers() throws {
         let envelope = try EventEnvelope.decode(from: Contracts.fixture("envelope.minimal.json"))

@@ -56,6 +56,22 @@ struct IntakeDomainTests {
         #expect(!IdentityNumber.isValidCreditCode("91350100M000100YI3"))
     }
 
+    @Test("an item code that is not a catalogue code is refused naming itemCode", arguments: [
+        ("MKT-001", true), ("A1", true), (String(repeating: "A", count: 32), true),
+        ("A", false), ("-MKT", false), ("mkt-001", false), ("MKT_001", false), ("MKT 001", false), ("ＭKT-001", false),
+        (String(repeating: "A", count: 33), false), ("", false),
+    ])
+    func itemCodeShape(code: String, valid: Bool) throws {
+        var input = submission(intake_complete)
+        input.itemCode = code
+        if valid {
+            _ = try input.validated()
+        } else {
+            let error = try #require(throws: HallError.self) { try input.validated() }
+            #expect(error.field == "itemCode")
+        }
+    }
+
     @Test("complete materials are accepted")
     func complete() throws {
         #expect(try MaterialsCheck.check(submission(intake_complete), against: sampleItem(), today: today) == .complete(promised: []))

@@ -317,6 +317,21 @@ struct IntakeAPITests {
             #expect(v2["version"] == .int(2))
             #expect(try await get(client, "/v1/items/MKT-001").1["version"] == .int(1))
             #expect(try await get(client, "/v1/items/MKT-001?on=2099-01-02").1["version"] == .int(2))
+
+            // A front end holding a guide revalidates it: 304 without a body while the version is
+            // the same, a different tag for another version.
+            func guideTag(_ uri: String, ifNoneMatch: String? = nil) async throws -> (HTTPResponse.Status, String?, Int) {
+                var headers = HTTPFields()
+                if let ifNoneMatch { headers[.ifNoneMatch] = ifNoneMatch }
+                return try await client.execute(uri: uri, method: .get, headers: headers) { ($0.status, $0.headers[.eTag], $0.body.readableBytes) }
+            }
+            let (_, tag, _) = try await guideTag("/v1/items/MKT-001")
+            let current = try #require(tag)
+            let (revalidated, sameTag, bodyBytes) = try await guideTag("/v1/items/MKT-001", ifNoneMatch: "\"other\", W/\(current)")
+            #expect(revalidated == .notModified && sameTag == current && bodyBytes == 0)
+            #expect(try await guideTag("/v1/items/MKT-001", ifNoneMatch: "\"other\"").0 == .ok)
+            let (laterStatus, laterTag, _) = try await guideTag("/v1/items/MKT-001?on=2099-01-02", ifNoneMatch: current)
+            #expect(laterStatus == .ok && laterTag != nil && laterTag != current, "version 2 is another guide")
         }
     }
 

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import HallCalendar
@@ -32,19 +33,38 @@ final class GuideCache: Sendable {
     }
 }
 
-/// Encoded guide answers by item, version (a published version never changes).
+/// Encoded guide answers by item, version (a published version never changes), each with its
+/// entity tag: the first 16 hex digits of the body's SHA-256, quoted.
 final class EncodedGuides: Sendable {
-    private let entries = Mutex<[String: ByteBuffer]>([:])
+    struct Entry: Sendable {
+        var body: ByteBuffer
+        var eTag: String
+    }
 
-    func body(for item: ItemVersion, encode: (ItemVersion) throws -> ByteBuffer) rethrows -> ByteBuffer {
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func entry(for item: ItemVersion, encode: (ItemVersion) throws -> ByteBuffer) rethrows -> Entry {
         let key = "\(item.code)#\(item.version)"
         if let hit = entries.withLock({ $0[key] }) { return hit }
         let body = try encode(item)
+        let digest = SHA256.hash(data: Data(body.readableBytesView)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let entry = Entry(body: body, eTag: "\"\(digest)\"")
         entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
-            entries[key] = body
+            entries[key] = entry
         }
-        return body
+        return entry
+    }
+
+    /// Whether an `If-None-Match` field value names `eTag` (or is `*`); weak tags compare by
+    /// their opaque part, as RFC 9110 §13.1.2 asks for this field.
+    static func matches(_ ifNoneMatch: String, eTag: String) -> Bool {
+        ifNoneMatch.split(separator: ",").contains { candidate in
+            var tag = candidate.trimmingCharacters(in: .whitespaces)
+            if tag == "*" { return true }
+            if tag.hasPrefix("W/") { tag.removeFirst(2) }
+            return tag == eTag
+        }
     }
 }
 

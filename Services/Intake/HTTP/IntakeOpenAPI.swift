@@ -65,10 +65,13 @@ paths:
       parameters:
         - {name: code, in: path, required: true, schema: {type: string}}
         - {name: on, in: query, required: false, schema: {type: string, format: date}}
+        - {name: If-None-Match, in: header, required: false, schema: {type: string}, description: The ETag of a guide already held}
       responses:
         '200':
-          description: The guide
+          description: The guide; its ETag changes only with the version
+          headers: {ETag: {schema: {type: string}}}
           content: {application/json: {schema: {$ref: '#/components/schemas/ItemVersion'}}}
+        '304': {description: The guide held (If-None-Match) is still the one in force, headers: {ETag: {schema: {type: string}}}}
         '404': {$ref: '#/components/responses/Problem'}
   /v1/items/{code}/form:
     get:

@@ -31,11 +31,16 @@ struct IntakeRoutes: Sendable {
                 throw HallError(.notFound, "no item \(code) in force on \(date)", field: "code")
             }
             // A published version never changes: its JSON is encoded once.
-            let body = try encodedGuides.body(for: item) { ByteBuffer(bytes: try context.responseEncoder.encode($0)) }
+            let guide = try encodedGuides.entry(for: item) { ByteBuffer(bytes: try context.responseEncoder.encode($0)) }
             var headers = HTTPFields()
-            headers[.contentType] = "application/json; charset=utf-8"
             headers[.cacheControl] = "public, max-age=5"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+            headers[.eTag] = guide.eTag
+            // A front end that holds this version already is told so, without the body.
+            if let ifNoneMatch = request.headers[.ifNoneMatch], EncodedGuides.matches(ifNoneMatch, eTag: guide.eTag) {
+                return Response(status: .notModified, headers: headers)
+            }
+            headers[.contentType] = "application/json; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: guide.body))
         }
         router.get("/v1/items/:code/form") { request, context -> Response in
             let code = try context.parameters.require("code")

@@ -49,8 +49,9 @@ extension IntakeStore {
     ///
     /// Two round trips to the database: the first answer to the key (and, for an acceptance, the
     /// notice number), then one `INSERT … WITH` statement writing the application, its corrections
-    /// or promised materials, its notice and all its outbox rows. The item and the window come from
-    /// the store's caches (at most 2 s stale), as they did inside the former transaction.
+    /// or promised materials, its notice and all its outbox rows. Acceptances arriving together
+    /// share both round trips (``acceptBatch(_:)``). The item and the window come from the store's
+    /// caches (at most 2 s stale), as they did inside the former transaction.
     func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
         var submission = try submission.validated()
         if let approval = submission.greenChannelApproval {
@@ -67,7 +68,7 @@ extension IntakeStore {
         }
     }
 
-    private func storedResponse(clerk: String, key: String, on connection: PostgresConnection? = nil) async throws -> ApplicationResponse? {
+    func storedResponse(clerk: String, key: String, on connection: PostgresConnection? = nil) async throws -> ApplicationResponse? {
         let query: PostgresQuery =
             "SELECT response::text FROM \(unescaped: schema).applications WHERE clerk_id = \(clerk) AND idempotency_key = \(key)"
         let rows: [String]
@@ -79,23 +80,6 @@ extension IntakeStore {
         return try rows.first.map { try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data($0.utf8)) }
     }
 
-    /// The first answer to a clerk's key, or else the next acceptance notice number of `year`, in
-    /// one statement: a repeat (a clerk's double submit) burns no notice number.
-    private func storedResponseOrNoticeNumber(clerk: String, key: String, year: Int) async throws -> (ApplicationResponse?, Int?) {
-        try await ensureNoticeSequence(year: year)
-        let rows = try await client.query(
-            """
-            WITH stored AS MATERIALIZED (
-                SELECT response::text AS response FROM \(unescaped: schema).applications
-                WHERE clerk_id = \(clerk) AND idempotency_key = \(key))
-            SELECT (SELECT response FROM stored),
-                   CASE WHEN NOT EXISTS (SELECT 1 FROM stored) THEN nextval(\(noticeSequenceName(year))::regclass) END
-            """, logger: logger
-        ).decode((String?, Int?).self).collectAll()
-        guard let row = rows.first else { return (nil, nil) }
-        return (try row.0.map { try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data($0.utf8)) }, row.1)
-    }
-
     private func submitOnce(_ submission: ApplicationSubmission, clerk: Clerk, now: Date) async throws -> ApplicationResponse {
         let assessment: Assessment
         do {
@@ -105,13 +89,14 @@ extension IntakeStore {
             if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey) { return stored }
             throw error
         }
-        var noticeNumber: Int?
-        if case .complete = assessment.verdict {
-            let (stored, number) = try await storedResponseOrNoticeNumber(
-                clerk: clerk.staffId, key: submission.idempotencyKey, year: LocalDate.inHall(now).year)
-            if let stored { return stored }
-            noticeNumber = number
-        } else if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey) {
+        if case .complete(let promises) = assessment.verdict, let item = assessment.item {
+            // Acceptances are written in groups: one round trip for the stored answers and notice
+            // numbers of every acceptance waiting, one statement storing all of them.
+            let pending = PendingAcceptance(submission: submission, clerk: clerk, item: item, promised: promises, now: now)
+            guard let acceptances else { return try await acceptBatch([pending])[0].get() }
+            return try await acceptances.submit(pending) { batch in await self.acceptBatch(batch) }
+        }
+        if let stored = try await storedResponse(clerk: clerk.staffId, key: submission.idempotencyKey) {
             return stored
         }
 
@@ -129,14 +114,8 @@ extension IntakeStore {
             outgoing.append(
                 try correctionEventFor(
                     receiptCode: response.receiptCode, item: assessment.item!, corrections: list, now: now, clerk: clerk, caseId: response.caseId))
-        case .complete(let promises):
-            guard let noticeNumber else { throw HallError(.internalError, "no notice number was drawn") }
-            accept(&response, item: assessment.item!, promised: promises, now: now, number: noticeNumber)
-            outgoing.append(
-                try acceptedEventFor(
-                    response, item: assessment.item!, channel: submission.channel.rawValue,
-                    greenChannel: submission.greenChannelApproval?.approval(now: now), applicantKind: submission.applicant.kind.rawValue,
-                    applicantName: submission.applicant.name, materials: submission.materials, bundle: nil, clerk: clerk))
+        case .complete:
+            throw HallError(.internalError, "a complete application is accepted through acceptBatch")
         }
         // One statement is one transaction: the application and everything it owns are stored
         // with their events, or (bad input caught by a constraint, a concurrent repeat) none of it.

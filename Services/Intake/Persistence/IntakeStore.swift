@@ -18,10 +18,15 @@ struct IntakeStore: Sendable {
     let items = GuideCache(ttl: .seconds(2))
     let windows = WindowCache()
     let noticeSequences = NoticeSequences()
+    /// Concurrent acceptances are stored in groups (``acceptBatch(_:)``); nil stores each alone.
+    let acceptances: GroupCommit<PendingAcceptance, ApplicationResponse>?
 
-    init(client: PostgresClient, schema: String, calendar: WorkingCalendar, logger: Logger) {
+    /// - Parameter acceptanceGroup: acceptances stored together at most (group commit); 1 stores
+    ///   each alone.
+    init(client: PostgresClient, schema: String, calendar: WorkingCalendar, logger: Logger, acceptanceGroup: Int = 64) {
         self.client = client
         self.schema = schema
+        self.acceptances = acceptanceGroup > 1 ? GroupCommit(maxInFlight: 4, maxBatch: acceptanceGroup) : nil
         self.outbox = Outbox(schema: schema)
         self.calendar = calendar
         self.logger = logger
