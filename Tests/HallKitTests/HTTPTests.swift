@@ -33,6 +33,25 @@ struct HTTPTests {
         try await TokenAuthority(secret: secret).issue(HallClaims(subject: "clerk-7", roles: roles, department: department, ttl: ttl))
     }
 
+    @Test("a token verified once is accepted from memory only until it expires; an altered copy is still refused")
+    func rememberedTokens() async throws {
+        let authority = await TokenAuthority(secret: Self.secret)
+        let issued = Date()
+        let token = try await authority.issue(HallClaims(subject: "clerk-7", roles: [.clerk], department: "d-market", issuedAt: issued, ttl: 60))
+        let first = try await authority.verify(token, now: issued)
+        #expect(try await authority.verify(token, now: issued.addingTimeInterval(30)) == first)
+        await #expect(throws: HallError.self) { try await authority.verify(token, now: issued.addingTimeInterval(61)) }
+        // The signature's first character changed (every bit of it counts, unlike the last one's
+        // padding bits): not the remembered text, and not a valid signature.
+        let dot = token.lastIndex(of: ".")!
+        let signatureStart = token[token.index(after: dot)]
+        let altered = String(token[...dot]) + (signatureStart == "A" ? "B" : "A") + String(token[token.index(dot, offsetBy: 2)...])
+        await #expect(throws: HallError.self) { try await authority.verify(altered, now: issued) }
+        // A token of another secret is refused even though a token of the same subject is remembered.
+        let foreign = try await self.token(roles: [.clerk], secret: String(repeating: "x", count: 40))
+        await #expect(throws: HallError.self) { try await authority.verify(foreign, now: issued) }
+    }
+
     func problem(_ response: TestResponse) throws -> ProblemDetails {
         #expect(response.headers[.contentType] == "application/problem+json")
         return try JSONDecoder().decode(ProblemDetails.self, from: Data(buffer: response.body))

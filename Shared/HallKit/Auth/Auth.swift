@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import Synchronization
 
 /// What a token lets its holder do.
 public enum Role: String, Codable, Sendable, CaseIterable {
@@ -86,14 +87,25 @@ public struct Principal: Sendable, Equatable {
 }
 
 /// Signs and verifies hall access tokens with one shared HMAC-SHA256 secret.
+///
+/// A front desk sends the same token with every request of a shift, so a token verified once is
+/// remembered (by its exact text, signature included) until it expires: later requests skip the
+/// key collection actor, the HMAC and the claims' JSON. Only tokens that passed verification are
+/// remembered, and each use checks the expiry again, so a forged, altered or expired token is never
+/// accepted from memory.
 public struct TokenAuthority: Sendable {
     private let keys: JWTKeyCollection
+    private let verified: VerifiedTokens
 
     /// Creates the authority from the secret (`HALL_JWT_SECRET`).
-    public init(secret: String) async {
+    ///
+    /// - Parameter rememberedTokens: how many verified tokens are remembered at most (the memory is
+    ///   emptied when it is full); 0 verifies every time.
+    public init(secret: String, rememberedTokens: Int = 4096) async {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys
+        self.verified = VerifiedTokens(capacity: rememberedTokens)
     }
 
     /// Issues a token (for local use and tests: `hallctl token`).
@@ -104,12 +116,48 @@ public struct TokenAuthority: Sendable {
     /// Verifies a token's signature and expiry.
     ///
     /// - Throws: ``HallError/Code/unauthenticated`` for a bad, forged or expired token.
-    public func verify(_ token: String) async throws -> Principal {
+    public func verify(_ token: String, now: Date = Date()) async throws -> Principal {
+        if let principal = verified.principal(for: token, at: now) { return principal }
         do {
             let claims = try await keys.verify(token, as: HallClaims.self)
-            return Principal(subject: claims.sub.value, roles: Set(claims.roles), department: claims.department, window: claims.window)
+            guard now < claims.exp.value else { throw HallError(.unauthenticated, "expired") }
+            let principal = Principal(subject: claims.sub.value, roles: Set(claims.roles), department: claims.department, window: claims.window)
+            verified.remember(token, principal: principal, expiresAt: claims.exp.value)
+            return principal
         } catch {
             throw HallError(.unauthenticated, "the bearer token is invalid or expired")
+        }
+    }
+}
+
+/// Tokens that passed verification, with their principal and expiry.
+final class VerifiedTokens: Sendable {
+    private let capacity: Int
+    private let entries = Mutex<[String: (principal: Principal, expiresAt: Date)]>([:])
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// The principal of a remembered token that has not expired at `now`.
+    func principal(for token: String, at now: Date) -> Principal? {
+        guard capacity > 0 else { return nil }
+        return entries.withLock { entries in
+            guard let entry = entries[token] else { return nil }
+            guard now < entry.expiresAt else {
+                entries[token] = nil
+                return nil
+            }
+            return entry.principal
+        }
+    }
+
+    /// Remembers a verified token until it expires.
+    func remember(_ token: String, principal: Principal, expiresAt: Date) {
+        guard capacity > 0 else { return }
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[token] = (principal, expiresAt)
         }
     }
 }
