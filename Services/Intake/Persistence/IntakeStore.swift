@@ -26,7 +26,7 @@ struct IntakeStore: Sendable {
     init(client: PostgresClient, schema: String, calendar: WorkingCalendar, logger: Logger, acceptanceGroup: Int = 64) {
         self.client = client
         self.schema = schema
-        self.acceptances = acceptanceGroup > 1 ? GroupCommit(maxInFlight: 4, maxBatch: acceptanceGroup) : nil
+        self.acceptances = acceptanceGroup > 1 ? GroupCommit(batchesPerLane: 4, maxBatch: acceptanceGroup) : nil
         self.outbox = Outbox(schema: schema)
         self.calendar = calendar
         self.logger = logger

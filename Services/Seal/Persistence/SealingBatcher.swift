@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import HallKit
 
 /// Seals concurrent callers' requests together (group commit), without a timer and without a task
 /// of its own.
@@ -15,37 +15,20 @@ import Synchronization
 ///
 /// If sealing a batch throws, each of its requests is sealed again alone, so one request's failure
 /// is its own. Each caller gets the outcome of its own request, after the transaction holding it
-/// committed.
+/// committed. The queueing is HallKit's ``GroupCommit`` (one batch at a time per lane).
 final class SealingBatcher: Sendable {
     /// Seals requests in one transaction: one outcome per request, in order.
     typealias Seal = @Sendable ([SealingRequest]) async throws -> [SealingOutcome]
 
-    /// What a queued caller is told when it is resumed.
-    private enum Turn: Sendable {
-        /// Lead the next batch (its own request first).
-        case lead
-        /// Its request was sealed or refused (or failed) in another caller's batch.
-        case done(Result<SealingOutcome, any Error>)
-    }
-
-    private struct Waiter: Sendable {
-        var request: SealingRequest
-        var continuation: CheckedContinuation<Turn, Never>
-    }
-
-    /// Per lane with a sealing under way: the callers queued behind it; nil: idle.
-    private let lanes: Mutex<[[Waiter]?]>
+    private let group: GroupCommit<SealingRequest, SealingOutcome>
     /// The number of lanes: the most sealing transactions at once.
-    let laneCount: Int
+    var laneCount: Int { group.laneCount }
     /// The most requests sealed in one transaction.
-    let maxBatch: Int
+    var maxBatch: Int { group.maxBatch }
 
     /// Creates a batcher of `lanes` lanes sealing at most `maxBatch` requests in one transaction.
     init(lanes: Int = 8, maxBatch: Int = 256) {
-        precondition(lanes >= 1 && maxBatch >= 1)
-        self.laneCount = lanes
-        self.maxBatch = maxBatch
-        self.lanes = Mutex(Array(repeating: nil, count: lanes))
+        self.group = GroupCommit(lanes: lanes, batchesPerLane: 1, maxBatch: maxBatch)
     }
 
     /// The lane of a department (FNV-1a of its id, so the same in every run).
@@ -57,70 +40,20 @@ final class SealingBatcher: Sendable {
 
     /// How many callers wait behind the sealing under way in `department`'s lane (0 when idle).
     func queued(for department: String) -> Int {
-        let lane = self.lane(for: department)
-        return lanes.withLock { $0[lane]?.count ?? 0 }
+        group.queued(inLane: lane(for: department))
     }
 
     /// Seals `request` with others of its lane queued at the same time, through `seal`.
     ///
     /// - Throws: what sealing the request alone threw.
-    func apply(_ request: SealingRequest, seal: Seal) async throws -> SealingOutcome {
-        let lane = self.lane(for: request.departmentId)
-        let turn = await withCheckedContinuation { (continuation: CheckedContinuation<Turn, Never>) in
-            let leads = lanes.withLock { lanes -> Bool in
-                if lanes[lane] == nil {
-                    lanes[lane] = []
-                    return true
-                }
-                lanes[lane]!.append(Waiter(request: request, continuation: continuation))
-                return false
-            }
-            if leads { continuation.resume(returning: .lead) }
-        }
-        switch turn {
-        case .done(let result): return try result.get()
-        case .lead: return try await lead(request, lane: lane, seal: seal)
+    func apply(_ request: SealingRequest, seal: @escaping Seal) async throws -> SealingOutcome {
+        try await group.submit(request, lane: lane(for: request.departmentId)) { requests in
+            await Self.sealTogether(requests, seal: seal)
         }
     }
 
-    private func lead(_ own: SealingRequest, lane: Int, seal: Seal) async throws -> SealingOutcome {
-        let followers = lanes.withLock { lanes -> [Waiter] in
-            let queue = lanes[lane] ?? []
-            let taken = Array(queue.prefix(maxBatch - 1))
-            lanes[lane] = Array(queue.dropFirst(taken.count))
-            return taken
-        }
-        let results = await sealTogether([own] + followers.map(\.request), seal: seal)
-        // When this caller's task was cancelled, the followers its batch failed are sealed again in their own tasks.
-        let cancelled = Task.isCancelled
-        var requeued: [Waiter] = []
-        for (waiter, result) in zip(followers, results.dropFirst()) {
-            if cancelled, case .failure = result {
-                requeued.append(waiter)
-            } else {
-                waiter.continuation.resume(returning: .done(result))
-            }
-        }
-        handOn(lane, requeueing: requeued)
-        return try results[0].get()
-    }
-
-    /// Gives the lead to the first queued caller, or marks the lane idle.
-    private func handOn(_ lane: Int, requeueing: [Waiter]) {
-        let next = lanes.withLock { lanes -> Waiter? in
-            var queue = requeueing + (lanes[lane] ?? [])
-            guard !queue.isEmpty else {
-                lanes[lane] = nil
-                return nil
-            }
-            let first = queue.removeFirst()
-            lanes[lane] = queue
-            return first
-        }
-        next?.continuation.resume(returning: .lead)
-    }
-
-    private func sealTogether(_ requests: [SealingRequest], seal: Seal) async -> [Result<SealingOutcome, any Error>] {
+    /// One outcome per request: the batch in one transaction, or, if that throws, each alone.
+    private static func sealTogether(_ requests: [SealingRequest], seal: Seal) async -> [Result<SealingOutcome, any Error>] {
         do {
             let outcomes = try await seal(requests)
             precondition(outcomes.count == requests.count, "one outcome per request")
