@@ -51,49 +51,54 @@ public final class KafkaProducer: Service, Sendable {
     ///
     /// Records with the same key land in the same partition in the order given. The result at
     /// index *i* is the report (or error) of `messages[i]`; the call itself does not throw.
+    public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        if messages.isEmpty { return [] }
+        let delivery = await send(KafkaRecordBatch(messages))
+        return (0..<messages.count).map { delivery.result(at: $0) }
+    }
+
+    /// Publishes a batch's records in order and waits for all their delivery reports.
+    ///
+    /// Records with the same key land in the same partition in the order given; librdkafka reads
+    /// keys and values from the batch's memory in place. The call itself does not throw: each
+    /// record's outcome is in the returned ``KafkaBatchDelivery``.
     ///
     /// When the broker fences the idempotent producer (after an outage it may refuse its epoch)
     /// or the library reports a fatal error, the failing records are reported as retriable and
     /// the next call runs on a new librdkafka producer, so callers recover by retrying.
-    public func send(_ messages: [KafkaProducerMessage]) async -> [Result<KafkaDeliveryReport, KafkaError>] {
-        if messages.isEmpty { return [] }
+    public func send(_ batch: KafkaRecordBatch) async -> KafkaBatchDelivery {
+        let state = DeliveryState(storage: batch.storage)
+        if batch.isEmpty { return KafkaBatchDelivery(state: state) }
         let client = current.withLock { $0 }
-        let batch = DeliveryBatch(count: messages.count)
-        for (index, message) in messages.enumerated() {
+        for index in 0..<state.count {
             if closed.load(ordering: .relaxed) {
-                batch.complete(index: index, with: .failure(KafkaError(.closed, "the producer is closed")))
+                state.complete(index: index, failure: KafkaError(.closed, "the producer is closed"))
                 continue
             }
             if let fatal = client.context.fatalError.withLock({ $0 }) {
-                batch.complete(index: index, with: .failure(fatal))
+                state.complete(index: index, failure: fatal)
                 continue
             }
-            let ticket = Unmanaged.passRetained(DeliveryTicket(batch: batch, index: index))
             var attempt = 0
             while true {
-                let error = client.produce(message, opaque: ticket.toOpaque())
-                guard let error else { break }
+                guard let error = client.produce(record: index, of: state) else { break }
                 if error.code == .queueFull, attempt < 10_000, !closed.load(ordering: .relaxed) {
                     // The local queue drains as delivery reports arrive on the poll thread.
                     attempt += 1
                     try? await Task.sleep(for: .milliseconds(1))
                     continue
                 }
-                ticket.release()
-                batch.complete(index: index, with: .failure(error))
+                state.complete(index: index, failure: error)
                 break
             }
         }
-        let results = await batch.results()
-        if results.contains(where: { if case .failure(let error) = $0 { return error.isFatal } else { return false } }) {
+        await state.allReported()
+        if state.hasFatalFailure() {
             replace(client)
-        }
-        return results.map { result in
-            guard case .failure(var error) = result, error.isFatal else { return result }
             // The records themselves can be sent again on the new producer.
-            error.isRetriable = true
-            return .failure(error)
+            state.markFatalFailuresRetriable()
         }
+        return KafkaBatchDelivery(state: state)
     }
 
     /// Swaps in a new librdkafka producer if `failed` is still the current one.
@@ -188,74 +193,50 @@ final class ProducerClient: Sendable {
         rd_kafka_purge(handle.pointer, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
     }
 
-    /// Enqueues one record with `rd_kafka_produceva`; nil when queued.
-    func produce(_ message: KafkaProducerMessage, opaque: UnsafeMutableRawPointer) -> KafkaError? {
-        // The topic and header names (NUL-terminated) and the header values are laid out in one
-        // scratch buffer, on the stack when small. librdkafka copies them, the value and the key
-        // during the call (RD_KAFKA_MSG_F_COPY, rd_kafka_header_add), so enqueueing a record
-        // allocates nothing here, whatever its header count.
-        var size = message.topic.utf8.count + 1
-        for header in message.headers { size += header.key.utf8.count + 1 + (header.value?.count ?? 0) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: size) { scratch -> KafkaError? in
-            withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5 + message.headers.count) { vus -> KafkaError? in
-                message.value.withUnsafeBytes { valueBuffer -> KafkaError? in
-                    (message.key ?? []).withUnsafeBytes { keyBuffer -> KafkaError? in
-                        var used = 0
-                        /// Copies `bytes` (and a NUL when `terminated`) into the scratch buffer.
-                        func place(_ bytes: some Sequence<UInt8>, terminated: Bool) -> UnsafeRawPointer {
-                            let start = scratch.baseAddress! + used
-                            for byte in bytes {
-                                scratch[used] = byte
-                                used += 1
-                            }
-                            if terminated {
-                                scratch[used] = 0
-                                used += 1
-                            }
-                            return UnsafeRawPointer(start)
-                        }
-                        var count = 0
-                        func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
-                            var vu = rd_kafka_vu_t()
-                            vu.vtype = type
-                            fill(&vu)
-                            (vus.baseAddress! + count).initialize(to: vu)
-                            count += 1
-                        }
-
-                        let topic = place(message.topic.utf8, terminated: true)
-                        add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topic.assumingMemoryBound(to: CChar.self) }
-                        add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
-                        add(RD_KAFKA_VTYPE_VALUE) {
-                            $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: valueBuffer.baseAddress)
-                            $0.u.mem.size = valueBuffer.count
-                        }
-                        if message.key != nil {
-                            add(RD_KAFKA_VTYPE_KEY) {
-                                $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: keyBuffer.baseAddress)
-                                $0.u.mem.size = keyBuffer.count
-                            }
-                        }
-                        add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
-                        for header in message.headers {
-                            let name = place(header.key.utf8, terminated: true)
-                            let value = header.value ?? []
-                            let bytes = place(value, terminated: false)
-                            add(RD_KAFKA_VTYPE_HEADER) {
-                                $0.u.header.name = name.assumingMemoryBound(to: CChar.self)
-                                $0.u.header.val = bytes
-                                $0.u.header.size = value.count
-                            }
-                        }
-
-                        guard let error = rd_kafka_produceva(handle.pointer, vus.baseAddress, count) else { return nil }
-                        defer { rd_kafka_error_destroy(error) }
-                        var mapped = kafkaError(rd_kafka_error_code(error), "producing to \(message.topic)")
-                        if rd_kafka_error_is_fatal(error) != 0 { mapped.isFatal = true }
-                        return mapped
-                    }
+    /// Enqueues record `index` of a batch with `rd_kafka_produceva`; nil when queued.
+    ///
+    /// The key and value are not copied (librdkafka reads them from the batch's memory, which
+    /// `state` keeps alive until the record's delivery report); the header values are copied by
+    /// `rd_kafka_header_add`. Nothing is allocated here.
+    func produce(record index: Int, of state: DeliveryState) -> KafkaError? {
+        let storage = state.storage
+        let record = storage.records[index]
+        return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5 + record.headerCount) { vus -> KafkaError? in
+            var count = 0
+            func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                var vu = rd_kafka_vu_t()
+                vu.vtype = type
+                fill(&vu)
+                (vus.baseAddress! + count).initialize(to: vu)
+                count += 1
+            }
+            add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = UnsafePointer(state.topicNames[Int(record.topic)]) }
+            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = 0 }
+            let value = storage.pointer(record.value)
+            add(RD_KAFKA_VTYPE_VALUE) {
+                $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
+                $0.u.mem.size = value.count
+            }
+            if let key = record.key.map(storage.pointer) {
+                add(RD_KAFKA_VTYPE_KEY) {
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress)
+                    $0.u.mem.size = key.count
                 }
             }
+            add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(state.slots + index) }
+            for header in storage.headers[record.firstHeader..<(record.firstHeader + record.headerCount)] {
+                let bytes = header.value.map(storage.pointer)
+                add(RD_KAFKA_VTYPE_HEADER) {
+                    $0.u.header.name = UnsafePointer(state.headerNames[Int(header.name)])
+                    $0.u.header.val = bytes?.baseAddress
+                    $0.u.header.size = bytes?.count ?? 0
+                }
+            }
+            guard let error = rd_kafka_produceva(handle.pointer, vus.baseAddress, count) else { return nil }
+            defer { rd_kafka_error_destroy(error) }
+            var mapped = kafkaError(rd_kafka_error_code(error), "producing to \(storage.topics[Int(record.topic)])")
+            if rd_kafka_error_is_fatal(error) != 0 { mapped.isFatal = true }
+            return mapped
         }
     }
 }
@@ -269,70 +250,127 @@ struct Handle: @unchecked Sendable {
     init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }
 
-/// Collects the delivery reports of one `send` call and resumes the caller when all are in.
-final class DeliveryBatch: Sendable {
-    private struct State {
-        var results: [Result<KafkaDeliveryReport, KafkaError>?]
-        var remaining: Int
-        var continuation: CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>?
+/// The outcome of sending a ``KafkaRecordBatch``: one result per record, in the batch's order.
+public struct KafkaBatchDelivery: Sendable {
+    let state: DeliveryState
+
+    /// Number of records.
+    public var count: Int { state.count }
+
+    /// Number of records the broker acknowledged.
+    public var deliveredCount: Int { state.count - state.failureCount }
+
+    /// The error of record `index`, or nil when the broker acknowledged it.
+    public func error(at index: Int) -> KafkaError? {
+        precondition(index >= 0 && index < state.count, "no such record")
+        return state.failure(at: index)
     }
 
-    private let state: Mutex<State>
-
-    init(count: Int) {
-        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: nil))
-    }
-
-    func complete(index: Int, with result: Result<KafkaDeliveryReport, KafkaError>) {
-        let finished: (CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>, [Result<KafkaDeliveryReport, KafkaError>])? =
-            state.withLock { state in
-                state.results[index] = result
-                state.remaining -= 1
-                guard state.remaining == 0, let continuation = state.continuation else { return nil }
-                state.continuation = nil
-                return (continuation, state.results.map { $0! })
-            }
-        if let (continuation, results) = finished { continuation.resume(returning: results) }
-    }
-
-    func results() async -> [Result<KafkaDeliveryReport, KafkaError>] {
-        await withCheckedContinuation { continuation in
-            let ready: [Result<KafkaDeliveryReport, KafkaError>]? = state.withLock { state in
-                if state.remaining == 0 { return state.results.map { $0! } }
-                state.continuation = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
+    /// The delivery report (or error) of record `index`.
+    public func result(at index: Int) -> Result<KafkaDeliveryReport, KafkaError> {
+        if let error = error(at: index) { return .failure(error) }
+        let slot = state.slots[index]
+        let topic = state.storage.topics[Int(state.storage.records[index].topic)]
+        return .success(KafkaDeliveryReport(topic: topic, partition: slot.partition, offset: slot.offset))
     }
 }
 
-/// What librdkafka carries as a record's opaque: the batch and the record's index in it.
-final class DeliveryTicket: Sendable {
-    let batch: DeliveryBatch
-    let index: Int
-    init(batch: DeliveryBatch, index: Int) {
-        self.batch = batch
-        self.index = index
+/// Collects the delivery reports of one `send` call and resumes the caller when all are in.
+///
+/// Each record's librdkafka opaque points at its slot; the delivery report callback (on the poll
+/// thread) writes the partition and offset there, or records the error, and counts down. The
+/// count starts one above the record count: the sender holds that one until it waits, so the
+/// last report always finds the continuation to resume. The sender keeps this object (and so
+/// the batch's memory, which librdkafka reads in place) alive until then.
+final class DeliveryState: @unchecked Sendable {
+    struct Slot {
+        var owner: Unmanaged<DeliveryState>
+        var index: Int
+        var partition: Int32 = -1
+        var offset: Int64 = -1
+    }
+
+    let storage: KafkaRecordBatch.Storage
+    let count: Int
+    let slots: UnsafeMutablePointer<Slot>
+    /// NUL-terminated copies of the batch's topic and header names.
+    let topicNames: [UnsafeMutablePointer<CChar>]
+    let headerNames: [UnsafeMutablePointer<CChar>]
+    private let remaining: Atomic<Int>
+    private let failures = Mutex<[Int: KafkaError]>([:])
+    private let waiter = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+    init(storage: KafkaRecordBatch.Storage) {
+        self.storage = storage
+        self.count = storage.records.count
+        self.slots = UnsafeMutablePointer<Slot>.allocate(capacity: max(1, count))
+        self.topicNames = storage.topics.map { strdup($0)! }
+        self.headerNames = storage.headerNames.map { strdup($0)! }
+        self.remaining = Atomic(count + 1)
+        let owner = Unmanaged.passUnretained(self)
+        for index in 0..<count { (slots + index).initialize(to: Slot(owner: owner, index: index)) }
+    }
+
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+        for name in topicNames { free(name) }
+        for name in headerNames { free(name) }
+    }
+
+    /// Records a failure of record `index` and counts it as reported.
+    func complete(index: Int, failure: KafkaError) {
+        failures.withLock { $0[index] = failure }
+        countDown()
+    }
+
+    /// Counts one report; the last one resumes the sender.
+    func countDown() {
+        guard remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 else { return }
+        let continuation = waiter.withLock { waiter -> CheckedContinuation<Void, Never>? in
+            defer { waiter = nil }
+            return waiter
+        }
+        continuation?.resume()
+    }
+
+    /// Returns once every record has its report.
+    func allReported() async {
+        await withCheckedContinuation { continuation in
+            waiter.withLock { $0 = continuation }
+            countDown()
+        }
+    }
+
+    var failureCount: Int { failures.withLock { $0.count } }
+
+    func failure(at index: Int) -> KafkaError? { failures.withLock { $0[index] } }
+
+    func hasFatalFailure() -> Bool { failures.withLock { $0.values.contains { $0.isFatal } } }
+
+    func markFatalFailuresRetriable() {
+        failures.withLock { failures in
+            for (index, error) in failures where error.isFatal { failures[index]?.isRetriable = true }
+        }
     }
 }
 
 /// librdkafka's delivery report callback, called on the poll thread once per record.
 func rdKafkaDeliveryReportCallback(handle: OpaquePointer?, message: UnsafePointer<rd_kafka_message_t>?, opaque: UnsafeMutableRawPointer?) {
-    guard let message, let ticketPointer = message.pointee._private else { return }
-    let ticket = Unmanaged<DeliveryTicket>.fromOpaque(ticketPointer).takeRetainedValue()
+    guard let message, let slotPointer = message.pointee._private else { return }
+    let slot = slotPointer.assumingMemoryBound(to: DeliveryState.Slot.self)
+    let owner = slot.pointee.owner.takeUnretainedValue()
     let err = message.pointee.err
     if err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        let topic = message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
-        ticket.batch.complete(
-            index: ticket.index,
-            with: .success(KafkaDeliveryReport(topic: topic, partition: message.pointee.partition, offset: message.pointee.offset)))
+        slot.pointee.partition = message.pointee.partition
+        slot.pointee.offset = message.pointee.offset
+        owner.countDown()
     } else {
         var error = kafkaError(err, "delivery")
         if err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT {
             error = KafkaError(.closed, "the producer closed before delivery", isRetriable: true)
         }
-        ticket.batch.complete(index: ticket.index, with: .failure(error))
+        owner.complete(index: slot.pointee.index, failure: error)
     }
 }
 

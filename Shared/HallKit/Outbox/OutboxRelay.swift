@@ -213,17 +213,17 @@ public final class OutboxRelay: Service, Sendable {
                        set_config('synchronous_commit', 'off', true)
                 """, logger: logger)
             let batch = try await readBatch(buckets: locked.map { Int16($0) }, perBucket: perBucket, on: connection)
-            if batch.messages.isEmpty { return Outcome(published: 0, failed: 0, more: false) }
+            if batch.records.isEmpty { return Outcome(published: 0, failed: 0, more: false) }
 
             let sendStarted = ContinuousClock.now
-            let results = await producer.send(batch.messages)
+            let delivery = await producer.send(batch.records)
             let sendTime = ContinuousClock.now - sendStarted
             if sendTime > .milliseconds(500) {
-                logger.notice("slow delivery from the broker", metadata: ["rows": "\(batch.messages.count)", "duration": "\(sendTime)"])
+                logger.notice("slow delivery from the broker", metadata: ["rows": "\(batch.records.count)", "duration": "\(sendTime)"])
             }
             if let faults {
-                try await faults.afterDeliveryBeforeMark(batch.messages.compactMap { message in
-                    message.headers.first(named: EventHeader.eventId).flatMap(UUID.init(uuidString:))
+                try await faults.afterDeliveryBeforeMark((0..<batch.records.count).compactMap { index in
+                    batch.records.header(EventHeader.eventId, at: index).flatMap(UUID.init(uuidString:))
                 })
             }
 
@@ -231,15 +231,14 @@ public final class OutboxRelay: Service, Sendable {
             var advanced: [Int16: (xid: Int64, id: Int64, through: Int)] = [:]
             var stopped: [Int16: KafkaError] = [:]
             var delivered = 0
-            for (index, result) in results.enumerated() {
+            for index in 0..<delivery.count {
                 let bucket = batch.buckets[index]
                 if stopped[bucket] != nil { continue }
-                switch result {
-                case .success:
+                if let error = delivery.error(at: index) {
+                    stopped[bucket] = error
+                } else {
                     advanced[bucket] = (batch.xids[index], batch.ids[index], index)
                     delivered += 1
-                case .failure(let error):
-                    stopped[bucket] = error
                 }
             }
             let touched = Set(advanced.keys).union(stopped.keys).sorted()
@@ -257,7 +256,7 @@ public final class OutboxRelay: Service, Sendable {
                             \(touched.map { advanced[$0]?.id ?? -1 })::bigint[], \(reasons)::text[]) AS n(bucket, xid, id, reason)
                 WHERE c.bucket = n.bucket
                 """, logger: logger)
-            let failed = batch.messages.count - delivered
+            let failed = batch.records.count - delivered
             if failed > 0 {
                 let reason = stopped.values.first.map { "\($0)" } ?? "unknown"
                 logger.warning(
@@ -267,12 +266,12 @@ public final class OutboxRelay: Service, Sendable {
             }
             published.increment(by: delivered)
             logger.debug("outbox relay pass", metadata: [
-                "rows": "\(batch.messages.count)", "buckets": "\(locked.count)",
+"rows": "\(batch.records.count)", "buckets": "\(locked.count)",
                 "read": "\(sendStarted - readStarted)", "send": "\(sendTime)", "mark": "\(ContinuousClock.now - markStarted)",
             ])
             if observer != nil {
                 for (index, bucket) in batch.buckets.enumerated() where index <= advanced[bucket]?.through ?? -1 {
-                    publishedIds.append(batch.messages[index].headers.first(named: EventHeader.eventId) ?? "")
+                    publishedIds.append(batch.records.header(EventHeader.eventId, at: index) ?? "")
                 }
             }
             return Outcome(published: delivered, failed: failed, more: batch.full)
@@ -283,7 +282,7 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Rows read for one pass, in send order, with where each came from.
     private struct Batch {
-        var messages: [KafkaProducerMessage] = []
+        var records = KafkaRecordBatch(reservingBytes: 1 << 20)
         var buckets: [Int16] = []
         var xids: [Int64] = []
         var ids: [Int64] = []
@@ -295,72 +294,109 @@ public final class OutboxRelay: Service, Sendable {
     private static let contentTypeJSON = Array(EventHeader.contentTypeJSON.utf8)
 
     /// Reads up to `perBucket` ready rows of each of `buckets` after its cursor, and builds the records.
+    ///
+    /// Each bucket's rows come back as one row of arrays, one per column (`array_agg` over the
+    /// bucket's rows in `outbox_position` order): a few large values instead of thousands of
+    /// rows cost PostgreSQL and the client far less per event. Each array is copied whole into
+    /// the record batch and the records point into it (see ``PostgresBinaryArray``), so building
+    /// a record copies nothing. Ids come as text from PostgreSQL, which writes UUIDs in
+    /// lowercase as the headers want them.
     private func readBatch(buckets: [Int16], perBucket: Int, on connection: PostgresConnection) async throws -> Batch {
         var batch = Batch()
-        batch.messages.reserveCapacity(perBucket * buckets.count)
-        var perBucketCount = [Int](repeating: 0, count: PlatformMigrations.outboxBuckets)
-        var destinations: [ByteBuffer: String] = [:]
-        // Text columns are taken as raw bytes (no String validation and copy); ids as text from
-        // PostgreSQL, which writes UUIDs in lowercase as the headers want them.
+        batch.buckets.reserveCapacity(perBucket * buckets.count)
+        batch.xids.reserveCapacity(perBucket * buckets.count)
+        batch.ids.reserveCapacity(perBucket * buckets.count)
         let rows = try await connection.query(
             """
-            SELECT o.bucket, o.publish_xid::text::bigint, o.id, o.topic, o.key, o.payload, o.event_id::text, o.event_type,
-                   o.event_version::text, o.producer, o.correlation_id::text, o.causation_id::text
+            SELECT c.bucket, a.n, a.xids, a.ids, a.topics, a.keys, a.payloads, a.event_ids, a.types, a.versions,
+                   a.producers, a.correlations, a.causations
             FROM \(unescaped: schema).outbox_cursor AS c
             CROSS JOIN LATERAL (
-                SELECT * FROM \(unescaped: schema).outbox AS r
-                WHERE r.bucket = c.bucket AND (r.publish_xid, r.id) > (c.last_xid, c.last_id)
-                  AND r.publish_xid < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY r.publish_xid, r.id
-                LIMIT \(Int64(perBucket))
-            ) AS o
-            WHERE c.bucket = ANY(\(buckets)::smallint[])
+                SELECT count(*)::integer AS n, array_agg(o.publish_xid::text::bigint) AS xids, array_agg(o.id) AS ids,
+                       array_agg(o.topic) AS topics, array_agg(o.key) AS keys, array_agg(o.payload) AS payloads,
+                       array_agg(o.event_id::text) AS event_ids, array_agg(o.event_type) AS types,
+                       array_agg(o.event_version::text) AS versions, array_agg(o.producer) AS producers,
+                       array_agg(o.correlation_id::text) AS correlations, array_agg(o.causation_id::text) AS causations
+                FROM (
+                    SELECT * FROM \(unescaped: schema).outbox AS r
+                    WHERE r.bucket = c.bucket AND (r.publish_xid, r.id) > (c.last_xid, c.last_id)
+                      AND r.publish_xid < pg_snapshot_xmin(pg_current_snapshot())
+                    ORDER BY r.publish_xid, r.id
+                    LIMIT \(Int64(perBucket))
+                ) AS o
+            ) AS a
+            WHERE c.bucket = ANY(\(buckets)::smallint[]) AND a.n > 0
             """, logger: logger)
-        // Each bucket's rows come in its index order; sorting them in PostgreSQL (ORDER BY) would
-        // cost as much as reading them, so the order is checked here and restored if need be.
-        var last = [(xid: Int64, id: Int64)](repeating: (-1, -1), count: PlatformMigrations.outboxBuckets)
-        var inOrder = true
+        let header = (
+            eventId: batch.records.headerName(EventHeader.eventId), eventType: batch.records.headerName(EventHeader.eventType),
+            eventVersion: batch.records.headerName(EventHeader.eventVersion), producer: batch.records.headerName(EventHeader.producer),
+            contentType: batch.records.headerName(EventHeader.contentType),
+            correlationId: batch.records.headerName(EventHeader.correlationId), causationId: batch.records.headerName(EventHeader.causationId)
+        )
+        let contentType = batch.records.store(Self.contentTypeJSON)
+        var topics: [(name: [UInt8], id: KafkaRecordBatch.TopicID)] = []
         for try await row in rows {
-            let cells = PostgresRandomAccessRow(row)
-            let bucket = try cells[0].decode(Int16.self)
-            let topicBytes = try cells[3].decode(ByteBuffer.self)
-            let destination: String
-            if let known = destinations[topicBytes] {
-                destination = known
-            } else {
-                let topic = String(buffer: topicBytes)
-                destination = configuration.topicNamespace.map { "\($0).\(topic)" } ?? topic
-                destinations[topicBytes] = destination
+            var cells = row.makeIterator()
+            func next() throws -> ByteBuffer {
+                guard let cell = cells.next(), let bytes = cell.bytes else { throw HallError(.internalError, "outbox read: a column is missing") }
+                return bytes
             }
-            var headers = [
-                KafkaHeader(key: EventHeader.eventId, value: cells[6].bytes.map { Array($0.readableBytesView) }),
-                KafkaHeader(key: EventHeader.eventType, value: cells[7].bytes.map { Array($0.readableBytesView) }),
-                KafkaHeader(key: EventHeader.eventVersion, value: cells[8].bytes.map { Array($0.readableBytesView) }),
-                KafkaHeader(key: EventHeader.producer, value: cells[9].bytes.map { Array($0.readableBytesView) }),
-                KafkaHeader(key: EventHeader.contentType, value: Self.contentTypeJSON),
-            ]
-            if let correlation = cells[10].bytes { headers.append(KafkaHeader(key: EventHeader.correlationId, value: Array(correlation.readableBytesView))) }
-            if let causation = cells[11].bytes { headers.append(KafkaHeader(key: EventHeader.causationId, value: Array(causation.readableBytesView))) }
-            batch.messages.append(KafkaProducerMessage(
-                topic: destination, key: cells[4].bytes.map { Array($0.readableBytesView) },
-                value: cells[5].bytes.map { Array($0.readableBytesView) } ?? [], headers: headers))
-            let position = (xid: try cells[1].decode(Int64.self), id: try cells[2].decode(Int64.self))
-            if position <= last[Int(bucket)] { inOrder = false }
-            last[Int(bucket)] = position
-            batch.buckets.append(bucket)
-            batch.xids.append(position.xid)
-            batch.ids.append(position.id)
-            perBucketCount[Int(bucket)] += 1
-            if perBucketCount[Int(bucket)] >= perBucket { batch.full = true }
-        }
-        if !inOrder {
-            let order = batch.messages.indices.sorted {
-                (batch.buckets[$0], batch.xids[$0], batch.ids[$0]) < (batch.buckets[$1], batch.xids[$1], batch.ids[$1])
+            var bucketCell = try next()
+            var countCell = try next()
+            guard let bucket = bucketCell.readInteger(as: Int16.self), let count = countCell.readInteger(as: Int32.self).map(Int.init) else {
+                throw HallError(.internalError, "outbox read: bad bucket or count")
             }
-            batch.messages = order.map { batch.messages[$0] }
-            batch.buckets = order.map { batch.buckets[$0] }
-            batch.xids = order.map { batch.xids[$0] }
-            batch.ids = order.map { batch.ids[$0] }
+            let xids = try PostgresBinaryArray.int64s(try next(), count: count)
+            let ids = try PostgresBinaryArray.int64s(try next(), count: count)
+
+            // Topics: one name per distinct value, with the namespace put before it.
+            let topicColumn = try next()
+            let topicSpans = try PostgresBinaryArray.elements(topicColumn, count: count)
+            var topicIds: [KafkaRecordBatch.TopicID] = []
+            topicIds.reserveCapacity(count)
+            topicColumn.withUnsafeReadableBytes { raw in
+                for span in topicSpans {
+                    let name = UnsafeRawBufferPointer(rebasing: raw[span.map { $0.offset..<($0.offset + $0.count) } ?? 0..<0])
+                    if let known = topics.last(where: { $0.name.elementsEqual(name) }) {
+                        topicIds.append(known.id)
+                    } else {
+                        let topic = String(decoding: name, as: UTF8.self)
+                        let id = batch.records.topic(configuration.topicNamespace.map { "\($0).\(topic)" } ?? topic)
+                        topics.append((Array(name), id))
+                        topicIds.append(id)
+                    }
+                }
+            }
+            /// The column's array, stored whole in the batch, and where each element is in it.
+            func stored() throws -> [KafkaRecordBatch.Bytes?] {
+                let column = try next()
+                let spans = try PostgresBinaryArray.elements(column, count: count)
+                let whole = column.withUnsafeReadableBytes { batch.records.store($0) }
+                return spans.map { $0.map { whole.slice($0.offset, $0.count) } }
+            }
+            let keys = try stored(), payloads = try stored(), eventIds = try stored(), types = try stored()
+            let versions = try stored(), producers = try stored(), correlations = try stored(), causations = try stored()
+
+            // A bucket's rows come in index order; should they not, they are put in order here.
+            var order = Array(0..<count)
+            if (1..<max(1, count)).contains(where: { (xids[$0], ids[$0]) <= (xids[$0 - 1], ids[$0 - 1]) }) {
+                order.sort { (xids[$0], ids[$0]) < (xids[$1], ids[$1]) }
+            }
+            for index in order {
+                guard let value = payloads[index] else { throw HallError(.internalError, "outbox read: a row without payload") }
+                batch.records.append(topic: topicIds[index], key: keys[index], value: value)
+                batch.records.appendHeader(header.eventId, value: eventIds[index])
+                batch.records.appendHeader(header.eventType, value: types[index])
+                batch.records.appendHeader(header.eventVersion, value: versions[index])
+                batch.records.appendHeader(header.producer, value: producers[index])
+                batch.records.appendHeader(header.contentType, value: contentType)
+                if let correlation = correlations[index] { batch.records.appendHeader(header.correlationId, value: correlation) }
+                if let causation = causations[index] { batch.records.appendHeader(header.causationId, value: causation) }
+                batch.buckets.append(bucket)
+                batch.xids.append(xids[index])
+                batch.ids.append(ids[index])
+            }
+            if count >= perBucket { batch.full = true }
         }
         return batch
     }
