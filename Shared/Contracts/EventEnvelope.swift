@@ -72,7 +72,7 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
     /// ``producer`` and an object as ``data``, or the envelope will be rejected by consumers.
     /// Prefer ``init(payload:id:occurredAt:producer:caseId:correlationId:causationId:)``.
     public init(
-        id: UUID = UUID(),
+        id: UUID = UUID.random(),
         type: String,
         version: Int,
         occurredAt: Date = Date(),
@@ -103,7 +103,7 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
     ///   cannot be encoded or does not encode to a JSON object.
     public init<P: EventPayload>(
         payload: P,
-        id: UUID = UUID(),
+        id: UUID = UUID.random(),
         occurredAt: Date = Date(),
         producer: String,
         caseId: String?,

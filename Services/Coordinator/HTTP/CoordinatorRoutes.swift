@@ -197,7 +197,7 @@ struct CoordinatorRoutes {
         _ request: Request, _ route: String, _ actor: DepartmentActor, taskId: String? = nil, caseId: String? = nil,
         _ body: @Sendable (PostgresConnection, inout [PendingEvent]) async throws -> Result
     ) async throws -> Result {
-        let requestId = request.headers[.xRequestID] ?? UUID().uuidString.lowercased()
+        let requestId = request.headers[.xRequestID] ?? UUID.random().uuidString.lowercased()
         do {
             return try await store.command(correlation: requestId, body)
         } catch let refusal as CommandRefusal {

@@ -303,7 +303,7 @@ extension CoordinatorStore {
         if let stranger = departmentIds.first(where: { !state.departmentIds.contains($0) }) {
             throw CommandRefusal(.invalidCommand, "department \(stranger) has no task on this case", field: "departmentIds")
         }
-        let reviewId = UUID()
+        let reviewId = UUID.random()
         try await connection.query(
             """
             INSERT INTO \(unescaped: schema).reviews (review_id, case_id, convened_by, meeting_at, place, department_ids, centre_attends)

@@ -70,7 +70,7 @@ extension CoordinatorStore {
             var pending: [PendingEvent] = []
             for (index, department) in departments.enumerated() {
                 let role: TaskRole = index == 0 ? .lead : .participant
-                let taskId = UUID().uuidString.lowercased()
+                let taskId = UUID.random().uuidString.lowercased()
                 let sub = clock.subDeadline(role: role, accepted: acceptedDay, due: due)
                 tasks.text["task_id", default: []].append(taskId)
                 tasks.text["case_id", default: []].append(item.caseId)

@@ -102,7 +102,7 @@ extension IntakeStore {
 
     private func prepareAcceptance(_ job: PendingAcceptance, number: Int, index: Int) throws -> PreparedAcceptance {
         var response = ApplicationResponse(
-            caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: job.submission.itemCode, itemVersion: job.item.version)
+            caseId: UUID.random(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: job.submission.itemCode, itemVersion: job.item.version)
         accept(&response, item: job.item, promised: job.promised, now: job.now, number: number)
         let accepted = try acceptedEventFor(
             response, item: job.item, channel: job.submission.channel.rawValue, greenChannel: job.submission.greenChannelApproval?.approval(now: job.now),

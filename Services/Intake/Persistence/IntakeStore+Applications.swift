@@ -101,7 +101,7 @@ extension IntakeStore {
         }
 
         var response = ApplicationResponse(
-            caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
+            caseId: UUID.random(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
             itemVersion: assessment.item?.version)
         var outgoing: [OutgoingEvent] = []
         switch assessment.verdict {

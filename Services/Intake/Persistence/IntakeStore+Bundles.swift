@@ -65,7 +65,7 @@ extension IntakeStore {
                 let submission = bundle.submission(index)
                 var outgoing: [OutgoingEvent] = []
                 var response = ApplicationResponse(
-                    caseId: UUID(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
+                    caseId: UUID.random(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: submission.itemCode,
                     itemVersion: assessment.item?.version, bundleId: bundleId)
                 switch (verdict, assessment.verdict) {
                 case (.refused, .refused(let refusal)):

@@ -66,14 +66,14 @@ struct PostgresSealRepository: SealRepository {
     func registerSeal(_ registration: SealRegistration, by admin: String) async throws -> SealRecord {
         try await client.transaction(logger: logger) { connection in
             try await store.register(
-                registration, predecessor: nil, by: admin, now: clock(), correlationId: UUID(), causationId: nil, on: connection, logger: logger)
+                registration, predecessor: nil, by: admin, now: clock(), correlationId: UUID.random(), causationId: nil, on: connection, logger: logger)
         }
     }
 
     func revokeSeal(id: UUID, reason: String, by admin: String, successor: SealRegistration?) async throws -> (SealRecord, SealRecord?) {
         let (revoked, next) = try await client.transaction(logger: logger) { connection in
             let result = try await store.revoke(
-                sealId: id, reason: reason, by: admin, successor: successor, now: clock(), correlationId: UUID(), on: connection, logger: logger)
+                sealId: id, reason: reason, by: admin, successor: successor, now: clock(), correlationId: UUID.random(), on: connection, logger: logger)
             return Pair(first: result.0, second: result.1)
         }.tuple
         return (revoked, next)
@@ -82,7 +82,7 @@ struct PostgresSealRepository: SealRepository {
     func replaceAuthorisations(sealId: UUID, authorisations: [SealAuthorisation], by admin: String) async throws -> SealRecord {
         try await client.transaction(logger: logger) { connection in
             try await store.replaceAuthorisations(
-                sealId: sealId, authorisations: authorisations, by: admin, now: clock(), correlationId: UUID(), on: connection, logger: logger)
+                sealId: sealId, authorisations: authorisations, by: admin, now: clock(), correlationId: UUID.random(), on: connection, logger: logger)
         }
     }
 
@@ -109,7 +109,7 @@ struct PostgresSealRepository: SealRepository {
             attempt += 1
             do {
                 return try await client.transaction(logger: logger) { connection in
-                    let correlations = requests.map { _ in UUID() }
+                    let correlations = requests.map { _ in UUID.random() }
                     return try await store.apply(
                         requests, now: clock, reemitOnRepeat: false, on: connection, logger: logger, requestLogger: { _ in logger }
                     ) { index, payload in

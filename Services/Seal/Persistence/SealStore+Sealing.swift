@@ -200,7 +200,7 @@ extension SealStore {
                 chain = Chain(seal: seal, key: key, firstSerial: seal.lastSerial + 1)
             }
             var imprint = Imprint(
-                imprintId: UUID(), sealId: seal.sealId, serial: seal.lastSerial + 1,
+                imprintId: UUID.random(), sealId: seal.sealId, serial: seal.lastSerial + 1,
                 sealedAtMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), documentKind: request.documentKind,
                 documentHash: Hex.digest(hashes[position])!, caseId: request.caseId, departmentId: request.departmentId,
                 requestedBy: request.requestedBy, windowId: request.windowId, previousHash: seal.lastHash, imprintHash: [], signature: [])

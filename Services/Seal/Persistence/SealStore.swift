@@ -179,7 +179,7 @@ struct SealStore: Sendable {
         guard department.chiefRepresentative == registration.custodianStaffId else {
             throw HallError.invalid("custodianStaffId", "must be the department's chief representative (Art 32)")
         }
-        let sealId = UUID()
+        let sealId = UUID.random()
         let key = Curve25519.Signing.PrivateKey()
         let publicKey = Data(key.publicKey.rawRepresentation).base64EncodedString()
         let encrypted = Data(try vault.encrypt(key, sealId: sealId)).base64EncodedString()
@@ -225,7 +225,7 @@ struct SealStore: Sendable {
             UPDATE \(unescaped: schema).seals SET status = 'revoked', revoked_by = \(admin), revoked_at = \(now), revocation_reason = \(reason)
             WHERE seal_id = \(sealId)
             """, logger: logger)
-        let revokedEnvelopeId = UUID()
+        let revokedEnvelopeId = UUID.random()
         var next: SealRecord?
         if var successor {
             guard successor.departmentId == seal.departmentId else { throw HallError.invalid("successor.departmentId", "must be the revoked seal's department") }
