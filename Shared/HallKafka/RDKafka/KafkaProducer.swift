@@ -131,6 +131,36 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
+    /// Looks up where `topic`'s partitions are before its first record is sent.
+    ///
+    /// A producer learns a topic's partitions when it first sends to it; a topic created a moment
+    /// ago can take the broker most of a second to describe. Benchmarks call this so that they
+    /// measure sending, not that lookup.
+    ///
+    /// - Returns: whether the broker described the topic within `timeout`.
+    @discardableResult
+    public func lookUp(topic: String, timeout: Duration = .seconds(5)) async -> Bool {
+        let handle = current.withLock { $0 }.handle
+        return await runBlocking {
+            guard let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) else { return false }
+            defer { rd_kafka_topic_destroy(topicHandle) }
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let err = rd_kafka_metadata(handle.pointer, 0, topicHandle, &metadata, Int32(timeout.milliseconds))
+                defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+                if err == RD_KAFKA_RESP_ERR_NO_ERROR, let described = metadata?.pointee, described.topic_cnt == 1,
+                    described.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR, described.topics[0].partition_cnt > 0,
+                    (0..<Int(described.topics[0].partition_cnt)).allSatisfy({ described.topics[0].partitions[$0].leader >= 0 })
+                {
+                    return true
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+    }
+
     /// Waits up to `timeout` for every queued record's delivery report, then stops the client.
     /// Records still undelivered fail with ``KafkaError/Code/closed``. Safe to call twice.
     public func close(timeout: Duration = .seconds(10)) async {

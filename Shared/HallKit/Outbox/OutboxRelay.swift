@@ -127,26 +127,16 @@ public final class OutboxRelay: Service, Sendable {
             for worker in 0..<max(1, configuration.concurrency) {
                 group.addTask { await self.publishLoop(worker: worker, maxBuckets: share) }
             }
+            group.addTask { await self.maintenanceLoop() }
         }
         logger.debug("outbox relay stopped")
     }
 
-    /// One publishing loop; worker 0 also refreshes the gauges and deletes expired rows.
+    /// One publishing loop.
     private func publishLoop(worker: Int, maxBuckets: Int) async {
         var backoff = configuration.initialBackoff
-        var nextCleanup = ContinuousClock.now
-        var nextGauge = ContinuousClock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let now = ContinuousClock.now
-                if worker == 0, now >= nextGauge {
-                    try await refreshGauges()
-                    nextGauge = now + configuration.gaugeInterval
-                }
-                if worker == 0, now >= nextCleanup {
-                    try await deleteExpired()
-                    nextCleanup = now + configuration.cleanupInterval
-                }
                 let outcome = try await relayOnce(maxBuckets: maxBuckets, startingAt: worker * maxBuckets)
                 backoff = configuration.initialBackoff
                 if outcome.failed > 0 {
@@ -160,6 +150,35 @@ public final class OutboxRelay: Service, Sendable {
                 logger.warning("outbox relay failed; retrying", metadata: [LogKey.error: "\(error)", "backoff": "\(backoff)"])
                 try? await sleepUnlessShuttingDown(backoff)
                 backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+        }
+    }
+
+    /// Refreshes the backlog gauges and deletes expired rows on their intervals, beside the
+    /// publishing loops (counting a large backlog never delays a pass).
+    private func maintenanceLoop() async {
+        var nextCleanup = ContinuousClock.now
+        var nextGauge = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let now = ContinuousClock.now
+            do {
+                if now >= nextGauge {
+                    nextGauge = now + configuration.gaugeInterval
+                    try await refreshGauges()
+                }
+                if now >= nextCleanup {
+                    nextCleanup = now + configuration.cleanupInterval
+                    try await deleteExpired()
+                }
+            } catch is CancellationError {
+                break
+            } catch {
+                logger.warning("outbox gauges or retention failed; retrying on the next interval", metadata: [LogKey.error: "\(error)"])
+            }
+            do {
+                try await sleepUnlessShuttingDown(min(nextGauge, nextCleanup) - ContinuousClock.now)
+            } catch {
+                break
             }
         }
     }
