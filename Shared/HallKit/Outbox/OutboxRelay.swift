@@ -301,7 +301,7 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Rows read for one pass, in send order, with where each came from.
     private struct Batch {
-        var records = KafkaRecordBatch(reservingBytes: 1 << 20)
+        var records = KafkaRecordBatch(reservingBytes: 64 * 1024)
         var buckets: [Int16] = []
         var xids: [Int64] = []
         var ids: [Int64] = []
