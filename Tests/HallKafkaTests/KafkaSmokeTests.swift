@@ -60,6 +60,7 @@ struct KafkaClientTests {
     @Test("a batch of records pointing into one stored block arrives byte for byte; after close every record fails as closed", .enabled(if: brokers != nil))
     func recordBatch() async throws {
         let (topic, client, logger, producer) = try await Self.setUp(prefix: "batch", partitions: 2)
+        #expect(await producer.lookUp(topic: topic), "a topic just created is described with a leader for each partition")
 
         var batch = KafkaRecordBatch(reservingBytes: 16)
         let topicId = batch.topic(topic)

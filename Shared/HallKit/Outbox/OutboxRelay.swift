@@ -11,8 +11,9 @@ import Synchronization
 public struct OutboxRelayConfiguration: Sendable {
     /// Rows published per transaction.
     public var batchSize: Int = 2000
-    /// Transactions this relay runs at once, each on its own share of the buckets; overlapping
-    /// database and broker round trips is what makes a relay fast on few cores.
+    /// Transactions this relay runs at once while draining a backlog, each on its own share of
+    /// the buckets; overlapping database and broker round trips is what makes a relay fast on
+    /// few cores. While it keeps up, one transaction polls every bucket.
     public var concurrency: Int = 4
     /// Wait between polls when the outbox is empty (bounds publishing latency at light load).
     public var pollInterval: Duration = .milliseconds(20)
@@ -96,6 +97,8 @@ public final class OutboxRelay: Service, Sendable {
     private let backlog: Gauge
     private let heldBack: Gauge
     private let lagSeconds: Gauge
+    /// Whether worker 0's last pass found a full batch: the other workers publish while it does.
+    private let backlogSeen = Atomic<Bool>(false)
 
     /// Creates a relay for the outbox of `schema`.
     public init(
@@ -125,7 +128,7 @@ public final class OutboxRelay: Service, Sendable {
         let share = max(1, (PlatformMigrations.outboxBuckets + configuration.concurrency - 1) / configuration.concurrency)
         await withTaskGroup(of: Void.self) { group in
             for worker in 0..<max(1, configuration.concurrency) {
-                group.addTask { await self.publishLoop(worker: worker, maxBuckets: share) }
+                group.addTask { await self.publishLoop(worker: worker, share: share) }
             }
             group.addTask { await self.maintenanceLoop() }
         }
@@ -133,11 +136,27 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// One publishing loop.
-    private func publishLoop(worker: Int, maxBuckets: Int) async {
+    ///
+    /// While the outbox keeps up, worker 0 alone polls, every bucket in one pass: one read and
+    /// one send per poll interval instead of one per worker, which at a steady few thousand
+    /// events a second halves the relay's database round trips and the broker's produce requests
+    /// several times over. Once a pass finds a full batch waiting (a backlog), every worker
+    /// publishes its own share of the buckets, in parallel, until its share is drained.
+    private func publishLoop(worker: Int, share: Int) async {
         var backoff = configuration.initialBackoff
+        var ownBacklog = false
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let outcome = try await relayOnce(maxBuckets: maxBuckets, startingAt: worker * maxBuckets)
+                let backlog = backlogSeen.load(ordering: .relaxed)
+                if worker > 0, !backlog, !ownBacklog {
+                    try await sleepUnlessShuttingDown(configuration.pollInterval)
+                    continue
+                }
+                let alone = worker == 0 && !backlog
+                let outcome = try await relayOnce(
+                    maxBuckets: alone ? PlatformMigrations.outboxBuckets : share, startingAt: worker * share)
+                ownBacklog = outcome.more
+                if worker == 0 { backlogSeen.store(outcome.more, ordering: .relaxed) }
                 backoff = configuration.initialBackoff
                 if outcome.failed > 0 {
                     try await sleepUnlessShuttingDown(backoff)
