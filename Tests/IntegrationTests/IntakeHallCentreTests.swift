@@ -242,6 +242,72 @@ extension IntakeAPITests {
         }
     }
 
+    @Test("a bundle entrusted to the centre: one call makes the agent every case's agent (all or nothing, once each), and the agent collects the whole bundle")
+    func bundleAgent() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            try await seedJoint(client, tokens)
+            try await seedCentre(client, tokens)
+            let (_, answer) = try await post(
+                client, "/v1/bundles", token: tokens.clerk, bundleJSON(key: "ba-1", [member("MKT-001", allMaterials), member("JNT-001", jointMaterials)]))
+            let bundleId = try #require(answer["bundleId"]?.stringValue)
+            let cases = try (0..<2).map { index in
+                let application = try #require(answer["applications"]?[index]?["application"])
+                return (receipt: try #require(application["receiptCode"]?.stringValue), caseId: try #require(application["caseId"]?.stringValue).lowercased())
+            }
+            let path = "/v1/bundles/\(bundleId)/agent"
+            let assign = #"{"agentId":"agent-wu","entrustmentReference":"委托书 2026-0031"}"#
+
+            // Only a centre admin, only the centre's staff, an existing bundle.
+            #expect(try await post(client, path, token: tokens.clerk, assign).0 == .forbidden)
+            #expect(try await post(client, "/v1/bundles/BNOSUCHBUND/agent", token: tokens.admin, assign).0 == .notFound)
+            var (status, problem) = try await post(client, path, token: tokens.admin, #"{"agentId":"clerk-1","entrustmentReference":"委托书 2026-0031"}"#)
+            #expect(status == .badRequest && problem["field"] == "agentId")
+
+            // All or nothing: the second case already has another agent, so without a reason nothing changes.
+            let (single, _) = try await post(
+                client, "/v1/applications/\(cases[1].receipt)/agent", token: tokens.admin, #"{"agentId":"agent-zhou","entrustmentReference":"委托书 2026-0030"}"#)
+            #expect(single == .ok)
+            (status, problem) = try await post(client, path, token: tokens.admin, assign)
+            #expect(status == .badRequest && problem["field"] == "reason" && problem["detail"]?.stringValue?.contains(cases[1].receipt) == true)
+            #expect(try await clerkView(client, tokens.clerk, cases[0].receipt)["agent"] == nil, "the first case was not given the agent either")
+            #expect(try await outboxCount(database, "intake.application.agent-assigned") == 1)
+
+            // With the reason: both cases, one event each, the previous agent kept on record.
+            let (assigned, bundle) = try await post(
+                client, path, token: tokens.admin, #"{"agentId":"agent-wu","entrustmentReference":"委托书 2026-0031","reason":"申请人委托中心代办整件事"}"#)
+            #expect(assigned == .ok)
+            #expect(bundle["cases"]?.arrayValue?.count == 2)
+            #expect(bundle["cases"]?.arrayValue?.allSatisfy { $0["agent"]?["agentId"] == "agent-wu" } == true)
+            for (receipt, caseId) in cases {
+                #expect(try await clerkView(client, tokens.clerk, receipt)["agent"]?["name"] == "吴代办")
+                #expect(try await outboxCount(
+                    database, "intake.application.agent-assigned",
+                    where: "key = '\(caseId)' AND payload::jsonb #>> '{data,agentId}' = 'agent-wu'") == 1)
+            }
+            #expect(try await clerkView(client, tokens.clerk, cases[1].receipt)["previousAgents"]?[0]?["agentId"] == "agent-zhou")
+            // The same call again changes nothing.
+            #expect(try await post(client, path, token: tokens.admin, assign).0 == .ok)
+            #expect(try await outboxCount(database, "intake.application.agent-assigned") == 3)
+
+            // The agent collects the whole bundle; afterwards there is nothing left for an agent.
+            for (receipt, caseId) in cases {
+                try await waitApplied(
+                    try await publishCoordinatorEvent(completed(receipt, bundleId: bundleId), caseId: caseId, key: caseId, namespace: database.schema), database)
+            }
+            try await waitApplied(
+                try await publishCoordinatorEvent(
+                    BundleCompleted(
+                        bundleId: bundleId, cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: "approved") }, completedAt: Date()),
+                    caseId: nil, key: bundleId, namespace: database.schema), database)
+            let (handed, issued) = try await post(client, "/v1/bundles/\(bundleId)/handover", token: tokens.clerk, #"{"collectedBy":"agent"}"#)
+            #expect(handed == .ok)
+            #expect(issued["cases"]?.arrayValue?.allSatisfy { $0["handover"]?["collectedBy"] == "agent" && $0["handover"]?["agentId"] == "agent-wu" } == true)
+            (status, problem) = try await post(client, path, token: tokens.admin, assign)
+            #expect(status == .conflict && problem["field"] == "bundleId")
+        }
+    }
+
     @Test("an unknown item is refused under the hall centre's seal: none without a centre in the directory; with one, the notice goes to the centre's seal")
     func unknownItemRefusalNeedsCentre() async throws {
         try await withIntake { client, tokens, database in

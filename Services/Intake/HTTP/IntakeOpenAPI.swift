@@ -338,6 +338,30 @@ paths:
         '403': {$ref: '#/components/responses/Problem'}
         '404': {$ref: '#/components/responses/Problem'}
         '409': {$ref: '#/components/responses/Problem'}
+  /v1/bundles/{bundleId}/agent:
+    post:
+      summary: Assign, or replace, the centre's agent of every case of a bundle at once (centre admin, 全程代办, Art 40)
+      description: |
+        For an applicant who entrusted the centre with the whole "one thing, one go" matter: the
+        agent (active staff of the hall centre) is assigned to every case of the bundle, or to
+        none. Each case publishes its own `intake.application.agent-assigned`; a case that already
+        has another agent needs a `reason`. Cases that already have this agent under this
+        entrustment stay as they are, so the same call again changes nothing. A refused bundle or
+        one already handed over is refused with 409.
+      security: [{bearer: []}]
+      parameters:
+        - {name: bundleId, in: path, required: true, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/AgentAssignment'}}}
+      responses:
+        '200':
+          description: The bundle, each case with its agent
+          content: {application/json: {schema: {$ref: '#/components/schemas/BundleStatus'}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
   /v1/applications/{receiptCode}/fee:
     post:
       summary: Record the fee charged; only the catalogue's standard is accepted, once (Art 16)

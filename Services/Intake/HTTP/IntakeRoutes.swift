@@ -156,6 +156,12 @@ struct IntakeRoutes: Sendable {
             let input = try await request.decodeBody(as: AgentAssignment.self, context: context)
             return try await store.assignAgent(receiptCode: try context.parameters.require("receiptCode"), input, assignedBy: principal.subject)
         }
+        router.post("/v1/bundles/:bundleId/agent") { request, context -> BundleStatus in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .centreAdmin)
+            let input = try await request.decodeBody(as: AgentAssignment.self, context: context)
+            return try await store.assignBundleAgent(bundleId: try context.parameters.require("bundleId"), input, assignedBy: principal.subject)
+        }
         router.post("/v1/applications/:receiptCode/fee") { request, context -> HTTPResponse.Status in
             let principal = try context.requirePrincipal()
             try principal.require(anyOf: .clerk)

@@ -170,42 +170,106 @@ extension IntakeStore {
             guard !["refused", "issued"].contains(row.1) else {
                 throw HallError(.conflict, "application \(receiptCode) is \(row.1): there is nothing left to do for an agent", field: "receiptCode")
             }
-            guard let name = try await centreStaffName(input.agentId, on: connection) else {
-                throw HallError.invalid("agentId", "\(input.agentId) is not active staff of the hall centre (agents are the centre's staff, Art 40)")
-            }
-            let current = try await currentAgent(caseId: row.0, on: connection)
-            if let current {
-                if current.agentId == input.agentId {
-                    guard current.entrustmentReference == input.entrustmentReference else {
-                        throw HallError(
-                            .conflict, "\(input.agentId) is already the agent under entrustment \(current.entrustmentReference)",
-                            field: "entrustmentReference")
-                    }
-                    return row.2  // the same assignment again
-                }
-                guard input.reason != nil else {
-                    throw HallError.invalid("reason", "replacing agent \(current.agentId) needs the reason")
-                }
-                try await connection.query(
-                    """
-                    UPDATE \(unescaped: schema).agency_assignments SET ended_at = \(now)
-                    WHERE case_id = \(row.0) AND ended_at IS NULL
-                    """, logger: logger)
-            }
-            try await connection.query(
-                """
-                INSERT INTO \(unescaped: schema).agency_assignments (case_id, agent_id, entrustment_reference, reason, assigned_by, assigned_at)
-                VALUES (\(row.0), \(input.agentId), \(input.entrustmentReference), \(current == nil ? nil : input.reason), \(assignedBy), \(now))
-                """, logger: logger)
-            let assigned = ApplicationAgentAssigned(
-                receiptCode: receiptCode, agentId: input.agentId, agentName: name, entrustmentReference: input.entrustmentReference,
-                previousAgentId: current?.agentId, reason: current == nil ? nil : input.reason, assignedBy: assignedBy, assignedAt: now)
-            try await outbox.append([try event(assigned, caseId: row.0)], on: connection, logger: logger)
-            logger.info(
-                "agent assigned", metadata: [LogKey.caseId: "\(row.0)", "agent.id": "\(input.agentId)", "agent.previous": "\(current?.agentId ?? "-")"])
+            let name = try await requireCentreAgent(input.agentId, on: connection)
+            try await assignAgent(input, named: name, toCase: row.0, receiptCode: receiptCode, assignedBy: assignedBy, now: now, on: connection)
             return row.2
         }
         return try await requireStatus(receiptCode: receiptCode, idNumber: idNumber)
+    }
+
+    /// A centre administrator assigns (or replaces) the centre's agent of every case of a "one
+    /// thing, one go" bundle at once, as the applicant entrusted the centre with the whole matter:
+    /// all cases or none, each with its own `intake.application.agent-assigned`, in the bundle's
+    /// order. Cases that already have this agent under this entrustment are left as they are.
+    ///
+    /// - Throws: ``HallError`` `not-found` (unknown bundle), `conflict` (a refused bundle, or one
+    ///   already handed over; the same agent under another entrustment on a case), `invalid-field`
+    ///   naming `agentId` (not active centre staff) or `reason` (a replacement without a reason).
+    func assignBundleAgent(bundleId: String, _ input: AgentAssignment, assignedBy: String, now: Date = Date()) async throws -> BundleStatus {
+        let input = try input.validated()
+        let idNumber = try await client.transaction(logger: logger) { connection in
+            let bundle = try await lockBundle(bundleId, on: connection)
+            guard bundle.0 == "accepted", !bundle.1 else {
+                throw HallError(
+                    .conflict, "bundle \(bundleId) is \(bundle.1 ? "handed over" : bundle.0): there is nothing left to do for an agent", field: "bundleId")
+            }
+            let name = try await requireCentreAgent(input.agentId, on: connection)
+            let cases = try await connection.select(
+                """
+                SELECT case_id, receipt_code FROM \(unescaped: schema).applications
+                WHERE bundle_id = \(bundleId) ORDER BY bundle_position FOR UPDATE
+                """, logger: logger
+            ).decode((UUID, String).self).collectAll()
+            for (caseId, receipt) in cases {
+                try await assignAgent(input, named: name, toCase: caseId, receiptCode: receipt, assignedBy: assignedBy, now: now, on: connection)
+            }
+            return bundle.2
+        }
+        guard let status = try await bundleStatus(bundleId: bundleId, idNumber: idNumber) else {
+            throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId")
+        }
+        return status
+    }
+
+    /// Locks a bundle's row for the caller's transaction: its status, whether it was handed over,
+    /// and its applicant's id number.
+    ///
+    /// - Throws: ``HallError`` `not-found` naming `bundleId`.
+    private func lockBundle(_ bundleId: String, on connection: PostgresConnection) async throws -> (String, Bool, String) {
+        let bundles = try await connection.select(
+            """
+            SELECT status, handed_over_at IS NOT NULL, applicant_id_number FROM \(unescaped: schema).bundles
+            WHERE id = \(bundleId) FOR UPDATE
+            """, logger: logger
+        ).decode((String, Bool, String).self).collectAll()
+        guard let bundle = bundles.first else { throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId") }
+        return bundle
+    }
+
+    /// The name of `agentId`, who must be active staff of the hall centre.
+    private func requireCentreAgent(_ agentId: String, on connection: PostgresConnection) async throws -> String {
+        guard let name = try await centreStaffName(agentId, on: connection) else {
+            throw HallError.invalid("agentId", "\(agentId) is not active staff of the hall centre (agents are the centre's staff, Art 40)")
+        }
+        return name
+    }
+
+    /// Records `input` as the agent of one case, ending the previous agent's assignment, with its
+    /// event, in the caller's transaction (which holds the case's row). The same agent under the
+    /// same entrustment again changes nothing.
+    private func assignAgent(
+        _ input: AgentAssignment, named name: String, toCase caseId: UUID, receiptCode: String, assignedBy: String, now: Date,
+        on connection: PostgresConnection
+    ) async throws {
+        let current = try await currentAgent(caseId: caseId, on: connection)
+        if let current {
+            if current.agentId == input.agentId {
+                guard current.entrustmentReference == input.entrustmentReference else {
+                    throw HallError(
+                        .conflict, "\(input.agentId) is already the agent of \(receiptCode) under entrustment \(current.entrustmentReference)",
+                        field: "entrustmentReference")
+                }
+                return  // the same assignment again
+            }
+            guard input.reason != nil else {
+                throw HallError.invalid("reason", "replacing agent \(current.agentId) of \(receiptCode) needs the reason")
+            }
+            try await connection.query(
+                """
+                UPDATE \(unescaped: schema).agency_assignments SET ended_at = \(now)
+                WHERE case_id = \(caseId) AND ended_at IS NULL
+                """, logger: logger)
+        }
+        try await connection.query(
+            """
+            INSERT INTO \(unescaped: schema).agency_assignments (case_id, agent_id, entrustment_reference, reason, assigned_by, assigned_at)
+            VALUES (\(caseId), \(input.agentId), \(input.entrustmentReference), \(current == nil ? nil : input.reason), \(assignedBy), \(now))
+            """, logger: logger)
+        let assigned = ApplicationAgentAssigned(
+            receiptCode: receiptCode, agentId: input.agentId, agentName: name, entrustmentReference: input.entrustmentReference,
+            previousAgentId: current?.agentId, reason: current == nil ? nil : input.reason, assignedBy: assignedBy, assignedAt: now)
+        try await outbox.append([try event(assigned, caseId: caseId)], on: connection, logger: logger)
+        logger.info("agent assigned", metadata: [LogKey.caseId: "\(caseId)", "agent.id": "\(input.agentId)", "agent.previous": "\(current?.agentId ?? "-")"])
     }
 
     /// The case's current agent, if the applicant entrusted the centre.
@@ -234,13 +298,7 @@ extension IntakeStore {
     ///   that is not ready, `conflict` naming `collectedBy` when a case has no agent to collect it.
     func handOverBundle(bundleId: String, _ input: HandOver, clerk: Clerk, now: Date = Date()) async throws -> BundleStatus {
         let idNumber = try await client.transaction(logger: logger) { connection in
-            let bundles = try await connection.select(
-                """
-                SELECT status, handed_over_at IS NOT NULL, applicant_id_number FROM \(unescaped: schema).bundles
-                WHERE id = \(bundleId) FOR UPDATE
-                """, logger: logger
-            ).decode((String, Bool, String).self).collectAll()
-            guard let bundle = bundles.first else { throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId") }
+            let bundle = try await lockBundle(bundleId, on: connection)
             if bundle.1 { return bundle.2 }  // handed over already: the same answer
             guard bundle.0 == "accepted" else {
                 throw HallError(.conflict, "bundle \(bundleId) is \(bundle.0): it has nothing to hand over", field: "bundleId")
