@@ -55,11 +55,14 @@ struct IntakeAPITests {
         let admin: String
         let clerk: String
         let otherClerk: String
+        /// clerk-1 signed in without a window.
+        let windowless: String
         init(secret: String) async throws {
             let authority = await TokenAuthority(secret: secret)
             admin = try await authority.issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 3600))
             clerk = try await authority.issue(HallClaims(subject: "clerk-1", roles: [.clerk], department: nil, window: "w-01", ttl: 3600))
             otherClerk = try await authority.issue(HallClaims(subject: "clerk-2", roles: [.clerk], department: nil, window: "w-tax", ttl: 3600))
+            windowless = try await authority.issue(HallClaims(subject: "clerk-1", roles: [.clerk], department: nil, ttl: 3600))
         }
     }
 
@@ -365,6 +368,11 @@ struct IntakeAPITests {
             #expect(try await post(client, "/v1/staff", token: tokens.admin,
                 #"{"id":"clerk-1","name":"李四","departmentId":"d-market","windowId":"w-01","qualified":true,"immediateItems":["IMM-001"]}"#).0 == .ok)
             #expect(try await post(client, "/v1/applications/\(receipt)/decision", token: tokens.clerk, #"{"decision":"deny"}"#).1["field"] == "reasons")
+            // A decision is sealed at a hall window (Art 30): without one it is not issued at all.
+            let (windowless, noWindow) = try await post(client, "/v1/applications/\(receipt)/decision", token: tokens.windowless, #"{"decision":"approve"}"#)
+            #expect(windowless == .forbidden && noWindow["field"] == "window")
+            #expect(try await database.count(
+                "SELECT count(*)::bigint FROM \(database.schema).notices WHERE kind IN ('approval-decision', 'denial-decision')") == 0)
             #expect(try await post(client, "/v1/applications/\(receipt)/decision", token: tokens.clerk, #"{"decision":"approve"}"#).0 == .ok)
             #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").0 == .conflict, "not sealed yet")
 

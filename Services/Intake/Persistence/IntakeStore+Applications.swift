@@ -290,8 +290,10 @@ extension IntakeStore {
     }
 
     /// Stores a notice and asks the department's seal for it (Art 35, 37): the seal service
-    /// receives the document's hash on `hall.seal.requests`. No window, no request (the seal
-    /// is applied at a hall window only).
+    /// receives the document's hash on `hall.seal.requests`.
+    ///
+    /// - Throws: ``HallError`` `forbidden` when the clerk's token names no window (the seal is
+    ///   applied at a hall window only, Art 30): the caller's transaction then stores nothing.
     func recordNotice(_ notice: Notice, caseId: UUID, clerk: Clerk, on connection: PostgresConnection) async throws -> [OutgoingEvent] {
         try await connection.query(
             """
@@ -301,10 +303,15 @@ extension IntakeStore {
         return try sealRequest(for: notice, caseId: caseId, clerk: clerk)
     }
 
-    /// The request for the department's seal on a notice (none without a window: the seal is
-    /// applied at a hall window only).
+    /// The request for the department's seal on a notice.
+    ///
+    /// - Throws: ``HallError`` `forbidden` when the clerk's token names no window: the seal is
+    ///   applied at a hall window only (Art 30), and a notice that could never be sealed is not
+    ///   issued.
     func sealRequest(for notice: Notice, caseId: UUID, clerk: Clerk) throws -> [OutgoingEvent] {
-        guard let windowId = clerk.windowId else { return [] }
+        guard let windowId = clerk.windowId else {
+            throw HallError(.forbidden, "the clerk's token names no hall window: a notice is sealed at a hall window (Art 30)", field: "window")
+        }
         let request = SealDocumentRequested(
             documentKind: notice.kind, documentHash: notice.sha256, caseId: caseId.uuidString.lowercased(), departmentId: notice.departmentId,
             requestedBy: clerk.staffId, windowId: windowId)
