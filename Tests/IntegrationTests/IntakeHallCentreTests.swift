@@ -322,7 +322,8 @@ extension IntakeAPITests {
             #expect(refused["outcome"] == "refused" && refused["refusal"]?["reasonCode"] == "unknown-item")
             let caseId = try #require(refused["caseId"]?.stringValue).lowercased()
             #expect(try await database.count(
-                "SELECT count(*)::bigint FROM \(database.schema).notices WHERE case_id = '\(caseId)' AND kind = 'refusal-notice' AND department_id = 'd-centre' AND sha256 = encode(sha256(convert_to(text, 'UTF8')), 'hex')") == 1)
+                "SELECT count(*)::bigint FROM \(database.schema).notices WHERE case_id = '\(caseId)' AND kind = 'refusal-notice' AND department_id = 'd-centre' AND sha256 = encode(sha256(convert_to(text, 'UTF8')), 'hex') AND text LIKE '%' || E'\\n' || 'refused-at: ' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') || 'T%'") == 1,
+                "the refusal notice is dated (Art 37)")
             #expect(try await outboxCount(
                 database, "seal.document.requested",
                 where: "key = '\(caseId)' AND topic = 'hall.seal.requests' AND payload::jsonb #>> '{data,departmentId}' = 'd-centre' AND payload::jsonb #>> '{data,documentKind}' = 'refusal-notice' AND payload::jsonb #>> '{data,windowId}' = 'w-01' AND payload::jsonb #>> '{data,requestedBy}' = 'clerk-1'") == 1)

@@ -36,7 +36,7 @@ struct Notice: Sendable, Equatable {
                 """)
     }
 
-    static func refusal(_ response: ApplicationResponse, departmentId: String, applicantName: String) -> Notice {
+    static func refusal(_ response: ApplicationResponse, departmentId: String, applicantName: String, refusedAt: Date) -> Notice {
         Notice(
             kind: .refusalNotice, departmentId: departmentId,
             text: """
@@ -47,6 +47,7 @@ struct Notice: Sendable, Equatable {
                 applicant: \(applicantName)
                 reason: \(response.refusal?.reason ?? "")
                 competent-authority: \(response.refusal?.competentAuthority ?? "")
+                refused-at: \(RFC3339Timestamp.string(from: refusedAt) ?? "")
                 """)
     }
 }

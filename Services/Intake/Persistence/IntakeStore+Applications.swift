@@ -119,7 +119,8 @@ extension IntakeStore {
         }
         // One statement is one transaction: the application and everything it owns are stored
         // with their events, or (bad input caught by a constraint, a concurrent repeat) none of it.
-        let statement = try applicationInsert(submission, assessment: assessment, response: response, bundle: nil, clerk: clerk, events: outgoing)
+        let statement = try applicationInsert(
+            submission, assessment: assessment, response: response, bundle: nil, clerk: clerk, events: outgoing, now: now)
         _ = try await client.query(statement, logger: logger).decode(UUID.self).collectAll()
         return response
     }
@@ -201,7 +202,7 @@ extension IntakeStore {
     /// Run alone it is its own transaction; inside a caller's transaction it joins it.
     func applicationInsert(
         _ submission: ApplicationSubmission, assessment: Assessment, response: ApplicationResponse, bundle: (id: String, position: Int)?,
-        clerk: Clerk, events: [OutgoingEvent]
+        clerk: Clerk, events: [OutgoingEvent], now: Date
     ) throws -> PostgresQuery {
         let item = assessment.item
         let refusal = response.refusal
@@ -223,7 +224,7 @@ extension IntakeStore {
         } else if refusal != nil,
             let issuer = assessment.issuer ?? (item ?? assessment.versions.last).map({ submission.departmentId ?? $0.leadDepartmentId })
         {
-            notice = .refusal(response, departmentId: issuer, applicantName: submission.applicant.name)
+            notice = .refusal(response, departmentId: issuer, applicantName: submission.applicant.name, refusedAt: now)
         }
         let sealRequests = try notice.map { try sealRequest(for: $0, caseId: response.caseId, clerk: clerk) } ?? []
         let rows = try Outbox.Rows(events + sealRequests)

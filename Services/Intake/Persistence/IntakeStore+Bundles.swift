@@ -108,7 +108,7 @@ extension IntakeStore {
                 }
                 // The application, its notice, its event and the notice's seal request: one statement.
                 let statement = try applicationInsert(
-                    submission, assessment: assessment, response: response, bundle: (bundleId, index), clerk: clerk, events: outgoing)
+                    submission, assessment: assessment, response: response, bundle: (bundleId, index), clerk: clerk, events: outgoing, now: now)
                 _ = try await connection.select(statement, logger: logger).decode(UUID.self).collectAll()
                 answer.applications.append(.init(position: index, itemCode: submission.itemCode, outcome: response.outcome.rawValue, application: response))
             }
