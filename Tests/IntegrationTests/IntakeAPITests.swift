@@ -396,6 +396,10 @@ struct IntakeAPITests {
             try await eventually("the case is ready at the window", timeout: .seconds(60)) {
                 try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["status"] == "ready"
             }
+            // The sealing time is the legal completion time (Art 31): complete, approved, on time.
+            let completion = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["completion"]
+            #expect(completion?["outcome"] == "approved" && completion?["onTime"] == .bool(true))
+            #expect(completion?["completedAt"]?.stringValue != nil && completion?["dueDate"] == .string(LocalDate.inHall(Date()).description))
 
             // Only the catalogue's fee, once.
             var (status, problem) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1500}"#)

@@ -82,8 +82,9 @@ extension IntakeStore {
     }
 
     /// A sealed document came back from the seal service: a sealed decision of an immediate item
-    /// makes the case ready at the window (its sealing time is the legal completion time, Art 31);
-    /// a sealed notice is recorded with its imprint. Committed and joint cases become ready when
+    /// makes the case ready at the window and complete — its sealing time is the legal completion
+    /// time (Art 31), on time when the sealing day (in the hall's time zone) is not after the due
+    /// date; a sealed notice is recorded with its imprint. Committed and joint cases become ready when
     /// the coordinator completes them (`coordinator.case.completed`: every department's decision
     /// sealed), not on one sealed decision. Idempotent.
     func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection) async throws {
@@ -99,7 +100,9 @@ extension IntakeStore {
                 """
                 UPDATE \(unescaped: schema).applications
                 SET status = 'ready', decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
-                    decision_imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), updated_at = now()
+                    decision_imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), updated_at = now(),
+                    outcome = \(sealed.documentKind == .approvalDecision ? "approved" : "denied"), completed_at = \(sealed.sealedAt),
+                    final_due_date = due_date, on_time = \(LocalDate.inHall(sealed.sealedAt).description)::date <= due_date
                 WHERE case_id = \(caseId) AND status = 'decided'
                 """, logger: logger)
         case .acceptanceNotice, .refusalNotice:
