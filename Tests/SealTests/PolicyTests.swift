@@ -45,10 +45,15 @@ struct PolicyTests {
     @Test("the custodian seals any kind; an authorised clerk only the kinds granted")
     func custodianAndClerk() {
         #expect(reason(Self.request(), Self.facts()) == nil)
-        let clerk = StaffRecord(staffId: "s-wang", departmentId: "d-centre", qualified: true, active: true)
+        let clerk = StaffRecord(staffId: "s-wang", departmentId: "d-centre", qualified: true, active: true, windowId: "w-07")
         #expect(reason(Self.request(.acceptanceNotice, by: "s-wang"), Self.facts(requester: clerk)) == nil)
+        // An authorised clerk applies the seal at their own window only (Art 30).
+        let elsewhere = StaffRecord(staffId: "s-wang", departmentId: "d-centre", qualified: true, active: true, windowId: "w-02")
+        #expect(reason(Self.request(.acceptanceNotice, by: "s-wang"), Self.facts(requester: elsewhere)) == .notAuthorised)
+        let noWindow = StaffRecord(staffId: "s-wang", departmentId: "d-centre", qualified: true, active: true)
+        #expect(reason(Self.request(.acceptanceNotice, by: "s-wang"), Self.facts(requester: noWindow)) == .notAuthorised)
         #expect(reason(Self.request(.approvalDecision, by: "s-wang"), Self.facts(requester: clerk)) == .departmentMismatch)
-        let unqualified = StaffRecord(staffId: "s-wang", departmentId: "d-centre", qualified: false, active: true)
+        let unqualified = StaffRecord(staffId: "s-wang", departmentId: "d-centre", qualified: false, active: true, windowId: "w-07")
         #expect(reason(Self.request(.acceptanceNotice, by: "s-wang"), Self.facts(requester: unqualified)) == .notAuthorised)
         let colleague = StaffRecord(staffId: "s-zhou", departmentId: "d-market", qualified: true, active: true)
         #expect(reason(Self.request(by: "s-zhou"), Self.facts(requester: colleague)) == .notAuthorised)

@@ -47,12 +47,15 @@ public struct StaffRecord: Sendable, Hashable {
     public var departmentId: String
     public var qualified: Bool
     public var active: Bool
+    /// The window the staff member works at (Art 20), if any.
+    public var windowId: String?
 
-    public init(staffId: String, departmentId: String, qualified: Bool, active: Bool) {
+    public init(staffId: String, departmentId: String, qualified: Bool, active: Bool, windowId: String? = nil) {
         self.staffId = staffId
         self.departmentId = departmentId
         self.qualified = qualified
         self.active = active
+        self.windowId = windowId
     }
 }
 
@@ -207,6 +210,12 @@ public enum SealPolicy {
         if seal.authorises(staff.staffId, for: request.documentKind) {
             guard staff.qualified else {
                 return .failure(SealRefusal(.notAuthorised, "\(staff.staffId) does not hold the qualification for window work (Art 19)"))
+            }
+            guard staff.windowId == request.windowId else {
+                return .failure(SealRefusal(
+                    .notAuthorised,
+                    "\(staff.staffId) works at \(staff.windowId.map { "window \($0)" } ?? "no window"), not at window \(request.windowId): "
+                        + "authorised staff apply the seal at their own window (Art 30)"))
             }
             return .success(seal)
         }

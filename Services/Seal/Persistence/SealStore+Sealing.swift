@@ -59,7 +59,7 @@ extension SealStore {
                    d.substitute_staff_id AS d_substitute_staff_id, d.substitute_notice AS d_substitute_notice,
                    d.substitute_from AS d_substitute_from, d.substitute_to AS d_substitute_to,
                    w.window_id AS w_window_id, w.kind AS w_kind, w.department_ids AS w_department_ids, w.active AS w_active,
-                   st.staff_id AS st_staff_id, st.department_id AS st_department_id, st.qualified AS st_qualified, st.active AS st_active,
+                   st.staff_id AS st_staff_id, st.department_id AS st_department_id, st.qualified AS st_qualified, st.active AS st_active, st.window_id AS st_window_id,
                    EXISTS (SELECT 1 FROM \(unescaped: schema).seals e WHERE e.department_id = r.department_id) AS ever_had_seal,
                    e.*, l.*
             FROM requested r
@@ -98,7 +98,7 @@ extension SealStore {
             if let id = try row["st_staff_id"].decode(String?.self) {
                 read.requester = StaffRecord(
                     staffId: id, departmentId: try row["st_department_id"].decode(String.self), qualified: try row["st_qualified"].decode(Bool.self),
-                    active: try row["st_active"].decode(Bool.self))
+                    active: try row["st_active"].decode(Bool.self), windowId: try row["st_window_id"].decode(String?.self))
             }
             if try row["existing_n"].decode(Int64?.self) != nil {
                 read.existing = try Self.decodeImprint(row, prefix: "i_")
