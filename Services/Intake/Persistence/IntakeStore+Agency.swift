@@ -97,6 +97,15 @@ extension IntakeStore {
         }
     }
 
+    /// A green channel asked for at submission: its approver checked (active centre staff, else
+    /// `invalid-field` naming `greenChannelApproval.approvedBy`), approved now unless it says when.
+    func checkedGreenChannel(_ approval: GreenChannelInput?, now: Date) async throws -> GreenChannelInput? {
+        guard var approval else { return nil }
+        approval.approvedAt = approval.approvedAt ?? now
+        try await checkGreenChannelApprover(approval.approvedBy, field: "greenChannelApproval.approvedBy", on: nil)
+        return approval
+    }
+
     /// The centre's green-channel approval of a case, if it has one.
     func greenChannelApproval(caseId: UUID, on connection: PostgresConnection?) async throws -> GreenChannelApproval? {
         try await select(
@@ -272,18 +281,28 @@ extension IntakeStore {
         logger.info("agent assigned", metadata: [LogKey.caseId: "\(caseId)", "agent.id": "\(input.agentId)", "agent.previous": "\(current?.agentId ?? "-")"])
     }
 
-    /// The case's current agent, if the applicant entrusted the centre.
+    /// The case's current agent, if the applicant entrusted the centre (at most one assignment
+    /// has not ended: `agency_assignments_current`).
     func currentAgent(caseId: UUID, on connection: PostgresConnection?) async throws -> CaseStatus.Agent? {
-        try await agents(caseId: caseId, on: connection).first { $0.endedAt == nil }
+        try await agents(caseId: caseId, currentOnly: true, on: connection).first
     }
 
-    /// Every agent of the case, oldest first.
-    func agents(caseId: UUID, on connection: PostgresConnection?) async throws -> [CaseStatus.Agent] {
+    /// The id of the case's current agent, who acts for the applicant (brings supplements,
+    /// collects the result).
+    ///
+    /// - Throws: ``HallError`` `conflict` with `message`, naming `field`, when no agent is assigned.
+    func requireCurrentAgentId(caseId: UUID, field: String, otherwise message: String, on connection: PostgresConnection) async throws -> String {
+        guard let current = try await currentAgent(caseId: caseId, on: connection) else { throw HallError(.conflict, message, field: field) }
+        return current.agentId
+    }
+
+    /// Every agent of the case (or only the current one), oldest first.
+    func agents(caseId: UUID, currentOnly: Bool = false, on connection: PostgresConnection?) async throws -> [CaseStatus.Agent] {
         try await select(
             """
             SELECT g.agent_id, s.name, g.entrustment_reference, g.assigned_at, g.ended_at, g.reason
             FROM \(unescaped: schema).agency_assignments g JOIN \(unescaped: schema).staff s ON s.id = g.agent_id
-            WHERE g.case_id = \(caseId) ORDER BY g.id
+            WHERE g.case_id = \(caseId) AND (NOT \(currentOnly) OR g.ended_at IS NULL) ORDER BY g.id
             """, on: connection
         ).decode((String, String, String, Date, Date?, String?).self).collectAll().map {
             CaseStatus.Agent(agentId: $0.0, name: $0.1, entrustmentReference: $0.2, assignedAt: $0.3, endedAt: $0.4, reason: $0.5)
@@ -329,9 +348,9 @@ extension IntakeStore {
                 """
                 UPDATE \(unescaped: schema).applications a
                 SET status = 'issued', handed_over_at = \(now), handed_over_by = \(clerk.staffId), updated_at = now(),
-                    collected_by_agent = CASE WHEN \(byAgent) THEN
-                        (SELECT g.agent_id FROM \(unescaped: schema).agency_assignments g WHERE g.case_id = a.case_id AND g.ended_at IS NULL) END
-                WHERE a.bundle_id = \(bundleId) AND a.status = 'ready'
+                    collected_by_agent = NULLIF(n.agent, '')
+                FROM unnest(\(cases.map(\.0)), \(cases.map { byAgent ? $0.3 ?? "" : "" })) AS n(case_id, agent)
+                WHERE a.case_id = n.case_id AND a.bundle_id = \(bundleId) AND a.status = 'ready'
                 """, logger: logger)
             try await connection.query(
                 """
@@ -355,10 +374,9 @@ extension IntakeStore {
         return status
     }
 
-    /// What tracking shows besides the status: each notice's seal, the green channel, the agents
-    /// and the hand-over.
+    /// What tracking shows besides the case's own row: each notice's seal, the green channel and the agents.
     func trackingDetails(caseId: UUID) async throws
-        -> (documents: [CaseStatus.DocumentStatus], greenChannel: CaseStatus.GreenChannel?, agents: [CaseStatus.Agent], handover: CaseStatus.Handover?)
+        -> (documents: [CaseStatus.DocumentStatus], greenChannel: CaseStatus.GreenChannel?, agents: [CaseStatus.Agent])
     {
         let documents = try await client.query(
             """
@@ -377,14 +395,6 @@ extension IntakeStore {
             CaseStatus.GreenChannel(reason: $0.0, reference: $0.1, approvedBy: $0.2, approvedAt: $0.3, recordedBy: $0.4, recordedAt: $0.5)
         }
         let agentList = try await agents(caseId: caseId, on: nil)
-        let handover = try await client.query(
-            """
-            SELECT handed_over_at, collected_by_agent FROM \(unescaped: schema).applications
-            WHERE case_id = \(caseId) AND handed_over_at IS NOT NULL
-            """, logger: logger
-        ).decode((Date, String?).self).collectAll().first.map {
-            CaseStatus.Handover(handedOverAt: $0.0, collectedBy: $0.1 == nil ? Party.applicant.rawValue : Party.agent.rawValue, agentId: $0.1)
-        }
-        return (documents, green, agentList, handover)
+        return (documents, green, agentList)
     }
 }

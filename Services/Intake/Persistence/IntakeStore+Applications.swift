@@ -54,10 +54,7 @@ extension IntakeStore {
     /// caches (at most 2 s stale), as they did inside the former transaction.
     func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
         var submission = try submission.validated()
-        if let approval = submission.greenChannelApproval {
-            submission.greenChannelApproval?.approvedAt = approval.approvedAt ?? now
-            try await checkGreenChannelApprover(approval.approvedBy, field: "greenChannelApproval.approvedBy", on: nil)
-        }
+        submission.greenChannelApproval = try await checkedGreenChannel(submission.greenChannelApproval, now: now)
         do {
             return try await submitOnce(submission, clerk: clerk, now: now)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {

@@ -13,10 +13,7 @@ extension IntakeStore {
     /// bundle's id and size). A repeat with the same idempotency key returns the first answer.
     func submitBundle(_ bundle: BundleSubmission, clerk: Clerk, now: Date = Date()) async throws -> BundleResponse {
         var bundle = try bundle.validated()
-        if let approval = bundle.greenChannelApproval {
-            bundle.greenChannelApproval?.approvedAt = approval.approvedAt ?? now
-            try await checkGreenChannelApprover(approval.approvedBy, field: "greenChannelApproval.approvedBy", on: nil)
-        }
+        bundle.greenChannelApproval = try await checkedGreenChannel(bundle.greenChannelApproval, now: now)
         do {
             return try await submitBundleOnce(bundle, clerk: clerk, now: now)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {

@@ -107,10 +107,8 @@ extension IntakeStore {
             // The centre's agent may bring it on the applicant's behalf (全程代办, Art 40).
             var agent: String?
             if delivery.broughtBy == .agent {
-                guard let current = try await currentAgent(caseId: row.0, on: connection) else {
-                    throw HallError(.conflict, "no agent is assigned to application \(receiptCode)", field: "broughtBy")
-                }
-                agent = current.agentId
+                agent = try await requireCurrentAgentId(
+                    caseId: row.0, field: "broughtBy", otherwise: "no agent is assigned to application \(receiptCode)", on: connection)
             }
             try await connection.query(
                 """

@@ -134,10 +134,9 @@ extension IntakeStore {
             }
             var agent: String?
             if input.collectedBy == .agent, let caseId = rows.first?.0 {
-                guard let current = try await currentAgent(caseId: caseId, on: connection) else {
-                    throw HallError(.conflict, "no agent is assigned to application \(receiptCode): the applicant collects", field: "collectedBy")
-                }
-                agent = current.agentId
+                agent = try await requireCurrentAgentId(
+                    caseId: caseId, field: "collectedBy", otherwise: "no agent is assigned to application \(receiptCode): the applicant collects",
+                    on: connection)
             }
             return try await connection.select(
                 """

@@ -204,11 +204,27 @@ extension IntakeStore {
         let rows = try await client.query(
             """
             SELECT case_id, item_code, status, notice_number, accepted_at, due_date::text, due_provisional, refusal_reason, competent_authority,
-                   bundle_id, item_version
+                   bundle_id, item_version, outcome, completed_at, final_due_date::text AS final_due_date, on_time, handed_over_at, collected_by_agent
             FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) AND applicant_id_number = \(idNumber.uppercased())
             """, logger: logger
-        ).decode((UUID, String, String, String?, Date?, String?, Bool?, String?, String?, String?, Int?).self).collectAll()
-        guard let row = rows.first else { return nil }
+        ).collectAll()
+        guard let found = rows.first?.makeRandomAccess() else { return nil }
+        let row = (
+            try found["case_id"].decode(UUID.self), try found["item_code"].decode(String.self), try found["status"].decode(String.self),
+            try found["notice_number"].decode(String?.self), try found["accepted_at"].decode(Date?.self), try found["due_date"].decode(String?.self),
+            try found["due_provisional"].decode(Bool?.self), try found["refusal_reason"].decode(String?.self),
+            try found["competent_authority"].decode(String?.self), try found["bundle_id"].decode(String?.self), try found["item_version"].decode(Int?.self)
+        )
+        var completion: CaseStatus.Completion?
+        if let completedAt = try found["completed_at"].decode(Date?.self) {
+            completion = CaseStatus.Completion(
+                outcome: try found["outcome"].decode(String.self), completedAt: completedAt,
+                dueDate: try found["final_due_date"].decode(String?.self).flatMap(LocalDate.init(iso:)), onTime: try found["on_time"].decode(Bool.self))
+        }
+        let handover = try found["handed_over_at"].decode(Date?.self).map { handedOverAt in
+            let agent = try found["collected_by_agent"].decode(String?.self)
+            return CaseStatus.Handover(handedOverAt: handedOverAt, collectedBy: agent == nil ? Party.applicant.rawValue : Party.agent.rawValue, agentId: agent)
+        }
         let caseId = row.0
         var awaiting = try await client.query(
             "SELECT needed FROM \(unescaped: schema).corrections WHERE case_id = \(caseId) AND resolved_at IS NULL ORDER BY material_id",
@@ -230,14 +246,6 @@ extension IntakeStore {
         awaiting += open.map { "\($0.needed) (asked by \($0.departmentId))" }
         let status = row.2 == "accepted" && !open.isEmpty ? "awaiting-supplement" : row.2
 
-        let completion = try await client.query(
-            """
-            SELECT outcome, completed_at, final_due_date::text, on_time FROM \(unescaped: schema).applications
-            WHERE case_id = \(caseId) AND completed_at IS NOT NULL
-            """, logger: logger
-        ).decode((String, Date, String?, Bool).self).collectAll().first.map {
-            CaseStatus.Completion(outcome: $0.0, completedAt: $0.1, dueDate: $0.2.flatMap(LocalDate.init(iso:)), onTime: $0.3)
-        }
         let changes = try await client.query(
             """
             SELECT old_due_date::text, new_due_date::text, reason, changed_at FROM \(unescaped: schema).due_date_changes
@@ -267,6 +275,6 @@ extension IntakeStore {
             dueDateChanges: changes.isEmpty ? nil : changes, documents: details.documents.isEmpty ? nil : details.documents,
             greenChannel: details.greenChannel, agent: details.agents.last { $0.endedAt == nil },
             previousAgents: details.agents.contains { $0.endedAt != nil } ? details.agents.filter { $0.endedAt != nil } : nil,
-            handover: details.handover, completion: completion)
+            handover: handover, completion: completion)
     }
 }
