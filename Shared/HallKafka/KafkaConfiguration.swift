@@ -40,6 +40,14 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
     public var queueMaxMessages: Int = 1_000_000
     /// Compression of record batches.
     public var compression: KafkaCompression = .none
+    /// Consecutive sends whose records all timed out (none delivered) after which the librdkafka
+    /// producer is replaced by a new one. A broker that came back empty does not know the
+    /// idempotent producer's id and sequence numbers; the old producer can keep timing out for
+    /// minutes, while a new one registers afresh. 0 never replaces.
+    public var replaceAfterTimedOutSends: Int = 2
+    /// How long closing waits for records in flight before it fails them (bounds a graceful stop
+    /// while the broker is away).
+    public var closeTimeout: Duration = .seconds(3)
 
     /// Creates producer options.
     public init(client: KafkaClientConfiguration) {

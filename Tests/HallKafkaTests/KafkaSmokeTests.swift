@@ -57,6 +57,25 @@ struct KafkaClientTests {
         #expect(received.first?.headers.first(named: "h") != nil)
     }
 
+    @Test("records with headers for a topic the broker does not have fail (and are never auto-created), again and again, without stopping the process", .enabled(if: brokers != nil))
+    func missingTopic() async throws {
+        let (_, client, logger, _) = try await Self.setUp(prefix: "unused", partitions: 1)
+        var configuration = KafkaProducerConfiguration(client: client)
+        configuration.messageTimeout = .seconds(3)
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let missing = "missing-\(UUID().uuidString.prefix(8))"
+        // The first send learns that the topic does not exist; later ones are refused at once by
+        // librdkafka's partitioner — the path that once freed the headers twice.
+        for round in 0..<3 {
+            let reports = await producer.send((0..<5).map {
+                KafkaProducerMessage(topic: missing, key: "k\($0)", value: Array("v".utf8), headers: [KafkaHeader(key: "h", string: "x\(round)")])
+            })
+            #expect(reports.allSatisfy { if case .failure = $0 { true } else { false } }, "round \(round): nothing delivered")
+        }
+        #expect(await producer.existingTopics()?[missing] == nil, "the producer did not make the broker create the topic")
+        await producer.close()
+    }
+
     @Test("a batch of records pointing into one stored block arrives byte for byte; after close every record fails as closed", .enabled(if: brokers != nil))
     func recordBatch() async throws {
         let (topic, client, logger, producer) = try await Self.setUp(prefix: "batch", partitions: 2)

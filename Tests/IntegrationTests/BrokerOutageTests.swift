@@ -7,7 +7,7 @@ import Testing
 
 @Suite("Broker outages (a broker of the test's own)", .enabled(if: stackAvailable && TestEnvironment.tansuBinary != nil), .serialized)
 struct BrokerOutageTests {
-    @Test("broker frozen for 30 s: appends keep succeeding, readiness says so, the relay catches up, nothing is lost")
+    @Test("broker frozen for 30 s: appends keep succeeding, readiness stays 200 and says publishing is degraded, the relay catches up, nothing is lost")
     func frozenBroker() async throws {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
@@ -17,10 +17,16 @@ struct BrokerOutageTests {
             let producer = try kafka.producer(messageTimeout: .seconds(5))
             var relayConfiguration = OutboxRelayConfiguration()
             relayConfiguration.maxBackoff = .seconds(1)
-            let relay = startRelay(database: database, producer: producer, configuration: relayConfiguration)
+            let publishing = PublishingHealth(schema: database.schema, failingAfter: .seconds(2))
+            let relay = Task {
+                try await OutboxRelay(
+                    client: database.client, schema: database.schema, producer: producer, configuration: relayConfiguration,
+                    logger: TestEnvironment.logger(), health: publishing
+                ).run()
+            }
             let gate = StartupGate()
             gate.open()
-            let health = HealthRoutes(client: database.client, producer: producer, gate: gate)
+            let health = HealthRoutes(client: database.client, producer: producer, gate: gate, publishing: publishing)
 
             var ids = try await Effects.append(cases: ["before"], steps: 10, topic: topic, database: database)
             try await eventually("first events published") { try await database.pendingOutbox() == 0 }
@@ -32,21 +38,76 @@ struct BrokerOutageTests {
                 ids += try await Effects.append(cases: ["during-\(round)"], steps: 5, topic: topic, database: database)
                 try await Task.sleep(for: .seconds(2))
             }
+            // The service still does its work (its writes queue in the outbox): a load balancer
+            // keeps it, and the report says what is wrong.
             let report = await health.readiness(logger: TestEnvironment.logger())
-            #expect(report.status == "not-ready")
+            #expect(report.status == "degraded")
             #expect(report.checks["broker"] == "unreachable")
             #expect(report.checks["database"] == "ok")
+            #expect(report.checks["publishing"] == "failing")
+            #expect(report.publishing?.lastError != nil)
             #expect(try await database.pendingOutbox() > 0)
             try await Task.sleep(until: frozenAt + .seconds(30))
             broker.resume()
 
             try await eventually("the relay catches up", timeout: .seconds(90)) { try await database.pendingOutbox() == 0 }
-            #expect(await health.readiness(logger: TestEnvironment.logger()).status == "ready")
+            try await eventually("ready again") { await health.readiness(logger: TestEnvironment.logger()).status == "ready" }
             relay.cancel()
             _ = await relay.result
             let records = try await kafka.readAll(topic, atLeast: ids.count)
             let delivered = Set(records.compactMap { $0.headers.first(named: EventHeader.eventId) })
             #expect(delivered == Set(ids.map { $0.uuidString.lowercased() }), "every appended event reached the broker")
+            await producer.close()
+        }
+    }
+
+    @Test("broker restarted empty under a running relay: the topic comes back with the configured partitions, the relay publishes again without a restart, and what the broker lost is queued again by itself")
+    func restartedEmptyHealsItself() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let kafka = TestKafka(brokers: [broker.address])
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let logger = TestEnvironment.logger()
+            let topic = TestEnvironment.uniqueName("lost")
+            var producerConfiguration = KafkaProducerConfiguration(client: kafka.client("relay"))
+            producerConfiguration.messageTimeout = .seconds(4)
+            let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+            let keeper = TopicKeeper(
+                producer: producer, admin: KafkaAdminClient(configuration: kafka.client("admin"), logger: logger), partitions: 5,
+                ownTopics: [.init(brokerName: topic, outboxName: topic)], otherTopics: [], client: database.client, schema: database.schema,
+                serviceName: "test", retention: .seconds(3600), interval: .seconds(1), logger: logger)
+            try await keeper.createAll()
+            let publishing = PublishingHealth(schema: database.schema, failingAfter: .seconds(1))
+            var relayConfiguration = OutboxRelayConfiguration()
+            relayConfiguration.maxBackoff = .seconds(1)
+            let relay = OutboxRelay(
+                client: database.client, schema: database.schema, producer: producer, configuration: relayConfiguration, logger: logger,
+                health: publishing, topicKeeper: keeper)
+            let running = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await relay.run() }
+                    group.addTask { try await keeper.run() }
+                    try await group.waitForAll()
+                }
+            }
+
+            let first = try await Effects.append(cases: ["x", "y"], steps: 10, topic: topic, database: database)
+            try await eventually("first wave published") { try await database.pendingOutbox() == 0 }
+
+            // The broker loses everything; the service goes on writing.
+            try await broker.restartEmpty()
+            let second = try await Effects.append(cases: ["x", "y"], steps: 5, topic: topic, database: database)
+            try await eventually("everything published again", timeout: .seconds(120), interval: .seconds(1)) {
+                let losses = try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox_topic_loss")
+                return try await database.pendingOutbox() == 0 && losses == 1
+            }
+            #expect(await producer.existingTopics()?[topic] == 5, "recreated with the configured partitions, not the broker's default")
+            let records = try await kafka.readAll(topic, atLeast: 30)
+            let ids = Set(records.compactMap { $0.headers.first(named: EventHeader.eventId) })
+            #expect(ids.isSuperset(of: (first + second).map { $0.uuidString.lowercased() }), "the lost wave is on the new broker again, with the new one")
+            try await eventually("publishing counts as working again") { publishing.status.ok }
+            running.cancel()
+            _ = await running.result
             await producer.close()
         }
     }

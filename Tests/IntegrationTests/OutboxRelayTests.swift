@@ -210,6 +210,44 @@ struct OutboxRelayTests {
         #expect(received == sent)
     }
 
+    @Test("the last write before a quiet spell is published at once: it does not wait for some later transaction to take an id")
+    func lastWriterBeforeSilence() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let logger = TestEnvironment.logger()
+            let topic = try await kafka.makeTopics(["quiet"], partitions: 1)[0]
+            let event = OutgoingEvent(
+                topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: 0), producer: "test", caseId: "quiet"))
+            try await database.client.withConnection { writer in
+                // The writer takes its transaction id; a newer transaction takes one and commits
+                // (as a consumer's does in a busy hall); then the writer appends and commits, and
+                // the database falls quiet.
+                try await writer.query("BEGIN", logger: logger)
+                try await writer.query("SELECT pg_current_xact_id()", logger: logger)
+                try await database.client.transaction(logger: logger) { try await $0.query("SELECT pg_current_xact_id()", logger: logger) }
+                try await Outbox(schema: database.schema).append([event], on: writer, logger: logger)
+                try await writer.query("COMMIT", logger: logger)
+            }
+            // With the writer committed, its row lies below the horizon of any snapshot taken now
+            // without waiting for another transaction id to be handed out.
+            let waiting = try await database.count(
+                """
+                SELECT count(*)::bigint FROM \(database.schema).outbox
+                WHERE publish_xid >= pg_snapshot_xmax(pg_current_snapshot())
+                """)
+            #expect(waiting == 0, "the row's horizon lies beyond every completed transaction")
+            let producer = try kafka.producer()
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: logger)
+            try await eventually("the quiet write published") {
+                try await relay.relayOnce()
+                return try await database.pendingOutbox() == 0
+            }
+            let records = try await kafka.readAll(topic, atLeast: 1)
+            #expect(records.compactMap { $0.headers.first(named: EventHeader.eventId) } == [event.envelope.id.uuidString.lowercased()])
+            await producer.close()
+        }
+    }
+
     /// Runs `body` with two events of case "k" (one bucket, one cursor), an outbox, a relay and a
     /// connection of its own (for a transaction the body keeps open); then drains the outbox.
     /// Returns the two event ids and those the one-partition topic received, in order.

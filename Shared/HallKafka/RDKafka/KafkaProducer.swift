@@ -16,6 +16,10 @@ public final class KafkaProducer: Service, Sendable {
     private let current: Mutex<ProducerClient>
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
+    private let replaceAfterTimedOutSends: Int
+    private let closeTimeout: Duration
+    /// Consecutive sends in which every failure was a delivery time-out and nothing was delivered.
+    private let timedOutRun = Mutex<Int>(0)
 
     /// Creates the producer and connects in the background.
     ///
@@ -33,9 +37,14 @@ public final class KafkaProducer: Service, Sendable {
             ("queue.buffering.max.kbytes", "1048576"),
             ("message.timeout.ms", String(configuration.messageTimeout.milliseconds)),
             ("compression.codec", configuration.compression.rawValue),
+            // Topics are created by the services with their configured partitions, never by a
+            // broker on first use (an empty broker would make them with its own default).
+            ("allow.auto.create.topics", "false"),
         ]
         self.settings = settings
         self.logger = logger
+        self.replaceAfterTimedOutSends = configuration.replaceAfterTimedOutSends
+        self.closeTimeout = configuration.closeTimeout
         self.current = Mutex(try ProducerClient(settings: settings, logger: logger))
     }
 
@@ -94,15 +103,34 @@ public final class KafkaProducer: Service, Sendable {
         }
         await state.allReported()
         if state.hasFatalFailure() {
-            replace(client)
+            replace(client, because: "was fenced or failed fatally")
             // The records themselves can be sent again on the new producer.
             state.markFatalFailuresRetriable()
+        } else if noteTimeOuts(state) {
+            replace(client, because: "timed out \(replaceAfterTimedOutSends) sends in a row with nothing delivered")
         }
         return KafkaBatchDelivery(state: state)
     }
 
+    /// Counts a send whose failures were all time-outs with nothing delivered; any delivery ends
+    /// the run. Returns true when the run is long enough to replace the producer (and restarts it).
+    private func noteTimeOuts(_ state: DeliveryState) -> Bool {
+        let failures = state.failureCount
+        let allTimedOut = failures == state.count && state.allFailures { $0.code == .messageTimedOut }
+        return timedOutRun.withLock { run in
+            guard allTimedOut, failures > 0 else {
+                if failures < state.count { run = 0 }
+                return false
+            }
+            run += 1
+            guard replaceAfterTimedOutSends > 0, run >= replaceAfterTimedOutSends else { return false }
+            run = 0
+            return true
+        }
+    }
+
     /// Swaps in a new librdkafka producer if `failed` is still the current one.
-    private func replace(_ failed: ProducerClient) {
+    private func replace(_ failed: ProducerClient, because reason: String) {
         do {
             let fresh = try ProducerClient(settings: settings, logger: logger)
             let replaced = current.withLock { current -> Bool in
@@ -111,7 +139,7 @@ public final class KafkaProducer: Service, Sendable {
                 return true
             }
             if replaced {
-                logger.warning("kafka producer was fenced or failed fatally; replaced it with a new one")
+                logger.warning("kafka producer replaced with a new one", metadata: ["reason": "\(reason)"])
                 failed.abandon()
             }
         } catch {
@@ -122,12 +150,36 @@ public final class KafkaProducer: Service, Sendable {
     /// Whether a broker answers a metadata request within `timeout`. Used by readiness checks.
     public func isBrokerReachable(timeout: Duration = .seconds(2)) async -> Bool {
         if closed.load(ordering: .relaxed) { return false }
-        let handle = current.withLock { $0 }.handle
+        // The client itself is held for the call: a replacement meanwhile must not destroy its handle.
+        let client = current.withLock { $0 }
         return await runBlocking {
+            let handle = client.handle
             var metadata: UnsafePointer<rd_kafka_metadata>?
             let err = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, Int32(timeout.milliseconds))
             if let metadata { rd_kafka_metadata_destroy(metadata) }
             return err == RD_KAFKA_RESP_ERR_NO_ERROR
+        }
+    }
+
+    /// The topics the broker knows, with their partition counts, or nil when no broker answered
+    /// within `timeout`. A request for every topic's metadata never creates one.
+    public func existingTopics(timeout: Duration = .seconds(5)) async -> [String: Int]? {
+        if closed.load(ordering: .relaxed) { return nil }
+        // The client itself is held for the call: a replacement meanwhile must not destroy its handle.
+        let client = current.withLock { $0 }
+        return await runBlocking {
+            let handle = client.handle
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, Int32(timeout.milliseconds))
+            defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let described = metadata?.pointee else { return nil }
+            var topics: [String: Int] = [:]
+            for index in 0..<Int(described.topic_cnt) {
+                let topic = described.topics[index]
+                guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR, let name = topic.topic else { continue }
+                topics[String(cString: name)] = Int(topic.partition_cnt)
+            }
+            return topics
         }
     }
 
@@ -140,8 +192,10 @@ public final class KafkaProducer: Service, Sendable {
     /// - Returns: whether the broker described the topic within `timeout`.
     @discardableResult
     public func lookUp(topic: String, timeout: Duration = .seconds(5)) async -> Bool {
-        let handle = current.withLock { $0 }.handle
+        // The client itself is held for the call: a replacement meanwhile must not destroy its handle.
+        let client = current.withLock { $0 }
         return await runBlocking {
+            let handle = client.handle
             guard let topicHandle = rd_kafka_topic_new(handle.pointer, topic, nil) else { return false }
             defer { rd_kafka_topic_destroy(topicHandle) }
             let deadline = ContinuousClock.now + timeout
@@ -161,13 +215,21 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
-    /// Waits up to `timeout` for every queued record's delivery report, then stops the client.
-    /// Records still undelivered fail with ``KafkaError/Code/closed``. Safe to call twice.
-    public func close(timeout: Duration = .seconds(10)) async {
+    /// Waits up to `timeout` (default: the configuration's ``KafkaProducerConfiguration/closeTimeout``)
+    /// for every queued record's delivery report, then stops the client. Records still
+    /// undelivered fail with ``KafkaError/Code/closed``. Safe to call twice.
+    public func close(timeout: Duration? = nil) async {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
         let client = current.withLock { $0 }
-        await client.close(timeout: timeout)
+        await client.close(timeout: timeout ?? closeTimeout)
         logger.debug("kafka producer closed")
+    }
+
+    /// Fails every record in flight at once (their senders see ``KafkaError/Code/closed``, retriable)
+    /// without closing the producer. A sender that must stop soon — a relay on graceful shutdown
+    /// while the broker is away — calls it rather than wait for the delivery time-out.
+    public func abandonInFlight() {
+        current.withLock { $0 }.abandon()
     }
 
     /// Runs until graceful shutdown, then flushes and closes.
@@ -226,12 +288,18 @@ final class ProducerClient: Sendable {
     /// Enqueues record `index` of a batch with `rd_kafka_produceva`; nil when queued.
     ///
     /// The key and value are not copied (librdkafka reads them from the batch's memory, which
-    /// `state` keeps alive until the record's delivery report); the header values are copied by
-    /// `rd_kafka_header_add`. Nothing is allocated here.
+    /// `state` keeps alive until the record's delivery report); the header values are copied into
+    /// a headers list of our own, the one allocation per record.
+    ///
+    /// The headers go as one list (`RD_KAFKA_VTYPE_HEADERS`), not one by one: when the partitioner
+    /// refuses a record (its topic does not exist on the broker), librdkafka up to at least 2.8
+    /// frees a list it built from single headers twice and crashes the process (librdkafka issue
+    /// 4627). A list of the caller's stays the caller's on failure — destroyed here — and becomes
+    /// the message's on success.
     func produce(record index: Int, of state: DeliveryState) -> KafkaError? {
         let storage = state.storage
         let record = storage.records[index]
-        return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5 + record.headerCount) { vus -> KafkaError? in
+        return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { vus -> KafkaError? in
             var count = 0
             func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
                 var vu = rd_kafka_vu_t()
@@ -254,15 +322,18 @@ final class ProducerClient: Sendable {
                 }
             }
             add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(state.slots + index) }
-            for header in storage.headers[record.firstHeader..<(record.firstHeader + record.headerCount)] {
-                let bytes = header.value.map(storage.pointer)
-                add(RD_KAFKA_VTYPE_HEADER) {
-                    $0.u.header.name = UnsafePointer(state.headerNames[Int(header.name)])
-                    $0.u.header.val = bytes?.baseAddress
-                    $0.u.header.size = bytes?.count ?? 0
+            var headers: OpaquePointer?
+            if record.headerCount > 0 {
+                let list = rd_kafka_headers_new(record.headerCount)
+                for header in storage.headers[record.firstHeader..<(record.firstHeader + record.headerCount)] {
+                    let bytes = header.value.map(storage.pointer)
+                    rd_kafka_header_add(list, state.headerNames[Int(header.name)], -1, bytes?.baseAddress, bytes?.count ?? 0)
                 }
+                headers = list
+                add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = list }
             }
             guard let error = rd_kafka_produceva(handle.pointer, vus.baseAddress, count) else { return nil }
+            if let headers { rd_kafka_headers_destroy(headers) }
             defer { rd_kafka_error_destroy(error) }
             var mapped = kafkaError(rd_kafka_error_code(error), "producing to \(storage.topics[Int(record.topic)])")
             if rd_kafka_error_is_fatal(error) != 0 { mapped.isFatal = true }
@@ -377,6 +448,9 @@ final class DeliveryState: @unchecked Sendable {
     func failure(at index: Int) -> KafkaError? { failures.withLock { $0[index] } }
 
     func hasFatalFailure() -> Bool { failures.withLock { $0.values.contains { $0.isFatal } } }
+
+    /// Whether every recorded failure satisfies `predicate`.
+    func allFailures(_ predicate: (KafkaError) -> Bool) -> Bool { failures.withLock { $0.values.allSatisfy(predicate) } }
 
     func markFatalFailuresRetriable() {
         failures.withLock { failures in

@@ -14,6 +14,7 @@ import Logging
 /// | `HALL_KAFKA_NAMESPACE` | prefix of every topic and consumer group (`<ns>.hall.intake.events`), to run several halls or test runs on one cluster | none |
 /// | `HALL_KAFKA_SESSION_TIMEOUT` | consumer group session timeout | 6s |
 /// | `HALL_KAFKA_MAX_POLL_INTERVAL` | consumer max poll interval | 60s |
+/// | `HALL_KAFKA_TOPIC_CHECK_INTERVAL` | how often the service looks for its topics on the broker and recreates missing ones | 10s |
 /// | `HALL_HTTP_HOST` / `HALL_HTTP_PORT` | where the HTTP API listens | 127.0.0.1 / the service's port |
 /// | `HALL_JWT_SECRET` | HMAC-SHA256 secret that signs access tokens (≥ 32 characters) | required |
 /// | `HALL_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | info |
@@ -34,6 +35,8 @@ public struct ServiceConfiguration: Sendable {
     public var kafkaNamespace: String?
     public var kafkaSessionTimeout: Duration
     public var kafkaMaxPollInterval: Duration
+    /// How often the topics are looked for on the broker (``TopicKeeper``).
+    public var kafkaTopicCheckInterval: Duration
     public var httpHost: String
     public var httpPort: Int
     public var jwtSecret: String
@@ -71,6 +74,7 @@ public struct ServiceConfiguration: Sendable {
         }
         self.kafkaSessionTimeout = try env.duration("HALL_KAFKA_SESSION_TIMEOUT", default: .seconds(6))
         self.kafkaMaxPollInterval = try env.duration("HALL_KAFKA_MAX_POLL_INTERVAL", default: .seconds(60))
+        self.kafkaTopicCheckInterval = try env.duration("HALL_KAFKA_TOPIC_CHECK_INTERVAL", default: .seconds(10))
         self.httpHost = env.string("HALL_HTTP_HOST", default: "127.0.0.1")
         self.httpPort = try env.int("HALL_HTTP_PORT", default: defaultPort, in: 0...65535)
         self.jwtSecret = try env.require("HALL_JWT_SECRET", hint: "a random secret of at least 32 characters")

@@ -130,5 +130,35 @@ public enum PlatformMigrations {
                 ) AS o
                 """,
             ]),
+        Migration(
+            component: "platform", version: 5, name: "outbox horizon of the last writer",
+            statements: [
+                // Version 4 took the snapshot's xmax (the first transaction id not yet completed)
+                // when it was above the appending transaction's own id. When no transaction took an
+                // id after that one — a quiet database after its last write — the row waited at
+                // the horizon until some unrelated transaction took an id, which could be the next
+                // morning. The ordering needs only the last *completed* transaction id (xmax − 1):
+                // a row inserted after another transaction committed still orders at or after that
+                // transaction's rows (ties go by id, drawn later), and once the appending
+                // transaction ends and none older runs, its rows are below every new snapshot's xmin.
+                """
+                CREATE OR REPLACE FUNCTION outbox_publish_xid() RETURNS xid8 LANGUAGE plpgsql VOLATILE AS $$
+                BEGIN
+                    RETURN greatest(pg_current_xact_id(), (pg_snapshot_xmax(pg_current_snapshot())::text::bigint - 1)::text::xid8);
+                END
+                $$
+                """,
+                // Topics the service found missing on the broker and recreated; the one instance
+                // that records a loss republishes what the broker lost (see TopicKeeper).
+                """
+                CREATE TABLE outbox_topic_loss (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    topic text NOT NULL,
+                    detected_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    detected_by text NOT NULL,
+                    republished integer NOT NULL
+                )
+                """,
+            ]),
     ]
 }

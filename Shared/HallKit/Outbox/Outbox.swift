@@ -105,29 +105,41 @@ public struct Outbox: Sendable {
     ) async throws -> Int {
         guard from < to else { throw HallError.invalid("from", "must be before 'to'") }
         return try await client.transaction(logger: logger) { connection in
-            let rows = try await (connection.query(
-                """
-                WITH copied AS (
-                    INSERT INTO \(unescaped: schema).outbox
-                        (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload, republish_of)
-                    SELECT o.event_id, o.event_type, o.event_version, o.producer, o.correlation_id, o.causation_id,
-                           o.topic, o.key, o.payload, o.id
-                    FROM \(unescaped: schema).outbox AS o
-                    JOIN \(unescaped: schema).outbox_cursor AS c ON c.bucket = o.bucket
-                    WHERE o.created_at >= \(from) AND o.created_at < \(to) AND o.republish_of IS NULL
-                      AND (o.publish_xid, o.id) <= (c.last_xid, c.last_id)
-                    ORDER BY o.publish_xid, o.id
-                    RETURNING 1
-                ) SELECT count(*)::bigint FROM copied
-                """, logger: logger
-            ) as PostgresRowSequence).decode(Int64.self).collectAll().first ?? 0
-            let audit = try EventEnvelope(
-                payload: OutboxRepublished(fromTime: from, toTime: to, rows: Int(rows), requestedBy: requestedBy),
-                producer: producer, caseId: nil)
-            try await append([OutgoingEvent(topic: auditTopic, key: "outbox.\(schema)", envelope: audit)], on: connection, logger: logger)
-            logger.notice("outbox republish queued", metadata: ["rows": "\(rows)", "from": "\(from)", "to": "\(to)", "requested.by": "\(requestedBy)"])
-            return Int(rows)
+            try await republish(
+                from: from, to: to, topics: nil, requestedBy: requestedBy, producer: producer, auditTopic: auditTopic,
+                on: connection, logger: logger)
         }
+    }
+
+    /// ``republish(from:to:requestedBy:producer:auditTopic:client:logger:)`` in the caller's
+    /// transaction, limited to `topics` (outbox topic names, without namespace) when given.
+    public func republish(
+        from: Date, to: Date, topics: [String]?, requestedBy: String, producer: String, auditTopic: Topic,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Int {
+        let rows = try await (connection.query(
+            """
+            WITH copied AS (
+                INSERT INTO \(unescaped: schema).outbox
+                    (event_id, event_type, event_version, producer, correlation_id, causation_id, topic, key, payload, republish_of)
+                SELECT o.event_id, o.event_type, o.event_version, o.producer, o.correlation_id, o.causation_id,
+                       o.topic, o.key, o.payload, o.id
+                FROM \(unescaped: schema).outbox AS o
+                JOIN \(unescaped: schema).outbox_cursor AS c ON c.bucket = o.bucket
+                WHERE o.created_at >= \(from) AND o.created_at < \(to) AND o.republish_of IS NULL
+                  AND (o.publish_xid, o.id) <= (c.last_xid, c.last_id)
+                  AND (\(topics == nil) OR o.topic = ANY(\(topics ?? [])::text[]))
+                ORDER BY o.publish_xid, o.id
+                RETURNING 1
+            ) SELECT count(*)::bigint FROM copied
+            """, logger: logger
+        ) as PostgresRowSequence).decode(Int64.self).collectAll().first ?? 0
+        let audit = try EventEnvelope(
+            payload: OutboxRepublished(fromTime: from, toTime: to, rows: Int(rows), requestedBy: requestedBy),
+            producer: producer, caseId: nil)
+        try await append([OutgoingEvent(topic: auditTopic, key: "outbox.\(schema)", envelope: audit)], on: connection, logger: logger)
+        logger.notice("outbox republish queued", metadata: ["rows": "\(rows)", "from": "\(from)", "to": "\(to)", "requested.by": "\(requestedBy)"])
+        return Int(rows)
     }
 }
 

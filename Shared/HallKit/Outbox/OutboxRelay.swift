@@ -91,6 +91,8 @@ public final class OutboxRelay: Service, Sendable {
     private let gate: StartupGate?
     private let faults: OutboxRelayFaults?
     private let observer: OutboxRelayObserver?
+    private let health: PublishingHealth?
+    private let topicKeeper: TopicKeeper?
     private let lockKey: Int32
     private let published: Counter
     private let failures: Counter
@@ -103,7 +105,8 @@ public final class OutboxRelay: Service, Sendable {
     /// Creates a relay for the outbox of `schema`.
     public init(
         client: PostgresClient, schema: String, producer: KafkaProducer, configuration: OutboxRelayConfiguration = .init(),
-        logger: Logger, gate: StartupGate? = nil, faults: OutboxRelayFaults? = nil, observer: OutboxRelayObserver? = nil
+        logger: Logger, gate: StartupGate? = nil, faults: OutboxRelayFaults? = nil, observer: OutboxRelayObserver? = nil,
+        health: PublishingHealth? = nil, topicKeeper: TopicKeeper? = nil
     ) {
         self.client = client
         self.schema = schema
@@ -113,6 +116,8 @@ public final class OutboxRelay: Service, Sendable {
         self.gate = gate
         self.faults = faults
         self.observer = observer
+        self.health = health
+        self.topicKeeper = topicKeeper
         self.lockKey = stableHash32("hall.outbox." + schema)
         let dimensions = [("schema", schema)]
         self.published = Counter(label: "hall_outbox_published_total", dimensions: dimensions)
@@ -159,6 +164,11 @@ public final class OutboxRelay: Service, Sendable {
                 if worker == 0 { backlogSeen.store(outcome.more, ordering: .relaxed) }
                 backoff = configuration.initialBackoff
                 if outcome.failed > 0 {
+                    health?.failed(outcome.failure ?? "not delivered")
+                } else if outcome.published > 0 {
+                    health?.delivered()
+                }
+                if outcome.failed > 0 {
                     try await sleepUnlessShuttingDown(backoff)
                 } else if !outcome.more {
                     try await sleepUnlessShuttingDown(configuration.pollInterval)
@@ -166,6 +176,7 @@ public final class OutboxRelay: Service, Sendable {
             } catch is CancellationError {
                 break
             } catch {
+                health?.failed("\(error)")
                 logger.warning("outbox relay failed; retrying", metadata: [LogKey.error: "\(error)", "backoff": "\(backoff)"])
                 try? await sleepUnlessShuttingDown(backoff)
                 backoff = min(backoff * 2, configuration.maxBackoff)
@@ -211,6 +222,16 @@ public final class OutboxRelay: Service, Sendable {
         public var failed: Int
         /// Whether a bucket had at least as many ready rows as one pass takes (more may wait).
         public var more: Bool
+        /// The first delivery error of the pass, when rows failed.
+        public var failure: String?
+
+        /// Creates an outcome.
+        public init(published: Int, failed: Int, more: Bool, failure: String? = nil) {
+            self.published = published
+            self.failed = failed
+            self.more = more
+            self.failure = failure
+        }
     }
 
     /// One pass: claim up to `maxBuckets` free buckets, trying them from `startingAt` on, publish
@@ -254,7 +275,7 @@ public final class OutboxRelay: Service, Sendable {
             if batch.records.isEmpty { return Outcome(published: 0, failed: 0, more: false) }
 
             let sendStarted = ContinuousClock.now
-            let delivery = await producer.send(batch.records)
+            let delivery = await sendBoundedOnShutdown(batch.records)
             let sendTime = ContinuousClock.now - sendStarted
             if sendTime > .milliseconds(500) {
                 logger.notice("slow delivery from the broker", metadata: ["rows": "\(batch.records.count)", "duration": "\(sendTime)"])
@@ -295,8 +316,10 @@ public final class OutboxRelay: Service, Sendable {
                 WHERE c.bucket = n.bucket
                 """, logger: logger)
             let failed = batch.records.count - delivered
+            let reason = stopped.values.first.map { "\($0)" }
+            if stopped.values.contains(where: { $0.code == .unknownTopic }) { topicKeeper?.checkSoon() }
             if failed > 0 {
-                let reason = stopped.values.first.map { "\($0)" } ?? "unknown"
+                let reason = reason ?? "unknown"
                 logger.warning(
                     "outbox rows not delivered; their buckets stop before them and retry",
                     metadata: ["rows": "\(failed)", "buckets": "\(stopped.count)", LogKey.error: "\(reason)"])
@@ -312,10 +335,34 @@ public final class OutboxRelay: Service, Sendable {
                     publishedIds.append(batch.records.header(EventHeader.eventId, at: index) ?? "")
                 }
             }
-            return Outcome(published: delivered, failed: failed, more: batch.full)
+            return Outcome(published: delivered, failed: failed, more: batch.full, failure: reason)
         }
         if let observer, !publishedIds.isEmpty { observer.published(publishedIds) }
         return outcome
+    }
+
+    /// How long a send in flight may still wait for its delivery reports once graceful shutdown
+    /// has begun; then its records are failed (and go again after the restart), so a stop while
+    /// the broker is away is not held up by the delivery time-out.
+    static let shutdownGrace: Duration = .seconds(2)
+
+    /// Sends `records`; on graceful shutdown, waits at most ``shutdownGrace`` more.
+    private func sendBoundedOnShutdown(_ records: KafkaRecordBatch) async -> KafkaBatchDelivery {
+        let finished = Finished()
+        defer { finished.flag.store(true, ordering: .releasing) }
+        return await withGracefulShutdownHandler { [producer] in
+            await producer.send(records)
+        } onGracefulShutdown: { [producer] in
+            let grace = Self.shutdownGrace.components
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(Int(grace.seconds))) {
+                if !finished.flag.load(ordering: .acquiring) { producer.abandonInFlight() }
+            }
+        }
+    }
+
+    /// Set once a send returned.
+    private final class Finished: Sendable {
+        let flag = Atomic<Bool>(false)
     }
 
     /// Rows read for one pass, in send order, with where each came from.
@@ -468,24 +515,34 @@ public final class OutboxRelay: Service, Sendable {
 
     private func refreshGauges() async throws {
         // Held back: committed rows after their cursor that wait for an older transaction to end.
+        // The oldest running transaction is the smallest id in the snapshot's in-progress list;
+        // with none listed nothing runs, and rows still held wait for nothing but a new id.
         let row = try await (client.query(
             """
             SELECT count(*)::bigint, min(created_at),
                    count(*) FILTER (WHERE publish_xid >= pg_snapshot_xmin(pg_current_snapshot()))::bigint,
                    min(created_at) FILTER (WHERE publish_xid >= pg_snapshot_xmin(pg_current_snapshot())),
-                   pg_snapshot_xmin(pg_current_snapshot())::text
+                   (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x)
             FROM \(unescaped: schema).outbox_pending
             """,
             logger: logger
-        ) as PostgresRowSequence).decode((Int64, Date?, Int64, Date?, String).self).collectAll().first
+        ) as PostgresRowSequence).decode((Int64, Date?, Int64, Date?, Int64?).self).collectAll().first
         guard let row else { return }
         backlog.record(Int(row.0))
         lagSeconds.record(row.1.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
         heldBack.record(Int(row.2))
+        guard row.2 > 0 else { return }
+        guard let oldest = row.4 else {
+            // Nothing runs, yet rows wait: rows appended before the horizon rule of platform
+            // migration 5 can wait for a transaction id that nobody takes. Take one.
+            try await client.query("SELECT pg_current_xact_id()", logger: logger)
+            logger.notice("outbox rows waited at the horizon with no transaction running; advanced it", metadata: ["rows": "\(row.2)"])
+            return
+        }
         if let waiting = row.3, Date().timeIntervalSince(waiting) > 10 {
             logger.warning(
-                "outbox publishing held back by a long-running transaction (see pg_stat_activity where backend_xid is set)",
-                metadata: ["rows": "\(row.2)", "oldest.running.xid": "\(row.4)", "waiting.since": "\(waiting)"])
+                "outbox publishing held back by a long-running transaction (pg_stat_activity where backend_xid = oldest.running.xid)",
+                metadata: ["rows": "\(row.2)", "oldest.running.xid": "\(oldest)", "waiting.since": "\(waiting)"])
         }
     }
 }

@@ -122,12 +122,23 @@ public enum HallServiceMain {
             configuration: configuration, client: client, producer: producer, outbox: Outbox(schema: schema),
             authority: authority, logger: logger, gate: gate)
 
+        let consumerDefinitions = definition.consumers(runtime)
+        // Topics read from other services are kept too (an existing topic is left alone), so a
+        // consumer never waits for its producer's first start to see its topic.
+        let topicKeeper = TopicKeeper(
+            producer: producer, admin: KafkaAdminClient(configuration: configuration.kafkaClient(suffix: ".admin"), logger: logger),
+            partitions: configuration.kafkaPartitions,
+            ownTopics: definition.name.ownedTopics.map { .init(brokerName: configuration.namespaced($0.rawValue), outboxName: $0.rawValue) },
+            otherTopics: consumerDefinitions.map { Topic.deadLetter(forConsumerGroup: configuration.namespaced($0.groupId)).rawValue }
+                + consumerDefinitions.flatMap(\.topics).map { configuration.namespaced($0.rawValue) },
+            client: client, schema: schema, serviceName: definition.name.rawValue, retention: configuration.outbox.retention,
+            interval: configuration.kafkaTopicCheckInterval, logger: logger, gate: gate)
+        let publishing = PublishingHealth(schema: schema)
         var relayConfiguration = configuration.outbox
         relayConfiguration.topicNamespace = configuration.kafkaNamespace
         let relay = OutboxRelay(
             client: client, schema: schema, producer: producer, configuration: relayConfiguration, logger: logger, gate: gate,
-            faults: relayFaults)
-        let consumerDefinitions = definition.consumers(runtime)
+            faults: relayFaults, health: publishing, topicKeeper: topicKeeper)
         let consumers = consumerDefinitions.map { consumer in
             var kafka = KafkaConsumerConfiguration(
                 client: configuration.kafkaClient(suffix: ".\(consumer.groupId)"), groupId: configuration.namespaced(consumer.groupId),
@@ -149,24 +160,18 @@ public enum HallServiceMain {
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
         router.middlewares.add(MetricsMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
-        HealthRoutes(client: client, producer: producer, gate: gate).add(to: router)
+        HealthRoutes(client: client, producer: producer, gate: gate, publishing: publishing).add(to: router)
         definition.routes(router, runtime)
 
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "hall-\(configuration.serviceName)"),
-            services: [client, producer, relay, housekeeping] + consumers.map { $0 as any Service } + definition.services(runtime),
+            services: [client, producer, relay, topicKeeper, housekeeping] + consumers.map { $0 as any Service } + definition.services(runtime),
             logger: logger)
-        let ownTopics = definition.name.ownedTopics.map { Topic(rawValue: configuration.namespaced($0.rawValue)) }
-        let deadLetterTopics = consumers.map { Topic(rawValue: Topic.deadLetter(forConsumerGroup: $0.groupId).rawValue) }
-        // Topics read from other services are created too (an existing topic is left alone), so a
-        // consumer never waits for its producer's first start to see its topic.
-        let consumedTopics = consumerDefinitions.flatMap(\.topics).map { Topic(rawValue: configuration.namespaced($0.rawValue)) }
         app.beforeServerStarts {
             try await startUp(
                 configuration: configuration, client: client, producer: producer,
-                migrations: PlatformMigrations.all + definition.migrations, topics: Array(Set(ownTopics + deadLetterTopics + consumedTopics)),
-                logger: logger)
+                migrations: PlatformMigrations.all + definition.migrations, topics: topicKeeper, logger: logger)
             gate.open()
             logger.info("ready to serve", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)"])
         }
@@ -175,7 +180,7 @@ public enum HallServiceMain {
 
     /// Waits for the database, migrates, waits for a broker and creates the topics.
     static func startUp(
-        configuration: ServiceConfiguration, client: PostgresClient, producer: KafkaProducer, migrations: [Migration], topics: [Topic],
+        configuration: ServiceConfiguration, client: PostgresClient, producer: KafkaProducer, migrations: [Migration], topics: TopicKeeper,
         logger: Logger
     ) async throws {
         let database = configuration.database
@@ -200,8 +205,7 @@ public enum HallServiceMain {
                 throw StartupError("no Kafka broker answers at \(configuration.kafkaBrokers.joined(separator: ",")) (HALL_KAFKA_BROKERS)")
             }
         }
-        let admin = KafkaAdminClient(configuration: configuration.kafkaClient(suffix: ".admin"), logger: logger)
-        try await admin.createTopics(topics.map { KafkaTopicSpecification(name: $0.rawValue, partitions: Int32(configuration.kafkaPartitions)) })
+        try await topics.createAll()
     }
 
     static func startupMessage(for error: any Error) -> String {
