@@ -130,8 +130,9 @@ struct IntakeAPITests {
             #expect(first["dueDate"] == .string(expected.date.description))
             #expect(first["dueDateProvisional"] == .bool(expected.isProvisional))
 
-            let (_, again) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "a-1", materials: allMaterials))
+            let (againStatus, again) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "a-1", materials: allMaterials))
             #expect(again == first, "same idempotency key, same answer")
+            #expect(againStatus == .created, "and the same status, as the API document says")
             let (_, second) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "a-2", materials: allMaterials))
             #expect(second["noticeNumber"] == .string(String(format: "%04d-000002", year)))
             #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).applications") == 2)

@@ -168,10 +168,10 @@ paths:
         content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationSubmission'}}}
       responses:
         '201':
-          description: Accepted
+          description: Accepted. A repeated idempotency key of an accepted application gets this same answer again, with 201.
           content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationResponse'}}}
         '200':
-          description: Refused, or a one-time correction notice (or the first answer to a repeated idempotency key)
+          description: Refused, or a one-time correction notice (a repeated idempotency key gets the same answer again, with 200)
           content: {application/json: {schema: {$ref: '#/components/schemas/ApplicationResponse'}}}
         '400': {$ref: '#/components/responses/Problem'}
         '403': {$ref: '#/components/responses/Problem'}
@@ -193,10 +193,10 @@ paths:
         content: {application/json: {schema: {$ref: '#/components/schemas/BundleSubmission'}}}
       responses:
         '201':
-          description: Every application accepted
+          description: Every application accepted (also the answer, again, to a repeated idempotency key of an accepted bundle)
           content: {application/json: {schema: {$ref: '#/components/schemas/BundleResponse'}}}
         '200':
-          description: Refused, or one correction notice for the whole bundle (or the first answer to a repeated idempotency key)
+          description: Refused, or one correction notice for the whole bundle (a repeated idempotency key gets the same answer again, with 200)
           content: {application/json: {schema: {$ref: '#/components/schemas/BundleResponse'}}}
         '400': {$ref: '#/components/responses/Problem'}
         '403': {$ref: '#/components/responses/Problem'}

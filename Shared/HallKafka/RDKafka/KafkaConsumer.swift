@@ -61,8 +61,13 @@ public final class KafkaConsumer: Sendable {
     }
 
     deinit {
-        // rd_kafka_destroy closes the consumer if close() was not called (committing stored offsets).
-        rd_kafka_destroy(handle.pointer)
+        // rd_kafka_destroy closes the consumer if close() was not called (committing stored offsets);
+        // after close() — finished or given up — it must not try again.
+        if closed.load(ordering: .acquiring) {
+            rd_kafka_destroy_flags(handle.pointer, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+        } else {
+            rd_kafka_destroy(handle.pointer)
+        }
     }
 
     /// Waits up to `timeout` for the first record, then takes whatever else is already fetched, up
@@ -162,12 +167,32 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Leaves the group: commits the stored offsets and hands the partitions back. Safe to call twice.
-    public func close() async {
+    ///
+    /// Closing commits the stored offsets and leaves the group. While the broker is away that can
+    /// take as long as a request time-out, so it is given `timeout` (3 s by default): past it the
+    /// consumer stops without leaving the group (the group notices after its session time-out,
+    /// and offsets not committed are read again — the inbox drops the repeats).
+    public func close(timeout: Duration = .seconds(3)) async {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
         let handle = self.handle
-        let err = await runBlocking(on: queue) { rd_kafka_consumer_close(handle.pointer) }
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("kafka consumer close", metadata: ["error": "\(kafkaError(err, "close"))"])
+        let logger = self.logger
+        await runBlocking(on: queue) {
+            guard let events = rd_kafka_queue_new(handle.pointer) else { return }
+            defer { rd_kafka_queue_destroy(events) }
+            if let error = rd_kafka_consumer_close_queue(handle.pointer, events) {
+                logger.warning("kafka consumer close", metadata: ["error": "\(String(cString: rd_kafka_error_string(error)))"])
+                rd_kafka_error_destroy(error)
+                return
+            }
+            let deadline = ContinuousClock.now + timeout
+            while rd_kafka_consumer_closed(handle.pointer) == 0 {
+                guard ContinuousClock.now < deadline else {
+                    logger.warning("kafka consumer did not close within \(timeout); stopping without leaving the group")
+                    return
+                }
+                // Serves the rebalance and commit events of the close.
+                if let event = rd_kafka_queue_poll(events, 100) { rd_kafka_event_destroy(event) }
+            }
         }
     }
 }
