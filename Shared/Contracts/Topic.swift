@@ -90,6 +90,15 @@ public enum ServiceName: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// Topics owned by other services that this service writes requests to (its outbox holds
+    /// them, so after a broker lost one it is this service that sends them again).
+    public var requestTopics: [Topic] {
+        switch self {
+        case .intake, .coordinator: [.sealRequests]
+        case .seal, .complaints, .appraisal: []
+        }
+    }
+
     /// The conventional consumer group of this service: `hall.<service>`, whose DLQ is
     /// `hall.<service>.dlq` (``Topic/deadLetter(forConsumerGroup:)``).
     public var defaultConsumerGroup: String { "hall.\(rawValue)" }

@@ -61,8 +61,10 @@ struct BrokerOutageTests {
         }
     }
 
-    @Test("broker restarted empty under a running relay: the topic comes back with the configured partitions, the relay publishes again without a restart, and what the broker lost is queued again by itself")
-    func restartedEmptyHealsItself() async throws {
+    @Test(
+        "broker restarted empty under a running relay: the topic comes back with the configured partitions, the relay publishes again without a restart, and what the broker lost is queued again by itself — also when another service recreated the topic first",
+        arguments: [false, true])
+    func restartedEmptyHealsItself(recreatedByAnother: Bool) async throws {
         let broker = try await TestBroker.start()
         defer { broker.stop() }
         let kafka = TestKafka(brokers: [broker.address])
@@ -74,7 +76,7 @@ struct BrokerOutageTests {
             let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
             let keeper = TopicKeeper(
                 producer: producer, admin: KafkaAdminClient(configuration: kafka.client("admin"), logger: logger), partitions: 5,
-                ownTopics: [.init(brokerName: topic, outboxName: topic)], otherTopics: [], client: database.client, schema: database.schema,
+                publishedTopics: [.init(brokerName: topic, outboxName: topic)], otherTopics: [], client: database.client, schema: database.schema,
                 serviceName: "test", retention: .seconds(3600), interval: .seconds(1), logger: logger)
             try await keeper.createAll()
             let publishing = PublishingHealth(schema: database.schema, failingAfter: .seconds(1))
@@ -96,12 +98,17 @@ struct BrokerOutageTests {
 
             // The broker loses everything; the service goes on writing.
             try await broker.restartEmpty()
+            if recreatedByAnother {
+                // Another service that reads or writes the topic finds it missing first.
+                try await kafka.createTopics([topic], partitions: 5)
+            }
             let second = try await Effects.append(cases: ["x", "y"], steps: 5, topic: topic, database: database)
             try await eventually("everything published again", timeout: .seconds(120), interval: .seconds(1)) {
                 let losses = try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox_topic_loss")
                 return try await database.pendingOutbox() == 0 && losses == 1
             }
-            #expect(await producer.existingTopics()?[topic] == 5, "recreated with the configured partitions, not the broker's default")
+            let topics = await KafkaAdminClient(configuration: kafka.client("check"), logger: logger).topics(named: [topic])
+            #expect(topics?[topic] == 5, "recreated with the configured partitions, not the broker's default")
             let records = try await kafka.readAll(topic, atLeast: 30)
             let ids = Set(records.compactMap { $0.headers.first(named: EventHeader.eventId) })
             #expect(ids.isSuperset(of: (first + second).map { $0.uuidString.lowercased() }), "the lost wave is on the new broker again, with the new one")

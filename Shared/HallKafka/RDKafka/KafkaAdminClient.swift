@@ -12,29 +12,62 @@ public struct KafkaAdminClient: Sendable {
         self.logger = logger
     }
 
+    /// Which of `names` the broker holds now, with their partition counts (a topic it does not
+    /// hold is absent); nil when no broker answered within `timeout`.
+    ///
+    /// One short-lived connection with an empty metadata cache, asking for the named topics one by
+    /// one and never for every topic: librdkafka 2.8 corrupted its metadata cache (and crashed)
+    /// updating it from a request for every topic while topics were lost and made anew under the
+    /// same names. A request never creates a topic.
+    public func topics(named names: [String], timeout: Duration = .seconds(5)) async -> [String: Int]? {
+        guard let conf = try? makeRdKafkaConf(commonSettings(configuration) + [("allow.auto.create.topics", "false")]) else { return nil }
+        let context = RDKafkaCallbackContext(logger: logger)
+        installCallbacks(on: conf, context: context)
+        guard let handle = try? Handle(makeHandle(type: RD_KAFKA_PRODUCER, conf: conf)) else { return nil }
+        let timeoutMs = Int32(timeout.milliseconds)
+        return await runBlocking {
+            defer { withExtendedLifetime(context) { rd_kafka_destroy(handle.pointer) } }
+            var topics: [String: Int] = [:]
+            for name in names {
+                guard let topic = rd_kafka_topic_new(handle.pointer, name, nil) else { return nil }
+                defer { rd_kafka_topic_destroy(topic) }
+                var metadata: UnsafePointer<rd_kafka_metadata>?
+                let err = rd_kafka_metadata(handle.pointer, 0, topic, &metadata, timeoutMs)
+                defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let described = metadata?.pointee else { return nil }
+                if described.topic_cnt == 1, described.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    topics[name] = Int(described.topics[0].partition_cnt)
+                }
+            }
+            return topics
+        }
+    }
+
     /// Creates the topics that do not exist yet. A topic that already exists is not an error
     /// (its partition count is left as it is).
     ///
     /// - Throws: ``KafkaError`` with code ``KafkaError/Code/admin`` naming the first topic that
     ///   failed, or a retriable error when no broker answered within `timeout`.
-    public func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration = .seconds(15)) async throws {
-        if topics.isEmpty { return }
+    /// - Returns: the names of the topics this call created (not those that existed already).
+    @discardableResult
+    public func createTopics(_ topics: [KafkaTopicSpecification], timeout: Duration = .seconds(15)) async throws -> [String] {
+        if topics.isEmpty { return [] }
         try LibRdKafka.requireSupportedVersion()
         let conf = try makeRdKafkaConf(commonSettings(configuration))
         let context = RDKafkaCallbackContext(logger: logger)
         installCallbacks(on: conf, context: context)
         let handle = Handle(try makeHandle(type: RD_KAFKA_PRODUCER, conf: conf))
         let timeoutMs = Int32(timeout.milliseconds)
-        let outcome: Result<Void, KafkaError> = await runBlocking {
+        let outcome: Result<[String], KafkaError> = await runBlocking {
             defer { withExtendedLifetime(context) { rd_kafka_destroy(handle.pointer) } }
             return createTopicsBlocking(handle.pointer, topics, timeoutMs: timeoutMs)
         }
-        try outcome.get()
+        return try outcome.get()
     }
 }
 
 /// Sends CreateTopics and waits for its result event. Runs on a Dispatch thread.
-private func createTopicsBlocking(_ handle: OpaquePointer, _ topics: [KafkaTopicSpecification], timeoutMs: Int32) -> Result<Void, KafkaError> {
+private func createTopicsBlocking(_ handle: OpaquePointer, _ topics: [KafkaTopicSpecification], timeoutMs: Int32) -> Result<[String], KafkaError> {
     var errorBuffer = [CChar](repeating: 0, count: 512)
     var newTopics: [OpaquePointer?] = []
     defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
@@ -67,16 +100,19 @@ private func createTopicsBlocking(_ handle: OpaquePointer, _ topics: [KafkaTopic
         return .failure(KafkaError(.admin, "unexpected admin event"))
     }
     var count = 0
-    guard let topicResults = rd_kafka_CreateTopics_result_topics(result, &count) else { return .success(()) }
+    guard let topicResults = rd_kafka_CreateTopics_result_topics(result, &count) else { return .success([]) }
+    var created: [String] = []
     for index in 0..<count {
         let topicResult = topicResults[index]
         let err = rd_kafka_topic_result_error(topicResult)
-        if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { continue }
         let name = String(cString: rd_kafka_topic_result_name(topicResult))
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR { created.append(name) }
+        if err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS { continue }
         let detail = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) } ?? ""
         var error = kafkaError(err, "creating topic \(name) \(detail)")
         error.code = .admin
         return .failure(error)
     }
-    return .success(())
+    return .success(created)
 }
+

@@ -129,6 +129,14 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
+    /// Swaps in a new librdkafka producer; records in flight on the old one fail as retriable.
+    ///
+    /// librdkafka does not follow a topic made anew under the same name (a new topic id) well
+    /// (librdkafka issue 4898: restart the client); a producer that starts afresh learns it cleanly.
+    public func renew(because reason: String) {
+        replace(current.withLock { $0 }, because: reason)
+    }
+
     /// Swaps in a new librdkafka producer if `failed` is still the current one.
     private func replace(_ failed: ProducerClient, because reason: String) {
         do {
@@ -158,28 +166,6 @@ public final class KafkaProducer: Service, Sendable {
             let err = rd_kafka_metadata(handle.pointer, 0, nil, &metadata, Int32(timeout.milliseconds))
             if let metadata { rd_kafka_metadata_destroy(metadata) }
             return err == RD_KAFKA_RESP_ERR_NO_ERROR
-        }
-    }
-
-    /// The topics the broker knows, with their partition counts, or nil when no broker answered
-    /// within `timeout`. A request for every topic's metadata never creates one.
-    public func existingTopics(timeout: Duration = .seconds(5)) async -> [String: Int]? {
-        if closed.load(ordering: .relaxed) { return nil }
-        // The client itself is held for the call: a replacement meanwhile must not destroy its handle.
-        let client = current.withLock { $0 }
-        return await runBlocking {
-            let handle = client.handle
-            var metadata: UnsafePointer<rd_kafka_metadata>?
-            let err = rd_kafka_metadata(handle.pointer, 1, nil, &metadata, Int32(timeout.milliseconds))
-            defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
-            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let described = metadata?.pointee else { return nil }
-            var topics: [String: Int] = [:]
-            for index in 0..<Int(described.topic_cnt) {
-                let topic = described.topics[index]
-                guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR, let name = topic.topic else { continue }
-                topics[String(cString: name)] = Int(topic.partition_cnt)
-            }
-            return topics
         }
     }
 
@@ -365,6 +351,19 @@ public struct KafkaBatchDelivery: Sendable {
     public func error(at index: Int) -> KafkaError? {
         precondition(index >= 0 && index < state.count, "no such record")
         return state.failure(at: index)
+    }
+
+    /// For each topic and partition written to, the lowest and highest offsets the broker gave
+    /// records of this batch.
+    public func offsetRanges() -> [String: [Int32: ClosedRange<Int64>]] {
+        var byTopic: [Int32: [Int32: ClosedRange<Int64>]] = [:]
+        for index in 0..<state.count where state.failure(at: index) == nil {
+            let slot = state.slots[index]
+            let topic = state.storage.records[index].topic
+            let known = byTopic[topic]?[slot.partition]
+            byTopic[topic, default: [:]][slot.partition] = min(known?.lowerBound ?? slot.offset, slot.offset)...max(known?.upperBound ?? slot.offset, slot.offset)
+        }
+        return Dictionary(uniqueKeysWithValues: byTopic.map { (state.storage.topics[Int($0.key)], $0.value) })
     }
 
     /// The delivery report (or error) of record `index`.

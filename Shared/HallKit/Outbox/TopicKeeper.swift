@@ -8,15 +8,21 @@ import Synchronization
 
 /// Keeps a service's topics on the broker: creates the missing ones with the configured
 /// partitions at start-up, looks again every ``interval`` and whenever the relay meets an unknown
-/// topic (``checkSoon()``), and — when one of the service's *own* topics has vanished, i.e. the
-/// broker lost its data — queues everything the outbox still holds for that topic again, so that
-/// the consumers (whose inboxes drop what they already applied) miss nothing the lost broker held.
+/// topic (``checkSoon()``), and — when a topic the service publishes to has lost records it
+/// delivered (the topic is missing, or the broker hands out offsets in a partition that are not
+/// above those it gave before: the topic was made anew, by this service or another) — queues
+/// everything the outbox still holds for that topic again, so that the consumers (whose inboxes
+/// drop what they already applied) miss nothing the lost broker held.
 ///
 /// Topics are never left to a broker's auto-creation: an empty broker would create them on first
 /// use with its own partition count and without the dead-letter topics.
+///
+/// The offsets delivered are kept in memory: a loss while the service was not running is not
+/// seen (the operator republishes, docs/operations.md).
 public final class TopicKeeper: Service, Sendable {
-    /// A topic the service publishes to: its name on the broker and in the outbox (without namespace).
-    public struct OwnTopic: Sendable, Hashable {
+    /// A topic the service publishes to (its own, or another's it sends requests to): its name on
+    /// the broker and in the outbox (without namespace).
+    public struct PublishedTopic: Sendable, Hashable {
         /// The topic's name on the broker (namespace included).
         public var brokerName: String
         /// The name outbox rows carry.
@@ -32,8 +38,17 @@ public final class TopicKeeper: Service, Sendable {
     private let producer: KafkaProducer
     private let admin: KafkaAdminClient
     private let partitions: Int
-    private let ownTopics: [OwnTopic]
+    private let publishedTopics: [PublishedTopic]
     private let otherTopics: [String]
+    /// What the relay delivered, and which topics were found to have lost records.
+    private struct Delivered {
+        /// Per topic published to (broker name), per partition: the highest offset delivered.
+        var highest: [String: [Int32: Int64]] = [:]
+        /// Topics whose partitions handed out an offset not above one given before.
+        var reset: Set<String> = []
+    }
+
+    private let delivered = Mutex(Delivered())
     private let client: PostgresClient
     private let schema: String
     private let serviceName: String
@@ -47,19 +62,19 @@ public final class TopicKeeper: Service, Sendable {
     /// Creates a keeper.
     ///
     /// - Parameters:
-    ///   - ownTopics: topics the service publishes to (a loss of one is republished).
-    ///   - otherTopics: topics it reads or dead-letters to (recreated only; their owners republish).
+    ///   - publishedTopics: topics the service's outbox publishes to (a loss of one is republished).
+    ///   - otherTopics: topics it reads or dead-letters to (recreated only; their publishers republish).
     ///   - retention: how far back the outbox is queued again after a loss (the outbox retention).
     public init(
-        producer: KafkaProducer, admin: KafkaAdminClient, partitions: Int, ownTopics: [OwnTopic], otherTopics: [String],
+        producer: KafkaProducer, admin: KafkaAdminClient, partitions: Int, publishedTopics: [PublishedTopic], otherTopics: [String],
         client: PostgresClient, schema: String, serviceName: String, retention: Duration, interval: Duration = .seconds(10),
         logger: Logger, gate: StartupGate? = nil
     ) {
         self.producer = producer
         self.admin = admin
         self.partitions = partitions
-        self.ownTopics = ownTopics
-        self.otherTopics = Array(Set(otherTopics).subtracting(ownTopics.map(\.brokerName))).sorted()
+        self.publishedTopics = publishedTopics
+        self.otherTopics = Array(Set(otherTopics).subtracting(publishedTopics.map(\.brokerName))).sorted()
         self.client = client
         self.schema = schema
         self.serviceName = serviceName
@@ -71,7 +86,30 @@ public final class TopicKeeper: Service, Sendable {
     }
 
     /// Every topic the keeper looks after, as named on the broker.
-    public var topics: [String] { ownTopics.map(\.brokerName) + otherTopics }
+    public var topics: [String] { publishedTopics.map(\.brokerName) + otherTopics }
+
+    /// Records what a relay pass delivered: per topic (broker name) and partition, the offsets
+    /// the broker gave. Offsets only grow in a partition's life, so one not above an offset given
+    /// before means the partition is new: the records before it are lost, and a check follows.
+    public func noteDelivered(_ offsets: [String: [Int32: ClosedRange<Int64>]]) {
+        if offsets.isEmpty { return }
+        let reset = delivered.withLock { delivered -> Bool in
+            var reset = false
+            for (topic, partitions) in offsets {
+                for (partition, range) in partitions {
+                    if let known = delivered.highest[topic]?[partition], range.lowerBound <= known {
+                        delivered.reset.insert(topic)
+                        reset = true
+                        delivered.highest[topic]?[partition] = range.upperBound
+                    } else {
+                        delivered.highest[topic, default: [:]][partition] = range.upperBound
+                    }
+                }
+            }
+            return reset
+        }
+        if reset { checkSoon() }
+    }
 
     /// Creates every topic (an existing one is left alone). Called once at start-up.
     public func createAll() async throws {
@@ -81,24 +119,51 @@ public final class TopicKeeper: Service, Sendable {
     /// Asks for a check as soon as possible (the relay calls it on an unknown-topic error).
     public func checkSoon() { wakeContinuation.yield() }
 
-    /// Looks for missing topics, recreates them and republishes what a lost own topic held.
+    /// Looks for missing topics and recreates them, and republishes what a topic published to lost.
     ///
-    /// - Returns: the topics recreated; empty when all were there or no broker answered.
+    /// - Returns: the topics found to have lost records delivered to them (republished).
     @discardableResult
     public func check() async throws -> [String] {
-        guard let existing = await producer.existingTopics() else { return [] }
-        let missing = topics.filter { existing[$0] == nil }
-        if missing.isEmpty { return [] }
-        logger.warning("topics missing on the broker; creating them", metadata: ["topics": "\(missing.joined(separator: ","))"])
-        try await admin.createTopics(missing.map { KafkaTopicSpecification(name: $0, partitions: Int32(partitions)) })
-        let lost = ownTopics.filter { missing.contains($0.brokerName) }
-        if !lost.isEmpty { try await republishLost(lost) }
-        return missing
+        guard let existing = await admin.topics(named: topics) else { return [] }
+        let absent = topics.filter { existing[$0] == nil }
+        // Missing: what the broker really did not have (creating a topic that exists is a no-op,
+        // and a topic created a moment ago can still be absent from metadata).
+        var missing: [String] = []
+        if !absent.isEmpty {
+            missing = try await admin.createTopics(absent.map { KafkaTopicSpecification(name: $0, partitions: Int32(partitions)) })
+        }
+        if !missing.isEmpty {
+            logger.warning("topics were missing on the broker; created them", metadata: ["topics": "\(missing.joined(separator: ","))"])
+            // The producer knew these topics under their old ids: it starts afresh.
+            producer.renew(because: "topics made anew on the broker")
+        }
+        // Lost: a topic delivered to that is missing now, or whose offsets started again.
+        let lost = delivered.withLock { delivered -> [PublishedTopic] in
+            let lost = publishedTopics.filter { topic in
+                delivered.reset.contains(topic.brokerName) || (missing.contains(topic.brokerName) && delivered.highest[topic.brokerName] != nil)
+            }
+            for topic in lost {
+                delivered.reset.remove(topic.brokerName)
+                // A missing topic starts again from offset 0: forget what it had.
+                if missing.contains(topic.brokerName) { delivered.highest[topic.brokerName] = nil }
+            }
+            return lost
+        }
+        if lost.isEmpty { return [] }
+        if missing.isEmpty { producer.renew(because: "topics made anew on the broker") }
+        do {
+            try await republishLost(lost)
+        } catch {
+            // Try again on the next check.
+            delivered.withLock { delivered in delivered.reset.formUnion(lost.map(\.brokerName)) }
+            throw error
+        }
+        return lost.map(\.brokerName)
     }
 
     /// Queues again what the outbox holds for `lost` topics, once across the service's instances:
     /// an instance that finds the loss recorded by another in the last minute leaves it.
-    private func republishLost(_ lost: [OwnTopic]) async throws {
+    private func republishLost(_ lost: [PublishedTopic]) async throws {
         let now = Date()
         let from = now.addingTimeInterval(-Double(retention.components.seconds))
         let outbox = Outbox(schema: schema)

@@ -128,7 +128,9 @@ public enum HallServiceMain {
         let topicKeeper = TopicKeeper(
             producer: producer, admin: KafkaAdminClient(configuration: configuration.kafkaClient(suffix: ".admin"), logger: logger),
             partitions: configuration.kafkaPartitions,
-            ownTopics: definition.name.ownedTopics.map { .init(brokerName: configuration.namespaced($0.rawValue), outboxName: $0.rawValue) },
+            publishedTopics: (definition.name.ownedTopics + definition.name.requestTopics).map {
+                .init(brokerName: configuration.namespaced($0.rawValue), outboxName: $0.rawValue)
+            },
             otherTopics: consumerDefinitions.map { Topic.deadLetter(forConsumerGroup: configuration.namespaced($0.groupId)).rawValue }
                 + consumerDefinitions.flatMap(\.topics).map { configuration.namespaced($0.rawValue) },
             client: client, schema: schema, serviceName: definition.name.rawValue, retention: configuration.outbox.retention,
