@@ -86,6 +86,10 @@ class LoadError(Exception):
     """A service refused or did not answer while loading."""
 
 
+class Differs(LoadError):
+    """Everything else was loaded, but the services hold something the loader does not overwrite."""
+
+
 # ---------------------------------------------------------------------------------------------
 # Reading the files
 # ---------------------------------------------------------------------------------------------
@@ -856,6 +860,7 @@ class Tally:
     updated: int = 0
     unchanged: int = 0
     sent: int = 0
+    differing: int = 0
 
     def __str__(self) -> str:
         parts = [
@@ -864,6 +869,7 @@ class Tally:
                 (self.created, "created"), (self.updated, "updated"),
                 (self.sent, "sent (no receipt of an earlier load: created, or stored again with the same values)"),
                 (self.unchanged, "unchanged"),
+                (self.differing, "differ from the files and were left alone (below)"),
             )
             if n
         ]
@@ -881,6 +887,7 @@ class Loader:
         self.out = out
         self.sent: dict[str, str] = {}
         self.tallies: dict[str, Tally] = {}
+        self.differences: list[str] = []  # what the files say and the services hold otherwise, left alone
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -1019,12 +1026,11 @@ class Loader:
                         f"{self.hall.item_files[code]}: item {code} differs from version {current['version']} in the catalogue (in force from "
                         f"{current['effectiveFrom']}); a change is a new version from a later date (Art 7): set its effectiveFrom after {current['effectiveFrom']}"
                     )
-                    tally.unchanged += 1
+                    tally.differing += 1
             else:
                 raise LoadError(f"item {code}: GET /v1/items/{code} answered {_problem(current)}")
         self.say(f"  {'items':<12} {tally}")
-        if stale:
-            raise LoadError("the catalogue differs from the files:\n    " + "\n    ".join(stale))
+        self.differences += stale
 
     # -- seals ----------------------------------------------------------------------------------
 
@@ -1060,6 +1066,7 @@ class Loader:
             if self._instant(active["validFrom"]) != self._instant(body["validFrom"]) or self._instant(active["validUntil"]) != self._instant(body["validUntil"]):
                 fixed.append(f"validity {active['validFrom']} – {active['validUntil']}")
             if fixed:
+                tally.differing += 1
                 differences.append(
                     f"seals.yaml: seal of {department}: the active seal {active['sealId']} has {'; '.join(fixed)}; a seal's code, name, custodian "
                     f"and validity do not change: revoke it with its successor (POST /v1/seals/{active['sealId']}/revoke)"
@@ -1069,11 +1076,10 @@ class Loader:
                 if status != 200:
                     raise LoadError(f"seal of {department}: PUT authorisations refused: {_problem(answer)}")
                 tally.updated += 1
-            else:
+            elif not fixed:
                 tally.unchanged += 1
         self.say(f"  {'seals':<12} {tally}")
-        if differences:
-            raise LoadError("the seal registry differs from the files:\n    " + "\n    ".join(differences))
+        self.differences += differences
         return anchor
 
     def register(self, department: str, body: dict) -> dict:
@@ -1115,6 +1121,8 @@ class Loader:
         self.catalogue()
         anchor = self.seals()
         self.write_receipt(anchor)
+        if self.differences:
+            raise Differs("\n    ".join(self.differences))
         return any(t.created or t.updated or t.sent for t in self.tallies.values())
 
 
@@ -1250,6 +1258,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load.py: loading through {urls['intake']} (intake) and {urls['seal']} (seal)")
         try:
             changed = Loader(hall, urls["intake"], urls["seal"], secret, receipt, seal_wait=args.seal_wait).run()
+        except Differs as error:
+            print(f"load.py: the rest is loaded, but the hall differs from the files where the loader does not overwrite:\n    {error}", file=sys.stderr)
+            return 1
         except LoadError as error:
             print(f"load.py: loading stopped: {error}", file=sys.stderr)
             return 1
