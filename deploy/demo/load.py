@@ -888,6 +888,7 @@ class Loader:
         self.sent: dict[str, str] = {}
         self.tallies: dict[str, Tally] = {}
         self.differences: list[str] = []  # what the files say and the services hold otherwise, left alone
+        self.fresh = False
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -926,8 +927,15 @@ class Loader:
             raise LoadError(f"{what}: POST {path} refused: {_problem(answer)}")
         return answer
 
+    def empty_hall(self) -> bool:
+        """Whether the services hold no item and no seal yet (a first load into a new hall)."""
+        items_status, items = self.intake.call("GET", "/v1/items")
+        seals_status, seals = self.seal.call("GET", "/v1/seals")
+        return items_status == 200 and seals_status == 200 and not (items or {}).get("items") and not seals
+
     def directory(self) -> None:
         previous = self.read_receipt()
+        self.fresh = not previous and self.empty_hall()
         receipt_note = " (as the last load sent them; receipt checked against the seal registry)" if previous else ""
         departments, windows, staff = Tally(), Tally(), Tally()
         self.tallies.update({"departments": departments, "windows": windows, "staff": staff})
@@ -935,8 +943,10 @@ class Loader:
         def changed(key: str, body: dict) -> bool:
             return previous.get(key) != fingerprint(body)
 
-        # Departments first: a department whose chief representative is not yet a staff member
-        # (a first load) is created without its people and completed after the staff.
+        # Departments first: a department whose chief representative or substitute is not yet a
+        # staff member is completed after the staff; on a first load (not in the receipt) it is
+        # created without its people first, so that its staff and windows can refer to it. A
+        # department the last load created is never sent without its people.
         pending: list[str] = []
         for ident, body in self.hall.departments.items():
             key = f"department:{ident}"
@@ -949,8 +959,9 @@ class Loader:
                 self._tally_sent(departments, key, previous)
                 self.sent[key] = fingerprint(body)
             elif status == 400 and isinstance(answer, dict) and answer.get("field") == "chiefRepresentativeId":
-                bare = {k: v for k, v in body.items() if k not in ("chiefRepresentativeId", "substitute")}
-                self.post("/v1/departments", bare, f"department {ident}")
+                if key not in previous:
+                    bare = {k: v for k, v in body.items() if k not in ("chiefRepresentativeId", "substitute")}
+                    self.post("/v1/departments", bare, f"department {ident}")
                 pending.append(ident)
             else:
                 raise LoadError(f"department {ident}: POST /v1/departments refused: {_problem(answer)}")
@@ -982,9 +993,10 @@ class Loader:
             note = receipt_note if tally.unchanged else ""
             self.say(f"  {name:<12} {tally}{note}")
 
-    @staticmethod
-    def _tally_sent(tally: Tally, key: str, previous: dict) -> None:
-        if not previous:
+    def _tally_sent(self, tally: Tally, key: str, previous: dict) -> None:
+        if self.fresh:
+            tally.created += 1
+        elif not previous:
             tally.sent += 1  # no receipt: created, or stored again with the same values (an upsert)
         elif key in previous:
             tally.updated += 1

@@ -255,6 +255,8 @@ class FakeHall:
                 return 400, {"field": "effectiveFrom", "detail": "must be after the current version's effective date"}
             versions.append(dict(body, version=len(versions) + 1, fee=body.get("fee") or {}))
             return 201, versions[-1]
+        if method == "GET" and route == "/v1/items":
+            return 200, {"items": [versions[-1] for versions in self.items.values()]}
         if method == "GET" and route.startswith("/v1/items/"):
             versions = self.items.get(urllib.parse.unquote(route.rsplit("/", 1)[1]))
             return (200, versions[-1]) if versions else (404, {"detail": "no item"})
@@ -317,11 +319,13 @@ class LoaderTests(unittest.TestCase):
         self.temp.cleanup()
 
     def load(self, hall=None) -> bool:
-        loader = load.Loader(hall or self.hall, self.server.url, self.server.url, SECRET, self.receipt, seal_wait=2, out=io.StringIO())
+        self.output = io.StringIO()
+        loader = load.Loader(hall or self.hall, self.server.url, self.server.url, SECRET, self.receipt, seal_wait=2, out=self.output)
         return loader.run()
 
     def test_first_load_then_a_second_that_changes_nothing(self):
         self.assertTrue(self.load())
+        self.assertIn(f"departments  {len(self.hall.departments)} created", self.output.getvalue(), "an empty hall: everything is new")
         self.assertEqual(len(self.fake.departments), len(self.hall.departments))
         self.assertEqual(self.fake.departments["d-market"]["chiefRepresentativeId"], "scjg-liu-jianguo", "completed after the staff")
         self.assertEqual(len(self.fake.items), len(self.hall.items))
@@ -329,16 +333,31 @@ class LoaderTests(unittest.TestCase):
         self.fake.writes.clear()
         self.assertFalse(self.load(), "the second load reports nothing changed")
         self.assertEqual(self.fake.writes, [], "and sends no write")
+        self.assertIn(f"items        {len(self.hall.items)} unchanged", self.output.getvalue())
 
     def test_without_a_valid_receipt_the_directory_is_sent_again_without_clearing_anyone(self):
         self.load()
         self.fake.seals[0]["sealId"] = "replaced"  # the receipt's anchor no longer matches: e.g. a new registry
         self.fake.writes.clear()
         self.load()
+        self.assertIn("sent (no receipt of an earlier load", self.output.getvalue())
         self.assertIn("POST /v1/departments", self.fake.writes)
         self.assertEqual(self.fake.writes.count("POST /v1/departments"), len(self.hall.departments), "each once, with its people")
         self.assertNotIn("POST /v1/items", self.fake.writes)
         self.assertNotIn("POST /v1/seals", self.fake.writes)
+
+    def test_a_new_chief_representative_is_registered_before_the_department_names_them(self):
+        self.load()
+        changed = load.validate(DEMO)
+        changed.staff["sl-new-chief"] = dict(changed.staff["sl-mo-lin"], id="sl-new-chief", name="新首席")
+        changed.departments["d-water"] = dict(changed.departments["d-water"], chiefRepresentativeId="sl-new-chief")
+        changed.seals["d-water"] = dict(changed.seals["d-water"], custodianStaffId="sl-new-chief")
+        self.fake.writes.clear()
+        with self.assertRaises(load.Differs):  # the seal's custodian changes only by revoking it
+            self.load(changed)
+        self.assertEqual(self.fake.writes, ["POST /v1/departments", "POST /v1/staff", "POST /v1/departments"],
+                         "refused while the person is unknown, then completed after the staff; never sent without its people")
+        self.assertEqual(self.fake.departments["d-water"]["chiefRepresentativeId"], "sl-new-chief")
 
     def test_a_changed_item_is_a_new_version_only_from_a_later_date(self):
         self.load()
