@@ -151,7 +151,7 @@ class Reader:
         self.directory = directory
         self.problems: list[Problem] = []
 
-    # -- helpers ------------------------------------------------------------------------------
+    # -- reading values -----------------------------------------------------------------------
 
     def problem(self, file: str, entry: str, rule: str) -> None:
         self.problems.append(Problem(file, entry, rule))
