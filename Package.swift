@@ -25,6 +25,7 @@ func service(_ name: String, folder: String, extra: [Target.Dependency] = []) ->
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Services/\(folder)",
+        resources: [.copy("openapi.yaml")],
         swiftSettings: swiftSettings,
         linkerSettings: rdkafkaLinker
     )

@@ -237,6 +237,39 @@ def check_asyncapi(schemas: dict[str, dict]) -> int:
     return len(channels)
 
 
+def check_openapi() -> int:
+    """Every service ships an OpenAPI 3.1 document (Services/<Name>/openapi.yaml) that validates."""
+    try:
+        from openapi_spec_validator import validate as validate_openapi
+        from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    except ImportError as error:  # pragma: no cover - environment problem
+        sys.exit(f"check-contracts: missing Python module ({error.name}); install with: python3 -m pip install openapi-spec-validator")
+    count = 0
+    for folder in sorted((ROOT / "Services").iterdir()):
+        if not folder.is_dir():
+            continue
+        path = folder / "openapi.yaml"
+        if not path.is_file():
+            problem(folder, "the service has no openapi.yaml")
+            continue
+        try:
+            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as error:
+            problem(path, f"not YAML: {error}")
+            continue
+        if not isinstance(document, dict) or document.get("openapi", "").split(".")[:2] != ["3", "1"]:
+            problem(path, "must be an OpenAPI 3.1 document (openapi: 3.1.x)")
+            continue
+        try:
+            validate_openapi(document)
+        except OpenAPIValidationError as error:
+            location = "/".join(str(part) for part in error.path) or "(document)"
+            problem(path, f"at {location}: {error.message}")
+            continue
+        count += 1
+    return count
+
+
 def main() -> int:
     if not CONTRACTS.is_dir():
         print(f"check-contracts: {CONTRACTS} not found; run from the repository root", file=sys.stderr)
@@ -244,12 +277,13 @@ def main() -> int:
     schemas = check_schemas()
     fixture_count = check_fixtures(schemas)
     channel_count = check_asyncapi(schemas)
+    openapi_count = check_openapi()
     if problems:
         for line in problems:
             print(f"contracts: {line}", file=sys.stderr)
         print(f"contracts: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"contracts: {len(schemas)} schemas, {fixture_count} fixtures, {channel_count} channels OK")
+    print(f"contracts: {len(schemas)} schemas, {fixture_count} fixtures, {channel_count} channels, {openapi_count} OpenAPI documents OK")
     return 0
 
 

@@ -9,6 +9,7 @@ extension AppraisalService {
     static let definition = HallServiceDefinition(
         name: .appraisal,
         defaultPort: defaultPort,
-        migrations: AppraisalMigrations.all
+        migrations: AppraisalMigrations.all,
+        openAPI: AppraisalOpenAPI.document
     )
 }

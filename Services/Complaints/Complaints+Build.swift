@@ -9,6 +9,7 @@ extension ComplaintsService {
     static let definition = HallServiceDefinition(
         name: .complaints,
         defaultPort: defaultPort,
-        migrations: ComplaintsMigrations.all
+        migrations: ComplaintsMigrations.all,
+        openAPI: ComplaintsOpenAPI.document
     )
 }

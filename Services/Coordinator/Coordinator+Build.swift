@@ -17,7 +17,8 @@ extension CoordinatorService {
             routes: { router, runtime in CoordinatorRoutes(store: store(runtime, settings)).add(to: router) },
             services: { runtime in
                 [DeadlineTimerService(store: store(runtime, settings), gate: runtime.gate, interval: settings.timerInterval, logger: runtime.logger)]
-            }
+            },
+            openAPI: CoordinatorOpenAPI.document
         )
     }
 

@@ -19,7 +19,8 @@ extension IntakeService {
         },
         services: { runtime in
             [ProvisionalDueDateService(store: store(runtime), gate: runtime.gate, logger: runtime.logger)]
-        }
+        },
+        openAPI: IntakeOpenAPI.document
     )
 
     /// The working-day calendar: the bundled official schedules, plus any year files in

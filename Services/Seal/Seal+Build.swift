@@ -22,7 +22,8 @@ extension SealService {
                 let repository = PostgresSealRepository(
                     client: runtime.client, schema: runtime.outbox.schema, vault: configuration.vault, logger: runtime.logger, clock: clock)
                 SealRoutes(repository: repository).add(to: router)
-            }
+            },
+            openAPI: SealOpenAPI.document
         )
     }
 }

@@ -127,7 +127,7 @@ func startRelay(database: TestDatabase, producer: KafkaProducer, configuration: 
 
 /// The routes a router serves, as `METHOD /path/{param}` (health and metrics added as the runtime adds them).
 func servedRoutes(_ router: Router<HallRequestContext>) -> Set<String> {
-    for path in ["/health/live", "/health/ready", "/metrics"] { router.get(RouterPath(stringLiteral: path)) { _, _ in "" } }
+    for path in ["/health/live", "/health/ready", "/metrics", "/openapi.yaml"] { router.get(RouterPath(stringLiteral: path)) { _, _ in "" } }
     return Set(router.routes.map { route in
         let path = route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
         return "\(route.method.rawValue) /\(path.joined(separator: "/"))"

@@ -42,11 +42,6 @@ struct CoordinatorRoutes {
     let store: CoordinatorStore
 
     func add(to router: Router<HallRequestContext>) {
-        router.get("/openapi.yaml") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = "application/yaml"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: CoordinatorOpenAPI.document)))
-        }
         let v1 = router.group("v1")
         v1.get("tasks") { request, context in
             let principal = try context.requirePrincipal()

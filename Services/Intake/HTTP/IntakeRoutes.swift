@@ -13,11 +13,6 @@ struct IntakeRoutes: Sendable {
 
     func add(to router: Router<HallRequestContext>) {
         // Public
-        router.get("/openapi.yaml") { _, _ -> Response in
-            var headers = HTTPFields()
-            headers[.contentType] = "application/yaml"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: IntakeOpenAPI.document)))
-        }
         router.get("/v1/items") { request, _ -> ItemList in
             let today = LocalDate.inHall(Date())
             let query = request.uri.queryParameters.get("q")

@@ -58,13 +58,16 @@ public struct HallServiceDefinition: Sendable {
     public var routes: @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void
     /// The service's own background work (timers, start-up jobs); each should wait for `runtime.gate`.
     public var services: @Sendable (ServiceRuntime) -> [any Service]
+    /// The service's OpenAPI document (``OpenAPIResource/load(_:file:)``), served at `GET /openapi.yaml`.
+    public var openAPI: String?
 
     /// Creates a definition.
     public init(
         name: ServiceName, defaultPort: Int, migrations: [Migration] = [],
         consumers: @escaping @Sendable (ServiceRuntime) -> [ConsumerDefinition] = { _ in [] },
         routes: @escaping @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void = { _, _ in },
-        services: @escaping @Sendable (ServiceRuntime) -> [any Service] = { _ in [] }
+        services: @escaping @Sendable (ServiceRuntime) -> [any Service] = { _ in [] },
+        openAPI: String? = nil
     ) {
         self.name = name
         self.defaultPort = defaultPort
@@ -72,6 +75,7 @@ public struct HallServiceDefinition: Sendable {
         self.consumers = consumers
         self.routes = routes
         self.services = services
+        self.openAPI = openAPI
     }
 }
 
@@ -163,6 +167,7 @@ public enum HallServiceMain {
         router.middlewares.add(MetricsMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
         HealthRoutes(client: client, producer: producer, gate: gate, publishing: publishing).add(to: router)
+        if let document = definition.openAPI { OpenAPIResource.add(document, to: router) }
         definition.routes(router, runtime)
 
         var app = Application(
