@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "HallKit",
             dependencies: [
-                "HallKafka", "HallContracts",
+                "HallKafka", "HallContracts", "HallCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

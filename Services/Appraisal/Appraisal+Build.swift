@@ -6,10 +6,12 @@ extension AppraisalService {
     static let defaultPort = 8085
 
     /// The service's schema, topics, consumers and routes.
-    static let definition = HallServiceDefinition(
-        name: .appraisal,
-        defaultPort: defaultPort,
-        migrations: AppraisalMigrations.all,
-        openAPI: AppraisalOpenAPI.document
-    )
+    static func definition(_ settings: AppraisalSettings) -> HallServiceDefinition {
+        HallServiceDefinition(
+            name: .appraisal,
+            defaultPort: defaultPort,
+            migrations: AppraisalMigrations.all,
+            openAPI: AppraisalOpenAPI.document
+        )
+    }
 }

@@ -8,6 +8,6 @@ import HallKit
 @main
 struct AppraisalService {
     static func main() async {
-        await HallServiceMain.run(AppraisalService.definition)
+        await HallServiceMain.run(.appraisal) { AppraisalService.definition(try AppraisalSettings()) }
     }
 }

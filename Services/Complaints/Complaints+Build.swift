@@ -6,10 +6,12 @@ extension ComplaintsService {
     static let defaultPort = 8084
 
     /// The service's schema, topics, consumers and routes.
-    static let definition = HallServiceDefinition(
-        name: .complaints,
-        defaultPort: defaultPort,
-        migrations: ComplaintsMigrations.all,
-        openAPI: ComplaintsOpenAPI.document
-    )
+    static func definition(_ settings: ComplaintsSettings) -> HallServiceDefinition {
+        HallServiceDefinition(
+            name: .complaints,
+            defaultPort: defaultPort,
+            migrations: ComplaintsMigrations.all,
+            openAPI: ComplaintsOpenAPI.document
+        )
+    }
 }

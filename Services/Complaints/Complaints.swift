@@ -8,6 +8,6 @@ import HallKit
 @main
 struct ComplaintsService {
     static func main() async {
-        await HallServiceMain.run(ComplaintsService.definition)
+        await HallServiceMain.run(.complaints) { ComplaintsService.definition(try ComplaintsSettings()) }
     }
 }

@@ -14,13 +14,6 @@ struct CoordinatorService {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "bench" { exit(await CoordinatorBench.run(Array(arguments.dropFirst()))) }
-        let settings: CoordinatorSettings
-        do {
-            settings = try CoordinatorSettings()
-        } catch {
-            FileHandle.standardError.write(Data("coordinator: \(error)\n".utf8))
-            exit(1)
-        }
-        await HallServiceMain.run(CoordinatorService.definition(settings))
+        await HallServiceMain.run(.coordinator) { CoordinatorService.definition(try CoordinatorSettings()) }
     }
 }

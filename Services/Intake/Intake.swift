@@ -8,6 +8,6 @@ import HallKit
 @main
 struct IntakeService {
     static func main() async {
-        await HallServiceMain.run(IntakeService.definition)
+        await HallServiceMain.run(.intake) { IntakeService.definition(try IntakeSettings()) }
     }
 }

@@ -10,7 +10,7 @@ extension SealService {
     ///
     /// `clock` is the sealing clock (tests pass a fixed one); the imprint time it gives is the
     /// legal completion time (Art 31).
-    static func definition(_ configuration: SealConfiguration, clock: @escaping @Sendable () -> Date = { Date() }) -> HallServiceDefinition {
+    static func definition(_ configuration: SealSettings, clock: @escaping @Sendable () -> Date = { Date() }) -> HallServiceDefinition {
         HallServiceDefinition(
             name: .seal,
             defaultPort: defaultPort,

@@ -4,7 +4,7 @@ import HallKit
 /// The seal service: each department's approval-specific seal, its register and public verification.
 ///
 /// Boots through the shared runtime: checks librdkafka, reads its configuration from the
-/// environment (plus `HALL_SEAL_MASTER_KEY`, see ``SealConfiguration``), migrates schema `seal`,
+/// environment (plus `HALL_SEAL_MASTER_KEY`, see ``SealSettings``), migrates schema `seal`,
 /// creates its topics, then serves HTTP, consumes the directory and seal requests, and relays its
 /// outbox until SIGTERM or SIGINT.
 ///
@@ -19,13 +19,6 @@ struct SealService {
         case "bench": exit(await SealCommands.bench(Array(arguments.dropFirst())))
         default: break
         }
-        let configuration: SealConfiguration
-        do {
-            configuration = try SealConfiguration()
-        } catch {
-            FileHandle.standardError.write(Data("seal: \(error)\n".utf8))
-            exit(1)
-        }
-        await HallServiceMain.run(SealService.definition(configuration))
+        await HallServiceMain.run(.seal) { SealService.definition(try SealSettings()) }
     }
 }

@@ -98,10 +98,10 @@ struct CaseClockTests {
 
     @Test("settings: defaults, and a bad value is one error naming the variable")
     func settings() throws {
-        let defaults = try CoordinatorSettings(environment: [:])
+        let defaults = try CoordinatorSettings(environment: EnvironmentReader([:]))
         #expect(defaults.warningShare == 0.8 && defaults.participantMarginDays == 1 && defaults.timerInterval == .milliseconds(500))
         do {
-            _ = try CoordinatorSettings(environment: ["HALL_COORDINATOR_WARNING_SHARE": "1.5"])
+            _ = try CoordinatorSettings(environment: EnvironmentReader(["HALL_COORDINATOR_WARNING_SHARE": "1.5"]))
             Issue.record("a share above 1 was accepted")
         } catch let error as ConfigurationError {
             #expect(error.key == "HALL_COORDINATOR_WARNING_SHARE" && error.description.contains("(0, 1]"))

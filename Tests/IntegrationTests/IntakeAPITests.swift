@@ -38,7 +38,7 @@ struct IntakeAPITests {
                 "HALL_KAFKA_NAMESPACE": schema,
             ])
             let configuration = try ServiceConfiguration(serviceName: "intake", defaultPort: 0, environment: environment)
-            let app = try await HallServiceMain.makeApplication(IntakeService.definition, configuration: configuration, logger: TestEnvironment.logger())
+            let app = try await HallServiceMain.makeApplication(IntakeService.definition(try IntakeSettings(environment: EnvironmentReader([:]))), configuration: configuration, logger: TestEnvironment.logger())
             let tokens = try await Tokens(secret: Self.secret)
             let scoped = TestDatabase(client: database.client, schema: schema, configuration: database.configuration)
             try await app.test(.live) { client in

@@ -354,10 +354,10 @@ extension IntakeAPITests {
             let sealEnvironment = EnvironmentReader(
                 try environment(sealSchema, extra: ["HALL_SEAL_MASTER_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()]))
             let intakeApp = try await HallServiceMain.makeApplication(
-                IntakeService.definition, configuration: try ServiceConfiguration(serviceName: "intake", defaultPort: 0, environment: intakeEnvironment),
+                IntakeService.definition(try IntakeSettings(environment: EnvironmentReader([:]))), configuration: try ServiceConfiguration(serviceName: "intake", defaultPort: 0, environment: intakeEnvironment),
                 logger: TestEnvironment.logger())
             let sealApp = try await HallServiceMain.makeApplication(
-                SealService.definition(try SealConfiguration(environment: sealEnvironment)),
+                SealService.definition(try SealSettings(environment: sealEnvironment)),
                 configuration: try ServiceConfiguration(serviceName: "seal", defaultPort: 0, environment: sealEnvironment), logger: TestEnvironment.logger())
             let tokens = try await Tokens(secret: Self.secret)
             let intakeDatabase = TestDatabase(client: database.client, schema: intakeSchema, configuration: database.configuration)

@@ -235,4 +235,14 @@ struct SealAPITests {
             await producer.close()
         }
     }
+
+    @Test("the OpenAPI document lists exactly the routes the service serves")
+    func openAPIMatchesRoutes() {
+        let router = Router(context: HallRequestContext.self)
+        let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
+        let repository = PostgresSealRepository(
+            client: client, schema: "seal", vault: KeyVault(masterKey: Array(repeating: 0, count: 32)), logger: TestEnvironment.logger())
+        SealRoutes(repository: repository).add(to: router)
+        #expect(servedRoutes(router) == documentedRoutes(SealOpenAPI.document))
+    }
 }

@@ -31,7 +31,7 @@ struct SealAuthorisationTests {
                 "HALL_SEAL_MASTER_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
             ])
             let configuration = try ServiceConfiguration(serviceName: "seal", defaultPort: 0, environment: environment)
-            let definition = SealService.definition(try SealConfiguration(environment: environment))
+            let definition = SealService.definition(try SealSettings(environment: environment))
             let app = try await HallServiceMain.makeApplication(definition, configuration: configuration, logger: TestEnvironment.logger())
             let scoped = TestDatabase(client: database.client, schema: schema, configuration: database.configuration)
             try await app.test(.live) { client in

@@ -105,14 +105,14 @@ struct PolicyTests {
 struct KeyVaultTests {
     @Test("a missing or malformed master key stops start-up naming the key, never echoing the value")
     func configuration() throws {
-        let missing = try #require(throws: ConfigurationError.self) { try SealConfiguration(environment: EnvironmentReader([:])) }
+        let missing = try #require(throws: ConfigurationError.self) { try SealSettings(environment: EnvironmentReader([:])) }
         #expect(missing.description.contains("HALL_SEAL_MASTER_KEY is not set"))
         let short = Data(repeating: 7, count: 16).base64EncodedString()
-        let bad = try #require(throws: ConfigurationError.self) { try SealConfiguration(environment: EnvironmentReader(["HALL_SEAL_MASTER_KEY": short])) }
+        let bad = try #require(throws: ConfigurationError.self) { try SealSettings(environment: EnvironmentReader(["HALL_SEAL_MASTER_KEY": short])) }
         #expect(bad.key == "HALL_SEAL_MASTER_KEY" && !bad.description.contains(short))
-        #expect(throws: ConfigurationError.self) { try SealConfiguration(environment: EnvironmentReader(["HALL_SEAL_MASTER_KEY": "not base64!"])) }
+        #expect(throws: ConfigurationError.self) { try SealSettings(environment: EnvironmentReader(["HALL_SEAL_MASTER_KEY": "not base64!"])) }
         let good = Data(repeating: 9, count: 32).base64EncodedString()
-        let configuration = try SealConfiguration(environment: EnvironmentReader(["HALL_SEAL_MASTER_KEY": good]))
+        let configuration = try SealSettings(environment: EnvironmentReader(["HALL_SEAL_MASTER_KEY": good]))
         #expect(!"\(configuration.vault)".contains(good))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 
 /// A configuration value is missing or malformed. Its description is the one line a service prints
 /// before refusing to start, naming the key.
@@ -54,6 +55,24 @@ public struct EnvironmentReader: Sendable {
             throw ConfigurationError(key: key, problem: "must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
         }
         return value
+    }
+
+    /// A number satisfying `valid` (described by `rule`, e.g. "a number in (0, 1]"), with a default.
+    public func double(_ key: String, default fallback: Double, rule: String, where valid: (Double) -> Bool) throws -> Double {
+        guard let text = raw(key) else { return fallback }
+        guard let value = Double(text), valid(value) else { throw ConfigurationError(key: key, problem: "must be \(rule), got '\(text)'") }
+        return value
+    }
+
+    /// The hall's working-day calendar: the bundled official schedules, plus the year files
+    /// (`YYYY.json`) in the folder named by `key` (`HALL_CALENDAR_DIR`), so that an operator adds
+    /// next year's schedule without a code change.
+    public func calendar(_ key: String = "HALL_CALENDAR_DIR") throws -> WorkingCalendar {
+        do {
+            return try WorkingCalendar.bundled(overlaying: raw(key).map { URL(fileURLWithPath: $0) })
+        } catch {
+            throw ConfigurationError(key: key, problem: "\(error)")
+        }
     }
 
     /// A duration written as a number with a unit: `250ms`, `5s`, `10m`, `2h`, `7d`.

@@ -82,6 +82,20 @@ public struct HallServiceDefinition: Sendable {
 /// Boots a hall service: checks the Kafka library, reads the configuration, connects, migrates,
 /// creates topics, then runs the relay, consumers and HTTP server until SIGTERM/SIGINT.
 public enum HallServiceMain {
+    /// Reads the service's own settings and runs it: `make` builds the definition from them, and
+    /// a ``ConfigurationError`` it throws stops the service with one line naming the key, like the
+    /// shared keys' errors.
+    public static func run(_ name: ServiceName, _ make: @Sendable () throws -> HallServiceDefinition) async -> Never {
+        let definition: HallServiceDefinition
+        do {
+            definition = try make()
+        } catch {
+            FileHandle.standardError.write(Data("\(name.rawValue): \(startupMessage(for: error))\n".utf8))
+            exit(1)
+        }
+        await run(definition)
+    }
+
     /// Runs the service; on a start-up failure prints one line naming the problem and exits 1.
     public static func run(_ definition: HallServiceDefinition) async -> Never {
         let name = definition.name.rawValue

@@ -1,7 +1,8 @@
 import Foundation
 import HallKit
 
-/// The seal service's own settings, on top of the shared ``ServiceConfiguration``.
+/// The seal service's own settings, read by HallKit's ``EnvironmentReader`` on top of the shared
+/// ``ServiceConfiguration``.
 ///
 /// | key | meaning | default |
 /// |---|---|---|
@@ -9,7 +10,7 @@ import HallKit
 ///
 /// A missing or malformed key stops the service at start-up with one line naming the key; the
 /// value itself is never printed or logged.
-struct SealConfiguration: Sendable {
+struct SealSettings: Sendable {
     /// The master key's environment variable.
     static let masterKeyVariable = "HALL_SEAL_MASTER_KEY"
 

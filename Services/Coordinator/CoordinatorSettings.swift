@@ -1,0 +1,27 @@
+import HallCalendar
+import HallKit
+
+/// The coordinator's own settings, read by HallKit's ``EnvironmentReader`` on top of the shared
+/// ``ServiceConfiguration``; a missing or malformed value stops the service at start-up with one
+/// line naming the key.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `HALL_COORDINATOR_WARNING_SHARE` | share of a period's working days used when a warning is raised, in (0, 1] | 0.8 |
+/// | `HALL_COORDINATOR_PARTICIPANT_MARGIN_DAYS` | working days a participant's sub-deadline lies before the case's due date, 0–30 | 1 |
+/// | `HALL_COORDINATOR_TIMER_INTERVAL_MS` | how often due warning/escalation timers are looked for, 10–60000 | 500 |
+/// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`) | none |
+struct CoordinatorSettings: Sendable {
+    var warningShare: Double
+    var participantMarginDays: Int
+    var timerInterval: Duration
+    var calendar: WorkingCalendar
+
+    /// Reads the settings; throws ``ConfigurationError`` naming the key.
+    init(environment: EnvironmentReader = EnvironmentReader()) throws {
+        warningShare = try environment.double("HALL_COORDINATOR_WARNING_SHARE", default: 0.8, rule: "a number in (0, 1]") { $0 > 0 && $0 <= 1 }
+        participantMarginDays = try environment.int("HALL_COORDINATOR_PARTICIPANT_MARGIN_DAYS", default: 1, in: 0...30)
+        timerInterval = .milliseconds(try environment.int("HALL_COORDINATOR_TIMER_INTERVAL_MS", default: 500, in: 10...60_000))
+        calendar = try environment.calendar()
+    }
+}

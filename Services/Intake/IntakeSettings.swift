@@ -1,0 +1,23 @@
+import HallCalendar
+import HallKit
+
+/// Intake's own settings, read by HallKit's ``EnvironmentReader`` on top of the shared
+/// ``ServiceConfiguration``; a missing or malformed value stops the service at start-up with one
+/// line naming the key.
+///
+/// | key | meaning | default |
+/// |---|---|---|
+/// | `HALL_INTAKE_ACCEPTANCE_GROUP` | acceptances arriving together that one transaction stores at most (group commit), 1–1000; 1 stores each alone | 64 |
+/// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`), added to the bundled years | none |
+struct IntakeSettings: Sendable {
+    /// The hall's working-day calendar.
+    var calendar: WorkingCalendar
+    /// Acceptances stored by one transaction at most.
+    var acceptanceGroup: Int
+
+    /// Reads the settings; throws ``ConfigurationError`` naming the key.
+    init(environment: EnvironmentReader = EnvironmentReader()) throws {
+        acceptanceGroup = try environment.int("HALL_INTAKE_ACCEPTANCE_GROUP", default: 64, in: 1...1000)
+        calendar = try environment.calendar()
+    }
+}
