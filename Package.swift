@@ -188,6 +188,26 @@ let package = Package(
             linkerSettings: rdkafkaLinker
         ),
         .testTarget(
+            name: "ComplaintsTests",
+            dependencies: [
+                "complaints", "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/ComplaintsTests",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .testTarget(
+            name: "AppraisalTests",
+            dependencies: [
+                "appraisal", "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/AppraisalTests",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "intake", "HallCalendar",
