@@ -127,6 +127,16 @@ let package = Package(
             path: "Shared/TestSupport",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "HallServiceHarness",
+            dependencies: [
+                "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Shared/ServiceHarness",
+            swiftSettings: swiftSettings
+        ),
         service("intake", folder: "Intake", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         service("coordinator", folder: "Coordinator", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         service("seal", folder: "Seal", extra: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -190,7 +200,7 @@ let package = Package(
         .testTarget(
             name: "ComplaintsTests",
             dependencies: [
-                "complaints", "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                "complaints", "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "HallServiceHarness",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/ComplaintsTests",
@@ -200,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "AppraisalTests",
             dependencies: [
-                "appraisal", "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                "appraisal", "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "HallServiceHarness",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/AppraisalTests",
