@@ -5,12 +5,12 @@ extension ComplaintsService {
     /// Default HTTP port (overridden by `HALL_HTTP_PORT`).
     static let defaultPort = 8084
 
-    /// The service's schema (its own migrations, then the directory projection's), consumer and routes.
+    /// The service's schema, consumer and routes.
     static func definition(_ settings: ComplaintsSettings) -> HallServiceDefinition {
         HallServiceDefinition(
             name: .complaints,
             defaultPort: defaultPort,
-            migrations: ComplaintsMigrations.all + [DirectoryProjection.migration],
+            migrations: ComplaintsMigrations.all,
             consumers: { _ in [ComplaintsConsumer.definition()] },
             routes: { router, runtime in
                 let repository = PostgresComplaintsRepository(client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger)

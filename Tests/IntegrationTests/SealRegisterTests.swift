@@ -263,4 +263,29 @@ struct SealRegisterTests {
             }
         }
     }
+
+    @Test("a seal schema made before the shared directory projection keeps its directory on upgrade: the filed substitute's dates become dates and still read back, and later events apply")
+    func directoryUpgrade() async throws {
+        try await TestDatabase.with(migrate: false) { database in
+            let hall = SealFixture(database)
+            let before = SealMigrations.all.filter { $0.component != DirectoryProjection.migration.component }
+            try await Migrator.migrate(PlatformMigrations.all + before, schema: database.schema, client: database.client, logger: hall.logger)
+            try await hall.sql(
+                """
+                INSERT INTO \(database.schema).departments (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice,
+                    substitute_from, substitute_to, occurred_at)
+                VALUES ('d-1', '市场监管局', true, 's-chief', 's-sub', 'notice-7', '2026-10-01', '2026-10-08', now() - interval '1 day')
+                """)
+            try await Migrator.migrate(PlatformMigrations.all + SealMigrations.all, schema: database.schema, client: database.client, logger: hall.logger)
+            try await database.client.withConnection { connection in
+                let department = try await hall.store.department("d-1", on: connection, logger: hall.logger)
+                #expect(department?.substitute?.from == "2026-10-01" && department?.substitute?.to == "2026-10-08")
+                #expect(department?.chiefRepresentative == "s-chief")
+                try await hall.store.apply(
+                    WindowChanged(windowId: "w-1", name: "综合窗口", kind: .comprehensive, departmentIds: ["d-1"], active: true),
+                    occurredAt: Date(), on: connection, logger: hall.logger)
+            }
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).windows WHERE name = '综合窗口'") == 1)
+        }
+    }
 }

@@ -2,5 +2,5 @@ import HallKit
 
 /// Migrations of schema `appraisal`, after the platform's outbox and inbox.
 enum AppraisalMigrations {
-    static let all: [Migration] = []
+    static let all: [Migration] = [DirectoryProjection.migration]
 }

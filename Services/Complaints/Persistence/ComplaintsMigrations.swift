@@ -2,5 +2,5 @@ import HallKit
 
 /// Migrations of schema `complaints`, after the platform's outbox and inbox.
 enum ComplaintsMigrations {
-    static let all: [Migration] = []
+    static let all: [Migration] = [DirectoryProjection.migration]
 }

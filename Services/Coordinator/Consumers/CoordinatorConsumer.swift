@@ -21,15 +21,7 @@ enum CoordinatorConsumer {
 
     static func router(store: CoordinatorStore) -> EventRouter {
         var router = EventRouter()
-        router.on(DepartmentChanged.self) { payload, envelope, context in
-            try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection)
-        }
-        router.on(WindowChanged.self) { payload, envelope, context in
-            try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection)
-        }
-        router.on(StaffChanged.self) { payload, envelope, context in
-            try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection)
-        }
+        DirectoryProjection.register(on: &router)
         // Accepted cases arrive in bursts: a run of them in one consumer transaction is routed in one statement.
         router.onBatch(ApplicationAccepted.self) { batch, context in
             var cases: [AcceptedCase] = []

@@ -231,5 +231,5 @@ enum CoordinatorMigrations {
                 "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false"
             ]
         ),
-    ]
+    ] + [DirectoryProjection.migration]
 }

@@ -112,43 +112,20 @@ struct CoordinatorStore: Sendable {
 
     // MARK: Directory projections
 
+    /// Applies a directory event to the shared projection (``DirectoryProjection``); an older
+    /// `occurredAt` than the stored one changes nothing.
     func apply(_ department: DepartmentChanged, occurredAt: Date, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).departments AS d
-                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, centre,
-                 occurred_at)
-            VALUES (\(department.departmentId), \(department.name), \(department.active), \(department.chiefRepresentative?.staffId),
-                    \(department.substitute?.staffId), \(department.substitute?.noticeReference), \(department.substitute?.from)::date,
-                    \(department.substitute?.to)::date, \(department.centre), \(occurredAt))
-            ON CONFLICT (department_id) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active, chief_staff_id = EXCLUDED.chief_staff_id,
-                substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
-                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, centre = EXCLUDED.centre,
-                occurred_at = EXCLUDED.occurred_at
-            WHERE d.occurred_at <= EXCLUDED.occurred_at
-            """, logger: logger)
+        try await DirectoryProjection.apply(department, occurredAt: occurredAt, on: connection, schema: schema, logger: logger)
     }
 
+    /// Applies a directory event to the shared projection (``DirectoryProjection``).
     func apply(_ window: WindowChanged, occurredAt: Date, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).windows AS w (window_id, kind, department_ids, active, occurred_at)
-            VALUES (\(window.windowId), \(window.kind.rawValue), \(window.departmentIds), \(window.active), \(occurredAt))
-            ON CONFLICT (window_id) DO UPDATE SET kind = EXCLUDED.kind, department_ids = EXCLUDED.department_ids, active = EXCLUDED.active,
-                occurred_at = EXCLUDED.occurred_at
-            WHERE w.occurred_at <= EXCLUDED.occurred_at
-            """, logger: logger)
+        try await DirectoryProjection.apply(window, occurredAt: occurredAt, on: connection, schema: schema, logger: logger)
     }
 
+    /// Applies a directory event to the shared projection (``DirectoryProjection``).
     func apply(_ staff: StaffChanged, occurredAt: Date, on connection: PostgresConnection) async throws {
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).staff AS s (staff_id, department_id, window_id, active, occurred_at)
-            VALUES (\(staff.staffId), \(staff.departmentId), \(staff.windowId), \(staff.active), \(occurredAt))
-            ON CONFLICT (staff_id) DO UPDATE SET department_id = EXCLUDED.department_id, window_id = EXCLUDED.window_id,
-                active = EXCLUDED.active, occurred_at = EXCLUDED.occurred_at
-            WHERE s.occurred_at <= EXCLUDED.occurred_at
-            """, logger: logger)
+        try await DirectoryProjection.apply(staff, occurredAt: occurredAt, on: connection, schema: schema, logger: logger)
     }
 
     /// In what capacity `staffId` may countersign for `departmentId` today: the chief

@@ -43,15 +43,7 @@ enum SealConsumer {
 
     static func router(store: SealStore, clock: @escaping @Sendable () -> Date = { Date() }) -> EventRouter {
         var router = EventRouter()
-        router.on(DepartmentChanged.self) { payload, envelope, context in
-            try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection, logger: context.logger)
-        }
-        router.on(WindowChanged.self) { payload, envelope, context in
-            try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection, logger: context.logger)
-        }
-        router.on(StaffChanged.self) { payload, envelope, context in
-            try await store.apply(payload, occurredAt: envelope.occurredAt, on: context.connection, logger: context.logger)
-        }
+        DirectoryProjection.register(on: &router)
         // A run of requests in one consumer transaction is sealed together: one read statement (seal
         // locks taken in department order, so concurrent lanes never wait in a circle) and one write
         // statement for the whole run, and one commit. Each department's requests keep their order.

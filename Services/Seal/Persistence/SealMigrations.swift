@@ -129,5 +129,5 @@ enum SealMigrations {
                 // `centre` of intake.directory.department-changed (false for events written before it existed).
                 "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false"
             ]),
-    ]
+    ] + [DirectoryProjection.migration]
 }

@@ -57,7 +57,7 @@ extension SealStore {
             SELECT r.n,
                    d.department_id AS d_department_id, d.name AS d_name, d.active AS d_active, d.chief_staff_id AS d_chief_staff_id,
                    d.substitute_staff_id AS d_substitute_staff_id, d.substitute_notice AS d_substitute_notice,
-                   d.substitute_from AS d_substitute_from, d.substitute_to AS d_substitute_to,
+                   to_char(d.substitute_from, 'YYYY-MM-DD') AS d_substitute_from, to_char(d.substitute_to, 'YYYY-MM-DD') AS d_substitute_to,
                    w.window_id AS w_window_id, w.kind AS w_kind, w.department_ids AS w_department_ids, w.active AS w_active,
                    st.staff_id AS st_staff_id, st.department_id AS st_department_id, st.qualified AS st_qualified, st.active AS st_active, st.window_id AS st_window_id,
                    EXISTS (SELECT 1 FROM \(unescaped: schema).seals e WHERE e.department_id = r.department_id) AS ever_had_seal,

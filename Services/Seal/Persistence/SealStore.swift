@@ -49,55 +49,27 @@ struct SealStore: Sendable {
 
     // MARK: Directory projections
 
-    /// Upserts a department; an older `occurredAt` than the stored one changes nothing.
+    /// Applies a directory event to the shared projection (``DirectoryProjection``); an older
+    /// `occurredAt` than the stored one changes nothing.
     func apply(_ event: DepartmentChanged, occurredAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        let substitute = event.substitute
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).departments AS d
-                (department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to, centre,
-                 occurred_at)
-            VALUES (\(event.departmentId), \(event.name), \(event.active), \(event.chiefRepresentative?.staffId), \(substitute?.staffId),
-                    \(substitute?.noticeReference), \(substitute?.from), \(substitute?.to), \(event.centre), \(occurredAt))
-            ON CONFLICT (department_id) DO UPDATE SET
-                name = EXCLUDED.name, active = EXCLUDED.active, chief_staff_id = EXCLUDED.chief_staff_id,
-                substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
-                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, centre = EXCLUDED.centre,
-                occurred_at = EXCLUDED.occurred_at
-            WHERE d.occurred_at <= EXCLUDED.occurred_at
-            """, logger: logger)
+        try await DirectoryProjection.apply(event, occurredAt: occurredAt, on: connection, schema: schema, logger: logger)
     }
 
-    /// Upserts a window; an older `occurredAt` than the stored one changes nothing.
+    /// Applies a directory event to the shared projection (``DirectoryProjection``).
     func apply(_ event: WindowChanged, occurredAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).windows AS w (window_id, name, kind, department_ids, active, occurred_at)
-            VALUES (\(event.windowId), \(event.name), \(event.kind.rawValue), \(event.departmentIds), \(event.active), \(occurredAt))
-            ON CONFLICT (window_id) DO UPDATE SET
-                name = EXCLUDED.name, kind = EXCLUDED.kind, department_ids = EXCLUDED.department_ids, active = EXCLUDED.active,
-                occurred_at = EXCLUDED.occurred_at
-            WHERE w.occurred_at <= EXCLUDED.occurred_at
-            """, logger: logger)
+        try await DirectoryProjection.apply(event, occurredAt: occurredAt, on: connection, schema: schema, logger: logger)
     }
 
-    /// Upserts a staff member; an older `occurredAt` than the stored one changes nothing.
+    /// Applies a directory event to the shared projection (``DirectoryProjection``).
     func apply(_ event: StaffChanged, occurredAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            INSERT INTO \(unescaped: schema).staff AS s (staff_id, name, department_id, window_id, qualified, active, occurred_at)
-            VALUES (\(event.staffId), \(event.name), \(event.departmentId), \(event.windowId), \(event.qualified), \(event.active), \(occurredAt))
-            ON CONFLICT (staff_id) DO UPDATE SET
-                name = EXCLUDED.name, department_id = EXCLUDED.department_id, window_id = EXCLUDED.window_id,
-                qualified = EXCLUDED.qualified, active = EXCLUDED.active, occurred_at = EXCLUDED.occurred_at
-            WHERE s.occurred_at <= EXCLUDED.occurred_at
-            """, logger: logger)
+        try await DirectoryProjection.apply(event, occurredAt: occurredAt, on: connection, schema: schema, logger: logger)
     }
 
     func department(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> DepartmentRecord? {
         let rows = try await connection.query(
             """
-            SELECT department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to
+            SELECT department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice,
+                   to_char(substitute_from, 'YYYY-MM-DD') AS substitute_from, to_char(substitute_to, 'YYYY-MM-DD') AS substitute_to
             FROM \(unescaped: schema).departments WHERE department_id = \(id)
             """, logger: logger
         ).collect()

@@ -37,7 +37,10 @@ public struct Migration: Sendable {
 
 /// Applies migrations to a schema: once each, in order, safely when several instances start together.
 public enum Migrator {
-    /// Applies every migration not yet recorded in `<schema>.schema_migrations`.
+    /// Applies every migration not yet recorded in `<schema>.schema_migrations`: components in the
+    /// order they first appear in `migrations` (the platform's, then the service's own, then
+    /// shared components such as ``DirectoryProjection`` that build on what the service made),
+    /// each component's migrations by version.
     ///
     /// Concurrent callers serialise on a transaction-level advisory lock derived from the schema
     /// name, so two instances starting at once apply each migration exactly once; a second run is
@@ -48,7 +51,9 @@ public enum Migrator {
     @discardableResult
     public static func migrate(_ migrations: [Migration], schema: String, client: PostgresClient, logger: Logger) async throws -> [Migration] {
         precondition(DatabaseConfiguration.isValidIdentifier(schema), "schema names are validated by the configuration")
-        let ordered = migrations.sorted { ($0.component, $0.version) < ($1.component, $1.version) }
+        var rank: [String: Int] = [:]
+        for migration in migrations where rank[migration.component] == nil { rank[migration.component] = rank.count }
+        let ordered = migrations.sorted { (rank[$0.component] ?? 0, $0.version) < (rank[$1.component] ?? 0, $1.version) }
         return try await client.transaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("hall.migrate." + schema)))", logger: logger)
             let exists = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)

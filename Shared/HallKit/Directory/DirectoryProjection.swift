@@ -19,8 +19,9 @@ import PostgresNIO
 /// the row it would change (`occurredAt`) changes nothing, so out-of-order delivery of one entity's
 /// events keeps the later state.
 public enum DirectoryProjection {
-    /// Creates `departments`, `windows` and `staff` in the service's schema. Tables that exist
-    /// already (a service that kept its own copy) are left as they are.
+    /// Creates `departments`, `windows` and `staff` in the service's schema; tables a service kept
+    /// as its own copy before are brought to the same columns (substitute dates as `date`, names
+    /// and qualification added), their rows kept.
     public static let migration = Migration(
         component: "directory", version: 1, name: "directory projection (departments, windows, staff)",
         statements: [
@@ -59,6 +60,12 @@ public enum DirectoryProjection {
                 occurred_at timestamptz NOT NULL
             )
             """,
+            "ALTER TABLE departments ADD COLUMN IF NOT EXISTS centre boolean NOT NULL DEFAULT false",
+            "ALTER TABLE departments ALTER COLUMN substitute_from TYPE date USING NULLIF(substitute_from::text, '')::date",
+            "ALTER TABLE departments ALTER COLUMN substitute_to TYPE date USING NULLIF(substitute_to::text, '')::date",
+            "ALTER TABLE windows ADD COLUMN IF NOT EXISTS name text NOT NULL DEFAULT ''",
+            "ALTER TABLE staff ADD COLUMN IF NOT EXISTS name text NOT NULL DEFAULT ''",
+            "ALTER TABLE staff ADD COLUMN IF NOT EXISTS qualified boolean NOT NULL DEFAULT false",
         ])
 
     /// Adds the handlers of the three directory events to a consumer's router.
