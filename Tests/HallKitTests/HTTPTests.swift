@@ -12,7 +12,13 @@ struct HTTPTests {
         let authority = await TokenAuthority(secret: Self.secret)
         let router = Router(context: HallRequestContext.self)
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(NulCharacterMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
+        router.get("/search") { request, _ in request.uri.queryParameters.get("q") ?? "" }
+        router.post("/echo") { request, context -> String in
+            struct Body: Decodable { var name: String; var items: [String] }
+            return try await request.decodeBody(as: Body.self, context: context).name
+        }
         router.get("/public") { _, _ in "hello" }
         router.get("/clerk-only") { _, context -> String in
             let principal = try context.requirePrincipal()
@@ -67,6 +73,33 @@ struct HTTPTests {
                 #expect(problem.detail?.contains("promised") == true)
                 #expect(problem.type.hasSuffix("/invalid-field"))
                 #expect(problem.requestId != nil)
+            }
+        }
+    }
+
+    @Test("a NUL character in a query parameter, the path or a JSON string is a 400 naming the field, never a 500")
+    func nulCharacters() async throws {
+        try await makeApplication().test(.router) { client in
+            try await client.execute(uri: "/search?q=%00", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let field = try problem(response).field
+                #expect(field == "q")
+            }
+            try await client.execute(uri: "/search?q=ok", method: .get) { #expect(String(buffer: $0.body) == "ok") }
+            try await client.execute(uri: "/a%00b", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let field = try problem(response).field
+                #expect(field == "path")
+            }
+            try await client.execute(uri: "/echo", method: .post, body: ByteBuffer(string: #"{"name":"a","items":["x","y\u0000"]}"#)) { response in
+                #expect(response.status == .badRequest)
+                let field = try problem(response).field
+                #expect(field == "items[1]")
+            }
+            // An escaped backslash before "u0000" is ordinary text.
+            try await client.execute(uri: "/echo", method: .post, body: ByteBuffer(string: #"{"name":"a\\u0000","items":[]}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"a\u0000"#)
             }
         }
     }

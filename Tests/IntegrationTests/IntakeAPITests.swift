@@ -296,6 +296,9 @@ struct IntakeAPITests {
             let (listStatus, list) = try await get(client, "/v1/items?q=%E4%B8%AA%E4%BD%93")
             #expect(listStatus == .ok)
             #expect(list["items"]?[0]?["code"] == "MKT-001")
+            // A NUL character, which PostgreSQL cannot store, is refused naming the parameter.
+            let (nulStatus, nul) = try await get(client, "/v1/items?q=%00")
+            #expect(nulStatus == .badRequest && nul["field"] == "q")
             let (_, guide) = try await get(client, "/v1/items/MKT-001")
             #expect(guide["materials"]?[2]?["copies"] == .int(2))
             #expect(try await get(client, "/v1/items/MKT-001/form").0 == .ok)

@@ -47,6 +47,14 @@ extension Request {
     }
 
     private static func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer, context: HallRequestContext) throws -> T {
+        // PostgreSQL stores no NUL character in text: a string holding one is refused here, naming
+        // its field, instead of failing in the database. (Looked for only when the escape occurs.)
+        if body.readableBytesView.firstRange(of: Self.nulEscape) != nil,
+            let value = try? JSONDecoder().decode(JSONValue.self, from: Data(body.readableBytesView)),
+            let path = nulPath(in: value)
+        {
+            throw HallError.invalid(path, "must not contain the NUL character (U+0000)")
+        }
         do {
             return try context.requestDecoder.decode(T.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {
@@ -65,6 +73,53 @@ extension Request {
                 throw HallError(.malformedBody, "the body cannot be read")
             }
         }
+    }
+}
+
+extension Request {
+    /// The JSON escape of the NUL character.
+    fileprivate static let nulEscape = Array(#"\u0000"#.utf8)
+}
+
+/// The path (`a.b[2].c`) of the first string or member name in `value` holding a NUL character.
+func nulPath(in value: JSONValue, at path: String = "") -> String? {
+    switch value {
+    case .string(let text):
+        return text.contains("\u{0}") ? (path.isEmpty ? "body" : path) : nil
+    case .array(let items):
+        for (index, item) in items.enumerated() {
+            if let found = nulPath(in: item, at: "\(path)[\(index)]") { return found }
+        }
+        return nil
+    case .object(let members):
+        for key in members.keys.sorted() {
+            let memberPath = path.isEmpty ? key : "\(path).\(key)"
+            if key.contains("\u{0}") { return path.isEmpty ? "body" : path }
+            if let found = nulPath(in: members[key]!, at: memberPath) { return found }
+        }
+        return nil
+    default:
+        return nil
+    }
+}
+
+/// Refuses a request whose path or query holds an encoded NUL character (`%00`) with a 400 naming
+/// the query parameter (or `path`): PostgreSQL stores no NUL in text, and such a value would
+/// otherwise fail deep in a query.
+public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// Creates the middleware.
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path.contains("%00") {
+            throw HallError.invalid("path", "must not contain the NUL character (%00)")
+        }
+        if let query = request.uri.query, query.contains("%00") {
+            for (name, value) in request.uri.queryParameters where value.contains("\u{0}") || name.contains("\u{0}") {
+                throw HallError.invalid(String(name).replacingOccurrences(of: "\u{0}", with: ""), "must not contain the NUL character (%00)")
+            }
+        }
+        return try await next(request, context)
     }
 }
 

@@ -178,6 +178,7 @@ public enum HallServiceMain {
 
         let router = Router(context: HallRequestContext.self)
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(NulCharacterMiddleware<HallRequestContext>())
         router.middlewares.add(MetricsMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
         HealthRoutes(client: client, producer: producer, gate: gate, publishing: publishing).add(to: router)
