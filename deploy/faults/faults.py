@@ -64,6 +64,7 @@ class PauseBroker(Fault):
 class WipeBroker(Fault):
     name = "broker lost"
     title = "broker killed, restarted empty"
+    runbook = True   # when the hall does not heal by itself: `hallctl republish` (see run.py)
     meaning = ("the broker gets SIGKILL and a new, empty broker starts on the same port {hold} s later (the local broker "
                "keeps everything in memory: every topic, record and committed offset is gone); the services must "
                "recreate their topics and republish what their outbox holds for a lost own topic by themselves")
@@ -83,7 +84,10 @@ class RestartPostgres(Fault):
                "the cluster runs crash recovery and comes back on the same port")
 
     def run(self, ctx: Context) -> None:
+        before = ctx.postgres.psql.value("SELECT pg_current_snapshot()::text")
         ctx.postgres.restart_immediate()
+        after = ctx.postgres.psql.value("SELECT pg_current_snapshot()::text")
+        log(f"  transaction snapshot before the restart {before}, after {after}")
 
 
 class ScaleOut(Fault):

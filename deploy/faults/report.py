@@ -20,7 +20,7 @@ def table(rows, rounds: bool) -> str:
         label = row.fault.title if row.fault else "none (baseline)"
         cells = [label] + ([str(row.round)] if rounds else [])
         cells += ["✔" if row.results.get(name, (False, ""))[0] else "✘" for name in INVARIANT_ORDER]
-        cells += [_seconds(row.answers_again), _seconds(row.recovered) if row.ok else "not within bound",
+        cells += [_seconds(row.answers_again), _seconds(row.recovered) if row.recovered is not None else "not within bound",
                   str(row.applications)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -103,6 +103,9 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
         for row, name, detail in failed:
             label = row.fault.title if row.fault else "none (baseline)"
             out.append(f"- {label} × {name}: {detail}")
+        for row in rows:
+            if row.runbook:
+                out.append(f"- {row.fault.title}, runbook fallback: {row.runbook}")
         out.append("")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:

@@ -51,6 +51,7 @@ class Row:
         self.recovered: float | None = None
         self.applications = 0
         self.seconds = 0.0
+        self.runbook: str | None = None   # what the runbook fallback did, when it ran
 
     @property
     def ok(self) -> bool:
@@ -66,16 +67,22 @@ def main() -> int:
                         help="intake = base+1 … appraisal = base+5; second instances base+11 …")
     parser.add_argument("--only", help="comma-separated fault names (substrings) to run, e.g. 'kill -9 seal,broker lost'")
     parser.add_argument("--rate", type=float, help="applications per second (default: the profile's)")
+    parser.add_argument("--rounds", type=int, help="how many times the matrix runs (default: the profile's)")
     parser.add_argument("--report", help="write the reliability page here (default docs/reliability.md for a full run)")
     parser.add_argument("--no-report", action="store_true", help="do not write the reliability page")
     parser.add_argument("--keep", action="store_true", help="keep the run's schemas afterwards")
     parser.add_argument("--cores", action="store_true", help="let the services dump core (into the run's log directory)")
+    parser.add_argument("--default-schemas", action="store_true",
+                        help="use the services' default schemas (dropped by the admin first; test stack only): lets the "
+                             "broker-loss fault fall back to `hallctl republish`, which knows only those schemas")
     parser.add_argument("--no-supervise", action="store_true",
                         help="leave a crashed service down (default: start it again at once, as a supervisor would)")
     args = parser.parse_args()
     profile = dict(PROFILES[args.profile])
     if args.rate:
         profile["rate"] = args.rate
+    if args.rounds:
+        profile["rounds"] = args.rounds
     try:
         return Run(args, profile).run()
     except SuiteError as error:
@@ -95,7 +102,10 @@ class Run:
         self.run_dir = os.path.join(state_dir, "faults", self.run_id)
         os.makedirs(self.run_dir, exist_ok=True)
         self.psql = Psql(self.env["HALL_ADMIN_DATABASE_URL"], self.env["HALL_PG_BINDIR"])
-        self.schemas = {name: f"{self.run_id}_{name}" for name in SERVICES}
+        if args.default_schemas:
+            self.schemas = {name: name for name in SERVICES}
+        else:
+            self.schemas = {name: f"{self.run_id}_{name}" for name in SERVICES}
         self.bin_dir = os.path.abspath(args.bin_dir or self._swift_bin_dir())
         self.hall = self.broker = self.front_desk = self.departments = None
         self.rows: list[Row] = []
@@ -136,6 +146,8 @@ class Run:
         if old:
             log(f"dropped {len(old)} schemas of earlier runs")
         for name, schema in self.schemas.items():
+            if self.args.default_schemas:
+                self.psql.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             self.psql.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {name}")
 
         self.broker = Broker(self.env["HALL_TANSU_BIN"], free_port(), os.path.join(self.run_dir, "tansu.log"))
@@ -231,6 +243,8 @@ class Run:
         row.results, recovered_at = self._wait_recovery(bound)
         if recovered_at is not None:
             row.recovered = recovered_at - fault_end
+        elif fault is not None and getattr(fault, "runbook", False):
+            row.runbook = self._runbook(fault_end, bound)
         first = self.front_desk.first_ack_after(fault_end)
         row.answers_again = None if first is None else first - fault_end
         row.applications = len(self.front_desk.applications) - before
@@ -239,6 +253,8 @@ class Run:
             log(f"  all invariants hold {row.recovered:.1f}s after the fault ended "
                 f"({row.applications} applications in this phase)")
         else:
+            if row.recovered is not None:
+                log(f"  the hall recovered {row.recovered:.1f}s after the fault ended, but:")
             for name in NAMES:
                 ok, detail = row.results[name]
                 if not ok:
@@ -250,14 +266,43 @@ class Run:
         deadline = time.monotonic() + bound
         results = None
         while True:
-            results = self.checker.check(with_api=False)
+            results = self.checker.check(with_api=False, count_exits=False)
             if all(ok for ok, _ in results.values()):
-                results = self.checker.check(with_api=True)
+                results = self.checker.check(with_api=True, count_exits=False)
                 if all(ok for ok, _ in results.values()):
-                    return results, time.monotonic()
+                    return self.checker.check(with_api=False), time.monotonic()
             if time.monotonic() >= deadline:
-                return self.checker.check(with_api=True), None
+                results = self.checker.check(with_api=True)
+                if not results["outbox-drained"][0]:
+                    for line in self.checker.outbox_diagnostics():
+                        log(f"  outbox: {line}")
+                return results, None
             time.sleep(1.0)
+
+    def _runbook(self, fault_end: float, bound: float) -> str:
+        """The operator's runbook after a broker lost its data: `hallctl republish` of every service's outbox
+        since the run began; then wait again. Returns what happened, for the report."""
+        hallctl = os.path.join(self.bin_dir, "hallctl")
+        if not self.args.default_schemas:
+            note = "runbook not applicable: `hallctl republish` reads only the default schemas (run with --default-schemas)"
+            log(f"  {note}")
+            return note
+        if not os.access(hallctl, os.X_OK):
+            return f"runbook not applicable: no {hallctl}"
+        since = self.started_wall.strftime("%Y-%m-%dT%H:%M:%SZ")
+        log(f"  the hall did not recover by itself: runbook `hallctl republish --from {since}` for every service")
+        started = time.monotonic()
+        for name in SERVICES:
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
+                   "HALL_DATABASE_URL": self.env[f"HALL_{name.upper()}_DATABASE_URL"]}
+            result = subprocess.run([hallctl, "republish", "--service", name, "--from", since, "--requested-by", "faults"],
+                                    capture_output=True, text=True, env=env, timeout=120)
+            log(f"  hallctl republish --service {name}: {(result.stdout or result.stderr).strip()[:200]}")
+        results, recovered_at = self._wait_recovery(bound)
+        if recovered_at is None:
+            failing = ", ".join(name for name, (ok, _) in results.items() if not ok)
+            return f"not even after `hallctl republish` ({failing} still failing)"
+        return f"recovered {recovered_at - started:.1f}s after `hallctl republish`"
 
     def _restart_exited(self) -> None:
         """A service left down (--no-supervise) is started again so that the next fault finds a hall."""
@@ -276,6 +321,9 @@ class Run:
         for row, name, detail in failed:
             label = row.fault.name if row.fault else "none (baseline)"
             print(f"FAILED: fault '{label}' × invariant '{name}': {detail}")
+        for row in self.rows:
+            if row.runbook:
+                print(f"RUNBOOK: fault '{row.fault.name}': {row.runbook}")
         print(f"{len(self.rows)} phases, {sum(len(r.results) for r in self.rows) - len(failed)} invariant checks held, "
               f"{len(failed)} failed; wall-clock {elapsed / 60:.1f} min (profile {self.args.profile})")
         full = not self.args.only
@@ -295,7 +343,7 @@ class Run:
                 getattr(obj, method)()
             except Exception as error:  # noqa: BLE001 - keep stopping the rest
                 log(f"stopping the {component}: {error!r}")
-        if ok and not self.args.keep:
+        if ok and not self.args.keep and not self.args.default_schemas:
             try:
                 for schema in self.schemas.values():
                     self.psql.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

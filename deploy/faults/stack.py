@@ -154,6 +154,7 @@ class ServiceProcess:
         self.expected_exit = False  # set when the suite kills or stops it
         self.exits: list[str] = []  # unexpected exits seen by the monitor
         self.pids: list[int] = []   # every pid it had (each the leader of its own process group)
+        self.killed_pids: set[int] = set()   # pids the suite killed or stopped on purpose
 
     @property
     def label(self) -> str:
@@ -187,12 +188,16 @@ class ServiceProcess:
 
     def kill9(self) -> None:
         self.expected_exit = True
+        if self.process is not None:
+            self.killed_pids.add(self.process.pid)
         if self.alive():
             _signal(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
 
     def stop(self, grace: float = 10) -> None:
         self.expected_exit = True
+        if self.process is not None:
+            self.killed_pids.add(self.process.pid)
         if not self.alive():
             return
         self.process.terminate()
@@ -239,7 +244,7 @@ class Hall:
         while not self._monitoring.wait(0.5):
             for process in self.all():
                 proc = process.process
-                if proc is None or proc.pid in seen or process.expected_exit or proc.poll() is None:
+                if proc is None or proc.pid in seen or proc.pid in process.killed_pids or proc.poll() is None:
                     continue
                 seen.add(proc.pid)
                 code = proc.returncode
@@ -308,6 +313,8 @@ class Hall:
         self._monitoring.set()
         for process in self.all():
             process.expected_exit = True
+            if process.process is not None:
+                process.killed_pids.add(process.process.pid)
             if process.alive():
                 process.process.terminate()
         deadline = time.monotonic() + 12
