@@ -248,7 +248,7 @@ class Checker:
 
         consumer = Consumer({"bootstrap.servers": self.brokers, "group.id": "faults-dlq-check",
                              "enable.auto.commit": False, "socket.timeout.ms": 5000,
-                             "allow.auto.create.topics": False})
+                             "allow.auto.create.topics": False, "log_level": 2})
         try:
             counts = {}
             metadata = consumer.list_topics(timeout=5)

@@ -285,7 +285,7 @@ class DepartmentSystem:
             "bootstrap.servers": brokers, "acks": "all", "enable.idempotence": False,
             "allow.auto.create.topics": False, "message.timeout.ms": 10000, "request.timeout.ms": 5000,
             "socket.timeout.ms": 5000, "reconnect.backoff.max.ms": 1000, "topic.metadata.refresh.interval.ms": 2000,
-            "linger.ms": 5, "client.id": "faults-department-system",
+            "linger.ms": 5, "client.id": "faults-department-system", "log_level": 2,
         })
         self.pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="department")
         self.threads = [threading.Thread(target=self._read, name="department-reader", daemon=True),
@@ -318,7 +318,7 @@ class DepartmentSystem:
             "enable.auto.commit": False, "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
             "session.timeout.ms": 6000, "socket.timeout.ms": 5000, "reconnect.backoff.max.ms": 1000,
             "topic.metadata.refresh.interval.ms": 2000, "allow.auto.create.topics": False,
-            "fetch.wait.max.ms": 100, "client.id": "faults-department-reader",
+            "fetch.wait.max.ms": 100, "client.id": "faults-department-reader", "log_level": 2,
         })
         while not self.stopping.is_set():
             try:

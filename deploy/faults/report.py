@@ -85,9 +85,12 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
         out.append(f"- **{name}** — {meaning}.")
     out.append("")
     out.append(
-        "Measures: **answers again** — from the end of the fault to the first application answered 2xx after it "
-        "(0 when the front desk never stopped answering); **recovered in** — from the end of the fault (for the quiet "
-        "period: from the last write) until every invariant holds, backlogs drained included.\n")
+        "The end of a fault: a killed service started again, the broker continued or started again, PostgreSQL "
+        "accepting connections again, the first instances killed; for the quiet period, the last write. Measures: "
+        "**answers again** — from the end of the fault to the first application answered 2xx after it (a request "
+        "sent during the fault and answered after it counts); **recovered in** — from the end of the fault until every "
+        "invariant holds, backlogs drained included (an instance that exited by itself and was started again by the "
+        "suite, as a supervisor would, does not hold the measure back, but fails services-up).\n")
     out.append("## Last run\n")
     out.append(f"{started.strftime('%Y-%m-%d %H:%M UTC')}, profile `{profile_name}`, run `{run_id}`, wall-clock "
                f"{elapsed / 60:.1f} min on the 2-core development machine (debug builds of main).\n")

@@ -157,7 +157,7 @@ class Run:
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
             "HALL_KAFKA_BROKERS": self.broker.address, "HALL_JWT_SECRET": secret, "HALL_HTTP_HOST": "127.0.0.1",
             "HALL_KAFKA_NAMESPACE": self.run_id, "HALL_KAFKA_SESSION_TIMEOUT": "6s",
-            "HALL_KAFKA_TOPIC_CHECK_INTERVAL": "2s", "HALL_KAFKA_PARTITIONS": "3", "HALL_DATABASE_POOL_SIZE": "6",
+            "HALL_KAFKA_TOPIC_CHECK_INTERVAL": "2s", "HALL_KAFKA_PARTITIONS": "3",
             "HALL_LOG_LEVEL": "info",
         }
         if os.environ.get("LD_LIBRARY_PATH"):
