@@ -47,8 +47,26 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
         "another while the load runs, and after each fault checks the invariants below by reading every schema as the "
         "admin and through the public APIs. It exits non-zero when an invariant does not hold within the bound, naming "
         "the fault and the invariant. `deploy/hall test --faults=soak` runs each fault longer and the whole matrix three "
-        "times. The suite lives in `deploy/faults/` (`run.py --help` for its options: `--only`, `--bin-dir`, "
-        "`--base-port`, `--rate`, `--keep`).\n")
+        "times. The suite lives in `deploy/faults/` (`run.py --help` for its options: `--only` to run some faults, "
+        "`--rounds`, `--rate`, `--bin-dir` for prebuilt executables (also `HALL_FAULTS_BIN_DIR`, which skips the "
+        "build), `--base-port`, `--keep` the run's schemas, `--cores`, `--no-supervise`, `--default-schemas`).\n")
+    out.append(
+        "How long: the short profile takes about 5 minutes on the 2-core development machine when every fault heals "
+        "within seconds; a phase whose invariants do not hold waits its whole bound (120 s) before it is reported, so a "
+        "run with failures takes longer (11 minutes with three failing phases). The soak profile runs each fault "
+        "longer (30 s of load before it, 45 s broker pause, 30 s on two instances, 15 s after) and the matrix three "
+        "times: about 15 minutes a round when everything heals, so about 45 minutes.\n")
+    out.append(
+        "Reading a failure: the suite prints, for each failing pair, the fault, the invariant and the first offenders "
+        "(receipt codes, case ids, documents); when an outbox does not drain it prints each pending bucket against its "
+        "cursor and the cluster's transaction snapshot. Every process's log is in `.hall/faults/<run>/` (a crashing "
+        "service's log ends with the Swift runtime's crash report); the run's schemas are kept after a failure "
+        "(`deploy/hall psql`). An instance that exits by itself is noted at once (`!!` in the output) and started "
+        "again, as a supervisor would, so that the other invariants still say whether the data recovers. After the "
+        "broker lost its data and the hall did not heal within the bound, the suite applies the runbook "
+        "(`hallctl republish` of every service's outbox since the run began) and says whether that healed it; "
+        "`hallctl` knows only the default schemas, so this needs `--default-schemas` (which drops and recreates them: "
+        "test stack only).\n")
     out.append("## The run\n")
     out.append(
         "- **Processes.** PostgreSQL is the stack's (`deploy/hall stack up`). The run starts a broker of its own "

@@ -349,6 +349,8 @@ class Run:
                     self.psql.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             except Exception as error:  # noqa: BLE001
                 log(f"dropping the run's schemas: {error}")
+        elif self.args.default_schemas:
+            log(f"the default schemas ({', '.join(SERVICES)}) hold this run's data; logs in {self.run_dir}")
         else:
             log(f"kept the schemas {self.run_id}_* and the logs in {self.run_dir}")
 
