@@ -363,7 +363,7 @@ class DepartmentSystem:
                 task = Task(data["taskId"], data["departmentId"], envelope.get("caseId"), data["receiptCode"],
                             data["leadDepartmentId"], envelope["id"], envelope.get("correlationId"))
                 self.tasks[task.task_id] = task
-            self.pool.submit(self._act, task)
+            self._submit(task)
         elif kind == "coordinator.task.countersigned":
             with self.lock:
                 task = self.tasks.get(data["taskId"])
@@ -391,7 +391,15 @@ class DepartmentSystem:
                 for task in late:
                     task.state = "new"
             for task in late:
-                self.pool.submit(self._act, task)
+                self._submit(task)
+
+    def _submit(self, task: Task) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            self.pool.submit(self._act, task)
+        except RuntimeError:   # the pool is shut down: the run is ending
+            pass
 
     def _poll_producer(self) -> None:
         while not self.stopping.is_set():
@@ -411,7 +419,7 @@ class DepartmentSystem:
                     task.sends += 1
             if not done:
                 time.sleep(1.0)
-                self.pool.submit(self._act, task)
+                self._submit(task)
         except Exception as error:  # noqa: BLE001
             log(f"department system: task {task.task_id}: {error!r}")
             with self.lock:
