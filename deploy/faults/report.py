@@ -55,7 +55,8 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
         "within seconds; a phase whose invariants do not hold waits its whole bound (120 s) before it is reported, so a "
         "run with failures takes longer (11 minutes with three failing phases). The soak profile runs each fault "
         "longer (30 s of load before it, 45 s broker pause, 30 s on two instances, 15 s after) and the matrix three "
-        "times: about 15 minutes a round when everything heals, so about 45 minutes.\n")
+        "times: a round took 16 minutes with its PostgreSQL phase failing (it waits a 300 s bound), about 12 when "
+        "everything heals, so 35–50 minutes in all.\n")
     out.append(
         "Reading a failure: the suite prints, for each failing pair, the fault, the invariant and the first offenders "
         "(receipt codes, case ids, documents); when an outbox does not drain it prints each pending bucket against its "
@@ -118,7 +119,8 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
                f"{retried} needed more than one attempt. Department tasks: {len(departments.tasks)} "
                f"({', '.join(f'{n} {k}' for k, n in sorted(channels.items()))}); commands refused by the coordinator: "
                f"{sum(departments.rejections.values())} "
-               f"({', '.join(f'{n} {k}' for k, n in sorted(departments.rejections.items())) or 'none'}).\n")
+               f"({', '.join(f'{n} {k}' for k, n in sorted(departments.rejections.items())) or 'none'}; a command "
+               f"sent again because its effect was not seen within 15 s is refused as a repeat).\n")
     if failed:
         out.append("Failures:\n")
         for row, name, detail in failed:
