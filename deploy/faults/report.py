@@ -65,9 +65,8 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
         "(`deploy/hall psql`). An instance that exits by itself is noted at once (`!!` in the output) and started "
         "again, as a supervisor would, so that the other invariants still say whether the data recovers. After the "
         "broker lost its data and the hall did not heal within the bound, the suite applies the runbook "
-        "(`hallctl republish` of every service's outbox since the run began) and says whether that healed it; "
-        "`hallctl` knows only the default schemas, so this needs `--default-schemas` (which drops and recreates them: "
-        "test stack only).\n")
+        "(`hallctl republish --schema` of every service's outbox since the run began) and says whether that "
+        "healed it.\n")
     out.append("## The run\n")
     out.append(
         "- **Processes.** PostgreSQL is the stack's (`deploy/hall stack up`). The run starts a broker of its own "

@@ -74,7 +74,7 @@ def main() -> int:
     parser.add_argument("--cores", action="store_true", help="let the services dump core (into the run's log directory)")
     parser.add_argument("--default-schemas", action="store_true",
                         help="use the services' default schemas (dropped by the admin first; test stack only): lets the "
-                             "broker-loss fault fall back to `hallctl republish`, which knows only those schemas")
+                             "the operator's own tools see the run's data where they expect it")
     parser.add_argument("--no-supervise", action="store_true",
                         help="leave a crashed service down (default: start it again at once, as a supervisor would)")
     args = parser.parse_args()
@@ -283,10 +283,6 @@ class Run:
         """The operator's runbook after a broker lost its data: `hallctl republish` of every service's outbox
         since the run began; then wait again. Returns what happened, for the report."""
         hallctl = os.path.join(self.bin_dir, "hallctl")
-        if not self.args.default_schemas:
-            note = "runbook not applicable: `hallctl republish` reads only the default schemas (run with --default-schemas)"
-            log(f"  {note}")
-            return note
         if not os.access(hallctl, os.X_OK):
             return f"runbook not applicable: no {hallctl}"
         since = self.started_wall.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -295,7 +291,8 @@ class Run:
         for name in SERVICES:
             env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
                    "HALL_DATABASE_URL": self.env[f"HALL_{name.upper()}_DATABASE_URL"]}
-            result = subprocess.run([hallctl, "republish", "--service", name, "--from", since, "--requested-by", "faults"],
+            result = subprocess.run([hallctl, "republish", "--service", name, "--schema", self.schemas[name], "--from", since,
+                                     "--requested-by", "faults"],
                                     capture_output=True, text=True, env=env, timeout=120)
             log(f"  hallctl republish --service {name}: {(result.stdout or result.stderr).strip()[:200]}")
         results, recovered_at = self._wait_recovery(bound)

@@ -70,6 +70,9 @@ struct Republish: AsyncParsableCommand {
     @Option(help: "Database URL of the service (default: HALL_DATABASE_URL).")
     var databaseURL: String?
 
+    @Option(help: "Schema of the service's outbox (default: HALL_DATABASE_SCHEMA, else the service's name).")
+    var schema: String?
+
     @Option(help: "Who asks, recorded in the audit event (default: $USER).")
     var requestedBy: String?
 
@@ -82,8 +85,11 @@ struct Republish: AsyncParsableCommand {
             guard let date = RFC3339Timestamp.date(from: text) else { throw ValidationError("--to is not an RFC 3339 time") }
             return date
         } ?? Date()
-        let url = try databaseURL ?? EnvironmentReader().require("HALL_DATABASE_URL")
-        let database = try DatabaseConfiguration(url: url, key: "--database-url", schema: name.rawValue, poolSize: 2)
+        let environment = EnvironmentReader()
+        let url = try databaseURL ?? environment.require("HALL_DATABASE_URL")
+        let schemaName = schema ?? environment.string("HALL_DATABASE_SCHEMA", default: name.rawValue)
+        guard DatabaseConfiguration.isValidIdentifier(schemaName) else { throw ValidationError("--schema must be a lowercase SQL identifier") }
+        let database = try DatabaseConfiguration(url: url, key: "--database-url", schema: schemaName, poolSize: 2)
         var logger = Logger(label: "hallctl")
         logger.logLevel = .warning
         let client = PostgresClient(configuration: database.clientConfiguration(), backgroundLogger: logger)
@@ -94,7 +100,7 @@ struct Republish: AsyncParsableCommand {
                 return nil
             }
             defer { group.cancelAll() }
-            return try await Outbox(schema: name.rawValue).republish(
+            return try await Outbox(schema: schemaName).republish(
                 from: fromDate, to: toDate, requestedBy: requester, producer: name.rawValue, auditTopic: name.eventsTopic,
                 client: client, logger: logger)
         }
