@@ -165,7 +165,8 @@ public final class OutboxRelay: Service, Sendable {
                 backoff = configuration.initialBackoff
                 if outcome.failed > 0 {
                     health?.failed(outcome.failure ?? "not delivered")
-                } else if outcome.published > 0 {
+                } else {
+                    // A pass that left nothing undelivered (an empty one too) ends a failing spell.
                     health?.delivered()
                 }
                 if outcome.failed > 0 {

@@ -4,8 +4,8 @@ import Synchronization
 /// Whether a service's relay can publish: shared by the relay (which reports each pass) and the
 /// readiness check and metrics (which read it).
 ///
-/// Publishing counts as failing once the relay has gone ``failingAfter`` without delivering
-/// while it had something to deliver (a delivery error or a failed pass, and no success since).
+/// Publishing counts as failing once the relay's passes have failed (a delivery error, or a pass
+/// that could not run, e.g. without the database) for ``failingAfter`` with no good pass since.
 public final class PublishingHealth: Sendable {
     private struct State {
         var failingSince: ContinuousClock.Instant?
@@ -21,12 +21,16 @@ public final class PublishingHealth: Sendable {
     public init(schema: String, failingAfter: Duration = .seconds(30)) {
         self.failingAfter = failingAfter
         self.failingSeconds = Gauge(label: "hall_outbox_publishing_failing_seconds", dimensions: [("schema", schema)])
+        failingSeconds.record(0)
     }
 
-    /// The relay delivered rows and none failed.
+    /// A relay pass ended with nothing undelivered (it delivered rows, or had none to deliver).
     public func delivered() {
-        state.withLock { $0 = State() }
-        failingSeconds.record(0)
+        let wasFailing = state.withLock { state -> Bool in
+            defer { state = State() }
+            return state.failingSince != nil
+        }
+        if wasFailing { failingSeconds.record(0) }
     }
 
     /// The relay could not deliver (a delivery report's error, or a failed pass).
