@@ -357,7 +357,9 @@ public struct KafkaBatchDelivery: Sendable {
     /// records of this batch.
     public func offsetRanges() -> [String: [Int32: ClosedRange<Int64>]] {
         var byTopic: [Int32: [Int32: ClosedRange<Int64>]] = [:]
-        for index in 0..<state.count where state.failure(at: index) == nil {
+        // The failures are looked up (a lock each) only when there are some.
+        let anyFailed = state.failureCount > 0
+        for index in 0..<state.count where !anyFailed || state.failure(at: index) == nil {
             let slot = state.slots[index]
             let topic = state.storage.records[index].topic
             let known = byTopic[topic]?[slot.partition]
