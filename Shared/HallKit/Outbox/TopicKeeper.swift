@@ -49,6 +49,8 @@ public final class TopicKeeper: Service, Sendable {
     }
 
     private let delivered = Mutex(Delivered())
+    /// Whether a check is under way.
+    private let checking = Atomic<Bool>(false)
     private let client: PostgresClient
     private let schema: String
     private let serviceName: String
@@ -213,7 +215,11 @@ public final class TopicKeeper: Service, Sendable {
         wakeContinuation.finish()
     }
 
+    /// Runs a check unless one is under way (the periodic check and a wake-up could otherwise
+    /// race, creating topics and replacing the producer twice); the next trigger comes soon enough.
     private func checkLogging() async {
+        guard !checking.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        defer { checking.store(false, ordering: .releasing) }
         do {
             try await check()
         } catch {
