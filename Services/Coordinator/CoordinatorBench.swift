@@ -72,7 +72,7 @@ enum CoordinatorBench {
                     handler: CoordinatorConsumer.router(store: store), deadLetters: producer, logger: logger)
                 let consuming = Task { try await consumer.run() }
                 func count(_ sql: String) async throws -> Int {
-                    Int(try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int64.self).collectAll().first ?? 0)
+                    Int(try await client.run(PostgresQuery(unsafeSQL: sql), logger: logger).decode(Int64.self).collectAll().first ?? 0)
                 }
                 var first: (ContinuousClock.Instant, Int)?
                 var routed = 0
@@ -97,7 +97,7 @@ enum CoordinatorBench {
                 // 2. Timers: top up to `timerCount` pending, make `dueCount` due at once, fire them.
                 let pending = try await count("SELECT count(*) FROM \(schema).timers")
                 if pending < timerCount {
-                    try await client.query(
+                    try await client.run(
                         PostgresQuery(
                             unsafeSQL: """
                                 INSERT INTO \(schema).timers (case_id, subject, kind, fire_at)
@@ -106,7 +106,7 @@ enum CoordinatorBench {
                                 JOIN generate_series(1, \(timerCount - pending)) g ON (g % \(max(1, routed))) + 1 = c.r
                                 """), logger: logger)
                 }
-                try await client.query(
+                try await client.run(
                     PostgresQuery(
                         unsafeSQL: """
                             UPDATE \(schema).timers SET fire_at = now() - interval '1 second'
@@ -128,7 +128,7 @@ enum CoordinatorBench {
                     String(
                         format: "coordinator bench: %d pending timers, %d due at once: fired %d (alerts %d) in %.2f s (%.0f timers/s)",
                         total, dueCount, fired, alerts, timerSeconds, Double(fired) / max(timerSeconds, 0.001)))
-                try await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
+                try await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
                 return 0
             }
         } catch {

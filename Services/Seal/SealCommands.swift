@@ -167,7 +167,7 @@ enum SealCommands {
                         }
                     }
                     for result in await producer.send(messages) { _ = try result.get() }
-                    let before = try await client.query("SELECT count(*) FROM \(unescaped: schema).imprints", logger: logger).decode(Int64.self).collectAll()[0]
+                    let before = try await client.run("SELECT count(*) FROM \(unescaped: schema).imprints", logger: logger).decode(Int64.self).collectAll()[0]
                     var consumerKafka = KafkaConsumerConfiguration(client: kafka, groupId: topic, topics: [topic])
                     consumerKafka.sessionTimeout = .seconds(6)
                     consumerKafka.heartbeatInterval = .seconds(1)
@@ -184,7 +184,7 @@ enum SealCommands {
                     var sealed: Int64 = 0
                     let deadline = ContinuousClock.now + .seconds(300)
                     while sealed < Int64(messages.count), ContinuousClock.now < deadline {
-                        sealed = try await client.query("SELECT count(*) FROM \(unescaped: schema).imprints", logger: logger).decode(Int64.self).collectAll()[0] - before
+                        sealed = try await client.run("SELECT count(*) FROM \(unescaped: schema).imprints", logger: logger).decode(Int64.self).collectAll()[0] - before
                         if first == nil, sealed > 0 { first = (ContinuousClock.now, sealed) }
                         try await Task.sleep(for: .milliseconds(50))
                     }
@@ -226,7 +226,7 @@ enum SealCommands {
                 let registerElapsed = ContinuousClock.now - registerStart
                 let registerSeconds = Double(registerElapsed.components.seconds) + Double(registerElapsed.components.attoseconds) / 1e18
                 print(String(format: "seal bench: verify-register of %d imprints (read + chain + signatures, one task): %.3f s, %.0f imprints/s, intact=%@", report.checked, registerSeconds, Double(report.checked) / registerSeconds, report.intact ? "yes" : "no"))
-                try await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
+                try await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
                 return 0
             }
         } catch {

@@ -66,7 +66,7 @@ public enum ServiceHarness {
                 throw error
             }
             await producer.close()
-            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+            try await database.client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
         }
     }
 

@@ -74,10 +74,10 @@ public struct TestDatabase: Sendable {
                     try await Migrator.migrate(PlatformMigrations.all + extra, schema: schema, client: client, logger: TestEnvironment.logger())
                 }
                 let result = try await body(database)
-                try? await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
                 return result
             } catch {
-                try? await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
                 throw error
             }
         }

@@ -42,7 +42,7 @@ public enum Effects {
         var router = EventRouter()
         router.on(CounterStep.self) { step, envelope, context in
             if step.poison { throw PoisonError(seq: step.seq) }
-            try await context.connection.query(
+            try await context.connection.run(
                 "INSERT INTO \(unescaped: schema).effects (case_id, seq, event_id, applied_by) VALUES (\(envelope.caseId ?? ""), \(step.seq), \(envelope.id), \(appliedBy))",
                 logger: context.logger)
         }
@@ -83,7 +83,7 @@ public enum Effects {
     /// Rows of `effects`: (case, seq, event id) in application order.
     public static func rows(_ database: TestDatabase) async throws -> [(caseId: String, seq: Int, eventId: UUID)] {
         var rows: [(String, Int, UUID)] = []
-        for try await row in try await database.client.query(
+        for try await row in try await database.client.run(
             "SELECT case_id, seq, event_id FROM \(unescaped: database.schema).effects ORDER BY id", logger: TestEnvironment.logger()
         ).decode((String, Int, UUID).self) {
             rows.append(row)

@@ -98,14 +98,14 @@ enum CoordinatorConsumer {
         _ store: CoordinatorStore, _ envelope: EventEnvelope, _ context: HandlerContext, department: String, taskId: String?, caseId: String? = nil,
         _ body: (inout [PendingEvent]) async throws -> Void
     ) async throws {
-        try await context.connection.query("SAVEPOINT department_command", logger: context.logger)
+        try await context.connection.run("SAVEPOINT department_command", logger: context.logger)
         var events: [PendingEvent] = []
         do {
             try await body(&events)
-            try await context.connection.query("RELEASE SAVEPOINT department_command", logger: context.logger)
+            try await context.connection.run("RELEASE SAVEPOINT department_command", logger: context.logger)
             try await store.emit(events, context: context)
         } catch let refusal as CommandRefusal {
-            try await context.connection.query("ROLLBACK TO SAVEPOINT department_command", logger: context.logger)
+            try await context.connection.run("ROLLBACK TO SAVEPOINT department_command", logger: context.logger)
             let caseKey = caseId ?? envelope.caseId
             let rejected = try await store.recordRejection(
                 refusal, commandId: envelope.id.uuidString.lowercased(), commandType: envelope.type, departmentId: department, taskId: taskId,

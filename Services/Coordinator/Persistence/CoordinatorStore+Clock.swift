@@ -38,7 +38,7 @@ struct CaseState: Sendable {
 extension CoordinatorStore {
     /// Reads a case; `lock` takes its row lock for the rest of the transaction.
     func caseState(_ caseId: String, on connection: PostgresConnection, lock: Bool = false) async throws -> CaseState {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             SELECT case_id, receipt_code, notice_number, item_code, item_version, item_name, applicant_name, lead_department_id, department_ids,
                    not_counted, accepted_at, due_date::text AS due_date, state, suspended_since, suspension_category, awaiting_supplement,
@@ -135,7 +135,7 @@ extension CoordinatorStore {
                 field: "workingDays")
         }
         let due = clock.moved(state.dueDate, by: workingDays)
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).cases SET due_date = \(due.description)::date, extension_days = \(workingDays) WHERE case_id = \(caseId)
             """, logger: logger)
@@ -163,7 +163,7 @@ extension CoordinatorStore {
                 state, reason: "the applicant brought the supplement: \(supplemented.materials.joined(separator: ", "))", departmentId: nil,
                 actorId: supplemented.clerkId, on: connection, into: &events)
         }
-        try await connection.query("UPDATE \(unescaped: schema).cases SET awaiting_supplement = false WHERE case_id = \(caseId)", logger: logger)
+        try await connection.run("UPDATE \(unescaped: schema).cases SET awaiting_supplement = false WHERE case_id = \(caseId)", logger: logger)
         let reopened = try await connection.select(
             """
             WITH history AS (
@@ -208,7 +208,7 @@ extension CoordinatorStore {
         _ state: CaseState, category: String, reason: String, reference: String?, departmentId: String?, actorId: String,
         on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).cases SET suspended_since = \(now()), suspension_category = \(category) WHERE case_id = \(state.caseId)
             """, logger: logger)
@@ -225,7 +225,7 @@ extension CoordinatorStore {
         guard let since = state.suspendedSince else { return state }
         let days = clock.suspendedWorkingDays(since: since, until: now())
         let due = clock.moved(state.dueDate, by: days)
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).cases SET suspended_since = NULL, suspension_category = NULL, due_date = \(due.description)::date,
                 suspended_days = suspended_days + \(days)
@@ -251,7 +251,7 @@ extension CoordinatorStore {
         ).decode((UUID, String).self).collectAll()
         for (taskId, sub) in tasks {
             guard let date = LocalDate(iso: sub) else { continue }
-            try await connection.query(
+            try await connection.run(
                 "UPDATE \(unescaped: schema).tasks SET sub_deadline = \(clock.moved(date, by: days).description)::date WHERE task_id = \(taskId)",
                 logger: logger)
         }
@@ -269,7 +269,7 @@ extension CoordinatorStore {
             """, logger: logger
         ).decode(Int.self).collectAll().first ?? state.ledgerSequence + 1
         let at = now()
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).ledger (case_id, sequence, change, category, due_date_before, due_date_after, working_days, reason,
                 reference, approved_by, department_id, actor_id, changed_at)
@@ -304,7 +304,7 @@ extension CoordinatorStore {
             throw CommandRefusal(.invalidCommand, "department \(stranger) has no task on this case", field: "departmentIds")
         }
         let reviewId = UUID.random()
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).reviews (review_id, case_id, convened_by, meeting_at, place, department_ids, centre_attends)
             VALUES (\(reviewId), \(caseId), \(actor.id), \(meetingAt), \(place), \(departmentIds), \(centreAttends))
@@ -345,7 +345,7 @@ extension CoordinatorStore {
         }
         let at = now()
         let json = String(decoding: try JSONEncoder().encode(positions), as: UTF8.self)
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).reviews SET positions = \(json)::jsonb, summary = \(summary), recorded_by = \(actor.id), recorded_at = \(at)
             WHERE review_id = \(reviewId)

@@ -74,7 +74,7 @@ extension CoordinatorStore {
             throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
         }
         guard task.state == "open" else { throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion") }
-        try await connection.query(
+        try await connection.run(
             "UPDATE \(unescaped: schema).tasks SET claimed_by = \(actor.id), claimed_at = \(now()) WHERE task_id = \(task.taskId)", logger: logger)
     }
 
@@ -103,7 +103,7 @@ extension CoordinatorStore {
         let at = now()
         let reasons = String(decoding: try JSONEncoder().encode(input.reasons), as: UTF8.self)
         let supplements = String(decoding: try JSONEncoder().encode(input.supplements), as: UTF8.self)
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).tasks SET state = 'opinion-given', opinion = \(input.opinion.rawValue), reasons = \(reasons)::jsonb,
                 supplements = \(supplements)::jsonb, officer_id = \(input.officerId), opinion_channel = \(actor.channel), opinion_at = \(at),
@@ -142,7 +142,7 @@ extension CoordinatorStore {
         task: LockedTask, opinion: TaskOpinion, staffId: String, capacity: (capacity: String, notice: String?), at: Date,
         on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).tasks SET state = 'countersigned', countersigned_by = \(staffId), countersign_capacity = \(capacity.capacity),
                 countersign_notice = \(capacity.notice), countersigned_at = \(at)
@@ -169,7 +169,7 @@ extension CoordinatorStore {
                 "SELECT supplements::text FROM \(unescaped: schema).tasks WHERE task_id = \(task.taskId)", logger: logger
             ).decode(String.self).collectAll().first ?? "[]"
             let items = try JSONDecoder().decode([SupplementItem].self, from: Data(supplements.utf8))
-            try await connection.query(
+            try await connection.run(
                 "UPDATE \(unescaped: schema).cases SET awaiting_supplement = true WHERE case_id = \(caseId)", logger: logger)
             if state.suspendedSince == nil {
                 try await suspendClock(
@@ -232,7 +232,7 @@ extension CoordinatorStore {
         var described: [CaseDecided.Document] = []
         for (document, signer) in documents {
             let window = try await sealWindow(staffId: signer, departmentId: document.departmentId, on: connection)
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).decisions (case_id, department_id, document_kind, document_text, document_hash, requested_by, window_id)
                 VALUES (\(state.caseId), \(document.departmentId), \(document.kind.rawValue), \(document.text), \(document.sha256), \(signer), \(window))
@@ -242,12 +242,12 @@ extension CoordinatorStore {
                     departmentId: document.departmentId, documentKind: document.kind, documentHash: document.sha256, requestedBy: signer, windowId: window))
         }
         let outcome = reasons.isEmpty ? "approved" : "denied"
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).cases SET state = 'decided', outcome = \(outcome), decided_at = \(decidedAt)
             WHERE case_id = \(state.caseId)
             """, logger: logger)
-        try await connection.query(
+        try await connection.run(
             "UPDATE \(unescaped: schema).tasks SET state = 'closed' WHERE case_id = \(state.caseId) AND state <> 'countersigned'", logger: logger)
         events.append(
             PendingEvent(
@@ -294,7 +294,7 @@ extension CoordinatorStore {
                             departmentId: document.0, requestedBy: document.3, windowId: document.4),
                         topic: .sealRequests, caseId: id))
             }
-            try await connection.query("UPDATE \(unescaped: schema).cases SET seal_requested = true WHERE case_id = \(id)", logger: logger)
+            try await connection.run("UPDATE \(unescaped: schema).cases SET seal_requested = true WHERE case_id = \(id)", logger: logger)
         }
     }
 
@@ -314,7 +314,7 @@ extension CoordinatorStore {
         guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no unsealed decision of \(actor.departmentId) on case \(caseId)") }
         guard row.2 else { throw CommandRefusal(.notPermitted, "the decision waits for the rest of its bundle") }
         let window = try await sealWindow(staffId: actor.id, departmentId: actor.departmentId, on: connection)
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).decisions SET requested_by = \(actor.id), window_id = \(window), seal_refusal = NULL
             WHERE case_id = \(caseId) AND department_id = \(actor.departmentId)
@@ -352,12 +352,12 @@ extension CoordinatorStore {
         ).decode((Int64, Date?, [String]?).self).collectAll().first
         guard let progress, progress.0 == 0, let completedAt = progress.1, state.state == "decided" else { return }
         let onTime = clock.isOnTime(completedAt: completedAt, due: state.dueDate)
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).cases SET state = 'completed', completed_at = \(completedAt), on_time = \(onTime)
             WHERE case_id = \(sealed.caseId)
             """, logger: logger)
-        try await connection.query("DELETE FROM \(unescaped: schema).timers WHERE case_id = \(sealed.caseId)", logger: logger)
+        try await connection.run("DELETE FROM \(unescaped: schema).timers WHERE case_id = \(sealed.caseId)", logger: logger)
         events.append(
             PendingEvent(
                 CaseCompleted(
@@ -379,7 +379,7 @@ extension CoordinatorStore {
             ).decode((String, String, String).self).collectAll()
             guard members.count >= size else { return }
             let at = now()
-            try await connection.query(
+            try await connection.run(
                 "UPDATE \(unescaped: schema).bundles SET completed_at = \(at) WHERE bundle_id = \(bundleId)", logger: logger)
             events.append(
                 PendingEvent(
@@ -392,7 +392,7 @@ extension CoordinatorStore {
 
     /// The seal service refused a decision: recorded for the department to fix and ask again.
     func applySealRefused(_ refused: DocumentRefused, on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).decisions SET seal_refusal = \("\(refused.reason.rawValue): \(refused.detail)")
             WHERE case_id = \(refused.caseId) AND department_id = \(refused.departmentId) AND document_hash = \(refused.documentHash.lowercased())

@@ -31,7 +31,7 @@ extension CoordinatorStore {
             guard let due = LocalDate(iso: accepted.dueDate) else { throw HallError.invalid("dueDate", "must be a date YYYY-MM-DD") }
             let acceptedDay = LocalDate.inHall(accepted.acceptedAt)
             if let bundleId = accepted.bundleId, let size = accepted.bundleSize {
-                try await connection.query(
+                try await connection.run(
                     "INSERT INTO \(unescaped: schema).bundles (bundle_id, size) VALUES (\(bundleId), \(size)) ON CONFLICT (bundle_id) DO NOTHING",
                     logger: logger)
             }
@@ -195,7 +195,7 @@ extension CoordinatorStore {
     /// completed; each participant task's until it is countersigned. Timers whose alert already fired
     /// are not planned again (each warning and escalation fires once).
     func reschedule(caseId: String, on connection: PostgresConnection) async throws {
-        try await connection.query("DELETE FROM \(unescaped: schema).timers WHERE case_id = \(caseId)", logger: logger)
+        try await connection.run("DELETE FROM \(unescaped: schema).timers WHERE case_id = \(caseId)", logger: logger)
         let cases = try await connection.select(
             """
             SELECT accepted_at, due_date::text, state, suspended_since IS NOT NULL FROM \(unescaped: schema).cases WHERE case_id = \(caseId)
@@ -258,7 +258,7 @@ struct TimerPlan {
     /// Inserts the planned timers, leaving out those whose alert already fired.
     func insert(caseId: String, schema: String, on connection: PostgresConnection, logger: Logger) async throws {
         guard !subjects.isEmpty else { return }
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).timers (case_id, subject, kind, fire_at)
             SELECT \(caseId), t.subject, t.kind, t.fire_at

@@ -202,7 +202,7 @@ extension CoordinatorStore {
     /// the most urgent.
     func tasks(departmentId: String?, state: String?, limit: Int = 500) async throws -> [TaskView] {
         try await client.withConnection { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 SELECT \(unescaped: Self.taskColumns)
                 FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id
@@ -216,7 +216,7 @@ extension CoordinatorStore {
     func task(id: String) async throws -> TaskView? {
         guard let uuid = UUID(uuidString: id) else { return nil }
         return try await client.withConnection { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 SELECT \(unescaped: Self.taskColumns)
                 FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id WHERE t.task_id = \(uuid)
@@ -232,7 +232,7 @@ extension CoordinatorStore {
     }
 
     func caseView(id: String, on connection: PostgresConnection) async throws -> CaseView? {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             SELECT case_id, receipt_code, notice_number, item_code, item_name, kind, lead_department_id, department_ids, state, accepted_at,
                    initial_due_date::text AS initial_due_date, due_date::text AS due_date, due_date_provisional,
@@ -256,14 +256,14 @@ extension CoordinatorStore {
         }
         guard var view = found else { return nil }
         view.tasks = try await taskViews(
-            try await connection.query(
+            try await connection.run(
                 """
                 SELECT \(unescaped: Self.taskColumns)
                 FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id
                 WHERE t.case_id = \(id) ORDER BY (t.role = 'lead') DESC, t.department_id
                 """, logger: logger))
         view.ledger = try await ledger(caseId: id, on: connection)
-        for try await row in try await connection.query(
+        for try await row in try await connection.run(
             """
             SELECT department_id, document_kind, document_hash, document_text, requested_by, window_id, imprint_id, sealed_at, seal_refusal
             FROM \(unescaped: schema).decisions WHERE case_id = \(id) ORDER BY department_id
@@ -276,7 +276,7 @@ extension CoordinatorStore {
                     documentText: try r.value("document_text"), requestedBy: try r.value("requested_by"), windowId: try r.value("window_id"),
                     imprintId: try r.value("imprint_id"), sealedAt: try r.value("sealed_at"), sealRefusal: try r.value("seal_refusal")))
         }
-        for try await row in try await connection.query(
+        for try await row in try await connection.run(
             """
             SELECT review_id::text AS review_id, convened_by, meeting_at, place, department_ids, centre_attends, positions::text AS positions, summary
             FROM \(unescaped: schema).reviews WHERE case_id = \(id) ORDER BY meeting_at
@@ -298,7 +298,7 @@ extension CoordinatorStore {
 
     private func ledger(caseId: String, on connection: PostgresConnection) async throws -> [LedgerEntryView] {
         var entries: [LedgerEntryView] = []
-        for try await row in try await connection.query(
+        for try await row in try await connection.run(
             """
             SELECT sequence, change, category, due_date_before::text AS before, due_date_after::text AS after, working_days, reason, reference,
                    approved_by, department_id, actor_id, changed_at
@@ -319,7 +319,7 @@ extension CoordinatorStore {
     private func alerts(where condition: String, _ value: String?, on connection: PostgresConnection) async throws -> [AlertView] {
         var bindings = PostgresBindings()
         if let value { bindings.append(value) }
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT case_id, subject, kind, department_id, escalated_to, due_date::text, scheduled_for, fired_at
@@ -352,7 +352,7 @@ extension CoordinatorStore {
     /// Refused commands of a department (all for `nil`), latest first.
     func rejections(departmentId: String?) async throws -> [RejectionView] {
         try await client.withConnection { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 SELECT command_id, command_type, department_id, task_id, case_id, reason, detail, rejected_at FROM \(unescaped: schema).rejections
                 WHERE \(departmentId)::text IS NULL OR department_id = \(departmentId) ORDER BY rejection_id DESC LIMIT 500

@@ -171,7 +171,7 @@ struct CoordinatorStore: Sendable {
         let rejected = CommandRejected(
             commandId: commandId, commandType: commandType, departmentId: departmentId, taskId: taskId, reason: refusal.reason,
             detail: refusal.detail, rejectedAt: now())
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).rejections (command_id, command_type, department_id, task_id, case_id, reason, detail, rejected_at)
             VALUES (\(commandId), \(commandType), \(departmentId), \(taskId), \(caseId), \(refusal.reason.rawValue), \(refusal.detail), \(rejected.rejectedAt))

@@ -15,7 +15,7 @@ extension CoordinatorStore {
     /// - Returns: how many timers fired.
     func fireDueTimers(limit: Int = 2_000) async throws -> Int {
         try await command { connection, events in
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 WITH due AS (
                     SELECT timer_id FROM \(unescaped: schema).timers WHERE fire_at <= now()

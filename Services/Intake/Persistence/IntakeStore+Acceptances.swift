@@ -69,7 +69,7 @@ extension IntakeStore {
 
         if !fresh.isEmpty {
             do {
-                _ = try await client.query(try acceptanceBatchInsert(fresh), logger: logger).decode(Int.self).collectAll()
+                _ = try await client.run(try acceptanceBatchInsert(fresh), logger: logger).decode(Int.self).collectAll()
                 for acceptance in fresh { results[acceptance.index] = .success(acceptance.response) }
             } catch {
                 if fresh.count > 1 {
@@ -125,7 +125,7 @@ extension IntakeStore {
     /// won answers instead.
     private func storeAlone(_ acceptance: PreparedAcceptance) async throws -> ApplicationResponse {
         do {
-            _ = try await client.query(try acceptanceBatchInsert([acceptance]), logger: logger).decode(Int.self).collectAll()
+            _ = try await client.run(try acceptanceBatchInsert([acceptance]), logger: logger).decode(Int.self).collectAll()
             return acceptance.response
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             let job = acceptance.job
@@ -145,7 +145,7 @@ extension IntakeStore {
         let years = jobs.map { LocalDate.inHall($0.now).year }
         for year in Set(years) { try await ensureNoticeSequence(year: year) }
         let sequences = years.map(noticeSequenceName)
-        let rows = try await client.query(
+        let rows = try await client.run(
             """
             SELECT j.ord::bigint, a.response::text,
                    CASE WHEN a.case_id IS NULL THEN nextval(j.sequence::regclass) END

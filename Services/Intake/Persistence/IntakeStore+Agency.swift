@@ -146,12 +146,12 @@ extension IntakeStore {
             }
             try await checkGreenChannelApprover(input.approvedBy, field: "approvedBy", on: connection)
             let approval = input.approval(now: now)
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).green_channel_approvals (case_id, reason, reference, approved_by, approved_at, recorded_by)
                 VALUES (\(row.0), \(approval.reason), \(approval.reference), \(approval.approvedBy), \(approval.approvedAt), \(recordedBy))
                 """, logger: logger)
-            try await connection.query(
+            try await connection.run(
                 "UPDATE \(unescaped: schema).applications SET green_channel = true, updated_at = now() WHERE case_id = \(row.0)", logger: logger)
             let granted = ApplicationGreenChannelGranted(receiptCode: receiptCode, itemCode: row.2, approval: approval, recordedBy: recordedBy)
             try await outbox.append([try event(granted, caseId: row.0)], on: connection, logger: logger)
@@ -263,13 +263,13 @@ extension IntakeStore {
             guard input.reason != nil else {
                 throw HallError.invalid("reason", "replacing agent \(current.agentId) of \(receiptCode) needs the reason")
             }
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).agency_assignments SET ended_at = \(now)
                 WHERE case_id = \(caseId) AND ended_at IS NULL
                 """, logger: logger)
         }
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).agency_assignments (case_id, agent_id, entrustment_reference, reason, assigned_by, assigned_at)
             VALUES (\(caseId), \(input.agentId), \(input.entrustmentReference), \(current == nil ? nil : input.reason), \(assignedBy), \(now))
@@ -344,7 +344,7 @@ extension IntakeStore {
                 throw HallError(
                     .conflict, "no agent is assigned to \(without.map(\.1).joined(separator: ", ")): the applicant collects", field: "collectedBy")
             }
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).applications a
                 SET status = 'issued', handed_over_at = \(now), handed_over_by = \(clerk.staffId), updated_at = now(),
@@ -352,7 +352,7 @@ extension IntakeStore {
                 FROM unnest(\(cases.map(\.0)), \(cases.map { byAgent ? $0.3 ?? "" : "" })) AS n(case_id, agent)
                 WHERE a.case_id = n.case_id AND a.bundle_id = \(bundleId) AND a.status = 'ready'
                 """, logger: logger)
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).bundles SET handed_over_at = \(now), handed_over_by = \(clerk.staffId), updated_at = now()
                 WHERE id = \(bundleId)
@@ -378,7 +378,7 @@ extension IntakeStore {
     func trackingDetails(caseId: UUID) async throws
         -> (documents: [CaseStatus.DocumentStatus], greenChannel: CaseStatus.GreenChannel?, agents: [CaseStatus.Agent])
     {
-        let documents = try await client.query(
+        let documents = try await client.run(
             """
             SELECT kind, department_id, imprint_id, sealed_at, seal_refusal FROM \(unescaped: schema).notices
             WHERE case_id = \(caseId) ORDER BY created_at, kind
@@ -386,7 +386,7 @@ extension IntakeStore {
         ).decode((String, String, UUID?, Date?, String?).self).collectAll().map {
             CaseStatus.DocumentStatus(kind: $0.0, departmentId: $0.1, sealed: $0.2 != nil, imprintId: $0.2, sealedAt: $0.3, sealRefusal: $0.4)
         }
-        let green = try await client.query(
+        let green = try await client.run(
             """
             SELECT reason, reference, approved_by, approved_at, recorded_by, recorded_at FROM \(unescaped: schema).green_channel_approvals
             WHERE case_id = \(caseId)

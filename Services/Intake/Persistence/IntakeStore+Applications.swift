@@ -72,7 +72,7 @@ extension IntakeStore {
         if let connection {
             rows = try await connection.select(query, logger: logger).decode(String.self).collectAll()
         } else {
-            rows = try await client.query(query, logger: logger).decode(String.self).collectAll()
+            rows = try await client.run(query, logger: logger).decode(String.self).collectAll()
         }
         return try rows.first.map { try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data($0.utf8)) }
     }
@@ -118,7 +118,7 @@ extension IntakeStore {
         // with their events, or (bad input caught by a constraint, a concurrent repeat) none of it.
         let statement = try applicationInsert(
             submission, assessment: assessment, response: response, bundle: nil, clerk: clerk, events: outgoing, now: now)
-        _ = try await client.query(statement, logger: logger).decode(UUID.self).collectAll()
+        _ = try await client.run(statement, logger: logger).decode(UUID.self).collectAll()
         return response
     }
 
@@ -269,7 +269,7 @@ extension IntakeStore {
         var response = try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(row.7.utf8))
         try await accept(&response, item: item, promised: promised, now: now, on: connection)
         let json = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).applications SET status = 'accepted', notice_number = \(response.noticeNumber),
                 accepted_at = \(response.acceptedAt), due_date = \(response.dueDate?.description)::date,
@@ -293,7 +293,7 @@ extension IntakeStore {
     /// - Throws: ``HallError`` `forbidden` when the clerk's token names no window (the seal is
     ///   applied at a hall window only, Art 30): the caller's transaction then stores nothing.
     func recordNotice(_ notice: Notice, caseId: UUID, clerk: Clerk, on connection: PostgresConnection) async throws -> [OutgoingEvent] {
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256)
             VALUES (\(caseId), \(notice.kind.rawValue), \(notice.departmentId), \(notice.text), \(notice.sha256))
@@ -404,7 +404,7 @@ extension IntakeStore {
     func ensureNoticeSequence(year: Int) async throws {
         guard !noticeSequences.isKnown(year) else { return }
         do {
-            try await client.query("CREATE SEQUENCE IF NOT EXISTS \(unescaped: noticeSequenceName(year)) MINVALUE 1 START 1", logger: logger)
+            try await client.run("CREATE SEQUENCE IF NOT EXISTS \(unescaped: noticeSequenceName(year)) MINVALUE 1 START 1", logger: logger)
         } catch let error as PSQLError where ["23505", "42P07"].contains(error.serverInfo?[.sqlState] ?? "") {
             // Another request or instance created it at the same moment: it exists.
         }

@@ -29,7 +29,7 @@ extension IntakeStore {
         if let connection {
             rows = try await connection.select(query, logger: logger).decode(String.self).collectAll()
         } else {
-            rows = try await client.query(query, logger: logger).decode(String.self).collectAll()
+            rows = try await client.run(query, logger: logger).decode(String.self).collectAll()
         }
         return try rows.first.map { try JSONDecoder.intake.decode(BundleResponse.self, from: Data($0.utf8)) }
     }
@@ -121,7 +121,7 @@ extension IntakeStore {
                 status = "accepted"
             }
             let json = String(decoding: try JSONEncoder.intake.encode(answer), as: UTF8.self)
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).bundles
                     (id, idempotency_key, clerk_id, window_id, applicant_id_number, applicant_name, size, status, accepted_at, response)
@@ -156,7 +156,7 @@ extension IntakeStore {
             responses[caseId] = response
             events += outgoing
         }
-        try await connection.query(
+        try await connection.run(
             "UPDATE \(unescaped: schema).bundles SET status = 'accepted', accepted_at = \(now), updated_at = now() WHERE id = \(bundle.id)",
             logger: logger)
         logger.info("bundle accepted after corrections", metadata: [LogKey.bundleId: "\(bundle.id)", "bundle.size": "\(bundle.size)"])
@@ -166,7 +166,7 @@ extension IntakeStore {
     /// The bundle as its applicant may see it: one status for the bundle, and each case with its
     /// departments. Nil unless the identity number matches.
     func bundleStatus(bundleId: String, idNumber: String) async throws -> BundleStatus? {
-        let rows = try await client.query(
+        let rows = try await client.run(
             """
             SELECT status, size, accepted_at, completed_at, response::text, handed_over_at FROM \(unescaped: schema).bundles
             WHERE id = \(bundleId) AND applicant_id_number = \(idNumber.uppercased())
@@ -174,7 +174,7 @@ extension IntakeStore {
         ).decode((String, Int, Date?, Date?, String, Date?).self).collectAll()
         guard let row = rows.first else { return nil }
         let answer = try JSONDecoder.intake.decode(BundleResponse.self, from: Data(row.4.utf8))
-        let receipts = try await client.query(
+        let receipts = try await client.run(
             "SELECT receipt_code FROM \(unescaped: schema).applications WHERE bundle_id = \(bundleId) ORDER BY bundle_position", logger: logger
         ).decode(String.self).collectAll()
         var cases: [CaseStatus] = []
@@ -197,7 +197,7 @@ extension IntakeStore {
             }
         }
         // The notice's corrections still open.
-        let open = try await client.query(
+        let open = try await client.run(
             """
             SELECT a.bundle_position, a.item_code, a.receipt_code, c.material_id, c.problem, c.needed
             FROM \(unescaped: schema).corrections c JOIN \(unescaped: schema).applications a ON a.case_id = c.case_id

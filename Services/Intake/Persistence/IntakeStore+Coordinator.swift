@@ -37,7 +37,7 @@ extension IntakeStore {
         }
         let category = changed.category.map { " (\($0))" } ?? ""
         let reason = "\(changed.change)\(category) by \(changed.departmentId ?? "the hall"), \(changed.workingDays) working days: \(changed.reason)"
-        try await connection.query(
+        try await connection.run(
             """
             WITH previous AS (
                 SELECT case_id, due_date, due_provisional FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR UPDATE),
@@ -68,7 +68,7 @@ extension IntakeStore {
             throw HallError(.conflict, "case \(found.caseId) is \(found.status): no supplement can be asked for", field: "receiptCode")
         }
         for item in requested.supplements {
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).supplement_requests (case_id, department_id, task_id, material, needed, requested_at)
                 VALUES (\(found.caseId), \(requested.departmentId), \(requested.taskId), \(item.material), \(item.needed), \(requested.requestedAt))
@@ -110,7 +110,7 @@ extension IntakeStore {
                 agent = try await requireCurrentAgentId(
                     caseId: row.0, field: "broughtBy", otherwise: "no agent is assigned to application \(receiptCode)", on: connection)
             }
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).supplement_requests SET supplied_at = \(now), supplied_by = \(clerk.staffId), supplied_by_agent = \(agent)
                 WHERE case_id = \(row.0) AND supplied_at IS NULL AND material = ANY(\(delivery.materials))
@@ -139,7 +139,7 @@ extension IntakeStore {
 
     /// A case as the clerk at the window sees it (no identity number needed).
     func clerkCaseStatus(receiptCode: String) async throws -> CaseStatus {
-        let idNumber = try await client.query(
+        let idNumber = try await client.run(
             "SELECT applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode)", logger: logger
         ).decode(String.self).collectAll().first
         guard let idNumber, let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
@@ -172,7 +172,7 @@ extension IntakeStore {
         }
         let decision = completed.outcome == "approved" ? "approve" : "deny"
         let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).applications
             SET status = \(bundleComplete ? "ready" : "completed"), outcome = \(completed.outcome), decision = \(decision),

@@ -59,7 +59,7 @@ extension IntakeStore {
             guard !authorised.isEmpty else {
                 throw HallError(.forbidden, "\(clerk.staffId) is not authorised to decide item \(item.code) on the spot")
             }
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).applications SET status = 'decided', decision = \(input.decision.rawValue),
                     decision_reasons = \(input.reasons), decided_by = \(clerk.staffId), decided_at = \(now), updated_at = now()
@@ -89,14 +89,14 @@ extension IntakeStore {
     /// sealed), not on one sealed decision. Idempotent.
     func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection) async throws {
         guard let caseId = UUID(uuidString: sealed.caseId) else { return }  // not one of ours
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).notices SET imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), seal_refusal = NULL
             WHERE case_id = \(caseId) AND kind = \(sealed.documentKind.rawValue) AND sha256 = \(sealed.documentHash.lowercased())
             """, logger: logger)
         switch sealed.documentKind {
         case .approvalDecision, .denialDecision:
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).applications
                 SET status = 'ready', decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
@@ -113,7 +113,7 @@ extension IntakeStore {
     /// The seal service refused a document: the clerk sees why on the notice.
     func applySealRefused(_ refused: DocumentRefused, on connection: PostgresConnection) async throws {
         guard let caseId = UUID(uuidString: refused.caseId) else { return }
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).notices SET seal_refusal = \("\(refused.reason.rawValue): \(refused.detail)")
             WHERE case_id = \(caseId) AND kind = \(refused.documentKind.rawValue) AND imprint_id IS NULL
@@ -180,7 +180,7 @@ extension IntakeStore {
 
     /// Sealed approval decisions, newest first (Art 38; ALL Art 40).
     func publishedDecisions(itemCode: String?, limit: Int = 100) async throws -> [PublishedDecision] {
-        let rows = try await client.query(
+        let rows = try await client.run(
             """
             SELECT a.item_code, i.name, a.decision, i.lead_department, a.applicant_kind, a.applicant_name, a.sealed_at, a.decision_imprint_id
             FROM \(unescaped: schema).applications a JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
@@ -211,11 +211,11 @@ extension IntakeStore {
             for (caseId, acceptedAt, oldText, days) in rows {
                 let due = calendar.dueDate(acceptedAt: acceptedAt, workingDays: days)
                 guard due.date.description != oldText || !due.isProvisional else { continue }
-                try await connection.query(
+                try await connection.run(
                     "UPDATE \(unescaped: schema).applications SET due_date = \(due.date.description)::date, due_provisional = \(due.isProvisional), updated_at = now() WHERE case_id = \(caseId)",
                     logger: logger)
                 let years = calendar.knownYears.map(String.init).joined(separator: ", ")
-                try await connection.query(
+                try await connection.run(
                     """
                     INSERT INTO \(unescaped: schema).due_date_changes (case_id, old_due_date, new_due_date, old_provisional, new_provisional, reason)
                     VALUES (\(caseId), \(oldText)::date, \(due.date.description)::date, true, \(due.isProvisional),

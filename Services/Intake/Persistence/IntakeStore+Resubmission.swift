@@ -88,7 +88,7 @@ extension IntakeStore {
             try await client.transaction(logger: logger) { connection in
                 let caseId = try await caseIdForCorrection(receiptCode, on: connection)
                 for material in demands {
-                    try await connection.query(
+                    try await connection.run(
                         "INSERT INTO \(unescaped: schema).refused_demands (case_id, material_id, demanded_by) VALUES (\(caseId), \(material), \(clerk.staffId))",
                         logger: logger)
                 }
@@ -137,7 +137,7 @@ extension IntakeStore {
             case .complete: remaining = []
             }
             let fixed = open.filter { id in !remaining.contains { $0.materialId == id } }
-            try await connection.query(
+            try await connection.run(
                 "UPDATE \(unescaped: schema).corrections SET resolved_at = now() WHERE case_id = \(caseId) AND material_id = ANY(\(fixed))",
                 logger: logger)
             // What the applicant has presented now: the first submission, with the listed materials as brought again.
@@ -150,7 +150,7 @@ extension IntakeStore {
             if remaining.isEmpty {
                 if case .complete(let promises) = verdict {
                     for promise in promises {
-                        try await connection.query(
+                        try await connection.run(
                             "INSERT INTO \(unescaped: schema).promised_materials (case_id, material_id, due_by) VALUES (\(caseId), \(promise.materialId), \(promise.dueBy.description)::date)",
                             logger: logger)
                     }
@@ -164,7 +164,7 @@ extension IntakeStore {
                 outgoing.append(try correctionEventFor(receiptCode: receiptCode, item: item, corrections: remaining, now: now, clerk: clerk, caseId: caseId))
             }
             let json = String(decoding: try JSONEncoder.intake.encode(response), as: UTF8.self)
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).applications SET status = \(remaining.isEmpty && bundle != nil ? "held" : "awaiting-correction"),
                     presented = \(presentedJSON)::jsonb, response = \(json)::jsonb, updated_at = now()
@@ -201,7 +201,7 @@ extension IntakeStore {
 
     /// The case as its applicant may see it; nil unless the identity number matches.
     func caseStatus(receiptCode: String, idNumber: String) async throws -> CaseStatus? {
-        let rows = try await client.query(
+        let rows = try await client.run(
             """
             SELECT case_id, item_code, status, notice_number, accepted_at, due_date::text, due_provisional, refusal_reason, competent_authority,
                    bundle_id, item_version, outcome, completed_at, final_due_date::text AS final_due_date, on_time, handed_over_at, collected_by_agent
@@ -226,15 +226,15 @@ extension IntakeStore {
             return CaseStatus.Handover(handedOverAt: handedOverAt, collectedBy: agent == nil ? Party.applicant.rawValue : Party.agent.rawValue, agentId: agent)
         }
         let caseId = row.0
-        var awaiting = try await client.query(
+        var awaiting = try await client.run(
             "SELECT needed FROM \(unescaped: schema).corrections WHERE case_id = \(caseId) AND resolved_at IS NULL ORDER BY material_id",
             logger: logger
         ).decode(String.self).collectAll()
-        awaiting += try await client.query(
+        awaiting += try await client.run(
             "SELECT material_id || ' (promised by ' || due_by::text || ')' FROM \(unescaped: schema).promised_materials WHERE case_id = \(caseId) AND delivered_at IS NULL",
             logger: logger
         ).decode(String.self).collectAll()
-        let supplements = try await client.query(
+        let supplements = try await client.run(
             """
             SELECT department_id, material, needed, requested_at, supplied_at, supplied_by_agent FROM \(unescaped: schema).supplement_requests
             WHERE case_id = \(caseId) ORDER BY requested_at, id
@@ -246,7 +246,7 @@ extension IntakeStore {
         awaiting += open.map { "\($0.needed) (asked by \($0.departmentId))" }
         let status = row.2 == "accepted" && !open.isEmpty ? "awaiting-supplement" : row.2
 
-        let changes = try await client.query(
+        let changes = try await client.run(
             """
             SELECT old_due_date::text, new_due_date::text, reason, changed_at FROM \(unescaped: schema).due_date_changes
             WHERE case_id = \(caseId) ORDER BY changed_at, id

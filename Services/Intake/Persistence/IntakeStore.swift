@@ -53,7 +53,7 @@ struct IntakeStore: Sendable {
 
     private func saveDepartmentOnce(_ department: DepartmentInput) async throws -> DepartmentChanged {
         try await client.transaction(logger: logger) { connection in
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).departments
                     (id, name, active, chief_representative, substitute, substitute_notice, substitute_from, substitute_to, centre, updated_at)
@@ -100,7 +100,7 @@ struct IntakeStore: Sendable {
             if let missing = window.departmentIds.first(where: { !known.contains($0) }) {
                 throw HallError.invalid("departmentIds", "no department \(missing)")
             }
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).windows (id, name, kind, department_ids, active, updated_at)
                 VALUES (\(window.id), \(window.name), \(window.kind.rawValue), \(window.departmentIds), \(window.active ?? true), now())
@@ -126,7 +126,7 @@ struct IntakeStore: Sendable {
                 throw HallError.invalid("rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)")
             }
             do {
-                try await connection.query(
+                try await connection.run(
                     """
                     INSERT INTO \(unescaped: schema).staff (id, name, department_id, window_id, qualified, active, immediate_items, updated_at)
                     VALUES (\(staff.id), \(staff.name), \(staff.departmentId), \(staff.windowId), \(staff.qualified), \(staff.active ?? true),
@@ -140,7 +140,7 @@ struct IntakeStore: Sendable {
                     error.serverInfo?[.message]?.contains("window") == true ? "windowId" : "departmentId", "refers to nothing in the directory")
             }
             if windowMoved {
-                try await connection.query(
+                try await connection.run(
                     """
                     INSERT INTO \(unescaped: schema).window_rotations (staff_id, from_window, to_window, filing_reference, recorded_by)
                     VALUES (\(staff.id), \(previous.first!), \(staff.windowId), \(staff.rotationFilingReference!), \(recordedBy))
@@ -188,9 +188,9 @@ struct IntakeStore: Sendable {
     }
 
     /// Runs a query on the caller's transaction, or through the pool when there is none.
-    func select(_ query: PostgresQuery, on connection: PostgresConnection?) async throws -> PostgresRowSequence {
-        if let connection { return try await connection.select(query, logger: logger) }
-        return try await client.query(query, logger: logger)
+    func select(_ query: PostgresQuery, on connection: PostgresConnection?) async throws -> CollectedRows {
+        if let connection { return CollectedRows(rows: try await connection.select(query, logger: logger).collectAll()) }
+        return try await client.run(query, logger: logger)
     }
 
     // MARK: Catalogue
@@ -199,7 +199,7 @@ struct IntakeStore: Sendable {
     func publishItem(_ submission: ItemSubmission, approvedBy: String) async throws -> ItemVersion {
         let submission = try submission.validated()
         return try await client.transaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("intake.item." + submission.code)))", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("intake.item." + submission.code)))", logger: logger)
             let departments = [submission.leadDepartmentId] + (submission.participantDepartmentIds ?? [])
             let known = try await connection.select(
                 "SELECT id FROM \(unescaped: schema).departments WHERE id = ANY(\(departments)) AND active", logger: logger
@@ -219,7 +219,7 @@ struct IntakeStore: Sendable {
             let item = submission.version((latest?.0 ?? 0) + 1)
             items.invalidate(item.code)
             let guide = String(decoding: try JSONEncoder().encode(item), as: UTF8.self)
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).items
                     (code, version, name, kind, lead_department, participant_departments, legal_limit_days, promised_limit_days,
@@ -231,7 +231,7 @@ struct IntakeStore: Sendable {
                         \(item.formTemplate), \(guide)::jsonb, \(item.effectiveFrom.description)::date, \(item.approvalReference), \(approvedBy))
                 """, logger: logger)
             for (position, material) in item.materials.enumerated() {
-                try await connection.query(
+                try await connection.run(
                     """
                     INSERT INTO \(unescaped: schema).item_materials
                         (item_code, item_version, material_id, name, form, copies, requirement, condition, tolerated_gap, position)
@@ -256,7 +256,7 @@ struct IntakeStore: Sendable {
         if let connection {
             rows = try await connection.select(query, logger: logger).decode(String.self).collectAll()
         } else {
-            rows = try await client.query(query, logger: logger).decode(String.self).collectAll()
+            rows = try await client.run(query, logger: logger).decode(String.self).collectAll()
         }
         return try rows.map { try JSONDecoder().decode(ItemVersion.self, from: Data($0.utf8)) }
     }
@@ -269,7 +269,7 @@ struct IntakeStore: Sendable {
     /// The items in force today whose code or name contains `text` (all when nil).
     func search(_ text: String?, on date: LocalDate) async throws -> [ItemVersion] {
         let pattern = "%\(text ?? "")%"
-        let rows = try await client.query(
+        let rows = try await client.run(
             """
             SELECT DISTINCT ON (code) guide::text FROM \(unescaped: schema).items
             WHERE effective_from <= \(date.description)::date AND (code ILIKE \(pattern) OR name ILIKE \(pattern))

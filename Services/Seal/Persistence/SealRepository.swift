@@ -155,7 +155,7 @@ struct PostgresSealRepository: SealRepository {
     func verifyRegister(sealId: UUID) async throws -> ChainVerifier.Report? {
         // One snapshot for the seal's record and its rows, so a concurrent imprint is not mistaken for a break.
         try await client.transaction(logger: logger) { connection -> ChainVerifier.Report? in
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             guard let seal = try await store.seal(id: sealId, on: connection, logger: logger),
                 let key = try? Curve25519.Signing.PublicKey(rawRepresentation: seal.publicKey)
             else { return nil }

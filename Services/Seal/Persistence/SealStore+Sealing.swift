@@ -36,7 +36,7 @@ extension SealStore {
     /// (``apply(_:now:reemitOnRepeat:on:logger:requestLogger:answer:)`` throws a retriable error; the
     /// retry finds the imprint).
     func readForSealing(_ requests: [SealingRequest], hashes: [String], on connection: PostgresConnection, logger: Logger) async throws -> [SealingRead] {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             WITH requested AS MATERIALIZED (
                 SELECT * FROM unnest(\(requests.map(\.documentKind.rawValue))::text[], \(hashes)::text[], \(requests.map(\.caseId))::text[],
@@ -219,7 +219,7 @@ extension SealStore {
             let advancing = Array(chains.values)
             let seals = advancing.map(\.seal.sealId)
             let fromSerials = advancing.map(\.firstSerial)
-            let rows = try await connection.query(
+            let rows = try await connection.run(
                 """
                 WITH inserted AS (
                     INSERT INTO \(unescaped: schema).imprints

@@ -66,7 +66,7 @@ struct SealStore: Sendable {
     }
 
     func department(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> DepartmentRecord? {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             SELECT department_id, name, active, chief_staff_id, substitute_staff_id, substitute_notice,
                    to_char(substitute_from, 'YYYY-MM-DD') AS substitute_from, to_char(substitute_to, 'YYYY-MM-DD') AS substitute_to
@@ -117,12 +117,12 @@ struct SealStore: Sendable {
     func seals(departmentId: String?, on connection: PostgresConnection, logger: Logger) async throws -> [SealRecord] {
         let rows: [PostgresRow]
         if let departmentId {
-            rows = try await connection.query(
+            rows = try await connection.run(
                 "SELECT \(unescaped: Self.sealColumns) FROM \(unescaped: schema).seals WHERE department_id = \(departmentId) ORDER BY registered_at",
                 logger: logger
             ).collect()
         } else {
-            rows = try await connection.query(
+            rows = try await connection.run(
                 "SELECT \(unescaped: Self.sealColumns) FROM \(unescaped: schema).seals ORDER BY department_id, registered_at", logger: logger
             ).collect()
         }
@@ -130,7 +130,7 @@ struct SealStore: Sendable {
     }
 
     func seal(id: UUID, forUpdate: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> SealRecord? {
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             "SELECT \(unescaped: Self.sealColumns) FROM \(unescaped: schema).seals WHERE seal_id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")",
             logger: logger
         ).collect()
@@ -156,7 +156,7 @@ struct SealStore: Sendable {
         let publicKey = Data(key.publicKey.rawRepresentation).base64EncodedString()
         let encrypted = Data(try vault.encrypt(key, sealId: sealId)).base64EncodedString()
         let authorisations = String(decoding: try EventEnvelope.encoder().encode(registration.authorisations), as: UTF8.self)
-        let inserted = try await connection.query(
+        let inserted = try await connection.run(
             """
             INSERT INTO \(unescaped: schema).seals
                 (seal_id, department_id, name, code, custodian_staff_id, authorisations, valid_from, valid_until, public_key,
@@ -192,7 +192,7 @@ struct SealStore: Sendable {
             throw HallError(.notFound, "no seal \(sealId)")
         }
         guard seal.status == .active else { throw HallError(.conflict, "seal \(seal.code) is already revoked") }
-        try await connection.query(
+        try await connection.run(
             """
             UPDATE \(unescaped: schema).seals SET status = 'revoked', revoked_by = \(admin), revoked_at = \(now), revocation_reason = \(reason)
             WHERE seal_id = \(sealId)
@@ -204,7 +204,7 @@ struct SealStore: Sendable {
             successor.departmentId = seal.departmentId
             next = try await register(
                 successor, predecessor: sealId, by: admin, now: now, correlationId: correlationId, causationId: revokedEnvelopeId, on: connection, logger: logger)
-            try await connection.query(
+            try await connection.run(
                 "UPDATE \(unescaped: schema).seals SET successor_seal_id = \(next!.sealId) WHERE seal_id = \(sealId)", logger: logger)
         }
         let event = SealRevoked(sealId: sealId, departmentId: seal.departmentId, reason: reason, revokedBy: admin, revokedAt: now, successorSealId: next?.sealId)
@@ -239,7 +239,7 @@ struct SealStore: Sendable {
             changedBy: admin, changedAt: now)
         let envelope = try EventEnvelope(payload: event, occurredAt: now, producer: ServiceName.seal.rawValue, caseId: nil, correlationId: correlationId)
         let rows = try Outbox.Rows([OutgoingEvent(topic: .sealEvents, key: sealId.uuidString.lowercased(), envelope: envelope)])
-        try await connection.query(
+        try await connection.run(
             """
             WITH changed AS (
                 UPDATE \(unescaped: schema).seals SET authorisations = \(next)::jsonb WHERE seal_id = \(sealId)
@@ -297,13 +297,13 @@ struct SealStore: Sendable {
     // MARK: Verification
 
     func imprint(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Imprint? {
-        try await connection.query(
+        try await connection.run(
             "SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints WHERE imprint_id = \(id)", logger: logger
         ).collect().first.map(Self.decodeImprint)
     }
 
     func imprints(documentHash: String, on connection: PostgresConnection, logger: Logger) async throws -> [Imprint] {
-        try await connection.query(
+        try await connection.run(
             "SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints WHERE document_hash = \(documentHash) ORDER BY seal_id, serial",
             logger: logger
         ).collect().map(Self.decodeImprint)
@@ -312,7 +312,7 @@ struct SealStore: Sendable {
     /// A seal's register in serial order, up to `through` when given.
     func register(sealId: UUID, through: Int64?, on connection: PostgresConnection, logger: Logger) async throws -> [Imprint] {
         let limit = through ?? Int64.max
-        return try await connection.query(
+        return try await connection.run(
             "SELECT \(unescaped: Self.imprintColumns) FROM \(unescaped: schema).imprints WHERE seal_id = \(sealId) AND serial <= \(limit) ORDER BY serial",
             logger: logger
         ).collect().map(Self.decodeImprint)

@@ -6,13 +6,3 @@ extension AsyncSequence where Self: Sendable {
         return elements
     }
 }
-
-import Logging
-import PostgresNIO
-
-extension PostgresConnection {
-    /// Runs a query and returns its rows (the async form, unambiguous when chaining `.decode`).
-    public func select(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await self.query(query, logger: logger)
-    }
-}

@@ -63,18 +63,3 @@ extension DatabaseConfiguration {
         try await connection.close()
     }
 }
-
-extension PostgresClient {
-    /// Runs `body` in a transaction; errors thrown by `body` come out as themselves (not wrapped
-    /// in `PostgresTransactionError`), so callers can match them.
-    public func transaction<Result: Sendable>(
-        logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
-    ) async throws -> sending Result {
-        do {
-            return try await withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
-            throw error
-        }
-    }
-}

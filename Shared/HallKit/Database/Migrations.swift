@@ -55,14 +55,14 @@ public enum Migrator {
         for migration in migrations where rank[migration.component] == nil { rank[migration.component] = rank.count }
         let ordered = migrations.sorted { (rank[$0.component] ?? 0, $0.version) < (rank[$1.component] ?? 0, $1.version) }
         return try await client.transaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("hall.migrate." + schema)))", logger: logger)
-            let exists = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("hall.migrate." + schema)))", logger: logger)
+            let exists = try await connection.run("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
                 .collect().isEmpty == false
             if !exists {
-                try await connection.query("CREATE SCHEMA \(unescaped: schema)", logger: logger)
+                try await connection.run("CREATE SCHEMA \(unescaped: schema)", logger: logger)
             }
-            try await connection.query("SET LOCAL search_path TO \(unescaped: schema)", logger: logger)
-            try await connection.query(
+            try await connection.run("SET LOCAL search_path TO \(unescaped: schema)", logger: logger)
+            try await connection.run(
                 """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     component text NOT NULL,
@@ -74,7 +74,7 @@ public enum Migrator {
                 )
                 """, logger: logger)
             var applied: [String: String] = [:]
-            for try await (component, version, checksum) in try await connection.query(
+            for try await (component, version, checksum) in try await connection.run(
                 "SELECT component, version, checksum FROM schema_migrations", logger: logger
             ).decode((String, Int, String).self) {
                 applied["\(component)#\(version)"] = checksum
@@ -89,13 +89,13 @@ public enum Migrator {
                 }
                 do {
                     for statement in migration.statements {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                        try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
                 } catch {
                     logger.error("migration failed", metadata: ["migration": "\(migration.component)#\(migration.version)", LogKey.error: "\(String(reflecting: error))"])
                     throw HallError(.migration, "migration \(migration.component) #\(migration.version) '\(migration.name)' failed in schema \(schema): \(error)")
                 }
-                try await connection.query(
+                try await connection.run(
                     "INSERT INTO schema_migrations (component, version, name, checksum) VALUES (\(migration.component), \(migration.version), \(migration.name), \(migration.checksum))",
                     logger: logger)
                 done.append(migration)

@@ -86,7 +86,7 @@ public enum DirectoryProjection {
         _ event: DepartmentChanged, occurredAt: Date, on connection: PostgresConnection, schema: String, logger: Logger
     ) async throws {
         let substitute = event.substitute
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).departments AS d
                 (department_id, name, active, centre, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to,
@@ -105,7 +105,7 @@ public enum DirectoryProjection {
     public static func apply(
         _ event: WindowChanged, occurredAt: Date, on connection: PostgresConnection, schema: String, logger: Logger
     ) async throws {
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).windows AS w (window_id, name, kind, department_ids, active, occurred_at)
             VALUES (\(event.windowId), \(event.name), \(event.kind.rawValue), \(event.departmentIds), \(event.active), \(occurredAt))
@@ -120,7 +120,7 @@ public enum DirectoryProjection {
     public static func apply(
         _ event: StaffChanged, occurredAt: Date, on connection: PostgresConnection, schema: String, logger: Logger
     ) async throws {
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO \(unescaped: schema).staff AS s (staff_id, name, department_id, window_id, qualified, active, occurred_at)
             VALUES (\(event.staffId), \(event.name), \(event.departmentId), \(event.windowId), \(event.qualified), \(event.active), \(occurredAt))
@@ -133,7 +133,7 @@ public enum DirectoryProjection {
 
     /// The active windows with the departments each serves, ordered by id.
     public static func activeWindows(client: PostgresClient, schema: String, logger: Logger) async throws -> [DirectoryWindow] {
-        let rows = try await client.query(
+        let rows = try await client.run(
             """
             SELECT window_id, name, kind, department_ids FROM \(unescaped: schema).windows WHERE active ORDER BY window_id
             """, logger: logger)
@@ -146,7 +146,7 @@ public enum DirectoryProjection {
 
     /// The active departments (the hall centre included), ordered by id.
     public static func activeDepartments(client: PostgresClient, schema: String, logger: Logger) async throws -> [DirectoryDepartment] {
-        let rows = try await client.query(
+        let rows = try await client.run(
             "SELECT department_id, name, centre FROM \(unescaped: schema).departments WHERE active ORDER BY department_id", logger: logger)
         var departments: [DirectoryDepartment] = []
         for try await (id, name, centre) in rows.decode((String, String, Bool).self) {

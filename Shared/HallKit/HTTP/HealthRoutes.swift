@@ -48,7 +48,7 @@ public struct HealthRoutes: Sendable {
     /// gated on it does not take a working front desk away during a broker blip.
     public func readiness(logger: Logger) async -> Report {
         async let database = withTimeout(.seconds(2)) { [client] in
-            _ = try await client.query("SELECT 1", logger: logger).collect()
+            _ = try await client.run("SELECT 1", logger: logger).collect()
         }
         async let broker = producer.isBrokerReachable(timeout: .seconds(2))
         let databaseOK = await database

@@ -313,7 +313,7 @@ public final class InboxConsumer: Service, Sendable {
     /// Records events as applied (in the caller's transaction); returns the ids that were new.
     private func claim(_ events: [(KafkaConsumerMessage, EventEnvelope)], on connection: PostgresConnection) async throws -> Set<UUID> {
         if events.isEmpty { return [] }
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             INSERT INTO \(unescaped: schema).inbox (consumer_group, event_id, event_type, source_topic, source_partition, source_offset, status)
             SELECT \(groupId), e.id, e.type, e.topic, e.partition, e.offset, 'applied'
@@ -364,19 +364,19 @@ public final class InboxConsumer: Service, Sendable {
     private func applyOne(_ message: KafkaConsumerMessage, _ envelope: EventEnvelope, on connection: PostgresConnection) async throws -> OneOutcome {
         var attempts = 0
         while true {
-            try await connection.query("SAVEPOINT hall_event", logger: logger)
+            try await connection.run("SAVEPOINT hall_event", logger: logger)
             let claimed = try await claim([(message, envelope)], on: connection)
             if claimed.isEmpty {
-                try await connection.query("RELEASE SAVEPOINT hall_event", logger: logger)
+                try await connection.run("RELEASE SAVEPOINT hall_event", logger: logger)
                 return .duplicate
             }
             do {
                 try await handler.handle(envelope, context: context(for: envelope, connection: connection))
-                try await connection.query("RELEASE SAVEPOINT hall_event", logger: logger)
+                try await connection.run("RELEASE SAVEPOINT hall_event", logger: logger)
                 return .applied
             } catch {
-                try await connection.query("ROLLBACK TO SAVEPOINT hall_event", logger: logger)
-                try await connection.query("RELEASE SAVEPOINT hall_event", logger: logger)
+                try await connection.run("ROLLBACK TO SAVEPOINT hall_event", logger: logger)
+                try await connection.run("RELEASE SAVEPOINT hall_event", logger: logger)
                 attempts += 1
                 handlerErrors.increment()
                 let contractError = error as? ContractError
@@ -399,7 +399,7 @@ public final class InboxConsumer: Service, Sendable {
         _ message: KafkaConsumerMessage, id: UUID, type: String?, code: DeadLetterErrorCode, reason: String, attempts: Int,
         on connection: PostgresConnection
     ) async throws -> Bool {
-        let inserted = try await connection.query(
+        let inserted = try await connection.run(
             """
             INSERT INTO \(unescaped: schema).inbox (consumer_group, event_id, event_type, source_topic, source_partition, source_offset, status, reason)
             VALUES (\(groupId), \(id), \(type), \(message.topic), \(Int(message.partition)), \(message.offset), 'dead_lettered', \(reason))

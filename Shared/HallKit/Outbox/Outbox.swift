@@ -51,7 +51,7 @@ public struct Outbox: Sendable {
     public func append(_ events: [OutgoingEvent], on connection: PostgresConnection, logger: Logger) async throws {
         if events.isEmpty { return }
         let rows = try Rows(events)
-        try await connection.query("\(insert: rows, into: self)", logger: logger)
+        try await connection.run("\(insert: rows, into: self)", logger: logger)
     }
 
     /// Events encoded as the outbox's columns, ready to be written by a statement: ``append(_:on:logger:)``,
@@ -117,7 +117,7 @@ public struct Outbox: Sendable {
         from: Date, to: Date, topics: [String]?, requestedBy: String, producer: String, auditTopic: Topic,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> Int {
-        let rows = try await (connection.query(
+        let rows = try await (connection.run(
             """
             WITH copied AS (
                 INSERT INTO \(unescaped: schema).outbox

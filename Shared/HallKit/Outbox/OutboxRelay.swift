@@ -247,7 +247,7 @@ public final class OutboxRelay: Service, Sendable {
         let outcome = try await client.transaction(logger: logger) { connection -> Outcome in
             // The locks are taken in a statement of their own: the next statement's snapshot is
             // then taken after the locks, so it sees the cursor the previous holder committed.
-            let locked = try await (connection.query(
+            let locked = try await (connection.run(
                 """
                 SELECT b FROM (SELECT (s + \(offset)) % \(count) AS b FROM generate_series(0, \(count - 1)) AS s) AS candidates
                 WHERE pg_try_advisory_xact_lock(\(lockKey), b) LIMIT \(Int32(maxBuckets))
@@ -267,7 +267,7 @@ public final class OutboxRelay: Service, Sendable {
             // not wait for its WAL flush: a cursor move lost in a server crash only sends those
             // rows again (the rows themselves were committed durably by the transactions that
             // appended them), and consumers drop repeats.
-            try await connection.query(
+            try await connection.run(
                 """
                 SELECT set_config('enable_bitmapscan', 'off', true), set_config('enable_sort', 'off', true),
                        set_config('synchronous_commit', 'off', true)
@@ -304,7 +304,7 @@ public final class OutboxRelay: Service, Sendable {
             let touched = Set(advanced.keys).union(stopped.keys).sorted()
             let reasons = touched.map { bucket in stopped[bucket].map { "\($0)" } ?? "" }
             let markStarted = ContinuousClock.now
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE \(unescaped: schema).outbox_cursor AS c
                 SET last_xid = CASE WHEN n.id < 0 THEN c.last_xid ELSE n.xid::text::xid8 END,
@@ -393,7 +393,7 @@ public final class OutboxRelay: Service, Sendable {
         batch.buckets.reserveCapacity(perBucket * buckets.count)
         batch.xids.reserveCapacity(perBucket * buckets.count)
         batch.ids.reserveCapacity(perBucket * buckets.count)
-        let rows = try await connection.query(
+        let rows = try await connection.run(
             """
             SELECT c.bucket, a.n, a.xids, a.ids, a.topics, a.keys, a.payloads, a.event_ids, a.types, a.versions,
                    a.producers, a.correlations, a.causations
@@ -495,7 +495,7 @@ public final class OutboxRelay: Service, Sendable {
         var total = 0
         while true {
             let deleted = try await client.withConnection { connection in
-                try await (connection.query(
+                try await (connection.run(
                     """
                     WITH gone AS (
                         DELETE FROM \(unescaped: schema).outbox WHERE id IN (
@@ -519,7 +519,7 @@ public final class OutboxRelay: Service, Sendable {
         // Held back: committed rows after their cursor that wait for an older transaction to end.
         // The oldest running transaction is the smallest id in the snapshot's in-progress list;
         // with none listed nothing runs, and rows still held wait for nothing but a new id.
-        let row = try await (client.query(
+        let row = try await client.run(
             """
             SELECT count(*)::bigint, min(created_at),
                    count(*) FILTER (WHERE publish_xid >= pg_snapshot_xmin(pg_current_snapshot()))::bigint,
@@ -528,7 +528,7 @@ public final class OutboxRelay: Service, Sendable {
             FROM \(unescaped: schema).outbox_pending
             """,
             logger: logger
-        ) as PostgresRowSequence).decode((Int64, Date?, Int64, Date?, Int64?).self).collectAll().first
+        ).decode((Int64, Date?, Int64, Date?, Int64?).self).collectAll().first
         guard let row else { return }
         backlog.record(Int(row.0))
         lagSeconds.record(row.1.map { max(0, Date().timeIntervalSince($0)) } ?? 0)
@@ -537,7 +537,7 @@ public final class OutboxRelay: Service, Sendable {
         guard let oldest = row.4 else {
             // Nothing runs, yet rows wait: rows appended before the horizon rule of platform
             // migration 5 can wait for a transaction id that nobody takes. Take one.
-            try await client.query("SELECT pg_current_xact_id()", logger: logger)
+            try await client.run("SELECT pg_current_xact_id()", logger: logger)
             logger.notice("outbox rows waited at the horizon with no transaction running; advanced it", metadata: ["rows": "\(row.2)"])
             return
         }

@@ -170,9 +170,9 @@ public final class TopicKeeper: Service, Sendable {
         let from = now.addingTimeInterval(-Double(retention.components.seconds))
         let outbox = Outbox(schema: schema)
         try await client.transaction(logger: logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(stableHash32("hall.topic-loss." + schema)))", logger: logger)
+            try await connection.run("SELECT pg_advisory_xact_lock(\(stableHash32("hall.topic-loss." + schema)))", logger: logger)
             let names = lost.map(\.outboxName)
-            let recent = try await (connection.query(
+            let recent = try await (connection.run(
                 """
                 SELECT DISTINCT topic FROM \(unescaped: schema).outbox_topic_loss
                 WHERE topic = ANY(\(names)::text[]) AND detected_at > now() - interval '1 minute'
@@ -182,7 +182,7 @@ public final class TopicKeeper: Service, Sendable {
             let rows = try await outbox.republish(
                 from: from, to: now.addingTimeInterval(1), topics: topics, requestedBy: "\(serviceName): topic lost on the broker",
                 producer: serviceName, auditTopic: Topic(rawValue: topics[0]), on: connection, logger: logger)
-            try await connection.query(
+            try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).outbox_topic_loss (topic, detected_by, republished)
                 SELECT t, \(serviceName), \(rows) FROM unnest(\(topics)::text[]) AS t

@@ -278,7 +278,7 @@ final class InboxHousekeeping: Service, Sendable {
         let seconds = Double(retention.components.seconds)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await client.query(
+                try await client.run(
                     "DELETE FROM \(unescaped: schema).inbox WHERE processed_at < now() - make_interval(secs => \(seconds))", logger: logger)
             } catch {
                 logger.warning("inbox housekeeping failed", metadata: [LogKey.error: "\(error)"])

@@ -141,7 +141,7 @@ struct HallBench: AsyncParsableCommand {
             }
             let inboxRate = Double(events) / seconds(since: inboxStart!)
             await kafkaConsumer.close()
-            let rows = try await database.client.query("SELECT count(*)::bigint FROM \(unescaped: database.schema).effects", logger: logger)
+            let rows = try await database.client.run("SELECT count(*)::bigint FROM \(unescaped: database.schema).effects", logger: logger)
                 .decode(Int64.self).collectAll().first ?? 0
             print(String(format: "inbox consumer (batch per transaction, effect + inbox row): %.0f events/s = %.2f × pgbench -N (%lld effects)", inboxRate, inboxRate / pgbench, rows))
         }
@@ -258,7 +258,7 @@ struct HallBench: AsyncParsableCommand {
     /// The number of buckets with rows not yet published: one index probe per bucket, so polling
     /// it costs the relay being measured next to nothing (counting a 100,000-row backlog would).
     private func pending(_ database: TestDatabase) async throws -> Int64 {
-        try await database.client.query(
+        try await database.client.run(
             """
             SELECT count(*)::bigint FROM \(unescaped: database.schema).outbox_cursor AS c
             WHERE EXISTS (SELECT 1 FROM \(unescaped: database.schema).outbox AS o

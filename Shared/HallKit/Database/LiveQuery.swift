@@ -1,0 +1,216 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresNIO
+
+/// The database connection closed before a query's answer came (the server restarted, the
+/// network dropped): the query may or may not have run, and the transaction it belonged to did
+/// not commit.
+public struct DatabaseConnectionLost: Error, CustomStringConvertible {
+    /// The query's text, for the log.
+    public var sql: String
+
+    public var description: String { "the database connection closed before the query was answered: \(sql.prefix(120))" }
+}
+
+// Every query of the hall goes through `run` (connection) or `run` (client) below, never through
+// postgres-nio's `query` directly; `Tests/HallKitTests/LiveQueryTests.swift` checks the sources.
+//
+// Why: postgres-nio 1.33.2 hands a query to its channel with `channel.write(task, promise: nil)`.
+// Once a closed connection's pipeline has been torn down, that write fails at the pipeline's head
+// and nothing ever completes the query's promise, so `query` waits forever (upstream #487 fixed it
+// and was reverted, #501). A PostgreSQL restart caught consumers between two queries of a
+// transaction: their next query (or the ROLLBACK after a failed one) never returned, the consumer
+// stopped applying events without an error, and its group evicted it. `run` refuses a query on a
+// connection already closed, and gives up on one still unanswered a moment after its connection
+// closed (no answer can come from a closed connection).
+
+extension PostgresConnection {
+    /// Runs a query and returns its rows; throws ``DatabaseConnectionLost`` instead of waiting
+    /// forever when the connection closes first.
+    @discardableResult
+    public func run(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+        if isClosed { throw DatabaseConnectionLost(sql: query.sql) }
+        let answer = OnceAnswer<PostgresRowSequence>()
+        guard let watch = ConnectionWatch.shared.watch(self, onClose: { answer.fail(DatabaseConnectionLost(sql: query.sql)) }) else {
+            throw DatabaseConnectionLost(sql: query.sql)
+        }
+        defer { ConnectionWatch.shared.unwatch(self, watch) }
+        return try await withCheckedThrowingContinuation { continuation in
+            answer.start(continuation)
+            // An unstructured task, so that a query the library never answers can be left behind.
+            Task {
+                do {
+                    answer.succeed(try await self.query(query, logger: logger, file: file, line: line))
+                } catch {
+                    answer.fail(error)
+                }
+            }
+        }
+    }
+
+    /// Runs a query and returns its rows (the name reads better for a SELECT).
+    public func select(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+        try await run(query, logger: logger, file: file, line: line)
+    }
+}
+
+extension PostgresClient {
+    /// Runs one query on a pooled connection, outside any transaction, and returns all its rows
+    /// (collected before the connection goes back to the pool).
+    @discardableResult
+    public func run(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> CollectedRows {
+        try await withConnection { connection in
+            CollectedRows(rows: try await connection.run(query, logger: logger, file: file, line: line).collectAll())
+        }
+    }
+
+    /// Runs `body` in a transaction; errors thrown by `body` come out as themselves, so callers can
+    /// match them. A transaction whose connection closed is not rolled back (there is nothing to
+    /// roll back, and the connection can take no query).
+    public func transaction<Result: Sendable>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await withConnection { connection in
+            try await connection.run("BEGIN", logger: logger)
+            let value: Result
+            do {
+                value = try await body(connection)
+            } catch {
+                if !connection.isClosed {
+                    do {
+                        try await connection.run("ROLLBACK", logger: logger)
+                    } catch {
+                        logger.debug("rollback failed", metadata: [LogKey.error: "\(error)"])
+                    }
+                }
+                throw error
+            }
+            try await connection.run("COMMIT", logger: logger)
+            return value
+        }
+    }
+}
+
+/// Rows collected from a query, readable like postgres-nio's row sequence (`decode`, `for try await`).
+public struct CollectedRows: AsyncSequence, Sendable {
+    public typealias Element = PostgresRow
+    /// The rows, in order.
+    public let rows: [PostgresRow]
+
+    /// Wraps rows already read.
+    public init(rows: [PostgresRow]) { self.rows = rows }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: IndexingIterator<[PostgresRow]>
+        public mutating func next() async throws -> PostgresRow? { base.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: rows.makeIterator()) }
+
+    /// The rows (the same call as on postgres-nio's row sequence).
+    public func collect() -> [PostgresRow] { rows }
+}
+
+/// One answer to a continuation, from whichever side comes first.
+private final class OnceAnswer<Value: Sendable>: Sendable {
+    private enum State {
+        case waiting
+        case started(CheckedContinuation<Value, any Error>)
+        case early(Result<Value, any Error>)
+        case answered
+    }
+    private let state = NIOLockedValueBox(State.waiting)
+
+    func start(_ continuation: CheckedContinuation<Value, any Error>) {
+        let early: Result<Value, any Error>? = state.withLockedValue { state in
+            switch state {
+            case .waiting:
+                state = .started(continuation)
+                return nil
+            case .early(let result):
+                state = .answered
+                return result
+            case .started, .answered:
+                return nil
+            }
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func succeed(_ value: Value) { answer(.success(value)) }
+    func fail(_ error: any Error) { answer(.failure(error)) }
+
+    private func answer(_ result: Result<Value, any Error>) {
+        let continuation: CheckedContinuation<Value, any Error>? = state.withLockedValue { state in
+            switch state {
+            case .waiting:
+                state = .early(result)
+                return nil
+            case .started(let continuation):
+                state = .answered
+                return continuation
+            case .early, .answered:
+                return nil
+            }
+        }
+        continuation?.resume(with: result)
+    }
+}
+
+/// Tells the queries waiting on a connection when it closes: one close callback per connection
+/// (not one per query, which would pile up on a long-lived connection), and each waiting query
+/// given up a moment later unless its answer came.
+final class ConnectionWatch: Sendable {
+    static let shared = ConnectionWatch()
+
+    /// How long a query still unanswered after its connection closed is waited for.
+    static let grace: TimeAmount = .milliseconds(500)
+
+    private struct Watched {
+        var nextId = 0
+        var onClose: [Int: @Sendable () -> Void] = [:]
+    }
+    private let connections = NIOLockedValueBox([ObjectIdentifier: Watched]())
+
+    /// Registers `onClose` for the connection; nil when it has closed already.
+    func watch(_ connection: PostgresConnection, onClose: @escaping @Sendable () -> Void) -> Int? {
+        let key = ObjectIdentifier(connection)
+        let (id, isNew) = connections.withLockedValue { connections -> (Int, Bool) in
+            let isNew = connections[key] == nil
+            var watched = connections[key] ?? Watched()
+            let id = watched.nextId
+            watched.nextId += 1
+            watched.onClose[id] = onClose
+            connections[key] = watched
+            return (id, isNew)
+        }
+        if isNew {
+            connection.closeFuture.whenComplete { [weak self] _ in self?.closed(connection) }
+        }
+        if connection.isClosed {
+            unwatch(connection, id)
+            return nil
+        }
+        return id
+    }
+
+    func unwatch(_ connection: PostgresConnection, _ id: Int) {
+        let key = ObjectIdentifier(connection)
+        connections.withLockedValue { connections in
+            guard var watched = connections[key] else { return }
+            watched.onClose[id] = nil
+            connections[key] = watched
+        }
+    }
+
+    /// Gives up the queries still waiting a moment after the connection closed. The connection is
+    /// held until then, so that no new connection can take its address (and its key) meanwhile.
+    private func closed(_ connection: PostgresConnection) {
+        connection.eventLoop.scheduleTask(in: Self.grace) {
+            let key = ObjectIdentifier(connection)
+            let waiting = self.connections.withLockedValue { $0.removeValue(forKey: key) }
+            for onClose in waiting?.onClose.values.map({ $0 }) ?? [] { onClose() }
+        }
+    }
+}
