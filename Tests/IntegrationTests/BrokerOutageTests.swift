@@ -119,6 +119,72 @@ struct BrokerOutageTests {
         }
     }
 
+    @Test(
+        "the broker lost its records while the service was stopped: the next instance sees the broker holding less than was delivered and queues it again — also when another service recreated the topic first",
+        arguments: [false, true])
+    func lostWhileStopped(recreatedByAnother: Bool) async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let kafka = TestKafka(brokers: [broker.address])
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let logger = TestEnvironment.logger()
+            let topic = TestEnvironment.uniqueName("lost")
+            /// One instance of the service: a producer, its topic keeper and its relay.
+            func instance() throws -> (KafkaProducer, TopicKeeper, OutboxRelay) {
+                var producerConfiguration = KafkaProducerConfiguration(client: kafka.client("relay"))
+                producerConfiguration.messageTimeout = .seconds(4)
+                let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+                let keeper = TopicKeeper(
+                    producer: producer, admin: KafkaAdminClient(configuration: kafka.client("admin"), logger: logger), partitions: 3,
+                    publishedTopics: [.init(brokerName: topic, outboxName: topic)], otherTopics: [], client: database.client,
+                    schema: database.schema, serviceName: "test", retention: .seconds(3600), interval: .seconds(1), logger: logger)
+                let relay = OutboxRelay(
+                    client: database.client, schema: database.schema, producer: producer, configuration: OutboxRelayConfiguration(),
+                    logger: logger, topicKeeper: keeper)
+                return (producer, keeper, relay)
+            }
+            func start(_ keeper: TopicKeeper, _ relay: OutboxRelay) -> Task<Void, any Error> {
+                Task {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await relay.run() }
+                        group.addTask { try await keeper.run() }
+                        try await group.waitForAll()
+                    }
+                }
+            }
+
+            let (firstProducer, firstKeeper, firstRelay) = try instance()
+            try await firstKeeper.createAll()
+            let running = start(firstKeeper, firstRelay)
+            let events = try await Effects.append(cases: ["x", "y", "z"], steps: 10, topic: topic, database: database)
+            try await eventually("published, and the offsets delivered stored") {
+                let stored = try await database.count("SELECT coalesce(sum(highest + 1), 0)::bigint FROM \(database.schema).outbox_topic_offsets")
+                return try await database.pendingOutbox() == 0 && stored == 30
+            }
+            running.cancel()
+            _ = await running.result
+            await firstProducer.close()
+
+            // While no instance runs, the broker loses everything.
+            try await broker.restartEmpty()
+            if recreatedByAnother { try await kafka.createTopics([topic], partitions: 3) }
+
+            let (producer, keeper, relay) = try instance()
+            try await keeper.createAll()
+            let restarted = start(keeper, relay)
+            try await eventually("the loss seen and everything queued again", timeout: .seconds(60), interval: .seconds(1)) {
+                let losses = try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox_topic_loss")
+                return try await database.pendingOutbox() == 0 && losses == 1
+            }
+            let records = try await kafka.readAll(topic, atLeast: 30)
+            let ids = Set(records.compactMap { $0.headers.first(named: EventHeader.eventId) })
+            #expect(ids.isSuperset(of: events.map { $0.uuidString.lowercased() }), "every event is on the new broker again")
+            restarted.cancel()
+            _ = await restarted.result
+            await producer.close()
+        }
+    }
+
     @Test("broker restarted empty: republishing the range brings the consumer to the state it would have had")
     func restartedEmpty() async throws {
         let broker = try await TestBroker.start()

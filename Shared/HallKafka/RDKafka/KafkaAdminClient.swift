@@ -43,6 +43,36 @@ public struct KafkaAdminClient: Sendable {
         }
     }
 
+    /// The high watermark (the offset the next record will get) of the given partitions of each
+    /// topic, as the broker reports it now; a topic or partition the broker does not hold is
+    /// absent. Nil when no broker answered within `timeout`. One short-lived connection, like
+    /// ``topics(named:timeout:)``.
+    public func highWatermarks(of partitions: [String: [Int32]], timeout: Duration = .seconds(5)) async -> [String: [Int32: Int64]]? {
+        if partitions.isEmpty { return [:] }
+        guard let conf = try? makeRdKafkaConf(commonSettings(configuration) + [("allow.auto.create.topics", "false")]) else { return nil }
+        let context = RDKafkaCallbackContext(logger: logger)
+        installCallbacks(on: conf, context: context)
+        guard let handle = try? Handle(makeHandle(type: RD_KAFKA_PRODUCER, conf: conf)) else { return nil }
+        let timeoutMs = Int32(timeout.milliseconds)
+        return await runBlocking {
+            defer { withExtendedLifetime(context) { rd_kafka_destroy(handle.pointer) } }
+            var marks: [String: [Int32: Int64]] = [:]
+            for (topic, numbers) in partitions.sorted(by: { $0.key < $1.key }) {
+                for partition in numbers.sorted() {
+                    var low: Int64 = -1
+                    var high: Int64 = -1
+                    let err = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, timeoutMs)
+                    switch err {
+                    case RD_KAFKA_RESP_ERR_NO_ERROR: marks[topic, default: [:]][partition] = high
+                    case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: continue
+                    default: return nil
+                    }
+                }
+            }
+            return marks
+        }
+    }
+
     /// Creates the topics that do not exist yet. A topic that already exists is not an error
     /// (its partition count is left as it is).
     ///

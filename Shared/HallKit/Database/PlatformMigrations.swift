@@ -160,5 +160,22 @@ public enum PlatformMigrations {
                 )
                 """,
             ]),
+        Migration(
+            component: "platform", version: 6, name: "offsets delivered per topic",
+            statements: [
+                // The highest offset the broker gave this service's deliveries, per topic and
+                // partition, kept by TopicKeeper: an instance that starts after the broker lost
+                // records (while no instance ran) sees a broker holding less than was delivered.
+                """
+                CREATE TABLE outbox_topic_offsets (
+                    topic text NOT NULL,
+                    partition integer NOT NULL,
+                    highest bigint NOT NULL,
+                    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                    PRIMARY KEY (topic, partition)
+                )
+                """,
+            ]),
     ]
 }
+

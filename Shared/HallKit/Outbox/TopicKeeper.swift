@@ -17,8 +17,9 @@ import Synchronization
 /// Topics are never left to a broker's auto-creation: an empty broker would create them on first
 /// use with its own partition count and without the dead-letter topics.
 ///
-/// The offsets delivered are kept in memory: a loss while the service was not running is not
-/// seen (the operator republishes, docs/operations.md).
+/// The offsets delivered are also kept in the service's schema (`outbox_topic_offsets`, written
+/// every check): an instance that starts after the broker lost records while no instance ran
+/// finds the broker holding less than was delivered, and republishes likewise.
 public final class TopicKeeper: Service, Sendable {
     /// A topic the service publishes to (its own, or another's it sends requests to): its name on
     /// the broker and in the outbox (without namespace).
@@ -46,6 +47,8 @@ public final class TopicKeeper: Service, Sendable {
         var highest: [String: [Int32: Int64]] = [:]
         /// Topics whose partitions handed out an offset not above one given before.
         var reset: Set<String> = []
+        /// What `outbox_topic_offsets` holds (as last read or written).
+        var stored: [String: [Int32: Int64]] = [:]
     }
 
     private let delivered = Mutex(Delivered())
@@ -113,9 +116,82 @@ public final class TopicKeeper: Service, Sendable {
         if reset { checkSoon() }
     }
 
-    /// Creates every topic (an existing one is left alone). Called once at start-up.
+    /// Creates every topic (an existing one is left alone), then compares what earlier instances
+    /// delivered with what the broker holds. Called once at start-up.
     public func createAll() async throws {
-        try await admin.createTopics(topics.map { KafkaTopicSpecification(name: $0, partitions: Int32(partitions)) })
+        let created = try await admin.createTopics(topics.map { KafkaTopicSpecification(name: $0, partitions: Int32(partitions)) })
+        await recoverDelivered(created: created)
+    }
+
+    /// Reads the offsets delivered before this instance started; a published topic the broker
+    /// did not hold (`created`), or whose partitions now end at or below an offset delivered
+    /// before, lost records while no instance watched, and is checked (and republished) at once.
+    private func recoverDelivered(created: [String]) async {
+        let published = publishedTopics.map(\.brokerName)
+        do {
+            let rows = try await client.run(
+                "SELECT topic, partition, highest FROM \(unescaped: schema).outbox_topic_offsets WHERE topic = ANY(\(published)::text[])",
+                logger: logger
+            ).decode((String, Int32, Int64).self).collectAll()
+            if rows.isEmpty { return }
+            var stored: [String: [Int32: Int64]] = [:]
+            for (topic, partition, highest) in rows { stored[topic, default: [:]][partition] = highest }
+            var lost = Set(created).intersection(stored.keys)
+            let asked = stored.filter { !lost.contains($0.key) }.mapValues { Array($0.keys) }
+            guard let marks = await admin.highWatermarks(of: asked) else {
+                logger.warning("could not compare the offsets delivered before start-up with the broker's; the next checks will")
+                return
+            }
+            for (topic, partitions) in stored where !lost.contains(topic) {
+                // The next offset the partition hands out must be above the highest delivered.
+                if partitions.contains(where: { partition, highest in (marks[topic]?[partition] ?? -1) <= highest }) { lost.insert(topic) }
+            }
+            delivered.withLock { delivered in
+                delivered.stored = stored
+                for (topic, partitions) in stored {
+                    for (partition, highest) in partitions {
+                        delivered.highest[topic, default: [:]][partition] = max(delivered.highest[topic]?[partition] ?? -1, highest)
+                    }
+                }
+                delivered.reset.formUnion(lost)
+            }
+            if !lost.isEmpty {
+                logger.warning(
+                    "the broker holds fewer records than this service delivered before it started",
+                    metadata: ["topics": "\(lost.sorted().joined(separator: ","))"])
+                checkSoon()
+            }
+        } catch {
+            logger.warning("reading the offsets delivered before start-up failed", metadata: [LogKey.error: "\(error)"])
+        }
+    }
+
+    /// Writes the offsets delivered since the last write (each instance its own; a topic found
+    /// lost has its rows removed with the loss record).
+    private func storeDelivered() async {
+        let changed = delivered.withLock { delivered -> [(String, Int32, Int64)] in
+            var changed: [(String, Int32, Int64)] = []
+            for (topic, partitions) in delivered.highest {
+                for (partition, highest) in partitions where delivered.stored[topic]?[partition] != highest {
+                    changed.append((topic, partition, highest))
+                }
+            }
+            return changed
+        }
+        if changed.isEmpty { return }
+        do {
+            try await client.run(
+                """
+                INSERT INTO \(unescaped: schema).outbox_topic_offsets (topic, partition, highest)
+                SELECT * FROM unnest(\(changed.map(\.0))::text[], \(changed.map { Int($0.1) })::int[], \(changed.map(\.2))::bigint[])
+                ON CONFLICT (topic, partition) DO UPDATE SET highest = EXCLUDED.highest, updated_at = clock_timestamp()
+                """, logger: logger)
+            delivered.withLock { delivered in
+                for (topic, partition, highest) in changed { delivered.stored[topic, default: [:]][partition] = highest }
+            }
+        } catch {
+            logger.warning("storing the offsets delivered failed; trying again at the next check", metadata: [LogKey.error: "\(error)"])
+        }
     }
 
     /// Asks for a check as soon as possible (the relay calls it on an unknown-topic error).
@@ -146,8 +222,10 @@ public final class TopicKeeper: Service, Sendable {
             }
             for topic in lost {
                 delivered.reset.remove(topic.brokerName)
-                // A missing topic starts again from offset 0: forget what it had.
-                if missing.contains(topic.brokerName) { delivered.highest[topic.brokerName] = nil }
+                // A topic made anew starts again from offset 0: forget what it had (its stored
+                // rows go with the loss record).
+                delivered.highest[topic.brokerName] = nil
+                delivered.stored[topic.brokerName] = nil
             }
             return lost
         }
@@ -172,12 +250,15 @@ public final class TopicKeeper: Service, Sendable {
         try await client.transaction(logger: logger) { connection in
             try await connection.run("SELECT pg_advisory_xact_lock(\(stableHash32("hall.topic-loss." + schema)))", logger: logger)
             let names = lost.map(\.outboxName)
-            let recent = try await (connection.run(
+            let recent = try await connection.run(
                 """
                 SELECT DISTINCT topic FROM \(unescaped: schema).outbox_topic_loss
                 WHERE topic = ANY(\(names)::text[]) AND detected_at > now() - interval '1 minute'
-                """, logger: logger) as PostgresRowSequence).decode(String.self).collectAll()
+                """, logger: logger
+            ).decode(String.self).collectAll()
             let topics = names.filter { !recent.contains($0) }
+            try await connection.run(
+                "DELETE FROM \(unescaped: schema).outbox_topic_offsets WHERE topic = ANY(\(lost.map(\.brokerName))::text[])", logger: logger)
             if topics.isEmpty { return }
             let rows = try await outbox.republish(
                 from: from, to: now.addingTimeInterval(1), topics: topics, requestedBy: "\(serviceName): topic lost on the broker",
@@ -213,6 +294,7 @@ public final class TopicKeeper: Service, Sendable {
             }
         }
         wakeContinuation.finish()
+        await storeDelivered()
     }
 
     /// Runs a check unless one is under way (the periodic check and a wake-up could otherwise
@@ -225,5 +307,6 @@ public final class TopicKeeper: Service, Sendable {
         } catch {
             logger.warning("checking the broker's topics failed; trying again later", metadata: [LogKey.error: "\(error)"])
         }
+        await storeDelivered()
     }
 }
