@@ -11,7 +11,11 @@ Checks
   * every event schema has a fixture <type>.v<version>.json, and every fixture has a schema;
   * every schema file is referenced from Shared/Contracts/asyncapi.yaml and every $ref there resolves;
   * every topic declared as a static member of Topic (Shared/Contracts/Topic.swift) is the address
-    of a channel in asyncapi.yaml.
+    of a channel in asyncapi.yaml;
+  * every service (Services/<Name>/) ships a valid OpenAPI 3.1 document, and is deployed by the
+    Kubernetes kustomization (deploy/k8s/services/<name>/, listed in deploy/k8s/kustomization.yaml;
+    rendered with `kubectl kustomize` where kubectl is installed: one Deployment, Service and
+    HorizontalPodAutoscaler named after the service, running its image).
 
 Needs the Python packages jsonschema and PyYAML. Exits 1 with one line per problem, 0 when all is well.
 """
@@ -270,6 +274,54 @@ def check_openapi() -> int:
     return count
 
 
+def check_kubernetes() -> int:
+    """Every service is deployed by deploy/k8s (one overlay of the shared base per service)."""
+    import shutil
+    import subprocess
+    k8s = ROOT / "deploy" / "k8s"
+    services = [folder.name.lower() for folder in sorted((ROOT / "Services").iterdir()) if folder.is_dir()]
+    top = yaml.safe_load((k8s / "kustomization.yaml").read_text(encoding="utf-8"))
+    for name in services:
+        if f"services/{name}" not in top.get("resources", []):
+            problem(k8s / "kustomization.yaml", f"resources do not list services/{name}")
+        if not (k8s / "services" / name / "kustomization.yaml").is_file():
+            problem(k8s / "services" / name, "missing kustomization.yaml for the service")
+    for path in sorted(k8s.rglob("*.yaml")):
+        try:
+            list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+        except yaml.YAMLError as error:
+            problem(path, f"not YAML: {error}")
+    kubectl = shutil.which("kubectl")
+    if not kubectl:
+        return 0
+    rendered = subprocess.run([kubectl, "kustomize", str(k8s)], capture_output=True, text=True)
+    if rendered.returncode != 0:
+        problem(k8s, f"kubectl kustomize failed: {rendered.stderr.strip()}")
+        return 0
+    documents = [d for d in yaml.safe_load_all(rendered.stdout) if d]
+    by_kind = {(d["kind"], d["metadata"]["name"]): d for d in documents}
+    for name in services:
+        deployment = by_kind.get(("Deployment", name))
+        if not deployment:
+            problem(k8s, f"no Deployment {name} rendered")
+            continue
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        if not container["image"].startswith(f"servicehall/{name}:"):
+            problem(k8s, f"Deployment {name} runs {container['image']}")
+        if deployment["spec"]["selector"]["matchLabels"].get("app.kubernetes.io/name") != name:
+            problem(k8s, f"Deployment {name} selects the wrong pods")
+        keys = [e["valueFrom"]["secretKeyRef"]["key"] for e in container.get("env", []) if e["name"] == "HALL_DATABASE_URL"]
+        if keys != [f"{name}-url"]:
+            problem(k8s, f"Deployment {name} reads its database URL from {keys}")
+        for kind in ("Service", "HorizontalPodAutoscaler"):
+            if (kind, name) not in by_kind:
+                problem(k8s, f"no {kind} {name} rendered")
+        hpa = by_kind.get(("HorizontalPodAutoscaler", name))
+        if hpa and hpa["spec"]["scaleTargetRef"]["name"] != name:
+            problem(k8s, f"HorizontalPodAutoscaler {name} scales {hpa['spec']['scaleTargetRef']['name']}")
+    return sum(1 for kind, _ in by_kind if kind == "Deployment")
+
+
 def main() -> int:
     if not CONTRACTS.is_dir():
         print(f"check-contracts: {CONTRACTS} not found; run from the repository root", file=sys.stderr)
@@ -278,12 +330,14 @@ def main() -> int:
     fixture_count = check_fixtures(schemas)
     channel_count = check_asyncapi(schemas)
     openapi_count = check_openapi()
+    deployment_count = check_kubernetes()
     if problems:
         for line in problems:
             print(f"contracts: {line}", file=sys.stderr)
         print(f"contracts: {len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print(f"contracts: {len(schemas)} schemas, {fixture_count} fixtures, {channel_count} channels, {openapi_count} OpenAPI documents OK")
+    print(f"contracts: {len(schemas)} schemas, {fixture_count} fixtures, {channel_count} channels, {openapi_count} OpenAPI documents, "
+          f"{deployment_count} Kubernetes deployments rendered OK")
     return 0
 
 
