@@ -21,9 +21,9 @@ extension CoordinatorStore {
     /// One statement inserts every new case with its tasks, first
     /// ledger entry and timers (cases routed before are left alone), then their task events follow.
     func route(_ batch: [AcceptedCase], on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
-        var cases = Columns()
-        var tasks = Columns()
-        var timers = Columns()
+        var cases = CaseColumns()
+        var tasks = TaskColumns()
+        var timers = TimerColumns()
         var assignments: [String: [(PendingEvent)]] = [:]
         var seen = Set<String>()
         for item in batch where item.accepted.kind != "immediate" && seen.insert(item.caseId).inserted {
@@ -38,31 +38,31 @@ extension CoordinatorStore {
             var departments = [accepted.leadDepartmentId]
             for participant in accepted.participantDepartmentIds where !departments.contains(participant) { departments.append(participant) }
             let materials = accepted.materials ?? []
-            cases.text["case_id", default: []].append(item.caseId)
-            cases.text["receipt_code", default: []].append(accepted.receiptCode)
-            cases.text["notice_number", default: []].append(accepted.noticeNumber)
-            cases.text["item_code", default: []].append(accepted.itemCode)
-            cases.ints["item_version", default: []].append(accepted.itemVersion)
-            cases.text["item_name", default: []].append(accepted.itemName)
-            cases.text["kind", default: []].append(accepted.kind)
-            cases.text["lead_department_id", default: []].append(accepted.leadDepartmentId)
-            cases.text["department_ids", default: []].append(departments.joined(separator: "\u{1F}"))
-            cases.text["applicant_kind", default: []].append(accepted.applicantKind)
-            cases.text["applicant_name", default: []].append(accepted.applicantName)
-            cases.text["materials", default: []].append(String(decoding: try JSONEncoder().encode(materials), as: UTF8.self))
-            cases.dates["accepted_at", default: []].append(accepted.acceptedAt)
-            cases.ints["promised_limit_days", default: []].append(accepted.promisedLimitDays)
-            cases.ints["legal_limit_days", default: []].append(accepted.legalLimitDays)
-            cases.text["not_counted", default: []].append(accepted.notCounted.joined(separator: "\u{1F}"))
-            cases.text["due_date", default: []].append(due.description)
-            cases.bools["due_date_provisional", default: []].append(accepted.dueDateProvisional)
-            cases.text["bundle_id", default: []].append(accepted.bundleId ?? "")
-            cases.text["reason", default: []].append(
+            cases.caseId.append(item.caseId)
+            cases.receiptCode.append(accepted.receiptCode)
+            cases.noticeNumber.append(accepted.noticeNumber)
+            cases.itemCode.append(accepted.itemCode)
+            cases.itemVersion.append(accepted.itemVersion)
+            cases.itemName.append(accepted.itemName)
+            cases.kind.append(accepted.kind)
+            cases.leadDepartmentId.append(accepted.leadDepartmentId)
+            cases.departmentIds.append(departments.joined(separator: "\u{1F}"))
+            cases.applicantKind.append(accepted.applicantKind)
+            cases.applicantName.append(accepted.applicantName)
+            cases.materials.append(String(decoding: try JSONEncoder().encode(materials), as: UTF8.self))
+            cases.acceptedAt.append(accepted.acceptedAt)
+            cases.promisedLimitDays.append(accepted.promisedLimitDays)
+            cases.legalLimitDays.append(accepted.legalLimitDays)
+            cases.notCounted.append(accepted.notCounted.joined(separator: "\u{1F}"))
+            cases.dueDate.append(due.description)
+            cases.dueDateProvisional.append(accepted.dueDateProvisional)
+            cases.bundleId.append(accepted.bundleId ?? "")
+            cases.reason.append(
                 "accepted; promised limit \(accepted.promisedLimitDays) working days from the day after acceptance")
-            cases.text["clerk_id", default: []].append(accepted.clerkId)
+            cases.clerkId.append(accepted.clerkId)
             // The green channel (Art 40): the case's tasks go first.
-            cases.bools["priority", default: []].append(accepted.greenChannel)
-            cases.text["green_channel", default: []].append(
+            cases.priority.append(accepted.greenChannel)
+            cases.greenChannel.append(
                 try accepted.greenChannelApproval.map { String(decoding: try EventEnvelope.encoder().encode($0), as: UTF8.self) } ?? "")
 
             var plan = TimerPlan()
@@ -72,11 +72,11 @@ extension CoordinatorStore {
                 let role: TaskRole = index == 0 ? .lead : .participant
                 let taskId = UUID.random().uuidString.lowercased()
                 let sub = clock.subDeadline(role: role, accepted: acceptedDay, due: due)
-                tasks.text["task_id", default: []].append(taskId)
-                tasks.text["case_id", default: []].append(item.caseId)
-                tasks.text["department_id", default: []].append(department)
-                tasks.text["role", default: []].append(role.rawValue)
-                tasks.text["sub_deadline", default: []].append(sub.description)
+                tasks.taskId.append(taskId)
+                tasks.caseId.append(item.caseId)
+                tasks.departmentId.append(department)
+                tasks.role.append(role.rawValue)
+                tasks.subDeadline.append(sub.description)
                 if role == .participant { plan.plan(taskId: taskId, accepted: acceptedDay, subDeadline: sub, clock: clock) }
                 var event = PendingEvent(
                     TaskAssigned(
@@ -92,10 +92,10 @@ extension CoordinatorStore {
                 pending.append(event)
             }
             for index in plan.subjects.indices {
-                timers.text["case_id", default: []].append(item.caseId)
-                timers.text["subject", default: []].append(plan.subjects[index])
-                timers.text["kind", default: []].append(plan.kinds[index])
-                timers.dates["fire_at", default: []].append(plan.instants[index])
+                timers.caseId.append(item.caseId)
+                timers.subject.append(plan.subjects[index])
+                timers.kind.append(plan.kinds[index])
+                timers.fireAt.append(plan.instants[index])
             }
             assignments[item.caseId] = pending
         }
@@ -106,14 +106,14 @@ extension CoordinatorStore {
             """
             WITH input AS (
                 SELECT * FROM unnest(
-                    \(cases.text["case_id"]!)::text[], \(cases.text["receipt_code"]!)::text[], \(cases.text["notice_number"]!)::text[],
-                    \(cases.text["item_code"]!)::text[], \(cases.ints["item_version"]!)::int[], \(cases.text["item_name"]!)::text[],
-                    \(cases.text["kind"]!)::text[], \(cases.text["lead_department_id"]!)::text[], \(cases.text["department_ids"]!)::text[],
-                    \(cases.text["applicant_kind"]!)::text[], \(cases.text["applicant_name"]!)::text[], \(cases.text["materials"]!)::text[],
-                    \(cases.dates["accepted_at"]!)::timestamptz[], \(cases.ints["promised_limit_days"]!)::int[],
-                    \(cases.ints["legal_limit_days"]!)::int[], \(cases.text["not_counted"]!)::text[], \(cases.text["due_date"]!)::text[],
-                    \(cases.bools["due_date_provisional"]!)::bool[], \(cases.text["bundle_id"]!)::text[], \(cases.text["reason"]!)::text[],
-                    \(cases.text["clerk_id"]!)::text[], \(cases.bools["priority"]!)::bool[], \(cases.text["green_channel"]!)::text[])
+                    \(cases.caseId)::text[], \(cases.receiptCode)::text[], \(cases.noticeNumber)::text[],
+                    \(cases.itemCode)::text[], \(cases.itemVersion)::int[], \(cases.itemName)::text[],
+                    \(cases.kind)::text[], \(cases.leadDepartmentId)::text[], \(cases.departmentIds)::text[],
+                    \(cases.applicantKind)::text[], \(cases.applicantName)::text[], \(cases.materials)::text[],
+                    \(cases.acceptedAt)::timestamptz[], \(cases.promisedLimitDays)::int[],
+                    \(cases.legalLimitDays)::int[], \(cases.notCounted)::text[], \(cases.dueDate)::text[],
+                    \(cases.dueDateProvisional)::bool[], \(cases.bundleId)::text[], \(cases.reason)::text[],
+                    \(cases.clerkId)::text[], \(cases.priority)::bool[], \(cases.greenChannel)::text[])
                 AS i(case_id, receipt_code, notice_number, item_code, item_version, item_name, kind, lead_department_id, department_ids,
                      applicant_kind, applicant_name, materials, accepted_at, promised_limit_days, legal_limit_days, not_counted, due_date,
                      due_date_provisional, bundle_id, reason, clerk_id, priority, green_channel)),
@@ -132,8 +132,8 @@ extension CoordinatorStore {
             new_tasks AS (
                 INSERT INTO \(unescaped: schema).tasks (task_id, case_id, department_id, role, sub_deadline, state)
                 SELECT t.id::uuid, t.case_id, t.department, t.role, t.sub::date, 'open'
-                FROM unnest(\(tasks.text["task_id"]!)::text[], \(tasks.text["case_id"]!)::text[], \(tasks.text["department_id"]!)::text[],
-                            \(tasks.text["role"]!)::text[], \(tasks.text["sub_deadline"]!)::text[]) AS t(id, case_id, department, role, sub)
+                FROM unnest(\(tasks.taskId)::text[], \(tasks.caseId)::text[], \(tasks.departmentId)::text[],
+                            \(tasks.role)::text[], \(tasks.subDeadline)::text[]) AS t(id, case_id, department, role, sub)
                 JOIN new_case c ON c.case_id = t.case_id),
             new_ledger AS (
                 INSERT INTO \(unescaped: schema).ledger (case_id, sequence, change, due_date_after, working_days, reason, actor_id, changed_at)
@@ -142,8 +142,8 @@ extension CoordinatorStore {
             new_timers AS (
                 INSERT INTO \(unescaped: schema).timers (case_id, subject, kind, fire_at)
                 SELECT t.case_id, t.subject, t.kind, t.fire_at
-                FROM unnest(\(timers.text["case_id"] ?? [])::text[], \(timers.text["subject"] ?? [])::text[], \(timers.text["kind"] ?? [])::text[],
-                            \(timers.dates["fire_at"] ?? [])::timestamptz[]) AS t(case_id, subject, kind, fire_at)
+                FROM unnest(\(timers.caseId)::text[], \(timers.subject)::text[], \(timers.kind)::text[],
+                            \(timers.fireAt)::timestamptz[]) AS t(case_id, subject, kind, fire_at)
                 JOIN new_case c ON c.case_id = t.case_id)
             SELECT case_id FROM new_case
             """, logger: logger
@@ -221,11 +221,48 @@ extension CoordinatorStore {
 }
 
 /// Column arrays for a multi-row statement built with `unnest`.
-private struct Columns {
-    var text: [String: [String]] = [:]
-    var ints: [String: [Int]] = [:]
-    var bools: [String: [Bool]] = [:]
-    var dates: [String: [Date]] = [:]
+/// The cases of a routing batch, column by column (one `unnest` in the routing statement).
+private struct CaseColumns {
+    var caseId: [String] = []
+    var receiptCode: [String] = []
+    var noticeNumber: [String] = []
+    var itemCode: [String] = []
+    var itemVersion: [Int] = []
+    var itemName: [String] = []
+    var kind: [String] = []
+    var leadDepartmentId: [String] = []
+    var departmentIds: [String] = []
+    var applicantKind: [String] = []
+    var applicantName: [String] = []
+    var materials: [String] = []
+    var acceptedAt: [Date] = []
+    var promisedLimitDays: [Int] = []
+    var legalLimitDays: [Int] = []
+    var notCounted: [String] = []
+    var dueDate: [String] = []
+    var dueDateProvisional: [Bool] = []
+    var bundleId: [String] = []
+    var reason: [String] = []
+    var clerkId: [String] = []
+    var priority: [Bool] = []
+    var greenChannel: [String] = []
+}
+
+/// Their tasks, column by column.
+private struct TaskColumns {
+    var taskId: [String] = []
+    var caseId: [String] = []
+    var departmentId: [String] = []
+    var role: [String] = []
+    var subDeadline: [String] = []
+}
+
+/// Their timers, column by column.
+private struct TimerColumns {
+    var caseId: [String] = []
+    var subject: [String] = []
+    var kind: [String] = []
+    var fireAt: [Date] = []
 }
 
 /// The timers a case needs, built in memory and inserted in one statement.

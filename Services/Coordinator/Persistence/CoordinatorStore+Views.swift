@@ -292,7 +292,7 @@ extension CoordinatorStore {
                     place: try r.value("place"), departmentIds: try r.value("department_ids"), centreAttends: try r.value("centre_attends"),
                     positions: positions, summary: try r.value("summary")))
         }
-        view.alerts = try await alerts(where: "case_id = $1", id, on: connection)
+        view.alerts = try await alerts(caseId: id, on: connection)
         return view
     }
 
@@ -316,15 +316,19 @@ extension CoordinatorStore {
         return entries
     }
 
-    private func alerts(where condition: String, _ value: String?, on connection: PostgresConnection) async throws -> [AlertView] {
-        var bindings = PostgresBindings()
-        if let value { bindings.append(value) }
+    /// Alerts of one case (`caseId`), of one department (`departmentId`: as the late one, or as
+    /// the lead it was escalated to), or all (neither), latest first.
+    private func alerts(caseId: String? = nil, departmentId: String? = nil, on connection: PostgresConnection) async throws -> [AlertView] {
         let rows = try await connection.run(
-            PostgresQuery(
-                unsafeSQL: """
-                    SELECT case_id, subject, kind, department_id, escalated_to, due_date::text, scheduled_for, fired_at
-                    FROM \(schema).alerts WHERE \(condition) ORDER BY fired_at DESC LIMIT 500
-                    """, binds: bindings), logger: logger)
+            """
+            SELECT case_id, subject, kind, department_id, escalated_to, due_date::text, scheduled_for, fired_at
+            FROM \(unescaped: schema).alerts
+            WHERE (\(caseId)::text IS NULL OR case_id = \(caseId))
+              AND (\(departmentId)::text IS NULL OR department_id = \(departmentId)
+                   OR (escalated_to = 'lead-department'
+                       AND case_id IN (SELECT case_id FROM \(unescaped: schema).cases WHERE lead_department_id = \(departmentId))))
+            ORDER BY fired_at DESC LIMIT 500
+            """, logger: logger)
         var views: [AlertView] = []
         for try await (caseId, subject, kind, department, escalatedTo, due, scheduled, fired) in rows.decode(
             (String, String, String, String, String?, String, Date, Date).self)
@@ -339,14 +343,7 @@ extension CoordinatorStore {
 
     /// Warnings and escalations concerning a department (as the late one, or as the lead it was escalated to); all for `nil`.
     func alerts(departmentId: String?) async throws -> [AlertView] {
-        try await client.withConnection { connection in
-            if let departmentId {
-                return try await alerts(
-                    where: "department_id = $1 OR (escalated_to = 'lead-department' AND case_id IN (SELECT case_id FROM \(schema).cases WHERE lead_department_id = $1))",
-                    departmentId, on: connection)
-            }
-            return try await alerts(where: "true", nil, on: connection)
-        }
+        try await client.withConnection { connection in try await alerts(departmentId: departmentId, on: connection) }
     }
 
     /// Refused commands of a department (all for `nil`), latest first.

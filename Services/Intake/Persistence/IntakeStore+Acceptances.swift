@@ -163,12 +163,13 @@ extension IntakeStore {
             guard let number = row.2 else { throw HallError(.internalError, "no notice number was drawn") }
             numbersByYear[year, default: []].append(number)
         }
-        for year in numbersByYear.keys { numbersByYear[year]!.sort(by: >) }
+        numbersByYear = numbersByYear.mapValues { $0.sorted(by: >) }
         return try zip(rows, years).map { row, year -> StoredOrNumber in
             if let stored = row.1 {
                 return .stored(try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(stored.utf8)))
             }
-            return .number(numbersByYear[year]!.removeLast())
+            guard let number = numbersByYear[year]?.popLast() else { throw HallError(.internalError, "no notice number was drawn") }
+            return .number(number)
         }
     }
 

@@ -92,10 +92,10 @@ func nulPath(in value: JSONValue, at path: String = "") -> String? {
         }
         return nil
     case .object(let members):
-        for key in members.keys.sorted() {
+        for (key, member) in members.sorted(by: { $0.key < $1.key }) {
             let memberPath = path.isEmpty ? key : "\(path).\(key)"
             if key.contains("\u{0}") { return path.isEmpty ? "body" : path }
-            if let found = nulPath(in: members[key]!, at: memberPath) { return found }
+            if let found = nulPath(in: member, at: memberPath) { return found }
         }
         return nil
     default:
