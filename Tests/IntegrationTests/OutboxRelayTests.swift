@@ -48,6 +48,43 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("an idle relay publishes a committed event at once, woken by the commit, not by its next poll; rows written behind its back still go out at the fallback poll")
+    func idleRelayWokenByCommit() async throws {
+        let kafka = try TestKafka.stack()
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let topic = try await kafka.makeTopics(["wake"])[0]
+            let producer = try kafka.producer()
+            var configuration = OutboxRelayConfiguration()
+            configuration.idlePollInterval = .seconds(3)
+            let relay = OutboxRelay(
+                client: database.client, schema: database.schema, producer: producer, configuration: configuration, logger: TestEnvironment.logger())
+            let running = Task { try await relay.run() }
+            // Let the relay find the outbox empty and settle into its idle wait.
+            try await Task.sleep(for: .seconds(1))
+            let started = ContinuousClock.now
+            _ = try await Effects.append(cases: ["w"], steps: 1, topic: topic, database: database)
+            try await eventually("published", timeout: .seconds(10), interval: .milliseconds(10)) { try await database.pendingOutbox() == 0 }
+            let woken = ContinuousClock.now - started
+            #expect(woken < .milliseconds(1500), "published \(woken) after the commit; the idle poll is 3 s")
+
+            // A row committed without HallKit's transaction (as by another process: no wake-up
+            // after its commit) waits for the fallback poll.
+            try await Task.sleep(for: .seconds(1))
+            let outbox = Outbox(schema: database.schema)
+            let event = OutgoingEvent(
+                topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: 1), producer: "test", caseId: "w"))
+            try await database.client.withConnection { connection in
+                try await connection.run("BEGIN", logger: TestEnvironment.logger())
+                try await connection.run("\(insert: try Outbox.Rows([event]), into: outbox)", logger: TestEnvironment.logger())
+                try await connection.run("COMMIT", logger: TestEnvironment.logger())
+            }
+            try await eventually("published by the fallback poll", timeout: .seconds(10)) { try await database.pendingOutbox() == 0 }
+            running.cancel()
+            _ = await running.result
+            await producer.close()
+        }
+    }
+
     @Test("each case's events are applied in the order they were appended")
     func perCaseOrder() async throws {
         let kafka = try TestKafka.stack()

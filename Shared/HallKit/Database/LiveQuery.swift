@@ -71,11 +71,12 @@ extension PostgresClient {
     public func transaction<Result: Sendable>(
         logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> sending Result {
-        try await withConnection { connection in
+        let hooks = TransactionHooks()
+        let value = try await withConnection { connection in
             try await connection.run("BEGIN", logger: logger)
             let value: Result
             do {
-                value = try await body(connection)
+                value = try await TransactionHooks.$current.withValue(hooks) { try await body(connection) }
             } catch {
                 if !connection.isClosed {
                     do {
@@ -89,6 +90,8 @@ extension PostgresClient {
             try await connection.run("COMMIT", logger: logger)
             return value
         }
+        hooks.committed()
+        return value
     }
 }
 

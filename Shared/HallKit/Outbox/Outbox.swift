@@ -147,6 +147,7 @@ extension PostgresQuery.StringInterpolation {
     /// Writes `INSERT INTO <schema>.outbox … ` of `rows` at this point of a query, every value a bind
     /// parameter. The events are published if and only if the transaction running the statement commits.
     public mutating func appendInterpolation(insert rows: Outbox.Rows, into outbox: Outbox) {
+        OutboxWakeups.appended(schema: outbox.schema)
         appendLiteral(
             """
             INSERT INTO \(outbox.schema).outbox

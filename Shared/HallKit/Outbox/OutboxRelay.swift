@@ -15,8 +15,12 @@ public struct OutboxRelayConfiguration: Sendable {
     /// the buckets; overlapping database and broker round trips is what makes a relay fast on
     /// few cores. While it keeps up, one transaction polls every bucket.
     public var concurrency: Int = 4
-    /// Wait between polls when the outbox is empty (bounds publishing latency at light load).
+    /// Wait before the next poll after a pass that published something (more is likely to follow).
     public var pollInterval: Duration = .milliseconds(20)
+    /// Longest wait after a pass that found nothing: a transaction of this process that appends
+    /// to the outbox wakes the relay when it commits (``OutboxWakeups``), so this only bounds the
+    /// latency of rows appended otherwise (another process, or rows a pass found held back).
+    public var idlePollInterval: Duration = .seconds(1)
     /// How long rows are kept after they were appended, and at least until published; they can
     /// be republished until they are deleted.
     public var retention: Duration = .seconds(7 * 86_400)
@@ -101,6 +105,10 @@ public final class OutboxRelay: Service, Sendable {
     private let lagSeconds: Gauge
     /// Whether worker 0's last pass found a full batch: the other workers publish while it does.
     private let backlogSeen = Atomic<Bool>(false)
+    /// Wakes worker 0 when a transaction that appended to this schema's outbox commits.
+    private let wakeup: Wakeup
+    /// Wakes the other workers when worker 0 finds a backlog.
+    private let backlogWakeup = Wakeup()
 
     /// Creates a relay for the outbox of `schema`.
     public init(
@@ -110,6 +118,7 @@ public final class OutboxRelay: Service, Sendable {
     ) {
         self.client = client
         self.schema = schema
+        self.wakeup = OutboxWakeups.wakeup(for: schema)
         self.producer = producer
         self.configuration = configuration
         self.logger = logger
@@ -154,14 +163,18 @@ public final class OutboxRelay: Service, Sendable {
             do {
                 let backlog = backlogSeen.load(ordering: .relaxed)
                 if worker > 0, !backlog, !ownBacklog {
-                    try await sleepUnlessShuttingDown(configuration.pollInterval)
+                    // Worker 0 wakes the others when it finds a backlog.
+                    try await waitUnlessShuttingDown(backlogWakeup, upTo: configuration.idlePollInterval)
                     continue
                 }
                 let alone = worker == 0 && !backlog
                 let outcome = try await relayOnce(
                     maxBuckets: alone ? PlatformMigrations.outboxBuckets : share, startingAt: worker * share)
                 ownBacklog = outcome.more
-                if worker == 0 { backlogSeen.store(outcome.more, ordering: .relaxed) }
+                if worker == 0 {
+                    backlogSeen.store(outcome.more, ordering: .relaxed)
+                    if outcome.more { backlogWakeup.notify() }
+                }
                 backoff = configuration.initialBackoff
                 if outcome.failed > 0 {
                     health?.failed(outcome.failure ?? "not delivered")
@@ -172,7 +185,10 @@ public final class OutboxRelay: Service, Sendable {
                 if outcome.failed > 0 {
                     try await sleepUnlessShuttingDown(backoff)
                 } else if !outcome.more {
-                    try await sleepUnlessShuttingDown(configuration.pollInterval)
+                    // Idle: wait for a commit that appended (or the fallback poll); right after
+                    // publishing, poll again soon.
+                    try await waitUnlessShuttingDown(
+                        wakeup, upTo: outcome.published > 0 ? configuration.pollInterval : configuration.idlePollInterval)
                 }
             } catch is CancellationError {
                 break
@@ -546,6 +562,14 @@ public final class OutboxRelay: Service, Sendable {
                 "outbox publishing held back by a long-running transaction (pg_stat_activity where backend_xid = oldest.running.xid)",
                 metadata: ["rows": "\(row.2)", "oldest.running.xid": "\(oldest)", "waiting.since": "\(waiting)"])
         }
+    }
+}
+
+/// Waits for a wake-up or `timeout`, returning early (by throwing `CancellationError`) on graceful shutdown.
+func waitUnlessShuttingDown(_ wakeup: Wakeup, upTo timeout: Duration) async throws {
+    try await cancelWhenGracefulShutdown {
+        await wakeup.wait(upTo: timeout)
+        try Task.checkCancellation()
     }
 }
 
