@@ -177,14 +177,22 @@ extension IntakeStore {
                     reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
                     competentAuthority: lead)))
         }
-        // The clerk's window must serve the item's departments.
+        // The clerk's window must serve the item's lead department: its seal goes on the acceptance
+        // notice, and a seal is applied only at a window serving its department (Art 30). A joint
+        // item is accepted by its lead (or at the comprehensive window), never at a participant's
+        // window, where its notice could not be sealed.
         guard let windowId = clerk.windowId, let window = try await window(windowId, on: connection) else {
             throw HallError(.forbidden, "the clerk's token names no active hall window")
         }
         let serves = (window.kind == WindowKind.comprehensive.rawValue && current.delegatedToCentre)
-            || !Set(window.departments).isDisjoint(with: current.departmentIds)
+            || window.departments.contains(current.leadDepartmentId)
         guard serves else {
-            throw HallError(.forbidden, "window \(windowId) does not take applications for item \(current.code)")
+            let participant = !Set(window.departments).isDisjoint(with: current.participantDepartmentIds)
+            throw HallError(
+                .forbidden,
+                participant
+                    ? "window \(windowId) serves a participant department of joint item \(current.code); it is accepted at the window of its lead department \(current.leadDepartmentId) or at the comprehensive window (Art 30)"
+                    : "window \(windowId) does not take applications for item \(current.code)")
         }
         switch try MaterialsCheck.check(submission, against: current, today: today) {
         case .corrections(let list): return Assessment(versions: versions, item: current, verdict: .corrections(list))
