@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "intake", "HallCalendar",
+                "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "HallServiceHarness", "intake", "HallCalendar",
                 "seal", "coordinator",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

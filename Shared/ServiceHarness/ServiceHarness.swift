@@ -18,6 +18,10 @@ public enum ServiceHarness {
         public let client: any TestClientProtocol
         /// The schema the service owns in this run.
         public let schema: String
+        /// The run's database, scoped to the service's schema (read it as the admin).
+        public let database: TestDatabase
+        /// The Kafka namespace of the run (the schema, unless services share one).
+        public let namespace: String
         /// Sends `events` to `topic` (inside the run's namespace), each with its key, and waits
         /// for the broker to store them.
         public let publish: @Sendable (_ topic: Topic, _ events: [(key: String, event: EventEnvelope)]) async throws -> Void
@@ -28,14 +32,17 @@ public enum ServiceHarness {
     /// - Parameters:
     ///   - name: the service (its default schema, port and producer name).
     ///   - extra: further environment keys (the service's own settings).
+    ///   - namespace: the Kafka namespace, for services of one test that talk to each other
+    ///     (default: the service's own schema, so that the run sees no other test's events).
     public static func run(
-        _ name: ServiceName, extra: [String: String] = [:],
+        _ name: ServiceName, extra: [String: String] = [:], namespace: String? = nil,
         definition: @Sendable (EnvironmentReader) throws -> HallServiceDefinition,
         _ body: @escaping @Sendable (Context) async throws -> Void
     ) async throws {
         HallMetrics.bootstrap()
         try await TestDatabase.with(migrate: false) { database in
             let schema = TestEnvironment.uniqueName(name.rawValue)
+            let namespace = namespace ?? schema
             let environment = EnvironmentReader([
                 "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
                 "HALL_DATABASE_SCHEMA": schema,
@@ -43,7 +50,7 @@ public enum ServiceHarness {
                 "HALL_JWT_SECRET": String(repeating: "s", count: 32),
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "1",
-                "HALL_KAFKA_NAMESPACE": schema,
+                "HALL_KAFKA_NAMESPACE": namespace,
             ].merging(extra) { $1 })
             let configuration = try ServiceConfiguration(serviceName: name.rawValue, defaultPort: 0, environment: environment)
             let app = try await HallServiceMain.makeApplication(
@@ -54,9 +61,10 @@ public enum ServiceHarness {
                     try await eventually("\(name.rawValue) ready") {
                         try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
                     }
-                    try await body(Context(client: client, schema: schema) { topic, events in
+                    let scoped = TestDatabase(client: database.client, schema: schema, configuration: database.configuration)
+                    try await body(Context(client: client, schema: schema, database: scoped, namespace: namespace) { topic, events in
                         let messages = try events.map {
-                            KafkaProducerMessage(topic: "\(schema).\(topic.rawValue)", key: Array($0.key.utf8), value: try $0.event.encoded())
+                            KafkaProducerMessage(topic: "\(namespace).\(topic.rawValue)", key: Array($0.key.utf8), value: try $0.event.encoded())
                         }
                         for result in await producer.send(messages) { _ = try result.get() }
                     })

@@ -91,3 +91,21 @@ public enum Effects {
         return rows.map { (caseId: $0.0, seq: $0.1, eventId: $0.2) }
     }
 }
+
+extension TestDatabase {
+    /// The envelopes of `type` in the schema's outbox (published or not), in the order appended;
+    /// only those with Kafka key `key` when given.
+    public func outboxEnvelopes(_ type: String, key: String? = nil) async throws -> [EventEnvelope] {
+        try await client.run(
+            """
+            SELECT payload FROM \(unescaped: schema).outbox WHERE event_type = \(type) AND (\(key)::text IS NULL OR key = \(key))
+            ORDER BY id
+            """, logger: TestEnvironment.logger()
+        ).decode(String.self).collectAll().map { try EventEnvelope.decode(from: Array($0.utf8)) }
+    }
+
+    /// The typed payloads of `P` in the schema's outbox, in the order appended (see ``outboxEnvelopes(_:key:)``).
+    public func outboxPayloads<P: EventPayload>(_ type: P.Type, key: String? = nil) async throws -> [P] {
+        try await outboxEnvelopes(P.eventType, key: key).map { try $0.payload(as: P.self) }
+    }
+}

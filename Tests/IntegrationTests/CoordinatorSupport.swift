@@ -131,16 +131,11 @@ struct CoordinatorHall {
 
     /// Every event in the outbox of `type` (optionally for one case), in order.
     func outbox(_ type: String, caseId: String? = nil) async throws -> [EventEnvelope] {
-        try await database.client.query(
-            """
-            SELECT payload FROM \(unescaped: database.schema).outbox WHERE event_type = \(type) AND (\(caseId)::text IS NULL OR key = \(caseId))
-            ORDER BY id
-            """, logger: TestEnvironment.logger()
-        ).decode(String.self).collectAll().map { try EventEnvelope.decode(from: Array($0.utf8)) }
+        try await database.outboxEnvelopes(type, key: caseId)
     }
 
     func payloads<P: EventPayload>(_ type: P.Type, caseId: String? = nil) async throws -> [P] {
-        try await outbox(P.eventType, caseId: caseId).map { try $0.payload(as: P.self) }
+        try await database.outboxPayloads(P.self, key: caseId)
     }
 
     // MARK: HTTP

@@ -3,6 +3,7 @@ import HallCalendar
 import HallContracts
 import HallKafka
 import HallKit
+import HallServiceHarness
 import HallTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -25,29 +26,12 @@ struct IntakeAPITests {
     /// Runs the intake service in process on a fresh schema and hands `body` a client and tokens.
     /// The test's Kafka namespace is its schema name: topics `<schema>.hall.…`, groups `<schema>.hall.intake`.
     func withIntake(_ body: @escaping @Sendable (any TestClientProtocol, Tokens, TestDatabase) async throws -> Void) async throws {
-        HallMetrics.bootstrap()
-        try await TestDatabase.with(migrate: false) { database in
-            let schema = TestEnvironment.uniqueName("intake")
-            let environment = EnvironmentReader([
-                "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
-                "HALL_DATABASE_SCHEMA": schema,
-                "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
-                "HALL_JWT_SECRET": Self.secret,
-                "HALL_HTTP_PORT": "0",
-                "HALL_KAFKA_PARTITIONS": "2",
-                "HALL_KAFKA_NAMESPACE": schema,
-            ])
-            let configuration = try ServiceConfiguration(serviceName: "intake", defaultPort: 0, environment: environment)
-            let app = try await HallServiceMain.makeApplication(IntakeService.definition(try IntakeSettings(environment: EnvironmentReader([:]))), configuration: configuration, logger: TestEnvironment.logger())
-            let tokens = try await Tokens(secret: Self.secret)
-            let scoped = TestDatabase(client: database.client, schema: schema, configuration: database.configuration)
-            try await app.test(.live) { client in
-                try await eventually("intake ready") {
-                    try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
-                }
-                try await body(client, tokens, scoped)
-            }
-            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+        let tokens = try await Tokens(secret: Self.secret)
+        try await ServiceHarness.run(
+            .intake, extra: ["HALL_JWT_SECRET": Self.secret, "HALL_KAFKA_PARTITIONS": "2"],
+            definition: { IntakeService.definition(try IntakeSettings(environment: $0)) }
+        ) { service in
+            try await body(service.client, tokens, service.database)
         }
     }
 

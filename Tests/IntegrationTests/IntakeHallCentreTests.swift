@@ -3,6 +3,7 @@ import HallCalendar
 import HallContracts
 import HallKafka
 import HallKit
+import HallServiceHarness
 import HallTestSupport
 import Hummingbird
 import HummingbirdTesting
@@ -45,10 +46,8 @@ extension IntakeAPITests {
             let (twice, twiceProblem) = try await post(client, "/v1/departments", token: tokens.admin, #"{"id":"d-tax","name":"县税务局","centre":true}"#)
             #expect(twice == .badRequest && twiceProblem["field"] == "centre")
             // Other services learn which directory entry is the centre.
-            #expect(try await outboxCount(
-                database, "intake.directory.department-changed", where: "key = 'd-centre' AND payload::jsonb #>> '{data,centre}' = 'true'") == 2)
-            #expect(try await outboxCount(
-                database, "intake.directory.department-changed", where: "key = 'd-market' AND payload::jsonb #>> '{data,centre}' = 'false'") >= 1)
+            #expect(try await database.outboxPayloads(DepartmentChanged.self, key: "d-centre").filter(\.centre).count == 2)
+            #expect(try await database.outboxPayloads(DepartmentChanged.self, key: "d-market").filter { !$0.centre }.count >= 1)
 
             // Refused with the field and the rule; nothing stored.
             var (status, problem) = try await post(
@@ -70,9 +69,9 @@ extension IntakeAPITests {
                 client, "/v1/applications", token: tokens.clerk, application(key: "g-1", materials: allMaterials, extra: "," + greenApproval))
             #expect(created == .created && green["outcome"] == "accepted")
             let greenCase = try #require(green["caseId"]?.stringValue).lowercased()
-            #expect(try await outboxCount(
-                database, "intake.application.accepted",
-                where: "key = '\(greenCase)' AND payload::jsonb #>> '{data,greenChannel}' = 'true' AND payload::jsonb #>> '{data,greenChannelApproval,reference}' = '旗政务服务中心〔2026〕3号' AND payload::jsonb #>> '{data,greenChannelApproval,approvedBy}' = 'centre-li'") == 1)
+            #expect(try await database.outboxPayloads(ApplicationAccepted.self, key: greenCase).filter {
+                $0.greenChannel && $0.greenChannelApproval?.reference == "旗政务服务中心〔2026〕3号" && $0.greenChannelApproval?.approvedBy == "centre-li"
+            }.count == 1)
             let tracked = try await get(client, "/v1/cases/\(try #require(green["receiptCode"]?.stringValue))?idNumber=\(idNumber)").1
             #expect(tracked["greenChannel"]?["reason"] == "major-investment" && tracked["greenChannel"]?["reference"] == "旗政务服务中心〔2026〕3号")
             #expect(tracked["greenChannel"]?["approvedBy"] == "centre-li" && tracked["greenChannel"]?["recordedBy"] == "clerk-1",
@@ -82,8 +81,7 @@ extension IntakeAPITests {
             let (_, plain) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "g-2", materials: allMaterials))
             let receipt = try #require(plain["receiptCode"]?.stringValue)
             let plainCase = try #require(plain["caseId"]?.stringValue).lowercased()
-            #expect(try await outboxCount(
-                database, "intake.application.accepted", where: "key = '\(plainCase)' AND payload::jsonb #>> '{data,greenChannel}' = 'false'") == 1)
+            #expect(try await database.outboxPayloads(ApplicationAccepted.self, key: plainCase).filter { !$0.greenChannel }.count == 1)
             let grant = #"{"reason":"special-matter","reference":"旗政务服务中心〔2026〕4号","approvedBy":"centre-li"}"#
             let path = "/v1/applications/\(receipt)/green-channel"
             #expect(try await post(client, path, token: tokens.clerk, grant).0 == .forbidden)
@@ -97,9 +95,9 @@ extension IntakeAPITests {
             let clerkSees = try await clerkView(client, tokens.clerk, receipt)["greenChannel"]
             #expect(clerkSees?["reason"] == "special-matter" && clerkSees?["approvedBy"] == "centre-li" && clerkSees?["recordedBy"] == "admin-1")
             // The coordinator learns it from the outbox, written with the change.
-            #expect(try await outboxCount(
-                database, "intake.application.green-channel-granted",
-                where: "key = '\(plainCase)' AND payload::jsonb #>> '{data,approval,reference}' = '旗政务服务中心〔2026〕4号' AND payload::jsonb #>> '{data,recordedBy}' = 'admin-1'") == 1)
+            #expect(try await database.outboxPayloads(ApplicationGreenChannelGranted.self, key: plainCase).filter {
+                $0.approval.reference == "旗政务服务中心〔2026〕4号" && $0.recordedBy == "admin-1"
+            }.count == 1)
             #expect(try await database.count(
                 "SELECT count(*)::bigint FROM \(database.schema).applications WHERE case_id = '\(plainCase)' AND green_channel") == 1)
             // The same approval again changes nothing; another one is refused.
@@ -144,9 +142,9 @@ extension IntakeAPITests {
             #expect(reassigned == .ok && after["agent"]?["agentId"] == "agent-zhou" && after["agent"]?["reason"] == "吴代办休假")
             #expect(after["previousAgents"]?[0]?["agentId"] == "agent-wu" && after["previousAgents"]?[0]?["endedAt"] != nil)
             #expect(try await clerkView(client, tokens.clerk, receipt)["agent"]?["agentId"] == "agent-zhou")
-            #expect(try await outboxCount(
-                database, "intake.application.agent-assigned",
-                where: "key = '\(caseId)' AND payload::jsonb #>> '{data,previousAgentId}' = 'agent-wu' AND payload::jsonb #>> '{data,agentId}' = 'agent-zhou'") == 1)
+            #expect(try await database.outboxPayloads(ApplicationAgentAssigned.self, key: caseId).filter {
+                $0.previousAgentId == "agent-wu" && $0.agentId == "agent-zhou"
+            }.count == 1)
 
             // The agent brings what a department asked for.
             let request = SupplementRequested(
@@ -281,9 +279,7 @@ extension IntakeAPITests {
             #expect(bundle["cases"]?.arrayValue?.allSatisfy { $0["agent"]?["agentId"] == "agent-wu" } == true)
             for (receipt, caseId) in cases {
                 #expect(try await clerkView(client, tokens.clerk, receipt)["agent"]?["name"] == "吴代办")
-                #expect(try await outboxCount(
-                    database, "intake.application.agent-assigned",
-                    where: "key = '\(caseId)' AND payload::jsonb #>> '{data,agentId}' = 'agent-wu'") == 1)
+                #expect(try await database.outboxPayloads(ApplicationAgentAssigned.self, key: caseId).filter { $0.agentId == "agent-wu" }.count == 1)
             }
             #expect(try await clerkView(client, tokens.clerk, cases[1].receipt)["previousAgents"]?[0]?["agentId"] == "agent-zhou")
             // The same call again changes nothing.
@@ -324,9 +320,10 @@ extension IntakeAPITests {
             #expect(try await database.count(
                 "SELECT count(*)::bigint FROM \(database.schema).notices WHERE case_id = '\(caseId)' AND kind = 'refusal-notice' AND department_id = 'd-centre' AND sha256 = encode(sha256(convert_to(text, 'UTF8')), 'hex') AND text LIKE '%' || E'\\n' || 'refused-at: ' || to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') || 'T%'") == 1,
                 "the refusal notice is dated (Art 37)")
-            #expect(try await outboxCount(
-                database, "seal.document.requested",
-                where: "key = '\(caseId)' AND topic = 'hall.seal.requests' AND payload::jsonb #>> '{data,departmentId}' = 'd-centre' AND payload::jsonb #>> '{data,documentKind}' = 'refusal-notice' AND payload::jsonb #>> '{data,windowId}' = 'w-01' AND payload::jsonb #>> '{data,requestedBy}' = 'clerk-1'") == 1)
+            #expect(try await outboxCount(database, "seal.document.requested", where: "key = '\(caseId)' AND topic = 'hall.seal.requests'") == 1)
+            #expect(try await database.outboxPayloads(SealDocumentRequested.self, key: caseId).filter {
+                $0.departmentId == "d-centre" && $0.documentKind == .refusalNotice && $0.windowId == "w-01" && $0.requestedBy == "clerk-1"
+            }.count == 1)
             let tracked = try await get(client, "/v1/cases/\(try #require(refused["receiptCode"]?.stringValue))?idNumber=\(idNumber)").1
             #expect(tracked["documents"]?[0]?["kind"] == "refusal-notice" && tracked["documents"]?[0]?["sealed"] == .bool(false))
         }
@@ -334,83 +331,61 @@ extension IntakeAPITests {
 
     @Test("end to end with the real seal service: the refusal of an item unknown to the hall is sealed with the centre's seal and shown sealed in tracking; the imprint verifies")
     func unknownItemRefusalSealedEndToEnd() async throws {
-        HallMetrics.bootstrap()
         let namespace = TestEnvironment.uniqueName("centre")
-        let intakeSchema = namespace + "_intake"
-        let sealSchema = namespace + "_seal"
-        @Sendable func environment(_ schema: String, extra: [String: String] = [:]) throws -> [String: String] {
-            [
-                "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
-                "HALL_DATABASE_SCHEMA": schema,
-                "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
-                "HALL_JWT_SECRET": Self.secret,
-                "HALL_HTTP_PORT": "0",
-                "HALL_KAFKA_PARTITIONS": "2",
-                "HALL_KAFKA_NAMESPACE": namespace,
-            ].merging(extra) { $1 }
-        }
-        try await TestDatabase.with(migrate: false) { database in
-            let intakeEnvironment = EnvironmentReader(try environment(intakeSchema))
-            let sealEnvironment = EnvironmentReader(
-                try environment(sealSchema, extra: ["HALL_SEAL_MASTER_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()]))
-            let intakeApp = try await HallServiceMain.makeApplication(
-                IntakeService.definition(try IntakeSettings(environment: EnvironmentReader([:]))), configuration: try ServiceConfiguration(serviceName: "intake", defaultPort: 0, environment: intakeEnvironment),
-                logger: TestEnvironment.logger())
-            let sealApp = try await HallServiceMain.makeApplication(
-                SealService.definition(try SealSettings(environment: sealEnvironment)),
-                configuration: try ServiceConfiguration(serviceName: "seal", defaultPort: 0, environment: sealEnvironment), logger: TestEnvironment.logger())
-            let tokens = try await Tokens(secret: Self.secret)
-            let intakeDatabase = TestDatabase(client: database.client, schema: intakeSchema, configuration: database.configuration)
-            let sealDatabase = TestDatabase(client: database.client, schema: sealSchema, configuration: database.configuration)
-            try await intakeApp.test(.live) { client in
-                try await eventually("intake ready") { try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok } }
-                try await sealApp.test(.live) { sealClient in
-                    try await eventually("seal ready") { try await sealClient.execute(uri: "/health/ready", method: .get) { $0.status == .ok } }
-                    try await seed(client, tokens)
-                    try await seedCentre(client, tokens)
-                    // The seal service learns the directory from intake's events.
-                    try await eventually("the seal service knows the centre (as the centre), its chief, the clerk and the window", timeout: .seconds(90)) {
-                        let centre = try await sealDatabase.count(
-                            "SELECT count(*)::bigint FROM \(sealSchema).departments WHERE department_id = 'd-centre' AND chief_staff_id = 'centre-chief' AND centre")
-                        let clerk = try await sealDatabase.count("SELECT count(*)::bigint FROM \(sealSchema).staff WHERE staff_id = 'clerk-1'")
-                        let window = try await sealDatabase.count("SELECT count(*)::bigint FROM \(sealSchema).windows WHERE window_id = 'w-01'")
-                        return centre == 1 && clerk == 1 && window == 1
-                    }
-                    // The centre's approval-specific seal, its chief the custodian; the front-desk clerk may apply it to refusal notices.
-                    let registration = """
-                        {"departmentId":"d-centre","name":"旗政务服务中心行政审批专用章","code":"SC-CENTRE-1","custodianStaffId":"centre-chief",
-                         "validFrom":"2026-01-01T00:00:00.000Z","validUntil":"2099-01-01T00:00:00.000Z",
-                         "authorisations":[{"staffId":"clerk-1","documentKinds":["refusal-notice"]}]}
-                        """
-                    #expect(try await post(sealClient, "/v1/seals", token: tokens.admin, registration).0 == .created)
-
-                    let (_, refused) = try await post(
-                        client, "/v1/applications", token: tokens.clerk,
-                        application(key: "e-1", materials: "", itemCode: "NOPE-9", extra: #","competentAuthority":"县公安局""#))
-                    #expect(refused["refusal"]?["reasonCode"] == "unknown-item")
-                    let receipt = try #require(refused["receiptCode"]?.stringValue)
-                    var document: JSONValue?
-                    try await eventually("the refusal notice is sealed", timeout: .seconds(90)) {
-                        document = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["documents"]?[0]
-                        return document?["sealed"] == .bool(true)
-                    }
-                    #expect(document?["kind"] == "refusal-notice" && document?["departmentId"] == "d-centre")
-                    #expect(document?["sealRefusal"] == nil)
-                    let imprintId = try #require(document?["imprintId"]?.stringValue)
-                    // Anyone can verify it at the seal service: the centre's seal, on this very notice.
-                    let (verified, imprint) = try await get(sealClient, "/v1/imprints/\(imprintId.lowercased())")
-                    #expect(verified == .ok && imprint["valid"] == .bool(true) && imprint["departmentId"] == "d-centre")
-                    let hash = try #require(try await database.client.query(
-                        "SELECT sha256 FROM \(unescaped: intakeSchema).notices WHERE kind = 'refusal-notice'", logger: TestEnvironment.logger()
-                    ).decode(String.self).collectAll().first)
-                    let (_, byHash) = try await get(sealClient, "/v1/verify?documentHash=\(hash)")
-                    #expect(byHash["found"] == .bool(true) && byHash["valid"] == .bool(true))
-                    #expect(try await intakeDatabase.count(
-                        "SELECT count(*)::bigint FROM \(intakeSchema).notices WHERE imprint_id IS NOT NULL AND department_id = 'd-centre'") == 1)
+        let tokens = try await Tokens(secret: Self.secret)
+        let shared = ["HALL_JWT_SECRET": Self.secret, "HALL_KAFKA_PARTITIONS": "2"]
+        let masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        try await ServiceHarness.run(
+            .intake, extra: shared, namespace: namespace, definition: { IntakeService.definition(try IntakeSettings(environment: $0)) }
+        ) { intake in
+            try await ServiceHarness.run(
+                .seal, extra: shared.merging(["HALL_SEAL_MASTER_KEY": masterKey]) { $1 }, namespace: namespace,
+                definition: { SealService.definition(try SealSettings(environment: $0)) }
+            ) { seal in
+                let client = intake.client, sealClient = seal.client
+                let intakeDatabase = intake.database, sealDatabase = seal.database
+                let intakeSchema = intake.schema, sealSchema = seal.schema
+                try await seed(client, tokens)
+                try await seedCentre(client, tokens)
+                // The seal service learns the directory from intake's events.
+                try await eventually("the seal service knows the centre (as the centre), its chief, the clerk and the window", timeout: .seconds(90)) {
+                    let centre = try await sealDatabase.count(
+                        "SELECT count(*)::bigint FROM \(sealSchema).departments WHERE department_id = 'd-centre' AND chief_staff_id = 'centre-chief' AND centre")
+                    let clerk = try await sealDatabase.count("SELECT count(*)::bigint FROM \(sealSchema).staff WHERE staff_id = 'clerk-1'")
+                    let window = try await sealDatabase.count("SELECT count(*)::bigint FROM \(sealSchema).windows WHERE window_id = 'w-01'")
+                    return centre == 1 && clerk == 1 && window == 1
                 }
-            }
-            for schema in [intakeSchema, sealSchema] {
-                try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+                // The centre's approval-specific seal, its chief the custodian; the front-desk clerk may apply it to refusal notices.
+                let registration = """
+                    {"departmentId":"d-centre","name":"旗政务服务中心行政审批专用章","code":"SC-CENTRE-1","custodianStaffId":"centre-chief",
+                     "validFrom":"2026-01-01T00:00:00.000Z","validUntil":"2099-01-01T00:00:00.000Z",
+                     "authorisations":[{"staffId":"clerk-1","documentKinds":["refusal-notice"]}]}
+                    """
+                #expect(try await post(sealClient, "/v1/seals", token: tokens.admin, registration).0 == .created)
+
+                let (_, refused) = try await post(
+                    client, "/v1/applications", token: tokens.clerk,
+                    application(key: "e-1", materials: "", itemCode: "NOPE-9", extra: #","competentAuthority":"县公安局""#))
+                #expect(refused["refusal"]?["reasonCode"] == "unknown-item")
+                let receipt = try #require(refused["receiptCode"]?.stringValue)
+                var document: JSONValue?
+                try await eventually("the refusal notice is sealed", timeout: .seconds(90)) {
+                    document = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["documents"]?[0]
+                    return document?["sealed"] == .bool(true)
+                }
+                #expect(document?["kind"] == "refusal-notice" && document?["departmentId"] == "d-centre")
+                #expect(document?["sealRefusal"] == nil)
+                let imprintId = try #require(document?["imprintId"]?.stringValue)
+                // Anyone can verify it at the seal service: the centre's seal, on this very notice.
+                let (verified, imprint) = try await get(sealClient, "/v1/imprints/\(imprintId.lowercased())")
+                #expect(verified == .ok && imprint["valid"] == .bool(true) && imprint["departmentId"] == "d-centre")
+                let hash = try #require(try await intakeDatabase.client.query(
+                    "SELECT sha256 FROM \(unescaped: intakeSchema).notices WHERE kind = 'refusal-notice'", logger: TestEnvironment.logger()
+                ).decode(String.self).collectAll().first)
+                let (_, byHash) = try await get(sealClient, "/v1/verify?documentHash=\(hash)")
+                #expect(byHash["found"] == .bool(true) && byHash["valid"] == .bool(true))
+                #expect(try await intakeDatabase.count(
+                    "SELECT count(*)::bigint FROM \(intakeSchema).notices WHERE imprint_id IS NOT NULL AND department_id = 'd-centre'") == 1)
             }
         }
     }
