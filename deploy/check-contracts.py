@@ -17,6 +17,9 @@ Checks
     rendered with `kubectl kustomize` where kubectl is installed: one Deployment, Service and
     HorizontalPodAutoscaler named after the service, running its image).
 
+With --responses DIR: checks instead the JSON answers the services gave in the tests (recorded by
+HALL_RECORD_RESPONSES=DIR) against their OpenAPI documents: route, method, status and body schema.
+
 Needs the Python packages jsonschema and PyYAML. Exits 1 with one line per problem, 0 when all is well.
 """
 
@@ -322,7 +325,100 @@ def check_kubernetes() -> int:
     return sum(1 for kind, _ in by_kind if kind == "Deployment")
 
 
+def json_pointer(*parts: str) -> str:
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def check_responses(directory: Path) -> int:
+    """Every JSON answer the services gave in the tests (recorded with HALL_RECORD_RESPONSES) is
+    documented in the service's OpenAPI document: its route and method, its status, and a body
+    that validates against the documented schema."""
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    documents = {}
+    for folder in sorted((ROOT / "Services").iterdir()):
+        path = folder / "openapi.yaml"
+        if path.is_file():
+            documents[folder.name.lower()] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    checked = 0
+    reported: set[tuple] = set()
+    validated: dict[tuple, int] = {}
+    for file in sorted(directory.glob("*.jsonl")):
+        service = file.stem
+        document = documents.get(service)
+        if document is None:
+            problem(file, f"answers of an unknown service {service}")
+            continue
+        uri = f"urn:servicehall:{service}"
+        registry = Registry().with_resource(uri, Resource.from_contents(document, default_specification=DRAFT202012))
+        where = f"Services/{service.capitalize()}/openapi.yaml"
+        for line in file.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            method, route, status = record["method"].lower(), record["route"], record["status"]
+            key = (service, method, route, status)
+            if key in reported or validated.get(key, 0) >= 25:
+                continue
+
+            def fail(message: str) -> None:
+                reported.add(key)
+                problem(where, f"{record['method']} {route} answered {status}: {message}")
+
+            operation = (document.get("paths", {}).get(route) or {}).get(method)
+            if operation is None:
+                fail("the route is not documented")
+                continue
+            responses = operation.get("responses", {})
+            name = next((n for n in (str(status), f"{str(status)[0]}XX", "default") if n in responses), None)
+            if name is None:
+                fail(f"the status is not documented (documented: {', '.join(sorted(responses))})")
+                continue
+            pointer = ["paths", route, method, "responses", name]
+            response = responses[name]
+            while "$ref" in response:
+                ref = response["$ref"]
+                pointer = ref[2:].split("/")
+                response = document
+                for part in pointer:
+                    response = response[part.replace("~1", "/").replace("~0", "~")]
+            content = response.get("content") or {}
+            media_type = record["contentType"].split(";")[0].strip()
+            media = content.get(media_type)
+            if media is None:
+                fail(f"{media_type} is not documented for it (documented: {', '.join(sorted(content)) or 'no body'})")
+                continue
+            if "schema" not in media:
+                continue
+            try:
+                body = json.loads(record["body"])
+            except ValueError:
+                fail("the body is not JSON")
+                continue
+            validator = jsonschema.Draft202012Validator(
+                {"$ref": uri + "#" + json_pointer(*pointer, "content", media_type, "schema")}, registry=registry)
+            error = jsonschema.exceptions.best_match(validator.iter_errors(body))
+            if error is not None:
+                location = "/".join(str(part) for part in error.absolute_path) or "(body)"
+                fail(f"the body does not match the documented schema at {location}: {error.message[:300]}")
+                continue
+            validated[key] = validated.get(key, 0) + 1
+            checked += 1
+    return checked
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--responses":
+        directory = Path(sys.argv[2])
+        answers = check_responses(directory) if directory.is_dir() else 0
+        if not directory.is_dir():
+            problem(directory, "no recorded answers (run the tests with HALL_RECORD_RESPONSES)")
+        if problems:
+            for line in problems:
+                print(f"contracts: {line}", file=sys.stderr)
+            print(f"contracts: {len(problems)} answer(s) not as documented", file=sys.stderr)
+            return 1
+        print(f"contracts: {answers} recorded answers match their OpenAPI documents")
+        return 0
     if not CONTRACTS.is_dir():
         print(f"check-contracts: {CONTRACTS} not found; run from the repository root", file=sys.stderr)
         return 2

@@ -51,7 +51,7 @@ public enum ServiceHarness {
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "1",
                 "HALL_KAFKA_NAMESPACE": namespace,
-            ].merging(extra) { $1 })
+            ].merging(TestEnvironment.recordResponses.map { ["HALL_RECORD_RESPONSES": $0] } ?? [:]) { $1 }.merging(extra) { $1 })
             let configuration = try ServiceConfiguration(serviceName: name.rawValue, defaultPort: 0, environment: environment)
             let app = try await HallServiceMain.makeApplication(
                 try definition(environment), configuration: configuration, logger: TestEnvironment.logger())

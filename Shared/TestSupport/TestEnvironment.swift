@@ -9,6 +9,9 @@ import PostgresNIO
 public enum TestEnvironment {
     /// `HALL_ADMIN_DATABASE_URL`: a superuser URL of the stack's cluster.
     public static var adminDatabaseURL: String? { ProcessInfo.processInfo.environment["HALL_ADMIN_DATABASE_URL"] }
+    /// Where the services under test record their JSON answers (`deploy/hall test` sets it, and
+    /// `deploy/check-contracts.py --responses` checks them against the OpenAPI documents).
+    public static var recordResponses: String? { ProcessInfo.processInfo.environment["HALL_RECORD_RESPONSES"] }
     /// `HALL_KAFKA_BROKERS`: the stack's broker.
     public static var kafkaBrokers: [String]? {
         ProcessInfo.processInfo.environment["HALL_KAFKA_BROKERS"].map { $0.split(separator: ",").map(String.init) }

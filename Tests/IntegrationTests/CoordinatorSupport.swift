@@ -146,6 +146,9 @@ struct CoordinatorHall {
 
     func app() -> some ApplicationProtocol {
         let router = Router(context: HallRequestContext.self)
+        if let directory = TestEnvironment.recordResponses {
+            router.middlewares.add(ResponseRecorder<HallRequestContext>(service: "coordinator", directory: directory))
+        }
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
         CoordinatorRoutes(store: store).add(to: router)

@@ -26,6 +26,9 @@ struct SealAPITests {
             try await hall.seedDirectory()
             let authority = await TokenAuthority(secret: Self.secret)
             let router = Router(context: HallRequestContext.self)
+            if let directory = TestEnvironment.recordResponses {
+                router.middlewares.add(ResponseRecorder<HallRequestContext>(service: "seal", directory: directory))
+            }
             router.middlewares.add(ProblemMiddleware<HallRequestContext>())
             router.middlewares.add(BearerAuthMiddleware(authority: authority))
             SealRoutes(repository: hall.repository).add(to: router)

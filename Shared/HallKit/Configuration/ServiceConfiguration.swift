@@ -40,6 +40,9 @@ public struct ServiceConfiguration: Sendable {
     public var httpHost: String
     public var httpPort: Int
     public var jwtSecret: String
+    /// A directory where every JSON answer is appended (`HALL_RECORD_RESPONSES`; test runs only,
+    /// for the contract check of the answers against the OpenAPI document).
+    public var recordResponses: String?
     public var logLevel: Logger.Level
     public var outbox: OutboxRelayConfiguration
     public var inboxRetention: Duration
@@ -78,6 +81,7 @@ public struct ServiceConfiguration: Sendable {
         self.httpHost = env.string("HALL_HTTP_HOST", default: "127.0.0.1")
         self.httpPort = try env.int("HALL_HTTP_PORT", default: defaultPort, in: 0...65535)
         self.jwtSecret = try env.require("HALL_JWT_SECRET", hint: "a random secret of at least 32 characters")
+        self.recordResponses = env.raw("HALL_RECORD_RESPONSES")
         guard jwtSecret.utf8.count >= 32 else {
             throw ConfigurationError(key: "HALL_JWT_SECRET", problem: "must be at least 32 characters long")
         }

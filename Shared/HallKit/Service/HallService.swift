@@ -177,6 +177,9 @@ public enum HallServiceMain {
         let housekeeping = InboxHousekeeping(client: client, schema: schema, retention: configuration.inboxRetention, logger: logger, gate: gate)
 
         let router = Router(context: HallRequestContext.self)
+        if let directory = configuration.recordResponses {
+            router.middlewares.add(ResponseRecorder<HallRequestContext>(service: configuration.serviceName, directory: directory))
+        }
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
         router.middlewares.add(NulCharacterMiddleware<HallRequestContext>())
         router.middlewares.add(MetricsMiddleware<HallRequestContext>())
