@@ -1,5 +1,11 @@
 import Foundation
 
+// Events of the coordinator on `hall.coordinator.events`. Key (and envelope caseId) = the case id,
+// except `coordinator.bundle.completed` (key = the bundle id). Department systems read their tasks
+// here (`coordinator.task.assigned`, filter on `departmentId`) and the answers to their commands
+// (`coordinator.command.rejected`, causationId = the command's envelope id). Dates are hall dates
+// (Asia/Shanghai) `YYYY-MM-DD`; instants are RFC 3339 UTC with milliseconds.
+
 /// A department's opinion on its task (会签意见).
 public enum TaskOpinion: String, Codable, Sendable, Hashable, CaseIterable {
     /// The department approves its part.
