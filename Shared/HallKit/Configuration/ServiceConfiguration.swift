@@ -20,7 +20,8 @@ import Logging
 /// | `HALL_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | info |
 /// | `HALL_LOG_FORMAT` | `text` (key=value) or `json` (one object per line) | text |
 /// | `HALL_OUTBOX_BATCH_SIZE` | rows the relay publishes per transaction | 2000 |
-/// | `HALL_OUTBOX_POLL_INTERVAL` | relay's idle wait between polls | 20ms |
+/// | `HALL_OUTBOX_POLL_INTERVAL` | relay's wait before polling again after a pass that published | 20ms |
+/// | `HALL_OUTBOX_IDLE_POLL_INTERVAL` | relay's longest wait after an empty pass (a commit that appended wakes it at once) | 1s |
 /// | `HALL_OUTBOX_RETENTION` | how long outbox rows are kept after they were appended (and at least until published) | 7d |
 /// | `HALL_INBOX_RETENTION` | how long processed event ids are kept (≥ outbox retention) | 30d |
 /// | `HALL_CONSUMER_MAX_ATTEMPTS` | handler attempts before an event goes to the dead-letter topic | 3 |
@@ -93,6 +94,7 @@ public struct ServiceConfiguration: Sendable {
         var outbox = OutboxRelayConfiguration()
         outbox.batchSize = try env.int("HALL_OUTBOX_BATCH_SIZE", default: outbox.batchSize, in: 1...50_000)
         outbox.pollInterval = try env.duration("HALL_OUTBOX_POLL_INTERVAL", default: outbox.pollInterval)
+        outbox.idlePollInterval = try env.duration("HALL_OUTBOX_IDLE_POLL_INTERVAL", default: outbox.idlePollInterval)
         outbox.retention = try env.duration("HALL_OUTBOX_RETENTION", default: outbox.retention)
         self.outbox = outbox
         self.inboxRetention = try env.duration("HALL_INBOX_RETENTION", default: .seconds(30 * 86_400))
