@@ -20,19 +20,14 @@ public struct KafkaAdminClient: Sendable {
     /// updating it from a request for every topic while topics were lost and made anew under the
     /// same names. A request never creates a topic.
     public func topics(named names: [String], timeout: Duration = .seconds(5)) async -> [String: Int]? {
-        guard let conf = try? makeRdKafkaConf(commonSettings(configuration) + [("allow.auto.create.topics", "false")]) else { return nil }
-        let context = RDKafkaCallbackContext(logger: logger)
-        installCallbacks(on: conf, context: context)
-        guard let handle = try? Handle(makeHandle(type: RD_KAFKA_PRODUCER, conf: conf)) else { return nil }
         let timeoutMs = Int32(timeout.milliseconds)
-        return await runBlocking {
-            defer { withExtendedLifetime(context) { rd_kafka_destroy(handle.pointer) } }
+        return await withShortLivedHandle { handle in
             var topics: [String: Int] = [:]
             for name in names {
-                guard let topic = rd_kafka_topic_new(handle.pointer, name, nil) else { return nil }
+                guard let topic = rd_kafka_topic_new(handle, name, nil) else { return nil }
                 defer { rd_kafka_topic_destroy(topic) }
                 var metadata: UnsafePointer<rd_kafka_metadata>?
-                let err = rd_kafka_metadata(handle.pointer, 0, topic, &metadata, timeoutMs)
+                let err = rd_kafka_metadata(handle, 0, topic, &metadata, timeoutMs)
                 defer { if let metadata { rd_kafka_metadata_destroy(metadata) } }
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let described = metadata?.pointee else { return nil }
                 if described.topic_cnt == 1, described.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -49,19 +44,14 @@ public struct KafkaAdminClient: Sendable {
     /// ``topics(named:timeout:)``.
     public func highWatermarks(of partitions: [String: [Int32]], timeout: Duration = .seconds(5)) async -> [String: [Int32: Int64]]? {
         if partitions.isEmpty { return [:] }
-        guard let conf = try? makeRdKafkaConf(commonSettings(configuration) + [("allow.auto.create.topics", "false")]) else { return nil }
-        let context = RDKafkaCallbackContext(logger: logger)
-        installCallbacks(on: conf, context: context)
-        guard let handle = try? Handle(makeHandle(type: RD_KAFKA_PRODUCER, conf: conf)) else { return nil }
         let timeoutMs = Int32(timeout.milliseconds)
-        return await runBlocking {
-            defer { withExtendedLifetime(context) { rd_kafka_destroy(handle.pointer) } }
+        return await withShortLivedHandle { handle in
             var marks: [String: [Int32: Int64]] = [:]
             for (topic, numbers) in partitions.sorted(by: { $0.key < $1.key }) {
                 for partition in numbers.sorted() {
                     var low: Int64 = -1
                     var high: Int64 = -1
-                    let err = rd_kafka_query_watermark_offsets(handle.pointer, topic, partition, &low, &high, timeoutMs)
+                    let err = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, timeoutMs)
                     switch err {
                     case RD_KAFKA_RESP_ERR_NO_ERROR: marks[topic, default: [:]][partition] = high
                     case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION, RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC: continue
@@ -70,6 +60,19 @@ public struct KafkaAdminClient: Sendable {
                 }
             }
             return marks
+        }
+    }
+
+    /// Runs `body` on a blocking thread with a fresh client handle (empty metadata cache, no topic
+    /// auto-creation) that is destroyed afterwards; nil when the handle cannot be made.
+    private func withShortLivedHandle<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) -> T?) async -> T? {
+        guard let conf = try? makeRdKafkaConf(commonSettings(configuration) + [("allow.auto.create.topics", "false")]) else { return nil }
+        let context = RDKafkaCallbackContext(logger: logger)
+        installCallbacks(on: conf, context: context)
+        guard let handle = try? Handle(makeHandle(type: RD_KAFKA_PRODUCER, conf: conf)) else { return nil }
+        return await runBlocking {
+            defer { withExtendedLifetime(context) { rd_kafka_destroy(handle.pointer) } }
+            return body(handle.pointer)
         }
     }
 

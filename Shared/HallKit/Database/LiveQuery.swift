@@ -30,23 +30,23 @@ extension PostgresConnection {
     /// forever when the connection closes first.
     @discardableResult
     public func run(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        if isClosed { throw DatabaseConnectionLost(sql: query.sql) }
-        let answer = OnceAnswer<PostgresRowSequence>()
+        // Completed by whichever comes first, the query's answer or the connection's close (a
+        // promise ignores a second completion).
+        let answer = eventLoop.makePromise(of: PostgresRowSequence.self)
         guard let watch = ConnectionWatch.shared.watch(self, onClose: { answer.fail(DatabaseConnectionLost(sql: query.sql)) }) else {
+            answer.fail(DatabaseConnectionLost(sql: query.sql))
             throw DatabaseConnectionLost(sql: query.sql)
         }
         defer { ConnectionWatch.shared.unwatch(self, watch) }
-        return try await withCheckedThrowingContinuation { continuation in
-            answer.start(continuation)
-            // An unstructured task, so that a query the library never answers can be left behind.
-            Task {
-                do {
-                    answer.succeed(try await self.query(query, logger: logger, file: file, line: line))
-                } catch {
-                    answer.fail(error)
-                }
+        // An unstructured task, so that a query the library never answers can be left behind.
+        Task {
+            do {
+                answer.succeed(try await self.query(query, logger: logger, file: file, line: line))
+            } catch {
+                answer.fail(error)
             }
         }
+        return try await answer.futureResult.get()
     }
 
     /// Runs a query and returns its rows (the name reads better for a SELECT).
@@ -115,52 +115,6 @@ public struct CollectedRows: AsyncSequence, Sendable {
     public func collect() -> [PostgresRow] { rows }
 }
 
-/// One answer to a continuation, from whichever side comes first.
-private final class OnceAnswer<Value: Sendable>: Sendable {
-    private enum State {
-        case waiting
-        case started(CheckedContinuation<Value, any Error>)
-        case early(Result<Value, any Error>)
-        case answered
-    }
-    private let state = NIOLockedValueBox(State.waiting)
-
-    func start(_ continuation: CheckedContinuation<Value, any Error>) {
-        let early: Result<Value, any Error>? = state.withLockedValue { state in
-            switch state {
-            case .waiting:
-                state = .started(continuation)
-                return nil
-            case .early(let result):
-                state = .answered
-                return result
-            case .started, .answered:
-                return nil
-            }
-        }
-        if let early { continuation.resume(with: early) }
-    }
-
-    func succeed(_ value: Value) { answer(.success(value)) }
-    func fail(_ error: any Error) { answer(.failure(error)) }
-
-    private func answer(_ result: Result<Value, any Error>) {
-        let continuation: CheckedContinuation<Value, any Error>? = state.withLockedValue { state in
-            switch state {
-            case .waiting:
-                state = .early(result)
-                return nil
-            case .started(let continuation):
-                state = .answered
-                return continuation
-            case .early, .answered:
-                return nil
-            }
-        }
-        continuation?.resume(with: result)
-    }
-}
-
 /// Tells the queries waiting on a connection when it closes: one close callback per connection
 /// (not one per query, which would pile up on a long-lived connection), and each waiting query
 /// given up a moment later unless its answer came.
@@ -213,7 +167,7 @@ final class ConnectionWatch: Sendable {
         connection.eventLoop.scheduleTask(in: Self.grace) {
             let key = ObjectIdentifier(connection)
             let waiting = self.connections.withLockedValue { $0.removeValue(forKey: key) }
-            for onClose in waiting?.onClose.values.map({ $0 }) ?? [] { onClose() }
+            for onClose in waiting.map({ Array($0.onClose.values) }) ?? [] { onClose() }
         }
     }
 }
