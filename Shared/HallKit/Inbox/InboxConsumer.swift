@@ -58,18 +58,6 @@ public struct ConsumerLaning: Sendable {
     }
 }
 
-/// Points where tests inject a crash. Production code passes none.
-public struct InboxConsumerFaults: Sendable {
-    /// Called after a batch's transaction committed and before its offsets are stored; throwing
-    /// here behaves like the consumer dying at that moment (its offsets are never committed).
-    public var afterCommitBeforeOffsetStore: @Sendable ([KafkaConsumerMessage]) async throws -> Void
-
-    /// Creates fault hooks.
-    public init(afterCommitBeforeOffsetStore: @escaping @Sendable ([KafkaConsumerMessage]) async throws -> Void) {
-        self.afterCommitBeforeOffsetStore = afterCommitBeforeOffsetStore
-    }
-}
-
 /// An idempotent consumer: each event's effect and the record of its id commit in one transaction,
 /// so a redelivered event changes nothing; an event that cannot be applied goes to the dead-letter
 /// topic with the reason and its original key, value and headers, and the partition moves on.
@@ -86,7 +74,6 @@ public final class InboxConsumer: Service, Sendable {
     private let deadLetters: KafkaProducer
     private let logger: Logger
     private let gate: StartupGate?
-    private let faults: InboxConsumerFaults?
     private let outbox: Outbox
     private let applied: Counter
     private let duplicates: Counter
@@ -104,8 +91,7 @@ public final class InboxConsumer: Service, Sendable {
     ///   - deadLetters: producer used for the dead-letter topic (the service's shared producer).
     public init(
         configuration: InboxConsumerConfiguration, client: PostgresClient, schema: String, serviceName: String,
-        handler: any EventHandler, deadLetters: KafkaProducer, logger: Logger, gate: StartupGate? = nil,
-        faults: InboxConsumerFaults? = nil
+        handler: any EventHandler, deadLetters: KafkaProducer, logger: Logger, gate: StartupGate? = nil
     ) {
         self.configuration = configuration
         self.client = client
@@ -114,7 +100,6 @@ public final class InboxConsumer: Service, Sendable {
         self.handler = handler
         self.deadLetters = deadLetters
         self.gate = gate
-        self.faults = faults
         self.outbox = Outbox(schema: schema)
         var logger = logger
         logger[metadataKey: LogKey.consumerGroup] = "\(configuration.kafka.groupId)"
@@ -141,7 +126,6 @@ public final class InboxConsumer: Service, Sendable {
                     continue
                 }
                 guard try await applyWithRetry(batch) else { break }
-                try await faults?.afterCommitBeforeOffsetStore(batch)
                 consumer.storeOffsets(batch)
                 lag.record(consumer.lag())
             }

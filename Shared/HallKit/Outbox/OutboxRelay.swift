@@ -39,18 +39,6 @@ public struct OutboxRelayConfiguration: Sendable {
     public init() {}
 }
 
-/// Points where tests inject a crash. Production code passes none.
-public struct OutboxRelayFaults: Sendable {
-    /// Called after the broker acknowledged a batch and before the bucket cursors move past it;
-    /// throwing here behaves like the relay dying at that moment (the transaction rolls back).
-    public var afterDeliveryBeforeMark: @Sendable ([UUID]) async throws -> Void
-
-    /// Creates fault hooks.
-    public init(afterDeliveryBeforeMark: @escaping @Sendable ([UUID]) async throws -> Void) {
-        self.afterDeliveryBeforeMark = afterDeliveryBeforeMark
-    }
-}
-
 /// Sees what a relay published, for benchmarks and diagnostics. Production code passes none.
 public struct OutboxRelayObserver: Sendable {
     /// Called right after a relay transaction committed, with the ids of the events (lowercase
@@ -93,7 +81,6 @@ public final class OutboxRelay: Service, Sendable {
     private let configuration: OutboxRelayConfiguration
     private let logger: Logger
     private let gate: StartupGate?
-    private let faults: OutboxRelayFaults?
     private let observer: OutboxRelayObserver?
     private let health: PublishingHealth?
     private let topicKeeper: TopicKeeper?
@@ -113,7 +100,7 @@ public final class OutboxRelay: Service, Sendable {
     /// Creates a relay for the outbox of `schema`.
     public init(
         client: PostgresClient, schema: String, producer: KafkaProducer, configuration: OutboxRelayConfiguration = .init(),
-        logger: Logger, gate: StartupGate? = nil, faults: OutboxRelayFaults? = nil, observer: OutboxRelayObserver? = nil,
+        logger: Logger, gate: StartupGate? = nil, observer: OutboxRelayObserver? = nil,
         health: PublishingHealth? = nil, topicKeeper: TopicKeeper? = nil
     ) {
         self.client = client
@@ -123,7 +110,6 @@ public final class OutboxRelay: Service, Sendable {
         self.configuration = configuration
         self.logger = logger
         self.gate = gate
-        self.faults = faults
         self.observer = observer
         self.health = health
         self.topicKeeper = topicKeeper
@@ -296,11 +282,6 @@ public final class OutboxRelay: Service, Sendable {
             let sendTime = ContinuousClock.now - sendStarted
             if sendTime > .milliseconds(500) {
                 logger.notice("slow delivery from the broker", metadata: ["rows": "\(batch.records.count)", "duration": "\(sendTime)"])
-            }
-            if let faults {
-                try await faults.afterDeliveryBeforeMark((0..<batch.records.count).compactMap { index in
-                    batch.records.header(EventHeader.eventId, at: index).flatMap(UUID.init(uuidString:))
-                })
             }
 
             // Each bucket's cursor moves past its rows up to the first that failed.

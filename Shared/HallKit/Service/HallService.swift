@@ -127,7 +127,7 @@ public enum HallServiceMain {
     /// Builds the application (all of the service's parts) without running it. Tests use it to run
     /// a service in process.
     public static func makeApplication(
-        _ definition: HallServiceDefinition, configuration: ServiceConfiguration, logger: Logger, relayFaults: OutboxRelayFaults? = nil
+        _ definition: HallServiceDefinition, configuration: ServiceConfiguration, logger: Logger
     ) async throws -> some ApplicationProtocol {
         let client = PostgresClient(configuration: configuration.database.clientConfiguration(), backgroundLogger: logger)
         var producerConfiguration = KafkaProducerConfiguration(client: configuration.kafkaClient())
@@ -158,7 +158,7 @@ public enum HallServiceMain {
         relayConfiguration.topicNamespace = configuration.kafkaNamespace
         let relay = OutboxRelay(
             client: client, schema: schema, producer: producer, configuration: relayConfiguration, logger: logger, gate: gate,
-            faults: relayFaults, health: publishing, topicKeeper: topicKeeper)
+            health: publishing, topicKeeper: topicKeeper)
         let consumers = consumerDefinitions.map { consumer in
             var kafka = KafkaConsumerConfiguration(
                 client: configuration.kafkaClient(suffix: ".\(consumer.groupId)"), groupId: configuration.namespaced(consumer.groupId),
