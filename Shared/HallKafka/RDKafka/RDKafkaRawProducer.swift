@@ -2,24 +2,11 @@ import CRdKafka
 import Foundation
 import Synchronization
 
-/// The machine's produce ceiling: librdkafka's own rate with the same producer settings and no
-/// per-record Swift bookkeeping (delivery reports are only counted). For benchmarks.
-public enum KafkaRawBenchmark {
-    /// Produces `count` records of `size` bytes to `topic` (keys cycle over `keys` values) and waits
-    /// for every delivery report.
-    ///
-    /// - Returns: records per second, and how many failed.
-    public static func produce(
-        configuration: KafkaProducerConfiguration, topic: String, count: Int, size: Int, keys: Int = 1000
-    ) throws -> (perSecond: Double, failed: Int) {
-        var settings = commonSettings(configuration.client)
-        settings += [
-            ("enable.idempotence", "true"), ("acks", "all"),
-            ("linger.ms", String(configuration.linger.milliseconds)),
-            ("batch.num.messages", String(configuration.batchMaxMessages)),
-            ("queue.buffering.max.messages", String(configuration.queueMaxMessages)),
-            ("queue.buffering.max.kbytes", "1048576"),
-        ]
+/// librdkafka producing with `RD_KAFKA_MSG_F_COPY` and a delivery callback that only counts: the
+/// C side of ``KafkaRawBenchmark``.
+enum RawProducer {
+    /// Produces `count` records and waits for every delivery report (blocking).
+    static func produce(settings: [(String, String)], topic: String, count: Int, size: Int, keys: Int) throws -> (perSecond: Double, failed: Int) {
         let conf = try makeRdKafkaConf(settings)
         let counter = RawCounter()
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(counter).toOpaque())
