@@ -1,6 +1,7 @@
 import Foundation
 import HallContracts
 import HallKit
+import Hummingbird
 
 extension SealService {
     /// Default HTTP port (overridden by `HALL_HTTP_PORT`).
@@ -21,9 +22,16 @@ extension SealService {
             routes: { router, runtime in
                 let repository = PostgresSealRepository(
                     client: runtime.client, schema: runtime.outbox.schema, vault: configuration.vault, logger: runtime.logger, clock: clock)
-                SealRoutes(repository: repository).add(to: router)
+                addRoutes(to: router, repository: repository)
             },
             openAPI: SealOpenAPI.document
         )
+    }
+
+    /// The seal's controllers: the seals, seal requests and public verification.
+    static func addRoutes(to router: Router<HallRequestContext>, repository: some SealRepository) {
+        router.addRoutes(SealsController(repository: repository).routes)
+        router.addRoutes(SealRequestsController(repository: repository).routes)
+        router.addRoutes(VerificationController(repository: repository).routes)
     }
 }

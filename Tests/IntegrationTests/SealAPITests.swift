@@ -31,7 +31,7 @@ struct SealAPITests {
             }
             router.middlewares.add(ProblemMiddleware<HallRequestContext>())
             router.middlewares.add(BearerAuthMiddleware(authority: authority))
-            SealRoutes(repository: hall.repository).add(to: router)
+            SealService.addRoutes(to: router, repository: hall.repository)
             let app = Application(router: router)
             let admin = try await token(authority, "admin-zhao", [.centreAdmin])
             let chief = try await token(authority, "s-zhang", [.chiefRepresentative], department: "d-market", window: "w-07")
@@ -245,7 +245,7 @@ struct SealAPITests {
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
         let repository = PostgresSealRepository(
             client: client, schema: "seal", vault: KeyVault(masterKey: Array(repeating: 0, count: 32)), logger: TestEnvironment.logger())
-        SealRoutes(repository: repository).add(to: router)
+        SealService.addRoutes(to: router, repository: repository)
         #expect(servedRoutes(router) == documentedRoutes(SealOpenAPI.document))
     }
 }
