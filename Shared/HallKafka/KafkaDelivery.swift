@@ -17,19 +17,30 @@ public struct KafkaBatchDelivery: Sendable {
         return state.failure(at: index)
     }
 
-    /// For each topic and partition written to, the lowest and highest offsets the broker gave
-    /// records of this batch.
-    public func offsetRanges() -> [String: [Int32: ClosedRange<Int64>]] {
-        var byTopic: [Int32: [Int32: ClosedRange<Int64>]] = [:]
+    /// For each topic and partition written to, the offsets the broker gave records of this
+    /// batch, as ascending runs of consecutive offsets (one run unless another producer's records
+    /// came in between).
+    public func offsetRuns() -> [String: [Int32: [ClosedRange<Int64>]]] {
+        var byTopic: [Int32: [Int32: [Int64]]] = [:]
         // The failures are looked up (a lock each) only when there are some.
         let anyFailed = state.failureCount > 0
         for index in 0..<state.count where !anyFailed || state.failure(at: index) == nil {
             let slot = state.slots[index]
-            let topic = state.storage.records[index].topic
-            let known = byTopic[topic]?[slot.partition]
-            byTopic[topic, default: [:]][slot.partition] = min(known?.lowerBound ?? slot.offset, slot.offset)...max(known?.upperBound ?? slot.offset, slot.offset)
+            byTopic[state.storage.records[index].topic, default: [:]][slot.partition, default: []].append(slot.offset)
         }
-        return Dictionary(uniqueKeysWithValues: byTopic.map { (state.storage.topics[Int($0.key)], $0.value) })
+        return Dictionary(uniqueKeysWithValues: byTopic.map { topic, partitions in
+            (state.storage.topics[Int(topic)], partitions.mapValues { offsets in
+                var runs: [ClosedRange<Int64>] = []
+                for offset in offsets.sorted() {
+                    if let last = runs.last, offset <= last.upperBound + 1 {
+                        runs[runs.count - 1] = last.lowerBound...max(last.upperBound, offset)
+                    } else {
+                        runs.append(offset...offset)
+                    }
+                }
+                return runs
+            })
+        })
     }
 
     /// The delivery report (or error) of record `index`.

@@ -185,6 +185,45 @@ struct BrokerOutageTests {
         }
     }
 
+    @Test("two relay batches whose delivery reports arrive in the other order are no loss; offsets handed out again after the broker lost the topic are")
+    func reportsOutOfOrderAreNoLoss() async throws {
+        let broker = try await TestBroker.start()
+        defer { broker.stop() }
+        let kafka = TestKafka(brokers: [broker.address])
+        try await TestDatabase.with(extra: [Effects.migration]) { database in
+            let logger = TestEnvironment.logger()
+            let topic = TestEnvironment.uniqueName("order")
+            let producer = try kafka.producer(messageTimeout: .seconds(5))
+            let keeper = TopicKeeper(
+                producer: producer, admin: KafkaAdminClient(configuration: kafka.client("admin"), logger: logger), partitions: 3,
+                publishedTopics: [.init(brokerName: topic, outboxName: topic)], otherTopics: [], client: database.client,
+                schema: database.schema, serviceName: "test", retention: .seconds(3600), interval: .seconds(3600), logger: logger)
+            try await keeper.createAll()
+            func send(_ count: Int) async throws -> (partition: Int32, offsets: ClosedRange<Int64>) {
+                let reports = try await producer.send((0..<count).map { _ in KafkaProducerMessage(topic: topic, key: Array("k".utf8), value: [1]) }).map { try $0.get() }
+                return (reports[0].partition, reports.map(\.offset).min()!...reports.map(\.offset).max()!)
+            }
+            let first = try await send(10)
+            let second = try await send(10)
+            // Two concurrent batches: the later one's reports are noted first.
+            keeper.noteDelivered([topic: [second.partition: [second.offsets]]])
+            keeper.noteDelivered([topic: [first.partition: [first.offsets]]])
+            #expect(try await keeper.check() == [], "the broker's log goes on past both batches: nothing was lost")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox_topic_loss") == 0)
+
+            // The broker loses the topic; it is made anew and hands out the same offsets again.
+            try await broker.restartEmpty()
+            try await kafka.createTopics([topic], partitions: 3)
+            let producerAfter = try kafka.producer(messageTimeout: .seconds(5))
+            let again = try await producerAfter.send((0..<3).map { _ in KafkaProducerMessage(topic: topic, key: Array("k".utf8), value: [1]) }).map { try $0.get() }
+            keeper.noteDelivered([topic: [again[0].partition: [again.map(\.offset).min()!...again.map(\.offset).max()!]]])
+            #expect(try await keeper.check() == [topic], "offsets handed out a second time: the topic lost its records")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox_topic_loss") == 1)
+            await producerAfter.close()
+            await producer.close()
+        }
+    }
+
     @Test("broker restarted empty: republishing the range brings the consumer to the state it would have had")
     func restartedEmpty() async throws {
         let broker = try await TestBroker.start()

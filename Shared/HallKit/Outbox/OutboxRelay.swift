@@ -313,7 +313,7 @@ public final class OutboxRelay: Service, Sendable {
                             \(touched.map { advanced[$0]?.id ?? -1 })::bigint[], \(reasons)::text[]) AS n(bucket, xid, id, reason)
                 WHERE c.bucket = n.bucket
                 """, logger: logger)
-            topicKeeper?.noteDelivered(delivery.offsetRanges())
+            topicKeeper?.noteDelivered(delivery.offsetRuns())
             let failed = batch.records.count - delivered
             let reason = stopped.values.first.map { "\($0)" }
             if stopped.values.contains(where: { $0.code == .unknownTopic }) { topicKeeper?.checkSoon() }

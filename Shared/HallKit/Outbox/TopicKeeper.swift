@@ -45,8 +45,11 @@ public final class TopicKeeper: Service, Sendable {
     private struct Delivered {
         /// Per topic published to (broker name), per partition: the highest offset delivered.
         var highest: [String: [Int32: Int64]] = [:]
-        /// Topics whose partitions handed out an offset not above one given before.
+        /// Topics whose partitions handed out an offset a second time.
         var reset: Set<String> = []
+        /// Per topic and partition, the offsets known to have been handed out: those this instance
+        /// was given, and everything up to the highest that earlier instances stored.
+        var given: [String: [Int32: OffsetSet]] = [:]
         /// What `outbox_topic_offsets` holds (as last read or written).
         var stored: [String: [Int32: Int64]] = [:]
     }
@@ -93,21 +96,23 @@ public final class TopicKeeper: Service, Sendable {
     /// Every topic the keeper looks after, as named on the broker.
     public var topics: [String] { publishedTopics.map(\.brokerName) + otherTopics }
 
-    /// Records what a relay pass delivered: per topic (broker name) and partition, the offsets
-    /// the broker gave. Offsets only grow in a partition's life, so one not above an offset given
-    /// before means the partition is new: the records before it are lost, and a check follows.
-    public func noteDelivered(_ offsets: [String: [Int32: ClosedRange<Int64>]]) {
+    /// Records what a relay pass delivered: per topic (broker name) and partition, the runs of
+    /// offsets the broker gave. A partition hands out each offset once in its life, so an offset
+    /// given a second time means the partition is new: the records before it are lost, and a
+    /// check follows. (Comparing with the highest offset alone is not enough: the relay's
+    /// concurrent batches share partitions, and their delivery reports arrive in any order.)
+    public func noteDelivered(_ offsets: [String: [Int32: [ClosedRange<Int64>]]]) {
         if offsets.isEmpty { return }
         let reset = delivered.withLock { delivered -> Bool in
             var reset = false
             for (topic, partitions) in offsets {
-                for (partition, range) in partitions {
-                    if let known = delivered.highest[topic]?[partition], range.lowerBound <= known {
+                for (partition, runs) in partitions {
+                    for run in runs where delivered.given[topic, default: [:]][partition, default: OffsetSet()].insert(run) {
                         delivered.reset.insert(topic)
                         reset = true
-                        delivered.highest[topic]?[partition] = range.upperBound
-                    } else {
-                        delivered.highest[topic, default: [:]][partition] = range.upperBound
+                    }
+                    if let upper = runs.last?.upperBound {
+                        delivered.highest[topic, default: [:]][partition] = max(delivered.highest[topic]?[partition] ?? -1, upper)
                     }
                 }
             }
@@ -151,6 +156,7 @@ public final class TopicKeeper: Service, Sendable {
                 for (topic, partitions) in stored {
                     for (partition, highest) in partitions {
                         delivered.highest[topic, default: [:]][partition] = max(delivered.highest[topic]?[partition] ?? -1, highest)
+                        if !lost.contains(topic) { _ = delivered.given[topic, default: [:]][partition, default: OffsetSet()].insert(0...highest) }
                     }
                 }
                 delivered.reset.formUnion(lost)
@@ -226,6 +232,7 @@ public final class TopicKeeper: Service, Sendable {
                 // rows go with the loss record).
                 delivered.highest[topic.brokerName] = nil
                 delivered.stored[topic.brokerName] = nil
+                delivered.given[topic.brokerName] = nil
             }
             return lost
         }
@@ -308,5 +315,37 @@ public final class TopicKeeper: Service, Sendable {
             logger.warning("checking the broker's topics failed; trying again later", metadata: [LogKey.error: "\(error)"])
         }
         await storeDelivered()
+    }
+}
+
+/// Offsets of one partition as ascending, disjoint runs. Holds at most ``limit`` runs: past it the
+/// two lowest merge, counting the old gap between them as handed out (to another producer — it
+/// can only come back to this one if the partition starts again).
+struct OffsetSet: Sendable {
+    private(set) var runs: [ClosedRange<Int64>] = []
+    static let limit = 256
+
+    /// Adds `run`; true when some of its offsets were already in the set.
+    mutating func insert(_ run: ClosedRange<Int64>) -> Bool {
+        // The first run that ends at or after the new run's start less one (adjacent runs merge).
+        var low = 0
+        var high = runs.count
+        while low < high {
+            let middle = (low + high) / 2
+            if runs[middle].upperBound < run.lowerBound - 1 { low = middle + 1 } else { high = middle }
+        }
+        var merged = run
+        var overlapped = false
+        var end = low
+        while end < runs.count, runs[end].lowerBound <= run.upperBound + 1 {
+            if runs[end].overlaps(run) { overlapped = true }
+            merged = min(merged.lowerBound, runs[end].lowerBound)...max(merged.upperBound, runs[end].upperBound)
+            end += 1
+        }
+        runs.replaceSubrange(low..<end, with: [merged])
+        if runs.count > Self.limit {
+            runs.replaceSubrange(0..<2, with: [runs[0].lowerBound...runs[1].upperBound])
+        }
+        return overlapped
     }
 }
