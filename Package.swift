@@ -143,7 +143,7 @@ let package = Package(
         service("complaints", folder: "Complaints"),
         service("appraisal", folder: "Appraisal"),
         tool("hallctl"),
-        tool("hallbench", extra: ["HallTestSupport", "intake", "HallCalendar", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        tool("hallbench", extra: ["HallTestSupport", "HallCalendar", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         tool("hallworker", extra: ["HallTestSupport"]),
         .testTarget(
             name: "ContractsTests",

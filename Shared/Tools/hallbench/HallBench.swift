@@ -54,6 +54,21 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Transactions per pgbench client for the intake run's pgbench -N figure (0 skips it).")
     var intakePgbenchTransactions = 1000
 
+    @Flag(help: "Run only the coordinator benchmark (routing accepted cases, firing due timers) on the coordinator executable.")
+    var coordinator = false
+
+    @Option(help: "Accepted cases routed in the coordinator run.")
+    var cases = 20_000
+
+    @Option(help: "Pending timers at least, in the coordinator's timer run.")
+    var timers = 100_000
+
+    @Option(name: .customLong("due"), help: "Timers made due at once in the coordinator's timer run.")
+    var dueCount = 10_000
+
+    @Option(help: "Transactions per pgbench client for the coordinator run's pgbench -N figure (0 skips it).")
+    var coordinatorPgbenchTransactions = 2000
+
     func run() async throws {
         let kafka = try TestKafka.stack()
         let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
@@ -65,6 +80,10 @@ struct HallBench: AsyncParsableCommand {
         }
         if intake {
             try await intakeBenchmark(adminURL: adminURL)
+            return
+        }
+        if coordinator {
+            try await coordinatorBenchmark(adminURL: adminURL)
             return
         }
 

@@ -9,10 +9,8 @@ import NIOCore
 /// over HTTP like `IntakeAPITests.seed`, then acceptance throughput and guide reads from 32
 /// concurrent keep-alive clients.
 ///
-/// The service runs as the release-built `intake` executable (the product built beside hallbench,
-/// `HALL_BENCH_INTAKE_BIN` overrides the path) rather than in this process: `IntakeService` and its
-/// `definition` are internal to the executable module, and a release build cannot
-/// `@testable import` it. The configuration is the one the integration tests give it in process.
+/// The service runs as the release-built `intake` executable (``ServiceProcess``), configured as the
+/// integration tests configure it in process.
 extension HallBench {
     static let intakeSecret = String(repeating: "b", count: 40)
 
@@ -23,17 +21,16 @@ extension HallBench {
             print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", intakePgbenchTransactions, pgbench))
         }
 
-        let port = try freePort()
         let schema = TestEnvironment.uniqueName("benchintake")
-        let service = try startIntake(adminURL: adminURL, schema: schema, port: port)
+        let service = try ServiceProcess.start("intake", adminURL: adminURL, schema: schema, secret: Self.intakeSecret)
         var configuration = HTTPClient.Configuration()
         configuration.httpVersion = .http1Only
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(32, intakeClients))
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let base = "http://127.0.0.1:\(port)"
+        let base = service.base
         do {
-            try await waitUntilReady(client, base: base, service: service)
+            try await service.waitUntilReady(client)
             let authority = await TokenAuthority(secret: Self.intakeSecret)
             let admin = try await authority.issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 6 * 3600))
             let clerk = try await authority.issue(HallClaims(subject: "clerk-1", roles: [.clerk], department: nil, window: "w-01", ttl: 6 * 3600))
@@ -42,60 +39,13 @@ extension HallBench {
             try await guideReads(client, base: base)
         } catch {
             try? await client.shutdown()
-            stopIntake(service)
+            service.stop()
             _ = try? shell(["psql", adminURL, "-qc", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
             throw error
         }
         try await client.shutdown()
-        stopIntake(service)
+        service.stop()
         _ = try shell(["psql", adminURL, "-qc", "DROP SCHEMA IF EXISTS \(schema) CASCADE"])
-    }
-
-    // MARK: - The service
-
-    private func startIntake(adminURL: String, schema: String, port: Int) throws -> Process {
-        let environment = ProcessInfo.processInfo.environment
-        let binary = environment["HALL_BENCH_INTAKE_BIN"].map { URL(fileURLWithPath: $0) }
-            ?? Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("intake")
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            throw ValidationError("no intake executable at \(binary.path): swift build -c release --product intake")
-        }
-        let process = Process()
-        process.executableURL = binary
-        process.environment = environment.merging([
-            "HALL_DATABASE_URL": adminURL,
-            "HALL_DATABASE_SCHEMA": schema,
-            "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
-            "HALL_JWT_SECRET": Self.intakeSecret,
-            "HALL_HTTP_HOST": "127.0.0.1",
-            "HALL_HTTP_PORT": String(port),
-            "HALL_DATABASE_POOL_SIZE": "40",
-            "HALL_LOG_LEVEL": "error",
-        ]) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.standardError
-        process.standardError = FileHandle.standardError
-        try process.run()
-        return process
-    }
-
-    private func stopIntake(_ process: Process) {
-        guard process.isRunning else { return }
-        process.terminate()  // SIGTERM: graceful shutdown
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < deadline { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
-    private func waitUntilReady(_ client: HTTPClient, base: String, service: Process) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            guard service.isRunning else { throw ValidationError("intake exited with status \(service.terminationStatus) before it was ready") }
-            if let answer = try? await Self.send(client, HTTPClientRequest(url: "\(base)/health/ready")), answer.0 == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("intake did not answer 200 on /health/ready within 60 s")
     }
 
     // MARK: - Seeding (as IntakeAPITests.seed)
