@@ -184,6 +184,17 @@ public enum SealPolicy {
         return nil
     }
 
+    /// Why a seal cannot be registered for `department` (Art 32), or nil: the department must be
+    /// active in the directory and the custodian its chief representative. Returns the field at
+    /// fault and the rule.
+    public static func registrationProblem(_ registration: SealRegistration, department: DepartmentRecord?) -> (field: String, rule: String)? {
+        guard let department, department.active else { return ("departmentId", "is not an active department of the hall directory") }
+        guard department.chiefRepresentative == registration.custodianStaffId else {
+            return ("custodianStaffId", "must be the department's chief representative (Art 32)")
+        }
+        return nil
+    }
+
     /// Decides whether `request` may be sealed with the facts at `now`; returns the seal to use or the refusal.
     public static func decide(_ request: SealingRequest, facts: SealingFacts, now: Date) -> Result<SealRecord, SealRefusal> {
         if let refusal = precheck(request) { return .failure(refusal) }

@@ -199,12 +199,8 @@ extension SealStore {
                 let key = try vault.decrypt(Array(Data(base64Encoded: read.encryptedKey ?? "") ?? Data()), sealId: seal.sealId)
                 chain = Chain(seal: seal, key: key, firstSerial: seal.lastSerial + 1)
             }
-            var imprint = Imprint(
-                imprintId: UUID.random(), sealId: seal.sealId, serial: seal.lastSerial + 1,
-                sealedAtMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), documentKind: request.documentKind,
-                documentHash: Hex.digest(hashes[position])!, caseId: request.caseId, departmentId: request.departmentId,
-                requestedBy: request.requestedBy, windowId: request.windowId, previousHash: seal.lastHash, imprintHash: [], signature: [])
-            try imprint.seal(with: chain!.key)
+            let imprint = try Imprint.next(
+                for: request, documentHash: Hex.digest(hashes[position])!, on: chain!.seal, at: now, signedWith: chain!.key)
             chain!.seal.lastSerial = imprint.serial
             chain!.seal.lastHash = imprint.imprintHash
             chains[request.departmentId] = chain

@@ -145,12 +145,8 @@ struct SealStore: Sendable {
         _ registration: SealRegistration, predecessor: UUID?, by admin: String, now: Date, correlationId: UUID?, causationId: UUID?,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> SealRecord {
-        guard let department = try await department(registration.departmentId, on: connection, logger: logger), department.active else {
-            throw HallError.invalid("departmentId", "is not an active department of the hall directory")
-        }
-        guard department.chiefRepresentative == registration.custodianStaffId else {
-            throw HallError.invalid("custodianStaffId", "must be the department's chief representative (Art 32)")
-        }
+        let department = try await department(registration.departmentId, on: connection, logger: logger)
+        if let problem = SealPolicy.registrationProblem(registration, department: department) { throw HallError.invalid(problem.field, problem.rule) }
         let sealId = UUID.random()
         let key = Curve25519.Signing.PrivateKey()
         let publicKey = Data(key.publicKey.rawRepresentation).base64EncodedString()
