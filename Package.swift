@@ -118,6 +118,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HallImprints",
+            dependencies: ["HallContracts", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Shared/Imprints",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HallTestSupport",
             dependencies: [
                 "HallKit", "HallKafka", "HallContracts",
@@ -139,11 +145,14 @@ let package = Package(
         ),
         service("intake", folder: "Intake", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         service("coordinator", folder: "Coordinator", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
-        service("seal", folder: "Seal", extra: [.product(name: "Crypto", package: "swift-crypto")]),
+        service("seal", folder: "Seal", extra: ["HallImprints", .product(name: "Crypto", package: "swift-crypto")]),
         service("complaints", folder: "Complaints"),
         service("appraisal", folder: "Appraisal"),
         tool("hallctl"),
-        tool("hallbench", extra: ["HallTestSupport", "HallCalendar", .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        tool("hallbench", extra: [
+            "HallTestSupport", "HallCalendar", "HallImprints", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         tool("hallworker", extra: ["HallTestSupport"]),
         .testTarget(
             name: "ContractsTests",
@@ -189,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "SealTests",
             dependencies: [
-                "seal", "HallKit", "HallContracts",
+                "seal", "HallKit", "HallContracts", "HallImprints",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -221,7 +230,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "HallServiceHarness", "intake", "HallCalendar",
-                "seal", "coordinator",
+                "seal", "coordinator", "HallImprints",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HallContracts
+import HallImprints
 import Testing
 
 @testable import seal

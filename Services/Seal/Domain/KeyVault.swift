@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HallImprints
 
 /// Encrypts and decrypts seal private keys at rest with the master key (`HALL_SEAL_MASTER_KEY`).
 ///

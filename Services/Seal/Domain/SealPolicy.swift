@@ -1,5 +1,6 @@
 import Foundation
 import HallContracts
+import HallImprints
 
 /// A department as the seal service knows it from the directory (projection of `intake.directory.department-changed`).
 public struct DepartmentRecord: Sendable, Hashable {

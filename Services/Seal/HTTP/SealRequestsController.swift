@@ -1,5 +1,6 @@
 import Foundation
 import HallContracts
+import HallImprints
 import HallKit
 import Hummingbird
 

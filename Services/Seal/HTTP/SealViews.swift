@@ -1,5 +1,6 @@
 import Foundation
 import HallContracts
+import HallImprints
 
 /// A seal as the API shows it: never its private key.
 struct SealView: Encodable {

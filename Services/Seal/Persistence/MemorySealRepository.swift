@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HallContracts
+import HallImprints
 import HallKit
 
 /// ``SealRepository`` in memory, for route tests without servers: the same rules (``SealPolicy``)

@@ -51,6 +51,27 @@ public struct Imprint: Sendable, Hashable {
     /// 64 bytes.
     public var signature: [UInt8]
 
+    /// An imprint with every field given (hash and signature as stored, or empty before ``seal(with:)``).
+    public init(
+        imprintId: UUID, sealId: UUID, serial: Int64, sealedAtMillis: Int64, documentKind: SealDocumentKind, documentHash: [UInt8],
+        caseId: String, departmentId: String, requestedBy: String, windowId: String, previousHash: [UInt8], imprintHash: [UInt8],
+        signature: [UInt8]
+    ) {
+        self.imprintId = imprintId
+        self.sealId = sealId
+        self.serial = serial
+        self.sealedAtMillis = sealedAtMillis
+        self.documentKind = documentKind
+        self.documentHash = documentHash
+        self.caseId = caseId
+        self.departmentId = departmentId
+        self.requestedBy = requestedBy
+        self.windowId = windowId
+        self.previousHash = previousHash
+        self.imprintHash = imprintHash
+        self.signature = signature
+    }
+
     /// The sealing time as a `Date`.
     public var sealedAt: Date { Date(timeIntervalSince1970: Double(sealedAtMillis) / 1000) }
 
@@ -97,18 +118,18 @@ public struct Imprint: Sendable, Hashable {
         return .valid
     }
 
-    /// The next imprint of `seal`'s register for `request` at `now`: serial and previous hash follow
-    /// the seal's last imprint; hashed and signed with `key`.
-    public static func next(
-        for request: SealingRequest, documentHash: [UInt8], on seal: SealRecord, at now: Date, signedWith key: Curve25519.Signing.PrivateKey
-    ) throws -> Imprint {
-        var imprint = Imprint(
-            imprintId: UUID.random(), sealId: seal.sealId, serial: seal.lastSerial + 1,
-            sealedAtMillis: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)), documentKind: request.documentKind,
-            documentHash: documentHash, caseId: request.caseId, departmentId: request.departmentId,
-            requestedBy: request.requestedBy, windowId: request.windowId, previousHash: seal.lastHash, imprintHash: [], signature: [])
-        try imprint.seal(with: key)
-        return imprint
+    /// An imprint read from its public event (`seal.document.sealed`, or the answer to a seal
+    /// request), as a department system or the public checks it; nil when a field is not in its
+    /// published form (hex hashes, base64 signature).
+    public init?(_ event: DocumentSealed) {
+        guard let documentHash = Hex.digest(event.documentHash), let previousHash = Hex.digest(event.previousImprintHash),
+            let imprintHash = Hex.digest(event.imprintHash), let signature = Data(base64Encoded: event.signature)
+        else { return nil }
+        self.init(
+            imprintId: event.imprintId, sealId: event.sealId, serial: Int64(event.serial),
+            sealedAtMillis: Int64((event.sealedAt.timeIntervalSince1970 * 1000).rounded()), documentKind: event.documentKind,
+            documentHash: documentHash, caseId: event.caseId, departmentId: event.departmentId, requestedBy: event.requestedBy,
+            windowId: event.windowId, previousHash: previousHash, imprintHash: imprintHash, signature: Array(signature))
     }
 
     /// The public event of this imprint.
@@ -132,7 +153,7 @@ public enum ImprintCheck: String, Sendable {
 
 /// Lower-case hexadecimal.
 public enum Hex {
-    static let digits = Array("0123456789abcdef".utf8)
+    private static let digits = Array("0123456789abcdef".utf8)
 
     /// Lower-case hex of `bytes`.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {

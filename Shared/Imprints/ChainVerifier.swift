@@ -32,6 +32,14 @@ public struct ChainVerifier: Sendable {
         public var firstBrokenSerial: Int64?
         /// Why it broke.
         public var problem: Break?
+
+        /// A report with every field given.
+        public init(intact: Bool, checked: Int, firstBrokenSerial: Int64?, problem: Break?) {
+            self.intact = intact
+            self.checked = checked
+            self.firstBrokenSerial = firstBrokenSerial
+            self.problem = problem
+        }
     }
 
     public let publicKey: Curve25519.Signing.PublicKey
