@@ -9,14 +9,13 @@ import HallKit
 /// outbox until SIGTERM or SIGINT.
 ///
 /// Commands: `seal verify-register [SEAL-ID…]` re-verifies registers (all seals when none given)
-/// and exits 0 when intact, 2 when one is broken; `seal bench` measures sealing and verification.
+/// and exits 0 when intact, 2 when one is broken. (`hallbench --seal` measures this executable.)
 @main
 struct SealService {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         switch arguments.first {
         case "verify-register": exit(await SealCommands.verifyRegister(Array(arguments.dropFirst())))
-        case "bench": exit(await SealCommands.bench(Array(arguments.dropFirst())))
         default: break
         }
         await HallServiceMain.run(.seal) { SealService.definition(try SealSettings()) }

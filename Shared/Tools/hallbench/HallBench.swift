@@ -69,6 +69,27 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Transactions per pgbench client for the coordinator run's pgbench -N figure (0 skips it).")
     var coordinatorPgbenchTransactions = 2000
 
+    @Flag(help: "Run only the seal benchmark (sealing over HTTP and Kafka, verification) on the seal executable.")
+    var seal = false
+
+    @Option(help: "Departments (one seal each) in the seal run.")
+    var sealDepartments = 16
+
+    @Option(help: "Documents per department sealed over HTTP in the seal run.")
+    var sealPerDepartment = 500
+
+    @Option(help: "Documents sealed over HTTP on one seal in the seal run.")
+    var sealSingle = 3000
+
+    @Option(help: "Documents requested over Kafka in the seal run (0 skips it).")
+    var sealKafka = 16_000
+
+    @Option(help: "Concurrent HTTP clients in the seal run.")
+    var sealClients = 32
+
+    @Option(help: "Transactions per pgbench client for the seal run's pgbench -N figure (0 skips it).")
+    var sealPgbenchTransactions = 2000
+
     func run() async throws {
         let kafka = try TestKafka.stack()
         let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
@@ -84,6 +105,10 @@ struct HallBench: AsyncParsableCommand {
         }
         if coordinator {
             try await coordinatorBenchmark(adminURL: adminURL)
+            return
+        }
+        if seal {
+            try await sealBenchmark(adminURL: adminURL)
             return
         }
 
