@@ -21,7 +21,8 @@ extension SealService {
             },
             routes: { router, runtime in
                 let repository = PostgresSealRepository(
-                    client: runtime.client, schema: runtime.outbox.schema, vault: configuration.vault, logger: runtime.logger, clock: clock)
+                    client: runtime.client, schema: runtime.outbox.schema, vault: configuration.vault, logger: runtime.logger, clock: clock,
+                    sealingLanes: configuration.lanes)
                 addRoutes(to: router, repository: repository)
             },
             openAPI: SealOpenAPI.document
