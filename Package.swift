@@ -127,6 +127,7 @@ let package = Package(
             name: "HallTestSupport",
             dependencies: [
                 "HallKit", "HallKafka", "HallContracts",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -223,6 +224,16 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/AppraisalTests",
+            swiftSettings: swiftSettings,
+            linkerSettings: rdkafkaLinker
+        ),
+        .testTarget(
+            name: "HallTests",
+            dependencies: [
+                "HallKit", "HallContracts", "HallTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/HallTests",
             swiftSettings: swiftSettings,
             linkerSettings: rdkafkaLinker
         ),

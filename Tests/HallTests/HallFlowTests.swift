@@ -1,0 +1,92 @@
+import Foundation
+import HallContracts
+import HallTestSupport
+import Testing
+
+/// The five executables together, driven only through their HTTP APIs: what the applicant sees in
+/// tracking and what the public sees in seal verification at the end of a case's whole life.
+@Suite("The whole hall: five executables together", .enabled(if: TestEnvironment.isAvailable), .serialized)
+struct HallFlowTests {
+    /// Tracking of `receipt` as the applicant asks for it.
+    static func tracking(_ hall: Hall, _ receipt: String, idNumber: String) async throws -> Hall.Answer {
+        try await hall.call("intake", .GET, "/v1/cases/\(receipt)?idNumber=\(idNumber)")
+    }
+
+    /// A committed case: accepted at the window, assigned to its department, decided by the officer,
+    /// countersigned by the chief representative, sealed, completed, handed over.
+    static func committedCase(_ hall: Hall, idNumber: String, key: String, during: (() async throws -> Void)? = nil) async throws {
+        let clerk = try await hall.clerk
+        let accepted = try await hall.call("intake", .POST, "/v1/applications", token: clerk, Hall.application("MKT-001", idNumber: idNumber, key: key))
+        #expect(accepted.status == 201, "\(accepted)")
+        #expect(accepted.json["outcome"] == "accepted")
+        let receipt = try #require(accepted.json["receiptCode"]?.stringValue)
+        let caseId = try #require(accepted.json["caseId"]?.stringValue).lowercased()
+
+        // The department sees its task.
+        let officer = try await hall.officer("d-market")
+        let tasks = try await hall.eventually("the task at d-market", { try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer) }) {
+            $0.json.arrayValue?.contains { $0["caseId"]?.stringValue?.lowercased() == caseId } == true
+        }
+        let task = try #require(tasks.json.arrayValue?.first { $0["caseId"]?.stringValue?.lowercased() == caseId })
+        #expect(task["departmentId"] == "d-market")
+        let taskId = try #require(task["taskId"]?.stringValue)
+        try await during?()
+
+        let opinion = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/opinion", token: officer, ["opinion": "approve"])
+        #expect((200..<300).contains(opinion.status), "\(opinion)")
+        let countersigned = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/countersign", token: try await hall.chief("d-market"))
+        #expect((200..<300).contains(countersigned.status), "\(countersigned)")
+
+        // The decision is sealed and the case is ready at the window, completed on time.
+        let ready = try await hall.eventually("the case ready at the window", timeout: .seconds(60), { try await tracking(hall, receipt, idNumber: idNumber) }) {
+            $0.json["status"] == "ready"
+        }
+        #expect(ready.json["completion"]?["outcome"] == "approved")
+        #expect(ready.json["completion"]?["onTime"] == true)
+        let documents = ready.json["documents"]?.arrayValue ?? []
+        let notice = try #require(documents.first { $0["kind"] == "acceptance-notice" })
+        #expect(notice["sealed"] == true)
+
+        // The public verifies the acceptance notice's imprint and the published decision's.
+        let noticeImprint = try #require(notice["imprintId"]?.stringValue).lowercased()
+        let verified = try await hall.call("seal", .GET, "/v1/imprints/\(noticeImprint)")
+        #expect(verified.status == 200 && verified.json["valid"] == true, "\(verified)")
+        let decisions = try await hall.call("intake", .GET, "/v1/decisions")
+        // The public list names no applicant fully and no receipt: this hall has one such decision.
+        let published = decisions.json["decisions"]?.arrayValue?.filter { $0["itemCode"] == "MKT-001" } ?? []
+        #expect(published.count == 1, "\(decisions)")
+        let decision = try #require(published.first, "the decision is published: \(decisions)")
+        #expect(decision["departmentId"] == "d-market" && decision["decision"] == "approve" && decision["applicant"] == "张*")
+        let decisionImprint = try #require(decision["imprintId"]?.stringValue).lowercased()
+        let decisionVerified = try await hall.call("seal", .GET, "/v1/imprints/\(decisionImprint)")
+        #expect(decisionVerified.json["valid"] == true && decisionVerified.json["departmentId"] == "d-market", "\(decisionVerified)")
+        // Completion time = the last seal's time (Art 31).
+        #expect(ready.json["completion"]?["completedAt"] == decisionVerified.json["sealedAt"])
+
+        // Handed over at the window.
+        let handedOver = try await hall.call("intake", .POST, "/v1/applications/\(receipt)/handover", token: clerk)
+        #expect(handedOver.status == 200, "\(handedOver)")
+        let issued = try await tracking(hall, receipt, idNumber: idNumber)
+        #expect(issued.json["status"] == "issued")
+        #expect(issued.json["handover"]?["collectedBy"] != nil)
+    }
+
+    @Test("a committed case: accepted, assigned, decided, countersigned, sealed, completed on time and handed over; tracking and public verification show it")
+    func committed() async throws {
+        try await Hall.run { hall in
+            try await Self.committedCase(hall, idNumber: Hall.idNumber(1), key: "e2e-\(hall.tag)-1")
+        }
+    }
+
+    @Test("the same case with each service killed (SIGKILL) and restarted while the case is under way still completes, once", arguments: ["intake", "coordinator", "seal"])
+    func killedMidFlow(service: String) async throws {
+        try await Hall.run { hall in
+            try await Self.committedCase(hall, idNumber: Hall.idNumber(2), key: "e2e-\(hall.tag)-kill") {
+                let process = hall.services[service]!
+                process.kill()
+                try process.restart()
+                try await process.waitUntilReady(hall.http)
+            }
+        }
+    }
+}
