@@ -89,4 +89,79 @@ struct HallFlowTests {
             }
         }
     }
+
+    @Test("a joint case: the lead and the participant each decide and countersign; the case completes once both decisions are sealed")
+    func joint() async throws {
+        try await Hall.run { hall in
+            let clerk = try await hall.clerk
+            let idNumber = Hall.idNumber(3)
+            let accepted = try await hall.call("intake", .POST, "/v1/applications", token: clerk, Hall.application("JNT-001", idNumber: idNumber, key: "e2e-\(hall.tag)-joint"))
+            #expect(accepted.status == 201 && accepted.json["outcome"] == "accepted", "\(accepted)")
+            let receipt = try #require(accepted.json["receiptCode"]?.stringValue)
+            let caseId = try #require(accepted.json["caseId"]?.stringValue).lowercased()
+            for department in ["d-market", "d-tax"] {
+                let officer = try await hall.officer(department)
+                let tasks = try await hall.eventually("the task at \(department)", { try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer) }) {
+                    $0.json.arrayValue?.contains { $0["caseId"]?.stringValue?.lowercased() == caseId } == true
+                }
+                let task = try #require(tasks.json.arrayValue?.first { $0["caseId"]?.stringValue?.lowercased() == caseId })
+                #expect(task["role"] == (department == "d-market" ? "lead" : "participant"))
+                let taskId = try #require(task["taskId"]?.stringValue)
+                let tracking = try await Self.tracking(hall, receipt, idNumber: idNumber)
+                #expect(tracking.json["status"] == "accepted", "not ready before every department decided: \(tracking)")
+                let opinion = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/opinion", token: officer, ["opinion": "approve"])
+                #expect((200..<300).contains(opinion.status), "\(opinion)")
+                let countersigned = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/countersign", token: try await hall.chief(department))
+                #expect((200..<300).contains(countersigned.status), "\(countersigned)")
+            }
+            let ready = try await hall.eventually("the joint case ready", timeout: .seconds(60), { try await Self.tracking(hall, receipt, idNumber: idNumber) }) {
+                $0.json["status"] == "ready"
+            }
+            #expect(ready.json["completion"]?["outcome"] == "approved" && ready.json["completion"]?["onTime"] == true)
+            let departments = ready.json["departments"]?.arrayValue ?? []
+            #expect(Set(departments.compactMap { $0["departmentId"]?.stringValue }) == ["d-market", "d-tax"])
+            #expect(departments.allSatisfy { $0["status"] == "completed" }, "\(departments)")
+        }
+    }
+
+    @Test("an immediate item decided on the spot by the clerk: the decision is sealed under the department's seal by the authorised clerk, and the case is ready at once")
+    func immediate() async throws {
+        try await Hall.run { hall in
+            let clerk = try await hall.clerk
+            let idNumber = Hall.idNumber(4)
+            let accepted = try await hall.call("intake", .POST, "/v1/applications", token: clerk, Hall.application("IMM-001", idNumber: idNumber, key: "e2e-\(hall.tag)-imm"))
+            #expect(accepted.status == 201, "\(accepted)")
+            let receipt = try #require(accepted.json["receiptCode"]?.stringValue)
+            let decided = try await hall.call("intake", .POST, "/v1/applications/\(receipt)/decision", token: clerk, ["decision": "approve"])
+            #expect(decided.status == 200, "\(decided)")
+            let ready = try await hall.eventually("the immediate case ready", { try await Self.tracking(hall, receipt, idNumber: idNumber) }) {
+                $0.json["status"] == "ready"
+            }
+            #expect(ready.json["completion"]?["outcome"] == "approved")
+            let decision = try #require(ready.json["documents"]?.arrayValue?.first { $0["kind"] == "approval-decision" }, "\(ready)")
+            #expect(decision["sealed"] == true && decision["departmentId"] == "d-market")
+            let verified = try await hall.call("seal", .GET, "/v1/imprints/\(try #require(decision["imprintId"]?.stringValue).lowercased())")
+            #expect(verified.json["valid"] == true && verified.json["imprint"]?["requestedBy"] == .string(Hall.clerk), "\(verified)")
+        }
+    }
+
+    @Test("an application for an item the hall does not handle is refused on the spot with the competent authority, under a sealed refusal notice")
+    func refusal() async throws {
+        try await Hall.run { hall in
+            let clerk = try await hall.clerk
+            let idNumber = Hall.idNumber(5)
+            var body = Hall.application("NOT-IN-HALL", idNumber: idNumber, key: "e2e-\(hall.tag)-refused")
+            if case .object(var fields) = body {
+                fields["competentAuthority"] = "县自然资源局"
+                body = .object(fields)
+            }
+            let refused = try await hall.call("intake", .POST, "/v1/applications", token: clerk, body)
+            #expect((200..<300).contains(refused.status) && refused.json["outcome"] == "refused", "\(refused)")
+            let receipt = try #require(refused.json["receiptCode"]?.stringValue)
+            let tracking = try await hall.eventually("the refusal notice sealed", { try await Self.tracking(hall, receipt, idNumber: idNumber) }) {
+                $0.json["documents"]?.arrayValue?.contains { $0["kind"] == "refusal-notice" && $0["sealed"] == true } == true
+            }
+            #expect(tracking.json["status"] == "refused" && tracking.json["competentAuthority"] == "县自然资源局", "\(tracking)")
+        }
+    }
 }
