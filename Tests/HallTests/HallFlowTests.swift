@@ -164,4 +164,45 @@ struct HallFlowTests {
             #expect(tracking.json["status"] == "refused" && tracking.json["competentAuthority"] == "县自然资源局", "\(tracking)")
         }
     }
+
+    @Test("a department asks for a supplement: the applicant sees what is needed, the clerk records the delivery, the task comes back and the case completes")
+    func supplement() async throws {
+        try await Hall.run { hall in
+            let clerk = try await hall.clerk
+            let idNumber = Hall.idNumber(6)
+            let accepted = try await hall.call("intake", .POST, "/v1/applications", token: clerk, Hall.application("MKT-001", idNumber: idNumber, key: "e2e-\(hall.tag)-supp"))
+            let receipt = try #require(accepted.json["receiptCode"]?.stringValue)
+            let caseId = try #require(accepted.json["caseId"]?.stringValue).lowercased()
+            let officer = try await hall.officer("d-market")
+            let tasks = try await hall.eventually("the task", { try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer) }) {
+                $0.json.arrayValue?.contains { $0["caseId"]?.stringValue?.lowercased() == caseId } == true
+            }
+            let taskId = try #require(tasks.json.arrayValue?.first { $0["caseId"]?.stringValue?.lowercased() == caseId }?["taskId"]?.stringValue)
+            let asked = try await hall.call(
+                "coordinator", .POST, "/v1/tasks/\(taskId)/opinion", token: officer,
+                ["opinion": "needs-supplement", "supplements": [["material": "site-plan", "needed": "经营场所平面图，标明面积"]]])
+            #expect((200..<300).contains(asked.status), "\(asked)")
+            // As every opinion, it goes out once the chief representative countersigned it.
+            let countersignedAsk = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/countersign", token: try await hall.chief("d-market"))
+            #expect((200..<300).contains(countersignedAsk.status), "\(countersignedAsk)")
+            let awaiting = try await hall.eventually("the supplement asked of the applicant", { try await Self.tracking(hall, receipt, idNumber: idNumber) }) {
+                $0.json["status"] == "awaiting-supplement"
+            }
+            #expect(awaiting.json["supplements"]?.arrayValue?.first?["needed"] == "经营场所平面图，标明面积", "\(awaiting)")
+            let delivered = try await hall.call("intake", .POST, "/v1/applications/\(receipt)/supplements", token: clerk, ["materials": ["site-plan"]])
+            #expect(delivered.status == 200, "\(delivered)")
+            try await hall.eventually("the task open again", { try await hall.call("coordinator", .GET, "/v1/tasks/\(taskId)", token: officer) }) {
+                $0.json["state"] == "open"
+            }
+            let opinion = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/opinion", token: officer, ["opinion": "approve"])
+            #expect((200..<300).contains(opinion.status), "\(opinion)")
+            let countersigned = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/countersign", token: try await hall.chief("d-market"))
+            #expect((200..<300).contains(countersigned.status), "\(countersigned)")
+            let ready = try await hall.eventually("the case ready", timeout: .seconds(60), { try await Self.tracking(hall, receipt, idNumber: idNumber) }) {
+                $0.json["status"] == "ready"
+            }
+            #expect(ready.json["completion"]?["outcome"] == "approved")
+            #expect(ready.json["supplements"]?.arrayValue?.first?["suppliedAt"] != nil, "\(ready)")
+        }
+    }
 }
