@@ -2,30 +2,33 @@ import AsyncHTTPClient
 import Foundation
 import HallContracts
 import HallKit
-import HallTestSupport
 import NIOCore
 
-/// The five hall executables as processes on the test stack, each on a schema of its own, all on one
-/// Kafka namespace of their own, with a small hall entered through their APIs (as the centre
-/// would). Tests drive them only over HTTP (and Kafka), and read nothing from their schemas.
-final class Hall: @unchecked Sendable {
+/// The five hall executables as processes on the local stack, each on a schema of its own, all on
+/// one Kafka namespace of their own, with a small hall entered through their APIs (as the centre
+/// would). End-to-end tests and the hall benchmark drive them only over HTTP and Kafka.
+public final class Hall: @unchecked Sendable {
     // @unchecked Sendable: the fields never change after set-up; `services` entries restart
     // themselves only when a test asks, from that test's task.
-    static let secret = String(repeating: "e", count: 40)
-    static let window = "w-01"
-    static let centre = "d-centre"
+    public static let secret = String(repeating: "e", count: 40)
+    public static let window = "w-01"
+    public static let centre = "d-centre"
     /// Departments besides the centre: name, chief representative, officer.
-    static let departments: [(id: String, name: String, chief: String, officer: String)] = [
+    public static let departments: [(id: String, name: String, chief: String, officer: String)] = [
         ("d-market", "县市场监督管理局", "mkt-chief", "mkt-officer"),
         ("d-tax", "县税务局", "tax-chief", "tax-officer"),
     ]
-    static let clerk = "clerk-1"
-    static let documentKinds = ["acceptance-notice", "refusal-notice", "approval-decision", "denial-decision"]
+    public static let clerk = "clerk-1"
+    public static let documentKinds = ["acceptance-notice", "refusal-notice", "approval-decision", "denial-decision"]
 
-    let services: [String: ServiceProcess]
-    let http: HTTPClient
-    let tag: String
+    public let services: [String: ServiceProcess]
+    public let http: HTTPClient
+    public let tag: String
     private let adminURL: String
+    /// The Kafka namespace of the run (`HALL_KAFKA_NAMESPACE` of every service).
+    public var namespace: String { "e2e\(tag)" }
+    /// The schema of `service`.
+    public func schema(_ service: String) -> String { "e2e\(tag)_\(service)" }
 
     private init(services: [String: ServiceProcess], http: HTTPClient, tag: String, adminURL: String) {
         self.services = services
@@ -36,7 +39,7 @@ final class Hall: @unchecked Sendable {
 
     /// Starts the five services, waits until each is ready, enters the hall, runs `body`, then
     /// stops them and drops their schemas.
-    static func run(_ body: (Hall) async throws -> Void) async throws {
+    public static func run(extra: [String: String] = [:], _ body: (Hall) async throws -> Void) async throws {
         let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
@@ -46,7 +49,8 @@ final class Hall: @unchecked Sendable {
             for name in ServiceName.allCases.map(\.rawValue) {
                 services[name] = try ServiceProcess.start(
                     name, adminURL: adminURL, schema: "e2e\(tag)_\(name)", namespace: "e2e\(tag)", secret: secret,
-                    extra: ["HALL_SEAL_MASTER_KEY": masterKey, "HALL_DATABASE_POOL_SIZE": "8", "HALL_COORDINATOR_TIMER_INTERVAL_MS": "200"])
+                    extra: ["HALL_SEAL_MASTER_KEY": masterKey, "HALL_DATABASE_POOL_SIZE": "8", "HALL_COORDINATOR_TIMER_INTERVAL_MS": "200"]
+                        .merging(extra) { _, new in new })
             }
             for service in services.values { try await service.waitUntilReady(http) }
             let hall = Hall(services: services, http: http, tag: tag, adminURL: adminURL)
@@ -73,31 +77,31 @@ final class Hall: @unchecked Sendable {
 
     // MARK: Tokens
 
-    func token(_ subject: String, _ roles: [Role], department: String? = nil, window: String? = nil) async throws -> String {
+    public func token(_ subject: String, _ roles: [Role], department: String? = nil, window: String? = nil) async throws -> String {
         try await TokenAuthority(secret: Self.secret).issue(HallClaims(subject: subject, roles: roles, department: department, window: window, ttl: 3600))
     }
-    var admin: String { get async throws { try await token("admin-1", [.centreAdmin]) } }
-    var clerk: String { get async throws { try await token(Self.clerk, [.clerk], window: Self.window) } }
-    func officer(_ department: String) async throws -> String {
+    public var admin: String { get async throws { try await token("admin-1", [.centreAdmin]) } }
+    public var clerk: String { get async throws { try await token(Self.clerk, [.clerk], window: Self.window) } }
+    public func officer(_ department: String) async throws -> String {
         try await token(Self.departments.first { $0.id == department }!.officer, [.departmentOfficer], department: department)
     }
-    func chief(_ department: String) async throws -> String {
+    public func chief(_ department: String) async throws -> String {
         try await token(Self.departments.first { $0.id == department }!.chief, [.chiefRepresentative], department: department, window: Self.window)
     }
 
     // MARK: HTTP
 
     /// An answer: its status and its JSON body (`.null` when there is none or it is not JSON).
-    struct Answer: CustomStringConvertible {
-        var status: UInt
-        var json: JSONValue
-        var text: String
-        var description: String { "\(status) \(text)" }
+    public struct Answer: CustomStringConvertible, Sendable {
+        public var status: UInt
+        public var json: JSONValue
+        public var text: String
+        public var description: String { "\(status) \(text)" }
     }
 
-    enum Method { case GET, POST, PUT }
+    public enum Method: Sendable { case GET, POST, PUT }
 
-    func call(_ service: String, _ method: Method, _ path: String, token: String? = nil, _ body: JSONValue? = nil) async throws -> Answer {
+    public func call(_ service: String, _ method: Method, _ path: String, token: String? = nil, _ body: JSONValue? = nil) async throws -> Answer {
         var request = HTTPClientRequest(url: services[service]!.base + path)
         switch method {
         case .GET: request.method = .GET
@@ -117,7 +121,7 @@ final class Hall: @unchecked Sendable {
 
     /// Asks until `check` holds (30 s at most); returns the last answer.
     @discardableResult
-    func eventually(
+    public func eventually(
         _ what: String, timeout: Duration = .seconds(30), _ ask: () async throws -> Answer, until check: (Answer) -> Bool
     ) async throws -> Answer {
         let deadline = ContinuousClock.now + timeout
@@ -183,7 +187,7 @@ final class Hall: @unchecked Sendable {
     }
 
     /// A valid resident identity number (GB 11643 check digit) for sequence `n` (0–999).
-    static func idNumber(_ n: Int) -> String {
+    public static func idNumber(_ n: Int) -> String {
         let body = "11010119900101" + String(format: "%03d", n % 1000)
         let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
         let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
@@ -191,7 +195,7 @@ final class Hall: @unchecked Sendable {
     }
 
     /// What a clerk submits for `item`, with every material presented.
-    static func application(_ item: String, idNumber: String, key: String) -> JSONValue {
+    public static func application(_ item: String, idNumber: String, key: String) -> JSONValue {
         [
             "itemCode": .string(item),
             "applicant": ["kind": "person", "name": "张三", "idNumber": .string(idNumber), "contact": "13800000000"],
