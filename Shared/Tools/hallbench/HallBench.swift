@@ -90,6 +90,21 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Transactions per pgbench client for the seal run's pgbench -N figure (0 skips it).")
     var sealPgbenchTransactions = 2000
 
+    @Flag(help: "Run only the whole-hall benchmark: the five executables, clerks over HTTP, a department system over Kafka.")
+    var hall = false
+
+    @Option(help: "Concurrent clerks submitting applications in the whole-hall run.")
+    var hallClients = 16
+
+    @Option(help: "Seconds of load in the whole-hall run (the first 10 s are not counted).")
+    var hallSeconds = 60
+
+    @Option(help: "Applications submitted per second in all in the whole-hall run (0: as fast as the clerks are answered).")
+    var hallRate = 0
+
+    @Option(help: "Transactions per pgbench client for the whole-hall run's pgbench -N figure (0 skips it).")
+    var hallPgbenchTransactions = 2000
+
     func run() async throws {
         let kafka = try TestKafka.stack()
         let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
@@ -109,6 +124,10 @@ struct HallBench: AsyncParsableCommand {
         }
         if seal {
             try await sealBenchmark(adminURL: adminURL)
+            return
+        }
+        if hall {
+            try await wholeHallBenchmark(adminURL: adminURL)
             return
         }
 

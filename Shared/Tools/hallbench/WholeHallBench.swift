@@ -1,0 +1,174 @@
+import AsyncHTTPClient
+import Foundation
+import HallContracts
+import HallKafka
+import HallKit
+import HallTestSupport
+import Logging
+import Synchronization
+
+/// The whole hall (`hallbench --hall`): the five release executables (``Hall``), `--hall-clients`
+/// clerks submitting committed single-department and joint applications over HTTP for
+/// `--hall-seconds` (as fast as they are answered, or `--hall-rate` a second in all), and a department system that decides every task at once over Kafka (an opinion
+/// countersigned by the chief representative in the same command). Prints completed cases/s
+/// (`coordinator.case.completed`: every decision sealed) over the steady part of the run, p50/p99
+/// of accepted → last decision sealed, database commits per completed case, and pgbench `-N`.
+extension HallBench {
+    func wholeHallBenchmark(adminURL: String) async throws {
+        if hallPgbenchTransactions > 0 {
+            let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: hallPgbenchTransactions)
+            print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", hallPgbenchTransactions, pgbench))
+        }
+        try await Hall.run(extra: ["HALL_LOG_LEVEL": "error", "HALL_DATABASE_POOL_SIZE": "20"]) { hall in
+            let logger = TestEnvironment.logger("hallbench")
+            let kafka = try TestKafka.stack()
+            let system = try DepartmentSystem(hall: hall, kafka: kafka, logger: logger)
+            let deciding = Task { try await system.run() }
+            defer { deciding.cancel() }
+            let commitsBefore = try databaseCommits(adminURL: adminURL)
+
+            // The clerks: closed loop, three committed applications for one joint.
+            let clerk = try await hall.clerk
+            let counts = SubmissionCounts()
+            let started = ContinuousClock.now
+            let until = started + .seconds(hallSeconds)
+            let tag = hall.tag
+            try await withThrowingTaskGroup(of: Void.self) { clerks in
+                // With --hall-rate, each clerk paces itself so that together they submit that many a
+                // second (an open loop the hall may keep up with); without, each submits as fast as
+                // it is answered.
+                let interval: Duration? = hallRate > 0 ? .seconds(Double(hallClients) / Double(hallRate)) : nil
+                for client in 0..<hallClients {
+                    clerks.addTask {
+                        var n = 0
+                        var next = started + (interval ?? .zero) * (Double(client) / Double(max(hallClients, 1)))
+                        while ContinuousClock.now < until {
+                            if let interval {
+                                try await Task.sleep(until: next, clock: .continuous)
+                                next += interval
+                            }
+                            let item = n % 4 == 3 ? "JNT-001" : "MKT-001"
+                            let body = Hall.application(item, idNumber: Hall.idNumber(n), key: "bench-\(tag)-\(client)-\(n)")
+                            let answer = try? await hall.call("intake", .POST, "/v1/applications", token: clerk, body)
+                            if answer?.status == 201, answer?.json["outcome"] == "accepted" {
+                                counts.accepted.add(1, ordering: .relaxed)
+                            } else {
+                                counts.failed.add(1, ordering: .relaxed)
+                            }
+                            n += 1
+                        }
+                    }
+                }
+                try await clerks.waitForAll()
+            }
+            let submitted = counts.accepted.load(ordering: .relaxed)
+            // Every accepted case completes: wait for the stragglers (60 s at most).
+            let drain = ContinuousClock.now + .seconds(60)
+            while system.completedCount < submitted, ContinuousClock.now < drain { try await Task.sleep(for: .milliseconds(200)) }
+            let commits = try databaseCommits(adminURL: adminURL) - commitsBefore
+            let completions = system.completions
+            deciding.cancel()
+
+            // The steady part: from 10 s after the start to the end of the load.
+            let loadSeconds = Double(hallSeconds)
+            let warmUp = min(10.0, loadSeconds / 3)
+            let startDate = Date().addingTimeInterval(-seconds(since: started))
+            let steady = completions.filter {
+                let t = $0.seenAt.timeIntervalSince(startDate)
+                return t >= warmUp && t <= loadSeconds
+            }
+            let latencies = completions.map { $0.completedAt.timeIntervalSince($0.acceptedAt) * 1000 }.sorted()
+            func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
+            print(
+                String(
+                    format: "whole hall: %d clerks for %d s%@: %d accepted (%d refused or failed), %d completed; %.0f completed cases/s (steady %.0f–%.0f s)",
+                    hallClients, hallSeconds, hallRate > 0 ? " at \(hallRate) applications/s" : "", submitted, counts.failed.load(ordering: .relaxed), completions.count,
+                    Double(steady.count) / max(loadSeconds - warmUp, 0.001), warmUp, loadSeconds))
+            print(
+                String(
+                    format: "whole hall: accepted → last decision sealed p50 %.0f ms, p99 %.0f ms, max %.0f ms; %.1f database commits per completed case",
+                    percentile(0.5), percentile(0.99), latencies.last ?? 0, Double(commits) / Double(max(completions.count, 1))))
+            if completions.count < submitted { throw BenchError("only \(completions.count) of \(submitted) accepted cases completed") }
+        }
+    }
+
+    /// Transactions committed so far in the stack's database (all schemas).
+    private func databaseCommits(adminURL: String) throws -> Int {
+        Int(try shell(["psql", adminURL, "-Atc", "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+}
+
+/// A department system that approves every task it is assigned, at once, over Kafka: the
+/// officer's opinion with the chief representative's countersignature in one command.
+private final class DepartmentSystem: Sendable {
+    struct Completion: Sendable {
+        var acceptedAt: Date
+        var completedAt: Date
+        var seenAt: Date
+    }
+
+    private let consumer: KafkaConsumer
+    private let producer: KafkaProducer
+    private let commandsTopic: String
+    private let logger: Logger
+    private let completed = Mutex<[Completion]>([])
+
+    init(hall: Hall, kafka: TestKafka, logger: Logger) throws {
+        var configuration = kafka.consumerConfiguration(group: "bench-departments-\(hall.tag)", topics: ["\(hall.namespace).\(Topic.coordinatorEvents.rawValue)"])
+        configuration.commitInterval = .seconds(1)
+        consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        producer = try kafka.producer(messageTimeout: .seconds(30))
+        commandsTopic = "\(hall.namespace).\(Topic.coordinatorDepartmentCommands.rawValue)"
+        self.logger = logger
+    }
+
+    var completions: [Completion] { completed.withLock { $0 } }
+    var completedCount: Int { completed.withLock { $0.count } }
+
+    func run() async throws {
+        defer { Task { [consumer, producer] in await consumer.close(); await producer.close() } }
+        while !Task.isCancelled {
+            let batch = await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
+            var commands: [KafkaProducerMessage] = []
+            var done: [Completion] = []
+            for message in batch {
+                guard let envelope = try? EventEnvelope.decode(from: message.value) else { continue }
+                switch envelope.type {
+                case TaskAssigned.eventType:
+                    guard let task = try? envelope.payload(as: TaskAssigned.self),
+                        let department = Hall.departments.first(where: { $0.id == task.departmentId })
+                    else { continue }
+                    let opinion = OpinionSubmitted(
+                        taskId: task.taskId, departmentId: task.departmentId, opinion: .approve, reasons: [], supplements: [],
+                        officerId: department.officer, countersignedBy: department.chief)
+                    let command = try EventEnvelope(
+                        payload: opinion, producer: "\(department.id)-system", caseId: envelope.caseId, correlationId: envelope.correlationId,
+                        causationId: envelope.id)
+                    commands.append(
+                        KafkaProducerMessage(
+                            topic: commandsTopic, key: envelope.caseId, value: try command.encoded(),
+                            headers: EventHeader.headers(for: command).map { KafkaHeader(key: $0.key, value: Array($0.value.utf8)) }))
+                case CaseCompleted.eventType:
+                    guard let completion = try? envelope.payload(as: CaseCompleted.self) else { continue }
+                    done.append(Completion(acceptedAt: completion.acceptedAt, completedAt: completion.completedAt, seenAt: Date()))
+                default:
+                    continue
+                }
+            }
+            if !done.isEmpty { completed.withLock { $0 += done } }
+            if !commands.isEmpty {
+                for result in await producer.send(commands) where (try? result.get()) == nil {
+                    logger.warning("a department command was not delivered")
+                }
+            }
+            consumer.storeOffsets(batch)
+        }
+    }
+}
+
+/// What the clerks' submissions got: accepted, or anything else.
+private final class SubmissionCounts: Sendable {
+    let accepted = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+}
