@@ -205,4 +205,58 @@ struct HallFlowTests {
             #expect(ready.json["supplements"]?.arrayValue?.first?["suppliedAt"] != nil, "\(ready)")
         }
     }
+
+    /// Approves and countersigns every task of `caseIds` in every department, once each appears.
+    static func approveEveryTask(_ hall: Hall, cases caseIds: Set<String>, expected: Int) async throws {
+        var decided = Set<String>()
+        let deadline = ContinuousClock.now + .seconds(60)
+        while decided.count < expected {
+            guard ContinuousClock.now < deadline else { throw ServiceProcessError("only \(decided.count) of \(expected) tasks appeared") }
+            for department in Hall.departments.map(\.id) {
+                let officer = try await hall.officer(department)
+                let open = try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer)
+                for task in open.json.arrayValue ?? [] {
+                    guard let caseId = task["caseId"]?.stringValue?.lowercased(), caseIds.contains(caseId),
+                        let taskId = task["taskId"]?.stringValue, !decided.contains(taskId)
+                    else { continue }
+                    let opinion = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/opinion", token: officer, ["opinion": "approve"])
+                    #expect((200..<300).contains(opinion.status), "\(opinion)")
+                    let countersigned = try await hall.call("coordinator", .POST, "/v1/tasks/\(taskId)/countersign", token: try await hall.chief(department))
+                    #expect((200..<300).contains(countersigned.status), "\(countersigned)")
+                    decided.insert(taskId)
+                }
+            }
+            if decided.count < expected { try await Task.sleep(for: .milliseconds(200)) }
+        }
+    }
+
+    @Test("a bundle (一件事): two applications accepted together, every department decides, the bundle is ready as one and handed over together")
+    func bundle() async throws {
+        try await Hall.run { hall in
+            let clerk = try await hall.clerk
+            let idNumber = Hall.idNumber(7)
+            func member(_ item: String) -> JSONValue {
+                guard case .object(let application) = Hall.application(item, idNumber: idNumber, key: "unused") else { return .null }
+                return ["itemCode": .string(item), "materials": application["materials"] ?? .null]
+            }
+            let body: JSONValue = [
+                "applicant": ["kind": "person", "name": "张三", "idNumber": .string(idNumber), "contact": "13800000000"],
+                "channel": "window", "idempotencyKey": .string("e2e-\(hall.tag)-bundle"), "applications": [member("MKT-001"), member("JNT-001")],
+            ]
+            let accepted = try await hall.call("intake", .POST, "/v1/bundles", token: clerk, body)
+            #expect(accepted.status == 201 && accepted.json["outcome"] == "accepted", "\(accepted)")
+            let bundleId = try #require(accepted.json["bundleId"]?.stringValue)
+            let caseIds = Set((accepted.json["applications"]?.arrayValue ?? []).compactMap { $0["application"]?["caseId"]?.stringValue?.lowercased() })
+            #expect(caseIds.count == 2)
+            try await Self.approveEveryTask(hall, cases: caseIds, expected: 3)
+            let ready = try await hall.eventually("the bundle ready", timeout: .seconds(60), {
+                try await hall.call("intake", .GET, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)")
+            }) { $0.json["status"] == "ready" }
+            #expect(ready.json["cases"]?.arrayValue?.count == 2, "\(ready)")
+            let handedOver = try await hall.call("intake", .POST, "/v1/bundles/\(bundleId)/handover", token: clerk)
+            #expect(handedOver.status == 200, "\(handedOver)")
+            let issued = try await hall.call("intake", .GET, "/v1/bundles/\(bundleId)?idNumber=\(idNumber)")
+            #expect(issued.json["status"] == "issued", "\(issued)")
+        }
+    }
 }
