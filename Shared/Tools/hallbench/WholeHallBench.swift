@@ -11,8 +11,8 @@ import Synchronization
 /// clerks submitting committed single-department and joint applications over HTTP for
 /// `--hall-seconds` (as fast as they are answered, or `--hall-rate` a second in all), and a department system that decides every task at once over Kafka (an opinion
 /// countersigned by the chief representative in the same command). Prints completed cases/s
-/// (`coordinator.case.completed`: every decision sealed) over the steady part of the run, p50/p99
-/// of accepted → last decision sealed, database commits per completed case, and pgbench `-N`.
+/// (`coordinator.case.completed`: every decision sealed) and p50/p99 of accepted → last decision
+/// sealed over the steady part of the run, database commits per completed case, and pgbench `-N`.
 extension HallBench {
     func wholeHallBenchmark(adminURL: String) async throws {
         if hallPgbenchTransactions > 0 {
@@ -77,7 +77,8 @@ extension HallBench {
                 let t = $0.seenAt.timeIntervalSince(startDate)
                 return t >= warmUp && t <= loadSeconds
             }
-            let latencies = completions.map { $0.completedAt.timeIntervalSince($0.acceptedAt) * 1000 }.sorted()
+            // Latencies of the steady part too: the first cases also wait for the consumers to join.
+            let latencies = steady.map { $0.completedAt.timeIntervalSince($0.acceptedAt) * 1000 }.sorted()
             func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] }
             print(
                 String(
