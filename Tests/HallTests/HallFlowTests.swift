@@ -12,6 +12,15 @@ struct HallFlowTests {
         try await hall.call("intake", .GET, "/v1/cases/\(receipt)?idNumber=\(idNumber)")
     }
 
+    /// The department's open task of `caseId`, once the coordinator has assigned it.
+    static func openTask(_ hall: Hall, _ department: String, caseId: String) async throws -> JSONValue {
+        let officer = try await hall.officer(department)
+        let tasks = try await hall.eventually("the task at \(department)", { try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer) }) {
+            $0.json.arrayValue?.contains { $0["caseId"]?.stringValue?.lowercased() == caseId } == true
+        }
+        return try #require(tasks.json.arrayValue?.first { $0["caseId"]?.stringValue?.lowercased() == caseId })
+    }
+
     /// A committed case: accepted at the window, assigned to its department, decided by the officer,
     /// countersigned by the chief representative, sealed, completed, handed over.
     static func committedCase(_ hall: Hall, idNumber: String, key: String, during: (() async throws -> Void)? = nil) async throws {
@@ -24,10 +33,7 @@ struct HallFlowTests {
 
         // The department sees its task.
         let officer = try await hall.officer("d-market")
-        let tasks = try await hall.eventually("the task at d-market", { try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer) }) {
-            $0.json.arrayValue?.contains { $0["caseId"]?.stringValue?.lowercased() == caseId } == true
-        }
-        let task = try #require(tasks.json.arrayValue?.first { $0["caseId"]?.stringValue?.lowercased() == caseId })
+        let task = try await openTask(hall, "d-market", caseId: caseId)
         #expect(task["departmentId"] == "d-market")
         let taskId = try #require(task["taskId"]?.stringValue)
         try await during?()
@@ -101,10 +107,7 @@ struct HallFlowTests {
             let caseId = try #require(accepted.json["caseId"]?.stringValue).lowercased()
             for department in ["d-market", "d-tax"] {
                 let officer = try await hall.officer(department)
-                let tasks = try await hall.eventually("the task at \(department)", { try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer) }) {
-                    $0.json.arrayValue?.contains { $0["caseId"]?.stringValue?.lowercased() == caseId } == true
-                }
-                let task = try #require(tasks.json.arrayValue?.first { $0["caseId"]?.stringValue?.lowercased() == caseId })
+                let task = try await Self.openTask(hall, department, caseId: caseId)
                 #expect(task["role"] == (department == "d-market" ? "lead" : "participant"))
                 let taskId = try #require(task["taskId"]?.stringValue)
                 let tracking = try await Self.tracking(hall, receipt, idNumber: idNumber)
@@ -174,10 +177,7 @@ struct HallFlowTests {
             let receipt = try #require(accepted.json["receiptCode"]?.stringValue)
             let caseId = try #require(accepted.json["caseId"]?.stringValue).lowercased()
             let officer = try await hall.officer("d-market")
-            let tasks = try await hall.eventually("the task", { try await hall.call("coordinator", .GET, "/v1/tasks?state=open", token: officer) }) {
-                $0.json.arrayValue?.contains { $0["caseId"]?.stringValue?.lowercased() == caseId } == true
-            }
-            let taskId = try #require(tasks.json.arrayValue?.first { $0["caseId"]?.stringValue?.lowercased() == caseId }?["taskId"]?.stringValue)
+            let taskId = try #require(try await Self.openTask(hall, "d-market", caseId: caseId)["taskId"]?.stringValue)
             let asked = try await hall.call(
                 "coordinator", .POST, "/v1/tasks/\(taskId)/opinion", token: officer,
                 ["opinion": "needs-supplement", "supplements": [["material": "site-plan", "needed": "经营场所平面图，标明面积"]]])

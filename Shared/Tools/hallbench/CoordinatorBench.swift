@@ -26,35 +26,11 @@ extension HallBench {
     static let coordinatorSecret = String(repeating: "c", count: 40)
 
     func coordinatorBenchmark(adminURL: String) async throws {
-        if coordinatorPgbenchTransactions > 0 {
-            let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: coordinatorPgbenchTransactions)
-            print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", coordinatorPgbenchTransactions, pgbench))
-        }
-        let logger = TestEnvironment.logger("hallbench")
-        let tag = UInt32.random(in: 0...UInt32.max)
-        let schema = "coordbench_\(tag)"
-        let namespace = "coordbench-\(tag)"
-        let service = try ServiceProcess.start(
-            "coordinator", adminURL: adminURL, schema: schema, namespace: namespace, secret: Self.coordinatorSecret,
-            extra: ["HALL_COORDINATOR_TIMER_INTERVAL_MS": "50"])
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-        let database = try DatabaseConfiguration(url: adminURL, key: "HALL_ADMIN_DATABASE_URL", schema: schema, poolSize: 4)
-        let client = PostgresClient(configuration: database.clientConfiguration(), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            do {
-                try await service.waitUntilReady(http)
-                try await coordinatorRuns(schema: schema, namespace: namespace, client: client, logger: logger)
-            } catch {
-                try? await http.shutdown()
-                service.stop()
-                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
-                throw error
-            }
-            try await http.shutdown()
-            service.stop()
-            try await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
+        try await withServiceUnderBench(
+            "coordinator", adminURL: adminURL, pgbenchTransactions: coordinatorPgbenchTransactions, secret: Self.coordinatorSecret,
+            extra: ["HALL_COORDINATOR_TIMER_INTERVAL_MS": "50"]
+        ) { bench in
+            try await coordinatorRuns(schema: bench.schema, namespace: bench.namespace, client: bench.database, logger: bench.logger)
         }
     }
 

@@ -26,38 +26,13 @@ extension HallBench {
     static let sealSecret = String(repeating: "s", count: 40)
 
     func sealBenchmark(adminURL: String) async throws {
-        if sealPgbenchTransactions > 0 {
-            let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: sealPgbenchTransactions)
-            print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", sealPgbenchTransactions, pgbench))
-        }
-        let logger = TestEnvironment.logger("hallbench")
-        let tag = UInt32.random(in: 0...UInt32.max)
-        let schema = "sealbench_\(tag)"
-        let namespace = "sealbench-\(tag)"
         let masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        let service = try ServiceProcess.start(
-            "seal", adminURL: adminURL, schema: schema, namespace: namespace, secret: Self.sealSecret, extra: ["HALL_SEAL_MASTER_KEY": masterKey])
-        var configuration = HTTPClient.Configuration()
-        configuration.httpVersion = .http1Only
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(32, sealClients))
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-        let database = try DatabaseConfiguration(url: adminURL, key: "HALL_ADMIN_DATABASE_URL", schema: schema, poolSize: 2)
-        let client = PostgresClient(configuration: database.clientConfiguration(), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            do {
-                try await service.waitUntilReady(http)
-                try await sealRuns(service: service, http: http, namespace: namespace, schema: schema, client: client, logger: logger)
-            } catch {
-                try? await http.shutdown()
-                service.stop()
-                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
-                throw error
-            }
-            try await http.shutdown()
-            service.stop()
-            try await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: logger)
+        try await withServiceUnderBench(
+            "seal", adminURL: adminURL, pgbenchTransactions: sealPgbenchTransactions, secret: Self.sealSecret,
+            extra: ["HALL_SEAL_MASTER_KEY": masterKey], clients: sealClients
+        ) { bench in
+            try await sealRuns(
+                service: bench.service, http: bench.http, namespace: bench.namespace, schema: bench.schema, client: bench.database, logger: bench.logger)
         }
     }
 
