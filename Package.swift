@@ -170,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntakeTests",
-            dependencies: ["intake", "HallKit", "HallCalendar"],
+            dependencies: ["intake", "HallKit", "HallCalendar", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/IntakeTests",
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import Hummingbird
 import ServiceLifecycle
 
 extension IntakeService {
@@ -16,13 +17,20 @@ extension IntakeService {
             migrations: IntakeMigrations.all,
             consumers: { runtime in [IntakeConsumer.definition(store(runtime, settings))] },
             routes: { router, runtime in
-                IntakeRoutes(store: store(runtime, settings), calendar: settings.calendar).add(to: router)
+                addRoutes(to: router, store: store(runtime, settings), calendar: settings.calendar)
             },
             services: { runtime in
                 [ProvisionalDueDateService(store: store(runtime, settings), gate: runtime.gate, logger: runtime.logger)]
             },
             openAPI: IntakeOpenAPI.document
         )
+    }
+
+    /// Every intake route: the controllers, then the routes not yet split into controllers.
+    static func addRoutes(to router: Router<HallRequestContext>, store: IntakeStore, calendar: WorkingCalendar) {
+        router.addRoutes(GuidesController(repository: store).routes)
+        router.addRoutes(CalendarController(repository: store, calendar: calendar).routes)
+        IntakeRoutes(store: store).add(to: router)
     }
 
     static func store(_ runtime: ServiceRuntime, _ settings: IntakeSettings) -> IntakeStore {

@@ -331,7 +331,7 @@ struct IntakeAPITests {
         let router = Router(context: HallRequestContext.self)
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
         let store = IntakeStore(client: client, schema: "intake", calendar: try WorkingCalendar.bundled(), logger: TestEnvironment.logger())
-        IntakeRoutes(store: store, calendar: try WorkingCalendar.bundled()).add(to: router)
+        IntakeService.addRoutes(to: router, store: store, calendar: try WorkingCalendar.bundled())
         #expect(servedRoutes(router) == documentedRoutes(IntakeOpenAPI.document))
     }
 

@@ -4,68 +4,14 @@ import HallContracts
 import HallKit
 import Hummingbird
 
-/// The intake HTTP API. Public: guides, forms, calendar, case tracking, the OpenAPI document.
-/// Centre admins: catalogue and directory. Clerks: applications at their window.
+/// The intake HTTP API not yet split into controllers. Public: case and bundle tracking.
+/// Centre admins: catalogue and directory. Clerks: applications at their window. The guides
+/// and the calendar are ``GuidesController`` and ``CalendarController``.
 struct IntakeRoutes: Sendable {
     let store: IntakeStore
-    let calendar: WorkingCalendar
-    let encodedGuides = EncodedGuides()
 
     func add(to router: Router<HallRequestContext>) {
         // Public
-        router.get("/v1/items") { request, _ -> ItemList in
-            let today = LocalDate.inHall(Date())
-            let query = request.uri.queryParameters.get("q")
-            return ItemList(items: try await store.search(query, on: today).map(GuideSummary.init))
-        }
-        router.get("/v1/items/:code") { request, context -> Response in
-            let code = try context.parameters.require("code")
-            let date = try request.uri.queryParameters.get("on").map(parseDate(field: "on")) ?? LocalDate.inHall(Date())
-            let versions = try await store.items.versions(of: code) { try await store.versions(of: code) }
-            guard let item = IntakeStore.inForce(versions, on: date) else {
-                throw HallError(.notFound, "no item \(code) in force on \(date)", field: "code")
-            }
-            // A published version never changes: its JSON is encoded once.
-            let guide = try encodedGuides.entry(for: item) { ByteBuffer(bytes: try context.responseEncoder.encode($0)) }
-            var headers = HTTPFields()
-            headers[.cacheControl] = "public, max-age=5"
-            headers[.eTag] = guide.eTag
-            // A front end that holds this version already is told so, without the body.
-            if let ifNoneMatch = request.headers[.ifNoneMatch], EncodedGuides.matches(ifNoneMatch, eTag: guide.eTag) {
-                return Response(status: .notModified, headers: headers)
-            }
-            headers[.contentType] = "application/json; charset=utf-8"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: guide.body))
-        }
-        router.get("/v1/items/:code/form") { request, context -> Response in
-            let code = try context.parameters.require("code")
-            guard let item = IntakeStore.inForce(try await store.versions(of: code), on: LocalDate.inHall(Date())) else {
-                throw HallError(.notFound, "no item \(code) in force", field: "code")
-            }
-            var headers = HTTPFields()
-            headers[.contentType] = "text/plain; charset=utf-8"
-            headers[.contentDisposition] = "attachment; filename=\"\(item.code)-v\(item.version)-form.txt\""
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: item.formTemplate)))
-        }
-        router.get("/v1/calendar/due-date") { request, _ -> DueDateAnswer in
-            let parameters = request.uri.queryParameters
-            guard let code = parameters.get("itemCode") else { throw HallError.invalid("itemCode", "is required") }
-            let acceptedAt = try parameters.get("acceptedAt").map(parseInstant(field: "acceptedAt")) ?? Date()
-            guard let item = IntakeStore.inForce(try await store.versions(of: code), on: LocalDate.inHall(acceptedAt)) else {
-                throw HallError(.notFound, "no item \(code) in force on \(LocalDate.inHall(acceptedAt))", field: "itemCode")
-            }
-            let due = calendar.dueDate(acceptedAt: acceptedAt, workingDays: item.promisedLimitDays)
-            return DueDateAnswer(
-                itemCode: item.code, itemVersion: item.version, acceptedAt: acceptedAt, promisedLimitDays: item.promisedLimitDays,
-                dueDate: due.date, provisional: due.isProvisional)
-        }
-        router.get("/v1/calendar/working-days") { request, _ -> WorkingDaysAnswer in
-            let parameters = request.uri.queryParameters
-            let from = try parseDate(field: "from")(try requireParameter(parameters.get("from"), "from"))
-            let to = try parseDate(field: "to")(try requireParameter(parameters.get("to"), "to"))
-            let count = calendar.workingDays(from: from, to: to)
-            return WorkingDaysAnswer(from: from, to: to, workingDays: count.value, provisional: count.isProvisional)
-        }
         router.get("/v1/cases/:receiptCode") { request, context -> CaseStatus in
             let code = try context.parameters.require("receiptCode")
             let idNumber = try requireParameter(request.uri.queryParameters.get("idNumber"), "idNumber")
@@ -197,47 +143,7 @@ struct IntakeRoutes: Sendable {
     }
 }
 
-struct ItemList: ResponseCodable { var items: [GuideSummary] }
 struct DecisionList: ResponseCodable { var decisions: [PublishedDecision] }
-
-/// A line of the public item list.
-struct GuideSummary: ResponseCodable {
-    var code: String
-    var name: String
-    var kind: ItemKind
-    var leadDepartmentId: String
-    var promisedLimitDays: Int
-    var legalLimitDays: Int
-    var free: Bool
-    var version: Int
-
-    init(_ item: ItemVersion) {
-        code = item.code
-        name = item.name
-        kind = item.kind
-        leadDepartmentId = item.leadDepartmentId
-        promisedLimitDays = item.promisedLimitDays
-        legalLimitDays = item.legalLimitDays
-        free = item.fee.isFree
-        version = item.version
-    }
-}
-
-struct DueDateAnswer: ResponseCodable {
-    var itemCode: String
-    var itemVersion: Int
-    var acceptedAt: Date
-    var promisedLimitDays: Int
-    var dueDate: LocalDate
-    var provisional: Bool
-}
-
-struct WorkingDaysAnswer: ResponseCodable {
-    var from: LocalDate
-    var to: LocalDate
-    var workingDays: Int
-    var provisional: Bool
-}
 
 extension ItemVersion: ResponseCodable {}
 extension ApplicationResponse: ResponseCodable {}

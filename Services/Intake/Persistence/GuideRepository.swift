@@ -1,0 +1,51 @@
+import Foundation
+import HallCalendar
+
+/// The published item guides, read side: what the public guide and calendar controllers need.
+///
+/// Intake's repository is split by resource group so that each controller names only what it
+/// uses and the memory repository can implement a group in full: this protocol is the catalogue
+/// read side. The service runs it on ``IntakeStore`` (Postgres); route tests run
+/// ``MemoryGuideRepository``.
+protocol GuideRepository: Sendable {
+    /// Every version of an item, oldest first, as stored now.
+    func itemVersions(of code: String) async throws -> [ItemVersion]
+    /// Every version of an item, oldest first; may be a few seconds stale (the public guide).
+    func recentItemVersions(of code: String) async throws -> [ItemVersion]
+    /// The items in force on `date` whose code or name contains `text` (all when nil), by code.
+    func itemsInForce(matching text: String?, on date: LocalDate) async throws -> [ItemVersion]
+}
+
+extension IntakeStore: GuideRepository {
+    func itemVersions(of code: String) async throws -> [ItemVersion] {
+        try await versions(of: code, on: nil)
+    }
+
+    func recentItemVersions(of code: String) async throws -> [ItemVersion] {
+        try await items.versions(of: code) { try await versions(of: code, on: nil) }
+    }
+
+    func itemsInForce(matching text: String?, on date: LocalDate) async throws -> [ItemVersion] {
+        try await search(text, on: date)
+    }
+}
+
+/// ``GuideRepository`` in memory: the published versions it is given.
+struct MemoryGuideRepository: GuideRepository {
+    var versions: [ItemVersion] = []
+
+    func itemVersions(of code: String) async throws -> [ItemVersion] {
+        versions.filter { $0.code == code }.sorted { $0.version < $1.version }
+    }
+
+    func recentItemVersions(of code: String) async throws -> [ItemVersion] {
+        try await itemVersions(of: code)
+    }
+
+    func itemsInForce(matching text: String?, on date: LocalDate) async throws -> [ItemVersion] {
+        let codes = Set(versions.map(\.code)).sorted()
+        let inForce = codes.compactMap { code in IntakeStore.inForce(versions.filter { $0.code == code }, on: date) }
+        guard let text, !text.isEmpty else { return Array(inForce.prefix(200)) }
+        return Array(inForce.filter { $0.code.localizedCaseInsensitiveContains(text) || $0.name.localizedCaseInsensitiveContains(text) }.prefix(200))
+    }
+}
