@@ -52,14 +52,7 @@ final class Worker: @unchecked Sendable {
     let output: URL
 
     static var binary: String {
-        if let path = ProcessInfo.processInfo.environment["HALL_WORKER_BIN"] { return path }
-        // Tests run from the build folder, next to the package's executables.
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var folder = testBinary.deletingLastPathComponent()
-        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("hallworker").path), folder.path != "/" {
-            folder = folder.deletingLastPathComponent()
-        }
-        return folder.appendingPathComponent("hallworker").path
+        ProcessInfo.processInfo.environment["HALL_WORKER_BIN"] ?? ServiceProcess.executable("hallworker").path
     }
 
     /// Starts `hallworker ARGS` and waits until it says it is running.

@@ -68,6 +68,7 @@ extension HallBench {
             let commits = try databaseCommits(adminURL: adminURL) - commitsBefore
             let completions = system.completions
             deciding.cancel()
+            _ = await deciding.result
 
             // The steady part: from 10 s after the start to the end of the load.
             let loadSeconds = Double(hallSeconds)
@@ -127,8 +128,20 @@ private final class DepartmentSystem: Sendable {
     var completions: [Completion] { completed.withLock { $0 } }
     var completedCount: Int { completed.withLock { $0.count } }
 
+    /// Decides until cancelled, then leaves the group and flushes.
     func run() async throws {
-        defer { Task { [consumer, producer] in await consumer.close(); await producer.close() } }
+        do {
+            try await decide()
+        } catch {
+            await consumer.close()
+            await producer.close()
+            throw error
+        }
+        await consumer.close()
+        await producer.close()
+    }
+
+    private func decide() async throws {
         while !Task.isCancelled {
             let batch = await consumer.poll(maxMessages: 1000, timeout: .milliseconds(100))
             var commands: [KafkaProducerMessage] = []
