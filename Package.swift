@@ -176,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CoordinatorTests",
-            dependencies: ["coordinator", "HallKit", "HallCalendar", "HallContracts"],
+            dependencies: ["coordinator", "HallKit", "HallCalendar", "HallContracts", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/CoordinatorTests",
             swiftSettings: swiftSettings
         ),

@@ -353,8 +353,12 @@ def check_responses(directory: Path) -> int:
         uri = f"urn:servicehall:{service}"
         registry = Registry().with_resource(uri, Resource.from_contents(document, default_specification=DRAFT202012))
         where = f"Services/{service.capitalize()}/openapi.yaml"
-        for line in file.read_text(encoding="utf-8").splitlines():
-            record = json.loads(line)
+        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                problem(file, f"line {number} is not one JSON record ({error.msg}): the recorder wrote it torn")
+                continue
             method, route, status = record["method"].lower(), record["route"], record["status"]
             key = (service, method, route, status)
             if key in reported or validated.get(key, 0) >= 25:

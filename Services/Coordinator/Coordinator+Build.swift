@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import Hummingbird
 
 extension CoordinatorService {
     /// Default HTTP port (overridden by `HALL_HTTP_PORT`).
@@ -14,12 +15,20 @@ extension CoordinatorService {
             defaultPort: defaultPort,
             migrations: CoordinatorMigrations.all,
             consumers: { runtime in [CoordinatorConsumer.definition(store: store(runtime, settings))] },
-            routes: { router, runtime in CoordinatorRoutes(store: store(runtime, settings)).add(to: router) },
+            routes: { router, runtime in addRoutes(to: router, repository: store(runtime, settings)) },
             services: { runtime in
                 [DeadlineTimerService(store: store(runtime, settings), gate: runtime.gate, interval: settings.timerInterval, logger: runtime.logger)]
             },
             openAPI: CoordinatorOpenAPI.document
         )
+    }
+
+    /// The coordinator's controllers: tasks, cases, alerts and the public tracking.
+    static func addRoutes(to router: Router<HallRequestContext>, repository: some CoordinatorRepository) {
+        router.addRoutes(TasksController(repository: repository).routes)
+        router.addRoutes(CasesController(repository: repository).routes)
+        router.addRoutes(AlertsController(repository: repository).routes)
+        router.addRoutes(PublicTrackingController(repository: repository).routes)
     }
 
     static func store(_ runtime: ServiceRuntime, _ settings: CoordinatorSettings) -> CoordinatorStore {

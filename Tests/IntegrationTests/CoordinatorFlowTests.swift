@@ -306,7 +306,7 @@ struct CoordinatorFlowTests {
         let router = Router(context: HallRequestContext.self)
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
         let store = CoordinatorStore(client: client, schema: "coordinator", clock: CaseClock(calendar: try WorkingCalendar.bundled()), logger: TestEnvironment.logger())
-        CoordinatorRoutes(store: store).add(to: router)
+        CoordinatorService.addRoutes(to: router, repository: store)
         #expect(servedRoutes(router) == documentedRoutes(CoordinatorOpenAPI.document))
     }
 }

@@ -151,7 +151,7 @@ struct CoordinatorHall {
         }
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
-        CoordinatorRoutes(store: store).add(to: router)
+        CoordinatorService.addRoutes(to: router, repository: store)
         return Application(router: router)
     }
 }

@@ -54,64 +54,52 @@ enum CoordinatorConsumer {
             try await store.applySealRefused(payload, on: context.connection)
         }
         router.on(OpinionSubmitted.self) { command, envelope, context in
-            let actor = DepartmentActor(id: command.officerId, departmentId: command.departmentId, channel: "kafka")
-            try await answer(store, envelope, context, department: command.departmentId, taskId: command.taskId) { events in
-                let input = OpinionInput(
-                    opinion: command.opinion, reasons: command.reasons, supplements: command.supplements, officerId: command.officerId,
-                    countersignedBy: command.countersignedBy)
-                try await store.giveOpinion(taskId: command.taskId, input, actor: actor, on: context.connection, into: &events)
-            }
+            let input = OpinionInput(
+                opinion: command.opinion, reasons: command.reasons, supplements: command.supplements, officerId: command.officerId,
+                countersignedBy: command.countersignedBy)
+            try await answer(store, .opinion(taskId: command.taskId, input), by: command.officerId, of: command.departmentId, envelope, context)
         }
         router.on(CountersignSubmitted.self) { command, envelope, context in
-            let actor = DepartmentActor(id: command.staffId, departmentId: command.departmentId, channel: "kafka")
-            try await answer(store, envelope, context, department: command.departmentId, taskId: command.taskId) { events in
-                try await store.countersign(taskId: command.taskId, staffId: command.staffId, actor: actor, on: context.connection, into: &events)
-            }
+            try await answer(
+                store, .countersign(taskId: command.taskId, staffId: command.staffId), by: command.staffId, of: command.departmentId, envelope, context)
         }
         router.on(SuspensionRequested.self) { command, envelope, context in
-            let actor = DepartmentActor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
-            try await answer(store, envelope, context, department: command.departmentId, taskId: nil, caseId: command.caseId) { events in
-                try await store.suspend(
-                    caseId: command.caseId, category: command.category, reason: command.reason, noticeReference: command.noticeReference, actor: actor,
-                    on: context.connection, into: &events)
-            }
+            let suspension = DepartmentCommand.suspend(
+                caseId: command.caseId, category: command.category, reason: command.reason, noticeReference: command.noticeReference)
+            try await answer(store, suspension, by: command.requestedBy, of: command.departmentId, envelope, context)
         }
         router.on(ResumeRequested.self) { command, envelope, context in
-            let actor = DepartmentActor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
-            try await answer(store, envelope, context, department: command.departmentId, taskId: nil, caseId: command.caseId) { events in
-                try await store.resume(caseId: command.caseId, reason: command.reason, actor: actor, on: context.connection, into: &events)
-            }
+            try await answer(
+                store, .resume(caseId: command.caseId, reason: command.reason), by: command.requestedBy, of: command.departmentId, envelope, context)
         }
         router.on(ExtensionRequested.self) { command, envelope, context in
-            let actor = DepartmentActor(id: command.requestedBy, departmentId: command.departmentId, channel: "kafka")
-            try await answer(store, envelope, context, department: command.departmentId, taskId: nil, caseId: command.caseId) { events in
-                try await store.extend(
-                    caseId: command.caseId, workingDays: command.workingDays, reason: command.reason, approvedBy: command.approvedBy, actor: actor,
-                    on: context.connection, into: &events)
-            }
+            let extensionCommand = DepartmentCommand.extend(
+                caseId: command.caseId, workingDays: command.workingDays, reason: command.reason, approvedBy: command.approvedBy)
+            try await answer(store, extensionCommand, by: command.requestedBy, of: command.departmentId, envelope, context)
         }
         return router
     }
 
     /// Runs a department command under a savepoint; a refusal rolls it back, is recorded and answered.
     private static func answer(
-        _ store: CoordinatorStore, _ envelope: EventEnvelope, _ context: HandlerContext, department: String, taskId: String?, caseId: String? = nil,
-        _ body: (inout [PendingEvent]) async throws -> Void
+        _ store: CoordinatorStore, _ command: DepartmentCommand, by actorId: String, of department: String, _ envelope: EventEnvelope,
+        _ context: HandlerContext
     ) async throws {
+        let actor = DepartmentActor(id: actorId, departmentId: department, channel: "kafka")
         try await context.connection.run("SAVEPOINT department_command", logger: context.logger)
         var events: [PendingEvent] = []
         do {
-            try await body(&events)
+            _ = try await store.perform(command, by: actor, on: context.connection, into: &events)
             try await context.connection.run("RELEASE SAVEPOINT department_command", logger: context.logger)
             try await store.emit(events, context: context)
         } catch let refusal as CommandRefusal {
             try await context.connection.run("ROLLBACK TO SAVEPOINT department_command", logger: context.logger)
-            let caseKey = caseId ?? envelope.caseId
+            let caseKey = command.caseId ?? envelope.caseId
             let rejected = try await store.recordRejection(
-                refusal, commandId: envelope.id.uuidString.lowercased(), commandType: envelope.type, departmentId: department, taskId: taskId,
+                refusal, commandId: envelope.id.uuidString.lowercased(), commandType: envelope.type, departmentId: department, taskId: command.taskId,
                 caseId: caseKey, on: context.connection)
             context.logger.notice("department command refused", metadata: ["reason": "\(refusal.reason.rawValue)", "detail": "\(refusal.detail)"])
-            try await context.emit(rejected, to: .coordinatorEvents, caseId: caseKey, key: caseKey ?? taskId ?? department)
+            try await context.emit(rejected, to: .coordinatorEvents, caseId: caseKey, key: caseKey ?? command.taskId ?? department)
         }
     }
 }

@@ -64,10 +64,7 @@ extension CoordinatorStore {
     /// Locks a case for a department's clock command and checks the department takes part in it.
     private func lockCase(_ caseId: String, actor: DepartmentActor, on connection: PostgresConnection) async throws -> CaseState {
         let state = try await caseState(caseId, on: connection, lock: true)
-        guard state.departmentIds.contains(actor.departmentId) else {
-            throw CommandRefusal(.departmentMismatch, "department \(actor.departmentId) has no task on case \(caseId)", field: "departmentId")
-        }
-        guard state.state == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(state.state)") }
+        try DepartmentRules.checkCase(caseId, departments: state.departmentIds, state: state.state, actor: actor)
         return state
     }
 
@@ -78,13 +75,6 @@ extension CoordinatorStore {
         caseId: String, category: String, reason: String, noticeReference: String, actor: DepartmentActor, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
-        guard CoordinatorValues.suspensionCategories.contains(category) else {
-            throw CommandRefusal(
-                .invalidCommand, "category must be one of \(CoordinatorValues.suspensionCategories.sorted().joined(separator: ", "))", field: "category")
-        }
-        for (field, value) in [("reason", reason), ("noticeReference", noticeReference)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw CommandRefusal(.invalidCommand, "\(field) must not be empty", field: field)
-        }
         let state = try await lockCase(caseId, actor: actor, on: connection)
         guard state.suspendedSince == nil else {
             throw CommandRefusal(.clockState, "the clock is already suspended (\(state.suspensionCategory ?? "?"))")
@@ -103,7 +93,6 @@ extension CoordinatorStore {
 
     /// Restarts a clock suspended for an Art 34 category.
     func resume(caseId: String, reason: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefusal(.invalidCommand, "reason must not be empty", field: "reason") }
         let state = try await lockCase(caseId, actor: actor, on: connection)
         guard state.suspendedSince != nil else { throw CommandRefusal(.clockState, "the clock is not suspended") }
         guard state.suspensionCategory != "supplement" else {
@@ -118,21 +107,12 @@ extension CoordinatorStore {
         caseId: String, workingDays: Int, reason: String, approvedBy: String, actor: DepartmentActor, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
-        guard workingDays >= 1 else { throw CommandRefusal(.invalidCommand, "workingDays must be at least 1", field: "workingDays") }
-        for (field, value) in [("reason", reason), ("approvedBy", approvedBy)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw CommandRefusal(.invalidCommand, "\(field) must not be empty", field: field)
-        }
         let state = try await lockCase(caseId, actor: actor, on: connection)
         guard actor.departmentId == state.leadDepartmentId else {
             throw CommandRefusal(.notPermitted, "only the lead department \(state.leadDepartmentId) extends the case's limit", field: "departmentId")
         }
         guard state.extensionDays == 0 else {
             throw CommandRefusal(.extensionBeyondLaw, "the case was already extended by \(state.extensionDays) working days; the law allows one extension")
-        }
-        guard workingDays <= CoordinatorValues.maximumExtensionDays else {
-            throw CommandRefusal(
-                .extensionBeyondLaw, "an extension may add at most \(CoordinatorValues.maximumExtensionDays) working days (ALL Art 42)",
-                field: "workingDays")
         }
         let due = clock.moved(state.dueDate, by: workingDays)
         try await connection.run(
@@ -298,8 +278,6 @@ extension CoordinatorStore {
         else {
             throw CommandRefusal(.notPermitted, "only the lead department's chief representative (or substitute) convenes a joint review")
         }
-        guard !place.trimmingCharacters(in: .whitespaces).isEmpty else { throw CommandRefusal(.invalidCommand, "place must not be empty", field: "place") }
-        guard !departmentIds.isEmpty else { throw CommandRefusal(.invalidCommand, "name at least one department", field: "departmentIds") }
         if let stranger = departmentIds.first(where: { !state.departmentIds.contains($0) }) {
             throw CommandRefusal(.invalidCommand, "department \(stranger) has no task on this case", field: "departmentIds")
         }
@@ -336,10 +314,6 @@ extension CoordinatorStore {
             throw CommandRefusal(.notPermitted, "only the lead department's chief representative (or substitute) records the minutes")
         }
         guard !review.2 else { throw CommandRefusal(.duplicateOpinion, "the minutes of review \(reviewId) are already recorded") }
-        guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw CommandRefusal(.invalidCommand, "summary must not be empty", field: "summary")
-        }
-        guard !positions.isEmpty else { throw CommandRefusal(.invalidCommand, "give each department's position", field: "positions") }
         for (index, position) in positions.enumerated() where !review.1.contains(position.departmentId) {
             throw CommandRefusal(.invalidCommand, "department \(position.departmentId) was not called to this review", field: "positions[\(index)].departmentId")
         }

@@ -4,34 +4,6 @@ import HallContracts
 import HallKit
 import PostgresNIO
 
-/// What a department says on its task.
-struct OpinionInput: Sendable {
-    var opinion: TaskOpinion
-    var reasons: [String]
-    var supplements: [SupplementItem]
-    var officerId: String
-    /// A countersignature given with the opinion (Kafka `countersignedBy`; over HTTP the caller, when
-    /// they are the department's chief representative or substitute).
-    var countersignedBy: String?
-
-    /// The field rules of an opinion.
-    func validate() throws {
-        let reasons = reasons.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        if reasons.contains(where: \.isEmpty) { throw CommandRefusal(.invalidCommand, "reasons must not contain empty text", field: "reasons") }
-        switch opinion {
-        case .approve:
-            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "an approval asks for no supplement", field: "supplements") }
-        case .deny:
-            guard !reasons.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial must give at least one reason", field: "reasons") }
-            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial asks for no supplement", field: "supplements") }
-        case .needsSupplement:
-            guard !supplements.isEmpty else {
-                throw CommandRefusal(.invalidCommand, "needs-supplement must list what the applicant must bring", field: "supplements")
-            }
-        }
-    }
-}
-
 /// A task row with its case, locked for the command.
 struct LockedTask: Sendable {
     var taskId: UUID
@@ -58,12 +30,7 @@ extension CoordinatorStore {
         guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId") }
         let task = LockedTask(
             taskId: row.0, caseId: row.1, departmentId: row.2, role: row.3, state: row.4, claimedBy: row.5, opinion: row.6, caseState: row.7)
-        guard task.departmentId == actor.departmentId else {
-            throw CommandRefusal(
-                .departmentMismatch, "task \(taskId) belongs to department \(task.departmentId), not \(actor.departmentId)", field: "departmentId")
-        }
-        guard task.caseState == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(task.caseState)") }
-        guard task.state != "closed" else { throw CommandRefusal(.taskClosed, "task \(taskId) is closed") }
+        try DepartmentRules.checkTask(taskId, of: task.departmentId, state: task.state, caseState: task.caseState, actor: actor)
         return task
     }
 
@@ -82,7 +49,6 @@ extension CoordinatorStore {
     func giveOpinion(
         taskId: String, _ input: OpinionInput, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
-        try input.validate()
         let task = try await lockTask(taskId, actor: actor, on: connection)
         guard task.state == "open" else { throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion (\(task.opinion ?? "?"))") }
         if let holder = task.claimedBy, holder != input.officerId, input.countersignedBy == nil {
@@ -124,11 +90,7 @@ extension CoordinatorStore {
     /// The chief representative (or the filed substitute) countersigns the opinion on the task.
     func countersign(taskId: String, staffId: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         let task = try await lockTask(taskId, actor: actor, on: connection)
-        switch task.state {
-        case "open": throw CommandRefusal(.nothingToCountersign, "task \(taskId) has no opinion to countersign yet")
-        case "countersigned": throw CommandRefusal(.duplicateOpinion, "task \(taskId) is already countersigned")
-        default: break
-        }
+        try DepartmentRules.checkCountersignable(taskId, state: task.state)
         guard let capacity = try await countersignCapacity(staffId: staffId, departmentId: task.departmentId, on: connection) else {
             throw CommandRefusal(
                 .notCountersigner, "\(staffId) is neither the chief representative of \(task.departmentId) nor a substitute in force today",

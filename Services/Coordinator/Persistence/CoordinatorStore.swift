@@ -5,35 +5,6 @@ import HallKit
 import Logging
 import PostgresNIO
 
-/// A refusal of a department's command: nothing was changed. HTTP answers it as problem+json;
-/// Kafka answers it with `coordinator.command.rejected`. Either way it is recorded.
-struct CommandRefusal: Error, Sendable, CustomStringConvertible {
-    var reason: CommandRejection
-    var detail: String
-    /// The request field at fault, when there is one.
-    var field: String?
-
-    init(_ reason: CommandRejection, _ detail: String, field: String? = nil) {
-        self.reason = reason
-        self.detail = detail
-        self.field = field
-    }
-
-    var description: String { "\(reason.rawValue): \(detail)" }
-}
-
-/// Who acts, through which channel, for which department.
-struct DepartmentActor: Sendable {
-    /// Staff or system id.
-    var id: String
-    var departmentId: String
-    /// `http` or `kafka`.
-    var channel: String
-    /// Whether the caller's token says they are a chief representative (HTTP); their standing is
-    /// still checked against the directory.
-    var claimsChiefRepresentative: Bool = false
-}
-
 /// An event to append once the command's checks pass, in the command's transaction.
 struct PendingEvent: Sendable {
     var payload: any EventPayload

@@ -65,12 +65,13 @@ private enum ResponseLog {
         ]
         guard var line = try? JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]) else { return }
         line.append(0x0A)
+        // One write(2) on a descriptor opened with O_APPEND: the kernel places each record at the
+        // end whole, so the test runner and the executables it starts can record into one file.
         lock.withLock { _ in
-            if !FileManager.default.fileExists(atPath: file.path) { FileManager.default.createFile(atPath: file.path, contents: nil) }
-            guard let handle = try? FileHandle(forWritingTo: file) else { return }
-            defer { try? handle.close() }
-            _ = try? handle.seekToEnd()
-            try? handle.write(contentsOf: line)
+            let descriptor = open(file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else { return }
+            defer { close(descriptor) }
+            _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         }
     }
 }

@@ -1,0 +1,176 @@
+import Foundation
+import HallContracts
+
+/// Who acts, through which channel, for which department.
+struct DepartmentActor: Sendable {
+    /// Staff or system id.
+    var id: String
+    var departmentId: String
+    /// `http` or `kafka`.
+    var channel: String
+    /// Whether the caller's token says they are a chief representative (HTTP); their standing is
+    /// still checked against the directory.
+    var claimsChiefRepresentative: Bool = false
+}
+
+/// A refusal of a department's command: nothing was changed. HTTP answers it as problem+json;
+/// Kafka answers it with `coordinator.command.rejected`. Either way it is recorded.
+struct CommandRefusal: Error, Sendable, CustomStringConvertible {
+    var reason: CommandRejection
+    var detail: String
+    /// The request field at fault, when there is one.
+    var field: String?
+
+    init(_ reason: CommandRejection, _ detail: String, field: String? = nil) {
+        self.reason = reason
+        self.detail = detail
+        self.field = field
+    }
+
+    var description: String { "\(reason.rawValue): \(detail)" }
+}
+
+/// What a department says on its task.
+struct OpinionInput: Sendable {
+    var opinion: TaskOpinion
+    var reasons: [String]
+    var supplements: [SupplementItem]
+    var officerId: String
+    /// A countersignature given with the opinion (Kafka `countersignedBy`; over HTTP the caller, when
+    /// they are the department's chief representative or substitute).
+    var countersignedBy: String?
+
+    /// The field rules of an opinion.
+    func validate() throws {
+        let reasons = reasons.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if reasons.contains(where: \.isEmpty) { throw CommandRefusal(.invalidCommand, "reasons must not contain empty text", field: "reasons") }
+        switch opinion {
+        case .approve:
+            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "an approval asks for no supplement", field: "supplements") }
+        case .deny:
+            guard !reasons.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial must give at least one reason", field: "reasons") }
+            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial asks for no supplement", field: "supplements") }
+        case .needsSupplement:
+            guard !supplements.isEmpty else {
+                throw CommandRefusal(.invalidCommand, "needs-supplement must list what the applicant must bring", field: "supplements")
+            }
+        }
+    }
+}
+
+/// The meeting a lead's chief representative convenes for a joint review (会审).
+struct ReviewConvening: Sendable {
+    var meetingAt: Date
+    var place: String
+    var departmentIds: [String]
+    var centreAttends: Bool
+}
+
+/// A department's command on one of its tasks or cases, whether it came over HTTP or Kafka: the
+/// same command is checked by the same rules and changes the same records.
+enum DepartmentCommand: Sendable {
+    case claim(taskId: String)
+    case opinion(taskId: String, OpinionInput)
+    case countersign(taskId: String, staffId: String)
+    /// Stops the clock for a category the item does not count (Art 34), on a written notice.
+    case suspend(caseId: String, category: String, reason: String, noticeReference: String)
+    case resume(caseId: String, reason: String)
+    /// Extends the due date (ALL Art 42): the lead department, at most 10 working days, once.
+    case extend(caseId: String, workingDays: Int, reason: String, approvedBy: String)
+    case convene(caseId: String, ReviewConvening)
+    case minutes(reviewId: UUID, positions: [ReviewMinuted.Position], summary: String)
+    /// Asks again to seal the department's decision after the seal refused it.
+    case reseal(caseId: String)
+
+    /// The task the command acts on, when it names one.
+    var taskId: String? {
+        switch self {
+        case .claim(let taskId), .opinion(let taskId, _), .countersign(let taskId, _): taskId
+        default: nil
+        }
+    }
+
+    /// The case the command acts on, when it names one.
+    var caseId: String? {
+        switch self {
+        case .suspend(let caseId, _, _, _), .resume(let caseId, _), .extend(let caseId, _, _, _), .convene(let caseId, _), .reseal(let caseId): caseId
+        default: nil
+        }
+    }
+
+    /// The rules a command's own fields must meet, before any record is read: a refusal names the
+    /// field. The rules that depend on the task or case are the repository's.
+    func validate() throws {
+        switch self {
+        case .opinion(_, let input):
+            try input.validate()
+        case .suspend(_, let category, let reason, let noticeReference):
+            guard CoordinatorValues.suspensionCategories.contains(category) else {
+                throw CommandRefusal(
+                    .invalidCommand, "category must be one of \(CoordinatorValues.suspensionCategories.sorted().joined(separator: ", "))",
+                    field: "category")
+            }
+            try Self.requireText([("reason", reason), ("noticeReference", noticeReference)])
+        case .resume(_, let reason):
+            try Self.requireText([("reason", reason)])
+        case .extend(_, let workingDays, let reason, let approvedBy):
+            guard workingDays >= 1 else { throw CommandRefusal(.invalidCommand, "workingDays must be at least 1", field: "workingDays") }
+            guard workingDays <= CoordinatorValues.maximumExtensionDays else {
+                throw CommandRefusal(
+                    .extensionBeyondLaw, "an extension may add at most \(CoordinatorValues.maximumExtensionDays) working days (ALL Art 42)",
+                    field: "workingDays")
+            }
+            try Self.requireText([("reason", reason), ("approvedBy", approvedBy)])
+        case .convene(_, let meeting):
+            try Self.requireText([("place", meeting.place)])
+            guard !meeting.departmentIds.isEmpty else { throw CommandRefusal(.invalidCommand, "name at least one department", field: "departmentIds") }
+        case .minutes(_, let positions, let summary):
+            try Self.requireText([("summary", summary)])
+            guard !positions.isEmpty else { throw CommandRefusal(.invalidCommand, "give each department's position", field: "positions") }
+        case .claim, .countersign, .reseal:
+            break
+        }
+    }
+
+    private static func requireText(_ fields: [(String, String)]) throws {
+        for (field, value) in fields where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw CommandRefusal(.invalidCommand, "\(field) must not be empty", field: field)
+        }
+    }
+}
+
+/// What a command produced that its caller needs.
+enum CommandOutcome: Sendable, Equatable {
+    case done
+    /// A joint review was convened with this id.
+    case reviewConvened(UUID)
+}
+
+/// The rules on whose task or case a command acts, the same wherever the records are kept.
+enum DepartmentRules {
+    /// A department acts only on its own task, while its case is in progress and the task is not closed.
+    static func checkTask(_ taskId: String, of department: String, state: String, caseState: String, actor: DepartmentActor) throws {
+        guard department == actor.departmentId else {
+            throw CommandRefusal(.departmentMismatch, "task \(taskId) belongs to department \(department), not \(actor.departmentId)", field: "departmentId")
+        }
+        guard caseState == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(caseState)") }
+        guard state != "closed" else { throw CommandRefusal(.taskClosed, "task \(taskId) is closed") }
+    }
+
+    /// A department acts on a case's clock only when it has a task on the case, while it is in progress.
+    static func checkCase(_ caseId: String, departments: [String], state: String, actor: DepartmentActor) throws {
+        guard departments.contains(actor.departmentId) else {
+            throw CommandRefusal(.departmentMismatch, "department \(actor.departmentId) has no task on case \(caseId)", field: "departmentId")
+        }
+        guard state == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(state)") }
+    }
+
+    /// A countersignature needs an opinion to sign, once.
+    static func checkCountersignable(_ taskId: String, state: String) throws {
+        switch state {
+        case "open": throw CommandRefusal(.nothingToCountersign, "task \(taskId) has no opinion to countersign yet")
+        case "countersigned": throw CommandRefusal(.duplicateOpinion, "task \(taskId) is already countersigned")
+        default: break
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import HallContracts
+import HallKit
+import Hummingbird
+
+extension HallError.Code {
+    /// A department's command was refused; the problem `type` ends with the reason code.
+    static func commandRefused(_ reason: CommandRejection) -> HallError.Code {
+        let status: HTTPResponse.Status =
+            switch reason {
+            case .unknownTask: .notFound
+            case .departmentMismatch, .notCountersigner, .notPermitted: .forbidden
+            case .invalidCommand: .badRequest
+            case .extensionBeyondLaw, .categoryNotAllowed: .unprocessableContent
+            case .taskClosed, .duplicateOpinion, .nothingToCountersign, .caseDecided, .clockState: .conflict
+            }
+        return HallError.Code(type: "coordinator/\(reason.rawValue)", title: "The command was refused", status: status)
+    }
+}
+
+/// Who may read and act on a department's records over HTTP: departments only on their own
+/// tasks and cases, the centre (admin, operator) on every department's. The token's `department`
+/// claim names the department; whether the caller is its chief representative is checked against
+/// the directory by the repository.
+struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
+    let repository: Repository
+
+    /// The caller as a department actor, when the token carries one of `roles` and a department.
+    func actor(_ context: HallRequestContext, roles: [Role]) throws -> DepartmentActor {
+        let principal = try context.requirePrincipal()
+        guard !principal.roles.isDisjoint(with: roles) else {
+            throw HallError(.forbidden, "this action needs one of the roles: \(roles.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let department = principal.department else {
+            throw HallError(.forbidden, "only a token acting for a department may do this", field: "department")
+        }
+        return DepartmentActor(
+            id: principal.subject, departmentId: department, channel: "http", claimsChiefRepresentative: principal.roles.contains(.chiefRepresentative))
+    }
+
+    /// The department whose records the caller may read: their own, or any (or `asked`) for the centre.
+    func viewerDepartment(_ context: HallRequestContext, asked: String?) throws -> String? {
+        let principal = try context.requirePrincipal()
+        if principal.roles.contains(.centreAdmin) || principal.roles.contains(.operator) { return asked }
+        guard let department = principal.department else { throw HallError(.forbidden, "only a departmental or centre token may read this") }
+        if let asked, asked != department { throw HallError(.forbidden, "the caller does not act for department \(asked)", field: "departmentId") }
+        return department
+    }
+
+    /// Passes when the caller is the centre or acts for one of `departments`.
+    func requireViewer(_ context: HallRequestContext, departments: [String]) throws {
+        let principal = try context.requirePrincipal()
+        if principal.roles.contains(.centreAdmin) || principal.roles.contains(.operator) { return }
+        guard let department = principal.department, departments.contains(department) else {
+            throw HallError(.forbidden, "the caller's department has no part in this case")
+        }
+    }
+
+    /// Performs `command` for `actor`; a refusal (already recorded and published by the
+    /// repository) is answered as problem+json naming the reason and the field.
+    @discardableResult
+    func perform(_ command: DepartmentCommand, by actor: DepartmentActor, _ request: Request, route: String) async throws -> CommandOutcome {
+        let requestId = request.headers[.xRequestID] ?? UUID.random().uuidString.lowercased()
+        do {
+            return try await repository.perform(command, by: actor, requestId: requestId, route: route)
+        } catch let refusal as CommandRefusal {
+            throw HallError(.commandRefused(refusal.reason), "\(refusal.reason.rawValue): \(refusal.detail)", field: refusal.field)
+        }
+    }
+}
+
+/// A path parameter; an empty or over-long one names nothing that exists.
+func parameter(_ name: String, _ context: HallRequestContext) throws -> String {
+    guard let value = context.parameters.get(name), !value.isEmpty, value.count <= 128 else { throw HallError(.notFound, "no such \(name)") }
+    return value
+}
