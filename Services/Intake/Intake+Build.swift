@@ -26,11 +26,16 @@ extension IntakeService {
         )
     }
 
-    /// Every intake route: the controllers, then the routes not yet split into controllers.
+    /// The intake's controllers: the public guides, calendar and tracking; the centre's directory
+    /// and catalogue; the front desk's applications and bundles.
     static func addRoutes(to router: Router<HallRequestContext>, store: IntakeStore, calendar: WorkingCalendar) {
         router.addRoutes(GuidesController(repository: store).routes)
         router.addRoutes(CalendarController(repository: store, calendar: calendar).routes)
-        IntakeRoutes(store: store).add(to: router)
+        router.addRoutes(TrackingController(repository: store).routes)
+        router.addRoutes(DirectoryController(repository: store).routes)
+        router.addRoutes(CatalogueController(repository: store).routes)
+        router.addRoutes(ApplicationsController(repository: store).routes)
+        router.addRoutes(BundlesController(repository: store).routes)
     }
 
     static func store(_ runtime: ServiceRuntime, _ settings: IntakeSettings) -> IntakeStore {

@@ -227,3 +227,9 @@ enum MaterialsCheck {
         return "\(material.name) (\(form), \(material.copies) cop\(material.copies == 1 ? "y" : "ies"))"
     }
 }
+
+/// Who is acting at the window.
+struct Clerk: Sendable {
+    var staffId: String
+    var windowId: String?
+}

@@ -107,55 +107,6 @@ enum BundleVerdict: Equatable {
     }
 }
 
-/// The answer to a bundle submission: one outcome for the whole bundle.
-struct BundleResponse: Codable, Sendable, Equatable {
-    enum Outcome: String, Codable, Sendable { case accepted, refused, correctionRequired = "correction-required" }
-    /// The bundle id: the applicant follows the bundle with it (`GET /v1/bundles/{bundleId}?idNumber=`).
-    var bundleId: String
-    var outcome: Outcome
-    /// Number of applications in the bundle.
-    var bundleSize: Int
-    /// Refused: which application and why (the first refused; `applications` has every answer).
-    var refusal: BundleRefusal?
-    /// Correction required: the one notice, every correction of every application at once (Art 36).
-    var corrections: [BundleCorrection]?
-    /// One answer per application, in the order submitted. Accepted: each its own case, notice
-    /// number and due date. Correction required: `correction-required` or `held` (complete, held
-    /// until the others are corrected). Refused: `refused`, or `not-accepted` with no case for
-    /// an application that was in order but could not go ahead without the refused one.
-    var applications: [Member]
-
-    struct Member: Codable, Sendable, Equatable {
-        var position: Int
-        var itemCode: String
-        /// `accepted`, `refused`, `correction-required`, `held` or `not-accepted`.
-        var outcome: String
-        /// The case and its answer, when the application has a case.
-        var application: ApplicationResponse?
-    }
-
-    struct BundleRefusal: Codable, Sendable, Equatable {
-        /// Position (from 0) and item of the refused application.
-        var position: Int
-        var itemCode: String
-        var receiptCode: String
-        var reasonCode: String
-        /// Says which application and why.
-        var reason: String
-        var competentAuthority: String
-    }
-
-    struct BundleCorrection: Codable, Sendable, Equatable {
-        var position: Int
-        var itemCode: String
-        /// The application's receipt code: the applicant returns with it (`POST /v1/applications/{receiptCode}/resubmission`).
-        var receiptCode: String
-        var materialId: String
-        var problem: Correction.Problem
-        var needed: String
-    }
-}
-
 /// What a clerk records when the applicant brings a supplement a department asked for.
 struct SupplementDelivery: Codable, Sendable {
     /// What was brought: each the `material` of an open supplement request of the case.

@@ -155,6 +155,21 @@ struct ItemSubmission: Codable, Sendable {
         return self
     }
 
+    /// The version this submission publishes after the item's `latest` one: its departments must be
+    /// active ones, and it takes effect after the version in force.
+    func publication(after latest: (version: Int, effectiveFrom: LocalDate)?, activeDepartments: Set<String>) throws -> ItemVersion {
+        if !activeDepartments.contains(leadDepartmentId) {
+            throw HallError.invalid("leadDepartmentId", "no active department \(leadDepartmentId)")
+        }
+        if let missing = (participantDepartmentIds ?? []).first(where: { !activeDepartments.contains($0) }) {
+            throw HallError.invalid("participantDepartmentIds", "no active department \(missing)")
+        }
+        if let latest, effectiveFrom <= latest.effectiveFrom {
+            throw HallError.invalid("effectiveFrom", "must be after the current version's effective date (\(latest.effectiveFrom))")
+        }
+        return version((latest?.version ?? 0) + 1)
+    }
+
     /// The version this submission becomes.
     func version(_ number: Int) -> ItemVersion {
         ItemVersion(

@@ -30,22 +30,37 @@ extension IntakeStore: GuideRepository {
     }
 }
 
-/// ``GuideRepository`` in memory: the published versions it is given.
-struct MemoryGuideRepository: GuideRepository {
-    var versions: [ItemVersion] = []
+/// The catalogue in memory, for the route tests: the published versions it is given or publishes,
+/// under the same rules as the store (active departments, each version after the one in force).
+actor MemoryGuideRepository: CatalogueRepository {
+    private var versions: [ItemVersion]
+    private let activeDepartments: Set<String>
 
-    func itemVersions(of code: String) async throws -> [ItemVersion] {
+    init(versions: [ItemVersion] = [], activeDepartments: Set<String> = []) {
+        self.versions = versions
+        self.activeDepartments = activeDepartments
+    }
+
+    func itemVersions(of code: String) -> [ItemVersion] {
         versions.filter { $0.code == code }.sorted { $0.version < $1.version }
     }
 
-    func recentItemVersions(of code: String) async throws -> [ItemVersion] {
-        try await itemVersions(of: code)
+    func recentItemVersions(of code: String) -> [ItemVersion] {
+        itemVersions(of: code)
     }
 
-    func itemsInForce(matching text: String?, on date: LocalDate) async throws -> [ItemVersion] {
+    func itemsInForce(matching text: String?, on date: LocalDate) -> [ItemVersion] {
         let codes = Set(versions.map(\.code)).sorted()
         let inForce = codes.compactMap { code in IntakeStore.inForce(versions.filter { $0.code == code }, on: date) }
         guard let text, !text.isEmpty else { return Array(inForce.prefix(200)) }
         return Array(inForce.filter { $0.code.localizedCaseInsensitiveContains(text) || $0.name.localizedCaseInsensitiveContains(text) }.prefix(200))
+    }
+
+    func publishItem(_ submission: ItemSubmission, approvedBy: String) throws -> ItemVersion {
+        let submission = try submission.validated()
+        let latest = itemVersions(of: submission.code).last.map { ($0.version, $0.effectiveFrom) }
+        let item = try submission.publication(after: latest, activeDepartments: activeDepartments)
+        versions.append(item)
+        return item
     }
 }

@@ -6,87 +6,9 @@ import Hummingbird
 import Logging
 import PostgresNIO
 
-/// A centre administrator assigns the centre's agent of a case (全程代办, Art 40).
-struct AgentAssignment: Codable, Sendable {
-    /// A staff member of the hall centre.
-    var agentId: String
-    /// The reference of the applicant's written entrustment (委托书).
-    var entrustmentReference: String
-    /// Why the agent is replaced; required when the case already has another agent.
-    var reason: String?
-
-    func validated() throws -> AgentAssignment {
-        try checkIdentifier(agentId, field: "agentId")
-        guard !entrustmentReference.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw HallError.invalid("entrustmentReference", "must name the applicant's written entrustment of the centre (Art 40)")
-        }
-        if let reason, reason.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw HallError.invalid("reason", "must not be empty when given")
-        }
-        return self
-    }
-}
-
-/// A hand-over at the window: who collects the result.
-struct HandOver: Codable, Sendable {
-    /// The applicant (default) or the case's agent (全程代办, Art 40).
-    var collectedBy: Party?
-}
-
 extension HallError.Code {
     /// A bundle is handed out together: some of its cases are not ready.
     static let bundleNotReady = HallError.Code(type: "bundle-not-ready", title: "Not every case of the bundle is ready", status: .conflict)
-}
-
-extension CaseStatus {
-    /// A notice or decision of the case and where its seal stands.
-    struct DocumentStatus: Codable, Sendable, Equatable {
-        /// `acceptance-notice`, `refusal-notice`, `approval-decision` or `denial-decision`.
-        var kind: String
-        /// The department whose seal it carries (the hall centre for a refusal of an item unknown to the hall).
-        var departmentId: String
-        /// True once the seal's imprint came back.
-        var sealed: Bool
-        /// Verify it with the seal service: `GET /v1/imprints/{imprintId}` (public).
-        var imprintId: UUID?
-        var sealedAt: Date?
-        /// Why the seal service refused it, while it is not sealed.
-        var sealRefusal: String?
-    }
-
-    /// The green channel of the case (Art 40): the centre's approval, who approved it and who
-    /// entered it (the clerk at submission, or the centre admin who granted it afterwards).
-    struct GreenChannel: Codable, Sendable, Equatable {
-        var reason: String
-        var reference: String
-        /// The centre staff member who approved it.
-        var approvedBy: String
-        var approvedAt: Date
-        /// The staff member who entered it: the clerk who submitted the application with it, or
-        /// the centre administrator who granted it afterwards.
-        var recordedBy: String
-        var recordedAt: Date
-    }
-
-    /// The centre's agent of the case (全程代办, Art 40).
-    struct Agent: Codable, Sendable, Equatable {
-        var agentId: String
-        var name: String
-        var entrustmentReference: String
-        var assignedAt: Date
-        /// When another agent replaced this one.
-        var endedAt: Date?
-        /// Why this agent replaced the previous one (absent for the first).
-        var reason: String?
-    }
-
-    /// The hand-over of the result at the window.
-    struct Handover: Codable, Sendable, Equatable {
-        var handedOverAt: Date
-        /// `applicant` or `agent`.
-        var collectedBy: String
-        var agentId: String?
-    }
 }
 
 extension IntakeStore {

@@ -5,43 +5,6 @@ import HallKit
 import Logging
 import PostgresNIO
 
-/// The answer to a submission or resubmission: exactly one outcome, decided at once.
-struct ApplicationResponse: Codable, Sendable, Equatable {
-    /// `held`: an application of a bundle that is complete but waits for the bundle's other
-    /// applications to be corrected (a bundle is accepted together or not at all).
-    enum Outcome: String, Codable, Sendable { case accepted, refused, correctionRequired = "correction-required", held }
-    var caseId: UUID
-    var receiptCode: String
-    var outcome: Outcome
-    var itemCode: String
-    var itemVersion: Int?
-    /// Accepted: the acceptance notice number, time and due date.
-    var noticeNumber: String?
-    var acceptedAt: Date?
-    var dueDate: LocalDate?
-    /// True when the due date reaches a year whose official calendar is not published yet.
-    var dueDateProvisional: Bool?
-    var promisedMaterials: [PromisedMaterial]?
-    /// Refused: the specific reason and where to go instead.
-    var refusal: Refusal?
-    /// Correction required: everything to bring or fix, at once.
-    var corrections: [Correction]?
-    /// The "one thing, one go" bundle the application belongs to.
-    var bundleId: String?
-
-    struct Refusal: Codable, Sendable, Equatable {
-        var reasonCode: String
-        var reason: String
-        var competentAuthority: String
-    }
-}
-
-/// Who is acting at the window.
-struct Clerk: Sendable {
-    var staffId: String
-    var windowId: String?
-}
-
 extension IntakeStore {
     /// Decides a submission: refused, one-time correction notice, or accepted; stores it and its
     /// events in one statement (one transaction). A repeat with the same idempotency key returns the

@@ -219,22 +219,3 @@ extension IntakeStore {
     }
 }
 
-/// What an applicant sees when following a bundle (no login: bundle id + identity number).
-struct BundleStatus: Codable, Sendable, Equatable {
-    var bundleId: String
-    /// One status for the whole bundle: `refused`, `awaiting-correction`, `in-progress`,
-    /// `awaiting-supplement` (some case awaits a supplement), `ready` (every case can be
-    /// collected at the window) or `issued`.
-    var status: String
-    var bundleSize: Int
-    var acceptedAt: Date?
-    /// When the coordinator completed the whole bundle.
-    var completedAt: Date?
-    /// When the whole bundle was handed out at the window (`POST /v1/bundles/{bundleId}/handover`).
-    var handedOverAt: Date?
-    var refusal: BundleResponse.BundleRefusal?
-    /// The bundle's correction notice, while corrections are awaited.
-    var corrections: [BundleResponse.BundleCorrection]?
-    /// Each case of the bundle (a refused bundle lists only the refused applications).
-    var cases: [CaseStatus]
-}

@@ -5,31 +5,6 @@ import HallKit
 import Logging
 import PostgresNIO
 
-/// An immediate item's decision, recorded on the spot by an authorised clerk (Art 13).
-struct ImmediateDecision: Codable, Sendable {
-    enum Decision: String, Codable, Sendable { case approve, deny }
-    var decision: Decision
-    /// Required for a denial: the reasons told to the applicant.
-    var reasons: String?
-}
-
-/// A fee charged on a case: only the catalogue's standard can be charged (Art 16).
-struct FeeRecord: Codable, Sendable {
-    var amountCents: Int64
-}
-
-/// A sealed approval decision as published (Art 38): no personal identity numbers.
-struct PublishedDecision: Codable, Sendable {
-    var itemCode: String
-    var itemName: String
-    var decision: String
-    var departmentId: String
-    var applicant: String
-    var sealedAt: Date
-    /// Verify the decision with the seal service: `GET /v1/imprints/{imprintId}` (public).
-    var imprintId: UUID
-}
-
 extension IntakeStore {
     /// Records an immediate item's decision and sends the decision document to the department's
     /// seal. Only a clerk authorised for the item may decide (Art 8, 13), on an accepted case.

@@ -1,0 +1,33 @@
+import Foundation
+import HallContracts
+import HallKit
+import Hummingbird
+
+/// The centre's directory (centre admin): `POST /v1/departments`, `POST /v1/windows`,
+/// `POST /v1/staff` create or update one record and answer the event they published.
+struct DirectoryController<Repository: DirectoryRepository> {
+    let repository: Repository
+
+    var routes: RouteCollection<HallRequestContext> {
+        let routes = RouteCollection(context: HallRequestContext.self)
+        routes.post("/v1/departments") { request, context -> DepartmentChanged in
+            try context.requirePrincipal().require(anyOf: .centreAdmin)
+            return try await repository.saveDepartment(try await request.decodeBody(as: DepartmentInput.self, context: context).validated())
+        }
+        routes.post("/v1/windows") { request, context -> WindowChanged in
+            try context.requirePrincipal().require(anyOf: .centreAdmin)
+            return try await repository.saveWindow(try await request.decodeBody(as: WindowInput.self, context: context).validated())
+        }
+        routes.post("/v1/staff") { request, context -> StaffChanged in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .centreAdmin)
+            let input = try await request.decodeBody(as: StaffInput.self, context: context).validated()
+            return try await repository.saveStaff(input, recordedBy: principal.subject)
+        }
+        return routes
+    }
+}
+
+extension DepartmentChanged: ResponseEncodable {}
+extension WindowChanged: ResponseEncodable {}
+extension StaffChanged: ResponseEncodable {}

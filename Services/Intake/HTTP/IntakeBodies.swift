@@ -1,0 +1,55 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+
+// The request bodies of the front desk's and the centre's commands.
+
+/// A centre administrator assigns the centre's agent of a case (全程代办, Art 40).
+struct AgentAssignment: Codable, Sendable {
+    /// A staff member of the hall centre.
+    var agentId: String
+    /// The reference of the applicant's written entrustment (委托书).
+    var entrustmentReference: String
+    /// Why the agent is replaced; required when the case already has another agent.
+    var reason: String?
+
+    func validated() throws -> AgentAssignment {
+        try checkIdentifier(agentId, field: "agentId")
+        guard !entrustmentReference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("entrustmentReference", "must name the applicant's written entrustment of the centre (Art 40)")
+        }
+        if let reason, reason.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw HallError.invalid("reason", "must not be empty when given")
+        }
+        return self
+    }
+}
+
+/// A hand-over at the window: who collects the result.
+struct HandOver: Codable, Sendable {
+    /// The applicant (default) or the case's agent (全程代办, Art 40).
+    var collectedBy: Party?
+}
+
+/// An immediate item's decision, recorded on the spot by an authorised clerk (Art 13).
+struct ImmediateDecision: Codable, Sendable {
+    enum Decision: String, Codable, Sendable { case approve, deny }
+    var decision: Decision
+    /// Required for a denial: the reasons told to the applicant.
+    var reasons: String?
+}
+
+/// A fee charged on a case: only the catalogue's standard can be charged (Art 16).
+struct FeeRecord: Codable, Sendable {
+    var amountCents: Int64
+}
+
+/// What the applicant brings back after a one-time correction notice.
+struct Resubmission: Codable, Sendable {
+    var materials: [PresentedMaterial]
+    var promised: [PromisedMaterial]?
+    /// Materials the clerk wants to ask for beyond the notice. Art 36 forbids it: the system
+    /// refuses the demand and records it.
+    var additionalDemands: [String]?
+}
