@@ -124,20 +124,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "HallTestSupport",
+            name: "HallLocalStack",
             dependencies: [
                 "HallKit", "HallKafka", "HallContracts",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Shared/TestSupport",
+            path: "Shared/LocalStack",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "HallServiceHarness",
             dependencies: [
-                "HallKit", "HallKafka", "HallContracts", "HallTestSupport",
+                "HallKit", "HallKafka", "HallContracts", "HallLocalStack",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -151,10 +151,10 @@ let package = Package(
         service("appraisal", folder: "Appraisal"),
         tool("hallctl"),
         tool("hallbench", extra: [
-            "HallTestSupport", "HallCalendar", "HallImprints", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "HallLocalStack", "HallCalendar", "HallImprints", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        tool("hallworker", extra: ["HallTestSupport"]),
+        tool("hallworker", extra: ["HallLocalStack"]),
         .testTarget(
             name: "ContractsTests",
             dependencies: ["HallContracts"],
@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ComplaintsTests",
             dependencies: [
-                "complaints", "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "HallServiceHarness",
+                "complaints", "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/ComplaintsTests",
@@ -220,7 +220,7 @@ let package = Package(
         .testTarget(
             name: "AppraisalTests",
             dependencies: [
-                "appraisal", "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "HallServiceHarness",
+                "appraisal", "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/AppraisalTests",
@@ -230,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "HallTests",
             dependencies: [
-                "HallKit", "HallContracts", "HallTestSupport",
+                "HallKit", "HallContracts", "HallLocalStack",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/HallTests",
@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "HallKit", "HallKafka", "HallContracts", "HallTestSupport", "HallServiceHarness", "intake", "HallCalendar",
+                "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness", "intake", "HallCalendar",
                 "seal", "coordinator", "HallImprints",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

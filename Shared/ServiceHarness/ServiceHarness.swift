@@ -2,7 +2,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -19,7 +19,7 @@ public enum ServiceHarness {
         /// The schema the service owns in this run.
         public let schema: String
         /// The run's database, scoped to the service's schema (read it as the admin).
-        public let database: TestDatabase
+        public let database: ScratchDatabase
         /// The Kafka namespace of the run (the schema, unless services share one).
         public let namespace: String
         /// Sends `events` to `topic` (inside the run's namespace), each with its key, and waits
@@ -40,28 +40,28 @@ public enum ServiceHarness {
         _ body: @escaping @Sendable (Context) async throws -> Void
     ) async throws {
         HallMetrics.bootstrap()
-        try await TestDatabase.with(migrate: false) { database in
-            let schema = TestEnvironment.uniqueName(name.rawValue)
+        try await ScratchDatabase.with(migrate: false) { database in
+            let schema = LocalStack.uniqueName(name.rawValue)
             let namespace = namespace ?? schema
             let environment = EnvironmentReader([
-                "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
+                "HALL_DATABASE_URL": try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
                 "HALL_DATABASE_SCHEMA": schema,
-                "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+                "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
                 "HALL_JWT_SECRET": String(repeating: "s", count: 32),
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "1",
                 "HALL_KAFKA_NAMESPACE": namespace,
-            ].merging(TestEnvironment.recordResponses.map { ["HALL_RECORD_RESPONSES": $0] } ?? [:]) { $1 }.merging(extra) { $1 })
+            ].merging(LocalStack.recordResponses.map { ["HALL_RECORD_RESPONSES": $0] } ?? [:]) { $1 }.merging(extra) { $1 })
             let configuration = try ServiceConfiguration(serviceName: name.rawValue, defaultPort: 0, environment: environment)
             let app = try await HallServiceMain.makeApplication(
-                try definition(environment), configuration: configuration, logger: TestEnvironment.logger())
-            let producer = try TestKafka.stack().producer()
+                try definition(environment), configuration: configuration, logger: LocalStack.logger())
+            let producer = try LocalKafka.stack().producer()
             do {
                 try await app.test(.live) { client in
                     try await eventually("\(name.rawValue) ready") {
                         try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
                     }
-                    let scoped = TestDatabase(client: database.client, schema: schema, configuration: database.configuration)
+                    let scoped = ScratchDatabase(client: database.client, schema: schema, configuration: database.configuration)
                     try await body(Context(client: client, schema: schema, database: scoped, namespace: namespace) { topic, events in
                         let messages = try events.map {
                             KafkaProducerMessage(topic: "\(namespace).\(topic.rawValue)", key: Array($0.key.utf8), value: try $0.event.encoded())
@@ -74,7 +74,7 @@ public enum ServiceHarness {
                 throw error
             }
             await producer.close()
-            try await database.client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+            try await database.client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: LocalStack.logger())
         }
     }
 

@@ -3,7 +3,7 @@ import HallContracts
 import HallKafka
 import HallKit
 import HallServiceHarness
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -27,7 +27,7 @@ struct AppraisalRouteTests {
     }
 }
 
-@Suite("appraisal against the real database and broker", .enabled(if: TestEnvironment.isAvailable))
+@Suite("appraisal against the real database and broker", .enabled(if: LocalStack.isAvailable))
 struct AppraisalServiceTests {
     @Test("the service learns the windows from intake's events; a later change (closed) removes one, an older event arriving late does not bring it back")
     func windowsFromEvents() async throws {

@@ -3,7 +3,7 @@ import HallContracts
 import HallKafka
 import HallKit
 import HallServiceHarness
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -29,7 +29,7 @@ struct ComplaintsRouteTests {
     }
 }
 
-@Suite("complaints against the real database and broker", .enabled(if: TestEnvironment.isAvailable))
+@Suite("complaints against the real database and broker", .enabled(if: LocalStack.isAvailable))
 struct ComplaintsServiceTests {
     @Test("the service learns the directory from intake's events: active windows and departments are offered, a closed window is not")
     func directoryFromEvents() async throws {

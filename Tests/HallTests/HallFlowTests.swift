@@ -1,11 +1,11 @@
 import Foundation
 import HallContracts
-import HallTestSupport
+import HallLocalStack
 import Testing
 
 /// The five executables together, driven only through their HTTP APIs: what the applicant sees in
 /// tracking and what the public sees in seal verification at the end of a case's whole life.
-@Suite("The whole hall: five executables together", .enabled(if: TestEnvironment.isAvailable), .serialized)
+@Suite("The whole hall: five executables together", .enabled(if: LocalStack.isAvailable), .serialized)
 struct HallFlowTests {
     /// Tracking of `receipt` as the applicant asks for it.
     static func tracking(_ hall: Hall, _ receipt: String, idNumber: String) async throws -> Hall.Answer {

@@ -2,17 +2,17 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Testing
 
-@Suite("Broker outages (a broker of the test's own)", .enabled(if: stackAvailable && TestEnvironment.tansuBinary != nil), .serialized)
+@Suite("Broker outages (a broker of the test's own)", .enabled(if: stackAvailable && LocalStack.tansuBinary != nil), .serialized)
 struct BrokerOutageTests {
     @Test("broker frozen for 30 s: appends keep succeeding, readiness stays 200 and says publishing is degraded, the relay catches up, nothing is lost")
     func frozenBroker() async throws {
-        let broker = try await TestBroker.start()
+        let broker = try await LocalBroker.start()
         defer { broker.stop() }
-        let kafka = TestKafka(brokers: [broker.address])
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = LocalKafka(brokers: [broker.address])
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["outage"])[0]
             let producer = try kafka.producer(messageTimeout: .seconds(5))
             var relayConfiguration = OutboxRelayConfiguration()
@@ -21,7 +21,7 @@ struct BrokerOutageTests {
             let relay = Task {
                 try await OutboxRelay(
                     client: database.client, schema: database.schema, producer: producer, configuration: relayConfiguration,
-                    logger: TestEnvironment.logger(), health: publishing
+                    logger: LocalStack.logger(), health: publishing
                 ).run()
             }
             let gate = StartupGate()
@@ -30,7 +30,7 @@ struct BrokerOutageTests {
 
             var ids = try await Effects.append(cases: ["before"], steps: 10, topic: topic, database: database)
             try await eventually("first events published") { try await database.pendingOutbox() == 0 }
-            #expect(await health.readiness(logger: TestEnvironment.logger()).status == "ready")
+            #expect(await health.readiness(logger: LocalStack.logger()).status == "ready")
 
             broker.pause()
             let frozenAt = ContinuousClock.now
@@ -40,7 +40,7 @@ struct BrokerOutageTests {
             }
             // The service still does its work (its writes queue in the outbox): a load balancer
             // keeps it, and the report says what is wrong.
-            let report = await health.readiness(logger: TestEnvironment.logger())
+            let report = await health.readiness(logger: LocalStack.logger())
             #expect(report.status == "degraded")
             #expect(report.checks["broker"] == "unreachable")
             #expect(report.checks["database"] == "ok")
@@ -51,7 +51,7 @@ struct BrokerOutageTests {
             broker.resume()
 
             try await eventually("the relay catches up", timeout: .seconds(90)) { try await database.pendingOutbox() == 0 }
-            try await eventually("ready again") { await health.readiness(logger: TestEnvironment.logger()).status == "ready" }
+            try await eventually("ready again") { await health.readiness(logger: LocalStack.logger()).status == "ready" }
             relay.cancel()
             _ = await relay.result
             let records = try await kafka.readAll(topic, atLeast: ids.count)
@@ -65,12 +65,12 @@ struct BrokerOutageTests {
         "broker restarted empty under a running relay: the topic comes back with the configured partitions, the relay publishes again without a restart, and what the broker lost is queued again by itself — also when another service recreated the topic first",
         arguments: [false, true])
     func restartedEmptyHealsItself(recreatedByAnother: Bool) async throws {
-        let broker = try await TestBroker.start()
+        let broker = try await LocalBroker.start()
         defer { broker.stop() }
-        let kafka = TestKafka(brokers: [broker.address])
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
-            let logger = TestEnvironment.logger()
-            let topic = TestEnvironment.uniqueName("lost")
+        let kafka = LocalKafka(brokers: [broker.address])
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let logger = LocalStack.logger()
+            let topic = LocalStack.uniqueName("lost")
             var producerConfiguration = KafkaProducerConfiguration(client: kafka.client("relay"))
             producerConfiguration.messageTimeout = .seconds(4)
             let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
@@ -123,12 +123,12 @@ struct BrokerOutageTests {
         "the broker lost its records while the service was stopped: the next instance sees the broker holding less than was delivered and queues it again — also when another service recreated the topic first",
         arguments: [false, true])
     func lostWhileStopped(recreatedByAnother: Bool) async throws {
-        let broker = try await TestBroker.start()
+        let broker = try await LocalBroker.start()
         defer { broker.stop() }
-        let kafka = TestKafka(brokers: [broker.address])
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
-            let logger = TestEnvironment.logger()
-            let topic = TestEnvironment.uniqueName("lost")
+        let kafka = LocalKafka(brokers: [broker.address])
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let logger = LocalStack.logger()
+            let topic = LocalStack.uniqueName("lost")
             /// One instance of the service: a producer, its topic keeper and its relay.
             func instance() throws -> (KafkaProducer, TopicKeeper, OutboxRelay) {
                 var producerConfiguration = KafkaProducerConfiguration(client: kafka.client("relay"))
@@ -187,12 +187,12 @@ struct BrokerOutageTests {
 
     @Test("two relay batches whose delivery reports arrive in the other order are no loss; offsets handed out again after the broker lost the topic are")
     func reportsOutOfOrderAreNoLoss() async throws {
-        let broker = try await TestBroker.start()
+        let broker = try await LocalBroker.start()
         defer { broker.stop() }
-        let kafka = TestKafka(brokers: [broker.address])
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
-            let logger = TestEnvironment.logger()
-            let topic = TestEnvironment.uniqueName("order")
+        let kafka = LocalKafka(brokers: [broker.address])
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let logger = LocalStack.logger()
+            let topic = LocalStack.uniqueName("order")
             let producer = try kafka.producer(messageTimeout: .seconds(5))
             let keeper = TopicKeeper(
                 producer: producer, admin: KafkaAdminClient(configuration: kafka.client("admin"), logger: logger), partitions: 3,
@@ -226,15 +226,15 @@ struct BrokerOutageTests {
 
     @Test("broker restarted empty: republishing the range brings the consumer to the state it would have had")
     func restartedEmpty() async throws {
-        let broker = try await TestBroker.start()
+        let broker = try await LocalBroker.start()
         defer { broker.stop() }
-        let kafka = TestKafka(brokers: [broker.address])
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = LocalKafka(brokers: [broker.address])
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["restart"])[0]
-            let group = TestEnvironment.uniqueName("g")
+            let group = LocalStack.uniqueName("g")
             let started = Date()
             var producer = try kafka.producer(messageTimeout: .seconds(5))
-            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: LocalStack.logger())
 
             // The consumer applies the first wave; a second wave is published while it is down.
             _ = try await Effects.append(cases: ["x", "y"], steps: 10, topic: topic, database: database)
@@ -253,10 +253,10 @@ struct BrokerOutageTests {
             try await kafka.createTopics([topic])
             let queued = try await Outbox(schema: database.schema).republish(
                 from: started, to: Date().addingTimeInterval(1), requestedBy: "test", producer: "test", auditTopic: Topic(rawValue: topic),
-                client: database.client, logger: TestEnvironment.logger())
+                client: database.client, logger: LocalStack.logger())
             #expect(queued == 30)
             producer = try kafka.producer(messageTimeout: .seconds(5))
-            let newRelay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            let newRelay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: LocalStack.logger())
             while try await database.pendingOutbox() > 0 { try await newRelay.relayOnce() }
 
             consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: group, producer: producer)

@@ -2,7 +2,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import PostgresNIO
 import Synchronization
 import Testing
@@ -15,8 +15,8 @@ import Testing
 struct ConnectionLossTests {
     @Test("a query on a connection the server closed fails with the reason at once, a transaction on the pool carries on")
     func queryOnClosedConnection() async throws {
-        try await TestDatabase.with(migrate: false) { database in
-            let logger = TestEnvironment.logger()
+        try await ScratchDatabase.with(migrate: false) { database in
+            let logger = LocalStack.logger()
             let outcome = try await within(.seconds(10)) {
                 try await database.client.withConnection { connection -> String in
                     try await Self.terminate(connection, from: database)
@@ -38,8 +38,8 @@ struct ConnectionLossTests {
 
     @Test("a consumer whose connection closes between two queries of a handler applies the batch again, once")
     func consumerCaughtBetweenQueries() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let producer = try kafka.producer()
             let cut = Box(false)
             var router = EventRouter()
@@ -56,7 +56,7 @@ struct ConnectionLossTests {
             let inbox = InboxConsumer(
                 configuration: InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: "loss", topics: ["t"])),
                 client: database.client, schema: database.schema, serviceName: "test", handler: router, deadLetters: producer,
-                logger: TestEnvironment.logger())
+                logger: LocalStack.logger())
             let batch = try (0..<5).map { seq in
                 KafkaConsumerMessage(
                     topic: "t", partition: 0, offset: Int64(seq), key: Array("c".utf8),
@@ -87,8 +87,8 @@ struct ConnectionLossTests {
 
     /// Terminates the connection's backend from another connection and waits until the client has
     /// seen it close and torn its channel down.
-    static func terminate(_ connection: PostgresConnection, from database: TestDatabase) async throws {
-        let logger = TestEnvironment.logger()
+    static func terminate(_ connection: PostgresConnection, from database: ScratchDatabase) async throws {
+        let logger = LocalStack.logger()
         let pid = try await connection.run("SELECT pg_backend_pid()", logger: logger).decode(Int32.self).collectAll()[0]
         try await database.client.run("SELECT pg_terminate_backend(\(pid))", logger: logger)
         let deadline = ContinuousClock.now + .seconds(5)

@@ -3,7 +3,7 @@ import HallCalendar
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -305,7 +305,7 @@ struct CoordinatorFlowTests {
     func openAPIMatchesRoutes() async throws {
         let router = Router(context: HallRequestContext.self)
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
-        let store = CoordinatorStore(client: client, schema: "coordinator", clock: CaseClock(calendar: try WorkingCalendar.bundled()), logger: TestEnvironment.logger())
+        let store = CoordinatorStore(client: client, schema: "coordinator", clock: CaseClock(calendar: try WorkingCalendar.bundled()), logger: LocalStack.logger())
         CoordinatorService.addRoutes(to: router, repository: store)
         #expect(servedRoutes(router) == documentedRoutes(CoordinatorOpenAPI.document))
     }

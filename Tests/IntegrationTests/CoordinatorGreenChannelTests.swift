@@ -3,7 +3,7 @@ import HallCalendar
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -108,17 +108,17 @@ struct CoordinatorGreenChannelTests {
                 "a completed case is not changed")
 
             // What a department system reads from the coordinator's topic: the outbox relayed to the real broker.
-            let namespace = TestEnvironment.uniqueName("ns").replacingOccurrences(of: "_", with: "-")
+            let namespace = LocalStack.uniqueName("ns").replacingOccurrences(of: "_", with: "-")
             let eventsTopic = "\(namespace).\(Topic.coordinatorEvents.rawValue)"
             let topics = try await hall.database.client.query(
-                "SELECT DISTINCT topic FROM \(unescaped: hall.database.schema).outbox", logger: TestEnvironment.logger()
+                "SELECT DISTINCT topic FROM \(unescaped: hall.database.schema).outbox", logger: LocalStack.logger()
             ).decode(String.self).collectAll()
             try await hall.kafka.createTopics(topics.map { "\(namespace).\($0)" })
             var relayConfiguration = OutboxRelayConfiguration()
             relayConfiguration.topicNamespace = namespace
             let relay = OutboxRelay(
                 client: hall.database.client, schema: hall.database.schema, producer: hall.producer, configuration: relayConfiguration,
-                logger: TestEnvironment.logger())
+                logger: LocalStack.logger())
             let published = try await hall.database.count(
                 "SELECT count(*)::bigint FROM \(hall.database.schema).outbox WHERE topic = '\(Topic.coordinatorEvents.rawValue)'")
             while try await hall.database.pendingOutbox() > 0 { try await relay.relayOnce() }

@@ -3,7 +3,7 @@ import HallCalendar
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -16,8 +16,8 @@ import Testing
 struct CoordinatorHall {
     static let secret = String(repeating: "c", count: 40)
 
-    let database: TestDatabase
-    let kafka: TestKafka
+    let database: ScratchDatabase
+    let kafka: LocalKafka
     let topic: String
     let producer: KafkaProducer
     let store: CoordinatorStore
@@ -26,17 +26,17 @@ struct CoordinatorHall {
 
     /// Runs `body` with a coordinator whose consumer reads the test topic; stops everything after.
     static func with(_ body: @escaping @Sendable (CoordinatorHall) async throws -> Void) async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: CoordinatorMigrations.all) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: CoordinatorMigrations.all) { database in
             let topic = try await kafka.makeTopics(["coord-in"], partitions: 3)[0]
             let producer = try kafka.producer()
             let calendar = try WorkingCalendar.bundled()
-            let store = CoordinatorStore(client: database.client, schema: database.schema, clock: CaseClock(calendar: calendar), logger: TestEnvironment.logger())
-            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("g"), topics: [topic]))
+            let store = CoordinatorStore(client: database.client, schema: database.schema, clock: CaseClock(calendar: calendar), logger: LocalStack.logger())
+            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("g"), topics: [topic]))
             configuration.deadLetterTopic = topic + ".dlq"
             let consumer = InboxConsumer(
                 configuration: configuration, client: database.client, schema: database.schema, serviceName: "coordinator",
-                handler: CoordinatorConsumer.router(store: store), deadLetters: producer, logger: TestEnvironment.logger())
+                handler: CoordinatorConsumer.router(store: store), deadLetters: producer, logger: LocalStack.logger())
             let running = Task { try await consumer.run() }
             let hall = CoordinatorHall(
                 database: database, kafka: kafka, topic: topic, producer: producer, store: store, authority: await TokenAuthority(secret: secret),
@@ -123,7 +123,7 @@ struct CoordinatorHall {
     func taskId(_ caseId: String, _ department: String) async throws -> String {
         try await database.client.query(
             "SELECT task_id::text FROM \(unescaped: database.schema).tasks WHERE case_id = \(caseId) AND department_id = \(department)",
-            logger: TestEnvironment.logger()
+            logger: LocalStack.logger()
         ).decode(String.self).collectAll().first!
     }
 
@@ -146,7 +146,7 @@ struct CoordinatorHall {
 
     func app() -> some ApplicationProtocol {
         let router = Router(context: HallRequestContext.self)
-        if let directory = TestEnvironment.recordResponses {
+        if let directory = LocalStack.recordResponses {
             router.middlewares.add(ResponseRecorder<HallRequestContext>(service: "coordinator", directory: directory))
         }
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())

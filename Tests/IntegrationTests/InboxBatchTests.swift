@@ -2,7 +2,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Synchronization
 import Testing
 
@@ -42,14 +42,14 @@ struct InboxBatchTests {
 
     @Test("twenty steps of one case are applied as one batch, in order; the same records again change nothing")
     func batchApplied() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let producer = try kafka.producer()
             let sizes = Sizes()
             let inbox = InboxConsumer(
                 configuration: InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: "batch", topics: ["t"])), client: database.client,
                 schema: database.schema, serviceName: "test", handler: Self.router(schema: database.schema, sizes: sizes), deadLetters: producer,
-                logger: TestEnvironment.logger())
+                logger: LocalStack.logger())
             let batch = try Self.messages((0..<20).map { CounterStep(seq: $0) }, caseId: "case-b", topic: "t")
             try await inbox.apply(batch)
             try await inbox.apply(batch)
@@ -62,8 +62,8 @@ struct InboxBatchTests {
 
     @Test("a batch with a poison step falls back to one at a time: the others are applied once, the poison is dead-lettered")
     func poisonFallsBack() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let dlq = try await kafka.makeTopics(["batch-dlq"], partitions: 1)[0]
             let producer = try kafka.producer()
             let sizes = Sizes()
@@ -72,7 +72,7 @@ struct InboxBatchTests {
             configuration.maxAttempts = 1
             let inbox = InboxConsumer(
                 configuration: configuration, client: database.client, schema: database.schema, serviceName: "test",
-                handler: Self.router(schema: database.schema, sizes: sizes), deadLetters: producer, logger: TestEnvironment.logger())
+                handler: Self.router(schema: database.schema, sizes: sizes), deadLetters: producer, logger: LocalStack.logger())
             let steps = (0..<10).map { CounterStep(seq: $0, poison: $0 == 4) }
             try await inbox.apply(try Self.messages(steps, caseId: "case-p", topic: "t"))
             let rows = try await Effects.rows(database)

@@ -2,22 +2,22 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Testing
 
 @Suite("Inbox consumer against real PostgreSQL and Kafka", .enabled(if: stackAvailable), .serialized)
 struct InboxConsumerTests {
     @Test("a consumer killed after its commit and before its offset commit: the redelivered events change nothing")
     func crashBeforeOffsetCommit() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["consumer-crash"], partitions: 1)[0]
             _ = try await Effects.append(cases: ["k1", "k2", "k3"], steps: 10, topic: topic, database: database)
             let producer = try kafka.producer()
-            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: LocalStack.logger())
             while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
 
-            let group = TestEnvironment.uniqueName("crash")
+            let group = LocalStack.uniqueName("crash")
             let worker = try await Worker(["consume", "--schema", database.schema, "--topic", topic, "--group", group, "--crash-after-commit"])
             #expect(try await worker.waitForExit() == SIGKILL)
             let appliedBeforeCrash = try await database.effectCount()
@@ -28,8 +28,8 @@ struct InboxConsumerTests {
             configuration.batchSize = 100
             let inbox = InboxConsumer(
                 configuration: configuration, client: database.client, schema: database.schema, serviceName: "test",
-                handler: Effects.handler(schema: database.schema), deadLetters: producer, logger: TestEnvironment.logger())
-            let consumer = try KafkaConsumer(configuration: configuration.kafka, logger: TestEnvironment.logger())
+                handler: Effects.handler(schema: database.schema), deadLetters: producer, logger: LocalStack.logger())
+            let consumer = try KafkaConsumer(configuration: configuration.kafka, logger: LocalStack.logger())
             var redelivered: [KafkaConsumerMessage] = []
             let deadline = ContinuousClock.now + .seconds(60)
             while redelivered.count < 30, ContinuousClock.now < deadline {
@@ -50,8 +50,8 @@ struct InboxConsumerTests {
 
     @Test("poison records go to the dead-letter topic with their reason after N attempts, and later records still apply")
     func poisonMessages() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let names = try await kafka.makeTopics(["poison", "poison-dlq"], partitions: 1)
             let (topic, deadLetterTopic) = (names[0], names[1])
             let producer = try kafka.producer()
@@ -74,7 +74,7 @@ struct InboxConsumerTests {
                 _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "case-p", value: value, headers: [original]))
             }
             let consumer = startConsumer(
-                database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer
+                database: database, kafka: kafka, topic: topic, group: LocalStack.uniqueName("g"), producer: producer
             ) {
                 $0.deadLetterTopic = deadLetterTopic
                 $0.maxAttempts = 3

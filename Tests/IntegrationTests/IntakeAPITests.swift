@@ -4,7 +4,7 @@ import HallContracts
 import HallKafka
 import HallKit
 import HallServiceHarness
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -25,7 +25,7 @@ struct IntakeAPITests {
 
     /// Runs the intake service in process on a fresh schema and hands `body` a client and tokens.
     /// The test's Kafka namespace is its schema name: topics `<schema>.hall.…`, groups `<schema>.hall.intake`.
-    func withIntake(_ body: @escaping @Sendable (any TestClientProtocol, Tokens, TestDatabase) async throws -> Void) async throws {
+    func withIntake(_ body: @escaping @Sendable (any TestClientProtocol, Tokens, ScratchDatabase) async throws -> Void) async throws {
         let tokens = try await Tokens(secret: Self.secret)
         try await ServiceHarness.run(
             .intake, extra: ["HALL_JWT_SECRET": Self.secret, "HALL_KAFKA_PARTITIONS": "2"],
@@ -143,7 +143,7 @@ struct IntakeAPITests {
     func concurrentRepeats() async throws {
         try await withIntake { client, tokens, database in
             try await seed(client, tokens)
-            let store = IntakeStore(client: database.client, schema: database.schema, calendar: try WorkingCalendar.bundled(), logger: TestEnvironment.logger())
+            let store = IntakeStore(client: database.client, schema: database.schema, calendar: try WorkingCalendar.bundled(), logger: LocalStack.logger())
             let clerk = Clerk(staffId: "clerk-1", windowId: "w-01")
             for (key, materials) in [("c-accept", allMaterials), ("c-correct", #"{"materialId":"application-form","form":"original","copies":1,"legalForm":true}"#)] {
                 let submission = try JSONDecoder.intake.decode(ApplicationSubmission.self, from: Data(application(key: key, materials: materials).utf8))
@@ -166,7 +166,7 @@ struct IntakeAPITests {
             }
             // The stored acceptance kept its number; a later acceptance gets a higher one.
             let stored = try #require(try await database.client.query(
-                "SELECT notice_number FROM \(unescaped: database.schema).applications WHERE idempotency_key = 'c-accept'", logger: TestEnvironment.logger()
+                "SELECT notice_number FROM \(unescaped: database.schema).applications WHERE idempotency_key = 'c-accept'", logger: LocalStack.logger()
             ).decode(String.self).collectAll().first)
             let next = try await store.submit(
                 try JSONDecoder.intake.decode(ApplicationSubmission.self, from: Data(application(key: "c-next", materials: allMaterials).utf8)), clerk: clerk)
@@ -330,7 +330,7 @@ struct IntakeAPITests {
     func openAPIMatchesRoutes() async throws {
         let router = Router(context: HallRequestContext.self)
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
-        let store = IntakeStore(client: client, schema: "intake", calendar: try WorkingCalendar.bundled(), logger: TestEnvironment.logger())
+        let store = IntakeStore(client: client, schema: "intake", calendar: try WorkingCalendar.bundled(), logger: LocalStack.logger())
         IntakeService.addRoutes(to: router, store: store, calendar: try WorkingCalendar.bundled())
         #expect(servedRoutes(router) == documentedRoutes(IntakeOpenAPI.document))
     }
@@ -366,7 +366,7 @@ struct IntakeAPITests {
 
             // The department's seal is applied (the seal service's event arrives on hall.seal.events).
             let rows = try await database.client.query(
-                "SELECT case_id, sha256 FROM \(unescaped: database.schema).notices WHERE kind = 'approval-decision'", logger: TestEnvironment.logger()
+                "SELECT case_id, sha256 FROM \(unescaped: database.schema).notices WHERE kind = 'approval-decision'", logger: LocalStack.logger()
             ).decode((UUID, String).self).collectAll()
             let (caseId, hash) = try #require(rows.first)
             let imprintId = UUID()
@@ -375,7 +375,7 @@ struct IntakeAPITests {
                 documentHash: hash, caseId: caseId.uuidString.lowercased(), requestedBy: "clerk-1", windowId: "w-01",
                 previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
                 signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
-            let producer = try TestKafka.stack().producer()
+            let producer = try LocalKafka.stack().producer()
             _ = try await producer.send(KafkaProducerMessage(
                 topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId.uuidString.lowercased(),
                 value: try EventEnvelope(payload: sealed, producer: "seal", caseId: caseId.uuidString.lowercased()).encoded()))
@@ -411,7 +411,7 @@ struct IntakeAPITests {
         try await withIntake { client, tokens, database in
             try await seed(client, tokens)
             let bundled = try WorkingCalendar.bundled()
-            let store = IntakeStore(client: database.client, schema: database.schema, calendar: bundled, logger: TestEnvironment.logger())
+            let store = IntakeStore(client: database.client, schema: database.schema, calendar: bundled, logger: LocalStack.logger())
             let submission = try JSONDecoder.intake.decode(
                 ApplicationSubmission.self, from: Data(application(key: "p-1", materials: allMaterials).utf8))
             let acceptedAt = RFC3339Timestamp.date(from: "2026-12-30T10:00:00+08:00")!
@@ -426,7 +426,7 @@ struct IntakeAPITests {
                 holidays: [.init(name: "元旦", englishName: "New Year", from: LocalDate(iso: "2027-01-01")!, to: LocalDate(iso: "2027-01-03")!)],
                 adjustedWorkingDays: [])
             let updated = try WorkingCalendar(schedules: bundled.knownYears.compactMap { bundled.schedule(for: $0) } + [schedule2027])
-            let recomputing = IntakeStore(client: database.client, schema: database.schema, calendar: updated, logger: TestEnvironment.logger())
+            let recomputing = IntakeStore(client: database.client, schema: database.schema, calendar: updated, logger: LocalStack.logger())
             #expect(try await recomputing.recomputeProvisionalDueDates() == 1)
             #expect(try await recomputing.recomputeProvisionalDueDates() == 0)
             let status = try #require(try await store.caseStatus(receiptCode: response.receiptCode, idNumber: residentId("11010519491231002")))

@@ -2,7 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import PostgresNIO
 import Testing
 
@@ -18,8 +18,8 @@ extension IntakeAPITests {
         return PendingAcceptance(submission: submission, clerk: Clerk(staffId: "clerk-1", windowId: "w-01"), item: item, promised: promised, now: Date())
     }
 
-    func store(_ database: TestDatabase) throws -> IntakeStore {
-        IntakeStore(client: database.client, schema: database.schema, calendar: try WorkingCalendar.bundled(), logger: TestEnvironment.logger())
+    func store(_ database: ScratchDatabase) throws -> IntakeStore {
+        IntakeStore(client: database.client, schema: database.schema, calendar: try WorkingCalendar.bundled(), logger: LocalStack.logger())
     }
 
     @Test("a group where one acceptance cannot be stored still accepts the others, numbered in order; nothing of the failed one is kept")

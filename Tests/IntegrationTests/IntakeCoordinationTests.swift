@@ -3,7 +3,7 @@ import HallCalendar
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -52,7 +52,7 @@ extension IntakeAPITests {
     func publishCoordinatorEvent<P: EventPayload>(
         _ payload: P, caseId: String?, key: String, namespace: String, id: UUID = UUID()
     ) async throws -> UUID {
-        let producer = try TestKafka.stack().producer()
+        let producer = try LocalKafka.stack().producer()
         let envelope = try EventEnvelope(payload: payload, id: id, producer: "coordinator", caseId: caseId)
         _ = try await producer.send(
             KafkaProducerMessage(topic: "\(namespace).\(Topic.coordinatorEvents.rawValue)", key: key, value: try envelope.encoded()))
@@ -61,13 +61,13 @@ extension IntakeAPITests {
     }
 
     /// Waits until intake's consumer has applied (or dead-lettered) the event.
-    func waitApplied(_ id: UUID, _ database: TestDatabase) async throws {
+    func waitApplied(_ id: UUID, _ database: ScratchDatabase) async throws {
         try await eventually("event \(id) applied by intake", timeout: .seconds(60)) {
             try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox WHERE event_id = '\(id)'") == 1
         }
     }
 
-    func outboxCount(_ database: TestDatabase, _ type: String, where condition: String = "true") async throws -> Int {
+    func outboxCount(_ database: ScratchDatabase, _ type: String, where condition: String = "true") async throws -> Int {
         try await database.count(
             "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = '\(type)' AND \(condition)")
     }
@@ -279,7 +279,7 @@ extension IntakeAPITests {
                 "nothing awaited any more")
 
             // Published to the broker on intake's events topic, keyed by the case.
-            let records = try await TestKafka.stack().readAll("\(database.schema).\(Topic.intakeEvents.rawValue)", atLeast: 1, timeout: .seconds(30))
+            let records = try await LocalKafka.stack().readAll("\(database.schema).\(Topic.intakeEvents.rawValue)", atLeast: 1, timeout: .seconds(30))
             let published = try records.map { try EventEnvelope.decode(from: $0.value) }.filter { $0.type == ApplicationSupplemented.eventType }
             #expect(published.count == 1)
             #expect(try published.first?.payload(as: ApplicationSupplemented.self).receiptCode == receipt)
@@ -301,7 +301,7 @@ extension IntakeAPITests {
                 documentHash: String(repeating: "b", count: 64), caseId: caseId, requestedBy: "chief-1", windowId: "w-01",
                 previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
                 signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
-            let producer = try TestKafka.stack().producer()
+            let producer = try LocalKafka.stack().producer()
             _ = try await producer.send(KafkaProducerMessage(
                 topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId,
                 value: try EventEnvelope(payload: sealed, id: sealedId, producer: "seal", caseId: caseId).encoded()))

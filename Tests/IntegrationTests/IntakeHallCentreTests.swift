@@ -4,7 +4,7 @@ import HallContracts
 import HallKafka
 import HallKit
 import HallServiceHarness
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -331,7 +331,7 @@ extension IntakeAPITests {
 
     @Test("end to end with the real seal service: the refusal of an item unknown to the hall is sealed with the centre's seal and shown sealed in tracking; the imprint verifies")
     func unknownItemRefusalSealedEndToEnd() async throws {
-        let namespace = TestEnvironment.uniqueName("centre")
+        let namespace = LocalStack.uniqueName("centre")
         let tokens = try await Tokens(secret: Self.secret)
         let shared = ["HALL_JWT_SECRET": Self.secret, "HALL_KAFKA_PARTITIONS": "2"]
         let masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
@@ -380,7 +380,7 @@ extension IntakeAPITests {
                 let (verified, imprint) = try await get(sealClient, "/v1/imprints/\(imprintId.lowercased())")
                 #expect(verified == .ok && imprint["valid"] == .bool(true) && imprint["departmentId"] == "d-centre")
                 let hash = try #require(try await intakeDatabase.client.query(
-                    "SELECT sha256 FROM \(unescaped: intakeSchema).notices WHERE kind = 'refusal-notice'", logger: TestEnvironment.logger()
+                    "SELECT sha256 FROM \(unescaped: intakeSchema).notices WHERE kind = 'refusal-notice'", logger: LocalStack.logger()
                 ).decode(String.self).collectAll().first)
                 let (_, byHash) = try await get(sealClient, "/v1/verify?documentHash=\(hash)")
                 #expect(byHash["found"] == .bool(true) && byHash["valid"] == .bool(true))

@@ -2,7 +2,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import PostgresNIO
 import Testing
 
@@ -10,8 +10,8 @@ import Testing
 struct OutboxRelayTests {
     @Test("committed events reach the consumer's effect exactly once, even when the relay dies between delivery and marking; rolled-back events never leave")
     func exactlyOnceAcrossRelayCrash() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["relay-crash"])[0]
             let committed = try await Effects.append(cases: ["c1", "c2", "c3", "c4", "c5"], steps: 20, topic: topic, database: database)
             _ = try await Effects.append(cases: ["rolled-back"], steps: 5, topic: topic, database: database, commit: false)
@@ -26,7 +26,7 @@ struct OutboxRelayTests {
 
             // The next relay publishes everything again.
             let producer = try kafka.producer()
-            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: LocalStack.logger())
             while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
 
             // The topic really holds events twice (those the dead relay delivered, again) …
@@ -34,7 +34,7 @@ struct OutboxRelayTests {
             #expect(records.count > 100)
             #expect(Set(records.compactMap { $0.headers.first(named: EventHeader.eventId) }) == Set(committed.map { $0.uuidString.lowercased() }))
             // … but the consumer applies each once.
-            let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer)
+            let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: LocalStack.uniqueName("g"), producer: producer)
             try await eventually("100 effects") { try await database.effectCount() >= 100 }
             try await Task.sleep(for: .seconds(2))
             consumer.cancel()
@@ -50,14 +50,14 @@ struct OutboxRelayTests {
 
     @Test("an idle relay publishes a committed event at once, woken by the commit, not by its next poll; rows written behind its back still go out at the fallback poll")
     func idleRelayWokenByCommit() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["wake"])[0]
             let producer = try kafka.producer()
             var configuration = OutboxRelayConfiguration()
             configuration.idlePollInterval = .seconds(3)
             let relay = OutboxRelay(
-                client: database.client, schema: database.schema, producer: producer, configuration: configuration, logger: TestEnvironment.logger())
+                client: database.client, schema: database.schema, producer: producer, configuration: configuration, logger: LocalStack.logger())
             let running = Task { try await relay.run() }
             // Let the relay find the outbox empty and settle into its idle wait.
             try await Task.sleep(for: .seconds(1))
@@ -74,9 +74,9 @@ struct OutboxRelayTests {
             let event = OutgoingEvent(
                 topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: 1), producer: "test", caseId: "w"))
             try await database.client.withConnection { connection in
-                try await connection.run("BEGIN", logger: TestEnvironment.logger())
-                try await connection.run("\(insert: try Outbox.Rows([event]), into: outbox)", logger: TestEnvironment.logger())
-                try await connection.run("COMMIT", logger: TestEnvironment.logger())
+                try await connection.run("BEGIN", logger: LocalStack.logger())
+                try await connection.run("\(insert: try Outbox.Rows([event]), into: outbox)", logger: LocalStack.logger())
+                try await connection.run("COMMIT", logger: LocalStack.logger())
             }
             try await eventually("published by the fallback poll", timeout: .seconds(10)) { try await database.pendingOutbox() == 0 }
             running.cancel()
@@ -87,8 +87,8 @@ struct OutboxRelayTests {
 
     @Test("each case's events are applied in the order they were appended")
     func perCaseOrder() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["order"], partitions: 6)[0]
             let cases = (0..<12).map { "case-\($0)" }
             let outbox = Outbox(schema: database.schema)
@@ -97,8 +97,8 @@ struct OutboxRelayTests {
                 let events = try cases.map {
                     OutgoingEvent(topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: seq), producer: "test", caseId: $0))
                 }
-                try await database.client.transaction(logger: TestEnvironment.logger()) {
-                    try await outbox.append(events, on: $0, logger: TestEnvironment.logger())
+                try await database.client.transaction(logger: LocalStack.logger()) {
+                    try await outbox.append(events, on: $0, logger: LocalStack.logger())
                 }
             }
             let producer = try kafka.producer()
@@ -106,7 +106,7 @@ struct OutboxRelayTests {
             relayConfiguration.batchSize = 37  // many small batches
             let relay = startRelay(database: database, producer: producer, configuration: relayConfiguration)
             let consumer = startConsumer(
-                database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer
+                database: database, kafka: kafka, topic: topic, group: LocalStack.uniqueName("g"), producer: producer
             ) { $0.batchSize = 20 }
             try await eventually("300 effects") { try await database.effectCount() >= 300 }
             relay.cancel()
@@ -123,10 +123,10 @@ struct OutboxRelayTests {
 
     @Test("two relays and two consumers of one group: no duplicates, every partition served, a killed consumer's partitions taken over")
     func twoOfEach() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["pair"], partitions: 6)[0]
-            let group = TestEnvironment.uniqueName("pair")
+            let group = LocalStack.uniqueName("pair")
             let cases = (0..<24).map { "case-\($0)" }
             let relays = [
                 try await Worker(["relay", "--schema", database.schema]),
@@ -172,13 +172,13 @@ struct OutboxRelayTests {
 
     @Test("published rows are deleted after the retention, unpublished ones are kept, and a republished range is applied once")
     func retentionAndRepublish() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics(["retention"])[0]
             let started = Date()
             _ = try await Effects.append(cases: ["a", "b"], steps: 5, topic: topic, database: database)
             let producer = try kafka.producer()
-            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: LocalStack.logger())
             while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
 
             // Case "c" is appended but not yet published. Then "a" (published) and "c" (not)
@@ -192,12 +192,12 @@ struct OutboxRelayTests {
             #expect(try await database.pendingOutbox() == 1, "an unpublished event is kept however old")
             while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
 
-            let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: TestEnvironment.uniqueName("g"), producer: producer)
+            let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: LocalStack.uniqueName("g"), producer: producer)
             try await eventually("11 effects") { try await database.effectCount() >= 11 }
 
             let queued = try await Outbox(schema: database.schema).republish(
                 from: started, to: Date().addingTimeInterval(1), requestedBy: "operator-1", producer: "test", auditTopic: Topic(rawValue: topic),
-                client: database.client, logger: TestEnvironment.logger())
+                client: database.client, logger: LocalStack.logger())
             #expect(queued == 5)
             while try await database.pendingOutbox() > 0 { try await relay.relayOnce() }
             let records = try await kafka.readAll(topic, atLeast: 17)
@@ -217,7 +217,7 @@ struct OutboxRelayTests {
     @Test("a transaction that commits after a newer one is not skipped: its events are published too")
     func lateCommitNotSkipped() async throws {
         let (sent, received) = try await twoEventsOfOneKey("late-commit") { events, outbox, relay, database, older in
-            let logger = TestEnvironment.logger()
+            let logger = LocalStack.logger()
             // The older transaction appends first (lower id) and stays open …
             try await older.query("BEGIN", logger: logger)
             try await outbox.append([events[0]], on: older, logger: logger)
@@ -233,7 +233,7 @@ struct OutboxRelayTests {
     @Test("a key's events leave in append order even when the later append's transaction began before the earlier one")
     func appendOrderAcrossWaitingTransaction() async throws {
         let (sent, received) = try await twoEventsOfOneKey("append-order") { events, outbox, _, database, waiting in
-            let logger = TestEnvironment.logger()
+            let logger = LocalStack.logger()
             // A transaction that has written something (it has its transaction id) and then
             // waits, as a consumer's transaction waits for a case's lock …
             try await waiting.query("BEGIN", logger: logger)
@@ -249,9 +249,9 @@ struct OutboxRelayTests {
 
     @Test("the last write before a quiet spell is published at once: it does not wait for some later transaction to take an id")
     func lastWriterBeforeSilence() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: [Effects.migration]) { database in
-            let logger = TestEnvironment.logger()
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let logger = LocalStack.logger()
             let topic = try await kafka.makeTopics(["quiet"], partitions: 1)[0]
             let event = OutgoingEvent(
                 topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: 0), producer: "test", caseId: "quiet"))
@@ -290,13 +290,13 @@ struct OutboxRelayTests {
     /// Returns the two event ids and those the one-partition topic received, in order.
     private func twoEventsOfOneKey(
         _ name: String,
-        _ body: @Sendable ([OutgoingEvent], Outbox, OutboxRelay, TestDatabase, PostgresConnection) async throws -> Void
+        _ body: @Sendable ([OutgoingEvent], Outbox, OutboxRelay, ScratchDatabase, PostgresConnection) async throws -> Void
     ) async throws -> (sent: [String], received: [String]) {
-        let kafka = try TestKafka.stack()
-        return try await TestDatabase.with(extra: [Effects.migration]) { database in
+        let kafka = try LocalKafka.stack()
+        return try await ScratchDatabase.with(extra: [Effects.migration]) { database in
             let topic = try await kafka.makeTopics([name], partitions: 1)[0]
             let producer = try kafka.producer()
-            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: TestEnvironment.logger())
+            let relay = OutboxRelay(client: database.client, schema: database.schema, producer: producer, logger: LocalStack.logger())
             let events = try (0..<2).map {
                 OutgoingEvent(topic: Topic(rawValue: topic), envelope: try EventEnvelope(payload: CounterStep(seq: $0), producer: "test", caseId: "k"))
             }
@@ -312,10 +312,10 @@ struct OutboxRelayTests {
 
     @Test("upgrading a database: events pending under the previous outbox are published, published ones are not sent again")
     func upgradeKeepsPendingRows() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(migrate: false) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(migrate: false) { database in
             let topic = try await kafka.makeTopics(["upgrade"], partitions: 1)[0]
-            let logger = TestEnvironment.logger()
+            let logger = LocalStack.logger()
             // The schema as it was before the cursors (platform migrations 1–3).
             let previous = PlatformMigrations.all.filter { $0.version <= 3 } + [Effects.migration]
             try await Migrator.migrate(previous, schema: database.schema, client: database.client, logger: logger)

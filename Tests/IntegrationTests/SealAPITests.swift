@@ -4,7 +4,7 @@ import HallContracts
 import HallImprints
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -22,12 +22,12 @@ struct SealAPITests {
 
     @Test("register, seal over HTTP (201, repeat 200, refusal 422 with the reason), verify publicly, re-verify the register")
     func http() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let authority = await TokenAuthority(secret: Self.secret)
             let router = Router(context: HallRequestContext.self)
-            if let directory = TestEnvironment.recordResponses {
+            if let directory = LocalStack.recordResponses {
                 router.middlewares.add(ResponseRecorder<HallRequestContext>(service: "seal", directory: directory))
             }
             router.middlewares.add(ProblemMiddleware<HallRequestContext>())
@@ -148,8 +148,8 @@ struct SealAPITests {
 
     @Test("over Kafka: directory events build the projections, a request is sealed once, repeats answer with the same imprint")
     func kafka() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             let topic = try await kafka.makeTopics(["seal-in"], partitions: 2)[0]
             let producer = try kafka.producer()
@@ -164,11 +164,11 @@ struct SealAPITests {
             _ = try await send(StaffChanged(staffId: "s-zhang", name: "张", departmentId: "d-market", windowId: nil, qualified: true, active: true), key: "s-zhang")
             _ = try await send(WindowChanged(windowId: "w-07", name: "7", kind: .comprehensive, departmentIds: [], active: true), key: "w-07")
 
-            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("g"), topics: [topic]))
+            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("g"), topics: [topic]))
             configuration.deadLetterTopic = topic + ".dlq"
             let consumer = InboxConsumer(
                 configuration: configuration, client: database.client, schema: database.schema, serviceName: "seal",
-                handler: SealConsumer.router(store: hall.store), deadLetters: producer, logger: TestEnvironment.logger())
+                handler: SealConsumer.router(store: hall.store), deadLetters: producer, logger: LocalStack.logger())
             let running = Task { try await consumer.run() }
             defer { running.cancel() }
             try await eventually("the directory is projected") {
@@ -210,8 +210,8 @@ struct SealAPITests {
 
     @Test("over Kafka under load: requests for two seals spread over partitions and lanes are all sealed once, serials gap-free, nothing dead-lettered")
     func kafkaLanes() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             _ = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
@@ -220,11 +220,11 @@ struct SealAPITests {
             let producer = try kafka.producer()
             let messages = try (0..<120).map { try SealFixture.requestMessage($0, topic: topic) }
             for result in await producer.send(messages) { _ = try result.get() }
-            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("g"), topics: [topic]))
+            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("g"), topics: [topic]))
             configuration.deadLetterTopic = topic + ".dlq"
             let consumer = InboxConsumer(
                 configuration: configuration, client: database.client, schema: database.schema, serviceName: "seal",
-                handler: SealConsumer.router(store: hall.store), deadLetters: producer, logger: TestEnvironment.logger())
+                handler: SealConsumer.router(store: hall.store), deadLetters: producer, logger: LocalStack.logger())
             let running = Task { try await consumer.run() }
             defer { running.cancel() }
             try await eventually("120 imprints", timeout: .seconds(90)) {
@@ -245,7 +245,7 @@ struct SealAPITests {
         let router = Router(context: HallRequestContext.self)
         let client = PostgresClient(configuration: .init(host: "127.0.0.1", username: "x", password: nil, database: nil, tls: .disable))
         let repository = PostgresSealRepository(
-            client: client, schema: "seal", vault: KeyVault(masterKey: Array(repeating: 0, count: 32)), logger: TestEnvironment.logger())
+            client: client, schema: "seal", vault: KeyVault(masterKey: Array(repeating: 0, count: 32)), logger: LocalStack.logger())
         SealService.addRoutes(to: router, repository: repository)
         #expect(servedRoutes(router) == documentedRoutes(SealOpenAPI.document))
     }

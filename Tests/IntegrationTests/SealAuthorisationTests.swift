@@ -3,7 +3,7 @@ import Foundation
 import HallContracts
 import HallImprints
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
@@ -17,14 +17,14 @@ struct SealAuthorisationTests {
 
     /// Runs the seal service in process on a fresh schema (Kafka namespace = the schema) and serves
     /// it on a real port; `body` gets a client over HTTP and the service's schema.
-    func withSeal(_ body: @escaping @Sendable (any TestClientProtocol, TestDatabase) async throws -> Void) async throws {
+    func withSeal(_ body: @escaping @Sendable (any TestClientProtocol, ScratchDatabase) async throws -> Void) async throws {
         HallMetrics.bootstrap()
-        try await TestDatabase.with(migrate: false) { database in
-            let schema = TestEnvironment.uniqueName("sealauth")
+        try await ScratchDatabase.with(migrate: false) { database in
+            let schema = LocalStack.uniqueName("sealauth")
             let environment = EnvironmentReader([
-                "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
+                "HALL_DATABASE_URL": try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
                 "HALL_DATABASE_SCHEMA": schema,
-                "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+                "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
                 "HALL_JWT_SECRET": Self.secret,
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "2",
@@ -33,22 +33,22 @@ struct SealAuthorisationTests {
             ])
             let configuration = try ServiceConfiguration(serviceName: "seal", defaultPort: 0, environment: environment)
             let definition = SealService.definition(try SealSettings(environment: environment))
-            let app = try await HallServiceMain.makeApplication(definition, configuration: configuration, logger: TestEnvironment.logger())
-            let scoped = TestDatabase(client: database.client, schema: schema, configuration: database.configuration)
+            let app = try await HallServiceMain.makeApplication(definition, configuration: configuration, logger: LocalStack.logger())
+            let scoped = ScratchDatabase(client: database.client, schema: schema, configuration: database.configuration)
             try await app.test(.live) { client in
                 try await eventually("seal ready") {
                     try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
                 }
                 try await body(client, scoped)
             }
-            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: LocalStack.logger())
         }
     }
 
     /// Department d-market (chief s-zhang) with clerks s-wang and s-li, comprehensive window w-07.
-    func seedDirectory(_ database: TestDatabase) async throws {
+    func seedDirectory(_ database: ScratchDatabase) async throws {
         let store = SealStore(schema: database.schema, vault: KeyVault(masterKey: Array(repeating: 0, count: 32)))
-        let logger = TestEnvironment.logger()
+        let logger = LocalStack.logger()
         let at = Date()
         try await database.client.transaction(logger: logger) { connection in
             try await store.apply(
@@ -149,7 +149,7 @@ struct SealAuthorisationTests {
                 """
                 SELECT changed_by, changed_at, previous_authorisations::text, authorisations::text
                 FROM \(unescaped: database.schema).authorisation_changes
-                """, logger: TestEnvironment.logger()
+                """, logger: LocalStack.logger()
             ).decode((String, Date, String, String).self).collectAll()
             #expect(audit.count == 1)
             #expect(audit.first?.0 == "admin-zhao")
@@ -157,7 +157,7 @@ struct SealAuthorisationTests {
             #expect(audit.first?.2.contains("s-wang") == true && audit.first?.3.contains("s-li") == true)
             let payloads = try await database.client.query(
                 "SELECT payload FROM \(unescaped: database.schema).outbox WHERE event_type = \(SealAuthorisationsChanged.eventType)",
-                logger: TestEnvironment.logger()
+                logger: LocalStack.logger()
             ).decode(String.self).collectAll()
             #expect(payloads.count == 1)
             let event = try EventEnvelope.decode(from: Array(try #require(payloads.first).utf8)).payload(as: SealAuthorisationsChanged.self)

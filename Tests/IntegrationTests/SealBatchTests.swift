@@ -3,7 +3,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import PostgresNIO
 import Testing
 
@@ -59,7 +59,7 @@ struct SealBatchTests {
 
     @Test("a batch holding two requests for one document seals it once: both, and a request for a document sealed before, answer with its imprint")
     func sameDocumentTwice() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let seal = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
@@ -83,7 +83,7 @@ struct SealBatchTests {
 
     @Test("a batch mixing refused and valid requests of two seals seals the valid ones with gap-free serials and records each refusal with its reason")
     func mixedBatch() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let market = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
@@ -133,11 +133,11 @@ struct SealBatchTests {
 
     @Test("concurrent direct callers on one seal, two instances: each caller gets its own outcome, one imprint per document, serials gap-free")
     func concurrentCallers() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let seal = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
-            try await TestDatabase.with(migrate: false) { other in
+            try await ScratchDatabase.with(migrate: false) { other in
                 let second = PostgresSealRepository(client: other.client, schema: database.schema, vault: SealFixture.vault, logger: hall.logger)
                 // 30 documents, document 1 asked for 8 times, and 6 requests by someone not authorised.
                 let requests = (1...30).map { SealFixture.request($0) } + Array(repeating: SealFixture.request(1), count: 7)
@@ -169,8 +169,8 @@ struct SealBatchTests {
 
     @Test("two consumer instances applying the same requests at once seal each document once, serials gap-free, every request answered, nothing dead-lettered")
     func racingConsumers() async throws {
-        let kafka = try TestKafka.stack()
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let seals = [
@@ -187,7 +187,7 @@ struct SealBatchTests {
             for result in await producer.send(messages) { _ = try result.get() }
             // Two instances that both get every request (two groups, as during a rebalance that
             // hands a partition over while the old owner still applies it), the service's laning.
-            let groups = [TestEnvironment.uniqueName("g"), TestEnvironment.uniqueName("g")]
+            let groups = [LocalStack.uniqueName("g"), LocalStack.uniqueName("g")]
             let consumers = groups.map { group in
                 let definition = SealConsumer.definition(store: hall.store)
                 var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: group, topics: [topic]))
@@ -196,7 +196,7 @@ struct SealBatchTests {
                 configuration.batchSize = 64
                 return InboxConsumer(
                     configuration: configuration, client: database.client, schema: database.schema, serviceName: "seal",
-                    handler: definition.handler, deadLetters: producer, logger: TestEnvironment.logger())
+                    handler: definition.handler, deadLetters: producer, logger: LocalStack.logger())
             }
             let running = consumers.map { consumer in Task { try await consumer.run() } }
             defer { running.forEach { $0.cancel() } }

@@ -3,7 +3,7 @@ import Foundation
 import HallContracts
 import HallImprints
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Logging
 import PostgresNIO
 import Testing
@@ -12,16 +12,16 @@ import Testing
 
 /// A seal service state on a test schema: the directory, one seal per department, and the repository.
 struct SealFixture {
-    let database: TestDatabase
+    let database: ScratchDatabase
     let repository: PostgresSealRepository
     var store: SealStore { repository.store }
-    var logger: Logger { TestEnvironment.logger() }
+    var logger: Logger { LocalStack.logger() }
 
     static let vault = KeyVault(masterKey: Array(repeating: 42, count: 32))
 
-    init(_ database: TestDatabase, vault: KeyVault = SealFixture.vault) {
+    init(_ database: ScratchDatabase, vault: KeyVault = SealFixture.vault) {
         self.database = database
-        self.repository = PostgresSealRepository(client: database.client, schema: database.schema, vault: vault, logger: TestEnvironment.logger())
+        self.repository = PostgresSealRepository(client: database.client, schema: database.schema, vault: vault, logger: LocalStack.logger())
     }
 
     /// Departments d-market and d-tax (chiefs s-zhang, s-qian), comprehensive window w-07, department window w-09 (d-tax),
@@ -80,7 +80,7 @@ struct SealFixture {
 struct SealRegisterTests {
     @Test("documents get gap-free serials chained from genesis; a repeat returns the same imprint and publishes nothing new")
     func sealAndRepeat() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let seal = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin-zhao")
@@ -107,12 +107,12 @@ struct SealRegisterTests {
 
     @Test("two instances asked for the same document at once seal it once; concurrent documents on one seal get serials without gaps")
     func concurrency() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let seal = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
             // Two "instances": two repositories on two pools of their own.
-            try await TestDatabase.with(migrate: false) { other in
+            try await ScratchDatabase.with(migrate: false) { other in
                 let second = PostgresSealRepository(client: other.client, schema: database.schema, vault: SealFixture.vault, logger: hall.logger)
                 let results = try await withThrowingTaskGroup(of: SealingOutcome.self) { group in
                     for index in 0..<20 {
@@ -140,7 +140,7 @@ struct SealRegisterTests {
 
     @Test("a row edited or deleted in SQL, or a forged signature, is found at its serial")
     func tampering() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             let seal = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
@@ -183,7 +183,7 @@ struct SealRegisterTests {
 
     @Test("refusals are values and events: malformed hash, another department, no seal, revoked, discipline window, unauthorised kind")
     func refusals() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             func reason(_ request: SealingRequest) async throws -> SealRefusalReason? {
@@ -228,7 +228,7 @@ struct SealRegisterTests {
 
     @Test("the database allows one active seal per department; a custodian must be the chief representative")
     func registry() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             try await hall.seedDirectory()
             _ = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
@@ -248,7 +248,7 @@ struct SealRegisterTests {
 
     @Test("directory events apply idempotently and the later occurredAt wins")
     func projections() async throws {
-        try await TestDatabase.with(extra: SealMigrations.all) { database in
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
             let hall = SealFixture(database)
             let early = Date(timeIntervalSinceNow: -60)
             let late = Date()
@@ -267,7 +267,7 @@ struct SealRegisterTests {
 
     @Test("a seal schema made before the shared directory projection keeps its directory on upgrade: the filed substitute's dates become dates and still read back, and later events apply")
     func directoryUpgrade() async throws {
-        try await TestDatabase.with(migrate: false) { database in
+        try await ScratchDatabase.with(migrate: false) { database in
             let hall = SealFixture(database)
             let before = SealMigrations.all.filter { $0.component != DirectoryProjection.migration.component }
             try await Migrator.migrate(PlatformMigrations.all + before, schema: database.schema, client: database.client, logger: hall.logger)

@@ -4,7 +4,7 @@ import FoundationNetworking
 #endif
 import HallContracts
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -15,9 +15,9 @@ import Testing
 struct ServiceBootTests {
     func environment(schema: String, _ changes: [String: String] = [:]) throws -> [String: String] {
         var values = [
-            "HALL_DATABASE_URL": try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
+            "HALL_DATABASE_URL": try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
             "HALL_DATABASE_SCHEMA": schema,
-            "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+            "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
             "HALL_JWT_SECRET": String(repeating: "z", count: 40),
             "HALL_HTTP_PORT": "0",
             "HALL_KAFKA_PARTITIONS": "2",
@@ -33,11 +33,11 @@ struct ServiceBootTests {
     @Test("in process: ready after start-up, schema migrated, metrics exposed")
     func boots() async throws {
         HallMetrics.bootstrap()
-        let schema = TestEnvironment.uniqueName("boot")
+        let schema = LocalStack.uniqueName("boot")
         let configuration = try ServiceConfiguration(
             serviceName: "intake", defaultPort: 0, environment: EnvironmentReader(try environment(schema: schema)))
         let app = try await HallServiceMain.makeApplication(
-            HallServiceDefinition(name: .intake, defaultPort: 0), configuration: configuration, logger: TestEnvironment.logger())
+            HallServiceDefinition(name: .intake, defaultPort: 0), configuration: configuration, logger: LocalStack.logger())
         try await app.test(.live) { client in
             try await eventually("ready") {
                 try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
@@ -49,9 +49,9 @@ struct ServiceBootTests {
                 #expect(text.contains("hall_requests") || text.contains("hb_requests"))
             }
         }
-        try await TestDatabase.with(migrate: false) { database in
+        try await ScratchDatabase.with(migrate: false) { database in
             #expect(try await database.count("SELECT count(*)::bigint FROM \(schema).schema_migrations") == PlatformMigrations.all.count)
-            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: LocalStack.logger())
         }
     }
 
@@ -72,7 +72,7 @@ struct ServiceBootTests {
 
     @Test("the executable stops with one line naming what is wrong")
     func refusesBadConfiguration() async throws {
-        let schema = TestEnvironment.uniqueName("bad")
+        let schema = LocalStack.uniqueName("bad")
         let closedPort = try freePort()
 
         let (missingCode, missing) = try await runIntake(try environment(schema: schema).filter { $0.key != "HALL_JWT_SECRET" })
@@ -88,14 +88,14 @@ struct ServiceBootTests {
         let (brokerCode, broker) = try await runIntake(try environment(schema: schema, ["HALL_KAFKA_BROKERS": "127.0.0.1:\(closedPort)"]))
         #expect(brokerCode == 1)
         #expect(broker.split(separator: "\n").last?.contains("no Kafka broker answers at 127.0.0.1:\(closedPort) (HALL_KAFKA_BROKERS)") == true)
-        try await TestDatabase.with(migrate: false) { database in
-            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+        try await ScratchDatabase.with(migrate: false) { database in
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: LocalStack.logger())
         }
     }
 
     @Test("the executable serves readiness, then on SIGTERM shuts down gracefully with exit code 0")
     func gracefulShutdown() async throws {
-        let schema = TestEnvironment.uniqueName("term")
+        let schema = LocalStack.uniqueName("term")
         let port = try freePort()
         let binary = URL(fileURLWithPath: Worker.binary).deletingLastPathComponent().appendingPathComponent("intake").path
         let process = Process()
@@ -113,8 +113,8 @@ struct ServiceBootTests {
         try await eventually("intake to exit", timeout: .seconds(20)) { !process.isRunning }
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
-        try await TestDatabase.with(migrate: false) { database in
-            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+        try await ScratchDatabase.with(migrate: false) { database in
+            try await database.client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: LocalStack.logger())
         }
     }
 
@@ -122,12 +122,12 @@ struct ServiceBootTests {
     func roleIsolation() async throws {
         let url = try requireValue(ProcessInfo.processInfo.environment["HALL_INTAKE_DATABASE_URL"], "HALL_INTAKE_DATABASE_URL")
         let configuration = try DatabaseConfiguration(url: url, key: "HALL_INTAKE_DATABASE_URL", schema: "intake", poolSize: 1)
-        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: TestEnvironment.logger())
+        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: LocalStack.logger())
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            let logger = TestEnvironment.logger()
-            let table = TestEnvironment.uniqueName("own")
+            let logger = LocalStack.logger()
+            let table = LocalStack.uniqueName("own")
             try await client.query("CREATE TABLE intake.\(unescaped: table) (id int)", logger: logger)
             try await client.query("DROP TABLE intake.\(unescaped: table)", logger: logger)
             for other in ["seal", "coordinator", "public"] {

@@ -1,13 +1,13 @@
 import Foundation
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import PostgresNIO
 import Hummingbird
 import Testing
 
 /// The integration tests run only against the local stack (`deploy/hall test` sets it up).
-let stackAvailable = TestEnvironment.isAvailable
+let stackAvailable = LocalStack.isAvailable
 
 /// Waits until `condition` holds, checking every `interval`; fails the test after `timeout`.
 func eventually(
@@ -27,10 +27,10 @@ func eventually(
 
 struct TimedOut: Error { var what: String }
 
-extension TestDatabase {
+extension ScratchDatabase {
     /// Runs a single-value count query.
     func count(_ sql: String) async throws -> Int {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: TestEnvironment.logger())
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: LocalStack.logger())
         return Int(try await rows.decode(Int64.self).collectAll().first ?? 0)
     }
 
@@ -100,21 +100,21 @@ final class Worker: @unchecked Sendable {
 
 /// Runs an inbox consumer in this process until the returned task is cancelled.
 func startConsumer(
-    database: TestDatabase, kafka: TestKafka, topic: String, group: String, name: String = "in-process",
+    database: ScratchDatabase, kafka: LocalKafka, topic: String, group: String, name: String = "in-process",
     producer: KafkaProducer, configure: (inout InboxConsumerConfiguration) -> Void = { _ in }
 ) -> Task<Void, any Error> {
     var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: group, topics: [topic]))
     configure(&configuration)
     let consumer = InboxConsumer(
         configuration: configuration, client: database.client, schema: database.schema, serviceName: "test",
-        handler: Effects.handler(schema: database.schema, appliedBy: name), deadLetters: producer, logger: TestEnvironment.logger())
+        handler: Effects.handler(schema: database.schema, appliedBy: name), deadLetters: producer, logger: LocalStack.logger())
     return Task { try await consumer.run() }
 }
 
 /// Runs an outbox relay in this process until the returned task is cancelled.
-func startRelay(database: TestDatabase, producer: KafkaProducer, configuration: OutboxRelayConfiguration = .init()) -> Task<Void, any Error> {
+func startRelay(database: ScratchDatabase, producer: KafkaProducer, configuration: OutboxRelayConfiguration = .init()) -> Task<Void, any Error> {
     let relay = OutboxRelay(
-        client: database.client, schema: database.schema, producer: producer, configuration: configuration, logger: TestEnvironment.logger())
+        client: database.client, schema: database.schema, producer: producer, configuration: configuration, logger: LocalStack.logger())
     return Task { try await relay.run() }
 }
 

@@ -78,10 +78,11 @@ struct IntakeStore: Sendable {
                 return DirectoryPerson(staffId: id, name: row.0)
             }
             let chief = try await person(department.chiefRepresentativeId)
-            let substitute = try await person(department.substitute?.staffId).map { person in
-                DirectorySubstitute(
-                    staffId: person.staffId, name: person.name, noticeReference: department.substitute!.noticeReference,
-                    from: department.substitute!.from.description, to: department.substitute!.to.description)
+            var substitute: DirectorySubstitute?
+            if let filed = department.substitute, let person = try await person(filed.staffId) {
+                substitute = DirectorySubstitute(
+                    staffId: person.staffId, name: person.name, noticeReference: filed.noticeReference, from: filed.from.description,
+                    to: filed.to.description)
             }
             let changed = DepartmentChanged(
                 departmentId: department.id, name: department.name, active: department.active ?? true, chiefRepresentative: chief,
@@ -121,9 +122,13 @@ struct IntakeStore: Sendable {
             let previous = try await connection.select(
                 "SELECT window_id FROM \(unescaped: schema).staff WHERE id = \(staff.id) FOR UPDATE", logger: logger
             ).decode(String?.self).collectAll()
-            let windowMoved = previous.first.map { $0 != staff.windowId } ?? false
-            if windowMoved && (staff.rotationFilingReference ?? "").isEmpty {
-                throw HallError.invalid("rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)")
+            // A window change of a known staff member: from where, under which filing.
+            var rotation: (from: String?, filing: String)?
+            if let before = previous.first, before != staff.windowId {
+                guard let filing = staff.rotationFilingReference, !filing.isEmpty else {
+                    throw HallError.invalid("rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)")
+                }
+                rotation = (before, filing)
             }
             do {
                 try await connection.run(
@@ -139,11 +144,11 @@ struct IntakeStore: Sendable {
                 throw HallError.invalid(
                     error.serverInfo?[.message]?.contains("window") == true ? "windowId" : "departmentId", "refers to nothing in the directory")
             }
-            if windowMoved {
+            if let rotation {
                 try await connection.run(
                     """
                     INSERT INTO \(unescaped: schema).window_rotations (staff_id, from_window, to_window, filing_reference, recorded_by)
-                    VALUES (\(staff.id), \(previous.first!), \(staff.windowId), \(staff.rotationFilingReference!), \(recordedBy))
+                    VALUES (\(staff.id), \(rotation.from), \(staff.windowId), \(rotation.filing), \(recordedBy))
                     """, logger: logger)
             }
             let changed = StaffChanged(

@@ -97,7 +97,8 @@ actor MemorySealRepository: SealRepository {
         case .failure(let refusal):
             return .refused(refusal)
         case .success(var seal):
-            let imprint = try Imprint.next(for: request, documentHash: hash, on: seal, at: now, signedWith: keys[seal.sealId]!)
+            guard let key = keys[seal.sealId] else { throw HallError(.internalError, "no signing key for seal \(seal.sealId)") }
+            let imprint = try Imprint.next(for: request, documentHash: hash, on: seal, at: now, signedWith: key)
             registers[seal.sealId, default: []].append(imprint)
             seal.lastSerial = imprint.serial
             seal.lastHash = imprint.imprintHash

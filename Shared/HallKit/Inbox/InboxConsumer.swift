@@ -181,7 +181,7 @@ public final class InboxConsumer: Service, Sendable {
                     try await group.next()
                     running -= 1
                 }
-                let part = byPartition[key]!
+                guard let part = byPartition[key] else { continue }
                 group.addTask { try await self.applyInOneTransaction(part) }
                 running += 1
             }

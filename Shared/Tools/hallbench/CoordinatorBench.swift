@@ -4,7 +4,7 @@ import HallCalendar
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Logging
 import PostgresNIO
 
@@ -40,7 +40,7 @@ extension HallBench {
         }
 
         // 1. Routing: accepted applications on the namespace's intake topic.
-        let kafka = try TestKafka.stack()
+        let kafka = try LocalKafka.stack()
         let producer = try kafka.producer(messageTimeout: .seconds(60))
         let topic = "\(namespace).\(Topic.intakeEvents.rawValue)"
         await producer.lookUp(topic: topic)

@@ -3,7 +3,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Logging
 import PostgresNIO
 import Synchronization
@@ -106,8 +106,8 @@ struct HallBench: AsyncParsableCommand {
     var hallPgbenchTransactions = 2000
 
     func run() async throws {
-        let kafka = try TestKafka.stack()
-        let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
+        let kafka = try LocalKafka.stack()
+        let adminURL = try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         print("ServiceHall benchmark — \(ProcessInfo.processInfo.processorCount) cores, librdkafka \(LibRdKafka.versionString)")
         if pgbenchOnly {
             let tps = try runPgbench(adminURL: adminURL, transactionsPerClient: pgbenchTransactions)
@@ -146,7 +146,7 @@ struct HallBench: AsyncParsableCommand {
     }
 
     /// Ceilings, producer, consumer, relay and inbox throughput.
-    private func throughput(kafka: TestKafka, adminURL: String, producer: KafkaProducer) async throws {
+    private func throughput(kafka: LocalKafka, adminURL: String, producer: KafkaProducer) async throws {
         // 1. Ceilings measured in this run.
         let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: pgbenchTransactions)
         print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", pgbenchTransactions, pgbench))
@@ -169,7 +169,7 @@ struct HallBench: AsyncParsableCommand {
         print(String(format: "HallKafka producer (send → delivery report): %.0f msg/s = %.0f%% of raw", producerRate, 100 * producerRate / raw.perSecond))
 
         let consumer = try KafkaConsumer(
-            configuration: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("bench"), topics: [topic]), logger: TestEnvironment.logger())
+            configuration: kafka.consumerConfiguration(group: LocalStack.uniqueName("bench"), topics: [topic]), logger: LocalStack.logger())
         var received = 0
         var firstAt: ContinuousClock.Instant?
         while received < records {
@@ -184,9 +184,9 @@ struct HallBench: AsyncParsableCommand {
 
         // 3. Outbox relay draining a backlog, and the inbox consumer applying it.
         try await relayBacklog(kafka: kafka, producer: producer, raw: raw) { database, relayTopic in
-            let logger = TestEnvironment.logger()
+            let logger = LocalStack.logger()
             var inboxConfiguration = InboxConsumerConfiguration(
-                kafka: kafka.consumerConfiguration(group: TestEnvironment.uniqueName("bench-inbox"), topics: [relayTopic]))
+                kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("bench-inbox"), topics: [relayTopic]))
             inboxConfiguration.batchSize = 3000
             let inbox = InboxConsumer(
                 configuration: inboxConfiguration, client: database.client, schema: database.schema, serviceName: "bench",
@@ -211,7 +211,7 @@ struct HallBench: AsyncParsableCommand {
     }
 
     /// Raw librdkafka idempotent produce: the ceiling the relay is compared with.
-    private func rawProduce(kafka: TestKafka) async throws -> (perSecond: Double, failed: Int) {
+    private func rawProduce(kafka: LocalKafka) async throws -> (perSecond: Double, failed: Int) {
         let rawTopic = try await kafka.makeTopics(["bench-raw"], partitions: 6)[0]
         let raw = try KafkaRawBenchmark.produce(
             configuration: KafkaProducerConfiguration(client: kafka.client("bench-raw")), topic: rawTopic, count: records, size: 300)
@@ -222,16 +222,16 @@ struct HallBench: AsyncParsableCommand {
     /// Appends `events` to a fresh outbox, drains it with a relay and prints the rate; then runs
     /// `then` on the same schema and topic (the inbox run reads what the relay published).
     private func relayBacklog(
-        kafka: TestKafka, producer: KafkaProducer, raw: (perSecond: Double, failed: Int),
-        then: @Sendable (TestDatabase, String) async throws -> Void
+        kafka: LocalKafka, producer: KafkaProducer, raw: (perSecond: Double, failed: Int),
+        then: @Sendable (ScratchDatabase, String) async throws -> Void
     ) async throws {
-        try await TestDatabase.with(extra: [Effects.migration], poolSize: 30) { database in
+        try await ScratchDatabase.with(extra: [Effects.migration], poolSize: 30) { database in
             let relayTopic = try await kafka.makeTopics(["bench-relay"], partitions: 6)[0]
             // What is measured is draining, not the producer's one-off lookup of a topic created
             // a moment ago (up to ~0.8 s on the first send to it; a service's topics exist).
             await producer.lookUp(topic: relayTopic)
             let outbox = Outbox(schema: database.schema)
-            let logger = TestEnvironment.logger()
+            let logger = LocalStack.logger()
             var appended = 0
             while appended < events {
                 let count = min(5000, events - appended)
@@ -260,11 +260,11 @@ struct HallBench: AsyncParsableCommand {
     }
 
     /// Light-load publishing latency.
-    private func latency(kafka: TestKafka, producer: KafkaProducer) async throws {
+    private func latency(kafka: LocalKafka, producer: KafkaProducer) async throws {
         // 4. Light-load latency on a fresh schema: one event every 10 ms, relay polling.
-        try await TestDatabase.with(extra: [Effects.migration], poolSize: 10) { database in
+        try await ScratchDatabase.with(extra: [Effects.migration], poolSize: 10) { database in
             let outbox = Outbox(schema: database.schema)
-            let logger = TestEnvironment.logger()
+            let logger = LocalStack.logger()
             let latencyTopic = try await kafka.makeTopics(["bench-latency"], partitions: 6)[0]
             var lightConfiguration = OutboxRelayConfiguration()
             if let workers = ProcessInfo.processInfo.environment["HALL_BENCH_RELAY_WORKERS"].flatMap(Int.init) { lightConfiguration.concurrency = workers }
@@ -320,13 +320,13 @@ struct HallBench: AsyncParsableCommand {
 
     /// The number of buckets with rows not yet published: one index probe per bucket, so polling
     /// it costs the relay being measured next to nothing (counting a 100,000-row backlog would).
-    private func pending(_ database: TestDatabase) async throws -> Int64 {
+    private func pending(_ database: ScratchDatabase) async throws -> Int64 {
         try await database.client.run(
             """
             SELECT count(*)::bigint FROM \(unescaped: database.schema).outbox_cursor AS c
             WHERE EXISTS (SELECT 1 FROM \(unescaped: database.schema).outbox AS o
                           WHERE o.bucket = c.bucket AND (o.publish_xid, o.id) > (c.last_xid, c.last_id))
-            """, logger: TestEnvironment.logger()
+            """, logger: LocalStack.logger()
         ).decode(Int64.self).collectAll().first ?? 0
     }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import NIOCore
 
 /// The intake HTTP benchmark (`hallbench --intake`): the intake service on a fresh schema, seeded
@@ -21,7 +21,7 @@ extension HallBench {
             print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", intakePgbenchTransactions, pgbench))
         }
 
-        let schema = TestEnvironment.uniqueName("benchintake")
+        let schema = LocalStack.uniqueName("benchintake")
         let service = try ServiceProcess.start("intake", adminURL: adminURL, schema: schema, secret: Self.intakeSecret)
         var configuration = HTTPClient.Configuration()
         configuration.httpVersion = .http1Only

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Logging
 import PostgresNIO
 
@@ -29,7 +29,7 @@ extension HallBench {
             let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: pgbenchTransactions)
             print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", pgbenchTransactions, pgbench))
         }
-        let logger = TestEnvironment.logger("hallbench")
+        let logger = LocalStack.logger("hallbench")
         let tag = UInt32.random(in: 0...UInt32.max)
         let schema = "\(name)bench_\(tag)"
         let namespace = "\(name)bench-\(tag)"

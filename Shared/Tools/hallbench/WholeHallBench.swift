@@ -3,7 +3,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Logging
 import Synchronization
 
@@ -20,8 +20,8 @@ extension HallBench {
             print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", hallPgbenchTransactions, pgbench))
         }
         try await Hall.run(extra: ["HALL_LOG_LEVEL": "error", "HALL_DATABASE_POOL_SIZE": "20"]) { hall in
-            let logger = TestEnvironment.logger("hallbench")
-            let kafka = try TestKafka.stack()
+            let logger = LocalStack.logger("hallbench")
+            let kafka = try LocalKafka.stack()
             let system = try DepartmentSystem(hall: hall, kafka: kafka, logger: logger)
             let deciding = Task { try await system.run() }
             defer { deciding.cancel() }
@@ -116,7 +116,7 @@ private final class DepartmentSystem: Sendable {
     private let logger: Logger
     private let completed = Mutex<[Completion]>([])
 
-    init(hall: Hall, kafka: TestKafka, logger: Logger) throws {
+    init(hall: Hall, kafka: LocalKafka, logger: Logger) throws {
         var configuration = kafka.consumerConfiguration(group: "bench-departments-\(hall.tag)", topics: ["\(hall.namespace).\(Topic.coordinatorEvents.rawValue)"])
         configuration.commitInterval = .seconds(1)
         consumer = try KafkaConsumer(configuration: configuration, logger: logger)

@@ -3,7 +3,7 @@ import Foundation
 import HallContracts
 import HallKafka
 import HallKit
-import HallTestSupport
+import HallLocalStack
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -41,11 +41,11 @@ struct HallWorker: AsyncParsableCommand {
     var crashAfterCommit = false
 
     func run() async throws {
-        let logger = TestEnvironment.logger("hallworker")
-        let url = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
+        let logger = LocalStack.logger("hallworker")
+        let url = try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         let database = try DatabaseConfiguration(url: url, key: "HALL_ADMIN_DATABASE_URL", schema: schema, poolSize: 5)
         let client = PostgresClient(configuration: database.clientConfiguration(), backgroundLogger: logger)
-        let kafka = try TestKafka.stack()
+        let kafka = try LocalKafka.stack()
         let producer = try kafka.producer()
         let work: any Service
         // The crashes happen at the exact moment without any hook in the production code: the

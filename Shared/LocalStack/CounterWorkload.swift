@@ -57,7 +57,7 @@ public enum Effects {
 
     /// Appends `steps` events for each case in one transaction per case (ordered seq 0…).
     public static func append(
-        cases: [String], steps: Int, topic: String, database: TestDatabase, commit: Bool = true, poisonSeq: Set<Int> = []
+        cases: [String], steps: Int, topic: String, database: ScratchDatabase, commit: Bool = true, poisonSeq: Set<Int> = []
     ) async throws -> [UUID] {
         let outbox = Outbox(schema: database.schema)
         var ids: [UUID] = []
@@ -69,8 +69,8 @@ public enum Effects {
             }
             ids += events.map(\.envelope.id)
             do {
-                try await database.client.transaction(logger: TestEnvironment.logger()) { connection in
-                    try await outbox.append(events, on: connection, logger: TestEnvironment.logger())
+                try await database.client.transaction(logger: LocalStack.logger()) { connection in
+                    try await outbox.append(events, on: connection, logger: LocalStack.logger())
                     if !commit { throw RolledBack() }
                 }
             } catch is RolledBack {}
@@ -81,10 +81,10 @@ public enum Effects {
     private struct RolledBack: Error {}
 
     /// Rows of `effects`: (case, seq, event id) in application order.
-    public static func rows(_ database: TestDatabase) async throws -> [(caseId: String, seq: Int, eventId: UUID)] {
+    public static func rows(_ database: ScratchDatabase) async throws -> [(caseId: String, seq: Int, eventId: UUID)] {
         var rows: [(String, Int, UUID)] = []
         for try await row in try await database.client.run(
-            "SELECT case_id, seq, event_id FROM \(unescaped: database.schema).effects ORDER BY id", logger: TestEnvironment.logger()
+            "SELECT case_id, seq, event_id FROM \(unescaped: database.schema).effects ORDER BY id", logger: LocalStack.logger()
         ).decode((String, Int, UUID).self) {
             rows.append(row)
         }
@@ -92,7 +92,7 @@ public enum Effects {
     }
 }
 
-extension TestDatabase {
+extension ScratchDatabase {
     /// The envelopes of `type` in the schema's outbox (published or not), in the order appended;
     /// only those with Kafka key `key` when given.
     public func outboxEnvelopes(_ type: String, key: String? = nil) async throws -> [EventEnvelope] {
@@ -100,7 +100,7 @@ extension TestDatabase {
             """
             SELECT payload FROM \(unescaped: schema).outbox WHERE event_type = \(type) AND (\(key)::text IS NULL OR key = \(key))
             ORDER BY id
-            """, logger: TestEnvironment.logger()
+            """, logger: LocalStack.logger()
         ).decode(String.self).collectAll().map { try EventEnvelope.decode(from: Array($0.utf8)) }
     }
 

@@ -65,7 +65,7 @@ public final class ServiceProcess: @unchecked Sendable {
         var settings = [
             "HALL_DATABASE_URL": adminURL,
             "HALL_DATABASE_SCHEMA": schema,
-            "HALL_KAFKA_BROKERS": try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+            "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
             "HALL_JWT_SECRET": secret,
             "HALL_HTTP_HOST": "127.0.0.1",
             "HALL_HTTP_PORT": String(port),

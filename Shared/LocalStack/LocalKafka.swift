@@ -5,13 +5,13 @@ import HallKit
 import Logging
 
 /// Kafka helpers for tests: fresh topics and groups on a given broker.
-public struct TestKafka: Sendable {
+public struct LocalKafka: Sendable {
     /// Broker addresses.
     public let brokers: [String]
 
     /// The local stack's broker.
-    public static func stack() throws -> TestKafka {
-        TestKafka(brokers: try requireValue(TestEnvironment.kafkaBrokers, "HALL_KAFKA_BROKERS"))
+    public static func stack() throws -> LocalKafka {
+        LocalKafka(brokers: try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS"))
     }
 
     /// Creates a helper for these brokers.
@@ -28,14 +28,14 @@ public struct TestKafka: Sendable {
 
     /// Creates uniquely named topics (`partitions` each) and returns their names.
     public func makeTopics(_ prefixes: [String], partitions: Int32 = 3) async throws -> [String] {
-        let names = prefixes.map { TestEnvironment.uniqueName($0).replacingOccurrences(of: "_", with: "-") }
+        let names = prefixes.map { LocalStack.uniqueName($0).replacingOccurrences(of: "_", with: "-") }
         try await createTopics(names, partitions: partitions)
         return names
     }
 
     /// Creates topics by name (existing ones are left alone).
     public func createTopics(_ names: [String], partitions: Int32 = 3) async throws {
-        try await KafkaAdminClient(configuration: client("admin"), logger: TestEnvironment.logger())
+        try await KafkaAdminClient(configuration: client("admin"), logger: LocalStack.logger())
             .createTopics(names.map { KafkaTopicSpecification(name: $0, partitions: partitions) })
     }
 
@@ -43,7 +43,7 @@ public struct TestKafka: Sendable {
     public func producer(messageTimeout: Duration = .seconds(10)) throws -> KafkaProducer {
         var configuration = KafkaProducerConfiguration(client: client("test-producer"))
         configuration.messageTimeout = messageTimeout
-        return try KafkaProducer(configuration: configuration, logger: TestEnvironment.logger())
+        return try KafkaProducer(configuration: configuration, logger: LocalStack.logger())
     }
 
     /// Consumer options for a test group: short session and poll intervals so rebalances are quick.
@@ -60,8 +60,8 @@ public struct TestKafka: Sendable {
     /// until nothing more arrives, or until `timeout` passed.
     public func readAll(_ topic: String, atLeast count: Int, timeout: Duration = .seconds(30)) async throws -> [KafkaConsumerMessage] {
         let consumer = try KafkaConsumer(
-            configuration: consumerConfiguration(group: TestEnvironment.uniqueName("reader"), topics: [topic]),
-            logger: TestEnvironment.logger())
+            configuration: consumerConfiguration(group: LocalStack.uniqueName("reader"), topics: [topic]),
+            logger: LocalStack.logger())
         var records: [KafkaConsumerMessage] = []
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -76,7 +76,7 @@ public struct TestKafka: Sendable {
 }
 
 /// A broker of the test's own (Tansu, in memory) that the test can pause, resume, kill and restart.
-public final class TestBroker: @unchecked Sendable {
+public final class LocalBroker: @unchecked Sendable {
     // @unchecked Sendable: `process` is only touched from the test's own task, one call at a time.
     private var process: Process?
     /// The broker's port on 127.0.0.1.
@@ -87,9 +87,9 @@ public final class TestBroker: @unchecked Sendable {
     private let logFile: URL
 
     /// Starts a broker on a free port and waits until it accepts connections.
-    public static func start() async throws -> TestBroker {
-        let binary = try requireValue(TestEnvironment.tansuBinary, "HALL_TANSU_BIN")
-        let broker = TestBroker(binary: binary, port: try freePort())
+    public static func start() async throws -> LocalBroker {
+        let binary = try requireValue(LocalStack.tansuBinary, "HALL_TANSU_BIN")
+        let broker = LocalBroker(binary: binary, port: try freePort())
         try await broker.launch()
         return broker
     }
@@ -114,7 +114,7 @@ public final class TestBroker: @unchecked Sendable {
         self.process = process
         let deadline = ContinuousClock.now + .seconds(20)
         while !isPortOpen(port) {
-            guard ContinuousClock.now < deadline else { throw MissingTestSetting(name: "a test broker on port \(port) (did not start)") }
+            guard ContinuousClock.now < deadline else { throw MissingStackSetting(name: "a test broker on port \(port) (did not start)") }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -154,7 +154,7 @@ public func freePort() throws -> Int {
     let bound = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
     }
-    guard bound == 0 else { throw MissingTestSetting(name: "a free port") }
+    guard bound == 0 else { throw MissingStackSetting(name: "a free port") }
     _ = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }

@@ -5,8 +5,8 @@ import HallKit
 import Logging
 import PostgresNIO
 
-/// Where the local stack's real PostgreSQL and broker are (set by `deploy/hall test`).
-public enum TestEnvironment {
+/// Where the local stack's real PostgreSQL and broker are (set by `deploy/hall test`; `source .hall/env` after `deploy/hall stack up`).
+public enum LocalStack {
     /// `HALL_ADMIN_DATABASE_URL`: a superuser URL of the stack's cluster.
     public static var adminDatabaseURL: String? { ProcessInfo.processInfo.environment["HALL_ADMIN_DATABASE_URL"] }
     /// Where the services under test record their JSON answers (`deploy/hall test` sets it, and
@@ -43,7 +43,7 @@ public enum TestEnvironment {
 }
 
 /// A PostgreSQL pool for one test, on its own fresh schema, dropped afterwards.
-public struct TestDatabase: Sendable {
+public struct ScratchDatabase: Sendable {
     /// The pool (superuser of the local stack).
     public let client: PostgresClient
     /// The test's schema.
@@ -62,25 +62,25 @@ public struct TestDatabase: Sendable {
     /// when `migrate` is true), then drops the schema.
     public static func with<T: Sendable>(
         migrate: Bool = true, extra: [Migration] = [], poolSize: Int = 20,
-        _ body: @Sendable (TestDatabase) async throws -> T
+        _ body: @Sendable (ScratchDatabase) async throws -> T
     ) async throws -> T {
-        let url = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
-        let schema = TestEnvironment.uniqueName("t")
+        let url = try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
+        let schema = LocalStack.uniqueName("t")
         let configuration = try DatabaseConfiguration(url: url, key: "HALL_ADMIN_DATABASE_URL", schema: schema, poolSize: poolSize)
-        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: TestEnvironment.logger())
+        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: LocalStack.logger())
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            let database = TestDatabase(client: client, schema: schema, configuration: configuration)
+            let database = ScratchDatabase(client: client, schema: schema, configuration: configuration)
             do {
                 if migrate {
-                    try await Migrator.migrate(PlatformMigrations.all + extra, schema: schema, client: client, logger: TestEnvironment.logger())
+                    try await Migrator.migrate(PlatformMigrations.all + extra, schema: schema, client: client, logger: LocalStack.logger())
                 }
                 let result = try await body(database)
-                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: LocalStack.logger())
                 return result
             } catch {
-                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: TestEnvironment.logger())
+                _ = try? await client.run("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE", logger: LocalStack.logger())
                 throw error
             }
         }
@@ -88,13 +88,13 @@ public struct TestDatabase: Sendable {
 }
 
 /// Thrown when a required test setting is missing.
-public struct MissingTestSetting: Error, CustomStringConvertible {
+public struct MissingStackSetting: Error, CustomStringConvertible {
     public let name: String
-    public var description: String { "\(name) is not set: run the tests through deploy/hall test" }
+    public var description: String { "\(name) is not set: run through deploy/hall (test or bench), or source .hall/env after deploy/hall stack up" }
 }
 
-/// Unwraps a test setting or throws ``MissingTestSetting``.
+/// Unwraps a test setting or throws ``MissingStackSetting``.
 public func requireValue<T>(_ value: T?, _ name: String) throws -> T {
-    guard let value else { throw MissingTestSetting(name: name) }
+    guard let value else { throw MissingStackSetting(name: name) }
     return value
 }

@@ -40,7 +40,7 @@ public final class Hall: @unchecked Sendable {
     /// Starts the five services, waits until each is ready, enters the hall, runs `body`, then
     /// stops them and drops their schemas.
     public static func run(extra: [String: String] = [:], _ body: (Hall) async throws -> Void) async throws {
-        let adminURL = try requireValue(TestEnvironment.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
+        let adminURL = try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         let tag = String(UInt32.random(in: 0...UInt32.max), radix: 36)
         let masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         var services: [String: ServiceProcess] = [:]
@@ -102,7 +102,8 @@ public final class Hall: @unchecked Sendable {
     public enum Method: Sendable { case GET, POST, PUT }
 
     public func call(_ service: String, _ method: Method, _ path: String, token: String? = nil, _ body: JSONValue? = nil) async throws -> Answer {
-        var request = HTTPClientRequest(url: services[service]!.base + path)
+        guard let running = services[service] else { throw HallError(.notFound, "the hall runs no service \(service)") }
+        var request = HTTPClientRequest(url: running.base + path)
         switch method {
         case .GET: request.method = .GET
         case .POST: request.method = .POST
