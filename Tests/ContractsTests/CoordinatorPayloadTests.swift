@@ -39,31 +39,31 @@ struct CoordinatorPayloadTests {
     }
 
     static let presented: [ApplicationAccepted.PresentedMaterialRef] = [
-        .init(materialId: "business-licence", name: "营业执照", form: "copy", copies: 1),
-        .init(materialId: "food-licence-application", name: "食品经营许可申请书", form: "original", copies: 1),
-        .init(materialId: "premises-layout", name: "经营场所平面布局图", form: "original", copies: 2),
-        .init(materialId: "fire-safety-commitment", name: "消防安全告知承诺书", form: "original", copies: 1),
+        .init(materialId: "business-licence", name: "营业执照", form: .copy, copies: 1),
+        .init(materialId: "food-licence-application", name: "食品经营许可申请书", form: .original, copies: 1),
+        .init(materialId: "premises-layout", name: "经营场所平面布局图", form: .original, copies: 2),
+        .init(materialId: "fire-safety-commitment", name: "消防安全告知承诺书", form: .original, copies: 1),
     ]
 
     static let itemName = "开办餐饮店（食品经营许可、消防安全检查、排污登记联办）"
 
     static let acceptedInBundle = ApplicationAccepted(
-        receiptCode: "RC-20260106-0015", noticeNumber: "2026-000061", itemCode: "RST-001", itemVersion: 1, itemName: itemName, kind: "joint",
+        receiptCode: "RC-20260106-0015", noticeNumber: "2026-000061", itemCode: "RST-001", itemVersion: 1, itemName: itemName, kind: .joint,
         leadDepartmentId: "d-market", participantDepartmentIds: ["d-fire", "d-env"],
-        acceptedAt: Contracts.date(2026, 1, 6, 1, 40, 12, millisecond: 345), dueDate: "2026-01-20", dueDateProvisional: false,
-        promisedLimitDays: 10, legalLimitDays: 20, notCounted: ["inspection", "expert-review"], channel: "window", greenChannel: false,
-        applicantKind: "organisation", applicantName: "敖汉旗味之源餐饮有限公司", promisedMaterials: [], clerkId: "s-0107", windowId: "w-12",
+        acceptedAt: Contracts.date(2026, 1, 6, 1, 40, 12, millisecond: 345), dueDate: HallDate("2026-01-20")!, dueDateProvisional: false,
+        promisedLimitDays: 10, legalLimitDays: 20, notCounted: ["inspection", "expert-review"], channel: .window, greenChannel: false,
+        applicantKind: .organisation, applicantName: "敖汉旗味之源餐饮有限公司", promisedMaterials: [], clerkId: "s-0107", windowId: "w-12",
         materials: presented, bundleId: "B-20260106-0007", bundleSize: 2
     )
 
     static let assigned = TaskAssigned(
-        taskId: fireTask, departmentId: "d-fire", role: "participant", receiptCode: "RC-20260106-0015", noticeNumber: "2026-000061",
-        itemCode: "RST-001", itemVersion: 1, itemName: itemName, kind: "joint", leadDepartmentId: "d-market",
-        participantDepartmentIds: ["d-fire", "d-env"], applicantKind: "organisation", applicantName: "敖汉旗味之源餐饮有限公司",
-        materials: presented, acceptedAt: Contracts.date(2026, 1, 6, 1, 40, 12, millisecond: 345), caseDueDate: "2026-01-20",
-        subDeadline: "2026-01-15", dueDateProvisional: false, bundleId: "B-20260106-0007", priority: true,
+        taskId: fireTask, departmentId: "d-fire", role: .participant, receiptCode: "RC-20260106-0015", noticeNumber: "2026-000061",
+        itemCode: "RST-001", itemVersion: 1, itemName: itemName, kind: .joint, leadDepartmentId: "d-market",
+        participantDepartmentIds: ["d-fire", "d-env"], applicantKind: .organisation, applicantName: "敖汉旗味之源餐饮有限公司",
+        materials: presented, acceptedAt: Contracts.date(2026, 1, 6, 1, 40, 12, millisecond: 345), caseDueDate: HallDate("2026-01-20")!,
+        subDeadline: HallDate("2026-01-15")!, dueDateProvisional: false, bundleId: "B-20260106-0007", priority: true,
         greenChannelApproval: GreenChannelApproval(
-            reason: "major-investment", reference: "旗政务服务中心〔2026〕3号", approvedBy: "s-centre-li",
+            reason: .majorInvestment, reference: "旗政务服务中心〔2026〕3号", approvedBy: "s-centre-li",
             approvedAt: Contracts.date(2026, 1, 5, 8, 0, 0, millisecond: 0))
     )
 
@@ -74,7 +74,7 @@ struct CoordinatorPayloadTests {
     )
 
     static let extended = ClockChanged(
-        receiptCode: "RC-20260106-0015", sequence: 6, change: "extended", category: nil, dueDateBefore: "2026-01-26", dueDateAfter: "2026-02-09",
+        receiptCode: "RC-20260106-0015", sequence: 6, change: .extended, category: nil, dueDateBefore: HallDate("2026-01-26")!, dueDateAfter: HallDate("2026-02-09")!,
         workingDays: 10, reason: "联合审批须三个部门分别现场核查，经局长批准延长十个工作日，已书面告知申请人", reference: nil,
         approvedBy: "s-market-head", departmentId: "d-market", actorId: "s-zhang", changedAt: Contracts.date(2026, 1, 15, 2, 30, 0, millisecond: 512)
     )
@@ -88,8 +88,8 @@ struct CoordinatorPayloadTests {
     static let bundleCompleted = BundleCompleted(
         bundleId: "B-20260106-0007",
         cases: [
-            .init(caseId: "C-2026-000187", receiptCode: "RC-20260106-0014", outcome: "approved"),
-            .init(caseId: caseId, receiptCode: "RC-20260106-0015", outcome: "approved"),
+            .init(caseId: "C-2026-000187", receiptCode: "RC-20260106-0014", outcome: .approved),
+            .init(caseId: caseId, receiptCode: "RC-20260106-0015", outcome: .approved),
         ],
         completedAt: Contracts.date(2026, 1, 19, 8, 2, 47, millisecond: 118)
     )
@@ -97,12 +97,12 @@ struct CoordinatorPayloadTests {
     static let priorityChanged = CasePriorityChanged(
         receiptCode: "RC-20260106-0015", itemCode: "RST-001", leadDepartmentId: "d-market", priority: true,
         greenChannelApproval: GreenChannelApproval(
-            reason: "major-investment", reference: "旗政务服务中心〔2026〕3号", approvedBy: "s-centre-li",
+            reason: .majorInvestment, reference: "旗政务服务中心〔2026〕3号", approvedBy: "s-centre-li",
             approvedAt: Contracts.date(2026, 1, 7, 1, 50, 0, millisecond: 0)),
         grantedBy: "s-centre-admin",
         openTasks: [
-            .init(taskId: "2d4a6c8e-1b3f-4a5c-9e7d-0f2b4d6a8c11", departmentId: "d-market", role: "lead"),
-            .init(taskId: fireTask, departmentId: "d-fire", role: "participant"),
+            .init(taskId: "2d4a6c8e-1b3f-4a5c-9e7d-0f2b4d6a8c11", departmentId: "d-market", role: .lead),
+            .init(taskId: fireTask, departmentId: "d-fire", role: .participant),
         ],
         changedAt: Contracts.date(2026, 1, 7, 2, 15, 30, millisecond: 250)
     )
@@ -220,8 +220,8 @@ struct CoordinatorPayloadTests {
     @Test("a suspension on the ledger omits the members only extensions have")
     func suspensionOmitsExtensionMembers() throws {
         let suspended = ClockChanged(
-            receiptCode: "RC-20260106-0015", sequence: 4, change: "suspended", category: "expert-review", dueDateBefore: "2026-01-22",
-            dueDateAfter: "2026-01-22", workingDays: 0, reason: "排污登记须组织专家评审，评审期间不计入办理时限", reference: "敖环审暂〔2026〕1号",
+            receiptCode: "RC-20260106-0015", sequence: 4, change: .suspended, category: "expert-review", dueDateBefore: HallDate("2026-01-22")!,
+            dueDateAfter: HallDate("2026-01-22")!, workingDays: 0, reason: "排污登记须组织专家评审，评审期间不计入办理时限", reference: "敖环审暂〔2026〕1号",
             approvedBy: nil, departmentId: "d-env", actorId: "s-env-sun", changedAt: Contracts.date(2026, 1, 12, 7, 45, 0, millisecond: 301)
         )
         let envelope = try EventEnvelope(payload: suspended, producer: "coordinator", caseId: Self.caseId)
@@ -334,5 +334,19 @@ struct CoordinatorPayloadTests {
         #expect(category.message.contains("expert-review") && category.message.contains("hearing"))
         let empty = try Self.refusal("coordinator.case.supplement-requested.v1.json", "supplements", [])
         #expect(empty.message.contains("must not be empty"))
+    }
+
+    @Test("a value outside a closed set is refused listing the allowed values and never quoting the value received", arguments: [
+        ("department.task.opinion-submitted.v1.json", "opinion", "abstain-zzz", "needs-supplement"),
+        ("coordinator.task.assigned.v1.json", "role", "observer-zzz", "participant"),
+        ("coordinator.task.opinion-recorded.v1.json", "channel", "email-zzz", "kafka"),
+        ("coordinator.case.decided.v1.json", "outcome", "partial-zzz", "denied"),
+        ("coordinator.deadline.escalated.v1.json", "escalatedTo", "mayor-zzz", "lead-department"),
+        ("coordinator.case.clock-changed.v1.json", "dueDateAfter", "2026-13-zzz", "YYYY-MM-DD"),
+    ])
+    func closedSetsNameTheRule(fixture: String, member: String, value: String, allowed: String) throws {
+        let error = try Self.refusal(fixture, member, .string(value))
+        #expect(error.message.contains(allowed), "\(error)")
+        #expect(!"\(error)".contains("zzz"), "a refusal (and so a dead-letter reason) carries no payload value: \(error)")
     }
 }

@@ -11,15 +11,15 @@ struct IntakeApplicationPayloadTests {
 
     static let accepted = ApplicationAccepted(
         receiptCode: "RC-20260105-0042", noticeNumber: "2026-000042", itemCode: "MKT-001", itemVersion: 2, itemName: "个体工商户登记",
-        kind: "committed", leadDepartmentId: "d-market", participantDepartmentIds: [],
-        acceptedAt: Contracts.date(2026, 1, 5, 2, 15, 30, millisecond: 250), dueDate: "2026-01-08", dueDateProvisional: false,
-        promisedLimitDays: 3, legalLimitDays: 15, notCounted: ["inspection"], channel: "window", greenChannel: false,
-        applicantKind: "person", applicantName: "张丽华",
-        promisedMaterials: [.init(materialId: "premises-proof", dueBy: "2026-01-12")], clerkId: "s-0107", windowId: "w-03"
+        kind: .committed, leadDepartmentId: "d-market", participantDepartmentIds: [],
+        acceptedAt: Contracts.date(2026, 1, 5, 2, 15, 30, millisecond: 250), dueDate: HallDate("2026-01-08")!, dueDateProvisional: false,
+        promisedLimitDays: 3, legalLimitDays: 15, notCounted: ["inspection"], channel: .window, greenChannel: false,
+        applicantKind: .person, applicantName: "张丽华",
+        promisedMaterials: [.init(materialId: "premises-proof", dueBy: HallDate("2026-01-12")!)], clerkId: "s-0107", windowId: "w-03"
     )
 
     static let refused = ApplicationRefused(
-        receiptCode: "RC-20260105-0057", itemCode: "EXIT-001", reasonCode: "unknown-item",
+        receiptCode: "RC-20260105-0057", itemCode: "EXIT-001", reasonCode: .unknownItem,
         reason: "本大厅事项目录中没有“EXIT-001”事项：普通护照申领不在本大厅办理。",
         competentAuthority: "县公安局出入境管理大队（人民路 18 号）", refusedAt: Contracts.date(2026, 1, 5, 3, 2, 11, millisecond: 480),
         clerkId: "s-0112", windowId: nil
@@ -28,16 +28,16 @@ struct IntakeApplicationPayloadTests {
     static let correctionNotified = ApplicationCorrectionNotified(
         receiptCode: "RC-20260105-0042", itemCode: "MKT-001", itemVersion: 2,
         corrections: [
-            .init(materialId: "id-card", problem: "wrong-form", needed: "经营者居民身份证原件 1 份（现场核验后退还）"),
-            .init(materialId: "registration-form", problem: "not-in-legal-form", needed: "《个体工商户登记申请书》原件 1 份，经营者本人签字"),
+            .init(materialId: "id-card", problem: .wrongForm, needed: "经营者居民身份证原件 1 份（现场核验后退还）"),
+            .init(materialId: "registration-form", problem: .notInLegalForm, needed: "《个体工商户登记申请书》原件 1 份，经营者本人签字"),
         ],
         notifiedAt: Contracts.date(2026, 1, 5, 1, 48, 5, millisecond: 31), clerkId: "s-0107"
     )
 
     static let itemPublished = CatalogueItemPublished(
-        itemCode: "MKT-001", version: 2, name: "个体工商户登记", kind: "committed", leadDepartmentId: "d-market",
+        itemCode: "MKT-001", version: 2, name: "个体工商户登记", kind: .committed, leadDepartmentId: "d-market",
         participantDepartmentIds: [], legalLimitDays: 15, promisedLimitDays: 3, notCounted: ["inspection"], feeCents: nil,
-        effectiveFrom: "2026-01-01", approvalReference: "县政务服务办〔2025〕17号"
+        effectiveFrom: HallDate("2026-01-01")!, approvalReference: "县政务服务办〔2025〕17号"
     )
 
     /// Each fixture and the envelope it must be, built in Swift.

@@ -18,7 +18,7 @@ struct BundleTests {
         BundleSubmission.Member(itemCode: code, departmentId: nil, materials: materials, conditionsMet: nil, promised: nil, competentAuthority: nil)
     }
 
-    let refusal = ApplicationResponse.Refusal(reasonCode: "not-competent", reason: "not ours", competentAuthority: "县税务局")
+    let refusal = ApplicationResponse.Refusal(reasonCode: .notCompetent, reason: "not ours", competentAuthority: "县税务局")
     let correction = Correction(materialId: "identity-card", problem: .missing, needed: "身份证")
 
     @Test("all or nothing: any refusal refuses the bundle, else any correction holds every application, else all are accepted")
@@ -65,10 +65,10 @@ struct BundleTests {
     func presentedReferences() {
         let references = intake_complete.flatMap { $0.references(in: sampleItem()) }
         #expect(references == [
-            .init(materialId: "application-form", name: "登记申请书", form: "original", copies: 1),
-            .init(materialId: "identity-card", name: "身份证", form: "original", copies: 1),
-            .init(materialId: "identity-card", name: "身份证", form: "copy", copies: 1),
-            .init(materialId: "premises-proof", name: "经营场所证明", form: "copy", copies: 2),
+            .init(materialId: "application-form", name: "登记申请书", form: .original, copies: 1),
+            .init(materialId: "identity-card", name: "身份证", form: .original, copies: 1),
+            .init(materialId: "identity-card", name: "身份证", form: .copy, copies: 1),
+            .init(materialId: "premises-proof", name: "经营场所证明", form: .copy, copies: 2),
         ])
     }
 

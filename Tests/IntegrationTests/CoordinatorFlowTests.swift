@@ -20,7 +20,7 @@ struct CoordinatorFlowTests {
             let caseId = try await hall.accept("R-JOINT-1")
             let assigned = try await hall.payloads(TaskAssigned.self, caseId: caseId)
             #expect(Set(assigned.map(\.departmentId)) == ["d-build", "d-fire", "d-env"])
-            let lead = try #require(assigned.first { $0.role == "lead" })
+            let lead = try #require(assigned.first { $0.role == .lead })
             let fire = try #require(assigned.first { $0.departmentId == "d-fire" })
             #expect(lead.subDeadline == lead.caseDueDate && fire.subDeadline < fire.caseDueDate, "participants finish a working day earlier")
             #expect(fire.materials.first?.name == "施工图设计文件" && fire.applicantName == "某建设有限公司")
@@ -80,14 +80,14 @@ struct CoordinatorFlowTests {
                     == .string(ProblemDetails.typeBase + "coordinator/extension-beyond-law"))
                 let (extended, view) = try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":5,"reason":"现场核查","approvedBy":"王局长"}"#)
                 #expect(extended == .created)
-                let expectedDue = hall.calendar.addingWorkingDays(5, after: LocalDate(iso: lead.caseDueDate)!).value.description
+                let expectedDue = hall.calendar.addingWorkingDays(5, after: LocalDate(lead.caseDueDate)).value.description
                 #expect(view["dueDate"] == .string(expectedDue))
                 #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":1,"reason":"r","approvedBy":"局长"}"#).0 == .unprocessableContent)
                 let ledger = view["ledger"]?.arrayValue ?? []
                 #expect(ledger.map { $0["change"]?.stringValue ?? "" } == ["initial", "suspended", "resumed", "extended"])
                 #expect(ledger.map { $0["sequence"] } == [1, 2, 3, 4])
                 let changes = try await hall.payloads(ClockChanged.self, caseId: caseId)
-                #expect(changes.map(\.change) == ["suspended", "resumed", "extended"] && changes.last?.approvedBy == "王局长")
+                #expect(changes.map(\.change) == [.suspended, .resumed, .extended] && changes.last?.approvedBy == "王局长")
 
                 // The applicant sees why the due date moved, without staff names.
                 let notice = try #require(assigned.first?.noticeNumber)
@@ -119,7 +119,7 @@ struct CoordinatorFlowTests {
                 // The lead approves: decided, three approval decisions go to the seal, each by its countersigner.
                 #expect(try await call(client, .post, "/v1/tasks/\(lead.taskId)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)
                 let decided = try #require(try await hall.payloads(CaseDecided.self, caseId: caseId).first)
-                #expect(decided.outcome == "approved" && decided.documents.count == 3)
+                #expect(decided.outcome == .approved && decided.documents.count == 3)
                 let requests = try await hall.payloads(SealDocumentRequested.self, caseId: caseId)
                 #expect(Set(requests.map(\.departmentId)) == ["d-build", "d-fire", "d-env"])
                 #expect(requests.first { $0.departmentId == "d-fire" }?.requestedBy == "s-fire-sub" && requests.allSatisfy { $0.windowId == "w-01" })
@@ -178,14 +178,14 @@ struct CoordinatorFlowTests {
                 }
                 try await Task.sleep(for: .milliseconds(500))
                 let changes = try await hall.payloads(ClockChanged.self, caseId: caseId)
-                #expect(changes.map(\.change) == ["suspended", "resumed"] && changes.allSatisfy { $0.category == "supplement" })
+                #expect(changes.map(\.change) == [.suspended, .resumed] && changes.allSatisfy { $0.category == "supplement" })
                 #expect(try await hall.payloads(TaskAssigned.self, caseId: caseId).filter { $0.taskId == fireTask }.count == 2, "re-assigned once")
 
                 // Now fire denies, the lead approves: one denial decision of the lead with fire's reasons.
                 #expect(try await call(client, .post, "/v1/tasks/\(fireTask)/opinion", token: fireChief, #"{"opinion":"deny","reasons":["疏散通道宽度不足","未设置消防车道"]}"#).0 == .created)
                 #expect(try await call(client, .post, "/v1/tasks/\(leadTask)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)
                 let decided = try #require(try await hall.payloads(CaseDecided.self, caseId: caseId).first)
-                #expect(decided.outcome == "denied" && decided.reasons.map(\.reason) == ["疏散通道宽度不足", "未设置消防车道"])
+                #expect(decided.outcome == .denied && decided.reasons.map(\.reason) == ["疏散通道宽度不足", "未设置消防车道"])
                 #expect(decided.documents.count == 1 && decided.documents[0].departmentId == "d-build" && decided.documents[0].documentKind == .denialDecision)
                 let (_, final) = try await call(client, .get, "/v1/cases/\(caseId)", token: buildChief)
                 let text = final["decisions"]?[0]?["documentText"]?.stringValue ?? ""
@@ -248,8 +248,8 @@ struct CoordinatorFlowTests {
             #expect(fired == 4, "case warning + case overdue + the participant's warning + overdue")
             #expect(try await hall.store.fireDueTimers() == 0)
             let escalations = try await hall.payloads(DeadlineEscalated.self, caseId: old)
-            #expect(Set(escalations.map(\.escalatedTo)) == ["centre", "lead-department"])
-            #expect(escalations.first { $0.escalatedTo == "lead-department" }?.departmentId == "d-fire")
+            #expect(Set(escalations.map(\.escalatedTo)) == [.centre, .leadDepartment])
+            #expect(escalations.first { $0.escalatedTo == .leadDepartment }?.departmentId == "d-fire")
             #expect(try await hall.payloads(DeadlineWarningRaised.self, caseId: old).count == 2)
             #expect(try await hall.outbox(DeadlineWarningRaised.eventType, caseId: fresh).isEmpty)
             #expect(try await hall.outbox(DeadlineEscalated.eventType, caseId: fresh).isEmpty)

@@ -18,7 +18,7 @@ struct CoordinatorGreenChannelTests {
         try await CoordinatorHall.with { hall in
             try await hall.seedDirectory()
             let approval = GreenChannelApproval(
-                reason: "major-investment", reference: "旗政务服务中心〔2026〕3号", approvedBy: "centre-li", approvedAt: Date())
+                reason: .majorInvestment, reference: "旗政务服务中心〔2026〕3号", approvedBy: "centre-li", approvedAt: Date())
             // Due soonest first in the ordinary order: R-N (10 working days), R-G (15), R-L (19).
             let normal = try await hall.accept("R-N", participants: [], days: 10)
             let green = try await hall.accept("R-G", participants: ["d-fire"], days: 15, greenChannel: approval)
@@ -45,7 +45,7 @@ struct CoordinatorGreenChannelTests {
                 // The centre approves the green channel for R-L after acceptance: it moves up.
                 let granted = ApplicationGreenChannelGranted(
                     receiptCode: "R-L", itemCode: "JOINT-001",
-                    approval: GreenChannelApproval(reason: "special-matter", reference: "旗政务服务中心〔2026〕4号", approvedBy: "centre-li", approvedAt: Date()),
+                    approval: GreenChannelApproval(reason: .specialMatter, reference: "旗政务服务中心〔2026〕4号", approvedBy: "centre-li", approvedAt: Date()),
                     recordedBy: "admin-zhao")
                 try await hall.send(granted, key: later, caseId: later)
                 // A grant for a case the coordinator never routed (not accepted yet) changes nothing.
@@ -85,7 +85,7 @@ struct CoordinatorGreenChannelTests {
                     signature: Data(count: 64).base64EncodedString()), producer: "seal", key: done, caseId: done)
             try await eventually("R-D is completed") { try await !hall.payloads(CaseCompleted.self, caseId: done).isEmpty }
 
-            let approval = GreenChannelApproval(reason: "major-investment", reference: "旗政务服务中心〔2026〕9号", approvedBy: "centre-li", approvedAt: Date())
+            let approval = GreenChannelApproval(reason: .majorInvestment, reference: "旗政务服务中心〔2026〕9号", approvedBy: "centre-li", approvedAt: Date())
             let grant = try await hall.send(
                 ApplicationGreenChannelGranted(receiptCode: "R-P", itemCode: "JOINT-001", approval: approval, recordedBy: "admin-zhao"),
                 key: grantedCase, caseId: grantedCase)
@@ -131,7 +131,7 @@ struct CoordinatorGreenChannelTests {
             let payload = try change.payload(as: CasePriorityChanged.self)
             #expect(payload.priority && payload.receiptCode == "R-P" && payload.leadDepartmentId == "d-build")
             #expect(payload.greenChannelApproval?.reference == "旗政务服务中心〔2026〕9号" && payload.grantedBy == "admin-zhao")
-            let expected = [("d-build", "lead"), ("d-fire", "participant")]
+            let expected: [(String, TaskRole)] = [("d-build", .lead), ("d-fire", .participant)]
             #expect(payload.openTasks.map(\.departmentId) == expected.map(\.0) && payload.openTasks.map(\.role) == expected.map(\.1),
                 "the tasks still to be done, not the environment's countersigned one")
             #expect(Set(payload.openTasks.map(\.taskId)) == Set([try await hall.taskId(grantedCase, "d-build"), try await hall.taskId(grantedCase, "d-fire")]))

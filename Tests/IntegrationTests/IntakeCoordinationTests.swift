@@ -72,10 +72,10 @@ extension IntakeAPITests {
             "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = '\(type)' AND \(condition)")
     }
 
-    func completed(_ receipt: String, onTime: Bool = true, outcome: String = "approved", bundleId: String? = nil, at: Date = Date()) -> CaseCompleted {
+    func completed(_ receipt: String, onTime: Bool = true, outcome: CaseOutcome = .approved, bundleId: String? = nil, at: Date = Date()) -> CaseCompleted {
         CaseCompleted(
             receiptCode: receipt, itemCode: "MKT-001", leadDepartmentId: "d-market", departmentIds: ["d-market"], outcome: outcome,
-            acceptedAt: Date(), completedAt: at, dueDate: "2026-12-31", onTime: onTime, imprintIds: [UUID().uuidString.lowercased()],
+            acceptedAt: Date(), completedAt: at, dueDate: HallDate("2026-12-31")!, onTime: onTime, imprintIds: [UUID().uuidString.lowercased()],
             suspendedWorkingDays: 0, extensionWorkingDays: 0, bundleId: bundleId)
     }
 
@@ -312,15 +312,15 @@ extension IntakeAPITests {
 
             // The coordinator extends the case: the applicant's due date follows, with the reason.
             let dueBefore = try #require(accepted["dueDate"]?.stringValue)
-            let dueAfter = try WorkingCalendar.bundled().addingWorkingDays(5, after: LocalDate(iso: dueBefore)!).value.description
+            let dueAfter = try WorkingCalendar.bundled().addingWorkingDays(5, after: LocalDate(iso: dueBefore)!).value.hallDate
             let extended = ClockChanged(
-                receiptCode: receipt, sequence: 2, change: "extended", category: nil, dueDateBefore: dueBefore, dueDateAfter: dueAfter, workingDays: 5,
+                receiptCode: receipt, sequence: 2, change: .extended, category: nil, dueDateBefore: HallDate(dueBefore)!, dueDateAfter: dueAfter, workingDays: 5,
                 reason: "需现场核查", reference: nil, approvedBy: "王局长", departmentId: "d-market", actorId: "chief-1", changedAt: Date())
             let extendedId = try await publishCoordinatorEvent(extended, caseId: caseId, key: caseId, namespace: database.schema)
             try await waitApplied(extendedId, database)
             try await publishCoordinatorEvent(extended, caseId: caseId, key: caseId, namespace: database.schema, id: extendedId)  // redelivered
             let moved = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1
-            #expect(moved["dueDate"] == .string(dueAfter))
+            #expect(moved["dueDate"] == .string(dueAfter.description))
             #expect(moved["dueDateChanges"]?.arrayValue?.count == 1)
             #expect(moved["dueDateChanges"]?[0]?["reason"]?.stringValue?.contains("需现场核查") == true)
 
@@ -374,7 +374,7 @@ extension IntakeAPITests {
             // the first is ready now, the second as soon as its completion is applied.
             let bundleCompleted = BundleCompleted(
                 bundleId: bundleId,
-                cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: "approved") }, completedAt: Date())
+                cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: .approved) }, completedAt: Date())
             let bundleEvent = try await publishCoordinatorEvent(bundleCompleted, caseId: nil, key: bundleId, namespace: database.schema)
             try await waitApplied(bundleEvent, database)
             #expect(try await status(0) == "ready")

@@ -208,7 +208,7 @@ extension IntakeAPITests {
             try await waitApplied(
                 try await publishCoordinatorEvent(
                     BundleCompleted(
-                        bundleId: bundleId, cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: "approved") }, completedAt: Date()),
+                        bundleId: bundleId, cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: .approved) }, completedAt: Date()),
                     caseId: nil, key: bundleId, namespace: database.schema), database)
             (status, problem) = try await post(client, path, token: tokens.clerk, "{}")
             #expect(status == .conflict)
@@ -294,7 +294,7 @@ extension IntakeAPITests {
             try await waitApplied(
                 try await publishCoordinatorEvent(
                     BundleCompleted(
-                        bundleId: bundleId, cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: "approved") }, completedAt: Date()),
+                        bundleId: bundleId, cases: cases.map { .init(caseId: $0.caseId, receiptCode: $0.receipt, outcome: .approved) }, completedAt: Date()),
                     caseId: nil, key: bundleId, namespace: database.schema), database)
             let (handed, issued) = try await post(client, "/v1/bundles/\(bundleId)/handover", token: tokens.clerk, #"{"collectedBy":"agent"}"#)
             #expect(handed == .ok)

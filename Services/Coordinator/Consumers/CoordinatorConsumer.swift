@@ -85,7 +85,7 @@ enum CoordinatorConsumer {
         _ store: CoordinatorStore, _ command: DepartmentCommand, by actorId: String, of department: String, _ envelope: EventEnvelope,
         _ context: HandlerContext
     ) async throws {
-        let actor = DepartmentActor(id: actorId, departmentId: department, channel: "kafka")
+        let actor = DepartmentActor(id: actorId, departmentId: department, channel: .kafka)
         try await context.connection.run("SAVEPOINT department_command", logger: context.logger)
         var events: [PendingEvent] = []
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import HallCalendar
+import HallContracts
 
 /// The working-day arithmetic of a case's clock: sub-deadlines, when warnings and escalations
 /// fall due, what a suspension costs, and whether a completion was on time. Pure functions of the
@@ -64,10 +65,4 @@ struct CaseClock: Sendable {
     func isOnTime(completedAt: Date, due: LocalDate) -> Bool {
         LocalDate.inHall(completedAt) <= due
     }
-}
-
-/// A department's place on a case.
-enum TaskRole: String, Sendable {
-    case lead
-    case participant
 }

@@ -6,8 +6,7 @@ struct DepartmentActor: Sendable {
     /// Staff or system id.
     var id: String
     var departmentId: String
-    /// `http` or `kafka`.
-    var channel: String
+    var channel: CommandChannel
     /// Whether the caller's token says they are a chief representative (HTTP); their standing is
     /// still checked against the directory.
     var claimsChiefRepresentative: Bool = false
@@ -73,7 +72,7 @@ enum DepartmentCommand: Sendable {
     case opinion(taskId: String, OpinionInput)
     case countersign(taskId: String, staffId: String)
     /// Stops the clock for a category the item does not count (Art 34), on a written notice.
-    case suspend(caseId: String, category: String, reason: String, noticeReference: String)
+    case suspend(caseId: String, category: NotCountedCategory, reason: String, noticeReference: String)
     case resume(caseId: String, reason: String)
     /// Extends the due date (ALL Art 42): the lead department, at most 10 working days, once.
     case extend(caseId: String, workingDays: Int, reason: String, approvedBy: String)
@@ -104,12 +103,7 @@ enum DepartmentCommand: Sendable {
         switch self {
         case .opinion(_, let input):
             try input.validate()
-        case .suspend(_, let category, let reason, let noticeReference):
-            guard CoordinatorValues.suspensionCategories.contains(category) else {
-                throw CommandRefusal(
-                    .invalidCommand, "category must be one of \(CoordinatorValues.suspensionCategories.sorted().joined(separator: ", "))",
-                    field: "category")
-            }
+        case .suspend(_, _, let reason, let noticeReference):
             try Self.requireText([("reason", reason), ("noticeReference", noticeReference)])
         case .resume(_, let reason):
             try Self.requireText([("reason", reason)])

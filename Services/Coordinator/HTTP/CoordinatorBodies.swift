@@ -10,7 +10,7 @@ struct OpinionBody: Decodable {
 }
 
 struct SuspensionBody: Decodable {
-    var category: String
+    var category: NotCountedCategory
     var reason: String
     var noticeReference: String
 }

@@ -35,7 +35,7 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
             throw HallError(.forbidden, "only a token acting for a department may do this", field: "department")
         }
         return DepartmentActor(
-            id: principal.subject, departmentId: department, channel: "http", claimsChiefRepresentative: principal.roles.contains(.chiefRepresentative))
+            id: principal.subject, departmentId: department, channel: .http, claimsChiefRepresentative: principal.roles.contains(.chiefRepresentative))
     }
 
     /// The department whose records the caller may read: their own, or any (or `asked`) for the centre.

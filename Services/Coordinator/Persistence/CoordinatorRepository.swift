@@ -55,7 +55,7 @@ extension CoordinatorStore: CoordinatorRepository {
             try await countersign(taskId: taskId, staffId: staffId, actor: actor, on: connection, into: &events)
         case .suspend(let caseId, let category, let reason, let noticeReference):
             try await suspend(
-                caseId: caseId, category: category, reason: reason, noticeReference: noticeReference, actor: actor, on: connection, into: &events)
+                caseId: caseId, category: category.rawValue, reason: reason, noticeReference: noticeReference, actor: actor, on: connection, into: &events)
         case .resume(let caseId, let reason):
             try await resume(caseId: caseId, reason: reason, actor: actor, on: connection, into: &events)
         case .extend(let caseId, let workingDays, let reason, let approvedBy):

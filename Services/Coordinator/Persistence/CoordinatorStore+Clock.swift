@@ -25,7 +25,7 @@ struct CaseState: Sendable {
     var suspendedDays: Int
     var extensionDays: Int
     var ledgerSequence: Int
-    var outcome: String?
+    var outcome: CaseOutcome?
     var bundleId: String?
 
     var summary: CaseSummary {
@@ -55,7 +55,7 @@ extension CoordinatorStore {
                 dueDate: LocalDate(iso: try r.value("due_date", as: String.self))!, state: try r.value("state"),
                 suspendedSince: try r.value("suspended_since"), suspensionCategory: try r.value("suspension_category"),
                 awaitingSupplement: try r.value("awaiting_supplement"), suspendedDays: try r.value("suspended_days"),
-                extensionDays: try r.value("extension_days"), ledgerSequence: try r.value("ledger_sequence"), outcome: try r.value("outcome"),
+                extensionDays: try r.value("extension_days"), ledgerSequence: try r.value("ledger_sequence"), outcome: try (r.value("outcome", as: String?.self)).map(CaseOutcome.init(stored:)),
                 bundleId: try r.value("bundle_id"))
         }
         throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId")
@@ -121,7 +121,7 @@ extension CoordinatorStore {
             """, logger: logger)
         try await moveSubDeadlines(caseId: caseId, by: workingDays, on: connection)
         try await appendLedger(
-            state, change: "extended", category: nil, before: state.dueDate, after: due, workingDays: workingDays, reason: reason,
+            state, change: .extended, category: nil, before: state.dueDate, after: due, workingDays: workingDays, reason: reason,
             reference: nil, approvedBy: approvedBy, departmentId: actor.departmentId, actorId: actor.id, on: connection, into: &events)
         try await reschedule(caseId: caseId, on: connection)
     }
@@ -168,12 +168,12 @@ extension CoordinatorStore {
                 events.append(
                     PendingEvent(
                         TaskAssigned(
-                            taskId: task.0.uuidString.lowercased(), departmentId: task.1, role: task.2, receiptCode: state.receiptCode,
+                            taskId: task.0.uuidString.lowercased(), departmentId: task.1, role: try TaskRole(stored: task.2), receiptCode: state.receiptCode,
                             noticeNumber: state.noticeNumber, itemCode: state.itemCode, itemVersion: state.itemVersion, itemName: state.itemName,
-                            kind: materials?.2 ?? "joint", leadDepartmentId: state.leadDepartmentId,
-                            participantDepartmentIds: state.departmentIds.filter { $0 != state.leadDepartmentId }, applicantKind: materials?.1 ?? "person",
+                            kind: try materials.map { try ItemKind(stored: $0.2) } ?? .joint, leadDepartmentId: state.leadDepartmentId,
+                            participantDepartmentIds: state.departmentIds.filter { $0 != state.leadDepartmentId }, applicantKind: try materials.map { try ApplicantKind(stored: $0.1) } ?? .person,
                             applicantName: state.applicantName, materials: presented, acceptedAt: state.acceptedAt,
-                            caseDueDate: current.dueDate.description, subDeadline: task.3, dueDateProvisional: materials?.3 ?? false,
+                            caseDueDate: current.dueDate.hallDate, subDeadline: try HallDate(stored: task.3), dueDateProvisional: materials?.3 ?? false,
                             bundleId: state.bundleId),
                         caseId: caseId))
             }
@@ -193,7 +193,7 @@ extension CoordinatorStore {
             UPDATE \(unescaped: schema).cases SET suspended_since = \(now()), suspension_category = \(category) WHERE case_id = \(state.caseId)
             """, logger: logger)
         try await appendLedger(
-            state, change: "suspended", category: category, before: state.dueDate, after: state.dueDate, workingDays: 0, reason: reason,
+            state, change: .suspended, category: category, before: state.dueDate, after: state.dueDate, workingDays: 0, reason: reason,
             reference: reference, approvedBy: nil, departmentId: departmentId, actorId: actorId, on: connection, into: &events)
     }
 
@@ -213,7 +213,7 @@ extension CoordinatorStore {
             """, logger: logger)
         try await moveSubDeadlines(caseId: state.caseId, by: days, on: connection)
         try await appendLedger(
-            state, change: "resumed", category: state.suspensionCategory, before: state.dueDate, after: due, workingDays: days, reason: reason,
+            state, change: .resumed, category: state.suspensionCategory, before: state.dueDate, after: due, workingDays: days, reason: reason,
             reference: nil, approvedBy: nil, departmentId: departmentId, actorId: actorId, on: connection, into: &events)
         var resumed = state
         resumed.suspendedSince = nil
@@ -239,7 +239,7 @@ extension CoordinatorStore {
 
     /// Appends an entry to the case's ledger (sequence without gaps, under the case's row lock) and publishes it.
     private func appendLedger(
-        _ state: CaseState, change: String, category: String?, before: LocalDate, after: LocalDate, workingDays: Int, reason: String,
+        _ state: CaseState, change: ClockChange, category: String?, before: LocalDate, after: LocalDate, workingDays: Int, reason: String,
         reference: String?, approvedBy: String?, departmentId: String?, actorId: String, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
@@ -253,14 +253,14 @@ extension CoordinatorStore {
             """
             INSERT INTO \(unescaped: schema).ledger (case_id, sequence, change, category, due_date_before, due_date_after, working_days, reason,
                 reference, approved_by, department_id, actor_id, changed_at)
-            VALUES (\(state.caseId), \(sequence), \(change), \(category), \(before.description)::date, \(after.description)::date, \(workingDays),
+            VALUES (\(state.caseId), \(sequence), \(change.rawValue), \(category), \(before.description)::date, \(after.description)::date, \(workingDays),
                     \(reason), \(reference), \(approvedBy), \(departmentId), \(actorId), \(at))
             """, logger: logger)
         events.append(
             PendingEvent(
                 ClockChanged(
-                    receiptCode: state.receiptCode, sequence: sequence, change: change, category: category, dueDateBefore: before.description,
-                    dueDateAfter: after.description, workingDays: workingDays, reason: reason, reference: reference, approvedBy: approvedBy,
+                    receiptCode: state.receiptCode, sequence: sequence, change: change, category: category, dueDateBefore: before.hallDate,
+                    dueDateAfter: after.hallDate, workingDays: workingDays, reason: reason, reference: reference, approvedBy: approvedBy,
                     departmentId: departmentId, actorId: actorId, changedAt: at),
                 caseId: state.caseId))
     }

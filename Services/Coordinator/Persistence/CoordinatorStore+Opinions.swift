@@ -55,7 +55,7 @@ extension CoordinatorStore {
             throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
         }
         // Check the countersigner before anything is written.
-        let capacity: (capacity: String, notice: String?)?
+        let capacity: (capacity: CountersignCapacity, notice: String?)?
         if let signer = input.countersignedBy {
             guard let found = try await countersignCapacity(staffId: signer, departmentId: task.departmentId, on: connection) else {
                 throw CommandRefusal(
@@ -72,7 +72,7 @@ extension CoordinatorStore {
         try await connection.run(
             """
             UPDATE \(unescaped: schema).tasks SET state = 'opinion-given', opinion = \(input.opinion.rawValue), reasons = \(reasons)::jsonb,
-                supplements = \(supplements)::jsonb, officer_id = \(input.officerId), opinion_channel = \(actor.channel), opinion_at = \(at),
+                supplements = \(supplements)::jsonb, officer_id = \(input.officerId), opinion_channel = \(actor.channel.rawValue), opinion_at = \(at),
                 claimed_by = COALESCE(claimed_by, \(input.officerId))
             WHERE task_id = \(task.taskId)
             """, logger: logger)
@@ -101,12 +101,12 @@ extension CoordinatorStore {
     }
 
     private func recordCountersignature(
-        task: LockedTask, opinion: TaskOpinion, staffId: String, capacity: (capacity: String, notice: String?), at: Date,
+        task: LockedTask, opinion: TaskOpinion, staffId: String, capacity: (capacity: CountersignCapacity, notice: String?), at: Date,
         on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
         try await connection.run(
             """
-            UPDATE \(unescaped: schema).tasks SET state = 'countersigned', countersigned_by = \(staffId), countersign_capacity = \(capacity.capacity),
+            UPDATE \(unescaped: schema).tasks SET state = 'countersigned', countersigned_by = \(staffId), countersign_capacity = \(capacity.capacity.rawValue),
                 countersign_notice = \(capacity.notice), countersigned_at = \(at)
             WHERE task_id = \(task.taskId)
             """, logger: logger)
@@ -203,10 +203,10 @@ extension CoordinatorStore {
                 CaseDecided.Document(
                     departmentId: document.departmentId, documentKind: document.kind, documentHash: document.sha256, requestedBy: signer, windowId: window))
         }
-        let outcome = reasons.isEmpty ? "approved" : "denied"
+        let outcome: CaseOutcome = reasons.isEmpty ? .approved : .denied
         try await connection.run(
             """
-            UPDATE \(unescaped: schema).cases SET state = 'decided', outcome = \(outcome), decided_at = \(decidedAt)
+            UPDATE \(unescaped: schema).cases SET state = 'decided', outcome = \(outcome.rawValue), decided_at = \(decidedAt)
             WHERE case_id = \(state.caseId)
             """, logger: logger)
         try await connection.run(
@@ -215,7 +215,7 @@ extension CoordinatorStore {
             PendingEvent(
                 CaseDecided(
                     receiptCode: state.receiptCode, outcome: outcome, reasons: reasons, documents: described, decidedAt: decidedAt,
-                    dueDate: current.dueDate.description),
+                    dueDate: current.dueDate.hallDate),
                 caseId: state.caseId))
         try await reschedule(caseId: state.caseId, on: connection)
         try await requestSeals(caseId: state.caseId, bundleId: state.bundleId, on: connection, into: &events)
@@ -324,8 +324,8 @@ extension CoordinatorStore {
             PendingEvent(
                 CaseCompleted(
                     receiptCode: state.receiptCode, itemCode: state.summary.itemCode, leadDepartmentId: state.leadDepartmentId,
-                    departmentIds: state.departmentIds, outcome: state.outcome ?? "approved", acceptedAt: state.acceptedAt, completedAt: completedAt,
-                    dueDate: state.dueDate.description, onTime: onTime, imprintIds: progress.2 ?? [], suspendedWorkingDays: state.suspendedDays,
+                    departmentIds: state.departmentIds, outcome: state.outcome ?? .approved, acceptedAt: state.acceptedAt, completedAt: completedAt,
+                    dueDate: state.dueDate.hallDate, onTime: onTime, imprintIds: progress.2 ?? [], suspendedWorkingDays: state.suspendedDays,
                     extensionWorkingDays: state.extensionDays, bundleId: state.bundleId),
                 caseId: sealed.caseId))
         if let bundleId = state.bundleId {
@@ -346,7 +346,7 @@ extension CoordinatorStore {
             events.append(
                 PendingEvent(
                     BundleCompleted(
-                        bundleId: bundleId, cases: members.map { BundleCompleted.Member(caseId: $0.0, receiptCode: $0.1, outcome: $0.2) },
+                        bundleId: bundleId, cases: try members.map { BundleCompleted.Member(caseId: $0.0, receiptCode: $0.1, outcome: try CaseOutcome(stored: $0.2)) },
                         completedAt: at),
                     key: bundleId))
         }

@@ -26,9 +26,9 @@ extension CoordinatorStore {
         var timers = TimerColumns()
         var assignments: [String: [(PendingEvent)]] = [:]
         var seen = Set<String>()
-        for item in batch where item.accepted.kind != "immediate" && seen.insert(item.caseId).inserted {
+        for item in batch where item.accepted.kind != .immediate && seen.insert(item.caseId).inserted {
             let accepted = item.accepted
-            guard let due = LocalDate(iso: accepted.dueDate) else { throw HallError.invalid("dueDate", "must be a date YYYY-MM-DD") }
+            let due = LocalDate(accepted.dueDate)
             let acceptedDay = LocalDate.inHall(accepted.acceptedAt)
             if let bundleId = accepted.bundleId, let size = accepted.bundleSize {
                 try await connection.run(
@@ -44,10 +44,10 @@ extension CoordinatorStore {
             cases.itemCode.append(accepted.itemCode)
             cases.itemVersion.append(accepted.itemVersion)
             cases.itemName.append(accepted.itemName)
-            cases.kind.append(accepted.kind)
+            cases.kind.append(accepted.kind.rawValue)
             cases.leadDepartmentId.append(accepted.leadDepartmentId)
             cases.departmentIds.append(departments.joined(separator: "\u{1F}"))
-            cases.applicantKind.append(accepted.applicantKind)
+            cases.applicantKind.append(accepted.applicantKind.rawValue)
             cases.applicantName.append(accepted.applicantName)
             cases.materials.append(String(decoding: try JSONEncoder().encode(materials), as: UTF8.self))
             cases.acceptedAt.append(accepted.acceptedAt)
@@ -80,12 +80,12 @@ extension CoordinatorStore {
                 if role == .participant { plan.plan(taskId: taskId, accepted: acceptedDay, subDeadline: sub, clock: clock) }
                 var event = PendingEvent(
                     TaskAssigned(
-                        taskId: taskId, departmentId: department, role: role.rawValue, receiptCode: accepted.receiptCode,
+                        taskId: taskId, departmentId: department, role: role, receiptCode: accepted.receiptCode,
                         noticeNumber: accepted.noticeNumber, itemCode: accepted.itemCode, itemVersion: accepted.itemVersion,
                         itemName: accepted.itemName, kind: accepted.kind, leadDepartmentId: accepted.leadDepartmentId,
                         participantDepartmentIds: Array(departments.dropFirst()), applicantKind: accepted.applicantKind,
                         applicantName: accepted.applicantName, materials: materials, acceptedAt: accepted.acceptedAt,
-                        caseDueDate: due.description, subDeadline: sub.description, dueDateProvisional: accepted.dueDateProvisional,
+                        caseDueDate: due.hallDate, subDeadline: sub.hallDate, dueDateProvisional: accepted.dueDateProvisional,
                         bundleId: accepted.bundleId, priority: accepted.greenChannel, greenChannelApproval: accepted.greenChannelApproval),
                     caseId: item.caseId)
                 event.cause = item.envelope
@@ -181,7 +181,9 @@ extension CoordinatorStore {
             SELECT task_id::text, department_id, role FROM \(unescaped: schema).tasks
             WHERE case_id = \(caseId) AND state IN ('open', 'opinion-given') ORDER BY role, department_id
             """, logger: logger
-        ).decode((String, String, String).self).collectAll().map { CasePriorityChanged.OpenTask(taskId: $0.0, departmentId: $0.1, role: $0.2) }
+        ).decode((String, String, String).self).collectAll().map {
+            CasePriorityChanged.OpenTask(taskId: $0.0, departmentId: $0.1, role: try TaskRole(stored: $0.2))
+        }
         events.append(
             PendingEvent(
                 CasePriorityChanged(

@@ -103,7 +103,7 @@ struct CoordinatorStore: Sendable {
     /// representative, or the substitute on a filed notice whose days include today (Art 27).
     func countersignCapacity(
         staffId: String, departmentId: String, on connection: PostgresConnection
-    ) async throws -> (capacity: String, notice: String?)? {
+    ) async throws -> (capacity: CountersignCapacity, notice: String?)? {
         let today = LocalDate.inHall(now()).description
         let rows = try await connection.select(
             """
@@ -113,8 +113,8 @@ struct CoordinatorStore: Sendable {
             """, logger: logger
         ).decode((String?, String?, String?, Bool?).self).collectAll()
         guard let row = rows.first else { return nil }
-        if row.0 == staffId { return ("chief-representative", nil) }
-        if row.1 == staffId, row.3 == true { return ("substitute", row.2) }
+        if row.0 == staffId { return (.chiefRepresentative, nil) }
+        if row.1 == staffId, row.3 == true { return (.substitute, row.2) }
         return nil
     }
 

@@ -43,21 +43,22 @@ extension CoordinatorStore {
             let at = now()
             var count = 0
             for try await (caseId, subject, kind, receipt, lead, department, due) in rows.decode((String, String, String, String, String, String, String).self) {
+                let due = try HallDate(stored: due)
                 count += 1
                 let taskId = subject == "case" ? nil : subject
                 if kind == "warning" {
                     events.append(
                         PendingEvent(
                             DeadlineWarningRaised(
-                                receiptCode: receipt, scope: taskId == nil ? "case" : "task", taskId: taskId, departmentId: department, dueDate: due,
+                                receiptCode: receipt, scope: taskId == nil ? .case : .task, taskId: taskId, departmentId: department, dueDate: due,
                                 sharePercent: clock.sharePercent, raisedAt: at),
                             caseId: caseId))
                 } else {
                     events.append(
                         PendingEvent(
                             DeadlineEscalated(
-                                receiptCode: receipt, scope: taskId == nil ? "case" : "task", taskId: taskId, departmentId: department,
-                                escalatedTo: taskId == nil ? "centre" : "lead-department", leadDepartmentId: lead, dueDate: due, escalatedAt: at),
+                                receiptCode: receipt, scope: taskId == nil ? .case : .task, taskId: taskId, departmentId: department,
+                                escalatedTo: taskId == nil ? .centre : .leadDepartment, leadDepartmentId: lead, dueDate: due, escalatedAt: at),
                             caseId: caseId))
                 }
             }

@@ -5,7 +5,7 @@ import HallKit
 
 /// Who applies.
 struct Applicant: Codable, Sendable, Equatable {
-    enum Kind: String, Codable, Sendable { case person, organisation }
+    typealias Kind = ApplicantKind
     var kind: Kind
     var name: String
     /// Resident identity number (person) or unified social credit code (organisation).
@@ -50,7 +50,7 @@ struct ApplicationSubmission: Codable, Sendable {
     /// For a refusal of a matter the hall does not handle: where the applicant should go.
     var competentAuthority: String?
 
-    enum Channel: String, Codable, Sendable { case window, online }
+    typealias Channel = ApplicationChannel
 
     /// Whether the case goes on the green channel (its approval is given).
     var isGreenChannel: Bool { greenChannelApproval != nil }
@@ -106,7 +106,7 @@ struct ApplicationSubmission: Codable, Sendable {
 /// or by a centre administrator.
 struct GreenChannelInput: Codable, Sendable, Equatable {
     /// `major-investment` (a major investment project of the county) or `special-matter` (特事特办).
-    var reason: String
+    var reason: GreenChannelReason
     /// The reference of the centre's written approval.
     var reference: String
     /// The staff id of the centre member who approved it (a staff member of the hall centre).
@@ -116,9 +116,6 @@ struct GreenChannelInput: Codable, Sendable, Equatable {
 
     /// Checks what needs no database; field names start with `prefix`.
     func check(prefix: String = "") throws {
-        guard GreenChannelApproval.reasons.contains(reason) else {
-            throw HallError.invalid(prefix + "reason", "must be major-investment or special-matter (Art 40)")
-        }
         guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw HallError.invalid(prefix + "reference", "must name the centre's written approval")
         }
@@ -137,7 +134,7 @@ enum Party: String, Codable, Sendable { case applicant, agent }
 
 /// One thing to correct, told all at once (一次性告知, Art 36).
 struct Correction: Codable, Sendable, Equatable {
-    enum Problem: String, Codable, Sendable { case missing, wrongForm = "wrong-form", tooFewCopies = "too-few-copies", notInLegalForm = "not-in-legal-form" }
+    typealias Problem = MaterialProblem
     var materialId: String
     var problem: Problem
     /// What the applicant must bring, in words for the notice.

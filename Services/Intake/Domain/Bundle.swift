@@ -159,12 +159,12 @@ extension PresentedMaterial {
     func references(in item: ItemVersion) -> [ApplicationAccepted.PresentedMaterialRef] {
         let name = item.materials.first { $0.id == materialId }?.name ?? materialId
         switch form {
-        case .original: return [.init(materialId: materialId, name: name, form: "original", copies: copies)]
-        case .copy: return [.init(materialId: materialId, name: name, form: "copy", copies: copies)]
+        case .original: return [.init(materialId: materialId, name: name, form: .original, copies: copies)]
+        case .copy: return [.init(materialId: materialId, name: name, form: .copy, copies: copies)]
         case .originalAndCopy:
             return [
-                .init(materialId: materialId, name: name, form: "original", copies: 1),
-                .init(materialId: materialId, name: name, form: "copy", copies: copies),
+                .init(materialId: materialId, name: name, form: .original, copies: 1),
+                .init(materialId: materialId, name: name, form: .copy, copies: copies),
             ]
         }
     }

@@ -1,17 +1,7 @@
 import Foundation
 import HallCalendar
+import HallContracts
 import HallKit
-
-/// How an item is handled (Art 13, 14): decided on the spot, within a promised limit by one
-/// department, or jointly by a lead department and participants.
-enum ItemKind: String, Codable, Sendable, CaseIterable {
-    case immediate, committed, joint
-}
-
-/// Time that does not count toward the limit (Art 34, ALL Art 45).
-enum NotCountedTime: String, Codable, Sendable, CaseIterable {
-    case hearing, tender, auction, inspection, testing, quarantine, appraisal, expertReview = "expert-review"
-}
 
 /// Whether the applicant brings the original, a copy, or both.
 enum MaterialForm: String, Codable, Sendable, CaseIterable {
@@ -66,7 +56,7 @@ struct ItemVersion: Codable, Sendable, Equatable {
     var fee: Fee
     var materials: [RequiredMaterial]
     var formTemplate: String
-    var notCounted: [NotCountedTime]
+    var notCounted: [NotCountedCategory]
     var delegatedToCentre: Bool
     var toleratedGapAllowed: Bool
     var effectiveFrom: LocalDate
@@ -88,7 +78,7 @@ struct ItemSubmission: Codable, Sendable {
     var fee: Fee?
     var materials: [RequiredMaterial]
     var formTemplate: String?
-    var notCounted: [NotCountedTime]?
+    var notCounted: [NotCountedCategory]?
     var delegatedToCentre: Bool
     var toleratedGapAllowed: Bool
     var effectiveFrom: LocalDate

@@ -1,5 +1,6 @@
 import Foundation
 import HallCalendar
+import HallContracts
 import HallKit
 import Hummingbird
 

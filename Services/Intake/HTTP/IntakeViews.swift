@@ -30,7 +30,7 @@ struct ApplicationResponse: Codable, Sendable, Equatable {
     var bundleId: String?
 
     struct Refusal: Codable, Sendable, Equatable {
-        var reasonCode: String
+        var reasonCode: RefusalReason
         var reason: String
         var competentAuthority: String
     }
@@ -68,7 +68,7 @@ struct BundleResponse: Codable, Sendable, Equatable {
         var position: Int
         var itemCode: String
         var receiptCode: String
-        var reasonCode: String
+        var reasonCode: RefusalReason
         /// Says which application and why.
         var reason: String
         var competentAuthority: String

@@ -105,8 +105,8 @@ extension IntakeStore {
             caseId: UUID.random(), receiptCode: Self.newReceiptCode(), outcome: .refused, itemCode: job.submission.itemCode, itemVersion: job.item.version)
         accept(&response, item: job.item, promised: job.promised, now: job.now, number: number)
         let accepted = try acceptedEventFor(
-            response, item: job.item, channel: job.submission.channel.rawValue, greenChannel: job.submission.greenChannelApproval?.approval(now: job.now),
-            applicantKind: job.submission.applicant.kind.rawValue, applicantName: job.submission.applicant.name,
+            response, item: job.item, channel: job.submission.channel, greenChannel: job.submission.greenChannelApproval?.approval(now: job.now),
+            applicantKind: job.submission.applicant.kind, applicantName: job.submission.applicant.name,
             materials: job.submission.materials, bundle: nil, clerk: job.clerk)
         let notice = Notice.acceptance(response, item: job.item, applicantName: job.submission.applicant.name)
         let events = [accepted] + (try sealRequest(for: notice, caseId: response.caseId, clerk: job.clerk))
@@ -218,7 +218,7 @@ extension IntakeStore {
             }
             if let approval = submission.greenChannelApproval {
                 greenCases.append(response.caseId)
-                greenReasons.append(approval.reason)
+                greenReasons.append(approval.reason.rawValue)
                 greenReferences.append(approval.reference)
                 greenApprovers.append(approval.approvedBy)
                 greenApprovedAt.append(approval.approvedAt ?? acceptance.job.now)

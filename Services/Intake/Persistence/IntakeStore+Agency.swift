@@ -35,7 +35,7 @@ extension IntakeStore {
             SELECT reason, reference, approved_by, approved_at FROM \(unescaped: schema).green_channel_approvals WHERE case_id = \(caseId)
             """, on: connection
         ).decode((String, String, String, Date).self).collectAll().first.map {
-            GreenChannelApproval(reason: $0.0, reference: $0.1, approvedBy: $0.2, approvedAt: $0.3)
+            GreenChannelApproval(reason: try GreenChannelReason(stored: $0.0), reference: $0.1, approvedBy: $0.2, approvedAt: $0.3)
         }
     }
 
@@ -71,7 +71,7 @@ extension IntakeStore {
             try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).green_channel_approvals (case_id, reason, reference, approved_by, approved_at, recorded_by)
-                VALUES (\(row.0), \(approval.reason), \(approval.reference), \(approval.approvedBy), \(approval.approvedAt), \(recordedBy))
+                VALUES (\(row.0), \(approval.reason.rawValue), \(approval.reference), \(approval.approvedBy), \(approval.approvedAt), \(recordedBy))
                 """, logger: logger)
             try await connection.run(
                 "UPDATE \(unescaped: schema).applications SET green_channel = true, updated_at = now() WHERE case_id = \(row.0)", logger: logger)

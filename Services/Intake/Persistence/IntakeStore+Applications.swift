@@ -119,7 +119,7 @@ extension IntakeStore {
             return Assessment(
                 versions: versions, item: nil,
                 verdict: .refused(.init(
-                    reasonCode: "unknown-item", reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)),
+                    reasonCode: .unknownItem, reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)),
                 issuer: centre.id)
         }
         guard let current = Self.inForce(versions, on: today) else {
@@ -128,7 +128,7 @@ extension IntakeStore {
             return Assessment(
                 versions: versions, item: nil,
                 verdict: .refused(.init(
-                    reasonCode: "not-in-force", reason: "item \(first.code) is not in force until \(first.effectiveFrom)", competentAuthority: lead)))
+                    reasonCode: .notInForce, reason: "item \(first.code) is not in force until \(first.effectiveFrom)", competentAuthority: lead)))
         }
         let department = submission.departmentId ?? current.leadDepartmentId
         if !current.departmentIds.contains(department) {
@@ -136,7 +136,7 @@ extension IntakeStore {
             return Assessment(
                 versions: versions, item: nil,
                 verdict: .refused(.init(
-                    reasonCode: "not-competent",
+                    reasonCode: .notCompetent,
                     reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
                     competentAuthority: lead)))
         }
@@ -251,7 +251,7 @@ extension IntakeStore {
         if row.5 { approval = try await greenChannelApproval(caseId: caseId, on: connection) }
         var outgoing = [
             try acceptedEventFor(
-                response, item: item, channel: row.4, greenChannel: approval, applicantKind: row.2, applicantName: row.3, materials: presented,
+                response, item: item, channel: try ApplicationChannel(stored: row.4), greenChannel: approval, applicantKind: try ApplicantKind(stored: row.2), applicantName: row.3, materials: presented,
                 bundle: bundle, clerk: clerk)
         ]
         outgoing += try await recordNotice(.acceptance(response, item: item, applicantName: row.3), caseId: caseId, clerk: clerk, on: connection)
@@ -316,19 +316,19 @@ extension IntakeStore {
     /// `intake.application.accepted` for an accepted case: with the materials presented, the
     /// centre's green-channel approval when there is one and, for a bundle, its id and size.
     func acceptedEventFor(
-        _ response: ApplicationResponse, item: ItemVersion, channel: String, greenChannel: GreenChannelApproval?, applicantKind: String,
+        _ response: ApplicationResponse, item: ItemVersion, channel: ApplicationChannel, greenChannel: GreenChannelApproval?, applicantKind: ApplicantKind,
         applicantName: String,
         materials: [PresentedMaterial], bundle: (id: String, size: Int)?, clerk: Clerk
     ) throws -> OutgoingEvent {
         try event(
             ApplicationAccepted(
                 receiptCode: response.receiptCode, noticeNumber: response.noticeNumber!, itemCode: item.code, itemVersion: item.version,
-                itemName: item.name, kind: item.kind.rawValue, leadDepartmentId: item.leadDepartmentId,
-                participantDepartmentIds: item.participantDepartmentIds, acceptedAt: response.acceptedAt!, dueDate: response.dueDate!.description,
+                itemName: item.name, kind: item.kind, leadDepartmentId: item.leadDepartmentId,
+                participantDepartmentIds: item.participantDepartmentIds, acceptedAt: response.acceptedAt!, dueDate: response.dueDate!.hallDate,
                 dueDateProvisional: response.dueDateProvisional!, promisedLimitDays: item.promisedLimitDays, legalLimitDays: item.legalLimitDays,
                 notCounted: item.notCounted.map(\.rawValue), channel: channel, greenChannel: greenChannel != nil,
                 applicantKind: applicantKind, applicantName: applicantName,
-                promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.description) },
+                promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.hallDate) },
                 clerkId: clerk.staffId, windowId: clerk.windowId, materials: materials.flatMap { $0.references(in: item) },
                 bundleId: bundle?.id, bundleSize: bundle?.size, greenChannelApproval: greenChannel),
             caseId: response.caseId)
@@ -348,7 +348,7 @@ extension IntakeStore {
         try event(
             ApplicationCorrectionNotified(
                 receiptCode: receiptCode, itemCode: item.code, itemVersion: item.version,
-                corrections: corrections.map { .init(materialId: $0.materialId, problem: $0.problem.rawValue, needed: $0.needed) },
+                corrections: corrections.map { .init(materialId: $0.materialId, problem: $0.problem, needed: $0.needed) },
                 notifiedAt: now, clerkId: clerk.staffId),
             caseId: caseId)
     }
@@ -446,7 +446,7 @@ extension PostgresQuery.StringInterpolation {
                 INSERT INTO \(schema).green_channel_approvals (case_id, reason, reference, approved_by, approved_at, recorded_by)
                 SELECT a.case_id, 
             """)
-        appendInterpolation(approval.reason)
+        appendInterpolation(approval.reason.rawValue)
         appendLiteral(", ")
         appendInterpolation(approval.reference)
         appendLiteral(", ")

@@ -97,8 +97,8 @@ extension IntakeStore {
                     try await accept(&response, item: assessment.item!, promised: promises, now: now, on: connection)
                     outgoing.append(
                         try acceptedEventFor(
-                            response, item: assessment.item!, channel: submission.channel.rawValue,
-                            greenChannel: submission.greenChannelApproval?.approval(now: now), applicantKind: submission.applicant.kind.rawValue,
+                            response, item: assessment.item!, channel: submission.channel,
+                            greenChannel: submission.greenChannelApproval?.approval(now: now), applicantKind: submission.applicant.kind,
                             applicantName: submission.applicant.name, materials: submission.materials, bundle: (bundleId, size), clerk: clerk))
                 default:
                     preconditionFailure("bundle verdict \(verdict) does not fit application \(index): \(assessment.verdict)")

@@ -42,11 +42,11 @@ extension IntakeStore {
             WITH previous AS (
                 SELECT case_id, due_date, due_provisional FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR UPDATE),
             moved AS (
-                UPDATE \(unescaped: schema).applications a SET due_date = \(changed.dueDateAfter)::date, updated_at = now()
-                FROM previous p WHERE a.case_id = p.case_id AND p.due_date IS DISTINCT FROM \(changed.dueDateAfter)::date
+                UPDATE \(unescaped: schema).applications a SET due_date = \(changed.dueDateAfter.description)::date, updated_at = now()
+                FROM previous p WHERE a.case_id = p.case_id AND p.due_date IS DISTINCT FROM \(changed.dueDateAfter.description)::date
                 RETURNING a.case_id)
             INSERT INTO \(unescaped: schema).due_date_changes (case_id, old_due_date, new_due_date, old_provisional, new_provisional, reason, changed_at)
-            SELECT p.case_id, COALESCE(p.due_date, \(changed.dueDateBefore)::date), \(changed.dueDateAfter)::date, COALESCE(p.due_provisional, false),
+            SELECT p.case_id, COALESCE(p.due_date, \(changed.dueDateBefore.description)::date), \(changed.dueDateAfter.description)::date, COALESCE(p.due_provisional, false),
                    COALESCE(p.due_provisional, false), \(reason), \(changed.changedAt)
             FROM previous p JOIN moved m ON m.case_id = p.case_id
             """, logger: logger)
@@ -170,14 +170,14 @@ extension IntakeStore {
         default:
             throw HallError(.conflict, "case \(found.caseId) is \(current): it cannot be completed", field: "receiptCode")
         }
-        let decision = completed.outcome == "approved" ? "approve" : "deny"
+        let decision = completed.outcome == .approved ? "approve" : "deny"
         let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
         try await connection.run(
             """
             UPDATE \(unescaped: schema).applications
-            SET status = \(bundleComplete ? "ready" : "completed"), outcome = \(completed.outcome), decision = \(decision),
+            SET status = \(bundleComplete ? "ready" : "completed"), outcome = \(completed.outcome.rawValue), decision = \(decision),
                 decision_imprint_id = \(imprint), sealed_at = \(completed.completedAt), completed_at = \(completed.completedAt),
-                final_due_date = \(completed.dueDate)::date, on_time = \(completed.onTime), updated_at = now()
+                final_due_date = \(completed.dueDate.description)::date, on_time = \(completed.onTime), updated_at = now()
             WHERE case_id = \(found.caseId)
             """, logger: logger)
         logger.info(

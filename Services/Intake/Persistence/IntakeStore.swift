@@ -237,10 +237,10 @@ struct IntakeStore: Sendable {
                     """, logger: logger)
             }
             let published = CatalogueItemPublished(
-                itemCode: item.code, version: item.version, name: item.name, kind: item.kind.rawValue, leadDepartmentId: item.leadDepartmentId,
+                itemCode: item.code, version: item.version, name: item.name, kind: item.kind, leadDepartmentId: item.leadDepartmentId,
                 participantDepartmentIds: item.participantDepartmentIds, legalLimitDays: item.legalLimitDays,
                 promisedLimitDays: item.promisedLimitDays, notCounted: item.notCounted.map(\.rawValue), feeCents: item.fee.amountCents,
-                effectiveFrom: item.effectiveFrom.description, approvalReference: item.approvalReference)
+                effectiveFrom: item.effectiveFrom.hallDate, approvalReference: item.approvalReference)
             try await outbox.append([try event(published, caseId: nil, key: item.code)], on: connection, logger: logger)
             return item
         }

@@ -18,8 +18,8 @@ public struct BundleCompleted: EventPayload, Hashable {
     public struct Member: Codable, Sendable, Hashable {
         public var caseId: String
         public var receiptCode: String
-        public var outcome: String
-        public init(caseId: String, receiptCode: String, outcome: String) {
+        public var outcome: CaseOutcome
+        public init(caseId: String, receiptCode: String, outcome: CaseOutcome) {
             self.caseId = caseId
             self.receiptCode = receiptCode
             self.outcome = outcome
@@ -32,7 +32,7 @@ public struct BundleCompleted: EventPayload, Hashable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             caseId = try c.decodeNonEmptyString(forKey: .caseId)
             receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
-            outcome = try c.decodeString(oneOf: CoordinatorValues.outcomes, forKey: .outcome)
+            outcome = try c.decode(CaseOutcome.self, forKey: .outcome)
         }
     }
 

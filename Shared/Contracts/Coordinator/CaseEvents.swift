@@ -31,14 +31,14 @@ public struct CaseDecided: EventPayload, Hashable {
 
     public var receiptCode: String
     /// `approved` or `denied`.
-    public var outcome: String
+    public var outcome: CaseOutcome
     /// Every department's reason for a denial (empty when approved).
     public var reasons: [DepartmentReason]
     /// The documents sent to be sealed.
     public var documents: [Document]
     public var decidedAt: Date
     /// The due date at the time of the decision (hall date).
-    public var dueDate: String
+    public var dueDate: HallDate
 
     /// A decision document sent to the seal service.
     public struct Document: Codable, Sendable, Hashable {
@@ -70,7 +70,7 @@ public struct CaseDecided: EventPayload, Hashable {
         }
     }
 
-    public init(receiptCode: String, outcome: String, reasons: [DepartmentReason], documents: [Document], decidedAt: Date, dueDate: String) {
+    public init(receiptCode: String, outcome: CaseOutcome, reasons: [DepartmentReason], documents: [Document], decidedAt: Date, dueDate: HallDate) {
         self.receiptCode = receiptCode
         self.outcome = outcome
         self.reasons = reasons
@@ -85,11 +85,11 @@ public struct CaseDecided: EventPayload, Hashable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
-        outcome = try c.decodeString(oneOf: CoordinatorValues.outcomes, forKey: .outcome)
+        outcome = try c.decode(CaseOutcome.self, forKey: .outcome)
         reasons = try c.decode([DepartmentReason].self, forKey: .reasons)
         documents = try c.decode([Document].self, forKey: .documents)
         decidedAt = try c.decode(Date.self, forKey: .decidedAt)
-        dueDate = try c.decodeString(forKey: .dueDate, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        dueDate = try c.decode(HallDate.self, forKey: .dueDate)
         guard !documents.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .documents, in: c, debugDescription: "must not be empty") }
     }
 }
@@ -141,11 +141,11 @@ public struct CaseCompleted: EventPayload, Hashable {
     public var leadDepartmentId: String
     public var departmentIds: [String]
     /// `approved` or `denied`.
-    public var outcome: String
+    public var outcome: CaseOutcome
     public var acceptedAt: Date
     /// The seal time of the last decision document.
     public var completedAt: Date
-    public var dueDate: String
+    public var dueDate: HallDate
     public var onTime: Bool
     public var imprintIds: [String]
     /// Working days the clock stood still, and working days added by extension.
@@ -154,8 +154,8 @@ public struct CaseCompleted: EventPayload, Hashable {
     public var bundleId: String?
 
     public init(
-        receiptCode: String, itemCode: String, leadDepartmentId: String, departmentIds: [String], outcome: String, acceptedAt: Date, completedAt: Date,
-        dueDate: String, onTime: Bool, imprintIds: [String], suspendedWorkingDays: Int, extensionWorkingDays: Int, bundleId: String?
+        receiptCode: String, itemCode: String, leadDepartmentId: String, departmentIds: [String], outcome: CaseOutcome, acceptedAt: Date, completedAt: Date,
+        dueDate: HallDate, onTime: Bool, imprintIds: [String], suspendedWorkingDays: Int, extensionWorkingDays: Int, bundleId: String?
     ) {
         self.receiptCode = receiptCode
         self.itemCode = itemCode
@@ -184,10 +184,10 @@ public struct CaseCompleted: EventPayload, Hashable {
         itemCode = try c.decodeNonEmptyString(forKey: .itemCode)
         leadDepartmentId = try c.decodeNonEmptyString(forKey: .leadDepartmentId)
         departmentIds = try c.decodeDistinctStrings(forKey: .departmentIds, expected: "a department id") { !$0.isEmpty }
-        outcome = try c.decodeString(oneOf: CoordinatorValues.outcomes, forKey: .outcome)
+        outcome = try c.decode(CaseOutcome.self, forKey: .outcome)
         acceptedAt = try c.decode(Date.self, forKey: .acceptedAt)
         completedAt = try c.decode(Date.self, forKey: .completedAt)
-        dueDate = try c.decodeString(forKey: .dueDate, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        dueDate = try c.decode(HallDate.self, forKey: .dueDate)
         onTime = try c.decode(Bool.self, forKey: .onTime)
         imprintIds = try c.decode([String].self, forKey: .imprintIds)
         suspendedWorkingDays = try c.decodeInt(atLeast: 0, forKey: .suspendedWorkingDays)
@@ -227,9 +227,9 @@ public struct CasePriorityChanged: EventPayload, Hashable {
         public var taskId: String
         public var departmentId: String
         /// `lead` or `participant`.
-        public var role: String
+        public var role: TaskRole
 
-        public init(taskId: String, departmentId: String, role: String) {
+        public init(taskId: String, departmentId: String, role: TaskRole) {
             self.taskId = taskId
             self.departmentId = departmentId
             self.role = role
@@ -242,7 +242,7 @@ public struct CasePriorityChanged: EventPayload, Hashable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             taskId = try c.decodeNonEmptyString(forKey: .taskId)
             departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
-            role = try c.decodeString(oneOf: CoordinatorValues.roles, forKey: .role)
+            role = try c.decode(TaskRole.self, forKey: .role)
         }
     }
 

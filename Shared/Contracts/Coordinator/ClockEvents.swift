@@ -14,11 +14,11 @@ public struct ClockChanged: EventPayload, Hashable {
     /// Position in the case's ledger: 1 is the initial due date, then 2, 3… without gaps.
     public var sequence: Int
     /// `suspended`, `resumed` or `extended`.
-    public var change: String
+    public var change: ClockChange
     /// The Art 34 category, or `supplement`, for suspensions and resumes.
     public var category: String?
-    public var dueDateBefore: String
-    public var dueDateAfter: String
+    public var dueDateBefore: HallDate
+    public var dueDateAfter: HallDate
     /// Working days the due date moved.
     public var workingDays: Int
     public var reason: String
@@ -33,7 +33,7 @@ public struct ClockChanged: EventPayload, Hashable {
     public var changedAt: Date
 
     public init(
-        receiptCode: String, sequence: Int, change: String, category: String?, dueDateBefore: String, dueDateAfter: String, workingDays: Int,
+        receiptCode: String, sequence: Int, change: ClockChange, category: String?, dueDateBefore: HallDate, dueDateAfter: HallDate, workingDays: Int,
         reason: String, reference: String?, approvedBy: String?, departmentId: String?, actorId: String, changedAt: Date
     ) {
         self.receiptCode = receiptCode
@@ -61,10 +61,10 @@ public struct ClockChanged: EventPayload, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
         sequence = try c.decodeInt(atLeast: 2, forKey: .sequence)
-        change = try c.decodeString(oneOf: CoordinatorValues.clockChanges, forKey: .change)
+        change = try c.decode(ClockChange.self, forKey: .change)
         category = try c.decodeNonEmptyStringIfPresent(forKey: .category)
-        dueDateBefore = try c.decodeString(forKey: .dueDateBefore, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
-        dueDateAfter = try c.decodeString(forKey: .dueDateAfter, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        dueDateBefore = try c.decode(HallDate.self, forKey: .dueDateBefore)
+        dueDateAfter = try c.decode(HallDate.self, forKey: .dueDateAfter)
         workingDays = try c.decodeInt(atLeast: 0, forKey: .workingDays)
         reason = try c.decodeNonEmptyString(forKey: .reason)
         reference = try c.decodeNonEmptyStringIfPresent(forKey: .reference)
@@ -82,17 +82,17 @@ public struct DeadlineWarningRaised: EventPayload, Hashable {
 
     public var receiptCode: String
     /// `task` or `case`.
-    public var scope: String
+    public var scope: DeadlineScope
     public var taskId: String?
     /// The department warned (the task's; the lead for a case).
     public var departmentId: String
     /// The task's sub-deadline or the case's due date.
-    public var dueDate: String
+    public var dueDate: HallDate
     /// The share of time used that triggers warnings, in percent.
     public var sharePercent: Int
     public var raisedAt: Date
 
-    public init(receiptCode: String, scope: String, taskId: String?, departmentId: String, dueDate: String, sharePercent: Int, raisedAt: Date) {
+    public init(receiptCode: String, scope: DeadlineScope, taskId: String?, departmentId: String, dueDate: HallDate, sharePercent: Int, raisedAt: Date) {
         self.receiptCode = receiptCode
         self.scope = scope
         self.taskId = taskId
@@ -108,10 +108,10 @@ public struct DeadlineWarningRaised: EventPayload, Hashable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
-        scope = try c.decodeString(oneOf: CoordinatorValues.scopes, forKey: .scope)
+        scope = try c.decode(DeadlineScope.self, forKey: .scope)
         taskId = try c.decodeNonEmptyStringIfPresent(forKey: .taskId)
         departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
-        dueDate = try c.decodeString(forKey: .dueDate, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        dueDate = try c.decode(HallDate.self, forKey: .dueDate)
         sharePercent = try c.decodeInt(atLeast: 1, forKey: .sharePercent)
         raisedAt = try c.decode(Date.self, forKey: .raisedAt)
     }
@@ -125,18 +125,18 @@ public struct DeadlineEscalated: EventPayload, Hashable {
 
     public var receiptCode: String
     /// `task` or `case`.
-    public var scope: String
+    public var scope: DeadlineScope
     public var taskId: String?
     /// The department that is late.
     public var departmentId: String
     /// `lead-department` or `centre`.
-    public var escalatedTo: String
+    public var escalatedTo: EscalationTarget
     public var leadDepartmentId: String
-    public var dueDate: String
+    public var dueDate: HallDate
     public var escalatedAt: Date
 
     public init(
-        receiptCode: String, scope: String, taskId: String?, departmentId: String, escalatedTo: String, leadDepartmentId: String, dueDate: String,
+        receiptCode: String, scope: DeadlineScope, taskId: String?, departmentId: String, escalatedTo: EscalationTarget, leadDepartmentId: String, dueDate: HallDate,
         escalatedAt: Date
     ) {
         self.receiptCode = receiptCode
@@ -155,12 +155,12 @@ public struct DeadlineEscalated: EventPayload, Hashable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
-        scope = try c.decodeString(oneOf: CoordinatorValues.scopes, forKey: .scope)
+        scope = try c.decode(DeadlineScope.self, forKey: .scope)
         taskId = try c.decodeNonEmptyStringIfPresent(forKey: .taskId)
         departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
-        escalatedTo = try c.decodeString(oneOf: CoordinatorValues.escalationTargets, forKey: .escalatedTo)
+        escalatedTo = try c.decode(EscalationTarget.self, forKey: .escalatedTo)
         leadDepartmentId = try c.decodeNonEmptyString(forKey: .leadDepartmentId)
-        dueDate = try c.decodeString(forKey: .dueDate, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        dueDate = try c.decode(HallDate.self, forKey: .dueDate)
         escalatedAt = try c.decode(Date.self, forKey: .escalatedAt)
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 // (Asia/Shanghai) `YYYY-MM-DD`; instants are RFC 3339 UTC with milliseconds.
 
 /// A department's opinion on its task (会签意见).
-public enum TaskOpinion: String, Codable, Sendable, Hashable, CaseIterable {
+public enum TaskOpinion: String, ContractEnum {
     /// The department approves its part.
     case approve
     /// The department denies, with reasons.
@@ -41,29 +41,13 @@ public struct SupplementItem: Codable, Sendable, Hashable {
 /// The allowed values of the coordinator's payloads, as in their JSON Schemas.
 public enum CoordinatorValues {
     /// Time categories not counted in a limit (Art 34, ALL Art 45): a suspension names one of these.
-    public static let suspensionCategories: Set<String> = [
-        "hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal", "expert-review",
-    ]
+    public static let suspensionCategories: Set<String> = Set(NotCountedCategory.allCases.map(\.rawValue))
     /// The most working days an extension may add (ALL Art 42).
     public static let maximumExtensionDays = 10
-    /// Task roles.
-    static let roles: Set<String> = ["lead", "participant"]
-    /// Outcomes of a case.
-    static let outcomes: Set<String> = ["approved", "denied"]
-    /// Channels a department acted through.
-    static let channels: Set<String> = ["http", "kafka"]
-    /// Changes of a case clock.
-    static let clockChanges: Set<String> = ["suspended", "resumed", "extended"]
-    /// What a warning or escalation is about.
-    static let scopes: Set<String> = ["task", "case"]
-    /// Where an overdue task or case is escalated.
-    static let escalationTargets: Set<String> = ["lead-department", "centre"]
-    /// In what capacity a person countersigned.
-    static let capacities: Set<String> = ["chief-representative", "substitute"]
 }
 
 /// Why the coordinator refused a department's command. Stable codes; new ones may be added.
-public enum CommandRejection: String, Codable, Sendable, Hashable, CaseIterable {
+public enum CommandRejection: String, ContractEnum {
     /// No task (or case) with that id.
     case unknownTask = "unknown-task"
     /// The task's case is decided or completed, or the task is closed.

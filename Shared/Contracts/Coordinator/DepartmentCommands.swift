@@ -84,13 +84,13 @@ public struct SuspensionRequested: EventPayload, Hashable {
 
     public var caseId: String
     public var departmentId: String
-    public var category: String
+    public var category: NotCountedCategory
     public var reason: String
     /// The written notice given to the applicant.
     public var noticeReference: String
     public var requestedBy: String
 
-    public init(caseId: String, departmentId: String, category: String, reason: String, noticeReference: String, requestedBy: String) {
+    public init(caseId: String, departmentId: String, category: NotCountedCategory, reason: String, noticeReference: String, requestedBy: String) {
         self.caseId = caseId
         self.departmentId = departmentId
         self.category = category
@@ -106,7 +106,7 @@ public struct SuspensionRequested: EventPayload, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         caseId = try c.decodeNonEmptyString(forKey: .caseId)
         departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
-        category = try c.decodeString(oneOf: CoordinatorValues.suspensionCategories, forKey: .category)
+        category = try c.decode(NotCountedCategory.self, forKey: .category)
         reason = try c.decodeNonEmptyString(forKey: .reason)
         noticeReference = try c.decodeNonEmptyString(forKey: .noticeReference)
         requestedBy = try c.decodeNonEmptyString(forKey: .requestedBy)

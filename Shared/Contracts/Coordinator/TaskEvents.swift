@@ -14,25 +14,25 @@ public struct TaskAssigned: EventPayload, Hashable {
     /// The department that must act.
     public var departmentId: String
     /// `lead` or `participant`.
-    public var role: String
+    public var role: TaskRole
     public var receiptCode: String
     public var noticeNumber: String
     public var itemCode: String
     public var itemVersion: Int
     public var itemName: String
     /// `committed` or `joint`.
-    public var kind: String
+    public var kind: ItemKind
     public var leadDepartmentId: String
     public var participantDepartmentIds: [String]
-    public var applicantKind: String
+    public var applicantKind: ApplicantKind
     public var applicantName: String
     /// What the applicant presented (materials summary).
     public var materials: [ApplicationAccepted.PresentedMaterialRef]
     public var acceptedAt: Date
     /// The case's due date (hall date) at assignment.
-    public var caseDueDate: String
+    public var caseDueDate: HallDate
     /// The department's own sub-deadline (hall date), never after the case's due date.
-    public var subDeadline: String
+    public var subDeadline: HallDate
     public var dueDateProvisional: Bool
     /// The "one thing, one go" bundle, when the case belongs to one.
     public var bundleId: String?
@@ -43,9 +43,9 @@ public struct TaskAssigned: EventPayload, Hashable {
     public var greenChannelApproval: GreenChannelApproval?
 
     public init(
-        taskId: String, departmentId: String, role: String, receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int,
-        itemName: String, kind: String, leadDepartmentId: String, participantDepartmentIds: [String], applicantKind: String, applicantName: String,
-        materials: [ApplicationAccepted.PresentedMaterialRef], acceptedAt: Date, caseDueDate: String, subDeadline: String, dueDateProvisional: Bool,
+        taskId: String, departmentId: String, role: TaskRole, receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int,
+        itemName: String, kind: ItemKind, leadDepartmentId: String, participantDepartmentIds: [String], applicantKind: ApplicantKind, applicantName: String,
+        materials: [ApplicationAccepted.PresentedMaterialRef], acceptedAt: Date, caseDueDate: HallDate, subDeadline: HallDate, dueDateProvisional: Bool,
         bundleId: String?, priority: Bool = false, greenChannelApproval: GreenChannelApproval? = nil
     ) {
         self.taskId = taskId
@@ -82,21 +82,24 @@ public struct TaskAssigned: EventPayload, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         taskId = try c.decodeNonEmptyString(forKey: .taskId)
         departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
-        role = try c.decodeString(oneOf: CoordinatorValues.roles, forKey: .role)
+        role = try c.decode(TaskRole.self, forKey: .role)
         receiptCode = try c.decodeNonEmptyString(forKey: .receiptCode)
         noticeNumber = try c.decodeString(forKey: .noticeNumber, expected: "a notice number YYYY-NNNNNN", IntakeValues.isNoticeNumber)
         itemCode = try c.decodeString(forKey: .itemCode, expected: "an item code (2–32 of A–Z, 0–9, '-')", IntakeValues.isItemCode)
         itemVersion = try c.decodeInt(atLeast: 1, forKey: .itemVersion)
         itemName = try c.decodeNonEmptyString(forKey: .itemName)
-        kind = try c.decodeString(oneOf: ["committed", "joint"], forKey: .kind)
+        kind = try c.decode(ItemKind.self, forKey: .kind)
+        guard kind != .immediate else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: "expected one of committed, joint (an immediate item has no task)")
+        }
         leadDepartmentId = try c.decodeNonEmptyString(forKey: .leadDepartmentId)
         participantDepartmentIds = try c.decodeDistinctStrings(forKey: .participantDepartmentIds, expected: "a department id") { !$0.isEmpty }
-        applicantKind = try c.decodeString(oneOf: IntakeValues.applicantKinds, forKey: .applicantKind)
+        applicantKind = try c.decode(ApplicantKind.self, forKey: .applicantKind)
         applicantName = try c.decodeNonEmptyString(forKey: .applicantName)
         materials = try c.decode([ApplicationAccepted.PresentedMaterialRef].self, forKey: .materials)
         acceptedAt = try c.decode(Date.self, forKey: .acceptedAt)
-        caseDueDate = try c.decodeString(forKey: .caseDueDate, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
-        subDeadline = try c.decodeString(forKey: .subDeadline, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        caseDueDate = try c.decode(HallDate.self, forKey: .caseDueDate)
+        subDeadline = try c.decode(HallDate.self, forKey: .subDeadline)
         dueDateProvisional = try c.decode(Bool.self, forKey: .dueDateProvisional)
         bundleId = try c.decodeNonEmptyStringIfPresent(forKey: .bundleId)
         priority = try c.decodeIfPresent(Bool.self, forKey: .priority) ?? false
@@ -119,12 +122,12 @@ public struct TaskOpinionRecorded: EventPayload, Hashable {
     /// The officer who gave it.
     public var officerId: String
     /// `http` or `kafka`.
-    public var channel: String
+    public var channel: CommandChannel
     public var recordedAt: Date
 
     public init(
         taskId: String, departmentId: String, opinion: TaskOpinion, reasons: [String], supplements: [SupplementItem], officerId: String,
-        channel: String, recordedAt: Date
+        channel: CommandChannel, recordedAt: Date
     ) {
         self.taskId = taskId
         self.departmentId = departmentId
@@ -147,7 +150,7 @@ public struct TaskOpinionRecorded: EventPayload, Hashable {
         reasons = try c.decode([String].self, forKey: .reasons)
         supplements = try c.decode([SupplementItem].self, forKey: .supplements)
         officerId = try c.decodeNonEmptyString(forKey: .officerId)
-        channel = try c.decodeString(oneOf: CoordinatorValues.channels, forKey: .channel)
+        channel = try c.decode(CommandChannel.self, forKey: .channel)
         recordedAt = try c.decode(Date.self, forKey: .recordedAt)
     }
 }
@@ -164,13 +167,13 @@ public struct TaskCountersigned: EventPayload, Hashable {
     /// Staff id of the person who countersigned.
     public var staffId: String
     /// `chief-representative` or `substitute`.
-    public var capacity: String
+    public var capacity: CountersignCapacity
     /// The filed written notice, when a substitute countersigned.
     public var noticeReference: String?
     public var countersignedAt: Date
 
     public init(
-        taskId: String, departmentId: String, opinion: TaskOpinion, staffId: String, capacity: String, noticeReference: String?, countersignedAt: Date
+        taskId: String, departmentId: String, opinion: TaskOpinion, staffId: String, capacity: CountersignCapacity, noticeReference: String?, countersignedAt: Date
     ) {
         self.taskId = taskId
         self.departmentId = departmentId
@@ -190,7 +193,7 @@ public struct TaskCountersigned: EventPayload, Hashable {
         departmentId = try c.decodeNonEmptyString(forKey: .departmentId)
         opinion = try c.decode(TaskOpinion.self, forKey: .opinion)
         staffId = try c.decodeNonEmptyString(forKey: .staffId)
-        capacity = try c.decodeString(oneOf: CoordinatorValues.capacities, forKey: .capacity)
+        capacity = try c.decode(CountersignCapacity.self, forKey: .capacity)
         noticeReference = try c.decodeNonEmptyStringIfPresent(forKey: .noticeReference)
         countersignedAt = try c.decode(Date.self, forKey: .countersignedAt)
     }

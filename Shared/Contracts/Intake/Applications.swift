@@ -18,13 +18,13 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     public var itemVersion: Int
     public var itemName: String
     /// `immediate`, `committed` or `joint`.
-    public var kind: String
+    public var kind: ItemKind
     public var leadDepartmentId: String
     public var participantDepartmentIds: [String]
     /// When the application was accepted (UTC instant).
     public var acceptedAt: Date
     /// Promised limit counted in working days from the day after acceptance (hall date).
-    public var dueDate: String
+    public var dueDate: HallDate
     /// True when the due date reaches a year whose official calendar is not known yet.
     public var dueDateProvisional: Bool
     public var promisedLimitDays: Int
@@ -32,14 +32,14 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     /// Time categories not counted in the limit (Art 34).
     public var notCounted: [String]
     /// `window` or `online`.
-    public var channel: String
+    public var channel: ApplicationChannel
     /// Whether the case is on the green channel (Art 40): departments handle it first.
     public var greenChannel: Bool
     /// The centre's approval of the green channel (absent when not on it, and in events written
     /// before this member existed); present only with `greenChannel` true.
     public var greenChannelApproval: GreenChannelApproval?
     /// `person` or `organisation`, and the applicant's name.
-    public var applicantKind: String
+    public var applicantKind: ApplicantKind
     public var applicantName: String
     /// Secondary materials promised for later under tolerated-gap acceptance.
     public var promisedMaterials: [PromisedMaterialRef]
@@ -58,9 +58,9 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     public struct PresentedMaterialRef: Codable, Sendable, Hashable {
         public var materialId: String
         public var name: String
-        public var form: String
+        public var form: PresentedForm
         public var copies: Int
-        public init(materialId: String, name: String, form: String, copies: Int) {
+        public init(materialId: String, name: String, form: PresentedForm, copies: Int) {
             self.materialId = materialId
             self.name = name
             self.form = form
@@ -74,7 +74,7 @@ public struct ApplicationAccepted: EventPayload, Hashable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             materialId = try container.decodeNonEmptyString(forKey: .materialId)
             name = try container.decodeNonEmptyString(forKey: .name)
-            form = try container.decodeString(oneOf: ["original", "copy"], forKey: .form)
+            form = try container.decode(PresentedForm.self, forKey: .form)
             copies = try container.decodeInt(atLeast: 1, forKey: .copies)
         }
     }
@@ -82,8 +82,8 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     /// A promised material and the hall date it is due.
     public struct PromisedMaterialRef: Codable, Sendable, Hashable {
         public var materialId: String
-        public var dueBy: String
-        public init(materialId: String, dueBy: String) {
+        public var dueBy: HallDate
+        public init(materialId: String, dueBy: HallDate) {
             self.materialId = materialId
             self.dueBy = dueBy
         }
@@ -94,14 +94,14 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             materialId = try container.decodeNonEmptyString(forKey: .materialId)
-            dueBy = try container.decodeString(forKey: .dueBy, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+            dueBy = try container.decode(HallDate.self, forKey: .dueBy)
         }
     }
 
     public init(
-        receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int, itemName: String, kind: String,
-        leadDepartmentId: String, participantDepartmentIds: [String], acceptedAt: Date, dueDate: String, dueDateProvisional: Bool,
-        promisedLimitDays: Int, legalLimitDays: Int, notCounted: [String], channel: String, greenChannel: Bool, applicantKind: String,
+        receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int, itemName: String, kind: ItemKind,
+        leadDepartmentId: String, participantDepartmentIds: [String], acceptedAt: Date, dueDate: HallDate, dueDateProvisional: Bool,
+        promisedLimitDays: Int, legalLimitDays: Int, notCounted: [String], channel: ApplicationChannel, greenChannel: Bool, applicantKind: ApplicantKind,
         applicantName: String, promisedMaterials: [PromisedMaterialRef], clerkId: String, windowId: String?,
         materials: [PresentedMaterialRef]? = nil, bundleId: String? = nil, bundleSize: Int? = nil,
         greenChannelApproval: GreenChannelApproval? = nil
@@ -147,25 +147,25 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         itemCode = try container.decodeString(forKey: .itemCode, expected: "an item code (2–32 of A–Z, 0–9, '-')", IntakeValues.isItemCode)
         itemVersion = try container.decodeInt(atLeast: 1, forKey: .itemVersion)
         itemName = try container.decodeNonEmptyString(forKey: .itemName)
-        kind = try container.decodeString(oneOf: IntakeValues.kinds, forKey: .kind)
+        kind = try container.decode(ItemKind.self, forKey: .kind)
         leadDepartmentId = try container.decodeNonEmptyString(forKey: .leadDepartmentId)
         participantDepartmentIds = try container.decodeDistinctStrings(forKey: .participantDepartmentIds, expected: "a department id") { !$0.isEmpty }
         acceptedAt = try container.decode(Date.self, forKey: .acceptedAt)
-        dueDate = try container.decodeString(forKey: .dueDate, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        dueDate = try container.decode(HallDate.self, forKey: .dueDate)
         dueDateProvisional = try container.decode(Bool.self, forKey: .dueDateProvisional)
         promisedLimitDays = try container.decodeInt(atLeast: 0, forKey: .promisedLimitDays)
         legalLimitDays = try container.decodeInt(atLeast: 0, forKey: .legalLimitDays)
         notCounted = try container.decodeDistinctStrings(forKey: .notCounted, expected: "a not-counted time category") {
             IntakeValues.notCounted.contains($0)
         }
-        channel = try container.decodeString(oneOf: IntakeValues.channels, forKey: .channel)
+        channel = try container.decode(ApplicationChannel.self, forKey: .channel)
         greenChannel = try container.decode(Bool.self, forKey: .greenChannel)
         greenChannelApproval = try container.decodeIfPresent(GreenChannelApproval.self, forKey: .greenChannelApproval)
         if greenChannelApproval != nil && !greenChannel {
             throw DecodingError.dataCorruptedError(
                 forKey: .greenChannelApproval, in: container, debugDescription: "a green-channel approval needs greenChannel true")
         }
-        applicantKind = try container.decodeString(oneOf: IntakeValues.applicantKinds, forKey: .applicantKind)
+        applicantKind = try container.decode(ApplicantKind.self, forKey: .applicantKind)
         applicantName = try container.decodeNonEmptyString(forKey: .applicantName)
         promisedMaterials = try container.decode([PromisedMaterialRef].self, forKey: .promisedMaterials)
         clerkId = try container.decodeNonEmptyString(forKey: .clerkId)
@@ -197,7 +197,7 @@ public struct ApplicationRefused: EventPayload, Hashable {
     /// The item code the applicant asked for (may be unknown to the catalogue).
     public var itemCode: String
     /// `unknown-item`, `not-in-force` or `not-competent`.
-    public var reasonCode: String
+    public var reasonCode: RefusalReason
     /// The specific reason, in words for the refusal notice.
     public var reason: String
     /// Where the applicant should go instead.
@@ -207,7 +207,7 @@ public struct ApplicationRefused: EventPayload, Hashable {
     public var windowId: String?
 
     public init(
-        receiptCode: String, itemCode: String, reasonCode: String, reason: String, competentAuthority: String, refusedAt: Date,
+        receiptCode: String, itemCode: String, reasonCode: RefusalReason, reason: String, competentAuthority: String, refusedAt: Date,
         clerkId: String, windowId: String?
     ) {
         self.receiptCode = receiptCode
@@ -229,7 +229,7 @@ public struct ApplicationRefused: EventPayload, Hashable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         receiptCode = try container.decodeNonEmptyString(forKey: .receiptCode)
         itemCode = try container.decodeNonEmptyString(forKey: .itemCode)
-        reasonCode = try container.decodeString(oneOf: IntakeValues.refusalReasons, forKey: .reasonCode)
+        reasonCode = try container.decode(RefusalReason.self, forKey: .reasonCode)
         reason = try container.decodeNonEmptyString(forKey: .reason)
         competentAuthority = try container.decodeNonEmptyString(forKey: .competentAuthority)
         refusedAt = try container.decode(Date.self, forKey: .refusedAt)
@@ -258,9 +258,9 @@ public struct ApplicationCorrectionNotified: EventPayload, Hashable {
     /// One correction.
     public struct Item: Codable, Sendable, Hashable {
         public var materialId: String
-        public var problem: String
+        public var problem: MaterialProblem
         public var needed: String
-        public init(materialId: String, problem: String, needed: String) {
+        public init(materialId: String, problem: MaterialProblem, needed: String) {
             self.materialId = materialId
             self.problem = problem
             self.needed = needed
@@ -272,7 +272,7 @@ public struct ApplicationCorrectionNotified: EventPayload, Hashable {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             materialId = try container.decodeNonEmptyString(forKey: .materialId)
-            problem = try container.decodeString(oneOf: IntakeValues.problems, forKey: .problem)
+            problem = try container.decode(MaterialProblem.self, forKey: .problem)
             needed = try container.decodeNonEmptyString(forKey: .needed)
         }
     }
@@ -315,7 +315,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
     public var version: Int
     public var name: String
     /// `immediate`, `committed` or `joint`.
-    public var kind: String
+    public var kind: ItemKind
     public var leadDepartmentId: String
     public var participantDepartmentIds: [String]
     public var legalLimitDays: Int
@@ -324,13 +324,13 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
     /// Fee in fen, or nil when free.
     public var feeCents: Int64?
     /// Hall date (YYYY-MM-DD) from which this version is in force.
-    public var effectiveFrom: String
+    public var effectiveFrom: HallDate
     /// The approval of the change.
     public var approvalReference: String
 
     public init(
-        itemCode: String, version: Int, name: String, kind: String, leadDepartmentId: String, participantDepartmentIds: [String],
-        legalLimitDays: Int, promisedLimitDays: Int, notCounted: [String], feeCents: Int64?, effectiveFrom: String,
+        itemCode: String, version: Int, name: String, kind: ItemKind, leadDepartmentId: String, participantDepartmentIds: [String],
+        legalLimitDays: Int, promisedLimitDays: Int, notCounted: [String], feeCents: Int64?, effectiveFrom: HallDate,
         approvalReference: String
     ) {
         self.itemCode = itemCode
@@ -358,7 +358,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
         itemCode = try container.decodeString(forKey: .itemCode, expected: "an item code (2–32 of A–Z, 0–9, '-')", IntakeValues.isItemCode)
         version = try container.decodeInt(atLeast: 1, forKey: .version)
         name = try container.decodeNonEmptyString(forKey: .name)
-        kind = try container.decodeString(oneOf: IntakeValues.kinds, forKey: .kind)
+        kind = try container.decode(ItemKind.self, forKey: .kind)
         leadDepartmentId = try container.decodeNonEmptyString(forKey: .leadDepartmentId)
         participantDepartmentIds = try container.decodeDistinctStrings(forKey: .participantDepartmentIds, expected: "a department id") { !$0.isEmpty }
         legalLimitDays = try container.decodeInt(atLeast: 0, forKey: .legalLimitDays)
@@ -367,7 +367,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
             IntakeValues.notCounted.contains($0)
         }
         feeCents = try container.decodeIfPresent(Int64.self, forKey: .feeCents)
-        effectiveFrom = try container.decodeString(forKey: .effectiveFrom, expected: "a date YYYY-MM-DD", IntakeValues.isHallDate)
+        effectiveFrom = try container.decode(HallDate.self, forKey: .effectiveFrom)
         approvalReference = try container.decodeNonEmptyString(forKey: .approvalReference)
         if let feeCents, feeCents <= 0 {
             throw DecodingError.dataCorruptedError(forKey: .feeCents, in: container, debugDescription: "expected an amount > 0 fen (omit it when free)")
@@ -382,20 +382,8 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
 
 /// The allowed values and formats of the intake application and catalogue payloads, as in their JSON Schemas.
 enum IntakeValues {
-    /// Item kinds: `immediate`, `committed`, `joint`.
-    static let kinds: Set<String> = ["immediate", "committed", "joint"]
     /// Time categories not counted in the limit (Art 34).
-    static let notCounted: Set<String> = [
-        "hearing", "tender", "auction", "inspection", "testing", "quarantine", "appraisal", "expert-review",
-    ]
-    /// Channels of an application: `window`, `online`.
-    static let channels: Set<String> = ["window", "online"]
-    /// Applicant kinds: `person`, `organisation`.
-    static let applicantKinds: Set<String> = ["person", "organisation"]
-    /// Reasons for refusing to accept.
-    static let refusalReasons: Set<String> = ["unknown-item", "not-in-force", "not-competent"]
-    /// Problems of a material.
-    static let problems: Set<String> = ["missing", "wrong-form", "too-few-copies", "not-in-legal-form"]
+    static let notCounted: Set<String> = CoordinatorValues.suspensionCategories
 
     /// Whether `text` is a catalogue item code: 2–32 upper-case ASCII letters, digits or `-`, not starting with `-`.
     static func isItemCode(_ text: String) -> Bool {

@@ -168,7 +168,7 @@ public struct DepartmentChanged: EventPayload, Hashable {
 }
 
 /// The kind of a hall window.
-public enum WindowKind: String, Codable, Sendable, Hashable, CaseIterable {
+public enum WindowKind: String, ContractEnum {
     /// A comprehensive (front-desk) window serving many departments (综合窗口).
     case comprehensive
     /// A window of one or more departments.

@@ -7,7 +7,7 @@ import Foundation
 /// `coordinator.task.assigned`, so departments see why the case goes first and can cite the approval.
 public struct GreenChannelApproval: Codable, Sendable, Hashable {
     /// `major-investment` (全旗重大招商引资项目) or `special-matter` (需特事特办事项).
-    public var reason: String
+    public var reason: GreenChannelReason
     /// The reference of the centre's written approval, e.g. `政务中心〔2026〕7号`.
     public var reference: String
     /// The staff id of the centre member who approved it.
@@ -15,10 +15,7 @@ public struct GreenChannelApproval: Codable, Sendable, Hashable {
     /// When it was approved (UTC instant).
     public var approvedAt: Date
 
-    /// The reasons Art 40 allows.
-    public static let reasons: Set<String> = ["major-investment", "special-matter"]
-
-    public init(reason: String, reference: String, approvedBy: String, approvedAt: Date) {
+    public init(reason: GreenChannelReason, reference: String, approvedBy: String, approvedAt: Date) {
         self.reason = reason
         self.reference = reference
         self.approvedBy = approvedBy
@@ -30,7 +27,7 @@ public struct GreenChannelApproval: Codable, Sendable, Hashable {
     /// Decodes and checks the value; throws `DecodingError` naming the offending member.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        reason = try c.decodeString(oneOf: Self.reasons, forKey: .reason)
+        reason = try c.decode(GreenChannelReason.self, forKey: .reason)
         reference = try c.decodeNonEmptyString(forKey: .reference)
         approvedBy = try c.decodeNonEmptyString(forKey: .approvedBy)
         approvedAt = try c.decode(Date.self, forKey: .approvedAt)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The kinds of document an approval seal is applied to (Art 30, 35, 37; ALL Art 32).
-public enum SealDocumentKind: String, Codable, Sendable, Hashable, CaseIterable {
+public enum SealDocumentKind: String, ContractEnum {
     /// Acceptance notice (受理通知书), issued at the window when an application is accepted.
     case acceptanceNotice = "acceptance-notice"
     /// Refusal-to-accept notice (不予受理通知书), naming the reason and the competent authority.
@@ -13,7 +13,7 @@ public enum SealDocumentKind: String, Codable, Sendable, Hashable, CaseIterable 
 }
 
 /// Why the seal service refused to seal a document. Stable codes; new ones may be added.
-public enum SealRefusalReason: String, Codable, Sendable, Hashable, CaseIterable {
+public enum SealRefusalReason: String, ContractEnum {
     /// `documentHash` is not 64 hexadecimal digits (a SHA-256 digest).
     case malformedDocumentHash = "malformed-document-hash"
     /// The department has never had an approval seal registered.
