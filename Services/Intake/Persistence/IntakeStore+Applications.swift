@@ -104,7 +104,14 @@ extension IntakeStore {
     /// - Parameter connection: the caller's transaction, or nil to read through the pool.
     func assess(_ submission: ApplicationSubmission, clerk: Clerk, today: LocalDate, on connection: PostgresConnection?) async throws -> Assessment {
         let versions = try await items.versions(of: submission.itemCode) { try await self.versions(of: submission.itemCode, on: connection) }
-        if versions.isEmpty {
+        // The window matters only once the item is known and in force; an unknown window is then refused.
+        var window: (kind: String, departments: [String])?
+        if let windowId = clerk.windowId { window = try await self.window(windowId, on: connection) }
+        let admission = Admission.decide(
+            versions: versions, department: submission.departmentId, today: today,
+            windowKind: window.flatMap { WindowKind(rawValue: $0.kind) } ?? .department, windowDepartments: window?.departments ?? [])
+        switch admission {
+        case .unknownItem:
             guard let authority = submission.competentAuthority, !authority.isEmpty else {
                 throw HallError.invalid(
                     "itemCode", "'\(submission.itemCode)' is not in the hall's catalogue; to issue a refusal notice, name the competent authority in competentAuthority")
@@ -121,17 +128,13 @@ extension IntakeStore {
                 verdict: .refused(.init(
                     reasonCode: .unknownItem, reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)),
                 issuer: centre.id)
-        }
-        guard let current = Self.inForce(versions, on: today) else {
-            let first = versions[0]
+        case .notInForce(let first):
             let lead = try await departmentName(first.leadDepartmentId, on: connection) ?? first.leadDepartmentId
             return Assessment(
                 versions: versions, item: nil,
                 verdict: .refused(.init(
                     reasonCode: .notInForce, reason: "item \(first.code) is not in force until \(first.effectiveFrom)", competentAuthority: lead)))
-        }
-        let department = submission.departmentId ?? current.leadDepartmentId
-        if !current.departmentIds.contains(department) {
+        case .notCompetent(let current, let department):
             let lead = try await departmentName(current.leadDepartmentId, on: connection) ?? current.leadDepartmentId
             return Assessment(
                 versions: versions, item: nil,
@@ -139,27 +142,19 @@ extension IntakeStore {
                     reasonCode: .notCompetent,
                     reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
                     competentAuthority: lead)))
-        }
-        // The clerk's window must serve the item's lead department: its seal goes on the acceptance
-        // notice, and a seal is applied only at a window serving its department (Art 30). A joint
-        // item is accepted by its lead (or at the comprehensive window), never at a participant's
-        // window, where its notice could not be sealed.
-        guard let windowId = clerk.windowId, let window = try await window(windowId, on: connection) else {
-            throw HallError(.forbidden, "the clerk's token names no active hall window")
-        }
-        let serves = (window.kind == WindowKind.comprehensive.rawValue && current.delegatedToCentre)
-            || window.departments.contains(current.leadDepartmentId)
-        guard serves else {
-            let participant = !Set(window.departments).isDisjoint(with: current.participantDepartmentIds)
+        case .wrongWindow(let current, let participant):
+            guard let windowId = clerk.windowId, window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window") }
             throw HallError(
                 .forbidden,
                 participant
                     ? "window \(windowId) serves a participant department of joint item \(current.code); it is accepted at the window of its lead department \(current.leadDepartmentId) or at the comprehensive window (Art 30)"
                     : "window \(windowId) does not take applications for item \(current.code)")
-        }
-        switch try MaterialsCheck.check(submission, against: current, today: today) {
-        case .corrections(let list): return Assessment(versions: versions, item: current, verdict: .corrections(list))
-        case .complete(let promises): return Assessment(versions: versions, item: current, verdict: .complete(promised: promises))
+        case .admissible(let current):
+            guard window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window") }
+            switch try MaterialsCheck.check(submission, against: current, today: today) {
+            case .corrections(let list): return Assessment(versions: versions, item: current, verdict: .corrections(list))
+            case .complete(let promises): return Assessment(versions: versions, item: current, verdict: .complete(promised: promises))
+            }
         }
     }
 
