@@ -51,7 +51,7 @@ struct CoordinatorPayloadTests {
         receiptCode: "RC-20260106-0015", noticeNumber: "2026-000061", itemCode: "RST-001", itemVersion: 1, itemName: itemName, kind: .joint,
         leadDepartmentId: "d-market", participantDepartmentIds: ["d-fire", "d-env"],
         acceptedAt: Contracts.date(2026, 1, 6, 1, 40, 12, millisecond: 345), dueDate: HallDate("2026-01-20")!, dueDateProvisional: false,
-        promisedLimitDays: 10, legalLimitDays: 20, notCounted: ["inspection", "expert-review"], channel: .window, greenChannel: false,
+        promisedLimitDays: 10, legalLimitDays: 20, notCounted: [.inspection, .expertReview], channel: .window, greenChannel: false,
         applicantKind: .organisation, applicantName: "敖汉旗味之源餐饮有限公司", promisedMaterials: [], clerkId: "s-0107", windowId: "w-12",
         materials: presented, bundleId: "B-20260106-0007", bundleSize: 2
     )

@@ -13,7 +13,7 @@ struct IntakeApplicationPayloadTests {
         receiptCode: "RC-20260105-0042", noticeNumber: "2026-000042", itemCode: "MKT-001", itemVersion: 2, itemName: "个体工商户登记",
         kind: .committed, leadDepartmentId: "d-market", participantDepartmentIds: [],
         acceptedAt: Contracts.date(2026, 1, 5, 2, 15, 30, millisecond: 250), dueDate: HallDate("2026-01-08")!, dueDateProvisional: false,
-        promisedLimitDays: 3, legalLimitDays: 15, notCounted: ["inspection"], channel: .window, greenChannel: false,
+        promisedLimitDays: 3, legalLimitDays: 15, notCounted: [.inspection], channel: .window, greenChannel: false,
         applicantKind: .person, applicantName: "张丽华",
         promisedMaterials: [.init(materialId: "premises-proof", dueBy: HallDate("2026-01-12")!)], clerkId: "s-0107", windowId: "w-03"
     )
@@ -36,7 +36,7 @@ struct IntakeApplicationPayloadTests {
 
     static let itemPublished = CatalogueItemPublished(
         itemCode: "MKT-001", version: 2, name: "个体工商户登记", kind: .committed, leadDepartmentId: "d-market",
-        participantDepartmentIds: [], legalLimitDays: 15, promisedLimitDays: 3, notCounted: ["inspection"], feeCents: nil,
+        participantDepartmentIds: [], legalLimitDays: 15, promisedLimitDays: 3, notCounted: [.inspection], feeCents: nil,
         effectiveFrom: HallDate("2026-01-01")!, approvalReference: "县政务服务办〔2025〕17号"
     )
 

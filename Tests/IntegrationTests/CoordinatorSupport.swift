@@ -101,7 +101,7 @@ struct CoordinatorHall {
     @discardableResult
     func accept(
         _ receipt: String, participants: [String] = ["d-fire", "d-env"], acceptedAt: Date = Date(), days: Int = 20,
-        notCounted: [String] = ["expert-review"], bundle: (String, Int)? = nil, greenChannel: GreenChannelApproval? = nil
+        notCounted: [NotCountedCategory] = [.expertReview], bundle: (String, Int)? = nil, greenChannel: GreenChannelApproval? = nil
     ) async throws -> String {
         let caseId = UUID().uuidString.lowercased()
         let due = calendar.dueDate(acceptedAt: acceptedAt, workingDays: days)

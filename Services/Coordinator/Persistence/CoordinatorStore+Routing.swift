@@ -53,7 +53,7 @@ extension CoordinatorStore {
             cases.acceptedAt.append(accepted.acceptedAt)
             cases.promisedLimitDays.append(accepted.promisedLimitDays)
             cases.legalLimitDays.append(accepted.legalLimitDays)
-            cases.notCounted.append(accepted.notCounted.joined(separator: "\u{1F}"))
+            cases.notCounted.append(accepted.notCounted.map(\.rawValue).joined(separator: "\u{1F}"))
             cases.dueDate.append(due.description)
             cases.dueDateProvisional.append(accepted.dueDateProvisional)
             cases.bundleId.append(accepted.bundleId ?? "")

@@ -321,7 +321,7 @@ extension IntakeStore {
                 itemName: item.name, kind: item.kind, leadDepartmentId: item.leadDepartmentId,
                 participantDepartmentIds: item.participantDepartmentIds, acceptedAt: response.acceptedAt!, dueDate: response.dueDate!.hallDate,
                 dueDateProvisional: response.dueDateProvisional!, promisedLimitDays: item.promisedLimitDays, legalLimitDays: item.legalLimitDays,
-                notCounted: item.notCounted.map(\.rawValue), channel: channel, greenChannel: greenChannel != nil,
+                notCounted: item.notCounted, channel: channel, greenChannel: greenChannel != nil,
                 applicantKind: applicantKind, applicantName: applicantName,
                 promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.hallDate) },
                 clerkId: clerk.staffId, windowId: clerk.windowId, materials: materials.flatMap { $0.references(in: item) },

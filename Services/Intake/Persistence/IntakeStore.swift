@@ -239,7 +239,7 @@ struct IntakeStore: Sendable {
             let published = CatalogueItemPublished(
                 itemCode: item.code, version: item.version, name: item.name, kind: item.kind, leadDepartmentId: item.leadDepartmentId,
                 participantDepartmentIds: item.participantDepartmentIds, legalLimitDays: item.legalLimitDays,
-                promisedLimitDays: item.promisedLimitDays, notCounted: item.notCounted.map(\.rawValue), feeCents: item.fee.amountCents,
+                promisedLimitDays: item.promisedLimitDays, notCounted: item.notCounted, feeCents: item.fee.amountCents,
                 effectiveFrom: item.effectiveFrom.hallDate, approvalReference: item.approvalReference)
             try await outbox.append([try event(published, caseId: nil, key: item.code)], on: connection, logger: logger)
             return item

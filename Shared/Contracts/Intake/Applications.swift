@@ -30,7 +30,7 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     public var promisedLimitDays: Int
     public var legalLimitDays: Int
     /// Time categories not counted in the limit (Art 34).
-    public var notCounted: [String]
+    public var notCounted: [NotCountedCategory]
     /// `window` or `online`.
     public var channel: ApplicationChannel
     /// Whether the case is on the green channel (Art 40): departments handle it first.
@@ -101,7 +101,7 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     public init(
         receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int, itemName: String, kind: ItemKind,
         leadDepartmentId: String, participantDepartmentIds: [String], acceptedAt: Date, dueDate: HallDate, dueDateProvisional: Bool,
-        promisedLimitDays: Int, legalLimitDays: Int, notCounted: [String], channel: ApplicationChannel, greenChannel: Bool, applicantKind: ApplicantKind,
+        promisedLimitDays: Int, legalLimitDays: Int, notCounted: [NotCountedCategory], channel: ApplicationChannel, greenChannel: Bool, applicantKind: ApplicantKind,
         applicantName: String, promisedMaterials: [PromisedMaterialRef], clerkId: String, windowId: String?,
         materials: [PresentedMaterialRef]? = nil, bundleId: String? = nil, bundleSize: Int? = nil,
         greenChannelApproval: GreenChannelApproval? = nil
@@ -155,9 +155,7 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         dueDateProvisional = try container.decode(Bool.self, forKey: .dueDateProvisional)
         promisedLimitDays = try container.decodeInt(atLeast: 0, forKey: .promisedLimitDays)
         legalLimitDays = try container.decodeInt(atLeast: 0, forKey: .legalLimitDays)
-        notCounted = try container.decodeDistinctStrings(forKey: .notCounted, expected: "a not-counted time category") {
-            IntakeValues.notCounted.contains($0)
-        }
+        notCounted = try container.decodeDistinct(NotCountedCategory.self, forKey: .notCounted)
         channel = try container.decode(ApplicationChannel.self, forKey: .channel)
         greenChannel = try container.decode(Bool.self, forKey: .greenChannel)
         greenChannelApproval = try container.decodeIfPresent(GreenChannelApproval.self, forKey: .greenChannelApproval)
@@ -320,7 +318,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
     public var participantDepartmentIds: [String]
     public var legalLimitDays: Int
     public var promisedLimitDays: Int
-    public var notCounted: [String]
+    public var notCounted: [NotCountedCategory]
     /// Fee in fen, or nil when free.
     public var feeCents: Int64?
     /// Hall date (YYYY-MM-DD) from which this version is in force.
@@ -330,7 +328,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
 
     public init(
         itemCode: String, version: Int, name: String, kind: ItemKind, leadDepartmentId: String, participantDepartmentIds: [String],
-        legalLimitDays: Int, promisedLimitDays: Int, notCounted: [String], feeCents: Int64?, effectiveFrom: HallDate,
+        legalLimitDays: Int, promisedLimitDays: Int, notCounted: [NotCountedCategory], feeCents: Int64?, effectiveFrom: HallDate,
         approvalReference: String
     ) {
         self.itemCode = itemCode
@@ -363,9 +361,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
         participantDepartmentIds = try container.decodeDistinctStrings(forKey: .participantDepartmentIds, expected: "a department id") { !$0.isEmpty }
         legalLimitDays = try container.decodeInt(atLeast: 0, forKey: .legalLimitDays)
         promisedLimitDays = try container.decodeInt(atLeast: 0, forKey: .promisedLimitDays)
-        notCounted = try container.decodeDistinctStrings(forKey: .notCounted, expected: "a not-counted time category") {
-            IntakeValues.notCounted.contains($0)
-        }
+        notCounted = try container.decodeDistinct(NotCountedCategory.self, forKey: .notCounted)
         feeCents = try container.decodeIfPresent(Int64.self, forKey: .feeCents)
         effectiveFrom = try container.decode(HallDate.self, forKey: .effectiveFrom)
         approvalReference = try container.decodeNonEmptyString(forKey: .approvalReference)
@@ -382,9 +378,6 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
 
 /// The allowed values and formats of the intake application and catalogue payloads, as in their JSON Schemas.
 enum IntakeValues {
-    /// Time categories not counted in the limit (Art 34).
-    static let notCounted: Set<String> = CoordinatorValues.suspensionCategories
-
     /// Whether `text` is a catalogue item code: 2–32 upper-case ASCII letters, digits or `-`, not starting with `-`.
     static func isItemCode(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
@@ -463,6 +456,17 @@ extension KeyedDecodingContainer {
             throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "expected an integer ≥ \(minimum)")
         }
         return value
+    }
+
+    /// Decodes an array of distinct values of a closed set.
+    func decodeDistinct<Value: ContractEnum>(_ type: Value.Type, forKey key: Key) throws -> [Value] {
+        let values = try decode([Value].self, forKey: key)
+        var seen = Set<Value>()
+        for (index, value) in values.enumerated() where !seen.insert(value).inserted {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: codingPath + [key, IntakeIndexKey(intValue: index)], debugDescription: "'\(value.rawValue)' appears twice"))
+        }
+        return values
     }
 
     /// Decodes an array of distinct strings, each one that `isValid` accepts; `expected` describes an element for the error.

@@ -54,7 +54,7 @@ extension HallBench {
                 receiptCode: "B\(n)", noticeNumber: String(format: "2026-%06d", n % 1_000_000), itemCode: "JOINT-001", itemVersion: 1,
                 itemName: "建设工程联合审批", kind: .joint, leadDepartmentId: "d-build", participantDepartmentIds: ["d-fire", "d-env"],
                 acceptedAt: acceptedAt, dueDate: due.date.hallDate, dueDateProvisional: due.isProvisional, promisedLimitDays: 20,
-                legalLimitDays: 20, notCounted: ["expert-review"], channel: .window, greenChannel: false, applicantKind: .organisation,
+                legalLimitDays: 20, notCounted: [.expertReview], channel: .window, greenChannel: false, applicantKind: .organisation,
                 applicantName: "某建设公司", promisedMaterials: [], clerkId: "clerk-1", windowId: "w-01",
                 materials: [.init(materialId: "plan", name: "设计方案", form: .original, copies: 1)])
             let envelope = try EventEnvelope(payload: accepted, producer: "intake", caseId: caseId)
