@@ -6,12 +6,11 @@ enum IdentityNumber {
         let characters = Array(text.uppercased())
         guard characters.count == 18, characters.prefix(17).allSatisfy(\.isASCII), characters.prefix(17).allSatisfy(\.isNumber) else { return false }
         let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-        let sum = zip(characters.prefix(17), weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        let sum = zip(characters.prefix(17), weights).reduce(0) { $0 + ($1.0.wholeNumberValue ?? 0) * $1.1 }
         let checks: [Character] = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
         guard characters[17] == checks[sum % 11] else { return false }
-        let year = Int(String(characters[6..<10]))!
-        let month = Int(String(characters[10..<12]))!
-        let day = Int(String(characters[12..<14]))!
+        let number = { (range: Range<Int>) in characters[range].reduce(0) { $0 * 10 + ($1.wholeNumberValue ?? 0) } }
+        let year = number(6..<10), month = number(10..<12), day = number(12..<14)
         return (1900...2100).contains(year) && (1...12).contains(month) && (1...31).contains(day)
     }
 

@@ -88,7 +88,9 @@ extension IntakeStore {
                 results[index] = await catching { try await self.acceptAlone(jobs[index]) }
             }
         }
-        return results.map { $0! }
+        let answered = results.compactMap { $0 }
+        guard answered.count == jobs.count else { return jobs.map { _ in .failure(HallError(.internalError, "an acceptance of the group was not answered")) } }
+        return answered
     }
 
     /// An acceptance with its number, answer, notice and events, ready to be stored.

@@ -73,7 +73,7 @@ extension IntakeStore {
             response.corrections = list
             outgoing.append(
                 try correctionEventFor(
-                    receiptCode: response.receiptCode, item: assessment.item!, corrections: list, now: now, clerk: clerk, caseId: response.caseId))
+                    receiptCode: response.receiptCode, item: try assessment.requireItem(), corrections: list, now: now, clerk: clerk, caseId: response.caseId))
         case .complete:
             throw HallError(.internalError, "a complete application is accepted through acceptBatch")
         }
@@ -94,6 +94,12 @@ extension IntakeStore {
         /// The department that issues (and seals) the refusal notice when no department of the
         /// item can: the hall centre, for an item unknown to the hall.
         var issuer: String? = nil
+
+        /// The version in force, which every verdict but a refusal has.
+        func requireItem() throws -> ItemVersion {
+            guard let item else { throw HallError(.internalError, "an application without a refusal has no item version") }
+            return item
+        }
     }
 
     /// Decides one application: refusal (not a matter of this hall, not in force, or not the
@@ -315,12 +321,15 @@ extension IntakeStore {
         applicantName: String,
         materials: [PresentedMaterial], bundle: (id: String, size: Int)?, clerk: Clerk
     ) throws -> OutgoingEvent {
-        try event(
+        guard let noticeNumber = response.noticeNumber, let acceptedAt = response.acceptedAt, let dueDate = response.dueDate,
+            let provisional = response.dueDateProvisional
+        else { throw HallError(.internalError, "an accepted application without its notice number, time or due date") }
+        return try event(
             ApplicationAccepted(
-                receiptCode: response.receiptCode, noticeNumber: response.noticeNumber!, itemCode: item.code, itemVersion: item.version,
+                receiptCode: response.receiptCode, noticeNumber: noticeNumber, itemCode: item.code, itemVersion: item.version,
                 itemName: item.name, kind: item.kind, leadDepartmentId: item.leadDepartmentId,
-                participantDepartmentIds: item.participantDepartmentIds, acceptedAt: response.acceptedAt!, dueDate: response.dueDate!.hallDate,
-                dueDateProvisional: response.dueDateProvisional!, promisedLimitDays: item.promisedLimitDays, legalLimitDays: item.legalLimitDays,
+                participantDepartmentIds: item.participantDepartmentIds, acceptedAt: acceptedAt, dueDate: dueDate.hallDate,
+                dueDateProvisional: provisional, promisedLimitDays: item.promisedLimitDays, legalLimitDays: item.legalLimitDays,
                 notCounted: item.notCounted, channel: channel, greenChannel: greenChannel != nil,
                 applicantKind: applicantKind, applicantName: applicantName,
                 promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.hallDate) },

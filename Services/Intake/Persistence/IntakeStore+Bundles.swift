@@ -83,7 +83,7 @@ extension IntakeStore {
                     response.corrections = list
                     outgoing.append(
                         try correctionEventFor(
-                            receiptCode: response.receiptCode, item: assessment.item!, corrections: list, now: now, clerk: clerk,
+                            receiptCode: response.receiptCode, item: try assessment.requireItem(), corrections: list, now: now, clerk: clerk,
                             caseId: response.caseId))
                     answer.corrections = (answer.corrections ?? []) + list.map {
                         .init(
@@ -94,10 +94,10 @@ extension IntakeStore {
                     response.outcome = .held
                     response.promisedMaterials = promises.isEmpty ? nil : promises
                 case (.accepted, .complete(let promises)):
-                    try await accept(&response, item: assessment.item!, promised: promises, now: now, on: connection)
+                    try await accept(&response, item: try assessment.requireItem(), promised: promises, now: now, on: connection)
                     outgoing.append(
                         try acceptedEventFor(
-                            response, item: assessment.item!, channel: submission.channel,
+                            response, item: try assessment.requireItem(), channel: submission.channel,
                             greenChannel: submission.greenChannelApproval?.approval(now: now), applicantKind: submission.applicant.kind,
                             applicantName: submission.applicant.name, materials: submission.materials, bundle: (bundleId, size), clerk: clerk))
                 default:

@@ -158,14 +158,14 @@ public struct SealRefusal: Error, Sendable, Hashable {
 /// The rules of Art 29–32 for applying a seal. Pure: no I/O, the clock is passed in.
 public enum SealPolicy {
     /// The hall's time zone, for the days of a substitute's notice.
-    static let hallTimeZone = TimeZone(identifier: "Asia/Shanghai")!
+    static let hallTimeZone = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .gmt
 
     /// `YYYY-MM-DD` of `instant` in Asia/Shanghai.
     public static func hallDay(_ instant: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = hallTimeZone
         let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 
     /// The document hash's 32 bytes, or the `malformed-document-hash` refusal.

@@ -81,7 +81,9 @@ actor MemorySealRepository: SealRepository {
 
     func apply(_ request: SealingRequest) throws -> SealingOutcome {
         if let refusal = SealPolicy.precheck(request) { return .refused(refusal) }
-        let hash = Hex.digest(request.documentHash)!
+        guard let hash = Hex.digest(request.documentHash) else {
+            return .refused(SealRefusal(.malformedDocumentHash, "documentHash must be the document's SHA-256 as 64 hexadecimal digits"))
+        }
         let sealed = registers.values.joined()
         if let existing = sealed.first(where: {
             $0.documentKind == request.documentKind && $0.documentHash == hash && $0.caseId == request.caseId && $0.departmentId == request.departmentId

@@ -196,15 +196,18 @@ extension SealStore {
                 continue
             case .success(let chosen): seal = chosen
             }
-            if chain == nil {
+            var current: Chain
+            if let chain {
+                current = chain
+            } else {
                 let key = try vault.decrypt(Array(Data(base64Encoded: read.encryptedKey ?? "") ?? Data()), sealId: seal.sealId)
-                chain = Chain(seal: seal, key: key, firstSerial: seal.lastSerial + 1)
+                current = Chain(seal: seal, key: key, firstSerial: seal.lastSerial + 1)
             }
-            let imprint = try Imprint.next(
-                for: request, documentHash: Hex.digest(hashes[position])!, on: chain!.seal, at: now, signedWith: chain!.key)
-            chain!.seal.lastSerial = imprint.serial
-            chain!.seal.lastHash = imprint.imprintHash
-            chains[request.departmentId] = chain
+            guard let digest = Hex.digest(hashes[position]) else { throw HallError(.internalError, "a checked document hash is not a digest") }
+            let imprint = try Imprint.next(for: request, documentHash: digest, on: current.seal, at: now, signedWith: current.key)
+            current.seal.lastSerial = imprint.serial
+            current.seal.lastHash = imprint.imprintHash
+            chains[request.departmentId] = current
             sealedHere[document] = imprint
             imprints.append(imprint, hash: hashes[position])
             answers[index] = try answer(index, imprint.sealedEvent)
@@ -269,7 +272,10 @@ extension SealStore {
             default: break
             }
         }
-        return outcomes.map { $0! }
+        return try outcomes.map { outcome in
+            guard let outcome else { throw HallError(.internalError, "a seal request of the batch was not answered") }
+            return outcome
+        }
     }
 }
 

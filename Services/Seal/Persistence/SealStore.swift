@@ -130,6 +130,14 @@ struct SealStore: Sendable {
         return try rows.map(Self.decodeSeal)
     }
 
+    /// A seal this transaction has just written or locked: missing, it is an internal error.
+    private func storedSeal(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> SealRecord {
+        guard let record = try await seal(id: id, on: connection, logger: logger) else {
+            throw HallError(.internalError, "seal \(id) is not in the register it was just written to")
+        }
+        return record
+    }
+
     func seal(id: UUID, forUpdate: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> SealRecord? {
         let rows = try await connection.run(
             "SELECT \(unescaped: Self.sealColumns) FROM \(unescaped: schema).seals WHERE seal_id = \(id) \(unescaped: forUpdate ? "FOR UPDATE" : "")",
@@ -168,7 +176,7 @@ struct SealStore: Sendable {
         guard !inserted.isEmpty else {
             throw HallError(.conflict, "department \(registration.departmentId) already has an active seal, or code \(registration.code) is taken", field: "code")
         }
-        let record = try await seal(id: sealId, on: connection, logger: logger)!
+        let record = try await storedSeal(id: sealId, on: connection, logger: logger)
         let event = SealRegistered(
             sealId: sealId, departmentId: record.departmentId, name: record.name, code: record.code, custodianStaffId: record.custodianStaffId,
             authorisations: record.authorisations, validFrom: record.validFrom, validUntil: record.validUntil, publicKey: publicKey,
@@ -209,7 +217,7 @@ struct SealStore: Sendable {
             payload: event, id: revokedEnvelopeId, occurredAt: now, producer: ServiceName.seal.rawValue, caseId: nil, correlationId: correlationId)
         try await outbox.append([OutgoingEvent(topic: .sealEvents, key: sealId.uuidString.lowercased(), envelope: envelope)], on: connection, logger: logger)
         logger.notice("seal revoked", metadata: ["seal.id": "\(sealId)", "department.id": "\(seal.departmentId)", "successor": "\(next?.sealId.uuidString ?? "none")"])
-        return (try await self.seal(id: sealId, on: connection, logger: logger)!, next)
+        return (try await storedSeal(id: sealId, on: connection, logger: logger), next)
     }
 
     /// Replaces the staff allowed to apply an active seal besides its custodian, records the change

@@ -13,12 +13,11 @@ public struct OutgoingEvent: Sendable {
     /// The event.
     public var envelope: EventEnvelope
 
-    /// An event keyed by its envelope's case id.
-    ///
-    /// - Precondition: the envelope has a case id; use ``init(topic:key:envelope:)`` otherwise.
+    /// An event keyed by its envelope's case id (an envelope without one is keyed by its own id,
+    /// which spreads such events over the partitions; give an explicit key with
+    /// ``init(topic:key:envelope:)`` where order matters).
     public init(topic: Topic, envelope: EventEnvelope) {
-        precondition(envelope.caseId != nil, "an event without a case id needs an explicit key")
-        self.init(topic: topic, key: envelope.caseId!, envelope: envelope)
+        self.init(topic: topic, key: envelope.caseId ?? envelope.id.uuidString.lowercased(), envelope: envelope)
     }
 
     /// An event with an explicit key.

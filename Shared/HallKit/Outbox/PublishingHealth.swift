@@ -36,9 +36,10 @@ public final class PublishingHealth: Sendable {
     /// The relay could not deliver (a delivery report's error, or a failed pass).
     public func failed(_ reason: String) {
         let since = state.withLock { state -> ContinuousClock.Instant in
-            if state.failingSince == nil { state.failingSince = .now }
+            let since = state.failingSince ?? .now
+            state.failingSince = since
             state.lastError = reason
-            return state.failingSince!
+            return since
         }
         failingSeconds.record(Self.seconds(ContinuousClock.now - since))
     }
