@@ -173,18 +173,15 @@ extension IntakeStore {
         on connection: PostgresConnection
     ) async throws {
         let current = try await currentAgent(caseId: caseId, on: connection)
-        if let current {
-            if current.agentId == input.agentId {
-                guard current.entrustmentReference == input.entrustmentReference else {
-                    throw HallError(
-                        .conflict, "\(input.agentId) is already the agent of \(receiptCode) under entrustment \(current.entrustmentReference)",
-                        field: "entrustmentReference")
-                }
-                return  // the same assignment again
-            }
-            guard input.reason != nil else {
-                throw HallError.invalid("reason", "replacing agent \(current.agentId) of \(receiptCode) needs the reason")
-            }
+        let change = try Agency.change(
+            current: current.map { ($0.agentId, $0.entrustmentReference) }, agentId: input.agentId, entrustment: input.entrustmentReference,
+            reason: input.reason, receiptCode: receiptCode)
+        switch change {
+        case .unchanged:
+            return
+        case .first:
+            break
+        case .replacing:
             try await connection.run(
                 """
                 UPDATE \(unescaped: schema).agency_assignments SET ended_at = \(now)

@@ -137,12 +137,7 @@ extension IntakeStore {
             guard let row = rows.first, let version = row.2,
                 let item = try await versions(of: row.1, on: connection).first(where: { $0.version == version })
             else { throw HallError(.notFound, "no accepted application \(receiptCode)", field: "receiptCode") }
-            guard let standard = item.fee.amountCents, let basis = item.fee.basis else {
-                throw HallError.invalid("amountCents", "item \(item.code) is free: nothing may be charged (Art 16)")
-            }
-            guard fee.amountCents == standard else {
-                throw HallError.invalid("amountCents", "must be the catalogue's standard \(standard) fen for item \(item.code) (\(basis))")
-            }
+            let (standard, basis) = try FeeRule.charge(fee.amountCents, for: item)
             let inserted = try await connection.select(
                 """
                 INSERT INTO \(unescaped: schema).fees (case_id, amount_cents, basis, recorded_by) VALUES (\(row.0), \(standard), \(basis), \(clerk.staffId))
@@ -164,8 +159,7 @@ extension IntakeStore {
             """, logger: logger
         ).decode((String, String, String, String, String, String, Date, UUID).self).collectAll()
         return rows.map { row in
-            // A person's name is masked; an organisation's is public.
-            let applicant = row.4 == "organisation" ? row.5 : String(row.5.prefix(1)) + "*"
+            let applicant = PublishedApplicant.shown(kind: ApplicantKind(rawValue: row.4) ?? .person, name: row.5)
             return PublishedDecision(
                 itemCode: row.0, itemName: row.1, decision: row.2, departmentId: row.3, applicant: applicant, sealedAt: row.6, imprintId: row.7)
         }

@@ -432,16 +432,6 @@ extension KeyedDecodingContainer {
         return value
     }
 
-    /// Decodes a string from `allowed`.
-    func decodeString(oneOf allowed: Set<String>, forKey key: Key) throws -> String {
-        let value = try decode(String.self, forKey: key)
-        guard allowed.contains(value) else {
-            throw DecodingError.dataCorruptedError(
-                forKey: key, in: self, debugDescription: "expected one of \(allowed.sorted().joined(separator: ", "))")
-        }
-        return value
-    }
-
     /// Decodes a string that `isValid` accepts; `expected` describes the format for the error.
     func decodeString(forKey key: Key, expected: String, _ isValid: (String) -> Bool) throws -> String {
         let value = try decode(String.self, forKey: key)
