@@ -17,7 +17,11 @@ extension CoordinatorService {
             consumers: { runtime in [CoordinatorConsumer.definition(store: store(runtime, settings))] },
             routes: { router, runtime in addRoutes(to: router, repository: store(runtime, settings)) },
             services: { runtime in
-                [DeadlineTimerService(store: store(runtime, settings), gate: runtime.gate, interval: settings.timerInterval, logger: runtime.logger)]
+                [
+                    DeadlineTimerService(
+                        store: store(runtime, settings), gate: runtime.gate, interval: settings.timerInterval, idleMax: settings.timerIdleMax,
+                        logger: runtime.logger)
+                ]
             },
             openAPI: CoordinatorOpenAPI.document
         )

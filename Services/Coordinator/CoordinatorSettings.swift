@@ -10,11 +10,13 @@ import HallKit
 /// | `HALL_COORDINATOR_WARNING_SHARE` | share of a period's working days used when a warning is raised, in (0, 1] | 0.8 |
 /// | `HALL_COORDINATOR_PARTICIPANT_MARGIN_DAYS` | working days a participant's sub-deadline lies before the case's due date, 0–30 | 1 |
 /// | `HALL_COORDINATOR_TIMER_INTERVAL_MS` | how often due warning/escalation timers are looked for, 10–60000 | 500 |
+/// | `HALL_COORDINATOR_TIMER_IDLE_MAX_MS` | while none is due, each empty look doubles the wait up to this, 10–60000 | 5000 |
 /// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`) | none |
 struct CoordinatorSettings: Sendable {
     var warningShare: Double
     var participantMarginDays: Int
     var timerInterval: Duration
+    var timerIdleMax: Duration
     var calendar: WorkingCalendar
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
@@ -22,6 +24,7 @@ struct CoordinatorSettings: Sendable {
         warningShare = try environment.double("HALL_COORDINATOR_WARNING_SHARE", default: 0.8, rule: "a number in (0, 1]") { $0 > 0 && $0 <= 1 }
         participantMarginDays = try environment.int("HALL_COORDINATOR_PARTICIPANT_MARGIN_DAYS", default: 1, in: 0...30)
         timerInterval = .milliseconds(try environment.int("HALL_COORDINATOR_TIMER_INTERVAL_MS", default: 500, in: 10...60_000))
+        timerIdleMax = .milliseconds(try environment.int("HALL_COORDINATOR_TIMER_IDLE_MAX_MS", default: 5_000, in: 10...60_000))
         calendar = try environment.calendar()
     }
 }

@@ -49,7 +49,10 @@ public final class Hall: @unchecked Sendable {
             for name in ServiceName.allCases.map(\.rawValue) {
                 services[name] = try ServiceProcess.start(
                     name, adminURL: adminURL, schema: "e2e\(tag)_\(name)", namespace: "e2e\(tag)", secret: secret,
-                    extra: ["HALL_SEAL_MASTER_KEY": masterKey, "HALL_DATABASE_POOL_SIZE": "8", "HALL_COORDINATOR_TIMER_INTERVAL_MS": "200"]
+                    extra: [
+                        "HALL_SEAL_MASTER_KEY": masterKey, "HALL_DATABASE_POOL_SIZE": "8", "HALL_COORDINATOR_TIMER_INTERVAL_MS": "200",
+                        "HALL_COORDINATOR_TIMER_IDLE_MAX_MS": "200",
+                    ]
                         .merging(extra) { _, new in new })
             }
             for service in services.values { try await service.waitUntilReady(http) }

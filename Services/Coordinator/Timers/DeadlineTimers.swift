@@ -68,23 +68,28 @@ extension CoordinatorStore {
 }
 
 /// Fires due warnings and escalations: polls the durable timers every `interval` (and at once again
-/// while a full batch came back). Any number of coordinator instances may run it.
+/// while a full batch came back); while none is due, each empty look doubles the wait up to
+/// `idleMax`, so an idle hall looks every few seconds (a timer fires at most `idleMax` late: the
+/// limits it watches are counted in working days). Any number of coordinator instances may run it.
 struct DeadlineTimerService: Service {
     let store: CoordinatorStore
     let gate: StartupGate
     let interval: Duration
+    let idleMax: Duration
     let logger: Logger
     private let fired = Counter(label: "hall_coordinator_timers_fired_total")
 
-    init(store: CoordinatorStore, gate: StartupGate, interval: Duration, logger: Logger) {
+    init(store: CoordinatorStore, gate: StartupGate, interval: Duration, idleMax: Duration, logger: Logger) {
         self.store = store
         self.gate = gate
         self.interval = interval
+        self.idleMax = max(interval, idleMax)
         self.logger = logger
     }
 
     func run() async throws {
         await cancelWhenGracefulShutdown { [gate] in await gate.wait() }
+        var wait = interval
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var count = 0
             do {
@@ -97,7 +102,8 @@ struct DeadlineTimerService: Service {
                 logger.error("firing deadline timers failed", metadata: [LogKey.error: "\(error)"])
             }
             if count < 2_000 {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                try? await cancelWhenGracefulShutdown { [wait] in try await Task.sleep(for: wait) }
+                wait = count > 0 ? interval : min(wait * 2, idleMax)
             }
         }
     }

@@ -35,6 +35,9 @@ public struct ServiceConfiguration: Sendable {
     /// Prefix of every topic and consumer group, or nil.
     public var kafkaNamespace: String?
     public var kafkaSessionTimeout: Duration
+    /// Longest time the broker holds a consumer's fetch when there is nothing to read
+    /// (`HALL_KAFKA_FETCH_WAIT_MAX`): each idle consumer asks this often.
+    public var kafkaFetchWaitMax: Duration
     public var kafkaMaxPollInterval: Duration
     /// How often the topics are looked for on the broker (``TopicKeeper``).
     public var kafkaTopicCheckInterval: Duration
@@ -78,6 +81,7 @@ public struct ServiceConfiguration: Sendable {
         }
         self.kafkaSessionTimeout = try env.duration("HALL_KAFKA_SESSION_TIMEOUT", default: .seconds(6))
         self.kafkaMaxPollInterval = try env.duration("HALL_KAFKA_MAX_POLL_INTERVAL", default: .seconds(60))
+        self.kafkaFetchWaitMax = try env.duration("HALL_KAFKA_FETCH_WAIT_MAX", default: .milliseconds(100))
         self.kafkaTopicCheckInterval = try env.duration("HALL_KAFKA_TOPIC_CHECK_INTERVAL", default: .seconds(10))
         self.httpHost = env.string("HALL_HTTP_HOST", default: "127.0.0.1")
         self.httpPort = try env.int("HALL_HTTP_PORT", default: defaultPort, in: 0...65535)
@@ -95,6 +99,7 @@ public struct ServiceConfiguration: Sendable {
         outbox.batchSize = try env.int("HALL_OUTBOX_BATCH_SIZE", default: outbox.batchSize, in: 1...50_000)
         outbox.pollInterval = try env.duration("HALL_OUTBOX_POLL_INTERVAL", default: outbox.pollInterval)
         outbox.idlePollInterval = try env.duration("HALL_OUTBOX_IDLE_POLL_INTERVAL", default: outbox.idlePollInterval)
+        outbox.idlePollMax = try env.duration("HALL_OUTBOX_IDLE_POLL_MAX", default: outbox.idlePollMax)
         outbox.retention = try env.duration("HALL_OUTBOX_RETENTION", default: outbox.retention)
         self.outbox = outbox
         self.inboxRetention = try env.duration("HALL_INBOX_RETENTION", default: .seconds(30 * 86_400))

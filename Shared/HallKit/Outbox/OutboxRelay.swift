@@ -21,6 +21,11 @@ public struct OutboxRelayConfiguration: Sendable {
     /// to the outbox wakes the relay when it commits (``OutboxWakeups``), so this only bounds the
     /// latency of rows appended otherwise (another process, or rows a pass found held back).
     public var idlePollInterval: Duration = .seconds(1)
+    /// Longest wait while nothing is appended: each pass that finds nothing doubles the wait from
+    /// ``idlePollInterval`` up to this (never below it), and a pass that publishes starts again from
+    /// ``idlePollInterval``. An idle service then costs a database round trip every few seconds
+    /// instead of every second; rows of this process are published at their commit regardless.
+    public var idlePollMax: Duration = .seconds(10)
     /// How long rows are kept after they were appended, and at least until published; they can
     /// be republished until they are deleted.
     public var retention: Duration = .seconds(7 * 86_400)
@@ -145,12 +150,14 @@ public final class OutboxRelay: Service, Sendable {
     private func publishLoop(worker: Int, share: Int) async {
         var backoff = configuration.initialBackoff
         var ownBacklog = false
+        let longestIdle = max(configuration.idlePollInterval, configuration.idlePollMax)
+        var idle = configuration.idlePollInterval
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let backlog = backlogSeen.load(ordering: .relaxed)
                 if worker > 0, !backlog, !ownBacklog {
                     // Worker 0 wakes the others when it finds a backlog.
-                    try await waitUnlessShuttingDown(backlogWakeup, upTo: configuration.idlePollInterval)
+                    try await waitUnlessShuttingDown(backlogWakeup, upTo: longestIdle)
                     continue
                 }
                 let alone = worker == 0 && !backlog
@@ -170,11 +177,17 @@ public final class OutboxRelay: Service, Sendable {
                 }
                 if outcome.failed > 0 {
                     try await sleepUnlessShuttingDown(backoff)
-                } else if !outcome.more {
-                    // Idle: wait for a commit that appended (or the fallback poll); right after
-                    // publishing, poll again soon.
-                    try await waitUnlessShuttingDown(
-                        wakeup, upTo: outcome.published > 0 ? configuration.pollInterval : configuration.idlePollInterval)
+                } else if outcome.published > 0 || outcome.more {
+                    idle = configuration.idlePollInterval
+                    // Right after publishing, poll again soon (a backlog: at once).
+                    if !outcome.more { try await waitUnlessShuttingDown(wakeup, upTo: configuration.pollInterval) }
+                } else {
+                    // Idle: wait for a commit that appended, or the fallback poll, longer each time.
+                    // Woken by a commit, the next pass may find its rows held back at the horizon by
+                    // another transaction for a moment: look again soon, then less and less often.
+                    let waitStarted = ContinuousClock.now
+                    try await waitUnlessShuttingDown(wakeup, upTo: idle)
+                    idle = ContinuousClock.now - waitStarted < idle ? configuration.pollInterval : min(idle * 2, longestIdle)
                 }
             } catch is CancellationError {
                 break

@@ -166,6 +166,7 @@ public enum HallServiceMain {
             kafka.sessionTimeout = configuration.kafkaSessionTimeout
             kafka.heartbeatInterval = configuration.kafkaSessionTimeout / 3
             kafka.maxPollInterval = configuration.kafkaMaxPollInterval
+            kafka.fetchWaitMax = configuration.kafkaFetchWaitMax
             var inbox = InboxConsumerConfiguration(kafka: kafka)
             inbox.batchSize = configuration.consumerBatchSize
             inbox.maxAttempts = configuration.consumerMaxAttempts

@@ -28,7 +28,7 @@ extension HallBench {
     func coordinatorBenchmark(adminURL: String) async throws {
         try await withServiceUnderBench(
             "coordinator", adminURL: adminURL, pgbenchTransactions: coordinatorPgbenchTransactions, secret: Self.coordinatorSecret,
-            extra: ["HALL_COORDINATOR_TIMER_INTERVAL_MS": "50"]
+            extra: ["HALL_COORDINATOR_TIMER_INTERVAL_MS": "50", "HALL_COORDINATOR_TIMER_IDLE_MAX_MS": "50"]
         ) { bench in
             try await coordinatorRuns(schema: bench.schema, namespace: bench.namespace, client: bench.database, logger: bench.logger)
         }
