@@ -16,6 +16,8 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// The service's base URL.
     public var base: String { "http://127.0.0.1:\(port)" }
+    /// The running process's id.
+    public var pid: Int32 { process.processIdentifier }
 
     /// The folder of the executables: `HALL_BIN_DIR`, or the first folder upwards from the running
     /// program that holds `name`.

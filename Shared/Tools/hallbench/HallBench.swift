@@ -102,6 +102,9 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Applications submitted per second in all in the whole-hall run (0: as fast as the clerks are answered).")
     var hallRate = 0
 
+    @Option(help: "Seconds the idle hall is measured after the whole-hall run, once it has settled for as long (0 skips it).")
+    var hallIdle = 20
+
     @Option(help: "Transactions per pgbench client for the whole-hall run's pgbench -N figure (0 skips it).")
     var hallPgbenchTransactions = 2000
 

@@ -19,7 +19,13 @@ extension HallBench {
             let pgbench = try runPgbench(adminURL: adminURL, transactionsPerClient: hallPgbenchTransactions)
             print(String(format: "pgbench -N (8 clients × %d transactions, scale 10): %.0f TPS", hallPgbenchTransactions, pgbench))
         }
-        try await Hall.run(extra: ["HALL_LOG_LEVEL": "error", "HALL_DATABASE_POOL_SIZE": "20"]) { hall in
+        // The coordinator's timer loop as in production (the end-to-end tests look every 200 ms), so
+        // that the idle figure is the one an operator gets.
+        let settings = [
+            "HALL_LOG_LEVEL": "error", "HALL_DATABASE_POOL_SIZE": "20", "HALL_COORDINATOR_TIMER_INTERVAL_MS": "500",
+            "HALL_COORDINATOR_TIMER_IDLE_MAX_MS": "5000",
+        ]
+        try await Hall.run(extra: settings) { hall in
             let logger = LocalStack.logger("hallbench")
             let kafka = try LocalKafka.stack()
             let system = try DepartmentSystem(hall: hall, kafka: kafka, logger: logger)
@@ -91,7 +97,44 @@ extension HallBench {
                     format: "whole hall: accepted → last decision sealed p50 %.0f ms, p99 %.0f ms, max %.0f ms; %.1f database commits per completed case",
                     percentile(0.5), percentile(0.99), latencies.last ?? 0, Double(commits) / Double(max(completions.count, 1))))
             if completions.count < submitted { throw BenchError("only \(completions.count) of \(submitted) accepted cases completed") }
+            if hallIdle > 0 {
+                // The relays and the timer loop back off while nothing happens: let them settle first.
+                try await Task.sleep(for: .seconds(max(hallIdle, 30)))
+                let idle = try await idleShare(hall: hall, adminURL: adminURL, seconds: hallIdle)
+                let services = idle.services.values.reduce(0, +)
+                let each = idle.services.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
+                print(
+                    String(
+                        format: "idle hall after the load (the five services and their database backends, %d s): %.2f %% of one core (%@; backends %.2f %%) — goal ≤ 2 %% %@",
+                        hallIdle, services + idle.backends, each, idle.backends, services + idle.backends <= 2 ? "✔" : "✘"))
+            }
         }
+    }
+
+    /// The share of one core the five services and their database backends use in `seconds`
+    /// (user + system time from /proc; the broker and this process are not counted).
+    private func idleShare(hall: Hall, adminURL: String, seconds: Int) async throws -> (services: [String: Double], backends: Double) {
+        let backends = try shell([
+            "psql", adminURL, "-Atc", "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'hall-\(hall.namespace)%'",
+        ]).split(whereSeparator: \.isNewline).compactMap { Int32($0) }
+        func ticks(_ pids: [Int32]) -> Int { pids.reduce(0) { $0 + Self.cpuTicks($1) } }
+        let servicesBefore = hall.services.mapValues { Self.cpuTicks($0.pid) }
+        let backendsBefore = ticks(backends)
+        try await Task.sleep(for: .seconds(seconds))
+        let perSecond = Double(sysconf(Int32(_SC_CLK_TCK))) * Double(seconds)
+        let services = hall.services.mapValues { Double(Self.cpuTicks($0.pid)) }.merging(servicesBefore.mapValues(Double.init)) { after, before in
+            (after - before) * 100 / perSecond
+        }
+        return (services, Double(ticks(backends) - backendsBefore) * 100 / perSecond)
+    }
+
+    /// User + system clock ticks of a process so far (0 when it is gone).
+    private static func cpuTicks(_ pid: Int32) -> Int {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        // After the name: state is field 3, utime field 14 and stime field 15 of the whole line.
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return 0 }
+        return user + system
     }
 
     /// Transactions committed so far in the stack's database (all schemas).
