@@ -117,15 +117,19 @@ extension HallBench {
         let backends = try shell([
             "psql", adminURL, "-Atc", "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'hall-\(hall.namespace)%'",
         ]).split(whereSeparator: \.isNewline).compactMap { Int32($0) }
-        func ticks(_ pids: [Int32]) -> Int { pids.reduce(0) { $0 + Self.cpuTicks($1) } }
         let servicesBefore = hall.services.mapValues { Self.cpuTicks($0.pid) }
-        let backendsBefore = ticks(backends)
+        let backendsBefore = backends.map { ($0, Self.cpuTicks($0)) }
         try await Task.sleep(for: .seconds(seconds))
         let perSecond = Double(sysconf(Int32(_SC_CLK_TCK))) * Double(seconds)
+        // A backend that ended meanwhile (a pool closing an idle connection) reads 0: it is left out.
+        let backendTicks = backendsBefore.reduce(0) { sum, backend in
+            let after = Self.cpuTicks(backend.0)
+            return after == 0 ? sum : sum + max(0, after - backend.1)
+        }
         let services = hall.services.mapValues { Double(Self.cpuTicks($0.pid)) }.merging(servicesBefore.mapValues(Double.init)) { after, before in
             (after - before) * 100 / perSecond
         }
-        return (services, Double(ticks(backends) - backendsBefore) * 100 / perSecond)
+        return (services, Double(backendTicks) * 100 / perSecond)
     }
 
     /// User + system clock ticks of a process so far (0 when it is gone).
