@@ -14,8 +14,6 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
     private var rejectionViews: [RejectionView] = []
     /// Each department's chief representative (and filed substitute), as the directory says.
     private let countersigners: [String: Set<String>]
-    /// The commands that passed, in order.
-    private(set) var performed: [(command: DepartmentCommand, actor: DepartmentActor, requestId: String)] = []
 
     init(countersigners: [String: Set<String>]) {
         self.countersigners = countersigners
@@ -54,9 +52,7 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
 
     func perform(_ command: DepartmentCommand, by actor: DepartmentActor, requestId: String, route: String) throws -> CommandOutcome {
         do {
-            let outcome = try apply(command, by: actor)
-            performed.append((command, actor, requestId))
-            return outcome
+            return try apply(command, by: actor)
         } catch let refusal as CommandRefusal {
             rejectionViews.append(
                 RejectionView(

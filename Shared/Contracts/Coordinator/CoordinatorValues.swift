@@ -40,8 +40,6 @@ public struct SupplementItem: Codable, Sendable, Hashable {
 
 /// The allowed values of the coordinator's payloads, as in their JSON Schemas.
 public enum CoordinatorValues {
-    /// Time categories not counted in a limit (Art 34, ALL Art 45): a suspension names one of these.
-    public static let suspensionCategories: Set<String> = Set(NotCountedCategory.allCases.map(\.rawValue))
     /// The most working days an extension may add (ALL Art 42).
     public static let maximumExtensionDays = 10
 }

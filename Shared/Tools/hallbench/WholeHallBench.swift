@@ -126,9 +126,9 @@ extension HallBench {
             let after = Self.cpuTicks(backend.0)
             return after == 0 ? sum : sum + max(0, after - backend.1)
         }
-        let services = hall.services.mapValues { Double(Self.cpuTicks($0.pid)) }.merging(servicesBefore.mapValues(Double.init)) { after, before in
-            (after - before) * 100 / perSecond
-        }
+        let services = Dictionary(uniqueKeysWithValues: hall.services.map { name, service in
+            (name, Double(Self.cpuTicks(service.pid) - (servicesBefore[name] ?? 0)) * 100 / perSecond)
+        })
         return (services, Double(backendTicks) * 100 / perSecond)
     }
 
