@@ -124,6 +124,22 @@ struct HallFlowTests {
             let departments = ready.json["departments"]?.arrayValue ?? []
             #expect(Set(departments.compactMap { $0["departmentId"]?.stringValue }) == ["d-market", "d-tax"])
             #expect(departments.allSatisfy { $0["status"] == "completed" }, "\(departments)")
+
+            // The applicant sees each department's decision under its own seal; the public list shows both.
+            let sealed = try await hall.eventually("both decisions sealed in tracking", { try await Self.tracking(hall, receipt, idNumber: idNumber) }) {
+                ($0.json["documents"]?.arrayValue ?? []).filter { $0["kind"] == "approval-decision" && $0["sealed"] == true }.count == 2
+            }
+            let decisions = (sealed.json["documents"]?.arrayValue ?? []).filter { $0["kind"] == "approval-decision" }
+            #expect(Set(decisions.compactMap { $0["departmentId"]?.stringValue }) == ["d-market", "d-tax"], "\(sealed)")
+            for decision in decisions {
+                let imprint = try #require(decision["imprintId"]?.stringValue).lowercased()
+                let verified = try await hall.call("seal", .GET, "/v1/imprints/\(imprint)")
+                #expect(verified.json["valid"] == true && verified.json["departmentId"] == decision["departmentId"], "\(verified)")
+            }
+            let published = try await hall.call("intake", .GET, "/v1/decisions?itemCode=JNT-001")
+            #expect(
+                Set((published.json["decisions"]?.arrayValue ?? []).compactMap { $0["departmentId"]?.stringValue }) == ["d-market", "d-tax"],
+                "\(published)")
         }
     }
 

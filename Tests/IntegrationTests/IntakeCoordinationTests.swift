@@ -295,18 +295,8 @@ extension IntakeAPITests {
             let caseId = try #require(accepted["caseId"]?.stringValue).lowercased()
 
             // One department's decision sealed: not ready yet (the coordinator completes the case).
-            let sealedId = UUID()
-            let sealed = DocumentSealed(
-                imprintId: UUID(), sealId: UUID(), departmentId: "d-market", serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
-                documentHash: String(repeating: "b", count: 64), caseId: caseId, requestedBy: "chief-1", windowId: "w-01",
-                previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
-                signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
-            let producer = try LocalKafka.stack().producer()
-            _ = try await producer.send(KafkaProducerMessage(
-                topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId,
-                value: try EventEnvelope(payload: sealed, id: sealedId, producer: "seal", caseId: caseId).encoded()))
-            await producer.close()
-            try await waitApplied(sealedId, database)
+            _ = try await publishSealedDecision(
+                caseId: caseId, department: "d-market", hash: String(repeating: "b", count: 64), namespace: database.schema, database: database)
             #expect(try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["status"] == "accepted")
             #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").0 == .conflict)
 
@@ -343,6 +333,79 @@ extension IntakeAPITests {
             #expect(tracked["completion"]?["onTime"] == .bool(true))
             #expect(sameInstant(tracked["completion"]?["completedAt"], completedAt))
             #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+        }
+    }
+
+    /// Publishes `seal.document.sealed` of a decision as the seal service would; returns the imprint id.
+    func publishSealedDecision(
+        caseId: String, department: String, hash: String, namespace: String, database: ScratchDatabase
+    ) async throws -> UUID {
+        let imprint = UUID()
+        let sealed = DocumentSealed(
+            imprintId: imprint, sealId: UUID(), departmentId: department, serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
+            documentHash: hash, caseId: caseId, requestedBy: "chief-\(department)", windowId: "w-01",
+            previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
+            signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
+        let id = UUID()
+        let producer = try LocalKafka.stack().producer()
+        _ = try await producer.send(KafkaProducerMessage(
+            topic: "\(namespace).\(Topic.sealEvents.rawValue)", key: caseId,
+            value: try EventEnvelope(payload: sealed, id: id, producer: "seal", caseId: caseId).encoded()))
+        await producer.close()
+        try await waitApplied(id, database)
+        return imprint
+    }
+
+    @Test("every department's decision of a joint case is shown to the applicant and published with its own seal, whether the seal or the coordinator's announcement comes first; a sealed decision the coordinator never announced is not shown")
+    func jointDecisionsEachWithItsSeal() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            try await seedJoint(client, tokens)
+            let body = application(key: "k-joint-decisions", materials: jointMaterials, itemCode: "JNT-001")
+            let (status, accepted) = try await post(client, "/v1/applications", token: tokens.clerk, body)
+            #expect(status == .created, "\(accepted)")
+            let receipt = try #require(accepted["receiptCode"]?.stringValue)
+            let caseId = try #require(accepted["caseId"]?.stringValue).lowercased()
+            let marketHash = String(repeating: "c", count: 64), taxHash = String(repeating: "d", count: 64)
+
+            // The participant's seal comes back before the coordinator's announcement; a forged one too.
+            let taxImprint = try await publishSealedDecision(caseId: caseId, department: "d-tax", hash: taxHash, namespace: database.schema, database: database)
+            _ = try await publishSealedDecision(
+                caseId: caseId, department: "d-market", hash: String(repeating: "e", count: 64), namespace: database.schema, database: database)
+            let decided = CaseDecided(
+                receiptCode: receipt, outcome: .approved, reasons: [],
+                documents: [
+                    .init(departmentId: "d-market", documentKind: .approvalDecision, documentHash: marketHash, requestedBy: "chief-1", windowId: "w-01"),
+                    .init(departmentId: "d-tax", documentKind: .approvalDecision, documentHash: taxHash, requestedBy: "chief-2", windowId: "w-01"),
+                ],
+                decidedAt: Date(), dueDate: HallDate("2026-12-31")!)
+            let decidedId = try await publishCoordinatorEvent(decided, caseId: caseId, key: caseId, namespace: database.schema)
+            try await waitApplied(decidedId, database)
+            try await publishCoordinatorEvent(decided, caseId: caseId, key: caseId, namespace: database.schema, id: decidedId)  // redelivered
+
+            func decisions() async throws -> [String: JSONValue] {
+                let tracked = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1
+                let documents = tracked["documents"]?.arrayValue?.filter { $0["kind"] == "approval-decision" } ?? []
+                #expect(documents.count == 2, "one decision per department, the forged one not among them: \(tracked)")
+                return Dictionary(documents.map { ($0["departmentId"]?.stringValue ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+            }
+            var shown = try await decisions()
+            #expect(shown["d-tax"]?["sealed"] == true && shown["d-tax"]?["imprintId"]?.stringValue?.lowercased() == taxImprint.uuidString.lowercased())
+            #expect(shown["d-market"]?["sealed"] == false, "the forged hash did not seal the lead's decision")
+
+            // The lead's own decision sealed afterwards.
+            let marketImprint = try await publishSealedDecision(
+                caseId: caseId, department: "d-market", hash: marketHash, namespace: database.schema, database: database)
+            shown = try await decisions()
+            #expect(shown["d-market"]?["sealed"] == true && shown["d-market"]?["imprintId"]?.stringValue?.lowercased() == marketImprint.uuidString.lowercased())
+
+            // The public list: one row per department, each with its own imprint.
+            let published = try await get(client, "/v1/decisions?itemCode=JNT-001").1["decisions"]?.arrayValue ?? []
+            let rows = Set(published.compactMap { row -> String? in
+                guard let department = row["departmentId"]?.stringValue, let imprint = row["imprintId"]?.stringValue else { return nil }
+                return "\(department) \(imprint.lowercased())"
+            })
+            #expect(rows == ["d-market \(marketImprint.uuidString.lowercased())", "d-tax \(taxImprint.uuidString.lowercased())"], "\(published)")
         }
     }
 

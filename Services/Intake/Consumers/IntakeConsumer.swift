@@ -10,6 +10,7 @@ import ServiceLifecycle
 ///   sealed notices are recorded), `seal.document.refused` (recorded on the notice).
 /// - `hall.coordinator.events`: `coordinator.case.supplement-requested` (what the applicant must
 ///   bring), `coordinator.case.clock-changed` (the due date moves with the coordinator's ledger),
+///   `coordinator.case.decided` (each department's decision document, shown with its seal),
 ///   `coordinator.case.completed` (a committed or joint case is ready, or waits for its
 ///   bundle), `coordinator.bundle.completed` (a bundle's cases are handed out together).
 ///
@@ -28,6 +29,9 @@ enum IntakeConsumer {
         }
         router.on(ClockChanged.self) { changed, envelope, context in
             try await store.applyClockChanged(changed, caseId: envelope.caseId, on: context.connection)
+        }
+        router.on(CaseDecided.self) { decided, envelope, context in
+            try await store.applyCaseDecided(decided, caseId: envelope.caseId, on: context.connection)
         }
         router.on(CaseCompleted.self) { completed, envelope, context in
             try await store.applyCaseCompleted(completed, caseId: envelope.caseId, on: context.connection)

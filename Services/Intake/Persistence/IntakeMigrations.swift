@@ -351,5 +351,29 @@ enum IntakeMigrations {
                 "ALTER TABLE bundles ADD COLUMN handed_over_by text",
                 "ALTER TABLE bundles ADD CONSTRAINT bundles_handover_check CHECK ((handed_over_at IS NULL) = (handed_over_by IS NULL) AND (handed_over_at IS NULL OR completed_at IS NOT NULL))",
             ]),
+        Migration(
+            component: "intake", version: 8, name: "every department's decision on the case",
+            statements: [
+                // A committed or joint case's decisions are issued by the coordinator, one per
+                // department (coordinator.case.decided): intake keeps each one's department and hash
+                // (not its text) and, once sealed, its imprint, so tracking and the published
+                // decisions show every department's decision under its own seal.
+                "ALTER TABLE notices DROP CONSTRAINT notices_pkey",
+                "ALTER TABLE notices ADD PRIMARY KEY (case_id, kind, department_id)",
+                "ALTER TABLE notices ALTER COLUMN text DROP NOT NULL",
+                // A sealed decision that arrives before the coordinator's announcement of it (the
+                // two come on different topics) waits here until the hash can be checked.
+                """
+                CREATE TABLE seals_awaiting_decision (
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    kind text NOT NULL CHECK (kind IN ('approval-decision', 'denial-decision')),
+                    department_id text NOT NULL,
+                    sha256 text NOT NULL,
+                    imprint_id uuid NOT NULL,
+                    sealed_at timestamptz NOT NULL,
+                    PRIMARY KEY (case_id, kind, department_id, sha256)
+                )
+                """,
+            ]),
     ]
 }

@@ -56,21 +56,44 @@ extension IntakeStore {
         }
     }
 
-    /// A sealed document came back from the seal service: a sealed decision of an immediate item
-    /// makes the case ready at the window and complete — its sealing time is the legal completion
-    /// time (Art 31), on time when the sealing day (in the hall's time zone) is not after the due
-    /// date; a sealed notice is recorded with its imprint. Committed and joint cases become ready when
-    /// the coordinator completes them (`coordinator.case.completed`: every department's decision
-    /// sealed), not on one sealed decision. Idempotent.
+    /// A sealed document came back from the seal service. It counts only when its hash, kind and
+    /// department are those of a document of the case: a notice or immediate decision intake
+    /// issued, or a department's decision the coordinator announced (`coordinator.case.decided`;
+    /// a sealed decision that comes first waits for the announcement). A sealed decision of an
+    /// immediate item makes the case ready at the window and complete — its sealing time is the
+    /// legal completion time (Art 31), on time when the sealing day (in the hall's time zone) is
+    /// not after the due date. Committed and joint cases become ready when the coordinator
+    /// completes them (`coordinator.case.completed`: every department's decision sealed), not on
+    /// one sealed decision. Idempotent.
     func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection) async throws {
         guard let caseId = UUID(uuidString: sealed.caseId) else { return }  // not one of ours
-        try await connection.run(
+        let hash = sealed.documentHash.lowercased()
+        if sealed.documentKind == .approvalDecision || sealed.documentKind == .denialDecision {
+            // Serialises with coordinator.case.decided of the case (another topic, applied concurrently):
+            // whichever comes second sees the other's rows.
+            try await connection.run("SELECT 1 FROM \(unescaped: schema).applications WHERE case_id = \(caseId) FOR UPDATE", logger: logger)
+        }
+        let matched = try await connection.select(
             """
             UPDATE \(unescaped: schema).notices SET imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), seal_refusal = NULL
-            WHERE case_id = \(caseId) AND kind = \(sealed.documentKind.rawValue) AND sha256 = \(sealed.documentHash.lowercased())
-            """, logger: logger)
+            WHERE case_id = \(caseId) AND kind = \(sealed.documentKind.rawValue) AND department_id = \(sealed.departmentId) AND sha256 = \(hash)
+            RETURNING text IS NOT NULL
+            """, logger: logger
+        ).decode(Bool.self).collectAll()
         switch sealed.documentKind {
         case .approvalDecision, .denialDecision:
+            guard let issuedHere = matched.first else {
+                // Not announced yet: kept until coordinator.case.decided names the document.
+                try await connection.run(
+                    """
+                    INSERT INTO \(unescaped: schema).seals_awaiting_decision (case_id, kind, department_id, sha256, imprint_id, sealed_at)
+                    SELECT case_id, \(sealed.documentKind.rawValue), \(sealed.departmentId), \(hash), \(sealed.imprintId), \(sealed.sealedAt)
+                    FROM \(unescaped: schema).applications WHERE case_id = \(caseId)
+                    ON CONFLICT DO NOTHING
+                    """, logger: logger)
+                return
+            }
+            guard issuedHere else { return }  // a department's decision: the case completes with the coordinator
             try await connection.run(
                 """
                 UPDATE \(unescaped: schema).applications
@@ -91,7 +114,8 @@ extension IntakeStore {
         try await connection.run(
             """
             UPDATE \(unescaped: schema).notices SET seal_refusal = \("\(refused.reason.rawValue): \(refused.detail)")
-            WHERE case_id = \(caseId) AND kind = \(refused.documentKind.rawValue) AND imprint_id IS NULL
+            WHERE case_id = \(caseId) AND kind = \(refused.documentKind.rawValue) AND department_id = \(refused.departmentId)
+                AND sha256 = \(refused.documentHash.lowercased()) AND imprint_id IS NULL
             """, logger: logger)
     }
 
@@ -148,14 +172,17 @@ extension IntakeStore {
         }
     }
 
-    /// Sealed approval decisions, newest first (Art 38; ALL Art 40).
+    /// Sealed approval decisions, newest first (Art 38; ALL Art 40): every department's decision of
+    /// a joint case, each with its own department and imprint.
     func publishedDecisions(itemCode: String?, limit: Int = 100) async throws -> [PublishedDecision] {
         let rows = try await client.run(
             """
-            SELECT a.item_code, i.name, a.decision, i.lead_department, a.applicant_kind, a.applicant_name, a.sealed_at, a.decision_imprint_id
-            FROM \(unescaped: schema).applications a JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
-            WHERE a.decision = 'approve' AND a.decision_imprint_id IS NOT NULL AND (\(itemCode)::text IS NULL OR a.item_code = \(itemCode))
-            ORDER BY a.sealed_at DESC LIMIT \(limit)
+            SELECT a.item_code, i.name, 'approve', n.department_id, a.applicant_kind, a.applicant_name, n.sealed_at, n.imprint_id
+            FROM \(unescaped: schema).notices n
+            JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
+            JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
+            WHERE n.kind = 'approval-decision' AND n.imprint_id IS NOT NULL AND (\(itemCode)::text IS NULL OR a.item_code = \(itemCode))
+            ORDER BY n.sealed_at DESC, n.department_id LIMIT \(limit)
             """, logger: logger
         ).decode((String, String, String, String, String, String, Date, UUID).self).collectAll()
         return rows.map { row in
