@@ -1228,6 +1228,15 @@ def token_exports(hall: Hall, secret: str, out=sys.stdout) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def service_urls() -> dict[str, str]:
+    """The services' base URLs, from the environment deploy/hall sets."""
+    return {
+        "intake": os.environ.get("HALL_INTAKE_URL", "http://127.0.0.1:8081"),
+        "coordinator": os.environ.get("HALL_COORDINATOR_URL", "http://127.0.0.1:8082"),
+        "seal": os.environ.get("HALL_SEAL_URL", "http://127.0.0.1:8083"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Load a county hall from YAML files through the services' APIs.")
     parser.add_argument("--dir", type=Path, default=Path(os.environ.get("HALL_DEMO_DIR") or HERE), help="the hall's files (default: deploy/demo)")
@@ -1255,11 +1264,7 @@ def main(argv: list[str] | None = None) -> int:
     if not secret:
         print("load.py: HALL_JWT_SECRET is not set (source .hall/env, or run through deploy/hall demo-load)", file=sys.stderr)
         return 2
-    urls = {
-        "intake": os.environ.get("HALL_INTAKE_URL", "http://127.0.0.1:8081"),
-        "coordinator": os.environ.get("HALL_COORDINATOR_URL", "http://127.0.0.1:8082"),
-        "seal": os.environ.get("HALL_SEAL_URL", "http://127.0.0.1:8083"),
-    }
+    urls = service_urls()
     if args.tokens:
         token_exports(hall, secret)
         return 0
