@@ -356,15 +356,17 @@ enum IntakeMigrations {
             statements: [
                 // A committed or joint case's decisions are issued by the coordinator, one per
                 // department (coordinator.case.decided): intake keeps each one's department and hash
-                // (not its text) and, once sealed, its imprint, so tracking and the published
-                // decisions show every department's decision under its own seal.
+                // (not its text), so tracking and the published decisions show every department's
+                // decision under its own seal.
                 "ALTER TABLE notices DROP CONSTRAINT notices_pkey",
                 "ALTER TABLE notices ADD PRIMARY KEY (case_id, kind, department_id)",
                 "ALTER TABLE notices ALTER COLUMN text DROP NOT NULL",
-                // A sealed decision that arrives before the coordinator's announcement of it (the
-                // two come on different topics) waits here until the hash can be checked.
+                // The seal service's word on a department's decision (seal.document.sealed), kept as
+                // it came. Tracking joins it to the announced document by kind, department and hash,
+                // so the order in which the two topics deliver them does not matter and a hash the
+                // coordinator never announced is never shown.
                 """
-                CREATE TABLE seals_awaiting_decision (
+                CREATE TABLE decision_seals (
                     case_id uuid NOT NULL REFERENCES applications (case_id),
                     kind text NOT NULL CHECK (kind IN ('approval-decision', 'denial-decision')),
                     department_id text NOT NULL,

@@ -299,8 +299,10 @@ extension IntakeStore {
     {
         let documents = try await client.run(
             """
-            SELECT kind, department_id, imprint_id, sealed_at, seal_refusal FROM \(unescaped: schema).notices
-            WHERE case_id = \(caseId) ORDER BY created_at, kind
+            SELECT n.kind, n.department_id, COALESCE(n.imprint_id, s.imprint_id), COALESCE(n.sealed_at, s.sealed_at), n.seal_refusal
+            FROM \(unescaped: schema).notices n
+            LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
+            WHERE n.case_id = \(caseId) ORDER BY n.created_at, n.kind, n.department_id
             """, logger: logger
         ).decode((String, String, UUID?, Date?, String?).self).collectAll().map {
             CaseStatus.DocumentStatus(kind: $0.0, departmentId: $0.1, sealed: $0.2 != nil, imprintId: $0.2, sealedAt: $0.3, sealRefusal: $0.4)

@@ -29,12 +29,9 @@ extension IntakeStore {
 
     /// `coordinator.case.decided`: the decision documents of a committed or joint case — one per
     /// department, or the lead's denial — are recorded by department and hash, so tracking shows
-    /// each one and its seal; a seal that came back first is applied now that its hash can be
-    /// checked. Repeats change nothing.
+    /// each one with its seal (`decision_seals`, joined when read). Repeats change nothing.
     func applyCaseDecided(_ decided: CaseDecided, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
         let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: decided.receiptCode, on: connection)
-        // Serialises with the seal events of the case's decisions (see applySealed).
-        try await connection.run("SELECT 1 FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR UPDATE", logger: logger)
         for document in decided.documents {
             try await connection.run(
                 """
@@ -43,15 +40,6 @@ extension IntakeStore {
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
         }
-        try await connection.run(
-            """
-            WITH waiting AS (
-                DELETE FROM \(unescaped: schema).seals_awaiting_decision WHERE case_id = \(found.caseId)
-                RETURNING kind, department_id, sha256, imprint_id, sealed_at)
-            UPDATE \(unescaped: schema).notices n SET imprint_id = w.imprint_id, sealed_at = w.sealed_at, seal_refusal = NULL
-            FROM waiting w
-            WHERE n.case_id = \(found.caseId) AND n.kind = w.kind AND n.department_id = w.department_id AND n.sha256 = w.sha256
-            """, logger: logger)
     }
 
     /// `coordinator.case.clock-changed`: the due date the applicant follows at the window moves

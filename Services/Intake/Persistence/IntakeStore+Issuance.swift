@@ -58,42 +58,37 @@ extension IntakeStore {
 
     /// A sealed document came back from the seal service. It counts only when its hash, kind and
     /// department are those of a document of the case: a notice or immediate decision intake
-    /// issued, or a department's decision the coordinator announced (`coordinator.case.decided`;
-    /// a sealed decision that comes first waits for the announcement). A sealed decision of an
-    /// immediate item makes the case ready at the window and complete — its sealing time is the
-    /// legal completion time (Art 31), on time when the sealing day (in the hall's time zone) is
-    /// not after the due date. Committed and joint cases become ready when the coordinator
-    /// completes them (`coordinator.case.completed`: every department's decision sealed), not on
-    /// one sealed decision. Idempotent.
+    /// issued (recorded on it here), or a department's decision the coordinator announced
+    /// (`coordinator.case.decided`; kept in `decision_seals` and joined to the announcement when
+    /// read, whichever of the two topics delivers first). A sealed decision of an immediate item
+    /// makes the case ready at the window and complete — its sealing time is the legal completion
+    /// time (Art 31), on time when the sealing day (in the hall's time zone) is not after the due
+    /// date. Committed and joint cases become ready when the coordinator completes them
+    /// (`coordinator.case.completed`: every department's decision sealed). Idempotent.
     func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection) async throws {
         guard let caseId = UUID(uuidString: sealed.caseId) else { return }  // not one of ours
         let hash = sealed.documentHash.lowercased()
-        if sealed.documentKind == .approvalDecision || sealed.documentKind == .denialDecision {
-            // Serialises with coordinator.case.decided of the case (another topic, applied concurrently):
-            // whichever comes second sees the other's rows.
-            try await connection.run("SELECT 1 FROM \(unescaped: schema).applications WHERE case_id = \(caseId) FOR UPDATE", logger: logger)
-        }
-        let matched = try await connection.select(
+        let issuedHere = try await connection.select(
             """
             UPDATE \(unescaped: schema).notices SET imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), seal_refusal = NULL
             WHERE case_id = \(caseId) AND kind = \(sealed.documentKind.rawValue) AND department_id = \(sealed.departmentId) AND sha256 = \(hash)
-            RETURNING text IS NOT NULL
+                AND text IS NOT NULL
+            RETURNING 1
             """, logger: logger
-        ).decode(Bool.self).collectAll()
+        ).collectAll()
         switch sealed.documentKind {
         case .approvalDecision, .denialDecision:
-            guard let issuedHere = matched.first else {
-                // Not announced yet: kept until coordinator.case.decided names the document.
+            guard !issuedHere.isEmpty else {
+                // A department's decision issued by the coordinator.
                 try await connection.run(
                     """
-                    INSERT INTO \(unescaped: schema).seals_awaiting_decision (case_id, kind, department_id, sha256, imprint_id, sealed_at)
+                    INSERT INTO \(unescaped: schema).decision_seals (case_id, kind, department_id, sha256, imprint_id, sealed_at)
                     SELECT case_id, \(sealed.documentKind.rawValue), \(sealed.departmentId), \(hash), \(sealed.imprintId), \(sealed.sealedAt)
                     FROM \(unescaped: schema).applications WHERE case_id = \(caseId)
                     ON CONFLICT DO NOTHING
                     """, logger: logger)
                 return
             }
-            guard issuedHere else { return }  // a department's decision: the case completes with the coordinator
             try await connection.run(
                 """
                 UPDATE \(unescaped: schema).applications
@@ -177,12 +172,15 @@ extension IntakeStore {
     func publishedDecisions(itemCode: String?, limit: Int = 100) async throws -> [PublishedDecision] {
         let rows = try await client.run(
             """
-            SELECT a.item_code, i.name, 'approve', n.department_id, a.applicant_kind, a.applicant_name, n.sealed_at, n.imprint_id
+            SELECT a.item_code, i.name, 'approve', n.department_id, a.applicant_kind, a.applicant_name,
+                   COALESCE(n.sealed_at, s.sealed_at) AS sealed_at, COALESCE(n.imprint_id, s.imprint_id)
             FROM \(unescaped: schema).notices n
+            LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
             JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
             JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
-            WHERE n.kind = 'approval-decision' AND n.imprint_id IS NOT NULL AND (\(itemCode)::text IS NULL OR a.item_code = \(itemCode))
-            ORDER BY n.sealed_at DESC, n.department_id LIMIT \(limit)
+            WHERE n.kind = 'approval-decision' AND COALESCE(n.imprint_id, s.imprint_id) IS NOT NULL
+                AND (\(itemCode)::text IS NULL OR a.item_code = \(itemCode))
+            ORDER BY sealed_at DESC, n.department_id LIMIT \(limit)
             """, logger: logger
         ).decode((String, String, String, String, String, String, Date, UUID).self).collectAll()
         return rows.map { row in
