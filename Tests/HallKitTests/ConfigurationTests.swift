@@ -37,6 +37,14 @@ struct ConfigurationTests {
         #expect(configuration.kafkaPartitions == 6)
         #expect(configuration.outbox.retention == .seconds(7 * 86_400))
         #expect(configuration.consumerMaxAttempts == 3)
+        #expect(configuration.database.idleTimeout == .seconds(10))
+        #expect(configuration.database.clientConfiguration().options.connectionIdleTimeout == .seconds(10))
+    }
+
+    @Test("the pool's idle timeout is a setting; a value without a unit names the key")
+    func idleTimeout() throws {
+        #expect(try configuration(["HALL_DATABASE_IDLE_TIMEOUT": "30s"]).database.clientConfiguration().options.connectionIdleTimeout == .seconds(30))
+        #expect(error(["HALL_DATABASE_IDLE_TIMEOUT": "30"])?.key == "HALL_DATABASE_IDLE_TIMEOUT")
     }
 
     @Test("each missing required key is named in the error", arguments: ["HALL_DATABASE_URL", "HALL_KAFKA_BROKERS", "HALL_JWT_SECRET"])

@@ -9,6 +9,7 @@ import Logging
 /// | `HALL_DATABASE_URL` | `postgres://role:password@host:port/database` of the service's own role | required |
 /// | `HALL_DATABASE_SCHEMA` | schema the service owns | the service name |
 /// | `HALL_DATABASE_POOL_SIZE` | connections in the pool | 20 |
+/// | `HALL_DATABASE_IDLE_TIMEOUT` | how long a pooled connection stays open unused (an idle connection costs CPU) | 10s |
 /// | `HALL_KAFKA_BROKERS` | comma-separated `host:port` list | required |
 /// | `HALL_KAFKA_PARTITIONS` | partitions of the topics the service creates | 6 |
 /// | `HALL_KAFKA_NAMESPACE` | prefix of every topic and consumer group (`<ns>.hall.intake.events`), to run several halls or test runs on one cluster | none |
@@ -62,6 +63,7 @@ public struct ServiceConfiguration: Sendable {
             key: "HALL_DATABASE_URL",
             schema: env.string("HALL_DATABASE_SCHEMA", default: serviceName),
             poolSize: try env.int("HALL_DATABASE_POOL_SIZE", default: 20, in: 1...500))
+        database.idleTimeout = try env.duration("HALL_DATABASE_IDLE_TIMEOUT", default: .seconds(10))
         guard DatabaseConfiguration.isValidIdentifier(database.schema) else {
             throw ConfigurationError(key: "HALL_DATABASE_SCHEMA", problem: "must be a lowercase SQL identifier, got '\(database.schema)'")
         }

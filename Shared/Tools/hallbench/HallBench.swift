@@ -1,3 +1,4 @@
+@preconcurrency import Glibc
 import ArgumentParser
 import Foundation
 import HallContracts
@@ -109,6 +110,8 @@ struct HallBench: AsyncParsableCommand {
     var hallPgbenchTransactions = 2000
 
     func run() async throws {
+        // Each figure is printed as soon as it is known, also into a pipe or a file.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let kafka = try LocalKafka.stack()
         let adminURL = try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL")
         print("ServiceHall benchmark — \(ProcessInfo.processInfo.processorCount) cores, librdkafka \(LibRdKafka.versionString)")
