@@ -211,7 +211,7 @@ let package = Package(
             name: "ComplaintsTests",
             dependencies: [
                 "complaints", "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/ComplaintsTests",
             swiftSettings: swiftSettings,

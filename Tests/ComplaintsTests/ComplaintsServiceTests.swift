@@ -1,5 +1,6 @@
 import Foundation
 import HallContracts
+import PostgresNIO
 import HallKafka
 import HallKit
 import HallServiceHarness
@@ -12,6 +13,13 @@ import Testing
 
 @Suite("complaints: routes over a repository in memory")
 struct ComplaintsRouteTests {
+    @Test("the OpenAPI document lists exactly the routes the service serves")
+    func openAPIMatchesRoutes() {
+        let router = Router(context: HallRequestContext.self)
+        ComplaintsService.addRoutes(to: router, repository: MemoryComplaintsRepository())
+        #expect(servedRoutes(router) == documentedRoutes(ComplaintsOpenAPI.document))
+    }
+
     @Test("GET /v1/targets answers the repository's windows and departments, to anyone")
     func targets() async throws {
         let stored = ComplaintTargets(
@@ -25,6 +33,159 @@ struct ComplaintsRouteTests {
                 let answered = try JSONDecoder().decode(ComplaintTargets.self, from: response.body)
                 #expect(answered == stored)
             }
+        }
+    }
+}
+
+
+/// The complaint routes in process over the memory repository: filing, tracking, the queues and
+/// every refusal, with the auth middleware of the real service.
+@Suite("complaints: filing and handling over a repository in memory")
+struct ComplaintHandlingRouteTests {
+    static let secret = String(repeating: "c", count: 40)
+    static let targets = ComplaintTargets(
+        windows: [DirectoryWindow(windowId: "w-01", name: "综合窗口一", kind: "comprehensive", departmentIds: ["d-market"])],
+        departments: [DirectoryDepartment(departmentId: "d-market", name: "市场监督管理局", centre: false)])
+
+    static func app(_ repository: MemoryComplaintsRepository) async -> some ApplicationProtocol {
+        let router = Router(context: HallRequestContext.self)
+        router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(BearerAuthMiddleware(authority: await TokenAuthority(secret: secret)))
+        ComplaintsService.addRoutes(to: router, repository: repository)
+        return Application(router: router)
+    }
+
+    static func headers(_ subject: String? = nil, _ roles: [Role] = []) async throws -> HTTPFields {
+        var fields: HTTPFields = [.contentType: "application/json"]
+        if let subject {
+            let token = try await TokenAuthority(secret: secret).issue(HallClaims(subject: subject, roles: roles, department: nil, ttl: 600))
+            fields[.authorization] = "Bearer \(token)"
+        }
+        return fields
+    }
+
+    static func body(_ object: [String: JSONValue]) throws -> ByteBuffer {
+        ByteBuffer(bytes: try EventEnvelope.encoder().encode(JSONValue.object(object)))
+    }
+
+    static func json(_ response: TestResponse) -> JSONValue { (try? JSONValue.parse(Array(response.body.readableBytesView))) ?? .null }
+
+    static let filing: [String: JSONValue] = [
+        "category": "attitude", "targetKind": "staff", "targetId": "s-li", "complainantName": "王敏", "complainantContact": "13900000000",
+        "content": "综合窗口一的工作人员态度生硬，未一次告知所需材料",
+    ]
+
+    @Test("anyone files online and follows the complaint with its tracking code; the centre's handler sees it without the complainant, reads it in full (the read recorded), and takes it to closed; the staff member complained about never sees it")
+    func lifecycle() async throws {
+        let repository = MemoryComplaintsRepository(stored: Self.targets, staff: ["s-li": "李娜"])
+        let handler = try await Self.headers("h-zhao", [.complaintsHandler])
+        let accused = try await Self.headers("s-li", [.complaintsHandler])
+        let inspector = try await Self.headers("i-qian", [.disciplineInspector])
+        try await (await Self.app(repository)).test(.router) { client in
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: try await Self.headers(), body: try Self.body(Self.filing)) {
+                #expect($0.status == .created)
+                return Self.json($0)
+            }
+            #expect(filed["queue"] == "centre" && filed["status"] == "filed")
+            let code = try #require(filed["trackingCode"]?.stringValue)
+            let id = try #require(filed["complaintId"]?.stringValue)
+
+            try await client.execute(uri: "/v1/complaints", method: .get, headers: handler) {
+                let line = Self.json($0).arrayValue?.first
+                #expect(line?["complaintId"]?.stringValue == id && line?["channel"] == "online" && line?["targetName"] == "李娜")
+                #expect(line?["complainant"] == nil, "the queue shows no complainant")
+            }
+            try await client.execute(uri: "/v1/complaints", method: .get, headers: accused) { #expect(Self.json($0).arrayValue?.isEmpty == true) }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: accused) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: inspector) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
+                #expect(Self.json($0)["complainant"]?["name"] == "王敏")
+            }
+            #expect(await repository.identityReads.map(\.1) == ["h-zhao"])
+
+            for (path, body) in [
+                ("acceptance", ["accepted": true] as [String: JSONValue]), ("conclusion", ["finding": "substantiated", "findings": "经调取录像，态度生硬属实"]),
+                ("reply", ["reply": "已对当事窗口人员效能告诫并责令整改，感谢监督"]), ("close", [:]),
+            ] {
+                try await client.execute(uri: "/v1/complaints/\(id)/\(path)", method: .post, headers: handler, body: try Self.body(body)) {
+                    #expect($0.status == .ok, "\(path): \(Self.json($0))")
+                }
+            }
+            try await client.execute(uri: "/v1/complaints/track/\(code)", method: .get) {
+                let tracked = Self.json($0)
+                #expect(tracked["status"] == "closed" && tracked["finding"] == "substantiated")
+                #expect(tracked["reply"] == "已对当事窗口人员效能告诫并责令整改，感谢监督")
+                #expect(tracked["complainant"] == nil && tracked["findings"] == nil, "the complainant sees the outcome and the reply, not the file")
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)/reply", method: .post, headers: handler, body: try Self.body(["reply": "再次答复"])) {
+                #expect($0.status == .conflict)
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
+                #expect(Self.json($0)["steps"]?.arrayValue?.compactMap { $0["step"]?.stringValue } == ["file", "accept", "conclude", "reply", "close"])
+            }
+        }
+    }
+
+    @Test("a discipline complaint recorded at the discipline room goes to the inspectors, not to the centre; an anonymous one shows no complainant")
+    func disciplineQueue() async throws {
+        let repository = MemoryComplaintsRepository(stored: Self.targets)
+        let inspector = try await Self.headers("i-qian", [.disciplineInspector])
+        let handler = try await Self.headers("h-zhao", [.complaintsHandler])
+        var filing = Self.filing
+        (filing["category"], filing["targetKind"], filing["targetId"], filing["anonymous"]) = ("discipline-or-law", "department", "d-market", true)
+        (filing["complainantName"], filing["complainantContact"]) = (nil, nil)
+        let discipline = filing
+        try await (await Self.app(repository)).test(.router) { client in
+            let filed = try await client.execute(uri: "/v1/complaints", method: .post, headers: inspector, body: try Self.body(discipline)) { Self.json($0) }
+            #expect(filed["queue"] == "discipline")
+            let id = try #require(filed["complaintId"]?.stringValue)
+            try await client.execute(uri: "/v1/complaints", method: .get, headers: handler) { #expect(Self.json($0).arrayValue?.isEmpty == true) }
+            try await client.execute(uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: handler, body: try Self.body(["accepted": true])) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: inspector) {
+                #expect(Self.json($0)["summary"]?["channel"] == "discipline-room" && Self.json($0)["summary"]?["anonymous"] == true)
+                #expect(Self.json($0)["complainant"] == nil && Self.json($0)["recordedBy"] == "i-qian")
+            }
+            #expect(await repository.identityReads.isEmpty)
+        }
+    }
+
+    @Test("bad filings and steps are refused naming the field and the rule, and change nothing")
+    func refusals() async throws {
+        let repository = MemoryComplaintsRepository(stored: Self.targets)
+        let handler = try await Self.headers("h-zhao", [.complaintsHandler])
+        let officer = try await Self.headers("s-wu", [.departmentOfficer])
+        try await (await Self.app(repository)).test(.router) { client in
+            for (change, field) in [
+                (["targetId": JSONValue.string("w-99")], "targetId"), (["category": "rudeness"], "category"), (["content": ""], "content"),
+                (["complainantName": .null], "complainantName"), (["targetKind": "room"], "targetKind"),
+            ] {
+                let body = Self.filing.merging(change) { $1 }.filter { $0.value != .null }
+                try await client.execute(uri: "/v1/complaints", method: .post, headers: try await Self.headers(), body: try Self.body(body)) {
+                    #expect($0.status == .badRequest, "\(change)")
+                    #expect(Self.json($0)["field"]?.stringValue == field, "\(change): \(Self.json($0))")
+                }
+            }
+            var staffFiling = Self.filing
+            staffFiling["targetKind"] = "department"
+            staffFiling["targetId"] = "d-market"
+            try await client.execute(uri: "/v1/complaints", method: .post, headers: officer, body: try Self.body(staffFiling)) {
+                #expect($0.status == .forbidden, "a department officer does not record complaints")
+            }
+            try await client.execute(uri: "/v1/complaints", method: .get, headers: handler) { #expect(Self.json($0).arrayValue?.isEmpty == true) }
+            let id = try await client.execute(uri: "/v1/complaints", method: .post, headers: try await Self.headers(), body: try Self.body(staffFiling)) {
+                Self.json($0)["complaintId"]?.stringValue ?? ""
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)/conclusion", method: .post, headers: handler,
+                                     body: try Self.body(["finding": "substantiated", "findings": "属实"])) { #expect($0.status == .conflict) }
+            try await client.execute(uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: handler, body: try Self.body(["accepted": false])) {
+                #expect($0.status == .badRequest && Self.json($0)["field"] == "reason")
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) { #expect(Self.json($0)["summary"]?["status"] == "filed") }
+            try await client.execute(uri: "/v1/complaints/track/TNOTACODE", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v1/complaints", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/complaints", method: .get, headers: officer) { #expect($0.status == .forbidden) }
         }
     }
 }
@@ -50,5 +211,54 @@ struct ComplaintsServiceTests {
             #expect(targets.departments == [DirectoryDepartment(departmentId: "d-market", name: "市场监督管理局", centre: false)])
         }
     }
-}
 
+    @Test("a complaint about a staff member, filed and handled through the service on the real database: steps and identity reads are kept, the accused never sees it, another queue cannot act")
+    func handledOnTheDatabase() async throws {
+        try await ServiceHarness.run(.complaints, definition: { ComplaintsService.definition(try ComplaintsSettings(environment: $0)) }) { service in
+            let client = service.client
+            let staff = StaffChanged(staffId: "s-li", name: "李娜", departmentId: "d-market", windowId: "w-01", qualified: true, active: true)
+            try await service.publish(.intakeEvents, [("s-li", try intakeEvent(staff))])
+            let authority = await TokenAuthority(secret: String(repeating: "s", count: 32))
+            func headers(_ subject: String?, _ roles: [Role]) async throws -> HTTPFields {
+                var fields: HTTPFields = [.contentType: "application/json"]
+                if let subject { fields[.authorization] = "Bearer \(try await authority.issue(HallClaims(subject: subject, roles: roles, department: nil, ttl: 600)))" }
+                return fields
+            }
+            let body = ComplaintHandlingRouteTests.filing
+            var filed = JSONValue.null
+            try await ServiceHarness.eventually("the staff member known") {
+                filed = try await client.execute(
+                    uri: "/v1/complaints", method: .post, headers: try await headers("clerk-1", [.clerk]), body: try ComplaintHandlingRouteTests.body(body)
+                ) { ComplaintHandlingRouteTests.json($0) }
+                return filed["complaintId"] != nil
+            }
+            let id = try #require(filed["complaintId"]?.stringValue)
+            let handler = try await headers("h-zhao", [.complaintsHandler])
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: try await headers("s-li", [.complaintsHandler])) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(
+                uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: try await headers("i-qian", [.disciplineInspector]),
+                body: try ComplaintHandlingRouteTests.body(["accepted": true])
+            ) { #expect($0.status == .forbidden) }
+            let record = try await client.execute(
+                uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: handler, body: try ComplaintHandlingRouteTests.body(["accepted": true])
+            ) { ComplaintHandlingRouteTests.json($0) }
+            #expect(record["summary"]?["status"] == "investigating" && record["summary"]?["channel"] == "desk" && record["recordedBy"] == "clerk-1")
+            #expect(record["complainant"]?["contact"] == "13900000000")
+            try await client.execute(
+                uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: handler, body: try ComplaintHandlingRouteTests.body(["accepted": true])
+            ) { #expect($0.status == .conflict) }
+            let code = try #require(filed["trackingCode"]?.stringValue)
+            try await client.execute(uri: "/v1/complaints/track/\(code)", method: .get) {
+                #expect(ComplaintHandlingRouteTests.json($0)["status"] == "investigating" && ComplaintHandlingRouteTests.json($0)["targetName"] == "李娜")
+            }
+            func count(_ query: PostgresQuery) async throws -> Int64 {
+                try await service.database.client.query(query).decode(Int64.self).collectAll().first ?? -1
+            }
+            let complaint = try #require(UUID(uuidString: id))
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).complaint_steps WHERE complaint_id = \(complaint)") == 2)
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).identity_reads WHERE reader_id = 'h-zhao'") == 1)
+        }
+    }
+}

@@ -4,6 +4,7 @@ import HallContracts
 import HallKafka
 import HallKit
 import HallLocalStack
+import HallServiceHarness
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO

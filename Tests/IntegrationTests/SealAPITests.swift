@@ -5,6 +5,7 @@ import HallImprints
 import HallKafka
 import HallKit
 import HallLocalStack
+import HallServiceHarness
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO

@@ -168,9 +168,3 @@ struct CoordinatorStore: Sendable {
     }
 }
 
-extension PostgresRandomAccessRow {
-    /// The column decoded as `T`.
-    func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
-        try self[column].decode(T.self)
-    }
-}

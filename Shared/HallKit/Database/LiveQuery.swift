@@ -171,3 +171,10 @@ final class ConnectionWatch: Sendable {
         }
     }
 }
+
+extension PostgresRandomAccessRow {
+    /// The column decoded as `T`.
+    public func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        try self[column].decode(T.self)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import HallKit
+import Hummingbird
+
+/// Complaints: filed by the public (no account needed), followed with the tracking code, handled
+/// by the queue they belong to.
+///
+/// | route | who | what |
+/// |---|---|---|
+/// | `POST /v1/complaints` | anyone (online); a clerk at the complaint desk; a discipline inspector at the discipline room | file; answers the tracking code |
+/// | `GET /v1/complaints/track/{trackingCode}` | the complainant (the code is the key) | where the complaint stands, the reply |
+/// | `GET /v1/complaints` | complaints handlers (centre queue), discipline inspectors (discipline queue) | the queue, without the complainants' identity |
+/// | `GET /v1/complaints/{complaintId}` | the handlers of its queue, never the staff member it is about | in full; reading the complainant's identity is recorded |
+/// | `POST /v1/complaints/{complaintId}/acceptance` | the same | accept, or not with the reason |
+/// | `POST /v1/complaints/{complaintId}/conclusion` | the same | substantiated / partly / unsubstantiated, with the findings |
+/// | `POST /v1/complaints/{complaintId}/reply` | the same | the reply to the complainant |
+/// | `POST /v1/complaints/{complaintId}/close` | the same | close |
+struct ComplaintsController<Repository: ComplaintsRepository> {
+    let repository: Repository
+
+    var routes: RouteCollection<HallRequestContext> {
+        let routes = RouteCollection(context: HallRequestContext.self)
+        routes.post("/v1/complaints") { request, context in try await file(request, context) }
+        routes.get("/v1/complaints/track/:trackingCode") { _, context in try await track(context) }
+        routes.get("/v1/complaints") { _, context in
+            let (queue, reader) = try handler(context)
+            return try jsonResponse(try await repository.queue(queue, reader: reader))
+        }
+        routes.get("/v1/complaints/:complaintId") { _, context in
+            let (queue, reader) = try handler(context)
+            return try jsonResponse(try await repository.record(try complaintId(context), queue: queue, reader: reader, at: Date()))
+        }
+        routes.post("/v1/complaints/:complaintId/acceptance") { request, context in
+            let body = try await request.decodeBody(as: AcceptanceBody.self, context: context)
+            return try await take(body.accepted ? .accept : .notAccept(reason: body.reason ?? ""), context)
+        }
+        routes.post("/v1/complaints/:complaintId/conclusion") { request, context in
+            let body = try await request.decodeBody(as: ConclusionBody.self, context: context)
+            return try await take(.conclude(body.finding, findings: body.findings), context)
+        }
+        routes.post("/v1/complaints/:complaintId/reply") { request, context in
+            let body = try await request.decodeBody(as: ReplyBody.self, context: context)
+            return try await take(.reply(body.reply), context)
+        }
+        routes.post("/v1/complaints/:complaintId/close") { _, context in try await take(.close, context) }
+        return routes
+    }
+
+    /// The channel follows from who records it: a clerk at the desk, an inspector at the discipline
+    /// room, anyone else (no token) online.
+    func file(_ request: Request, _ context: HallRequestContext) async throws -> Response {
+        let filing = try await request.decodeBody(as: ComplaintFiling.self, context: context)
+        var channel = ComplaintChannel.online
+        var recordedBy: String?
+        if let principal = context.principal {
+            if principal.roles.contains(.disciplineInspector) {
+                channel = .disciplineRoom
+            } else if principal.roles.contains(.clerk) || principal.roles.contains(.complaintsHandler) {
+                channel = .desk
+            } else {
+                throw HallError(.forbidden, "complaints are filed by the complainant without a token, or recorded by a clerk, a complaints handler or a discipline inspector")
+            }
+            recordedBy = principal.subject
+        }
+        let filed = try await repository.file(filing, channel: channel, recordedBy: recordedBy, at: Date())
+        return try jsonResponse(filed, status: .created)
+    }
+
+    func track(_ context: HallRequestContext) async throws -> Response {
+        let code = context.parameters.get("trackingCode") ?? ""
+        guard let tracking = try await repository.track(code: code) else {
+            throw HallError(.notFound, "no complaint with this tracking code", field: "trackingCode")
+        }
+        return try jsonResponse(tracking)
+    }
+
+    /// The caller's queue: complaints handlers work the centre's, discipline inspectors the discipline room's.
+    func handler(_ context: HallRequestContext) throws -> (ComplaintQueue, String) {
+        let principal = try context.requirePrincipal()
+        if principal.roles.contains(.complaintsHandler) { return (.centre, principal.subject) }
+        if principal.roles.contains(.disciplineInspector) { return (.discipline, principal.subject) }
+        throw HallError(.forbidden, "complaints are handled by the roles complaints-handler (the centre's queue) and discipline-inspector (the discipline room's)")
+    }
+
+    func complaintId(_ context: HallRequestContext) throws -> UUID {
+        guard let id = context.parameters.get("complaintId").flatMap(UUID.init(uuidString:)) else {
+            throw HallError(.notFound, "no such complaint (the id is a UUID)", field: "complaintId")
+        }
+        return id
+    }
+
+    func take(_ step: ComplaintStep, _ context: HallRequestContext) async throws -> Response {
+        let (queue, actor) = try handler(context)
+        return try jsonResponse(try await repository.take(step, on: try complaintId(context), queue: queue, actor: actor, at: Date()))
+    }
+}
+
+struct AcceptanceBody: Codable, Sendable {
+    var accepted: Bool
+    var reason: String?
+}
+
+struct ConclusionBody: Codable, Sendable {
+    var finding: ComplaintFinding
+    var findings: String
+}
+
+struct ReplyBody: Codable, Sendable {
+    var reply: String
+}

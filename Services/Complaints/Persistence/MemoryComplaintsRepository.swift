@@ -1,0 +1,83 @@
+import Foundation
+import HallKit
+
+/// ``ComplaintsRepository`` in memory, for route tests: the same rules (``ComplaintFiling/validate()``,
+/// ``ComplaintStep/next(from:)``, ``ComplaintAccess``) over a directory given up front.
+actor MemoryComplaintsRepository: ComplaintsRepository {
+    private let stored: ComplaintTargets
+    /// Active staff: id → name.
+    private let staff: [String: String]
+    private var records: [UUID: (record: ComplaintRecord, queue: ComplaintQueue, targetStaffId: String?)] = [:]
+    /// Reads of complainants' identity: (complaint, reader).
+    private(set) var identityReads: [(UUID, String)] = []
+
+    init(stored: ComplaintTargets = ComplaintTargets(windows: [], departments: []), staff: [String: String] = [:]) {
+        self.stored = stored
+        self.staff = staff
+    }
+
+    func targets() async throws -> ComplaintTargets { stored }
+
+    private func resolve(_ kind: ComplaintTargetKind, _ id: String) throws -> ResolvedTarget {
+        let name: String? =
+            switch kind {
+            case .window: stored.windows.first { $0.windowId == id }?.name
+            case .department: stored.departments.first { $0.departmentId == id }?.name
+            case .staff: staff[id]
+            }
+        guard let name else { throw HallError.invalid("targetId", "no active \(kind.rawValue) '\(id)' in the hall's directory (GET /v1/targets lists them)") }
+        return ResolvedTarget(name: name, staffId: kind == .staff ? id : nil)
+    }
+
+    func file(_ filing: ComplaintFiling, channel: ComplaintChannel, recordedBy: String?, at: Date) async throws -> FiledComplaint {
+        try filing.validate()
+        let target = try resolve(filing.targetKind, filing.targetId)
+        let anonymous = filing.anonymous == true
+        let filed = FiledComplaint(
+            complaintId: UUID(), trackingCode: TrackingCode.make(), queue: ComplaintQueue(for: filing.category), status: .filed, filedAt: at)
+        let summary = ComplaintSummary(
+            complaintId: filed.complaintId, category: filing.category, channel: channel, targetKind: filing.targetKind, targetId: filing.targetId,
+            targetName: target.name, status: .filed, anonymous: anonymous, filedAt: at)
+        let record = ComplaintRecord(
+            summary: summary, trackingCode: filed.trackingCode, recordedBy: recordedBy, receiptCode: filing.receiptCode, content: filing.content,
+            complainant: anonymous ? nil : .init(name: filing.complainantName ?? "", contact: filing.complainantContact ?? ""),
+            steps: [.init(step: "file", statusAfter: .filed, actorId: recordedBy ?? (anonymous ? "anonymous" : "complainant"), detail: channel.rawValue, at: at)])
+        records[filed.complaintId] = (record, filed.queue, target.staffId)
+        return filed
+    }
+
+    func track(code: String) async throws -> ComplaintTracking? {
+        guard let record = records.values.first(where: { $0.record.trackingCode == code })?.record else { return nil }
+        return ComplaintTracking(
+            trackingCode: code, category: record.summary.category, targetKind: record.summary.targetKind, targetName: record.summary.targetName,
+            status: record.summary.status, filedAt: record.summary.filedAt, notAcceptedReason: record.notAcceptedReason, finding: record.finding,
+            reply: record.reply, updatedAt: record.steps.last?.at ?? record.summary.filedAt)
+    }
+
+    func queue(_ queue: ComplaintQueue, reader: String) async throws -> [ComplaintSummary] {
+        records.values.filter { $0.queue == queue && $0.targetStaffId != reader }.map(\.record.summary).sorted { $0.filedAt > $1.filedAt }
+    }
+
+    func record(_ id: UUID, queue: ComplaintQueue, reader: String, at: Date) async throws -> ComplaintRecord {
+        guard let entry = records[id] else { throw HallError(.notFound, "no complaint \(id)", field: "complaintId") }
+        try ComplaintAccess.checkReader(reader, targetStaffId: entry.targetStaffId, complaintQueue: entry.queue, asked: queue)
+        if entry.record.complainant != nil { identityReads.append((id, reader)) }
+        return entry.record
+    }
+
+    func take(_ step: ComplaintStep, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord {
+        guard var entry = records[id] else { throw HallError(.notFound, "no complaint \(id)", field: "complaintId") }
+        try ComplaintAccess.checkReader(actor, targetStaffId: entry.targetStaffId, complaintQueue: entry.queue, asked: queue)
+        let next = try step.next(from: entry.record.summary.status)
+        switch step {
+        case .notAccept(let reason): entry.record.notAcceptedReason = reason
+        case .conclude(let finding, let findings): (entry.record.finding, entry.record.findings) = (finding, findings)
+        case .reply(let text): entry.record.reply = text
+        case .accept, .close: break
+        }
+        entry.record.summary.status = next
+        entry.record.steps.append(.init(step: step.name, statusAfter: next, actorId: actor, detail: ComplaintAccess.detail(step), at: at))
+        records[id] = entry
+        return entry.record
+    }
+}
