@@ -184,6 +184,14 @@ public enum EventCatalogue {
             summary: "A department's approval seal was revoked, with who, why and its successor."
         ),
         EventDescriptor(
+            ComplaintFiled.self, topics: [.complaintsEvents],
+            summary: "A complaint about a window, a department or a staff member was filed (no complainant's identity, no text)."
+        ),
+        EventDescriptor(
+            ComplaintProgressed.self, topics: [.complaintsEvents],
+            summary: "A handler took a step on a complaint: accepted or not, concluded with its finding, replied, closed."
+        ),
+        EventDescriptor(
             SealAuthorisationsChanged.self, topics: [.sealEvents],
             summary: "A centre administrator replaced the staff allowed to apply a seal besides its custodian, per document kind."
         ),

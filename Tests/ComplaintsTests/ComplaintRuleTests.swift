@@ -1,4 +1,5 @@
 import Foundation
+import HallContracts
 import HallKit
 import Testing
 

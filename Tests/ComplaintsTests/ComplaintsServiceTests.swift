@@ -123,6 +123,18 @@ struct ComplaintHandlingRouteTests {
             try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
                 #expect(Self.json($0)["steps"]?.arrayValue?.compactMap { $0["step"]?.stringValue } == ["file", "accept", "conclude", "reply", "close"])
             }
+            // One event per step, keyed by the complaint, none carrying the complainant or the reply.
+            let events = await repository.events
+            #expect(events.map(\.envelope.type) == [ComplaintFiled.eventType] + Array(repeating: ComplaintProgressed.eventType, count: 4))
+            #expect(Set(events.map(\.key)) == [id.lowercased()])
+            let steps = try events.dropFirst().map { try $0.envelope.payload(as: ComplaintProgressed.self) }
+            #expect(steps.map(\.step) == [.accept, .conclude, .reply, .close])
+            #expect(steps.map(\.finding) == [nil, .substantiated, nil, nil])
+            #expect(steps.allSatisfy { $0.targetKind == .staff && $0.targetId == "s-li" && $0.actorId == "h-zhao" })
+            for event in events {
+                let text = String(decoding: try event.envelope.encoded(), as: UTF8.self)
+                #expect(!text.contains("王敏") && !text.contains("13900000000") && !text.contains("效能告诫"), "\(text)")
+            }
         }
     }
 
@@ -259,6 +271,10 @@ struct ComplaintsServiceTests {
             let complaint = try #require(UUID(uuidString: id))
             #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).complaint_steps WHERE complaint_id = \(complaint)") == 2)
             #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).identity_reads WHERE reader_id = 'h-zhao'") == 1)
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE key = \(id.lowercased())") == 2)
+            // A refused step wrote nothing, not even an event.
+            #expect(try await count(
+                "SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = 'complaints.complaint.progressed'") == 1)
         }
     }
 }

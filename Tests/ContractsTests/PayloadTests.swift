@@ -59,7 +59,7 @@ struct PayloadTests {
             CommandRejected.self,
             OpinionSubmitted.self, CountersignSubmitted.self, SuspensionRequested.self, ResumeRequested.self, ExtensionRequested.self,
             SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self,
-            SealAuthorisationsChanged.self,
+            SealAuthorisationsChanged.self, ComplaintFiled.self, ComplaintProgressed.self,
         ]
         return Dictionary(uniqueKeysWithValues: types.map { ("\($0.eventType)@\($0.eventVersion)", $0) })
     }

@@ -157,7 +157,11 @@ class Checker:
         refusals = self.psql.rows(f"SELECT case_id, reason FROM {seal}.refusals")
         if refusals:
             problems.append(f"seal refusals {_first(r['case_id'] + ' ' + r['reason'] for r in refusals)}")
-        unsealed = self.psql.rows(f"SELECT case_id::text AS case_id, kind FROM {intake}.notices WHERE imprint_id IS NULL "
+        # Intake keeps a department's sealed decision apart (decision_seals) and joins it to the
+        # coordinator's announcement by kind, department and hash.
+        unsealed = self.psql.rows(f"SELECT n.case_id::text AS case_id, n.kind FROM {intake}.notices n "
+                                  f"LEFT JOIN {intake}.decision_seals d USING (case_id, kind, department_id, sha256) "
+                                  f"WHERE n.imprint_id IS NULL AND d.imprint_id IS NULL "
                                   f"UNION ALL SELECT case_id, document_kind FROM {coordinator}.decisions "
                                   f"WHERE imprint_id IS NULL")
         if unsealed:

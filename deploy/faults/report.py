@@ -42,7 +42,8 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
     out = []
     out.append("# Reliability: the fault matrix\n")
     out.append(
-        "`deploy/hall test --faults` starts the five real executables as processes beside the local stack, seeds a small "
+        "`deploy/hall test` runs the short profile after the Swift suite (so CI runs it on every change); "
+        "`deploy/hall test --faults` runs it alone. It starts the five real executables as processes beside the local stack, seeds a small "
         "hall through their HTTP APIs, drives mixed load through the public APIs and Kafka, injects one fault after "
         "another while the load runs, and after each fault checks the invariants below by reading every schema as the "
         "admin and through the public APIs. It exits non-zero when an invariant does not hold within the bound, naming "

@@ -2,70 +2,12 @@ import Foundation
 import HallContracts
 import HallKit
 
-/// What a complaint is about (Art 16, 41–45).
-enum ComplaintCategory: String, ContractEnum {
-    /// Service attitude (服务态度).
-    case attitude
-    /// Efficiency or delay (办事效率、拖延).
-    case efficiency
-    /// Quality of the service.
-    case quality
-    /// A fee not per the published standard (Art 16).
-    case feeNotPerStandard = "fee-not-per-standard"
-    /// A hall item accepted outside the hall (Art 6, 42).
-    case acceptedOutsideHall = "accepted-outside-hall"
-    /// Not performing or wrongly performing duties (Art 41).
-    case duties
-    /// Violation of discipline or law (Art 44–45): the discipline inspection room's.
-    case disciplineOrLaw = "discipline-or-law"
-}
+// The categories, channels, queues, target kinds, statuses and findings are the contract's
+// (`HallContracts`, Shared/Contracts/Complaints): the events carry them.
 
-/// How a complaint came in.
-enum ComplaintChannel: String, ContractEnum {
-    /// At the hall's complaint desk, recorded by a clerk.
-    case desk
-    /// Online, by the complainant themself (no account).
-    case online
-    /// At the discipline inspection room (纪委监委投诉室, Art 44), recorded by an inspector.
-    case disciplineRoom = "discipline-room"
-}
-
-/// Whose queue a complaint is in.
-enum ComplaintQueue: String, ContractEnum {
-    /// The hall centre's complaints handlers (role `complaints-handler`).
-    case centre
-    /// The discipline inspection room (role `discipline-inspector`).
-    case discipline
-
-    /// Discipline and law go to the discipline room, everything else to the centre.
-    init(for category: ComplaintCategory) {
-        self = category == .disciplineOrLaw ? .discipline : .centre
-    }
-
+extension ComplaintQueue {
     /// The role that works this queue.
     var role: Role { self == .discipline ? .disciplineInspector : .complaintsHandler }
-}
-
-/// What a complaint is about: a window, a department or a staff member of the hall.
-enum ComplaintTargetKind: String, ContractEnum {
-    case window, department, staff
-}
-
-/// Where a complaint stands (the lifecycle's steps so far).
-enum ComplaintStatus: String, ContractEnum {
-    case filed
-    case notAccepted = "not-accepted"
-    case investigating
-    case concluded
-    case replied
-    case closed
-}
-
-/// The investigation's conclusion.
-enum ComplaintFinding: String, ContractEnum {
-    case substantiated
-    case partlySubstantiated = "partly-substantiated"
-    case unsubstantiated
 }
 
 /// A complaint as filed: checked for form here, for its target against the directory by the repository.
@@ -115,14 +57,23 @@ enum ComplaintStep: Sendable, Equatable {
     /// Closed.
     case close
 
-    var name: String {
+    /// The step as the events and the step log name it.
+    var stepName: ComplaintStepName {
         switch self {
-        case .accept: "accept"
-        case .notAccept: "not-accept"
-        case .conclude: "conclude"
-        case .reply: "reply"
-        case .close: "close"
+        case .accept: .accept
+        case .notAccept: .notAccept
+        case .conclude: .conclude
+        case .reply: .reply
+        case .close: .close
         }
+    }
+
+    var name: String { stepName.rawValue }
+
+    /// The conclusion this step records, if any.
+    var finding: ComplaintFinding? {
+        if case .conclude(let finding, _) = self { return finding }
+        return nil
     }
 
     /// The status after this step from `status`, or a refusal naming the rule.
@@ -161,5 +112,28 @@ enum TrackingCode {
 
     static func isWellFormed(_ code: String) -> Bool {
         code.count == 13 && code.first == "T" && code.dropFirst().allSatisfy { alphabet.contains($0) }
+    }
+}
+
+/// The events of a complaint, on `hall.complaints.events`, keyed by the complaint id (so one
+/// complaint's events arrive in order).
+enum ComplaintEvents {
+    static func filed(_ filed: FiledComplaint, _ filing: ComplaintFiling, channel: ComplaintChannel) throws -> OutgoingEvent {
+        let payload = ComplaintFiled(
+            complaintId: filed.complaintId, category: filing.category, channel: channel, queue: filed.queue, targetKind: filing.targetKind,
+            targetId: filing.targetId, receiptCode: filing.receiptCode, anonymous: filing.anonymous == true, filedAt: filed.filedAt)
+        return try event(payload, complaintId: filed.complaintId, at: filed.filedAt)
+    }
+
+    static func progressed(_ step: ComplaintStep, to status: ComplaintStatus, of summary: ComplaintSummary, actor: String, at: Date) throws -> OutgoingEvent {
+        let payload = ComplaintProgressed(
+            complaintId: summary.complaintId, step: step.stepName, status: status, finding: step.finding, category: summary.category,
+            targetKind: summary.targetKind, targetId: summary.targetId, actorId: actor, at: at)
+        return try event(payload, complaintId: summary.complaintId, at: at)
+    }
+
+    private static func event(_ payload: some EventPayload, complaintId: UUID, at: Date) throws -> OutgoingEvent {
+        let envelope = try EventEnvelope(payload: payload, occurredAt: at, producer: ServiceName.complaints.rawValue, caseId: nil)
+        return OutgoingEvent(topic: .complaintsEvents, key: complaintId.uuidString.lowercased(), envelope: envelope)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HallContracts
 import HallKit
 import Logging
 import PostgresNIO
@@ -163,6 +164,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 INSERT INTO \(unescaped: schema).complaint_steps (complaint_id, step, status_after, actor_id, detail, at)
                 VALUES (\(filed.complaintId), 'file', 'filed', \(recordedBy ?? (anonymous ? "anonymous" : "complainant")), \(channel.rawValue), \(at))
                 """, logger: logger)
+            try await Outbox(schema: schema).append([try ComplaintEvents.filed(filed, filing, channel: channel)], on: connection, logger: logger)
         }
         return filed
     }
@@ -274,6 +276,8 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 INSERT INTO \(unescaped: schema).complaint_steps (complaint_id, step, status_after, actor_id, detail, at)
                 VALUES (\(id), \(step.name), \(next.rawValue), \(actor), \(ComplaintAccess.detail(step)), \(at))
                 """, logger: logger)
+            try await Outbox(schema: schema).append(
+                [try ComplaintEvents.progressed(step, to: next, of: current.summary, actor: actor, at: at)], on: connection, logger: logger)
             return try await record(id, queue: queue, reader: actor, at: at, lock: false, logRead: true, on: connection)
         }
     }

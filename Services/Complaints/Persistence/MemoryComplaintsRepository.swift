@@ -1,4 +1,5 @@
 import Foundation
+import HallContracts
 import HallKit
 
 /// ``ComplaintsRepository`` in memory, for route tests: the same rules (``ComplaintFiling/validate()``,
@@ -10,6 +11,8 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     private var records: [UUID: (record: ComplaintRecord, queue: ComplaintQueue, targetStaffId: String?)] = [:]
     /// Reads of complainants' identity: (complaint, reader).
     private(set) var identityReads: [(UUID, String)] = []
+    /// The events the service would have published, in order.
+    private(set) var events: [OutgoingEvent] = []
 
     init(stored: ComplaintTargets = ComplaintTargets(windows: [], departments: []), staff: [String: String] = [:]) {
         self.stored = stored
@@ -43,6 +46,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
             complainant: anonymous ? nil : .init(name: filing.complainantName ?? "", contact: filing.complainantContact ?? ""),
             steps: [.init(step: "file", statusAfter: .filed, actorId: recordedBy ?? (anonymous ? "anonymous" : "complainant"), detail: channel.rawValue, at: at)])
         records[filed.complaintId] = (record, filed.queue, target.staffId)
+        events.append(try ComplaintEvents.filed(filed, filing, channel: channel))
         return filed
     }
 
@@ -75,6 +79,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
         case .reply(let text): entry.record.reply = text
         case .accept, .close: break
         }
+        events.append(try ComplaintEvents.progressed(step, to: next, of: entry.record.summary, actor: actor, at: at))
         entry.record.summary.status = next
         entry.record.steps.append(.init(step: step.name, statusAfter: next, actorId: actor, detail: ComplaintAccess.detail(step), at: at))
         records[id] = entry
