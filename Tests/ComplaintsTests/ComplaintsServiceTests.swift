@@ -101,7 +101,7 @@ struct ComplaintHandlingRouteTests {
             try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
                 #expect(Self.json($0)["complainant"]?["name"] == "王敏")
             }
-            #expect(await repository.identityReads.map(\.1) == ["h-zhao"])
+            #expect(try await repository.identityReads(complaintId: nil).map(\.readerId) == ["h-zhao"])
 
             for (path, body) in [
                 ("acceptance", ["accepted": true] as [String: JSONValue]), ("conclusion", ["finding": "substantiated", "findings": "经调取录像，态度生硬属实"]),
@@ -159,7 +159,40 @@ struct ComplaintHandlingRouteTests {
                 #expect(Self.json($0)["summary"]?["channel"] == "discipline-room" && Self.json($0)["summary"]?["anonymous"] == true)
                 #expect(Self.json($0)["complainant"] == nil && Self.json($0)["recordedBy"] == "i-qian")
             }
-            #expect(await repository.identityReads.isEmpty)
+            #expect(try await repository.identityReads(complaintId: nil).isEmpty)
+        }
+    }
+
+    @Test("a receipt code must be one intake answered; the complaint is linked to its case; the centre lists who read the complainant's identity")
+    func receiptCodeAndReads() async throws {
+        let repository = MemoryComplaintsRepository(stored: Self.targets, staff: ["s-li": "李娜"], cases: ["RABC2345678": "c-1", "RREFUSED234": nil])
+        let handler = try await Self.headers("h-zhao", [.complaintsHandler])
+        let admin = try await Self.headers("admin-sun", [.centreAdmin])
+        try await (await Self.app(repository)).test(.router) { client in
+            var unknown = Self.filing
+            unknown["receiptCode"] = "RNOSUCHCODE"
+            try await client.execute(uri: "/v1/complaints", method: .post, headers: try await Self.headers(), body: try Self.body(unknown)) {
+                #expect($0.status == .badRequest && Self.json($0)["field"] == "receiptCode")
+            }
+            var linked = Self.filing
+            linked["receiptCode"] = "RABC2345678"
+            let id = try await client.execute(uri: "/v1/complaints", method: .post, headers: try await Self.headers(), body: try Self.body(linked)) {
+                Self.json($0)["complaintId"]?.stringValue ?? ""
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
+                #expect(Self.json($0)["caseId"] == "c-1" && Self.json($0)["receiptCode"] == "RABC2345678")
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: handler, body: try Self.body(["accepted": true])) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(uri: "/v1/identity-reads?complaintId=\(id)", method: .get, headers: handler) { #expect($0.status == .forbidden) }
+            try await client.execute(uri: "/v1/identity-reads?complaintId=\(id)", method: .get, headers: admin) {
+                let reads = Self.json($0).arrayValue ?? []
+                #expect(reads.count == 2 && reads.allSatisfy { $0["readerId"] == "h-zhao" && $0["complaintId"]?.stringValue == id })
+            }
+            try await client.execute(uri: "/v1/identity-reads?complaintId=nope", method: .get, headers: admin) {
+                #expect($0.status == .badRequest && Self.json($0)["field"] == "complaintId")
+            }
         }
     }
 
@@ -236,9 +269,16 @@ struct ComplaintsServiceTests {
                 if let subject { fields[.authorization] = "Bearer \(try await authority.issue(HallClaims(subject: subject, roles: roles, department: nil, ttl: 600)))" }
                 return fields
             }
-            let body = ComplaintHandlingRouteTests.filing
+            // The case intake accepted (its golden fixture): a complaint may name its receipt code.
+            let fixture = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .appending(path: "ContractsTests/Fixtures/intake.application.accepted.v1.json")
+            let accepted = try EventEnvelope.decode(from: Array(try Data(contentsOf: fixture)))
+            try await service.publish(.intakeEvents, [(accepted.caseId ?? "case", accepted)])
+            let receipt = try #require(try accepted.payload(as: ApplicationAccepted.self).receiptCode)
+            var body = ComplaintHandlingRouteTests.filing
+            body["receiptCode"] = .string(receipt)
             var filed = JSONValue.null
-            try await ServiceHarness.eventually("the staff member known") {
+            try await ServiceHarness.eventually("the staff member and the case known") {
                 filed = try await client.execute(
                     uri: "/v1/complaints", method: .post, headers: try await headers("clerk-1", [.clerk]), body: try ComplaintHandlingRouteTests.body(body)
                 ) { ComplaintHandlingRouteTests.json($0) }
@@ -258,6 +298,7 @@ struct ComplaintsServiceTests {
             ) { ComplaintHandlingRouteTests.json($0) }
             #expect(record["summary"]?["status"] == "investigating" && record["summary"]?["channel"] == "desk" && record["recordedBy"] == "clerk-1")
             #expect(record["complainant"]?["contact"] == "13900000000")
+            #expect(record["caseId"]?.stringValue == accepted.caseId?.lowercased() && record["receiptCode"] == .string(receipt))
             try await client.execute(
                 uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: handler, body: try ComplaintHandlingRouteTests.body(["accepted": true])
             ) { #expect($0.status == .conflict) }
@@ -271,6 +312,9 @@ struct ComplaintsServiceTests {
             let complaint = try #require(UUID(uuidString: id))
             #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).complaint_steps WHERE complaint_id = \(complaint)") == 2)
             #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).identity_reads WHERE reader_id = 'h-zhao'") == 1)
+            try await client.execute(uri: "/v1/identity-reads?complaintId=\(id)", method: .get, headers: try await headers("admin-sun", [.centreAdmin])) {
+                #expect(ComplaintHandlingRouteTests.json($0).arrayValue?.compactMap { $0["readerId"]?.stringValue } == ["h-zhao"])
+            }
             #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE key = \(id.lowercased())") == 2)
             // A refused step wrote nothing, not even an event.
             #expect(try await count(

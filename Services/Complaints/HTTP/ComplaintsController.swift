@@ -16,6 +16,7 @@ import Hummingbird
 /// | `POST /v1/complaints/{complaintId}/conclusion` | the same | substantiated / partly / unsubstantiated, with the findings |
 /// | `POST /v1/complaints/{complaintId}/reply` | the same | the reply to the complainant |
 /// | `POST /v1/complaints/{complaintId}/close` | the same | close |
+/// | `GET /v1/identity-reads` | centre-admin | who read which complainant's identity and when (`?complaintId=`) |
 struct ComplaintsController<Repository: ComplaintsRepository> {
     let repository: Repository
 
@@ -44,6 +45,18 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
             return try await take(.reply(body.reply), context)
         }
         routes.post("/v1/complaints/:complaintId/close") { _, context in try await take(.close, context) }
+        routes.get("/v1/identity-reads") { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.roles.contains(.centreAdmin) else {
+                throw HallError(.forbidden, "the record of who read complainants' identity is the centre administrator's (role centre-admin)")
+            }
+            var complaint: UUID?
+            if let asked = request.uri.queryParameters.get("complaintId") {
+                guard let id = UUID(uuidString: String(asked)) else { throw HallError.invalid("complaintId", "is a UUID") }
+                complaint = id
+            }
+            return try jsonResponse(try await repository.identityReads(complaintId: complaint))
+        }
         return routes
     }
 

@@ -57,5 +57,21 @@ enum ComplaintsMigrations {
                 )
                 """,
             ]),
+        Migration(
+            component: "complaints", version: 2, name: "the cases intake reports, to check a complaint's receipt code",
+            statements: [
+                // Every application intake answered with a receipt code: accepted, refused or sent
+                // back with a correction notice (intake.application.* events).
+                """
+                CREATE TABLE cases (
+                    receipt_code text PRIMARY KEY,
+                    case_id text,
+                    item_code text NOT NULL,
+                    occurred_at timestamptz NOT NULL
+                )
+                """,
+                "ALTER TABLE complaints ADD COLUMN case_id text",
+                "CREATE INDEX identity_reads_read_at ON identity_reads (read_at DESC)",
+            ]),
     ]
 }

@@ -19,6 +19,24 @@ protocol ComplaintsRepository: Sendable {
     func record(_ id: UUID, queue: ComplaintQueue, reader: String, at: Date) async throws -> ComplaintRecord
     /// Takes a step on a complaint of `queue`; each step is kept with who took it and when.
     func take(_ step: ComplaintStep, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord
+    /// Who read which complainant's identity and when, newest first (of one complaint, or all).
+    func identityReads(complaintId: UUID?) async throws -> [IdentityRead]
+}
+
+/// One read of a complainant's name and contact.
+struct IdentityRead: Codable, Sendable, Equatable {
+    var complaintId: UUID
+    var readerId: String
+    var readAt: Date
+}
+
+/// The receipt-code rule both repositories share.
+enum ReceiptCheck {
+    static func unknown(_ receiptCode: String) -> HallError {
+        HallError.invalid(
+            "receiptCode",
+            "no application with this receipt code is known to the hall (it is on the acceptance, refusal or correction notice; leave it out if there is none)")
+    }
 }
 
 /// The windows and departments one may complain about.
@@ -80,6 +98,8 @@ struct ComplaintRecord: Codable, Sendable, Equatable {
     var trackingCode: String
     var recordedBy: String?
     var receiptCode: String?
+    /// The case the receipt code belongs to (an application refused or awaiting correction has none).
+    var caseId: String?
     var content: String
     var complainant: Complainant?
     var notAcceptedReason: String?
@@ -145,6 +165,14 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
     func file(_ filing: ComplaintFiling, channel: ComplaintChannel, recordedBy: String?, at: Date) async throws -> FiledComplaint {
         try filing.validate()
         let target = try await resolve(filing.targetKind, filing.targetId)
+        var caseId: String?
+        if let receiptCode = filing.receiptCode {
+            let known = try await client.run(
+                "SELECT case_id FROM \(unescaped: schema).cases WHERE receipt_code = \(receiptCode)", logger: logger
+            ).decode(String?.self).collectAll()
+            guard let found = known.first else { throw ReceiptCheck.unknown(receiptCode) }
+            caseId = found
+        }
         let anonymous = filing.anonymous == true
         let filed = FiledComplaint(
             complaintId: UUID(), trackingCode: TrackingCode.make(), queue: ComplaintQueue(for: filing.category), status: .filed, filedAt: at)
@@ -153,10 +181,10 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 """
                 INSERT INTO \(unescaped: schema).complaints
                     (complaint_id, tracking_code, channel, recorded_by, category, queue, target_kind, target_id, target_name, target_staff_id,
-                     receipt_code, anonymous, complainant_name, complainant_contact, content, status, filed_at, updated_at)
+                     receipt_code, case_id, anonymous, complainant_name, complainant_contact, content, status, filed_at, updated_at)
                 VALUES (\(filed.complaintId), \(filed.trackingCode), \(channel.rawValue), \(recordedBy), \(filing.category.rawValue),
                         \(filed.queue.rawValue), \(filing.targetKind.rawValue), \(filing.targetId), \(target.name), \(target.staffId),
-                        \(filing.receiptCode), \(anonymous), \(anonymous ? nil : filing.complainantName), \(anonymous ? nil : filing.complainantContact),
+                        \(filing.receiptCode), \(caseId), \(anonymous), \(anonymous ? nil : filing.complainantName), \(anonymous ? nil : filing.complainantContact),
                         \(filing.content), 'filed', \(at), \(at))
                 """, logger: logger)
             try await connection.run(
@@ -221,7 +249,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
     {
         let rows = try await connection.select(
             """
-            SELECT \(unescaped: Self.summaryColumns), queue, target_staff_id, tracking_code, recorded_by, receipt_code, content,
+            SELECT \(unescaped: Self.summaryColumns), queue, target_staff_id, tracking_code, recorded_by, receipt_code, case_id, content,
                    complainant_name, complainant_contact, not_accepted_reason, finding, findings, reply
             FROM \(unescaped: schema).complaints WHERE complaint_id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
             """, logger: logger
@@ -247,7 +275,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
         ).decode((String, String, String, String?, Date).self).collectAll()
         return ComplaintRecord(
             summary: summary, trackingCode: try row.value("tracking_code"), recordedBy: try row.value("recorded_by"),
-            receiptCode: try row.value("receipt_code"), content: try row.value("content"), complainant: complainant,
+            receiptCode: try row.value("receipt_code"), caseId: try row.value("case_id"), content: try row.value("content"), complainant: complainant,
             notAcceptedReason: try row.value("not_accepted_reason"), finding: try (row.value("finding", as: String?.self)).map(ComplaintFinding.init(stored:)),
             findings: try row.value("findings"), reply: try row.value("reply"),
             steps: try steps.map { .init(step: $0.0, statusAfter: try .init(stored: $0.1), actorId: $0.2, detail: $0.3, at: $0.4) })
@@ -280,5 +308,15 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 [try ComplaintEvents.progressed(step, to: next, of: current.summary, actor: actor, at: at)], on: connection, logger: logger)
             return try await record(id, queue: queue, reader: actor, at: at, lock: false, logRead: true, on: connection)
         }
+    }
+
+    func identityReads(complaintId: UUID?) async throws -> [IdentityRead] {
+        let rows = try await client.run(
+            """
+            SELECT complaint_id, reader_id, read_at FROM \(unescaped: schema).identity_reads
+            WHERE \(complaintId)::uuid IS NULL OR complaint_id = \(complaintId) ORDER BY read_at DESC LIMIT 1000
+            """, logger: logger
+        ).decode((UUID, String, Date).self).collectAll()
+        return rows.map { IdentityRead(complaintId: $0.0, readerId: $0.1, readAt: $0.2) }
     }
 }

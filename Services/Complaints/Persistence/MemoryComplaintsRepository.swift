@@ -9,14 +9,17 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     /// Active staff: id → name.
     private let staff: [String: String]
     private var records: [UUID: (record: ComplaintRecord, queue: ComplaintQueue, targetStaffId: String?)] = [:]
-    /// Reads of complainants' identity: (complaint, reader).
-    private(set) var identityReads: [(UUID, String)] = []
+    /// Receipt codes intake answered: code → case id (none for a refusal or a correction notice).
+    private let cases: [String: String?]
+    /// Reads of complainants' identity, in order.
+    private(set) var reads: [IdentityRead] = []
     /// The events the service would have published, in order.
     private(set) var events: [OutgoingEvent] = []
 
-    init(stored: ComplaintTargets = ComplaintTargets(windows: [], departments: []), staff: [String: String] = [:]) {
+    init(stored: ComplaintTargets = ComplaintTargets(windows: [], departments: []), staff: [String: String] = [:], cases: [String: String?] = [:]) {
         self.stored = stored
         self.staff = staff
+        self.cases = cases
     }
 
     func targets() async throws -> ComplaintTargets { stored }
@@ -35,6 +38,11 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     func file(_ filing: ComplaintFiling, channel: ComplaintChannel, recordedBy: String?, at: Date) async throws -> FiledComplaint {
         try filing.validate()
         let target = try resolve(filing.targetKind, filing.targetId)
+        var caseId: String?
+        if let receiptCode = filing.receiptCode {
+            guard let found = cases[receiptCode] else { throw ReceiptCheck.unknown(receiptCode) }
+            caseId = found
+        }
         let anonymous = filing.anonymous == true
         let filed = FiledComplaint(
             complaintId: UUID(), trackingCode: TrackingCode.make(), queue: ComplaintQueue(for: filing.category), status: .filed, filedAt: at)
@@ -42,7 +50,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
             complaintId: filed.complaintId, category: filing.category, channel: channel, targetKind: filing.targetKind, targetId: filing.targetId,
             targetName: target.name, status: .filed, anonymous: anonymous, filedAt: at)
         let record = ComplaintRecord(
-            summary: summary, trackingCode: filed.trackingCode, recordedBy: recordedBy, receiptCode: filing.receiptCode, content: filing.content,
+            summary: summary, trackingCode: filed.trackingCode, recordedBy: recordedBy, receiptCode: filing.receiptCode, caseId: caseId, content: filing.content,
             complainant: anonymous ? nil : .init(name: filing.complainantName ?? "", contact: filing.complainantContact ?? ""),
             steps: [.init(step: "file", statusAfter: .filed, actorId: recordedBy ?? (anonymous ? "anonymous" : "complainant"), detail: channel.rawValue, at: at)])
         records[filed.complaintId] = (record, filed.queue, target.staffId)
@@ -65,7 +73,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     func record(_ id: UUID, queue: ComplaintQueue, reader: String, at: Date) async throws -> ComplaintRecord {
         guard let entry = records[id] else { throw HallError(.notFound, "no complaint \(id)", field: "complaintId") }
         try ComplaintAccess.checkReader(reader, targetStaffId: entry.targetStaffId, complaintQueue: entry.queue, asked: queue)
-        if entry.record.complainant != nil { identityReads.append((id, reader)) }
+        if entry.record.complainant != nil { reads.append(IdentityRead(complaintId: id, readerId: reader, readAt: at)) }
         return entry.record
     }
 
@@ -83,6 +91,11 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
         entry.record.summary.status = next
         entry.record.steps.append(.init(step: step.name, statusAfter: next, actorId: actor, detail: ComplaintAccess.detail(step), at: at))
         records[id] = entry
+        if entry.record.complainant != nil { reads.append(IdentityRead(complaintId: id, readerId: actor, readAt: at)) }
         return entry.record
+    }
+
+    func identityReads(complaintId: UUID?) async throws -> [IdentityRead] {
+        reads.filter { complaintId == nil || $0.complaintId == complaintId }.reversed()
     }
 }
