@@ -196,6 +196,26 @@ struct ComplaintHandlingRouteTests {
         }
     }
 
+    @Test("ten failed tracking look-ups from one client and even the right code is refused with 429 for a while")
+    func trackingGuessesLimited() async throws {
+        let repository = MemoryComplaintsRepository(stored: Self.targets, staff: ["s-li": "李娜"])
+        try await (await Self.app(repository)).test(.router) { client in
+            let code = try await client.execute(uri: "/v1/complaints", method: .post, headers: try await Self.headers(), body: try Self.body(Self.filing)) {
+                Self.json($0)["trackingCode"]?.stringValue ?? ""
+            }
+            try await client.execute(uri: "/v1/complaints/track/\(code)", method: .get) { #expect($0.status == .ok) }
+            for guess in 0..<10 {
+                try await client.execute(uri: "/v1/complaints/track/T\(String(repeating: "2", count: 11))\(guess + 2)", method: .get) {
+                    #expect($0.status == .notFound)
+                }
+            }
+            try await client.execute(uri: "/v1/complaints/track/\(code)", method: .get) {
+                #expect($0.status == .tooManyRequests)
+                #expect(Self.json($0)["type"]?.stringValue?.hasSuffix("too-many-requests") == true)
+            }
+        }
+    }
+
     @Test("bad filings and steps are refused naming the field and the rule, and change nothing")
     func refusals() async throws {
         let repository = MemoryComplaintsRepository(stored: Self.targets)

@@ -9,7 +9,7 @@ import Hummingbird
 /// | route | who | what |
 /// |---|---|---|
 /// | `POST /v1/complaints` | anyone (online); a clerk at the complaint desk; a discipline inspector at the discipline room | file; answers the tracking code |
-/// | `GET /v1/complaints/track/{trackingCode}` | the complainant (the code is the key) | where the complaint stands, the reply |
+/// | `GET /v1/complaints/track/{trackingCode}` | the complainant (the code is the key; 10 failed look-ups per client in 10 minutes, then 429) | where the complaint stands, the reply |
 /// | `GET /v1/complaints` | complaints handlers (centre queue), discipline inspectors (discipline queue) | the queue, without the complainants' identity |
 /// | `GET /v1/complaints/{complaintId}` | the handlers of its queue, never the staff member it is about | in full; reading the complainant's identity is recorded |
 /// | `POST /v1/complaints/{complaintId}/acceptance` | the same | accept, or not with the reason |
@@ -19,6 +19,8 @@ import Hummingbird
 /// | `GET /v1/identity-reads` | centre-admin | who read which complainant's identity and when (`?complaintId=`) |
 struct ComplaintsController<Repository: ComplaintsRepository> {
     let repository: Repository
+    /// Failed tracking look-ups per client address: 10 in 10 minutes, then 429.
+    var lookups = FailureLimiter(limit: 10, window: .seconds(600))
 
     var routes: RouteCollection<HallRequestContext> {
         let routes = RouteCollection(context: HallRequestContext.self)
@@ -82,7 +84,9 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
 
     func track(_ context: HallRequestContext) async throws -> Response {
         let code = context.parameters.get("trackingCode") ?? ""
+        try lookups.check(context.clientAddress)
         guard let tracking = try await repository.track(code: code) else {
+            lookups.fail(context.clientAddress)
             throw HallError(.notFound, "no complaint with this tracking code", field: "trackingCode")
         }
         return try jsonResponse(tracking)

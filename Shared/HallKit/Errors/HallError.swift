@@ -32,6 +32,7 @@ public struct HallError: Error, Sendable, CustomStringConvertible {
         public static let notFound = Code(type: "not-found", title: "Not found", status: .notFound)
         public static let conflict = Code(type: "conflict", title: "Conflicts with the current state", status: .conflict)
         public static let payloadTooLarge = Code(type: "payload-too-large", title: "The request body is too large", status: .contentTooLarge)
+        public static let tooManyRequests = Code(type: "too-many-requests", title: "Too many requests; try again later", status: .tooManyRequests)
         public static let unavailable = Code(type: "unavailable", title: "Temporarily unavailable", status: .serviceUnavailable)
         public static let internalError = Code(type: "internal", title: "Internal error", status: .internalServerError)
         public static let configuration = Code(type: "configuration", title: "Configuration error", status: .internalServerError)

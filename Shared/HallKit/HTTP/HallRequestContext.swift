@@ -8,10 +8,13 @@ public struct HallRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The caller, when the request carried a valid bearer token.
     public var principal: Principal?
+    /// The peer's IP address (the connection's, not a header's), for limits per client.
+    public var clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.clientAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     /// The caller, or ``HallError/Code/unauthenticated``.

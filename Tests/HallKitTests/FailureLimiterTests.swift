@@ -1,0 +1,32 @@
+import HallKit
+import Testing
+
+@Suite("Failed attempts limited per client")
+struct FailureLimiterTests {
+    @Test("after the limit a client is refused with 429 saying when to come back; another client is not; the failures age out")
+    func limit() throws {
+        let limiter = FailureLimiter(limit: 3, window: .seconds(60))
+        let start = ContinuousClock.now
+        for second in 0..<3 {
+            try limiter.check("10.0.0.1", now: start + .seconds(second))
+            limiter.fail("10.0.0.1", now: start + .seconds(second))
+        }
+        let refused = try #require(throws: HallError.self) { try limiter.check("10.0.0.1", now: start + .seconds(10)) }
+        #expect(refused.code == .tooManyRequests)
+        #expect(refused.message.contains("try again in 51 s"), "\(refused.message)")
+        try limiter.check("10.0.0.2", now: start + .seconds(10))
+        try limiter.check("10.0.0.1", now: start + .seconds(61))
+    }
+
+    @Test("the clients it remembers are bounded: the stalest is forgotten first")
+    func bounded() throws {
+        let limiter = FailureLimiter(limit: 1, window: .seconds(600), maximumClients: 2)
+        let start = ContinuousClock.now
+        limiter.fail("a", now: start)
+        limiter.fail("b", now: start + .seconds(1))
+        limiter.fail("c", now: start + .seconds(2))
+        try limiter.check("a", now: start + .seconds(3))
+        #expect(throws: HallError.self) { try limiter.check("b", now: start + .seconds(3)) }
+        #expect(throws: HallError.self) { try limiter.check("c", now: start + .seconds(3)) }
+    }
+}
