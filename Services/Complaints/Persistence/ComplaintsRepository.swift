@@ -115,6 +115,23 @@ struct ResolvedTarget: Sendable {
     var staffId: String?
 }
 
+extension ComplaintRecord {
+    /// The record after `step` (already checked to lead to `status`): what it records, the new
+    /// status and the step in the log.
+    func taking(_ step: ComplaintStep, to status: ComplaintStatus, actor: String, at: Date) -> ComplaintRecord {
+        var record = self
+        switch step {
+        case .notAccept(let reason): record.notAcceptedReason = reason
+        case .conclude(let finding, let findings): (record.finding, record.findings) = (finding, findings)
+        case .reply(let text): record.reply = text
+        case .accept, .close: break
+        }
+        record.summary.status = status
+        record.steps.append(.init(step: step.name, statusAfter: status, actorId: actor, detail: ComplaintAccess.detail(step), at: at))
+        return record
+    }
+}
+
 /// The rules both repositories share: a staff member never reads a complaint about themself, and a
 /// handler works only their own queue.
 enum ComplaintAccess {
@@ -264,10 +281,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
         var complainant: ComplaintRecord.Complainant?
         if let name = try row.value("complainant_name", as: String?.self), let contact = try row.value("complainant_contact", as: String?.self) {
             complainant = .init(name: name, contact: contact)
-            if logRead {
-                try await connection.run(
-                    "INSERT INTO \(unescaped: schema).identity_reads (complaint_id, reader_id, read_at) VALUES (\(id), \(reader), \(at))", logger: logger)
-            }
+            if logRead { try await recordRead(id, reader: reader, at: at, on: connection) }
         }
         let steps = try await connection.select(
             "SELECT step, status_after, actor_id, detail, at FROM \(unescaped: schema).complaint_steps WHERE complaint_id = \(id) ORDER BY at, step",
@@ -281,22 +295,21 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             steps: try steps.map { .init(step: $0.0, statusAfter: try .init(stored: $0.1), actorId: $0.2, detail: $0.3, at: $0.4) })
     }
 
+    private func recordRead(_ id: UUID, reader: String, at: Date, on connection: PostgresConnection) async throws {
+        try await connection.run(
+            "INSERT INTO \(unescaped: schema).identity_reads (complaint_id, reader_id, read_at) VALUES (\(id), \(reader), \(at))", logger: logger)
+    }
+
     func take(_ step: ComplaintStep, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord {
         try await client.transaction(logger: logger) { connection in
             let current = try await record(id, queue: queue, reader: actor, at: at, lock: true, logRead: false, on: connection)
             let next = try step.next(from: current.summary.status)
-            var reason: String?, finding: String?, findings: String?, reply: String?
-            switch step {
-            case .notAccept(let text): reason = text
-            case .conclude(let outcome, let text): (finding, findings) = (outcome.rawValue, text)
-            case .reply(let text): reply = text
-            case .accept, .close: break
-            }
+            let updated = current.taking(step, to: next, actor: actor, at: at)
             try await connection.run(
                 """
                 UPDATE \(unescaped: schema).complaints SET status = \(next.rawValue), updated_at = \(at),
-                    not_accepted_reason = COALESCE(\(reason), not_accepted_reason), finding = COALESCE(\(finding), finding),
-                    findings = COALESCE(\(findings), findings), reply = COALESCE(\(reply), reply)
+                    not_accepted_reason = \(updated.notAcceptedReason), finding = \(updated.finding?.rawValue),
+                    findings = \(updated.findings), reply = \(updated.reply)
                 WHERE complaint_id = \(id)
                 """, logger: logger)
             try await connection.run(
@@ -306,7 +319,9 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 """, logger: logger)
             try await Outbox(schema: schema).append(
                 [try ComplaintEvents.progressed(step, to: next, of: current.summary, actor: actor, at: at)], on: connection, logger: logger)
-            return try await record(id, queue: queue, reader: actor, at: at, lock: false, logRead: true, on: connection)
+            // The answer shows the complainant to the handler: a read like any other.
+            if updated.complainant != nil { try await recordRead(id, reader: actor, at: at, on: connection) }
+            return updated
         }
     }
 

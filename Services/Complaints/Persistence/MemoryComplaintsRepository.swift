@@ -81,15 +81,8 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
         guard var entry = records[id] else { throw HallError(.notFound, "no complaint \(id)", field: "complaintId") }
         try ComplaintAccess.checkReader(actor, targetStaffId: entry.targetStaffId, complaintQueue: entry.queue, asked: queue)
         let next = try step.next(from: entry.record.summary.status)
-        switch step {
-        case .notAccept(let reason): entry.record.notAcceptedReason = reason
-        case .conclude(let finding, let findings): (entry.record.finding, entry.record.findings) = (finding, findings)
-        case .reply(let text): entry.record.reply = text
-        case .accept, .close: break
-        }
         events.append(try ComplaintEvents.progressed(step, to: next, of: entry.record.summary, actor: actor, at: at))
-        entry.record.summary.status = next
-        entry.record.steps.append(.init(step: step.name, statusAfter: next, actorId: actor, detail: ComplaintAccess.detail(step), at: at))
+        entry.record = entry.record.taking(step, to: next, actor: actor, at: at)
         records[id] = entry
         if entry.record.complainant != nil { reads.append(IdentityRead(complaintId: id, readerId: actor, readAt: at)) }
         return entry.record

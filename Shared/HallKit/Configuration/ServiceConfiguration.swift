@@ -63,7 +63,7 @@ public struct ServiceConfiguration: Sendable {
             key: "HALL_DATABASE_URL",
             schema: env.string("HALL_DATABASE_SCHEMA", default: serviceName),
             poolSize: try env.int("HALL_DATABASE_POOL_SIZE", default: 20, in: 1...500))
-        database.idleTimeout = try env.duration("HALL_DATABASE_IDLE_TIMEOUT", default: .seconds(10))
+        database.idleTimeout = try env.duration("HALL_DATABASE_IDLE_TIMEOUT", default: database.idleTimeout)
         guard DatabaseConfiguration.isValidIdentifier(database.schema) else {
             throw ConfigurationError(key: "HALL_DATABASE_SCHEMA", problem: "must be a lowercase SQL identifier, got '\(database.schema)'")
         }
