@@ -210,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "ComplaintsTests",
             dependencies: [
-                "complaints", "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness",
+                "complaints", "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness", "HallCalendar",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/ComplaintsTests",

@@ -1,8 +1,13 @@
+import Foundation
 import HallContracts
 import HallKit
 import Hummingbird
 
 extension ComplaintsService {
+    static func repository(_ runtime: ServiceRuntime, _ settings: ComplaintsSettings) -> PostgresComplaintsRepository {
+        PostgresComplaintsRepository(client: runtime.client, schema: runtime.configuration.database.schema, deadlines: settings.deadlines, logger: runtime.logger)
+    }
+
     /// Default HTTP port (overridden by `HALL_HTTP_PORT`).
     static let defaultPort = 8084
 
@@ -10,6 +15,8 @@ extension ComplaintsService {
     static func addRoutes(to router: Router<HallRequestContext>, repository: some ComplaintsRepository) {
         router.addRoutes(ComplaintTargetsController(repository: repository).routes)
         router.addRoutes(ComplaintsController(repository: repository).routes)
+        router.addRoutes(ReferralsController(repository: repository).routes)
+        router.addRoutes(SanctionsController(repository: repository).routes)
     }
 
     /// The service's schema, consumer and routes.
@@ -20,8 +27,16 @@ extension ComplaintsService {
             migrations: ComplaintsMigrations.all,
             consumers: { _ in [ComplaintsConsumer.definition()] },
             routes: { router, runtime in
-                let repository = PostgresComplaintsRepository(client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger)
-                addRoutes(to: router, repository: repository)
+                addRoutes(to: router, repository: repository(runtime, settings))
+            },
+            services: { runtime in
+                [
+                    // A warning or an overdue flag fires at most `timerIdleMax` late.
+                    PollingService(
+                        name: "complaint deadline timers", gate: runtime.gate, interval: settings.timerInterval, idleMax: settings.timerIdleMax,
+                        batch: 1_000, logger: runtime.logger, counter: "hall_complaints_timers_fired_total"
+                    ) { try await repository(runtime, settings).fireDueTimers(now: Date(), limit: 1_000) }
+                ]
             },
             openAPI: ComplaintsOpenAPI.document
         )

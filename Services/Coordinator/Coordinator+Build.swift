@@ -18,9 +18,12 @@ extension CoordinatorService {
             routes: { router, runtime in addRoutes(to: router, repository: store(runtime, settings)) },
             services: { runtime in
                 [
-                    DeadlineTimerService(
-                        store: store(runtime, settings), gate: runtime.gate, interval: settings.timerInterval, idleMax: settings.timerIdleMax,
-                        logger: runtime.logger)
+                    // Warnings and escalations fire at most `timerIdleMax` late: the limits they
+                    // watch are counted in working days.
+                    PollingService(
+                        name: "deadline timers", gate: runtime.gate, interval: settings.timerInterval, idleMax: settings.timerIdleMax,
+                        batch: 2_000, logger: runtime.logger, counter: "hall_coordinator_timers_fired_total"
+                    ) { try await store(runtime, settings).fireDueTimers() }
                 ]
             },
             openAPI: CoordinatorOpenAPI.document

@@ -189,7 +189,23 @@ public enum EventCatalogue {
         ),
         EventDescriptor(
             ComplaintProgressed.self, topics: [.complaintsEvents],
-            summary: "A handler took a step on a complaint: accepted or not, concluded with its finding, replied, closed."
+            summary: "A step on a complaint: accepted or not, passed to a department and returned, concluded, sanctions decided, replied, closed, review asked."
+        ),
+        EventDescriptor(
+            SanctionDecided.self, topics: [.complaintsEvents],
+            summary: "A sanction on a staff member or a department was decided, resting on substantiated complaints; the department concerned acts on it."
+        ),
+        EventDescriptor(
+            RemovalProposed.self, topics: [.complaintsEvents],
+            summary: "A staff member has two substantiated complaints within twelve months: removal from the window is proposed to the centre."
+        ),
+        EventDescriptor(
+            ComplaintDeadlineFlagged.self, topics: [.complaintsEvents],
+            summary: "A step of a complaint is due today (warning) or past its due date (overdue), in working days."
+        ),
+        EventDescriptor(
+            ComplaintRated.self, topics: [.complaintsEvents],
+            summary: "The complainant rated the handling of their complaint (once; no comment text)."
         ),
         EventDescriptor(
             SealAuthorisationsChanged.self, topics: [.sealEvents],

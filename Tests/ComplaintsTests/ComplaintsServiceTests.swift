@@ -14,9 +14,9 @@ import Testing
 @Suite("complaints: routes over a repository in memory")
 struct ComplaintsRouteTests {
     @Test("the OpenAPI document lists exactly the routes the service serves")
-    func openAPIMatchesRoutes() {
+    func openAPIMatchesRoutes() throws {
         let router = Router(context: HallRequestContext.self)
-        ComplaintsService.addRoutes(to: router, repository: MemoryComplaintsRepository())
+        ComplaintsService.addRoutes(to: router, repository: try MemoryComplaintsRepository())
         #expect(servedRoutes(router) == documentedRoutes(ComplaintsOpenAPI.document))
     }
 
@@ -26,7 +26,7 @@ struct ComplaintsRouteTests {
             windows: [DirectoryWindow(windowId: "w-01", name: "综合窗口一", kind: "comprehensive", departmentIds: ["d-market", "d-tax"])],
             departments: [DirectoryDepartment(departmentId: "d-market", name: "市场监督管理局", centre: false)])
         let router = Router(context: HallRequestContext.self)
-        router.addRoutes(ComplaintTargetsController(repository: MemoryComplaintsRepository(stored: stored)).routes)
+        router.addRoutes(ComplaintTargetsController(repository: try MemoryComplaintsRepository(stored: stored)).routes)
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/v1/targets", method: .get) { response in
                 #expect(response.status == .ok)
@@ -45,7 +45,15 @@ struct ComplaintHandlingRouteTests {
     static let secret = String(repeating: "c", count: 40)
     static let targets = ComplaintTargets(
         windows: [DirectoryWindow(windowId: "w-01", name: "综合窗口一", kind: "comprehensive", departmentIds: ["d-market"])],
-        departments: [DirectoryDepartment(departmentId: "d-market", name: "市场监督管理局", centre: false)])
+        departments: [
+            DirectoryDepartment(departmentId: "d-market", name: "市场监督管理局", centre: false),
+            DirectoryDepartment(departmentId: "d-tax", name: "税务局", centre: false),
+        ])
+    static let staff: [String: MemoryComplaintsRepository.StaffMember] = [
+        "s-li": .init(name: "李娜", departmentId: "d-market", windowId: "w-01"),
+        "s-zhou": .init(name: "周强", departmentId: "d-market", windowId: "w-01"),
+        "s-tax": .init(name: "钱进", departmentId: "d-tax", windowId: "w-09"),
+    ]
 
     static func app(_ repository: MemoryComplaintsRepository) async -> some ApplicationProtocol {
         let router = Router(context: HallRequestContext.self)
@@ -55,10 +63,10 @@ struct ComplaintHandlingRouteTests {
         return Application(router: router)
     }
 
-    static func headers(_ subject: String? = nil, _ roles: [Role] = []) async throws -> HTTPFields {
+    static func headers(_ subject: String? = nil, _ roles: [Role] = [], department: String? = nil) async throws -> HTTPFields {
         var fields: HTTPFields = [.contentType: "application/json"]
         if let subject {
-            let token = try await TokenAuthority(secret: secret).issue(HallClaims(subject: subject, roles: roles, department: nil, ttl: 600))
+            let token = try await TokenAuthority(secret: secret).issue(HallClaims(subject: subject, roles: roles, department: department, ttl: 600))
             fields[.authorization] = "Bearer \(token)"
         }
         return fields
@@ -77,7 +85,7 @@ struct ComplaintHandlingRouteTests {
 
     @Test("anyone files online and follows the complaint with its tracking code; the centre's handler sees it without the complainant, reads it in full (the read recorded), and takes it to closed; the staff member complained about never sees it")
     func lifecycle() async throws {
-        let repository = MemoryComplaintsRepository(stored: Self.targets, staff: ["s-li": "李娜"])
+        let repository = try MemoryComplaintsRepository(stored: Self.targets, staff: Self.staff)
         let handler = try await Self.headers("h-zhao", [.complaintsHandler])
         let accused = try await Self.headers("s-li", [.complaintsHandler])
         let inspector = try await Self.headers("i-qian", [.disciplineInspector])
@@ -105,6 +113,7 @@ struct ComplaintHandlingRouteTests {
 
             for (path, body) in [
                 ("acceptance", ["accepted": true] as [String: JSONValue]), ("conclusion", ["finding": "substantiated", "findings": "经调取录像，态度生硬属实"]),
+                ("sanction-decision", ["sanctions": [["kind": "efficiency-warning", "subjectKind": "staff", "subjectId": "s-li", "reason": "态度生硬属实"]]]),
                 ("reply", ["reply": "已对当事窗口人员效能告诫并责令整改，感谢监督"]), ("close", [:]),
             ] {
                 try await client.execute(uri: "/v1/complaints/\(id)/\(path)", method: .post, headers: handler, body: try Self.body(body)) {
@@ -121,15 +130,18 @@ struct ComplaintHandlingRouteTests {
                 #expect($0.status == .conflict)
             }
             try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
-                #expect(Self.json($0)["steps"]?.arrayValue?.compactMap { $0["step"]?.stringValue } == ["file", "accept", "conclude", "reply", "close"])
+                #expect(Self.json($0)["steps"]?.arrayValue?.compactMap { $0["step"]?.stringValue } == ["file", "accept", "conclude", "decide-sanctions", "reply", "close"])
             }
-            // One event per step, keyed by the complaint, none carrying the complainant or the reply.
+            // One event per step (and one per sanction), keyed by the complaint, none carrying the complainant or the reply.
             let events = await repository.events
-            #expect(events.map(\.envelope.type) == [ComplaintFiled.eventType] + Array(repeating: ComplaintProgressed.eventType, count: 4))
+            #expect(events.map(\.envelope.type) == [ComplaintFiled.eventType] + Array(repeating: ComplaintProgressed.eventType, count: 3)
+                + [SanctionDecided.eventType] + Array(repeating: ComplaintProgressed.eventType, count: 2))
             #expect(Set(events.map(\.key)) == [id.lowercased()])
-            let steps = try events.dropFirst().map { try $0.envelope.payload(as: ComplaintProgressed.self) }
-            #expect(steps.map(\.step) == [.accept, .conclude, .reply, .close])
-            #expect(steps.map(\.finding) == [nil, .substantiated, nil, nil])
+            let steps = try events.filter { $0.envelope.type == ComplaintProgressed.eventType }.map { try $0.envelope.payload(as: ComplaintProgressed.self) }
+            #expect(steps.map(\.step) == [.accept, .conclude, .decideSanctions, .reply, .close])
+            #expect(steps.map(\.finding) == [nil, .substantiated, nil, nil, nil])
+            let sanction = try #require(events.first { $0.envelope.type == SanctionDecided.eventType }).envelope.payload(as: SanctionDecided.self)
+            #expect(sanction.kind == .efficiencyWarning && sanction.subjectId == "s-li" && sanction.departmentId == "d-market")
             #expect(steps.allSatisfy { $0.targetKind == .staff && $0.targetId == "s-li" && $0.actorId == "h-zhao" })
             for event in events {
                 let text = String(decoding: try event.envelope.encoded(), as: UTF8.self)
@@ -140,7 +152,7 @@ struct ComplaintHandlingRouteTests {
 
     @Test("a discipline complaint recorded at the discipline room goes to the inspectors, not to the centre; an anonymous one shows no complainant")
     func disciplineQueue() async throws {
-        let repository = MemoryComplaintsRepository(stored: Self.targets)
+        let repository = try MemoryComplaintsRepository(stored: Self.targets)
         let inspector = try await Self.headers("i-qian", [.disciplineInspector])
         let handler = try await Self.headers("h-zhao", [.complaintsHandler])
         var filing = Self.filing
@@ -165,7 +177,7 @@ struct ComplaintHandlingRouteTests {
 
     @Test("a receipt code must be one intake answered; the complaint is linked to its case; the centre lists who read the complainant's identity")
     func receiptCodeAndReads() async throws {
-        let repository = MemoryComplaintsRepository(stored: Self.targets, staff: ["s-li": "李娜"], cases: ["RABC2345678": "c-1", "RREFUSED234": nil])
+        let repository = try MemoryComplaintsRepository(stored: Self.targets, staff: Self.staff, cases: ["RABC2345678": "c-1", "RREFUSED234": nil])
         let handler = try await Self.headers("h-zhao", [.complaintsHandler])
         let admin = try await Self.headers("admin-sun", [.centreAdmin])
         try await (await Self.app(repository)).test(.router) { client in
@@ -198,7 +210,7 @@ struct ComplaintHandlingRouteTests {
 
     @Test("ten failed tracking look-ups from one client and even the right code is refused with 429 for a while")
     func trackingGuessesLimited() async throws {
-        let repository = MemoryComplaintsRepository(stored: Self.targets, staff: ["s-li": "李娜"])
+        let repository = try MemoryComplaintsRepository(stored: Self.targets, staff: Self.staff)
         try await (await Self.app(repository)).test(.router) { client in
             let code = try await client.execute(uri: "/v1/complaints", method: .post, headers: try await Self.headers(), body: try Self.body(Self.filing)) {
                 Self.json($0)["trackingCode"]?.stringValue ?? ""
@@ -218,7 +230,7 @@ struct ComplaintHandlingRouteTests {
 
     @Test("bad filings and steps are refused naming the field and the rule, and change nothing")
     func refusals() async throws {
-        let repository = MemoryComplaintsRepository(stored: Self.targets)
+        let repository = try MemoryComplaintsRepository(stored: Self.targets)
         let handler = try await Self.headers("h-zhao", [.complaintsHandler])
         let officer = try await Self.headers("s-wu", [.departmentOfficer])
         try await (await Self.app(repository)).test(.router) { client in
@@ -339,6 +351,122 @@ struct ComplaintsServiceTests {
             // A refused step wrote nothing, not even an event.
             #expect(try await count(
                 "SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = 'complaints.complaint.progressed'") == 1)
+        }
+    }
+
+    @Test("passed to a department, sanctioned, rated and reviewed on the real database; the bad steps are refused naming the field and change nothing; two substantiated complaints propose a removal; the service's own timers flag a missed deadline")
+    func followUpOnTheDatabase() async throws {
+        try await ServiceHarness.run(
+            .complaints, extra: ["HALL_COMPLAINTS_TIMER_INTERVAL_MS": "50", "HALL_COMPLAINTS_TIMER_IDLE_MAX_MS": "200"],
+            definition: { ComplaintsService.definition(try ComplaintsSettings(environment: $0)) }
+        ) { service in
+            let client = service.client
+            try await service.publish(.intakeEvents, [
+                ("d-market", try intakeEvent(DepartmentChanged(departmentId: "d-market", name: "市场监督管理局", active: true, chiefRepresentative: nil, substitute: nil))),
+                ("d-tax", try intakeEvent(DepartmentChanged(departmentId: "d-tax", name: "税务局", active: true, chiefRepresentative: nil, substitute: nil))),
+                ("s-li", try intakeEvent(StaffChanged(staffId: "s-li", name: "李娜", departmentId: "d-market", windowId: "w-01", qualified: true, active: true))),
+                ("s-tax", try intakeEvent(StaffChanged(staffId: "s-tax", name: "钱进", departmentId: "d-tax", windowId: "w-09", qualified: true, active: true))),
+            ])
+            let authority = await TokenAuthority(secret: String(repeating: "s", count: 32))
+            func headers(_ subject: String?, _ roles: [Role], department: String? = nil) async throws -> HTTPFields {
+                var fields: HTTPFields = [.contentType: "application/json"]
+                if let subject {
+                    fields[.authorization] = "Bearer \(try await authority.issue(HallClaims(subject: subject, roles: roles, department: department, ttl: 600)))"
+                }
+                return fields
+            }
+            func post(_ uri: String, _ headers: HTTPFields, _ body: [String: JSONValue] = [:]) async throws -> (HTTPResponse.Status, JSONValue) {
+                try await client.execute(uri: uri, method: .post, headers: headers, body: try ComplaintHandlingRouteTests.body(body)) {
+                    ($0.status, ComplaintHandlingRouteTests.json($0))
+                }
+            }
+            func count(_ query: PostgresQuery) async throws -> Int64 {
+                try await service.database.client.query(query).decode(Int64.self).collectAll().first ?? -1
+            }
+            let public_: HTTPFields = [.contentType: "application/json"]
+            var filed: [(id: String, code: String)] = []
+            try await ServiceHarness.eventually("the directory known") {
+                let (status, body) = try await post("/v1/complaints", public_, ComplaintHandlingRouteTests.filing)
+                if status == .created { filed.append((body["complaintId"]?.stringValue ?? "", body["trackingCode"]?.stringValue ?? "")) }
+                return status == .created
+            }
+            let (_, second) = try await post("/v1/complaints", public_, ComplaintHandlingRouteTests.filing)
+            filed.append((second["complaintId"]?.stringValue ?? "", second["trackingCode"]?.stringValue ?? ""))
+            let (id, code) = filed[0]
+            let handler = try await headers("h-zhao", [.complaintsHandler])
+            let market = try await headers("o-ma", [.departmentOfficer], department: "d-market")
+
+            // The service's own timers flag a missed acceptance: the due day is moved into the past.
+            try await service.database.client.query(
+                "UPDATE \(unescaped: service.schema).complaint_timers SET fire_at = now() - interval '1 second' WHERE complaint_id = \(try #require(UUID(uuidString: id)))")
+            try await ServiceHarness.eventually("the overdue flag raised") {
+                try await client.execute(uri: "/v1/complaints", method: .get, headers: handler) {
+                    ComplaintHandlingRouteTests.json($0).arrayValue?.first { $0["complaintId"]?.stringValue == id }?["overdue"] == true
+                }
+            }
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = 'complaints.complaint.deadline-flagged'") == 2)
+
+            for complaint in [id, filed[1].id] { _ = try await post("/v1/complaints/\(complaint)/acceptance", handler, ["accepted": true]) }
+            let (inspector, _) = try await post(
+                "/v1/complaints/\(id)/referral", try await headers("i-qian", [.disciplineInspector]), ["departmentId": "d-market", "instructions": "x"])
+            #expect(inspector == .forbidden, "a handler of another queue")
+            let (referred, _) = try await post("/v1/complaints/\(id)/referral", handler, ["departmentId": "d-market", "instructions": "请调取当日录像核查"])
+            #expect(referred == .ok)
+            let (otherDepartment, _) = try await post("/v1/referrals/\(id)/findings", try await headers("o-tax", [.departmentOfficer], department: "d-tax"), ["findings": "x"])
+            #expect(otherDepartment == .forbidden)
+            try await client.execute(uri: "/v1/referrals/\(id)", method: .get, headers: market) {
+                #expect(ComplaintHandlingRouteTests.json($0)["complainant"] == nil && ComplaintHandlingRouteTests.json($0)["content"] != nil)
+            }
+            let (returned, view) = try await post("/v1/referrals/\(id)/findings", market, ["findings": "录像显示态度生硬"])
+            #expect(returned == .ok && view["status"] == "investigating")
+
+            for complaint in [id, filed[1].id] {
+                let (concluded, _) = try await post("/v1/complaints/\(complaint)/conclusion", handler, ["finding": "substantiated", "findings": "态度生硬属实"])
+                #expect(concluded == .ok)
+            }
+            let before = try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox")
+            let refusals: [(String, [String: JSONValue], HTTPResponse.Status, String?)] = [
+                ("conclusion", ["finding": "substantiated", "findings": "again"], .conflict, "finding"),
+                ("sanction-decision", ["sanctions": [["kind": "efficiency-warning", "subjectKind": "staff", "subjectId": "s-tax", "reason": "x"]]], .badRequest, "sanctions[0].subjectId"),
+                ("sanction-decision", ["sanctions": []], .badRequest, "note"),
+                ("reply", ["reply": "已处理"], .conflict, "sanctions"),
+                ("close", [:], .conflict, nil),
+            ]
+            for (path, body, status, field) in refusals {
+                let (answered, problem) = try await post("/v1/complaints/\(id)/\(path)", handler, body)
+                #expect(answered == status && problem["field"]?.stringValue == field, "\(path): \(problem)")
+            }
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox") == before, "a refused step changes nothing")
+            let (decided, record) = try await post("/v1/complaints/\(id)/sanction-decision", handler, [
+                "sanctions": [["kind": "efficiency-warning", "subjectKind": "staff", "subjectId": "s-li", "reason": "态度生硬属实"]],
+            ])
+            #expect(decided == .ok && record["sanctions"]?.arrayValue?.first?["departmentId"] == "d-market")
+            for (path, body) in [("reply", ["reply": "已效能告诫"] as [String: JSONValue]), ("close", [:])] {
+                let (status, _) = try await post("/v1/complaints/\(id)/\(path)", handler, body)
+                #expect(status == .ok)
+            }
+            let (afterClose, _) = try await post("/v1/complaints/\(id)/reply", handler, ["reply": "again"])
+            #expect(afterClose == .conflict, "a reply after closing")
+            let (rated, _) = try await post("/v1/complaints/track/\(code)/rating", public_, ["rating": "satisfied"])
+            let (review, tracking) = try await post("/v1/complaints/track/\(code)/review", public_, ["reason": "希望对窗口负责人一并处理"])
+            #expect(rated == .ok && review == .ok && tracking["status"] == "under-review" && tracking["rating"] == "satisfied")
+
+            // Two substantiated complaints about 李娜: her removal is proposed; the centre removes her.
+            let admin = try await headers("admin-sun", [.centreAdmin])
+            let proposals = try await client.execute(uri: "/v1/removal-proposals", method: .get, headers: admin) { ComplaintHandlingRouteTests.json($0).arrayValue ?? [] }
+            #expect(proposals.count == 1 && proposals.first?["complaintIds"]?.arrayValue?.count == 2)
+            let proposal = try #require(proposals.first?["proposalId"]?.stringValue)
+            let (removed, _) = try await post("/v1/removal-proposals/\(proposal)/decision", admin, ["remove": true, "reason": "一年内两次查实投诉"])
+            #expect(removed == .ok)
+            try await client.execute(uri: "/v1/sanctions?subjectId=s-li", method: .get, headers: handler) {
+                #expect(ComplaintHandlingRouteTests.json($0).arrayValue?.compactMap { $0["kind"]?.stringValue } == ["removal", "efficiency-warning"])
+            }
+            for (type, expected) in [
+                ("complaints.sanction.decided", 2), ("complaints.removal.proposed", 1), ("complaints.complaint.rated", 1),
+            ] as [(String, Int64)] {
+                #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = \(type)") == expected, "\(type)")
+            }
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).identity_reads WHERE reader_id = 'o-ma'") == 0, "not released")
         }
     }
 }

@@ -60,6 +60,7 @@ struct PayloadTests {
             OpinionSubmitted.self, CountersignSubmitted.self, SuspensionRequested.self, ResumeRequested.self, ExtensionRequested.self,
             SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self,
             SealAuthorisationsChanged.self, ComplaintFiled.self, ComplaintProgressed.self,
+            SanctionDecided.self, RemovalProposed.self, ComplaintDeadlineFlagged.self, ComplaintRated.self,
         ]
         return Dictionary(uniqueKeysWithValues: types.map { ("\($0.eventType)@\($0.eventVersion)", $0) })
     }

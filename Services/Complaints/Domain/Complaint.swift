@@ -1,5 +1,6 @@
 import Foundation
 import HallContracts
+import HallCalendar
 import HallKit
 
 // The categories, channels, queues, target kinds, statuses and findings are the contract's
@@ -44,27 +45,53 @@ struct ComplaintFiling: Codable, Sendable {
     }
 }
 
-/// One step a handler takes on a complaint.
+/// One sanction a handler orders on a substantiated complaint.
+struct SanctionOrder: Codable, Sendable, Equatable {
+    var kind: SanctionKind
+    var subjectKind: SanctionSubjectKind
+    /// The staff member's or the department's directory id.
+    var subjectId: String
+    /// Why: what the finding shows against the subject.
+    var reason: String
+}
+
+/// One step taken on a complaint: by a handler of its queue, by the department it is passed to
+/// (`departmentFindings`, `departmentReturn`), or by the complainant (`requestReview`).
 enum ComplaintStep: Sendable, Equatable {
     /// Accepted for investigation.
     case accept
     /// Not accepted, with the reason told to the complainant.
     case notAccept(reason: String)
+    /// Passed to the department concerned, which investigates and returns it.
+    case refer(departmentId: String, instructions: String, releaseIdentity: Bool)
+    /// The department's findings.
+    case departmentFindings(String)
+    /// The department returns the complaint with its reasons, without findings.
+    case departmentReturn(reason: String)
     /// The investigation's conclusion.
     case conclude(ComplaintFinding, findings: String)
+    /// The sanctions on a substantiated complaint; none is a decision too, with its note.
+    case decideSanctions([SanctionOrder], note: String?)
     /// The reply to the complainant.
     case reply(String)
     /// Closed.
     case close
+    /// The complainant asks for a review, once, with the reason.
+    case requestReview(reason: String)
 
     /// The step as the events and the step log name it.
     var stepName: ComplaintStepName {
         switch self {
         case .accept: .accept
         case .notAccept: .notAccept
+        case .refer: .refer
+        case .departmentFindings: .departmentFindings
+        case .departmentReturn: .departmentReturn
         case .conclude: .conclude
+        case .decideSanctions: .decideSanctions
         case .reply: .reply
         case .close: .close
+        case .requestReview: .requestReview
         }
     }
 
@@ -76,27 +103,130 @@ enum ComplaintStep: Sendable, Equatable {
         return nil
     }
 
-    /// The status after this step from `status`, or a refusal naming the rule.
-    func next(from status: ComplaintStatus) throws -> ComplaintStatus {
+    /// The status after this step, from a complaint now `status` with `finding` (its conclusion so
+    /// far) that has or has not had its review (`reviewed`); or a refusal naming the field and the rule.
+    func next(from status: ComplaintStatus, finding: ComplaintFinding? = nil, reviewed: Bool = false) throws -> ComplaintStatus {
+        func required(_ text: String, _ field: String, _ rule: String) throws {
+            if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw HallError.invalid(field, rule) }
+        }
         switch (self, status) {
         case (.accept, .filed): return .investigating
-        case (.notAccept(let reason), .filed):
-            if reason.trimmingCharacters(in: .whitespaces).isEmpty { throw HallError.invalid("reason", "a complaint not accepted is told why") }
+        case (.accept, .underReview) where finding == nil: return .investigating
+        case (.notAccept(let reason), .filed), (.notAccept(let reason), .underReview) where finding == nil:
+            try required(reason, "reason", "a complaint not accepted is told why")
             return .notAccepted
-        case (.conclude(_, let findings), .investigating):
-            if findings.trimmingCharacters(in: .whitespaces).isEmpty { throw HallError.invalid("findings", "the conclusion states the findings") }
+        case (.refer(let department, let instructions, _), .investigating):
+            try required(department, "departmentId", "names the department the complaint is passed to")
+            try required(instructions, "instructions", "tells the department what to investigate")
+            return .referred
+        case (.departmentFindings(let text), .referred):
+            try required(text, "findings", "the department's return states its findings")
+            return .investigating
+        case (.departmentReturn(let reason), .referred):
+            try required(reason, "reason", "a department returning a complaint without findings says why")
+            return .investigating
+        case (.conclude, .referred):
+            throw HallError(.conflict, "the complaint is with the department it was passed to; its return comes before the conclusion", field: "finding")
+        case (.conclude(_, let findings), .investigating), (.conclude(_, let findings), .underReview) where finding != nil:
+            try required(findings, "findings", "the conclusion states the findings")
             return .concluded
-        case (.conclude, .concluded):
-            throw HallError(.conflict, "the complaint is already concluded; a conclusion is made once", field: "finding")
-        case (.reply(let text), .concluded), (.reply(let text), .notAccepted):
-            if text.trimmingCharacters(in: .whitespaces).isEmpty { throw HallError.invalid("reply", "the reply to the complainant may not be empty") }
+        case (.conclude, .concluded), (.conclude, .sanctionDecided), (.conclude, .replied):
+            throw HallError(.conflict, "the complaint is already concluded; a conclusion is made once (and once more on the complainant's review)", field: "finding")
+        case (.decideSanctions(let orders, let note), .concluded):
+            guard finding == .substantiated || finding == .partlySubstantiated else {
+                throw HallError(.conflict, "a sanction rests on a substantiated complaint; this one is unsubstantiated", field: "sanctions")
+            }
+            if orders.isEmpty { try required(note ?? "", "note", "deciding on no sanction for a substantiated complaint says why") }
+            for (index, order) in orders.enumerated() {
+                try required(order.reason, "sanctions[\(index)].reason", "each sanction says what it rests on")
+                try required(order.subjectId, "sanctions[\(index)].subjectId", "names the staff member or department sanctioned")
+                if order.subjectKind == .department && !order.kind.appliesToDepartments {
+                    throw HallError.invalid("sanctions[\(index)].kind", "\(order.kind.rawValue) is imposed on a staff member, not a department (Art 42: a department gets a correction order or public criticism)")
+                }
+            }
+            return .sanctionDecided
+        case (.decideSanctions, _):
+            if finding == .unsubstantiated {
+                throw HallError(.conflict, "a sanction rests on a substantiated complaint; this one is unsubstantiated", field: "sanctions")
+            }
+            throw HallError(.conflict, "sanctions are decided on a concluded complaint; this one is \(status.rawValue)", field: "sanctions")
+        case (.reply(let text), .concluded) where finding == .unsubstantiated, (.reply(let text), .sanctionDecided), (.reply(let text), .notAccepted):
+            try required(text, "reply", "the reply to the complainant may not be empty")
             return .replied
+        case (.reply, .concluded):
+            throw HallError(.conflict, "the complaint is substantiated: decide its sanctions first (none, with a note, is a decision)", field: "sanctions")
         case (.close, .replied): return .closed
+        case (.requestReview(let reason), .replied), (.requestReview(let reason), .closed):
+            if reviewed { throw HallError(.conflict, "a review is asked for once; this complaint has had its review", field: "reason") }
+            try required(reason, "reason", "a review request says what the complainant disputes")
+            return .underReview
+        case (.requestReview, _):
+            throw HallError(.conflict, "a review is asked for after the reply; the complaint is \(status.rawValue)")
         case (_, .closed):
             throw HallError(.conflict, "the complaint is closed; nothing more is recorded on it")
         default:
-            throw HallError(.conflict, "\(name) is not a step a complaint takes when it is \(status.rawValue) (filed → accept or not-accept → conclude → reply → close)")
+            throw HallError(
+                .conflict,
+                "\(name) is not a step a complaint takes when it is \(status.rawValue) (filed → accept or not-accept → [refer → department-findings or department-return] → conclude → decide-sanctions when substantiated → reply → close)")
         }
+    }
+}
+
+/// How a complaint's subject relates to it, for the sanction rules: what the complaint is about,
+/// as the directory knew it at filing.
+struct ComplaintTargetContext: Sendable, Equatable {
+    var kind: ComplaintTargetKind
+    var id: String
+    /// The window's departments, the staff member's department, or the department itself.
+    var departmentIds: [String]
+    /// The window itself, or the staff member's window.
+    var windowId: String?
+}
+
+/// A sanction's subject as the directory knows it now.
+struct SanctionSubjectFacts: Sendable, Equatable {
+    /// The staff member's department, or the department itself.
+    var departmentId: String
+    /// The staff member's window.
+    var windowId: String?
+}
+
+/// The rules a sanction's subject meets (Art 41–43): it is what the complaint is about, or
+/// answers for it — the target staff member, staff of the target window or department, the
+/// department of the target window or staff member.
+enum SanctionRules {
+    static func check(_ order: SanctionOrder, index: Int, subject: SanctionSubjectFacts?, target: ComplaintTargetContext) throws {
+        let field = "sanctions[\(index)].subjectId"
+        guard let subject else {
+            throw HallError.invalid(field, "no active \(order.subjectKind.rawValue) '\(order.subjectId)' in the hall's directory")
+        }
+        let related: Bool
+        switch order.subjectKind {
+        case .staff:
+            related =
+                switch target.kind {
+                case .staff: order.subjectId == target.id
+                case .window: subject.windowId == target.id
+                case .department: subject.departmentId == target.id
+                }
+        case .department:
+            related = target.departmentIds.contains(order.subjectId)
+        }
+        if !related {
+            throw HallError.invalid(field, "a sanction is imposed on whom the complaint is about or who answers for it; '\(order.subjectId)' has no part in this \(target.kind.rawValue) complaint")
+        }
+    }
+}
+
+/// A step's deadline: what is due and by which day.
+struct ComplaintDeadline: Codable, Sendable, Equatable {
+    var step: ComplaintDueStep
+    var dueDate: HallDate
+
+    /// When the warning (start of the due day) and the overdue flag (start of the next day) fire.
+    var firesAt: [(DeadlineFlag, Date)] {
+        let day = LocalDate(dueDate)
+        return [(.warning, day.startInstant), (.overdue, day.endInstant)]
     }
 }
 
@@ -122,18 +252,54 @@ enum ComplaintEvents {
         let payload = ComplaintFiled(
             complaintId: filed.complaintId, category: filing.category, channel: channel, queue: filed.queue, targetKind: filing.targetKind,
             targetId: filing.targetId, receiptCode: filing.receiptCode, anonymous: filing.anonymous == true, filedAt: filed.filedAt)
-        return try event(payload, complaintId: filed.complaintId, at: filed.filedAt)
+        return try event(payload, key: filed.complaintId, at: filed.filedAt)
     }
 
-    static func progressed(_ step: ComplaintStep, to status: ComplaintStatus, of summary: ComplaintSummary, actor: String, at: Date) throws -> OutgoingEvent {
+    static func progressed(
+        _ step: ComplaintStep, to status: ComplaintStatus, of summary: ComplaintSummary, actor: String, at: Date, departmentId: String? = nil
+    ) throws -> OutgoingEvent {
+        let departmental: Set<ComplaintStepName> = [.refer, .departmentFindings, .departmentReturn]
         let payload = ComplaintProgressed(
             complaintId: summary.complaintId, step: step.stepName, status: status, finding: step.finding, category: summary.category,
-            targetKind: summary.targetKind, targetId: summary.targetId, actorId: actor, at: at)
-        return try event(payload, complaintId: summary.complaintId, at: at)
+            targetKind: summary.targetKind, targetId: summary.targetId, actorId: actor, at: at,
+            departmentId: departmental.contains(step.stepName) ? departmentId : nil)
+        return try event(payload, key: summary.complaintId, at: at)
     }
 
-    private static func event(_ payload: some EventPayload, complaintId: UUID, at: Date) throws -> OutgoingEvent {
+    static func sanctioned(_ sanction: Sanction) throws -> OutgoingEvent {
+        let payload = SanctionDecided(
+            sanctionId: sanction.sanctionId, kind: sanction.kind, subjectKind: sanction.subjectKind, subjectId: sanction.subjectId,
+            departmentId: sanction.departmentId, complaintIds: sanction.complaintIds, decidedBy: sanction.decidedBy, decidedAt: sanction.decidedAt)
+        return try event(payload, key: sanction.complaintIds[0], at: sanction.decidedAt)
+    }
+
+    static func removalProposed(_ proposal: RemovalProposal) throws -> OutgoingEvent {
+        let payload = RemovalProposed(
+            proposalId: proposal.proposalId, staffId: proposal.staffId, departmentId: proposal.departmentId, complaintIds: proposal.complaintIds,
+            proposedAt: proposal.proposedAt)
+        return try event(payload, key: proposal.proposalId, at: proposal.proposedAt)
+    }
+
+    static func flagged(
+        _ complaintId: UUID, _ deadline: ComplaintDeadline, _ flag: DeadlineFlag, queue: ComplaintQueue, departmentId: String?, at: Date
+    ) throws -> OutgoingEvent {
+        let payload = ComplaintDeadlineFlagged(
+            complaintId: complaintId, step: deadline.step, flag: flag, dueDate: deadline.dueDate, queue: queue,
+            departmentId: deadline.step == .departmentFindings ? departmentId : nil, flaggedAt: at)
+        return try event(payload, key: complaintId, at: at)
+    }
+
+    static func rated(_ record: ComplaintRecord, queue: ComplaintQueue, at: Date) throws -> OutgoingEvent? {
+        guard let rating = record.rating else { return nil }
+        let payload = ComplaintRated(
+            complaintId: record.summary.complaintId, rating: rating, queue: queue, targetKind: record.summary.targetKind,
+            targetId: record.summary.targetId, ratedAt: at)
+        return try event(payload, key: record.summary.complaintId, at: at)
+    }
+
+    /// Keyed by the complaint (a sanction by its first complaint, a proposal by its id).
+    private static func event(_ payload: some EventPayload, key: UUID, at: Date) throws -> OutgoingEvent {
         let envelope = try EventEnvelope(payload: payload, occurredAt: at, producer: ServiceName.complaints.rawValue, caseId: nil)
-        return OutgoingEvent(topic: .complaintsEvents, key: complaintId.uuidString.lowercased(), envelope: envelope)
+        return OutgoingEvent(topic: .complaintsEvents, key: key.uuidString.lowercased(), envelope: envelope)
     }
 }

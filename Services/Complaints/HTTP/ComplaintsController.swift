@@ -13,9 +13,13 @@ import Hummingbird
 /// | `GET /v1/complaints` | complaints handlers (centre queue), discipline inspectors (discipline queue) | the queue, without the complainants' identity |
 /// | `GET /v1/complaints/{complaintId}` | the handlers of its queue, never the staff member it is about | in full; reading the complainant's identity is recorded |
 /// | `POST /v1/complaints/{complaintId}/acceptance` | the same | accept, or not with the reason |
+/// | `POST /v1/complaints/{complaintId}/referral` | the same | pass it to the department concerned (optionally releasing the complainant's identity) |
 /// | `POST /v1/complaints/{complaintId}/conclusion` | the same | substantiated / partly / unsubstantiated, with the findings |
+/// | `POST /v1/complaints/{complaintId}/sanction-decision` | the same | the sanctions on a substantiated complaint (none, with a note) |
 /// | `POST /v1/complaints/{complaintId}/reply` | the same | the reply to the complainant |
 /// | `POST /v1/complaints/{complaintId}/close` | the same | close |
+/// | `POST /v1/complaints/track/{trackingCode}/review` | the complainant | ask once for a review, within the review period after the reply |
+/// | `POST /v1/complaints/track/{trackingCode}/rating` | the complainant | rate the handling, once, after the reply |
 /// | `GET /v1/identity-reads` | centre-admin | who read which complainant's identity and when (`?complaintId=`) |
 struct ComplaintsController<Repository: ComplaintsRepository> {
     let repository: Repository
@@ -26,6 +30,14 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
         let routes = RouteCollection(context: HallRequestContext.self)
         routes.post("/v1/complaints") { request, context in try await file(request, context) }
         routes.get("/v1/complaints/track/:trackingCode") { _, context in try await track(context) }
+        routes.post("/v1/complaints/track/:trackingCode/review") { request, context in
+            let body = try await request.decodeBody(as: ReviewBody.self, context: context)
+            return try await asComplainant(context) { code in try await repository.complainantStep(.requestReview(reason: body.reason), code: code, at: Date()) }
+        }
+        routes.post("/v1/complaints/track/:trackingCode/rating") { request, context in
+            let body = try await request.decodeBody(as: RatingBody.self, context: context)
+            return try await asComplainant(context) { code in try await repository.rate(code: code, rating: body.rating, comment: body.comment, at: Date()) }
+        }
         routes.get("/v1/complaints") { _, context in
             let (queue, reader) = try handler(context)
             return try jsonResponse(try await repository.queue(queue, reader: reader))
@@ -37,6 +49,14 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
         routes.post("/v1/complaints/:complaintId/acceptance") { request, context in
             let body = try await request.decodeBody(as: AcceptanceBody.self, context: context)
             return try await take(body.accepted ? .accept : .notAccept(reason: body.reason ?? ""), context)
+        }
+        routes.post("/v1/complaints/:complaintId/referral") { request, context in
+            let body = try await request.decodeBody(as: ReferralBody.self, context: context)
+            return try await take(.refer(departmentId: body.departmentId, instructions: body.instructions, releaseIdentity: body.releaseIdentity ?? false), context)
+        }
+        routes.post("/v1/complaints/:complaintId/sanction-decision") { request, context in
+            let body = try await request.decodeBody(as: SanctionDecisionBody.self, context: context)
+            return try await take(.decideSanctions(body.sanctions, note: body.note), context)
         }
         routes.post("/v1/complaints/:complaintId/conclusion") { request, context in
             let body = try await request.decodeBody(as: ConclusionBody.self, context: context)
@@ -83,9 +103,14 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
     }
 
     func track(_ context: HallRequestContext) async throws -> Response {
+        try await asComplainant(context) { code in try await repository.track(code: code) }
+    }
+
+    /// Something the complainant does with the tracking code: an unknown code counts as a failed look-up.
+    func asComplainant(_ context: HallRequestContext, _ action: (String) async throws -> ComplaintTracking?) async throws -> Response {
         let code = context.parameters.get("trackingCode") ?? ""
         try lookups.check(context.clientAddress)
-        guard let tracking = try await repository.track(code: code) else {
+        guard let tracking = try await action(code) else {
             lookups.fail(context.clientAddress)
             throw HallError(.notFound, "no complaint with this tracking code", field: "trackingCode")
         }
@@ -125,4 +150,26 @@ struct ConclusionBody: Codable, Sendable {
 
 struct ReplyBody: Codable, Sendable {
     var reply: String
+}
+
+struct ReferralBody: Codable, Sendable {
+    var departmentId: String
+    var instructions: String
+    /// Whether the department may see the complainant's name and contact (default: no).
+    var releaseIdentity: Bool?
+}
+
+struct SanctionDecisionBody: Codable, Sendable {
+    var sanctions: [SanctionOrder]
+    /// Why no sanction, when `sanctions` is empty.
+    var note: String?
+}
+
+struct ReviewBody: Codable, Sendable {
+    var reason: String
+}
+
+struct RatingBody: Codable, Sendable {
+    var rating: ComplaintRating
+    var comment: String?
 }

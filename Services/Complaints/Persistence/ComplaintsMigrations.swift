@@ -73,5 +73,95 @@ enum ComplaintsMigrations {
                 "ALTER TABLE complaints ADD COLUMN case_id text",
                 "CREATE INDEX identity_reads_read_at ON identity_reads (read_at DESC)",
             ]),
+        Migration(
+            component: "complaints", version: 3,
+            name: "passing to departments, deadlines and their timers, sanctions, removal proposals, reviews and ratings",
+            statements: [
+                // What the sanction rules need of the target, as the directory knew it at filing.
+                "ALTER TABLE complaints ADD COLUMN target_department_ids text[] NOT NULL DEFAULT '{}'",
+                "ALTER TABLE complaints ADD COLUMN target_window_id text",
+                "ALTER TABLE complaints ADD COLUMN referred_to text",
+                "ALTER TABLE complaints ADD COLUMN referral_instructions text",
+                "ALTER TABLE complaints ADD COLUMN identity_released boolean NOT NULL DEFAULT false",
+                "ALTER TABLE complaints ADD COLUMN referred_at timestamptz",
+                "ALTER TABLE complaints ADD COLUMN department_findings text",
+                "ALTER TABLE complaints ADD COLUMN department_return_reason text",
+                "ALTER TABLE complaints ADD COLUMN department_returned_at timestamptz",
+                "ALTER TABLE complaints ADD COLUMN conclusion_due date",
+                "ALTER TABLE complaints ADD COLUMN due_step text",
+                "ALTER TABLE complaints ADD COLUMN due_date date",
+                "ALTER TABLE complaints ADD COLUMN overdue boolean NOT NULL DEFAULT false",
+                "ALTER TABLE complaints ADD COLUMN sanction_note text",
+                "ALTER TABLE complaints ADD COLUMN concluded_at timestamptz",
+                "ALTER TABLE complaints ADD COLUMN replied_at timestamptz",
+                "ALTER TABLE complaints ADD COLUMN review_reason text",
+                "ALTER TABLE complaints ADD COLUMN rating text",
+                "ALTER TABLE complaints ADD COLUMN rating_comment text",
+                """
+                ALTER TABLE complaints ADD CONSTRAINT complaints_status CHECK (status IN
+                    ('filed', 'not-accepted', 'investigating', 'referred', 'concluded', 'sanction-decided', 'replied', 'under-review', 'closed'))
+                """,
+                "ALTER TABLE complaints ADD CONSTRAINT complaints_referral CHECK (status <> 'referred' OR referred_to IS NOT NULL)",
+                "CREATE INDEX complaints_referred_to ON complaints (referred_to, referred_at DESC) WHERE referred_to IS NOT NULL",
+                "CREATE INDEX complaints_staff_substantiated ON complaints (target_staff_id, concluded_at) WHERE finding IN ('substantiated', 'partly-substantiated')",
+                // A sanction rests on at least one complaint; a department gets only what Art 42 and 45 allow.
+                """
+                CREATE TABLE sanctions (
+                    sanction_id uuid PRIMARY KEY,
+                    kind text NOT NULL CHECK (kind IN ('correction-order', 'efficiency-warning', 'public-criticism', 'removal', 'referral-to-supervisory-organ')),
+                    subject_kind text NOT NULL CHECK (subject_kind IN ('staff', 'department')),
+                    subject_id text NOT NULL,
+                    department_id text NOT NULL,
+                    reason text NOT NULL,
+                    complaint_ids uuid[] NOT NULL CHECK (cardinality(complaint_ids) >= 1),
+                    decided_by text NOT NULL,
+                    decided_at timestamptz NOT NULL,
+                    CHECK (subject_kind = 'staff' OR kind IN ('correction-order', 'public-criticism', 'referral-to-supervisory-organ'))
+                )
+                """,
+                "CREATE INDEX sanctions_subject ON sanctions (subject_id, decided_at DESC)",
+                "CREATE INDEX sanctions_complaints ON sanctions USING gin (complaint_ids)",
+                """
+                CREATE TABLE removal_proposals (
+                    proposal_id uuid PRIMARY KEY,
+                    staff_id text NOT NULL,
+                    staff_name text NOT NULL,
+                    department_id text NOT NULL,
+                    complaint_ids uuid[] NOT NULL CHECK (cardinality(complaint_ids) >= 2),
+                    proposed_at timestamptz NOT NULL,
+                    status text NOT NULL CHECK (status IN ('pending', 'removed', 'kept')),
+                    decided_by text,
+                    decided_at timestamptz,
+                    reason text,
+                    sanction_id uuid REFERENCES sanctions (sanction_id),
+                    CHECK ((status = 'pending') = (decided_at IS NULL))
+                )
+                """,
+                // One undecided proposal per staff member.
+                "CREATE UNIQUE INDEX removal_proposals_pending ON removal_proposals (staff_id) WHERE status = 'pending'",
+                // The durable timers of the current deadline: a warning and an overdue flag each.
+                """
+                CREATE TABLE complaint_timers (
+                    complaint_id uuid NOT NULL REFERENCES complaints (complaint_id),
+                    flag text NOT NULL CHECK (flag IN ('warning', 'overdue')),
+                    step text NOT NULL,
+                    due_date date NOT NULL,
+                    fire_at timestamptz NOT NULL,
+                    PRIMARY KEY (complaint_id, flag)
+                )
+                """,
+                "CREATE INDEX complaint_timers_fire_at ON complaint_timers (fire_at)",
+                // Every flag raised, once per deadline.
+                """
+                CREATE TABLE complaint_flags (
+                    complaint_id uuid NOT NULL REFERENCES complaints (complaint_id),
+                    step text NOT NULL,
+                    flag text NOT NULL,
+                    due_date date NOT NULL,
+                    flagged_at timestamptz NOT NULL,
+                    PRIMARY KEY (complaint_id, step, flag, due_date)
+                )
+                """,
+            ]),
     ]
 }

@@ -17,8 +17,30 @@ protocol ComplaintsRepository: Sendable {
     func queue(_ queue: ComplaintQueue, reader: String) async throws -> [ComplaintSummary]
     /// One complaint of `queue` in full, the complainant's identity included (the read is recorded).
     func record(_ id: UUID, queue: ComplaintQueue, reader: String, at: Date) async throws -> ComplaintRecord
-    /// Takes a step on a complaint of `queue`; each step is kept with who took it and when.
+    /// Takes a handler's step on a complaint of `queue`; each step is kept with who took it and
+    /// when, its deadline timers replaced, its events committed with it. A substantiated conclusion
+    /// about a staff member with another within twelve months proposes their removal.
     func take(_ step: ComplaintStep, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord
+    /// The complainant's step by tracking code (a review request, once); nil when no complaint has the code.
+    func complainantStep(_ step: ComplaintStep, code: String, at: Date) async throws -> ComplaintTracking?
+    /// The complainant's rating of the handling, once, after the reply; nil when no complaint has the code.
+    func rate(code: String, rating: ComplaintRating, comment: String?, at: Date) async throws -> ComplaintTracking?
+    /// The complaints passed to `department`, without the complainants' identity; none about `reader`.
+    func referrals(department: String, reader: String) async throws -> [Referral]
+    /// One complaint passed to `department`, with the complainant only when the handler released it (the read recorded).
+    func referral(_ id: UUID, department: String, reader: String, at: Date) async throws -> Referral
+    /// The department's return (findings, or a return with reasons) of a complaint passed to it.
+    func departmentStep(_ step: ComplaintStep, on id: UUID, department: String, actor: String, at: Date) async throws -> Referral
+    /// Whether `departmentId` is an active department of the directory.
+    func isActiveDepartment(_ departmentId: String) async throws -> Bool
+    /// Sanctions decided, newest first (on one subject, or all).
+    func sanctions(subjectId: String?) async throws -> [Sanction]
+    /// Removal proposals, newest first (only the undecided, or all).
+    func removalProposals(pendingOnly: Bool) async throws -> [RemovalProposal]
+    /// The centre's decision on a removal proposal; a removal is a sanction sent to the department.
+    func decideRemoval(_ id: UUID, remove: Bool, reason: String, by actor: String, at: Date) async throws -> RemovalProposal
+    /// Raises the warnings and overdue flags due by `now`, each once; answers how many.
+    func fireDueTimers(now: Date, limit: Int) async throws -> Int
     /// Who read which complainant's identity and when, newest first (of one complaint, or all).
     func identityReads(complaintId: UUID?) async throws -> [IdentityRead]
 }
@@ -66,6 +88,14 @@ struct ComplaintTracking: Codable, Sendable, Equatable {
     var finding: ComplaintFinding?
     var reply: String?
     var updatedAt: Date
+    /// The next step's last day, while the complaint is being handled.
+    var dueDate: HallDate?
+    /// The complainant's rating of the handling, once given.
+    var rating: ComplaintRating?
+    /// Whether the complainant has asked for the review (once).
+    var reviewed: Bool
+    /// Until when a review may be asked for, once replied and not yet reviewed.
+    var reviewUntil: Date?
 }
 
 /// A line of a handler's queue.
@@ -79,6 +109,12 @@ struct ComplaintSummary: Codable, Sendable, Equatable {
     var status: ComplaintStatus
     var anonymous: Bool
     var filedAt: Date
+    /// What is due next and by which day; none once replied.
+    var deadline: ComplaintDeadline?
+    /// The deadline has passed with the step not taken.
+    var overdue: Bool
+    /// The department the complaint is with, while it is passed to one.
+    var referredTo: String?
 }
 
 /// A complaint in full, for the handlers of its queue.
@@ -106,29 +142,217 @@ struct ComplaintRecord: Codable, Sendable, Equatable {
     var finding: ComplaintFinding?
     var findings: String?
     var reply: String?
+    /// The passing to a department and its return, when there was one.
+    var referral: ReferralRecord?
+    /// The last day of the conclusion, kept while the complaint is with a department.
+    var conclusionDue: HallDate?
+    /// The sanctions decided on it, and the note when none was.
+    var sanctions: [Sanction]
+    var sanctionNote: String?
+    var repliedAt: Date?
+    /// The complainant's review request (once).
+    var reviewReason: String?
+    var rating: ComplaintRating?
+    var ratingComment: String?
+    /// The warnings and overdue flags raised on its deadlines.
+    var flags: [Flag]
     var steps: [Step]
+
+    struct Flag: Codable, Sendable, Equatable {
+        var step: ComplaintDueStep
+        var flag: DeadlineFlag
+        var dueDate: HallDate
+        var at: Date
+    }
+}
+
+/// A complaint's passing to a department, as the centre keeps it.
+struct ReferralRecord: Codable, Sendable, Equatable {
+    var departmentId: String
+    var instructions: String
+    /// Whether the handler let the department see the complainant's name and contact.
+    var identityReleased: Bool
+    var referredAt: Date
+    var findings: String?
+    var returnReason: String?
+    var returnedAt: Date?
+}
+
+/// A complaint as the department it is passed to sees it.
+struct Referral: Codable, Sendable, Equatable {
+    var complaintId: UUID
+    var category: ComplaintCategory
+    var targetKind: ComplaintTargetKind
+    var targetId: String
+    var targetName: String
+    var receiptCode: String?
+    var content: String
+    var instructions: String
+    var referredAt: Date
+    /// The last day for the department's return, while it is with the department.
+    var dueDate: HallDate?
+    /// Whether the complaint is with the department (`referred`) or returned.
+    var status: ComplaintStatus
+    /// Only when the handler released it.
+    var complainant: ComplaintRecord.Complainant?
+    var findings: String?
+    var returnReason: String?
+    var returnedAt: Date?
+}
+
+/// A sanction decided on a substantiated complaint (or by the centre on a removal proposal).
+struct Sanction: Codable, Sendable, Equatable {
+    var sanctionId: UUID
+    var kind: SanctionKind
+    var subjectKind: SanctionSubjectKind
+    var subjectId: String
+    var departmentId: String
+    var reason: String
+    var complaintIds: [UUID]
+    var decidedBy: String
+    var decidedAt: Date
+}
+
+/// A removal from the window proposed by the rule (two substantiated complaints within twelve
+/// months), and the centre's decision.
+struct RemovalProposal: Codable, Sendable, Equatable {
+    enum Status: String, Codable, Sendable { case pending, removed, kept }
+    var proposalId: UUID
+    var staffId: String
+    var staffName: String
+    var departmentId: String
+    var complaintIds: [UUID]
+    var proposedAt: Date
+    var status: Status
+    var decidedBy: String?
+    var decidedAt: Date?
+    var reason: String?
+    /// The removal sanction, when decided so.
+    var sanctionId: UUID?
 }
 
 /// A target as the directory knows it.
 struct ResolvedTarget: Sendable {
     var name: String
     var staffId: String?
+    /// How sanctions relate to it.
+    var context: ComplaintTargetContext
 }
 
 extension ComplaintRecord {
     /// The record after `step` (already checked to lead to `status`): what it records, the new
     /// status and the step in the log.
-    func taking(_ step: ComplaintStep, to status: ComplaintStatus, actor: String, at: Date) -> ComplaintRecord {
+    ///
+    /// `subjects` are the departments of the sanctions' subjects, in order, when the step decides them.
+    func taking(
+        _ step: ComplaintStep, to status: ComplaintStatus, actor: String, at: Date, deadlines: ComplaintDeadlines, subjectDepartments: [String] = []
+    ) -> ComplaintRecord {
         var record = self
         switch step {
+        case .accept:
+            record.conclusionDue = deadlines.due(deadlines.concludeDays, after: at)
         case .notAccept(let reason): record.notAcceptedReason = reason
+        case .refer(let department, let instructions, let release):
+            record.referral = ReferralRecord(departmentId: department, instructions: instructions, identityReleased: release, referredAt: at)
+        case .departmentFindings(let text):
+            record.referral?.findings = text
+            record.referral?.returnedAt = at
+        case .departmentReturn(let reason):
+            record.referral?.returnReason = reason
+            record.referral?.returnedAt = at
         case .conclude(let finding, let findings): (record.finding, record.findings) = (finding, findings)
-        case .reply(let text): record.reply = text
-        case .accept, .close: break
+        case .decideSanctions(let orders, let note):
+            record.sanctionNote = note
+            record.sanctions += zip(orders, subjectDepartments).map { order, department in
+                Sanction(
+                    sanctionId: UUID(), kind: order.kind, subjectKind: order.subjectKind, subjectId: order.subjectId, departmentId: department,
+                    reason: order.reason, complaintIds: [summary.complaintId], decidedBy: actor, decidedAt: at)
+            }
+        case .reply(let text): (record.reply, record.repliedAt) = (text, at)
+        case .close: break
+        case .requestReview(let reason):
+            record.reviewReason = reason
+            record.conclusionDue = deadlines.due(deadlines.concludeDays, after: at)
         }
         record.summary.status = status
+        record.summary.referredTo = status == .referred ? record.referral?.departmentId : nil
+        record.summary.deadline = deadlines.deadline(for: status, finding: record.finding, at: at, conclusionDue: record.conclusionDue)
+        record.summary.overdue = false
         record.steps.append(.init(step: step.name, statusAfter: status, actorId: actor, detail: ComplaintAccess.detail(step), at: at))
         return record
+    }
+
+    /// The complainant's view.
+    func tracking(deadlines: ComplaintDeadlines, updatedAt: Date) -> ComplaintTracking {
+        var reviewUntil: Date?
+        if let repliedAt, reviewReason == nil, summary.status == .replied || summary.status == .closed {
+            reviewUntil = deadlines.calendar.dueDate(acceptedAt: repliedAt, workingDays: deadlines.reviewDays).dueBy
+        }
+        return ComplaintTracking(
+            trackingCode: trackingCode, category: summary.category, targetKind: summary.targetKind, targetName: summary.targetName,
+            status: summary.status, filedAt: summary.filedAt, notAcceptedReason: notAcceptedReason, finding: finding, reply: reply,
+            updatedAt: updatedAt, dueDate: summary.deadline?.dueDate, rating: rating, reviewed: reviewReason != nil, reviewUntil: reviewUntil)
+    }
+
+    /// The department's view: the complainant only when released.
+    var referralView: Referral? {
+        guard let referral else { return nil }
+        return Referral(
+            complaintId: summary.complaintId, category: summary.category, targetKind: summary.targetKind, targetId: summary.targetId,
+            targetName: summary.targetName, receiptCode: receiptCode, content: content, instructions: referral.instructions,
+            referredAt: referral.referredAt, dueDate: summary.status == .referred ? summary.deadline?.dueDate : nil,
+            status: summary.status == .referred ? .referred : .investigating, complainant: referral.identityReleased ? complainant : nil,
+            findings: referral.findings, returnReason: referral.returnReason, returnedAt: referral.returnedAt)
+    }
+
+    /// The events a step commits: the step itself, and each sanction it decided.
+    func events(of step: ComplaintStep, before: ComplaintRecord, actor: String, at: Date) throws -> [OutgoingEvent] {
+        var events = [try ComplaintEvents.progressed(step, to: summary.status, of: before.summary, actor: actor, at: at, departmentId: referral?.departmentId)]
+        for sanction in sanctions.dropFirst(before.sanctions.count) { events.append(try ComplaintEvents.sanctioned(sanction)) }
+        return events
+    }
+
+    /// The complainant's rating, once, after the reply.
+    func rated(_ rating: ComplaintRating, comment: String?, at: Date) throws -> ComplaintRecord {
+        guard summary.status == .replied || summary.status == .closed || summary.status == .underReview else {
+            throw HallError(.conflict, "the handling is rated after the reply; the complaint is \(summary.status.rawValue)", field: "rating")
+        }
+        if self.rating != nil { throw HallError(.conflict, "the handling of a complaint is rated once", field: "rating") }
+        if let comment, comment.count > 1000 { throw HallError.invalid("comment", "is at most 1,000 characters") }
+        var record = self
+        (record.rating, record.ratingComment) = (rating, comment)
+        record.steps.append(.init(step: "rate", statusAfter: summary.status, actorId: "complainant", detail: rating.rawValue, at: at))
+        return record
+    }
+}
+
+/// The removal rule (Art 25, 43): two substantiated complaints about a staff member within twelve
+/// months propose their removal from the window to the centre.
+enum RemovalRule {
+    static let complaints = 2
+
+    /// The start of the twelve months ending at `at` (same day and time a year earlier, hall time zone).
+    static func windowStart(before at: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: 8 * 3_600) ?? .gmt
+        return calendar.date(byAdding: .month, value: -12, to: at) ?? at.addingTimeInterval(-365 * 86_400)
+    }
+
+    /// The centre's decision on a pending proposal: removing makes a removal sanction on the
+    /// proposal's complaints, sent to the staff member's department.
+    static func decide(_ proposal: RemovalProposal, remove: Bool, reason: String, by actor: String, at: Date) throws -> (RemovalProposal, Sanction?) {
+        guard proposal.status == .pending else {
+            throw HallError(.conflict, "the proposal was decided on \(proposal.decidedAt.map { "\($0)" } ?? "earlier"); a proposal is decided once", field: "remove")
+        }
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw HallError.invalid("reason", "the decision on a removal says why") }
+        var decided = proposal
+        (decided.status, decided.decidedBy, decided.decidedAt, decided.reason) = (remove ? .removed : .kept, actor, at, reason)
+        guard remove else { return (decided, nil) }
+        let sanction = Sanction(
+            sanctionId: UUID(), kind: .removal, subjectKind: .staff, subjectId: proposal.staffId, departmentId: proposal.departmentId, reason: reason,
+            complaintIds: proposal.complaintIds, decidedBy: actor, decidedAt: at)
+        decided.sanctionId = sanction.sanctionId
+        return (decided, sanction)
     }
 }
 
@@ -144,194 +368,29 @@ enum ComplaintAccess {
         }
     }
 
+    /// The complaint as `department` sees it: only one passed to it, never by the staff member it is about.
+    static func departmentView(_ record: ComplaintRecord, targetStaffId: String?, department: String, reader: String) throws -> Referral {
+        guard let view = record.referralView, record.referral?.departmentId == department else {
+            throw HallError(.forbidden, "the complaint was not passed to department \(department); a department sees only the complaints passed to it", field: "complaintId")
+        }
+        if let targetStaffId, targetStaffId == reader {
+            throw HallError(.forbidden, "the complaint is about you: it is handled by someone else")
+        }
+        return view
+    }
+
     /// What a step records in the step log.
     static func detail(_ step: ComplaintStep) -> String? {
         switch step {
         case .accept, .close: nil
-        case .notAccept(let reason): reason
+        case .notAccept(let reason), .departmentReturn(let reason), .requestReview(let reason): reason
+        case .refer(let department, let instructions, let release): "\(department)\(release ? " (identity released)" : ""): \(instructions)"
+        case .departmentFindings(let text): text
         case .conclude(let finding, let findings): "\(finding.rawValue): \(findings)"
+        case .decideSanctions(let orders, let note):
+            orders.isEmpty ? "no sanction: \(note ?? "")" : orders.map { "\($0.kind.rawValue) on \($0.subjectKind.rawValue) \($0.subjectId)" }.joined(separator: "; ")
         case .reply(let text): text
         }
     }
 }
 
-/// ``ComplaintsRepository`` on the service's schema.
-struct PostgresComplaintsRepository: ComplaintsRepository {
-    let client: PostgresClient
-    let schema: String
-    let logger: Logger
-
-    func targets() async throws -> ComplaintTargets {
-        ComplaintTargets(
-            windows: try await DirectoryProjection.activeWindows(client: client, schema: schema, logger: logger),
-            departments: try await DirectoryProjection.activeDepartments(client: client, schema: schema, logger: logger))
-    }
-
-    private func resolve(_ kind: ComplaintTargetKind, _ id: String) async throws -> ResolvedTarget {
-        let query: PostgresQuery
-        switch kind {
-        case .window: query = "SELECT name, NULL::text FROM \(unescaped: schema).windows WHERE window_id = \(id) AND active"
-        case .department: query = "SELECT name, NULL::text FROM \(unescaped: schema).departments WHERE department_id = \(id) AND active"
-        case .staff: query = "SELECT name, staff_id FROM \(unescaped: schema).staff WHERE staff_id = \(id) AND active"
-        }
-        let rows = try await client.run(query, logger: logger).decode((String, String?).self)
-        for try await (name, staff) in rows { return ResolvedTarget(name: name, staffId: staff) }
-        throw HallError.invalid("targetId", "no active \(kind.rawValue) '\(id)' in the hall's directory (GET /v1/targets lists them)")
-    }
-
-    func file(_ filing: ComplaintFiling, channel: ComplaintChannel, recordedBy: String?, at: Date) async throws -> FiledComplaint {
-        try filing.validate()
-        let target = try await resolve(filing.targetKind, filing.targetId)
-        var caseId: String?
-        if let receiptCode = filing.receiptCode {
-            let known = try await client.run(
-                "SELECT case_id FROM \(unescaped: schema).cases WHERE receipt_code = \(receiptCode)", logger: logger
-            ).decode(String?.self).collectAll()
-            guard let found = known.first else { throw ReceiptCheck.unknown(receiptCode) }
-            caseId = found
-        }
-        let anonymous = filing.anonymous == true
-        let filed = FiledComplaint(
-            complaintId: UUID(), trackingCode: TrackingCode.make(), queue: ComplaintQueue(for: filing.category), status: .filed, filedAt: at)
-        try await client.transaction(logger: logger) { connection in
-            try await connection.run(
-                """
-                INSERT INTO \(unescaped: schema).complaints
-                    (complaint_id, tracking_code, channel, recorded_by, category, queue, target_kind, target_id, target_name, target_staff_id,
-                     receipt_code, case_id, anonymous, complainant_name, complainant_contact, content, status, filed_at, updated_at)
-                VALUES (\(filed.complaintId), \(filed.trackingCode), \(channel.rawValue), \(recordedBy), \(filing.category.rawValue),
-                        \(filed.queue.rawValue), \(filing.targetKind.rawValue), \(filing.targetId), \(target.name), \(target.staffId),
-                        \(filing.receiptCode), \(caseId), \(anonymous), \(anonymous ? nil : filing.complainantName), \(anonymous ? nil : filing.complainantContact),
-                        \(filing.content), 'filed', \(at), \(at))
-                """, logger: logger)
-            try await connection.run(
-                """
-                INSERT INTO \(unescaped: schema).complaint_steps (complaint_id, step, status_after, actor_id, detail, at)
-                VALUES (\(filed.complaintId), 'file', 'filed', \(recordedBy ?? (anonymous ? "anonymous" : "complainant")), \(channel.rawValue), \(at))
-                """, logger: logger)
-            try await Outbox(schema: schema).append([try ComplaintEvents.filed(filed, filing, channel: channel)], on: connection, logger: logger)
-        }
-        return filed
-    }
-
-    func track(code: String) async throws -> ComplaintTracking? {
-        guard TrackingCode.isWellFormed(code) else { return nil }
-        let rows = try await client.run(
-            """
-            SELECT tracking_code, category, target_kind, target_name, status, filed_at, not_accepted_reason, finding, reply, updated_at
-            FROM \(unescaped: schema).complaints WHERE tracking_code = \(code)
-            """, logger: logger
-        ).decode((String, String, String, String, String, Date, String?, String?, String?, Date).self)
-        for try await row in rows {
-            return ComplaintTracking(
-                trackingCode: row.0, category: try .init(stored: row.1), targetKind: try .init(stored: row.2), targetName: row.3,
-                status: try .init(stored: row.4), filedAt: row.5, notAcceptedReason: row.6, finding: try row.7.map(ComplaintFinding.init(stored:)),
-                reply: row.8, updatedAt: row.9)
-        }
-        return nil
-    }
-
-    private static let summaryColumns = "complaint_id, category, channel, target_kind, target_id, target_name, status, anonymous, filed_at"
-    private typealias SummaryRow = (UUID, String, String, String, String, String, String, Bool, Date)
-
-    private static func summary(_ row: SummaryRow) throws -> ComplaintSummary {
-        ComplaintSummary(
-            complaintId: row.0, category: try .init(stored: row.1), channel: try .init(stored: row.2), targetKind: try .init(stored: row.3),
-            targetId: row.4, targetName: row.5, status: try .init(stored: row.6), anonymous: row.7, filedAt: row.8)
-    }
-
-    func queue(_ queue: ComplaintQueue, reader: String) async throws -> [ComplaintSummary] {
-        let rows = try await client.run(
-            """
-            SELECT \(unescaped: Self.summaryColumns) FROM \(unescaped: schema).complaints
-            WHERE queue = \(queue.rawValue) AND target_staff_id IS DISTINCT FROM \(reader)
-            ORDER BY filed_at DESC LIMIT 500
-            """, logger: logger
-        ).decode(SummaryRow.self)
-        var summaries: [ComplaintSummary] = []
-        for try await row in rows { summaries.append(try Self.summary(row)) }
-        return summaries
-    }
-
-    func record(_ id: UUID, queue: ComplaintQueue, reader: String, at: Date) async throws -> ComplaintRecord {
-        try await client.transaction(logger: logger) { connection in
-            try await self.record(id, queue: queue, reader: reader, at: at, lock: false, logRead: true, on: connection)
-        }
-    }
-
-    private func record(
-        _ id: UUID, queue: ComplaintQueue, reader: String, at: Date, lock: Bool, logRead: Bool, on connection: PostgresConnection
-    ) async throws
-        -> ComplaintRecord
-    {
-        let rows = try await connection.select(
-            """
-            SELECT \(unescaped: Self.summaryColumns), queue, target_staff_id, tracking_code, recorded_by, receipt_code, case_id, content,
-                   complainant_name, complainant_contact, not_accepted_reason, finding, findings, reply
-            FROM \(unescaped: schema).complaints WHERE complaint_id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")
-            """, logger: logger
-        ).collectAll()
-        guard let row = rows.first?.makeRandomAccess() else { throw HallError(.notFound, "no complaint \(id)", field: "complaintId") }
-        let summary = try Self.summary(
-            (try row.value("complaint_id"), try row.value("category"), try row.value("channel"), try row.value("target_kind"),
-             try row.value("target_id"), try row.value("target_name"), try row.value("status"), try row.value("anonymous"), try row.value("filed_at")))
-        try ComplaintAccess.checkReader(
-            reader, targetStaffId: try row.value("target_staff_id", as: String?.self), complaintQueue: try .init(stored: try row.value("queue", as: String.self)),
-            asked: queue)
-        var complainant: ComplaintRecord.Complainant?
-        if let name = try row.value("complainant_name", as: String?.self), let contact = try row.value("complainant_contact", as: String?.self) {
-            complainant = .init(name: name, contact: contact)
-            if logRead { try await recordRead(id, reader: reader, at: at, on: connection) }
-        }
-        let steps = try await connection.select(
-            "SELECT step, status_after, actor_id, detail, at FROM \(unescaped: schema).complaint_steps WHERE complaint_id = \(id) ORDER BY at, step",
-            logger: logger
-        ).decode((String, String, String, String?, Date).self).collectAll()
-        return ComplaintRecord(
-            summary: summary, trackingCode: try row.value("tracking_code"), recordedBy: try row.value("recorded_by"),
-            receiptCode: try row.value("receipt_code"), caseId: try row.value("case_id"), content: try row.value("content"), complainant: complainant,
-            notAcceptedReason: try row.value("not_accepted_reason"), finding: try (row.value("finding", as: String?.self)).map(ComplaintFinding.init(stored:)),
-            findings: try row.value("findings"), reply: try row.value("reply"),
-            steps: try steps.map { .init(step: $0.0, statusAfter: try .init(stored: $0.1), actorId: $0.2, detail: $0.3, at: $0.4) })
-    }
-
-    private func recordRead(_ id: UUID, reader: String, at: Date, on connection: PostgresConnection) async throws {
-        try await connection.run(
-            "INSERT INTO \(unescaped: schema).identity_reads (complaint_id, reader_id, read_at) VALUES (\(id), \(reader), \(at))", logger: logger)
-    }
-
-    func take(_ step: ComplaintStep, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord {
-        try await client.transaction(logger: logger) { connection in
-            let current = try await record(id, queue: queue, reader: actor, at: at, lock: true, logRead: false, on: connection)
-            let next = try step.next(from: current.summary.status)
-            let updated = current.taking(step, to: next, actor: actor, at: at)
-            try await connection.run(
-                """
-                UPDATE \(unescaped: schema).complaints SET status = \(next.rawValue), updated_at = \(at),
-                    not_accepted_reason = \(updated.notAcceptedReason), finding = \(updated.finding?.rawValue),
-                    findings = \(updated.findings), reply = \(updated.reply)
-                WHERE complaint_id = \(id)
-                """, logger: logger)
-            try await connection.run(
-                """
-                INSERT INTO \(unescaped: schema).complaint_steps (complaint_id, step, status_after, actor_id, detail, at)
-                VALUES (\(id), \(step.name), \(next.rawValue), \(actor), \(ComplaintAccess.detail(step)), \(at))
-                """, logger: logger)
-            try await Outbox(schema: schema).append(
-                [try ComplaintEvents.progressed(step, to: next, of: current.summary, actor: actor, at: at)], on: connection, logger: logger)
-            // The answer shows the complainant to the handler: a read like any other.
-            if updated.complainant != nil { try await recordRead(id, reader: actor, at: at, on: connection) }
-            return updated
-        }
-    }
-
-    func identityReads(complaintId: UUID?) async throws -> [IdentityRead] {
-        let rows = try await client.run(
-            """
-            SELECT complaint_id, reader_id, read_at FROM \(unescaped: schema).identity_reads
-            WHERE \(complaintId)::uuid IS NULL OR complaint_id = \(complaintId) ORDER BY read_at DESC LIMIT 1000
-            """, logger: logger
-        ).decode((UUID, String, Date).self).collectAll()
-        return rows.map { IdentityRead(complaintId: $0.0, readerId: $0.1, readAt: $0.2) }
-    }
-}

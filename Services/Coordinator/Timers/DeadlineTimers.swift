@@ -2,9 +2,7 @@ import Foundation
 import HallContracts
 import HallKit
 import Logging
-import Metrics
 import PostgresNIO
-import ServiceLifecycle
 
 extension CoordinatorStore {
     /// Fires up to `limit` timers that are due by the database's clock, in one transaction: each
@@ -63,48 +61,6 @@ extension CoordinatorStore {
                 }
             }
             return count
-        }
-    }
-}
-
-/// Fires due warnings and escalations: polls the durable timers every `interval` (and at once again
-/// while a full batch came back); while none is due, each empty look doubles the wait up to
-/// `idleMax`, so an idle hall looks every few seconds (a timer fires at most `idleMax` late: the
-/// limits it watches are counted in working days). Any number of coordinator instances may run it.
-struct DeadlineTimerService: Service {
-    let store: CoordinatorStore
-    let gate: StartupGate
-    let interval: Duration
-    let idleMax: Duration
-    let logger: Logger
-    private let fired = Counter(label: "hall_coordinator_timers_fired_total")
-
-    init(store: CoordinatorStore, gate: StartupGate, interval: Duration, idleMax: Duration, logger: Logger) {
-        self.store = store
-        self.gate = gate
-        self.interval = interval
-        self.idleMax = max(interval, idleMax)
-        self.logger = logger
-    }
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { [gate] in await gate.wait() }
-        var wait = interval
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var count = 0
-            do {
-                count = try await store.fireDueTimers()
-                if count > 0 {
-                    fired.increment(by: count)
-                    logger.info("deadline timers fired", metadata: ["count": "\(count)"])
-                }
-            } catch {
-                logger.error("firing deadline timers failed", metadata: [LogKey.error: "\(error)"])
-            }
-            if count < 2_000 {
-                try? await cancelWhenGracefulShutdown { [wait] in try await Task.sleep(for: wait) }
-                wait = count > 0 ? interval : min(wait * 2, idleMax)
-            }
         }
     }
 }

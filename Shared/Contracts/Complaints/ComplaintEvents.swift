@@ -51,8 +51,14 @@ public enum ComplaintStatus: String, ContractEnum {
     case filed
     case notAccepted = "not-accepted"
     case investigating
+    /// Passed to the department concerned, which investigates and returns it.
+    case referred
     case concluded
+    /// The sanctions on a substantiated complaint are decided (none is a decision too, with its reason).
+    case sanctionDecided = "sanction-decided"
     case replied
+    /// The complainant asked for a review (once); the handlers examine it again.
+    case underReview = "under-review"
     case closed
 }
 
@@ -67,9 +73,19 @@ public enum ComplaintFinding: String, ContractEnum {
 public enum ComplaintStepName: String, ContractEnum {
     case accept
     case notAccept = "not-accept"
+    /// The centre passes the complaint to the department concerned.
+    case refer
+    /// The department returns its findings.
+    case departmentFindings = "department-findings"
+    /// The department returns the complaint with its reasons, without findings.
+    case departmentReturn = "department-return"
     case conclude
+    /// The sanctions are decided (see `complaints.sanction.decided`).
+    case decideSanctions = "decide-sanctions"
     case reply
     case close
+    /// The complainant asks for a review (once).
+    case requestReview = "request-review"
 }
 
 /// `complaints.complaint.filed`: a complaint was filed. Carries no complainant's identity and not
@@ -159,14 +175,18 @@ public struct ComplaintProgressed: EventPayload, Hashable {
     public var category: ComplaintCategory
     public var targetKind: ComplaintTargetKind
     public var targetId: String
-    /// The handler who took the step.
+    /// The handler who took the step (`complainant` for a review request).
     public var actorId: String
     public var at: Date
+    /// The department the complaint is passed to, on `refer`, `department-findings` and
+    /// `department-return`; absent otherwise (a member added to version 1: readers must not require it).
+    public var departmentId: String?
 
     public init(
         complaintId: UUID, step: ComplaintStepName, status: ComplaintStatus, finding: ComplaintFinding?, category: ComplaintCategory,
-        targetKind: ComplaintTargetKind, targetId: String, actorId: String, at: Date
+        targetKind: ComplaintTargetKind, targetId: String, actorId: String, at: Date, departmentId: String? = nil
     ) {
+        self.departmentId = departmentId
         self.complaintId = complaintId
         self.step = step
         self.status = status
@@ -178,7 +198,7 @@ public struct ComplaintProgressed: EventPayload, Hashable {
         self.at = at
     }
 
-    enum CodingKeys: String, CodingKey { case complaintId, step, status, finding, category, targetKind, targetId, actorId, at }
+    enum CodingKeys: String, CodingKey { case complaintId, step, status, finding, category, targetKind, targetId, actorId, at, departmentId }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
     public init(from decoder: any Decoder) throws {
@@ -195,11 +215,17 @@ public struct ComplaintProgressed: EventPayload, Hashable {
         targetId = try container.decode(String.self, forKey: .targetId)
         actorId = try container.decode(String.self, forKey: .actorId)
         at = try container.decode(Date.self, forKey: .at)
+        departmentId = try container.decodeIfPresent(String.self, forKey: .departmentId)
         for (key, value) in [(CodingKeys.targetId, targetId), (.actorId, actorId)] where value.isEmpty {
             throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must not be empty")
         }
         if (step == .conclude) != (finding != nil) {
             throw DecodingError.dataCorruptedError(forKey: .finding, in: container, debugDescription: "is given exactly when the step is conclude")
+        }
+        let departmental: Set<ComplaintStepName> = [.refer, .departmentFindings, .departmentReturn]
+        if departmental.contains(step) != (departmentId != nil) || departmentId?.isEmpty == true {
+            throw DecodingError.dataCorruptedError(
+                forKey: .departmentId, in: container, debugDescription: "is given exactly when the step is refer, department-findings or department-return")
         }
     }
 
@@ -215,5 +241,6 @@ public struct ComplaintProgressed: EventPayload, Hashable {
         try container.encode(targetId, forKey: .targetId)
         try container.encode(actorId, forKey: .actorId)
         try container.encode(at, forKey: .at)
+        try container.encodeIfPresent(departmentId, forKey: .departmentId)
     }
 }
