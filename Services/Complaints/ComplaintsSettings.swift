@@ -17,7 +17,7 @@ import HallKit
 /// | `HALL_COMPLAINTS_REPLY_DAYS` | from the conclusion, sanction decision or non-acceptance to the reply, 1–30 | 2 |
 /// | `HALL_COMPLAINTS_REVIEW_DAYS` | after the reply, how long the complainant may ask for a review, 1–60 | 15 |
 /// | `HALL_COMPLAINTS_TIMER_INTERVAL_MS` | how often due deadline flags are looked for, 10–60000 | 1000 |
-/// | `HALL_COMPLAINTS_TIMER_IDLE_MAX_MS` | while none is due, each empty look doubles the wait up to this, 10–60000 | 10000 |
+/// | `HALL_COMPLAINTS_TIMER_IDLE_MAX_MS` | while none is due, each empty look doubles the wait up to this (a flag is raised at most this late; deadlines are whole days), 10–600000 | 60000 |
 /// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`) | none |
 struct ComplaintsSettings: Sendable {
     var deadlines: ComplaintDeadlines
@@ -35,7 +35,7 @@ struct ComplaintsSettings: Sendable {
             replyDays: try environment.int("HALL_COMPLAINTS_REPLY_DAYS", default: 2, in: 1...30),
             reviewDays: try environment.int("HALL_COMPLAINTS_REVIEW_DAYS", default: 15, in: 1...60))
         timerInterval = .milliseconds(try environment.int("HALL_COMPLAINTS_TIMER_INTERVAL_MS", default: 1_000, in: 10...60_000))
-        timerIdleMax = .milliseconds(try environment.int("HALL_COMPLAINTS_TIMER_IDLE_MAX_MS", default: 10_000, in: 10...60_000))
+        timerIdleMax = .milliseconds(try environment.int("HALL_COMPLAINTS_TIMER_IDLE_MAX_MS", default: 60_000, in: 10...600_000))
     }
 }
 

@@ -390,8 +390,10 @@ struct ComplaintsServiceTests {
                 if status == .created { filed.append((body["complaintId"]?.stringValue ?? "", body["trackingCode"]?.stringValue ?? "")) }
                 return status == .created
             }
-            let (_, second) = try await post("/v1/complaints", public_, ComplaintHandlingRouteTests.filing)
-            filed.append((second["complaintId"]?.stringValue ?? "", second["trackingCode"]?.stringValue ?? ""))
+            for _ in 0..<2 {
+                let (_, more) = try await post("/v1/complaints", public_, ComplaintHandlingRouteTests.filing)
+                filed.append((more["complaintId"]?.stringValue ?? "", more["trackingCode"]?.stringValue ?? ""))
+            }
             let (id, code) = filed[0]
             let handler = try await headers("h-zhao", [.complaintsHandler])
             let market = try await headers("o-ma", [.departmentOfficer], department: "d-market")
@@ -424,6 +426,13 @@ struct ComplaintsServiceTests {
                 let (concluded, _) = try await post("/v1/complaints/\(complaint)/conclusion", handler, ["finding": "substantiated", "findings": "态度生硬属实"])
                 #expect(concluded == .ok)
             }
+            // An unsubstantiated complaint takes no sanction.
+            _ = try await post("/v1/complaints/\(filed[2].id)/acceptance", handler, ["accepted": true])
+            _ = try await post("/v1/complaints/\(filed[2].id)/conclusion", handler, ["finding": "unsubstantiated", "findings": "录像显示接待规范"])
+            let (cleared, clearedProblem) = try await post("/v1/complaints/\(filed[2].id)/sanction-decision", handler, [
+                "sanctions": [["kind": "efficiency-warning", "subjectKind": "staff", "subjectId": "s-li", "reason": "x"]],
+            ])
+            #expect(cleared == .conflict && clearedProblem["field"] == "sanctions")
             let before = try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox")
             let refusals: [(String, [String: JSONValue], HTTPResponse.Status, String?)] = [
                 ("conclusion", ["finding": "substantiated", "findings": "again"], .conflict, "finding"),
@@ -467,6 +476,51 @@ struct ComplaintsServiceTests {
                 #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = \(type)") == expected, "\(type)")
             }
             #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).identity_reads WHERE reader_id = 'o-ma'") == 0, "not released")
+        }
+    }
+
+    @Test("complaints filed together are stored together, each with its own answer: one naming an unknown window fails alone, every other is kept with its step, timers and event")
+    func filedTogether() async throws {
+        try await ServiceHarness.run(.complaints, definition: { ComplaintsService.definition(try ComplaintsSettings(environment: $0)) }) { service in
+            let client = service.client
+            try await service.publish(.intakeEvents, [
+                ("w-01", try intakeEvent(WindowChanged(windowId: "w-01", name: "综合窗口一", kind: .comprehensive, departmentIds: ["d-market"], active: true)))
+            ])
+            var filing = ComplaintHandlingRouteTests.filing
+            (filing["targetKind"], filing["targetId"]) = ("window", "w-01")
+            try await ServiceHarness.eventually("the window known") {
+                try await client.execute(uri: "/v1/targets", method: .get) { ComplaintHandlingRouteTests.json($0)["windows"]?.arrayValue?.isEmpty == false }
+            }
+            let statuses = try await withThrowingTaskGroup(of: (Int, HTTPResponse.Status, JSONValue).self) { group in
+                for index in 0..<40 {
+                    var body = filing
+                    if index == 17 { body["targetId"] = "w-99" }
+                    if index % 2 == 0 { (body["anonymous"], body["complainantName"], body["complainantContact"]) = (true, nil, nil) }
+                    let request = try ComplaintHandlingRouteTests.body(body.filter { $0.value != .null })
+                    group.addTask {
+                        try await client.execute(uri: "/v1/complaints", method: .post, headers: [.contentType: "application/json"], body: request) {
+                            (index, $0.status, ComplaintHandlingRouteTests.json($0))
+                        }
+                    }
+                }
+                return try await group.reduce(into: [:]) { $0[$1.0] = ($1.1, $1.2) }
+            }
+            #expect(statuses[17]?.0 == .badRequest && statuses[17]?.1["field"] == "targetId")
+            #expect(statuses.filter { $0.key != 17 }.allSatisfy { $0.value.0 == .created })
+            let codes = Set(statuses.values.compactMap { $0.1["trackingCode"]?.stringValue })
+            #expect(codes.count == 39)
+            func count(_ query: PostgresQuery) async throws -> Int64 {
+                try await service.database.client.query(query).decode(Int64.self).collectAll().first ?? -1
+            }
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).complaints WHERE target_department_ids = '{d-market}'") == 39)
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).complaints WHERE anonymous AND complainant_name IS NULL") == 20)
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).complaint_steps") == 39)
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).complaint_timers") == 78)
+            #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = 'complaints.complaint.filed'") == 39)
+            let anyCode = try #require(codes.first)
+            try await client.execute(uri: "/v1/complaints/track/\(anyCode)", method: .get) {
+                #expect(ComplaintHandlingRouteTests.json($0)["targetName"] == "综合窗口一" && ComplaintHandlingRouteTests.json($0)["dueDate"] != nil)
+            }
         }
     }
 }

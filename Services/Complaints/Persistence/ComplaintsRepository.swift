@@ -61,6 +61,13 @@ enum ReceiptCheck {
     }
 }
 
+/// The refusal of a target the directory does not know as active.
+enum UnknownTarget {
+    static func error(_ kind: ComplaintTargetKind, _ id: String) -> HallError {
+        HallError.invalid("targetId", "no active \(kind.rawValue) '\(id)' in the hall's directory (GET /v1/targets lists them)")
+    }
+}
+
 /// The windows and departments one may complain about.
 struct ComplaintTargets: Codable, Sendable, Equatable {
     var windows: [DirectoryWindow]

@@ -67,7 +67,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
                 ResolvedTarget(name: $0.name, staffId: id, context: .init(kind: kind, id: id, departmentIds: [$0.departmentId], windowId: $0.windowId))
             }
         }
-        guard let resolved else { throw HallError.invalid("targetId", "no active \(kind.rawValue) '\(id)' in the hall's directory (GET /v1/targets lists them)") }
+        guard let resolved else { throw UnknownTarget.error(kind, id) }
         return resolved
     }
 

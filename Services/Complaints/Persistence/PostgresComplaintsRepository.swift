@@ -13,28 +13,18 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
     let schema: String
     let deadlines: ComplaintDeadlines
     let logger: Logger
+    /// Filings that arrive together are stored together.
+    let filings: GroupCommit<PendingFiling, FiledComplaint>
+
+    init(client: PostgresClient, schema: String, deadlines: ComplaintDeadlines, logger: Logger) {
+        (self.client, self.schema, self.deadlines, self.logger) = (client, schema, deadlines, logger)
+        filings = GroupCommit(batchesPerLane: 4, maxBatch: 100)
+    }
 
     func targets() async throws -> ComplaintTargets {
         ComplaintTargets(
             windows: try await DirectoryProjection.activeWindows(client: client, schema: schema, logger: logger),
             departments: try await DirectoryProjection.activeDepartments(client: client, schema: schema, logger: logger))
-    }
-
-    private func resolve(_ kind: ComplaintTargetKind, _ id: String) async throws -> ResolvedTarget {
-        let query: PostgresQuery
-        switch kind {
-        case .window:
-            query = "SELECT name, NULL::text, department_ids, window_id FROM \(unescaped: schema).windows WHERE window_id = \(id) AND active"
-        case .department:
-            query = "SELECT name, NULL::text, ARRAY[department_id], NULL::text FROM \(unescaped: schema).departments WHERE department_id = \(id) AND active"
-        case .staff:
-            query = "SELECT name, staff_id, ARRAY[department_id], window_id FROM \(unescaped: schema).staff WHERE staff_id = \(id) AND active"
-        }
-        let rows = try await client.run(query, logger: logger).decode((String, String?, [String], String?).self)
-        for try await (name, staff, departments, window) in rows {
-            return ResolvedTarget(name: name, staffId: staff, context: .init(kind: kind, id: id, departmentIds: departments, windowId: window))
-        }
-        throw HallError.invalid("targetId", "no active \(kind.rawValue) '\(id)' in the hall's directory (GET /v1/targets lists them)")
     }
 
     func isActiveDepartment(_ departmentId: String) async throws -> Bool {
@@ -43,43 +33,167 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
         ).decode(Int.self).collectAll().isEmpty
     }
 
+    /// Files a complaint in a group with the others that arrive while one is being written (group
+    /// commit, ``fileBatch(_:)``): each gets exactly the answer it would get alone.
     func file(_ filing: ComplaintFiling, channel: ComplaintChannel, recordedBy: String?, at: Date) async throws -> FiledComplaint {
         try filing.validate()
-        let target = try await resolve(filing.targetKind, filing.targetId)
-        var caseId: String?
-        if let receiptCode = filing.receiptCode {
-            let known = try await client.run(
-                "SELECT case_id FROM \(unescaped: schema).cases WHERE receipt_code = \(receiptCode)", logger: logger
-            ).decode(String?.self).collectAll()
-            guard let found = known.first else { throw ReceiptCheck.unknown(receiptCode) }
-            caseId = found
+        return try await filings.submit(PendingFiling(filing: filing, channel: channel, recordedBy: recordedBy, at: at)) { batch in
+            await self.fileBatch(batch)
         }
-        let anonymous = filing.anonymous == true
-        let filed = FiledComplaint(
-            complaintId: UUID(), trackingCode: TrackingCode.make(), queue: ComplaintQueue(for: filing.category), status: .filed, filedAt: at)
-        let deadline = deadlines.deadline(for: .filed, finding: nil, at: at, conclusionDue: nil)
-        try await client.transaction(logger: logger) { connection in
-            try await connection.run(
-                """
+    }
+
+    /// Files a group of complaints: one statement resolves every target in the directory and one
+    /// every receipt code; one statement stores all of them with their first step, their deadline
+    /// timers and their events (one statement is one transaction). A filing naming an unknown target
+    /// or receipt code fails alone; if the statement fails, each is stored alone.
+    func fileBatch(_ jobs: [PendingFiling]) async -> [Result<FiledComplaint, any Error>] {
+        var results = [Result<FiledComplaint, any Error>?](repeating: nil, count: jobs.count)
+        var prepared: [PreparedFiling] = []
+        do {
+            let targets = try await resolve(jobs.map { ($0.filing.targetKind, $0.filing.targetId) })
+            let codes = Array(Set(jobs.compactMap(\.filing.receiptCode)))
+            var cases: [String: String?] = [:]
+            if !codes.isEmpty {
+                for (code, caseId) in try await client.run(
+                    "SELECT receipt_code, case_id FROM \(unescaped: schema).cases WHERE receipt_code = ANY(\(codes))", logger: logger
+                ).decode((String, String?).self).collectAll() {
+                    cases[code] = caseId
+                }
+            }
+            for (index, job) in jobs.enumerated() {
+                guard let target = targets[TargetKey(job.filing.targetKind, job.filing.targetId)] else {
+                    results[index] = .failure(UnknownTarget.error(job.filing.targetKind, job.filing.targetId))
+                    continue
+                }
+                var caseId: String?
+                if let code = job.filing.receiptCode {
+                    guard let known = cases[code] else {
+                        results[index] = .failure(ReceiptCheck.unknown(code))
+                        continue
+                    }
+                    caseId = known
+                }
+                prepared.append(try PreparedFiling(index: index, job: job, target: target, caseId: caseId, deadlines: deadlines))
+            }
+        } catch {
+            return jobs.map { _ in .failure(error) }
+        }
+        if !prepared.isEmpty {
+            do {
+                try await client.run(try insert(prepared), logger: logger)
+                for filing in prepared { results[filing.index] = .success(filing.filed) }
+            } catch {
+                logger.info("complaint batch not stored, storing each alone", metadata: ["error": "\(String(reflecting: error))", "batch.size": "\(prepared.count)"])
+                for filing in prepared {
+                    do {
+                        try await client.run(try insert([filing]), logger: logger)
+                        results[filing.index] = .success(filing.filed)
+                    } catch {
+                        results[filing.index] = .failure(error)
+                    }
+                }
+            }
+        }
+        return results.map { $0 ?? .failure(HallError(.internalError, "a filing of the group was not answered")) }
+    }
+
+    private struct TargetKey: Hashable {
+        var kind: ComplaintTargetKind
+        var id: String
+        init(_ kind: ComplaintTargetKind, _ id: String) { (self.kind, self.id) = (kind, id) }
+    }
+
+    /// The active targets among `asked`, in one statement.
+    private func resolve(_ asked: [(ComplaintTargetKind, String)]) async throws -> [TargetKey: ResolvedTarget] {
+        func ids(_ kind: ComplaintTargetKind) -> [String] { Array(Set(asked.filter { $0.0 == kind }.map(\.1))) }
+        let rows = try await client.run(
+            """
+            SELECT 'window', window_id, name, NULL::text, department_ids, window_id FROM \(unescaped: schema).windows
+            WHERE window_id = ANY(\(ids(.window))) AND active
+            UNION ALL
+            SELECT 'department', department_id, name, NULL::text, ARRAY[department_id], NULL::text FROM \(unescaped: schema).departments
+            WHERE department_id = ANY(\(ids(.department))) AND active
+            UNION ALL
+            SELECT 'staff', staff_id, name, staff_id, ARRAY[department_id], window_id FROM \(unescaped: schema).staff
+            WHERE staff_id = ANY(\(ids(.staff))) AND active
+            """, logger: logger
+        ).decode((String, String, String, String?, [String], String?).self).collectAll()
+        var found: [TargetKey: ResolvedTarget] = [:]
+        for (kind, id, name, staff, departments, window) in rows {
+            let kind = try ComplaintTargetKind(stored: kind)
+            found[TargetKey(kind, id)] = ResolvedTarget(
+                name: name, staffId: staff, context: .init(kind: kind, id: id, departmentIds: departments, windowId: window))
+        }
+        return found
+    }
+
+    /// One statement storing `filings`: the complaints, their first steps, their timers, their events.
+    private func insert(_ filings: [PreparedFiling]) throws -> PostgresQuery {
+        var ids: [UUID] = [], codes: [String] = [], channels: [String] = [], recorders: [String] = [], categories: [String] = []
+        var queues: [String] = [], kinds: [String] = [], targetIds: [String] = [], names: [String] = [], staff: [String] = []
+        var departments: [String] = [], windows: [String] = [], receipts: [String] = [], cases: [String] = [], anonymous: [Bool] = []
+        var complainants: [String] = [], contacts: [String] = [], contents: [String] = [], actors: [String] = [], dueSteps: [String] = []
+        var dueDates: [String] = [], warnings: [Date] = [], overdue: [Date] = [], times: [Date] = []
+        var events: [OutgoingEvent] = []
+        for prepared in filings {
+            let (filing, target, deadline) = (prepared.job.filing, prepared.target, prepared.deadline)
+            let isAnonymous = filing.anonymous == true
+            ids.append(prepared.filed.complaintId)
+            codes.append(prepared.filed.trackingCode)
+            channels.append(prepared.job.channel.rawValue)
+            recorders.append(prepared.job.recordedBy ?? "")
+            categories.append(filing.category.rawValue)
+            queues.append(prepared.filed.queue.rawValue)
+            kinds.append(filing.targetKind.rawValue)
+            targetIds.append(filing.targetId)
+            names.append(target.name)
+            staff.append(target.staffId ?? "")
+            departments.append(target.context.departmentIds.joined(separator: "\u{1F}"))
+            windows.append(target.context.windowId ?? "")
+            receipts.append(filing.receiptCode ?? "")
+            cases.append(prepared.caseId ?? "")
+            anonymous.append(isAnonymous)
+            complainants.append(isAnonymous ? "" : filing.complainantName ?? "")
+            contacts.append(isAnonymous ? "" : filing.complainantContact ?? "")
+            contents.append(filing.content)
+            actors.append(prepared.job.recordedBy ?? (isAnonymous ? "anonymous" : "complainant"))
+            dueSteps.append(deadline.step.rawValue)
+            dueDates.append(deadline.dueDate.description)
+            let fires = deadline.firesAt
+            warnings.append(fires[0].1)
+            overdue.append(fires[1].1)
+            times.append(prepared.job.at)
+            events.append(try ComplaintEvents.filed(prepared.filed, filing, channel: prepared.job.channel))
+        }
+        let outbox = Outbox(schema: schema)
+        let rows = try Outbox.Rows(events)
+        return """
+            WITH r AS (
+                SELECT * FROM unnest(
+                    \(ids)::uuid[], \(codes)::text[], \(channels)::text[], \(recorders)::text[], \(categories)::text[], \(queues)::text[],
+                    \(kinds)::text[], \(targetIds)::text[], \(names)::text[], \(staff)::text[], \(departments)::text[], \(windows)::text[],
+                    \(receipts)::text[], \(cases)::text[], \(anonymous)::boolean[], \(complainants)::text[], \(contacts)::text[], \(contents)::text[],
+                    \(actors)::text[], \(dueSteps)::text[], \(dueDates)::text[], \(warnings)::timestamptz[], \(overdue)::timestamptz[], \(times)::timestamptz[])
+                AS r(id, code, channel, recorder, category, queue, kind, target, name, staff, departments, window_id, receipt, case_id, anonymous,
+                     complainant, contact, content, actor, due_step, due_date, warning_at, overdue_at, at)),
+            complaint AS (
                 INSERT INTO \(unescaped: schema).complaints
                     (complaint_id, tracking_code, channel, recorded_by, category, queue, target_kind, target_id, target_name, target_staff_id,
                      target_department_ids, target_window_id, receipt_code, case_id, anonymous, complainant_name, complainant_contact, content,
                      status, due_step, due_date, filed_at, updated_at)
-                VALUES (\(filed.complaintId), \(filed.trackingCode), \(channel.rawValue), \(recordedBy), \(filing.category.rawValue),
-                        \(filed.queue.rawValue), \(filing.targetKind.rawValue), \(filing.targetId), \(target.name), \(target.staffId),
-                        \(target.context.departmentIds), \(target.context.windowId), \(filing.receiptCode), \(caseId), \(anonymous),
-                        \(anonymous ? nil : filing.complainantName), \(anonymous ? nil : filing.complainantContact), \(filing.content), 'filed',
-                        \(deadline?.step.rawValue), \(deadline?.dueDate.description)::date, \(at), \(at))
-                """, logger: logger)
-            try await connection.run(
-                """
+                SELECT id, code, channel, NULLIF(recorder, ''), category, queue, kind, target, name, NULLIF(staff, ''),
+                       string_to_array(departments, E'\\x1F'), NULLIF(window_id, ''), NULLIF(receipt, ''), NULLIF(case_id, ''), anonymous,
+                       NULLIF(complainant, ''), NULLIF(contact, ''), content, 'filed', due_step, due_date::date, at, at
+                FROM r),
+            step AS (
                 INSERT INTO \(unescaped: schema).complaint_steps (complaint_id, step, status_after, actor_id, detail, at)
-                VALUES (\(filed.complaintId), 'file', 'filed', \(recordedBy ?? (anonymous ? "anonymous" : "complainant")), \(channel.rawValue), \(at))
-                """, logger: logger)
-            try await replaceTimers(filed.complaintId, deadline, on: connection)
-            try await Outbox(schema: schema).append([try ComplaintEvents.filed(filed, filing, channel: channel)], on: connection, logger: logger)
-        }
-        return filed
+                SELECT id, 'file', 'filed', actor, channel, at FROM r),
+            timer AS (
+                INSERT INTO \(unescaped: schema).complaint_timers (complaint_id, flag, step, due_date, fire_at)
+                SELECT r.id, f.flag, r.due_step, r.due_date::date, f.fire_at
+                FROM r CROSS JOIN LATERAL (VALUES ('warning', r.warning_at), ('overdue', r.overdue_at)) AS f(flag, fire_at))
+            \(insert: rows, into: outbox)
+            """
     }
 
     // MARK: Reading a complaint
@@ -557,5 +671,33 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             """, logger: logger
         ).decode((UUID, String, Date).self).collectAll()
         return rows.map { IdentityRead(complaintId: $0.0, readerId: $0.1, readAt: $0.2) }
+    }
+}
+
+/// A filing waiting for its group (see ``PostgresComplaintsRepository/fileBatch(_:)``).
+struct PendingFiling: Sendable {
+    var filing: ComplaintFiling
+    var channel: ComplaintChannel
+    var recordedBy: String?
+    var at: Date
+}
+
+/// A filing whose target and receipt code are known, with its answer and deadline, ready to store.
+private struct PreparedFiling {
+    var index: Int
+    var job: PendingFiling
+    var target: ResolvedTarget
+    var caseId: String?
+    var filed: FiledComplaint
+    var deadline: ComplaintDeadline
+
+    init(index: Int, job: PendingFiling, target: ResolvedTarget, caseId: String?, deadlines: ComplaintDeadlines) throws {
+        (self.index, self.job, self.target, self.caseId) = (index, job, target, caseId)
+        filed = FiledComplaint(
+            complaintId: UUID(), trackingCode: TrackingCode.make(), queue: ComplaintQueue(for: job.filing.category), status: .filed, filedAt: job.at)
+        guard let deadline = deadlines.deadline(for: .filed, finding: nil, at: job.at, conclusionDue: nil) else {
+            throw HallError(.internalError, "a filed complaint has no acceptance deadline")
+        }
+        self.deadline = deadline
     }
 }

@@ -91,6 +91,18 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Transactions per pgbench client for the seal run's pgbench -N figure (0 skips it).")
     var sealPgbenchTransactions = 2000
 
+    @Flag(help: "Run only the complaints benchmark (filing over HTTP) on the complaints executable.")
+    var complaints = false
+
+    @Option(help: "Complaints filed in the complaints run (after a warm-up of 500).")
+    var complaintsRequests = 20_000
+
+    @Option(help: "Concurrent HTTP clients in the complaints run.")
+    var complaintsClients = 32
+
+    @Option(help: "Transactions per pgbench client for the complaints run's pgbench -N figure (0 skips it).")
+    var complaintsPgbenchTransactions = 1000
+
     @Flag(help: "Run only the whole-hall benchmark: the five executables, clerks over HTTP, a department system over Kafka.")
     var hall = false
 
@@ -130,6 +142,10 @@ struct HallBench: AsyncParsableCommand {
         }
         if seal {
             try await sealBenchmark(adminURL: adminURL)
+            return
+        }
+        if complaints {
+            try await complaintsBenchmark(adminURL: adminURL)
             return
         }
         if hall {
