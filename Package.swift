@@ -148,7 +148,7 @@ let package = Package(
         service("coordinator", folder: "Coordinator", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
         service("seal", folder: "Seal", extra: ["HallImprints", .product(name: "Crypto", package: "swift-crypto")]),
         service("complaints", folder: "Complaints"),
-        service("appraisal", folder: "Appraisal"),
+        service("appraisal", folder: "Appraisal", extra: ["HallCalendar"]),
         tool("hallctl"),
         tool("hallbench", extra: [
             "HallLocalStack", "HallCalendar", "HallImprints", .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -220,8 +220,8 @@ let package = Package(
         .testTarget(
             name: "AppraisalTests",
             dependencies: [
-                "appraisal", "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "appraisal", "HallKit", "HallKafka", "HallContracts", "HallLocalStack", "HallServiceHarness", "HallCalendar",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/AppraisalTests",
             swiftSettings: swiftSettings,

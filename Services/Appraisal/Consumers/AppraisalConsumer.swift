@@ -1,14 +1,113 @@
+import Foundation
+import HallCalendar
 import HallContracts
 import HallKit
+import Logging
+import PostgresNIO
 
-/// The appraisal service's consumer (group `hall.appraisal`): the directory from `hall.intake.events`.
+/// The appraisal service's consumer (group `hall.appraisal`) on `hall.intake.events`,
+/// `hall.coordinator.events` and `hall.complaints.events`: the directory and the catalogue's items,
+/// and the facts the figures are counted from (``AppraisalMigrations``).
 ///
-/// Everything is applied through the inbox (a redelivered event changes nothing); intake events
-/// the service does not route are ignored.
+/// Everything is applied through the inbox (a redelivered event changes nothing); events the
+/// service does not route are ignored. Each fact is written so that the order of delivery does not
+/// matter: a replay of every topic into a fresh schema gives the same figures.
 enum AppraisalConsumer {
-    static func definition() -> ConsumerDefinition {
+    static func definition(calendar: WorkingCalendar) -> ConsumerDefinition {
         var router = EventRouter()
         DirectoryProjection.register(on: &router)
-        return ConsumerDefinition(groupId: ServiceName.appraisal.defaultConsumerGroup, topics: [.intakeEvents], handler: router)
+        router.on(CatalogueItemPublished.self) { event, _, context in
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).items AS i (item_code, version, name, lead_department_id)
+                VALUES (\(event.itemCode), \(event.version), \(event.name), \(event.leadDepartmentId))
+                ON CONFLICT (item_code) DO UPDATE SET version = excluded.version, name = excluded.name, lead_department_id = excluded.lead_department_id
+                WHERE i.version < excluded.version
+                """, logger: context.logger)
+        }
+        router.on(ApplicationAccepted.self) { event, envelope, context in
+            try await desk(
+                .init(outcome: "accepted", receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId,
+                      staffId: event.clerkId, windowId: event.windowId, at: event.acceptedAt), envelope, context)
+            guard let caseId = envelope.caseId?.lowercased() else { return }
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).case_facts AS c
+                    (case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at)
+                VALUES (\(caseId), \(event.receiptCode), \(event.itemCode), \(event.leadDepartmentId), \(event.clerkId), \(event.windowId), \(event.acceptedAt))
+                ON CONFLICT (case_id) DO UPDATE SET staff_id = excluded.staff_id, window_id = excluded.window_id
+                """, logger: context.logger)
+        }
+        router.on(ApplicationRefused.self) { event, envelope, context in
+            try await desk(
+                .init(outcome: "refused", receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: nil, staffId: event.clerkId,
+                      windowId: event.windowId, at: event.refusedAt), envelope, context)
+        }
+        router.on(ApplicationCorrectionNotified.self) { event, envelope, context in
+            try await desk(
+                .init(outcome: "correction-notified", receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: nil,
+                      staffId: event.clerkId, windowId: nil, at: event.notifiedAt), envelope, context)
+        }
+        router.on(CaseCompleted.self) { event, envelope, context in
+            guard let caseId = envelope.caseId?.lowercased() else {
+                throw HallError.invalid("caseId", "a completed case's event names its case")
+            }
+            let days = HandlingTime.workingDays(
+                acceptedAt: event.acceptedAt, completedAt: event.completedAt, suspended: event.suspendedWorkingDays, calendar: calendar)
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).case_facts AS c
+                    (case_id, receipt_code, item_code, department_id, accepted_at, completed_at, completed_day, outcome, on_time, handling_days)
+                VALUES (\(caseId), \(event.receiptCode), \(event.itemCode), \(event.leadDepartmentId), \(event.acceptedAt), \(event.completedAt),
+                        \(LocalDate.inHall(event.completedAt).description)::date, \(event.outcome.rawValue), \(event.onTime), \(days))
+                ON CONFLICT (case_id) DO UPDATE SET completed_at = excluded.completed_at, completed_day = excluded.completed_day,
+                    outcome = excluded.outcome, on_time = excluded.on_time, handling_days = excluded.handling_days
+                """, logger: context.logger)
+        }
+        router.on(ComplaintProgressed.self) { event, _, context in
+            guard event.step == .conclude, let finding = event.finding else { return }
+            // The conclusion in force is the latest (a review's replaces the first), whatever the order of delivery.
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).complaint_facts AS f (complaint_id, target_kind, target_id, finding, concluded_at, day)
+                VALUES (\(event.complaintId), \(event.targetKind.rawValue), \(event.targetId), \(finding.rawValue), \(event.at),
+                        \(LocalDate.inHall(event.at).description)::date)
+                ON CONFLICT (complaint_id) DO UPDATE SET finding = excluded.finding, concluded_at = excluded.concluded_at, day = excluded.day
+                WHERE f.concluded_at < excluded.concluded_at
+                """, logger: context.logger)
+        }
+        router.on(SanctionDecided.self) { event, _, context in
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).sanction_facts (sanction_id, kind, subject_kind, subject_id, department_id, day)
+                VALUES (\(event.sanctionId), \(event.kind.rawValue), \(event.subjectKind.rawValue), \(event.subjectId), \(event.departmentId),
+                        \(LocalDate.inHall(event.decidedAt).description)::date)
+                ON CONFLICT (sanction_id) DO NOTHING
+                """, logger: context.logger)
+        }
+        return ConsumerDefinition(
+            groupId: ServiceName.appraisal.defaultConsumerGroup, topics: [.intakeEvents, .coordinatorEvents, .complaintsEvents], handler: router)
+    }
+
+    /// An application answered at the window.
+    struct DeskOutcome {
+        var outcome: String
+        var receiptCode: String
+        var itemCode: String
+        var departmentId: String?
+        var staffId: String
+        var windowId: String?
+        var at: Date
+    }
+
+    /// Records an answer at the window once (the event's id is the key).
+    static func desk(_ fact: DeskOutcome, _ envelope: EventEnvelope, _ context: HandlerContext) async throws {
+        try await context.connection.run(
+            """
+            INSERT INTO \(unescaped: context.schema).desk_outcomes (event_id, outcome, receipt_code, item_code, department_id, staff_id, window_id, day)
+            VALUES (\(envelope.id), \(fact.outcome), \(fact.receiptCode), \(fact.itemCode), \(fact.departmentId), \(fact.staffId), \(fact.windowId),
+                    \(LocalDate.inHall(fact.at).description)::date)
+            ON CONFLICT (event_id) DO NOTHING
+            """, logger: context.logger)
     }
 }

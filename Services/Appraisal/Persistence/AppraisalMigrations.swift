@@ -1,6 +1,85 @@
 import HallKit
 
 /// Migrations of schema `appraisal`, after the platform's outbox and inbox.
+///
+/// The figures are kept as facts, one row per fact an event reports (an answer at the window, a
+/// case's acceptance and completion, a complaint's conclusion in force, a sanction), and counted
+/// when asked: a fact is written once (its event id or its entity's id is the key; the inbox skips
+/// a redelivered event), and a fact two events report is merged column by column whatever their
+/// order, so a replay in any order gives the same rows.
 enum AppraisalMigrations {
-    static let all: [Migration] = [DirectoryProjection.migration]
+    static let all: [Migration] = [
+        DirectoryProjection.migration,
+        Migration(
+            component: "appraisal", version: 1, name: "the facts the figures are counted from",
+            statements: [
+                // Each application answered at the window: accepted, refused or sent back with a correction notice.
+                """
+                CREATE TABLE desk_outcomes (
+                    event_id uuid PRIMARY KEY,
+                    outcome text NOT NULL CHECK (outcome IN ('accepted', 'refused', 'correction-notified')),
+                    receipt_code text NOT NULL,
+                    item_code text NOT NULL,
+                    -- The lead department when the event names it (an acceptance); otherwise the item's, when counted.
+                    department_id text,
+                    staff_id text NOT NULL,
+                    window_id text,
+                    day date NOT NULL
+                )
+                """,
+                "CREATE INDEX desk_outcomes_day ON desk_outcomes (day)",
+                // Each accepted case: who accepted it (intake.application.accepted) and how it ended
+                // (coordinator.case.completed), whichever arrives first.
+                """
+                CREATE TABLE case_facts (
+                    case_id text PRIMARY KEY,
+                    receipt_code text NOT NULL,
+                    item_code text NOT NULL,
+                    department_id text NOT NULL,
+                    staff_id text,
+                    window_id text,
+                    accepted_at timestamptz NOT NULL,
+                    completed_at timestamptz,
+                    completed_day date,
+                    outcome text,
+                    on_time boolean,
+                    handling_days integer CHECK (handling_days >= 0),
+                    CHECK ((completed_at IS NULL) = (completed_day IS NULL))
+                )
+                """,
+                "CREATE INDEX case_facts_completed_day ON case_facts (completed_day) WHERE completed_day IS NOT NULL",
+                // The catalogue's items and their lead departments (the latest version), for refusals and corrections.
+                """
+                CREATE TABLE items (
+                    item_code text PRIMARY KEY,
+                    version integer NOT NULL,
+                    name text NOT NULL,
+                    lead_department_id text NOT NULL
+                )
+                """,
+                // Each complaint's conclusion in force (a review's replaces the first).
+                """
+                CREATE TABLE complaint_facts (
+                    complaint_id uuid PRIMARY KEY,
+                    target_kind text NOT NULL CHECK (target_kind IN ('window', 'department', 'staff')),
+                    target_id text NOT NULL,
+                    finding text NOT NULL,
+                    concluded_at timestamptz NOT NULL,
+                    day date NOT NULL
+                )
+                """,
+                "CREATE INDEX complaint_facts_day ON complaint_facts (day)",
+                """
+                CREATE TABLE sanction_facts (
+                    sanction_id uuid PRIMARY KEY,
+                    kind text NOT NULL,
+                    subject_kind text NOT NULL CHECK (subject_kind IN ('staff', 'department')),
+                    subject_id text NOT NULL,
+                    department_id text NOT NULL,
+                    day date NOT NULL
+                )
+                """,
+                "CREATE INDEX sanction_facts_day ON sanction_facts (day)",
+            ]),
+    ]
 }

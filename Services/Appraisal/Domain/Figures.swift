@@ -1,0 +1,104 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+
+/// What the figures are counted by.
+enum FigureDimension: String, Codable, Sendable, CaseIterable {
+    /// The staff member: the clerk who answered at the window; a complaint or sanction about them.
+    case staff
+    /// The window the case was answered at; a complaint about it.
+    case window
+    /// The item's lead department; a complaint about it; the department a sanction concerns.
+    case department
+    /// The catalogue item.
+    case item
+}
+
+/// The length of a figure's period, in the hall's calendar (Asia/Shanghai).
+enum FigurePeriod: String, Codable, Sendable, CaseIterable {
+    case day, month, year
+}
+
+/// The figures of one key (a staff member, window, department or item) in one period. Counted from
+/// events only, each once: a replay of every topic into a fresh schema gives the same rows.
+struct FigureRow: Codable, Sendable, Equatable {
+    /// The first day of the period.
+    var period: HallDate
+    var key: String
+    /// Applications answered at the window, by outcome (the day of the answer).
+    var accepted: Int
+    var refused: Int
+    var correctionNotified: Int
+    /// Cases completed (the day of the last seal), and of them on time (seal time ≤ due date after
+    /// suspensions and extensions).
+    var completed: Int
+    var completedOnTime: Int
+    /// `completedOnTime / completed`, none without completions.
+    var onTimeRate: Double?
+    /// Working days from acceptance to the last seal, less the days the clock stood still: mean and
+    /// 90th percentile (continuous) of the cases completed.
+    var handlingDaysMean: Double?
+    var handlingDaysP90: Double?
+    /// Complaints about the key concluded substantiated or partly (the day of the conclusion in force).
+    var complaintsSubstantiated: Int
+    /// Sanctions decided on the key (on a staff member, or concerning a department).
+    var sanctions: Int
+
+    static let csvHeader =
+        "period,key,accepted,refused,correctionNotified,completed,completedOnTime,onTimeRate,handlingDaysMean,handlingDaysP90,complaintsSubstantiated,sanctions"
+
+    /// The row as a CSV line (RFC 4180: a key with a comma, quote or line break is quoted).
+    var csvLine: String {
+        func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
+        var quoted = key
+        if key.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+            quoted = "\"" + key.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        }
+        return [
+            period.description, quoted, "\(accepted)", "\(refused)", "\(correctionNotified)", "\(completed)", "\(completedOnTime)",
+            number(onTimeRate), number(handlingDaysMean), number(handlingDaysP90), "\(complaintsSubstantiated)", "\(sanctions)",
+        ].joined(separator: ",")
+    }
+}
+
+/// A request for figures: by what, per which period, over which days (inclusive), one key or all.
+struct FiguresQuery: Sendable, Equatable {
+    var dimension: FigureDimension
+    var period: FigurePeriod
+    var from: HallDate
+    var to: HallDate
+    var key: String?
+
+    /// The longest range asked at once: ten years of days.
+    static let maximumDays = 3_660
+
+    /// The query from the URL's parameters, or a refusal naming the parameter.
+    init(by: String?, period: String?, from: String?, to: String?, key: String?) throws {
+        guard let by, let dimension = FigureDimension(rawValue: by) else {
+            throw HallError.invalid("by", "is one of \(FigureDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let period = FigurePeriod(rawValue: period ?? "day") else {
+            throw HallError.invalid("period", "is one of \(FigurePeriod.allCases.map(\.rawValue).joined(separator: ", ")) (default day)")
+        }
+        guard let fromText = from, let from = HallDate(fromText), let fromDay = LocalDate(iso: from.description) else {
+            throw HallError.invalid("from", "is the first day, YYYY-MM-DD")
+        }
+        guard let toText = to, let to = HallDate(toText), let toDay = LocalDate(iso: to.description) else {
+            throw HallError.invalid("to", "is the last day, YYYY-MM-DD")
+        }
+        if toDay < fromDay { throw HallError.invalid("to", "is on or after from") }
+        if fromDay.distance(to: toDay) >= Self.maximumDays { throw HallError.invalid("to", "is at most \(Self.maximumDays) days after from") }
+        if let key, key.isEmpty || key.count > 200 { throw HallError.invalid("key", "names one staff member, window, department or item") }
+        (self.dimension, self.period, self.from, self.to, self.key) = (dimension, period, from, to, key)
+    }
+}
+
+/// How a completed case's handling time is counted.
+enum HandlingTime {
+    /// Working days from acceptance to completion (the day of acceptance not counted), less the
+    /// working days the clock stood still; never below zero.
+    static func workingDays(acceptedAt: Date, completedAt: Date, suspended: Int, calendar: WorkingCalendar) -> Int {
+        max(0, calendar.workingDays(from: acceptedAt, to: completedAt).value - suspended)
+    }
+}
