@@ -41,6 +41,6 @@ extension IntakeService {
     static func store(_ runtime: ServiceRuntime, _ settings: IntakeSettings) -> IntakeStore {
         IntakeStore(
             client: runtime.client, schema: runtime.configuration.database.schema, calendar: settings.calendar, logger: runtime.logger,
-            acceptanceGroup: settings.acceptanceGroup)
+            acceptanceGroup: settings.acceptanceGroup, applicantCheck: settings.applicantCheck)
     }
 }

@@ -9,15 +9,19 @@ import HallKit
 /// |---|---|---|
 /// | `HALL_INTAKE_ACCEPTANCE_GROUP` | acceptances arriving together that one transaction stores at most (group commit), 1–1000; 1 stores each alone | 64 |
 /// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`), added to the bundled years | none |
+/// | `HALL_APPLICANT_KEY` | key of the applicant check published with each acceptance (≥ 32 characters; appraisal holds the same) | derived from `HALL_JWT_SECRET` |
 struct IntakeSettings: Sendable {
     /// The hall's working-day calendar.
     var calendar: WorkingCalendar
     /// Acceptances stored by one transaction at most.
     var acceptanceGroup: Int
+    /// Lets appraisal check a rater against the applicant without events carrying the identity number.
+    var applicantCheck: ApplicantCheck
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
         acceptanceGroup = try environment.int("HALL_INTAKE_ACCEPTANCE_GROUP", default: 64, in: 1...1000)
         calendar = try environment.calendar()
+        applicantCheck = try ApplicantCheck(environment: environment)
     }
 }

@@ -73,6 +73,10 @@ public enum EventCatalogue {
             summary: "The applicant was told at once every material to bring or correct before acceptance; key = case id."
         ),
         EventDescriptor(
+            ApplicationCompleted.self, topics: [.intakeEvents],
+            summary: "An immediate item's case is complete: its decision, made at the window, is sealed; key = case id."
+        ),
+        EventDescriptor(
             ApplicationSupplemented.self, topics: [.intakeEvents],
             summary: "The applicant brought the materials a department asked for; the coordinator resumes the case clock; key = case id."
         ),

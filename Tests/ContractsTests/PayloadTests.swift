@@ -51,7 +51,7 @@ struct PayloadTests {
         let types: [any EventPayload.Type] = [
             OutboxRepublished.self,
             DepartmentChanged.self, WindowChanged.self, StaffChanged.self,
-            CatalogueItemPublished.self, ApplicationAccepted.self, ApplicationRefused.self, ApplicationCorrectionNotified.self,
+            CatalogueItemPublished.self, ApplicationAccepted.self, ApplicationRefused.self, ApplicationCorrectionNotified.self, ApplicationCompleted.self,
             ApplicationSupplemented.self, ApplicationGreenChannelGranted.self, ApplicationAgentAssigned.self,
             TaskAssigned.self, TaskOpinionRecorded.self, TaskCountersigned.self, CaseDecided.self, SupplementRequested.self, ClockChanged.self,
             DeadlineWarningRaised.self, DeadlineEscalated.self, CaseCompleted.self, BundleCompleted.self, CasePriorityChanged.self, ReviewConvened.self,

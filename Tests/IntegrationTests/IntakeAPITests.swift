@@ -388,6 +388,19 @@ struct IntakeAPITests {
             let completion = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["completion"]
             #expect(completion?["outcome"] == "approved" && completion?["onTime"] == .bool(true))
             #expect(completion?["completedAt"]?.stringValue != nil && completion?["dueDate"] == .string(LocalDate.inHall(Date()).description))
+            // Its completion is announced, as the coordinator announces the cases it routes; the
+            // acceptance carried the applicant's check, never the number.
+            let announced = try await database.client.query(
+                "SELECT event_type, payload::text FROM \(unescaped: database.schema).outbox WHERE key = \(caseId.uuidString.lowercased()) ORDER BY id",
+                logger: LocalStack.logger()
+            ).decode((String, String).self).collectAll()
+            let completedEvent = try #require(announced.first { $0.0 == ApplicationCompleted.eventType }).1
+            let completedPayload = try EventEnvelope.decode(from: Array(completedEvent.utf8)).payload(as: ApplicationCompleted.self)
+            #expect(completedPayload.receiptCode == receipt && completedPayload.outcome == .approved && completedPayload.onTime)
+            #expect(completedPayload.leadDepartmentId == "d-market" && completedPayload.clerkId == "clerk-1")
+            let acceptedEvent = try #require(announced.first { $0.0 == ApplicationAccepted.eventType }).1
+            let check = try EventEnvelope.decode(from: Array(acceptedEvent.utf8)).payload(as: ApplicationAccepted.self).applicantCheck
+            #expect(check?.count == 64 && !acceptedEvent.contains(idNumber) && !acceptedEvent.contains("11010519491231"))
 
             // Only the catalogue's fee, once.
             var (status, problem) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1500}"#)

@@ -109,7 +109,7 @@ extension IntakeStore {
         let accepted = try acceptedEventFor(
             response, item: job.item, channel: job.submission.channel, greenChannel: job.submission.greenChannelApproval?.approval(now: job.now),
             applicantKind: job.submission.applicant.kind, applicantName: job.submission.applicant.name,
-            materials: job.submission.materials, bundle: nil, clerk: job.clerk)
+            applicantIdNumber: job.submission.applicant.idNumber, materials: job.submission.materials, bundle: nil, clerk: job.clerk)
         let notice = Notice.acceptance(response, item: job.item, applicantName: job.submission.applicant.name)
         let events = [accepted] + (try sealRequest(for: notice, caseId: response.caseId, clerk: job.clerk))
         return PreparedAcceptance(index: index, job: job, response: response, notice: notice, events: events)

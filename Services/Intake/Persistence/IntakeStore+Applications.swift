@@ -226,10 +226,10 @@ extension IntakeStore {
     ) async throws -> (ApplicationResponse, [OutgoingEvent]) {
         let row = try await connection.select(
             """
-            SELECT item_code, item_version, applicant_kind, applicant_name, channel, green_channel, presented::text, response::text
+            SELECT item_code, item_version, applicant_kind, applicant_name, channel, green_channel, presented::text, response::text, applicant_id_number
             FROM \(unescaped: schema).applications WHERE case_id = \(caseId) FOR UPDATE
             """, logger: logger
-        ).decode((String, Int, String, String, String, Bool, String, String).self).collectAll()[0]
+        ).decode((String, Int, String, String, String, Bool, String, String, String).self).collectAll()[0]
         guard let item = try await versions(of: row.0, on: connection).first(where: { $0.version == row.1 }) else {
             throw HallError(.internalError, "the case's item version is missing")
         }
@@ -252,7 +252,8 @@ extension IntakeStore {
         if row.5 { approval = try await greenChannelApproval(caseId: caseId, on: connection) }
         var outgoing = [
             try acceptedEventFor(
-                response, item: item, channel: try ApplicationChannel(stored: row.4), greenChannel: approval, applicantKind: try ApplicantKind(stored: row.2), applicantName: row.3, materials: presented,
+                response, item: item, channel: try ApplicationChannel(stored: row.4), greenChannel: approval, applicantKind: try ApplicantKind(stored: row.2), applicantName: row.3,
+                applicantIdNumber: row.8, materials: presented,
                 bundle: bundle, clerk: clerk)
         ]
         outgoing += try await recordNotice(.acceptance(response, item: item, applicantName: row.3), caseId: caseId, clerk: clerk, on: connection)
@@ -318,7 +319,7 @@ extension IntakeStore {
     /// centre's green-channel approval when there is one and, for a bundle, its id and size.
     func acceptedEventFor(
         _ response: ApplicationResponse, item: ItemVersion, channel: ApplicationChannel, greenChannel: GreenChannelApproval?, applicantKind: ApplicantKind,
-        applicantName: String,
+        applicantName: String, applicantIdNumber: String,
         materials: [PresentedMaterial], bundle: (id: String, size: Int)?, clerk: Clerk
     ) throws -> OutgoingEvent {
         guard let noticeNumber = response.noticeNumber, let acceptedAt = response.acceptedAt, let dueDate = response.dueDate,
@@ -334,7 +335,8 @@ extension IntakeStore {
                 applicantKind: applicantKind, applicantName: applicantName,
                 promisedMaterials: (response.promisedMaterials ?? []).map { .init(materialId: $0.materialId, dueBy: $0.dueBy.hallDate) },
                 clerkId: clerk.staffId, windowId: clerk.windowId, materials: materials.flatMap { $0.references(in: item) },
-                bundleId: bundle?.id, bundleSize: bundle?.size, greenChannelApproval: greenChannel),
+                bundleId: bundle?.id, bundleSize: bundle?.size, greenChannelApproval: greenChannel,
+                applicantCheck: applicantCheck?.digest(idNumber: applicantIdNumber)),
             caseId: response.caseId)
     }
 

@@ -99,7 +99,7 @@ extension IntakeStore {
                         try acceptedEventFor(
                             response, item: try assessment.requireItem(), channel: submission.channel,
                             greenChannel: submission.greenChannelApproval?.approval(now: now), applicantKind: submission.applicant.kind,
-                            applicantName: submission.applicant.name, materials: submission.materials, bundle: (bundleId, size), clerk: clerk))
+                            applicantName: submission.applicant.name, applicantIdNumber: submission.applicant.idNumber, materials: submission.materials, bundle: (bundleId, size), clerk: clerk))
                 default:
                     preconditionFailure("bundle verdict \(verdict) does not fit application \(index): \(assessment.verdict)")
                 }

@@ -89,7 +89,7 @@ extension IntakeStore {
                     """, logger: logger)
                 return
             }
-            try await connection.run(
+            let completed = try await connection.select(
                 """
                 UPDATE \(unescaped: schema).applications
                 SET status = 'ready', decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
@@ -97,7 +97,21 @@ extension IntakeStore {
                     outcome = \(sealed.documentKind == .approvalDecision ? "approved" : "denied"), completed_at = \(sealed.sealedAt),
                     final_due_date = due_date, on_time = \(LocalDate.inHall(sealed.sealedAt).description)::date <= due_date
                 WHERE case_id = \(caseId) AND status = 'decided'
-                """, logger: logger)
+                RETURNING receipt_code, item_code, accepted_at, due_date::text, on_time, clerk_id, window_id
+                """, logger: logger
+            ).decode((String, String, Date, String, Bool, String, String?).self).collectAll()
+            // The case is complete: the same fact the coordinator publishes for the cases it routes.
+            for (receipt, item, acceptedAt, due, onTime, clerk, window) in completed {
+                let payload = ApplicationCompleted(
+                    receiptCode: receipt, itemCode: item, leadDepartmentId: sealed.departmentId,
+                    outcome: sealed.documentKind == .approvalDecision ? .approved : .denied, acceptedAt: acceptedAt, completedAt: sealed.sealedAt,
+                    dueDate: try HallDate(stored: due), onTime: onTime, clerkId: clerk, windowId: window)
+                try await outbox.append(
+                    [OutgoingEvent(
+                        topic: .intakeEvents, key: caseId.uuidString.lowercased(),
+                        envelope: try EventEnvelope(payload: payload, producer: "intake", caseId: caseId.uuidString.lowercased()))],
+                    on: connection, logger: logger)
+            }
         case .acceptanceNotice, .refusalNotice:
             break
         }

@@ -20,10 +20,15 @@ struct IntakeStore: Sendable {
     let noticeSequences = NoticeSequences()
     /// Concurrent acceptances are stored in groups (``acceptBatch(_:)``); nil stores each alone.
     let acceptances: GroupCommit<PendingAcceptance, ApplicationResponse>?
+    /// The applicant check published with each acceptance (none: not published).
+    let applicantCheck: ApplicantCheck?
 
     /// - Parameter acceptanceGroup: acceptances stored together at most (group commit); 1 stores
     ///   each alone.
-    init(client: PostgresClient, schema: String, calendar: WorkingCalendar, logger: Logger, acceptanceGroup: Int = 64) {
+    init(
+        client: PostgresClient, schema: String, calendar: WorkingCalendar, logger: Logger, acceptanceGroup: Int = 64, applicantCheck: ApplicantCheck? = nil
+    ) {
+        self.applicantCheck = applicantCheck
         self.client = client
         self.schema = schema
         self.acceptances = acceptanceGroup > 1 ? GroupCommit(batchesPerLane: 4, maxBatch: acceptanceGroup) : nil

@@ -53,6 +53,10 @@ public struct ApplicationAccepted: EventPayload, Hashable {
     /// this case belongs to, and how many cases the bundle has. Both present or both absent.
     public var bundleId: String?
     public var bundleSize: Int?
+    /// The HMAC-SHA256 of the applicant's identity number under the hall's applicant key (64
+    /// lower-case hex digits): lets the appraisal service check that a rating comes from the
+    /// applicant, without any event carrying the number. Absent in events written before it existed.
+    public var applicantCheck: String?
 
     /// A material the applicant presented: catalogue material id and name, `original` or `copy`, copies.
     public struct PresentedMaterialRef: Codable, Sendable, Hashable {
@@ -104,8 +108,9 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         promisedLimitDays: Int, legalLimitDays: Int, notCounted: [NotCountedCategory], channel: ApplicationChannel, greenChannel: Bool, applicantKind: ApplicantKind,
         applicantName: String, promisedMaterials: [PromisedMaterialRef], clerkId: String, windowId: String?,
         materials: [PresentedMaterialRef]? = nil, bundleId: String? = nil, bundleSize: Int? = nil,
-        greenChannelApproval: GreenChannelApproval? = nil
+        greenChannelApproval: GreenChannelApproval? = nil, applicantCheck: String? = nil
     ) {
+        self.applicantCheck = applicantCheck
         self.receiptCode = receiptCode
         self.noticeNumber = noticeNumber
         self.itemCode = itemCode
@@ -137,6 +142,7 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         case receiptCode, noticeNumber, itemCode, itemVersion, itemName, kind, leadDepartmentId, participantDepartmentIds
         case acceptedAt, dueDate, dueDateProvisional, promisedLimitDays, legalLimitDays, notCounted, channel, greenChannel
         case applicantKind, applicantName, promisedMaterials, clerkId, windowId, materials, bundleId, bundleSize, greenChannelApproval
+        case applicantCheck
     }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
@@ -179,6 +185,75 @@ public struct ApplicationAccepted: EventPayload, Hashable {
         }
         guard promisedLimitDays <= legalLimitDays else {
             throw DecodingError.dataCorruptedError(forKey: .promisedLimitDays, in: container, debugDescription: "must not exceed legalLimitDays")
+        }
+        applicantCheck = try container.decodeIfPresent(String.self, forKey: .applicantCheck)
+        if let applicantCheck, applicantCheck.count != 64 || !applicantCheck.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
+            throw DecodingError.dataCorruptedError(forKey: .applicantCheck, in: container, debugDescription: "expected 64 lower-case hex digits")
+        }
+    }
+}
+
+/// `intake.application.completed` v1: an immediate item's case is complete — its decision, made at
+/// the window, is sealed (the sealing time is the legal completion time). Committed and joint cases
+/// complete with `coordinator.case.completed`; this is the same fact for the cases the coordinator
+/// never sees, so that they can be rated and counted.
+///
+/// Published on `hall.intake.events`, key = case id.
+public struct ApplicationCompleted: EventPayload, Hashable {
+    public static let eventType = "intake.application.completed"
+    public static let eventVersion = 1
+
+    public var receiptCode: String
+    public var itemCode: String
+    /// The item's lead department (whose seal is on the decision).
+    public var leadDepartmentId: String
+    /// `approved` or `denied`.
+    public var outcome: CaseOutcome
+    public var acceptedAt: Date
+    /// The sealing time of the decision.
+    public var completedAt: Date
+    public var dueDate: HallDate
+    /// The sealing day (Asia/Shanghai) is not after the due date.
+    public var onTime: Bool
+    /// The clerk who decided at the window, and the window.
+    public var clerkId: String
+    public var windowId: String?
+
+    public init(
+        receiptCode: String, itemCode: String, leadDepartmentId: String, outcome: CaseOutcome, acceptedAt: Date, completedAt: Date, dueDate: HallDate,
+        onTime: Bool, clerkId: String, windowId: String?
+    ) {
+        self.receiptCode = receiptCode
+        self.itemCode = itemCode
+        self.leadDepartmentId = leadDepartmentId
+        self.outcome = outcome
+        self.acceptedAt = acceptedAt
+        self.completedAt = completedAt
+        self.dueDate = dueDate
+        self.onTime = onTime
+        self.clerkId = clerkId
+        self.windowId = windowId
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case receiptCode, itemCode, leadDepartmentId, outcome, acceptedAt, completedAt, dueDate, onTime, clerkId, windowId
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        receiptCode = try container.decodeNonEmptyString(forKey: .receiptCode)
+        itemCode = try container.decodeString(forKey: .itemCode, expected: "an item code (2–32 of A–Z, 0–9, '-')", IntakeValues.isItemCode)
+        leadDepartmentId = try container.decodeNonEmptyString(forKey: .leadDepartmentId)
+        outcome = try container.decode(CaseOutcome.self, forKey: .outcome)
+        acceptedAt = try container.decode(Date.self, forKey: .acceptedAt)
+        completedAt = try container.decode(Date.self, forKey: .completedAt)
+        dueDate = try container.decode(HallDate.self, forKey: .dueDate)
+        onTime = try container.decode(Bool.self, forKey: .onTime)
+        clerkId = try container.decodeNonEmptyString(forKey: .clerkId)
+        windowId = try container.decodeNonEmptyStringIfPresent(forKey: .windowId)
+        if completedAt < acceptedAt {
+            throw DecodingError.dataCorruptedError(forKey: .completedAt, in: container, debugDescription: "is not before acceptedAt")
         }
     }
 }

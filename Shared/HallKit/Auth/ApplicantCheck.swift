@@ -1,0 +1,46 @@
+import Crypto
+import Foundation
+
+/// Proves that someone knows a case's applicant without any event carrying the identity number:
+/// intake publishes, with an accepted case, the HMAC-SHA256 of the applicant's identity number under
+/// a key only intake and appraisal hold; appraisal checks a rater's number against it.
+///
+/// The key is `HALL_APPLICANT_KEY` (≥ 32 characters) where set — only the two services need it —
+/// else one derived with HKDF-SHA256 from `HALL_JWT_SECRET` (info "servicehall applicant check v1"),
+/// so a development hall works without another secret. A reader of the events who lacks the key
+/// cannot test guesses of the number (an identity number has too little entropy for a bare hash).
+public struct ApplicantCheck: Sendable {
+    private let key: SymmetricKey
+
+    /// The check under `HALL_APPLICANT_KEY`, or derived from the hall's token secret.
+    public init(applicantKey: String?, jwtSecret: String) throws {
+        if let applicantKey {
+            guard applicantKey.utf8.count >= 32 else {
+                throw ConfigurationError(key: "HALL_APPLICANT_KEY", problem: "must be at least 32 characters long")
+            }
+            key = SymmetricKey(data: Data(applicantKey.utf8))
+        } else {
+            key = HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: SymmetricKey(data: Data(jwtSecret.utf8)), info: Data("servicehall applicant check v1".utf8), outputByteCount: 32)
+        }
+    }
+
+    /// The check of reading the environment: `HALL_APPLICANT_KEY`, else `HALL_JWT_SECRET`.
+    public init(environment: EnvironmentReader) throws {
+        try self.init(applicantKey: environment.raw("HALL_APPLICANT_KEY"), jwtSecret: environment.raw("HALL_JWT_SECRET") ?? "")
+    }
+
+    /// The check of an identity number (letters upper-cased, spaces trimmed): 64 lower-case hex digits.
+    public func digest(idNumber: String) -> String {
+        let normalized = idNumber.trimmingCharacters(in: .whitespaces).uppercased()
+        return HMAC<SHA256>.authenticationCode(for: Data(normalized.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Whether `idNumber` is the one `digest` was made of (compared in constant time).
+    public func matches(_ digest: String, idNumber: String) -> Bool {
+        let expected = Array(self.digest(idNumber: idNumber).utf8)
+        let given = Array(digest.lowercased().utf8)
+        guard expected.count == given.count else { return false }
+        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
