@@ -1,3 +1,4 @@
+import Foundation
 import HallContracts
 import HallKit
 import Hummingbird
@@ -10,6 +11,13 @@ extension AppraisalService {
     static func addRoutes(to router: Router<HallRequestContext>, repository: some AppraisalRepository) {
         router.addRoutes(RatedWindowsController(repository: repository).routes)
         router.addRoutes(FiguresController(repository: repository).routes)
+        router.addRoutes(RatingsController(repository: repository).routes)
+    }
+
+    static func repository(_ runtime: ServiceRuntime, _ settings: AppraisalSettings) -> PostgresAppraisalRepository {
+        PostgresAppraisalRepository(
+            client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger, ratings: settings.ratings,
+            rectification: settings.rectification, unratedCountAsBasicallySatisfied: settings.unratedCountAsBasicallySatisfied)
     }
 
     /// The service's schema, consumer and routes.
@@ -19,10 +27,15 @@ extension AppraisalService {
             defaultPort: defaultPort,
             migrations: AppraisalMigrations.all,
             consumers: { _ in [AppraisalConsumer.definition(calendar: settings.calendar)] },
-            routes: { router, runtime in
-                addRoutes(
-                    to: router,
-                    repository: PostgresAppraisalRepository(client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger))
+            routes: { router, runtime in addRoutes(to: router, repository: repository(runtime, settings)) },
+            services: { runtime in
+                [
+                    // A rectification is flagged overdue at most `timerIdleMax` late.
+                    PollingService(
+                        name: "rectification deadline timers", gate: runtime.gate, interval: settings.timerInterval, idleMax: settings.timerIdleMax,
+                        batch: 1_000, logger: runtime.logger, counter: "hall_appraisal_timers_fired_total"
+                    ) { try await repository(runtime, settings).fireDueTimers(now: Date(), limit: 1_000) }
+                ]
             },
             openAPI: AppraisalOpenAPI.document
         )

@@ -7,12 +7,36 @@ import HallKit
 ///
 /// | key | meaning | default |
 /// |---|---|---|
-/// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`), for handling times in working days | none |
+/// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`), for handling times and deadlines in working days | none |
+/// | `HALL_APPLICANT_KEY` | key of the applicant check intake publishes with each acceptance (the same as intake's, ≥ 32 characters) | derived from `HALL_JWT_SECRET` |
+/// | `HALL_APPRAISAL_RATING_DAYS` | natural days after completion during which a case can be rated, 1–365 | 7 |
+/// | `HALL_APPRAISAL_UNRATED` | what a case not rated within the period counts as: `uncounted`, or `basically-satisfied` (as Guangdong counts it) | uncounted |
+/// | `HALL_APPRAISAL_CALLBACK_DAYS` · `_VERIFY_DAYS` · `_RESOLVE_DAYS` · `_REPLY_DAYS` | working days of each rectification step after the one before (the call-back after the bad rating), 1–30 | 1 · 1 · 2 · 1 |
+/// | `HALL_APPRAISAL_TIMER_INTERVAL_MS` / `HALL_APPRAISAL_TIMER_IDLE_MAX_MS` | how often due rectification deadlines are looked for / the longest wait while none is due | 1000 / 60000 |
 struct AppraisalSettings: Sendable {
     var calendar: WorkingCalendar
+    var ratings: RatingRules
+    var unratedCountAsBasicallySatisfied: Bool
+    var rectification: RectificationDeadlines
+    var timerInterval: Duration
+    var timerIdleMax: Duration
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
         calendar = try environment.calendar()
+        ratings = RatingRules(
+            check: try ApplicantCheck(environment: environment), ratingDays: try environment.int("HALL_APPRAISAL_RATING_DAYS", default: 7, in: 1...365))
+        let unrated = environment.string("HALL_APPRAISAL_UNRATED", default: "uncounted")
+        guard unrated == "uncounted" || unrated == "basically-satisfied" else {
+            throw ConfigurationError(key: "HALL_APPRAISAL_UNRATED", problem: "must be uncounted or basically-satisfied, got '\(unrated)'")
+        }
+        unratedCountAsBasicallySatisfied = unrated == "basically-satisfied"
+        rectification = RectificationDeadlines(
+            calendar: calendar, callBackDays: try environment.int("HALL_APPRAISAL_CALLBACK_DAYS", default: 1, in: 1...30),
+            verifyDays: try environment.int("HALL_APPRAISAL_VERIFY_DAYS", default: 1, in: 1...30),
+            resolveDays: try environment.int("HALL_APPRAISAL_RESOLVE_DAYS", default: 2, in: 1...30),
+            replyDays: try environment.int("HALL_APPRAISAL_REPLY_DAYS", default: 1, in: 1...30))
+        timerInterval = .milliseconds(try environment.int("HALL_APPRAISAL_TIMER_INTERVAL_MS", default: 1_000, in: 10...60_000))
+        timerIdleMax = .milliseconds(try environment.int("HALL_APPRAISAL_TIMER_IDLE_MAX_MS", default: 60_000, in: 10...600_000))
     }
 }

@@ -212,6 +212,14 @@ public enum EventCatalogue {
             summary: "The complainant rated the handling of their complaint (once; no comment text)."
         ),
         EventDescriptor(
+            RatingRecorded.self, topics: [.appraisalEvents],
+            summary: "The applicant of a completed case rated it (好差评, once); no comment, no identity."
+        ),
+        EventDescriptor(
+            RectificationProgressed.self, topics: [.appraisalEvents],
+            summary: "A bad rating's rectification was opened or took a step (called back, verified, fixed or explained, replied), with its next due date."
+        ),
+        EventDescriptor(
             SealAuthorisationsChanged.self, topics: [.sealEvents],
             summary: "A centre administrator replaced the staff allowed to apply a seal besides its custodian, per document kind."
         ),

@@ -16,7 +16,7 @@ struct AppraisalRouteTests {
     func windows() async throws {
         let stored = RatedWindows(windows: [DirectoryWindow(windowId: "w-01", name: "综合窗口一", kind: "comprehensive", departmentIds: ["d-market"])])
         let router = Router(context: HallRequestContext.self)
-        router.addRoutes(RatedWindowsController(repository: MemoryAppraisalRepository(stored: stored)).routes)
+        router.addRoutes(RatedWindowsController(repository: try MemoryAppraisalRepository(stored: stored)).routes)
         try await Application(router: router).test(.router) { client in
             try await client.execute(uri: "/v1/windows", method: .get) { response in
                 #expect(response.status == .ok)

@@ -18,11 +18,11 @@ struct FiguresRouteTests {
         period: HallDate("2026-03-01")!, key: "窗口, \"一\"", accepted: 2, refused: 1, correctionNotified: 1, completed: 2, completedOnTime: 1,
         onTimeRate: 0.5, handlingDaysMean: 5.5, handlingDaysP90: 6.7, complaintsSubstantiated: 1, sanctions: 0)
 
-    static func app() async -> some ApplicationProtocol {
+    static func app() async throws -> some ApplicationProtocol {
         let router = Router(context: HallRequestContext.self)
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: await TokenAuthority(secret: secret)))
-        AppraisalService.addRoutes(to: router, repository: MemoryAppraisalRepository(rows: [.window: [.month: [row]]]))
+        AppraisalService.addRoutes(to: router, repository: try MemoryAppraisalRepository(rows: [.window: [.month: [row]]]))
         return Application(router: router)
     }
 
@@ -32,16 +32,16 @@ struct FiguresRouteTests {
     }
 
     @Test("the OpenAPI document lists exactly the routes the service serves")
-    func openAPIMatchesRoutes() {
+    func openAPIMatchesRoutes() throws {
         let router = Router(context: HallRequestContext.self)
-        AppraisalService.addRoutes(to: router, repository: MemoryAppraisalRepository())
+        AppraisalService.addRoutes(to: router, repository: try MemoryAppraisalRepository())
         #expect(servedRoutes(router) == documentedRoutes(AppraisalOpenAPI.document))
     }
 
     @Test("the centre reads the figures as JSON or as CSV to download; others may not; a bad query names its parameter")
     func figures() async throws {
         let admin = try await Self.headers("admin-sun", [.centreAdmin])
-        try await (await Self.app()).test(.router) { client in
+        try await (try await Self.app()).test(.router) { client in
             let uri = "/v1/figures?by=window&period=month&from=2026-03-01&to=2026-03-31"
             try await client.execute(uri: uri, method: .get, headers: admin) { response in
                 #expect(response.status == .ok)
@@ -53,7 +53,7 @@ struct FiguresRouteTests {
                 #expect(response.headers[.contentDisposition]?.contains("figures-window-month-2026-03-01-2026-03-31.csv") == true)
                 let lines = String(buffer: response.body).components(separatedBy: "\r\n")
                 #expect(lines.first == FigureRow.csvHeader)
-                #expect(lines[1] == #"2026-03-01,"窗口, ""一""",2,1,1,2,1,0.5000,5.5000,6.7000,1,0"#)
+                #expect(lines[1] == #"2026-03-01,"窗口, ""一""",2,1,1,2,1,0.5000,5.5000,6.7000,1,0,0,0,0,0,0,0,0,0"#)
             }
             try await client.execute(uri: uri, method: .get) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: uri, method: .get, headers: try await Self.headers("s-li", [.clerk])) { #expect($0.status == .forbidden) }

@@ -33,9 +33,10 @@ enum AppraisalConsumer {
             try await context.connection.run(
                 """
                 INSERT INTO \(unescaped: context.schema).case_facts AS c
-                    (case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at)
-                VALUES (\(caseId), \(event.receiptCode), \(event.itemCode), \(event.leadDepartmentId), \(event.clerkId), \(event.windowId), \(event.acceptedAt))
-                ON CONFLICT (case_id) DO UPDATE SET staff_id = excluded.staff_id, window_id = excluded.window_id
+                    (case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at, applicant_check)
+                VALUES (\(caseId), \(event.receiptCode), \(event.itemCode), \(event.leadDepartmentId), \(event.clerkId), \(event.windowId), \(event.acceptedAt),
+                        \(event.applicantCheck))
+                ON CONFLICT (case_id) DO UPDATE SET staff_id = excluded.staff_id, window_id = excluded.window_id, applicant_check = excluded.applicant_check
                 """, logger: context.logger)
         }
         router.on(ApplicationRefused.self) { event, envelope, context in
@@ -49,20 +50,16 @@ enum AppraisalConsumer {
                       staffId: event.clerkId, windowId: nil, at: event.notifiedAt), envelope, context)
         }
         router.on(CaseCompleted.self) { event, envelope, context in
-            guard let caseId = envelope.caseId?.lowercased() else {
-                throw HallError.invalid("caseId", "a completed case's event names its case")
-            }
-            let days = HandlingTime.workingDays(
-                acceptedAt: event.acceptedAt, completedAt: event.completedAt, suspended: event.suspendedWorkingDays, calendar: calendar)
-            try await context.connection.run(
-                """
-                INSERT INTO \(unescaped: context.schema).case_facts AS c
-                    (case_id, receipt_code, item_code, department_id, accepted_at, completed_at, completed_day, outcome, on_time, handling_days)
-                VALUES (\(caseId), \(event.receiptCode), \(event.itemCode), \(event.leadDepartmentId), \(event.acceptedAt), \(event.completedAt),
-                        \(LocalDate.inHall(event.completedAt).description)::date, \(event.outcome.rawValue), \(event.onTime), \(days))
-                ON CONFLICT (case_id) DO UPDATE SET completed_at = excluded.completed_at, completed_day = excluded.completed_day,
-                    outcome = excluded.outcome, on_time = excluded.on_time, handling_days = excluded.handling_days
-                """, logger: context.logger)
+            try await completed(
+                .init(receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId, outcome: event.outcome,
+                      acceptedAt: event.acceptedAt, completedAt: event.completedAt, onTime: event.onTime, suspended: event.suspendedWorkingDays),
+                envelope, context, calendar)
+        }
+        router.on(ApplicationCompleted.self) { event, envelope, context in
+            try await completed(
+                .init(receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId, outcome: event.outcome,
+                      acceptedAt: event.acceptedAt, completedAt: event.completedAt, onTime: event.onTime, suspended: 0),
+                envelope, context, calendar)
         }
         router.on(ComplaintProgressed.self) { event, _, context in
             guard event.step == .conclude, let finding = event.finding else { return }
@@ -87,6 +84,36 @@ enum AppraisalConsumer {
         }
         return ConsumerDefinition(
             groupId: ServiceName.appraisal.defaultConsumerGroup, topics: [.intakeEvents, .coordinatorEvents, .complaintsEvents], handler: router)
+    }
+
+    /// A case completed: routed by the coordinator (`coordinator.case.completed`) or an immediate
+    /// item decided at the window (`intake.application.completed`).
+    struct Completion {
+        var receiptCode: String
+        var itemCode: String
+        var departmentId: String
+        var outcome: CaseOutcome
+        var acceptedAt: Date
+        var completedAt: Date
+        var onTime: Bool
+        var suspended: Int
+    }
+
+    /// Records a completion on the case's facts, whether or not its acceptance has arrived.
+    static func completed(_ fact: Completion, _ envelope: EventEnvelope, _ context: HandlerContext, _ calendar: WorkingCalendar) async throws {
+        guard let caseId = envelope.caseId?.lowercased() else {
+            throw HallError.invalid("caseId", "a completed case's event names its case")
+        }
+        let days = HandlingTime.workingDays(acceptedAt: fact.acceptedAt, completedAt: fact.completedAt, suspended: fact.suspended, calendar: calendar)
+        try await context.connection.run(
+            """
+            INSERT INTO \(unescaped: context.schema).case_facts AS c
+                (case_id, receipt_code, item_code, department_id, accepted_at, completed_at, completed_day, outcome, on_time, handling_days)
+            VALUES (\(caseId), \(fact.receiptCode), \(fact.itemCode), \(fact.departmentId), \(fact.acceptedAt), \(fact.completedAt),
+                    \(LocalDate.inHall(fact.completedAt).description)::date, \(fact.outcome.rawValue), \(fact.onTime), \(days))
+            ON CONFLICT (case_id) DO UPDATE SET completed_at = excluded.completed_at, completed_day = excluded.completed_day,
+                outcome = excluded.outcome, on_time = excluded.on_time, handling_days = excluded.handling_days
+            """, logger: context.logger)
     }
 
     /// An application answered at the window.

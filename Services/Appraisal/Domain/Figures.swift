@@ -44,9 +44,28 @@ struct FigureRow: Codable, Sendable, Equatable {
     var complaintsSubstantiated: Int
     /// Sanctions decided on the key (on a staff member, or concerning a department).
     var sanctions: Int
+    /// Ratings of the key's cases by level (the day of the rating); struck ratings and ratings held
+    /// by the integrity check are not counted.
+    var ratings: RatingCounts = .init()
+    /// Completed cases not rated within the rating period, counted as basically satisfied when the
+    /// hall's policy says so (`HALL_APPRAISAL_UNRATED`), on the day the period ended.
+    var unratedCountedBasicallySatisfied = 0
+    /// Bad ratings' rectifications done (replied), and of them with every step by its day.
+    var rectificationsDone = 0
+    var rectificationsDoneOnTime = 0
+
+    /// Ratings by level.
+    struct RatingCounts: Codable, Sendable, Equatable {
+        var verySatisfied = 0
+        var satisfied = 0
+        var basicallySatisfied = 0
+        var dissatisfied = 0
+        var veryDissatisfied = 0
+    }
 
     static let csvHeader =
-        "period,key,accepted,refused,correctionNotified,completed,completedOnTime,onTimeRate,handlingDaysMean,handlingDaysP90,complaintsSubstantiated,sanctions"
+        "period,key,accepted,refused,correctionNotified,completed,completedOnTime,onTimeRate,handlingDaysMean,handlingDaysP90,complaintsSubstantiated,sanctions,"
+        + "verySatisfied,satisfied,basicallySatisfied,dissatisfied,veryDissatisfied,unratedCountedBasicallySatisfied,rectificationsDone,rectificationsDoneOnTime"
 
     /// The row as a CSV line (RFC 4180: a key with a comma, quote or line break is quoted).
     var csvLine: String {
@@ -58,6 +77,8 @@ struct FigureRow: Codable, Sendable, Equatable {
         return [
             period.description, quoted, "\(accepted)", "\(refused)", "\(correctionNotified)", "\(completed)", "\(completedOnTime)",
             number(onTimeRate), number(handlingDaysMean), number(handlingDaysP90), "\(complaintsSubstantiated)", "\(sanctions)",
+            "\(ratings.verySatisfied)", "\(ratings.satisfied)", "\(ratings.basicallySatisfied)", "\(ratings.dissatisfied)", "\(ratings.veryDissatisfied)",
+            "\(unratedCountedBasicallySatisfied)", "\(rectificationsDone)", "\(rectificationsDoneOnTime)",
         ].joined(separator: ",")
     }
 }

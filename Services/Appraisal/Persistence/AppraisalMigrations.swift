@@ -81,5 +81,74 @@ enum AppraisalMigrations {
                 """,
                 "CREATE INDEX sanction_facts_day ON sanction_facts (day)",
             ]),
+        Migration(
+            component: "appraisal", version: 2, name: "ratings, their appeals and strikes, and the rectification of bad ones",
+            statements: [
+                // The applicant's check from the acceptance, to check a rater.
+                "ALTER TABLE case_facts ADD COLUMN applicant_check text",
+                // One rating per case (一事一评); the identity number is never stored.
+                """
+                CREATE TABLE ratings (
+                    rating_id uuid PRIMARY KEY,
+                    case_id text NOT NULL UNIQUE,
+                    receipt_code text NOT NULL,
+                    level text NOT NULL CHECK (level IN ('very-satisfied', 'satisfied', 'basically-satisfied', 'dissatisfied', 'very-dissatisfied')),
+                    comment text,
+                    channel text NOT NULL CHECK (channel IN ('window-device', 'online', 'sms')),
+                    -- The client that submitted it (the rating integrity check), and whether the check held it back.
+                    client text NOT NULL,
+                    suspect boolean NOT NULL DEFAULT false,
+                    rated_at timestamptz NOT NULL,
+                    day date NOT NULL,
+                    appeal_reason text,
+                    appealed_by text,
+                    appealed_at timestamptz,
+                    reviewed_by text,
+                    reviewed_at timestamptz,
+                    review_reason text,
+                    struck boolean NOT NULL DEFAULT false,
+                    CHECK (NOT struck OR review_reason IS NOT NULL)
+                )
+                """,
+                "CREATE INDEX ratings_day ON ratings (day)",
+                "CREATE INDEX ratings_client ON ratings (client, rated_at)",
+                """
+                CREATE TABLE rectifications (
+                    rectification_id uuid PRIMARY KEY,
+                    rating_id uuid NOT NULL UNIQUE REFERENCES ratings (rating_id),
+                    case_id text NOT NULL,
+                    receipt_code text NOT NULL,
+                    department_id text NOT NULL,
+                    step text NOT NULL,
+                    due_step text,
+                    due_date date,
+                    overdue boolean NOT NULL DEFAULT false,
+                    -- Whether every step was taken by its day.
+                    late boolean NOT NULL DEFAULT false,
+                    opened_at timestamptz NOT NULL,
+                    done_at timestamptz,
+                    done_day date
+                )
+                """,
+                "CREATE INDEX rectifications_department ON rectifications (department_id, opened_at DESC)",
+                """
+                CREATE TABLE rectification_steps (
+                    rectification_id uuid NOT NULL REFERENCES rectifications (rectification_id),
+                    step text NOT NULL,
+                    actor_id text NOT NULL,
+                    note text,
+                    at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX rectification_steps_rectification ON rectification_steps (rectification_id, at)",
+                // The durable timer of the current step's deadline: overdue from the start of the day after.
+                """
+                CREATE TABLE rectification_timers (
+                    rectification_id uuid PRIMARY KEY REFERENCES rectifications (rectification_id),
+                    fire_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX rectification_timers_fire_at ON rectification_timers (fire_at)",
+            ]),
     ]
 }

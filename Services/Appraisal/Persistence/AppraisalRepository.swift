@@ -11,6 +11,22 @@ protocol AppraisalRepository: Sendable {
     func windows() async throws -> RatedWindows
     /// The figures `query` asks for, by period and key (ascending).
     func figures(_ query: FiguresQuery) async throws -> [FigureRow]
+    /// Whether `departmentId` is an active department of the directory.
+    func isActiveDepartment(_ departmentId: String) async throws -> Bool
+    /// Rates a completed case for its applicant (once, within the rating period); a bad rating opens a rectification.
+    func rate(_ submission: RatingSubmission, client: String, at: Date) async throws -> RatingAnswer
+    /// The ratings, newest first, struck ones included (only those held or appealed and not reviewed yet; of one window).
+    func ratings(heldOrAppealedOnly: Bool, windowId: String?) async throws -> [RatingRecord]
+    /// The rated window or department appeals a rating, once.
+    func appeal(_ id: UUID, reason: String, by appellant: Appellant, at: Date) async throws -> RatingRecord
+    /// The centre's review of a rating: strike it (it leaves the figures and closes its rectification) or keep it, with the reason.
+    func review(_ id: UUID, strike: Bool, reason: String, by actor: String, at: Date) async throws -> RatingRecord
+    /// Rectifications, newest first (of one department, or all).
+    func rectifications(department: String?) async throws -> [Rectification]
+    /// The department's next step of a rectification (`department` nil: the centre's).
+    func rectify(_ id: UUID, step: RectificationStep, note: String?, department: String?, actor: String, at: Date) async throws -> Rectification
+    /// Flags the rectifications past their step's day; answers how many deadlines passed.
+    func fireDueTimers(now: Date, limit: Int) async throws -> Int
 }
 
 /// The windows whose service can be rated.
@@ -23,6 +39,10 @@ struct PostgresAppraisalRepository: AppraisalRepository {
     let client: PostgresClient
     let schema: String
     let logger: Logger
+    var ratings: RatingRules
+    var rectification: RectificationDeadlines
+    /// Cases not rated within the rating period count as basically satisfied.
+    var unratedCountAsBasicallySatisfied = false
 
     func windows() async throws -> RatedWindows {
         RatedWindows(windows: try await DirectoryProjection.activeWindows(client: client, schema: schema, logger: logger))
@@ -66,24 +86,60 @@ struct PostgresAppraisalRepository: AppraisalRepository {
                 FROM \(unescaped: schema).complaint_facts f
                 WHERE f.day BETWEEN \(from)::date AND \(to)::date AND f.finding IN ('substantiated', 'partly-substantiated')
                 GROUP BY 1, 2),
+            rated AS (
+                SELECT date_trunc(\(period), r.day::timestamp)::date AS period, \(unescaped: done) AS key,
+                       count(*) FILTER (WHERE r.level = 'very-satisfied') AS r1, count(*) FILTER (WHERE r.level = 'satisfied') AS r2,
+                       count(*) FILTER (WHERE r.level = 'basically-satisfied') AS r3, count(*) FILTER (WHERE r.level = 'dissatisfied') AS r4,
+                       count(*) FILTER (WHERE r.level = 'very-dissatisfied') AS r5
+                FROM \(unescaped: schema).ratings r JOIN \(unescaped: schema).case_facts c USING (case_id)
+                WHERE r.day BETWEEN \(from)::date AND \(to)::date AND NOT r.struck AND NOT r.suspect
+                GROUP BY 1, 2),
+            rectified AS (
+                SELECT date_trunc(\(period), x.done_day::timestamp)::date AS period, \(unescaped: done) AS key,
+                       count(*) AS rectified, count(*) FILTER (WHERE NOT x.late) AS rectified_on_time
+                FROM \(unescaped: schema).rectifications x JOIN \(unescaped: schema).case_facts c USING (case_id)
+                WHERE x.done_day BETWEEN \(from)::date AND \(to)::date AND x.step = 'replied'
+                GROUP BY 1, 2),
+            unrated AS (
+                SELECT date_trunc(\(period), (c.completed_day + \(ratings.ratingDays)::int)::timestamp)::date AS period, \(unescaped: done) AS key,
+                       count(*) AS unrated
+                FROM \(unescaped: schema).case_facts c
+                WHERE \(unratedCountAsBasicallySatisfied) AND c.completed_at + make_interval(days => \(ratings.ratingDays)::int) < now()
+                  AND c.completed_day + \(ratings.ratingDays)::int BETWEEN \(from)::date AND \(to)::date
+                  AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).ratings r WHERE r.case_id = c.case_id)
+                GROUP BY 1, 2),
             sanctioned AS (
                 SELECT date_trunc(\(period), s.day::timestamp)::date AS period, \(unescaped: sanction) AS key, count(*) AS sanctions
                 FROM \(unescaped: schema).sanction_facts s
                 WHERE s.day BETWEEN \(from)::date AND \(to)::date
                 GROUP BY 1, 2)
             SELECT period::text, key, COALESCE(accepted, 0)::int, COALESCE(refused, 0)::int, COALESCE(corrections, 0)::int,
-                   COALESCE(completed, 0)::int, COALESCE(on_time, 0)::int, mean, p90, COALESCE(substantiated, 0)::int, COALESCE(sanctions, 0)::int
+                   COALESCE(completed, 0)::int, COALESCE(on_time, 0)::int, mean, p90, COALESCE(substantiated, 0)::int, COALESCE(sanctions, 0)::int,
+                   COALESCE(r1, 0)::int, COALESCE(r2, 0)::int, COALESCE(r3, 0)::int, COALESCE(r4, 0)::int, COALESCE(r5, 0)::int,
+                   COALESCE(unrated, 0)::int, COALESCE(rectified, 0)::int, COALESCE(rectified_on_time, 0)::int
             FROM desk FULL JOIN done USING (period, key) FULL JOIN complained USING (period, key) FULL JOIN sanctioned USING (period, key)
+                 FULL JOIN rated USING (period, key) FULL JOIN rectified USING (period, key) FULL JOIN unrated USING (period, key)
             WHERE key IS NOT NULL AND (\(key)::text IS NULL OR key = \(key))
             ORDER BY period, key
             LIMIT 100000
             """, logger: logger
-        ).decode((String, String, Int, Int, Int, Int, Int, Double?, Double?, Int, Int).self).collectAll()
-        return try rows.map { row in
-            FigureRow(
-                period: try HallDate(stored: row.0), key: row.1, accepted: row.2, refused: row.3, correctionNotified: row.4, completed: row.5,
-                completedOnTime: row.6, onTimeRate: row.5 > 0 ? Double(row.6) / Double(row.5) : nil, handlingDaysMean: row.7, handlingDaysP90: row.8,
-                complaintsSubstantiated: row.9, sanctions: row.10)
+        )
+        var figures: [FigureRow] = []
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            func int(_ index: Int) throws -> Int { try r[index].decode(Int.self) }
+            let completed = try int(5), onTime = try int(6)
+            figures.append(
+                FigureRow(
+                    period: try HallDate(stored: try r[0].decode(String.self)), key: try r[1].decode(String.self), accepted: try int(2), refused: try int(3),
+                    correctionNotified: try int(4), completed: completed, completedOnTime: onTime,
+                    onTimeRate: completed > 0 ? Double(onTime) / Double(completed) : nil, handlingDaysMean: try r[7].decode(Double?.self),
+                    handlingDaysP90: try r[8].decode(Double?.self), complaintsSubstantiated: try int(9), sanctions: try int(10),
+                    ratings: .init(
+                        verySatisfied: try int(11), satisfied: try int(12), basicallySatisfied: try int(13), dissatisfied: try int(14),
+                        veryDissatisfied: try int(15)),
+                    unratedCountedBasicallySatisfied: try int(16), rectificationsDone: try int(17), rectificationsDoneOnTime: try int(18)))
         }
+        return figures
     }
 }

@@ -1,17 +1,158 @@
 import Foundation
+import HallCalendar
+import HallContracts
 import HallKit
 
-/// ``AppraisalRepository`` in memory, for route tests: figures given up front, filtered as asked.
-struct MemoryAppraisalRepository: AppraisalRepository {
-    var stored = RatedWindows(windows: [])
+/// ``AppraisalRepository`` in memory, for route tests: figures and completed cases given up front,
+/// ratings and rectifications under the same rules (``RatingRules``, ``RatingIntegrity``,
+/// ``RatingReview``, ``RectificationDeadlines``).
+actor MemoryAppraisalRepository: AppraisalRepository {
+    private let stored: RatedWindows
     /// Figures by dimension and period.
-    var rows: [FigureDimension: [FigurePeriod: [FigureRow]]] = [:]
+    private let rows: [FigureDimension: [FigurePeriod: [FigureRow]]]
+    private let departments: Set<String>
+    private let cases: [String: RatedCase]
+    private let rules: RatingRules?
+    private let deadlines: RectificationDeadlines
+    private var records: [UUID: (record: RatingRecord, caseId: String, client: String)] = [:]
+    private var rectificationsById: [UUID: Rectification] = [:]
+    /// The events the service would have published, in order.
+    private(set) var events: [OutgoingEvent] = []
+
+    init(
+        stored: RatedWindows = RatedWindows(windows: []), rows: [FigureDimension: [FigurePeriod: [FigureRow]]] = [:], departments: Set<String> = [],
+        cases: [RatedCase] = [], rules: RatingRules? = nil
+    ) throws {
+        self.stored = stored
+        self.rows = rows
+        self.departments = departments
+        self.cases = Dictionary(cases.map { ($0.receiptCode, $0) }, uniquingKeysWith: { $1 })
+        self.rules = rules
+        self.deadlines = RectificationDeadlines(calendar: try WorkingCalendar.bundled())
+    }
 
     func windows() async throws -> RatedWindows { stored }
+
+    func isActiveDepartment(_ departmentId: String) async throws -> Bool { departments.contains(departmentId) }
 
     func figures(_ query: FiguresQuery) async throws -> [FigureRow] {
         (rows[query.dimension]?[query.period] ?? []).filter {
             $0.period.description >= query.from.description && $0.period.description <= query.to.description && (query.key == nil || $0.key == query.key)
         }
+    }
+
+    func rate(_ submission: RatingSubmission, client: String, at: Date) async throws -> RatingAnswer {
+        try submission.validate()
+        guard let rules else { throw HallError(.internalError, "no rating rules") }
+        let rated = cases[submission.receiptCode]
+        let alreadyRated = records.values.contains { $0.caseId == rated?.caseId }
+        if let refusal = rules.refusal(submission, rated: rated, alreadyRated: alreadyRated, at: at) { throw refusal }
+        guard let rated else { throw HallError(.internalError, "a rated case vanished") }
+        let earlier = records.values.filter {
+            $0.client == client && $0.record.level == .verySatisfied && $0.record.ratedAt > at.addingTimeInterval(-RatingIntegrity.window)
+                && $0.record.windowId == rated.windowId
+        }.count
+        let suspect = RatingIntegrity.isSuspect(submission.level, earlierTopRatingsFromClientForWindow: earlier)
+        var record = RatingRecord(
+            ratingId: UUID(), receiptCode: rated.receiptCode, level: submission.level, comment: submission.comment, channel: submission.channel, ratedAt: at,
+            itemCode: rated.itemCode, departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, heldForReview: suspect,
+            struck: false)
+        events.append(
+            try AppraisalEvents.rated(
+                RatingRecorded(
+                    ratingId: record.ratingId, receiptCode: rated.receiptCode, level: submission.level, channel: submission.channel,
+                    itemCode: rated.itemCode, departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, ratedAt: at),
+                caseId: rated.caseId))
+        if submission.level.isBad, let (step, due) = deadlines.next(after: .opened, at: at) {
+            let rectification = Rectification(
+                rectificationId: UUID(), ratingId: record.ratingId, receiptCode: rated.receiptCode, departmentId: rated.departmentId, step: .opened,
+                dueStep: step, dueDate: due, overdue: false, late: false, openedAt: at, steps: [.init(step: .opened, actorId: "appraisal", at: at)])
+            rectificationsById[rectification.rectificationId] = rectification
+            record.rectificationId = rectification.rectificationId
+            events.append(
+                try AppraisalEvents.rectified(
+                    RectificationProgressed(
+                        rectificationId: rectification.rectificationId, ratingId: record.ratingId, receiptCode: rated.receiptCode, step: .opened,
+                        departmentId: rated.departmentId, dueDate: due, actorId: "appraisal", at: at)))
+        }
+        records[record.ratingId] = (record, rated.caseId, client)
+        return RatingAnswer(
+            ratingId: record.ratingId, receiptCode: rated.receiptCode, level: submission.level, heldForReview: suspect,
+            rectificationId: record.rectificationId)
+    }
+
+    func ratings(heldOrAppealedOnly: Bool, windowId: String?) async throws -> [RatingRecord] {
+        records.values.map(\.record).filter {
+            (!heldOrAppealedOnly || (($0.heldForReview || $0.appeal != nil) && $0.review == nil)) && (windowId == nil || $0.windowId == windowId)
+        }.sorted { $0.ratedAt > $1.ratedAt }
+    }
+
+    private func record(_ id: UUID) throws -> RatingRecord {
+        guard let entry = records[id] else { throw HallError(.notFound, "no rating \(id)", field: "ratingId") }
+        return entry.record
+    }
+
+    func appeal(_ id: UUID, reason: String, by appellant: Appellant, at: Date) async throws -> RatingRecord {
+        var current = try record(id)
+        try RatingReview.checkAppeal(current, reason: reason, by: appellant)
+        current.appeal = .init(reason: reason, by: appellant.actorId, at: at)
+        records[id]?.record = current
+        return current
+    }
+
+    func review(_ id: UUID, strike: Bool, reason: String, by actor: String, at: Date) async throws -> RatingRecord {
+        var current = try record(id)
+        try RatingReview.checkReview(current, reason: reason)
+        current.review = .init(by: actor, at: at, reason: reason, struck: strike)
+        (current.struck, current.heldForReview) = (strike, false)
+        records[id]?.record = current
+        if strike, let rectificationId = current.rectificationId, var open = rectificationsById[rectificationId], open.doneAt == nil {
+            (open.step, open.dueStep, open.dueDate, open.overdue, open.doneAt) = (.closedByStrike, nil, nil, false, at)
+            open.steps.append(.init(step: .closedByStrike, actorId: actor, note: reason, at: at))
+            rectificationsById[rectificationId] = open
+            events.append(
+                try AppraisalEvents.rectified(
+                    RectificationProgressed(
+                        rectificationId: rectificationId, ratingId: id, receiptCode: current.receiptCode, step: .closedByStrike,
+                        departmentId: open.departmentId, dueDate: nil, actorId: actor, at: at)))
+        }
+        return current
+    }
+
+    func rectifications(department: String?) async throws -> [Rectification] {
+        rectificationsById.values.filter { department == nil || $0.departmentId == department }.sorted { $0.openedAt > $1.openedAt }
+    }
+
+    func rectify(_ id: UUID, step: RectificationStep, note: String?, department: String?, actor: String, at: Date) async throws -> Rectification {
+        guard var current = rectificationsById[id] else { throw HallError(.notFound, "no rectification \(id)", field: "rectificationId") }
+        if let department, department != current.departmentId {
+            throw HallError(.forbidden, "the rectification is department \(current.departmentId)'s", field: "rectificationId")
+        }
+        try RectificationDeadlines.check(step, after: current.step)
+        if step != .calledBack, (note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw HallError.invalid("note", "\(step.rawValue) records what was found, done or told")
+        }
+        let next = deadlines.next(after: step, at: at)
+        if let due = current.dueDate, LocalDate.inHall(at) > LocalDate(due) { current.late = true }
+        (current.step, current.dueStep, current.dueDate, current.overdue) = (step, next?.step, next?.due, false)
+        if next == nil { current.doneAt = at }
+        current.steps.append(.init(step: step, actorId: actor, note: note, at: at))
+        rectificationsById[id] = current
+        events.append(
+            try AppraisalEvents.rectified(
+                RectificationProgressed(
+                    rectificationId: id, ratingId: current.ratingId, receiptCode: current.receiptCode, step: step, departmentId: current.departmentId,
+                    dueDate: next?.due, actorId: actor, at: at)))
+        return current
+    }
+
+    func fireDueTimers(now: Date, limit: Int) async throws -> Int {
+        var count = 0
+        for (id, rectification) in rectificationsById where !rectification.overdue && rectification.doneAt == nil && count < limit {
+            guard let due = rectification.dueDate, LocalDate(due).endInstant <= now else { continue }
+            rectificationsById[id]?.overdue = true
+            count += 1
+        }
+        return count
     }
 }

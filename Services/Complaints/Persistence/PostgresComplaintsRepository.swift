@@ -28,9 +28,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
     }
 
     func isActiveDepartment(_ departmentId: String) async throws -> Bool {
-        try await !client.run(
-            "SELECT 1 FROM \(unescaped: schema).departments WHERE department_id = \(departmentId) AND active", logger: logger
-        ).decode(Int.self).collectAll().isEmpty
+        try await DirectoryProjection.isActiveDepartment(departmentId, client: client, schema: schema, logger: logger)
     }
 
     /// Files a complaint in a group with the others that arrive while one is being written (group

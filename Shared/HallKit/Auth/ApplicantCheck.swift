@@ -25,9 +25,10 @@ public struct ApplicantCheck: Sendable {
         }
     }
 
-    /// The check of reading the environment: `HALL_APPLICANT_KEY`, else `HALL_JWT_SECRET`.
+    /// The check of the environment: `HALL_APPLICANT_KEY` (empty counts as unset), else `HALL_JWT_SECRET`.
     public init(environment: EnvironmentReader) throws {
-        try self.init(applicantKey: environment.raw("HALL_APPLICANT_KEY"), jwtSecret: environment.raw("HALL_JWT_SECRET") ?? "")
+        let key = environment.raw("HALL_APPLICANT_KEY").flatMap { $0.isEmpty ? nil : $0 }
+        try self.init(applicantKey: key, jwtSecret: environment.raw("HALL_JWT_SECRET") ?? "")
     }
 
     /// The check of an identity number (letters upper-cased, spaces trimmed): 64 lower-case hex digits.

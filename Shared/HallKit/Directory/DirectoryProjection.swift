@@ -154,6 +154,13 @@ public enum DirectoryProjection {
         }
         return departments
     }
+
+    /// Whether `departmentId` is an active department: what a token's `department` claim is checked against.
+    public static func isActiveDepartment(_ departmentId: String, client: PostgresClient, schema: String, logger: Logger) async throws -> Bool {
+        try await !client.run(
+            "SELECT 1 FROM \(unescaped: schema).departments WHERE department_id = \(departmentId) AND active", logger: logger
+        ).decode(Int.self).collectAll().isEmpty
+    }
 }
 
 /// A window as the directory projection knows it.

@@ -1,0 +1,120 @@
+import Foundation
+import HallContracts
+import HallKit
+import Hummingbird
+
+/// Ratings (好差评) and the rectification of bad ones.
+///
+/// | route | who | what |
+/// |---|---|---|
+/// | `POST /v1/ratings` | the applicant, no account (receipt code + identity number; 10 failed checks per client in 10 minutes, then 429) | rate a completed case, once, within the rating period |
+/// | `GET /v1/ratings` | centre-admin | the ratings with comments, struck ones included (`?pending=true`: held or appealed, not reviewed; `?windowId=`) |
+/// | `POST /v1/ratings/{ratingId}/appeal` | a clerk of the rated window; the rated case's department (officer, chief representative) | appeal, once, with the reason |
+/// | `POST /v1/ratings/{ratingId}/review` | centre-admin | strike the rating or keep it, with the reason (logged) |
+/// | `GET /v1/rectifications` | centre-admin (all); a department (its own) | bad ratings' rectifications, with their steps and deadlines |
+/// | `POST /v1/rectifications/{rectificationId}/steps` | the rated case's department | called-back → verified → fixed or explained → replied |
+struct RatingsController<Repository: AppraisalRepository> {
+    let repository: Repository
+    /// Failed rater checks per client address: 10 in 10 minutes, then 429.
+    var checks = FailureLimiter(limit: 10, window: .seconds(600))
+
+    static var departmentRoles: Set<Role> { [.departmentOfficer, .chiefRepresentative, .departmentSystem] }
+
+    var routes: RouteCollection<HallRequestContext> {
+        let routes = RouteCollection(context: HallRequestContext.self)
+        routes.post("/v1/ratings") { request, context in
+            let submission = try await request.decodeBody(as: RatingSubmission.self, context: context)
+            try checks.check(context.clientAddress)
+            do {
+                return try jsonResponse(try await repository.rate(submission, client: context.clientAddress, at: Date()), status: .created)
+            } catch let error as HallError where error.code.status == .forbidden || error.code.status == .notFound {
+                checks.fail(context.clientAddress)
+                throw error
+            }
+        }
+        routes.get("/v1/ratings") { request, context in
+            try centreAdmin(context)
+            let pending = request.uri.queryParameters.get("pending")
+            guard pending == nil || pending == "true" || pending == "false" else { throw HallError.invalid("pending", "is true or false") }
+            let window = request.uri.queryParameters.get("windowId").map { String($0) }
+            return try jsonResponse(try await repository.ratings(heldOrAppealedOnly: pending == "true", windowId: window))
+        }
+        routes.post("/v1/ratings/:ratingId/appeal") { request, context in
+            let body = try await request.decodeBody(as: AppealBody.self, context: context)
+            let appellant = try await appellant(context)
+            return try jsonResponse(try await repository.appeal(try id("ratingId", context), reason: body.reason, by: appellant, at: Date()))
+        }
+        routes.post("/v1/ratings/:ratingId/review") { request, context in
+            let actor = try centreAdmin(context)
+            let body = try await request.decodeBody(as: ReviewBody.self, context: context)
+            return try jsonResponse(try await repository.review(try id("ratingId", context), strike: body.strike, reason: body.reason, by: actor, at: Date()))
+        }
+        routes.get("/v1/rectifications") { _, context in
+            let principal = try context.requirePrincipal()
+            if principal.roles.contains(.centreAdmin) { return try jsonResponse(try await repository.rectifications(department: nil)) }
+            return try jsonResponse(try await repository.rectifications(department: try await department(context)))
+        }
+        routes.post("/v1/rectifications/:rectificationId/steps") { request, context in
+            let body = try await request.decodeBody(as: StepBody.self, context: context)
+            guard body.step != .opened && body.step != .closedByStrike else {
+                throw HallError.invalid("step", "is called-back, verified, fixed, explained or replied")
+            }
+            let department = try await department(context)
+            let principal = try context.requirePrincipal()
+            return try jsonResponse(
+                try await repository.rectify(
+                    try id("rectificationId", context), step: body.step, note: body.note, department: department, actor: principal.subject, at: Date()))
+        }
+        return routes
+    }
+
+    @discardableResult
+    func centreAdmin(_ context: HallRequestContext) throws -> String {
+        let principal = try context.requirePrincipal()
+        guard principal.roles.contains(.centreAdmin) else { throw HallError(.forbidden, "this is the centre administrator's (role centre-admin)") }
+        return principal.subject
+    }
+
+    /// The caller's department, checked against the directory.
+    func department(_ context: HallRequestContext) async throws -> String {
+        let principal = try context.requirePrincipal()
+        guard !principal.roles.isDisjoint(with: Self.departmentRoles) else {
+            throw HallError(.forbidden, "a department's rectifications are its officers', chief representative's or system's")
+        }
+        guard let department = principal.department, try await repository.isActiveDepartment(department) else {
+            throw HallError(.forbidden, "the token must act for an active department of the hall's directory", field: "department")
+        }
+        return department
+    }
+
+    /// A clerk appeals for their window, a department for its cases.
+    func appellant(_ context: HallRequestContext) async throws -> Appellant {
+        let principal = try context.requirePrincipal()
+        if principal.roles.contains(.clerk), let window = principal.window { return .window(window, staffId: principal.subject) }
+        if !principal.roles.isDisjoint(with: Self.departmentRoles) {
+            return .department(try await department(context), staffId: principal.subject)
+        }
+        throw HallError(.forbidden, "a rating is appealed by a clerk of the rated window or the rated case's department")
+    }
+
+    func id(_ name: String, _ context: HallRequestContext) throws -> UUID {
+        guard let id = context.parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw HallError(.notFound, "no such \(name)", field: name) }
+        return id
+    }
+}
+
+struct AppealBody: Codable, Sendable {
+    var reason: String
+}
+
+struct ReviewBody: Codable, Sendable {
+    /// Strike the rating (it leaves the figures), or keep it.
+    var strike: Bool
+    var reason: String
+}
+
+struct StepBody: Codable, Sendable {
+    var step: RectificationStep
+    /// What was found, done or told (required except for the call-back).
+    var note: String?
+}

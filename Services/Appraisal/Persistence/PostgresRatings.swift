@@ -1,0 +1,319 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import Logging
+import PostgresNIO
+
+/// Ratings, appeals, strikes and rectifications on the service's schema.
+extension PostgresAppraisalRepository {
+    func isActiveDepartment(_ departmentId: String) async throws -> Bool {
+        try await DirectoryProjection.isActiveDepartment(departmentId, client: client, schema: schema, logger: logger)
+    }
+
+    /// Checks the rater against the case (in the case's row lock, so two ratings of one case never
+    /// both pass), stores the rating, holds a burst for the centre, opens a bad rating's
+    /// rectification, and appends the events: one transaction.
+    func rate(_ submission: RatingSubmission, client address: String, at: Date) async throws -> RatingAnswer {
+        try submission.validate()
+        return try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                """
+                SELECT c.case_id, c.receipt_code, c.item_code, c.department_id, c.window_id, c.staff_id, c.applicant_check, c.completed_at,
+                       EXISTS (SELECT 1 FROM \(unescaped: schema).ratings r WHERE r.case_id = c.case_id)
+                FROM \(unescaped: schema).case_facts c WHERE c.receipt_code = \(submission.receiptCode)
+                ORDER BY c.accepted_at DESC LIMIT 1 FOR UPDATE
+                """, logger: logger
+            ).decode((String, String, String, String, String?, String?, String?, Date?, Bool).self).collectAll()
+            let rated = rows.first.map {
+                RatedCase(
+                    caseId: $0.0, receiptCode: $0.1, itemCode: $0.2, departmentId: $0.3, windowId: $0.4, staffId: $0.5, applicantCheck: $0.6,
+                    completedAt: $0.7)
+            }
+            if let refusal = ratings.refusal(submission, rated: rated, alreadyRated: rows.first?.8 ?? false, at: at) { throw refusal }
+            guard let rated else { throw HallError(.internalError, "a rated case vanished") }
+            let earlier = try await connection.select(
+                """
+                SELECT count(*)::int FROM \(unescaped: schema).ratings r JOIN \(unescaped: schema).case_facts c USING (case_id)
+                WHERE r.client = \(address) AND r.level = 'very-satisfied' AND r.rated_at > \(at.addingTimeInterval(-RatingIntegrity.window))
+                  AND c.window_id IS NOT DISTINCT FROM \(rated.windowId)
+                """, logger: logger
+            ).decode(Int.self).collectAll().first ?? 0
+            let suspect = RatingIntegrity.isSuspect(submission.level, earlierTopRatingsFromClientForWindow: earlier)
+            let ratingId = UUID()
+            try await connection.run(
+                """
+                INSERT INTO \(unescaped: schema).ratings (rating_id, case_id, receipt_code, level, comment, channel, client, suspect, rated_at, day)
+                VALUES (\(ratingId), \(rated.caseId), \(rated.receiptCode), \(submission.level.rawValue), \(submission.comment),
+                        \(submission.channel.rawValue), \(address), \(suspect), \(at), \(LocalDate.inHall(at).description)::date)
+                """, logger: logger)
+            var events = [
+                try AppraisalEvents.rated(
+                    RatingRecorded(
+                        ratingId: ratingId, receiptCode: rated.receiptCode, level: submission.level, channel: submission.channel, itemCode: rated.itemCode,
+                        departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, ratedAt: at),
+                    caseId: rated.caseId)
+            ]
+            var rectificationId: UUID?
+            if submission.level.isBad, let (step, due) = rectification.next(after: .opened, at: at) {
+                let id = UUID()
+                rectificationId = id
+                try await connection.run(
+                    """
+                    INSERT INTO \(unescaped: schema).rectifications
+                        (rectification_id, rating_id, case_id, receipt_code, department_id, step, due_step, due_date, opened_at)
+                    VALUES (\(id), \(ratingId), \(rated.caseId), \(rated.receiptCode), \(rated.departmentId), 'opened', \(step.rawValue),
+                            \(due.description)::date, \(at))
+                    """, logger: logger)
+                try await recordStep(id, .opened, actor: "appraisal", note: nil, at: at, due: due, on: connection)
+                events.append(
+                    try AppraisalEvents.rectified(
+                        RectificationProgressed(
+                            rectificationId: id, ratingId: ratingId, receiptCode: rated.receiptCode, step: .opened, departmentId: rated.departmentId,
+                            dueDate: due, actorId: "appraisal", at: at)))
+            }
+            try await Outbox(schema: schema).append(events, on: connection, logger: logger)
+            return RatingAnswer(
+                ratingId: ratingId, receiptCode: rated.receiptCode, level: submission.level, heldForReview: suspect, rectificationId: rectificationId)
+        }
+    }
+
+    /// The step's log line and the timer of the next deadline (none once done).
+    private func recordStep(
+        _ id: UUID, _ step: RectificationStep, actor: String, note: String?, at: Date, due: HallDate?, on connection: PostgresConnection
+    ) async throws {
+        try await connection.run(
+            """
+            INSERT INTO \(unescaped: schema).rectification_steps (rectification_id, step, actor_id, note, at)
+            VALUES (\(id), \(step.rawValue), \(actor), \(note), \(at))
+            """, logger: logger)
+        try await connection.run("DELETE FROM \(unescaped: schema).rectification_timers WHERE rectification_id = \(id)", logger: logger)
+        if let due, let day = LocalDate(iso: due.description) {
+            try await connection.run(
+                "INSERT INTO \(unescaped: schema).rectification_timers (rectification_id, fire_at) VALUES (\(id), \(day.endInstant))", logger: logger)
+        }
+    }
+
+    private static let ratingColumns = """
+        r.rating_id, r.receipt_code, r.level, r.comment, r.channel, r.rated_at, c.item_code, c.department_id, c.window_id, c.staff_id,
+        r.suspect, r.struck, r.appeal_reason, r.appealed_by, r.appealed_at, r.reviewed_by, r.reviewed_at, r.review_reason, x.rectification_id
+        """
+
+    private func ratingRecords(_ rows: PostgresRowSequence) async throws -> [RatingRecord] {
+        var records: [RatingRecord] = []
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            var appeal: RatingRecord.Appeal?
+            if let reason = try r.value("appeal_reason", as: String?.self), let by = try r.value("appealed_by", as: String?.self),
+                let when = try r.value("appealed_at", as: Date?.self)
+            {
+                appeal = .init(reason: reason, by: by, at: when)
+            }
+            var review: RatingRecord.Review?
+            if let by = try r.value("reviewed_by", as: String?.self), let when = try r.value("reviewed_at", as: Date?.self),
+                let reason = try r.value("review_reason", as: String?.self)
+            {
+                review = .init(by: by, at: when, reason: reason, struck: try r.value("struck"))
+            }
+            records.append(
+                RatingRecord(
+                    ratingId: try r.value("rating_id"), receiptCode: try r.value("receipt_code"), level: try .init(stored: try r.value("level", as: String.self)),
+                    comment: try r.value("comment"), channel: try .init(stored: try r.value("channel", as: String.self)), ratedAt: try r.value("rated_at"),
+                    itemCode: try r.value("item_code"), departmentId: try r.value("department_id"), windowId: try r.value("window_id"),
+                    staffId: try r.value("staff_id"), heldForReview: try r.value("suspect"), struck: try r.value("struck"), appeal: appeal, review: review,
+                    rectificationId: try r.value("rectification_id")))
+        }
+        return records
+    }
+
+    func ratings(heldOrAppealedOnly: Bool, windowId: String?) async throws -> [RatingRecord] {
+        try await client.withConnection { connection in
+            try await ratingRecords(
+            try await connection.select(
+                """
+                SELECT \(unescaped: Self.ratingColumns)
+                FROM \(unescaped: schema).ratings r JOIN \(unescaped: schema).case_facts c USING (case_id)
+                LEFT JOIN \(unescaped: schema).rectifications x ON x.rating_id = r.rating_id
+                WHERE (NOT \(heldOrAppealedOnly) OR ((r.suspect OR r.appeal_reason IS NOT NULL) AND r.reviewed_at IS NULL))
+                  AND (\(windowId)::text IS NULL OR c.window_id = \(windowId))
+                ORDER BY r.rated_at DESC LIMIT 1000
+                """, logger: logger))
+        }
+    }
+
+    private func rating(_ id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> RatingRecord {
+        let records = try await ratingRecords(
+            try await connection.select(
+                """
+                SELECT \(unescaped: Self.ratingColumns)
+                FROM \(unescaped: schema).ratings r JOIN \(unescaped: schema).case_facts c USING (case_id)
+                LEFT JOIN \(unescaped: schema).rectifications x ON x.rating_id = r.rating_id
+                WHERE r.rating_id = \(id) \(unescaped: lock ? "FOR UPDATE OF r" : "")
+                """, logger: logger))
+        guard let record = records.first else { throw HallError(.notFound, "no rating \(id)", field: "ratingId") }
+        return record
+    }
+
+    func appeal(_ id: UUID, reason: String, by appellant: Appellant, at: Date) async throws -> RatingRecord {
+        try await client.transaction(logger: logger) { connection in
+            let current = try await rating(id, lock: true, on: connection)
+            try RatingReview.checkAppeal(current, reason: reason, by: appellant)
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).ratings SET appeal_reason = \(reason), appealed_by = \(appellant.actorId), appealed_at = \(at)
+                WHERE rating_id = \(id)
+                """, logger: logger)
+            return try await rating(id, lock: false, on: connection)
+        }
+    }
+
+    func review(_ id: UUID, strike: Bool, reason: String, by actor: String, at: Date) async throws -> RatingRecord {
+        try await client.transaction(logger: logger) { connection in
+            let current = try await rating(id, lock: true, on: connection)
+            try RatingReview.checkReview(current, reason: reason)
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).ratings SET reviewed_by = \(actor), reviewed_at = \(at), review_reason = \(reason), struck = \(strike),
+                    suspect = false
+                WHERE rating_id = \(id)
+                """, logger: logger)
+            if strike, let rectificationId = current.rectificationId {
+                let open = try await connection.select(
+                    """
+                    UPDATE \(unescaped: schema).rectifications SET step = 'closed-by-strike', due_step = NULL, due_date = NULL, overdue = false,
+                        done_at = \(at), done_day = \(LocalDate.inHall(at).description)::date
+                    WHERE rectification_id = \(rectificationId) AND done_at IS NULL
+                    RETURNING department_id
+                    """, logger: logger
+                ).decode(String.self).collectAll()
+                if let department = open.first {
+                    try await recordStep(rectificationId, .closedByStrike, actor: actor, note: reason, at: at, due: nil, on: connection)
+                    try await Outbox(schema: schema).append(
+                        [try AppraisalEvents.rectified(
+                            RectificationProgressed(
+                                rectificationId: rectificationId, ratingId: id, receiptCode: current.receiptCode, step: .closedByStrike,
+                                departmentId: department, dueDate: nil, actorId: actor, at: at))],
+                        on: connection, logger: logger)
+                }
+            }
+            return try await rating(id, lock: false, on: connection)
+        }
+    }
+
+    private func rectifications(where id: UUID?, department: String?, on connection: PostgresConnection, lock: Bool = false) async throws -> [Rectification] {
+        let rows = try await connection.select(
+            """
+            SELECT rectification_id, rating_id, receipt_code, department_id, step, due_step, due_date::text, overdue, late, opened_at, done_at
+            FROM \(unescaped: schema).rectifications
+            WHERE (\(id)::uuid IS NULL OR rectification_id = \(id)) AND (\(department)::text IS NULL OR department_id = \(department))
+            ORDER BY opened_at DESC LIMIT 1000 \(unescaped: lock ? "FOR UPDATE" : "")
+            """, logger: logger
+        ).decode((UUID, UUID, String, String, String, String?, String?, Bool, Bool, Date, Date?).self).collectAll()
+        var answers: [Rectification] = []
+        for row in rows {
+            let steps = try await connection.select(
+                "SELECT step, actor_id, note, at FROM \(unescaped: schema).rectification_steps WHERE rectification_id = \(row.0) ORDER BY at, step",
+                logger: logger
+            ).decode((String, String, String?, Date).self).collectAll()
+            answers.append(
+                Rectification(
+                    rectificationId: row.0, ratingId: row.1, receiptCode: row.2, departmentId: row.3, step: try .init(stored: row.4),
+                    dueStep: try row.5.map(RectificationStep.init(stored:)), dueDate: try row.6.map(HallDate.init(stored:)), overdue: row.7, late: row.8,
+                    openedAt: row.9, doneAt: row.10,
+                    steps: try steps.map { Rectification.Step(step: try .init(stored: $0.0), actorId: $0.1, note: $0.2, at: $0.3) }))
+        }
+        return answers
+    }
+
+    func rectifications(department: String?) async throws -> [Rectification] {
+        try await client.withConnection { connection in try await rectifications(where: nil, department: department, on: connection) }
+    }
+
+    func rectify(_ id: UUID, step: RectificationStep, note: String?, department: String?, actor: String, at: Date) async throws -> Rectification {
+        try await client.transaction(logger: logger) { connection in
+            guard let current = try await rectifications(where: id, department: nil, on: connection, lock: true).first else {
+                throw HallError(.notFound, "no rectification \(id)", field: "rectificationId")
+            }
+            if let department, department != current.departmentId {
+                throw HallError(.forbidden, "the rectification is department \(current.departmentId)'s", field: "rectificationId")
+            }
+            try RectificationDeadlines.check(step, after: current.step)
+            if step != .calledBack, (note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                throw HallError.invalid("note", "\(step.rawValue) records what was found, done or told")
+            }
+            let next = rectification.next(after: step, at: at)
+            let late = current.dueDate.map { LocalDate.inHall(at) > LocalDate($0) } ?? false
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).rectifications SET step = \(step.rawValue), due_step = \(next?.step.rawValue),
+                    due_date = \(next?.due.description)::date, overdue = false, late = late OR \(late),
+                    done_at = CASE WHEN \(next == nil) THEN \(at) END, done_day = CASE WHEN \(next == nil) THEN \(LocalDate.inHall(at).description)::date END
+                WHERE rectification_id = \(id)
+                """, logger: logger)
+            try await recordStep(id, step, actor: actor, note: note, at: at, due: next?.due, on: connection)
+            try await Outbox(schema: schema).append(
+                [try AppraisalEvents.rectified(
+                    RectificationProgressed(
+                        rectificationId: id, ratingId: current.ratingId, receiptCode: current.receiptCode, step: step, departmentId: current.departmentId,
+                        dueDate: next?.due, actorId: actor, at: at))],
+                on: connection, logger: logger)
+            guard let updated = try await rectifications(where: id, department: nil, on: connection).first else {
+                throw HallError(.internalError, "a rectification vanished")
+            }
+            return updated
+        }
+    }
+
+    /// Flags the rectifications whose step's day has passed, each deadline once.
+    func fireDueTimers(now: Date, limit: Int) async throws -> Int {
+        try await client.withConnection { connection in
+            try await connection.select(
+                """
+                WITH due AS (
+                    DELETE FROM \(unescaped: schema).rectification_timers WHERE rectification_id IN (
+                        SELECT rectification_id FROM \(unescaped: schema).rectification_timers WHERE fire_at <= \(now)
+                        ORDER BY fire_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+                    RETURNING rectification_id),
+                flagged AS (
+                    UPDATE \(unescaped: schema).rectifications x SET overdue = true FROM due
+                    WHERE x.rectification_id = due.rectification_id AND x.done_at IS NULL RETURNING 1)
+                SELECT count(*)::int FROM due
+                """, logger: logger
+            ).decode(Int.self).collectAll().first ?? 0
+        }
+    }
+}
+
+/// The rules of appeals and the centre's review.
+enum RatingReview {
+    static func checkAppeal(_ rating: RatingRecord, reason: String, by appellant: Appellant) throws {
+        guard appellant.mayAppeal(windowId: rating.windowId, departmentId: rating.departmentId) else {
+            throw HallError(.forbidden, "a rating is appealed by a clerk of the rated window or the rated case's department", field: "ratingId")
+        }
+        if rating.appeal != nil { throw HallError(.conflict, "a rating is appealed once", field: "reason") }
+        if rating.review != nil { throw HallError(.conflict, "the centre has already reviewed this rating", field: "reason") }
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw HallError.invalid("reason", "an appeal says why the rating is mistaken or malicious") }
+    }
+
+    static func checkReview(_ rating: RatingRecord, reason: String) throws {
+        if rating.review != nil { throw HallError(.conflict, "the rating was reviewed already", field: "reason") }
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw HallError.invalid("reason", "striking a rating, or keeping it, is logged with the reason")
+        }
+    }
+}
+
+/// The appraisal service's events, on `hall.appraisal.events`.
+enum AppraisalEvents {
+    static func rated(_ payload: RatingRecorded, caseId: String) throws -> OutgoingEvent {
+        OutgoingEvent(
+            topic: .appraisalEvents, key: caseId,
+            envelope: try EventEnvelope(payload: payload, occurredAt: payload.ratedAt, producer: ServiceName.appraisal.rawValue, caseId: caseId))
+    }
+
+    static func rectified(_ payload: RectificationProgressed) throws -> OutgoingEvent {
+        OutgoingEvent(
+            topic: .appraisalEvents, key: payload.rectificationId.uuidString.lowercased(),
+            envelope: try EventEnvelope(payload: payload, occurredAt: payload.at, producer: ServiceName.appraisal.rawValue, caseId: nil))
+    }
+}
