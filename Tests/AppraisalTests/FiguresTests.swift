@@ -92,11 +92,11 @@ enum HallMonth {
     }
 
     /// A fixture's event with `changes` to its data, a new id, and the case it is about.
-    static func event(_ name: String, caseId: String? = nil, _ changes: [String: JSONValue]) throws -> EventEnvelope {
+    static func event(_ name: String, caseId: String? = nil, at: Date? = nil, _ changes: [String: JSONValue]) throws -> EventEnvelope {
         let base = try fixture(name)
         var data = base.data.objectValue ?? [:]
         for (key, value) in changes { data[key] = value }
-        return EventEnvelope(type: base.type, version: base.version, producer: base.producer, caseId: caseId, data: .object(data))
+        return EventEnvelope(type: base.type, version: base.version, occurredAt: at ?? Date(), producer: base.producer, caseId: caseId, data: .object(data))
     }
 
     static func at(_ text: String) -> JSONValue { .string(text) }

@@ -33,10 +33,11 @@ enum AppraisalConsumer {
             try await context.connection.run(
                 """
                 INSERT INTO \(unescaped: context.schema).case_facts AS c
-                    (case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at, applicant_check)
+                    (case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at, applicant_check, channel, due_date)
                 VALUES (\(caseId), \(event.receiptCode), \(event.itemCode), \(event.leadDepartmentId), \(event.clerkId), \(event.windowId), \(event.acceptedAt),
-                        \(event.applicantCheck))
-                ON CONFLICT (case_id) DO UPDATE SET staff_id = excluded.staff_id, window_id = excluded.window_id, applicant_check = excluded.applicant_check
+                        \(event.applicantCheck), \(event.channel.rawValue), \(event.dueDate.description)::date)
+                ON CONFLICT (case_id) DO UPDATE SET staff_id = excluded.staff_id, window_id = excluded.window_id, applicant_check = excluded.applicant_check,
+                    channel = excluded.channel, due_date = excluded.due_date
                 """, logger: context.logger)
         }
         router.on(ApplicationRefused.self) { event, envelope, context in
@@ -60,6 +61,28 @@ enum AppraisalConsumer {
                 .init(receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId, outcome: event.outcome,
                       acceptedAt: event.acceptedAt, completedAt: event.completedAt, onTime: event.onTime, suspended: 0),
                 envelope, context, calendar)
+        }
+        router.on(ClockChanged.self) { event, envelope, context in
+            guard let caseId = envelope.caseId?.lowercased() else { return }
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).clock_changes (case_id, sequence, due_date_after)
+                VALUES (\(caseId), \(event.sequence), \(event.dueDateAfter.description)::date) ON CONFLICT DO NOTHING
+                """, logger: context.logger)
+        }
+        router.on(TaskAssigned.self) { event, envelope, context in
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).task_assignments (event_id, task_id, department_id, assigned_at)
+                VALUES (\(envelope.id), \(event.taskId), \(event.departmentId), \(envelope.occurredAt)) ON CONFLICT DO NOTHING
+                """, logger: context.logger)
+        }
+        router.on(TaskOpinionRecorded.self) { event, envelope, context in
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).task_opinions (event_id, task_id, department_id, recorded_at)
+                VALUES (\(envelope.id), \(event.taskId), \(event.departmentId), \(event.recordedAt)) ON CONFLICT DO NOTHING
+                """, logger: context.logger)
         }
         router.on(ComplaintProgressed.self) { event, _, context in
             guard event.step == .conclude, let finding = event.finding else { return }

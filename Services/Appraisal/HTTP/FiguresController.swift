@@ -2,6 +2,9 @@ import Foundation
 import HallKit
 import Hummingbird
 
+/// `GET /v1/statistics?from=…&to=…` (JSON; `format=csv&section=…` for one section as a file): the
+/// centre's statistics (Art 4(3)).
+///
 /// `GET /v1/figures`: the hall's figures, counted once from the events, by staff member, window,
 /// department or item, per day, month or year, as JSON or CSV (`format=csv`, or `Accept: text/csv`).
 ///
@@ -32,13 +35,39 @@ struct FiguresController<Repository: AppraisalRepository> {
             guard format == "json" || format == "csv" else { throw HallError.invalid("format", "is json or csv") }
             let rows = try await repository.figures(query)
             guard format == "csv" else { return try jsonResponse(rows) }
-            let csv = ([FigureRow.csvHeader] + rows.map(\.csvLine)).joined(separator: "\r\n") + "\r\n"
-            let name = "figures-\(query.dimension.rawValue)-\(query.period.rawValue)-\(query.from)-\(query.to).csv"
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
-                body: .init(byteBuffer: ByteBuffer(string: csv)))
+            return csvDownload(
+                ([FigureRow.csvHeader] + rows.map(\.csvLine)).joined(separator: "\r\n") + "\r\n",
+                name: "figures-\(query.dimension.rawValue)-\(query.period.rawValue)-\(query.from)-\(query.to).csv")
+        }
+        routes.get("/v1/statistics") { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.roles.contains(.centreAdmin) || principal.roles.contains(.disciplineInspector) else {
+                throw HallError(.forbidden, "the statistics are the centre administrator's (role centre-admin) and the discipline inspection room's")
+            }
+            let parameters = request.uri.queryParameters
+            func text(_ name: String) -> String? { parameters.get(name).map { String($0) } }
+            // The same range rules as the figures.
+            let range = try FiguresQuery(by: "item", period: "day", from: text("from"), to: text("to"), key: nil)
+            let format = text("format") ?? (request.headers[.accept]?.contains("text/csv") == true ? "csv" : "json")
+            guard format == "json" || format == "csv" else { throw HallError.invalid("format", "is json or csv") }
+            var section: Statistics.Section?
+            if format == "csv" {
+                guard let asked = text("section").flatMap(Statistics.Section.init(rawValue:)) else {
+                    throw HallError.invalid("section", "a CSV file holds one section: \(Statistics.Section.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                section = asked
+            }
+            let statistics = try await repository.statistics(from: range.from, to: range.to, now: Date())
+            guard let section else { return try jsonResponse(statistics) }
+            return csvDownload(statistics.csv(section), name: "statistics-\(section.rawValue)-\(range.from)-\(range.to).csv")
         }
         return routes
+    }
+
+    /// A CSV file to download.
+    func csvDownload(_ csv: String, name: String) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: .init(byteBuffer: ByteBuffer(string: csv)))
     }
 }

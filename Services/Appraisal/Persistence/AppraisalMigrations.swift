@@ -150,5 +150,41 @@ enum AppraisalMigrations {
                 """,
                 "CREATE INDEX rectification_timers_fire_at ON rectification_timers (fire_at)",
             ]),
+        Migration(
+            component: "appraisal", version: 3, name: "what the centre's statistics need: channels, due dates and their changes, the departments' tasks",
+            statements: [
+                "ALTER TABLE case_facts ADD COLUMN channel text",
+                "ALTER TABLE case_facts ADD COLUMN due_date date",
+                // Each change of a case's clock (coordinator.case.clock-changed): the latest sequence's due date is in force.
+                """
+                CREATE TABLE clock_changes (
+                    case_id text NOT NULL,
+                    sequence integer NOT NULL,
+                    due_date_after date NOT NULL,
+                    PRIMARY KEY (case_id, sequence)
+                )
+                """,
+                // Each assignment of a task and each opinion on one, by event.
+                """
+                CREATE TABLE task_assignments (
+                    event_id uuid PRIMARY KEY,
+                    task_id text NOT NULL,
+                    department_id text NOT NULL,
+                    assigned_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX task_assignments_task ON task_assignments (task_id, assigned_at)",
+                """
+                CREATE TABLE task_opinions (
+                    event_id uuid PRIMARY KEY,
+                    task_id text NOT NULL,
+                    department_id text NOT NULL,
+                    recorded_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX task_opinions_recorded_at ON task_opinions (recorded_at)",
+                "CREATE INDEX case_facts_open ON case_facts (due_date) WHERE completed_at IS NULL",
+                "CREATE INDEX desk_outcomes_accepted_item ON desk_outcomes (item_code, day) WHERE outcome = 'accepted'",
+            ]),
     ]
 }

@@ -27,6 +27,8 @@ protocol AppraisalRepository: Sendable {
     func rectify(_ id: UUID, step: RectificationStep, note: String?, department: String?, actor: String, at: Date) async throws -> Rectification
     /// Flags the rectifications past their step's day; answers how many deadlines passed.
     func fireDueTimers(now: Date, limit: Int) async throws -> Int
+    /// The centre's statistics over `from` … `to`; the cases overdue as of `now`.
+    func statistics(from: HallDate, to: HallDate, now: Date) async throws -> Statistics
 }
 
 /// The windows whose service can be rated.

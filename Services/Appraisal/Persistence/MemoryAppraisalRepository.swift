@@ -13,6 +13,8 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     private let departments: Set<String>
     private let cases: [String: RatedCase]
     private let rules: RatingRules?
+    /// The statistics answered, whatever the range.
+    private let storedStatistics: Statistics?
     private let deadlines: RectificationDeadlines
     private var records: [UUID: (record: RatingRecord, caseId: String, client: String)] = [:]
     private var rectificationsById: [UUID: Rectification] = [:]
@@ -21,8 +23,9 @@ actor MemoryAppraisalRepository: AppraisalRepository {
 
     init(
         stored: RatedWindows = RatedWindows(windows: []), rows: [FigureDimension: [FigurePeriod: [FigureRow]]] = [:], departments: Set<String> = [],
-        cases: [RatedCase] = [], rules: RatingRules? = nil
+        cases: [RatedCase] = [], rules: RatingRules? = nil, statistics: Statistics? = nil
     ) throws {
+        self.storedStatistics = statistics
         self.stored = stored
         self.rows = rows
         self.departments = departments
@@ -32,6 +35,12 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     }
 
     func windows() async throws -> RatedWindows { stored }
+
+    func statistics(from: HallDate, to: HallDate, now: Date) async throws -> Statistics {
+        guard var answer = storedStatistics else { throw HallError(.internalError, "no statistics given") }
+        (answer.from, answer.to) = (from, to)
+        return answer
+    }
 
     func isActiveDepartment(_ departmentId: String) async throws -> Bool { departments.contains(departmentId) }
 
