@@ -12,6 +12,7 @@ extension AppraisalService {
         router.addRoutes(RatedWindowsController(repository: repository).routes)
         router.addRoutes(FiguresController(repository: repository).routes)
         router.addRoutes(RatingsController(repository: repository).routes)
+        router.addRoutes(StaffAppraisalsController(repository: repository).routes)
     }
 
     static func repository(_ runtime: ServiceRuntime, _ settings: AppraisalSettings) -> PostgresAppraisalRepository {

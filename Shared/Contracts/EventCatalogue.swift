@@ -220,6 +220,10 @@ public enum EventCatalogue {
             summary: "A bad rating's rectification was opened or took a step (called back, verified, fixed or explained, replied), with its next due date."
         ),
         EventDescriptor(
+            AppraisalResultPublished.self, topics: [.appraisalEvents],
+            summary: "The centre finalised a window staff member's monthly or annual appraisal on Art 24's five dimensions, for their department (Art 23); unfit recommends replacement (Art 25)."
+        ),
+        EventDescriptor(
             SealAuthorisationsChanged.self, topics: [.sealEvents],
             summary: "A centre administrator replaced the staff allowed to apply a seal besides its custodian, per document kind."
         ),

@@ -61,7 +61,7 @@ struct PayloadTests {
             SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self,
             SealAuthorisationsChanged.self, ComplaintFiled.self, ComplaintProgressed.self,
             SanctionDecided.self, RemovalProposed.self, ComplaintDeadlineFlagged.self, ComplaintRated.self,
-            RatingRecorded.self, RectificationProgressed.self,
+            RatingRecorded.self, RectificationProgressed.self, AppraisalResultPublished.self,
         ]
         return Dictionary(uniqueKeysWithValues: types.map { ("\($0.eventType)@\($0.eventVersion)", $0) })
     }

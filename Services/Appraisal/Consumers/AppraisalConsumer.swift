@@ -89,9 +89,9 @@ enum AppraisalConsumer {
             // The conclusion in force is the latest (a review's replaces the first), whatever the order of delivery.
             try await context.connection.run(
                 """
-                INSERT INTO \(unescaped: context.schema).complaint_facts AS f (complaint_id, target_kind, target_id, finding, concluded_at, day)
+                INSERT INTO \(unescaped: context.schema).complaint_facts AS f (complaint_id, target_kind, target_id, finding, concluded_at, day, category)
                 VALUES (\(event.complaintId), \(event.targetKind.rawValue), \(event.targetId), \(finding.rawValue), \(event.at),
-                        \(LocalDate.inHall(event.at).description)::date)
+                        \(LocalDate.inHall(event.at).description)::date, \(event.category.rawValue))
                 ON CONFLICT (complaint_id) DO UPDATE SET finding = excluded.finding, concluded_at = excluded.concluded_at, day = excluded.day
                 WHERE f.concluded_at < excluded.concluded_at
                 """, logger: context.logger)

@@ -186,5 +186,44 @@ enum AppraisalMigrations {
                 "CREATE INDEX case_facts_open ON case_facts (due_date) WHERE completed_at IS NULL",
                 "CREATE INDEX desk_outcomes_accepted_item ON desk_outcomes (item_code, day) WHERE outcome = 'accepted'",
             ]),
+        Migration(
+            component: "appraisal", version: 4, name: "the appraisal of window staff (Art 23-25): the centre's entries and the finalised results",
+            statements: [
+                "ALTER TABLE complaint_facts ADD COLUMN category text",
+                """
+                CREATE TABLE appraisal_entries (
+                    staff_id text NOT NULL,
+                    period text NOT NULL CHECK (period IN ('month', 'year')),
+                    period_start date NOT NULL,
+                    conduct float8 NOT NULL CHECK (conduct BETWEEN 0 AND 100),
+                    skills float8 NOT NULL CHECK (skills BETWEEN 0 AND 100),
+                    note text,
+                    entered_by text NOT NULL,
+                    entered_at timestamptz NOT NULL,
+                    PRIMARY KEY (staff_id, period, period_start)
+                )
+                """,
+                """
+                CREATE TABLE appraisal_results (
+                    staff_id text NOT NULL,
+                    period text NOT NULL CHECK (period IN ('month', 'year')),
+                    period_start date NOT NULL,
+                    department_id text NOT NULL,
+                    conduct float8 NOT NULL,
+                    skills float8 NOT NULL,
+                    efficiency float8 NOT NULL,
+                    attitude float8 NOT NULL,
+                    discipline float8 NOT NULL,
+                    total float8 NOT NULL CHECK (total BETWEEN 0 AND 100),
+                    grade text NOT NULL CHECK (grade IN ('excellent', 'competent', 'basically-competent', 'unfit')),
+                    replacement_recommended boolean NOT NULL,
+                    finalised_by text NOT NULL,
+                    finalised_at timestamptz NOT NULL,
+                    PRIMARY KEY (staff_id, period, period_start),
+                    CHECK (replacement_recommended = (grade = 'unfit'))
+                )
+                """,
+                "CREATE INDEX appraisal_results_department ON appraisal_results (department_id, period, period_start)",
+            ]),
     ]
 }

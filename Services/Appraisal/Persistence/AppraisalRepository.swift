@@ -29,6 +29,14 @@ protocol AppraisalRepository: Sendable {
     func fireDueTimers(now: Date, limit: Int) async throws -> Int
     /// The centre's statistics over `from` … `to`; the cases overdue as of `now`.
     func statistics(from: HallDate, to: HallDate, now: Date) async throws -> Statistics
+    /// The appraisals of the active window staff (or one) for a month or a year.
+    func staffAppraisals(_ period: AppraisalPeriod, staffId: String?) async throws -> [StaffAppraisal]
+    /// The centre's entry of conduct and skills, until finalised.
+    func enter(_ entry: AppraisalEntry, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal
+    /// Finalises an appraisal once (published to the staff member's department).
+    func finalise(period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal
+    /// A department's annual figure from its staff's finalised annual results.
+    func departmentAnnual(_ departmentId: String, year: Int) async throws -> DepartmentAnnual
 }
 
 /// The windows whose service can be rated.
@@ -45,6 +53,8 @@ struct PostgresAppraisalRepository: AppraisalRepository {
     var rectification: RectificationDeadlines
     /// Cases not rated within the rating period count as basically satisfied.
     var unratedCountAsBasicallySatisfied = false
+    /// The published formula of the staff appraisal's computed dimensions.
+    var formula = AppraisalFormula()
 
     func windows() async throws -> RatedWindows {
         RatedWindows(windows: try await DirectoryProjection.activeWindows(client: client, schema: schema, logger: logger))

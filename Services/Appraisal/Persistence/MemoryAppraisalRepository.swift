@@ -13,6 +13,10 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     private let departments: Set<String>
     private let cases: [String: RatedCase]
     private let rules: RatingRules?
+    /// The staff facts answered, whatever the period.
+    private let staffFacts: [StaffFacts]
+    private var entries: [String: AppraisalEntry] = [:]
+    private var finalised: [String: StaffAppraisal.Finalised] = [:]
     /// The statistics answered, whatever the range.
     private let storedStatistics: Statistics?
     private let deadlines: RectificationDeadlines
@@ -23,8 +27,9 @@ actor MemoryAppraisalRepository: AppraisalRepository {
 
     init(
         stored: RatedWindows = RatedWindows(windows: []), rows: [FigureDimension: [FigurePeriod: [FigureRow]]] = [:], departments: Set<String> = [],
-        cases: [RatedCase] = [], rules: RatingRules? = nil, statistics: Statistics? = nil
+        cases: [RatedCase] = [], rules: RatingRules? = nil, statistics: Statistics? = nil, staffFacts: [StaffFacts] = []
     ) throws {
+        self.staffFacts = staffFacts
         self.storedStatistics = statistics
         self.stored = stored
         self.rows = rows
@@ -153,6 +158,57 @@ actor MemoryAppraisalRepository: AppraisalRepository {
                     rectificationId: id, ratingId: current.ratingId, receiptCode: current.receiptCode, step: step, departmentId: current.departmentId,
                     dueDate: next?.due, actorId: actor, at: at)))
         return current
+    }
+
+    private func key(_ period: AppraisalPeriod, _ staffId: String) -> String { "\(staffId) \(period.period.rawValue) \(period.start)" }
+
+    func staffAppraisals(_ period: AppraisalPeriod, staffId: String?) async throws -> [StaffAppraisal] {
+        staffFacts.filter { staffId == nil || $0.staffId == staffId }.map {
+            StaffAppraisal(
+                facts: $0, period: period.period, start: period.start, entry: entries[key(period, $0.staffId)], finalised: finalised[key(period, $0.staffId)],
+                formula: AppraisalFormula())
+        }
+    }
+
+    private func one(_ period: AppraisalPeriod, _ staffId: String) async throws -> StaffAppraisal {
+        guard let appraisal = try await staffAppraisals(period, staffId: staffId).first else {
+            throw HallError(.notFound, "no active window staff member '\(staffId)' in the hall's directory", field: "staffId")
+        }
+        return appraisal
+    }
+
+    func enter(_ entry: AppraisalEntry, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal {
+        try entry.validate()
+        if try await one(period, staffId).finalised != nil {
+            throw HallError(.conflict, "the appraisal is finalised; its entries stay as they were", field: "conduct")
+        }
+        entries[key(period, staffId)] = entry
+        return try await one(period, staffId)
+    }
+
+    func finalise(period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal {
+        let current = try await one(period, staffId)
+        let (scores, total, grade) = try StaffAppraisalRules.finalisable(current)
+        finalised[key(period, staffId)] = .init(by: actor, at: at, replacementRecommended: grade == .unfit)
+        let payload = AppraisalResultPublished(
+            staffId: staffId, departmentId: current.facts.departmentId, period: period.period.rawValue, periodStart: period.start, scores: scores,
+            total: total, grade: grade, replacementRecommended: grade == .unfit, finalisedBy: actor, finalisedAt: at)
+        events.append(
+            OutgoingEvent(
+                topic: .appraisalEvents, key: staffId,
+                envelope: try EventEnvelope(payload: payload, occurredAt: at, producer: ServiceName.appraisal.rawValue, caseId: nil)))
+        return try await one(period, staffId)
+    }
+
+    func departmentAnnual(_ departmentId: String, year: Int) async throws -> DepartmentAnnual {
+        let annual = try await staffAppraisals(try AppraisalPeriod(period: "year", start: String(format: "%04d-01-01", year)), staffId: nil)
+            .filter { $0.facts.departmentId == departmentId && $0.finalised != nil }
+        let totals = annual.compactMap(\.total)
+        func count(_ grade: AppraisalGrade) -> Int { annual.filter { $0.grade == grade }.count }
+        return DepartmentAnnual(
+            departmentId: departmentId, year: year, staff: annual.count,
+            meanTotal: totals.isEmpty ? nil : (totals.reduce(0, +) / Double(totals.count) * 10).rounded() / 10, excellent: count(.excellent),
+            competent: count(.competent), basicallyCompetent: count(.basicallyCompetent), unfit: count(.unfit))
     }
 
     func fireDueTimers(now: Date, limit: Int) async throws -> Int {

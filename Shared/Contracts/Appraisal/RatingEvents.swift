@@ -179,3 +179,102 @@ public struct RectificationProgressed: EventPayload, Hashable {
         try container.encode(at, forKey: .at)
     }
 }
+
+/// The grade of a staff member's appraisal (Art 23–25).
+public enum AppraisalGrade: String, ContractEnum {
+    /// 优秀
+    case excellent
+    /// 称职
+    case competent
+    /// 基本称职
+    case basicallyCompetent = "basically-competent"
+    /// 不称职: the department is recommended to replace them at the window (Art 25).
+    case unfit
+}
+
+/// The five dimensions of Art 24, each scored 0–100.
+public struct AppraisalScores: Codable, Sendable, Hashable {
+    /// 思想品德, entered by the centre.
+    public var conduct: Double
+    /// 业务技能, entered by the centre.
+    public var skills: Double
+    /// 办事效率, computed from the figures.
+    public var efficiency: Double
+    /// 服务态度, computed from ratings and complaints.
+    public var attitude: Double
+    /// 遵纪守法, computed from complaints and sanctions.
+    public var discipline: Double
+
+    public init(conduct: Double, skills: Double, efficiency: Double, attitude: Double, discipline: Double) {
+        (self.conduct, self.skills, self.efficiency, self.attitude, self.discipline) = (conduct, skills, efficiency, attitude, discipline)
+    }
+}
+
+/// `appraisal.result.published`: the centre finalised a window staff member's monthly or annual
+/// appraisal; the result goes to their department (Art 23), and an unfit one recommends replacing
+/// them at the window (Art 25).
+public struct AppraisalResultPublished: EventPayload, Hashable {
+    public static let eventType = "appraisal.result.published"
+    public static let eventVersion = 1
+
+    public var staffId: String
+    public var departmentId: String
+    /// `month` or `year`.
+    public var period: String
+    /// The first day of the period.
+    public var periodStart: HallDate
+    public var scores: AppraisalScores
+    /// The weighted total, 0–100.
+    public var total: Double
+    public var grade: AppraisalGrade
+    /// Art 25: the department is recommended to replace the staff member at the window.
+    public var replacementRecommended: Bool
+    public var finalisedBy: String
+    public var finalisedAt: Date
+
+    public init(
+        staffId: String, departmentId: String, period: String, periodStart: HallDate, scores: AppraisalScores, total: Double, grade: AppraisalGrade,
+        replacementRecommended: Bool, finalisedBy: String, finalisedAt: Date
+    ) {
+        self.staffId = staffId
+        self.departmentId = departmentId
+        self.period = period
+        self.periodStart = periodStart
+        self.scores = scores
+        self.total = total
+        self.grade = grade
+        self.replacementRecommended = replacementRecommended
+        self.finalisedBy = finalisedBy
+        self.finalisedAt = finalisedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case staffId, departmentId, period, periodStart, scores, total, grade, replacementRecommended, finalisedBy, finalisedAt
+    }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        staffId = try container.decode(String.self, forKey: .staffId)
+        departmentId = try container.decode(String.self, forKey: .departmentId)
+        period = try container.decode(String.self, forKey: .period)
+        periodStart = try container.decode(HallDate.self, forKey: .periodStart)
+        scores = try container.decode(AppraisalScores.self, forKey: .scores)
+        total = try container.decode(Double.self, forKey: .total)
+        grade = try container.decode(AppraisalGrade.self, forKey: .grade)
+        replacementRecommended = try container.decode(Bool.self, forKey: .replacementRecommended)
+        finalisedBy = try container.decode(String.self, forKey: .finalisedBy)
+        finalisedAt = try container.decode(Date.self, forKey: .finalisedAt)
+        for (key, value) in [(CodingKeys.staffId, staffId), (.departmentId, departmentId), (.finalisedBy, finalisedBy)] where value.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must not be empty")
+        }
+        if period != "month" && period != "year" { throw DecodingError.dataCorruptedError(forKey: .period, in: container, debugDescription: "is month or year") }
+        let all = [scores.conduct, scores.skills, scores.efficiency, scores.attitude, scores.discipline, total]
+        if all.contains(where: { !(0...100).contains($0) }) {
+            throw DecodingError.dataCorruptedError(forKey: .scores, in: container, debugDescription: "scores and total are 0–100")
+        }
+        if replacementRecommended != (grade == .unfit) {
+            throw DecodingError.dataCorruptedError(forKey: .replacementRecommended, in: container, debugDescription: "is recommended exactly when unfit")
+        }
+    }
+}
