@@ -275,4 +275,60 @@ struct RatingsServiceTests {
             #expect(try await count("SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = 'appraisal.rectification.progressed'") == 5)
         }
     }
+
+    @Test("a bad rating and a complaint about the same case are one follow-up: the reply to the complaint closes the rectification")
+    func followUp() async throws {
+        try await ServiceHarness.run(.appraisal, definition: { AppraisalService.definition(try AppraisalSettings(environment: $0)) }) { service in
+            let now = Date()
+            func at(_ date: Date) -> JSONValue { RFC3339Timestamp.string(from: date).map(JSONValue.string) ?? .null }
+            try await service.publish(.intakeEvents, [
+                ("d-market", try intakeEvent(DepartmentChanged(departmentId: "d-market", name: "市场监督管理局", active: true, chiefRepresentative: nil, substitute: nil))),
+                ("c-7", try HallMonth.event("intake.application.accepted", caseId: "c-7", [
+                    "receiptCode": "RC-7", "itemCode": "MKT-001", "leadDepartmentId": "d-market", "participantDepartmentIds": [], "clerkId": "s-li",
+                    "windowId": "w-01", "acceptedAt": at(now.addingTimeInterval(-7_200)), "applicantCheck": .string(RatingKit.check.digest(idNumber: RatingKit.idNumber)),
+                ])),
+            ])
+            try await service.publish(.coordinatorEvents, [
+                ("c-7", try HallMonth.event("coordinator.case.completed", caseId: "c-7", [
+                    "receiptCode": "RC-7", "itemCode": "MKT-001", "leadDepartmentId": "d-market", "departmentIds": ["d-market"],
+                    "acceptedAt": at(now.addingTimeInterval(-7_200)), "completedAt": at(now.addingTimeInterval(-3_600)), "onTime": true,
+                    "suspendedWorkingDays": 0, "extensionWorkingDays": 0, "bundleId": .null,
+                ]))
+            ])
+            let admin = try await RatingKit.headers("admin-sun", [.centreAdmin])
+            // A rating before the completion is known would be a failed check: wait for it.
+            try await ServiceHarness.eventually("the completion known") {
+                let known = try await service.database.client.query(
+                    "SELECT count(*)::bigint FROM \(unescaped: service.schema).case_facts WHERE completed_at IS NOT NULL AND applicant_check IS NOT NULL"
+                ).decode(Int64.self).collectAll().first
+                return known == 1
+            }
+            let (_, rated) = try await RatingKit.post(service.client, "/v1/ratings", [.contentType: "application/json"], RatingKit.rating("RC-7", "very-dissatisfied"))
+            let rectification = try #require(rated["rectificationId"]?.stringValue)
+            let complaint = UUID()
+            try await service.publish(.complaintsEvents, [
+                (complaint.uuidString.lowercased(), try HallMonth.event("complaints.complaint.filed", [
+                    "complaintId": .string(complaint.uuidString.lowercased()), "receiptCode": "RC-7", "category": "efficiency", "queue": "centre",
+                    "filedAt": at(now),
+                ])),
+                (complaint.uuidString.lowercased(), try HallMonth.event("complaints.complaint.progressed", [
+                    "complaintId": .string(complaint.uuidString.lowercased()), "step": "reply", "status": "replied", "finding": .null, "category": "efficiency",
+                    "actorId": "h-zhao", "at": at(now.addingTimeInterval(60)),
+                ])),
+            ])
+            var tickets: [JSONValue] = []
+            try await ServiceHarness.eventually("the follow-up closed by the complaint's reply") {
+                tickets = try await service.client.execute(uri: "/v1/follow-ups", method: .get, headers: admin) { RatingKit.json($0).arrayValue ?? [] }
+                return tickets.first?["rectificationStep"] == "closed-by-complaint"
+            }
+            #expect(tickets.count == 1 && tickets.first?["rectificationId"]?.stringValue == rectification)
+            #expect(tickets.first?["complaints"]?[0]?["status"] == "replied")
+            let market = try await RatingKit.headers("o-ma", [.departmentOfficer], department: "d-market")
+            #expect(try await RatingKit.post(service.client, "/v1/rectifications/\(rectification)/steps", market, ["step": "called-back"]).0 == .conflict)
+            let closing = try await service.database.client.query(
+                "SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = 'appraisal.rectification.progressed' AND key = \(rectification.lowercased())"
+            ).decode(Int64.self).collectAll().first
+            #expect(closing == 2, "opened, closed by the complaint")
+        }
+    }
 }

@@ -84,7 +84,16 @@ enum AppraisalConsumer {
                 VALUES (\(envelope.id), \(event.taskId), \(event.departmentId), \(event.recordedAt)) ON CONFLICT DO NOTHING
                 """, logger: context.logger)
         }
+        router.on(ComplaintFiled.self) { event, _, context in
+            guard let receipt = event.receiptCode else { return }
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).complaint_links (complaint_id, receipt_code, category, status, updated_at)
+                VALUES (\(event.complaintId), \(receipt), \(event.category.rawValue), 'filed', \(event.filedAt)) ON CONFLICT DO NOTHING
+                """, logger: context.logger)
+        }
         router.on(ComplaintProgressed.self) { event, _, context in
+            try await followUp(event, context)
             guard event.step == .conclude, let finding = event.finding else { return }
             // The conclusion in force is the latest (a review's replaces the first), whatever the order of delivery.
             try await context.connection.run(
@@ -137,6 +146,42 @@ enum AppraisalConsumer {
             ON CONFLICT (case_id) DO UPDATE SET completed_at = excluded.completed_at, completed_day = excluded.completed_day,
                 outcome = excluded.outcome, on_time = excluded.on_time, handling_days = excluded.handling_days
             """, logger: context.logger)
+    }
+
+    /// A complaint about a rated case and its rectification are one follow-up: the complaint's
+    /// standing is kept, and its reply closes the rectification open at the time.
+    static func followUp(_ event: ComplaintProgressed, _ context: HandlerContext) async throws {
+        let linked = try await context.connection.select(
+            """
+            UPDATE \(unescaped: context.schema).complaint_links SET status = \(event.status.rawValue), finding = COALESCE(\(event.finding?.rawValue), finding),
+                updated_at = \(event.at)
+            WHERE complaint_id = \(event.complaintId) AND updated_at <= \(event.at)
+            RETURNING receipt_code
+            """, logger: context.logger
+        ).decode(String.self).collectAll()
+        guard let receipt = linked.first, event.status == .replied || event.status == .closed else { return }
+        let closed = try await context.connection.select(
+            """
+            UPDATE \(unescaped: context.schema).rectifications SET step = 'closed-by-complaint', due_step = NULL, due_date = NULL, overdue = false,
+                done_at = \(event.at), done_day = \(LocalDate.inHall(event.at).description)::date
+            WHERE receipt_code = \(receipt) AND done_at IS NULL AND opened_at <= \(event.at)
+            RETURNING rectification_id, rating_id, department_id
+            """, logger: context.logger
+        ).decode((UUID, UUID, String).self).collectAll()
+        for (rectification, rating, department) in closed {
+            try await context.connection.run(
+                """
+                INSERT INTO \(unescaped: context.schema).rectification_steps (rectification_id, step, actor_id, note, at)
+                VALUES (\(rectification), 'closed-by-complaint', \(event.actorId), \("complaint \(event.complaintId.uuidString.lowercased()) \(event.status.rawValue)"), \(event.at))
+                """, logger: context.logger)
+            try await context.connection.run(
+                "DELETE FROM \(unescaped: context.schema).rectification_timers WHERE rectification_id = \(rectification)", logger: context.logger)
+            try await context.emit(
+                RectificationProgressed(
+                    rectificationId: rectification, ratingId: rating, receiptCode: receipt, step: .closedByComplaint, departmentId: department, dueDate: nil,
+                    actorId: event.actorId, at: event.at),
+                to: .appraisalEvents, caseId: nil, key: rectification.uuidString.lowercased())
+        }
     }
 
     /// An application answered at the window.

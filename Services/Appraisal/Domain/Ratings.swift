@@ -80,7 +80,7 @@ struct RectificationDeadlines: Sendable {
         case .calledBack: (next, days) = (.verified, verifyDays)
         case .verified: (next, days) = (.fixed, resolveDays)
         case .fixed, .explained: (next, days) = (.replied, replyDays)
-        case .replied, .closedByStrike: return nil
+        case .replied, .closedByStrike, .closedByComplaint: return nil
         }
         return (next, calendar.dueDate(acceptedAt: at, workingDays: days).date.hallDate)
     }

@@ -13,6 +13,7 @@ import Hummingbird
 /// | `POST /v1/ratings/{ratingId}/review` | centre-admin | strike the rating or keep it, with the reason (logged) |
 /// | `GET /v1/rectifications` | centre-admin (all); a department (its own) | bad ratings' rectifications, with their steps and deadlines |
 /// | `POST /v1/rectifications/{rectificationId}/steps` | the rated case's department | called-back → verified → fixed or explained → replied |
+/// | `GET /v1/follow-ups` | centre-admin | bad ratings and complaints about the same case, as one follow-up each |
 struct RatingsController<Repository: AppraisalRepository> {
     let repository: Repository
     /// Failed rater checks per client address: 10 in 10 minutes, then 429.
@@ -54,9 +55,13 @@ struct RatingsController<Repository: AppraisalRepository> {
             if principal.roles.contains(.centreAdmin) { return try jsonResponse(try await repository.rectifications(department: nil)) }
             return try jsonResponse(try await repository.rectifications(department: try await department(context)))
         }
+        routes.get("/v1/follow-ups") { _, context in
+            try centreAdmin(context)
+            return try jsonResponse(try await repository.followUps())
+        }
         routes.post("/v1/rectifications/:rectificationId/steps") { request, context in
             let body = try await request.decodeBody(as: StepBody.self, context: context)
-            guard body.step != .opened && body.step != .closedByStrike else {
+            guard ![.opened, .closedByStrike, .closedByComplaint].contains(body.step) else {
                 throw HallError.invalid("step", "is called-back, verified, fixed, explained or replied")
             }
             let department = try await department(context)

@@ -225,5 +225,22 @@ enum AppraisalMigrations {
                 """,
                 "CREATE INDEX appraisal_results_department ON appraisal_results (department_id, period, period_start)",
             ]),
+        Migration(
+            component: "appraisal", version: 5, name: "complaints about rated cases: one follow-up with the rating's rectification",
+            statements: [
+                // Each complaint that names a case's receipt code, and where it stands.
+                """
+                CREATE TABLE complaint_links (
+                    complaint_id uuid PRIMARY KEY,
+                    receipt_code text NOT NULL,
+                    category text NOT NULL,
+                    status text NOT NULL,
+                    finding text,
+                    updated_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX complaint_links_receipt ON complaint_links (receipt_code)",
+                "CREATE INDEX rectifications_receipt ON rectifications (receipt_code)",
+            ]),
     ]
 }

@@ -25,6 +25,8 @@ protocol AppraisalRepository: Sendable {
     func rectifications(department: String?) async throws -> [Rectification]
     /// The department's next step of a rectification (`department` nil: the centre's).
     func rectify(_ id: UUID, step: RectificationStep, note: String?, department: String?, actor: String, at: Date) async throws -> Rectification
+    /// Bad ratings whose case is also the subject of complaints: one follow-up each, newest first.
+    func followUps() async throws -> [FollowUp]
     /// Flags the rectifications past their step's day; answers how many deadlines passed.
     func fireDueTimers(now: Date, limit: Int) async throws -> Int
     /// The centre's statistics over `from` … `to`; the cases overdue as of `now`.

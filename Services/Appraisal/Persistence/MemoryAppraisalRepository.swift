@@ -133,6 +133,9 @@ actor MemoryAppraisalRepository: AppraisalRepository {
         return current
     }
 
+    /// Complaints are learnt from the complaints service's events, which a memory repository never sees.
+    func followUps() async throws -> [FollowUp] { [] }
+
     func rectifications(department: String?) async throws -> [Rectification] {
         rectificationsById.values.filter { department == nil || $0.departmentId == department }.sorted { $0.openedAt > $1.openedAt }
     }

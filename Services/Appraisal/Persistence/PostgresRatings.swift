@@ -264,6 +264,32 @@ extension PostgresAppraisalRepository {
         }
     }
 
+    func followUps() async throws -> [FollowUp] {
+        let rows = try await client.run(
+            """
+            SELECT x.receipt_code, x.rating_id, r.level, x.rectification_id, x.step, r.appeal_reason IS NOT NULL,
+                   l.complaint_id, l.category, l.status, l.finding
+            FROM \(unescaped: schema).rectifications x
+            JOIN \(unescaped: schema).ratings r USING (rating_id)
+            JOIN \(unescaped: schema).complaint_links l ON l.receipt_code = x.receipt_code
+            ORDER BY x.opened_at DESC, l.complaint_id LIMIT 2000
+            """, logger: logger
+        ).decode((String, UUID, String, UUID, String, Bool, UUID, String, String, String?).self).collectAll()
+        var tickets: [FollowUp] = []
+        for row in rows {
+            let complaint = FollowUp.Complaint(complaintId: row.6, category: row.7, status: row.8, finding: row.9)
+            if tickets.last?.rectificationId == row.3 {
+                tickets[tickets.count - 1].complaints.append(complaint)
+            } else {
+                tickets.append(
+                    FollowUp(
+                        receiptCode: row.0, ratingId: row.1, level: try .init(stored: row.2), rectificationId: row.3, rectificationStep: try .init(stored: row.4),
+                        appealed: row.5, complaints: [complaint]))
+            }
+        }
+        return tickets
+    }
+
     /// Flags the rectifications whose step's day has passed, each deadline once.
     func fireDueTimers(now: Date, limit: Int) async throws -> Int {
         try await client.withConnection { connection in

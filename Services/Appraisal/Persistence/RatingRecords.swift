@@ -99,3 +99,22 @@ enum RatingIntegrity {
         level == .verySatisfied && count >= burst
     }
 }
+
+/// A bad rating and the complaints about the same case: one follow-up for the centre. A complaint's
+/// reply closes the rectification open at the time (`closed-by-complaint`).
+struct FollowUp: Codable, Sendable, Equatable {
+    struct Complaint: Codable, Sendable, Equatable {
+        var complaintId: UUID
+        var category: String
+        var status: String
+        var finding: String?
+    }
+    var receiptCode: String
+    var ratingId: UUID
+    var level: RatingLevel
+    var rectificationId: UUID
+    var rectificationStep: RectificationStep
+    /// Whether the rating was appealed (once, for the whole follow-up).
+    var appealed: Bool
+    var complaints: [Complaint]
+}

@@ -44,6 +44,8 @@ public enum RectificationStep: String, ContractEnum {
     case replied
     /// Closed because the centre struck the rating.
     case closedByStrike = "closed-by-strike"
+    /// Closed by the outcome of a complaint about the same case (one follow-up for the centre).
+    case closedByComplaint = "closed-by-complaint"
 }
 
 /// `appraisal.rating.recorded`: the applicant of a completed case rated it (once). Names the case's
