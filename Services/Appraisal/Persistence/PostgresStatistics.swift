@@ -68,21 +68,28 @@ extension PostgresAppraisalRepository {
             ).decode((String, Int, Double, Double).self).collectAll().map {
                 Statistics.StepTime(departmentId: $0.0, opinions: $0.1, hoursMean: $0.2, hoursP90: $0.3)
             }
+            // Each source grouped by month once, joined to the range's months.
             let trends = try await connection.select(
                 """
                 WITH months AS (
                     SELECT generate_series(date_trunc('month', \(first)::date::timestamp), date_trunc('month', \(last)::date::timestamp),
-                                           interval '1 month')::date AS month)
-                SELECT m.month::text,
-                    (SELECT count(*) FROM \(unescaped: schema).desk_outcomes d WHERE d.outcome = 'accepted'
-                        AND date_trunc('month', d.day::timestamp)::date = m.month AND d.day BETWEEN \(first)::date AND \(last)::date)::int,
-                    (SELECT count(*) FROM \(unescaped: schema).case_facts c
-                        WHERE date_trunc('month', c.completed_day::timestamp)::date = m.month AND c.completed_day BETWEEN \(first)::date AND \(last)::date)::int,
-                    (SELECT count(*) FROM \(unescaped: schema).ratings r WHERE r.level IN ('dissatisfied', 'very-dissatisfied') AND NOT r.struck
-                        AND date_trunc('month', r.day::timestamp)::date = m.month AND r.day BETWEEN \(first)::date AND \(last)::date)::int,
-                    (SELECT count(*) FROM \(unescaped: schema).complaint_facts f WHERE f.finding IN ('substantiated', 'partly-substantiated')
-                        AND date_trunc('month', f.day::timestamp)::date = m.month AND f.day BETWEEN \(first)::date AND \(last)::date)::int
-                FROM months m ORDER BY m.month
+                                           interval '1 month')::date AS month),
+                accepted AS (
+                    SELECT date_trunc('month', day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).desk_outcomes
+                    WHERE outcome = 'accepted' AND day BETWEEN \(first)::date AND \(last)::date GROUP BY 1),
+                completed AS (
+                    SELECT date_trunc('month', completed_day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).case_facts
+                    WHERE completed_day BETWEEN \(first)::date AND \(last)::date GROUP BY 1),
+                bad AS (
+                    SELECT date_trunc('month', day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).ratings
+                    WHERE level IN ('dissatisfied', 'very-dissatisfied') AND NOT struck AND day BETWEEN \(first)::date AND \(last)::date GROUP BY 1),
+                substantiated AS (
+                    SELECT date_trunc('month', day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).complaint_facts
+                    WHERE finding IN ('substantiated', 'partly-substantiated') AND day BETWEEN \(first)::date AND \(last)::date GROUP BY 1)
+                SELECT m.month::text, COALESCE(a.n, 0)::int, COALESCE(c.n, 0)::int, COALESCE(b.n, 0)::int, COALESCE(s.n, 0)::int
+                FROM months m LEFT JOIN accepted a USING (month) LEFT JOIN completed c USING (month) LEFT JOIN bad b USING (month)
+                     LEFT JOIN substantiated s USING (month)
+                ORDER BY m.month
                 """, logger: logger
             ).decode((String, Int, Int, Int, Int).self).collectAll()
             return Statistics(

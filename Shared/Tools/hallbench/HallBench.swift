@@ -103,6 +103,18 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Transactions per pgbench client for the complaints run's pgbench -N figure (0 skips it).")
     var complaintsPgbenchTransactions = 1000
 
+    @Flag(help: "Run only the appraisal benchmark (event ingestion, a year's statistics) on the appraisal executable.")
+    var appraisal = false
+
+    @Option(help: "Events delivered in the appraisal ingestion run.")
+    var appraisalEvents = 60_000
+
+    @Option(help: "Cases of the generated year in the appraisal statistics run.")
+    var appraisalYearCases = 1_000_000
+
+    @Option(help: "Transactions per pgbench client for the appraisal run's pgbench -N figure (0 skips it).")
+    var appraisalPgbenchTransactions = 1000
+
     @Flag(help: "Run only the whole-hall benchmark: the five executables, clerks over HTTP, a department system over Kafka.")
     var hall = false
 
@@ -146,6 +158,10 @@ struct HallBench: AsyncParsableCommand {
         }
         if complaints {
             try await complaintsBenchmark(adminURL: adminURL)
+            return
+        }
+        if appraisal {
+            try await appraisalBenchmark(adminURL: adminURL)
             return
         }
         if hall {
