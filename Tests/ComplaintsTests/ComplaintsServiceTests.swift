@@ -106,13 +106,32 @@ struct ComplaintHandlingRouteTests {
             try await client.execute(uri: "/v1/complaints", method: .get, headers: accused) { #expect(Self.json($0).arrayValue?.isEmpty == true) }
             try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: accused) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: inspector) { #expect($0.status == .forbidden) }
+            // Until a handler takes the complaint, none sees who complains; the first to act is assigned.
             try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
-                #expect(Self.json($0)["complainant"]?["name"] == "王敏")
+                #expect(Self.json($0)["complainant"] == nil && Self.json($0)["content"] != nil)
             }
-            #expect(try await repository.identityReads(complaintId: nil).map(\.readerId) == ["h-zhao"])
+            #expect(try await repository.identityReads(complaintId: nil).isEmpty)
+            try await client.execute(uri: "/v1/complaints/\(id)/acceptance", method: .post, headers: handler, body: try Self.body(["accepted": true])) {
+                #expect(Self.json($0)["handlers"] == ["h-zhao"] && Self.json($0)["complainant"]?["name"] == "王敏")
+            }
+            let colleague = try await Self.headers("h-qian", [.complaintsHandler])
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: colleague) { #expect(Self.json($0)["complainant"] == nil) }
+            try await client.execute(uri: "/v1/complaints/\(id)/conclusion", method: .post, headers: colleague,
+                                     body: try Self.body(["finding": "unsubstantiated", "findings": "x"])) { #expect($0.status == .forbidden, "not assigned") }
+            try await client.execute(uri: "/v1/complaints/\(id)/handlers", method: .post, headers: colleague, body: try Self.body(["handlerId": "h-qian"])) {
+                #expect($0.status == .forbidden, "only an assigned handler adds one")
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)/handlers", method: .post, headers: handler, body: try Self.body(["handlerId": "s-li"])) {
+                #expect($0.status == .forbidden && Self.json($0)["field"] == "handlerId", "never the staff member it is about")
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)/handlers", method: .post, headers: handler, body: try Self.body(["handlerId": "h-qian"])) {
+                #expect(Self.json($0)["handlers"] == ["h-zhao", "h-qian"])
+            }
+            try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: colleague) { #expect(Self.json($0)["complainant"]?["name"] == "王敏") }
+            #expect(try await repository.identityReads(complaintId: nil).map(\.readerId) == ["h-qian", "h-zhao"])
 
             for (path, body) in [
-                ("acceptance", ["accepted": true] as [String: JSONValue]), ("conclusion", ["finding": "substantiated", "findings": "经调取录像，态度生硬属实"]),
+                ("conclusion", ["finding": "substantiated", "findings": "经调取录像，态度生硬属实"] as [String: JSONValue]),
                 ("sanction-decision", ["sanctions": [["kind": "efficiency-warning", "subjectKind": "staff", "subjectId": "s-li", "reason": "态度生硬属实"]]]),
                 ("reply", ["reply": "已对当事窗口人员效能告诫并责令整改，感谢监督"]), ("close", [:]),
             ] {
@@ -130,7 +149,7 @@ struct ComplaintHandlingRouteTests {
                 #expect($0.status == .conflict)
             }
             try await client.execute(uri: "/v1/complaints/\(id)", method: .get, headers: handler) {
-                #expect(Self.json($0)["steps"]?.arrayValue?.compactMap { $0["step"]?.stringValue } == ["file", "accept", "conclude", "decide-sanctions", "reply", "close"])
+                #expect(Self.json($0)["steps"]?.arrayValue?.compactMap { $0["step"]?.stringValue } == ["file", "accept", "assign", "conclude", "decide-sanctions", "reply", "close"])
             }
             // One event per step (and one per sanction), keyed by the complaint, none carrying the complainant or the reply.
             let events = await repository.events
@@ -200,7 +219,7 @@ struct ComplaintHandlingRouteTests {
             try await client.execute(uri: "/v1/identity-reads?complaintId=\(id)", method: .get, headers: handler) { #expect($0.status == .forbidden) }
             try await client.execute(uri: "/v1/identity-reads?complaintId=\(id)", method: .get, headers: admin) {
                 let reads = Self.json($0).arrayValue ?? []
-                #expect(reads.count == 2 && reads.allSatisfy { $0["readerId"] == "h-zhao" && $0["complaintId"]?.stringValue == id })
+                #expect(reads.count == 1 && reads.allSatisfy { $0["readerId"] == "h-zhao" && $0["complaintId"]?.stringValue == id }, "the acceptance's answer; not the read before it")
             }
             try await client.execute(uri: "/v1/identity-reads?complaintId=nope", method: .get, headers: admin) {
                 #expect($0.status == .badRequest && Self.json($0)["field"] == "complaintId")

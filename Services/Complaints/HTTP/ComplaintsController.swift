@@ -11,7 +11,8 @@ import Hummingbird
 /// | `POST /v1/complaints` | anyone (online); a clerk at the complaint desk; a discipline inspector at the discipline room | file; answers the tracking code |
 /// | `GET /v1/complaints/track/{trackingCode}` | the complainant (the code is the key; 10 failed look-ups per client in 10 minutes, then 429) | where the complaint stands, the reply |
 /// | `GET /v1/complaints` | complaints handlers (centre queue), discipline inspectors (discipline queue) | the queue, without the complainants' identity |
-/// | `GET /v1/complaints/{complaintId}` | the handlers of its queue, never the staff member it is about | in full; reading the complainant's identity is recorded |
+/// | `GET /v1/complaints/{complaintId}` | the handlers of its queue, never the staff member it is about | in full; the complainant only to its assigned handlers, each read recorded |
+/// | `POST /v1/complaints/{complaintId}/handlers` | an assigned handler (or the first to act) | add a handler of the queue |
 /// | `POST /v1/complaints/{complaintId}/acceptance` | the same | accept, or not with the reason |
 /// | `POST /v1/complaints/{complaintId}/referral` | the same | pass it to the department concerned (optionally releasing the complainant's identity) |
 /// | `POST /v1/complaints/{complaintId}/conclusion` | the same | substantiated / partly / unsubstantiated, with the findings |
@@ -49,6 +50,11 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
         routes.post("/v1/complaints/:complaintId/acceptance") { request, context in
             let body = try await request.decodeBody(as: AcceptanceBody.self, context: context)
             return try await take(body.accepted ? .accept : .notAccept(reason: body.reason ?? ""), context)
+        }
+        routes.post("/v1/complaints/:complaintId/handlers") { request, context in
+            let body = try await request.decodeBody(as: HandlerBody.self, context: context)
+            let (queue, actor) = try handler(context)
+            return try jsonResponse(try await repository.addHandler(body.handlerId, on: try complaintId(context), queue: queue, actor: actor, at: Date()))
         }
         routes.post("/v1/complaints/:complaintId/referral") { request, context in
             let body = try await request.decodeBody(as: ReferralBody.self, context: context)
@@ -172,4 +178,9 @@ struct ReviewBody: Codable, Sendable {
 struct RatingBody: Codable, Sendable {
     var rating: ComplaintRating
     var comment: String?
+}
+
+struct HandlerBody: Codable, Sendable {
+    /// The handler to add (their staff id).
+    var handlerId: String
 }

@@ -163,5 +163,11 @@ enum ComplaintsMigrations {
                 )
                 """,
             ]),
+        Migration(
+            component: "complaints", version: 4, name: "the handlers assigned to each complaint",
+            statements: [
+                // The first handler of the queue to act on a complaint is assigned; assigned handlers add others.
+                "ALTER TABLE complaints ADD COLUMN handlers text[] NOT NULL DEFAULT '{}'",
+            ]),
     ]
 }

@@ -17,6 +17,8 @@ protocol ComplaintsRepository: Sendable {
     func queue(_ queue: ComplaintQueue, reader: String) async throws -> [ComplaintSummary]
     /// One complaint of `queue` in full, the complainant's identity included (the read is recorded).
     func record(_ id: UUID, queue: ComplaintQueue, reader: String, at: Date) async throws -> ComplaintRecord
+    /// An assigned handler of `queue` (or the first to act) adds another handler to a complaint.
+    func addHandler(_ handler: String, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord
     /// Takes a handler's step on a complaint of `queue`; each step is kept with who took it and
     /// when, its deadline timers replaced, its events committed with it. A substantiated conclusion
     /// about a staff member with another within twelve months proposes their removal.
@@ -163,6 +165,9 @@ struct ComplaintRecord: Codable, Sendable, Equatable {
     var ratingComment: String?
     /// The warnings and overdue flags raised on its deadlines.
     var flags: [Flag]
+    /// The handlers assigned to it: the first of its queue to act on it, and those an assigned
+    /// handler adds. Only they see the complainant and take its steps.
+    var handlers: [String] = []
     var steps: [Step]
 
     struct Flag: Codable, Sendable, Equatable {
@@ -384,6 +389,39 @@ enum ComplaintAccess {
             throw HallError(.forbidden, "the complaint is about you: it is handled by someone else")
         }
         return view
+    }
+
+    /// The complaint as `reader` (a handler of its queue) may see it: the complainant only to its
+    /// assigned handlers.
+    static func view(_ record: ComplaintRecord, reader: String) -> ComplaintRecord {
+        var view = record
+        if !record.handlers.contains(reader) { view.complainant = nil }
+        return view
+    }
+
+    /// The handlers after `actor` takes a step: the first to act is assigned; after that only the
+    /// assigned handlers act.
+    static func acting(_ record: ComplaintRecord, actor: String) throws -> [String] {
+        if record.handlers.isEmpty { return [actor] }
+        guard record.handlers.contains(actor) else {
+            throw HallError(
+                .forbidden, "the complaint is assigned to \(record.handlers.joined(separator: ", ")); an assigned handler adds others (POST …/handlers)")
+        }
+        return record.handlers
+    }
+
+    /// An assigned handler (or the first to act) adds `handler`; never the staff member it is about.
+    static func adding(_ handler: String, to record: ComplaintRecord, targetStaffId: String?, by actor: String, at: Date) throws -> ComplaintRecord {
+        var handlers = try acting(record, actor: actor)
+        let id = handler.trimmingCharacters(in: .whitespaces)
+        if id.isEmpty || id.count > 128 { throw HallError.invalid("handlerId", "names the handler to add (their staff id)") }
+        if id == targetStaffId { throw HallError(.forbidden, "the complaint is about \(id): they never handle it", field: "handlerId") }
+        if handlers.contains(id) { throw HallError(.conflict, "\(id) already handles the complaint", field: "handlerId") }
+        handlers.append(id)
+        var updated = record
+        updated.handlers = handlers
+        updated.steps.append(.init(step: "assign", statusAfter: record.summary.status, actorId: actor, detail: id, at: at))
+        return updated
     }
 
     /// What a step records in the step log.

@@ -113,8 +113,17 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     func record(_ id: UUID, queue: ComplaintQueue, reader: String, at: Date) async throws -> ComplaintRecord {
         let entry = try entry(id)
         try ComplaintAccess.checkReader(reader, targetStaffId: entry.targetStaffId, complaintQueue: entry.queue, asked: queue)
-        if entry.record.complainant != nil { reads.append(IdentityRead(complaintId: id, readerId: reader, readAt: at)) }
-        return entry.record
+        let view = ComplaintAccess.view(entry.record, reader: reader)
+        if view.complainant != nil { reads.append(IdentityRead(complaintId: id, readerId: reader, readAt: at)) }
+        return view
+    }
+
+    func addHandler(_ handler: String, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord {
+        var entry = try entry(id)
+        try ComplaintAccess.checkReader(actor, targetStaffId: entry.targetStaffId, complaintQueue: entry.queue, asked: queue)
+        entry.record = try ComplaintAccess.adding(handler, to: entry.record, targetStaffId: entry.targetStaffId, by: actor, at: at)
+        records[id] = entry
+        return ComplaintAccess.view(entry.record, reader: actor)
     }
 
     /// Applies a checked step to an entry: the record, its events, the removal rule.
@@ -157,6 +166,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     func take(_ step: ComplaintStep, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord {
         let entry = try entry(id)
         try ComplaintAccess.checkReader(actor, targetStaffId: entry.targetStaffId, complaintQueue: entry.queue, asked: queue)
+        let handlers = try ComplaintAccess.acting(entry.record, actor: actor)
         _ = try step.next(from: entry.record.summary.status, finding: entry.record.finding, reviewed: entry.record.reviewReason != nil)
         var subjectDepartments: [String] = []
         switch step {
@@ -177,7 +187,9 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
             }
         default: break
         }
-        let updated = try apply(step, to: entry, actor: actor, at: at, subjectDepartments: subjectDepartments)
+        var assigned = entry
+        assigned.record.handlers = handlers
+        let updated = try apply(step, to: assigned, actor: actor, at: at, subjectDepartments: subjectDepartments)
         if updated.record.complainant != nil { reads.append(IdentityRead(complaintId: id, readerId: actor, readAt: at)) }
         return updated.record
     }

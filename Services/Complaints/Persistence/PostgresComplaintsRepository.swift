@@ -235,7 +235,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             SELECT \(unescaped: Self.summaryColumns), queue, target_staff_id, target_department_ids, target_window_id, tracking_code, recorded_by,
                    receipt_code, case_id, content, complainant_name, complainant_contact, not_accepted_reason, finding, findings, reply,
                    referral_instructions, identity_released, referred_at, department_findings, department_return_reason, department_returned_at,
-                   conclusion_due::text, sanction_note, replied_at, review_reason, rating, rating_comment, updated_at
+                   conclusion_due::text, sanction_note, replied_at, review_reason, rating, rating_comment, updated_at, handlers
             FROM \(unescaped: schema).complaints
             WHERE (\(askedId)::uuid IS NULL OR complaint_id = \(askedId)) AND (\(code)::text IS NULL OR tracking_code = \(code))
             \(unescaped: lock ? "FOR UPDATE" : "")
@@ -277,6 +277,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             repliedAt: try row.value("replied_at"), reviewReason: try row.value("review_reason"),
             rating: try row.value("rating", as: String?.self).map(ComplaintRating.init(stored:)), ratingComment: try row.value("rating_comment"),
             flags: try flags.map { ComplaintRecord.Flag(step: try .init(stored: $0.0), flag: try .init(stored: $0.1), dueDate: try HallDate(stored: $0.2), at: $0.3) },
+            handlers: try row.value("handlers"),
             steps: try steps.map { ComplaintRecord.Step(step: $0.0, statusAfter: try .init(stored: $0.1), actorId: $0.2, detail: $0.3, at: $0.4) })
         return Stored(
             record: record, queue: try .init(stored: try row.value("queue", as: String.self)), targetStaffId: try row.value("target_staff_id"),
@@ -331,7 +332,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 department_returned_at = \(referral?.returnedAt), conclusion_due = \(updated.conclusionDue?.description)::date,
                 due_step = \(updated.summary.deadline?.step.rawValue), due_date = \(updated.summary.deadline?.dueDate.description)::date,
                 overdue = \(updated.summary.overdue), sanction_note = \(updated.sanctionNote), review_reason = \(updated.reviewReason),
-                rating = \(updated.rating?.rawValue), rating_comment = \(updated.ratingComment)
+                rating = \(updated.rating?.rawValue), rating_comment = \(updated.ratingComment), handlers = \(updated.handlers)
             WHERE complaint_id = \(id)
             """, logger: logger)
         for step in updated.steps.dropFirst(before.steps.count) {
@@ -397,8 +398,19 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
         try await client.transaction(logger: logger) { connection in
             let stored = try await loaded(id, lock: false, on: connection)
             try ComplaintAccess.checkReader(reader, targetStaffId: stored.targetStaffId, complaintQueue: stored.queue, asked: queue)
-            if stored.record.complainant != nil { try await recordRead(id, reader: reader, at: at, on: connection) }
-            return stored.record
+            let view = ComplaintAccess.view(stored.record, reader: reader)
+            if view.complainant != nil { try await recordRead(id, reader: reader, at: at, on: connection) }
+            return view
+        }
+    }
+
+    func addHandler(_ handler: String, on id: UUID, queue: ComplaintQueue, actor: String, at: Date) async throws -> ComplaintRecord {
+        try await client.transaction(logger: logger) { connection in
+            let stored = try await loaded(id, lock: true, on: connection)
+            try ComplaintAccess.checkReader(actor, targetStaffId: stored.targetStaffId, complaintQueue: stored.queue, asked: queue)
+            let updated = try ComplaintAccess.adding(handler, to: stored.record, targetStaffId: stored.targetStaffId, by: actor, at: at)
+            try await save(updated, from: stored.record, events: [], at: at, on: connection)
+            return ComplaintAccess.view(updated, reader: actor)
         }
     }
 
@@ -412,6 +424,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             let stored = try await loaded(id, lock: true, on: connection)
             let current = stored.record
             try ComplaintAccess.checkReader(actor, targetStaffId: stored.targetStaffId, complaintQueue: stored.queue, asked: queue)
+            let handlers = try ComplaintAccess.acting(current, actor: actor)
             let next = try step.next(from: current.summary.status, finding: current.finding, reviewed: current.reviewReason != nil)
             var subjectDepartments: [String] = []
             switch step {
@@ -427,7 +440,8 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 }
             default: break
             }
-            let updated = current.taking(step, to: next, actor: actor, at: at, deadlines: deadlines, subjectDepartments: subjectDepartments)
+            var updated = current.taking(step, to: next, actor: actor, at: at, deadlines: deadlines, subjectDepartments: subjectDepartments)
+            updated.handlers = handlers
             var events = try updated.events(of: step, before: current, actor: actor, at: at)
             if let finding = step.finding, finding != .unsubstantiated, let staff = stored.targetStaffId {
                 if let proposal = try await proposeRemoval(staff, complaint: id, at: at, on: connection) {
