@@ -67,15 +67,11 @@ struct FigureRow: Codable, Sendable, Equatable {
         "period,key,accepted,refused,correctionNotified,completed,completedOnTime,onTimeRate,handlingDaysMean,handlingDaysP90,complaintsSubstantiated,sanctions,"
         + "verySatisfied,satisfied,basicallySatisfied,dissatisfied,veryDissatisfied,unratedCountedBasicallySatisfied,rectificationsDone,rectificationsDoneOnTime"
 
-    /// The row as a CSV line (RFC 4180: a key with a comma, quote or line break is quoted).
+    /// The row as a CSV line (RFC 4180).
     var csvLine: String {
-        func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
-        var quoted = key
-        if key.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            quoted = "\"" + key.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
+        let number = CSV.number
         return [
-            period.description, quoted, "\(accepted)", "\(refused)", "\(correctionNotified)", "\(completed)", "\(completedOnTime)",
+            period.description, CSV.field(key), "\(accepted)", "\(refused)", "\(correctionNotified)", "\(completed)", "\(completedOnTime)",
             number(onTimeRate), number(handlingDaysMean), number(handlingDaysP90), "\(complaintsSubstantiated)", "\(sanctions)",
             "\(ratings.verySatisfied)", "\(ratings.satisfied)", "\(ratings.basicallySatisfied)", "\(ratings.dissatisfied)", "\(ratings.veryDissatisfied)",
             "\(unratedCountedBasicallySatisfied)", "\(rectificationsDone)", "\(rectificationsDoneOnTime)",
@@ -122,4 +118,16 @@ enum HandlingTime {
     static func workingDays(acceptedAt: Date, completedAt: Date, suspended: Int, calendar: WorkingCalendar) -> Int {
         max(0, calendar.workingDays(from: acceptedAt, to: completedAt).value - suspended)
     }
+}
+
+/// RFC 4180 fields for the CSV files the centre downloads.
+enum CSV {
+    /// A text field: quoted when it holds a comma, a quote or a line break.
+    static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// A number with four decimals; empty when there is none.
+    static func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
 }

@@ -70,10 +70,7 @@ struct Statistics: Codable, Sendable, Equatable {
 
     /// One section as CSV (RFC 4180), header first.
     func csv(_ section: Section) -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
-        func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
+        let (field, number) = (CSV.field, CSV.number)
         let lines: [String]
         switch section {
         case .channels:

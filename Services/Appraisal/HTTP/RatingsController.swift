@@ -82,14 +82,7 @@ struct RatingsController<Repository: AppraisalRepository> {
 
     /// The caller's department, checked against the directory.
     func department(_ context: HallRequestContext) async throws -> String {
-        let principal = try context.requirePrincipal()
-        guard !principal.roles.isDisjoint(with: Self.departmentRoles) else {
-            throw HallError(.forbidden, "a department's rectifications are its officers', chief representative's or system's")
-        }
-        guard let department = principal.department, try await repository.isActiveDepartment(department) else {
-            throw HallError(.forbidden, "the token must act for an active department of the hall's directory", field: "department")
-        }
-        return department
+        try await context.requireDepartment(roles: Self.departmentRoles) { try await repository.isActiveDepartment($0) }.department
     }
 
     /// A clerk appeals for their window, a department for its cases.

@@ -43,13 +43,7 @@ struct ReferralsController<Repository: ComplaintsRepository> {
 
     /// The caller's department, checked against the directory, and the caller.
     func departmentActor(_ context: HallRequestContext) async throws -> (department: String, actor: String) {
-        let principal = try context.requirePrincipal()
-        guard !principal.roles.isDisjoint(with: Self.roles) else {
-            throw HallError(.forbidden, "a department's complaints are read by the roles \(Self.roles.map(\.rawValue).joined(separator: ", "))")
-        }
-        guard let department = principal.department, try await repository.isActiveDepartment(department) else {
-            throw HallError(.forbidden, "the token must act for an active department of the hall's directory", field: "department")
-        }
+        let (department, principal) = try await context.requireDepartment(roles: Set(Self.roles)) { try await repository.isActiveDepartment($0) }
         return (department, principal.subject)
     }
 

@@ -23,6 +23,20 @@ public struct HallRequestContext: RequestContext {
         return principal
     }
 
+    /// The department the caller acts for: their token holds one of `roles`, and its `department`
+    /// claim names a department `isActive` finds active in the service's directory (403 naming
+    /// `department` otherwise). A claim is never trusted because the token says so.
+    public func requireDepartment(roles: Set<Role>, isActive: (String) async throws -> Bool) async throws -> (department: String, principal: Principal) {
+        let principal = try requirePrincipal()
+        guard !principal.roles.isDisjoint(with: roles) else {
+            throw HallError(.forbidden, "this needs one of the roles \(roles.map(\.rawValue).sorted().joined(separator: ", "))")
+        }
+        guard let department = principal.department, try await isActive(department) else {
+            throw HallError(.forbidden, "the token must act for an active department of the hall's directory", field: "department")
+        }
+        return (department, principal)
+    }
+
     /// Bodies larger than this are refused (1 MiB).
     public var maxUploadSize: Int { 1 << 20 }
 
