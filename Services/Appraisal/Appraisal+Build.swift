@@ -35,7 +35,12 @@ extension AppraisalService {
                     PollingService(
                         name: "rectification deadline timers", gate: runtime.gate, interval: settings.timerInterval, idleMax: settings.timerIdleMax,
                         batch: 1_000, logger: runtime.logger, counter: "hall_appraisal_timers_fired_total"
-                    ) { try await repository(runtime, settings).fireDueTimers(now: Date(), limit: 1_000) }
+                    ) { try await repository(runtime, settings).fireDueTimers(now: Date(), limit: 1_000) },
+                    // The days whose facts changed are recounted into the roll-ups, so that a read has little left to recount.
+                    PollingService(
+                        name: "figure roll-ups recounted", gate: runtime.gate, interval: settings.recountInterval, idleMax: settings.recountIdleMax,
+                        batch: 400, logger: runtime.logger, counter: "hall_appraisal_days_recounted_total"
+                    ) { try await repository(runtime, settings).recountFigureDays(limit: 400) },
                 ]
             },
             openAPI: AppraisalOpenAPI.document

@@ -13,6 +13,7 @@ import HallKit
 /// | `HALL_APPRAISAL_UNRATED` | what a case not rated within the period counts as: `uncounted`, or `basically-satisfied` (as Guangdong counts it) | uncounted |
 /// | `HALL_APPRAISAL_CALLBACK_DAYS` · `_VERIFY_DAYS` · `_RESOLVE_DAYS` · `_REPLY_DAYS` | working days of each rectification step after the one before (the call-back after the bad rating), 1–30 | 1 · 1 · 2 · 1 |
 /// | `HALL_APPRAISAL_TIMER_INTERVAL_MS` / `HALL_APPRAISAL_TIMER_IDLE_MAX_MS` | how often due rectification deadlines are looked for / the longest wait while none is due | 1000 / 60000 |
+/// | `HALL_APPRAISAL_RECOUNT_INTERVAL_MS` / `HALL_APPRAISAL_RECOUNT_IDLE_MAX_MS` | how often the days whose facts changed are recounted into the daily roll-ups / the longest wait while none changed (a read recounts what is left first) | 10000 / 60000 |
 struct AppraisalSettings: Sendable {
     var calendar: WorkingCalendar
     var ratings: RatingRules
@@ -20,6 +21,8 @@ struct AppraisalSettings: Sendable {
     var rectification: RectificationDeadlines
     var timerInterval: Duration
     var timerIdleMax: Duration
+    var recountInterval: Duration
+    var recountIdleMax: Duration
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
@@ -38,5 +41,7 @@ struct AppraisalSettings: Sendable {
             replyDays: try environment.int("HALL_APPRAISAL_REPLY_DAYS", default: 1, in: 1...30))
         timerInterval = .milliseconds(try environment.int("HALL_APPRAISAL_TIMER_INTERVAL_MS", default: 1_000, in: 10...60_000))
         timerIdleMax = .milliseconds(try environment.int("HALL_APPRAISAL_TIMER_IDLE_MAX_MS", default: 60_000, in: 10...600_000))
+        recountInterval = .milliseconds(try environment.int("HALL_APPRAISAL_RECOUNT_INTERVAL_MS", default: 10_000, in: 10...600_000))
+        recountIdleMax = .milliseconds(try environment.int("HALL_APPRAISAL_RECOUNT_IDLE_MAX_MS", default: 60_000, in: 10...600_000))
     }
 }

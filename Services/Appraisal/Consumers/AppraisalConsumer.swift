@@ -25,42 +25,43 @@ enum AppraisalConsumer {
                 WHERE i.version < excluded.version
                 """, logger: context.logger)
         }
-        router.on(ApplicationAccepted.self) { event, envelope, context in
+        // The events of a busy day come in runs of one type: each run is written with one statement per table.
+        router.onBatch(ApplicationAccepted.self) { batch, context in
             try await desk(
-                .init(outcome: "accepted", receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId,
-                      staffId: event.clerkId, windowId: event.windowId, at: event.acceptedAt), envelope, context)
-            guard let caseId = envelope.caseId?.lowercased() else { return }
-            try await context.connection.run(
-                """
-                INSERT INTO \(unescaped: context.schema).case_facts AS c
-                    (case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at, applicant_check, channel, due_date)
-                VALUES (\(caseId), \(event.receiptCode), \(event.itemCode), \(event.leadDepartmentId), \(event.clerkId), \(event.windowId), \(event.acceptedAt),
-                        \(event.applicantCheck), \(event.channel.rawValue), \(event.dueDate.description)::date)
-                ON CONFLICT (case_id) DO UPDATE SET staff_id = excluded.staff_id, window_id = excluded.window_id, applicant_check = excluded.applicant_check,
-                    channel = excluded.channel, due_date = excluded.due_date
-                """, logger: context.logger)
+                batch.map {
+                    .init(id: $0.1.id, outcome: "accepted", receiptCode: $0.0.receiptCode, itemCode: $0.0.itemCode, departmentId: $0.0.leadDepartmentId,
+                          staffId: $0.0.clerkId, windowId: $0.0.windowId, at: $0.0.acceptedAt)
+                }, context)
+            try await accepted(batch, context)
         }
-        router.on(ApplicationRefused.self) { event, envelope, context in
+        router.onBatch(ApplicationRefused.self) { batch, context in
             try await desk(
-                .init(outcome: "refused", receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: nil, staffId: event.clerkId,
-                      windowId: event.windowId, at: event.refusedAt), envelope, context)
+                batch.map {
+                    .init(id: $0.1.id, outcome: "refused", receiptCode: $0.0.receiptCode, itemCode: $0.0.itemCode, departmentId: nil, staffId: $0.0.clerkId,
+                          windowId: $0.0.windowId, at: $0.0.refusedAt)
+                }, context)
         }
-        router.on(ApplicationCorrectionNotified.self) { event, envelope, context in
+        router.onBatch(ApplicationCorrectionNotified.self) { batch, context in
             try await desk(
-                .init(outcome: "correction-notified", receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: nil,
-                      staffId: event.clerkId, windowId: nil, at: event.notifiedAt), envelope, context)
+                batch.map {
+                    .init(id: $0.1.id, outcome: "correction-notified", receiptCode: $0.0.receiptCode, itemCode: $0.0.itemCode, departmentId: nil,
+                          staffId: $0.0.clerkId, windowId: nil, at: $0.0.notifiedAt)
+                }, context)
         }
-        router.on(CaseCompleted.self) { event, envelope, context in
+        router.onBatch(CaseCompleted.self) { batch, context in
             try await completed(
-                .init(receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId, outcome: event.outcome,
-                      acceptedAt: event.acceptedAt, completedAt: event.completedAt, onTime: event.onTime, suspended: event.suspendedWorkingDays),
-                envelope, context, calendar)
+                try batch.map { event, envelope in
+                    .init(caseId: try caseId(of: envelope), receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId,
+                          outcome: event.outcome, acceptedAt: event.acceptedAt, completedAt: event.completedAt, onTime: event.onTime,
+                          suspended: event.suspendedWorkingDays)
+                }, context, calendar)
         }
-        router.on(ApplicationCompleted.self) { event, envelope, context in
+        router.onBatch(ApplicationCompleted.self) { batch, context in
             try await completed(
-                .init(receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId, outcome: event.outcome,
-                      acceptedAt: event.acceptedAt, completedAt: event.completedAt, onTime: event.onTime, suspended: 0),
-                envelope, context, calendar)
+                try batch.map { event, envelope in
+                    .init(caseId: try caseId(of: envelope), receiptCode: event.receiptCode, itemCode: event.itemCode, departmentId: event.leadDepartmentId,
+                          outcome: event.outcome, acceptedAt: event.acceptedAt, completedAt: event.completedAt, onTime: event.onTime, suspended: 0)
+                }, context, calendar)
         }
         router.on(ClockChanged.self) { event, envelope, context in
             guard let caseId = envelope.caseId?.lowercased() else { return }
@@ -121,6 +122,7 @@ enum AppraisalConsumer {
     /// A case completed: routed by the coordinator (`coordinator.case.completed`) or an immediate
     /// item decided at the window (`intake.application.completed`).
     struct Completion {
+        var caseId: String
         var receiptCode: String
         var itemCode: String
         var departmentId: String
@@ -131,20 +133,55 @@ enum AppraisalConsumer {
         var suspended: Int
     }
 
-    /// Records a completion on the case's facts, whether or not its acceptance has arrived.
-    static func completed(_ fact: Completion, _ envelope: EventEnvelope, _ context: HandlerContext, _ calendar: WorkingCalendar) async throws {
-        guard let caseId = envelope.caseId?.lowercased() else {
-            throw HallError.invalid("caseId", "a completed case's event names its case")
-        }
-        let days = HandlingTime.workingDays(acceptedAt: fact.acceptedAt, completedAt: fact.completedAt, suspended: fact.suspended, calendar: calendar)
+    /// The case a completion is about, from its envelope.
+    static func caseId(of envelope: EventEnvelope) throws -> String {
+        guard let caseId = envelope.caseId?.lowercased() else { throw HallError.invalid("caseId", "a completed case's event names its case") }
+        return caseId
+    }
+
+    /// The last of each case's facts in a run, as applying them one by one would leave it.
+    static func lastPerCase<Fact>(_ facts: [Fact], _ caseId: (Fact) -> String) -> [Fact] {
+        var seen = Set<String>()
+        return facts.reversed().filter { seen.insert(caseId($0)).inserted }.reversed()
+    }
+
+    /// Records completions on the cases' facts, whether or not their acceptances have arrived.
+    static func completed(_ facts: [Completion], _ context: HandlerContext, _ calendar: WorkingCalendar) async throws {
+        let facts = lastPerCase(facts, \.caseId)
+        let days = facts.map { HandlingTime.workingDays(acceptedAt: $0.acceptedAt, completedAt: $0.completedAt, suspended: $0.suspended, calendar: calendar) }
         try await context.connection.run(
             """
             INSERT INTO \(unescaped: context.schema).case_facts AS c
                 (case_id, receipt_code, item_code, department_id, accepted_at, completed_at, completed_day, outcome, on_time, handling_days)
-            VALUES (\(caseId), \(fact.receiptCode), \(fact.itemCode), \(fact.departmentId), \(fact.acceptedAt), \(fact.completedAt),
-                    \(LocalDate.inHall(fact.completedAt).description)::date, \(fact.outcome.rawValue), \(fact.onTime), \(days))
+            SELECT t.case_id, t.receipt_code, t.item_code, t.department_id, t.accepted_at, t.completed_at, t.completed_day::date, t.outcome, t.on_time, t.days
+            FROM unnest(\(facts.map(\.caseId))::text[], \(facts.map(\.receiptCode))::text[], \(facts.map(\.itemCode))::text[],
+                        \(facts.map(\.departmentId))::text[], \(facts.map(\.acceptedAt))::timestamptz[], \(facts.map(\.completedAt))::timestamptz[],
+                        \(facts.map { LocalDate.inHall($0.completedAt).description })::text[], \(facts.map(\.outcome.rawValue))::text[],
+                        \(facts.map(\.onTime))::bool[], \(days)::int[])
+                AS t(case_id, receipt_code, item_code, department_id, accepted_at, completed_at, completed_day, outcome, on_time, days)
             ON CONFLICT (case_id) DO UPDATE SET completed_at = excluded.completed_at, completed_day = excluded.completed_day,
                 outcome = excluded.outcome, on_time = excluded.on_time, handling_days = excluded.handling_days
+            """, logger: context.logger)
+    }
+
+    /// Records accepted cases: who accepted them, their channel, due date and bundle, whether or not their completions have arrived.
+    static func accepted(_ batch: [(ApplicationAccepted, EventEnvelope)], _ context: HandlerContext) async throws {
+        let cases = lastPerCase(batch.compactMap { event, envelope in envelope.caseId.map { (event, $0.lowercased()) } }, \.1)
+        guard !cases.isEmpty else { return }
+        let events = cases.map(\.0)
+        try await context.connection.run(
+            """
+            INSERT INTO \(unescaped: context.schema).case_facts AS c
+                (case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at, applicant_check, channel, due_date, bundle_id, bundle_size)
+            SELECT t.case_id, t.receipt_code, t.item_code, t.department_id, t.staff_id, NULLIF(t.window_id, ''), t.accepted_at, NULLIF(t.applicant_check, ''),
+                   t.channel, t.due_date::date, NULLIF(t.bundle_id, ''), NULLIF(t.bundle_size, 0)
+            FROM unnest(\(cases.map(\.1))::text[], \(events.map(\.receiptCode))::text[], \(events.map(\.itemCode))::text[],
+                        \(events.map(\.leadDepartmentId))::text[], \(events.map(\.clerkId))::text[], \(events.map { $0.windowId ?? "" })::text[],
+                        \(events.map(\.acceptedAt))::timestamptz[], \(events.map { $0.applicantCheck ?? "" })::text[], \(events.map(\.channel.rawValue))::text[],
+                        \(events.map(\.dueDate.description))::text[], \(events.map { $0.bundleId ?? "" })::text[], \(events.map { $0.bundleSize ?? 0 })::int[])
+                AS t(case_id, receipt_code, item_code, department_id, staff_id, window_id, accepted_at, applicant_check, channel, due_date, bundle_id, bundle_size)
+            ON CONFLICT (case_id) DO UPDATE SET staff_id = excluded.staff_id, window_id = excluded.window_id, applicant_check = excluded.applicant_check,
+                channel = excluded.channel, due_date = excluded.due_date, bundle_id = excluded.bundle_id, bundle_size = excluded.bundle_size
             """, logger: context.logger)
     }
 
@@ -186,6 +223,8 @@ enum AppraisalConsumer {
 
     /// An application answered at the window.
     struct DeskOutcome {
+        /// The event's id: the fact's key.
+        var id: UUID
         var outcome: String
         var receiptCode: String
         var itemCode: String
@@ -195,13 +234,16 @@ enum AppraisalConsumer {
         var at: Date
     }
 
-    /// Records an answer at the window once (the event's id is the key).
-    static func desk(_ fact: DeskOutcome, _ envelope: EventEnvelope, _ context: HandlerContext) async throws {
+    /// Records answers at the window, each once (the event's id is the key).
+    static func desk(_ facts: [DeskOutcome], _ context: HandlerContext) async throws {
         try await context.connection.run(
             """
             INSERT INTO \(unescaped: context.schema).desk_outcomes (event_id, outcome, receipt_code, item_code, department_id, staff_id, window_id, day)
-            VALUES (\(envelope.id), \(fact.outcome), \(fact.receiptCode), \(fact.itemCode), \(fact.departmentId), \(fact.staffId), \(fact.windowId),
-                    \(LocalDate.inHall(fact.at).description)::date)
+            SELECT t.event_id, t.outcome, t.receipt_code, t.item_code, NULLIF(t.department_id, ''), t.staff_id, NULLIF(t.window_id, ''), t.day::date
+            FROM unnest(\(facts.map(\.id))::uuid[], \(facts.map(\.outcome))::text[], \(facts.map(\.receiptCode))::text[], \(facts.map(\.itemCode))::text[],
+                        \(facts.map { $0.departmentId ?? "" })::text[], \(facts.map(\.staffId))::text[], \(facts.map { $0.windowId ?? "" })::text[],
+                        \(facts.map { LocalDate.inHall($0.at).description })::text[])
+                AS t(event_id, outcome, receipt_code, item_code, department_id, staff_id, window_id, day)
             ON CONFLICT (event_id) DO NOTHING
             """, logger: context.logger)
     }

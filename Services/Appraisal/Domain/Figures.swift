@@ -131,3 +131,46 @@ enum CSV {
     /// A number with four decimals; empty when there is none.
     static func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
 }
+
+/// Values counted by how many times each occurs (handling days, or hours rounded up): the mean
+/// and the percentiles of any period from its days' counts, as PostgreSQL's `avg` and
+/// `percentile_cont` would give over the values themselves.
+struct ValueCounts: Sendable, Equatable {
+    /// Value → how many times.
+    var counts: [Int: Int] = [:]
+
+    init(_ counts: [Int: Int] = [:]) { self.counts = counts.filter { $0.value > 0 } }
+
+    /// From parallel arrays of values and counts (as a query returns them).
+    init(values: [Int], counts: [Int]) {
+        var merged: [Int: Int] = [:]
+        for (value, count) in zip(values, counts) { merged[value, default: 0] += count }
+        self.init(merged)
+    }
+
+    var total: Int { counts.values.reduce(0, +) }
+
+    var mean: Double? {
+        let total = total
+        guard total > 0 else { return nil }
+        return Double(counts.reduce(0) { $0 + $1.key * $1.value }) / Double(total)
+    }
+
+    /// The continuous percentile (`fraction` in 0…1): the value at position `fraction × (n − 1)` of
+    /// the sorted values, interpolated between its neighbours.
+    func percentile(_ fraction: Double) -> Double? {
+        let total = total
+        guard total > 0 else { return nil }
+        let position = fraction * Double(total - 1)
+        let below = Int(position.rounded(.down)), above = Int(position.rounded(.up))
+        var seen = 0
+        var lower: Int?, upper: Int?
+        for (value, count) in counts.sorted(by: { $0.key < $1.key }) {
+            seen += count
+            if lower == nil, below < seen { lower = value }
+            if above < seen { upper = value; break }
+        }
+        guard let lower, let upper else { return nil }
+        return Double(lower) + (position - Double(below)) * Double(upper - lower)
+    }
+}

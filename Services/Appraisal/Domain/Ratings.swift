@@ -17,10 +17,15 @@ struct RatingSubmission: Codable, Sendable {
     /// The submission's form.
     func validate() throws {
         if receiptCode.isEmpty || receiptCode.count > 64 { throw HallError.invalid("receiptCode", "is the receipt code on the acceptance notice") }
+        try Self.validate(idNumber: idNumber, comment: comment)
+    }
+
+    /// The rater's identity number and comment, of a case's rating or a bundle's.
+    static func validate(idNumber: String, comment: String?) throws {
         if idNumber.trimmingCharacters(in: .whitespaces).isEmpty || idNumber.count > 64 {
             throw HallError.invalid("idNumber", "is the applicant's identity number (or the organisation's code)")
         }
-        if let comment, comment.count > Self.maximumComment { throw HallError.invalid("comment", "is at most \(Self.maximumComment) characters") }
+        if let comment, comment.count > maximumComment { throw HallError.invalid("comment", "is at most \(maximumComment) characters") }
     }
 }
 
@@ -36,6 +41,41 @@ struct RatedCase: Sendable, Equatable {
     var applicantCheck: String?
     /// The last seal; none while the case is being handled.
     var completedAt: Date?
+    /// The bundle (一件事) the case was accepted in: rated as a whole, never case by case.
+    var bundleId: String? = nil
+}
+
+/// A rating of a bundle (一件事一次办) as the applicant submits it: the whole bundle, once.
+struct BundleRatingSubmission: Codable, Sendable {
+    var bundleId: String
+    /// The applicant's identity number: checked against every case of the bundle, never stored.
+    var idNumber: String
+    var level: RatingLevel
+    var comment: String?
+    var channel: RatingChannel
+
+    /// The submission's form.
+    func validate() throws {
+        if bundleId.isEmpty || bundleId.count > 64 { throw HallError.invalid("bundleId", "is the bundle's number on the acceptance notices") }
+        try RatingSubmission.validate(idNumber: idNumber, comment: comment)
+    }
+}
+
+/// What the rules need of a rated bundle: its cases as the hall knows them, and how many it has.
+struct RatedBundle: Sendable, Equatable {
+    var bundleId: String
+    /// The number of cases accepted in the bundle (from the acceptances); none when no acceptance is known.
+    var size: Int?
+    var cases: [RatedCase]
+}
+
+/// The answer to a bundle's rating: the rating recorded for each of its cases.
+struct BundleRatingAnswer: Codable, Sendable, Equatable {
+    var bundleId: String
+    var level: RatingLevel
+    var heldForReview: Bool
+    /// One per case, each counted for its own department, window and clerk; a bad one opens each department's rectification.
+    var ratings: [RatingAnswer]
 }
 
 /// The 好差评 rules (国办发〔2019〕51号): one rating per completed case, by its applicant, within
@@ -56,9 +96,34 @@ struct RatingRules: Sendable {
         guard let completedAt = rated.completedAt else {
             return HallError(.conflict, "the case is not complete yet; it is rated once its decision is sealed", field: "receiptCode")
         }
+        if let bundle = rated.bundleId {
+            return HallError(.conflict, "the case was accepted in bundle \(bundle) (一件事): the bundle is rated once, as a whole", field: "receiptCode")
+        }
         if alreadyRated { return HallError(.conflict, "the case is already rated: one rating per case", field: "receiptCode") }
         if at > completedAt.addingTimeInterval(Double(ratingDays) * 86_400) {
             return HallError(.conflict, "the rating period ended \(ratingDays) days after completion", field: "receiptCode")
+        }
+        return nil
+    }
+
+    /// Why `submission` may not rate `bundle` (already rated: `alreadyRated`), or nothing: the
+    /// bundle is rated by its applicant once every case of it is complete, within the rating
+    /// period after the last completion.
+    func refusal(_ submission: BundleRatingSubmission, bundle: RatedBundle, alreadyRated: Bool, at: Date) -> HallError? {
+        guard let size = bundle.size, !bundle.cases.isEmpty else {
+            return HallError(.notFound, "no bundle with this number is known to the hall", field: "bundleId")
+        }
+        guard bundle.cases.allSatisfy({ $0.applicantCheck.map { check.matches($0, idNumber: submission.idNumber) } ?? false }) else {
+            return HallError(.forbidden, "a bundle is rated by its applicant: the identity number is not the applicant's", field: "idNumber")
+        }
+        let completed = bundle.cases.compactMap(\.completedAt)
+        guard completed.count == bundle.cases.count, bundle.cases.count >= size, let last = completed.max() else {
+            return HallError(
+                .conflict, "the bundle is rated once all its cases are complete: \(completed.count) of \(size) are", field: "bundleId")
+        }
+        if alreadyRated { return HallError(.conflict, "the bundle is already rated: one rating per bundle", field: "bundleId") }
+        if at > last.addingTimeInterval(Double(ratingDays) * 86_400) {
+            return HallError(.conflict, "the rating period ended \(ratingDays) days after the bundle's last case was completed", field: "bundleId")
         }
         return nil
     }

@@ -8,6 +8,7 @@ import Hummingbird
 /// | route | who | what |
 /// |---|---|---|
 /// | `POST /v1/ratings` | the applicant, no account (receipt code + identity number; 10 failed checks per client in 10 minutes, then 429) | rate a completed case, once, within the rating period |
+/// | `POST /v1/bundle-ratings` | the applicant of a bundle (一件事), as above | rate the whole bundle once all its cases are complete: recorded for each case |
 /// | `GET /v1/ratings` | centre-admin | the ratings with comments, struck ones included (`?pending=true`: held or appealed, not reviewed; `?windowId=`) |
 /// | `POST /v1/ratings/{ratingId}/appeal` | a clerk of the rated window; the rated case's department (officer, chief representative) | appeal, once, with the reason |
 /// | `POST /v1/ratings/{ratingId}/review` | centre-admin | strike the rating or keep it, with the reason (logged) |
@@ -19,19 +20,28 @@ struct RatingsController<Repository: AppraisalRepository> {
     /// Failed rater checks per client address: 10 in 10 minutes, then 429.
     var checks = FailureLimiter(limit: 10, window: .seconds(600))
 
+    /// A rater's submission under the limit on failed checks: an unknown case or bundle, or a wrong identity number, counts.
+    func limited(_ context: HallRequestContext, _ rate: () async throws -> some Encodable) async throws -> Response {
+        try checks.check(context.clientAddress)
+        do {
+            return try jsonResponse(try await rate(), status: .created)
+        } catch let error as HallError where error.code.status == .forbidden || error.code.status == .notFound {
+            checks.fail(context.clientAddress)
+            throw error
+        }
+    }
+
     static var departmentRoles: Set<Role> { [.departmentOfficer, .chiefRepresentative, .departmentSystem] }
 
     var routes: RouteCollection<HallRequestContext> {
         let routes = RouteCollection(context: HallRequestContext.self)
         routes.post("/v1/ratings") { request, context in
             let submission = try await request.decodeBody(as: RatingSubmission.self, context: context)
-            try checks.check(context.clientAddress)
-            do {
-                return try jsonResponse(try await repository.rate(submission, client: context.clientAddress, at: Date()), status: .created)
-            } catch let error as HallError where error.code.status == .forbidden || error.code.status == .notFound {
-                checks.fail(context.clientAddress)
-                throw error
-            }
+            return try await limited(context) { try await repository.rate(submission, client: context.clientAddress, at: Date()) }
+        }
+        routes.post("/v1/bundle-ratings") { request, context in
+            let submission = try await request.decodeBody(as: BundleRatingSubmission.self, context: context)
+            return try await limited(context) { try await repository.rateBundle(submission, client: context.clientAddress, at: Date()) }
         }
         routes.get("/v1/ratings") { request, context in
             try centreAdmin(context)

@@ -242,5 +242,129 @@ enum AppraisalMigrations {
                 "CREATE INDEX complaint_links_receipt ON complaint_links (receipt_code)",
                 "CREATE INDEX rectifications_receipt ON rectifications (receipt_code)",
             ]),
+        Migration(
+            component: "appraisal", version: 6, name: "daily roll-ups of the facts, kept exact by marking each changed day for a recount",
+            statements: [
+                // The figures of one day, per dimension and key, recounted from the facts whenever a fact of the day changes:
+                // `handling` maps handling days to cases; `rated_completed` counts the day's completions rated at all (for the unrated policy).
+                """
+                CREATE TABLE figure_days (
+                    dimension text NOT NULL CHECK (dimension IN ('staff', 'window', 'department', 'item', 'channel')),
+                    day date NOT NULL,
+                    key text NOT NULL,
+                    accepted integer NOT NULL DEFAULT 0,
+                    refused integer NOT NULL DEFAULT 0,
+                    corrections integer NOT NULL DEFAULT 0,
+                    completed integer NOT NULL DEFAULT 0,
+                    on_time integer NOT NULL DEFAULT 0,
+                    handling jsonb NOT NULL DEFAULT '{}',
+                    rated_completed integer NOT NULL DEFAULT 0,
+                    substantiated integer NOT NULL DEFAULT 0,
+                    sanctions integer NOT NULL DEFAULT 0,
+                    r1 integer NOT NULL DEFAULT 0,
+                    r2 integer NOT NULL DEFAULT 0,
+                    r3 integer NOT NULL DEFAULT 0,
+                    r4 integer NOT NULL DEFAULT 0,
+                    r5 integer NOT NULL DEFAULT 0,
+                    rectified integer NOT NULL DEFAULT 0,
+                    rectified_on_time integer NOT NULL DEFAULT 0,
+                    PRIMARY KEY (dimension, day, key)
+                )
+                """,
+                // The departments' opinions of one day: how many, their hours after assignment in sum, and by whole hour (rounded up).
+                """
+                CREATE TABLE step_days (
+                    day date NOT NULL,
+                    department_id text NOT NULL,
+                    opinions integer NOT NULL,
+                    hours_sum float8 NOT NULL,
+                    hours jsonb NOT NULL,
+                    PRIMARY KEY (day, department_id)
+                )
+                """,
+                // Days whose roll-ups are to be recounted: appended by the facts' triggers in the writing transaction, and
+                // removed by the recount that read them, so a fact committed during a recount leaves its day marked.
+                "CREATE TABLE figure_dirty (day date NOT NULL)",
+                // Bundles (一件事): rated once as a whole, the rating recorded for each of its cases.
+                "ALTER TABLE case_facts ADD COLUMN bundle_id text",
+                "ALTER TABLE case_facts ADD COLUMN bundle_size integer",
+                "CREATE INDEX case_facts_bundle ON case_facts (bundle_id) WHERE bundle_id IS NOT NULL",
+                "ALTER TABLE ratings ADD COLUMN bundle_id text",
+                "CREATE INDEX case_facts_accepted_day ON case_facts (((accepted_at AT TIME ZONE 'Asia/Shanghai')::date))",
+                "CREATE INDEX task_opinions_day ON task_opinions (((recorded_at AT TIME ZONE 'Asia/Shanghai')::date))",
+                "CREATE INDEX rectifications_done_day ON rectifications (done_day) WHERE done_day IS NOT NULL",
+                "CREATE INDEX task_opinions_task ON task_opinions (task_id)",
+                "CREATE INDEX desk_outcomes_unplaced_staff ON desk_outcomes (staff_id) WHERE window_id IS NULL",
+                "CREATE INDEX desk_outcomes_unplaced_item ON desk_outcomes (item_code) WHERE department_id IS NULL",
+                "CREATE INDEX rectifications_case ON rectifications (case_id)",
+                """
+                CREATE FUNCTION mark_figure_days() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+                BEGIN
+                    IF TG_TABLE_NAME = 'desk_outcomes' THEN
+                        INSERT INTO figure_dirty VALUES (NEW.day);
+                    ELSIF TG_TABLE_NAME = 'case_facts' AND TG_OP = 'INSERT' THEN
+                        -- The completion day and the acceptance day (channels); a new case has no rating yet.
+                        INSERT INTO figure_dirty
+                        SELECT d FROM (VALUES (NEW.completed_day), ((NEW.accepted_at AT TIME ZONE 'Asia/Shanghai')::date)) v(d) WHERE d IS NOT NULL;
+                    ELSIF TG_TABLE_NAME = 'case_facts' THEN
+                        IF (NEW.staff_id, NEW.window_id, NEW.department_id, NEW.item_code) IS DISTINCT FROM (OLD.staff_id, OLD.window_id, OLD.department_id, OLD.item_code) THEN
+                            -- The case counts under other keys: its completion, rating and rectification days.
+                            INSERT INTO figure_dirty
+                            SELECT d FROM (VALUES (NEW.completed_day), (OLD.completed_day)) v(d) WHERE d IS NOT NULL
+                            UNION SELECT r.day FROM ratings r WHERE r.case_id = NEW.case_id
+                            UNION SELECT x.done_day FROM rectifications x WHERE x.case_id = NEW.case_id AND x.done_day IS NOT NULL;
+                        ELSIF (NEW.completed_day, NEW.on_time, NEW.handling_days) IS DISTINCT FROM (OLD.completed_day, OLD.on_time, OLD.handling_days) THEN
+                            INSERT INTO figure_dirty SELECT d FROM (VALUES (NEW.completed_day), (OLD.completed_day)) v(d) WHERE d IS NOT NULL;
+                        END IF;
+                        IF (NEW.channel, NEW.accepted_at) IS DISTINCT FROM (OLD.channel, OLD.accepted_at) THEN
+                            INSERT INTO figure_dirty
+                            VALUES ((NEW.accepted_at AT TIME ZONE 'Asia/Shanghai')::date), ((OLD.accepted_at AT TIME ZONE 'Asia/Shanghai')::date);
+                        END IF;
+                    ELSIF TG_TABLE_NAME = 'ratings' THEN
+                        -- The rating's day, and its case's completion day (rated at all).
+                        INSERT INTO figure_dirty SELECT NEW.day UNION SELECT c.completed_day FROM case_facts c WHERE c.case_id = NEW.case_id AND c.completed_day IS NOT NULL;
+                    ELSIF TG_TABLE_NAME = 'rectifications' THEN
+                        IF NEW.done_day IS NOT NULL THEN INSERT INTO figure_dirty VALUES (NEW.done_day); END IF;
+                        IF TG_OP = 'UPDATE' AND OLD.done_day IS NOT NULL AND OLD.done_day IS DISTINCT FROM NEW.done_day THEN
+                            INSERT INTO figure_dirty VALUES (OLD.done_day);
+                        END IF;
+                    ELSIF TG_TABLE_NAME IN ('complaint_facts', 'sanction_facts') THEN
+                        INSERT INTO figure_dirty VALUES (NEW.day);
+                        IF TG_OP = 'UPDATE' AND OLD.day <> NEW.day THEN INSERT INTO figure_dirty VALUES (OLD.day); END IF;
+                    ELSIF TG_TABLE_NAME = 'task_opinions' THEN
+                        INSERT INTO figure_dirty VALUES ((NEW.recorded_at AT TIME ZONE 'Asia/Shanghai')::date);
+                    ELSIF TG_TABLE_NAME = 'task_assignments' THEN
+                        INSERT INTO figure_dirty
+                        SELECT DISTINCT (o.recorded_at AT TIME ZONE 'Asia/Shanghai')::date FROM task_opinions o WHERE o.task_id = NEW.task_id;
+                    ELSIF TG_TABLE_NAME = 'staff' THEN
+                        -- Answers without a window are counted at the staff member's window.
+                        INSERT INTO figure_dirty SELECT DISTINCT d.day FROM desk_outcomes d WHERE d.staff_id = NEW.staff_id AND d.window_id IS NULL;
+                    ELSIF TG_TABLE_NAME = 'items' THEN
+                        -- Answers without a department are counted at the item's lead department.
+                        INSERT INTO figure_dirty SELECT DISTINCT d.day FROM desk_outcomes d WHERE d.item_code = NEW.item_code AND d.department_id IS NULL;
+                    END IF;
+                    RETURN NULL;
+                END
+                $$
+                """,
+                "CREATE TRIGGER desk_outcomes_mark AFTER INSERT OR UPDATE ON desk_outcomes FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER case_facts_mark AFTER INSERT OR UPDATE ON case_facts FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER ratings_mark AFTER INSERT OR UPDATE ON ratings FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER rectifications_mark AFTER INSERT OR UPDATE ON rectifications FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER complaint_facts_mark AFTER INSERT OR UPDATE ON complaint_facts FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER sanction_facts_mark AFTER INSERT OR UPDATE ON sanction_facts FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER task_opinions_mark AFTER INSERT OR UPDATE ON task_opinions FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER task_assignments_mark AFTER INSERT OR UPDATE ON task_assignments FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER staff_mark AFTER INSERT OR UPDATE OF window_id ON staff FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                "CREATE TRIGGER items_mark AFTER INSERT OR UPDATE OF lead_department_id ON items FOR EACH ROW EXECUTE FUNCTION mark_figure_days()",
+                // The facts already kept: every day of them is counted once at the first recount.
+                """
+                INSERT INTO figure_dirty
+                SELECT day FROM desk_outcomes UNION SELECT completed_day FROM case_facts WHERE completed_day IS NOT NULL
+                UNION SELECT (accepted_at AT TIME ZONE 'Asia/Shanghai')::date FROM case_facts UNION SELECT day FROM ratings
+                UNION SELECT done_day FROM rectifications WHERE done_day IS NOT NULL UNION SELECT day FROM complaint_facts
+                UNION SELECT day FROM sanction_facts UNION SELECT (recorded_at AT TIME ZONE 'Asia/Shanghai')::date FROM task_opinions
+                """,
+            ]),
     ]
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 import HallContracts
 import HallKit
 import Logging
@@ -15,6 +16,8 @@ protocol AppraisalRepository: Sendable {
     func isActiveDepartment(_ departmentId: String) async throws -> Bool
     /// Rates a completed case for its applicant (once, within the rating period); a bad rating opens a rectification.
     func rate(_ submission: RatingSubmission, client: String, at: Date) async throws -> RatingAnswer
+    /// Rates a bundle (一件事) as a whole, once all its cases are complete: recorded for each case.
+    func rateBundle(_ submission: BundleRatingSubmission, client: String, at: Date) async throws -> BundleRatingAnswer
     /// The ratings, newest first, struck ones included (only those held or appealed and not reviewed yet; of one window).
     func ratings(heldOrAppealedOnly: Bool, windowId: String?) async throws -> [RatingRecord]
     /// The rated window or department appeals a rating, once.
@@ -62,78 +65,56 @@ struct PostgresAppraisalRepository: AppraisalRepository {
         RatedWindows(windows: try await DirectoryProjection.activeWindows(client: client, schema: schema, logger: logger))
     }
 
-    /// One statement counts every fact of the range by period and key: the answers at the window,
-    /// the completions, the substantiated complaints and the sanctions, joined on (period, key).
+    /// The figures from the daily roll-ups (recounted first where marked), summed by period and key;
+    /// the unrated policy's cases from the roll-ups of the days whose rating period has ended, and
+    /// from the facts for the one ending today.
     func figures(_ query: FiguresQuery) async throws -> [FigureRow] {
-        // The key of each fact for the dimension asked: fixed SQL from the enum, never from input.
-        let (desk, done, complaint, sanction): (String, String, String, String) =
+        try await recountFigureDays(limit: Int.max)
+        // The key of an unrated case's facts for the dimension asked: fixed SQL from the enum, never from input.
+        let done: String =
             switch query.dimension {
-            case .staff: ("d.staff_id", "c.staff_id", "CASE WHEN f.target_kind = 'staff' THEN f.target_id END", "CASE WHEN s.subject_kind = 'staff' THEN s.subject_id END")
-            case .window: ("COALESCE(d.window_id, st.window_id)", "c.window_id", "CASE WHEN f.target_kind = 'window' THEN f.target_id END", "NULL::text")
-            case .department:
-                ("COALESCE(d.department_id, i.lead_department_id)", "c.department_id", "CASE WHEN f.target_kind = 'department' THEN f.target_id END", "s.department_id")
-            case .item: ("d.item_code", "c.item_code", "NULL::text", "NULL::text")
+            case .staff: "c.staff_id"
+            case .window: "c.window_id"
+            case .department: "c.department_id"
+            case .item: "c.item_code"
             }
-        let period = query.period.rawValue
-        let (from, to, key) = (query.from.description, query.to.description, query.key)
+        let (period, dimension, days) = (query.period.rawValue, query.dimension.rawValue, ratings.ratingDays)
+        let (from, to, key, today) = (query.from.description, query.to.description, query.key, LocalDate.inHall(Date()).description)
         let rows = try await client.run(
             """
-            WITH desk AS (
-                SELECT date_trunc(\(period), d.day::timestamp)::date AS period, \(unescaped: desk) AS key,
-                       count(*) FILTER (WHERE d.outcome = 'accepted') AS accepted,
-                       count(*) FILTER (WHERE d.outcome = 'refused') AS refused,
-                       count(*) FILTER (WHERE d.outcome = 'correction-notified') AS corrections
-                FROM \(unescaped: schema).desk_outcomes d
-                LEFT JOIN \(unescaped: schema).items i ON i.item_code = d.item_code
-                LEFT JOIN \(unescaped: schema).staff st ON st.staff_id = d.staff_id
-                WHERE d.day BETWEEN \(from)::date AND \(to)::date
-                GROUP BY 1, 2),
-            done AS (
-                SELECT date_trunc(\(period), c.completed_day::timestamp)::date AS period, \(unescaped: done) AS key,
-                       count(*) AS completed, count(*) FILTER (WHERE c.on_time) AS on_time,
-                       avg(c.handling_days)::float8 AS mean, percentile_cont(0.9) WITHIN GROUP (ORDER BY c.handling_days) AS p90
-                FROM \(unescaped: schema).case_facts c
-                WHERE c.completed_day BETWEEN \(from)::date AND \(to)::date
-                GROUP BY 1, 2),
-            complained AS (
-                SELECT date_trunc(\(period), f.day::timestamp)::date AS period, \(unescaped: complaint) AS key, count(*) AS substantiated
-                FROM \(unescaped: schema).complaint_facts f
-                WHERE f.day BETWEEN \(from)::date AND \(to)::date AND f.finding IN ('substantiated', 'partly-substantiated')
-                GROUP BY 1, 2),
-            rated AS (
-                SELECT date_trunc(\(period), r.day::timestamp)::date AS period, \(unescaped: done) AS key,
-                       count(*) FILTER (WHERE r.level = 'very-satisfied') AS r1, count(*) FILTER (WHERE r.level = 'satisfied') AS r2,
-                       count(*) FILTER (WHERE r.level = 'basically-satisfied') AS r3, count(*) FILTER (WHERE r.level = 'dissatisfied') AS r4,
-                       count(*) FILTER (WHERE r.level = 'very-dissatisfied') AS r5
-                FROM \(unescaped: schema).ratings r JOIN \(unescaped: schema).case_facts c USING (case_id)
-                WHERE r.day BETWEEN \(from)::date AND \(to)::date AND NOT r.struck AND NOT r.suspect
-                GROUP BY 1, 2),
-            rectified AS (
-                SELECT date_trunc(\(period), x.done_day::timestamp)::date AS period, \(unescaped: done) AS key,
-                       count(*) AS rectified, count(*) FILTER (WHERE NOT x.late) AS rectified_on_time
-                FROM \(unescaped: schema).rectifications x JOIN \(unescaped: schema).case_facts c USING (case_id)
-                WHERE x.done_day BETWEEN \(from)::date AND \(to)::date AND x.step = 'replied'
+            WITH f AS (
+                SELECT date_trunc(\(period), day::timestamp)::date AS period, * FROM \(unescaped: schema).figure_days
+                WHERE dimension = \(dimension) AND day BETWEEN \(from)::date AND \(to)::date AND (\(key)::text IS NULL OR key = \(key))),
+            totals AS (
+                SELECT period, key, sum(accepted) AS accepted, sum(refused) AS refused, sum(corrections) AS corrections, sum(completed) AS completed,
+                       sum(on_time) AS on_time, sum(substantiated) AS substantiated, sum(sanctions) AS sanctions, sum(r1) AS r1, sum(r2) AS r2,
+                       sum(r3) AS r3, sum(r4) AS r4, sum(r5) AS r5, sum(rectified) AS rectified, sum(rectified_on_time) AS rectified_on_time
+                FROM f GROUP BY 1, 2),
+            handling AS (
+                SELECT period, key, array_agg(days ORDER BY days) AS days, array_agg(n ORDER BY days) AS n
+                FROM (SELECT f.period, f.key, h.key::int AS days, sum(h.value::int)::int AS n FROM f, jsonb_each_text(f.handling) h GROUP BY 1, 2, 3) x
                 GROUP BY 1, 2),
             unrated AS (
-                SELECT date_trunc(\(period), (c.completed_day + \(ratings.ratingDays)::int)::timestamp)::date AS period, \(unescaped: done) AS key,
-                       count(*) AS unrated
+                SELECT date_trunc(\(period), (u.day + \(days)::int)::timestamp)::date AS period, u.key, sum(u.completed - u.rated_completed) AS n
+                FROM \(unescaped: schema).figure_days u
+                WHERE \(unratedCountAsBasicallySatisfied) AND u.dimension = \(dimension) AND (\(key)::text IS NULL OR u.key = \(key))
+                  AND u.day BETWEEN \(from)::date - \(days)::int AND \(to)::date - \(days)::int AND u.day < \(today)::date - \(days)::int
+                GROUP BY 1, 2
+                UNION ALL
+                SELECT date_trunc(\(period), (c.completed_day + \(days)::int)::timestamp)::date, \(unescaped: done), count(*)
                 FROM \(unescaped: schema).case_facts c
-                WHERE \(unratedCountAsBasicallySatisfied) AND c.completed_at + make_interval(days => \(ratings.ratingDays)::int) < now()
-                  AND c.completed_day + \(ratings.ratingDays)::int BETWEEN \(from)::date AND \(to)::date
+                WHERE \(unratedCountAsBasicallySatisfied) AND c.completed_day = \(today)::date - \(days)::int
+                  AND \(today)::date BETWEEN \(from)::date AND \(to)::date AND c.completed_at + make_interval(days => \(days)::int) < now()
                   AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).ratings r WHERE r.case_id = c.case_id)
                 GROUP BY 1, 2),
-            sanctioned AS (
-                SELECT date_trunc(\(period), s.day::timestamp)::date AS period, \(unescaped: sanction) AS key, count(*) AS sanctions
-                FROM \(unescaped: schema).sanction_facts s
-                WHERE s.day BETWEEN \(from)::date AND \(to)::date
-                GROUP BY 1, 2)
+            unrated_total AS (
+                SELECT period, key, sum(n) AS unrated FROM unrated WHERE key IS NOT NULL AND (\(key)::text IS NULL OR key = \(key))
+                GROUP BY 1, 2 HAVING sum(n) > 0)
             SELECT period::text, key, COALESCE(accepted, 0)::int, COALESCE(refused, 0)::int, COALESCE(corrections, 0)::int,
-                   COALESCE(completed, 0)::int, COALESCE(on_time, 0)::int, mean, p90, COALESCE(substantiated, 0)::int, COALESCE(sanctions, 0)::int,
-                   COALESCE(r1, 0)::int, COALESCE(r2, 0)::int, COALESCE(r3, 0)::int, COALESCE(r4, 0)::int, COALESCE(r5, 0)::int,
-                   COALESCE(unrated, 0)::int, COALESCE(rectified, 0)::int, COALESCE(rectified_on_time, 0)::int
-            FROM desk FULL JOIN done USING (period, key) FULL JOIN complained USING (period, key) FULL JOIN sanctioned USING (period, key)
-                 FULL JOIN rated USING (period, key) FULL JOIN rectified USING (period, key) FULL JOIN unrated USING (period, key)
-            WHERE key IS NOT NULL AND (\(key)::text IS NULL OR key = \(key))
+                   COALESCE(completed, 0)::int, COALESCE(on_time, 0)::int, COALESCE(days, '{}'), COALESCE(n, '{}'), COALESCE(substantiated, 0)::int,
+                   COALESCE(sanctions, 0)::int, COALESCE(r1, 0)::int, COALESCE(r2, 0)::int, COALESCE(r3, 0)::int, COALESCE(r4, 0)::int,
+                   COALESCE(r5, 0)::int, COALESCE(unrated, 0)::int, COALESCE(rectified, 0)::int, COALESCE(rectified_on_time, 0)::int
+            FROM totals FULL JOIN unrated_total USING (period, key) LEFT JOIN handling USING (period, key)
             ORDER BY period, key
             LIMIT 100000
             """, logger: logger
@@ -143,12 +124,13 @@ struct PostgresAppraisalRepository: AppraisalRepository {
             let r = row.makeRandomAccess()
             func int(_ index: Int) throws -> Int { try r[index].decode(Int.self) }
             let completed = try int(5), onTime = try int(6)
+            let handling = ValueCounts(values: try r[7].decode([Int].self), counts: try r[8].decode([Int].self))
             figures.append(
                 FigureRow(
                     period: try HallDate(stored: try r[0].decode(String.self)), key: try r[1].decode(String.self), accepted: try int(2), refused: try int(3),
                     correctionNotified: try int(4), completed: completed, completedOnTime: onTime,
-                    onTimeRate: completed > 0 ? Double(onTime) / Double(completed) : nil, handlingDaysMean: try r[7].decode(Double?.self),
-                    handlingDaysP90: try r[8].decode(Double?.self), complaintsSubstantiated: try int(9), sanctions: try int(10),
+                    onTimeRate: completed > 0 ? Double(onTime) / Double(completed) : nil, handlingDaysMean: handling.mean,
+                    handlingDaysP90: handling.percentile(0.9), complaintsSubstantiated: try int(9), sanctions: try int(10),
                     ratings: .init(
                         verySatisfied: try int(11), satisfied: try int(12), basicallySatisfied: try int(13), dissatisfied: try int(14),
                         veryDissatisfied: try int(15)),

@@ -62,37 +62,61 @@ actor MemoryAppraisalRepository: AppraisalRepository {
         let alreadyRated = records.values.contains { $0.caseId == rated?.caseId }
         if let refusal = rules.refusal(submission, rated: rated, alreadyRated: alreadyRated, at: at) { throw refusal }
         guard let rated else { throw HallError(.internalError, "a rated case vanished") }
+        let (answers, _) = try record([rated], level: submission.level, comment: submission.comment, channel: submission.channel, client: client, at: at)
+        guard let answer = answers.first else { throw HallError(.internalError, "a rating was not recorded") }
+        return answer
+    }
+
+    /// A bundle is as many cases as were given with its id.
+    func rateBundle(_ submission: BundleRatingSubmission, client: String, at: Date) async throws -> BundleRatingAnswer {
+        try submission.validate()
+        guard let rules else { throw HallError(.internalError, "no rating rules") }
+        let members = cases.values.filter { $0.bundleId == submission.bundleId }.sorted { $0.receiptCode < $1.receiptCode }
+        let bundle = RatedBundle(bundleId: submission.bundleId, size: members.isEmpty ? nil : members.count, cases: members)
+        let alreadyRated = records.values.contains { entry in members.contains { $0.caseId == entry.caseId } }
+        if let refusal = rules.refusal(submission, bundle: bundle, alreadyRated: alreadyRated, at: at) { throw refusal }
+        let (answers, suspect) = try record(members, level: submission.level, comment: submission.comment, channel: submission.channel, client: client, at: at)
+        return BundleRatingAnswer(bundleId: submission.bundleId, level: submission.level, heldForReview: suspect, ratings: answers)
+    }
+
+    /// One rating of `members`: the integrity check once, a record, event and bad rating's rectification per case.
+    private func record(
+        _ members: [RatedCase], level: RatingLevel, comment: String?, channel: RatingChannel, client: String, at: Date
+    ) throws -> (answers: [RatingAnswer], suspect: Bool) {
         let earlier = records.values.filter {
             $0.client == client && $0.record.level == .verySatisfied && $0.record.ratedAt > at.addingTimeInterval(-RatingIntegrity.window)
-                && $0.record.windowId == rated.windowId
+                && $0.record.windowId == members.first?.windowId
         }.count
-        let suspect = RatingIntegrity.isSuspect(submission.level, earlierTopRatingsFromClientForWindow: earlier)
-        var record = RatingRecord(
-            ratingId: UUID(), receiptCode: rated.receiptCode, level: submission.level, comment: submission.comment, channel: submission.channel, ratedAt: at,
-            itemCode: rated.itemCode, departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, heldForReview: suspect,
-            struck: false)
-        events.append(
-            try AppraisalEvents.rated(
-                RatingRecorded(
-                    ratingId: record.ratingId, receiptCode: rated.receiptCode, level: submission.level, channel: submission.channel,
-                    itemCode: rated.itemCode, departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, ratedAt: at),
-                caseId: rated.caseId))
-        if submission.level.isBad, let (step, due) = deadlines.next(after: .opened, at: at) {
-            let rectification = Rectification(
-                rectificationId: UUID(), ratingId: record.ratingId, receiptCode: rated.receiptCode, departmentId: rated.departmentId, step: .opened,
-                dueStep: step, dueDate: due, overdue: false, late: false, openedAt: at, steps: [.init(step: .opened, actorId: "appraisal", at: at)])
-            rectificationsById[rectification.rectificationId] = rectification
-            record.rectificationId = rectification.rectificationId
+        let suspect = RatingIntegrity.isSuspect(level, earlierTopRatingsFromClientForWindow: earlier)
+        var answers: [RatingAnswer] = []
+        for rated in members {
+            var record = RatingRecord(
+                ratingId: UUID(), receiptCode: rated.receiptCode, level: level, comment: comment, channel: channel, ratedAt: at, itemCode: rated.itemCode,
+                departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, heldForReview: suspect, struck: false,
+                bundleId: rated.bundleId)
             events.append(
-                try AppraisalEvents.rectified(
-                    RectificationProgressed(
-                        rectificationId: rectification.rectificationId, ratingId: record.ratingId, receiptCode: rated.receiptCode, step: .opened,
-                        departmentId: rated.departmentId, dueDate: due, actorId: "appraisal", at: at)))
+                try AppraisalEvents.rated(
+                    RatingRecorded(
+                        ratingId: record.ratingId, receiptCode: rated.receiptCode, level: level, channel: channel, itemCode: rated.itemCode,
+                        departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, ratedAt: at),
+                    caseId: rated.caseId))
+            if level.isBad, let (step, due) = deadlines.next(after: .opened, at: at) {
+                let rectification = Rectification(
+                    rectificationId: UUID(), ratingId: record.ratingId, receiptCode: rated.receiptCode, departmentId: rated.departmentId, step: .opened,
+                    dueStep: step, dueDate: due, overdue: false, late: false, openedAt: at, steps: [.init(step: .opened, actorId: "appraisal", at: at)])
+                rectificationsById[rectification.rectificationId] = rectification
+                record.rectificationId = rectification.rectificationId
+                events.append(
+                    try AppraisalEvents.rectified(
+                        RectificationProgressed(
+                            rectificationId: rectification.rectificationId, ratingId: record.ratingId, receiptCode: rated.receiptCode, step: .opened,
+                            departmentId: rated.departmentId, dueDate: due, actorId: "appraisal", at: at)))
+            }
+            records[record.ratingId] = (record, rated.caseId, client)
+            answers.append(
+                RatingAnswer(ratingId: record.ratingId, receiptCode: rated.receiptCode, level: level, heldForReview: suspect, rectificationId: record.rectificationId))
         }
-        records[record.ratingId] = (record, rated.caseId, client)
-        return RatingAnswer(
-            ratingId: record.ratingId, receiptCode: rated.receiptCode, level: submission.level, heldForReview: suspect,
-            rectificationId: record.rectificationId)
+        return (answers, suspect)
     }
 
     func ratings(heldOrAppealedOnly: Bool, windowId: String?) async throws -> [RatingRecord] {

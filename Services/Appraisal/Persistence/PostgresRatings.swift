@@ -17,45 +17,90 @@ extension PostgresAppraisalRepository {
     func rate(_ submission: RatingSubmission, client address: String, at: Date) async throws -> RatingAnswer {
         try submission.validate()
         return try await client.transaction(logger: logger) { connection in
-            let rows = try await connection.select(
-                """
-                SELECT c.case_id, c.receipt_code, c.item_code, c.department_id, c.window_id, c.staff_id, c.applicant_check, c.completed_at,
-                       EXISTS (SELECT 1 FROM \(unescaped: schema).ratings r WHERE r.case_id = c.case_id)
-                FROM \(unescaped: schema).case_facts c WHERE c.receipt_code = \(submission.receiptCode)
-                ORDER BY c.accepted_at DESC LIMIT 1 FOR UPDATE
-                """, logger: logger
-            ).decode((String, String, String, String, String?, String?, String?, Date?, Bool).self).collectAll()
-            let rated = rows.first.map {
+            let rows = try await ratedCases(
+                connection.select(
+                    """
+                    SELECT \(unescaped: ratedColumns) FROM \(unescaped: schema).case_facts c WHERE c.receipt_code = \(submission.receiptCode)
+                    ORDER BY c.accepted_at DESC LIMIT 1 FOR UPDATE
+                    """, logger: logger))
+            if let refusal = ratings.refusal(submission, rated: rows.first?.rated, alreadyRated: rows.first?.alreadyRated ?? false, at: at) { throw refusal }
+            guard let rated = rows.first?.rated else { throw HallError(.internalError, "a rated case vanished") }
+            let (answers, _) = try await record(
+                [rated], level: submission.level, comment: submission.comment, channel: submission.channel, client: address, at: at, on: connection)
+            guard let answer = answers.first else { throw HallError(.internalError, "a rating was not recorded") }
+            return answer
+        }
+    }
+
+    /// Rates a bundle (一件事) as a whole: the same checks on every case of it, in their row locks;
+    /// the rating is recorded for each case, each counted for its own department, window and clerk.
+    func rateBundle(_ submission: BundleRatingSubmission, client address: String, at: Date) async throws -> BundleRatingAnswer {
+        try submission.validate()
+        return try await client.transaction(logger: logger) { connection in
+            let rows = try await ratedCases(
+                connection.select(
+                    """
+                    SELECT \(unescaped: ratedColumns) FROM \(unescaped: schema).case_facts c WHERE c.bundle_id = \(submission.bundleId)
+                    ORDER BY c.receipt_code FOR UPDATE
+                    """, logger: logger))
+            let bundle = RatedBundle(bundleId: submission.bundleId, size: rows.compactMap(\.bundleSize).max(), cases: rows.map(\.rated))
+            if let refusal = ratings.refusal(submission, bundle: bundle, alreadyRated: rows.contains(where: \.alreadyRated), at: at) { throw refusal }
+            let (answers, suspect) = try await record(
+                bundle.cases, level: submission.level, comment: submission.comment, channel: submission.channel, client: address, at: at,
+                bundleId: submission.bundleId, on: connection)
+            return BundleRatingAnswer(bundleId: submission.bundleId, level: submission.level, heldForReview: suspect, ratings: answers)
+        }
+    }
+
+    private var ratedColumns: String {
+        """
+        c.case_id, c.receipt_code, c.item_code, c.department_id, c.window_id, c.staff_id, c.applicant_check, c.completed_at, c.bundle_id, c.bundle_size,
+        EXISTS (SELECT 1 FROM \(schema).ratings r WHERE r.case_id = c.case_id)
+        """
+    }
+
+    private func ratedCases(_ rows: PostgresRowSequence) async throws -> [(rated: RatedCase, bundleSize: Int?, alreadyRated: Bool)] {
+        try await rows.decode((String, String, String, String, String?, String?, String?, Date?, String?, Int?, Bool).self).collectAll().map {
+            (
                 RatedCase(
                     caseId: $0.0, receiptCode: $0.1, itemCode: $0.2, departmentId: $0.3, windowId: $0.4, staffId: $0.5, applicantCheck: $0.6,
-                    completedAt: $0.7)
-            }
-            if let refusal = ratings.refusal(submission, rated: rated, alreadyRated: rows.first?.8 ?? false, at: at) { throw refusal }
-            guard let rated else { throw HallError(.internalError, "a rated case vanished") }
-            let earlier = try await connection.select(
-                """
-                SELECT count(*)::int FROM \(unescaped: schema).ratings r JOIN \(unescaped: schema).case_facts c USING (case_id)
-                WHERE r.client = \(address) AND r.level = 'very-satisfied' AND r.rated_at > \(at.addingTimeInterval(-RatingIntegrity.window))
-                  AND c.window_id IS NOT DISTINCT FROM \(rated.windowId)
-                """, logger: logger
-            ).decode(Int.self).collectAll().first ?? 0
-            let suspect = RatingIntegrity.isSuspect(submission.level, earlierTopRatingsFromClientForWindow: earlier)
+                    completedAt: $0.7, bundleId: $0.8), $0.9, $0.10
+            )
+        }
+    }
+
+    /// Records one rating of `cases` (one case, or a bundle's): the integrity check once, for the
+    /// window of the first; a rating per case, and a bad one's rectification per case; their events.
+    private func record(
+        _ cases: [RatedCase], level: RatingLevel, comment: String?, channel: RatingChannel, client address: String, at: Date, bundleId: String? = nil,
+        on connection: PostgresConnection
+    ) async throws -> (answers: [RatingAnswer], suspect: Bool) {
+        let earlier = try await connection.select(
+            """
+            SELECT count(*)::int FROM \(unescaped: schema).ratings r JOIN \(unescaped: schema).case_facts c USING (case_id)
+            WHERE r.client = \(address) AND r.level = 'very-satisfied' AND r.rated_at > \(at.addingTimeInterval(-RatingIntegrity.window))
+              AND c.window_id IS NOT DISTINCT FROM \(cases.first?.windowId)
+            """, logger: logger
+        ).decode(Int.self).collectAll().first ?? 0
+        let suspect = RatingIntegrity.isSuspect(level, earlierTopRatingsFromClientForWindow: earlier)
+        var answers: [RatingAnswer] = []
+        var events: [OutgoingEvent] = []
+        for rated in cases {
             let ratingId = UUID()
             try await connection.run(
                 """
-                INSERT INTO \(unescaped: schema).ratings (rating_id, case_id, receipt_code, level, comment, channel, client, suspect, rated_at, day)
-                VALUES (\(ratingId), \(rated.caseId), \(rated.receiptCode), \(submission.level.rawValue), \(submission.comment),
-                        \(submission.channel.rawValue), \(address), \(suspect), \(at), \(LocalDate.inHall(at).description)::date)
+                INSERT INTO \(unescaped: schema).ratings (rating_id, case_id, receipt_code, level, comment, channel, client, suspect, rated_at, day, bundle_id)
+                VALUES (\(ratingId), \(rated.caseId), \(rated.receiptCode), \(level.rawValue), \(comment), \(channel.rawValue), \(address), \(suspect), \(at),
+                        \(LocalDate.inHall(at).description)::date, \(bundleId))
                 """, logger: logger)
-            var events = [
+            events.append(
                 try AppraisalEvents.rated(
                     RatingRecorded(
-                        ratingId: ratingId, receiptCode: rated.receiptCode, level: submission.level, channel: submission.channel, itemCode: rated.itemCode,
+                        ratingId: ratingId, receiptCode: rated.receiptCode, level: level, channel: channel, itemCode: rated.itemCode,
                         departmentId: rated.departmentId, windowId: rated.windowId, staffId: rated.staffId, ratedAt: at),
-                    caseId: rated.caseId)
-            ]
+                    caseId: rated.caseId))
             var rectificationId: UUID?
-            if submission.level.isBad, let (step, due) = rectification.next(after: .opened, at: at) {
+            if level.isBad, let (step, due) = rectification.next(after: .opened, at: at) {
                 let id = UUID()
                 rectificationId = id
                 try await connection.run(
@@ -72,10 +117,11 @@ extension PostgresAppraisalRepository {
                             rectificationId: id, ratingId: ratingId, receiptCode: rated.receiptCode, step: .opened, departmentId: rated.departmentId,
                             dueDate: due, actorId: "appraisal", at: at)))
             }
-            try await Outbox(schema: schema).append(events, on: connection, logger: logger)
-            return RatingAnswer(
-                ratingId: ratingId, receiptCode: rated.receiptCode, level: submission.level, heldForReview: suspect, rectificationId: rectificationId)
+            answers.append(
+                RatingAnswer(ratingId: ratingId, receiptCode: rated.receiptCode, level: level, heldForReview: suspect, rectificationId: rectificationId))
         }
+        try await Outbox(schema: schema).append(events, on: connection, logger: logger)
+        return (answers, suspect)
     }
 
     /// The step's log line and the timer of the next deadline (none once done).
@@ -96,7 +142,7 @@ extension PostgresAppraisalRepository {
 
     private static let ratingColumns = """
         r.rating_id, r.receipt_code, r.level, r.comment, r.channel, r.rated_at, c.item_code, c.department_id, c.window_id, c.staff_id,
-        r.suspect, r.struck, r.appeal_reason, r.appealed_by, r.appealed_at, r.reviewed_by, r.reviewed_at, r.review_reason, x.rectification_id
+        r.suspect, r.struck, r.appeal_reason, r.appealed_by, r.appealed_at, r.reviewed_by, r.reviewed_at, r.review_reason, x.rectification_id, r.bundle_id
         """
 
     private func ratingRecords(_ rows: PostgresRowSequence) async throws -> [RatingRecord] {
@@ -121,7 +167,7 @@ extension PostgresAppraisalRepository {
                     comment: try r.value("comment"), channel: try .init(stored: try r.value("channel", as: String.self)), ratedAt: try r.value("rated_at"),
                     itemCode: try r.value("item_code"), departmentId: try r.value("department_id"), windowId: try r.value("window_id"),
                     staffId: try r.value("staff_id"), heldForReview: try r.value("suspect"), struck: try r.value("struck"), appeal: appeal, review: review,
-                    rectificationId: try r.value("rectification_id")))
+                    rectificationId: try r.value("rectification_id"), bundleId: try r.value("bundle_id")))
         }
         return records
     }

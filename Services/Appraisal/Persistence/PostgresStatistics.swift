@@ -10,21 +10,25 @@ extension PostgresAppraisalRepository {
     func statistics(from: HallDate, to: HallDate, now: Date) async throws -> Statistics {
         let (first, last) = (from.description, to.description)
         let today = LocalDate.inHall(now)
+        try await recountFigureDays(limit: Int.max)
         return try await client.withConnection { connection in
             let channels = try await connection.select(
                 """
-                SELECT COALESCE(c.channel, 'unknown'), count(*)::int FROM \(unescaped: schema).case_facts c
-                WHERE (c.accepted_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN \(first)::date AND \(last)::date
+                SELECT key, sum(accepted)::int FROM \(unescaped: schema).figure_days
+                WHERE dimension = 'channel' AND day BETWEEN \(first)::date AND \(last)::date
                 GROUP BY 1 ORDER BY 2 DESC, 1
                 """, logger: logger
             ).decode((String, Int).self).collectAll().map { Statistics.ChannelVolume(channel: $0.0, accepted: $0.1) }
+            // Every completed case has a lead department: the department roll-ups sum to the hall's.
             let timeliness = try await connection.select(
                 """
-                SELECT count(*)::int, count(*) FILTER (WHERE on_time)::int, avg(handling_days)::float8,
-                       percentile_cont(0.9) WITHIN GROUP (ORDER BY handling_days)
-                FROM \(unescaped: schema).case_facts WHERE completed_day BETWEEN \(first)::date AND \(last)::date
+                WITH f AS (SELECT * FROM \(unescaped: schema).figure_days WHERE dimension = 'department' AND day BETWEEN \(first)::date AND \(last)::date),
+                handling AS (SELECT h.key::int AS days, sum(h.value::int)::int AS n FROM f, jsonb_each_text(f.handling) h GROUP BY 1)
+                SELECT COALESCE((SELECT sum(completed) FROM f), 0)::int, COALESCE((SELECT sum(on_time) FROM f), 0)::int,
+                       COALESCE((SELECT array_agg(days ORDER BY days) FROM handling), '{}'), COALESCE((SELECT array_agg(n ORDER BY days) FROM handling), '{}')
                 """, logger: logger
-            ).decode((Int, Int, Double?, Double?).self).collectAll().first ?? (0, 0, nil, nil)
+            ).decode((Int, Int, [Int], [Int]).self).collectAll().first ?? (0, 0, [], [])
+            let handling = ValueCounts(values: timeliness.2, counts: timeliness.3)
             let overdueRows = try await connection.select(
                 """
                 WITH open AS (
@@ -48,47 +52,44 @@ extension PostgresAppraisalRepository {
                 })
             let hot = try await connection.select(
                 """
-                SELECT d.item_code, i.name, count(*)::int FROM \(unescaped: schema).desk_outcomes d
-                LEFT JOIN \(unescaped: schema).items i ON i.item_code = d.item_code
-                WHERE d.outcome = 'accepted' AND d.day BETWEEN \(first)::date AND \(last)::date
+                SELECT f.key, i.name, sum(f.accepted)::int FROM \(unescaped: schema).figure_days f
+                LEFT JOIN \(unescaped: schema).items i ON i.item_code = f.key
+                WHERE f.dimension = 'item' AND f.day BETWEEN \(first)::date AND \(last)::date AND f.accepted > 0
                 GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 10
                 """, logger: logger
             ).decode((String, String?, Int).self).collectAll().map { Statistics.ItemVolume(itemCode: $0.0, name: $0.1, accepted: $0.2) }
-            let steps = try await connection.select(
+            // The 90th percentile of hours rounded up to the whole hour; the mean exact.
+            let stepRows = try await connection.select(
                 """
-                WITH timed AS (
-                    SELECT o.department_id, extract(epoch FROM o.recorded_at - (
-                               SELECT max(a.assigned_at) FROM \(unescaped: schema).task_assignments a
-                               WHERE a.task_id = o.task_id AND a.assigned_at <= o.recorded_at)) / 3600.0 AS hours
-                    FROM \(unescaped: schema).task_opinions o
-                    WHERE (o.recorded_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN \(first)::date AND \(last)::date)
-                SELECT department_id, count(*)::int, avg(hours)::float8, percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)
-                FROM timed WHERE hours IS NOT NULL GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 10
+                WITH s AS (SELECT * FROM \(unescaped: schema).step_days WHERE day BETWEEN \(first)::date AND \(last)::date),
+                hourly AS (SELECT s.department_id, h.key::int AS hour, sum(h.value::int)::int AS n FROM s, jsonb_each_text(s.hours) h GROUP BY 1, 2)
+                SELECT s.department_id, sum(s.opinions)::int, (sum(s.hours_sum) / sum(s.opinions))::float8,
+                       (SELECT array_agg(hour ORDER BY hour) FROM hourly x WHERE x.department_id = s.department_id),
+                       (SELECT array_agg(n ORDER BY hour) FROM hourly x WHERE x.department_id = s.department_id)
+                FROM s GROUP BY 1
                 """, logger: logger
-            ).decode((String, Int, Double, Double).self).collectAll().map {
-                Statistics.StepTime(departmentId: $0.0, opinions: $0.1, hoursMean: $0.2, hoursP90: $0.3)
-            }
-            // Each source grouped by month once, joined to the range's months.
+            ).decode((String, Int, Double, [Int], [Int]).self).collectAll()
+            let steps = stepRows.compactMap { row -> Statistics.StepTime? in
+                guard let p90 = ValueCounts(values: row.3, counts: row.4).percentile(0.9) else { return nil }
+                return Statistics.StepTime(departmentId: row.0, opinions: row.1, hoursMean: row.2, hoursP90: p90)
+            }.sorted { ($0.hoursMean, $1.departmentId) > ($1.hoursMean, $0.departmentId) }.prefix(10)
+            // Accepted from the items' roll-ups, completed and bad ratings from the departments', substantiated complaints from their targets'.
             let trends = try await connection.select(
                 """
                 WITH months AS (
                     SELECT generate_series(date_trunc('month', \(first)::date::timestamp), date_trunc('month', \(last)::date::timestamp),
                                            interval '1 month')::date AS month),
-                accepted AS (
-                    SELECT date_trunc('month', day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).desk_outcomes
-                    WHERE outcome = 'accepted' AND day BETWEEN \(first)::date AND \(last)::date GROUP BY 1),
-                completed AS (
-                    SELECT date_trunc('month', completed_day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).case_facts
-                    WHERE completed_day BETWEEN \(first)::date AND \(last)::date GROUP BY 1),
-                bad AS (
-                    SELECT date_trunc('month', day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).ratings
-                    WHERE level IN ('dissatisfied', 'very-dissatisfied') AND NOT struck AND day BETWEEN \(first)::date AND \(last)::date GROUP BY 1),
-                substantiated AS (
-                    SELECT date_trunc('month', day::timestamp)::date AS month, count(*) AS n FROM \(unescaped: schema).complaint_facts
-                    WHERE finding IN ('substantiated', 'partly-substantiated') AND day BETWEEN \(first)::date AND \(last)::date GROUP BY 1)
-                SELECT m.month::text, COALESCE(a.n, 0)::int, COALESCE(c.n, 0)::int, COALESCE(b.n, 0)::int, COALESCE(s.n, 0)::int
-                FROM months m LEFT JOIN accepted a USING (month) LEFT JOIN completed c USING (month) LEFT JOIN bad b USING (month)
-                     LEFT JOIN substantiated s USING (month)
+                counted AS (
+                    SELECT date_trunc('month', day::timestamp)::date AS month,
+                           sum(accepted) FILTER (WHERE dimension = 'item') AS accepted,
+                           sum(completed) FILTER (WHERE dimension = 'department') AS completed,
+                           sum(r4 + r5) FILTER (WHERE dimension = 'department') AS bad,
+                           sum(substantiated) FILTER (WHERE dimension IN ('staff', 'window', 'department')) AS substantiated
+                    FROM \(unescaped: schema).figure_days
+                    WHERE dimension IN ('item', 'department', 'staff', 'window') AND day BETWEEN \(first)::date AND \(last)::date
+                    GROUP BY 1)
+                SELECT m.month::text, COALESCE(c.accepted, 0)::int, COALESCE(c.completed, 0)::int, COALESCE(c.bad, 0)::int, COALESCE(c.substantiated, 0)::int
+                FROM months m LEFT JOIN counted c USING (month)
                 ORDER BY m.month
                 """, logger: logger
             ).decode((String, Int, Int, Int, Int).self).collectAll()
@@ -96,9 +97,9 @@ extension PostgresAppraisalRepository {
                 from: from, to: to, channels: channels,
                 timeliness: .init(
                     completed: timeliness.0, completedOnTime: timeliness.1,
-                    onTimeRate: timeliness.0 > 0 ? Double(timeliness.1) / Double(timeliness.0) : nil, handlingDaysMean: timeliness.2,
-                    handlingDaysP90: timeliness.3),
-                overdueNow: overdue, hotItems: hot, slowestSteps: steps,
+                    onTimeRate: timeliness.0 > 0 ? Double(timeliness.1) / Double(timeliness.0) : nil, handlingDaysMean: handling.mean,
+                    handlingDaysP90: handling.percentile(0.9)),
+                overdueNow: overdue, hotItems: hot, slowestSteps: Array(steps),
                 trends: try trends.map {
                     Statistics.MonthTrend(month: try HallDate(stored: $0.0), accepted: $0.1, completed: $0.2, badRatings: $0.3, complaintsSubstantiated: $0.4)
                 })

@@ -41,6 +41,8 @@ struct RatingRecord: Codable, Sendable, Equatable {
     var appeal: Appeal?
     var review: Review?
     var rectificationId: UUID?
+    /// The bundle (一件事) rated as a whole, this rating being its record for this case.
+    var bundleId: String?
 }
 
 /// A bad rating's rectification, the department's task.
