@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "HallKit",
             dependencies: [
-                "HallKafka", "HallContracts", "HallCalendar",
+                "HallKafka", "HallContracts", "HallCalendar", "HallImprints",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,7 +127,7 @@ let package = Package(
         .target(
             name: "HallLocalStack",
             dependencies: [
-                "HallKit", "HallKafka", "HallContracts",
+                "HallKit", "HallKafka", "HallContracts", "HallImprints", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

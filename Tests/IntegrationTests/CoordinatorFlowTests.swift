@@ -128,14 +128,41 @@ struct CoordinatorFlowTests {
                 let late = try await call(client, .post, "/v1/cases/\(caseId)/suspensions", token: buildOfficer, #"{"category":"expert-review","reason":"x","noticeReference":"n"}"#)
                 #expect(late.1["type"] == .string(ProblemDetails.typeBase + "coordinator/case-decided"))
 
+                // Forged imprints of the right documents change nothing: one signed by a key the seal service never
+                // registered (held, never applied), one naming a genuine seal of another department, one whose signature
+                // is not its seal's (both refused, dead-lettered with the reason).
+                let (seals, fireSeal, unregistered) = (
+                    Dictionary(uniqueKeysWithValues: Set(requests.map(\.departmentId)).map { ($0, TestSeal(departmentId: $0)) }),
+                    TestSeal(departmentId: "d-elsewhere"), TestSeal(departmentId: "d-build"))
+                for seal in Array(seals.values) + [fireSeal] {
+                    try await hall.send(seal.registered, producer: "seal", key: seal.sealId.uuidString.lowercased())
+                }
+                var forged: [EventEnvelope] = []
+                for request in requests {
+                    let held = try unregistered.sealed(request.documentKind, documentHash: request.documentHash, caseId: caseId, requestedBy: request.requestedBy)
+                    var otherDepartment = try fireSeal.sealed(request.documentKind, documentHash: request.documentHash, caseId: caseId, requestedBy: "x")
+                    otherDepartment.departmentId = request.departmentId
+                    var badSignature = try #require(seals[request.departmentId]).sealed(
+                        request.documentKind, documentHash: request.documentHash, caseId: caseId, requestedBy: request.requestedBy)
+                    badSignature.signature = held.signature
+                    for event in [held, otherDepartment, badSignature] {
+                        forged.append(try await hall.send(event, producer: "seal", key: caseId, caseId: caseId))
+                    }
+                }
+                try await eventually("the forged imprints are dealt with") {
+                    try await hall.database.count(
+                        "SELECT count(*)::bigint FROM \(hall.database.schema).inbox WHERE event_id IN (\(forged.map { "'\($0.id)'" }.joined(separator: ",")))")
+                        == forged.count
+                }
+                #expect(try await hall.payloads(CaseCompleted.self, caseId: caseId).isEmpty, "no forged imprint completes the case")
+                #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).held_imprints") == requests.count)
+
                 // The seal service answers (twice for one document): completed once, at the last seal time, on time.
                 let sealedAt = Date()
                 for (index, request) in requests.enumerated() {
-                    let sealed = DocumentSealed(
-                        imprintId: UUID(), sealId: UUID(), departmentId: request.departmentId, serial: index + 1,
-                        sealedAt: sealedAt.addingTimeInterval(Double(index)), documentKind: request.documentKind, documentHash: request.documentHash,
-                        caseId: caseId, requestedBy: request.requestedBy, windowId: request.windowId, previousImprintHash: String(repeating: "0", count: 64),
-                        imprintHash: String(repeating: "a", count: 64), signature: Data(count: 64).base64EncodedString())
+                    let sealed = try #require(seals[request.departmentId]).sealed(
+                        request.documentKind, documentHash: request.documentHash, caseId: caseId, requestedBy: request.requestedBy,
+                        windowId: request.windowId, serial: index + 1, at: sealedAt.addingTimeInterval(Double(index)))
                     try await hall.send(sealed, producer: "seal", key: caseId, caseId: caseId)
                     if index == 0 { try await hall.send(sealed, producer: "seal", key: caseId, caseId: caseId) }
                 }
@@ -285,13 +312,12 @@ struct CoordinatorFlowTests {
                 #expect(try await call(client, .post, "/v1/tasks/\(secondTask)/opinion", token: chief, #"{"opinion":"approve"}"#).0 == .created)
                 let requests = try await hall.payloads(SealDocumentRequested.self)
                 #expect(Set(requests.map(\.caseId)) == [first, second])
+                let seal = TestSeal(departmentId: "d-build")
+                try await hall.send(seal.registered, producer: "seal", key: seal.sealId.uuidString.lowercased())
                 for request in requests {
                     try await hall.send(
-                        DocumentSealed(
-                            imprintId: UUID(), sealId: UUID(), departmentId: "d-build", serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
-                            documentHash: request.documentHash, caseId: request.caseId, requestedBy: "s-build-chief", windowId: "w-01",
-                            previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "b", count: 64),
-                            signature: Data(count: 64).base64EncodedString()), producer: "seal", key: request.caseId, caseId: request.caseId)
+                        try seal.sealed(.approvalDecision, documentHash: request.documentHash, caseId: request.caseId, requestedBy: "s-build-chief"),
+                        producer: "seal", key: request.caseId, caseId: request.caseId)
                 }
                 try await eventually("the bundle completes") { try await !hall.payloads(BundleCompleted.self).isEmpty }
                 let completed = try await hall.payloads(BundleCompleted.self)

@@ -77,12 +77,11 @@ struct CoordinatorGreenChannelTests {
                 #expect(try await call(client, .post, "/v1/tasks/\(doneTask)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)
             }
             let request = try #require(try await hall.payloads(SealDocumentRequested.self).first { $0.caseId == done })
+            let seal = TestSeal(departmentId: "d-build")
+            try await hall.send(seal.registered, producer: "seal", key: seal.sealId.uuidString.lowercased(), caseId: nil)
             try await hall.send(
-                DocumentSealed(
-                    imprintId: UUID(), sealId: UUID(), departmentId: "d-build", serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
-                    documentHash: request.documentHash, caseId: done, requestedBy: "s-build-chief", windowId: "w-01",
-                    previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "b", count: 64),
-                    signature: Data(count: 64).base64EncodedString()), producer: "seal", key: done, caseId: done)
+                try seal.sealed(.approvalDecision, documentHash: request.documentHash, caseId: done, requestedBy: "s-build-chief"), producer: "seal",
+                key: done, caseId: done)
             try await eventually("R-D is completed") { try await !hall.payloads(CaseCompleted.self, caseId: done).isEmpty }
 
             let approval = GreenChannelApproval(reason: .majorInvestment, reference: "旗政务服务中心〔2026〕9号", approvedBy: "centre-li", approvedAt: Date())

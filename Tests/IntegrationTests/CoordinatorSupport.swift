@@ -29,6 +29,7 @@ struct CoordinatorHall {
         let kafka = try LocalKafka.stack()
         try await ScratchDatabase.with(extra: CoordinatorMigrations.all) { database in
             let topic = try await kafka.makeTopics(["coord-in"], partitions: 3)[0]
+            try await kafka.createTopics([topic + ".dlq"], partitions: 3)
             let producer = try kafka.producer()
             let calendar = try WorkingCalendar.bundled()
             let store = CoordinatorStore(client: database.client, schema: database.schema, clock: CaseClock(calendar: calendar), logger: LocalStack.logger())

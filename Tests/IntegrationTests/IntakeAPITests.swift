@@ -369,16 +369,39 @@ struct IntakeAPITests {
                 "SELECT case_id, sha256 FROM \(unescaped: database.schema).notices WHERE kind = 'approval-decision'", logger: LocalStack.logger()
             ).decode((UUID, String).self).collectAll()
             let (caseId, hash) = try #require(rows.first)
-            let imprintId = UUID()
-            let sealed = DocumentSealed(
-                imprintId: imprintId, sealId: UUID(), departmentId: "d-market", serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
-                documentHash: hash, caseId: caseId.uuidString.lowercased(), requestedBy: "clerk-1", windowId: "w-01",
-                previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
-                signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
+            let seal = TestSeal(departmentId: "d-market")
+            let sealed = try seal.sealed(.approvalDecision, documentHash: hash, caseId: caseId.uuidString.lowercased(), requestedBy: "clerk-1")
+            let imprintId = sealed.imprintId
             let producer = try LocalKafka.stack().producer()
+            // Forged imprints of this very decision first: signed by a key the seal service never registered, and by a
+            // genuine seal of another department relabelled. Neither makes the case ready.
+            let (stranger, other) = (TestSeal(departmentId: "d-market"), TestSeal(departmentId: "d-tax"))
+            var relabelled = try other.sealed(.approvalDecision, documentHash: hash, caseId: caseId.uuidString.lowercased(), requestedBy: "clerk-1")
+            relabelled.departmentId = "d-market"
+            let forged = [
+                try EventEnvelope(payload: other.registered, producer: "seal", caseId: nil),
+                try EventEnvelope(
+                    payload: try stranger.sealed(.approvalDecision, documentHash: hash, caseId: caseId.uuidString.lowercased(), requestedBy: "clerk-1"),
+                    producer: "seal", caseId: caseId.uuidString.lowercased()),
+                try EventEnvelope(payload: relabelled, producer: "seal", caseId: caseId.uuidString.lowercased()),
+            ]
+            for envelope in forged {
+                _ = try await producer.send(KafkaProducerMessage(
+                    topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId.uuidString.lowercased(), value: try envelope.encoded()))
+            }
+            try await eventually("the forged imprints dealt with", timeout: .seconds(60)) {
+                try await database.count(
+                    "SELECT count(*)::bigint FROM \(database.schema).inbox WHERE event_id IN (\(forged.map { "'\($0.id)'" }.joined(separator: ",")))")
+                    == forged.count
+            }
+            #expect(try await get(client, "/v1/cases/\(receipt)?idNumber=\(residentId("11010519491231002"))").1["status"] != "ready")
+            // The imprint may come before its seal's registration: it is held until the key is known.
             _ = try await producer.send(KafkaProducerMessage(
                 topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId.uuidString.lowercased(),
                 value: try EventEnvelope(payload: sealed, producer: "seal", caseId: caseId.uuidString.lowercased()).encoded()))
+            _ = try await producer.send(KafkaProducerMessage(
+                topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: seal.sealId.uuidString.lowercased(),
+                value: try EventEnvelope(payload: seal.registered, producer: "seal", caseId: nil).encoded()))
             await producer.close()
             let idNumber = residentId("11010519491231002")
             try await eventually("the case is ready at the window", timeout: .seconds(60)) {

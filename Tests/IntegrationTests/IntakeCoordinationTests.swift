@@ -340,20 +340,20 @@ extension IntakeAPITests {
     func publishSealedDecision(
         caseId: String, department: String, hash: String, namespace: String, database: ScratchDatabase
     ) async throws -> UUID {
-        let imprint = UUID()
-        let sealed = DocumentSealed(
-            imprintId: imprint, sealId: UUID(), departmentId: department, serial: 1, sealedAt: Date(), documentKind: .approvalDecision,
-            documentHash: hash, caseId: caseId, requestedBy: "chief-\(department)", windowId: "w-01",
-            previousImprintHash: String(repeating: "0", count: 64), imprintHash: String(repeating: "a", count: 64),
-            signature: Data(repeating: 1, count: 64).base64EncodedString(), algorithm: "Ed25519", canonicalization: "servicehall.seal.imprint.v1")
-        let id = UUID()
+        let seal = TestSeal(departmentId: department)
+        let sealed = try seal.sealed(.approvalDecision, documentHash: hash, caseId: caseId, requestedBy: "chief-\(department)")
+        let (registration, id) = (UUID(), UUID())
         let producer = try LocalKafka.stack().producer()
+        _ = try await producer.send(KafkaProducerMessage(
+            topic: "\(namespace).\(Topic.sealEvents.rawValue)", key: seal.sealId.uuidString.lowercased(),
+            value: try EventEnvelope(payload: seal.registered, id: registration, producer: "seal", caseId: nil).encoded()))
         _ = try await producer.send(KafkaProducerMessage(
             topic: "\(namespace).\(Topic.sealEvents.rawValue)", key: caseId,
             value: try EventEnvelope(payload: sealed, id: id, producer: "seal", caseId: caseId).encoded()))
         await producer.close()
+        try await waitApplied(registration, database)
         try await waitApplied(id, database)
-        return imprint
+        return sealed.imprintId
     }
 
     @Test("every department's decision of a joint case is shown to the applicant and published with its own seal, whether the seal or the coordinator's announcement comes first; a sealed decision the coordinator never announced is not shown")

@@ -45,7 +45,8 @@ enum CoordinatorConsumer {
             try await store.applySupplemented(payload, caseId: caseId, on: context.connection, into: &events)
             try await store.emit(events, context: context)
         }
-        router.on(DocumentSealed.self) { payload, _, context in
+        // Only imprints that verify with their seal's registered key reach the cases.
+        SealKeyProjection.register(on: &router) { payload, context in
             var events: [PendingEvent] = []
             try await store.applySealed(payload, on: context.connection, into: &events)
             try await store.emit(events, context: context)

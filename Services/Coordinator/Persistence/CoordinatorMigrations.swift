@@ -8,6 +8,8 @@ import HallKit
 /// published exactly once whatever instance fires it.
 enum CoordinatorMigrations {
     static let all: [Migration] = [
+        // The seals' registered keys, against which every sealed document is checked.
+        SealKeyProjection.migration,
         Migration(
             component: "coordinator", version: 1, name: "directory projections, cases, tasks, ledger, decisions, timers",
             statements: [

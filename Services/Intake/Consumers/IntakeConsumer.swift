@@ -18,7 +18,8 @@ import ServiceLifecycle
 enum IntakeConsumer {
     static func definition(_ store: IntakeStore) -> ConsumerDefinition {
         var router = EventRouter()
-        router.on(DocumentSealed.self) { sealed, _, context in
+        // Only imprints that verify with their seal's registered key reach the cases.
+        SealKeyProjection.register(on: &router) { sealed, context in
             try await store.applySealed(sealed, on: context.connection)
         }
         router.on(DocumentRefused.self) { refused, _, context in

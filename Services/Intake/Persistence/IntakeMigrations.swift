@@ -3,6 +3,8 @@ import HallKit
 /// Migrations of schema `intake`, after the platform's outbox and inbox.
 enum IntakeMigrations {
     static let all: [Migration] = [
+        // The seals' registered keys, against which every sealed document is checked.
+        SealKeyProjection.migration,
         Migration(
             component: "intake", version: 1, name: "directory",
             statements: [
