@@ -433,6 +433,17 @@ struct IntakeAPITests {
             (status, _) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000}"#)
             #expect(status == .conflict)
 
+            // Handed out only by active staff posted at a window serving the case's department (or that took it): a clerk
+            // of another department's window, the same clerk claiming a window they are not posted at, a staff id the
+            // directory does not know, and a token without a window are refused, and the case stays ready.
+            #expect(try await post(client, "/v1/staff", token: tokens.admin, #"{"id":"clerk-3","name":"王五","departmentId":"d-tax","windowId":"w-tax","qualified":true}"#).0 == .ok)
+            let authority = await TokenAuthority(secret: Self.secret)
+            for (subject, window) in [("clerk-3", "w-tax"), ("clerk-3", "w-01"), ("nobody", "w-01"), ("clerk-2", "w-tax"), ("clerk-1", nil)] as [(String, String?)] {
+                let impostor = try await authority.issue(HallClaims(subject: subject, roles: [.clerk], department: nil, window: window, ttl: 600))
+                let (refused, problem) = try await post(client, "/v1/applications/\(receipt)/handover", token: impostor, "{}")
+                #expect(refused == .forbidden && problem["field"] == "window", "\(subject) at \(window ?? "no window"): \(problem)")
+            }
+            #expect(try await get(client, "/v1/cases/\(receipt)?idNumber=\(residentId("11010519491231002"))").1["status"] == "ready")
             let (handed, after) = try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}")
             #expect(handed == .ok)
             #expect(after["status"] == "issued")

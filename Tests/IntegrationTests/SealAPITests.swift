@@ -70,6 +70,13 @@ struct SealAPITests {
                     #expect(object(response)["field"] == "code")
                 }
 
+                // Tokens of roles that never apply a seal, carrying the custodian's id and department: refused, nothing sealed.
+                for role in [Role.complaintsHandler, .disciplineInspector, .operator, .departmentSystem, .centreAdmin] {
+                    let impostor = try await token(authority, "s-zhang", [role], department: "d-market", window: "w-07")
+                    try await client.execute(uri: "/v1/seal-requests", method: .post, headers: auth(impostor), body: try body(document)) { response in
+                        #expect(response.status == .forbidden && object(response)["field"] == "roles", "\(role)")
+                    }
+                }
                 var imprintId = ""
                 try await client.execute(uri: "/v1/seal-requests", method: .post, headers: auth(chief), body: try body(document)) { response in
                     #expect(response.status == .created)

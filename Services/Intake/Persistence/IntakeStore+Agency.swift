@@ -243,12 +243,13 @@ extension IntakeStore {
             }
             let cases = try await connection.select(
                 """
-                SELECT a.case_id, a.receipt_code, a.status, g.agent_id
+                SELECT a.case_id, a.receipt_code, a.status, g.agent_id, a.department_id, a.window_id
                 FROM \(unescaped: schema).applications a
                 LEFT JOIN \(unescaped: schema).agency_assignments g ON g.case_id = a.case_id AND g.ended_at IS NULL
                 WHERE a.bundle_id = \(bundleId) ORDER BY a.bundle_position FOR UPDATE OF a
                 """, logger: logger
-            ).decode((UUID, String, String, String?).self).collectAll()
+            ).decode((UUID, String, String, String?, String?, String?).self).collectAll()
+            try await requireIssuingClerk(clerk, cases: cases.map { ($0.4 ?? "", $0.5) }, on: connection)
             let notReady = cases.filter { $0.2 != "ready" }
             guard notReady.isEmpty else {
                 throw HallError(

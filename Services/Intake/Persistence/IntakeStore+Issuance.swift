@@ -133,8 +133,11 @@ extension IntakeStore {
     func handOver(receiptCode: String, _ input: HandOver = HandOver(), clerk: Clerk) async throws -> CaseStatus {
         let updated = try await client.transaction(logger: logger) { connection in
             let rows = try await connection.select(
-                "SELECT case_id, bundle_id FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE", logger: logger
-            ).decode((UUID, String?).self).collectAll()
+                """
+                SELECT case_id, bundle_id, department_id, window_id FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE
+                """, logger: logger
+            ).decode((UUID, String?, String?, String?).self).collectAll()
+            if let row = rows.first { try await requireIssuingClerk(clerk, cases: [(row.2 ?? "", row.3)], on: connection) }
             if let bundleId = rows.first?.1 {
                 throw HallError(
                     .conflict, "application \(receiptCode) belongs to bundle \(bundleId), which is handed out together: POST /v1/bundles/\(bundleId)/handover",
@@ -158,6 +161,30 @@ extension IntakeStore {
             throw HallError(.conflict, "application \(receiptCode) has no sealed result ready at the window", field: "receiptCode")
         }
         return status
+    }
+
+    /// The clerk handing results out (综合窗口出件): active staff of the directory posted at the
+    /// token's window, an open window that serves each case's department or took the case. The
+    /// token's word for who and where is checked against the directory, never taken (403 naming
+    /// `window` otherwise).
+    func requireIssuingClerk(_ clerk: Clerk, cases: [(department: String, acceptedAt: String?)], on connection: PostgresConnection) async throws {
+        guard let windowId = clerk.windowId else {
+            throw HallError(.forbidden, "a result is handed out at a hall window: the token names none", field: "window")
+        }
+        let found = try await connection.select(
+            """
+            SELECT s.window_id IS NOT DISTINCT FROM w.id, w.department_ids
+            FROM \(unescaped: schema).staff s JOIN \(unescaped: schema).windows w ON w.id = \(windowId) AND w.active
+            WHERE s.id = \(clerk.staffId) AND s.active
+            """, logger: logger
+        ).decode((Bool, [String]).self).collectAll().first
+        guard let (posted, departments) = found else {
+            throw HallError(.forbidden, "\(clerk.staffId) is not active staff of the hall's directory at an open window \(windowId)", field: "window")
+        }
+        guard posted else { throw HallError(.forbidden, "\(clerk.staffId) is not posted at window \(windowId)", field: "window") }
+        for (department, acceptedAt) in cases where !departments.contains(department) && acceptedAt != windowId {
+            throw HallError(.forbidden, "window \(windowId) neither serves department \(department) nor took the case", field: "window")
+        }
     }
 
     /// Records the fee of a case: exactly the catalogue's standard for the case's item version.

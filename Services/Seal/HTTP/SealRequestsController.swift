@@ -11,7 +11,8 @@ extension HallError.Code {
     }
 }
 
-/// `POST /v1/seal-requests`: a departmental token seals a document of the caller's department
+/// `POST /v1/seal-requests`: a departmental token of a person who may apply seals (chief
+/// representative, department officer, clerk) seals a document of the caller's department
 /// (201 new, 200 the same document again, 422 refused with the reason).
 struct SealRequestsController<Repository: SealRepository> {
     let repository: Repository
@@ -22,8 +23,17 @@ struct SealRequestsController<Repository: SealRepository> {
         return routes
     }
 
+    /// The people who apply a seal (Art 30, 32): its custodian, the chief representative, and staff
+    /// the seal authorises. A token of any other role is refused whatever its subject claims to be.
+    static var sealingRoles: Set<Role> { [.chiefRepresentative, .departmentOfficer, .clerk] }
+
     func seal(_ request: Request, _ context: HallRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
+        guard !principal.roles.isDisjoint(with: Self.sealingRoles) else {
+            throw HallError(
+                .forbidden, "a seal is applied by its custodian or staff it authorises: the token needs one of the roles "
+                    + Self.sealingRoles.map(\.rawValue).sorted().joined(separator: ", "), field: "roles")
+        }
         guard let department = principal.department else {
             throw HallError(.forbidden, "only a token acting for a department may ask for its seal", field: "department")
         }
