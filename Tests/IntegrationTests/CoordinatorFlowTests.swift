@@ -43,6 +43,13 @@ struct CoordinatorFlowTests {
                 #expect(status == .forbidden)
                 #expect(problem["type"] == .string(ProblemDetails.typeBase + "coordinator/department-mismatch") && problem["field"] == "departmentId")
                 #expect(try await call(client, .get, "/v1/tasks/\(fire.taskId)", token: envOfficer).0 == .forbidden)
+                // A department claim on a token of a role that does not act for departments opens nothing.
+                for role in [Role.clerk, .complaintsHandler, .disciplineInspector] {
+                    let outsider = try await hall.token("s-outsider", [role], department: "d-fire")
+                    let (listed, refusal) = try await call(client, .get, "/v1/tasks?state=open", token: outsider)
+                    #expect(listed == .forbidden && refusal["field"] == "roles", "\(role)")
+                    #expect(try await call(client, .get, "/v1/tasks/\(fire.taskId)", token: outsider).0 == .forbidden, "\(role)")
+                }
                 let rejected = try await hall.payloads(CommandRejected.self)
                 #expect(rejected.count == 1 && rejected[0].reason == .departmentMismatch && rejected[0].departmentId == "d-env")
                 #expect(try await call(client, .get, "/v1/rejections", token: envOfficer).1.arrayValue?.count == 1)

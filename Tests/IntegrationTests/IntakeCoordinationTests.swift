@@ -253,6 +253,11 @@ extension IntakeAPITests {
             ) { ($0.status, (try? JSONValue.parse(Array($0.body.readableBytesView))) ?? .null) }
             #expect(clerkView == .ok)
             #expect(seen["supplements"]?.arrayValue?.count == 2)
+            // A clerk at another department's window does not read the case (nor the applicant's details in it).
+            let (otherView, refusal) = try await client.execute(
+                uri: "/v1/applications/\(receipt)", method: .get, headers: [.authorization: "Bearer \(tokens.otherClerk)"]
+            ) { ($0.status, (try? JSONValue.parse(Array($0.body.readableBytesView))) ?? .null) }
+            #expect(otherView == .forbidden && refusal["field"] == "window", "\(refusal)")
 
             // Something not asked for is refused naming it; a case that awaits nothing is refused.
             (status, problem) = try await post(

@@ -42,7 +42,7 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
     func viewerDepartment(_ context: HallRequestContext, asked: String?) throws -> String? {
         let principal = try context.requirePrincipal()
         if principal.roles.contains(.centreAdmin) || principal.roles.contains(.operator) { return asked }
-        guard let department = principal.department else { throw HallError(.forbidden, "only a departmental or centre token may read this") }
+        let department = try Self.actingDepartment(principal)
         if let asked, asked != department { throw HallError(.forbidden, "the caller does not act for department \(asked)", field: "departmentId") }
         return department
     }
@@ -51,9 +51,24 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
     func requireViewer(_ context: HallRequestContext, departments: [String]) throws {
         let principal = try context.requirePrincipal()
         if principal.roles.contains(.centreAdmin) || principal.roles.contains(.operator) { return }
-        guard let department = principal.department, departments.contains(department) else {
+        guard departments.contains(try Self.actingDepartment(principal)) else {
             throw HallError(.forbidden, "the caller's department has no part in this case")
         }
+    }
+
+    /// The roles that act for a department: its officers, chief representative and systems.
+    static var departmentalRoles: Set<Role> { [.departmentOfficer, .chiefRepresentative, .departmentSystem] }
+
+    /// The department a reader acts for: a `department` claim counts only on a token of a
+    /// departmental role (a clerk, complaints handler or inspector with one reads nothing here).
+    static func actingDepartment(_ principal: Principal) throws -> String {
+        guard !principal.roles.isDisjoint(with: departmentalRoles) else {
+            throw HallError(
+                .forbidden, "a department's records are read by its officers, chief representative or system, or the centre: the token holds none of these roles",
+                field: "roles")
+        }
+        guard let department = principal.department else { throw HallError(.forbidden, "only a departmental or centre token may read this", field: "department") }
+        return department
     }
 
     /// Performs `command` for `actor`; a refusal (already recorded and published by the

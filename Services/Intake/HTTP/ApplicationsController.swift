@@ -18,8 +18,7 @@ struct ApplicationsController<Repository: ApplicationRepository> {
             return EditedResponse(status: response.outcome == .accepted ? .created : .ok, response: response)
         }
         routes.get("/v1/applications/:receiptCode") { _, context -> CaseStatus in
-            _ = try Clerk(context)
-            return try await repository.clerkCaseStatus(receiptCode: try context.parameters.require("receiptCode"))
+            return try await repository.clerkCaseStatus(receiptCode: try context.parameters.require("receiptCode"), clerk: try Clerk(context))
         }
         routes.post("/v1/applications/:receiptCode/resubmission") { request, context -> ApplicationResponse in
             let clerk = try Clerk(context)

@@ -23,7 +23,7 @@ protocol ApplicationRepository: Sendable {
     func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date) async throws -> ApplicationResponse
     func resubmit(receiptCode: String, _ resubmission: Resubmission, clerk: Clerk, now: Date) async throws -> ApplicationResponse
     func decideImmediate(receiptCode: String, _ input: ImmediateDecision, clerk: Clerk, now: Date) async throws -> ApplicationResponse
-    func clerkCaseStatus(receiptCode: String) async throws -> CaseStatus
+    func clerkCaseStatus(receiptCode: String, clerk: Clerk) async throws -> CaseStatus
     func recordSupplement(receiptCode: String, _ delivery: SupplementDelivery, clerk: Clerk, now: Date) async throws -> CaseStatus
     func recordFee(receiptCode: String, _ fee: FeeRecord, clerk: Clerk) async throws
     func handOver(receiptCode: String, _ input: HandOver, clerk: Clerk) async throws -> CaseStatus

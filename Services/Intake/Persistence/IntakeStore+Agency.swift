@@ -249,7 +249,7 @@ extension IntakeStore {
                 WHERE a.bundle_id = \(bundleId) ORDER BY a.bundle_position FOR UPDATE OF a
                 """, logger: logger
             ).decode((UUID, String, String, String?, String?, String?).self).collectAll()
-            try await requireIssuingClerk(clerk, cases: cases.map { ($0.4 ?? "", $0.5) }, on: connection)
+            try await requireWindowClerk(clerk, cases: cases.map { ($0.4 ?? "", $0.5) }, on: connection)
             let notReady = cases.filter { $0.2 != "ready" }
             guard notReady.isEmpty else {
                 throw HallError(

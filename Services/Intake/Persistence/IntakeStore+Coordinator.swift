@@ -153,10 +153,17 @@ extension IntakeStore {
     }
 
     /// A case as the clerk at the window sees it (no identity number needed).
-    func clerkCaseStatus(receiptCode: String) async throws -> CaseStatus {
-        let idNumber = try await client.run(
-            "SELECT applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode)", logger: logger
-        ).decode(String.self).collectAll().first
+    func clerkCaseStatus(receiptCode: String, clerk: Clerk) async throws -> CaseStatus {
+        let idNumber = try await client.withConnection { connection in
+            let row = try await connection.select(
+                """
+                SELECT applicant_id_number, department_id, window_id FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode)
+                """, logger: logger
+            ).decode((String, String?, String?).self).collectAll().first
+            // A clerk reads the cases of the windows they may hand out at, not any case of the hall.
+            if let row { try await requireWindowClerk(clerk, cases: [(row.1 ?? "", row.2)], on: connection) }
+            return row?.0
+        }
         guard let idNumber, let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
             throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode")
         }

@@ -137,7 +137,7 @@ extension IntakeStore {
                 SELECT case_id, bundle_id, department_id, window_id FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE
                 """, logger: logger
             ).decode((UUID, String?, String?, String?).self).collectAll()
-            if let row = rows.first { try await requireIssuingClerk(clerk, cases: [(row.2 ?? "", row.3)], on: connection) }
+            if let row = rows.first { try await requireWindowClerk(clerk, cases: [(row.2 ?? "", row.3)], on: connection) }
             if let bundleId = rows.first?.1 {
                 throw HallError(
                     .conflict, "application \(receiptCode) belongs to bundle \(bundleId), which is handed out together: POST /v1/bundles/\(bundleId)/handover",
@@ -163,11 +163,12 @@ extension IntakeStore {
         return status
     }
 
-    /// The clerk handing results out (综合窗口出件): active staff of the directory posted at the
-    /// token's window, an open window that serves each case's department or took the case. The
+    /// The clerk handing results out (综合窗口出件) or reading a case at the front desk: active staff
+    /// of the directory posted at the token's window, an open window that serves each case's
+    /// department or took the case. The
     /// token's word for who and where is checked against the directory, never taken (403 naming
     /// `window` otherwise).
-    func requireIssuingClerk(_ clerk: Clerk, cases: [(department: String, acceptedAt: String?)], on connection: PostgresConnection) async throws {
+    func requireWindowClerk(_ clerk: Clerk, cases: [(department: String, acceptedAt: String?)], on connection: PostgresConnection) async throws {
         guard let windowId = clerk.windowId else {
             throw HallError(.forbidden, "a result is handed out at a hall window: the token names none", field: "window")
         }
