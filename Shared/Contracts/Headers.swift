@@ -44,8 +44,9 @@ public enum EventHeader {
 
 /// Kafka header names added to a record copied to a dead-letter topic.
 ///
-/// A dead-lettered record keeps the original key, value and headers unchanged and adds these
-/// (schema `schemas/dead-letter-headers.schema.json`). All values are UTF-8 strings.
+/// A dead-lettered record keeps the original key, value and headers and adds these (schema
+/// `schemas/dead-letter-headers.schema.json`); a key, value or headers too large for the
+/// dead-letter topic are cut, and the cut is stated in a header. All values are UTF-8 strings.
 public enum DeadLetterHeader {
     /// Human-readable reason, e.g. the ``ContractError`` description. Never contains payload values.
     public static let reason = "hall-dlq-reason"
@@ -63,6 +64,13 @@ public enum DeadLetterHeader {
     public static let attempts = "hall-dlq-attempts"
     /// When the record was dead-lettered, RFC 3339 UTC with milliseconds.
     public static let failedAt = "hall-dlq-failed-at"
+    /// Present when the value was too long for the dead-letter topic and was cut: the original
+    /// value's length in bytes, decimal (the copy holds its first bytes).
+    public static let valueBytes = "hall-dlq-value-bytes"
+    /// Present when the key was too long and was cut: the original key's length in bytes, decimal.
+    public static let keyBytes = "hall-dlq-key-bytes"
+    /// Present when the original headers were too large to copy: how many were dropped, decimal.
+    public static let headersDropped = "hall-dlq-headers-dropped"
 
     /// The headers to add to a dead-lettered record, in a fixed order.
     ///

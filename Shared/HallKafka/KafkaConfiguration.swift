@@ -40,6 +40,9 @@ public struct KafkaProducerConfiguration: Sendable, Hashable {
     public var queueMaxMessages: Int = 1_000_000
     /// Compression of record batches.
     public var compression: KafkaCompression = .none
+    /// The largest record this producer sends, in bytes (`message.max.bytes`): key, value and
+    /// headers. The relay's events are far below it; a dead-letter copy is cut to fit.
+    public var messageMaxBytes: Int = 1_000_000
     /// Consecutive sends whose records all timed out (none delivered) after which the librdkafka
     /// producer is replaced by a new one. A broker that came back empty does not know the
     /// idempotent producer's id and sequence numbers; the old producer can keep timing out for
@@ -82,6 +85,10 @@ public struct KafkaConsumerConfiguration: Sendable, Hashable {
     public var commitInterval: Duration = .seconds(1)
     /// Longest time the broker holds a fetch waiting for data (lower: lower latency).
     public var fetchWaitMax: Duration = .milliseconds(100)
+    /// The most a fetch takes from one partition (`max.partition.fetch.bytes`); a larger record
+    /// still comes, alone. And the most one fetch takes in all (`fetch.max.bytes`).
+    public var partitionFetchMaxBytes: Int = 1_048_576
+    public var fetchMaxBytes: Int = 52_428_800
 
     /// Creates consumer options.
     public init(client: KafkaClientConfiguration, groupId: String, topics: [String]) {

@@ -32,6 +32,8 @@ public final class KafkaConsumer: Sendable {
             ("heartbeat.interval.ms", String(configuration.heartbeatInterval.milliseconds)),
             ("max.poll.interval.ms", String(configuration.maxPollInterval.milliseconds)),
             ("fetch.wait.max.ms", String(configuration.fetchWaitMax.milliseconds)),
+            ("max.partition.fetch.bytes", String(configuration.partitionFetchMaxBytes)),
+            ("fetch.max.bytes", String(configuration.fetchMaxBytes)),
             ("enable.partition.eof", "false"),
         ]
         self.client = try ConsumerClient(settings: settings, topics: configuration.topics, logger: logger)

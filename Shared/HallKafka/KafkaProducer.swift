@@ -35,6 +35,7 @@ public final class KafkaProducer: Service, Sendable {
             ("queue.buffering.max.kbytes", "1048576"),
             ("message.timeout.ms", String(configuration.messageTimeout.milliseconds)),
             ("compression.codec", configuration.compression.rawValue),
+            ("message.max.bytes", String(configuration.messageMaxBytes)),
             // Topics are created by the services with their configured partitions, never by a
             // broker on first use (an empty broker would make them with its own default).
             ("allow.auto.create.topics", "false"),

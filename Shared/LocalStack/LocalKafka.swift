@@ -40,9 +40,10 @@ public struct LocalKafka: Sendable {
     }
 
     /// A producer with short timeouts.
-    public func producer(messageTimeout: Duration = .seconds(10)) throws -> KafkaProducer {
+    public func producer(messageTimeout: Duration = .seconds(10), messageMaxBytes: Int = 1_000_000) throws -> KafkaProducer {
         var configuration = KafkaProducerConfiguration(client: client("test-producer"))
         configuration.messageTimeout = messageTimeout
+        configuration.messageMaxBytes = messageMaxBytes
         return try KafkaProducer(configuration: configuration, logger: LocalStack.logger())
     }
 

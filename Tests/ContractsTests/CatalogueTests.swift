@@ -59,7 +59,8 @@ struct CatalogueTests {
         #expect(deadLetter["properties"]?.objectValue.map { Set($0.keys) } == [
             DeadLetterHeader.reason, DeadLetterHeader.errorCode, DeadLetterHeader.sourceTopic,
             DeadLetterHeader.sourcePartition, DeadLetterHeader.sourceOffset, DeadLetterHeader.consumerGroup,
-            DeadLetterHeader.attempts, DeadLetterHeader.failedAt,
+            DeadLetterHeader.attempts, DeadLetterHeader.failedAt, DeadLetterHeader.valueBytes, DeadLetterHeader.keyBytes,
+            DeadLetterHeader.headersDropped,
         ])
         #expect(deadLetter["properties"]?[DeadLetterHeader.errorCode]?["enum"] == .array(DeadLetterErrorCode.allCases.map { .string($0.rawValue) }))
     }

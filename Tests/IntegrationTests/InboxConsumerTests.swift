@@ -99,4 +99,40 @@ struct InboxConsumerTests {
             await producer.close()
         }
     }
+
+    @Test("a record too large for the dead-letter topic is dead-lettered cut, the cut stated in headers, and the partition moves on")
+    func oversizedRecord() async throws {
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let names = try await kafka.makeTopics(["huge", "huge-dlq"], partitions: 1)
+            let (topic, deadLetterTopic) = (names[0], names[1])
+            // As a hostile producer would: a record of 1.2 MB with 100 KB of headers and a 10 KB key, then a good one.
+            let hostile = try kafka.producer(messageMaxBytes: 4_000_000)
+            let huge = Array("{\"not\":\"".utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 1_200_000)
+            let key = [UInt8](repeating: UInt8(ascii: "k"), count: 10_000)
+            let headers = (0..<10).map { KafkaHeader(key: "x-bulk-\($0)", value: [UInt8](repeating: 1, count: 10_000)) }
+            _ = try await hostile.send(KafkaProducerMessage(topic: topic, key: key, value: huge, headers: headers))
+            _ = try await hostile.send(KafkaProducerMessage(
+                topic: topic, key: "case-h", value: try EventEnvelope(payload: CounterStep(seq: 7), producer: "test", caseId: "case-h").encoded()))
+            await hostile.close()
+            // The consumer's own dead-letter producer keeps the default limit of 1,000,000 bytes.
+            let producer = try kafka.producer()
+            let consumer = startConsumer(database: database, kafka: kafka, topic: topic, group: LocalStack.uniqueName("g"), producer: producer) {
+                $0.deadLetterTopic = deadLetterTopic
+            }
+            try await eventually("the record after the huge one applied") { try await database.effectCount() >= 1 }
+            let dead = try await kafka.readAll(deadLetterTopic, atLeast: 1)
+            consumer.cancel()
+            _ = await consumer.result
+            #expect(dead.count == 1)
+            #expect(dead[0].value.count == DeadLetterCopy.valueLimit && dead[0].value == Array(huge.prefix(DeadLetterCopy.valueLimit)))
+            #expect(dead[0].headers.first(named: DeadLetterHeader.valueBytes) == String(huge.count))
+            #expect(dead[0].headers.first(named: DeadLetterHeader.keyBytes) == "10000")
+            #expect(dead[0].headers.first(named: DeadLetterHeader.headersDropped) == "10")
+            #expect(dead[0].headers.first(named: DeadLetterHeader.errorCode) == "malformed-envelope")
+            #expect(dead[0].headers.first(named: DeadLetterHeader.attempts) == "1")
+            #expect(try await Effects.rows(database).map(\.seq) == [7])
+            await producer.close()
+        }
+    }
 }

@@ -323,7 +323,8 @@ public final class InboxConsumer: Service, Sendable {
                 case .ignore:
                     counts.ignored += 1
                 case .deadLetter(let id, let type, let code, let reason):
-                    if try await recordDeadLetter(item.message, id: id, type: type, code: code, reason: reason, attempts: 0, on: connection) {
+                    // One attempt: the record was read once and could not be taken as an event.
+                    if try await recordDeadLetter(item.message, id: id, type: type, code: code, reason: reason, attempts: 1, on: connection) {
                         counts.deadLettered += 1
                     } else {
                         counts.duplicate += 1
@@ -392,15 +393,10 @@ public final class InboxConsumer: Service, Sendable {
             """, logger: logger
         ).collect()
         if inserted.isEmpty { return false }
-        var headers = message.headers
-        for (key, value) in DeadLetterHeader.headers(
+        let reasons = DeadLetterHeader.headers(
             reason: String(reason.prefix(2000)), errorCode: code, sourceTopic: message.topic, sourcePartition: Int(message.partition),
             sourceOffset: message.offset, consumerGroup: groupId, attempts: attempts, failedAt: Date())
-        {
-            headers.append(KafkaHeader(key: key, string: value))
-        }
-        _ = try await deadLetters.send(
-            KafkaProducerMessage(topic: configuration.deadLetterTopic, key: message.key, value: message.value, headers: headers))
+        _ = try await deadLetters.send(DeadLetterCopy.record(of: message, topic: configuration.deadLetterTopic, reasons: reasons))
         logger.error(
             "event dead-lettered",
             metadata: [
