@@ -38,7 +38,8 @@ extension ComplaintsService {
                     ) { try await repository(runtime, settings).fireDueTimers(now: Date(), limit: 1_000) }
                 ]
             },
-            openAPI: ComplaintsOpenAPI.document
+            openAPI: ComplaintsOpenAPI.document,
+            publicLookups: ["/v1/complaints/track/"]
         )
     }
 }

@@ -26,7 +26,8 @@ extension CoordinatorService {
                     ) { try await store(runtime, settings).fireDueTimers() }
                 ]
             },
-            openAPI: CoordinatorOpenAPI.document
+            openAPI: CoordinatorOpenAPI.document,
+            publicLookups: ["/v1/public/"]
         )
     }
 

@@ -22,7 +22,8 @@ extension IntakeService {
             services: { runtime in
                 [ProvisionalDueDateService(store: store(runtime, settings), gate: runtime.gate, logger: runtime.logger)]
             },
-            openAPI: IntakeOpenAPI.document
+            openAPI: IntakeOpenAPI.document,
+            publicLookups: ["/v1/cases/", "/v1/bundles/"]
         )
     }
 

@@ -73,6 +73,8 @@ public final class ServiceProcess: @unchecked Sendable {
             "HALL_HTTP_PORT": String(port),
             "HALL_DATABASE_POOL_SIZE": "40",
             "HALL_LOG_LEVEL": "error",
+            // Load drivers and tests look cases up from one address.
+            "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",
         ]
         if let namespace { settings["HALL_KAFKA_NAMESPACE"] = namespace }
         let environment = ProcessInfo.processInfo.environment.merging(settings.merging(extra) { _, new in new }) { _, new in new }

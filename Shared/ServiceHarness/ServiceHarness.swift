@@ -51,6 +51,8 @@ public enum ServiceHarness {
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "1",
                 "HALL_KAFKA_NAMESPACE": namespace,
+                // Tests poll the public views from one address; the limit has its own test.
+                "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",
             ].merging(LocalStack.recordResponses.map { ["HALL_RECORD_RESPONSES": $0] } ?? [:]) { $1 }.merging(extra) { $1 })
             let configuration = try ServiceConfiguration(serviceName: name.rawValue, defaultPort: 0, environment: environment)
             let app = try await HallServiceMain.makeApplication(

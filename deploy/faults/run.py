@@ -158,7 +158,7 @@ class Run:
             "HALL_KAFKA_BROKERS": self.broker.address, "HALL_JWT_SECRET": secret, "HALL_HTTP_HOST": "127.0.0.1",
             "HALL_KAFKA_NAMESPACE": self.run_id, "HALL_KAFKA_SESSION_TIMEOUT": "6s",
             "HALL_KAFKA_TOPIC_CHECK_INTERVAL": "2s", "HALL_KAFKA_PARTITIONS": "3",
-            "HALL_LOG_LEVEL": "info",
+            "HALL_LOG_LEVEL": "info", "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",
         }
         if os.environ.get("LD_LIBRARY_PATH"):
             common_env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]

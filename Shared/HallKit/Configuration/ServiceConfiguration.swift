@@ -17,6 +17,8 @@ import Logging
 /// | `HALL_KAFKA_MAX_POLL_INTERVAL` | consumer max poll interval | 60s |
 /// | `HALL_KAFKA_TOPIC_CHECK_INTERVAL` | how often the service looks for its topics on the broker and recreates missing ones | 10s |
 /// | `HALL_HTTP_HOST` / `HALL_HTTP_PORT` | where the HTTP API listens | 127.0.0.1 / the service's port |
+/// | `HALL_HTTP_IDLE_TIMEOUT` | an HTTP connection idle (or with its request unfinished) this long is closed | 30s |
+/// | `HALL_PUBLIC_LOOKUPS_PER_MINUTE` | public look-ups (a case, bundle or complaint by its code) per client address per minute, then 429 with `Retry-After` | 60 |
 /// | `HALL_JWT_SECRET` | HMAC-SHA256 secret that signs access tokens (≥ 32 characters) | required |
 /// | `HALL_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | info |
 /// | `HALL_LOG_FORMAT` | `text` (key=value) or `json` (one object per line) | text |
@@ -44,6 +46,10 @@ public struct ServiceConfiguration: Sendable {
     public var kafkaTopicCheckInterval: Duration
     public var httpHost: String
     public var httpPort: Int
+    /// How long an HTTP connection may stay idle (or sit unfinished) before it is closed.
+    public var httpIdleTimeout: Duration
+    /// Public look-ups (a case by its code, …) per client address per minute, then 429.
+    public var publicLookupsPerMinute: Int
     public var jwtSecret: String
     /// A directory where every JSON answer is appended (`HALL_RECORD_RESPONSES`; test runs only,
     /// for the contract check of the answers against the OpenAPI document).
@@ -87,6 +93,8 @@ public struct ServiceConfiguration: Sendable {
         self.kafkaTopicCheckInterval = try env.duration("HALL_KAFKA_TOPIC_CHECK_INTERVAL", default: .seconds(10))
         self.httpHost = env.string("HALL_HTTP_HOST", default: "127.0.0.1")
         self.httpPort = try env.int("HALL_HTTP_PORT", default: defaultPort, in: 0...65535)
+        self.httpIdleTimeout = try env.duration("HALL_HTTP_IDLE_TIMEOUT", default: .seconds(30))
+        self.publicLookupsPerMinute = try env.int("HALL_PUBLIC_LOOKUPS_PER_MINUTE", default: 60, in: 1...100_000)
         self.jwtSecret = try env.require("HALL_JWT_SECRET", hint: "a random secret of at least 32 characters")
         self.recordResponses = env.raw("HALL_RECORD_RESPONSES")
         guard jwtSecret.utf8.count >= 32 else {

@@ -51,6 +51,8 @@ public struct HallError: Error, Sendable, CustomStringConvertible {
     public var file: String
     /// Where the error was raised.
     public var line: UInt
+    /// Seconds after which the request may be made again (a 429's `Retry-After`).
+    public var retryAfter: Int?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, field: String? = nil, isRetriable: Bool = false, file: String = #fileID, line: UInt = #line) {

@@ -9,9 +9,12 @@ public final class FailureLimiter: Sendable {
     private let limit: Int
     private let window: Duration
     private let maximumClients: Int
+    /// What is counted, as the 429's detail names it.
+    private let what: String
     private let failures = Mutex<[String: [ContinuousClock.Instant]]>([:])
 
-    public init(limit: Int = 10, window: Duration = .seconds(600), maximumClients: Int = 100_000) {
+    public init(limit: Int = 10, window: Duration = .seconds(600), maximumClients: Int = 100_000, counting what: String = "failed look-ups") {
+        self.what = what
         self.limit = limit
         self.window = window
         self.maximumClients = maximumClients
@@ -27,8 +30,17 @@ public final class FailureLimiter: Sendable {
         }
         if let wait {
             let seconds = max(1, Int(wait.components.seconds) + 1)
-            throw HallError(.tooManyRequests, "too many failed look-ups from this client; try again in \(seconds) s")
+            var error = HallError(.tooManyRequests, "too many \(what) from this client; try again in \(seconds) s")
+            error.retryAfter = seconds
+            throw error
         }
+    }
+
+    /// Counts one request of `client`, or throws 429 with `Retry-After` once it made `limit` within
+    /// the window: the limiter as a rate on every request (what says what is counted, for the answer).
+    public func take(_ client: String, now: ContinuousClock.Instant = .now) throws {
+        try check(client, now: now)
+        fail(client, now: now)
     }
 
     /// Records a failed attempt of `client`.

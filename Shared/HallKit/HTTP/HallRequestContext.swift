@@ -206,6 +206,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("request failed", metadata: [LogKey.error: "\(error)"])
             }
             response = try problemResponse(error.problem(requestId: requestId))
+            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
         } catch let error as any HTTPResponseError {
             let status = error.status
             let type: String

@@ -60,6 +60,8 @@ public struct HallServiceDefinition: Sendable {
     public var services: @Sendable (ServiceRuntime) -> [any Service]
     /// The service's OpenAPI document (``OpenAPIResource/load(_:file:)``), served at `GET /openapi.yaml`.
     public var openAPI: String?
+    /// Path prefixes of the public look-ups (`GET`), limited per client address.
+    public var publicLookups: [String]
 
     /// Creates a definition.
     public init(
@@ -67,8 +69,9 @@ public struct HallServiceDefinition: Sendable {
         consumers: @escaping @Sendable (ServiceRuntime) -> [ConsumerDefinition] = { _ in [] },
         routes: @escaping @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void = { _, _ in },
         services: @escaping @Sendable (ServiceRuntime) -> [any Service] = { _ in [] },
-        openAPI: String? = nil
+        openAPI: String? = nil, publicLookups: [String] = []
     ) {
+        self.publicLookups = publicLookups
         self.name = name
         self.defaultPort = defaultPort
         self.migrations = migrations
@@ -185,12 +188,19 @@ public enum HallServiceMain {
         router.middlewares.add(NulCharacterMiddleware<HallRequestContext>())
         router.middlewares.add(MetricsMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
+        if !definition.publicLookups.isEmpty {
+            router.middlewares.add(
+                LookupRateLimitMiddleware<HallRequestContext>(prefixes: definition.publicLookups, perMinute: configuration.publicLookupsPerMinute))
+        }
         HealthRoutes(client: client, producer: producer, gate: gate, publishing: publishing).add(to: router)
         if let document = definition.openAPI { OpenAPIResource.add(document, to: router) }
         definition.routes(router, runtime)
 
+        // A connection idle this long — one that never finishes its headers, too — is closed.
+        let idle = TimeAmount.nanoseconds(Int64(configuration.httpIdleTimeout.components.seconds) * 1_000_000_000)
         var app = Application(
             router: router,
+            server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "hall-\(configuration.serviceName)"),
             services: [client, producer, relay, topicKeeper, housekeeping] + consumers.map { $0 as any Service } + definition.services(runtime),
             logger: logger)
