@@ -4,8 +4,8 @@
 -- hall database, with psql:
 --     psql -v ON_ERROR_STOP=1 -d hall -f deploy/sql/bootstrap-roles.sql
 --
--- Passwords: every role's password defaults to its own name, which is right for the loopback-only
--- local stack (deploy/hall). For a real deployment pass them as psql variables, e.g.
+-- Passwords: every role's password must be given, as a psql variable; there is no default
+-- (deploy/hall generates random ones under .hall/db-passwords), e.g.
 --     psql ... -v intake_password="$INTAKE_DB_PASSWORD" -v seal_password=... -f bootstrap-roles.sql
 -- A role that already exists gets its password (re)set to the given value each run, so rotating a
 -- password is: change the variable, run the file again.
@@ -19,26 +19,31 @@
 
 \set ON_ERROR_STOP on
 
--- Default each password variable to the role name when the caller did not set it.
+-- Refuse to run without every password (a role with a guessable password is a door to its schema).
 \if :{?intake_password}
 \else
-  \set intake_password intake
+  \echo 'bootstrap-roles.sql: intake_password is not set (psql -v intake_password=...)'
+  SELECT 1 / 0 AS "intake_password is required";
 \endif
 \if :{?coordinator_password}
 \else
-  \set coordinator_password coordinator
+  \echo 'bootstrap-roles.sql: coordinator_password is not set (psql -v coordinator_password=...)'
+  SELECT 1 / 0 AS "coordinator_password is required";
 \endif
 \if :{?seal_password}
 \else
-  \set seal_password seal
+  \echo 'bootstrap-roles.sql: seal_password is not set (psql -v seal_password=...)'
+  SELECT 1 / 0 AS "seal_password is required";
 \endif
 \if :{?complaints_password}
 \else
-  \set complaints_password complaints
+  \echo 'bootstrap-roles.sql: complaints_password is not set (psql -v complaints_password=...)'
+  SELECT 1 / 0 AS "complaints_password is required";
 \endif
 \if :{?appraisal_password}
 \else
-  \set appraisal_password appraisal
+  \echo 'bootstrap-roles.sql: appraisal_password is not set (psql -v appraisal_password=...)'
+  SELECT 1 / 0 AS "appraisal_password is required";
 \endif
 
 -- psql variables are not expanded inside DO blocks ($$ ... $$), so hand the passwords over as
