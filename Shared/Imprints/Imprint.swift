@@ -50,6 +50,9 @@ public struct Imprint: Sendable, Hashable {
     public var imprintHash: [UInt8]
     /// 64 bytes.
     public var signature: [UInt8]
+    /// The document kind as stored when it is none of ``SealDocumentKind``'s (a row edited in the
+    /// database): it is what the canonical encoding hashes, so such an imprint never verifies.
+    public var storedKindText: String? = nil
 
     /// An imprint with every field given (hash and signature as stored, or empty before ``seal(with:)``).
     public init(
@@ -92,7 +95,7 @@ public struct Imprint: Sendable, Hashable {
         text(sealId.uuidString.lowercased())
         integer(UInt64(bitPattern: serial), width: 8)
         integer(UInt64(bitPattern: sealedAtMillis), width: 8)
-        text(documentKind.rawValue)
+        text(storedKindText ?? documentKind.rawValue)
         bytes += documentHash
         text(caseId)
         text(departmentId)

@@ -166,6 +166,13 @@ struct SealRegisterTests {
             #expect(seven.signatureValid && !seven.chain.intact && seven.chain.firstBrokenSerial == 3)
             try await hall.sql("UPDATE \(table) SET sealed_at = sealed_at + interval '1 day' WHERE serial = 3")
 
+            // A document kind changed to one the hall does not know is not read as a known one: the row is broken there.
+            try await hall.sql("UPDATE \(table) SET document_kind = 'approval-decision-v2' WHERE serial = 4")
+            #expect(try await report() == .init(intact: false, checked: 3, firstBrokenSerial: 4, problem: .hashMismatch))
+            #expect(try await hall.repository.verifyImprint(id: imprints[3].imprintId)?.valid == false)
+            try await hall.sql("UPDATE \(table) SET document_kind = '\(imprints[3].documentKind.rawValue)' WHERE serial = 4")
+            #expect(try await report().intact)
+
             // A forged signature (another key).
             let forged = Data(try Curve25519.Signing.PrivateKey().signature(for: imprints[5].imprintHash)).base64EncodedString()
             try await hall.sql("UPDATE \(table) SET signature = '\(forged)' WHERE serial = 6")

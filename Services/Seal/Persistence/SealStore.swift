@@ -289,14 +289,18 @@ struct SealStore: Sendable {
             return Hex.digest(text) ?? Array(repeating: 0xff, count: count)
         }
         func text(_ column: String) throws -> String { try r[prefix + column].decode(String.self) }
-        return Imprint(
+        // An unknown kind is kept as stored (and hashed so), never read as a known one: such a row fails verification.
+        let kindText = try text("document_kind")
+        var imprint = Imprint(
             imprintId: try r[prefix + "imprint_id"].decode(UUID.self), sealId: try r[prefix + "seal_id"].decode(UUID.self),
             serial: try r[prefix + "serial"].decode(Int64.self), sealedAtMillis: try r[prefix + "sealed_at_ms"].decode(Int64.self),
-            documentKind: SealDocumentKind(rawValue: try text("document_kind")) ?? .approvalDecision,
+            documentKind: SealDocumentKind(rawValue: kindText) ?? .approvalDecision,
             documentHash: try bytes("document_hash", count: 32), caseId: try text("case_id"), departmentId: try text("department_id"),
             requestedBy: try text("requested_by"), windowId: try text("window_id"), previousHash: try bytes("previous_hash", count: 32),
             imprintHash: try bytes("imprint_hash", count: 32),
             signature: Array(Data(base64Encoded: try text("signature")) ?? Data(repeating: 0, count: 64)))
+        if SealDocumentKind(rawValue: kindText) == nil { imprint.storedKindText = kindText }
+        return imprint
     }
 
     // MARK: Verification
