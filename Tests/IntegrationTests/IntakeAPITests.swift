@@ -105,6 +105,9 @@ struct IntakeAPITests {
     func accept() async throws {
         try await withIntake { client, tokens, database in
             try await seed(client, tokens)
+            // A clerk signed in without a window is refused, naming the claim.
+            let (windowless, noWindow) = try await post(client, "/v1/applications", token: tokens.windowless, application(key: "a-0", materials: allMaterials))
+            #expect(windowless == .forbidden && noWindow["field"] == "window", "\(noWindow)")
             let (status, first) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "a-1", materials: allMaterials))
             #expect(status == .created)
             #expect(first["outcome"] == "accepted")
@@ -449,6 +452,7 @@ struct IntakeAPITests {
             #expect(after["status"] == "issued")
             let (_, published) = try await get(client, "/v1/decisions?itemCode=IMM-001")
             #expect(published["decisions"]?[0]?["imprintId"] == .string(imprintId.uuidString))
+            #expect(published["decisions"]?[0]?["decision"] == "approved", "the events' word")
             #expect(published["decisions"]?[0]?["applicant"] == "张*", "a person's name is masked")
         }
     }

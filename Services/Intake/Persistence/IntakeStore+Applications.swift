@@ -149,14 +149,14 @@ extension IntakeStore {
                     reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
                     competentAuthority: lead)))
         case .wrongWindow(let current, let participant):
-            guard let windowId = clerk.windowId, window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window") }
+            guard let windowId = clerk.windowId, window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window", field: "window") }
             throw HallError(
                 .forbidden,
                 participant
                     ? "window \(windowId) serves a participant department of joint item \(current.code); it is accepted at the window of its lead department \(current.leadDepartmentId) or at the comprehensive window (Art 30)"
                     : "window \(windowId) does not take applications for item \(current.code)")
         case .admissible(let current):
-            guard window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window") }
+            guard window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window", field: "window") }
             switch try MaterialsCheck.check(submission, against: current, today: today) {
             case .corrections(let list): return Assessment(versions: versions, item: current, verdict: .corrections(list))
             case .complete(let promises): return Assessment(versions: versions, item: current, verdict: .complete(promised: promises))

@@ -214,7 +214,7 @@ extension IntakeStore {
     func publishedDecisions(itemCode: String?, limit: Int = 100) async throws -> [PublishedDecision] {
         let rows = try await client.run(
             """
-            SELECT a.item_code, i.name, 'approve', n.department_id, a.applicant_kind, a.applicant_name,
+            SELECT a.item_code, i.name, 'approved', n.department_id, a.applicant_kind, a.applicant_name,
                    COALESCE(n.sealed_at, s.sealed_at) AS sealed_at, COALESCE(n.imprint_id, s.imprint_id)
             FROM \(unescaped: schema).notices n
             LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)

@@ -51,7 +51,7 @@ public enum SealKeyProjection {
     public static func register(on router: inout EventRouter, apply: @escaping Apply) {
         router.on(SealRegistered.self) { event, _, context in
             let schema = context.outbox.schema
-            try await lock(event.sealId, context)
+            try await lockHolding(context)
             try await context.connection.run(
                 """
                 INSERT INTO \(unescaped: schema).seal_keys (seal_id, department_id, public_key, valid_from, valid_until)
@@ -88,13 +88,20 @@ public enum SealKeyProjection {
     /// refuses it (``ContractError``, so the consumer dead-letters it with the reason) otherwise.
     static func checked(_ sealed: DocumentSealed, context: HandlerContext, apply: Apply) async throws {
         let schema = context.outbox.schema
-        try await lock(sealed.sealId, context)
-        let key = try await context.connection.select(
-            """
-            SELECT department_id, public_key, valid_from, valid_until FROM \(unescaped: schema).seal_keys WHERE seal_id = \(sealed.sealId)
-            """, logger: context.logger
-        ).decode((String, String, Date, Date).self).collectAll().first
-        guard let key else {
+        func key() async throws -> (String, String, Date, Date)? {
+            try await context.connection.select(
+                """
+                SELECT department_id, public_key, valid_from, valid_until FROM \(unescaped: schema).seal_keys WHERE seal_id = \(sealed.sealId)
+                """, logger: context.logger
+            ).decode((String, String, Date, Date).self).collectAll().first
+        }
+        // The seal is almost always known: no lock. Only an imprint about to be held takes the holding lock and looks again.
+        var found = try await key()
+        if found == nil {
+            try await lockHolding(context)
+            found = try await key()
+        }
+        guard let key = found else {
             try await context.connection.run(
                 """
                 INSERT INTO \(unescaped: schema).held_imprints (imprint_id, seal_id, event)
@@ -107,11 +114,15 @@ public enum SealKeyProjection {
         try await apply(sealed, context)
     }
 
-    /// The seal's lock until the transaction ends: partitions are applied concurrently, and an
-    /// imprint held while its seal's registration commits would otherwise never be released.
-    static func lock(_ sealId: UUID, _ context: HandlerContext) async throws {
+    /// The lock of holding imprints and registering keys, until the transaction ends: partitions are
+    /// applied concurrently, and an imprint held while its seal's registration commits would
+    /// otherwise never be released. One lock for every seal of the schema, so that transactions
+    /// holding several imprints and registering several seals can never wait for each other in a
+    /// circle (per-seal locks taken in a consumer's batch did deadlock); it is taken only on those
+    /// rare paths, never for an imprint whose seal is known.
+    static func lockHolding(_ context: HandlerContext) async throws {
         try await context.connection.run(
-            "SELECT pg_advisory_xact_lock(hashtextextended(\("seal-key " + sealId.uuidString.lowercased()), 0))", logger: context.logger)
+            "SELECT pg_advisory_xact_lock(hashtextextended(\("seal-keys " + context.outbox.schema), 0))", logger: context.logger)
     }
 
     /// Why `sealed` is not an imprint of the registered seal, or nothing.
