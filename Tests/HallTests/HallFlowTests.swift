@@ -64,7 +64,7 @@ struct HallFlowTests {
         let published = decisions.json["decisions"]?.arrayValue?.filter { $0["itemCode"] == "MKT-001" } ?? []
         #expect(published.count == 1, "\(decisions)")
         let decision = try #require(published.first, "the decision is published: \(decisions)")
-        #expect(decision["departmentId"] == "d-market" && decision["decision"] == "approve" && decision["applicant"] == "张*")
+        #expect(decision["departmentId"] == "d-market" && decision["decision"] == "approved" && decision["applicant"] == "张*")
         let decisionImprint = try #require(decision["imprintId"]?.stringValue).lowercased()
         let decisionVerified = try await hall.call("seal", .GET, "/v1/imprints/\(decisionImprint)")
         #expect(decisionVerified.json["valid"] == true && decisionVerified.json["departmentId"] == "d-market", "\(decisionVerified)")
