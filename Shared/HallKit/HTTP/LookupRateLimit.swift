@@ -3,7 +3,9 @@ import Hummingbird
 /// Limits the public look-ups (a case or bundle by its code, a complaint by its tracking code) per
 /// client address: past `HALL_PUBLIC_LOOKUPS_PER_MINUTE` in a minute, 429 with `Retry-After`. The
 /// codes are strong; this keeps trying them from one address slow as well.
-public struct LookupRateLimitMiddleware<Context: RequestContext & HallClientAddressed>: RouterMiddleware {
+public struct LookupRateLimitMiddleware: RouterMiddleware {
+    public typealias Context = HallRequestContext
+
     let prefixes: [String]
     let limiter: FailureLimiter
 
@@ -20,10 +22,3 @@ public struct LookupRateLimitMiddleware<Context: RequestContext & HallClientAddr
         return try await next(request, context)
     }
 }
-
-/// A request context that knows the client's address.
-public protocol HallClientAddressed {
-    var clientAddress: String { get }
-}
-
-extension HallRequestContext: HallClientAddressed {}

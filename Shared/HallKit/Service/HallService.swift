@@ -190,7 +190,7 @@ public enum HallServiceMain {
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
         if !definition.publicLookups.isEmpty {
             router.middlewares.add(
-                LookupRateLimitMiddleware<HallRequestContext>(prefixes: definition.publicLookups, perMinute: configuration.publicLookupsPerMinute))
+                LookupRateLimitMiddleware(prefixes: definition.publicLookups, perMinute: configuration.publicLookupsPerMinute))
         }
         HealthRoutes(client: client, producer: producer, gate: gate, publishing: publishing).add(to: router)
         if let document = definition.openAPI { OpenAPIResource.add(document, to: router) }
