@@ -55,6 +55,10 @@ public enum EventCatalogue {
             StaffChanged.self, topics: [.intakeEvents],
             summary: "A staff member's current directory record: department, window, qualification, whether on duty."
         ),
+        EventDescriptor(
+            DepartmentSystemChanged.self, topics: [.intakeEvents],
+            summary: "A department's own system as registered with the centre: its department and the Ed25519 key that verifies the commands it signs; key = the system id."
+        ),
         // Catalogue and applications (intake).
         EventDescriptor(
             CatalogueItemPublished.self, topics: [.intakeEvents],

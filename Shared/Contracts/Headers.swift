@@ -112,4 +112,22 @@ public enum DeadLetterErrorCode: String, CaseIterable, Sendable, Hashable {
     case invalidPayload = "invalid-payload"
     /// The handler kept failing (or refused the event) after its retries.
     case handlerFailed = "handler-failed"
+    /// The record is not signed, or not by the topic's producer, or its signature does not verify
+    /// (``RecordSignatureHeader``).
+    case untrustedProducer = "untrusted-producer"
+}
+
+/// Kafka header names of a record's signature: who sent it and their Ed25519 signature of the
+/// record value's exact bytes (standard base64, 64 bytes).
+///
+/// The hall services sign every record their outbox sends with their own key; a department system
+/// signs its commands with the key it registered with the centre
+/// (`intake.directory.department-system-changed`). A consumer accepts a record on a service's topic
+/// only from that service (``ServiceName/signers(of:)``), and the coordinator accepts a department
+/// command only from a registered system of the department the command names.
+public enum RecordSignatureHeader {
+    /// Who signed: a ``ServiceName`` raw value, or a department system's id.
+    public static let signer = "hall-signer"
+    /// The Ed25519 signature of the record value, standard base64.
+    public static let signature = "hall-signature"
 }

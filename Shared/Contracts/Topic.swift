@@ -99,6 +99,17 @@ public enum ServiceName: String, CaseIterable, Sendable, Hashable {
         }
     }
 
+    /// The services whose signature a record on `topic` must carry (``RecordSignatureHeader``):
+    /// a service's events topic only its own; seal requests those that ask for seals. Empty for
+    /// the department commands topic (department systems sign those; the coordinator checks them
+    /// against the directory) and for topics the hall does not know.
+    public static func signers(of topic: Topic) -> Set<ServiceName> {
+        if topic == .coordinatorDepartmentCommands { return [] }
+        var signers = Set(allCases.filter { $0.eventsTopic == topic })
+        signers.formUnion(allCases.filter { $0.requestTopics.contains(topic) })
+        return signers
+    }
+
     /// The conventional consumer group of this service: `hall.<service>`, whose DLQ is
     /// `hall.<service>.dlq` (``Topic/deadLetter(forConsumerGroup:)``).
     public var defaultConsumerGroup: String { "hall.\(rawValue)" }

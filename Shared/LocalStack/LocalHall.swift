@@ -165,6 +165,14 @@ public final class Hall: @unchecked Sendable {
         for (id, name, chief, _) in everyone {
             try await post("/v1/departments", ["id": .string(id), "name": .string(name), "centre": .bool(id == Self.centre), "chiefRepresentativeId": .string(chief)])
         }
+        // Each department's system, registered with the key its commands are signed with (`<department>-system`).
+        for department in Self.departments {
+            let system = HallSigners.departmentSystem("\(department.id)-system")
+            try await post(
+                "/v1/department-systems",
+                ["id": .string(system.identity), "departmentId": .string(department.id), "name": .string("\(department.name)审批系统"),
+                 "publicKey": .string(system.publicKey)])
+        }
         let form: JSONValue = ["id": "application-form", "name": "申请书", "form": "original", "copies": 1, "requirement": "required", "toleratedGap": false]
         let identity: JSONValue = ["id": "identity-card", "name": "身份证", "form": "original-and-copy", "copies": 1, "requirement": "required", "toleratedGap": false]
         for (code, kind, lead, participants) in [

@@ -77,6 +77,7 @@ public final class ServiceProcess: @unchecked Sendable {
             "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",
         ]
         if let namespace { settings["HALL_KAFKA_NAMESPACE"] = namespace }
+        settings.merge(HallSigners.environment(for: name)) { $1 }
         let environment = ProcessInfo.processInfo.environment.merging(settings.merging(extra) { _, new in new }) { _, new in new }
         return try ServiceProcess(name: name, port: port, binary: binary, environment: environment)
     }

@@ -53,7 +53,7 @@ public enum ServiceHarness {
                 "HALL_KAFKA_NAMESPACE": namespace,
                 // Tests poll the public views from one address; the limit has its own test.
                 "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",
-            ].merging(LocalStack.recordResponses.map { ["HALL_RECORD_RESPONSES": $0] } ?? [:]) { $1 }.merging(extra) { $1 })
+            ].merging(HallSigners.environment(for: name.rawValue)) { $1 }.merging(LocalStack.recordResponses.map { ["HALL_RECORD_RESPONSES": $0] } ?? [:]) { $1 }.merging(extra) { $1 })
             let configuration = try ServiceConfiguration(serviceName: name.rawValue, defaultPort: 0, environment: environment)
             let app = try await HallServiceMain.makeApplication(
                 try definition(environment), configuration: configuration, logger: LocalStack.logger())
@@ -68,7 +68,7 @@ public enum ServiceHarness {
                         let messages = try events.map {
                             KafkaProducerMessage(topic: "\(namespace).\(topic.rawValue)", key: Array($0.key.utf8), value: try $0.event.encoded())
                         }
-                        for result in await producer.send(messages) { _ = try result.get() }
+                        for result in await producer.sendSigned(messages) { _ = try result.get() }
                     })
                 }
             } catch {

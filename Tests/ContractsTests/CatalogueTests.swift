@@ -53,7 +53,7 @@ struct CatalogueTests {
         let event = try Contracts.schema("event-headers.schema.json")["properties"]?.objectValue.map { Set($0.keys) }
         #expect(event == [
             EventHeader.eventId, EventHeader.eventType, EventHeader.eventVersion, EventHeader.correlationId,
-            EventHeader.causationId, EventHeader.producer, EventHeader.contentType,
+            EventHeader.causationId, EventHeader.producer, EventHeader.contentType, RecordSignatureHeader.signer, RecordSignatureHeader.signature,
         ])
         let deadLetter = try Contracts.schema("dead-letter-headers.schema.json")
         #expect(deadLetter["properties"]?.objectValue.map { Set($0.keys) } == [

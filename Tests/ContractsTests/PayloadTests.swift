@@ -50,7 +50,7 @@ struct PayloadTests {
     static var payloadTypes: [String: any EventPayload.Type] {
         let types: [any EventPayload.Type] = [
             OutboxRepublished.self,
-            DepartmentChanged.self, WindowChanged.self, StaffChanged.self,
+            DepartmentChanged.self, WindowChanged.self, StaffChanged.self, DepartmentSystemChanged.self,
             CatalogueItemPublished.self, ApplicationAccepted.self, ApplicationRefused.self, ApplicationCorrectionNotified.self, ApplicationCompleted.self,
             ApplicationSupplemented.self, ApplicationGreenChannelGranted.self, ApplicationAgentAssigned.self,
             TaskAssigned.self, TaskOpinionRecorded.self, TaskCountersigned.self, CaseDecided.self, SupplementRequested.self, ClockChanged.self,

@@ -1,12 +1,16 @@
+import HallContracts
 import HallKit
 import Testing
 
 @Suite("Service configuration from the environment")
 struct ConfigurationTests {
+    static let signers = ["intake", "coordinator", "seal", "complaints", "appraisal"].map { RecordSigner(identity: $0, key: .init()) }
     let valid = [
         "HALL_DATABASE_URL": "postgres://intake:secret@127.0.0.1:5433/hall",
         "HALL_KAFKA_BROKERS": "127.0.0.1:9092",
         "HALL_JWT_SECRET": String(repeating: "k", count: 40),
+        "HALL_SIGNING_KEY": Self.signers[0].privateKeyText,
+        "HALL_PRODUCER_KEYS": ProducerTrust.text(of: Self.signers),
     ]
 
     func configuration(_ changes: [String: String?]) throws -> ServiceConfiguration {
@@ -66,6 +70,22 @@ struct ConfigurationTests {
         #expect(error(["HALL_LOG_LEVEL": "loud"])?.key == "HALL_LOG_LEVEL")
         #expect(error(["HALL_DATABASE_SCHEMA": "Intake; DROP"])?.key == "HALL_DATABASE_SCHEMA")
         #expect(error(["HALL_INBOX_RETENTION": "1d"])?.key == "HALL_INBOX_RETENTION")
+    }
+
+    @Test("record keys: the signing key is required and must be an Ed25519 key; every service's public key is listed; the service's own is its signing key's")
+    func recordKeys() throws {
+        #expect(error(["HALL_SIGNING_KEY": nil])?.key == "HALL_SIGNING_KEY")
+        #expect(error(["HALL_SIGNING_KEY": "c2hvcnQ="])?.problem.contains("Ed25519") == true)
+        #expect(error(["HALL_PRODUCER_KEYS": nil])?.key == "HALL_PRODUCER_KEYS")
+        let withoutSeal = ProducerTrust.text(of: Self.signers.filter { $0.identity != "seal" })
+        #expect(error(["HALL_PRODUCER_KEYS": withoutSeal])?.problem == "no key for seal")
+        #expect(error(["HALL_PRODUCER_KEYS": withoutSeal + ",seal=AAAA"])?.problem.contains("seal") == true)
+        #expect(error(["HALL_SIGNING_KEY": Self.signers[1].privateKeyText])?.problem.contains("not the public key of HALL_SIGNING_KEY") == true)
+        // A service changing its key: the new one first, the old one after a space.
+        let renewed = RecordSigner(identity: "intake", key: .init())
+        let rotating = ProducerTrust.text(of: Self.signers).replacingOccurrences(of: "intake=", with: "intake=\(renewed.publicKey) ")
+        let configuration = try configuration(["HALL_SIGNING_KEY": renewed.privateKeyText, "HALL_PRODUCER_KEYS": rotating])
+        #expect(configuration.producerTrust.keys(of: .intake).count == 2)
     }
 
     @Test("durations parse with their units")

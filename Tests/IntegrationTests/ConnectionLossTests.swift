@@ -17,7 +17,7 @@ struct ConnectionLossTests {
     func queryOnClosedConnection() async throws {
         try await ScratchDatabase.with(migrate: false) { database in
             let logger = LocalStack.logger()
-            let outcome = try await within(.seconds(10)) {
+            let outcome = try await within(.seconds(30)) {
                 try await database.client.withConnection { connection -> String in
                     try await Self.terminate(connection, from: database)
                     do {
@@ -28,7 +28,7 @@ struct ConnectionLossTests {
                     }
                 }
             }
-            #expect(outcome?.hasPrefix("the database connection closed") == true, "got \(outcome ?? "no answer within 10 s")")
+            #expect(outcome?.hasPrefix("the database connection closed") == true, "got \(outcome ?? "no answer within 30 s")")
             let one = try await database.client.transaction(logger: logger) { connection in
                 try await connection.run("SELECT 1", logger: logger).decode(Int.self).collectAll()
             }

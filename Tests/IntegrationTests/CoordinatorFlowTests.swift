@@ -207,7 +207,7 @@ struct CoordinatorFlowTests {
 
                 let supplemented = ApplicationSupplemented(receiptCode: "R-SUPP-1", materials: ["消防设计说明"], supplementedAt: Date(), clerkId: "clerk-1", windowId: "w-01")
                 let event = try await hall.send(supplemented, key: caseId, caseId: caseId)
-                _ = try await hall.producer.send(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try event.encoded()))  // redelivered
+                _ = try await hall.producer.sendSigned(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try event.encoded()))  // redelivered
                 try await eventually("the task reopens") {
                     try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).tasks WHERE task_id = '\(fireTask)' AND state = 'open' AND round = 2") == 1
                 }
@@ -254,7 +254,7 @@ struct CoordinatorFlowTests {
             var malformed = try EventEnvelope(
                 payload: CountersignSubmitted(taskId: fireTask, departmentId: "d-fire", staffId: "s-fire-chief"), producer: "d-fire-system", caseId: caseId)
             malformed.data = .object(["taskId": .string(fireTask), "departmentId": "d-fire"])
-            _ = try await hall.producer.send(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try malformed.encoded()))
+            _ = try await hall.producer.sendSigned(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try malformed.encoded()))
             try await eventually("three refusals") { try await hall.payloads(CommandRejected.self).count == 3 }
             let rejections = try await hall.outbox(CommandRejected.eventType)
             let byCause = Dictionary(uniqueKeysWithValues: try rejections.map { ($0.causationId, try $0.payload(as: CommandRejected.self)) })
@@ -267,6 +267,57 @@ struct CoordinatorFlowTests {
             #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).rejections") == 3)
             let dead = try await hall.kafka.readAll(hall.topic + ".dlq", atLeast: 1)
             #expect(dead.count == 1 && dead[0].headers.contains { $0.key == DeadLetterHeader.reason })
+        }
+    }
+
+    @Test("a department command is carried out only when its department's registered system signed it: another department's system, no signature, a key not registered, a withdrawn system are refused as unauthenticated")
+    func signedCommands() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            let caseId = try await hall.accept("R-SIGNED-1", participants: ["d-fire"])
+            let fireTask = try await hall.taskId(caseId, "d-fire")
+            let countersigned = OpinionSubmitted(
+                taskId: fireTask, departmentId: "d-fire", opinion: .approve, reasons: [], supplements: [], officerId: "sys-fire",
+                countersignedBy: "s-fire-chief")
+            // Department env's own registered system, naming fire and fire's chief representative.
+            let byAnother = try await hall.send(countersigned, producer: "d-env-system", key: caseId, caseId: caseId)
+            // No signature at all.
+            let unsignedEnvelope = try EventEnvelope(payload: countersigned, producer: "d-fire-system", caseId: caseId)
+            _ = try await hall.producer.send(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try unsignedEnvelope.encoded()))
+            // Signed in fire's system's name with a key the centre never registered.
+            let stranger = RecordSigner(identity: "d-fire-system", key: .init())
+            let strangerEnvelope = try EventEnvelope(payload: countersigned, producer: "d-fire-system", caseId: caseId)
+            _ = try await hall.producer.send(stranger.signed(KafkaProducerMessage(topic: hall.topic, key: caseId, value: try strangerEnvelope.encoded())))
+            try await eventually("three refusals") { try await hall.payloads(CommandRejected.self).count == 3 }
+            let refused = try await hall.payloads(CommandRejected.self)
+            #expect(refused.allSatisfy { $0.reason == .unauthenticated && $0.departmentId == "d-fire" })
+            #expect(Set(try await hall.outbox(CommandRejected.eventType).compactMap(\.causationId)) == [byAnother.id, unsignedEnvelope.id, strangerEnvelope.id])
+            #expect(try await hall.payloads(TaskOpinionRecorded.self, caseId: caseId).isEmpty, "fire's task is untouched")
+            #expect(try await hall.payloads(TaskCountersigned.self, caseId: caseId).isEmpty)
+
+            // The centre withdraws fire's system: its own signature no longer counts.
+            let fire = HallSigners.departmentSystem("d-fire-system")
+            try await hall.send(
+                DepartmentSystemChanged(systemId: fire.identity, departmentId: "d-fire", name: "d-fire 审批系统", publicKey: fire.publicKey, active: false),
+                key: fire.identity)
+            try await eventually("the withdrawal is projected") {
+                try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).department_systems WHERE NOT active") == 1
+            }
+            let withdrawn = try await hall.send(countersigned, producer: "d-fire-system", key: caseId, caseId: caseId)
+            try await eventually("a fourth refusal") { try await hall.payloads(CommandRejected.self).count == 4 }
+            #expect(try await hall.outbox(CommandRejected.eventType).contains { $0.causationId == withdrawn.id })
+
+            // Registered again: the same command, signed by fire's system, is carried out.
+            try await hall.send(
+                DepartmentSystemChanged(systemId: fire.identity, departmentId: "d-fire", name: "d-fire 审批系统", publicKey: fire.publicKey, active: true),
+                key: fire.identity)
+            try await eventually("the system is active again") {
+                try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).department_systems WHERE NOT active") == 0
+            }
+            let good = try await hall.send(countersigned, producer: "d-fire-system", key: caseId, caseId: caseId)
+            try await eventually("fire's task countersigned") { try await hall.payloads(TaskCountersigned.self, caseId: caseId).count == 1 }
+            #expect(try await hall.outbox(TaskOpinionRecorded.eventType, caseId: caseId).first?.causationId == good.id)
+            #expect(try await hall.payloads(CommandRejected.self).count == 4)
         }
     }
 

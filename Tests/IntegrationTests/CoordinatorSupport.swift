@@ -61,13 +61,13 @@ struct CoordinatorHall {
     @discardableResult
     func send(_ payload: some EventPayload, producer name: String = "intake", key: String, caseId: String? = nil) async throws -> EventEnvelope {
         let envelope = try EventEnvelope(payload: payload, producer: name, caseId: caseId)
-        _ = try await producer.send(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))
+        _ = try await producer.sendSigned(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))
         return envelope
     }
 
     /// Sends `envelope` again as it is (same event id): a redelivery, as the consumer sees one.
     func resend(_ envelope: EventEnvelope, key: String) async throws {
-        _ = try await producer.send(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))
+        _ = try await producer.sendSigned(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))
     }
 
     /// Three departments in the hall: building (lead), fire and environment; fire's chief
@@ -89,11 +89,17 @@ struct CoordinatorHall {
                     substitute: substitute), key: department)
             try await send(
                 StaffChanged(staffId: chief, name: "首席", departmentId: department, windowId: "w-01", qualified: true, active: true), key: chief)
+            // The department's system, which signs its Kafka commands (producer `<department>-system`).
+            let system = HallSigners.departmentSystem("\(department)-system")
+            try await send(
+                DepartmentSystemChanged(systemId: system.identity, departmentId: department, name: "\(department) 审批系统", publicKey: system.publicKey, active: true),
+                key: system.identity)
         }
         try await eventually("the directory is projected") {
             let departments = try await database.count("SELECT count(*)::bigint FROM \(database.schema).departments")
             let staff = try await database.count("SELECT count(*)::bigint FROM \(database.schema).staff")
-            return departments == 3 && staff == 3
+            let systems = try await database.count("SELECT count(*)::bigint FROM \(database.schema).department_systems")
+            return departments == 3 && staff == 3 && systems == 3
         }
     }
 

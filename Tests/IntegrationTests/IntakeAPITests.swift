@@ -59,8 +59,8 @@ struct IntakeAPITests {
         }
     }
 
-    func get(_ client: any TestClientProtocol, _ uri: String) async throws -> (HTTPResponse.Status, JSONValue) {
-        try await client.execute(uri: uri, method: .get) { response in
+    func get(_ client: any TestClientProtocol, _ uri: String, token: String? = nil) async throws -> (HTTPResponse.Status, JSONValue) {
+        try await client.execute(uri: uri, method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:]) { response in
             (response.status, (try? JSONValue.parse(Array(response.body.readableBytesView))) ?? .null)
         }
     }
@@ -276,6 +276,35 @@ struct IntakeAPITests {
         }
     }
 
+    @Test("the centre registers a department's system with its public key, announced to the hall; a bad key, a service's name, an unknown department are refused naming the field; only a centre admin registers")
+    func departmentSystems() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let system = HallSigners.departmentSystem("mkt-approvals")
+            let body = #"{"id":"mkt-approvals","departmentId":"d-market","name":"市场监管审批系统","publicKey":"\#(system.publicKey)"}"#
+            #expect(try await post(client, "/v1/department-systems", token: tokens.clerk, body).0 == .forbidden)
+            var (status, answer) = try await post(client, "/v1/department-systems", token: tokens.admin, body)
+            #expect(status == .ok)
+            #expect(answer["publicKey"] == .string(system.publicKey) && answer["active"] == true && answer["keyAlgorithm"] == "Ed25519")
+            for (bad, field) in [
+                (body.replacingOccurrences(of: system.publicKey, with: "AAAA"), "publicKey"),
+                (body.replacingOccurrences(of: "mkt-approvals", with: "coordinator"), "id"),
+                (body.replacingOccurrences(of: "d-market", with: "d-nowhere"), "departmentId"),
+            ] {
+                (status, answer) = try await post(client, "/v1/department-systems", token: tokens.admin, bad)
+                #expect(status == .badRequest && answer["field"] == .string(field), "\(field): \(answer)")
+            }
+            // Withdrawn: the same id, inactive.
+            (status, answer) = try await post(
+                client, "/v1/department-systems", token: tokens.admin, body.replacingOccurrences(of: "}", with: #","active":false}"#))
+            #expect(status == .ok && answer["active"] == false)
+            let listed = try await get(client, "/v1/department-systems", token: tokens.admin).1
+            #expect(listed["systems"]?.arrayValue?.map { $0["systemId"] } == ["mkt-approvals"])
+            let events = try await database.outboxPayloads(DepartmentSystemChanged.self, key: "mkt-approvals")
+            #expect(events.map(\.active) == [true, false] && events.allSatisfy { $0.publicKey == system.publicKey && $0.departmentId == "d-market" })
+        }
+    }
+
     @Test("public guides and the calendar answer without login; a new version applies from its date")
     func guidesAndCalendar() async throws {
         try await withIntake { client, tokens, _ in
@@ -389,7 +418,7 @@ struct IntakeAPITests {
                 try EventEnvelope(payload: relabelled, producer: "seal", caseId: caseId.uuidString.lowercased()),
             ]
             for envelope in forged {
-                _ = try await producer.send(KafkaProducerMessage(
+                _ = try await producer.sendSigned(KafkaProducerMessage(
                     topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId.uuidString.lowercased(), value: try envelope.encoded()))
             }
             try await eventually("the forged imprints dealt with", timeout: .seconds(60)) {
@@ -399,10 +428,10 @@ struct IntakeAPITests {
             }
             #expect(try await get(client, "/v1/cases/\(receipt)?idNumber=\(residentId("11010519491231002"))").1["status"] != "ready")
             // The imprint may come before its seal's registration: it is held until the key is known.
-            _ = try await producer.send(KafkaProducerMessage(
+            _ = try await producer.sendSigned(KafkaProducerMessage(
                 topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: caseId.uuidString.lowercased(),
                 value: try EventEnvelope(payload: sealed, producer: "seal", caseId: caseId.uuidString.lowercased()).encoded()))
-            _ = try await producer.send(KafkaProducerMessage(
+            _ = try await producer.sendSigned(KafkaProducerMessage(
                 topic: "\(database.schema).\(Topic.sealEvents.rawValue)", key: seal.sealId.uuidString.lowercased(),
                 value: try EventEnvelope(payload: seal.registered, producer: "seal", caseId: nil).encoded()))
             await producer.close()

@@ -54,7 +54,7 @@ extension IntakeAPITests {
     ) async throws -> UUID {
         let producer = try LocalKafka.stack().producer()
         let envelope = try EventEnvelope(payload: payload, id: id, producer: "coordinator", caseId: caseId)
-        _ = try await producer.send(
+        _ = try await producer.sendSigned(
             KafkaProducerMessage(topic: "\(namespace).\(Topic.coordinatorEvents.rawValue)", key: key, value: try envelope.encoded()))
         await producer.close()
         return id
@@ -341,6 +341,52 @@ extension IntakeAPITests {
         }
     }
 
+    @Test("a clock change or completion on the coordinator's topic not signed by the coordinator is dead-lettered as untrusted-producer and changes nothing; the coordinator's own one applies")
+    func forgedCoordinatorEvents() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let (_, accepted) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "k-forged", materials: allMaterials))
+            let receipt = try #require(accepted["receiptCode"]?.stringValue)
+            let caseId = try #require(accepted["caseId"]?.stringValue).lowercased()
+            let dueBefore = try #require(accepted["dueDate"]?.stringValue)
+            let moved = try WorkingCalendar.bundled().addingWorkingDays(30, after: LocalDate(iso: dueBefore)!).value.hallDate
+            let extension30 = ClockChanged(
+                receiptCode: receipt, sequence: 2, change: .extended, category: nil, dueDateBefore: HallDate(dueBefore)!, dueDateAfter: moved,
+                workingDays: 30, reason: "伪造", reference: nil, approvedBy: "无", departmentId: "d-market", actorId: "x", changedAt: Date())
+            // Unsigned; signed by a key of its own that claims to be the coordinator; signed by intake's
+            // real key (an insider holding intake may not write the coordinator's topic); a completion
+            // signed by a department system.
+            let topic = "\(database.schema).\(Topic.coordinatorEvents.rawValue)"
+            let impostor = RecordSigner(identity: ServiceName.coordinator.rawValue, key: .init())
+            var forged: [(UUID, KafkaProducerMessage)] = []
+            for signer in [nil, impostor, HallSigners.signer(.intake), HallSigners.departmentSystem("d-market-system")] as [RecordSigner?] {
+                let payload: any EventPayload = signer?.identity == "d-market-system" ? completed(receipt) : extension30
+                let envelope = try EventEnvelope(payload: payload, producer: "coordinator", caseId: caseId)
+                let unsigned = KafkaProducerMessage(topic: topic, key: Array(caseId.utf8), value: try envelope.encoded())
+                forged.append((envelope.id, signer.map { $0.signed(unsigned) } ?? unsigned))
+            }
+            let producer = try LocalKafka.stack().producer()
+            for (_, message) in forged { _ = try await producer.send(message) }
+            await producer.close()
+            for (id, _) in forged {
+                try await waitApplied(id, database)
+                let reason = try await database.client.query(
+                    "SELECT status || ': ' || coalesce(reason, '') FROM \(unescaped: database.schema).inbox WHERE event_id = \(id)", logger: LocalStack.logger()
+                ).decode(String.self).collectAll().first
+                #expect(reason?.hasPrefix("dead_lettered: the record") == true, "got \(reason ?? "nothing")")
+            }
+            var tracked = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1
+            #expect(tracked["dueDate"] == .string(dueBefore))
+            #expect(tracked["status"] == "accepted")
+            #expect(tracked["dueDateChanges"]?.arrayValue?.isEmpty ?? true)
+
+            // The same change signed by the coordinator applies.
+            try await waitApplied(try await publishCoordinatorEvent(extension30, caseId: caseId, key: caseId, namespace: database.schema), database)
+            tracked = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1
+            #expect(tracked["dueDate"] == .string(moved.description))
+        }
+    }
+
     /// Publishes `seal.document.sealed` of a decision as the seal service would; returns the imprint id.
     func publishSealedDecision(
         caseId: String, department: String, hash: String, namespace: String, database: ScratchDatabase
@@ -349,10 +395,10 @@ extension IntakeAPITests {
         let sealed = try seal.sealed(.approvalDecision, documentHash: hash, caseId: caseId, requestedBy: "chief-\(department)")
         let (registration, id) = (UUID(), UUID())
         let producer = try LocalKafka.stack().producer()
-        _ = try await producer.send(KafkaProducerMessage(
+        _ = try await producer.sendSigned(KafkaProducerMessage(
             topic: "\(namespace).\(Topic.sealEvents.rawValue)", key: seal.sealId.uuidString.lowercased(),
             value: try EventEnvelope(payload: seal.registered, id: registration, producer: "seal", caseId: nil).encoded()))
-        _ = try await producer.send(KafkaProducerMessage(
+        _ = try await producer.sendSigned(KafkaProducerMessage(
             topic: "\(namespace).\(Topic.sealEvents.rawValue)", key: caseId,
             value: try EventEnvelope(payload: sealed, id: id, producer: "seal", caseId: caseId).encoded()))
         await producer.close()

@@ -163,7 +163,7 @@ struct SealAPITests {
             let producer = try kafka.producer()
             func send(_ payload: some EventPayload, key: String, caseId: String? = nil) async throws -> EventEnvelope {
                 let envelope = try EventEnvelope(payload: payload, producer: "intake", caseId: caseId)
-                _ = try await producer.send(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))
+                _ = try await producer.sendSigned(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))
                 return envelope
             }
             _ = try await send(
@@ -191,7 +191,7 @@ struct SealAPITests {
                 documentKind: .approvalDecision, documentHash: Hex.encode(SHA256.hash(data: Array("k".utf8))), caseId: "C-K", departmentId: "d-market",
                 requestedBy: "s-zhang", windowId: "w-07")
             let first = try await send(request, key: "C-K", caseId: "C-K")
-            _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "C-K", value: try first.encoded()))  // redelivery
+            _ = try await producer.sendSigned(KafkaProducerMessage(topic: topic, key: "C-K", value: try first.encoded()))  // redelivery
             _ = try await send(request, key: "C-K", caseId: "C-K")  // a second request for the same document
             var refused = request
             refused.requestedBy = "s-nobody"
@@ -227,7 +227,7 @@ struct SealAPITests {
             let topic = try await kafka.makeTopics(["seal-lanes"], partitions: 3)[0]
             let producer = try kafka.producer()
             let messages = try (0..<120).map { try SealFixture.requestMessage($0, topic: topic) }
-            for result in await producer.send(messages) { _ = try result.get() }
+            for result in await producer.sendSigned(messages) { _ = try result.get() }
             var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("g"), topics: [topic]))
             configuration.deadLetterTopic = topic + ".dlq"
             let consumer = InboxConsumer(

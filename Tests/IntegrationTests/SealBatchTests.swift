@@ -184,7 +184,7 @@ struct SealBatchTests {
                 // Every tenth document is asked for twice (a new request, not a redelivery).
                 for _ in 0..<(n.isMultiple(of: 10) ? 2 : 1) { messages.append(try SealFixture.requestMessage(n, topic: topic)) }
             }
-            for result in await producer.send(messages) { _ = try result.get() }
+            for result in await producer.sendSigned(messages) { _ = try result.get() }
             // Two instances that both get every request (two groups, as during a rebalance that
             // hands a partition over while the old owner still applies it), the service's laning.
             let groups = [LocalStack.uniqueName("g"), LocalStack.uniqueName("g")]

@@ -26,6 +26,7 @@ struct ServiceBootTests {
             // running on the same stack (`deploy/hall run`), or that hall's consumers wait on it.
             "HALL_KAFKA_NAMESPACE": schema,
         ]
+        values.merge(HallSigners.environment(for: "intake")) { $1 }
         for (key, value) in changes { values[key] = value }
         return values
     }

@@ -247,6 +247,8 @@ class Day:
             raise DayError("hall.yaml names no demo.departmentSystem: the department that decides over Kafka")
         self.kafka_department = system["department"]
         self.kafka_producer_name = system["subject"]
+        # Its commands are signed with the key the loader registered for it.
+        self.kafka_signer = load.derived_signer(system["subject"], secret)
         self.lock = threading.Lock()
         self.by_case_id: dict[str, Case] = {}
         self.counters: collections.Counter[str] = collections.Counter()
@@ -429,7 +431,9 @@ class Day:
                     if command.get("correlationId"):
                         headers.append(("hall-correlation-id", command["correlationId"]))
                     headers.append(("hall-causation-id", command["causationId"]))
-                    producer.produce(COMMANDS_TOPIC, key=envelope["caseId"], value=json.dumps(command, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode(), headers=headers)
+                    value = json.dumps(command, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+                    headers += self.kafka_signer.headers(value)
+                    producer.produce(COMMANDS_TOPIC, key=envelope["caseId"], value=value, headers=headers)
                     with self.lock:
                         self.kafka_commands[command_id] = data["taskId"]
                         self.counters[f"kafka-{opinion}"] += 1

@@ -40,6 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from hallkeys import derived_signer, service_environment, service_signers  # noqa: E402,F401  (deploy/hallkeys.py)
+
 try:
     import yaml
 except ImportError:  # pragma: no cover - the venv of deploy/hall install has it
@@ -879,6 +882,7 @@ class Tally:
 class Loader:
     def __init__(self, hall: Hall, intake: str, seal: str, secret: str, receipt: Path | None, seal_wait: float = 90, out=sys.stdout):
         self.hall = hall
+        self.secret = secret
         token = mint_token(secret, hall.administrator, ["centre-admin"], department=hall.centre, ttl=3600)
         self.intake = Api(intake, token)
         self.seal = Api(seal, token)
@@ -988,6 +992,18 @@ class Loader:
             self.post("/v1/departments", self.hall.departments[ident], f"department {ident}")
             self._tally_sent(departments, key, previous)
             self.sent[key] = fingerprint(self.hall.departments[ident])
+        # The demo's department system signs its Kafka commands with a key derived from the local
+        # hall's secret (deploy/hallkeys.py); the centre registers its public key. An upsert: loading
+        # again changes nothing.
+        system = self.hall.demo.get("departmentSystem")
+        if system:
+            signer = derived_signer(system["subject"], self.secret)
+            body = {"id": signer.identity, "departmentId": system["department"],
+                    "name": f"{self.hall.departments[system['department']]['name']}审批系统", "publicKey": signer.public_key}
+            key = f"system:{signer.identity}"
+            if changed(key, body):
+                self.post("/v1/department-systems", body, f"department system {signer.identity}")
+            self.sent[key] = fingerprint(body)
         for name in ("departments", "windows", "staff"):
             tally = self.tallies[name]
             note = receipt_note if tally.unchanged else ""

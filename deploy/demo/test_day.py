@@ -186,6 +186,8 @@ class BusyDayTests(unittest.TestCase):
             common["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
         per_service = {name: {"HALL_DATABASE_URL": env[f"HALL_{name.upper()}_DATABASE_URL"], "HALL_DATABASE_SCHEMA": schemas[name]} for name in SERVICES}
         per_service["seal"]["HALL_SEAL_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
+        for name, signing in load.service_environment(load.service_signers()).items():
+            per_service[name].update(signing)
         base = 20000 + random.randrange(0, 4000, 10)
         hall = Hall(os.environ["HALL_DEMO_BIN_DIR"], base, common, per_service, logs)
         hall.supervise = False

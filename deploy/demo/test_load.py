@@ -221,6 +221,7 @@ class FakeHall:
     def __init__(self):
         self.departments, self.windows, self.staff, self.items, self.seals = {}, {}, {}, {}, []
         self.writes: list[str] = []
+        self.systems: dict[str, dict] = {}
         self.lock = threading.Lock()
 
     def handle(self, method: str, path: str, body):
@@ -249,6 +250,11 @@ class FakeHall:
                 return 400, {"field": "departmentId", "detail": "refers to nothing in the directory"}
             self.staff[body["id"]] = body
             return 200, body
+        if method == "POST" and route == "/v1/department-systems":
+            if body["departmentId"] not in self.departments:
+                return 400, {"field": "departmentId", "detail": "refers to nothing in the directory"}
+            self.systems[body["id"]] = body
+            return 200, dict(body, systemId=body["id"], keyAlgorithm="Ed25519", active=True)
         if method == "POST" and route == "/v1/items":
             versions = self.items.setdefault(body["code"], [])
             if versions and body["effectiveFrom"] <= versions[-1]["effectiveFrom"]:
@@ -330,6 +336,9 @@ class LoaderTests(unittest.TestCase):
         self.assertEqual(self.fake.departments["d-market"]["chiefRepresentativeId"], "scjg-liu-jianguo", "completed after the staff")
         self.assertEqual(len(self.fake.items), len(self.hall.items))
         self.assertEqual(len(self.fake.seals), len(self.hall.seals))
+        system = self.hall.demo["departmentSystem"]
+        self.assertEqual(self.fake.systems[system["subject"]]["publicKey"], load.derived_signer(system["subject"], SECRET).public_key,
+                         "the demo's department system registered with the key its commands are signed with")
         self.fake.writes.clear()
         self.assertFalse(self.load(), "the second load reports nothing changed")
         self.assertEqual(self.fake.writes, [], "and sends no write")

@@ -472,9 +472,10 @@ class DepartmentSystem:
                    ("hall-causation-id", envelope["causationId"]), ("content-type", "application/json")]
         if "correlationId" in envelope:
             headers.append(("hall-correlation-id", envelope["correlationId"]))
+        value = json.dumps(envelope, ensure_ascii=False).encode()
+        headers += self.tokens.systems[envelope["producer"].removesuffix("-system")].headers(value)
         try:
-            self.producer.produce(self.commands_topic, key=key.encode(), value=json.dumps(envelope, ensure_ascii=False).encode(),
-                                  headers=headers, on_delivery=report)
+            self.producer.produce(self.commands_topic, key=key.encode(), value=value, headers=headers, on_delivery=report)
         except Exception:  # noqa: BLE001 - queue full or unknown topic: try again later
             return False
         delivered.wait(15)

@@ -24,12 +24,14 @@ import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from common import Psql, SuiteError, load_env_file, log, now_utc  # noqa: E402
 from faults import Context, matrix  # noqa: E402
 from invariants import INVARIANTS, NAMES, Checker  # noqa: E402
 from report import write_report, table  # noqa: E402
 from stack import SERVICES, Broker, Hall, Postgres, free_port, port_open  # noqa: E402
+from hallkeys import service_environment, service_signers  # noqa: E402
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
@@ -167,6 +169,8 @@ class Run:
             service_env[name] = {"HALL_DATABASE_URL": self.env[f"HALL_{name.upper()}_DATABASE_URL"],
                                  "HALL_DATABASE_SCHEMA": self.schemas[name]}
         service_env["seal"]["HALL_SEAL_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
+        for name, signing in service_environment(service_signers()).items():
+            service_env[name].update(signing)
         self.hall = Hall(self.bin_dir, self.args.base_port, common_env, service_env, self.run_dir)
         self.hall.cores = self.args.cores
         self.hall.supervise = not self.args.no_supervise

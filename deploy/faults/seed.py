@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from common import SuiteError, http, log, mint_token
+from hallkeys import Signer, derived_signer
 
 CENTRE = "d-centre"
 WINDOW = "w-01"
@@ -44,6 +45,8 @@ class Tokens:
     """Every token the run uses, minted once with the run's secret."""
 
     def __init__(self, secret: str):
+        # Each department's system signs its Kafka commands; the seeding registers its public key.
+        self.systems: dict[str, Signer] = {d: derived_signer(f"{d}-system", secret) for d in DEPARTMENTS}
         self.admin = mint_token(secret, "admin-1", ["centre-admin"])
         self.operator = mint_token(secret, "operator-1", ["operator"])
         self.clerks = {c: mint_token(secret, c, ["clerk"], window=WINDOW) for c in CLERKS}
@@ -89,6 +92,9 @@ def seed(intake: str, seal: str, tokens: Tokens, psql, schemas: dict[str, str]) 
     for department, (name, chief, _) in everyone.items():
         post("/v1/departments", {"id": department, "name": name, "centre": department == CENTRE,
                                  "chiefRepresentativeId": chief}, f"chief of {department}")
+    for department, system in tokens.systems.items():
+        post("/v1/department-systems", {"id": system.identity, "departmentId": department, "name": f"{department} 审批系统",
+                                        "publicKey": system.public_key}, f"system of {department}")
     for code, (kind, lead, participants, materials) in ITEMS.items():
         immediate = kind == "immediate"
         body = {"code": code, "name": f"事项{code}", "kind": kind, "leadDepartmentId": lead,

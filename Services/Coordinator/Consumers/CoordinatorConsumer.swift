@@ -6,7 +6,9 @@ import PostgresNIO
 /// The coordinator's consumer (group `hall.coordinator`): the directory and accepted cases from
 /// `hall.intake.events`, imprints and refusals from `hall.seal.events`, and department systems'
 /// commands from `hall.coordinator.department-commands`. Everything is applied through the inbox,
-/// so a redelivered event or command changes nothing.
+/// so a redelivered event or command changes nothing. A department command is carried out only
+/// when an active system registered with the centre for the department it names signed it
+/// (``DepartmentSystemProjection``); anything else is refused with reason `unauthenticated`.
 ///
 /// A command that breaks a rule (another department's task, a duplicate opinion, an extension
 /// beyond the law…) is not an error: it is rolled back to a savepoint, recorded, and answered with
@@ -22,6 +24,7 @@ enum CoordinatorConsumer {
     static func router(store: CoordinatorStore) -> EventRouter {
         var router = EventRouter()
         DirectoryProjection.register(on: &router)
+        DepartmentSystemProjection.register(on: &router)
         // Accepted cases arrive in bursts: a run of them in one consumer transaction is routed in one statement.
         router.onBatch(ApplicationAccepted.self) { batch, context in
             var cases: [AcceptedCase] = []
@@ -90,6 +93,12 @@ enum CoordinatorConsumer {
         try await context.connection.run("SAVEPOINT department_command", logger: context.logger)
         var events: [PendingEvent] = []
         do {
+            // The command acts for the department it names only when that department's registered system signed it.
+            if let distrust = try await DepartmentSystemProjection.distrust(
+                context.record, actingFor: department, on: context.connection, schema: context.schema, logger: context.logger)
+            {
+                throw CommandRefusal(.unauthenticated, distrust)
+            }
             _ = try await store.perform(command, by: actor, on: context.connection, into: &events)
             try await context.connection.run("RELEASE SAVEPOINT department_command", logger: context.logger)
             try await store.emit(events, context: context)

@@ -9,7 +9,7 @@ extension HallError.Code {
         let status: HTTPResponse.Status =
             switch reason {
             case .unknownTask: .notFound
-            case .departmentMismatch, .notCountersigner, .notPermitted: .forbidden
+            case .departmentMismatch, .notCountersigner, .notPermitted, .unauthenticated: .forbidden
             case .invalidCommand: .badRequest
             case .extensionBeyondLaw, .categoryNotAllowed: .unprocessableContent
             case .taskClosed, .duplicateOpinion, .nothingToCountersign, .caseDecided, .clockState: .conflict

@@ -233,5 +233,5 @@ enum CoordinatorMigrations {
                 "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false"
             ]
         ),
-    ] + [DirectoryProjection.migration]
+    ] + [DirectoryProjection.migration, DepartmentSystemProjection.migration]
 }

@@ -80,3 +80,26 @@ struct StaffInput: Codable, Sendable {
         return self
     }
 }
+
+/// A department's own system as the centre registers it (`POST /v1/department-systems`): the key
+/// pair's public half verifies every command the system signs.
+struct DepartmentSystemInput: Codable, Sendable {
+    /// The system's id: the `hall-signer` of its records.
+    var id: String
+    var departmentId: String
+    var name: String
+    /// Ed25519 public key, 32 bytes in standard base64.
+    var publicKey: String
+    /// False withdraws the system: its commands are refused from then on.
+    var active: Bool?
+
+    func validated() throws -> DepartmentSystemInput {
+        try checkIdentifier(id, field: "id")
+        guard DepartmentSystemChanged.isValidSystemId(id) else { throw HallError.invalid("id", "must not be the name of a hall service") }
+        guard !name.isEmpty, name.count <= 500 else { throw HallError.invalid("name", "must be 1–500 characters") }
+        guard let raw = Data(base64Encoded: publicKey), raw.count == 32 else {
+            throw HallError.invalid("publicKey", "must be an Ed25519 public key: 32 bytes in standard base64")
+        }
+        return self
+    }
+}

@@ -4,7 +4,8 @@ import HallKit
 import Hummingbird
 
 /// The centre's directory (centre admin): `POST /v1/departments`, `POST /v1/windows`,
-/// `POST /v1/staff` create or update one record and answer the event they published.
+/// `POST /v1/staff`, `POST /v1/department-systems` create or update one record and answer the
+/// event they published; `GET /v1/department-systems` lists the systems and their keys.
 struct DirectoryController<Repository: DirectoryRepository> {
     let repository: Repository
 
@@ -24,10 +25,26 @@ struct DirectoryController<Repository: DirectoryRepository> {
             let input = try await request.decodeBody(as: StaffInput.self, context: context).validated()
             return try await repository.saveStaff(input, recordedBy: principal.subject)
         }
+        routes.post("/v1/department-systems") { request, context -> DepartmentSystemChanged in
+            let principal = try context.requirePrincipal()
+            try principal.require(anyOf: .centreAdmin)
+            let input = try await request.decodeBody(as: DepartmentSystemInput.self, context: context).validated()
+            return try await repository.saveDepartmentSystem(input, recordedBy: principal.subject)
+        }
+        routes.get("/v1/department-systems") { _, context -> DepartmentSystemList in
+            try context.requirePrincipal().require(anyOf: .centreAdmin)
+            return DepartmentSystemList(systems: try await repository.departmentSystems())
+        }
         return routes
     }
+}
+
+/// The department systems registered with the centre.
+struct DepartmentSystemList: ResponseEncodable {
+    var systems: [DepartmentSystemChanged]
 }
 
 extension DepartmentChanged: ResponseEncodable {}
 extension WindowChanged: ResponseEncodable {}
 extension StaffChanged: ResponseEncodable {}
+extension DepartmentSystemChanged: ResponseEncodable {}

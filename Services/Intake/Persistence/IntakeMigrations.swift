@@ -379,5 +379,23 @@ enum IntakeMigrations {
                 )
                 """,
             ]),
+        Migration(
+            component: "intake", version: 9, name: "department systems registered with the centre",
+            statements: [
+                // A department's own system and the Ed25519 key that verifies the commands it signs
+                // (intake.directory.department-system-changed); the coordinator believes a command
+                // only when the named department's system signed it.
+                """
+                CREATE TABLE department_systems (
+                    id text PRIMARY KEY,
+                    department_id text NOT NULL REFERENCES departments (id),
+                    name text NOT NULL,
+                    public_key text NOT NULL,
+                    active boolean NOT NULL,
+                    registered_by text NOT NULL,
+                    updated_at timestamptz NOT NULL
+                )
+                """
+            ]),
     ]
 }

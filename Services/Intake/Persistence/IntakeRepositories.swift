@@ -11,6 +11,8 @@ protocol DirectoryRepository: Sendable {
     func saveDepartment(_ department: DepartmentInput) async throws -> DepartmentChanged
     func saveWindow(_ window: WindowInput) async throws -> WindowChanged
     func saveStaff(_ staff: StaffInput, recordedBy: String) async throws -> StaffChanged
+    func saveDepartmentSystem(_ system: DepartmentSystemInput, recordedBy: String) async throws -> DepartmentSystemChanged
+    func departmentSystems() async throws -> [DepartmentSystemChanged]
 }
 
 /// The catalogue as the centre edits it: a new version of an item, published.

@@ -164,6 +164,37 @@ struct IntakeStore: Sendable {
         }
     }
 
+    /// Registers a department's system or changes its key (or withdraws it). Publishes
+    /// `intake.directory.department-system-changed`.
+    func saveDepartmentSystem(_ system: DepartmentSystemInput, recordedBy: String) async throws -> DepartmentSystemChanged {
+        try await client.transaction(logger: logger) { connection in
+            do {
+                try await connection.run(
+                    """
+                    INSERT INTO \(unescaped: schema).department_systems (id, department_id, name, public_key, active, registered_by, updated_at)
+                    VALUES (\(system.id), \(system.departmentId), \(system.name), \(system.publicKey), \(system.active ?? true), \(recordedBy), now())
+                    ON CONFLICT (id) DO UPDATE SET department_id = EXCLUDED.department_id, name = EXCLUDED.name,
+                        public_key = EXCLUDED.public_key, active = EXCLUDED.active, registered_by = EXCLUDED.registered_by, updated_at = now()
+                    """, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                throw HallError.invalid("departmentId", "refers to nothing in the directory")
+            }
+            let changed = DepartmentSystemChanged(
+                systemId: system.id, departmentId: system.departmentId, name: system.name, publicKey: system.publicKey, active: system.active ?? true)
+            try await outbox.append([try event(changed, caseId: nil, key: system.id)], on: connection, logger: logger)
+            return changed
+        }
+    }
+
+    /// The department systems registered with the centre, by id.
+    func departmentSystems() async throws -> [DepartmentSystemChanged] {
+        try await client.query(
+            "SELECT id, department_id, name, public_key, active FROM \(unescaped: schema).department_systems ORDER BY id", logger: logger
+        ).decode((String, String, String, String, Bool).self).collectAll().map {
+            DepartmentSystemChanged(systemId: $0.0, departmentId: $0.1, name: $0.2, publicKey: $0.3, active: $0.4)
+        }
+    }
+
     /// A window's kind and departments, if it exists and is active (cached for 2 s).
     func window(_ id: String, on connection: PostgresConnection?) async throws -> (kind: String, departments: [String])? {
         if let cached = windows.get(id) { return cached }

@@ -70,4 +70,7 @@ public enum CommandRejection: String, ContractEnum {
     case categoryNotAllowed = "category-not-allowed"
     /// The person may not do this (e.g. only the lead's chief representative convenes a joint review).
     case notPermitted = "not-permitted"
+    /// A Kafka command not signed by an active department system registered with the centre for
+    /// the department it names (``RecordSignatureHeader``).
+    case unauthenticated
 }

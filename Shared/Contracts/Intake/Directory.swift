@@ -292,3 +292,73 @@ public struct StaffChanged: EventPayload, Hashable {
         try container.encode(active, forKey: .active)
     }
 }
+
+/// `intake.directory.department-system-changed` v1: the centre registered a department's own
+/// system (its back-office software sending commands over Kafka), changed its key, or withdrew it.
+/// Key: ``systemId``. The one with the later envelope `occurredAt` wins.
+///
+/// The system signs every command it sends with the private key of ``publicKey``
+/// (``RecordSignatureHeader``); the coordinator accepts a command only when the signature verifies
+/// with the key of an active system of the department the command names.
+/// Schema: `schemas/intake.directory.department-system-changed.v1.schema.json`.
+public struct DepartmentSystemChanged: EventPayload, Hashable {
+    /// `intake.directory.department-system-changed`.
+    public static let eventType = "intake.directory.department-system-changed"
+    /// Version 1.
+    public static let eventVersion = 1
+
+    /// The system's id, the `hall-signer` of its records: 1–200 characters of `a-z 0-9 . _ -`.
+    public var systemId: String
+    /// The department it acts for, non-empty.
+    public var departmentId: String
+    /// The system's name, non-empty.
+    public var name: String
+    /// Its Ed25519 public key, 32 bytes in standard base64.
+    public var publicKey: String
+    /// Always `Ed25519`.
+    public var keyAlgorithm: String
+    /// Whether its commands are accepted now (false once withdrawn).
+    public var active: Bool
+
+    /// Creates the payload.
+    public init(systemId: String, departmentId: String, name: String, publicKey: String, keyAlgorithm: String = "Ed25519", active: Bool) {
+        self.systemId = systemId
+        self.departmentId = departmentId
+        self.name = name
+        self.publicKey = publicKey
+        self.keyAlgorithm = keyAlgorithm
+        self.active = active
+    }
+
+    enum CodingKeys: String, CodingKey { case systemId, departmentId, name, publicKey, keyAlgorithm, active }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        systemId = try container.decode(String.self, forKey: .systemId)
+        departmentId = try container.decode(String.self, forKey: .departmentId)
+        name = try container.decode(String.self, forKey: .name)
+        publicKey = try container.decode(String.self, forKey: .publicKey)
+        keyAlgorithm = try container.decode(String.self, forKey: .keyAlgorithm)
+        active = try container.decode(Bool.self, forKey: .active)
+        guard Self.isValidSystemId(systemId) else {
+            throw DecodingError.dataCorruptedError(forKey: .systemId, in: container, debugDescription: "1–200 characters of a-z 0-9 . _ -")
+        }
+        for (key, value) in [(CodingKeys.departmentId, departmentId), (.name, name)] where value.isEmpty {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "must not be empty")
+        }
+        guard Data(base64Encoded: publicKey)?.count == 32 else {
+            throw DecodingError.dataCorruptedError(forKey: .publicKey, in: container, debugDescription: "an Ed25519 public key: 32 bytes in standard base64")
+        }
+        guard keyAlgorithm == "Ed25519" else {
+            throw DecodingError.dataCorruptedError(forKey: .keyAlgorithm, in: container, debugDescription: "expected Ed25519")
+        }
+    }
+
+    /// Whether `id` may name a department system: 1–200 characters of `a-z 0-9 . _ -`, and not
+    /// the name of a hall service (a system never signs as one).
+    public static func isValidSystemId(_ id: String) -> Bool {
+        (1...200).contains(id.utf8.count) && ServiceName(rawValue: id) == nil
+            && id.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import HallContracts
 import HallKafka
 import Logging
 
@@ -20,6 +21,8 @@ import Logging
 /// | `HALL_HTTP_IDLE_TIMEOUT` | an HTTP connection idle (or with its request unfinished) this long is closed | 30s |
 /// | `HALL_PUBLIC_LOOKUPS_PER_MINUTE` | public look-ups (a case, bundle or complaint by its code) per client address per minute, then 429 with `Retry-After` | 60 |
 /// | `HALL_JWT_SECRET` | HMAC-SHA256 secret that signs access tokens (≥ 32 characters) | required |
+/// | `HALL_SIGNING_KEY` | the service's Ed25519 private key (32 bytes, standard base64): it signs every record the service sends | required |
+/// | `HALL_PRODUCER_KEYS` | the five services' public keys, `intake=<key>,coordinator=<key>,seal=<key>,complaints=<key>,appraisal=<key>`: a record on a service's topic is believed only when it verifies with that service's key; while a service changes its key, list the new one first and the old one after a space | required |
 /// | `HALL_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | info |
 /// | `HALL_LOG_FORMAT` | `text` (key=value) or `json` (one object per line) | text |
 /// | `HALL_OUTBOX_BATCH_SIZE` | rows the relay publishes per transaction | 2000 |
@@ -51,6 +54,10 @@ public struct ServiceConfiguration: Sendable {
     /// Public look-ups (a case by its code, …) per client address per minute, then 429.
     public var publicLookupsPerMinute: Int
     public var jwtSecret: String
+    /// Signs every record the service sends (`HALL_SIGNING_KEY`).
+    public var signer: RecordSigner
+    /// The services' public keys (`HALL_PRODUCER_KEYS`): what records of the services' topics are checked against.
+    public var producerTrust: ProducerTrust
     /// A directory where every JSON answer is appended (`HALL_RECORD_RESPONSES`; test runs only,
     /// for the contract check of the answers against the OpenAPI document).
     public var recordResponses: String?
@@ -96,6 +103,16 @@ public struct ServiceConfiguration: Sendable {
         self.httpIdleTimeout = try env.duration("HALL_HTTP_IDLE_TIMEOUT", default: .seconds(30))
         self.publicLookupsPerMinute = try env.int("HALL_PUBLIC_LOOKUPS_PER_MINUTE", default: 60, in: 1...100_000)
         self.jwtSecret = try env.require("HALL_JWT_SECRET", hint: "a random secret of at least 32 characters")
+        self.signer = try RecordSigner(
+            identity: serviceName, base64PrivateKey: try env.require("HALL_SIGNING_KEY", hint: "an Ed25519 private key, 32 bytes in standard base64"))
+        self.producerTrust = try ProducerTrust(
+            text: try env.require("HALL_PRODUCER_KEYS", hint: "intake=<key>,coordinator=<key>,seal=<key>,complaints=<key>,appraisal=<key>"),
+            topicNamespace: env.raw("HALL_KAFKA_NAMESPACE"))
+        if let service = ServiceName(rawValue: serviceName),
+            producerTrust.keys(of: service).first?.rawRepresentation.base64EncodedString() != signer.publicKey
+        {
+            throw ConfigurationError(key: "HALL_PRODUCER_KEYS", problem: "the (first) key given for \(serviceName) is not the public key of HALL_SIGNING_KEY")
+        }
         self.recordResponses = env.raw("HALL_RECORD_RESPONSES")
         guard jwtSecret.utf8.count >= 32 else {
             throw ConfigurationError(key: "HALL_JWT_SECRET", problem: "must be at least 32 characters long")

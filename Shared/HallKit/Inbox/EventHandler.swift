@@ -31,6 +31,24 @@ public struct HandlerContext: Sendable {
     public let serviceName: String
     /// The event being applied.
     public let event: EventEnvelope
+    /// The record's signature headers and value, as read (nil when the record had none, and in
+    /// the contexts ``applying(_:)`` makes for the other events of a batch). A handler of records
+    /// that outsiders sign — department commands — checks it against the signer's registered key.
+    public var record: SignedRecord?
+
+    /// Creates a context.
+    public init(
+        connection: PostgresConnection, schema: String, logger: Logger, outbox: Outbox, serviceName: String, event: EventEnvelope,
+        record: SignedRecord? = nil
+    ) {
+        self.connection = connection
+        self.schema = schema
+        self.logger = logger
+        self.outbox = outbox
+        self.serviceName = serviceName
+        self.event = event
+        self.record = record
+    }
 
     /// Appends a follow-up event in the same transaction. Its correlation id is the incoming
     /// event's (or the incoming event's id when it had none); its causation id is the incoming id.
@@ -48,6 +66,28 @@ public struct HandlerContext: Sendable {
             throw HallError.invalid("key", "a follow-up event without a case id needs an explicit key")
         }
         return OutgoingEvent(topic: topic, key: key, envelope: envelope)
+    }
+}
+
+/// Who signed a record and how, with the exact bytes signed (``RecordSignatureHeader``).
+public struct SignedRecord: Sendable {
+    /// The `hall-signer` header.
+    public var signer: String
+    /// The `hall-signature` header.
+    public var signature: String
+    /// The record value.
+    public var value: [UInt8]
+
+    /// Creates the value.
+    public init(signer: String, signature: String, value: [UInt8]) {
+        self.signer = signer
+        self.signature = signature
+        self.value = value
+    }
+
+    /// Whether the signature verifies with `publicKey` (32 bytes, standard base64).
+    public func verifies(publicKey: String) -> Bool {
+        RecordSignature.verifies(signature, of: value, publicKey: publicKey)
     }
 }
 

@@ -30,6 +30,10 @@ public struct InboxConsumerConfiguration: Sendable {
     public var deadLetterTopic: String
     /// How a polled batch is split into transactions; `nil`: by partition and a hash of the record key.
     public var laning: ConsumerLaning?
+    /// The services' keys: a record on a service's topic not signed by a service that may write
+    /// there is dead-lettered (`untrusted-producer`) and never applied. The services always set it
+    /// (`HALL_PRODUCER_KEYS`); `nil` checks nothing (tests of the consumer on topics of their own).
+    public var producerTrust: ProducerTrust?
 
     /// Creates a configuration with defaults.
     public init(kafka: KafkaConsumerConfiguration) {
@@ -232,6 +236,9 @@ public final class InboxConsumer: Service, Sendable {
                     id: derivedEventId(message), type: message.headers.first(named: EventHeader.eventType),
                     code: .malformedEnvelope, reason: "\(error)"))
         }
+        if let reason = configuration.producerTrust?.distrust(message) {
+            return Item(message: message, disposition: .deadLetter(id: envelope.id, type: envelope.type, code: .untrustedProducer, reason: reason))
+        }
         switch handler.acceptance(type: envelope.type, version: envelope.version) {
         case .handle: return Item(message: message, disposition: .handle(envelope))
         case .ignore: return Item(message: message, disposition: .ignore(envelope))
@@ -264,7 +271,8 @@ public final class InboxConsumer: Service, Sendable {
             var count = 0
             // Consecutive events of a batchable type go to the handler together, in order.
             var run: [EventEnvelope] = []
-            let fresh = handleable.filter { claimed.contains($0.1.id) && seen.insert($0.1.id).inserted }.map(\.1)
+            let freshRecords = handleable.filter { claimed.contains($0.1.id) && seen.insert($0.1.id).inserted }
+            let fresh = freshRecords.map(\.1)
             for (index, envelope) in fresh.enumerated() {
                 let batchable = handler.isBatchable(type: envelope.type, version: envelope.version)
                 if batchable { run.append(envelope) }
@@ -272,7 +280,7 @@ public final class InboxConsumer: Service, Sendable {
                 let runEnds = next.map { $0.type != envelope.type || $0.version != envelope.version } ?? true
                 do {
                     if !batchable {
-                        try await handler.handle(envelope, context: context(for: envelope, connection: connection))
+                        try await handler.handle(envelope, context: context(for: envelope, freshRecords[index].0, connection: connection))
                         count += 1
                     } else if runEnds {
                         if run.count == 1 {
@@ -356,7 +364,7 @@ public final class InboxConsumer: Service, Sendable {
                 return .duplicate
             }
             do {
-                try await handler.handle(envelope, context: context(for: envelope, connection: connection))
+                try await handler.handle(envelope, context: context(for: envelope, message, connection: connection))
                 try await connection.run("RELEASE SAVEPOINT hall_event", logger: logger)
                 return .applied
             } catch {
@@ -406,9 +414,13 @@ public final class InboxConsumer: Service, Sendable {
         return true
     }
 
-    private func context(for envelope: EventEnvelope, connection: PostgresConnection) -> HandlerContext {
-        HandlerContext(
-            connection: connection, schema: schema, logger: eventLogger(envelope), outbox: outbox, serviceName: serviceName, event: envelope)
+    private func context(for envelope: EventEnvelope, _ message: KafkaConsumerMessage? = nil, connection: PostgresConnection) -> HandlerContext {
+        let record = message.flatMap { message in
+            RecordSignature.headers(of: message).map { SignedRecord(signer: $0.signer, signature: $0.signature, value: message.value) }
+        }
+        return HandlerContext(
+            connection: connection, schema: schema, logger: eventLogger(envelope), outbox: outbox, serviceName: serviceName, event: envelope,
+            record: record)
     }
 
     private func eventLogger(_ envelope: EventEnvelope) -> Logger {

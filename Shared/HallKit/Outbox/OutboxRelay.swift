@@ -39,6 +39,9 @@ public struct OutboxRelayConfiguration: Sendable {
     public var gaugeInterval: Duration = .seconds(5)
     /// Prefix put before every topic name when publishing (`HALL_KAFKA_NAMESPACE`), or nil.
     public var topicNamespace: String?
+    /// Signs every record sent (``RecordSignatureHeader``); the services always set it
+    /// (`HALL_SIGNING_KEY`), so consumers can tell their records from forged ones.
+    public var signer: RecordSigner?
 
     /// Default tuning.
     public init() {}
@@ -428,9 +431,11 @@ public final class OutboxRelay: Service, Sendable {
             eventId: batch.records.headerName(EventHeader.eventId), eventType: batch.records.headerName(EventHeader.eventType),
             eventVersion: batch.records.headerName(EventHeader.eventVersion), producer: batch.records.headerName(EventHeader.producer),
             contentType: batch.records.headerName(EventHeader.contentType),
-            correlationId: batch.records.headerName(EventHeader.correlationId), causationId: batch.records.headerName(EventHeader.causationId)
+            correlationId: batch.records.headerName(EventHeader.correlationId), causationId: batch.records.headerName(EventHeader.causationId),
+            signer: batch.records.headerName(RecordSignatureHeader.signer), signature: batch.records.headerName(RecordSignatureHeader.signature)
         )
         let contentType = batch.records.store(Self.contentTypeJSON)
+        let signerIdentity = configuration.signer.map { batch.records.store(Array($0.identity.utf8)) }
         var topics: [(name: [UInt8], id: KafkaRecordBatch.TopicID)] = []
         for try await row in rows {
             var cells = row.makeIterator()
@@ -471,7 +476,23 @@ public final class OutboxRelay: Service, Sendable {
                 let whole = column.withUnsafeReadableBytes { batch.records.store($0) }
                 return spans.map { $0.map { whole.slice($0.offset, $0.count) } }
             }
-            let keys = try stored(), payloads = try stored(), eventIds = try stored(), types = try stored()
+            let keys = try stored()
+            // Payloads: stored whole like the others, and each signed where it lies.
+            let payloadColumn = try next()
+            let payloadSpans = try PostgresBinaryArray.elements(payloadColumn, count: count)
+            let payloadsWhole = payloadColumn.withUnsafeReadableBytes { batch.records.store($0) }
+            let payloads = payloadSpans.map { $0.map { payloadsWhole.slice($0.offset, $0.count) } }
+            var signatures: [KafkaRecordBatch.Bytes?] = []
+            if let signer = configuration.signer {
+                signatures.reserveCapacity(count)
+                payloadColumn.withUnsafeReadableBytes { raw in
+                    for span in payloadSpans {
+                        let value = UnsafeRawBufferPointer(rebasing: raw[span.map { $0.offset..<($0.offset + $0.count) } ?? 0..<0])
+                        signatures.append(batch.records.store(Array(signer.signature(of: value).utf8)))
+                    }
+                }
+            }
+            let eventIds = try stored(), types = try stored()
             let versions = try stored(), producers = try stored(), correlations = try stored(), causations = try stored()
 
             // A bucket's rows come in index order; should they not, they are put in order here.
@@ -489,6 +510,10 @@ public final class OutboxRelay: Service, Sendable {
                 batch.records.appendHeader(header.contentType, value: contentType)
                 if let correlation = correlations[index] { batch.records.appendHeader(header.correlationId, value: correlation) }
                 if let causation = causations[index] { batch.records.appendHeader(header.causationId, value: causation) }
+                if let signerIdentity, index < signatures.count {
+                    batch.records.appendHeader(header.signer, value: signerIdentity)
+                    batch.records.appendHeader(header.signature, value: signatures[index])
+                }
                 batch.buckets.append(bucket)
                 batch.xids.append(xids[index])
                 batch.ids.append(ids[index])

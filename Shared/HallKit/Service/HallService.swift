@@ -159,6 +159,7 @@ public enum HallServiceMain {
         let publishing = PublishingHealth(schema: schema)
         var relayConfiguration = configuration.outbox
         relayConfiguration.topicNamespace = configuration.kafkaNamespace
+        relayConfiguration.signer = configuration.signer
         let relay = OutboxRelay(
             client: client, schema: schema, producer: producer, configuration: relayConfiguration, logger: logger, gate: gate,
             health: publishing, topicKeeper: topicKeeper)
@@ -174,6 +175,7 @@ public enum HallServiceMain {
             inbox.batchSize = configuration.consumerBatchSize
             inbox.maxAttempts = configuration.consumerMaxAttempts
             inbox.laning = consumer.laning
+            inbox.producerTrust = configuration.producerTrust
             return InboxConsumer(
                 configuration: inbox, client: client, schema: schema, serviceName: configuration.serviceName,
                 handler: consumer.handler, deadLetters: producer, logger: logger, gate: gate)

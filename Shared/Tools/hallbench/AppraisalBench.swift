@@ -73,7 +73,7 @@ extension HallBench {
             n += 1
         }
         for chunk in stride(from: 0, to: messages.count, by: 5_000) {
-            for result in await producer.send(Array(messages[chunk..<min(chunk + 5_000, messages.count)])) { _ = try result.get() }
+            for result in await producer.sendSigned(Array(messages[chunk..<min(chunk + 5_000, messages.count)])) { _ = try result.get() }
         }
         await producer.close()
         func applied() async throws -> Int {

@@ -45,7 +45,7 @@ extension HallBench {
                     StaffChanged(staffId: id, name: "工作人员\(n)", departmentId: departments[n % 8], windowId: windows[n % 16], qualified: true, active: true),
                     key: id)
             }
-            for result in await producer.send(directory) { _ = try result.get() }
+            for result in await producer.sendSigned(directory) { _ = try result.get() }
             await producer.close()
 
             let url = "\(bench.service.base)/v1/complaints"

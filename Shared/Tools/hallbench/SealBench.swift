@@ -59,7 +59,7 @@ extension HallBench {
                 key: id)
             try event(StaffChanged(staffId: "chief-\(id)", name: "首席代表", departmentId: id, windowId: window, qualified: true, active: true), key: "chief-\(id)")
         }
-        for result in await producer.send(directory) { _ = try result.get() }
+        for result in await producer.sendSigned(directory) { _ = try result.get() }
 
         // A seal per department, registered by the centre once the directory has arrived.
         let admin = try await authority.issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 6 * 3600))
@@ -134,7 +134,7 @@ extension HallBench {
             }
             let before = try await imprints()
             for chunk in stride(from: 0, to: messages.count, by: 5_000) {
-                for result in await producer.send(Array(messages[chunk..<min(chunk + 5_000, messages.count)])) { _ = try result.get() }
+                for result in await producer.sendSigned(Array(messages[chunk..<min(chunk + 5_000, messages.count)])) { _ = try result.get() }
             }
             var first: (ContinuousClock.Instant, Int)?
             var sealed = 0

@@ -219,7 +219,7 @@ private final class DepartmentSystem: Sendable {
             }
             if !done.isEmpty { completed.withLock { $0 += done } }
             if !commands.isEmpty {
-                for result in await producer.send(commands) where (try? result.get()) == nil {
+                for result in await producer.sendSigned(commands) where (try? result.get()) == nil {
                     logger.warning("a department command was not delivered")
                 }
             }
