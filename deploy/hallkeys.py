@@ -57,3 +57,77 @@ def derived_signer(identity: str, secret: str) -> Signer:
     systems: the loader registers the public key, the busy day signs with the private one)."""
     seed = hmac.new(secret.encode(), f"servicehall demo department system {identity}".encode(), hashlib.sha256).digest()
     return Signer(identity, seed=seed)
+
+
+# -- access tokens of the local stack's identity provider (deploy/issuer.py) --------------------
+
+AUDIENCES = [f"servicehall-{name}" for name in SERVICES]
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class TokenIssuer:
+    """Mints hall access tokens as the hall's identity provider does: EdDSA (Ed25519) under a key
+    id, with `iss` and `aud`; the services verify them against the issuer's published key set."""
+
+    def __init__(self, issuer: str, private_key: str):
+        self.issuer = issuer.rstrip("/")
+        self.key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(private_key))
+        public = self.key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        self.kid = hashlib.sha256(public).hexdigest()[:16]
+        self.public = public
+
+    @classmethod
+    def from_environment(cls, environ) -> "TokenIssuer":
+        """The local stack's issuer: HALL_JWT_ISSUER and the key file HALL_JWT_ISSUER_KEY (.hall/env)."""
+        with open(environ["HALL_JWT_ISSUER_KEY"], encoding="ascii") as handle:
+            return cls(environ["HALL_JWT_ISSUER"], handle.read().strip())
+
+    def jwks(self) -> dict:
+        return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": _b64url(self.public), "kid": self.kid, "alg": "EdDSA", "use": "sig"}]}
+
+    def discovery(self) -> dict:
+        return {"issuer": self.issuer, "jwks_uri": f"{self.issuer}/jwks.json", "id_token_signing_alg_values_supported": ["EdDSA"],
+                "response_types_supported": ["token"], "subject_types_supported": ["public"]}
+
+    def mint(self, subject: str, roles: list[str], department: str | None = None, window: str | None = None,
+             ttl: int = 8 * 3600, audience: list[str] | None = None) -> str:
+        import json
+        import time
+
+        now = int(time.time())
+        claims = {"sub": subject, "iat": now, "exp": now + ttl, "iss": self.issuer, "aud": audience or AUDIENCES, "roles": roles}
+        if department:
+            claims["department"] = department
+        if window:
+            claims["window"] = window
+        header = _b64url(json.dumps({"alg": "EdDSA", "typ": "JWT", "kid": self.kid}, separators=(",", ":")).encode())
+        payload = _b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+        signature = self.key.sign(f"{header}.{payload}".encode())
+        return f"{header}.{payload}.{_b64url(signature)}"
+
+
+def mint_token(secret: str, subject: str, roles: list[str], department: str | None = None, window: str | None = None,
+               ttl: int = 8 * 3600) -> str:
+    """A hall access token with the claims of Shared/HallKit/Auth/Auth.swift (HallClaims): from the
+    local identity provider when HALL_JWT_ISSUER and HALL_JWT_ISSUER_KEY are set (.hall/env: the
+    services verify it against the provider's published key), else HS256 with `secret`, which only a
+    development hall (HALL_JWT_DEVELOPMENT_HS256=on) accepts."""
+    import json
+    import os
+    import time
+
+    if os.environ.get("HALL_JWT_ISSUER") and os.environ.get("HALL_JWT_ISSUER_KEY"):
+        return TokenIssuer.from_environment(os.environ).mint(subject, roles, department, window, ttl)
+    now = int(time.time())
+    claims: dict = {"sub": subject, "exp": now + ttl, "iat": now, "roles": roles}
+    if department:
+        claims["department"] = department
+    if window:
+        claims["window"] = window
+    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = _b64url(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
+    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64url(signature)}"

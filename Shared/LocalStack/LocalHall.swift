@@ -81,7 +81,7 @@ public final class Hall: @unchecked Sendable {
     // MARK: Tokens
 
     public func token(_ subject: String, _ roles: [Role], department: String? = nil, window: String? = nil) async throws -> String {
-        try await TokenAuthority(secret: Self.secret).issue(HallClaims(subject: subject, roles: roles, department: department, window: window, ttl: 3600))
+        try await LocalStack.issuer().issue(HallClaims(subject: subject, roles: roles, department: department, window: window, ttl: 3600))
     }
     public var admin: String { get async throws { try await token("admin-1", [.centreAdmin]) } }
     public var clerk: String { get async throws { try await token(Self.clerk, [.clerk], window: Self.window) } }

@@ -16,15 +16,26 @@ public enum LocalStack {
     public static var kafkaBrokers: [String]? {
         ProcessInfo.processInfo.environment["HALL_KAFKA_BROKERS"].map { $0.split(separator: ",").map(String.init) }
     }
+    /// `HALL_JWT_ISSUER`: the local identity provider (`deploy/issuer.py`) whose keys the services verify tokens with.
+    public static var issuerURL: String? { ProcessInfo.processInfo.environment["HALL_JWT_ISSUER"] }
+
+    /// The local identity provider's issuer (`HALL_JWT_ISSUER`, key file `HALL_JWT_ISSUER_KEY`): tests mint
+    /// their tokens with it, and the services under test verify them as they would a real provider's.
+    public static func issuer() async throws -> TokenIssuer {
+        let url = try requireValue(issuerURL, "HALL_JWT_ISSUER")
+        let keyFile = try requireValue(ProcessInfo.processInfo.environment["HALL_JWT_ISSUER_KEY"], "HALL_JWT_ISSUER_KEY")
+        return try await TokenIssuer(issuer: url, base64PrivateKey: try String(contentsOfFile: keyFile, encoding: .ascii))
+    }
+
     /// `HALL_TANSU_BIN`: the broker binary, for tests that start, pause or restart their own broker.
     public static var tansuBinary: String? { ProcessInfo.processInfo.environment["HALL_TANSU_BIN"] }
 
     /// Whether the integration tests can run. `deploy/hall test` sets everything; when `CI` is set
     /// and the stack is missing, tests fail instead of being skipped.
     public static var isAvailable: Bool {
-        let available = adminDatabaseURL != nil && kafkaBrokers != nil
+        let available = adminDatabaseURL != nil && kafkaBrokers != nil && issuerURL != nil
         if !available && ProcessInfo.processInfo.environment["CI"] != nil {
-            fatalError("CI is set but HALL_ADMIN_DATABASE_URL / HALL_KAFKA_BROKERS are not: run the tests through deploy/hall test")
+            fatalError("CI is set but HALL_ADMIN_DATABASE_URL / HALL_KAFKA_BROKERS / HALL_JWT_ISSUER are not: run the tests through deploy/hall test")
         }
         return available
     }

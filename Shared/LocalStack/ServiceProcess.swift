@@ -68,6 +68,8 @@ public final class ServiceProcess: @unchecked Sendable {
             "HALL_DATABASE_URL": adminURL,
             "HALL_DATABASE_SCHEMA": schema,
             "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+            "HALL_JWT_ISSUER": try requireValue(LocalStack.issuerURL, "HALL_JWT_ISSUER"),
+            // Derives the applicant check's key only: tokens come from the local identity provider.
             "HALL_JWT_SECRET": secret,
             "HALL_HTTP_HOST": "127.0.0.1",
             "HALL_HTTP_PORT": String(port),

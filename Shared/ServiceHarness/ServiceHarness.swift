@@ -47,6 +47,8 @@ public enum ServiceHarness {
                 "HALL_DATABASE_URL": try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
                 "HALL_DATABASE_SCHEMA": schema,
                 "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
+                // Tokens are verified against the local identity provider; the secret only derives the applicant check's key.
+                "HALL_JWT_ISSUER": try requireValue(LocalStack.issuerURL, "HALL_JWT_ISSUER"),
                 "HALL_JWT_SECRET": String(repeating: "s", count: 32),
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "1",

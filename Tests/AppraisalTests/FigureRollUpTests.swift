@@ -228,7 +228,7 @@ struct FigureRollUpTests {
             definition: { AppraisalService.definition(try AppraisalSettings(environment: $0)) }
         ) { service in
             let (database, schema) = (service.database.client, service.schema)
-            let token = try await TokenAuthority(secret: String(repeating: "s", count: 32)).issue(
+            let token = try await LocalStack.issuer().issue(
                 HallClaims(subject: "admin-sun", roles: [.centreAdmin], department: nil, ttl: 600))
             let today = LocalDate.inHall(Date())
             let from = today.adding(days: -110).description, to = today.adding(days: 10).description

@@ -213,7 +213,7 @@ struct FiguresReplayTests {
         let result = Mutex<[String: [FigureRow]]>([:])
         try await ServiceHarness.run(.appraisal, definition: { AppraisalService.definition(try AppraisalSettings(environment: $0)) }) { service in
             for (topic, events) in deliveries { try await service.publish(topic, events) }
-            let token = try await TokenAuthority(secret: String(repeating: "s", count: 32)).issue(
+            let token = try await LocalStack.issuer().issue(
                 HallClaims(subject: "admin-sun", roles: [.centreAdmin], department: nil, ttl: 600))
             var figures: [String: [FigureRow]] = [:]
             try await ServiceHarness.eventually("every event applied") {

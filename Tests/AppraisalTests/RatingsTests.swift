@@ -18,9 +18,19 @@ enum RatingKit {
     static let check = try! ApplicantCheck(applicantKey: nil, jwtSecret: secret)
     static let idNumber = "11010519491231002X"
 
+    /// Tokens of the local identity provider when the stack runs (the service under test and the
+    /// routers in process verify them against its published key), else of a development secret.
     static func headers(_ subject: String, _ roles: [Role], department: String? = nil, window: String? = nil) async throws -> HTTPFields {
         let claims = HallClaims(subject: subject, roles: roles, department: department, window: window, ttl: 600)
-        return [.contentType: "application/json", .authorization: "Bearer \(try await TokenAuthority(secret: secret).issue(claims))"]
+        let token = LocalStack.issuerURL != nil ? try await LocalStack.issuer().issue(claims) : try await TokenAuthority(secret: secret).issue(claims)
+        return [.contentType: "application/json", .authorization: "Bearer \(token)"]
+    }
+
+    /// What the routers in process verify tokens with: the one ``headers(_:_:department:window:)`` mints for.
+    static func authority() async -> TokenAuthority {
+        guard let issuer = LocalStack.issuerURL else { return await TokenAuthority(secret: secret) }
+        return TokenAuthority(
+            published: JWKSKeys(issuer: issuer, logger: LocalStack.logger()), rules: TokenRules(issuer: issuer, audience: "servicehall-appraisal"))
     }
 
     static func body(_ object: [String: JSONValue]) throws -> ByteBuffer {
@@ -62,7 +72,7 @@ struct RatingsRouteTests {
     static func app(_ repository: MemoryAppraisalRepository) async -> some ApplicationProtocol {
         let router = Router(context: HallRequestContext.self)
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
-        router.middlewares.add(BearerAuthMiddleware(authority: await TokenAuthority(secret: RatingKit.secret)))
+        router.middlewares.add(BearerAuthMiddleware(authority: await RatingKit.authority()))
         AppraisalService.addRoutes(to: router, repository: repository)
         return Application(router: router)
     }

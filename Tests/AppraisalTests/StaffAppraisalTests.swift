@@ -40,7 +40,7 @@ struct StaffAppraisalRouteTests {
         ])
         let router = Router(context: HallRequestContext.self)
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
-        router.middlewares.add(BearerAuthMiddleware(authority: await TokenAuthority(secret: RatingKit.secret)))
+        router.middlewares.add(BearerAuthMiddleware(authority: await RatingKit.authority()))
         AppraisalService.addRoutes(to: router, repository: repository)
         let admin = try await RatingKit.headers("admin-sun", [.centreAdmin])
         let department = try await RatingKit.headers("o-ma", [.departmentOfficer], department: "d-market")

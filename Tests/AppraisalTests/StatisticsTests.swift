@@ -25,7 +25,7 @@ struct StatisticsRouteTests {
     func statistics() async throws {
         let router = Router(context: HallRequestContext.self)
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
-        router.middlewares.add(BearerAuthMiddleware(authority: await TokenAuthority(secret: RatingKit.secret)))
+        router.middlewares.add(BearerAuthMiddleware(authority: await RatingKit.authority()))
         AppraisalService.addRoutes(to: router, repository: try MemoryAppraisalRepository(statistics: Self.statistics))
         let admin = try await RatingKit.headers("admin-sun", [.centreAdmin])
         try await Application(router: router).test(.router) { client in

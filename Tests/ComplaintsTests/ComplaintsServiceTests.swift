@@ -314,7 +314,7 @@ struct ComplaintsServiceTests {
             let client = service.client
             let staff = StaffChanged(staffId: "s-li", name: "李娜", departmentId: "d-market", windowId: "w-01", qualified: true, active: true)
             try await service.publish(.intakeEvents, [("s-li", try intakeEvent(staff))])
-            let authority = await TokenAuthority(secret: String(repeating: "s", count: 32))
+            let authority = try await LocalStack.issuer()
             func headers(_ subject: String?, _ roles: [Role]) async throws -> HTTPFields {
                 var fields: HTTPFields = [.contentType: "application/json"]
                 if let subject { fields[.authorization] = "Bearer \(try await authority.issue(HallClaims(subject: subject, roles: roles, department: nil, ttl: 600)))" }
@@ -386,7 +386,7 @@ struct ComplaintsServiceTests {
                 ("s-li", try intakeEvent(StaffChanged(staffId: "s-li", name: "李娜", departmentId: "d-market", windowId: "w-01", qualified: true, active: true))),
                 ("s-tax", try intakeEvent(StaffChanged(staffId: "s-tax", name: "钱进", departmentId: "d-tax", windowId: "w-09", qualified: true, active: true))),
             ])
-            let authority = await TokenAuthority(secret: String(repeating: "s", count: 32))
+            let authority = try await LocalStack.issuer()
             func headers(_ subject: String?, _ roles: [Role], department: String? = nil) async throws -> HTTPFields {
                 var fields: HTTPFields = [.contentType: "application/json"]
                 if let subject {

@@ -8,7 +8,7 @@ struct ConfigurationTests {
     let valid = [
         "HALL_DATABASE_URL": "postgres://intake:secret@127.0.0.1:5433/hall",
         "HALL_KAFKA_BROKERS": "127.0.0.1:9092",
-        "HALL_JWT_SECRET": String(repeating: "k", count: 40),
+        "HALL_JWT_ISSUER": "https://id.hall.example/realms/hall",
         "HALL_SIGNING_KEY": Self.signers[0].privateKeyText,
         "HALL_PRODUCER_KEYS": ProducerTrust.text(of: Self.signers),
     ]
@@ -51,7 +51,7 @@ struct ConfigurationTests {
         #expect(error(["HALL_DATABASE_IDLE_TIMEOUT": "30"])?.key == "HALL_DATABASE_IDLE_TIMEOUT")
     }
 
-    @Test("each missing required key is named in the error", arguments: ["HALL_DATABASE_URL", "HALL_KAFKA_BROKERS", "HALL_JWT_SECRET"])
+    @Test("each missing required key is named in the error", arguments: ["HALL_DATABASE_URL", "HALL_KAFKA_BROKERS", "HALL_JWT_ISSUER"])
     func missing(key: String) {
         let error = error([key: String?.none])
         #expect(error?.key == key)
@@ -64,12 +64,30 @@ struct ConfigurationTests {
         #expect(error(["HALL_DATABASE_URL": "postgres://intake@127.0.0.1:5432"])?.problem.contains("database") == true)
         #expect(error(["HALL_KAFKA_BROKERS": "localhost"])?.key == "HALL_KAFKA_BROKERS")
         #expect(error(["HALL_KAFKA_BROKERS": "a:1,b:99999"])?.key == "HALL_KAFKA_BROKERS")
-        #expect(error(["HALL_JWT_SECRET": "short"])?.problem.contains("32") == true)
+        #expect(error(["HALL_JWT_ISSUER": nil, "HALL_JWT_DEVELOPMENT_HS256": "on", "HALL_JWT_SECRET": "short"])?.problem.contains("32") == true)
+        #expect(error(["HALL_JWT_ISSUER": "id.hall.example"])?.key == "HALL_JWT_ISSUER")
         #expect(error(["HALL_HTTP_PORT": "eighty"])?.problem.contains("integer") == true)
         #expect(error(["HALL_OUTBOX_RETENTION": "7 days"])?.key == "HALL_OUTBOX_RETENTION")
         #expect(error(["HALL_LOG_LEVEL": "loud"])?.key == "HALL_LOG_LEVEL")
         #expect(error(["HALL_DATABASE_SCHEMA": "Intake; DROP"])?.key == "HALL_DATABASE_SCHEMA")
         #expect(error(["HALL_INBOX_RETENTION": "1d"])?.key == "HALL_INBOX_RETENTION")
+    }
+
+    @Test("tokens: the provider's issuer with this service's audience by default; HS256 only when a development hall asks for it, never by a secret alone")
+    func tokenSettings() throws {
+        guard case .issuer(let issuer, let jwksURL, let rules) = try configuration([:]).tokens else {
+            Issue.record("an issuer gives the provider's keys")
+            return
+        }
+        #expect(issuer == "https://id.hall.example/realms/hall" && jwksURL == nil)
+        #expect(rules.issuer == issuer && rules.audience == "servicehall-intake" && rules.maxLifetime == 12 * 3600 && rules.clockSkew == 60)
+        // A secret without the development setting is not enough.
+        #expect(error(["HALL_JWT_ISSUER": nil, "HALL_JWT_SECRET": String(repeating: "k", count: 40)])?.key == "HALL_JWT_ISSUER")
+        let development = try configuration(["HALL_JWT_ISSUER": nil, "HALL_JWT_DEVELOPMENT_HS256": "on", "HALL_JWT_SECRET": String(repeating: "k", count: 40)])
+        guard case .developmentSecret = development.tokens else {
+            Issue.record("the development setting gives HS256")
+            return
+        }
     }
 
     @Test("record keys: the signing key is required and must be an Ed25519 key; every service's public key is listed; the service's own is its signing key's")

@@ -26,7 +26,7 @@ struct IntakeAPITests {
     /// Runs the intake service in process on a fresh schema and hands `body` a client and tokens.
     /// The test's Kafka namespace is its schema name: topics `<schema>.hall.…`, groups `<schema>.hall.intake`.
     func withIntake(_ body: @escaping @Sendable (any TestClientProtocol, Tokens, ScratchDatabase) async throws -> Void) async throws {
-        let tokens = try await Tokens(secret: Self.secret)
+        let tokens = try await Tokens()
         try await ServiceHarness.run(
             .intake, extra: ["HALL_JWT_SECRET": Self.secret, "HALL_KAFKA_PARTITIONS": "2"],
             definition: { IntakeService.definition(try IntakeSettings(environment: $0)) }
@@ -41,8 +41,9 @@ struct IntakeAPITests {
         let otherClerk: String
         /// clerk-1 signed in without a window.
         let windowless: String
-        init(secret: String) async throws {
-            let authority = await TokenAuthority(secret: secret)
+        /// Minted by the local identity provider, as a hall's would.
+        init() async throws {
+            let authority = try await LocalStack.issuer()
             admin = try await authority.issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 3600))
             clerk = try await authority.issue(HallClaims(subject: "clerk-1", roles: [.clerk], department: nil, window: "w-01", ttl: 3600))
             otherClerk = try await authority.issue(HallClaims(subject: "clerk-2", roles: [.clerk], department: nil, window: "w-tax", ttl: 3600))
@@ -469,7 +470,7 @@ struct IntakeAPITests {
             // of another department's window, the same clerk claiming a window they are not posted at, a staff id the
             // directory does not know, and a token without a window are refused, and the case stays ready.
             #expect(try await post(client, "/v1/staff", token: tokens.admin, #"{"id":"clerk-3","name":"王五","departmentId":"d-tax","windowId":"w-tax","qualified":true}"#).0 == .ok)
-            let authority = await TokenAuthority(secret: Self.secret)
+            let authority = try await LocalStack.issuer()
             for (subject, window) in [("clerk-3", "w-tax"), ("clerk-3", "w-01"), ("nobody", "w-01"), ("clerk-2", "w-tax"), ("clerk-1", nil)] as [(String, String?)] {
                 let impostor = try await authority.issue(HallClaims(subject: subject, roles: [.clerk], department: nil, window: window, ttl: 600))
                 let (refused, problem) = try await post(client, "/v1/applications/\(receipt)/handover", token: impostor, "{}")

@@ -332,7 +332,7 @@ extension IntakeAPITests {
     @Test("end to end with the real seal service: the refusal of an item unknown to the hall is sealed with the centre's seal and shown sealed in tracking; the imprint verifies")
     func unknownItemRefusalSealedEndToEnd() async throws {
         let namespace = LocalStack.uniqueName("centre")
-        let tokens = try await Tokens(secret: Self.secret)
+        let tokens = try await Tokens()
         let shared = ["HALL_JWT_SECRET": Self.secret, "HALL_KAFKA_PARTITIONS": "2"]
         let masterKey = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         try await ServiceHarness.run(

@@ -25,12 +25,12 @@ struct SealAuthorisationTests {
                 "HALL_DATABASE_URL": try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
                 "HALL_DATABASE_SCHEMA": schema,
                 "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
-                "HALL_JWT_SECRET": Self.secret,
+                "HALL_JWT_ISSUER": try requireValue(LocalStack.issuerURL, "HALL_JWT_ISSUER"),
                 "HALL_HTTP_PORT": "0",
                 "HALL_KAFKA_PARTITIONS": "2",
                 "HALL_KAFKA_NAMESPACE": schema,
                 "HALL_SEAL_MASTER_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
-            ])
+            ].merging(HallSigners.environment(for: "seal")) { $1 })
             let configuration = try ServiceConfiguration(serviceName: "seal", defaultPort: 0, environment: environment)
             let definition = SealService.definition(try SealSettings(environment: environment))
             let app = try await HallServiceMain.makeApplication(definition, configuration: configuration, logger: LocalStack.logger())
@@ -87,7 +87,7 @@ struct SealAuthorisationTests {
     func replaceAuthorisations() async throws {
         try await withSeal { client, database in
             try await seedDirectory(database)
-            let authority = await TokenAuthority(secret: Self.secret)
+            let authority = try await LocalStack.issuer()
             func token(_ subject: String, _ roles: [Role], department: String? = nil) async throws -> String {
                 try await authority.issue(HallClaims(subject: subject, roles: roles, department: department, window: department == nil ? nil : "w-07", ttl: 600))
             }

@@ -18,7 +18,8 @@ struct ServiceBootTests {
             "HALL_DATABASE_URL": try requireValue(LocalStack.adminDatabaseURL, "HALL_ADMIN_DATABASE_URL"),
             "HALL_DATABASE_SCHEMA": schema,
             "HALL_KAFKA_BROKERS": try requireValue(LocalStack.kafkaBrokers, "HALL_KAFKA_BROKERS").joined(separator: ","),
-            "HALL_JWT_SECRET": String(repeating: "z", count: 40),
+            "HALL_JWT_ISSUER": try requireValue(LocalStack.issuerURL, "HALL_JWT_ISSUER"),
+            "HALL_APPLICANT_KEY": String(repeating: "a", count: 40),
             "HALL_HTTP_PORT": "0",
             "HALL_KAFKA_PARTITIONS": "2",
             "HALL_STARTUP_TIMEOUT": "3s",
@@ -76,9 +77,9 @@ struct ServiceBootTests {
         let schema = LocalStack.uniqueName("bad")
         let closedPort = try freePort()
 
-        let (missingCode, missing) = try await runIntake(try environment(schema: schema).filter { $0.key != "HALL_JWT_SECRET" })
+        let (missingCode, missing) = try await runIntake(try environment(schema: schema).filter { $0.key != "HALL_JWT_ISSUER" })
         #expect(missingCode == 1)
-        #expect(missing.trimmingCharacters(in: .newlines) == "intake: configuration error: HALL_JWT_SECRET is not set (a random secret of at least 32 characters)")
+        #expect(missing.trimmingCharacters(in: .newlines).hasPrefix("intake: configuration error: HALL_JWT_ISSUER is not set (the identity provider's issuer URL"))
 
         let (databaseCode, database) = try await runIntake(
             try environment(schema: schema, ["HALL_DATABASE_URL": "postgres://intake:x@127.0.0.1:\(closedPort)/hall"]))

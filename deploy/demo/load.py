@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from hallkeys import derived_signer, service_environment, service_signers  # noqa: E402,F401  (deploy/hallkeys.py)
+from hallkeys import derived_signer, mint_token, service_environment, service_signers  # noqa: E402,F401  (deploy/hallkeys.py)
 
 try:
     import yaml
@@ -780,24 +780,6 @@ def validate(directory: Path) -> Hall:
 # ---------------------------------------------------------------------------------------------
 # Tokens
 # ---------------------------------------------------------------------------------------------
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def mint_token(secret: str, subject: str, roles: list[str], department: str | None = None, window: str | None = None, ttl: int = 8 * 3600) -> str:
-    """An HS256 hall access token with the claims of Shared/HallKit/Auth/Auth.swift (HallClaims)."""
-    now = int(time.time())
-    claims: dict[str, Any] = {"sub": subject, "exp": now + ttl, "iat": now, "roles": roles}
-    if department:
-        claims["department"] = department
-    if window:
-        claims["window"] = window
-    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    payload = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode())
-    signature = hmac.new(secret.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64(signature)}"
 
 
 def resident_id(prefix17: str) -> str:

@@ -164,6 +164,9 @@ class BusyDayTests(unittest.TestCase):
 
         state_dir = os.environ.get("HALL_STATE_DIR") or str(DEMO.parent.parent / ".hall")
         env = load_env_file(os.path.join(state_dir, "env"))
+        # Tokens come from the stack's identity provider (deploy/issuer.py), as a hall's would.
+        for key in ("HALL_JWT_ISSUER", "HALL_JWT_ISSUER_KEY"):
+            os.environ[key] = env[key]
         psql = Psql(env["HALL_ADMIN_DATABASE_URL"], env["HALL_PG_BINDIR"])
         run_id = f"demoday_{time.strftime('%Y%m%d_%H%M%S')}"
         schemas = {name: f"{run_id}_{name}" for name in SERVICES}
@@ -177,7 +180,7 @@ class BusyDayTests(unittest.TestCase):
         secret = secrets.token_hex(24)
         common = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
-            "HALL_KAFKA_BROKERS": broker.address, "HALL_JWT_SECRET": secret, "HALL_HTTP_HOST": "127.0.0.1",
+            "HALL_KAFKA_BROKERS": broker.address, "HALL_JWT_ISSUER": env["HALL_JWT_ISSUER"], "HALL_JWT_SECRET": secret, "HALL_HTTP_HOST": "127.0.0.1",
             "HALL_KAFKA_SESSION_TIMEOUT": "6s", "HALL_KAFKA_TOPIC_CHECK_INTERVAL": "2s", "HALL_LOG_LEVEL": "notice",
             # The day's hundreds of applicants all look their cases up from 127.0.0.1.
             "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",

@@ -408,14 +408,37 @@ class LoaderTests(unittest.TestCase):
 
 
 class TokenTests(unittest.TestCase):
-    def test_token_is_hs256_with_the_hall_claims(self):
-        token = load.mint_token(SECRET, "zx-wang-fang", ["clerk"], "d-centre", "w-c01", ttl=60)
+    def test_token_is_hs256_with_the_hall_claims_for_a_development_hall(self):
+        with unittest.mock.patch.dict(os.environ, {"HALL_JWT_ISSUER": "", "HALL_JWT_ISSUER_KEY": ""}):
+            token = load.mint_token(SECRET, "zx-wang-fang", ["clerk"], "d-centre", "w-c01", ttl=60)
         header, payload, signature = token.split(".")
         expected = hmac.new(SECRET.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
         self.assertEqual(base64.urlsafe_b64decode(signature + "=="), expected)
         claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
         self.assertEqual((claims["sub"], claims["roles"], claims["department"], claims["window"]), ("zx-wang-fang", ["clerk"], "d-centre", "w-c01"))
         self.assertEqual(claims["exp"] - claims["iat"], 60)
+
+    def test_token_of_the_identity_provider_is_eddsa_under_its_key_id_with_issuer_and_audiences(self):
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        key = base64.b64encode(os.urandom(32)).decode()
+        with tempfile.NamedTemporaryFile("w", suffix=".key", delete=False) as handle:
+            handle.write(key)
+        try:
+            with unittest.mock.patch.dict(os.environ, {"HALL_JWT_ISSUER": "http://127.0.0.1:1", "HALL_JWT_ISSUER_KEY": handle.name}):
+                token = load.mint_token(SECRET, "zx-wang-fang", ["clerk"], "d-centre", "w-c01", ttl=60)
+                import hallkeys  # deploy/hallkeys.py, on the path through load
+
+                issuer = hallkeys.TokenIssuer.from_environment(os.environ)
+        finally:
+            os.unlink(handle.name)
+        header, payload, signature = token.split(".")
+        self.assertEqual(json.loads(base64.urlsafe_b64decode(header + "==")), {"alg": "EdDSA", "typ": "JWT", "kid": issuer.kid})
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+        self.assertEqual((claims["iss"], len(claims["aud"]), claims["sub"]), ("http://127.0.0.1:1", 5, "zx-wang-fang"))
+        jwk = issuer.jwks()["keys"][0]
+        Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(jwk["x"] + "=")).verify(
+            base64.urlsafe_b64decode(signature + "=="), f"{header}.{payload}".encode())  # raises if it does not verify
 
     def test_resident_id_check_digit(self):
         self.assertEqual(load.resident_id("11010519491231002"), "11010519491231002X")

@@ -100,6 +100,9 @@ class Run:
         self.started = time.monotonic()
         state_dir = os.environ.get("HALL_STATE_DIR") or os.path.join(REPO, ".hall")
         self.env = load_env_file(os.path.join(state_dir, "env"))
+        # Tokens come from the stack's identity provider (deploy/issuer.py), as a hall's would.
+        for key in ("HALL_JWT_ISSUER", "HALL_JWT_ISSUER_KEY"):
+            os.environ[key] = self.env[key]
         self.run_id = "faults_" + self.started_wall.strftime("%Y%m%d_%H%M%S")
         self.run_dir = os.path.join(state_dir, "faults", self.run_id)
         os.makedirs(self.run_dir, exist_ok=True)
@@ -157,7 +160,9 @@ class Run:
         secret = secrets.token_hex(24)
         common_env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
-            "HALL_KAFKA_BROKERS": self.broker.address, "HALL_JWT_SECRET": secret, "HALL_HTTP_HOST": "127.0.0.1",
+            "HALL_KAFKA_BROKERS": self.broker.address, "HALL_JWT_ISSUER": self.env["HALL_JWT_ISSUER"],
+            # The secret derives the applicant check's key (intake, appraisal) and the department systems' keys.
+            "HALL_JWT_SECRET": secret, "HALL_HTTP_HOST": "127.0.0.1",
             "HALL_KAFKA_NAMESPACE": self.run_id, "HALL_KAFKA_SESSION_TIMEOUT": "6s",
             "HALL_KAFKA_TOPIC_CHECK_INTERVAL": "2s", "HALL_KAFKA_PARTITIONS": "3",
             "HALL_LOG_LEVEL": "info", "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",

@@ -188,8 +188,8 @@ struct IntakeStore: Sendable {
 
     /// The department systems registered with the centre, by id.
     func departmentSystems() async throws -> [DepartmentSystemChanged] {
-        try await client.query(
-            "SELECT id, department_id, name, public_key, active FROM \(unescaped: schema).department_systems ORDER BY id", logger: logger
+        try await select(
+            "SELECT id, department_id, name, public_key, active FROM \(unescaped: schema).department_systems ORDER BY id", on: nil
         ).decode((String, String, String, String, Bool).self).collectAll().map {
             DepartmentSystemChanged(systemId: $0.0, departmentId: $0.1, name: $0.2, publicKey: $0.3, active: $0.4)
         }

@@ -5,9 +5,9 @@ import Foundation
 /// intake publishes, with an accepted case, the HMAC-SHA256 of the applicant's identity number under
 /// a key only intake and appraisal hold; appraisal checks a rater's number against it.
 ///
-/// The key is `HALL_APPLICANT_KEY` (≥ 32 characters) where set — only the two services need it —
-/// else one derived with HKDF-SHA256 from `HALL_JWT_SECRET` (info "servicehall applicant check v1"),
-/// so a development hall works without another secret. A reader of the events who lacks the key
+/// The key is `HALL_APPLICANT_KEY` (≥ 32 characters) — only the two services need it; a development
+/// hall (HS256 tokens) without it derives one with HKDF-SHA256 from `HALL_JWT_SECRET` (info
+/// "servicehall applicant check v1"). A reader of the events who lacks the key
 /// cannot test guesses of the number (an identity number has too little entropy for a bare hash).
 public struct ApplicantCheck: Sendable {
     private let key: SymmetricKey
@@ -25,10 +25,16 @@ public struct ApplicantCheck: Sendable {
         }
     }
 
-    /// The check of the environment: `HALL_APPLICANT_KEY` (empty counts as unset), else `HALL_JWT_SECRET`.
+    /// The check of the environment: `HALL_APPLICANT_KEY` (empty counts as unset), else one derived
+    /// from a development hall's `HALL_JWT_SECRET`; a hall whose tokens come from its identity
+    /// provider must set the key.
     public init(environment: EnvironmentReader) throws {
         let key = environment.raw("HALL_APPLICANT_KEY").flatMap { $0.isEmpty ? nil : $0 }
-        try self.init(applicantKey: key, jwtSecret: environment.raw("HALL_JWT_SECRET") ?? "")
+        let secret = environment.raw("HALL_JWT_SECRET") ?? ""
+        guard key != nil || secret.utf8.count >= 32 else {
+            throw ConfigurationError(key: "HALL_APPLICANT_KEY", problem: "is not set (at least 32 characters, the same for intake and appraisal)")
+        }
+        try self.init(applicantKey: key, jwtSecret: secret)
     }
 
     /// The check of an identity number (letters upper-cased, spaces trimmed): 64 lower-case hex digits.

@@ -20,7 +20,11 @@ import Logging
 /// | `HALL_HTTP_HOST` / `HALL_HTTP_PORT` | where the HTTP API listens | 127.0.0.1 / the service's port |
 /// | `HALL_HTTP_IDLE_TIMEOUT` | an HTTP connection idle (or with its request unfinished) this long is closed | 30s |
 /// | `HALL_PUBLIC_LOOKUPS_PER_MINUTE` | public look-ups (a case, bundle or complaint by its code) per client address per minute, then 429 with `Retry-After` | 60 |
-/// | `HALL_JWT_SECRET` | HMAC-SHA256 secret that signs access tokens (≥ 32 characters) | required |
+/// | `HALL_JWT_ISSUER` | the identity provider's issuer URL (`iss`); its keys are found through `<issuer>/.well-known/openid-configuration` | required, unless development tokens |
+/// | `HALL_JWT_JWKS_URL` | the provider's key set, instead of discovery | none |
+/// | `HALL_JWT_AUDIENCE` | the audience a token must name (`aud`) | `servicehall-<service>` |
+/// | `HALL_JWT_MAX_LIFETIME` / `HALL_JWT_CLOCK_SKEW` | longest token lifetime (`exp` − `iat`) / how far ahead a token's `iat` may be | 12h / 60s |
+/// | `HALL_JWT_DEVELOPMENT_HS256` | `on`: accept HS256 tokens signed with `HALL_JWT_SECRET` (≥ 32 characters) instead of the provider's; a development hall only | off |
 /// | `HALL_SIGNING_KEY` | the service's Ed25519 private key (32 bytes, standard base64): it signs every record the service sends | required |
 /// | `HALL_PRODUCER_KEYS` | the five services' public keys, `intake=<key>,coordinator=<key>,seal=<key>,complaints=<key>,appraisal=<key>`: a record on a service's topic is believed only when it verifies with that service's key; while a service changes its key, list the new one first and the old one after a space | required |
 /// | `HALL_LOG_LEVEL` | trace, debug, info, notice, warning, error, critical | info |
@@ -53,7 +57,8 @@ public struct ServiceConfiguration: Sendable {
     public var httpIdleTimeout: Duration
     /// Public look-ups (a case by its code, …) per client address per minute, then 429.
     public var publicLookupsPerMinute: Int
-    public var jwtSecret: String
+    /// How access tokens are verified: the identity provider's keys, or a development secret.
+    public var tokens: TokenVerification
     /// Signs every record the service sends (`HALL_SIGNING_KEY`).
     public var signer: RecordSigner
     /// The services' public keys (`HALL_PRODUCER_KEYS`): what records of the services' topics are checked against.
@@ -102,7 +107,7 @@ public struct ServiceConfiguration: Sendable {
         self.httpPort = try env.int("HALL_HTTP_PORT", default: defaultPort, in: 0...65535)
         self.httpIdleTimeout = try env.duration("HALL_HTTP_IDLE_TIMEOUT", default: .seconds(30))
         self.publicLookupsPerMinute = try env.int("HALL_PUBLIC_LOOKUPS_PER_MINUTE", default: 60, in: 1...100_000)
-        self.jwtSecret = try env.require("HALL_JWT_SECRET", hint: "a random secret of at least 32 characters")
+        self.tokens = try TokenVerification(serviceName: serviceName, environment: env)
         self.signer = try RecordSigner(
             identity: serviceName, base64PrivateKey: try env.require("HALL_SIGNING_KEY", hint: "an Ed25519 private key, 32 bytes in standard base64"))
         self.producerTrust = try ProducerTrust(
@@ -114,9 +119,6 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(key: "HALL_PRODUCER_KEYS", problem: "the (first) key given for \(serviceName) is not the public key of HALL_SIGNING_KEY")
         }
         self.recordResponses = env.raw("HALL_RECORD_RESPONSES")
-        guard jwtSecret.utf8.count >= 32 else {
-            throw ConfigurationError(key: "HALL_JWT_SECRET", problem: "must be at least 32 characters long")
-        }
         let level = env.string("HALL_LOG_LEVEL", default: "info")
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw ConfigurationError(key: "HALL_LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical; got '\(level)'")
@@ -146,5 +148,47 @@ public struct ServiceConfiguration: Sendable {
     /// Kafka client options for this service.
     public func kafkaClient(suffix: String = "") -> KafkaClientConfiguration {
         KafkaClientConfiguration(bootstrapServers: kafkaBrokers, clientId: "hall-\(serviceName)\(suffix)")
+    }
+}
+
+/// How a service verifies access tokens.
+public enum TokenVerification: Sendable {
+    /// Against the identity provider's published keys (production).
+    case issuer(issuer: String, jwksURL: String?, rules: TokenRules)
+    /// With a shared HS256 secret (`HALL_JWT_DEVELOPMENT_HS256=on`; a development hall only).
+    case developmentSecret(String, rules: TokenRules)
+
+    /// Reads `HALL_JWT_*`, naming the first bad key.
+    init(serviceName: String, environment env: EnvironmentReader) throws {
+        let maxLifetime = try env.duration("HALL_JWT_MAX_LIFETIME", default: .seconds(12 * 3600))
+        let skew = try env.duration("HALL_JWT_CLOCK_SKEW", default: .seconds(60))
+        guard maxLifetime > .zero, skew >= .zero, skew <= .seconds(600) else {
+            throw ConfigurationError(key: "HALL_JWT_CLOCK_SKEW", problem: "must be between 0s and 10m, with a positive HALL_JWT_MAX_LIFETIME")
+        }
+        let seconds = { (duration: Duration) in Double(duration.components.seconds) }
+        let development = env.raw("HALL_JWT_DEVELOPMENT_HS256").map { ["on", "true", "1", "yes"].contains($0.lowercased()) } ?? false
+        if let issuer = env.raw("HALL_JWT_ISSUER"), !issuer.isEmpty {
+            guard let url = URL(string: issuer), ["https", "http"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ConfigurationError(key: "HALL_JWT_ISSUER", problem: "must be the identity provider's http(s) issuer URL, got '\(issuer)'")
+            }
+            let jwksURL = env.raw("HALL_JWT_JWKS_URL").flatMap { $0.isEmpty ? nil : $0 }
+            if let jwksURL, URL(string: jwksURL)?.host == nil {
+                throw ConfigurationError(key: "HALL_JWT_JWKS_URL", problem: "must be an http(s) URL, got '\(jwksURL)'")
+            }
+            let audience = env.string("HALL_JWT_AUDIENCE", default: "servicehall-\(serviceName)")
+            self = .issuer(
+                issuer: issuer, jwksURL: jwksURL,
+                rules: TokenRules(issuer: issuer, audience: audience, maxLifetime: seconds(maxLifetime), clockSkew: seconds(skew)))
+        } else if development {
+            let secret = try env.require("HALL_JWT_SECRET", hint: "a random secret of at least 32 characters")
+            guard secret.utf8.count >= 32 else {
+                throw ConfigurationError(key: "HALL_JWT_SECRET", problem: "must be at least 32 characters long")
+            }
+            self = .developmentSecret(secret, rules: TokenRules(maxLifetime: seconds(maxLifetime), clockSkew: seconds(skew)))
+        } else {
+            throw ConfigurationError(
+                key: "HALL_JWT_ISSUER",
+                problem: "is not set (the identity provider's issuer URL; a development hall may set HALL_JWT_DEVELOPMENT_HS256=on with HALL_JWT_SECRET instead)")
+        }
     }
 }

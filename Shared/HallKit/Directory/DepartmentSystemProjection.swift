@@ -54,7 +54,7 @@ public enum DepartmentSystemProjection {
         guard let record else {
             return "the command is not signed (\(RecordSignatureHeader.signer), \(RecordSignatureHeader.signature)) by a department system registered with the centre"
         }
-        let row = try await connection.query(
+        let row = try await connection.select(
             "SELECT department_id, public_key, active FROM \(unescaped: schema).department_systems WHERE system_id = \(record.signer)",
             logger: logger
         ).decode((String, String, Bool).self).collectAll().first

@@ -137,7 +137,14 @@ public enum HallServiceMain {
         producerConfiguration.messageTimeout = .seconds(15)
         let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
         let gate = StartupGate()
-        let authority = await TokenAuthority(secret: configuration.jwtSecret)
+        let authority: TokenAuthority
+        switch configuration.tokens {
+        case .issuer(let issuer, let jwksURL, let rules):
+            authority = TokenAuthority(published: JWKSKeys(issuer: issuer, jwksURL: jwksURL, logger: logger), rules: rules)
+        case .developmentSecret(let secret, let rules):
+            logger.warning("access tokens are verified with the development secret (HALL_JWT_DEVELOPMENT_HS256): never in a real hall")
+            authority = await TokenAuthority(secret: secret, rules: rules)
+        }
         let schema = configuration.database.schema
         let runtime = ServiceRuntime(
             configuration: configuration, client: client, producer: producer, outbox: Outbox(schema: schema),

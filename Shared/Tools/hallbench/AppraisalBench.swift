@@ -154,7 +154,7 @@ extension HallBench {
             try await Task.sleep(for: .milliseconds(200))
         }
         print(String(format: "appraisal: the year's days recounted into the daily roll-ups by the service in %.1f s", seconds(since: recounting)))
-        let token = try await TokenAuthority(secret: Self.appraisalSecret).issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 3600))
+        let token = try await LocalStack.issuer().issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 3600))
         for (what, path) in [
             ("the year's statistics", "/v1/statistics?from=2025-01-01&to=2025-12-31"),
             ("the year's figures by department and month", "/v1/figures?by=department&period=month&from=2025-01-01&to=2025-12-31"),

@@ -31,7 +31,7 @@ extension HallBench {
         let base = service.base
         do {
             try await service.waitUntilReady(client)
-            let authority = await TokenAuthority(secret: Self.intakeSecret)
+            let authority = try await LocalStack.issuer()
             let admin = try await authority.issue(HallClaims(subject: "admin-1", roles: [.centreAdmin], department: nil, ttl: 6 * 3600))
             let clerk = try await authority.issue(HallClaims(subject: "clerk-1", roles: [.clerk], department: nil, window: "w-01", ttl: 6 * 3600))
             try await seedIntake(client, base: base, admin: admin)

@@ -39,7 +39,7 @@ extension HallBench {
     private func sealRuns(
         service: ServiceProcess, http: HTTPClient, namespace: String, schema: String, client: PostgresClient, logger: Logger
     ) async throws {
-        let authority = await TokenAuthority(secret: Self.sealSecret)
+        let authority = try await LocalStack.issuer()
         let departments = (0..<sealDepartments).map { "d-\($0)" }
         let window = "w-1"
 

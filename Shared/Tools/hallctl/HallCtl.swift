@@ -18,7 +18,7 @@ struct HallCtl: AsyncParsableCommand {
 /// Mints an access token for local use and tests.
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Mint an access token signed with HALL_JWT_SECRET (local use and tests).")
+        abstract: "Mint an access token with the local identity provider's key (HALL_JWT_ISSUER, HALL_JWT_ISSUER_KEY), or HALL_JWT_SECRET for a development hall.")
 
     @Option(help: "Staff or system id (the token's subject).")
     var subject: String
@@ -36,7 +36,7 @@ struct Token: AsyncParsableCommand {
     var ttl: String = "8h"
 
     func run() async throws {
-        let secret = try EnvironmentReader().require("HALL_JWT_SECRET")
+        let environment = EnvironmentReader()
         let roles = try self.roles.map { text -> Role in
             guard let role = Role(rawValue: text) else {
                 throw ValidationError("--role \(text) is not one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -46,10 +46,15 @@ struct Token: AsyncParsableCommand {
         guard let duration = EnvironmentReader.parseDuration(ttl) else {
             throw ValidationError("--ttl must look like 30m, 8h or 7d")
         }
-        let authority = await TokenAuthority(secret: secret)
         let claims = HallClaims(
             subject: subject, roles: roles, department: department, window: window, ttl: TimeInterval(duration.components.seconds))
-        print(try await authority.issue(claims))
+        if let issuer = environment.raw("HALL_JWT_ISSUER"), let keyFile = environment.raw("HALL_JWT_ISSUER_KEY") {
+            let key = try String(contentsOfFile: keyFile, encoding: .ascii)
+            print(try await TokenIssuer(issuer: issuer, base64PrivateKey: key).issue(claims))
+        } else {
+            let secret = try environment.require("HALL_JWT_SECRET", hint: "or HALL_JWT_ISSUER and HALL_JWT_ISSUER_KEY (source .hall/env)")
+            print(try await TokenAuthority(secret: secret).issue(claims))
+        }
     }
 }
 
