@@ -35,7 +35,7 @@ struct StaffAppraisalRouteTests {
 
     @Test("the centre enters conduct and skills, then finalises once: the result goes to the department, unfit recommends replacement; the department's annual figure rolls up")
     func finalise() async throws {
-        let repository = try MemoryAppraisalRepository(staffFacts: [
+        let repository = try MemoryAppraisalRepository(departments: ["d-market", "d-tax"], staffFacts: [
             Self.facts("s-li"), Self.facts("s-wu", onTime: 2, speed: 0.1, ratings: .init(veryDissatisfied: 3), attitude: 2, discipline: 2, sanctions: 2),
         ])
         let router = Router(context: HallRequestContext.self)
@@ -66,6 +66,9 @@ struct StaffAppraisalRouteTests {
             let annual = try await client.execute(uri: "/v1/departments/d-market/annual-appraisal?year=2026", method: .get, headers: department) { RatingKit.json($0) }
             #expect(annual["staff"] == 2 && annual["excellent"] == 1 && annual["unfit"] == 1)
             try await client.execute(uri: "/v1/departments/d-tax/annual-appraisal?year=2026", method: .get, headers: department) { #expect($0.status == .forbidden) }
+            // A role that does not act for departments reads nothing with a department claim.
+            let handler = try await RatingKit.headers("h-zhou", [.complaintsHandler], department: "d-market")
+            try await client.execute(uri: "/v1/departments/d-market/annual-appraisal?year=2026", method: .get, headers: handler) { #expect($0.status == .forbidden) }
         }
     }
 }

@@ -64,7 +64,8 @@ struct CoordinatorPayloadTests {
         subDeadline: HallDate("2026-01-15")!, dueDateProvisional: false, bundleId: "B-20260106-0007", priority: true,
         greenChannelApproval: GreenChannelApproval(
             reason: .majorInvestment, reference: "旗政务服务中心〔2026〕3号", approvedBy: "s-centre-li",
-            approvedAt: Contracts.date(2026, 1, 5, 8, 0, 0, millisecond: 0))
+            approvedAt: Contracts.date(2026, 1, 5, 8, 0, 0, millisecond: 0)),
+        round: 2
     )
 
     static let opinion = OpinionSubmitted(

@@ -168,3 +168,22 @@ struct HTTPTests {
         #expect(throws: HallError.self) { try principal.require(department: "d-market") }
     }
 }
+
+@Suite("The services' JSON answers")
+struct ResponseEncodingTests {
+    struct Answer: Encodable {
+        var caseId = UUID(uuidString: "0F8FAD5B-D9CB-469F-A165-70867728950E")!
+        var imprintIds = [UUID(uuidString: "7C9E6679-7425-40DE-944B-E07FC1F90AE7")!]
+        var note = "see 0F8FAD5B-D9CB-469F-A165-70867728950E in the log"
+        var code = "ABCDEFAB-ABCD-ABCD-ABCD-ABCDEFABCDEX"
+    }
+
+    @Test("every UUID is written in lower case, as in the events; other text, even UUID-like, is left as it is")
+    func lowercaseUUIDs() throws {
+        let text = String(decoding: try HallResponseEncoder().encode(Answer()), as: UTF8.self)
+        #expect(text.contains(#""caseId":"0f8fad5b-d9cb-469f-a165-70867728950e""#))
+        #expect(text.contains(#""imprintIds":["7c9e6679-7425-40de-944b-e07fc1f90ae7"]"#))
+        #expect(text.contains("see 0F8FAD5B-D9CB-469F-A165-70867728950E in the log"))
+        #expect(text.contains("ABCDEFAB-ABCD-ABCD-ABCD-ABCDEFABCDEX"))
+    }
+}

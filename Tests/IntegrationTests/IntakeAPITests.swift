@@ -126,6 +126,10 @@ struct IntakeAPITests {
             #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).applications") == 2)
             #expect(try await database.count(
                 "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = 'intake.application.accepted'") == 2)
+            // The case id is written as the events write it (lower case), so a client can join the two.
+            let acceptedEvents = try await database.outboxEnvelopes(ApplicationAccepted.eventType, key: nil)
+            let answeredId = try #require(first["caseId"]?.stringValue)
+            #expect(answeredId == answeredId.lowercased() && acceptedEvents.contains { $0.caseId == answeredId }, "\(answeredId)")
 
             // Each acceptance notice is kept and sent to the department's seal by its hash.
             #expect(try await database.count(
@@ -481,7 +485,7 @@ struct IntakeAPITests {
             #expect(handed == .ok)
             #expect(after["status"] == "issued")
             let (_, published) = try await get(client, "/v1/decisions?itemCode=IMM-001")
-            #expect(published["decisions"]?[0]?["imprintId"] == .string(imprintId.uuidString))
+            #expect(published["decisions"]?[0]?["imprintId"] == .string(imprintId.uuidString.lowercased()), "as the events write it")
             #expect(published["decisions"]?[0]?["decision"] == "approved", "the events' word")
             #expect(published["decisions"]?[0]?["applicant"] == "张*", "a person's name is masked")
         }

@@ -50,7 +50,7 @@ extension IntakeAPITests {
             for (key, answer) in zip(["g-1", "g-2", "g-3"], accepted) {
                 let (status, body) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: key, materials: allMaterials))
                 #expect(status == .created)
-                #expect(body["noticeNumber"] == .string(answer.noticeNumber ?? "") && body["caseId"] == .string(answer.caseId.uuidString))
+                #expect(body["noticeNumber"] == .string(answer.noticeNumber ?? "") && body["caseId"] == .string(answer.caseId.uuidString.lowercased()))
             }
         }
     }

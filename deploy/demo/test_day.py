@@ -159,54 +159,20 @@ class BusyDayTests(unittest.TestCase):
 
     def test_a_busy_day_matches_in_every_figure(self):
         sys.path.insert(0, str(FAULTS))
-        from common import Psql, load_env_file
-        from stack import SERVICES, Broker, Hall, free_port
+        from stack import FreshHall
 
-        state_dir = os.environ.get("HALL_STATE_DIR") or str(DEMO.parent.parent / ".hall")
-        env = load_env_file(os.path.join(state_dir, "env"))
-        # Tokens come from the stack's identity provider (deploy/issuer.py), as a hall's would.
-        for key in ("HALL_JWT_ISSUER", "HALL_JWT_ISSUER_KEY"):
-            os.environ[key] = env[key]
-        psql = Psql(env["HALL_ADMIN_DATABASE_URL"], env["HALL_PG_BINDIR"])
-        run_id = f"demoday_{time.strftime('%Y%m%d_%H%M%S')}"
-        schemas = {name: f"{run_id}_{name}" for name in SERVICES}
-        for row in psql.rows("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'demoday\\_%'"):
-            psql.execute(f"DROP SCHEMA {row['nspname']} CASCADE")
-        for name, schema in schemas.items():
-            psql.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {name}")
-        logs = tempfile.mkdtemp(prefix="demoday-")
-        broker = Broker(env["HALL_TANSU_BIN"], free_port(), os.path.join(logs, "tansu.log"))
-        broker.start()
-        secret = secrets.token_hex(24)
-        common = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
-            "HALL_KAFKA_BROKERS": broker.address, "HALL_JWT_ISSUER": env["HALL_JWT_ISSUER"], "HALL_JWT_SECRET": secret, "HALL_HTTP_HOST": "127.0.0.1",
-            "HALL_KAFKA_SESSION_TIMEOUT": "6s", "HALL_KAFKA_TOPIC_CHECK_INTERVAL": "2s", "HALL_LOG_LEVEL": "notice",
-            # The day's hundreds of applicants all look their cases up from 127.0.0.1.
-            "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",
-        }
-        if os.environ.get("LD_LIBRARY_PATH"):
-            common["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
-        per_service = {name: {"HALL_DATABASE_URL": env[f"HALL_{name.upper()}_DATABASE_URL"], "HALL_DATABASE_SCHEMA": schemas[name]} for name in SERVICES}
-        per_service["seal"]["HALL_SEAL_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
-        for name, signing in load.service_environment(load.service_signers()).items():
-            per_service[name].update(signing)
-        base = 20000 + random.randrange(0, 4000, 10)
-        hall = Hall(os.environ["HALL_DEMO_BIN_DIR"], base, common, per_service, logs)
-        hall.supervise = False
+        fresh = FreshHall(os.environ["HALL_DEMO_BIN_DIR"], "demoday", 20000 + random.randrange(0, 4000, 10))
+        hall, secret = fresh.hall, fresh.secret
         passed = False
         try:
-            for name in SERVICES:
-                hall.add(name)
-            for process in hall.all():
-                process.wait("ready", timeout=120)
+            fresh.start()
             files = load.validate(DEMO)
             loaded = io.StringIO()
             with contextlib.redirect_stdout(loaded):
                 load.Loader(files, hall.url("intake"), hall.url("seal"), secret, None, seal_wait=90, out=loaded).run()
             urls = {name: hall.url(name) for name in ("intake", "coordinator", "seal")}
             out = io.StringIO()
-            today = day.Day(files, urls, secret, broker.address, random.Random(11), timeout=240, out=out)
+            today = day.Day(files, urls, secret, fresh.broker.address, random.Random(11), timeout=240, out=out)
             cases, bundles = day.Planner(files, 80, random.Random(11), today.kafka_department).plan()
             status = today.run(cases, bundles)
             text = out.getvalue()
@@ -216,13 +182,9 @@ class BusyDayTests(unittest.TestCase):
             self.assertIn("supplements asked and brought: 1; clocks suspended and resumed: 1; limits extended: 1", text)
             passed = True
         finally:
-            hall.stop_all()
-            broker.stop()
-            if passed:
-                for schema in schemas.values():
-                    psql.execute(f"DROP SCHEMA {schema} CASCADE")
-            else:
-                print(f"test_day: logs in {logs}; schemas {run_id}_* kept", file=sys.stderr)
+            fresh.stop(keep=not passed)
+            if not passed:
+                print(f"test_day: logs in {fresh.logs}; schemas {', '.join(fresh.schemas.values())} kept", file=sys.stderr)
 
 
 if __name__ == "__main__":

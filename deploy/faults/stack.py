@@ -329,3 +329,72 @@ class Hall:
         for process in self.all():
             for pid in process.pids:
                 kill_group(pid)
+
+
+class FreshHall:
+    """The five executables on fresh schemas of the stack's PostgreSQL with a broker of their own,
+    every token from the stack's identity provider, each service with its record key: what the
+    demo's busy day and the fuzzer run against. `start()`, then `stop(keep=...)`."""
+
+    def __init__(self, bin_dir: str, prefix: str, base_port: int):
+        import base64
+        import secrets
+        import sys
+        import tempfile
+
+        from common import Psql, load_env_file
+
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from hallkeys import service_environment, service_signers
+
+        state_dir = os.environ.get("HALL_STATE_DIR") or os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), ".hall")
+        self.env = load_env_file(os.path.join(state_dir, "env"))
+        # Tokens come from the stack's identity provider (deploy/issuer.py), as a hall's would.
+        for key in ("HALL_JWT_ISSUER", "HALL_JWT_ISSUER_KEY"):
+            os.environ[key] = self.env[key]
+        self.psql = Psql(self.env["HALL_ADMIN_DATABASE_URL"], self.env["HALL_PG_BINDIR"])
+        self.prefix = prefix
+        run_id = f"{prefix}_{time.strftime('%Y%m%d_%H%M%S')}"
+        self.schemas = {name: f"{run_id}_{name}" for name in SERVICES}
+        self.logs = tempfile.mkdtemp(prefix=f"{prefix}-")
+        self.broker = Broker(self.env["HALL_TANSU_BIN"], free_port(), os.path.join(self.logs, "tansu.log"))
+        # The secret derives the applicant check's key (intake, appraisal) and the demo systems' keys.
+        self.secret = secrets.token_hex(24)
+        common = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"), "LANG": "C.UTF-8",
+            "HALL_KAFKA_BROKERS": self.broker.address, "HALL_JWT_ISSUER": self.env["HALL_JWT_ISSUER"], "HALL_JWT_SECRET": self.secret,
+            "HALL_HTTP_HOST": "127.0.0.1", "HALL_KAFKA_SESSION_TIMEOUT": "6s", "HALL_KAFKA_TOPIC_CHECK_INTERVAL": "2s",
+            "HALL_LOG_LEVEL": "notice",
+            # All of its clients look cases up from 127.0.0.1.
+            "HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000",
+        }
+        if os.environ.get("LD_LIBRARY_PATH"):
+            common["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
+        per_service = {name: {"HALL_DATABASE_URL": self.env[f"HALL_{name.upper()}_DATABASE_URL"], "HALL_DATABASE_SCHEMA": self.schemas[name]}
+                       for name in SERVICES}
+        per_service["seal"]["HALL_SEAL_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
+        for name, signing in service_environment(service_signers()).items():
+            per_service[name].update(signing)
+        self.hall = Hall(bin_dir, base_port, common, per_service, self.logs)
+        self.hall.supervise = False
+
+    def start(self) -> None:
+        """Fresh schemas (dropping those earlier runs of this prefix left), the broker, the five services ready."""
+        prefix = self.prefix.replace("_", "\\_")
+        for row in self.psql.rows(f"SELECT nspname FROM pg_namespace WHERE nspname LIKE '{prefix}\\_%'"):
+            self.psql.execute(f"DROP SCHEMA {row['nspname']} CASCADE")
+        for name, schema in self.schemas.items():
+            self.psql.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {name}")
+        self.broker.start()
+        for name in SERVICES:
+            self.hall.add(name)
+        for process in self.hall.all():
+            process.wait("ready", timeout=120)
+
+    def stop(self, keep: bool = False) -> None:
+        """Stops everything; drops the schemas unless `keep` (to look into a failure)."""
+        self.hall.stop_all()
+        self.broker.stop()
+        if not keep:
+            for schema in self.schemas.values():
+                self.psql.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

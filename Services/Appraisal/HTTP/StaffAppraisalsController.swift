@@ -11,7 +11,7 @@ import Hummingbird
 /// | `GET /v1/staff-appraisals?period=month\|year&start=…` | centre-admin, discipline-inspector | every active window staff member's appraisal, each score with the figures and the formula that gave it (`&staffId=` for one) |
 /// | `POST /v1/staff-appraisals/{staffId}/entry?period=…&start=…` | centre-admin | conduct and skills (0–100), with the discipline room's input in the note |
 /// | `POST /v1/staff-appraisals/{staffId}/finalise?period=…&start=…` | centre-admin | finalise once: published to the staff member's department; unfit recommends replacing them (Art 25) |
-/// | `GET /v1/departments/{departmentId}/annual-appraisal?year=…` | centre-admin; the department | the department's annual figure from its staff's finalised annual results (Art 17) |
+/// | `GET /v1/departments/{departmentId}/annual-appraisal?year=…` | centre-admin; the department's officers and chief representative | the department's annual figure from its staff's finalised annual results (Art 17) |
 struct StaffAppraisalsController<Repository: AppraisalRepository> {
     let repository: Repository
 
@@ -38,8 +38,14 @@ struct StaffAppraisalsController<Repository: AppraisalRepository> {
         routes.get("/v1/departments/:departmentId/annual-appraisal") { request, context in
             let principal = try context.requirePrincipal()
             let department = context.parameters.get("departmentId") ?? ""
-            guard principal.roles.contains(.centreAdmin) || principal.department == department else {
-                throw HallError(.forbidden, "a department's annual figure is the centre's and the department's own")
+            if !principal.roles.contains(.centreAdmin) {
+                // The department's own people, whose claim names an active department of the directory.
+                let own = try await context.requireDepartment(roles: [.departmentOfficer, .chiefRepresentative]) {
+                    try await repository.isActiveDepartment($0)
+                }.department
+                guard own == department else {
+                    throw HallError(.forbidden, "a department's annual figure is the centre's and the department's own", field: "department")
+                }
             }
             guard let text = request.uri.queryParameters.get("year"), let year = Int(text), (2000...2100).contains(year) else {
                 throw HallError.invalid("year", "is the year, e.g. 2026")

@@ -40,7 +40,7 @@ struct CasesController<Repository: CoordinatorRepository> {
         let actor = try access.actor(context, roles: Self.clockRoles)
         let body = try await request.decodeBody(as: SuspensionBody.self, context: context)
         let command = DepartmentCommand.suspend(caseId: caseId, category: body.category, reason: body.reason, noticeReference: body.noticeReference)
-        try await access.perform(command, by: actor, request, route: "POST /v1/cases/{caseId}/suspensions")
+        try await access.perform(command, by: actor, request, context: context, route: "POST /v1/cases/{caseId}/suspensions")
         return try jsonResponse(try await repository.caseView(id: caseId), status: .created)
     }
 
@@ -48,7 +48,7 @@ struct CasesController<Repository: CoordinatorRepository> {
         let caseId = try parameter("caseId", context)
         let actor = try access.actor(context, roles: Self.clockRoles)
         let body = try await request.decodeBody(as: ResumeBody.self, context: context)
-        try await access.perform(.resume(caseId: caseId, reason: body.reason), by: actor, request, route: "POST /v1/cases/{caseId}/resume")
+        try await access.perform(.resume(caseId: caseId, reason: body.reason), by: actor, request, context: context, route: "POST /v1/cases/{caseId}/resume")
         return try jsonResponse(try await repository.caseView(id: caseId))
     }
 
@@ -57,7 +57,7 @@ struct CasesController<Repository: CoordinatorRepository> {
         let actor = try access.actor(context, roles: Self.clockRoles)
         let body = try await request.decodeBody(as: ExtensionBody.self, context: context)
         let command = DepartmentCommand.extend(caseId: caseId, workingDays: body.workingDays, reason: body.reason, approvedBy: body.approvedBy)
-        try await access.perform(command, by: actor, request, route: "POST /v1/cases/{caseId}/extensions")
+        try await access.perform(command, by: actor, request, context: context, route: "POST /v1/cases/{caseId}/extensions")
         return try jsonResponse(try await repository.caseView(id: caseId), status: .created)
     }
 
@@ -66,7 +66,7 @@ struct CasesController<Repository: CoordinatorRepository> {
         let actor = try access.actor(context, roles: [.chiefRepresentative])
         let body = try await request.decodeBody(as: ReviewBody.self, context: context)
         let meeting = ReviewConvening(meetingAt: body.meetingAt, place: body.place, departmentIds: body.departmentIds, centreAttends: body.centreAttends ?? false)
-        let outcome = try await access.perform(.convene(caseId: caseId, meeting), by: actor, request, route: "POST /v1/cases/{caseId}/reviews")
+        let outcome = try await access.perform(.convene(caseId: caseId, meeting), by: actor, request, context: context, route: "POST /v1/cases/{caseId}/reviews")
         guard case .reviewConvened(let reviewId) = outcome else { throw HallError(.internalError, "the review was not convened") }
         return try jsonResponse(["reviewId": reviewId.uuidString.lowercased()], status: .created)
     }
@@ -76,14 +76,14 @@ struct CasesController<Repository: CoordinatorRepository> {
         let actor = try access.actor(context, roles: [.chiefRepresentative])
         let body = try await request.decodeBody(as: MinutesBody.self, context: context)
         let command = DepartmentCommand.minutes(reviewId: reviewId, positions: body.positions, summary: body.summary)
-        try await access.perform(command, by: actor, request, route: "POST /v1/reviews/{reviewId}/minutes")
+        try await access.perform(command, by: actor, request, context: context, route: "POST /v1/reviews/{reviewId}/minutes")
         return Response(status: .noContent)
     }
 
     func reseal(_ request: Request, _ context: HallRequestContext) async throws -> Response {
         let caseId = try parameter("caseId", context)
         let actor = try access.actor(context, roles: [.chiefRepresentative])
-        try await access.perform(.reseal(caseId: caseId), by: actor, request, route: "POST /v1/cases/{caseId}/decisions/reseal")
+        try await access.perform(.reseal(caseId: caseId), by: actor, request, context: context, route: "POST /v1/cases/{caseId}/decisions/reseal")
         return Response(status: .accepted)
     }
 }

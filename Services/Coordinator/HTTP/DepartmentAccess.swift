@@ -74,8 +74,11 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
     /// Performs `command` for `actor`; a refusal (already recorded and published by the
     /// repository) is answered as problem+json naming the reason and the field.
     @discardableResult
-    func perform(_ command: DepartmentCommand, by actor: DepartmentActor, _ request: Request, route: String) async throws -> CommandOutcome {
-        let requestId = request.headers[.xRequestID] ?? UUID.random().uuidString.lowercased()
+    func perform(
+        _ command: DepartmentCommand, by actor: DepartmentActor, _ request: Request, context: HallRequestContext, route: String
+    ) async throws -> CommandOutcome {
+        // The id the problem answer carries as `requestId` (the caller's X-Request-ID, or the request's own).
+        let requestId = request.headers[.xRequestID].flatMap { $0.count <= 128 ? $0 : nil } ?? context.id
         do {
             return try await repository.perform(command, by: actor, requestId: requestId, route: route)
         } catch let refusal as CommandRefusal {

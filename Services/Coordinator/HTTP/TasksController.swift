@@ -47,7 +47,7 @@ struct TasksController<Repository: CoordinatorRepository> {
     func claim(_ request: Request, _ context: HallRequestContext) async throws -> Response {
         let taskId = try parameter("taskId", context)
         let actor = try access.actor(context, roles: [.departmentOfficer, .chiefRepresentative])
-        try await access.perform(.claim(taskId: taskId), by: actor, request, route: "POST /v1/tasks/{taskId}/claim")
+        try await access.perform(.claim(taskId: taskId), by: actor, request, context: context, route: "POST /v1/tasks/{taskId}/claim")
         return try jsonResponse(try await repository.task(id: taskId))
     }
 
@@ -58,14 +58,14 @@ struct TasksController<Repository: CoordinatorRepository> {
         let input = OpinionInput(
             opinion: body.opinion, reasons: body.reasons ?? [], supplements: body.supplements ?? [], officerId: actor.id,
             countersignedBy: actor.claimsChiefRepresentative ? actor.id : nil)
-        try await access.perform(.opinion(taskId: taskId, input), by: actor, request, route: "POST /v1/tasks/{taskId}/opinion")
+        try await access.perform(.opinion(taskId: taskId, input), by: actor, request, context: context, route: "POST /v1/tasks/{taskId}/opinion")
         return try jsonResponse(try await repository.task(id: taskId), status: .created)
     }
 
     func countersign(_ request: Request, _ context: HallRequestContext) async throws -> Response {
         let taskId = try parameter("taskId", context)
         let actor = try access.actor(context, roles: [.chiefRepresentative])
-        try await access.perform(.countersign(taskId: taskId, staffId: actor.id), by: actor, request, route: "POST /v1/tasks/{taskId}/countersign")
+        try await access.perform(.countersign(taskId: taskId, staffId: actor.id), by: actor, request, context: context, route: "POST /v1/tasks/{taskId}/countersign")
         return try jsonResponse(try await repository.task(id: taskId))
     }
 }

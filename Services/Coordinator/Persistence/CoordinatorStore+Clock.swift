@@ -155,9 +155,9 @@ extension CoordinatorStore {
                 officer_id = NULL, opinion_channel = NULL, opinion_at = NULL, countersigned_by = NULL, countersign_capacity = NULL,
                 countersign_notice = NULL, countersigned_at = NULL
             FROM history h WHERE t.task_id = h.task_id
-            RETURNING t.task_id, t.department_id, t.role, t.sub_deadline::text
+            RETURNING t.task_id, t.department_id, t.role, t.sub_deadline::text, t.round
             """, logger: logger
-        ).decode((UUID, String, String, String).self).collectAll()
+        ).decode((UUID, String, String, String, Int).self).collectAll()
         if !reopened.isEmpty {
             let materials = try await connection.select(
                 "SELECT materials::text, applicant_kind, kind, due_date_provisional FROM \(unescaped: schema).cases WHERE case_id = \(caseId)",
@@ -174,7 +174,7 @@ extension CoordinatorStore {
                             participantDepartmentIds: state.departmentIds.filter { $0 != state.leadDepartmentId }, applicantKind: try materials.map { try ApplicantKind(stored: $0.1) } ?? .person,
                             applicantName: state.applicantName, materials: presented, acceptedAt: state.acceptedAt,
                             caseDueDate: current.dueDate.hallDate, subDeadline: try HallDate(stored: task.3), dueDateProvisional: materials?.3 ?? false,
-                            bundleId: state.bundleId),
+                            bundleId: state.bundleId, round: task.4),
                         caseId: caseId))
             }
         }

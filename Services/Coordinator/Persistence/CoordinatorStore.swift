@@ -157,6 +157,13 @@ struct CoordinatorStore: Sendable {
     ) async {
         do {
             try await command(correlation: requestId) { connection, events in
+                // A refusal on a task route names the task's case too, as a refusal over Kafka does.
+                var caseId = caseId
+                if caseId == nil, let taskId {
+                    caseId = try await connection.select(
+                        "SELECT case_id::text FROM \(unescaped: schema).tasks WHERE task_id::text = \(taskId)", logger: logger
+                    ).decode(String.self).collectAll().first
+                }
                 let rejected = try await recordRejection(
                     refusal, commandId: requestId, commandType: "http:\(route)", departmentId: departmentId, taskId: taskId, caseId: caseId,
                     on: connection)

@@ -41,12 +41,17 @@ public struct TaskAssigned: EventPayload, Hashable {
     public var priority: Bool
     /// The centre's green-channel approval (reason, reference, approver) when `priority` is true.
     public var greenChannelApproval: GreenChannelApproval?
+    /// Which time the task is assigned: 1 first, 2 after the first reopening (a supplement the
+    /// applicant brought), and so on. The same `taskId` is announced again with a higher round:
+    /// de-duplicate on (`taskId`, `round`), or on the envelope id. 1 when absent (events written
+    /// before this member existed).
+    public var round: Int
 
     public init(
         taskId: String, departmentId: String, role: TaskRole, receiptCode: String, noticeNumber: String, itemCode: String, itemVersion: Int,
         itemName: String, kind: ItemKind, leadDepartmentId: String, participantDepartmentIds: [String], applicantKind: ApplicantKind, applicantName: String,
         materials: [ApplicationAccepted.PresentedMaterialRef], acceptedAt: Date, caseDueDate: HallDate, subDeadline: HallDate, dueDateProvisional: Bool,
-        bundleId: String?, priority: Bool = false, greenChannelApproval: GreenChannelApproval? = nil
+        bundleId: String?, priority: Bool = false, greenChannelApproval: GreenChannelApproval? = nil, round: Int = 1
     ) {
         self.taskId = taskId
         self.departmentId = departmentId
@@ -69,12 +74,13 @@ public struct TaskAssigned: EventPayload, Hashable {
         self.bundleId = bundleId
         self.priority = priority
         self.greenChannelApproval = greenChannelApproval
+        self.round = round
     }
 
     enum CodingKeys: String, CodingKey {
         case taskId, departmentId, role, receiptCode, noticeNumber, itemCode, itemVersion, itemName, kind, leadDepartmentId
         case participantDepartmentIds, applicantKind, applicantName, materials, acceptedAt, caseDueDate, subDeadline, dueDateProvisional, bundleId
-        case priority, greenChannelApproval
+        case priority, greenChannelApproval, round
     }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
@@ -104,6 +110,7 @@ public struct TaskAssigned: EventPayload, Hashable {
         bundleId = try c.decodeNonEmptyStringIfPresent(forKey: .bundleId)
         priority = try c.decodeIfPresent(Bool.self, forKey: .priority) ?? false
         greenChannelApproval = try c.decodeIfPresent(GreenChannelApproval.self, forKey: .greenChannelApproval)
+        round = try c.contains(.round) ? c.decodeInt(atLeast: 1, forKey: .round) : 1
     }
 }
 

@@ -42,8 +42,8 @@ public struct HallRequestContext: RequestContext {
 
     /// JSON with dates as RFC 3339 (UTC, milliseconds), like the event contracts.
     public var requestDecoder: JSONDecoder { EventEnvelope.decoder() }
-    /// JSON with sorted keys and dates as RFC 3339 (UTC, milliseconds), like the event contracts.
-    public var responseEncoder: JSONEncoder { EventEnvelope.encoder() }
+    /// JSON with sorted keys, dates as RFC 3339 (UTC, milliseconds) and UUIDs in lower case, like the event contracts.
+    public var responseEncoder: HallResponseEncoder { HallResponseEncoder() }
 }
 
 extension Request {
