@@ -26,7 +26,6 @@ import base64
 import datetime as dt
 import decimal
 import hashlib
-import hmac
 import json
 import os
 import re

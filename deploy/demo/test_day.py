@@ -11,15 +11,11 @@ demo hall loaded through their APIs, then a day of 80 applications that must mat
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import os
 import random
-import secrets
 import sys
-import tempfile
-import time
 import unittest
 from pathlib import Path
 
