@@ -20,13 +20,26 @@ extension SealService {
                 [SealConsumer.definition(store: SealStore(schema: runtime.outbox.schema, vault: configuration.vault), clock: clock)]
             },
             routes: { router, runtime in
-                let repository = PostgresSealRepository(
-                    client: runtime.client, schema: runtime.outbox.schema, vault: configuration.vault, logger: runtime.logger, clock: clock,
-                    sealingLanes: configuration.lanes)
-                addRoutes(to: router, repository: repository)
+                addRoutes(to: router, repository: repository(runtime, configuration, clock: clock))
             },
-            openAPI: SealOpenAPI.document
+            services: { runtime in
+                [
+                    // At least once a minute every active seal's register head is published and kept.
+                    PollingService(
+                        name: "register heads", gate: runtime.gate, interval: configuration.headInterval, idleMax: configuration.headInterval,
+                        batch: Int.max, logger: runtime.logger, counter: "hall_seal_register_heads_published_total"
+                    ) { try await repository(runtime, configuration, clock: clock).publishDueHeads(now: clock(), interval: configuration.headInterval) }
+                ]
+            },
+            openAPI: SealOpenAPI.document,
+            appendOnlyTables: SealMigrations.appendOnlyTables
         )
+    }
+
+    static func repository(_ runtime: ServiceRuntime, _ configuration: SealSettings, clock: @escaping @Sendable () -> Date) -> PostgresSealRepository {
+        PostgresSealRepository(
+            client: runtime.client, schema: runtime.outbox.schema, vault: configuration.vault, logger: runtime.logger, clock: clock,
+            sealingLanes: configuration.lanes)
     }
 
     /// The seal's controllers: the seals, seal requests and public verification.

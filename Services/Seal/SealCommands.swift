@@ -40,7 +40,8 @@ enum SealCommands {
                         print("\(id.uuidString.lowercased()) intact imprints=\(report.checked)")
                     } else {
                         broken = true
-                        print("\(id.uuidString.lowercased()) BROKEN at serial \(report.firstBrokenSerial ?? 0): \(report.problem?.rawValue ?? "?") (intact before it: \(report.checked))")
+                        let at = report.firstBrokenSerial.map { " at serial \($0)" } ?? ""
+                        print("\(id.uuidString.lowercased()) BROKEN\(at): \(report.problem?.rawValue ?? "?") (intact before it: \(report.checked))")
                     }
                 }
                 return broken ? 2 : 0

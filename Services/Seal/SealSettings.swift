@@ -7,6 +7,7 @@ import HallKit
 /// | key | meaning | default |
 /// |---|---|---|
 /// | `HALL_SEAL_MASTER_KEY` | 32 random bytes in standard base64 (`openssl rand -base64 32`): encrypts the seals' private keys at rest (AES-256-GCM) | required |
+/// | `HALL_SEAL_HEAD_INTERVAL` | how often the head of every active seal's register is published (`seal.register.head`), 1s–60s | 60s |
 /// | `HALL_SEAL_LANES` | sealing transactions at once, 1–64 (a department always seals in the same lane; concurrent requests of a lane share a transaction) | the number of cores |
 ///
 /// A missing or malformed key stops the service at start-up with one line naming the key; the
@@ -19,6 +20,8 @@ struct SealSettings: Sendable {
     let vault: KeyVault
     /// Sealing transactions at once (``SealingBatcher``).
     let lanes: Int
+    /// How often every active seal's register head is published.
+    let headInterval: Duration
 
     /// Reads the configuration; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
@@ -30,5 +33,9 @@ struct SealSettings: Sendable {
         // More lanes than cores only splits the batches: on 2 cores, 16 departments over HTTP seal
         // 1,625 imprints/s with 2 lanes and 820/s with 8.
         lanes = try environment.int("HALL_SEAL_LANES", default: min(64, max(1, ProcessInfo.processInfo.activeProcessorCount)), in: 1...64)
+        headInterval = try environment.duration("HALL_SEAL_HEAD_INTERVAL", default: .seconds(60))
+        guard headInterval >= .seconds(1), headInterval <= .seconds(60) else {
+            throw ConfigurationError(key: "HALL_SEAL_HEAD_INTERVAL", problem: "must be between 1s and 60s (a head is published at least every minute)")
+        }
     }
 }

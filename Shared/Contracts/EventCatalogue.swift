@@ -192,6 +192,10 @@ public enum EventCatalogue {
             summary: "A department's approval seal was revoked, with who, why and its successor."
         ),
         EventDescriptor(
+            SealRegisterHead.self, topics: [.sealEvents],
+            summary: "Where a seal's register ends (serial and imprint hash), signed with the seal's key, on registration, on revocation and every minute."
+        ),
+        EventDescriptor(
             ComplaintFiled.self, topics: [.complaintsEvents],
             summary: "A complaint about a window, a department or a staff member was filed (no complainant's identity, no text)."
         ),

@@ -4,8 +4,9 @@ import Foundation
 /// Re-verifies a seal's register from genesis: serials 1, 2, 3… without gaps, each imprint's
 /// previous hash equal to the hash of the one before (64 zeros for serial 1), each stored hash equal
 /// to the hash recomputed from the fields, each signature valid under the seal's public key, and the
-/// seal's own record of its last serial and last hash matching the end of the chain (which detects a
-/// deleted tail). Pure: the caller loads the rows.
+/// seal's own record of its last serial and last hash matching the end of the chain, and the last
+/// published head still in the chain (both detect a deleted tail; the published head also one cut
+/// together with the seal's record). Pure: the caller loads the rows and the anchors.
 public struct ChainVerifier: Sendable {
     /// What is wrong at the first broken serial.
     public enum Break: String, Sendable, Codable {
@@ -20,6 +21,14 @@ public struct ChainVerifier: Sendable {
         /// The register ends before the seal's recorded last serial (rows deleted at the end), or its
         /// last hash differs from the seal's record.
         case truncated
+        /// The register ends before the serial of the last published head (`seal.register.head`):
+        /// rows were deleted at the end, even if the seal's own record was cut back with them.
+        case behindPublishedHead = "behind-published-head"
+        /// The imprint at the last published head's serial no longer has the published hash: the
+        /// register was rewritten from there on.
+        case headMismatch = "head-mismatch"
+        /// The seal's public key is no longer the one published when it was registered (`seal.seal.registered`).
+        case keyReplaced = "key-replaced"
     }
 
     /// The outcome: intact, or the first serial at which the chain breaks and why.
@@ -50,9 +59,14 @@ public struct ChainVerifier: Sendable {
 
     /// Checks `imprints` (sorted by serial) from serial 1. When `through` is given, stops after that
     /// serial (verifying the chain up to one imprint). `expectedLast` is the seal's recorded last
-    /// serial and hash, checked only when the whole register is verified.
-    public func verify(_ imprints: [Imprint], through: Int64? = nil, expectedLast: (serial: Int64, hash: [UInt8])? = nil) -> Report {
+    /// serial and hash, and `publishedHead` the last head published for it (serial and imprint
+    /// hash), both checked only when the whole register is verified.
+    public func verify(
+        _ imprints: [Imprint], through: Int64? = nil, expectedLast: (serial: Int64, hash: [UInt8])? = nil,
+        publishedHead: (serial: Int64, hash: [UInt8])? = nil
+    ) -> Report {
         var previous = Imprint.genesisHash
+        var hashes: [Int64: [UInt8]] = [:]
         var expectedSerial: Int64 = 1
         var checked = 0
         for imprint in imprints {
@@ -65,11 +79,20 @@ public struct ChainVerifier: Sendable {
             case .badSignature: return Report(intact: false, checked: checked, firstBrokenSerial: imprint.serial, problem: .badSignature)
             }
             checked += 1
+            if let publishedHead, imprint.serial == publishedHead.serial { hashes[imprint.serial] = imprint.imprintHash }
             previous = imprint.imprintHash
             expectedSerial += 1
         }
         if let through, expectedSerial <= through {
             return Report(intact: false, checked: checked, firstBrokenSerial: expectedSerial, problem: .gap)
+        }
+        if through == nil, let publishedHead, publishedHead.serial > 0 {
+            if publishedHead.serial > expectedSerial - 1 {
+                return Report(intact: false, checked: checked, firstBrokenSerial: expectedSerial, problem: .behindPublishedHead)
+            }
+            if hashes[publishedHead.serial] != publishedHead.hash {
+                return Report(intact: false, checked: checked, firstBrokenSerial: publishedHead.serial, problem: .headMismatch)
+            }
         }
         if through == nil, let expectedLast {
             if expectedLast.serial != expectedSerial - 1 || (expectedLast.serial > 0 && expectedLast.hash != previous) {

@@ -58,7 +58,7 @@ struct PayloadTests {
             ReviewMinuted.self,
             CommandRejected.self,
             OpinionSubmitted.self, CountersignSubmitted.self, SuspensionRequested.self, ResumeRequested.self, ExtensionRequested.self,
-            SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self,
+            SealDocumentRequested.self, DocumentSealed.self, DocumentRefused.self, SealRegistered.self, SealRevoked.self, SealRegisterHead.self,
             SealAuthorisationsChanged.self, ComplaintFiled.self, ComplaintProgressed.self,
             SanctionDecided.self, RemovalProposed.self, ComplaintDeadlineFlagged.self, ComplaintRated.self,
             RatingRecorded.self, RectificationProgressed.self, AppraisalResultPublished.self,

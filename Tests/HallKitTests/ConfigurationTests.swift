@@ -106,6 +106,19 @@ struct ConfigurationTests {
         #expect(configuration.producerTrust.keys(of: .intake).count == 2)
     }
 
+    @Test("the schema owner: another role on the same server and database, used with the service's schema; the append-only check is on unless turned off")
+    func schemaOwner() throws {
+        #expect(try configuration([:]).databaseOwner == nil)
+        #expect(try configuration([:]).appendOnlyCheck)
+        let owner = try #require(try configuration(["HALL_DATABASE_OWNER_URL": "postgres://intake_owner:o@127.0.0.1:5433/hall"]).databaseOwner)
+        #expect(owner.username == "intake_owner" && owner.schema == "intake")
+        #expect(error(["HALL_DATABASE_OWNER_URL": "postgres://intake:o@127.0.0.1:5433/hall"])?.problem.contains("another role") == true)
+        #expect(error(["HALL_DATABASE_OWNER_URL": "postgres://intake_owner:o@10.0.0.9:5433/hall"])?.problem.contains("same server") == true)
+        #expect(error(["HALL_DATABASE_OWNER_URL": "postgres://intake_owner:o@127.0.0.1:5433/other"])?.key == "HALL_DATABASE_OWNER_URL")
+        #expect(try configuration(["HALL_APPEND_ONLY_CHECK": "off"]).appendOnlyCheck == false)
+        #expect(error(["HALL_APPEND_ONLY_CHECK": "no"])?.key == "HALL_APPEND_ONLY_CHECK")
+    }
+
     @Test("durations parse with their units")
     func durations() {
         #expect(EnvironmentReader.parseDuration("250ms") == .milliseconds(250))

@@ -12,6 +12,7 @@ struct HTTPTests {
         let authority = await TokenAuthority(secret: Self.secret)
         let router = Router(context: HallRequestContext.self)
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(MethodNotAllowedMiddleware<HallRequestContext>())
         router.middlewares.add(NulCharacterMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
         router.get("/search") { request, _ in request.uri.queryParameters.get("q") ?? "" }
@@ -101,6 +102,23 @@ struct HTTPTests {
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == #"a\u0000"#)
             }
+        }
+    }
+
+    @Test("TRACE, CONNECT and unknown methods are a problem+json 405 with Allow, on any path")
+    func methodNotAllowed() async throws {
+        try await makeApplication().test(.router) { client in
+            for method in [HTTPRequest.Method.trace, .connect, HTTPRequest.Method("PROPFIND")!] {
+                for uri in ["/public", "/nowhere"] {
+                    try await client.execute(uri: uri, method: method) { response in
+                        #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                        #expect(response.headers[.allow] == "GET, HEAD, POST, PUT, PATCH, DELETE")
+                        let type = try problem(response).type
+                        #expect(type.hasSuffix("/method-not-allowed"))
+                    }
+                }
+            }
+            try await client.execute(uri: "/public", method: .get) { #expect($0.status == .ok) }
         }
     }
 

@@ -96,7 +96,7 @@ struct SealRegisterTests {
             #expect(verification.valid && verification.chain.checked == 4 && verification.seal.departmentId == "d-market")
             #expect(try await hall.repository.verifyDocument(hash: Hex.encode(imprints[1].documentHash)).map(\.imprint.imprintId) == [imprints[1].imprintId])
             let types = try await hall.outboxTypes()
-            #expect(types == ["seal.seal.registered"] + Array(repeating: "seal.document.sealed", count: 5))
+            #expect(types == ["seal.seal.registered", "seal.register.head"] + Array(repeating: "seal.document.sealed", count: 5))
             // The private key is stored encrypted, never in the outbox.
             let key = try await database.client.query(
                 "SELECT encrypted_private_key FROM \(unescaped: database.schema).seals", logger: hall.logger).decode(String.self).collectAll()[0]

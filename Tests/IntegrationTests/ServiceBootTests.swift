@@ -139,6 +139,24 @@ struct ServiceBootTests {
             }
         }
     }
+
+    @Test("the seal's database role does not own its schema: it cannot create, drop or change tables there (seal_owner migrates)", .enabled(if: ProcessInfo.processInfo.environment["HALL_SEAL_DATABASE_URL"] != nil))
+    func sealRoleOwnsNothing() async throws {
+        let url = try requireValue(ProcessInfo.processInfo.environment["HALL_SEAL_DATABASE_URL"], "HALL_SEAL_DATABASE_URL")
+        let configuration = try DatabaseConfiguration(url: url, key: "HALL_SEAL_DATABASE_URL", schema: "seal", poolSize: 1)
+        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: LocalStack.logger())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let logger = LocalStack.logger()
+            let owner = try await client.query("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'seal'", logger: logger)
+                .decode(String.self).collectAll()
+            #expect(owner == ["seal_owner"])
+            await #expect(throws: PSQLError.self, "seal must not create tables in its schema") {
+                try await client.query("CREATE TABLE seal.\(unescaped: LocalStack.uniqueName("own")) (id int)", logger: logger)
+            }
+        }
+    }
 }
 
 /// The HTTP status of a GET, or nil when nothing answers.

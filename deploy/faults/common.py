@@ -202,3 +202,18 @@ def resident_id(body17: str) -> str:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def schema_owner(service: str) -> str:
+    """The role that owns a service's schema: the seal's is a role of its own (seal_owner), so that the
+    role serving requests cannot rewrite the register; every other service's is its own role."""
+    return "seal_owner" if service == "seal" else service
+
+
+def database_settings(env: dict, service: str, schema: str) -> dict:
+    """A service's database settings from the stack's env file: its role's URL, its schema and, for the
+    seal, the schema owner's URL it migrates and grants with."""
+    settings = {"HALL_DATABASE_URL": env[f"HALL_{service.upper()}_DATABASE_URL"], "HALL_DATABASE_SCHEMA": schema}
+    if service == "seal":
+        settings["HALL_DATABASE_OWNER_URL"] = env["HALL_SEAL_DATABASE_OWNER_URL"]
+    return settings

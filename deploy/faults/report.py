@@ -72,7 +72,7 @@ def write_report(path, rows, profile, profile_name, started, elapsed, run_id, in
     out.append(
         "- **Processes.** PostgreSQL is the stack's (`deploy/hall stack up`). The run starts a broker of its own "
         "(tansu, in memory) on a free port, so that it can pause and kill it, and each service with only its own "
-        "settings: its role's `HALL_DATABASE_URL`, a fresh schema `faults_<time>_<service>` owned by that role "
+        "settings: its role's `HALL_DATABASE_URL`, a fresh schema `faults_<time>_<service>` owned by that role (the seal's by `seal_owner`, whose URL it migrates with) "
         "(created by the admin before the run, dropped after a run that passed), `HALL_KAFKA_NAMESPACE=faults_<time>`, "
         "a JWT secret of the run's, the seal master key for the seal service only, `HALL_KAFKA_SESSION_TIMEOUT=6s`, "
         "`HALL_KAFKA_TOPIC_CHECK_INTERVAL=2s`, 3 partitions per topic, HTTP on base port 8180 (intake 8181 … appraisal "

@@ -26,7 +26,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from common import Psql, SuiteError, load_env_file, log, now_utc  # noqa: E402
+from common import Psql, SuiteError, database_settings, load_env_file, log, now_utc, schema_owner  # noqa: E402
 from faults import Context, matrix  # noqa: E402
 from invariants import INVARIANTS, NAMES, Checker  # noqa: E402
 from report import write_report, table  # noqa: E402
@@ -144,7 +144,8 @@ class Run:
         for offset in list(range(1, 6)) + list(range(11, 16)):
             if port_open(self.args.base_port + offset):
                 raise SuiteError(f"port {self.args.base_port + offset} is taken: choose another --base-port")
-        # Schemas of earlier runs (left after a failure) go; this run's are new, each owned by its service's role.
+        # Schemas of earlier runs (left after a failure) go; this run's are new, each owned by its service's
+        # role (the seal's by seal_owner).
         old = self.psql.rows("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'faults\\_%'")
         for row in old:
             self.psql.execute(f"DROP SCHEMA {row['nspname']} CASCADE")
@@ -153,7 +154,7 @@ class Run:
         for name, schema in self.schemas.items():
             if self.args.default_schemas:
                 self.psql.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-            self.psql.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {name}")
+            self.psql.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {schema_owner(name)}")
 
         self.broker = Broker(self.env["HALL_TANSU_BIN"], free_port(), os.path.join(self.run_dir, "tansu.log"))
         self.broker.start()
@@ -171,8 +172,7 @@ class Run:
             common_env["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
         service_env = {}
         for name in SERVICES:
-            service_env[name] = {"HALL_DATABASE_URL": self.env[f"HALL_{name.upper()}_DATABASE_URL"],
-                                 "HALL_DATABASE_SCHEMA": self.schemas[name]}
+            service_env[name] = database_settings(self.env, name, self.schemas[name])
         service_env["seal"]["HALL_SEAL_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
         for name, signing in service_environment(service_signers()).items():
             service_env[name].update(signing)

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 
-from common import SuiteError, http, log
+from common import SuiteError, http, log, schema_owner
 
 SERVICES = ["intake", "coordinator", "seal", "complaints", "appraisal"]
 
@@ -342,7 +342,7 @@ class FreshHall:
         import sys
         import tempfile
 
-        from common import Psql, load_env_file
+        from common import Psql, database_settings, load_env_file
 
         sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         from hallkeys import service_environment, service_signers
@@ -370,8 +370,7 @@ class FreshHall:
         }
         if os.environ.get("LD_LIBRARY_PATH"):
             common["LD_LIBRARY_PATH"] = os.environ["LD_LIBRARY_PATH"]
-        per_service = {name: {"HALL_DATABASE_URL": self.env[f"HALL_{name.upper()}_DATABASE_URL"], "HALL_DATABASE_SCHEMA": self.schemas[name]}
-                       for name in SERVICES}
+        per_service = {name: database_settings(self.env, name, self.schemas[name]) for name in SERVICES}
         per_service["seal"]["HALL_SEAL_MASTER_KEY"] = base64.b64encode(secrets.token_bytes(32)).decode()
         for name, signing in service_environment(service_signers()).items():
             per_service[name].update(signing)
@@ -384,7 +383,7 @@ class FreshHall:
         for row in self.psql.rows(f"SELECT nspname FROM pg_namespace WHERE nspname LIKE '{prefix}\\_%'"):
             self.psql.execute(f"DROP SCHEMA {row['nspname']} CASCADE")
         for name, schema in self.schemas.items():
-            self.psql.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {name}")
+            self.psql.execute(f"CREATE SCHEMA {schema} AUTHORIZATION {schema_owner(name)}")
         self.broker.start()
         for name in SERVICES:
             self.hall.add(name)

@@ -14,6 +14,11 @@
 --   * LOGIN, no other privileges (not superuser, cannot create roles or databases);
 --   * schema s, owned by s: it creates and owns its own tables there (migrations run as s);
 --   * CONNECT on the current database.
+-- Except the seal: its register must not be rewritable by the role that serves requests. Schema
+-- seal is owned by role seal_owner (password: variable seal_owner_password), which the seal service
+-- uses only at start-up (HALL_DATABASE_OWNER_URL) to migrate and to grant role seal what it may do:
+-- read and write rows, but only read and add to the register, its anchors, the refusals and the
+-- audit of authorisations (no UPDATE, DELETE, TRUNCATE), and never change the schema.
 -- And nobody but the owner may create objects in schema public. Since a role has no privileges on
 -- another role's schema unless granted, a service cannot read or write another service's tables.
 
@@ -35,6 +40,11 @@
   \echo 'bootstrap-roles.sql: seal_password is not set (psql -v seal_password=...)'
   SELECT 1 / 0 AS "seal_password is required";
 \endif
+\if :{?seal_owner_password}
+\else
+  \echo 'bootstrap-roles.sql: seal_owner_password is not set (psql -v seal_owner_password=...)'
+  SELECT 1 / 0 AS "seal_owner_password is required";
+\endif
 \if :{?complaints_password}
 \else
   \echo 'bootstrap-roles.sql: complaints_password is not set (psql -v complaints_password=...)'
@@ -51,6 +61,7 @@
 SELECT set_config('hall.password_intake',      :'intake_password',      false),
        set_config('hall.password_coordinator', :'coordinator_password', false),
        set_config('hall.password_seal',        :'seal_password',        false),
+       set_config('hall.password_seal_owner',  :'seal_owner_password',  false),
        set_config('hall.password_complaints',  :'complaints_password',  false),
        set_config('hall.password_appraisal',   :'appraisal_password',   false)
 \gset
@@ -84,6 +95,52 @@ BEGIN
     END LOOP;
 END
 $bootstrap$;
+
+-- The seal's schema belongs to seal_owner; role seal keeps the rows it may use (granted again by the
+-- seal service at every start) and loses ownership of everything it made before this split.
+DO $seal_owner$
+DECLARE
+    pw text := current_setting('hall.password_seal_owner');
+    object record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'seal_owner') THEN
+        EXECUTE format('CREATE ROLE seal_owner LOGIN PASSWORD %L', pw);
+        RAISE NOTICE 'created role seal_owner';
+    ELSE
+        EXECUTE format('ALTER ROLE seal_owner LOGIN PASSWORD %L', pw);
+    END IF;
+    ALTER ROLE seal_owner NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO seal_owner', current_database());
+    EXECUTE format('ALTER ROLE seal_owner IN DATABASE %I SET search_path = seal', current_database());
+    ALTER SCHEMA seal OWNER TO seal_owner;
+    FOR object IN
+        SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'seal' AND c.relkind IN ('r', 'p', 'S', 'v', 'm') AND pg_get_userbyid(c.relowner) <> 'seal_owner'
+    LOOP
+        -- A sequence owned by a table column moves with its table.
+        IF object.relkind = 'S' AND EXISTS (
+            SELECT 1 FROM pg_depend d JOIN pg_class s ON s.oid = d.objid
+            WHERE s.relname = object.relname AND s.relnamespace = 'seal'::regnamespace AND d.deptype IN ('a', 'i')
+        ) THEN
+            CONTINUE;
+        END IF;
+        EXECUTE format('ALTER %s seal.%I OWNER TO seal_owner',
+                       CASE object.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                       object.relname);
+    END LOOP;
+    GRANT USAGE ON SCHEMA seal TO seal;
+    REVOKE CREATE ON SCHEMA seal FROM seal;
+    GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA seal TO seal;
+    GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA seal TO seal;
+    FOR object IN
+        SELECT c.relname FROM pg_class c
+        WHERE c.relnamespace = 'seal'::regnamespace
+          AND c.relname IN ('imprints', 'registered_keys', 'register_heads', 'refusals', 'authorisation_changes')
+    LOOP
+        EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON seal.%I FROM seal', object.relname);
+    END LOOP;
+END
+$seal_owner$;
 
 -- Schema public: usable for reading extensions' objects, but nobody creates tables there.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;

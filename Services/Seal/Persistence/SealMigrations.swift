@@ -129,5 +129,37 @@ enum SealMigrations {
                 // `centre` of intake.directory.department-changed (false for events written before it existed).
                 "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false"
             ]),
+        Migration(
+            component: "seal", version: 4, name: "the register's anchors: registered keys and published heads",
+            statements: [
+                // The key each seal was published with (seal.seal.registered): verification checks
+                // imprints with this one, never with a key edited into `seals` later.
+                """
+                CREATE TABLE registered_keys (
+                    seal_id uuid PRIMARY KEY REFERENCES seals,
+                    public_key text NOT NULL UNIQUE,
+                    registered_at timestamptz NOT NULL
+                )
+                """,
+                "INSERT INTO registered_keys (seal_id, public_key, registered_at) SELECT seal_id, public_key, registered_at FROM seals",
+                // Every head published (seal.register.head); the register must always reach the last one.
+                """
+                CREATE TABLE register_heads (
+                    head_id bigserial PRIMARY KEY,
+                    seal_id uuid NOT NULL REFERENCES seals,
+                    serial bigint NOT NULL CHECK (serial >= 0),
+                    imprint_hash text NOT NULL,
+                    published_at timestamptz NOT NULL,
+                    occasion text NOT NULL CHECK (occasion IN ('registered', 'revoked', 'periodic')),
+                    signature text NOT NULL
+                )
+                """,
+                "CREATE INDEX register_heads_latest ON register_heads (seal_id, head_id DESC)",
+            ]),
     ] + [DirectoryProjection.migration]
+
+    /// Tables the service's own role may only read and add to (no UPDATE, DELETE or TRUNCATE): the
+    /// register, its anchors, the refusals and the audit of authorisations. The schema's owner
+    /// grants the rest (``HallServiceDefinition/appendOnlyTables``).
+    static let appendOnlyTables = ["imprints", "registered_keys", "register_heads", "refusals", "authorisation_changes"]
 }

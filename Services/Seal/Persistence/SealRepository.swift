@@ -147,21 +147,40 @@ struct PostgresSealRepository: SealRepository {
 
     func verify(_ imprint: Imprint, on connection: PostgresConnection) async throws -> ImprintVerification? {
         guard let seal = try await store.seal(id: imprint.sealId, on: connection, logger: logger) else { return nil }
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: seal.publicKey) else { return nil }
+        // The key published at registration, never one edited into the seal's row since.
+        let registered = try await store.registeredKey(sealId: seal.sealId, on: connection, logger: logger)
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: registered.flatMap { Data(base64Encoded: $0) } ?? Data(seal.publicKey))
+        else { return nil }
         let register = try await store.register(sealId: seal.sealId, through: imprint.serial, on: connection, logger: logger)
         let chain = ChainVerifier(publicKey: key).verify(register, through: imprint.serial)
         return ImprintVerification(imprint: imprint, seal: seal, signatureValid: imprint.check(publicKey: key) == .valid, chain: chain)
+    }
+
+    /// Publishes the head of every active seal not published within half of `interval` (``SealStore/publishDueHeads(now:interval:on:logger:)``).
+    func publishDueHeads(now: Date, interval: Duration) async throws -> Int {
+        try await client.transaction(logger: logger) { connection in
+            try await store.publishDueHeads(now: now, interval: interval, on: connection, logger: logger)
+        }
     }
 
     func verifyRegister(sealId: UUID) async throws -> ChainVerifier.Report? {
         // One snapshot for the seal's record and its rows, so a concurrent imprint is not mistaken for a break.
         try await client.transaction(logger: logger) { connection -> ChainVerifier.Report? in
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            guard let seal = try await store.seal(id: sealId, on: connection, logger: logger),
-                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: seal.publicKey)
-            else { return nil }
+            guard let seal = try await store.seal(id: sealId, on: connection, logger: logger) else { return nil }
+            // Checked against the anchors the service's role cannot change: the key as registered
+            // (and published) and the last head published.
+            guard let registered = try await store.registeredKey(sealId: sealId, on: connection, logger: logger),
+                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: Data(base64Encoded: registered) ?? Data())
+            else { return ChainVerifier.Report(intact: false, checked: 0, firstBrokenSerial: nil, problem: .keyReplaced) }
+            guard Data(seal.publicKey) == key.rawRepresentation else {
+                return ChainVerifier.Report(intact: false, checked: 0, firstBrokenSerial: nil, problem: .keyReplaced)
+            }
+            let head = try await store.lastPublishedHead(sealId: sealId, on: connection, logger: logger)
             let register = try await store.register(sealId: sealId, through: nil, on: connection, logger: logger)
-            return ChainVerifier(publicKey: key).verify(register, expectedLast: (seal.lastSerial, seal.lastHash))
+            return ChainVerifier(publicKey: key).verify(
+                register, expectedLast: (seal.lastSerial, seal.lastHash),
+                publishedHead: head.map { ($0.serial, Hex.digest($0.imprintHash) ?? []) })
         }
     }
 }

@@ -183,6 +183,11 @@ struct SealStore: Sendable {
             predecessorSealId: predecessor, registeredBy: admin, registeredAt: now)
         let envelope = try EventEnvelope(payload: event, occurredAt: now, producer: ServiceName.seal.rawValue, caseId: nil, correlationId: correlationId, causationId: causationId)
         try await outbox.append([OutgoingEvent(topic: .sealEvents, key: sealId.uuidString.lowercased(), envelope: envelope)], on: connection, logger: logger)
+        // The key as published, and the empty register's head: what verification holds the seal to.
+        try await keepRegisteredKey(sealId: sealId, publicKey: publicKey, at: now, on: connection, logger: logger)
+        try await publishHead(
+            of: record, encryptedKey: encrypted, occasion: .registered, now: now, correlationId: correlationId, causationId: envelope.id,
+            on: connection, logger: logger)
         logger.notice("seal registered", metadata: ["seal.id": "\(sealId)", "department.id": "\(record.departmentId)", "seal.code": "\(record.code)"])
         return record
     }
@@ -216,6 +221,13 @@ struct SealStore: Sendable {
         let envelope = try EventEnvelope(
             payload: event, id: revokedEnvelopeId, occurredAt: now, producer: ServiceName.seal.rawValue, caseId: nil, correlationId: correlationId)
         try await outbox.append([OutgoingEvent(topic: .sealEvents, key: sealId.uuidString.lowercased(), envelope: envelope)], on: connection, logger: logger)
+        // The register's last head, for good: it seals nothing more.
+        let encrypted = try await connection.run(
+            "SELECT encrypted_private_key FROM \(unescaped: schema).seals WHERE seal_id = \(sealId)", logger: logger
+        ).decode(String.self).collectAll().first ?? ""
+        try await publishHead(
+            of: seal, encryptedKey: encrypted, occasion: .revoked, now: now, correlationId: correlationId, causationId: revokedEnvelopeId,
+            on: connection, logger: logger)
         logger.notice("seal revoked", metadata: ["seal.id": "\(sealId)", "department.id": "\(seal.departmentId)", "successor": "\(next?.sealId.uuidString ?? "none")"])
         return (try await storedSeal(id: sealId, on: connection, logger: logger), next)
     }

@@ -277,3 +277,102 @@ public struct SealAuthorisationsChanged: EventPayload, Hashable {
         try container.encode(changedAt, forKey: .changedAt)
     }
 }
+
+/// Why a register head was published.
+public enum RegisterHeadOccasion: String, ContractEnum {
+    /// The seal was registered: its register is empty (serial 0, the genesis hash).
+    case registered
+    /// The seal was revoked: its register's last entry, for good.
+    case revoked
+    /// The periodic publication (at least once a minute for every active seal).
+    case periodic
+}
+
+/// `seal.register.head` v1: where a seal's register (用印登记) ends, signed with the seal's key.
+///
+/// Sent by seal on `hall.seal.events` when a seal is registered or revoked and at least once a
+/// minute for every active seal. Key: ``sealId``. Whoever keeps these (a department system, an
+/// auditor, the public) can later prove the register was not cut short or rewritten: the imprint at
+/// ``serial`` must still have ``imprintHash``, and the register must still reach that serial.
+///
+/// ``signature`` is Ed25519, by the seal's key (the one in its `seal.seal.registered`), over the
+/// UTF-8 bytes of the text `servicehall.seal.register-head.v1`, the seal id (lower case), the serial
+/// in decimal, the imprint hash and ``publishedAt`` as written in the event, joined by `\n`.
+/// Schema: `schemas/seal.register.head.v1.schema.json`.
+public struct SealRegisterHead: EventPayload, Hashable {
+    /// `seal.register.head`.
+    public static let eventType = "seal.register.head"
+    /// Version 1.
+    public static let eventVersion = 1
+
+    /// The seal.
+    public var sealId: UUID
+    /// Its department.
+    public var departmentId: String
+    /// The last serial in the register, 0 for an empty one.
+    public var serial: Int
+    /// The imprint hash at ``serial`` (64 hexadecimal digits; 64 zeros for an empty register).
+    public var imprintHash: String
+    /// When the head was read (UTC, milliseconds).
+    public var publishedAt: Date
+    /// Why it was published.
+    public var occasion: RegisterHeadOccasion
+    /// Ed25519 signature by the seal's key, 64 bytes in standard base64.
+    public var signature: String
+
+    /// Creates the payload.
+    public init(sealId: UUID, departmentId: String, serial: Int, imprintHash: String, publishedAt: Date, occasion: RegisterHeadOccasion, signature: String) {
+        self.sealId = sealId
+        self.departmentId = departmentId
+        self.serial = serial
+        self.imprintHash = imprintHash
+        self.publishedAt = publishedAt
+        self.occasion = occasion
+        self.signature = signature
+    }
+
+    enum CodingKeys: String, CodingKey { case sealId, departmentId, serial, imprintHash, publishedAt, occasion, signature }
+
+    /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sealId = try container.decode(UUID.self, forKey: .sealId)
+        departmentId = try container.decode(String.self, forKey: .departmentId)
+        serial = try container.decode(Int.self, forKey: .serial)
+        imprintHash = try container.decode(String.self, forKey: .imprintHash)
+        publishedAt = try container.decode(Date.self, forKey: .publishedAt)
+        occasion = try container.decode(RegisterHeadOccasion.self, forKey: .occasion)
+        signature = try container.decode(String.self, forKey: .signature)
+        guard !departmentId.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .departmentId, in: container, debugDescription: "must not be empty") }
+        guard serial >= 0 else { throw DecodingError.dataCorruptedError(forKey: .serial, in: container, debugDescription: "must be 0 or more") }
+        guard imprintHash.utf8.count == 64, imprintHash.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else {
+            throw DecodingError.dataCorruptedError(forKey: .imprintHash, in: container, debugDescription: "expected 64 lower-case hexadecimal digits")
+        }
+        guard Data(base64Encoded: signature)?.count == 64 else {
+            throw DecodingError.dataCorruptedError(forKey: .signature, in: container, debugDescription: "expected 64 bytes in standard base64")
+        }
+    }
+
+    /// Encodes every member.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sealId.uuidString.lowercased(), forKey: .sealId)
+        try container.encode(departmentId, forKey: .departmentId)
+        try container.encode(serial, forKey: .serial)
+        try container.encode(imprintHash, forKey: .imprintHash)
+        try container.encode(publishedAt, forKey: .publishedAt)
+        try container.encode(occasion, forKey: .occasion)
+        try container.encode(signature, forKey: .signature)
+    }
+
+    /// The bytes ``signature`` signs (see the type's description).
+    public var signedBytes: [UInt8] {
+        Self.signedBytes(sealId: sealId, serial: serial, imprintHash: imprintHash, publishedAt: publishedAt)
+    }
+
+    /// The bytes a head's signature signs.
+    public static func signedBytes(sealId: UUID, serial: Int, imprintHash: String, publishedAt: Date) -> [UInt8] {
+        Array(["servicehall.seal.register-head.v1", sealId.uuidString.lowercased(), String(serial), imprintHash, RFC3339Timestamp.string(from: publishedAt) ?? ""]
+            .joined(separator: "\n").utf8)
+    }
+}

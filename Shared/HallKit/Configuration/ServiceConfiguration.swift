@@ -8,6 +8,8 @@ import Logging
 /// | key | meaning | default |
 /// |---|---|---|
 /// | `HALL_DATABASE_URL` | `postgres://role:password@host:port/database` of the service's own role | required |
+/// | `HALL_DATABASE_OWNER_URL` | the schema owner's role, used only at start-up to migrate and to grant the service's role what it may do (a service with append-only tables, the seal, needs it) | none: the service's role owns and migrates its schema |
+/// | `HALL_APPEND_ONLY_CHECK` | `off`: start even though the service's role may change or delete rows of its append-only tables (a development or test database run as a superuser) | on |
 /// | `HALL_DATABASE_SCHEMA` | schema the service owns | the service name |
 /// | `HALL_DATABASE_POOL_SIZE` | connections in the pool | 20 |
 /// | `HALL_DATABASE_IDLE_TIMEOUT` | how long a pooled connection stays open unused (an idle connection costs CPU) | 10s |
@@ -40,6 +42,10 @@ import Logging
 public struct ServiceConfiguration: Sendable {
     public var serviceName: String
     public var database: DatabaseConfiguration
+    /// The schema owner's connection (`HALL_DATABASE_OWNER_URL`), for migrations and grants only.
+    public var databaseOwner: DatabaseConfiguration?
+    /// Whether start-up refuses a role that may change or delete rows of an append-only table.
+    public var appendOnlyCheck: Bool
     public var kafkaBrokers: [String]
     public var kafkaPartitions: Int
     /// Prefix of every topic and consumer group, or nil.
@@ -85,6 +91,24 @@ public struct ServiceConfiguration: Sendable {
         guard DatabaseConfiguration.isValidIdentifier(database.schema) else {
             throw ConfigurationError(key: "HALL_DATABASE_SCHEMA", problem: "must be a lowercase SQL identifier, got '\(database.schema)'")
         }
+        let schema = database.schema
+        let owner = try env.raw("HALL_DATABASE_OWNER_URL").map {
+            try DatabaseConfiguration(url: $0, key: "HALL_DATABASE_OWNER_URL", schema: schema, poolSize: 1)
+        }
+        self.databaseOwner = owner
+        if let owner {
+            guard owner.username != database.username else {
+                throw ConfigurationError(key: "HALL_DATABASE_OWNER_URL", problem: "must be another role than HALL_DATABASE_URL's (\(database.username))")
+            }
+            guard owner.host == database.host, owner.port == database.port, owner.database == database.database else {
+                throw ConfigurationError(key: "HALL_DATABASE_OWNER_URL", problem: "must name the same server and database as HALL_DATABASE_URL")
+            }
+        }
+        let check = env.string("HALL_APPEND_ONLY_CHECK", default: "on").lowercased()
+        guard ["on", "off"].contains(check) else {
+            throw ConfigurationError(key: "HALL_APPEND_ONLY_CHECK", problem: "must be on or off, got '\(check)'")
+        }
+        self.appendOnlyCheck = check == "on"
         let brokers = try env.require("HALL_KAFKA_BROKERS", hint: "host:port[,host:port]")
             .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         for broker in brokers {

@@ -30,6 +30,7 @@ public struct HallError: Error, Sendable, CustomStringConvertible {
         public static let unauthenticated = Code(type: "unauthenticated", title: "Authentication is required", status: .unauthorized)
         public static let forbidden = Code(type: "forbidden", title: "Not allowed", status: .forbidden)
         public static let notFound = Code(type: "not-found", title: "Not found", status: .notFound)
+        public static let methodNotAllowed = Code(type: "method-not-allowed", title: "The method is not allowed", status: .methodNotAllowed)
         public static let conflict = Code(type: "conflict", title: "Conflicts with the current state", status: .conflict)
         public static let payloadTooLarge = Code(type: "payload-too-large", title: "The request body is too large", status: .contentTooLarge)
         public static let tooManyRequests = Code(type: "too-many-requests", title: "Too many requests; try again later", status: .tooManyRequests)

@@ -140,6 +140,28 @@ public struct NulCharacterMiddleware<Context: RequestContext>: RouterMiddleware 
     }
 }
 
+/// Answers 405 with `Allow` to a method no route of a hall service takes (TRACE, CONNECT, anything
+/// unknown), before routing: such a request never reaches a handler, and is not mistaken for an
+/// unknown path (404). The methods of a known path that its route does not take are answered by the
+/// router (404), as the documents declare.
+public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The methods the hall's routes take.
+    public static var allowed: [HTTPRequest.Method] { [.get, .head, .post, .put, .patch, .delete] }
+
+    /// Creates the middleware.
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard Self.allowed.contains(request.method) else {
+            let error = HallError(.methodNotAllowed, "method \(request.method.rawValue) is not allowed: the hall's routes take \(Self.allowed.map(\.rawValue).joined(separator: ", "))")
+            var response = try problemResponse(error.problem(requestId: request.headers[.xRequestID] ?? context.id))
+            response.headers[.allow] = Self.allowed.map(\.rawValue).joined(separator: ", ")
+            return response
+        }
+        return try await next(request, context)
+    }
+}
+
 /// `a.b[2].c` from a coding path.
 func fieldPath(_ path: [any CodingKey]) -> String {
     var text = ""

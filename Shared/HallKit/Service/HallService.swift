@@ -62,6 +62,10 @@ public struct HallServiceDefinition: Sendable {
     public var openAPI: String?
     /// Path prefixes of the public look-ups (`GET`), limited per client address.
     public var publicLookups: [String]
+    /// Tables of the service's schema whose rows are records for good: the service's role may read
+    /// and add rows, never change or delete them. The schema owner (`HALL_DATABASE_OWNER_URL`)
+    /// grants accordingly at start-up, and a service whose role could still change them does not start.
+    public var appendOnlyTables: [String]
 
     /// Creates a definition.
     public init(
@@ -69,9 +73,10 @@ public struct HallServiceDefinition: Sendable {
         consumers: @escaping @Sendable (ServiceRuntime) -> [ConsumerDefinition] = { _ in [] },
         routes: @escaping @Sendable (Router<HallRequestContext>, ServiceRuntime) -> Void = { _, _ in },
         services: @escaping @Sendable (ServiceRuntime) -> [any Service] = { _ in [] },
-        openAPI: String? = nil, publicLookups: [String] = []
+        openAPI: String? = nil, publicLookups: [String] = [], appendOnlyTables: [String] = []
     ) {
         self.publicLookups = publicLookups
+        self.appendOnlyTables = appendOnlyTables
         self.name = name
         self.defaultPort = defaultPort
         self.migrations = migrations
@@ -194,6 +199,7 @@ public enum HallServiceMain {
             router.middlewares.add(ResponseRecorder<HallRequestContext>(service: configuration.serviceName, directory: directory))
         }
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(MethodNotAllowedMiddleware<HallRequestContext>())
         router.middlewares.add(NulCharacterMiddleware<HallRequestContext>())
         router.middlewares.add(MetricsMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
@@ -216,7 +222,8 @@ public enum HallServiceMain {
         app.beforeServerStarts {
             try await startUp(
                 configuration: configuration, client: client, producer: producer,
-                migrations: PlatformMigrations.all + definition.migrations, topics: topicKeeper, logger: logger)
+                migrations: PlatformMigrations.all + definition.migrations, appendOnlyTables: definition.appendOnlyTables,
+                topics: topicKeeper, logger: logger)
             gate.open()
             logger.info("ready to serve", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)"])
         }
@@ -225,8 +232,8 @@ public enum HallServiceMain {
 
     /// Waits for the database, migrates, waits for a broker and creates the topics.
     static func startUp(
-        configuration: ServiceConfiguration, client: PostgresClient, producer: KafkaProducer, migrations: [Migration], topics: TopicKeeper,
-        logger: Logger
+        configuration: ServiceConfiguration, client: PostgresClient, producer: KafkaProducer, migrations: [Migration], appendOnlyTables: [String],
+        topics: TopicKeeper, logger: Logger
     ) async throws {
         let database = configuration.database
         var lastError: (any Error)?
@@ -244,7 +251,20 @@ public enum HallServiceMain {
                 try await Task.sleep(for: .milliseconds(500))
             }
         }
-        try await Migrator.migrate(migrations, schema: database.schema, client: client, logger: logger)
+        if let owner = configuration.databaseOwner {
+            try await SchemaOwner.migrate(
+                migrations, owner: owner, grantingTo: database.username, appendOnlyTables: appendOnlyTables, logger: logger)
+        } else {
+            try await Migrator.migrate(migrations, schema: database.schema, client: client, logger: logger)
+        }
+        if configuration.appendOnlyCheck, !appendOnlyTables.isEmpty {
+            if let problem = try await SchemaOwner.appendOnlyProblem(appendOnlyTables, schema: database.schema, client: client, logger: logger) {
+                throw StartupError(
+                    "role \(database.username) may \(problem.privilege) \(database.schema).\(problem.table), whose rows are records for good: "
+                        + "run the service as a role that does not own its schema and give the owner's URL in HALL_DATABASE_OWNER_URL "
+                        + "(deploy/sql/bootstrap-roles.sql makes both), or set HALL_APPEND_ONLY_CHECK=off on a development database")
+            }
+        }
         while !(await producer.isBrokerReachable(timeout: .seconds(2))) {
             if ContinuousClock.now >= deadline {
                 throw StartupError("no Kafka broker answers at \(configuration.kafkaBrokers.joined(separator: ",")) (HALL_KAFKA_BROKERS)")
