@@ -281,7 +281,7 @@ struct IntakeAPITests {
         }
     }
 
-    @Test("the centre registers a department's system with its public key, announced to the hall; a bad key, a service's name, an unknown department are refused naming the field; only a centre admin registers")
+    @Test("the centre registers a department's system with its public key, announced to the hall; a bad key, a service's name, an id not starting with a letter, an unknown department are refused naming the field; only a centre admin registers")
     func departmentSystems() async throws {
         try await withIntake { client, tokens, database in
             try await seed(client, tokens)
@@ -294,6 +294,8 @@ struct IntakeAPITests {
             for (bad, field) in [
                 (body.replacingOccurrences(of: system.publicKey, with: "AAAA"), "publicKey"),
                 (body.replacingOccurrences(of: "mkt-approvals", with: "coordinator"), "id"),
+                // The id is the producer of the system's commands, which starts with a letter.
+                (body.replacingOccurrences(of: "mkt-approvals", with: "9-approvals"), "id"),
                 (body.replacingOccurrences(of: "d-market", with: "d-nowhere"), "departmentId"),
             ] {
                 (status, answer) = try await post(client, "/v1/department-systems", token: tokens.admin, bad)

@@ -96,6 +96,8 @@ struct DepartmentSystemInput: Codable, Sendable {
     func validated() throws -> DepartmentSystemInput {
         try checkIdentifier(id, field: "id")
         guard DepartmentSystemChanged.isValidSystemId(id) else { throw HallError.invalid("id", "must not be the name of a hall service") }
+        // It is also the envelope's `producer` of the system's commands, which starts with a letter.
+        guard id.first?.isLetter == true else { throw HallError.invalid("id", "must start with a letter (it is the producer of the system's commands)") }
         guard !name.isEmpty, name.count <= 500 else { throw HallError.invalid("name", "must be 1–500 characters") }
         guard let raw = Data(base64Encoded: publicKey), raw.count == 32 else {
             throw HallError.invalid("publicKey", "must be an Ed25519 public key: 32 bytes in standard base64")
