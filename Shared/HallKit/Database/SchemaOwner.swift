@@ -55,7 +55,7 @@ public enum SchemaOwner {
     public static func appendOnlyProblem(
         _ tables: [String], schema: String, client: PostgresClient, logger: Logger
     ) async throws -> (table: String, privilege: String)? {
-        let rows = try await client.query(
+        let rows = try await client.run(
             """
             SELECT t, p FROM unnest(\(tables)::text[]) WITH ORDINALITY AS x (t, n), unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) AS p
             WHERE has_table_privilege(current_user, format('%I.%I', \(schema)::text, t), p)
