@@ -42,7 +42,9 @@ extension CoordinatorService {
     static func store(_ runtime: ServiceRuntime, _ settings: CoordinatorSettings) -> CoordinatorStore {
         CoordinatorStore(
             client: runtime.client, schema: runtime.configuration.database.schema,
-            clock: CaseClock(calendar: settings.calendar, warningShare: settings.warningShare, participantMarginDays: settings.participantMarginDays),
+            clock: CaseClock(
+                calendar: settings.calendar, warningShare: settings.warningShare, participantMarginDays: settings.participantMarginDays,
+                silentDays: settings.silentDays),
             logger: runtime.logger)
     }
 }

@@ -183,7 +183,7 @@ struct CoordinatorRouteTests {
                 #expect($0.status == .forbidden)
                 #expect(Self.json($0)["type"]?.stringValue?.hasSuffix("not-permitted") == true)
             }
-            try await client.execute(uri: "/v1/cases/case-1/extensions", method: .post, headers: marketOfficer, body: try extensionBody(11)) {
+            try await client.execute(uri: "/v1/cases/case-1/extensions", method: .post, headers: marketOfficer, body: try extensionBody(16)) {
                 #expect($0.status == .unprocessableContent)
                 #expect(Self.json($0)["field"] == "workingDays")
             }

@@ -88,7 +88,7 @@ struct CoordinatorFlowTests {
                 let extend = "/v1/cases/\(caseId)/extensions"
                 #expect(try await call(client, .post, extend, token: fireOfficer, #"{"workingDays":5,"reason":"r","approvedBy":"局长"}"#).1["type"]
                     == .string(ProblemDetails.typeBase + "coordinator/not-permitted"))
-                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":11,"reason":"r","approvedBy":"局长"}"#).1["type"]
+                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":16,"reason":"r","approvedBy":"局长"}"#).1["type"]
                     == .string(ProblemDetails.typeBase + "coordinator/extension-beyond-law"))
                 let (extended, view) = try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":5,"reason":"现场核查","approvedBy":"王局长"}"#)
                 #expect(extended == .created)
@@ -254,7 +254,7 @@ struct CoordinatorFlowTests {
                 OpinionSubmitted(taskId: fireTask, departmentId: "d-fire", opinion: .deny, reasons: ["x"], supplements: [], officerId: "sys-fire", countersignedBy: nil),
                 producer: "d-fire-system", key: caseId, caseId: caseId)
             let extensionCommand = try await hall.send(
-                ExtensionRequested(caseId: caseId, departmentId: "d-build", workingDays: 12, reason: "r", approvedBy: "局长", requestedBy: "sys-build"),
+                ExtensionRequested(caseId: caseId, departmentId: "d-build", workingDays: 16, reason: "r", approvedBy: "局长", requestedBy: "sys-build"),
                 producer: "d-build-system", key: caseId, caseId: caseId)
             var malformed = try EventEnvelope(
                 payload: CountersignSubmitted(taskId: fireTask, departmentId: "d-fire", staffId: "s-fire-chief"), producer: "d-fire-system", caseId: caseId)
@@ -326,7 +326,7 @@ struct CoordinatorFlowTests {
         }
     }
 
-    @Test("durable timers: due warnings and escalations fire exactly once across two instances, future ones never early, not again after an extension")
+    @Test("durable timers: due warnings and escalations fire exactly once across two instances, future ones never early, not again after an extension; a task silent after its escalation goes to the centre")
     func timers() async throws {
         try await CoordinatorHall.with { hall in
             try await hall.seedDirectory()
@@ -336,15 +336,18 @@ struct CoordinatorFlowTests {
             async let first = hall.store.fireDueTimers()
             async let second = hall.store.fireDueTimers()
             let fired = try await first + second
-            #expect(fired == 4, "case warning + case overdue + the participant's warning + overdue")
+            #expect(fired == 5, "case warning + case overdue + the participant's warning + overdue + still silent")
             #expect(try await hall.store.fireDueTimers() == 0)
             let escalations = try await hall.payloads(DeadlineEscalated.self, caseId: old)
             #expect(Set(escalations.map(\.escalatedTo)) == [.centre, .leadDepartment])
             #expect(escalations.first { $0.escalatedTo == .leadDepartment }?.departmentId == "d-fire")
+            // The participant's task: to the lead department first, then, still silent, to the centre.
+            let taskEscalations = escalations.filter { $0.scope == .task }
+            #expect(taskEscalations.map(\.escalatedTo) == [.leadDepartment, .centre] && Set(taskEscalations.map(\.taskId)).count == 1)
             #expect(try await hall.payloads(DeadlineWarningRaised.self, caseId: old).count == 2)
             #expect(try await hall.outbox(DeadlineWarningRaised.eventType, caseId: fresh).isEmpty)
             #expect(try await hall.outbox(DeadlineEscalated.eventType, caseId: fresh).isEmpty)
-            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).timers WHERE case_id = '\(fresh)' AND fire_at > now()") == 4)
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).timers WHERE case_id = '\(fresh)' AND fire_at > now()") == 5)
 
             // Extending the late case plans its timers again, but what fired does not fire twice.
             let buildOfficer = try await hall.token("o-build", [.departmentOfficer], department: "d-build")
@@ -354,11 +357,42 @@ struct CoordinatorFlowTests {
                 #expect(alerts.arrayValue?.count == 3, "the lead sees its own warning and escalation and the escalation about its participant, not the participant's own warning")
             }
             #expect(try await hall.store.fireDueTimers() == 0)
-            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).alerts") == 4)
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).alerts") == 5)
         }
     }
 
-    @Test("one thing, one go: a bundle's decisions go to the seal together, and the bundle completes once with its last case")
+    @Test("ALL Art 42: a joint case of 45 working days accepted 2026-09-01 is due 2026-11-09 across Mid-Autumn and National Day, extended by 15 to 2026-11-30 (counted by hand); a case one department handles by at most 10")
+    func jointExtension() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            // 10:00 in the hall (Asia/Shanghai) on Tuesday 1 September 2026.
+            let acceptedAt = try #require(RFC3339Timestamp.date(from: "2026-09-01T02:00:00.000Z"))
+            let joint = try await hall.accept("R-J-45", acceptedAt: acceptedAt, days: 45)
+            let single = try await hall.accept("R-S-20", participants: [], acceptedAt: acceptedAt, days: 20)
+            // 45 working days after 1 Sep: 20 Sep (Sunday) is worked, 25 Sep and 1–7 Oct are not, 10 Oct (Saturday) is.
+            #expect(try await hall.payloads(TaskAssigned.self, caseId: joint).first?.caseDueDate.description == "2026-11-09")
+            let buildOfficer = try await hall.token("o-build", [.departmentOfficer], department: "d-build")
+            try await hall.app().test(.router) { client in
+                let jointExtend = "/v1/cases/\(joint)/extensions"
+                let tooLong = try await call(client, .post, jointExtend, token: buildOfficer, #"{"workingDays":16,"reason":"r","approvedBy":"县长"}"#)
+                #expect(tooLong.0 == .unprocessableContent && tooLong.1["field"] == "workingDays")
+                let (extended, view) = try await call(
+                    client, .post, jointExtend, token: buildOfficer, #"{"workingDays":15,"reason":"联合勘验未完成","approvedBy":"县人民政府县长"}"#)
+                #expect(extended == .created)
+                // Then 10–13, 16–20, 23–27 and 30 November.
+                #expect(view["dueDate"] == "2026-11-30")
+
+                let singleExtend = "/v1/cases/\(single)/extensions"
+                let (refused, problem) = try await call(client, .post, singleExtend, token: buildOfficer, #"{"workingDays":11,"reason":"r","approvedBy":"局长"}"#)
+                #expect(refused == .unprocessableContent && problem["field"] == "workingDays")
+                #expect(problem["type"] == .string(ProblemDetails.typeBase + "coordinator/extension-beyond-law"))
+                #expect(problem["detail"]?.stringValue?.contains("¶1") == true, "\(problem)")
+                #expect(try await call(client, .post, singleExtend, token: buildOfficer, #"{"workingDays":10,"reason":"现场核查","approvedBy":"局长"}"#).0 == .created)
+            }
+        }
+    }
+
+    @Test("one thing, one go: a bundle's decided case is sealed at once and completes on its own seal time; the bundle completes once with its last case")
     func bundle() async throws {
         try await CoordinatorHall.with { hall in
             try await hall.seedDirectory()
@@ -368,20 +402,30 @@ struct CoordinatorFlowTests {
             try await hall.app().test(.router) { client in
                 let firstTask = try await hall.taskId(first, "d-build")
                 #expect(try await call(client, .post, "/v1/tasks/\(firstTask)/opinion", token: chief, #"{"opinion":"approve"}"#).0 == .created)
-                #expect(try await hall.outbox(SealDocumentRequested.eventType).isEmpty, "the first case waits for its bundle")
+                // Art 31: the decided case goes to the seal now, not when its sibling is decided.
+                let firstRequests = try await hall.payloads(SealDocumentRequested.self)
+                #expect(firstRequests.map(\.caseId) == [first])
+                let seal = TestSeal(departmentId: "d-build")
+                try await hall.send(seal.registered, producer: "seal", key: seal.sealId.uuidString.lowercased())
+                func sealAll(_ requests: [SealDocumentRequested]) async throws {
+                    for request in requests {
+                        try await hall.send(
+                            try seal.sealed(.approvalDecision, documentHash: request.documentHash, caseId: request.caseId, requestedBy: "s-build-chief"),
+                            producer: "seal", key: request.caseId, caseId: request.caseId)
+                    }
+                }
+                try await sealAll(firstRequests)
+                try await eventually("the first case completes on its own seal time") { try await !hall.payloads(CaseCompleted.self, caseId: first).isEmpty }
+                let firstCompleted = try await hall.payloads(CaseCompleted.self, caseId: first)
+                #expect(firstCompleted.count == 1 && firstCompleted[0].onTime && firstCompleted[0].bundleId == "B-1")
+                #expect(try await hall.payloads(BundleCompleted.self).isEmpty, "the bundle waits for its second case")
                 let notice = try await hall.payloads(TaskAssigned.self, caseId: first)[0].noticeNumber
                 #expect(try await call(client, .get, "/v1/public/bundles/B-1?receiptCode=R-B-1&noticeNumber=\(notice)").1["status"] == "in progress")
                 let secondTask = try await hall.taskId(second, "d-build")
                 #expect(try await call(client, .post, "/v1/tasks/\(secondTask)/opinion", token: chief, #"{"opinion":"approve"}"#).0 == .created)
                 let requests = try await hall.payloads(SealDocumentRequested.self)
-                #expect(Set(requests.map(\.caseId)) == [first, second])
-                let seal = TestSeal(departmentId: "d-build")
-                try await hall.send(seal.registered, producer: "seal", key: seal.sealId.uuidString.lowercased())
-                for request in requests {
-                    try await hall.send(
-                        try seal.sealed(.approvalDecision, documentHash: request.documentHash, caseId: request.caseId, requestedBy: "s-build-chief"),
-                        producer: "seal", key: request.caseId, caseId: request.caseId)
-                }
+                #expect(requests.map(\.caseId) == [first, second], "the first case's decision is not asked for again")
+                try await sealAll(requests.filter { $0.caseId == second })
                 try await eventually("the bundle completes") { try await !hall.payloads(BundleCompleted.self).isEmpty }
                 let completed = try await hall.payloads(BundleCompleted.self)
                 #expect(completed.count == 1 && Set(completed[0].cases.map(\.receiptCode)) == ["R-B-1", "R-B-2"])

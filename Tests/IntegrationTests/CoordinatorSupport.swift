@@ -115,7 +115,7 @@ struct CoordinatorHall {
         let accepted = ApplicationAccepted(
             receiptCode: receipt, noticeNumber: "2026-\(String(format: "%06d", abs(receipt.hashValue) % 1_000_000))", itemCode: "JOINT-001",
             itemVersion: 1, itemName: "建设工程消防设计审查与施工许可", kind: .joint, leadDepartmentId: "d-build", participantDepartmentIds: participants,
-            acceptedAt: acceptedAt, dueDate: due.date.hallDate, dueDateProvisional: due.isProvisional, promisedLimitDays: days, legalLimitDays: 20,
+            acceptedAt: acceptedAt, dueDate: due.date.hallDate, dueDateProvisional: due.isProvisional, promisedLimitDays: days, legalLimitDays: max(20, days),
             notCounted: notCounted, channel: .window, greenChannel: greenChannel != nil, applicantKind: .organisation, applicantName: "某建设有限公司",
             promisedMaterials: [], clerkId: "clerk-1", windowId: "w-01",
             materials: [.init(materialId: "plan", name: "施工图设计文件", form: .original, copies: 2)], bundleId: bundle?.0, bundleSize: bundle?.1,

@@ -12,9 +12,12 @@ struct CaseClock: Sendable {
     /// Working days a participant's sub-deadline lies before the case's due date, leaving the lead
     /// department time to assemble the decision.
     let participantMarginDays: Int
+    /// Working days an escalated participant task may stay silent before it goes to the centre.
+    let silentDays: Int
 
-    init(calendar: WorkingCalendar, warningShare: Double = 0.8, participantMarginDays: Int = 1) {
+    init(calendar: WorkingCalendar, warningShare: Double = 0.8, participantMarginDays: Int = 1, silentDays: Int = 2) {
         self.calendar = calendar
+        self.silentDays = silentDays
         self.warningShare = warningShare
         self.participantMarginDays = participantMarginDays
     }
@@ -49,6 +52,11 @@ struct CaseClock: Sendable {
 
     /// The instant a period ending on `end` is overdue: the start of the next day (Asia/Shanghai).
     func overdueInstant(end: LocalDate) -> Date { end.endInstant }
+
+    /// The instant a participant task overdue since its sub-deadline `end` (escalated to the lead
+    /// department then) has stayed silent ``silentDays`` more working days: the start of the day
+    /// after the last of them; then it is escalated to the hall centre.
+    func silentInstant(end: LocalDate) -> Date { moved(end, by: silentDays).endInstant }
 
     /// The working days a clock stood still: those strictly after the hall date of `since` up to
     /// and including that of `until` (suspended and resumed the same day costs nothing).

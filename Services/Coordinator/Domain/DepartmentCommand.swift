@@ -74,7 +74,7 @@ enum DepartmentCommand: Sendable {
     /// Stops the clock for a category the item does not count (Art 34), on a written notice.
     case suspend(caseId: String, category: NotCountedCategory, reason: String, noticeReference: String)
     case resume(caseId: String, reason: String)
-    /// Extends the due date (ALL Art 42): the lead department, at most 10 working days, once.
+    /// Extends the due date (ALL Art 42): the lead department, at most 10 working days (15 for a joint case), once.
     case extend(caseId: String, workingDays: Int, reason: String, approvedBy: String)
     case convene(caseId: String, ReviewConvening)
     case minutes(reviewId: UUID, positions: [ReviewMinuted.Position], summary: String)
@@ -109,9 +109,11 @@ enum DepartmentCommand: Sendable {
             try Self.requireText([("reason", reason)])
         case .extend(_, let workingDays, let reason, let approvedBy):
             guard workingDays >= 1 else { throw CommandRefusal(.invalidCommand, "workingDays must be at least 1", field: "workingDays") }
-            guard workingDays <= CoordinatorValues.maximumExtensionDays else {
+            // The case decides between 10 and 15 (joint handling); more than either is refused here.
+            guard workingDays <= CoordinatorValues.maximumJointExtensionDays else {
                 throw CommandRefusal(
-                    .extensionBeyondLaw, "an extension may add at most \(CoordinatorValues.maximumExtensionDays) working days (ALL Art 42)",
+                    .extensionBeyondLaw,
+                    "an extension may add at most \(CoordinatorValues.maximumExtensionDays) working days, \(CoordinatorValues.maximumJointExtensionDays) for a joint case (ALL Art 42)",
                     field: "workingDays")
             }
             try Self.requireText([("reason", reason), ("approvedBy", approvedBy)])
@@ -142,6 +144,20 @@ enum CommandOutcome: Sendable, Equatable {
 
 /// The rules on whose task or case a command acts, the same wherever the records are kept.
 enum DepartmentRules {
+    /// An extension's length against ALL Art 42: at most 10 working days for a case one department
+    /// handles (¶1), 15 for one several departments handle jointly (¶2).
+    static func checkExtension(_ workingDays: Int, joint: Bool) throws {
+        let limit = joint ? CoordinatorValues.maximumJointExtensionDays : CoordinatorValues.maximumExtensionDays
+        guard workingDays <= limit else {
+            throw CommandRefusal(
+                .extensionBeyondLaw,
+                joint
+                    ? "a joint case may be extended by at most \(limit) working days (ALL Art 42 ¶2)"
+                    : "a case one department handles may be extended by at most \(limit) working days (ALL Art 42 ¶1); \(CoordinatorValues.maximumJointExtensionDays) only for a joint case",
+                field: "workingDays")
+        }
+    }
+
     /// A department acts only on its own task, while its case is in progress and the task is not closed.
     static func checkTask(_ taskId: String, of department: String, state: String, caseState: String, actor: DepartmentActor) throws {
         guard department == actor.departmentId else {

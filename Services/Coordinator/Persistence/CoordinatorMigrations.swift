@@ -233,5 +233,12 @@ enum CoordinatorMigrations {
                 "ALTER TABLE departments ADD COLUMN centre boolean NOT NULL DEFAULT false"
             ]
         ),
+        Migration(
+            component: "coordinator", version: 4, name: "second escalation of a silent task to the centre",
+            statements: [
+                "ALTER TABLE timers DROP CONSTRAINT timers_kind_check",
+                "ALTER TABLE timers ADD CONSTRAINT timers_kind_check CHECK (kind IN ('warning', 'overdue', 'silent'))",
+            ]
+        ),
     ] + [DirectoryProjection.migration, DepartmentSystemProjection.migration]
 }

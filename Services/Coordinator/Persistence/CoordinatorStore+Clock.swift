@@ -102,7 +102,8 @@ extension CoordinatorStore {
         try await reschedule(caseId: caseId, on: connection)
     }
 
-    /// Extends the due date (ALL Art 42): by the lead department, at most 10 working days, once.
+    /// Extends the due date (ALL Art 42): by the lead department, once, at most 10 working days for a
+    /// case one department handles (¶1) and 15 for one several departments handle jointly (¶2).
     func extend(
         caseId: String, workingDays: Int, reason: String, approvedBy: String, actor: DepartmentActor, on connection: PostgresConnection,
         into events: inout [PendingEvent]
@@ -114,6 +115,7 @@ extension CoordinatorStore {
         guard state.extensionDays == 0 else {
             throw CommandRefusal(.extensionBeyondLaw, "the case was already extended by \(state.extensionDays) working days; the law allows one extension")
         }
+        try DepartmentRules.checkExtension(workingDays, joint: Set(state.departmentIds).count > 1)
         let due = clock.moved(state.dueDate, by: workingDays)
         try await connection.run(
             """

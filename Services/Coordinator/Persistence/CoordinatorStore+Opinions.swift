@@ -164,7 +164,9 @@ extension CoordinatorStore {
 
     /// Every opinion stands: approve → one approval decision per department; any denial → one
     /// denial decision of the lead listing every reason. A running suspension ends with the decision.
-    /// The documents go to the seal service now, or, for a bundle, once every case of it is decided.
+    /// The documents go to the seal service now, a bundle's case too: its seal time is its legal
+    /// completion time and decides whether it was on time (Art 31); only the hand-over at the front
+    /// desk waits for the whole bundle.
     private func decide(_ state: CaseState, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         var current = state
         if current.suspendedSince != nil {
@@ -221,26 +223,17 @@ extension CoordinatorStore {
         try await requestSeals(caseId: state.caseId, bundleId: state.bundleId, on: connection, into: &events)
     }
 
-    /// Sends the decision documents to the seal service — for a bundle only when all its cases are decided,
-    /// then for every one of them together ("one thing, one go": completed together).
+    /// Sends a decided case's decision documents to the seal service, with those of any decided case
+    /// of its bundle still held back (a case decided before bundles were sealed case by case).
     private func requestSeals(caseId: String, bundleId: String?, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
-        var cases = [caseId]
-        if let bundleId {
-            // The bundle row's lock serialises the last decisions of a bundle across instances.
-            let size = try await connection.select(
-                "SELECT size FROM \(unescaped: schema).bundles WHERE bundle_id = \(bundleId) FOR UPDATE", logger: logger
-            ).decode(Int.self).collectAll().first ?? 1
-            let decided = try await connection.select(
-                """
-                SELECT case_id FROM \(unescaped: schema).cases WHERE bundle_id = \(bundleId) AND state <> 'in-progress' AND NOT seal_requested
-                """, logger: logger
-            ).decode(String.self).collectAll()
-            let total = try await connection.select(
-                "SELECT count(*) FROM \(unescaped: schema).cases WHERE bundle_id = \(bundleId) AND state <> 'in-progress'", logger: logger
-            ).decode(Int64.self).collectAll().first ?? 0
-            guard total >= size else { return }
-            cases = decided
-        }
+        // Claimed under the case rows' locks: two instances deciding cases of one bundle never both send one.
+        let cases = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).cases SET seal_requested = true
+            WHERE (case_id = \(caseId) OR (bundle_id = \(bundleId) AND state <> 'in-progress')) AND NOT seal_requested
+            RETURNING case_id
+            """, logger: logger
+        ).decode(String.self).collectAll()
         for id in cases {
             let documents = try await connection.select(
                 """
@@ -256,7 +249,6 @@ extension CoordinatorStore {
                             departmentId: document.0, requestedBy: document.3, windowId: document.4),
                         topic: .sealRequests, caseId: id))
             }
-            try await connection.run("UPDATE \(unescaped: schema).cases SET seal_requested = true WHERE case_id = \(id)", logger: logger)
         }
     }
 
@@ -274,7 +266,9 @@ extension CoordinatorStore {
             """, logger: logger
         ).decode((String, String, Bool).self).collectAll()
         guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no unsealed decision of \(actor.departmentId) on case \(caseId)") }
-        guard row.2 else { throw CommandRefusal(.notPermitted, "the decision waits for the rest of its bundle") }
+        if !row.2 {
+            try await connection.run("UPDATE \(unescaped: schema).cases SET seal_requested = true WHERE case_id = \(caseId)", logger: logger)
+        }
         let window = try await sealWindow(staffId: actor.id, departmentId: actor.departmentId, on: connection)
         try await connection.run(
             """

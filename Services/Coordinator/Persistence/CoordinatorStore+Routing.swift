@@ -278,9 +278,13 @@ struct TimerPlan {
         add("case", accepted: accepted, end: due, clock: clock)
     }
 
-    /// A participant task's warning and overdue timers, against its sub-deadline.
+    /// A participant task's warning and overdue timers, against its sub-deadline, and the second
+    /// escalation (`silent`, to the hall centre) when it is still silent some working days later.
     mutating func plan(taskId: String, accepted: LocalDate, subDeadline: LocalDate, clock: CaseClock) {
         add(taskId, accepted: accepted, end: subDeadline, clock: clock)
+        subjects.append(taskId)
+        kinds.append("silent")
+        instants.append(clock.silentInstant(end: subDeadline))
     }
 
     private mutating func add(_ subject: String, accepted: LocalDate, end: LocalDate, clock: CaseClock) {

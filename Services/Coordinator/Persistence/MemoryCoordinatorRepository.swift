@@ -94,11 +94,12 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
             task.countersignedBy = staffId
             task.state = "countersigned"
             taskViews[taskId] = task
-        case .extend(let caseId, _, _, _):
+        case .extend(let caseId, let workingDays, _, _):
             let view = try ownCase(caseId, actor: actor)
             guard actor.departmentId == view.leadDepartmentId else {
                 throw CommandRefusal(.notPermitted, "only the lead department \(view.leadDepartmentId) extends the case's limit", field: "departmentId")
             }
+            try DepartmentRules.checkExtension(workingDays, joint: Set(view.departments).count > 1)
         case .convene(let caseId, let meeting):
             let view = try ownCase(caseId, actor: actor)
             guard actor.departmentId == view.leadDepartmentId, isCountersigner(actor.id, of: actor.departmentId) else {

@@ -30,7 +30,8 @@ extension CoordinatorStore {
                 alerted AS (
                     INSERT INTO \(unescaped: schema).alerts (case_id, subject, kind, department_id, escalated_to, due_date, scheduled_for, fired_at)
                     SELECT case_id, subject, kind, department_id,
-                           CASE WHEN kind = 'overdue' THEN (CASE WHEN subject = 'case' THEN 'centre' ELSE 'lead-department' END) END,
+                           CASE WHEN kind = 'overdue' THEN (CASE WHEN subject = 'case' THEN 'centre' ELSE 'lead-department' END)
+                                WHEN kind = 'silent' THEN 'centre' END,
                            due_date::date, fire_at, now()
                     FROM described
                     ON CONFLICT DO NOTHING
@@ -52,11 +53,14 @@ extension CoordinatorStore {
                                 sharePercent: clock.sharePercent, raisedAt: at),
                             caseId: caseId))
                 } else {
+                    // A case goes to the centre when overdue; a participant's task to the lead
+                    // department, and to the centre if it then stays silent (`silent`).
+                    let escalatedTo: EscalationTarget = taskId == nil || kind == "silent" ? .centre : .leadDepartment
                     events.append(
                         PendingEvent(
                             DeadlineEscalated(
                                 receiptCode: receipt, scope: taskId == nil ? .case : .task, taskId: taskId, departmentId: department,
-                                escalatedTo: taskId == nil ? .centre : .leadDepartment, leadDepartmentId: lead, dueDate: due, escalatedAt: at),
+                                escalatedTo: escalatedTo, leadDepartmentId: lead, dueDate: due, escalatedAt: at),
                             caseId: caseId))
                 }
             }

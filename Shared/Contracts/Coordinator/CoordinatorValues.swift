@@ -40,8 +40,12 @@ public struct SupplementItem: Codable, Sendable, Hashable {
 
 /// The allowed values of the coordinator's payloads, as in their JSON Schemas.
 public enum CoordinatorValues {
-    /// The most working days an extension may add (ALL Art 42).
+    /// The most working days an extension may add to a case one department handles (ALL Art 42 ¶1,
+    /// approved by the head of the body).
     public static let maximumExtensionDays = 10
+    /// The most working days an extension may add to a case handled jointly by several departments
+    /// (ALL Art 42 ¶2: 45 days, extendable by 15 with the approval of the people's government head).
+    public static let maximumJointExtensionDays = 15
 }
 
 /// Why the coordinator refused a department's command. Stable codes; new ones may be added.
@@ -64,7 +68,7 @@ public enum CommandRejection: String, ContractEnum {
     case invalidCommand = "invalid-command"
     /// A resume was asked for a clock that is not suspended, or a suspension for one that is.
     case clockState = "clock-state"
-    /// An extension beyond ALL Art 42 (more than 10 working days, or a second extension).
+    /// An extension beyond ALL Art 42 (more than 10 working days, 15 for a joint case, or a second extension).
     case extensionBeyondLaw = "extension-beyond-law"
     /// The suspension category is not one of the item's not-counted categories.
     case categoryNotAllowed = "category-not-allowed"

@@ -144,7 +144,8 @@ public struct ResumeRequested: EventPayload, Hashable {
 }
 
 /// `department.clock.extension-requested` v1: an extension approved by the department head (ALL Art
-/// 42): at most 10 working days, once per case, the reason told to the applicant.
+/// 42): at most 10 working days (15 for a case several departments handle jointly, approved by the
+/// people's government head), once per case, the reason told to the applicant.
 public struct ExtensionRequested: EventPayload, Hashable {
     public static let eventType = "department.clock.extension-requested"
     public static let eventVersion = 1
