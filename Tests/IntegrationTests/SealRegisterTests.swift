@@ -253,6 +253,52 @@ struct SealRegisterTests {
         }
     }
 
+    @Test("Art 32 custody: the seal shows who keeps it today — the substitute within a filed notice's days, else the chief representative — and logs each hand-over once")
+    func custody() async throws {
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
+            let hall = SealFixture(database)
+            try await hall.seedDirectory()
+            let seal = try await hall.repository.registerSeal(hall.registration("d-market"), by: "admin")
+            func custody() async throws -> SealCustody {
+                let current = try #require(try await hall.repository.seal(id: seal.sealId))
+                return try #require(try await hall.repository.custody(of: [current])[seal.sealId])
+            }
+            var now = try await custody()
+            #expect(now.current == Custodian(staffId: "s-zhang", capacity: .chiefRepresentative, noticeReference: nil, from: nil, to: nil))
+            #expect(now.log.map(\.chiefRepresentativeId) == ["s-zhang"] && now.log[0].substitute == nil)
+
+            // The chief representative files a substitute for today and the next two days.
+            let today = SealPolicy.hallDay(Date())
+            let later = SealPolicy.hallDay(Date(timeIntervalSinceNow: 2 * 86_400))
+            let filed = DepartmentChanged(
+                departmentId: "d-market", name: "d-market", active: true, chiefRepresentative: .init(staffId: "s-zhang", name: "s-zhang"),
+                substitute: DirectorySubstitute(staffId: "s-li", name: "李", noticeReference: "市监〔2026〕7号", from: today, to: later))
+            for _ in 0..<2 {  // a redelivery logs nothing more
+                try await database.client.withConnection { connection in
+                    try await hall.store.apply(filed, occurredAt: Date(), on: connection, logger: hall.logger)
+                }
+            }
+            now = try await custody()
+            #expect(now.current == Custodian(staffId: "s-li", capacity: .substitute, noticeReference: "市监〔2026〕7号", from: today, to: later))
+            #expect(now.log.count == 2 && now.log[1].substitute?.staffId == "s-li")
+
+            // A new chief representative; the notice has lapsed.
+            let replaced = DepartmentChanged(
+                departmentId: "d-market", name: "d-market", active: true, chiefRepresentative: .init(staffId: "s-zhao", name: "赵"), substitute: nil)
+            try await database.client.withConnection { connection in
+                try await hall.store.apply(replaced, occurredAt: Date(), on: connection, logger: hall.logger)
+            }
+            now = try await custody()
+            #expect(now.current?.staffId == "s-zhao" && now.current?.capacity == .chiefRepresentative)
+            #expect(now.log.map(\.chiefRepresentativeId) == ["s-zhang", "s-zhang", "s-zhao"])
+
+            // A revoked seal is kept by nobody; its log stops at revocation.
+            _ = try await hall.repository.revokeSeal(id: seal.sealId, reason: "lost", by: "admin", successor: nil)
+            now = try await custody()
+            #expect(now.current == nil && now.log.count == 3)
+        }
+    }
+
     @Test("directory events apply idempotently and the later occurredAt wins")
     func projections() async throws {
         try await ScratchDatabase.with(extra: SealMigrations.all) { database in

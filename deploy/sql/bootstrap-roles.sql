@@ -135,7 +135,7 @@ BEGIN
     FOR object IN
         SELECT c.relname FROM pg_class c
         WHERE c.relnamespace = 'seal'::regnamespace
-          AND c.relname IN ('imprints', 'registered_keys', 'register_heads', 'refusals', 'authorisation_changes')
+          AND c.relname IN ('imprints', 'registered_keys', 'register_heads', 'refusals', 'authorisation_changes', 'custody_log')
     LOOP
         EXECUTE format('REVOKE UPDATE, DELETE, TRUNCATE ON seal.%I FROM seal', object.relname);
     END LOOP;

@@ -25,6 +25,44 @@ public struct DepartmentRecord: Sendable, Hashable {
         if let substitute, substitute.staffId == staffId, substitute.from <= day, day <= substitute.to { return true }
         return false
     }
+
+    /// Who keeps the department's seal on `day` (Art 32): the substitute within the days of a filed
+    /// notice (Art 27), otherwise the chief representative; nil when the department has neither.
+    public func keeper(on day: String) -> Custodian? {
+        if let substitute, substitute.from <= day, day <= substitute.to {
+            return Custodian(staffId: substitute.staffId, capacity: .substitute, noticeReference: substitute.noticeReference, from: substitute.from, to: substitute.to)
+        }
+        return chiefRepresentative.map { Custodian(staffId: $0, capacity: .chiefRepresentative, noticeReference: nil, from: nil, to: nil) }
+    }
+}
+
+/// Who keeps a seal (Art 32), and in what capacity.
+public struct Custodian: Sendable, Hashable, Encodable {
+    public enum Capacity: String, Sendable, Hashable, Encodable {
+        case chiefRepresentative = "chief-representative"
+        case substitute
+    }
+    public var staffId: String
+    public var capacity: Capacity
+    /// The filed notice a substitute keeps it under, and its days.
+    public var noticeReference: String?
+    public var from: String?
+    public var to: String?
+}
+
+/// A seal's custody (Art 32): who keeps it today, and every change of the department's chief
+/// representative or filed substitute while the seal was in use, as the directory announced them.
+public struct SealCustody: Sendable, Hashable, Encodable {
+    /// One state of the department's chief representative and substitute, from `changedAt`.
+    public struct Entry: Sendable, Hashable, Encodable {
+        public var changedAt: Date
+        public var chiefRepresentativeId: String?
+        public var substitute: Custodian?
+    }
+    /// Who keeps the seal today; nil for a revoked seal or a department without a chief representative.
+    public var current: Custodian?
+    /// Oldest first: the state when the seal was registered, then each change until it was revoked.
+    public var log: [Entry]
 }
 
 /// A hall window (projection of `intake.directory.window-changed`).

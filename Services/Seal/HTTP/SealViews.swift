@@ -23,8 +23,11 @@ struct SealView: Encodable {
     var revokedAt: Date?
     var revocationReason: String?
     var lastSerial: Int64
+    /// Who keeps it today and the log of custody changes while in use (Art 32).
+    var custody: SealCustody?
 
-    init(_ seal: SealRecord) {
+    init(_ seal: SealRecord, custody: SealCustody? = nil) {
+        self.custody = custody
         sealId = seal.sealId.uuidString.lowercased()
         departmentId = seal.departmentId
         name = seal.name

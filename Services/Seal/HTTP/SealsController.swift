@@ -21,11 +21,13 @@ struct SealsController<Repository: SealRepository> {
         routes.post("/v1/seals") { request, context in try await register(request, context) }
         routes.get("/v1/seals") { request, _ in
             let department = request.uri.queryParameters.get("departmentId")
-            return try jsonResponse(try await repository.seals(departmentId: department).map(SealView.init))
+            let seals = try await repository.seals(departmentId: department)
+            let custody = try await repository.custody(of: seals)
+            return try jsonResponse(seals.map { SealView($0, custody: custody[$0.sealId]) })
         }
         routes.get("/v1/seals/:id") { _, context in
             guard let seal = try await repository.seal(id: try uuidParameter(context)) else { throw HallError(.notFound, "no such seal") }
-            return try jsonResponse(SealView(seal))
+            return try jsonResponse(SealView(seal, custody: try await repository.custody(of: [seal])[seal.sealId]))
         }
         routes.post("/v1/seals/:id/revoke") { request, context in try await revoke(request, context) }
         routes.put("/v1/seals/:id/authorisations") { request, context in try await replaceAuthorisations(request, context) }
@@ -53,7 +55,7 @@ struct SealsController<Repository: SealRepository> {
         guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("reason", "must not be empty") }
         let (revoked, successor) = try await repository.revokeSeal(
             id: try uuidParameter(context), reason: body.reason, by: principal.subject, successor: try body.successor?.registration())
-        return try jsonResponse(RevocationView(revoked: SealView(revoked), successor: successor.map(SealView.init)))
+        return try jsonResponse(RevocationView(revoked: SealView(revoked), successor: successor.map { SealView($0) }))
     }
 
     func replaceAuthorisations(_ request: Request, _ context: HallRequestContext) async throws -> Response {

@@ -79,6 +79,22 @@ actor MemorySealRepository: SealRepository {
 
     func seal(id: UUID) -> SealRecord? { records[id] }
 
+    /// The directory is fixed at creation: the log holds the state at registration only.
+    func custody(of seals: [SealRecord]) -> [UUID: SealCustody] {
+        let day = SealPolicy.hallDay(clock())
+        var custody: [UUID: SealCustody] = [:]
+        for seal in seals {
+            let department = departments[seal.departmentId]
+            let entry = SealCustody.Entry(
+                changedAt: seal.registeredAt, chiefRepresentativeId: department?.chiefRepresentative,
+                substitute: department?.substitute.map {
+                    Custodian(staffId: $0.staffId, capacity: .substitute, noticeReference: $0.noticeReference, from: $0.from, to: $0.to)
+                })
+            custody[seal.sealId] = SealCustody(current: seal.status == .active ? department?.keeper(on: day) : nil, log: [entry])
+        }
+        return custody
+    }
+
     func apply(_ request: SealingRequest) throws -> SealingOutcome {
         if let refusal = SealPolicy.precheck(request) { return .refused(refusal) }
         guard let hash = Hex.digest(request.documentHash) else {

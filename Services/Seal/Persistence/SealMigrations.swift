@@ -156,10 +156,33 @@ enum SealMigrations {
                 """,
                 "CREATE INDEX register_heads_latest ON register_heads (seal_id, head_id DESC)",
             ]),
+        Migration(
+            component: "seal", version: 5, name: "custody log: each change of a department's chief representative or substitute",
+            statements: [
+                """
+                CREATE TABLE custody_log (
+                    entry_id bigserial PRIMARY KEY,
+                    department_id text NOT NULL,
+                    changed_at timestamptz NOT NULL,
+                    chief_staff_id text,
+                    substitute_staff_id text,
+                    substitute_notice text,
+                    substitute_from date,
+                    substitute_to date
+                )
+                """,
+                "CREATE INDEX custody_log_by_department ON custody_log (department_id, entry_id)",
+                """
+                INSERT INTO custody_log (department_id, changed_at, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to)
+                SELECT department_id, occurred_at, chief_staff_id, substitute_staff_id, substitute_notice,
+                       NULLIF(substitute_from::text, '')::date, NULLIF(substitute_to::text, '')::date
+                FROM departments ORDER BY department_id
+                """,
+            ]),
     ] + [DirectoryProjection.migration]
 
     /// Tables the service's own role may only read and add to (no UPDATE, DELETE or TRUNCATE): the
     /// register, its anchors, the refusals and the audit of authorisations. The schema's owner
     /// grants the rest (``HallServiceDefinition/appendOnlyTables``).
-    static let appendOnlyTables = ["imprints", "registered_keys", "register_heads", "refusals", "authorisation_changes"]
+    static let appendOnlyTables = ["imprints", "registered_keys", "register_heads", "refusals", "authorisation_changes", "custody_log"]
 }

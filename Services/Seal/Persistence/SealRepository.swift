@@ -32,6 +32,8 @@ protocol SealRepository: Sendable {
     func seals(departmentId: String?) async throws -> [SealRecord]
     /// One seal.
     func seal(id: UUID) async throws -> SealRecord?
+    /// The custody of each seal (Art 32): who keeps it today and the log of changes while in use.
+    func custody(of seals: [SealRecord]) async throws -> [UUID: SealCustody]
     /// Applies the seal or refuses (publishes `seal.document.sealed` / `seal.document.refused`; a repeat publishes nothing).
     func apply(_ request: SealingRequest) async throws -> SealingOutcome
     /// Verifies one imprint and the chain up to it; nil when there is no such imprint.
@@ -93,6 +95,15 @@ struct PostgresSealRepository: SealRepository {
 
     func seal(id: UUID) async throws -> SealRecord? {
         try await client.withConnection { try await store.seal(id: id, on: $0, logger: logger) }
+    }
+
+    func custody(of seals: [SealRecord]) async throws -> [UUID: SealCustody] {
+        let day = SealPolicy.hallDay(clock())
+        return try await client.withConnection { connection in
+            var custody: [UUID: SealCustody] = [:]
+            for seal in seals { custody[seal.sealId] = try await store.custody(of: seal, on: day, on: connection, logger: logger) }
+            return custody
+        }
     }
 
     /// Sealed together with the requests that concurrent callers make at the same moment

@@ -52,8 +52,49 @@ struct SealStore: Sendable {
 
     /// Applies a directory event to the shared projection (``DirectoryProjection``); an older
     /// `occurredAt` than the stored one changes nothing.
+    /// A change of the chief representative or the filed substitute is also kept in the custody log (Art 32).
     func apply(_ event: DepartmentChanged, occurredAt: Date, on connection: PostgresConnection, logger: Logger) async throws {
         try await DirectoryProjection.apply(event, occurredAt: occurredAt, on: connection, schema: schema, logger: logger)
+        try await connection.run(
+            """
+            INSERT INTO \(unescaped: schema).custody_log
+                (department_id, changed_at, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to)
+            SELECT d.department_id, d.occurred_at, d.chief_staff_id, d.substitute_staff_id, d.substitute_notice, d.substitute_from, d.substitute_to
+            FROM \(unescaped: schema).departments d
+            WHERE d.department_id = \(event.departmentId)
+              AND NOT EXISTS (
+                  SELECT 1 FROM (SELECT * FROM \(unescaped: schema).custody_log l WHERE l.department_id = d.department_id
+                                 ORDER BY entry_id DESC LIMIT 1) last
+                  WHERE last.chief_staff_id IS NOT DISTINCT FROM d.chief_staff_id
+                    AND last.substitute_staff_id IS NOT DISTINCT FROM d.substitute_staff_id
+                    AND last.substitute_notice IS NOT DISTINCT FROM d.substitute_notice
+                    AND last.substitute_from IS NOT DISTINCT FROM d.substitute_from
+                    AND last.substitute_to IS NOT DISTINCT FROM d.substitute_to)
+            """, logger: logger)
+    }
+
+    /// The custody of `seal` as of `day` (``SealCustody``).
+    func custody(of seal: SealRecord, on day: String, on connection: PostgresConnection, logger: Logger) async throws -> SealCustody {
+        let department = try await department(seal.departmentId, on: connection, logger: logger)
+        let until = seal.revokedAt ?? Date.distantFuture
+        // The state at registration (the last entry before it), then every change while in use.
+        let rows = try await connection.run(
+            """
+            SELECT (extract(epoch FROM changed_at) * 1000)::bigint, chief_staff_id, substitute_staff_id, substitute_notice,
+                   to_char(substitute_from, 'YYYY-MM-DD'), to_char(substitute_to, 'YYYY-MM-DD')
+            FROM \(unescaped: schema).custody_log
+            WHERE department_id = \(seal.departmentId) AND changed_at <= \(until)
+              AND entry_id >= coalesce((SELECT max(entry_id) FROM \(unescaped: schema).custody_log
+                                        WHERE department_id = \(seal.departmentId) AND changed_at <= \(seal.registeredAt)), 0)
+            ORDER BY entry_id
+            """, logger: logger
+        ).decode((Int64, String?, String?, String?, String?, String?).self).collectAll()
+        let log = rows.map { row in
+            SealCustody.Entry(
+                changedAt: Date(timeIntervalSince1970: Double(row.0) / 1000), chiefRepresentativeId: row.1,
+                substitute: row.2.map { Custodian(staffId: $0, capacity: .substitute, noticeReference: row.3, from: row.4, to: row.5) })
+        }
+        return SealCustody(current: seal.status == .active ? department?.keeper(on: day) : nil, log: log)
     }
 
     /// Applies a directory event to the shared projection (``DirectoryProjection``).
