@@ -84,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             "## Still open",
             "",
-            "| attack | by | state |",
-            "|---|---|---|",
-            *still_open,
+            *(["| attack | by | state |", "|---|---|---|", *still_open] if still_open else ["None: every attack in the list held."]),
             "",
         ]
         Path(args.write).write_text("\n".join(text), encoding="utf-8")
