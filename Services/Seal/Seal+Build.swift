@@ -23,12 +23,13 @@ extension SealService {
                 addRoutes(to: router, repository: repository(runtime, configuration, clock: clock))
             },
             services: { runtime in
-                [
+                let repository = repository(runtime, configuration, clock: clock)
+                return [
                     // At least once a minute every active seal's register head is published and kept.
                     PollingService(
                         name: "register heads", gate: runtime.gate, interval: configuration.headInterval, idleMax: configuration.headInterval,
                         batch: Int.max, logger: runtime.logger, counter: "hall_seal_register_heads_published_total"
-                    ) { try await repository(runtime, configuration, clock: clock).publishDueHeads(now: clock(), interval: configuration.headInterval) }
+                    ) { try await repository.publishDueHeads(now: clock(), interval: configuration.headInterval) }
                 ]
             },
             openAPI: SealOpenAPI.document,

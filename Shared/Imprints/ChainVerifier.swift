@@ -66,7 +66,7 @@ public struct ChainVerifier: Sendable {
         publishedHead: (serial: Int64, hash: [UInt8])? = nil
     ) -> Report {
         var previous = Imprint.genesisHash
-        var hashes: [Int64: [UInt8]] = [:]
+        var hashAtHead: [UInt8]?
         var expectedSerial: Int64 = 1
         var checked = 0
         for imprint in imprints {
@@ -79,7 +79,7 @@ public struct ChainVerifier: Sendable {
             case .badSignature: return Report(intact: false, checked: checked, firstBrokenSerial: imprint.serial, problem: .badSignature)
             }
             checked += 1
-            if let publishedHead, imprint.serial == publishedHead.serial { hashes[imprint.serial] = imprint.imprintHash }
+            if imprint.serial == publishedHead?.serial { hashAtHead = imprint.imprintHash }
             previous = imprint.imprintHash
             expectedSerial += 1
         }
@@ -90,7 +90,7 @@ public struct ChainVerifier: Sendable {
             if publishedHead.serial > expectedSerial - 1 {
                 return Report(intact: false, checked: checked, firstBrokenSerial: expectedSerial, problem: .behindPublishedHead)
             }
-            if hashes[publishedHead.serial] != publishedHead.hash {
+            if hashAtHead != publishedHead.hash {
                 return Report(intact: false, checked: checked, firstBrokenSerial: publishedHead.serial, problem: .headMismatch)
             }
         }

@@ -69,6 +69,20 @@ public struct ScratchDatabase: Sendable {
         self.configuration = configuration
     }
 
+    /// Runs `body` with a running pool signed in as `url`'s role on `schema` (made and dropped by
+    /// nobody here): what a service's own role may and may not do.
+    public static func connected<T: Sendable>(
+        url: String, schema: String, poolSize: Int = 4, _ body: @Sendable (ScratchDatabase) async throws -> T
+    ) async throws -> T {
+        let configuration = try DatabaseConfiguration(url: url, key: "database URL", schema: schema, poolSize: poolSize)
+        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: LocalStack.logger())
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(ScratchDatabase(client: client, schema: schema, configuration: configuration))
+        }
+    }
+
     /// Runs `body` with a running pool on a new schema (already migrated with the platform tables
     /// when `migrate` is true), then drops the schema.
     public static func with<T: Sendable>(

@@ -58,17 +58,6 @@ struct SplitRoles {
             _ = try? await admin.client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
     }
-
-    /// Runs `body` with a pool signed in as `url`'s role.
-    static func pool<T: Sendable>(_ url: String, schema: String, _ body: @Sendable (ScratchDatabase) async throws -> T) async throws -> T {
-        let configuration = try DatabaseConfiguration(url: url, key: "test", schema: schema, poolSize: 4)
-        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: LocalStack.logger())
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(ScratchDatabase(client: client, schema: schema, configuration: configuration))
-        }
-    }
 }
 
 @Suite("The seal register's anchors: a serving role that cannot rewrite it, published heads, the registered key", .enabled(if: stackAvailable))
@@ -99,7 +88,7 @@ struct SealRegisterGuardTests {
             let superuser = try await SchemaOwner.appendOnlyProblem(SealMigrations.appendOnlyTables, schema: roles.schema, client: admin.client, logger: logger)
             #expect(superuser?.table == "imprints")
 
-            try await SplitRoles.pool(roles.runtimeURL, schema: roles.schema) { serving in
+            try await ScratchDatabase.connected(url: roles.runtimeURL, schema: roles.schema) { serving in
                 #expect(try await SchemaOwner.appendOnlyProblem(SealMigrations.appendOnlyTables, schema: roles.schema, client: serving.client, logger: logger) == nil)
                 let fixture = SealFixture(serving)
                 try await fixture.seedDirectory()
@@ -153,7 +142,7 @@ struct SealRegisterGuardTests {
 
                 // Whoever holds the owner's password can cut the tail and the seal's record with it:
                 // the published head still shows the register reached serial 3.
-                try await SplitRoles.pool(roles.ownerURL, schema: roles.schema) { owning in
+                try await ScratchDatabase.connected(url: roles.ownerURL, schema: roles.schema) { owning in
                     try await owning.client.query("DELETE FROM \(unescaped: roles.schema).imprints WHERE serial = 3", logger: logger)
                     try await owning.client.query(
                         """

@@ -123,18 +123,14 @@ struct ServiceBootTests {
     @Test("a service's database role owns its schema and cannot touch another service's", .enabled(if: ProcessInfo.processInfo.environment["HALL_INTAKE_DATABASE_URL"] != nil))
     func roleIsolation() async throws {
         let url = try requireValue(ProcessInfo.processInfo.environment["HALL_INTAKE_DATABASE_URL"], "HALL_INTAKE_DATABASE_URL")
-        let configuration = try DatabaseConfiguration(url: url, key: "HALL_INTAKE_DATABASE_URL", schema: "intake", poolSize: 1)
-        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: LocalStack.logger())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await ScratchDatabase.connected(url: url, schema: "intake", poolSize: 1) { intake in
             let logger = LocalStack.logger()
             let table = LocalStack.uniqueName("own")
-            try await client.query("CREATE TABLE intake.\(unescaped: table) (id int)", logger: logger)
-            try await client.query("DROP TABLE intake.\(unescaped: table)", logger: logger)
+            try await intake.client.query("CREATE TABLE intake.\(unescaped: table) (id int)", logger: logger)
+            try await intake.client.query("DROP TABLE intake.\(unescaped: table)", logger: logger)
             for other in ["seal", "coordinator", "public"] {
                 await #expect(throws: PSQLError.self, "intake must not create tables in \(other)") {
-                    try await client.query("CREATE TABLE \(unescaped: other).\(unescaped: table) (id int)", logger: logger)
+                    try await intake.client.query("CREATE TABLE \(unescaped: other).\(unescaped: table) (id int)", logger: logger)
                 }
             }
         }
@@ -143,17 +139,13 @@ struct ServiceBootTests {
     @Test("the seal's database role does not own its schema: it cannot create, drop or change tables there (seal_owner migrates)", .enabled(if: ProcessInfo.processInfo.environment["HALL_SEAL_DATABASE_URL"] != nil))
     func sealRoleOwnsNothing() async throws {
         let url = try requireValue(ProcessInfo.processInfo.environment["HALL_SEAL_DATABASE_URL"], "HALL_SEAL_DATABASE_URL")
-        let configuration = try DatabaseConfiguration(url: url, key: "HALL_SEAL_DATABASE_URL", schema: "seal", poolSize: 1)
-        let client = PostgresClient(configuration: configuration.clientConfiguration(), backgroundLogger: LocalStack.logger())
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await ScratchDatabase.connected(url: url, schema: "seal", poolSize: 1) { seal in
             let logger = LocalStack.logger()
-            let owner = try await client.query("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'seal'", logger: logger)
+            let owner = try await seal.client.query("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'seal'", logger: logger)
                 .decode(String.self).collectAll()
             #expect(owner == ["seal_owner"])
             await #expect(throws: PSQLError.self, "seal must not create tables in its schema") {
-                try await client.query("CREATE TABLE seal.\(unescaped: LocalStack.uniqueName("own")) (id int)", logger: logger)
+                try await seal.client.query("CREATE TABLE seal.\(unescaped: LocalStack.uniqueName("own")) (id int)", logger: logger)
             }
         }
     }

@@ -132,6 +132,8 @@ BEGIN
     REVOKE CREATE ON SCHEMA seal FROM seal;
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA seal TO seal;
     GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA seal TO seal;
+    -- The seal's append-only tables (SealMigrations.appendOnlyTables; the service revokes the same at
+    -- every start): revoked here too, so that a seal still running before its restart is guarded.
     FOR object IN
         SELECT c.relname FROM pg_class c
         WHERE c.relnamespace = 'seal'::regnamespace

@@ -29,9 +29,7 @@ public struct DepartmentRecord: Sendable, Hashable {
     /// Who keeps the department's seal on `day` (Art 32): the substitute within the days of a filed
     /// notice (Art 27), otherwise the chief representative; nil when the department has neither.
     public func keeper(on day: String) -> Custodian? {
-        if let substitute, substitute.from <= day, day <= substitute.to {
-            return Custodian(staffId: substitute.staffId, capacity: .substitute, noticeReference: substitute.noticeReference, from: substitute.from, to: substitute.to)
-        }
+        if let substitute, substitute.from <= day, day <= substitute.to { return Custodian(substitute: substitute) }
         return chiefRepresentative.map { Custodian(staffId: $0, capacity: .chiefRepresentative, noticeReference: nil, from: nil, to: nil) }
     }
 }
@@ -48,6 +46,19 @@ public struct Custodian: Sendable, Hashable, Encodable {
     public var noticeReference: String?
     public var from: String?
     public var to: String?
+
+    public init(staffId: String, capacity: Capacity, noticeReference: String?, from: String?, to: String?) {
+        self.staffId = staffId
+        self.capacity = capacity
+        self.noticeReference = noticeReference
+        self.from = from
+        self.to = to
+    }
+
+    /// The substitute on a filed notice, for the notice's days.
+    public init(substitute: DirectorySubstitute) {
+        self.init(staffId: substitute.staffId, capacity: .substitute, noticeReference: substitute.noticeReference, from: substitute.from, to: substitute.to)
+    }
 }
 
 /// A seal's custody (Art 32): who keeps it today, and every change of the department's chief

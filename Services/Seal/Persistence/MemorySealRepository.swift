@@ -87,9 +87,7 @@ actor MemorySealRepository: SealRepository {
             let department = departments[seal.departmentId]
             let entry = SealCustody.Entry(
                 changedAt: seal.registeredAt, chiefRepresentativeId: department?.chiefRepresentative,
-                substitute: department?.substitute.map {
-                    Custodian(staffId: $0.staffId, capacity: .substitute, noticeReference: $0.noticeReference, from: $0.from, to: $0.to)
-                })
+                substitute: department?.substitute.map(Custodian.init(substitute:)))
             custody[seal.sealId] = SealCustody(current: seal.status == .active ? department?.keeper(on: day) : nil, log: [entry])
         }
         return custody

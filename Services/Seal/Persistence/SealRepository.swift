@@ -159,8 +159,8 @@ struct PostgresSealRepository: SealRepository {
     func verify(_ imprint: Imprint, on connection: PostgresConnection) async throws -> ImprintVerification? {
         guard let seal = try await store.seal(id: imprint.sealId, on: connection, logger: logger) else { return nil }
         // The key published at registration, never one edited into the seal's row since.
-        let registered = try await store.registeredKey(sealId: seal.sealId, on: connection, logger: logger)
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: registered.flatMap { Data(base64Encoded: $0) } ?? Data(seal.publicKey))
+        guard let key = try await store.registeredKey(sealId: seal.sealId, on: connection, logger: logger)
+            ?? (try? Curve25519.Signing.PublicKey(rawRepresentation: seal.publicKey))
         else { return nil }
         let register = try await store.register(sealId: seal.sealId, through: imprint.serial, on: connection, logger: logger)
         let chain = ChainVerifier(publicKey: key).verify(register, through: imprint.serial)
@@ -181,10 +181,8 @@ struct PostgresSealRepository: SealRepository {
             guard let seal = try await store.seal(id: sealId, on: connection, logger: logger) else { return nil }
             // Checked against the anchors the service's role cannot change: the key as registered
             // (and published) and the last head published.
-            guard let registered = try await store.registeredKey(sealId: sealId, on: connection, logger: logger),
-                let key = try? Curve25519.Signing.PublicKey(rawRepresentation: Data(base64Encoded: registered) ?? Data())
-            else { return ChainVerifier.Report(intact: false, checked: 0, firstBrokenSerial: nil, problem: .keyReplaced) }
-            guard Data(seal.publicKey) == key.rawRepresentation else {
+            guard let key = try await store.registeredKey(sealId: sealId, on: connection, logger: logger), Data(seal.publicKey) == key.rawRepresentation
+            else {
                 return ChainVerifier.Report(intact: false, checked: 0, firstBrokenSerial: nil, problem: .keyReplaced)
             }
             let head = try await store.lastPublishedHead(sealId: sealId, on: connection, logger: logger)

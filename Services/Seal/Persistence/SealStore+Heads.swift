@@ -23,10 +23,12 @@ extension SealStore {
             "INSERT INTO \(unescaped: schema).registered_keys (seal_id, public_key, registered_at) VALUES (\(sealId), \(publicKey), \(now))", logger: logger)
     }
 
-    /// The public key `sealId` was registered with, base64; nil for an unknown seal.
-    func registeredKey(sealId: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String? {
-        try await connection.run("SELECT public_key FROM \(unescaped: schema).registered_keys WHERE seal_id = \(sealId)", logger: logger)
-            .decode(String.self).collectAll().first
+    /// The public key `sealId` was registered with; nil for an unknown seal (or an unreadable key).
+    func registeredKey(sealId: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Curve25519.Signing.PublicKey? {
+        let text = try await connection.run(
+            "SELECT public_key FROM \(unescaped: schema).registered_keys WHERE seal_id = \(sealId)", logger: logger
+        ).decode(String.self).collectAll().first
+        return text.flatMap { Data(base64Encoded: $0) }.flatMap { try? Curve25519.Signing.PublicKey(rawRepresentation: $0) }
     }
 
     /// The last head published for `sealId`, nil when none was.
@@ -73,13 +75,14 @@ extension SealStore {
         let locked = try await connection.run("SELECT pg_try_advisory_xact_lock(hashtext(\("hall.seal.heads." + schema)))", logger: logger)
             .decode(Bool.self).collectAll().first ?? false
         guard locked else { return 0 }
-        let halfMillis = Int64(interval.components.seconds) * 500 + interval.components.attoseconds / 2_000_000_000_000_000
+        let interval = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let publishedSince = now.addingTimeInterval(-interval / 2)
         let rows = try await connection.run(
             """
             SELECT \(unescaped: Self.sealColumns), encrypted_private_key FROM \(unescaped: schema).seals s
             WHERE status = 'active'
               AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).register_heads h
-                              WHERE h.seal_id = s.seal_id AND h.published_at > \(now) - make_interval(secs => \(Double(halfMillis) / 1000)))
+                              WHERE h.seal_id = s.seal_id AND h.published_at > \(publishedSince))
             ORDER BY department_id
             """, logger: logger
         ).collect()

@@ -55,7 +55,7 @@ public enum Migrator {
         for migration in migrations where rank[migration.component] == nil { rank[migration.component] = rank.count }
         let ordered = migrations.sorted { (rank[$0.component] ?? 0, $0.version) < (rank[$1.component] ?? 0, $1.version) }
         return try await client.transaction(logger: logger) { connection in
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("hall.migrate." + schema)))", logger: logger)
+            try await lock(schema: schema, on: connection, logger: logger)
             let exists = try await connection.run("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger)
                 .collect().isEmpty == false
             if !exists {
@@ -103,5 +103,11 @@ public enum Migrator {
             }
             return done
         }
+    }
+
+    /// Takes the transaction-level lock that serialises everything done to `schema`'s structure at
+    /// start-up (migrations, ``SchemaOwner``'s grants) across instances.
+    static func lock(schema: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("hall.migrate." + schema)))", logger: logger)
     }
 }

@@ -35,7 +35,7 @@ public enum SchemaOwner {
         let roleName = quoted(role)
         try await client.transaction(logger: logger) { connection in
             // Serialised with the migrations of other instances starting at the same time.
-            try await connection.run("SELECT pg_advisory_xact_lock(hashtext(\("hall.migrate." + schema)))", logger: logger)
+            try await Migrator.lock(schema: schema, on: connection, logger: logger)
             for statement in [
                 "GRANT USAGE ON SCHEMA \(schemaName) TO \(roleName)",
                 "REVOKE CREATE ON SCHEMA \(schemaName) FROM \(roleName)",
