@@ -126,7 +126,7 @@ public final class Hall: @unchecked Sendable {
     /// Asks until `check` holds (30 s at most); returns the last answer.
     @discardableResult
     public func eventually(
-        _ what: String, timeout: Duration = .seconds(30), _ ask: () async throws -> Answer, until check: (Answer) -> Bool
+        _ what: String, timeout: Duration = .seconds(90), _ ask: () async throws -> Answer, until check: (Answer) -> Bool
     ) async throws -> Answer {
         let deadline = ContinuousClock.now + timeout
         var last = try await ask()

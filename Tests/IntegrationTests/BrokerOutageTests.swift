@@ -41,13 +41,13 @@ struct BrokerOutageTests {
             // The service still does its work (its writes queue in the outbox): a load balancer
             // keeps it, and the report says what is wrong. Deliveries fail after the producer's
             // message timeout (5 s); on a machine busy with the whole suite their reports can come
-            // late, so the report is awaited while the broker is still frozen (until 30 s).
+            // late, so the report is awaited, and the broker stays frozen until it has been read
+            // (at least 30 s in all).
             var report = await health.readiness(logger: LocalStack.logger())
-            try await eventually("publishing reported failing while the broker is frozen", timeout: .seconds(14)) {
+            try await eventually("publishing reported failing while the broker is frozen", timeout: .seconds(30)) {
                 report = await health.readiness(logger: LocalStack.logger())
                 return report.checks["publishing"] == "failing"
             }
-            #expect(ContinuousClock.now < frozenAt + .seconds(30), "still frozen when the report was read")
             #expect(report.status == "degraded")
             #expect(report.checks["broker"] == "unreachable")
             #expect(report.checks["database"] == "ok")
