@@ -66,8 +66,15 @@ struct HallFlowTests {
         let decision = try #require(published.first, "the decision is published: \(decisions)")
         #expect(decision["departmentId"] == "d-market" && decision["decision"] == "approved" && decision["applicant"] == "张*")
         let decisionImprint = try #require(decision["imprintId"]?.stringValue).lowercased()
-        let decisionVerified = try await hall.call("seal", .GET, "/v1/imprints/\(decisionImprint)")
+        // Verification tells the case: its receipt code, item, final due date, and that the decision was sealed on time.
+        let decisionVerified = try await hall.eventually("the decision's verification tells its completed case", {
+            try await hall.call("seal", .GET, "/v1/imprints/\(decisionImprint)")
+        }) { $0.json["case"]?["dueDateFinal"] == true }
         #expect(decisionVerified.json["valid"] == true && decisionVerified.json["departmentId"] == "d-market", "\(decisionVerified)")
+        #expect(decisionVerified.json["case"]?["receiptCode"] == .string(receipt) && decisionVerified.json["case"]?["itemCode"] == "MKT-001")
+        #expect(decisionVerified.json["case"]?["onTime"] == true && decisionVerified.json["case"]?["dueDate"] == ready.json["completion"]?["dueDate"])
+        let noticeCase = try await hall.call("seal", .GET, "/v1/imprints/\(noticeImprint)").json["case"]
+        #expect(noticeCase?["receiptCode"] == .string(receipt) && noticeCase?["onTime"] == nil, "a notice is not a decision: \(String(describing: noticeCase))")
         // Completion time = the last seal's time (Art 31).
         #expect(ready.json["completion"]?["completedAt"] == decisionVerified.json["sealedAt"])
 

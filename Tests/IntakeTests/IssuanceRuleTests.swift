@@ -31,6 +31,34 @@ struct IssuanceRuleTests {
         #expect(Self.field { _ = try FeeRule.charge(100, for: Self.item(fee: .free)) } == "amountCents")
     }
 
+    @Test("a result leaves the window with its fee paid (approvals only) and no promised material owed; the refusal names what is owed")
+    func release() throws {
+        let owed = Release.Case(receiptCode: "R1", outcome: "approved", feeCents: 2_000, feePaid: false, openPromises: [])
+        #expect(Self.field { try Release.check([owed]) } == "fee")
+        var denied = owed
+        denied.outcome = "denied"
+        #expect(Self.field { try Release.check([denied]) } == nil, "a denial costs nothing")
+        var paid = owed
+        paid.feePaid = true
+        #expect(Self.field { try Release.check([paid]) } == nil)
+        paid.openPromises = [("premises-proof", LocalDate(iso: "2026-12-11")!)]
+        do {
+            try Release.check([Release.Case(receiptCode: "R0", outcome: "approved", feeCents: nil, feePaid: false, openPromises: []), paid])
+            Issue.record("a promised material is owed")
+        } catch let error as HallError {
+            #expect(error.field == "promisedMaterials" && error.message.contains("R1 waits") && error.message.contains("premises-proof (promised by 2026-12-11)"))
+        }
+    }
+
+    @Test("a result ready on 30 September 2026 is to be collected within 10 working days: across National Day and its Saturday make-up day, by 20 October")
+    func collectionDeadline() throws {
+        let calendar = try WorkingCalendar.bundled()
+        let readyAt = try #require(RFC3339Timestamp.date(from: "2026-09-30T10:00:00+08:00"))
+        let onTheDay = Collection.deadline(readyAt: readyAt, today: LocalDate(iso: "2026-10-20")!, calendar: calendar)
+        #expect(onTheDay.collectBy == LocalDate(iso: "2026-10-20")! && !onTheDay.overdue)
+        #expect(Collection.deadline(readyAt: readyAt, today: LocalDate(iso: "2026-10-21")!, calendar: calendar).overdue)
+    }
+
     @Test("the first agent is recorded; the same one again changes nothing; another one needs the reason; the same agent under another entrustment is a conflict")
     func agency() throws {
         #expect(try Agency.change(current: nil, agentId: "c-li", entrustment: "委托 1", reason: nil, receiptCode: "R1") == .first)

@@ -179,7 +179,9 @@ struct IntakeAPITests {
             let next = try await store.submit(
                 try JSONDecoder.intake.decode(ApplicationSubmission.self, from: Data(application(key: "c-next", materials: allMaterials).utf8)), clerk: clerk)
             #expect(try #require(next.noticeNumber) > stored)
-            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).notices") == 2)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).notices WHERE kind = 'acceptance-notice'") == 2)
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).notices WHERE kind = 'correction-notice'") == 1,
+                "one correction notice kept for the repeated key")
         }
     }
 
@@ -196,6 +198,24 @@ struct IntakeAPITests {
             #expect(corrections?[1]?["problem"] == "wrong-form")
             #expect(corrections?[2]?["materialId"] == "premises-proof")
             let receipt = notice["receiptCode"]!.stringValue!
+
+            // The notice is a numbered, dated document kept with the case, printable, and not sent to a seal (Art 36).
+            let number = try #require(notice["correctionNoticeNumber"]?.stringValue)
+            #expect(number.wholeMatch(of: /\d{4}-G\d{6}/) != nil, "\(number)")
+            let idNumber = residentId("11010519491231002")
+            let documents = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["documents"]?.arrayValue ?? []
+            let kept = try #require(documents.first { $0["kind"] == "correction-notice" }, "\(documents)")
+            #expect(kept["number"] == .string(number) && kept["sealed"] == .bool(false) && kept["issuedAt"]?.stringValue != nil)
+            let printed = try await client.execute(uri: "/v1/cases/\(receipt)/documents/correction-notice?idNumber=\(idNumber)", method: .get) { response in
+                (response.status, response.headers[.contentType], String(buffer: response.body))
+            }
+            #expect(printed.0 == .ok && printed.1?.hasPrefix("text/plain") == true)
+            #expect(printed.2.contains("一次性告知通知书") && printed.2.contains(number) && printed.2.contains("issued-at: "))
+            for material in ["application-form", "identity-card", "premises-proof"] { #expect(printed.2.contains(material), "every correction: \(material)") }
+            #expect(try await get(client, "/v1/cases/\(receipt)/documents/correction-notice?idNumber=\(residentId("11010519491231003"))").0 == .notFound)
+            let (badKind, kindProblem) = try await get(client, "/v1/cases/\(receipt)/documents/receipt?idNumber=\(idNumber)")
+            #expect(badKind == .badRequest && kindProblem["field"] == "kind")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).outbox WHERE topic LIKE '%seal.requests'") == 0)
 
             // Asking for something not on the notice is refused by the system and recorded.
             let (refusedStatus, problem) = try await post(
@@ -217,6 +237,8 @@ struct IntakeAPITests {
             #expect(accepted["receiptCode"] == .string(receipt))
             #expect(try await database.count(
                 "SELECT count(*)::bigint FROM \(database.schema).outbox WHERE event_type = 'intake.application.correction-notified'") == 2)
+            let kinds = try await get(client, "/v1/cases/\(receipt)?idNumber=\(idNumber)").1["documents"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }
+            #expect(kinds == ["correction-notice", "acceptance-notice"], "the notice stays with the case after acceptance")
         }
     }
 
@@ -464,12 +486,16 @@ struct IntakeAPITests {
             let check = try EventEnvelope.decode(from: Array(acceptedEvent.utf8)).payload(as: ApplicationAccepted.self).applicantCheck
             #expect(check?.count == 64 && !acceptedEvent.contains(idNumber) && !acceptedEvent.contains("11010519491231"))
 
-            // Only the catalogue's fee, once.
-            var (status, problem) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1500}"#)
+            // Not handed out before the fee is paid; only the catalogue's fee, with the bank window's receipt, once.
+            var (status, problem) = try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}")
+            #expect(status == .conflict && problem["field"] == "fee", "\(problem)")
+            (status, problem) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1500,"paymentReference":"BK-1"}"#)
             #expect(status == .badRequest)
             #expect(problem["field"] == "amountCents")
-            #expect(try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000}"#).0 == .noContent)
-            (status, _) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000}"#)
+            (status, problem) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000,"paymentReference":" "}"#)
+            #expect(status == .badRequest && problem["field"] == "paymentReference")
+            #expect(try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000,"paymentReference":"BK-1"}"#).0 == .noContent)
+            (status, _) = try await post(client, "/v1/applications/\(receipt)/fee", token: tokens.clerk, #"{"amountCents":1000,"paymentReference":"BK-1"}"#)
             #expect(status == .conflict)
 
             // Handed out only by active staff posted at a window serving the case's department (or that took it): a clerk

@@ -457,6 +457,25 @@ extension IntakeAPITests {
                 return "\(department) \(imprint.lowercased())"
             })
             #expect(rows == ["d-market \(marketImprint.uuidString.lowercased())", "d-tax \(taxImprint.uuidString.lowercased())"], "\(published)")
+
+            // A page at a time, newest first, each row once; searched by department and sealing date.
+            let first = try await get(client, "/v1/decisions?itemCode=JNT-001&limit=1").1
+            let next = try #require(first["next"]?.stringValue, "\(first)")
+            let second = try await get(client, "/v1/decisions?itemCode=JNT-001&limit=1&after=\(next)").1
+            #expect(second["next"] == nil)
+            let paged = [first, second].compactMap { $0["decisions"]?[0]?["departmentId"]?.stringValue }
+            #expect(Set(paged) == ["d-market", "d-tax"] && paged.count == 2, "\(first) \(second)")
+            let tax = try await get(client, "/v1/decisions?itemCode=JNT-001&departmentId=d-tax").1["decisions"]?.arrayValue ?? []
+            #expect(tax.count == 1 && tax.first?["imprintId"]?.stringValue?.lowercased() == taxImprint.uuidString.lowercased())
+            let today = LocalDate.inHall(Date())
+            #expect(try await get(client, "/v1/decisions?itemCode=JNT-001&from=\(today)&to=\(today)").1["decisions"]?.arrayValue?.count == 2)
+            #expect(try await get(client, "/v1/decisions?itemCode=JNT-001&from=\(today.adding(days: 1))").1["decisions"]?.arrayValue?.isEmpty == true)
+            #expect(try await get(client, "/v1/decisions?itemCode=JNT-001&to=\(today.adding(days: -1))").1["decisions"]?.arrayValue?.isEmpty == true)
+            for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("after=page-2", "after"), ("from=\(today)&to=\(today.adding(days: -1))", "to"),
+                                   ("from=2026-13-01", "from")] {
+                let (status, problem) = try await get(client, "/v1/decisions?\(query)")
+                #expect(status == .badRequest && problem["field"] == .string(field), "\(query): \(problem)")
+            }
         }
     }
 

@@ -172,12 +172,7 @@ struct SealAPITests {
             _ = try await send(StaffChanged(staffId: "s-zhang", name: "张", departmentId: "d-market", windowId: nil, qualified: true, active: true), key: "s-zhang")
             _ = try await send(WindowChanged(windowId: "w-07", name: "7", kind: .comprehensive, departmentIds: [], active: true), key: "w-07")
 
-            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("g"), topics: [topic]))
-            configuration.deadLetterTopic = topic + ".dlq"
-            let consumer = InboxConsumer(
-                configuration: configuration, client: database.client, schema: database.schema, serviceName: "seal",
-                handler: SealConsumer.router(store: hall.store), deadLetters: producer, logger: LocalStack.logger())
-            let running = Task { try await consumer.run() }
+            let running = hall.consume(topic, kafka: kafka, producer: producer)
             defer { running.cancel() }
             try await eventually("the directory is projected") {
                 // Directory events of different entities may apply in different lanes: wait for all three.
@@ -228,12 +223,7 @@ struct SealAPITests {
             let producer = try kafka.producer()
             let messages = try (0..<120).map { try SealFixture.requestMessage($0, topic: topic) }
             for result in await producer.sendSigned(messages) { _ = try result.get() }
-            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("g"), topics: [topic]))
-            configuration.deadLetterTopic = topic + ".dlq"
-            let consumer = InboxConsumer(
-                configuration: configuration, client: database.client, schema: database.schema, serviceName: "seal",
-                handler: SealConsumer.router(store: hall.store), deadLetters: producer, logger: LocalStack.logger())
-            let running = Task { try await consumer.run() }
+            let running = hall.consume(topic, kafka: kafka, producer: producer)
             defer { running.cancel() }
             try await eventually("120 imprints", timeout: .seconds(90)) {
                 try await database.count("SELECT count(*)::bigint FROM \(database.schema).imprints") == 120

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HallContracts
 import HallImprints
+import HallKafka
 import HallKit
 import HallLocalStack
 import Logging
@@ -58,6 +59,16 @@ struct SealFixture {
         SealingRequest(
             documentKind: kind, documentHash: Hex.encode(SHA256.hash(data: Array("document \(department) \(n)".utf8))), caseId: "C-\(n)",
             departmentId: department, requestedBy: staff, windowId: window)
+    }
+
+    /// The seal service's consumer on `topic` of `kafka` (dead letters to `<topic>.dlq`), running until cancelled.
+    func consume(_ topic: String, kafka: LocalKafka, producer: KafkaProducer) -> Task<Void, any Error> {
+        var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: LocalStack.uniqueName("g"), topics: [topic]))
+        configuration.deadLetterTopic = topic + ".dlq"
+        let consumer = InboxConsumer(
+            configuration: configuration, client: database.client, schema: database.schema, serviceName: "seal",
+            handler: SealConsumer.router(store: store), deadLetters: producer, logger: LocalStack.logger())
+        return Task { try await consumer.run() }
     }
 
     func sealed(_ outcome: SealingOutcome) throws -> Imprint {

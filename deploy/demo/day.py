@@ -535,12 +535,32 @@ class Day:
                 if bundle.tracking.get("status") != "ready":
                     remaining_bundles.append(bundle)
                 elif bundle.collect:
+                    for member in bundle.cases:
+                        self.settle(member, self.clerk_api(bundle.clerk), self.track(member))
                     self.expect(f"handing over bundle {bundle.bundle_id}", self.clerk_api(bundle.clerk).call("POST", f"/v1/bundles/{bundle.bundle_id}/handover"))
                     with self.lock:
                         self.counters["bundles-handed-over"] += 1
             outstanding, bundles_left = still, remaining_bundles
             if outstanding or bundles_left:
                 time.sleep(0.5)
+
+    def settle(self, case: Case, api: "Api", tracking: dict) -> None:
+        """What a result waits for at the window: the fee of an approval, paid at the hall's bank
+        window (its receipt recorded), and the materials promised under tolerated-gap acceptance."""
+        fee = case.item.get("fee")
+        if fee and case.expected_outcome == "approved" and not case.fee_recorded:
+            self.expect(f"recording the fee of {case.receipt}", api.call(
+                "POST", f"/v1/applications/{case.receipt}/fee", {"amountCents": fee["amountCents"], "paymentReference": f"BANK-{case.receipt}"}))
+            case.fee_recorded = True
+        materials = {m["id"]: m for m in case.item["materials"]}
+        for promise in tracking.get("promisedMaterials", []):
+            if promise.get("receivedAt"):
+                continue
+            brought = {k: v for k, v in presented(materials[promise["materialId"]]).items() if k != "materialId"}
+            self.expect(f"receiving {promise['materialId']} promised for {case.receipt}", api.call(
+                "POST", f"/v1/applications/{case.receipt}/promised-materials/{promise['materialId']}", brought))
+            with self.lock:
+                self.counters["promises-kept"] += 1
 
     def advance(self, case: Case) -> bool:
         """One look at a case by its applicant and the window; True once it needs nothing more today."""
@@ -556,10 +576,7 @@ class Day:
             return False
         if not case.collect:
             return True
-        fee = case.item.get("fee")
-        if fee and case.expected_outcome == "approved" and not case.fee_recorded:
-            self.expect(f"recording the fee of {case.receipt}", api.call("POST", f"/v1/applications/{case.receipt}/fee", {"amountCents": fee["amountCents"]}))
-            case.fee_recorded = True
+        self.settle(case, api, tracking)
         self.expect(f"handing over {case.receipt}", api.call("POST", f"/v1/applications/{case.receipt}/handover"))
         case.handed_over = True
         return True
@@ -669,6 +686,9 @@ class Day:
         self.say("The windows:")
         self.say(f"  handed over: {check('handed over', sum(1 for c in cases if c.handed_over), sum(1 for c in cases if c.bundle is None and c.expected_status == 'issued'))} cases, "
                  f"{check('bundles handed over', counters.get('bundles-handed-over', 0), sum(1 for b in bundles if b.collect))} bundles; fees recorded: {fees}")
+        promised = sum(sum(1 for m in Planner.required(c.item) if m["toleratedGap"]) for c in cases
+                       if c.scenario == "gap" and c.handed_over)
+        self.say(f"  promised materials brought before the hand-over: {check('promises kept', counters.get('promises-kept', 0), promised)}")
         waiting = [c.receipt for c in cases if c.tracking.get("status") == "ready"]
         self.say(f"  waiting to be collected: {len(waiting)}" + (f" ({', '.join(waiting[:6])}{', …' if len(waiting) > 6 else ''})" if waiting else ""))
         open_cases = [c for c in cases if c.tracking.get("status") == "awaiting-correction"]

@@ -85,6 +85,8 @@ class CheckTests(unittest.TestCase):
             "http-approve": sum(sum(1 for d in c.departments if d != "d-market") for c in self.cases if c.decided_by_departments),
             "http-needs-supplement": 1, "suspended-and-resumed": 1, "extended": 1,
             "bundles-handed-over": sum(1 for b in self.bundles if b.collect),
+            "promises-kept": sum(sum(1 for m in day.Planner.required(c.item) if m["toleratedGap"]) for c in self.cases
+                                 if c.scenario == "gap" and c.handed_over),
         })
         for case in self.cases:  # the extension moved the due date
             if case.scenario == "extension":

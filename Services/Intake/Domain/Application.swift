@@ -196,15 +196,25 @@ enum MaterialsCheck {
                 }
                 continue
             }
-            if !satisfies(brought.form, material.form) {
-                corrections.append(Correction(materialId: material.id, problem: .wrongForm, needed: describe(material)))
-            } else if brought.copies < material.copies {
-                corrections.append(Correction(materialId: material.id, problem: .tooFewCopies, needed: describe(material)))
-            } else if !brought.legalForm {
-                corrections.append(Correction(materialId: material.id, problem: .notInLegalForm, needed: "\(describe(material)), in the legal form"))
+            if let problem = shortfall(form: brought.form, copies: brought.copies, legalForm: brought.legalForm, for: material) {
+                corrections.append(Correction(materialId: material.id, problem: problem, needed: wording(problem, material)))
             }
         }
         return corrections.isEmpty ? .complete(promised: keptPromises) : .corrections(corrections)
+    }
+
+    /// What is wrong with a material brought in `form`, `copies` copies, in the legal form or not,
+    /// against what the item requires of it; nil when it is in order.
+    static func shortfall(form: MaterialForm, copies: Int, legalForm: Bool, for material: RequiredMaterial) -> Correction.Problem? {
+        if !satisfies(form, material.form) { return .wrongForm }
+        if copies < material.copies { return .tooFewCopies }
+        if !legalForm { return .notInLegalForm }
+        return nil
+    }
+
+    /// The words of a correction: what to bring so that `problem` is put right.
+    static func wording(_ problem: Correction.Problem, _ material: RequiredMaterial) -> String {
+        problem == .notInLegalForm ? "\(describe(material)), in the legal form" : describe(material)
     }
 
     static func satisfies(_ brought: MaterialForm, _ required: MaterialForm) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 import HallContracts
 import HallKit
 
@@ -50,5 +51,51 @@ enum Agency {
 enum PublishedApplicant {
     static func shown(kind: ApplicantKind, name: String) -> String {
         kind == .organisation ? name : String(name.prefix(1)) + "*"
+    }
+}
+
+/// When a result may leave the window (Art 16; ALL Art 44): an approval of an item with a fee only
+/// once the fee is paid at the hall's bank window, and no case while a material promised under
+/// tolerated-gap acceptance (容缺) has not been brought. A denial costs nothing.
+enum Release {
+    struct Case {
+        var receiptCode: String
+        /// `approved` or `denied` once decided.
+        var outcome: String?
+        /// The item version's fee standard in fen, nil for a free item.
+        var feeCents: Int64?
+        var feePaid: Bool
+        /// Promised materials not brought yet, with the date they were promised for.
+        var openPromises: [(materialId: String, dueBy: LocalDate)]
+    }
+
+    /// - Throws: ``HallError`` `conflict` naming `fee` or `promisedMaterials`, for the first case
+    ///   that cannot be handed out, saying what is still owed.
+    static func check(_ cases: [Case]) throws {
+        for found in cases {
+            if let cents = found.feeCents, found.outcome == "approved", !found.feePaid {
+                throw HallError(
+                    .conflict,
+                    "the fee of \(found.receiptCode) (\(cents) fen) is not paid: it is paid at the hall's bank window and recorded before the hand-over (Art 16)",
+                    field: "fee")
+            }
+            if !found.openPromises.isEmpty {
+                let owed = found.openPromises.map { "\($0.materialId) (promised by \($0.dueBy))" }.joined(separator: ", ")
+                throw HallError(
+                    .conflict, "\(found.receiptCode) waits for promised materials before its result is handed out: \(owed)", field: "promisedMaterials")
+            }
+        }
+    }
+}
+
+/// A result waiting at the window (ALL Art 44): it is to reach the applicant within 10 working days
+/// of being ready; after that the case is flagged for the front desk to follow up.
+enum Collection {
+    static let workingDays = 10
+
+    /// The last day to collect a result ready at `readyAt`, and whether `today` is past it.
+    static func deadline(readyAt: Date, today: LocalDate, calendar: WorkingCalendar) -> (collectBy: LocalDate, overdue: Bool) {
+        let collectBy = calendar.addingWorkingDays(workingDays, after: LocalDate.inHall(readyAt)).value
+        return (collectBy, today > collectBy)
     }
 }

@@ -2,12 +2,29 @@ import Crypto
 import Foundation
 import HallContracts
 
-/// The text of an acceptance or refusal notice, as hashed (SHA-256, hex) and sent to the
-/// department's seal (Art 35, 37). The text is kept with the case so anyone can re-hash it.
+/// The documents the front desk issues on a case and keeps with it.
+enum NoticeKind: String, Sendable, Equatable {
+    case acceptanceNotice = "acceptance-notice"
+    case refusalNotice = "refusal-notice"
+    case approvalDecision = "approval-decision"
+    case denialDecision = "denial-decision"
+    /// 《一次性告知通知书》 (Art 36): numbered and dated; the rule requires no seal on it.
+    case correctionNotice = "correction-notice"
+
+    /// The kind the department's seal is applied to; nil for a document that is not sealed.
+    var sealKind: SealDocumentKind? { SealDocumentKind(rawValue: rawValue) }
+}
+
+/// The text of a notice or decision as issued and kept with the case. A sealed one (acceptance,
+/// refusal, an immediate item's decision) is hashed (SHA-256, hex) and sent to the department's
+/// seal (Art 35, 37), and anyone can re-hash the kept text; the one-time correction notice is
+/// numbered and dated, not sealed (Art 36).
 struct Notice: Sendable, Equatable {
-    var kind: SealDocumentKind
+    var kind: NoticeKind
     var departmentId: String
     var text: String
+    /// The correction notice's number.
+    var number: String? = nil
 
     var sha256: String {
         let digits = Array("0123456789abcdef".utf8)
@@ -49,5 +66,31 @@ struct Notice: Sendable, Equatable {
                 competent-authority: \(response.refusal?.competentAuthority ?? "")
                 refused-at: \(RFC3339Timestamp.string(from: refusedAt) ?? "")
                 """)
+    }
+
+    /// The one-time correction notice (Art 36): every correction at once, with its number and date.
+    static func correction(
+        _ response: ApplicationResponse, number: String, item: ItemVersion, departmentId: String, applicantName: String, clerk: Clerk, issuedAt: Date
+    ) -> Notice {
+        let lines = (response.corrections ?? []).enumerated().map { index, correction in
+            "\(index + 1). \(correction.materialId) [\(correction.problem.rawValue)]: \(correction.needed)"
+        }
+        return Notice(
+            kind: .correctionNotice, departmentId: departmentId,
+            text: """
+                一次性告知通知书 One-time correction notice
+                number: \(number)
+                receipt: \(response.receiptCode)
+                case: \(response.caseId.uuidString.lowercased())
+                item: \(item.code) v\(item.version) \(item.name)
+                applicant: \(applicantName)
+                issued-at: \(RFC3339Timestamp.string(from: issuedAt) ?? "")
+                window: \(clerk.windowId ?? "")
+                clerk: \(clerk.staffId)
+                corrections (all of them, at once):
+                \(lines.joined(separator: "\n"))
+                Bring these with the receipt code; nothing else may be asked for (Art 36).
+                """,
+            number: number)
     }
 }

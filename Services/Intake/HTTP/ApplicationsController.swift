@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 import HallKit
 import Hummingbird
 
@@ -41,6 +42,20 @@ struct ApplicationsController<Repository: ApplicationRepository> {
             try await repository.recordFee(receiptCode: try context.parameters.require("receiptCode"), fee, clerk: clerk)
             return .noContent
         }
+        routes.post("/v1/applications/:receiptCode/promised-materials/:materialId") { request, context -> CaseStatus.Promise in
+            let clerk = try Clerk(context)
+            let arrival = try await request.decodeBody(as: PromisedArrival.self, context: context)
+            return try await repository.receivePromised(
+                receiptCode: try context.parameters.require("receiptCode"), materialId: try context.parameters.require("materialId"), arrival,
+                clerk: clerk, now: Date())
+        }
+        routes.get("/v1/reminders") { _, context -> Reminders in
+            let principal = try context.requirePrincipal()
+            if principal.roles.contains(.centreAdmin) {
+                return try await repository.reminders(clerk: nil, today: .inHall(Date()), limit: 500)
+            }
+            return try await repository.reminders(clerk: try Clerk(context), today: .inHall(Date()), limit: 500)
+        }
         routes.post("/v1/applications/:receiptCode/handover") { request, context -> CaseStatus in
             let clerk = try Clerk(context)
             let input = try await request.decodeBodyIfPresent(as: HandOver.self, context: context) ?? HandOver()
@@ -74,4 +89,6 @@ extension Clerk {
 }
 
 extension ApplicationResponse: ResponseCodable {}
+extension CaseStatus.Promise: ResponseCodable {}
+extension Reminders: ResponseCodable {}
 extension CaseStatus: ResponseCodable {}

@@ -40,9 +40,29 @@ struct ImmediateDecision: Codable, Sendable {
     var reasons: String?
 }
 
-/// A fee charged on a case: only the catalogue's standard can be charged (Art 16).
+/// A fee paid on a case: only the catalogue's standard can be charged (Art 16), paid at the hall's
+/// bank window, whose receipt reference is recorded with it.
 struct FeeRecord: Codable, Sendable {
     var amountCents: Int64
+    /// The reference on the bank window's receipt (缴款凭证号).
+    var paymentReference: String
+
+    func validated() throws -> FeeRecord {
+        let reference = paymentReference.trimmingCharacters(in: .whitespaces)
+        guard !reference.isEmpty, reference.count <= 64, !reference.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw HallError.invalid("paymentReference", "must be the bank window's receipt reference: 1 to 64 printable characters (Art 16)")
+        }
+        return FeeRecord(amountCents: amountCents, paymentReference: reference)
+    }
+}
+
+/// A material promised under tolerated-gap acceptance (容缺), brought to the window: checked
+/// against what the item requires of it, as at acceptance.
+struct PromisedArrival: Codable, Sendable {
+    var form: MaterialForm
+    var copies: Int
+    var legalForm: Bool
 }
 
 /// What the applicant brings back after a one-time correction notice.

@@ -26,6 +26,9 @@ struct ApplicationResponse: Codable, Sendable, Equatable {
     var refusal: Refusal?
     /// Correction required: everything to bring or fix, at once.
     var corrections: [Correction]?
+    /// Correction required: the number of the one-time correction notice (《一次性告知通知书》, Art 36),
+    /// printable at `GET /v1/cases/{receiptCode}/documents/correction-notice?idNumber=`.
+    var correctionNoticeNumber: String?
     /// The "one thing, one go" bundle the application belongs to.
     var bundleId: String?
 
@@ -127,6 +130,38 @@ struct CaseStatus: Codable, Sendable, Equatable {
     /// When every department's decision is sealed: the outcome, the completion time (the last seal
     /// time, Art 31), the due date after suspensions and extensions, and whether it was met.
     var completion: Completion?
+    /// Materials promised under tolerated-gap acceptance (容缺): by when, and when brought. The
+    /// result is not handed out while one is owed.
+    var promisedMaterials: [Promise]?
+    /// The item's fee (Art 16) and whether it is paid; an approval is handed out once it is.
+    var fee: FeeStatus?
+    /// A result waiting at the window: since when, the last day to collect it (10 working days,
+    /// ALL Art 44), and whether that day has passed.
+    var collection: CollectionStatus?
+
+    struct Promise: Codable, Sendable, Equatable {
+        var materialId: String
+        var dueBy: LocalDate
+        var receivedAt: Date?
+        var receivedBy: String?
+        /// Not brought and its date has passed.
+        var overdue: Bool
+    }
+
+    struct FeeStatus: Codable, Sendable, Equatable {
+        var amountCents: Int64
+        var basis: String
+        var paid: Bool
+        /// The bank window's receipt reference.
+        var paymentReference: String?
+        var paidAt: Date?
+    }
+
+    struct CollectionStatus: Codable, Sendable, Equatable {
+        var readyAt: Date
+        var collectBy: LocalDate
+        var overdue: Bool
+    }
 
     struct DepartmentStatus: Codable, Sendable, Equatable {
         var departmentId: String
@@ -154,8 +189,13 @@ struct CaseStatus: Codable, Sendable, Equatable {
 extension CaseStatus {
     /// A notice or decision of the case and where its seal stands.
     struct DocumentStatus: Codable, Sendable, Equatable {
-        /// `acceptance-notice`, `refusal-notice`, `approval-decision` or `denial-decision`.
+        /// `acceptance-notice`, `refusal-notice`, `approval-decision`, `denial-decision` or
+        /// `correction-notice` (not sealed).
         var kind: String
+        /// The correction notice's number.
+        var number: String?
+        /// When it was issued.
+        var issuedAt: Date?
         /// The department whose seal it carries (the hall centre for a refusal of an item unknown to the hall).
         var departmentId: String
         /// True once the seal's imprint came back.
@@ -223,6 +263,57 @@ struct BundleStatus: Codable, Sendable, Equatable {
 }
 
 /// A sealed approval decision as published (Art 38): no personal identity numbers.
+/// A search of the published approvals (Art 38): by item, department and sealing date (hall dates,
+/// inclusive), newest first, a page at a time; `after` is the `next` of the previous page.
+struct DecisionQuery: Sendable, Equatable {
+    var itemCode: String?
+    var departmentId: String?
+    var from: LocalDate?
+    var to: LocalDate?
+    var limit: Int = 20
+    var after: Cursor?
+
+    /// Where a page ended: the last decision's sealing time (microseconds since 1970) and imprint.
+    struct Cursor: Sendable, Equatable {
+        var sealedMicros: Int64
+        var imprintId: UUID
+
+        init(sealedMicros: Int64, imprintId: UUID) {
+            self.sealedMicros = sealedMicros
+            self.imprintId = imprintId
+        }
+
+        init?(_ text: String) {
+            let parts = text.split(separator: "_")
+            guard parts.count == 2, let micros = Int64(parts[0]), let imprint = UUID(uuidString: String(parts[1])) else { return nil }
+            self.init(sealedMicros: micros, imprintId: imprint)
+        }
+
+        var text: String { "\(sealedMicros)_\(imprintId.uuidString.lowercased())" }
+    }
+
+    static let maximumLimit = 100
+
+    /// Reads the query string; names the parameter and the rule when one is wrong.
+    init(itemCode: String?, departmentId: String?, from: String?, to: String?, limit: String?, after: String?) throws {
+        self.itemCode = itemCode.flatMap { $0.isEmpty ? nil : $0 }
+        self.departmentId = departmentId.flatMap { $0.isEmpty ? nil : $0 }
+        self.from = try from.map(parseDate(field: "from"))
+        self.to = try to.map(parseDate(field: "to"))
+        if let from = self.from, let to = self.to, to < from { throw HallError.invalid("to", "must not be before from (\(from))") }
+        if let limit {
+            guard let value = Int(limit), (1...Self.maximumLimit).contains(value) else {
+                throw HallError.invalid("limit", "must be a whole number from 1 to \(Self.maximumLimit)")
+            }
+            self.limit = value
+        }
+        if let after {
+            guard let cursor = Cursor(after) else { throw HallError.invalid("after", "must be the `next` of a previous page") }
+            self.after = cursor
+        }
+    }
+}
+
 struct PublishedDecision: Codable, Sendable {
     var itemCode: String
     var itemName: String
@@ -232,4 +323,30 @@ struct PublishedDecision: Codable, Sendable {
     var sealedAt: Date
     /// Verify the decision with the seal service: `GET /v1/imprints/{imprintId}` (public).
     var imprintId: UUID
+}
+
+/// What the front desk must follow up (`GET /v1/reminders`): promised materials past their date,
+/// and results waiting at the window past the 10 working days of ALL Art 44.
+struct Reminders: Codable, Sendable, Equatable {
+    var overduePromises: [OverduePromise]
+    var uncollected: [Uncollected]
+
+    struct OverduePromise: Codable, Sendable, Equatable {
+        var receiptCode: String
+        var itemCode: String
+        var materialId: String
+        var dueBy: LocalDate
+        var daysOverdue: Int
+        /// How to reach the applicant.
+        var contact: String
+    }
+
+    struct Uncollected: Codable, Sendable, Equatable {
+        var receiptCode: String
+        var itemCode: String
+        var readyAt: Date
+        var collectBy: LocalDate
+        var contact: String
+        var bundleId: String?
+    }
 }

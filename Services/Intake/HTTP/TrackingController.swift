@@ -4,7 +4,8 @@ import Hummingbird
 
 /// What the public reads without an account: `GET /v1/cases/{receiptCode}?idNumber=` and
 /// `GET /v1/bundles/{bundleId}?idNumber=` (the same 404 whether the code or the identity number is
-/// wrong, so neither can be enumerated), and `GET /v1/decisions?itemCode=` (Art 38).
+/// wrong, so neither can be enumerated), a case's notices and decisions as issued, for printing
+/// (`GET /v1/cases/{receiptCode}/documents/{kind}?idNumber=`), and the published approvals, searched and paged (`GET /v1/decisions`, Art 38).
 struct TrackingController<Repository: TrackingRepository> {
     let repository: Repository
 
@@ -18,6 +19,19 @@ struct TrackingController<Repository: TrackingRepository> {
             }
             return status
         }
+        routes.get("/v1/cases/:receiptCode/documents/:kind") { request, context -> Response in
+            let code = try context.parameters.require("receiptCode")
+            let idNumber = try requireParameter(request.uri.queryParameters.get("idNumber"), "idNumber")
+            let name = try context.parameters.require("kind")
+            guard let kind = NoticeKind(rawValue: name) else {
+                throw HallError.invalid("kind", "'\(name)' is not a document the front desk issues: acceptance-notice, refusal-notice, approval-decision, denial-decision or correction-notice")
+            }
+            guard let text = try await repository.documentText(receiptCode: code, idNumber: idNumber, kind: kind) else {
+                throw HallError(.notFound, "no such document of a case with this receipt code and identity number")
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
+        }
         routes.get("/v1/bundles/:bundleId") { request, context -> BundleStatus in
             let bundleId = try context.parameters.require("bundleId")
             let idNumber = try requireParameter(request.uri.queryParameters.get("idNumber"), "idNumber")
@@ -27,12 +41,21 @@ struct TrackingController<Repository: TrackingRepository> {
             return status
         }
         routes.get("/v1/decisions") { request, _ -> DecisionList in
-            DecisionList(decisions: try await repository.publishedDecisions(itemCode: request.uri.queryParameters.get("itemCode"), limit: 100))
+            let query = request.uri.queryParameters
+            let search = try DecisionQuery(
+                itemCode: query.get("itemCode"), departmentId: query.get("departmentId"), from: query.get("from"), to: query.get("to"),
+                limit: query.get("limit"), after: query.get("after"))
+            let page = try await repository.publishedDecisions(search)
+            return DecisionList(decisions: page.decisions, next: page.next?.text)
         }
         return routes
     }
 }
 
-struct DecisionList: ResponseCodable { var decisions: [PublishedDecision] }
+struct DecisionList: ResponseCodable {
+    var decisions: [PublishedDecision]
+    /// Present when more decisions follow: pass it as `after` for the next page.
+    var next: String?
+}
 
 extension PublishedDecision: ResponseCodable {}

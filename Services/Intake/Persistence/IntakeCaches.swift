@@ -15,9 +15,9 @@ final class WindowCache: Sendable {
     }
 }
 
-/// The years whose notice-number sequence this process has made sure exists.
+/// The number sequences (acceptance and correction notices, per year) this process has made sure exist.
 final class NoticeSequences: Sendable {
-    private let years = Mutex<Set<Int>>([])
-    func isKnown(_ year: Int) -> Bool { years.withLock { $0.contains(year) } }
-    func remember(_ year: Int) { _ = years.withLock { $0.insert(year) } }
+    private let names = Mutex<Set<String>>([])
+    func isKnown(_ name: String) -> Bool { names.withLock { $0.contains(name) } }
+    func remember(_ name: String) { _ = names.withLock { $0.insert(name) } }
 }

@@ -397,5 +397,25 @@ enum IntakeMigrations {
                 )
                 """
             ]),
+        Migration(
+            component: "intake", version: 10, name: "fees paid at the bank window, promised materials brought, results waiting at the window",
+            statements: [
+                // The bank window's receipt of the payment (Art 16); rows from before it stay without.
+                "ALTER TABLE fees ADD COLUMN payment_reference text",
+                "ALTER TABLE promised_materials ADD COLUMN received_by text",
+                "CREATE INDEX promised_materials_open ON promised_materials (due_by) WHERE delivered_at IS NULL",
+                // When the result became ready at the window (ALL Art 44: to reach the applicant in 10 working days).
+                "ALTER TABLE applications ADD COLUMN ready_at timestamptz",
+                "UPDATE applications SET ready_at = COALESCE(completed_at, sealed_at, updated_at) WHERE status IN ('ready', 'issued')",
+                "CREATE INDEX applications_waiting ON applications (ready_at) WHERE status = 'ready'",
+                // The one-time correction notice (Art 36) is kept with the case like the other notices, numbered, not sealed.
+                "ALTER TABLE notices DROP CONSTRAINT notices_kind_check",
+                """
+                ALTER TABLE notices ADD CONSTRAINT notices_kind_check
+                    CHECK (kind IN ('acceptance-notice', 'refusal-notice', 'approval-decision', 'denial-decision', 'correction-notice'))
+                """,
+                "ALTER TABLE notices ADD COLUMN number text UNIQUE",
+                "ALTER TABLE notices ADD CONSTRAINT notices_number_check CHECK ((kind = 'correction-notice') = (number IS NOT NULL))",
+            ]),
     ]
 }

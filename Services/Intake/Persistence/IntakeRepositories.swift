@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 import HallContracts
 import HallKit
 
@@ -28,6 +29,8 @@ protocol ApplicationRepository: Sendable {
     func clerkCaseStatus(receiptCode: String, clerk: Clerk) async throws -> CaseStatus
     func recordSupplement(receiptCode: String, _ delivery: SupplementDelivery, clerk: Clerk, now: Date) async throws -> CaseStatus
     func recordFee(receiptCode: String, _ fee: FeeRecord, clerk: Clerk) async throws
+    func receivePromised(receiptCode: String, materialId: String, _ arrival: PromisedArrival, clerk: Clerk, now: Date) async throws -> CaseStatus.Promise
+    func reminders(clerk: Clerk?, today: LocalDate, limit: Int) async throws -> Reminders
     func handOver(receiptCode: String, _ input: HandOver, clerk: Clerk) async throws -> CaseStatus
     func grantGreenChannel(receiptCode: String, _ input: GreenChannelInput, recordedBy: String, now: Date) async throws -> CaseStatus
     func assignAgent(receiptCode: String, _ input: AgentAssignment, assignedBy: String, now: Date) async throws -> CaseStatus
@@ -45,7 +48,8 @@ protocol BundleRepository: Sendable {
 protocol TrackingRepository: Sendable {
     func caseStatus(receiptCode: String, idNumber: String) async throws -> CaseStatus?
     func bundleStatus(bundleId: String, idNumber: String) async throws -> BundleStatus?
-    func publishedDecisions(itemCode: String?, limit: Int) async throws -> [PublishedDecision]
+    func publishedDecisions(_ query: DecisionQuery) async throws -> (decisions: [PublishedDecision], next: DecisionQuery.Cursor?)
+    func documentText(receiptCode: String, idNumber: String, kind: NoticeKind) async throws -> String?
 }
 
 extension IntakeStore: DirectoryRepository, CatalogueRepository, ApplicationRepository, BundleRepository, TrackingRepository {}

@@ -258,6 +258,7 @@ extension IntakeStore {
                         + notReady.map { "\($0.1) (\($0.2))" }.joined(separator: ", "),
                     field: "bundleId")
             }
+            try await requireReleasable(cases.map(\.0), on: connection)
             let byAgent = input.collectedBy == .agent
             let without = cases.filter { $0.3 == nil }
             if byAgent && !without.isEmpty {
@@ -300,13 +301,15 @@ extension IntakeStore {
     {
         let documents = try await client.run(
             """
-            SELECT n.kind, n.department_id, COALESCE(n.imprint_id, s.imprint_id), COALESCE(n.sealed_at, s.sealed_at), n.seal_refusal
+            SELECT n.kind, n.department_id, COALESCE(n.imprint_id, s.imprint_id), COALESCE(n.sealed_at, s.sealed_at), n.seal_refusal,
+                   n.number, n.created_at
             FROM \(unescaped: schema).notices n
             LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
             WHERE n.case_id = \(caseId) ORDER BY n.created_at, n.kind, n.department_id
             """, logger: logger
-        ).decode((String, String, UUID?, Date?, String?).self).collectAll().map {
-            CaseStatus.DocumentStatus(kind: $0.0, departmentId: $0.1, sealed: $0.2 != nil, imprintId: $0.2, sealedAt: $0.3, sealRefusal: $0.4)
+        ).decode((String, String, UUID?, Date?, String?, String?, Date).self).collectAll().map {
+            CaseStatus.DocumentStatus(
+                kind: $0.0, number: $0.5, issuedAt: $0.6, departmentId: $0.1, sealed: $0.2 != nil, imprintId: $0.2, sealedAt: $0.3, sealRefusal: $0.4)
         }
         let green = try await client.run(
             """

@@ -71,6 +71,7 @@ extension IntakeStore {
         case .corrections(let list):
             response.outcome = .correctionRequired
             response.corrections = list
+            response.correctionNoticeNumber = try await nextCorrectionNoticeNumber(now: now, on: nil)
             outgoing.append(
                 try correctionEventFor(
                     receiptCode: response.receiptCode, item: try assessment.requireItem(), corrections: list, now: now, clerk: clerk, caseId: response.caseId))
@@ -194,6 +195,10 @@ extension IntakeStore {
             let issuer = assessment.issuer ?? (item ?? assessment.versions.last).map({ submission.departmentId ?? $0.leadDepartmentId })
         {
             notice = .refusal(response, departmentId: issuer, applicantName: submission.applicant.name, refusedAt: now)
+        } else if response.outcome == .correctionRequired, let item, let number = response.correctionNoticeNumber {
+            notice = .correction(
+                response, number: number, item: item, departmentId: submission.departmentId ?? item.leadDepartmentId,
+                applicantName: submission.applicant.name, clerk: clerk, issuedAt: now)
         }
         let sealRequests = try notice.map { try sealRequest(for: $0, caseId: response.caseId, clerk: clerk) } ?? []
         let rows = try Outbox.Rows(events + sealRequests)
@@ -280,11 +285,12 @@ extension IntakeStore {
     ///   applied at a hall window only (Art 30), and a notice that could never be sealed is not
     ///   issued.
     func sealRequest(for notice: Notice, caseId: UUID, clerk: Clerk) throws -> [OutgoingEvent] {
+        guard let kind = notice.kind.sealKind else { return [] }  // the one-time notification carries no seal
         guard let windowId = clerk.windowId else {
             throw HallError(.forbidden, "the clerk's token names no hall window: a notice is sealed at a hall window (Art 30)", field: "window")
         }
         let request = SealDocumentRequested(
-            documentKind: notice.kind, documentHash: notice.sha256, caseId: caseId.uuidString.lowercased(), departmentId: notice.departmentId,
+            documentKind: kind, documentHash: notice.sha256, caseId: caseId.uuidString.lowercased(), departmentId: notice.departmentId,
             requestedBy: clerk.staffId, windowId: windowId)
         return [
             OutgoingEvent(
@@ -378,14 +384,32 @@ extension IntakeStore {
 
     /// Creates the notice-number sequence of `year` if this process has not made sure of it yet
     /// (outside any caller's transaction, once per process and year).
-    func ensureNoticeSequence(year: Int) async throws {
-        guard !noticeSequences.isKnown(year) else { return }
+    func ensureNoticeSequence(year: Int) async throws { try await ensureSequence(noticeSequenceName(year)) }
+
+    /// Creates the sequence `name` (schema-qualified) unless this process knows it exists.
+    func ensureSequence(_ name: String) async throws {
+        guard !noticeSequences.isKnown(name) else { return }
         do {
-            try await client.run("CREATE SEQUENCE IF NOT EXISTS \(unescaped: noticeSequenceName(year)) MINVALUE 1 START 1", logger: logger)
+            try await client.run("CREATE SEQUENCE IF NOT EXISTS \(unescaped: name) MINVALUE 1 START 1", logger: logger)
         } catch let error as PSQLError where ["23505", "42P07"].contains(error.serverInfo?[.sqlState] ?? "") {
             // Another request or instance created it at the same moment: it exists.
         }
-        noticeSequences.remember(year)
+        noticeSequences.remember(name)
+    }
+
+    /// The number of a one-time correction notice (《一次性告知通知书》, Art 36) issued at `now`:
+    /// `YYYY-G` and six digits, increasing within the year.
+    func nextCorrectionNoticeNumber(now: Date, on connection: PostgresConnection?) async throws -> String {
+        let year = LocalDate.inHall(now).year
+        let name = "\(schema).correction_notice_seq_\(year)"
+        try await ensureSequence(name)
+        let query: PostgresQuery = "SELECT nextval(\(name)::regclass)"
+        let number = if let connection {
+            try await connection.select(query, logger: logger).decode(Int.self).collectAll()[0]
+        } else {
+            try await client.run(query, logger: logger).decode(Int.self).collectAll()[0]
+        }
+        return String(format: "%04d-G%06d", year, number)
     }
 
     /// A receipt code: `R` and 10 characters from an alphabet without look-alikes.
@@ -470,9 +494,11 @@ extension PostgresQuery.StringInterpolation {
             """
             ,
             new_notice AS (
-                INSERT INTO \(schema).notices (case_id, kind, department_id, text, sha256)
+                INSERT INTO \(schema).notices (case_id, number, kind, department_id, text, sha256)
                 SELECT a.case_id, 
             """)
+        appendInterpolation(notice.number)
+        appendLiteral(", ")
         appendInterpolation(notice.kind.rawValue)
         appendLiteral(", ")
         appendInterpolation(notice.departmentId)

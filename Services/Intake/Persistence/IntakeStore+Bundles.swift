@@ -81,6 +81,7 @@ extension IntakeStore {
                 case (.corrections, .corrections(let list)):
                     response.outcome = .correctionRequired
                     response.corrections = list
+                    response.correctionNoticeNumber = try await nextCorrectionNoticeNumber(now: now, on: connection)
                     outgoing.append(
                         try correctionEventFor(
                             receiptCode: response.receiptCode, item: try assessment.requireItem(), corrections: list, now: now, clerk: clerk,

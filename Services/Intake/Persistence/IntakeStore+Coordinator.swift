@@ -197,7 +197,7 @@ extension IntakeStore {
         try await connection.run(
             """
             UPDATE \(unescaped: schema).applications
-            SET status = \(bundleComplete ? "ready" : "completed"), outcome = \(completed.outcome.rawValue), decision = \(decision),
+            SET status = \(bundleComplete ? "ready" : "completed"), ready_at = CASE WHEN \(bundleComplete) THEN now() END, outcome = \(completed.outcome.rawValue), decision = \(decision),
                 decision_imprint_id = \(imprint), sealed_at = \(completed.completedAt), completed_at = \(completed.completedAt),
                 final_due_date = \(completed.dueDate.description)::date, on_time = \(completed.onTime), updated_at = now()
             WHERE case_id = \(found.caseId)
@@ -222,7 +222,7 @@ extension IntakeStore {
         }
         let ready = try await connection.select(
             """
-            UPDATE \(unescaped: schema).applications SET status = 'ready', updated_at = now()
+            UPDATE \(unescaped: schema).applications SET status = 'ready', ready_at = now(), updated_at = now()
             WHERE bundle_id = \(completed.bundleId) AND status = 'completed' RETURNING case_id
             """, logger: logger
         ).decode(UUID.self).collectAll()

@@ -92,7 +92,7 @@ extension IntakeStore {
             let completed = try await connection.select(
                 """
                 UPDATE \(unescaped: schema).applications
-                SET status = 'ready', decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
+                SET status = 'ready', ready_at = now(), decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
                     decision_imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), updated_at = now(),
                     outcome = \(sealed.documentKind == .approvalDecision ? "approved" : "denied"), completed_at = \(sealed.sealedAt),
                     final_due_date = due_date, on_time = \(LocalDate.inHall(sealed.sealedAt).description)::date <= due_date
@@ -143,6 +143,7 @@ extension IntakeStore {
                     .conflict, "application \(receiptCode) belongs to bundle \(bundleId), which is handed out together: POST /v1/bundles/\(bundleId)/handover",
                     field: "receiptCode")
             }
+            if let row = rows.first { try await requireReleasable([row.0], on: connection) }
             var agent: String?
             if input.collectedBy == .agent, let caseId = rows.first?.0 {
                 agent = try await requireCurrentAgentId(
@@ -188,20 +189,31 @@ extension IntakeStore {
         }
     }
 
-    /// Records the fee of a case: exactly the catalogue's standard for the case's item version.
-    func recordFee(receiptCode: String, _ fee: FeeRecord, clerk: Clerk) async throws {
+    /// Records the fee of a case, paid at the hall's bank window: exactly the catalogue's standard
+    /// for the case's item version, with the bank's receipt reference, only on an accepted case not
+    /// handed out yet, by a clerk at a window that serves the case's department or took it.
+    func recordFee(receiptCode: String, _ input: FeeRecord, clerk: Clerk) async throws {
+        let fee = try input.validated()
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.select(
-                "SELECT case_id, item_code, item_version FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) AND status <> 'refused'",
-                logger: logger
-            ).decode((UUID, String, Int?).self).collectAll()
-            guard let row = rows.first, let version = row.2,
+                """
+                SELECT case_id, item_code, item_version, status, department_id, window_id FROM \(unescaped: schema).applications
+                WHERE receipt_code = \(receiptCode) FOR UPDATE
+                """, logger: logger
+            ).decode((UUID, String, Int?, String, String?, String?).self).collectAll()
+            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            try await requireWindowClerk(clerk, cases: [(row.4 ?? "", row.5)], on: connection)
+            guard ["accepted", "decided", "completed", "ready"].contains(row.3), let version = row.2,
                 let item = try await versions(of: row.1, on: connection).first(where: { $0.version == version })
-            else { throw HallError(.notFound, "no accepted application \(receiptCode)", field: "receiptCode") }
+            else {
+                throw HallError(
+                    .conflict, "application \(receiptCode) is \(row.3): a fee is paid only on an accepted case before its hand-over", field: "receiptCode")
+            }
             let (standard, basis) = try FeeRule.charge(fee.amountCents, for: item)
             let inserted = try await connection.select(
                 """
-                INSERT INTO \(unescaped: schema).fees (case_id, amount_cents, basis, recorded_by) VALUES (\(row.0), \(standard), \(basis), \(clerk.staffId))
+                INSERT INTO \(unescaped: schema).fees (case_id, amount_cents, basis, recorded_by, payment_reference)
+                VALUES (\(row.0), \(standard), \(basis), \(clerk.staffId), \(fee.paymentReference))
                 ON CONFLICT (case_id) DO NOTHING RETURNING 1
                 """, logger: logger
             ).collectAll()
@@ -209,27 +221,167 @@ extension IntakeStore {
         }
     }
 
+    /// A material promised under tolerated-gap acceptance is brought to the window: checked against
+    /// what the item version requires of it and recorded (once) with who received it.
+    func receivePromised(receiptCode: String, materialId: String, _ arrival: PromisedArrival, clerk: Clerk, now: Date = Date()) async throws
+        -> CaseStatus.Promise
+    {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.select(
+                """
+                SELECT a.case_id, a.item_code, a.item_version, a.department_id, a.window_id, p.due_by::text, p.delivered_at, p.received_by
+                FROM \(unescaped: schema).applications a
+                LEFT JOIN \(unescaped: schema).promised_materials p ON p.case_id = a.case_id AND p.material_id = \(materialId)
+                WHERE a.receipt_code = \(receiptCode) FOR UPDATE OF a
+                """, logger: logger
+            ).decode((UUID, String, Int?, String?, String?, String?, Date?, String?).self).collectAll()
+            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            try await requireWindowClerk(clerk, cases: [(row.3 ?? "", row.4)], on: connection)
+            guard let due = row.5.flatMap(LocalDate.init(iso:)) else {
+                throw HallError(.notFound, "application \(receiptCode) has no material '\(materialId)' promised for later", field: "materialId")
+            }
+            if let delivered = row.6 {
+                return CaseStatus.Promise(materialId: materialId, dueBy: due, receivedAt: delivered, receivedBy: row.7, overdue: false)
+            }
+            guard let version = row.2, let item = try await versions(of: row.1, on: connection).first(where: { $0.version == version }),
+                let material = item.materials.first(where: { $0.id == materialId })
+            else { throw HallError(.conflict, "application \(receiptCode) has no accepted item", field: "receiptCode") }
+            if let problem = MaterialsCheck.shortfall(form: arrival.form, copies: arrival.copies, legalForm: arrival.legalForm, for: material) {
+                let field = switch problem {
+                case .wrongForm: "form"
+                case .tooFewCopies: "copies"
+                default: "legalForm"
+                }
+                throw HallError.invalid(field, "the promised material is still not in order (\(problem.rawValue)): bring \(MaterialsCheck.wording(problem, material))")
+            }
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).promised_materials SET delivered_at = \(now), received_by = \(clerk.staffId)
+                WHERE case_id = \(row.0) AND material_id = \(materialId)
+                """, logger: logger)
+            logger.info("promised material received", metadata: [LogKey.caseId: "\(row.0)", "material": "\(materialId)"])
+            return CaseStatus.Promise(materialId: materialId, dueBy: due, receivedAt: now, receivedBy: clerk.staffId, overdue: false)
+        }
+    }
+
+    /// Refuses to hand out any of `caseIds` while its fee is unpaid or a promised material is
+    /// owed (``Release``). Runs inside the hand-over's transaction, the cases locked.
+    func requireReleasable(_ caseIds: [UUID], on connection: PostgresConnection) async throws {
+        let rows = try await connection.select(
+            """
+            SELECT a.receipt_code, a.outcome, i.fee_cents,
+                   EXISTS (SELECT 1 FROM \(unescaped: schema).fees f WHERE f.case_id = a.case_id),
+                   COALESCE((SELECT array_agg(p.material_id || ' ' || p.due_by::text ORDER BY p.due_by, p.material_id)
+                             FROM \(unescaped: schema).promised_materials p WHERE p.case_id = a.case_id AND p.delivered_at IS NULL), '{}')
+            FROM \(unescaped: schema).applications a
+            JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
+            WHERE a.case_id = ANY(\(caseIds)) AND a.status = 'ready' ORDER BY a.bundle_position NULLS FIRST, a.receipt_code
+            """, logger: logger
+        ).decode((String, String?, Int64?, Bool, [String]).self).collectAll()
+        try Release.check(
+            rows.map { row in
+                Release.Case(
+                    receiptCode: row.0, outcome: row.1, feeCents: row.2, feePaid: row.3,
+                    openPromises: row.4.compactMap { owed in
+                        let parts = owed.split(separator: " ")
+                        guard parts.count == 2, let due = LocalDate(iso: String(parts[1])) else { return nil }
+                        return (String(parts[0]), due)
+                    })
+            })
+    }
+
+    /// What the front desk has to follow up (ALL Art 44; 容缺): promised materials past their date
+    /// and results ready for more than 10 working days and not collected, oldest first. A clerk sees
+    /// the cases of the departments the window serves and those the window took; the centre all.
+    func reminders(clerk: Clerk?, today: LocalDate = .inHall(Date()), limit: Int = 500) async throws -> Reminders {
+        try await client.withConnection { connection in
+            var departments: [String]?
+            var window: String?
+            if let clerk {
+                try await requireWindowClerk(clerk, cases: [], on: connection)
+                window = clerk.windowId
+                departments = try await connection.select(
+                    "SELECT department_ids FROM \(unescaped: schema).windows WHERE id = \(clerk.windowId)", logger: logger
+                ).decode([String].self).collectAll().first ?? []
+            }
+            let promises = try await connection.select(
+                """
+                SELECT a.receipt_code, a.item_code, p.material_id, p.due_by::text, a.applicant_contact
+                FROM \(unescaped: schema).promised_materials p JOIN \(unescaped: schema).applications a ON a.case_id = p.case_id
+                WHERE p.delivered_at IS NULL AND p.due_by < \(today.description)::date AND a.status NOT IN ('issued', 'refused')
+                    AND (\(departments)::text[] IS NULL OR a.department_id = ANY(\(departments)::text[]) OR a.window_id = \(window))
+                ORDER BY p.due_by, a.receipt_code, p.material_id LIMIT \(limit)
+                """, logger: logger
+            ).decode((String, String, String, String, String).self).collectAll().compactMap { row -> Reminders.OverduePromise? in
+                guard let due = LocalDate(iso: row.3) else { return nil }
+                return .init(receiptCode: row.0, itemCode: row.1, materialId: row.2, dueBy: due, daysOverdue: due.distance(to: today), contact: row.4)
+            }
+            // Ready before the 10th working day back cannot have been collected in time; the exact
+            // deadline of each is counted on the calendar.
+            let waiting = try await connection.select(
+                """
+                SELECT a.receipt_code, a.item_code, a.ready_at, a.applicant_contact, a.bundle_id
+                FROM \(unescaped: schema).applications a
+                WHERE a.status = 'ready' AND a.ready_at < \(today.description)::date - 10
+                    AND (\(departments)::text[] IS NULL OR a.department_id = ANY(\(departments)::text[]) OR a.window_id = \(window))
+                ORDER BY a.ready_at, a.receipt_code LIMIT \(limit)
+                """, logger: logger
+            ).decode((String, String, Date, String, String?).self).collectAll().compactMap { row -> Reminders.Uncollected? in
+                let deadline = Collection.deadline(readyAt: row.2, today: today, calendar: calendar)
+                guard deadline.overdue else { return nil }
+                return .init(receiptCode: row.0, itemCode: row.1, readyAt: row.2, collectBy: deadline.collectBy, contact: row.3, bundleId: row.4)
+            }
+            return Reminders(overduePromises: promises, uncollected: waiting)
+        }
+    }
+
+    /// A notice or decision of the case as issued and kept, for printing: the text the seal's hash
+    /// was taken of, or the one-time correction notice. Nil when the receipt code and identity
+    /// number do not match, or the case has no such document issued by the front desk.
+    func documentText(receiptCode: String, idNumber: String, kind: NoticeKind) async throws -> String? {
+        try await client.run(
+            """
+            SELECT n.text FROM \(unescaped: schema).notices n JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
+            WHERE a.receipt_code = \(receiptCode) AND a.applicant_id_number = \(idNumber.uppercased()) AND n.kind = \(kind.rawValue)
+                AND n.text IS NOT NULL
+            ORDER BY n.created_at LIMIT 1
+            """, logger: logger
+        ).decode(String.self).collectAll().first
+    }
+
     /// Sealed approval decisions, newest first (Art 38; ALL Art 40): every department's decision of
-    /// a joint case, each with its own department and imprint.
-    func publishedDecisions(itemCode: String?, limit: Int = 100) async throws -> [PublishedDecision] {
+    /// a joint case, each with its own department and imprint; searched by item, department and
+    /// sealing date, a page of `query.limit` at a time (keyset on the sealing time and imprint).
+    func publishedDecisions(_ query: DecisionQuery) async throws -> (decisions: [PublishedDecision], next: DecisionQuery.Cursor?) {
         let rows = try await client.run(
             """
-            SELECT a.item_code, i.name, 'approved', n.department_id, a.applicant_kind, a.applicant_name,
-                   COALESCE(n.sealed_at, s.sealed_at) AS sealed_at, COALESCE(n.imprint_id, s.imprint_id)
-            FROM \(unescaped: schema).notices n
-            LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
-            JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
-            JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
-            WHERE n.kind = 'approval-decision' AND COALESCE(n.imprint_id, s.imprint_id) IS NOT NULL
-                AND (\(itemCode)::text IS NULL OR a.item_code = \(itemCode))
-            ORDER BY sealed_at DESC, n.department_id LIMIT \(limit)
+            SELECT d.*, (extract(epoch FROM d.sealed_at) * 1000000)::bigint FROM (
+                SELECT a.item_code, i.name, 'approved' AS decision, n.department_id, a.applicant_kind, a.applicant_name,
+                       COALESCE(n.sealed_at, s.sealed_at) AS sealed_at, COALESCE(n.imprint_id, s.imprint_id) AS imprint_id
+                FROM \(unescaped: schema).notices n
+                LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
+                JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
+                JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
+                WHERE n.kind = 'approval-decision' AND COALESCE(n.imprint_id, s.imprint_id) IS NOT NULL
+                    AND (\(query.itemCode)::text IS NULL OR a.item_code = \(query.itemCode))
+                    AND (\(query.departmentId)::text IS NULL OR n.department_id = \(query.departmentId))
+            ) d
+            WHERE (\(query.from?.startInstant)::timestamptz IS NULL OR d.sealed_at >= \(query.from?.startInstant))
+                AND (\(query.to?.endInstant)::timestamptz IS NULL OR d.sealed_at < \(query.to?.endInstant))
+                AND (\(query.after?.sealedMicros)::bigint IS NULL
+                     OR ((extract(epoch FROM d.sealed_at) * 1000000)::bigint, d.imprint_id)
+                        < (\(query.after?.sealedMicros), \(query.after?.imprintId)))
+            ORDER BY d.sealed_at DESC, d.imprint_id DESC LIMIT \(query.limit + 1)
             """, logger: logger
-        ).decode((String, String, String, String, String, String, Date, UUID).self).collectAll()
-        return rows.map { row in
+        ).decode((String, String, String, String, String, String, Date, UUID, Int64).self).collectAll()
+        let decisions = rows.prefix(query.limit).map { row in
             let applicant = PublishedApplicant.shown(kind: ApplicantKind(rawValue: row.4) ?? .person, name: row.5)
             return PublishedDecision(
                 itemCode: row.0, itemName: row.1, decision: row.2, departmentId: row.3, applicant: applicant, sealedAt: row.6, imprintId: row.7)
         }
+        guard rows.count > query.limit else { return (Array(decisions), nil) }
+        let last = rows[query.limit - 1]
+        return (Array(decisions), DecisionQuery.Cursor(sealedMicros: last.8, imprintId: last.7))
     }
 
     /// Recomputes provisional due dates with the calendar now loaded (after a new year's official

@@ -129,7 +129,8 @@ extension IntakeStore {
         let rows = try await client.run(
             """
             SELECT case_id, item_code, status, notice_number, accepted_at, due_date::text, due_provisional, refusal_reason, competent_authority,
-                   bundle_id, item_version, outcome, completed_at, final_due_date::text AS final_due_date, on_time, handed_over_at, collected_by_agent
+                   bundle_id, item_version, outcome, completed_at, final_due_date::text AS final_due_date, on_time, handed_over_at, collected_by_agent,
+                   ready_at
             FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) AND applicant_id_number = \(idNumber.uppercased())
             """, logger: logger
         ).collectAll()
@@ -180,8 +181,30 @@ extension IntakeStore {
             guard let from = LocalDate(iso: change.0), let to = LocalDate(iso: change.1) else { return nil }
             return CaseStatus.DueDateChange(from: from, to: to, reason: change.2, changedAt: change.3)
         }
+        let today = LocalDate.inHall(Date())
+        let promises = try await client.run(
+            """
+            SELECT material_id, due_by::text, delivered_at, received_by FROM \(unescaped: schema).promised_materials
+            WHERE case_id = \(caseId) ORDER BY due_by, material_id
+            """, logger: logger
+        ).decode((String, String, Date?, String?).self).collectAll().compactMap { row -> CaseStatus.Promise? in
+            guard let due = LocalDate(iso: row.1) else { return nil }
+            return .init(materialId: row.0, dueBy: due, receivedAt: row.2, receivedBy: row.3, overdue: row.2 == nil && due < today)
+        }
+        var collection: CaseStatus.CollectionStatus?
+        if row.2 == "ready", let readyAt = try found["ready_at"].decode(Date?.self) {
+            let deadline = Collection.deadline(readyAt: readyAt, today: today, calendar: calendar)
+            collection = .init(readyAt: readyAt, collectBy: deadline.collectBy, overdue: deadline.overdue)
+        }
+        var fee: CaseStatus.FeeStatus?
         var departments: [CaseStatus.DepartmentStatus]?
         if let version = row.10, let item = try await versions(of: row.1).first(where: { $0.version == version }) {
+            if let cents = item.fee.amountCents, let basis = item.fee.basis, !["refused", "awaiting-correction", "held"].contains(row.2) {
+                let paid = try await client.run(
+                    "SELECT payment_reference, recorded_at FROM \(unescaped: schema).fees WHERE case_id = \(caseId)", logger: logger
+                ).decode((String?, Date).self).collectAll().first
+                fee = .init(amountCents: cents, basis: basis, paid: paid != nil, paymentReference: paid?.0, paidAt: paid?.1)
+            }
             departments = item.departmentIds.enumerated().map { index, department in
                 let part: String
                 switch row.2 {
@@ -200,6 +223,6 @@ extension IntakeStore {
             dueDateChanges: changes.isEmpty ? nil : changes, documents: details.documents.isEmpty ? nil : details.documents,
             greenChannel: details.greenChannel, agent: details.agents.last { $0.endedAt == nil },
             previousAgents: details.agents.contains { $0.endedAt != nil } ? details.agents.filter { $0.endedAt != nil } : nil,
-            handover: handover, completion: completion)
+            handover: handover, completion: completion, promisedMaterials: promises.isEmpty ? nil : promises, fee: fee, collection: collection)
     }
 }

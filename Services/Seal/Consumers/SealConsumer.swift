@@ -3,14 +3,16 @@ import HallContracts
 import HallKit
 
 /// The seal service's consumer (group `hall.seal`): the directory from `hall.intake.events` into
-/// projections, and seal requests from `hall.seal.requests`.
+/// projections, what verification tells of a case (receipt code, item, due date) from
+/// `hall.intake.events` and `hall.coordinator.events`, and seal requests from `hall.seal.requests`.
 ///
 /// Everything is applied through the inbox, so a redelivered event changes nothing; directory
 /// events for one entity arriving out of order keep the later `occurredAt`.
 enum SealConsumer {
     static func definition(store: SealStore, clock: @escaping @Sendable () -> Date = { Date() }) -> ConsumerDefinition {
         ConsumerDefinition(
-            groupId: ServiceName.seal.defaultConsumerGroup, topics: [.intakeEvents, .sealRequests], handler: router(store: store, clock: clock),
+            groupId: ServiceName.seal.defaultConsumerGroup, topics: [.intakeEvents, .coordinatorEvents, .sealRequests],
+            handler: router(store: store, clock: clock),
             laning: laning)
     }
 
@@ -41,9 +43,22 @@ enum SealConsumer {
         var data: Payload?
     }
 
+    static func recordCaseFacts<P: CaseDueFact>(_ type: P.Type, on router: inout EventRouter, store: SealStore) {
+        router.on(type) { fact, envelope, context in
+            try await store.recordCaseFact(
+                caseId: envelope.caseId, receiptCode: fact.receiptCode, itemCode: fact.itemCodeIfKnown, dueDate: fact.dueDateNow, at: fact.factAt,
+                final: fact.isFinal, on: context.connection, logger: context.logger)
+        }
+    }
+
     static func router(store: SealStore, clock: @escaping @Sendable () -> Date = { Date() }) -> EventRouter {
         var router = EventRouter()
         DirectoryProjection.register(on: &router)
+        // What verification tells of a case: its receipt code, item and due date, from their owners.
+        recordCaseFacts(ApplicationAccepted.self, on: &router, store: store)
+        recordCaseFacts(ClockChanged.self, on: &router, store: store)
+        recordCaseFacts(CaseCompleted.self, on: &router, store: store)
+        recordCaseFacts(ApplicationCompleted.self, on: &router, store: store)
         // A run of requests in one consumer transaction is sealed together: one read statement (seal
         // locks taken in department order, so concurrent lanes never wait in a circle) and one write
         // statement for the whole run, and one commit. Each department's requests keep their order.
@@ -58,4 +73,42 @@ enum SealConsumer {
         }
         return router
     }
+}
+
+/// An event that states a case's due date: the acceptance's, a clock change's, or the completion's
+/// final one.
+protocol CaseDueFact: EventPayload {
+    var receiptCode: String { get }
+    var itemCodeIfKnown: String? { get }
+    var dueDateNow: HallDate { get }
+    var factAt: Date { get }
+    var isFinal: Bool { get }
+}
+
+extension ApplicationAccepted: CaseDueFact {
+    var itemCodeIfKnown: String? { itemCode }
+    var dueDateNow: HallDate { dueDate }
+    var factAt: Date { acceptedAt }
+    var isFinal: Bool { false }
+}
+
+extension ClockChanged: CaseDueFact {
+    var itemCodeIfKnown: String? { nil }
+    var dueDateNow: HallDate { dueDateAfter }
+    var factAt: Date { changedAt }
+    var isFinal: Bool { false }
+}
+
+extension CaseCompleted: CaseDueFact {
+    var itemCodeIfKnown: String? { itemCode }
+    var dueDateNow: HallDate { dueDate }
+    var factAt: Date { completedAt }
+    var isFinal: Bool { true }
+}
+
+extension ApplicationCompleted: CaseDueFact {
+    var itemCodeIfKnown: String? { itemCode }
+    var dueDateNow: HallDate { dueDate }
+    var factAt: Date { completedAt }
+    var isFinal: Bool { true }
 }

@@ -65,6 +65,19 @@ struct VerificationView: Encodable {
     var sealedAt: Date
     var seal: SealSummary
     var imprint: DocumentSealed
+    /// The case the document belongs to, as the hall's events told it (Art 30–31).
+    var `case`: CaseSummary?
+
+    struct CaseSummary: Encodable {
+        var receiptCode: String
+        var itemCode: String?
+        var dueDate: HallDate
+        /// The due date after every suspension and extension (the case is complete).
+        var dueDateFinal: Bool
+        /// For a decision: whether it was sealed on or before the due date (the sealing time is the
+        /// legal completion time, Art 31).
+        var onTime: Bool?
+    }
 
     struct SealSummary: Encodable {
         var sealId: String
@@ -86,6 +99,12 @@ struct VerificationView: Encodable {
             sealId: result.seal.sealId.uuidString.lowercased(), name: result.seal.name, code: result.seal.code, status: result.seal.status.rawValue,
             publicKey: Data(result.seal.publicKey).base64EncodedString())
         imprint = result.imprint.sealedEvent
+        `case` = result.caseFacts.map { facts in
+            let decision = [.approvalDecision, .denialDecision].contains(result.imprint.documentKind)
+            return CaseSummary(
+                receiptCode: facts.receiptCode, itemCode: facts.itemCode, dueDate: facts.dueDate, dueDateFinal: facts.final,
+                onTime: decision ? SealPolicy.hallDay(result.imprint.sealedAt) <= facts.dueDate.description : nil)
+        }
     }
 }
 

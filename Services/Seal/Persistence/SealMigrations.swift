@@ -179,6 +179,22 @@ enum SealMigrations {
                 FROM departments ORDER BY department_id
                 """,
             ]),
+        Migration(
+            component: "seal", version: 6, name: "what verification tells of a case: receipt code, item, due date",
+            statements: [
+                // Learnt from intake's and the coordinator's events (accepted, clock changed, completed):
+                // the due date with the latest fact, the completion's final.
+                """
+                CREATE TABLE case_facts (
+                    case_id text PRIMARY KEY,
+                    receipt_code text NOT NULL,
+                    item_code text,
+                    due_date date NOT NULL,
+                    due_at timestamptz NOT NULL,
+                    final boolean NOT NULL
+                )
+                """
+            ]),
     ] + [DirectoryProjection.migration]
 
     /// Tables the service's own role may only read and add to (no UPDATE, DELETE or TRUNCATE): the

@@ -16,6 +16,8 @@ struct ImprintVerification: Sendable {
     var chain: ChainVerifier.Report
     /// Valid = own signature valid and chain intact.
     var valid: Bool { signatureValid && chain.intact }
+    /// What the hall's events told of the case the document belongs to, when anything.
+    var caseFacts: SealCaseFacts? = nil
 }
 
 /// The seal service's state, as the HTTP routes and tools use it. Each call is one transaction
@@ -164,7 +166,9 @@ struct PostgresSealRepository: SealRepository {
         else { return nil }
         let register = try await store.register(sealId: seal.sealId, through: imprint.serial, on: connection, logger: logger)
         let chain = ChainVerifier(publicKey: key).verify(register, through: imprint.serial)
-        return ImprintVerification(imprint: imprint, seal: seal, signatureValid: imprint.check(publicKey: key) == .valid, chain: chain)
+        return ImprintVerification(
+            imprint: imprint, seal: seal, signatureValid: imprint.check(publicKey: key) == .valid, chain: chain,
+            caseFacts: try await store.caseFacts(caseId: imprint.caseId, on: connection, logger: logger))
     }
 
     /// Publishes the head of every active seal not published within half of `interval` (``SealStore/publishDueHeads(now:interval:on:logger:)``).
