@@ -416,6 +416,7 @@ class Reader:
         allowed = {
             "code", "name", "kind", "lead", "participants", "legalLimitDays", "limitBasis", "promisedLimitDays", "legalBasis", "fee",
             "notCounted", "delegatedToCentre", "toleratedGapAllowed", "materials", "formTemplate", "effectiveFrom", "approvalReference",
+            "conditions",
         }
         required = {"code", "name", "kind", "legalLimitDays", "limitBasis", "promisedLimitDays", "legalBasis", "materials"}
         label = f"items[{index}]" + (f" {entry.get('code')}" if isinstance(entry, dict) and entry.get("code") else "")
@@ -499,6 +500,11 @@ class Reader:
             "toleratedGapAllowed": tolerated, "effectiveFrom": effective, "approvalReference": approval,
         }
         body["formTemplate"] = form_template if form_template is not None else application_form(body, legal_basis, limit_basis)
+        conditions = entry.get("conditions", [])
+        if not isinstance(conditions, list) or not all(isinstance(c, str) and c.strip() for c in conditions):
+            self.problem(file, label, "conditions must list who may apply and on what conditions, each in words")
+            conditions = []
+        body["guide"] = guide_of(body, legal_basis, conditions)
         hall.items[code] = body
         hall.item_files[code] = file
 
@@ -737,6 +743,40 @@ class Reader:
             if system is not None:
                 if not isinstance(system, dict) or not isinstance(system.get("subject"), str) or system.get("department") not in hall.departments:
                     self.problem("hall.yaml", "demo.departmentSystem", "needs subject (text) and department (in departments.yaml)")
+
+
+# How long each kind of time not counted usually takes, told to the applicant (ALL Art 45).
+EXPECTED_DURATIONS = {
+    "hearing": "自申请人提出听证申请之日起20日内组织听证",
+    "tender": "依招标投标程序，一般不超过20个工作日",
+    "auction": "依拍卖程序，一般不超过20个工作日",
+    "inspection": "现场核查一般不超过5个工作日",
+    "testing": "以检验检测机构出具报告为准，一般不超过10个工作日",
+    "quarantine": "以检疫机构出具结果为准，一般不超过7个工作日",
+    "appraisal": "以鉴定机构出具意见为准，一般不超过15个工作日",
+    "expert-review": "专家评审一般不超过10个工作日",
+}
+
+
+def guide_of(item: dict, legal_basis: str, conditions: list[str]) -> dict:
+    """The guide in full (Art 10, 14, 33, 34) from the catalogue entry: the laws and articles of its
+    legal basis, its conditions, the procedure of its kind, how and where to pay, and how long each
+    step not counted usually takes."""
+    laws = [{"law": law, "articles": articles.strip("，,、；; ") or "全文"} for law, articles in re.findall(r"(《[^》]+》)([^《]*)", legal_basis)]
+    steps = {
+        "immediate": ["申请", "综合窗口受理", "当场审查并作出决定", "当场送达"],
+        "committed": ["申请", "综合窗口受理", "部门审查", "作出决定", "综合窗口送达"],
+        "joint": ["申请", "综合窗口受理", "并联审批（牵头部门组织会签）", "作出决定", "综合窗口统一送达"],
+    }[item["kind"]]
+    if "inspection" in item["notCounted"]:
+        steps.insert(-2, "现场核查")
+    guide: dict[str, Any] = {
+        "legalBasis": laws or [{"law": legal_basis, "articles": "全文"}], "conditions": conditions, "procedure": steps,
+        "notCountedDurations": [{"category": c, "expected": EXPECTED_DURATIONS[c]} for c in item["notCounted"]],
+    }
+    if item["fee"]:
+        guide["payment"] = {"how": "现金、银行卡或扫码支付", "where": "政务大厅一楼银行收费窗口（凭缴款通知书缴纳，取得缴款凭证）"}
+    return guide
 
 
 def application_form(item: dict, legal_basis: str, limit_basis: str) -> str:
@@ -1013,6 +1053,8 @@ class Loader:
             "formTemplate": item.get("formTemplate") or "", "notCounted": list(item.get("notCounted") or []),
             "delegatedToCentre": item["delegatedToCentre"], "toleratedGapAllowed": item["toleratedGapAllowed"],
             "approvalReference": item["approvalReference"],
+            # A catalogue loaded before guides were kept in full is not made to differ by them.
+            **({"guide": item["guide"]} if "guide" in item else {}),
         }
 
     def catalogue(self) -> None:
@@ -1025,7 +1067,7 @@ class Loader:
                 self.post("/v1/items", body, f"item {code} ({self.hall.item_files[code]})")
                 tally.created += 1
             elif status == 200:
-                if self.comparable(current) == self.comparable(body):
+                if self.comparable(current) == self.comparable(body if "guide" in current else {k: v for k, v in body.items() if k != "guide"}):
                     tally.unchanged += 1
                 elif body["effectiveFrom"] > current["effectiveFrom"]:
                     self.post("/v1/items", body, f"item {code} ({self.hall.item_files[code]})")

@@ -97,6 +97,19 @@ class ShippedHallTests(unittest.TestCase):
         clerk = find(seal["authorisations"], "staffId", "zx-wang-fang")
         self.assertEqual(set(clerk["documentKinds"]), set(load.DOCUMENT_KINDS), "everySeal merged with the seal's own list")
 
+    def test_every_guide_is_complete_for_its_item(self):
+        hall = load.validate(DEMO)
+        company = hall.items["SCJG-001"]["guide"]
+        self.assertEqual(company["legalBasis"], [
+            {"law": "《中华人民共和国公司法》", "articles": "第二十九条"},
+            {"law": "《中华人民共和国市场主体登记管理条例》", "articles": "第三条、第十六条"}])
+        self.assertEqual(len(company["conditions"]), 2)
+        for code, item in hall.items.items():
+            guide = item["guide"]
+            self.assertTrue(guide["legalBasis"] and guide["procedure"], code)
+            self.assertEqual(bool(item["fee"]), "payment" in guide, f"{code}: how and where to pay exactly when there is a fee")
+            self.assertEqual([d["category"] for d in guide["notCountedDurations"]], item["notCounted"], code)
+
 
 class ValidatorTests(unittest.TestCase):
     def setUp(self):

@@ -9,8 +9,9 @@ import HallKit
 enum Admission: Equatable {
     /// Not a matter of this hall: refused under the hall centre's seal, naming the competent authority.
     case unknownItem
-    /// The item exists but no version is in force today: refused, pointing to its lead department.
-    case notInForce(first: ItemVersion)
+    /// The item exists but no version is in force today (not yet, or withdrawn from `withdrawnFrom`):
+    /// refused, pointing to its lead department.
+    case notInForce(first: ItemVersion, withdrawnFrom: LocalDate? = nil)
     /// The addressed department has no part in the item: refused, pointing to its lead department.
     case notCompetent(item: ItemVersion, department: String)
     /// The clerk's window does not serve the item's lead department (nor is the comprehensive window
@@ -25,7 +26,9 @@ enum Admission: Equatable {
         versions: [ItemVersion], department: String?, today: LocalDate, windowKind: WindowKind, windowDepartments: [String]
     ) -> Admission {
         guard let first = versions.first else { return .unknownItem }
-        guard let current = IntakeStore.inForce(versions, on: today) else { return .notInForce(first: first) }
+        guard let current = IntakeStore.inForce(versions, on: today) else {
+            return .notInForce(first: first, withdrawnFrom: IntakeStore.withdrawal(versions, on: today))
+        }
         let addressed = department ?? current.leadDepartmentId
         guard current.departmentIds.contains(addressed) else { return .notCompetent(item: current, department: addressed) }
         // The lead's seal goes on the acceptance notice, and a seal is applied only at a window

@@ -40,6 +40,69 @@ struct Fee: Codable, Sendable, Equatable {
     var isFree: Bool { amountCents == nil }
 }
 
+/// What the guide tells the applicant beyond the materials (Art 10, 14, 33, 34): the legal basis,
+/// the conditions, the procedure, how and where to pay, and how long each kind of time not
+/// counted usually takes (ALL Art 45: the applicant is told).
+struct GuideDetails: Codable, Sendable, Equatable {
+    struct LegalBasis: Codable, Sendable, Equatable {
+        /// The law or regulation, e.g. 《中华人民共和国行政许可法》.
+        var law: String
+        /// Its articles, e.g. 第二十九条、第三十条.
+        var articles: String
+    }
+
+    struct Payment: Codable, Sendable, Equatable {
+        /// How the fee is paid, e.g. cash, card or scan at the bank window.
+        var how: String
+        /// Where: the hall's designated bank window (Art 16).
+        var `where`: String
+    }
+
+    struct ExpectedDuration: Codable, Sendable, Equatable {
+        var category: NotCountedCategory
+        /// In words, e.g. 一般不超过10个工作日.
+        var expected: String
+    }
+
+    var legalBasis: [LegalBasis]
+    var conditions: [String]
+    var procedure: [String]
+    var payment: Payment?
+    var notCountedDurations: [ExpectedDuration]?
+
+    /// Checks the guide against its item: names the field and the rule.
+    func validated(fee: Fee?, notCounted: [NotCountedCategory]) throws {
+        func text(_ value: String, _ field: String) throws {
+            guard !value.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid(field, "must not be empty") }
+        }
+        guard !legalBasis.isEmpty else { throw HallError.invalid("guide.legalBasis", "the guide names the law the item rests on (Art 10)") }
+        for (index, basis) in legalBasis.enumerated() {
+            try text(basis.law, "guide.legalBasis[\(index)].law")
+            try text(basis.articles, "guide.legalBasis[\(index)].articles")
+        }
+        for (index, condition) in conditions.enumerated() { try text(condition, "guide.conditions[\(index)]") }
+        guard !procedure.isEmpty else { throw HallError.invalid("guide.procedure", "the guide lists the steps of the procedure (Art 14)") }
+        for (index, step) in procedure.enumerated() { try text(step, "guide.procedure[\(index)]") }
+        if fee?.amountCents != nil {
+            guard let payment else { throw HallError.invalid("guide.payment", "an item with a fee tells how and where to pay (Art 16)") }
+            try text(payment.how, "guide.payment.how")
+            try text(payment.where, "guide.payment.where")
+        } else if payment != nil {
+            throw HallError.invalid("guide.payment", "a free item has nothing to pay")
+        }
+        let durations = notCountedDurations ?? []
+        for (index, duration) in durations.enumerated() {
+            guard notCounted.contains(duration.category) else {
+                throw HallError.invalid("guide.notCountedDurations[\(index)].category", "'\(duration.category.rawValue)' is not among the item's notCounted")
+            }
+            try text(duration.expected, "guide.notCountedDurations[\(index)].expected")
+        }
+        if let missing = notCounted.first(where: { category in !durations.contains { $0.category == category } }) {
+            throw HallError.invalid("guide.notCountedDurations", "the applicant is told how long '\(missing.rawValue)' usually takes (ALL Art 45)")
+        }
+    }
+}
+
 /// One version of a service item and its guide (办事指南): what the catalogue says, in force from
 /// `effectiveFrom` until the next version's date (Art 7, 10, 14, 33).
 struct ItemVersion: Codable, Sendable, Equatable {
@@ -61,6 +124,10 @@ struct ItemVersion: Codable, Sendable, Equatable {
     var toleratedGapAllowed: Bool
     var effectiveFrom: LocalDate
     var approvalReference: String
+    /// The guide in full (legal basis, conditions, procedure, payment, durations).
+    var guide: GuideDetails?
+    /// This version withdraws the item from `effectiveFrom`: from then on no version is in force.
+    var withdrawn: Bool?
 
     /// Every department that acts on the item.
     var departmentIds: [String] { [leadDepartmentId] + participantDepartmentIds }
@@ -83,9 +150,13 @@ struct ItemSubmission: Codable, Sendable {
     var toleratedGapAllowed: Bool
     var effectiveFrom: LocalDate
     var approvalReference: String
+    var guide: GuideDetails?
+    /// Publishes a version that withdraws the item from `effectiveFrom` (`POST /v1/items/{code}/withdrawal`).
+    var withdrawn: Bool?
 
     /// Checks every rule that does not need the database; throws naming the field and the rule.
     func validated() throws -> ItemSubmission {
+        try guide?.validated(fee: fee, notCounted: notCounted ?? [])
         guard code.range(of: #"^[A-Z0-9][A-Z0-9-]{1,31}$"#, options: .regularExpression) != nil else {
             throw HallError.invalid("code", "must be 2–32 upper-case letters, digits or '-'")
         }
@@ -167,6 +238,16 @@ struct ItemSubmission: Codable, Sendable {
             participantDepartmentIds: participantDepartmentIds ?? [], legalLimitDays: legalLimitDays,
             promisedLimitDays: promisedLimitDays, fee: fee ?? .free, materials: materials, formTemplate: formTemplate ?? "",
             notCounted: notCounted ?? [], delegatedToCentre: delegatedToCentre, toleratedGapAllowed: toleratedGapAllowed,
-            effectiveFrom: effectiveFrom, approvalReference: approvalReference)
+            effectiveFrom: effectiveFrom, approvalReference: approvalReference, guide: guide, withdrawn: withdrawn == true ? true : nil)
+    }
+
+    /// The submission withdrawing `item` (its latest version) from `effectiveFrom`, on the approval `reference`.
+    static func withdrawal(of item: ItemVersion, from effectiveFrom: LocalDate, reference: String) -> ItemSubmission {
+        ItemSubmission(
+            code: item.code, name: item.name, kind: item.kind, leadDepartmentId: item.leadDepartmentId,
+            participantDepartmentIds: item.participantDepartmentIds, legalLimitDays: item.legalLimitDays, promisedLimitDays: item.promisedLimitDays,
+            fee: item.fee.isFree ? nil : item.fee, materials: item.materials, formTemplate: item.formTemplate, notCounted: item.notCounted,
+            delegatedToCentre: item.delegatedToCentre, toleratedGapAllowed: item.toleratedGapAllowed, effectiveFrom: effectiveFrom,
+            approvalReference: reference, guide: item.guide, withdrawn: true)
     }
 }

@@ -20,7 +20,11 @@ struct GuidesController<Repository: GuideRepository> {
         routes.get("/v1/items/:code") { request, context -> Response in
             let code = try context.parameters.require("code")
             let date = try request.uri.queryParameters.get("on").map(parseDate(field: "on")) ?? LocalDate.inHall(Date())
-            guard let item = IntakeStore.inForce(try await repository.recentItemVersions(of: code), on: date) else {
+            let versions = try await repository.recentItemVersions(of: code)
+            guard let item = IntakeStore.inForce(versions, on: date) else {
+                if let withdrawn = IntakeStore.withdrawal(versions, on: date) {
+                    throw HallError(.notFound, "item \(code) is withdrawn from the catalogue from \(withdrawn)", field: "code")
+                }
                 throw HallError(.notFound, "no item \(code) in force on \(date)", field: "code")
             }
             // A published version never changes: its JSON is encoded once.

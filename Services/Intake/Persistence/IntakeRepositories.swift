@@ -21,6 +21,18 @@ protocol CatalogueRepository: GuideRepository {
     func publishItem(_ submission: ItemSubmission, approvedBy: String) async throws -> ItemVersion
 }
 
+extension CatalogueRepository {
+    /// Withdraws an item from a date (Art 7: on an approval, from its effective date): a new version
+    /// that puts no version in force from then on, published like any other.
+    func withdrawItem(code: String, from effectiveFrom: LocalDate, reference: String, approvedBy: String) async throws -> ItemVersion {
+        guard let latest = try await itemVersions(of: code).last else { throw HallError(.notFound, "no item \(code)", field: "code") }
+        guard latest.withdrawn != true else {
+            throw HallError(.conflict, "item \(code) is already withdrawn from \(latest.effectiveFrom)", field: "code")
+        }
+        return try await publishItem(.withdrawal(of: latest, from: effectiveFrom, reference: reference), approvedBy: approvedBy)
+    }
+}
+
 /// Applications at the front desk, from submission to hand-over.
 protocol ApplicationRepository: Sendable {
     func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date) async throws -> ApplicationResponse

@@ -135,12 +135,12 @@ extension IntakeStore {
                 verdict: .refused(.init(
                     reasonCode: .unknownItem, reason: "item \(submission.itemCode) is not handled by this service hall", competentAuthority: authority)),
                 issuer: centre.id)
-        case .notInForce(let first):
+        case .notInForce(let first, let withdrawnFrom):
             let lead = try await departmentName(first.leadDepartmentId, on: connection) ?? first.leadDepartmentId
+            let reason = withdrawnFrom.map { "item \(first.code) is withdrawn from the catalogue from \($0)" }
+                ?? "item \(first.code) is not in force until \(first.effectiveFrom)"
             return Assessment(
-                versions: versions, item: nil,
-                verdict: .refused(.init(
-                    reasonCode: .notInForce, reason: "item \(first.code) is not in force until \(first.effectiveFrom)", competentAuthority: lead)))
+                versions: versions, item: nil, verdict: .refused(.init(reasonCode: .notInForce, reason: reason, competentAuthority: lead)))
         case .notCompetent(let current, let department):
             let lead = try await departmentName(current.leadDepartmentId, on: connection) ?? current.leadDepartmentId
             return Assessment(

@@ -294,9 +294,17 @@ struct IntakeStore: Sendable {
         return try rows.map { try JSONDecoder().decode(ItemVersion.self, from: Data($0.utf8)) }
     }
 
-    /// The version in force on a hall date (the latest whose effective date is not after it).
+    /// The version in force on a hall date (the latest whose effective date is not after it); none
+    /// once a version withdrawing the item has taken effect.
     static func inForce(_ versions: [ItemVersion], on date: LocalDate) -> ItemVersion? {
-        versions.filter { $0.effectiveFrom <= date }.max { $0.version < $1.version }
+        let latest = versions.filter { $0.effectiveFrom <= date }.max { $0.version < $1.version }
+        return latest?.withdrawn == true ? nil : latest
+    }
+
+    /// The date the item was withdrawn from, when a withdrawal is in effect on `date`.
+    static func withdrawal(_ versions: [ItemVersion], on date: LocalDate) -> LocalDate? {
+        let latest = versions.filter { $0.effectiveFrom <= date }.max { $0.version < $1.version }
+        return latest?.withdrawn == true ? latest?.effectiveFrom : nil
     }
 
     /// The items in force today whose code or name contains `text` (all when nil).
@@ -304,9 +312,12 @@ struct IntakeStore: Sendable {
         let pattern = "%\(text ?? "")%"
         let rows = try await client.run(
             """
-            SELECT DISTINCT ON (code) guide::text FROM \(unescaped: schema).items
-            WHERE effective_from <= \(date.description)::date AND (code ILIKE \(pattern) OR name ILIKE \(pattern))
-            ORDER BY code, version DESC LIMIT 200
+            SELECT guide FROM (
+                SELECT DISTINCT ON (code) code, guide::text AS guide, COALESCE((guide->>'withdrawn')::boolean, false) AS withdrawn
+                FROM \(unescaped: schema).items
+                WHERE effective_from <= \(date.description)::date AND (code ILIKE \(pattern) OR name ILIKE \(pattern))
+                ORDER BY code, version DESC
+            ) latest WHERE NOT withdrawn ORDER BY code LIMIT 200
             """, logger: logger
         ).decode(String.self).collectAll()
         return try rows.map { try JSONDecoder().decode(ItemVersion.self, from: Data($0.utf8)) }
