@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 import HallContracts
 import HallKit
 import PostgresNIO
@@ -14,6 +15,8 @@ protocol CoordinatorRepository: Sendable {
     func caseView(id: String) async throws -> CaseView?
     func alerts(departmentId: String?) async throws -> [AlertView]
     func rejections(departmentId: String?) async throws -> [RejectionView]
+    /// Every department's open work for the centre (one department's for `departmentId`).
+    func overview(departmentId: String?, today: LocalDate) async throws -> CentreOverview
     /// What the applicant sees, found by the receipt code and the acceptance notice's number.
     func publicCase(receiptCode: String, noticeNumber: String) async throws -> PublicCaseView?
     func publicBundle(bundleId: String, receiptCode: String, noticeNumber: String) async throws -> PublicBundleView?

@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 import HallContracts
 import HallKit
 import PostgresNIO
@@ -164,6 +165,11 @@ extension CoordinatorStore {
                        AND case_id IN (SELECT case_id FROM \(unescaped: schema).cases WHERE lead_department_id = \(departmentId))))
             ORDER BY fired_at DESC LIMIT 500
             """, logger: logger)
+        return try await alertViews(rows)
+    }
+
+    /// Alert rows (`case_id, subject, kind, department_id, escalated_to, due_date::text, scheduled_for, fired_at`) as views.
+    private func alertViews(_ rows: PostgresRowSequence) async throws -> [AlertView] {
         var views: [AlertView] = []
         for try await (caseId, subject, kind, department, escalatedTo, due, scheduled, fired) in rows.decode(
             (String, String, String, String, String?, String, Date, Date).self)
@@ -174,6 +180,34 @@ extension CoordinatorStore {
                     scheduledFor: scheduled, firedAt: fired))
         }
         return views
+    }
+
+    /// Every department's open work (one department's for `departmentId`): the tasks not yet
+    /// countersigned, with the alerts standing on them; departments of the directory with nothing
+    /// open are listed too.
+    func overview(departmentId: String?, today: LocalDate) async throws -> CentreOverview {
+        try await client.withConnection { connection in
+            let rows = try await connection.run(
+                """
+                SELECT \(unescaped: Self.taskColumns)
+                FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id
+                WHERE t.state IN ('open', 'opinion-given') AND (\(departmentId)::text IS NULL OR t.department_id = \(departmentId))
+                ORDER BY t.sub_deadline, t.task_id LIMIT 20000
+                """, logger: logger)
+            let tasks = try await taskViews(rows)
+            let alertRows = try await connection.run(
+                """
+                SELECT a.case_id, a.subject, a.kind, a.department_id, a.escalated_to, a.due_date::text, a.scheduled_for, a.fired_at
+                FROM \(unescaped: schema).alerts a JOIN \(unescaped: schema).tasks t ON a.subject = t.task_id::text
+                WHERE t.state IN ('open', 'opinion-given') AND (\(departmentId)::text IS NULL OR t.department_id = \(departmentId))
+                """, logger: logger)
+            let alerts = try await alertViews(alertRows)
+            let departments = try await connection.run(
+                "SELECT department_id FROM \(unescaped: schema).departments WHERE active AND (\(departmentId)::text IS NULL OR department_id = \(departmentId))",
+                logger: logger
+            ).decode(String.self).collectAll()
+            return CentreOverview(tasks: tasks, alerts: alerts, departments: departments + (departmentId.map { [$0] } ?? []), today: today)
+        }
     }
 
     /// Warnings and escalations concerning a department (as the late one, or as the lead it was escalated to); all for `nil`.

@@ -1,4 +1,5 @@
 import Foundation
+import HallCalendar
 import HallContracts
 import HallKit
 
@@ -35,6 +36,12 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
     func caseView(id: String) -> CaseView? { caseViews[id] }
     func alerts(departmentId: String?) -> [AlertView] { alertViews.filter { departmentId == nil || $0.departmentId == departmentId } }
     func rejections(departmentId: String?) -> [RejectionView] { rejectionViews.filter { departmentId == nil || $0.departmentId == departmentId } }
+
+    func overview(departmentId: String?, today: LocalDate) -> CentreOverview {
+        CentreOverview(
+            tasks: tasks(departmentId: departmentId, state: nil), alerts: alerts(departmentId: departmentId), departments: departmentId.map { [$0] } ?? [],
+            today: today)
+    }
 
     func publicCase(receiptCode: String, noticeNumber: String) -> PublicCaseView? {
         guard let found = publicCases[receiptCode], found.notice == noticeNumber else { return nil }
