@@ -163,7 +163,7 @@ struct CoordinatorRouteTests {
         }
     }
 
-    @Test("a case: read only by its departments; the clock's rules — extension by the lead only and within the law, a review convened by the lead's chief representative")
+    @Test("a case: read only by its departments; the clock's rules — extension by the lead only and within the law, a joint review convened by the hall centre, not by a department")
     func caseCommands() async throws {
         let taxOfficer = try await Self.headers("s-li", [.departmentOfficer], department: "d-tax")
         let marketOfficer = try await Self.headers("s-wang", [.departmentOfficer], department: "d-market")
@@ -192,14 +192,17 @@ struct CoordinatorRouteTests {
                 #expect(Self.json($0)["type"]?.stringValue?.hasSuffix("department-mismatch") == true)
             }
             let review: [String: JSONValue] = ["meetingAt": "2026-12-10T02:00:00.000Z", "place": "三楼会议室", "departmentIds": ["d-market", "d-tax"]]
-            try await client.execute(uri: "/v1/cases/case-1/reviews", method: .post, headers: marketOfficer, body: try Self.body(review)) {
-                #expect($0.status == .forbidden)
+            let centre = try await Self.headers("admin-zhao", [.centreAdmin])
+            for department in [marketOfficer, chief] {
+                try await client.execute(uri: "/v1/cases/case-1/reviews", method: .post, headers: department, body: try Self.body(review)) {
+                    #expect($0.status == .forbidden && Self.json($0)["field"] == "roles")
+                }
             }
-            try await client.execute(uri: "/v1/cases/case-1/reviews", method: .post, headers: chief, body: try Self.body(review.merging(["place": " "]) { $1 })) {
+            try await client.execute(uri: "/v1/cases/case-1/reviews", method: .post, headers: centre, body: try Self.body(review.merging(["place": " "]) { $1 })) {
                 #expect($0.status == .badRequest)
                 #expect(Self.json($0)["field"] == "place")
             }
-            try await client.execute(uri: "/v1/cases/case-1/reviews", method: .post, headers: chief, body: try Self.body(review)) {
+            try await client.execute(uri: "/v1/cases/case-1/reviews", method: .post, headers: centre, body: try Self.body(review)) {
                 #expect($0.status == .created)
                 #expect(UUID(uuidString: Self.json($0)["reviewId"]?.stringValue ?? "") != nil)
             }

@@ -113,20 +113,29 @@ struct CoordinatorFlowTests {
                 let unknown = try await call(client, .post, "/v1/tasks/\(UUID().uuidString)/opinion", token: fireOfficer, #"{"opinion":"approve"}"#)
                 #expect(unknown.0 == .notFound && unknown.1["type"] == .string(ProblemDetails.typeBase + "coordinator/unknown-task"))
 
-                // Joint review (会审): only the lead's chief representative convenes and minutes it.
-                let meeting = #"{"meetingAt":"2026-12-01T02:00:00.000Z","place":"三楼会商室","departmentIds":["d-fire","d-env"],"centreAttends":true}"#
-                #expect(try await call(client, .post, "/v1/cases/\(caseId)/reviews", token: fireSubstitute, meeting).0 == .forbidden)
-                let (convened, review) = try await call(client, .post, "/v1/cases/\(caseId)/reviews", token: buildChief, meeting)
+                // Joint review (会审, Art 28(5)): the hall centre convenes and minutes it; the lead's chief representative assists.
+                let meeting = #"{"meetingAt":"2026-12-01T02:00:00.000Z","place":"三楼会商室","departmentIds":["d-fire","d-env"]}"#
+                let (chiefConvenes, refusal) = try await call(client, .post, "/v1/cases/\(caseId)/reviews", token: buildChief, meeting)
+                #expect(chiefConvenes == .forbidden && refusal["field"] == "roles", "the lead assists, the centre convenes: \(refusal)")
+                let strangerMeeting = #"{"meetingAt":"2026-12-01T02:00:00.000Z","place":"三楼会商室","departmentIds":["d-tax"]}"#
+                #expect(try await call(client, .post, "/v1/cases/\(caseId)/reviews", token: admin, strangerMeeting).1["field"] == "departmentIds")
+                let (convened, review) = try await call(client, .post, "/v1/cases/\(caseId)/reviews", token: admin, meeting)
                 #expect(convened == .created)
                 let reviewId = try #require(review["reviewId"]?.stringValue)
                 let stranger = #"{"summary":"s","positions":[{"departmentId":"d-tax","position":"approve","note":"n"}]}"#
-                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: buildChief, stranger).1["field"] == "positions[0].departmentId")
+                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: admin, stranger).1["field"] == "positions[0].departmentId")
                 let minutes = #"{"summary":"同意并联审批","positions":[{"departmentId":"d-fire","position":"approve","note":"消防无异议"},{"departmentId":"d-env","position":"approve","note":"环保无异议"}]}"#
-                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: buildChief, minutes).0 == .noContent)
-                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: buildChief, minutes).0 == .conflict)
+                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: buildChief, minutes).0 == .forbidden)
+                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: admin, minutes).0 == .noContent)
+                #expect(try await call(client, .post, "/v1/reviews/\(reviewId)/minutes", token: admin, minutes).0 == .conflict)
                 let reviews = try await call(client, .get, "/v1/cases/\(caseId)", token: admin).1["reviews"]?.arrayValue ?? []
                 #expect(reviews.count == 1 && reviews[0]["positions"]?.arrayValue?.count == 2 && reviews[0]["centreAttends"] == true)
+                #expect(reviews[0]["assistedBy"] == "s-build-chief" && reviews[0]["convenedBy"] != "s-build-chief", "\(reviews)")
                 #expect(try await hall.payloads(ReviewMinuted.self, caseId: caseId).first?.positions.map(\.departmentId) == ["d-fire", "d-env"])
+                // Each department's conclusion stands on its own task.
+                let fireTask = try await call(client, .get, "/v1/tasks/\(fire.taskId)", token: fireOfficer).1
+                #expect(fireTask["reviewConclusions"]?[0]?["note"] == "消防无异议" && fireTask["reviewConclusions"]?[0]?["summary"] == "同意并联审批")
+                #expect(try await call(client, .get, "/v1/tasks/\(lead.taskId)", token: buildChief).1["reviewConclusions"] == nil, "the lead was not called")
 
                 // The lead approves: decided, three approval decisions go to the seal, each by its countersigner.
                 #expect(try await call(client, .post, "/v1/tasks/\(lead.taskId)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)

@@ -1,5 +1,6 @@
 import Foundation
 import HallContracts
+import HallKit
 
 /// Who acts, through which channel, for which department.
 struct DepartmentActor: Sendable {
@@ -62,7 +63,23 @@ struct ReviewConvening: Sendable {
     var meetingAt: Date
     var place: String
     var departmentIds: [String]
-    var centreAttends: Bool
+}
+
+/// The fields of a joint review (会审, Art 28(5)) the hall centre convenes and minutes.
+enum ReviewRules {
+    static func check(_ meeting: ReviewConvening) throws {
+        guard !meeting.place.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("place", "must not be empty") }
+        guard !meeting.departmentIds.isEmpty else { throw HallError.invalid("departmentIds", "name at least one department") }
+    }
+
+    static func check(positions: [ReviewMinuted.Position], summary: String) throws {
+        guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("summary", "must not be empty") }
+        guard !positions.isEmpty else { throw HallError.invalid("positions", "give each department's conclusion") }
+        var seen = Set<String>()
+        for (index, position) in positions.enumerated() where !seen.insert(position.departmentId).inserted {
+            throw HallError.invalid("positions[\(index)].departmentId", "department \(position.departmentId) is given twice")
+        }
+    }
 }
 
 /// A department's command on one of its tasks or cases, whether it came over HTTP or Kafka: the
@@ -76,8 +93,6 @@ enum DepartmentCommand: Sendable {
     case resume(caseId: String, reason: String)
     /// Extends the due date (ALL Art 42): the lead department, at most 10 working days (15 for a joint case), once.
     case extend(caseId: String, workingDays: Int, reason: String, approvedBy: String)
-    case convene(caseId: String, ReviewConvening)
-    case minutes(reviewId: UUID, positions: [ReviewMinuted.Position], summary: String)
     /// Asks again to seal the department's decision after the seal refused it.
     case reseal(caseId: String)
 
@@ -92,7 +107,7 @@ enum DepartmentCommand: Sendable {
     /// The case the command acts on, when it names one.
     var caseId: String? {
         switch self {
-        case .suspend(let caseId, _, _, _), .resume(let caseId, _), .extend(let caseId, _, _, _), .convene(let caseId, _), .reseal(let caseId): caseId
+        case .suspend(let caseId, _, _, _), .resume(let caseId, _), .extend(let caseId, _, _, _), .reseal(let caseId): caseId
         default: nil
         }
     }
@@ -117,12 +132,6 @@ enum DepartmentCommand: Sendable {
                     field: "workingDays")
             }
             try Self.requireText([("reason", reason), ("approvedBy", approvedBy)])
-        case .convene(_, let meeting):
-            try Self.requireText([("place", meeting.place)])
-            guard !meeting.departmentIds.isEmpty else { throw CommandRefusal(.invalidCommand, "name at least one department", field: "departmentIds") }
-        case .minutes(_, let positions, let summary):
-            try Self.requireText([("summary", summary)])
-            guard !positions.isEmpty else { throw CommandRefusal(.invalidCommand, "give each department's position", field: "positions") }
         case .claim, .countersign, .reseal:
             break
         }
@@ -139,7 +148,6 @@ enum DepartmentCommand: Sendable {
 enum CommandOutcome: Sendable, Equatable {
     case done
     /// A joint review was convened with this id.
-    case reviewConvened(UUID)
 }
 
 /// The rules on whose task or case a command acts, the same wherever the records are kept.

@@ -9,7 +9,7 @@ import Hummingbird
 /// |---|---|---|
 /// | `GET /v1/cases/{caseId}` | the case's departments, centre-admin | case, tasks, ledger, decisions, reviews, alerts |
 /// | `POST /v1/cases/{caseId}/suspensions` · `/resume` · `/extensions` | the case's departments (extension: lead) | the clock |
-/// | `POST /v1/cases/{caseId}/reviews` · `POST /v1/reviews/{reviewId}/minutes` | lead's chief representative | joint review (会审) |
+/// | `POST /v1/cases/{caseId}/reviews` · `POST /v1/reviews/{reviewId}/minutes` | centre-admin (the lead's chief representative assists) | joint review (会审, Art 28(5)) |
 /// | `POST /v1/cases/{caseId}/decisions/reseal` | chief representative | ask again to seal the department's decision |
 struct CasesController<Repository: CoordinatorRepository> {
     let repository: Repository
@@ -63,21 +63,30 @@ struct CasesController<Repository: CoordinatorRepository> {
 
     func convene(_ request: Request, _ context: HallRequestContext) async throws -> Response {
         let caseId = try parameter("caseId", context)
-        let actor = try access.actor(context, roles: [.chiefRepresentative])
+        let centre = try Self.centreStaff(context)
         let body = try await request.decodeBody(as: ReviewBody.self, context: context)
-        let meeting = ReviewConvening(meetingAt: body.meetingAt, place: body.place, departmentIds: body.departmentIds, centreAttends: body.centreAttends ?? false)
-        let outcome = try await access.perform(.convene(caseId: caseId, meeting), by: actor, request, context: context, route: "POST /v1/cases/{caseId}/reviews")
-        guard case .reviewConvened(let reviewId) = outcome else { throw HallError(.internalError, "the review was not convened") }
+        let meeting = ReviewConvening(meetingAt: body.meetingAt, place: body.place, departmentIds: body.departmentIds)
+        let reviewId = try await repository.conveneReview(caseId: caseId, meeting, by: centre)
         return try jsonResponse(["reviewId": reviewId.uuidString.lowercased()], status: .created)
     }
 
     func minutes(_ request: Request, _ context: HallRequestContext) async throws -> Response {
         guard let reviewId = UUID(uuidString: try parameter("reviewId", context)) else { throw HallError(.notFound, "no such review") }
-        let actor = try access.actor(context, roles: [.chiefRepresentative])
+        let centre = try Self.centreStaff(context)
         let body = try await request.decodeBody(as: MinutesBody.self, context: context)
-        let command = DepartmentCommand.minutes(reviewId: reviewId, positions: body.positions, summary: body.summary)
-        try await access.perform(command, by: actor, request, context: context, route: "POST /v1/reviews/{reviewId}/minutes")
+        try await repository.recordReviewMinutes(reviewId: reviewId, positions: body.positions, summary: body.summary, by: centre)
         return Response(status: .noContent)
+    }
+
+    /// The hall centre's staff member acting (a centre-admin token): the centre convenes and minutes
+    /// joint reviews (Art 28(5)); the lead's chief representative assists.
+    static func centreStaff(_ context: HallRequestContext) throws -> String {
+        let principal = try context.requirePrincipal()
+        guard principal.roles.contains(.centreAdmin) else {
+            throw HallError(
+                .forbidden, "the hall centre convenes a joint review and records its minutes (Art 28(5)): a centre-admin token is needed", field: "roles")
+        }
+        return principal.subject
     }
 
     func reseal(_ request: Request, _ context: HallRequestContext) async throws -> Response {

@@ -29,7 +29,6 @@ struct ReviewBody: Decodable {
     var meetingAt: Date
     var place: String
     var departmentIds: [String]
-    var centreAttends: Bool?
 }
 
 struct MinutesBody: Decodable {

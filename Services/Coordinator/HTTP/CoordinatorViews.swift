@@ -29,6 +29,19 @@ struct TaskView: Codable, Sendable {
     var countersignCapacity: String?
     /// A green-channel case (Art 40): listed before other tasks.
     var priority: Bool
+    /// The conclusions the joint reviews (会审) recorded for this department, oldest first.
+    var reviewConclusions: [ReviewConclusion]? = nil
+}
+
+/// A joint review's conclusion for one department, as recorded on its task.
+struct ReviewConclusion: Codable, Sendable, Equatable {
+    var reviewId: String
+    /// `approve`, `deny` or `needs-supplement`.
+    var position: String
+    var note: String
+    /// The minutes' summary.
+    var summary: String
+    var recordedAt: String
 }
 
 /// One entry of a case's due-date ledger.
@@ -92,7 +105,10 @@ struct CaseView: Codable, Sendable {
 
     struct ReviewView: Codable, Sendable {
         var reviewId: String
+        /// The centre's staff member who convened it.
         var convenedBy: String
+        /// The lead department's chief representative (or the substitute in office) who assisted (Art 28(5)).
+        var assistedBy: String?
         var meetingAt: Date
         var place: String
         var departmentIds: [String]

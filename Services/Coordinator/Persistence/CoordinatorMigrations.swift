@@ -240,5 +240,14 @@ enum CoordinatorMigrations {
                 "ALTER TABLE timers ADD CONSTRAINT timers_kind_check CHECK (kind IN ('warning', 'overdue', 'silent'))",
             ]
         ),
+        Migration(
+            component: "coordinator", version: 5, name: "joint reviews convened by the centre, their conclusions on each department's task",
+            statements: [
+                // Art 28(5): the centre convenes; the lead's chief representative (or the substitute in
+                // office) assists. Reviews convened before keep their convener and no assistant.
+                "ALTER TABLE reviews ADD COLUMN assisted_by text",
+                "ALTER TABLE tasks ADD COLUMN review_conclusions jsonb NOT NULL DEFAULT '[]'",
+            ]
+        ),
     ] + [DirectoryProjection.migration, DepartmentSystemProjection.migration]
 }

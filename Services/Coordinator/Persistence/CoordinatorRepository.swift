@@ -24,11 +24,25 @@ protocol CoordinatorRepository: Sendable {
     /// (correlation id: the request id). A refusal changes nothing; it is recorded under the request
     /// id (`commandType` = `http:<route>`), published as `coordinator.command.rejected`, and thrown.
     func perform(_ command: DepartmentCommand, by actor: DepartmentActor, requestId: String, route: String) async throws -> CommandOutcome
+    /// The hall centre convenes a joint review (会审, Art 28(5)); returns its id.
+    func conveneReview(caseId: String, _ meeting: ReviewConvening, by centreStaff: String) async throws -> UUID
+    /// The centre records the minutes of a joint review, once: each department's conclusion.
+    func recordReviewMinutes(reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, by centreStaff: String) async throws
 }
 
 extension CoordinatorStore: CoordinatorRepository {
     func tasks(departmentId: String?, state: String?) async throws -> [TaskView] {
         try await tasks(departmentId: departmentId, state: state, limit: 500)
+    }
+
+    func conveneReview(caseId: String, _ meeting: ReviewConvening, by centreStaff: String) async throws -> UUID {
+        try await command { connection, events in try await convene(caseId: caseId, meeting, convenedBy: centreStaff, on: connection, into: &events) }
+    }
+
+    func recordReviewMinutes(reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, by centreStaff: String) async throws {
+        try await command { connection, events in
+            try await recordMinutes(reviewId: reviewId, positions: positions, summary: summary, recordedBy: centreStaff, on: connection, into: &events)
+        }
     }
 
     func perform(_ command: DepartmentCommand, by actor: DepartmentActor, requestId: String, route: String) async throws -> CommandOutcome {
@@ -63,13 +77,6 @@ extension CoordinatorStore: CoordinatorRepository {
             try await resume(caseId: caseId, reason: reason, actor: actor, on: connection, into: &events)
         case .extend(let caseId, let workingDays, let reason, let approvedBy):
             try await extend(caseId: caseId, workingDays: workingDays, reason: reason, approvedBy: approvedBy, actor: actor, on: connection, into: &events)
-        case .convene(let caseId, let meeting):
-            return .reviewConvened(
-                try await convene(
-                    caseId: caseId, meetingAt: meeting.meetingAt, place: meeting.place, departmentIds: meeting.departmentIds,
-                    centreAttends: meeting.centreAttends, actor: actor, on: connection, into: &events))
-        case .minutes(let reviewId, let positions, let summary):
-            try await recordMinutes(reviewId: reviewId, positions: positions, summary: summary, actor: actor, on: connection, into: &events)
         case .reseal(let caseId):
             try await resealDecision(caseId: caseId, actor: actor, on: connection, into: &events)
         }

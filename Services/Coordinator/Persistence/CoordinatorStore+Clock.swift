@@ -269,68 +269,90 @@ extension CoordinatorStore {
 
     // MARK: Joint review (会审)
 
-    /// The lead's chief representative convenes a joint review meeting.
+    /// The hall centre convenes a joint review meeting (Art 28(5)); the lead department's chief
+    /// representative, or the substitute filed for today, assists and is recorded as such.
     func convene(
-        caseId: String, meetingAt: Date, place: String, departmentIds: [String], centreAttends: Bool, actor: DepartmentActor, on connection: PostgresConnection,
-        into events: inout [PendingEvent]
+        caseId: String, _ meeting: ReviewConvening, convenedBy: String, on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws -> UUID {
-        let state = try await lockCase(caseId, actor: actor, on: connection)
-        guard actor.departmentId == state.leadDepartmentId,
-            try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) != nil
-        else {
-            throw CommandRefusal(.notPermitted, "only the lead department's chief representative (or substitute) convenes a joint review")
+        try ReviewRules.check(meeting)
+        let state: CaseState
+        do { state = try await caseState(caseId, on: connection, lock: true) } catch is CommandRefusal {
+            throw HallError(.notFound, "no case \(caseId)", field: "caseId")
         }
-        if let stranger = departmentIds.first(where: { !state.departmentIds.contains($0) }) {
-            throw CommandRefusal(.invalidCommand, "department \(stranger) has no task on this case", field: "departmentIds")
+        guard state.outcome == nil else { throw HallError(.conflict, "case \(caseId) is decided: there is nothing left to review", field: "caseId") }
+        if let stranger = meeting.departmentIds.first(where: { !state.departmentIds.contains($0) }) {
+            throw HallError.invalid("departmentIds", "department \(stranger) has no task on this case")
         }
+        let assistant = try await chiefInOffice(of: state.leadDepartmentId, on: connection)
         let reviewId = UUID.random()
         try await connection.run(
             """
-            INSERT INTO \(unescaped: schema).reviews (review_id, case_id, convened_by, meeting_at, place, department_ids, centre_attends)
-            VALUES (\(reviewId), \(caseId), \(actor.id), \(meetingAt), \(place), \(departmentIds), \(centreAttends))
+            INSERT INTO \(unescaped: schema).reviews (review_id, case_id, convened_by, assisted_by, meeting_at, place, department_ids, centre_attends)
+            VALUES (\(reviewId), \(caseId), \(convenedBy), \(assistant), \(meeting.meetingAt), \(meeting.place), \(meeting.departmentIds), true)
             """, logger: logger)
         events.append(
             PendingEvent(
                 ReviewConvened(
-                    reviewId: reviewId.uuidString.lowercased(), receiptCode: state.receiptCode, convenedBy: actor.id, meetingAt: meetingAt, place: place,
-                    departmentIds: departmentIds, centreAttends: centreAttends),
+                    reviewId: reviewId.uuidString.lowercased(), receiptCode: state.receiptCode, convenedBy: convenedBy, meetingAt: meeting.meetingAt,
+                    place: meeting.place, departmentIds: meeting.departmentIds, centreAttends: true),
                 caseId: caseId))
         return reviewId
     }
 
-    /// The minutes of a joint review: each department's position. Recorded once.
+    /// The department's chief representative in office today: the substitute on a filed notice
+    /// within its days, otherwise the chief representative.
+    func chiefInOffice(of departmentId: String, on connection: PostgresConnection) async throws -> String? {
+        let today = LocalDate.inHall(now()).description
+        return try await connection.select(
+            """
+            SELECT CASE WHEN substitute_from <= \(today)::date AND substitute_to >= \(today)::date THEN substitute_staff_id ELSE chief_staff_id END
+            FROM \(unescaped: schema).departments WHERE department_id = \(departmentId)
+            """, logger: logger
+        ).decode(String?.self).collectAll().first ?? nil
+    }
+
+    /// The minutes of a joint review, recorded once by the centre: each department's conclusion,
+    /// kept on the review and on that department's task.
     func recordMinutes(
-        reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, actor: DepartmentActor, on connection: PostgresConnection,
+        reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, recordedBy: String, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
+        try ReviewRules.check(positions: positions, summary: summary)
         let rows = try await connection.select(
             """
             SELECT case_id, department_ids, positions IS NOT NULL FROM \(unescaped: schema).reviews WHERE review_id = \(reviewId) FOR UPDATE
             """, logger: logger
         ).decode((String, [String], Bool).self).collectAll()
-        guard let review = rows.first else { throw CommandRefusal(.unknownTask, "no joint review \(reviewId)", field: "reviewId") }
-        let state = try await caseState(review.0, on: connection)
-        guard actor.departmentId == state.leadDepartmentId,
-            try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) != nil
-        else {
-            throw CommandRefusal(.notPermitted, "only the lead department's chief representative (or substitute) records the minutes")
-        }
-        guard !review.2 else { throw CommandRefusal(.duplicateOpinion, "the minutes of review \(reviewId) are already recorded") }
+        guard let review = rows.first else { throw HallError(.notFound, "no joint review \(reviewId)", field: "reviewId") }
+        guard !review.2 else { throw HallError(.conflict, "the minutes of review \(reviewId) are already recorded", field: "reviewId") }
         for (index, position) in positions.enumerated() where !review.1.contains(position.departmentId) {
-            throw CommandRefusal(.invalidCommand, "department \(position.departmentId) was not called to this review", field: "positions[\(index)].departmentId")
+            throw HallError.invalid("positions[\(index)].departmentId", "department \(position.departmentId) was not called to this review")
         }
+        let state = try await caseState(review.0, on: connection)
         let at = now()
         let json = String(decoding: try JSONEncoder().encode(positions), as: UTF8.self)
         try await connection.run(
             """
-            UPDATE \(unescaped: schema).reviews SET positions = \(json)::jsonb, summary = \(summary), recorded_by = \(actor.id), recorded_at = \(at)
+            UPDATE \(unescaped: schema).reviews SET positions = \(json)::jsonb, summary = \(summary), recorded_by = \(recordedBy), recorded_at = \(at)
             WHERE review_id = \(reviewId)
             """, logger: logger)
+        // Each department's conclusion stands on its own task, where its officer and chief representative see it.
+        for position in positions {
+            let conclusion = ReviewConclusion(
+                reviewId: reviewId.uuidString.lowercased(), position: position.position.rawValue, note: position.note, summary: summary,
+                recordedAt: RFC3339Timestamp.string(from: at) ?? "")
+            let entry = String(decoding: try JSONEncoder().encode([conclusion]), as: UTF8.self)
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).tasks SET review_conclusions = review_conclusions || \(entry)::jsonb
+                WHERE case_id = \(review.0) AND department_id = \(position.departmentId)
+                """, logger: logger)
+        }
         events.append(
             PendingEvent(
                 ReviewMinuted(
                     reviewId: reviewId.uuidString.lowercased(), receiptCode: state.receiptCode, positions: positions, summary: summary,
-                    recordedBy: actor.id, recordedAt: at),
+                    recordedBy: recordedBy, recordedAt: at),
                 caseId: review.0))
     }
 }

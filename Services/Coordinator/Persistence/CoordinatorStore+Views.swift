@@ -9,7 +9,7 @@ extension CoordinatorStore {
         t.task_id::text AS task_id, t.case_id, c.receipt_code, c.item_code, c.item_name, t.department_id, t.role, t.state, t.round,
         t.sub_deadline::text AS sub_deadline, c.due_date::text AS due_date, c.state AS case_state, (c.suspended_since IS NOT NULL) AS suspended,
         c.applicant_name, c.materials::text AS materials, t.claimed_by, t.opinion, t.reasons::text AS reasons, t.supplements::text AS supplements,
-        t.officer_id, t.countersigned_by, t.countersign_capacity, c.priority
+        t.officer_id, t.countersigned_by, t.countersign_capacity, c.priority, t.review_conclusions::text AS review_conclusions
         """
 
     private func taskViews(_ rows: PostgresRowSequence) async throws -> [TaskView] {
@@ -29,7 +29,9 @@ extension CoordinatorStore {
                     reasons: try decoder.decode([String].self, from: Data(try r.value("reasons", as: String.self).utf8)),
                     supplements: try decoder.decode([SupplementItem].self, from: Data(try r.value("supplements", as: String.self).utf8)),
                     officerId: try r.value("officer_id"), countersignedBy: try r.value("countersigned_by"),
-                    countersignCapacity: try r.value("countersign_capacity"), priority: try r.value("priority")))
+                    countersignCapacity: try r.value("countersign_capacity"), priority: try r.value("priority"),
+                    reviewConclusions: try decoder.decode([ReviewConclusion].self, from: Data(try r.value("review_conclusions", as: String.self).utf8))
+                        .nilIfEmpty))
         }
         return views
     }
@@ -114,7 +116,8 @@ extension CoordinatorStore {
         }
         for try await row in try await connection.run(
             """
-            SELECT review_id::text AS review_id, convened_by, meeting_at, place, department_ids, centre_attends, positions::text AS positions, summary
+            SELECT review_id::text AS review_id, convened_by, assisted_by, meeting_at, place, department_ids, centre_attends, positions::text AS positions,
+                   summary
             FROM \(unescaped: schema).reviews WHERE case_id = \(id) ORDER BY meeting_at
             """, logger: logger)
         {
@@ -124,7 +127,8 @@ extension CoordinatorStore {
             }
             view.reviews.append(
                 CaseView.ReviewView(
-                    reviewId: try r.value("review_id"), convenedBy: try r.value("convened_by"), meetingAt: try r.value("meeting_at"),
+                    reviewId: try r.value("review_id"), convenedBy: try r.value("convened_by"), assistedBy: try r.value("assisted_by"),
+                    meetingAt: try r.value("meeting_at"),
                     place: try r.value("place"), departmentIds: try r.value("department_ids"), centreAttends: try r.value("centre_attends"),
                     positions: positions, summary: try r.value("summary")))
         }
@@ -298,4 +302,9 @@ extension CoordinatorStore {
             return PublicBundleView(bundleId: bundleId, status: status, size: bundle.0, completedAt: bundle.1, cases: cases)
         }
     }
+}
+
+extension Array {
+    /// Nil for an empty array (a view leaves the member out), the array otherwise.
+    var nilIfEmpty: [Element]? { isEmpty ? nil : self }
 }

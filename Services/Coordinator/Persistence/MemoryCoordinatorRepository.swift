@@ -107,21 +107,24 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
                 throw CommandRefusal(.notPermitted, "only the lead department \(view.leadDepartmentId) extends the case's limit", field: "departmentId")
             }
             try DepartmentRules.checkExtension(workingDays, joint: Set(view.departments).count > 1)
-        case .convene(let caseId, let meeting):
-            let view = try ownCase(caseId, actor: actor)
-            guard actor.departmentId == view.leadDepartmentId, isCountersigner(actor.id, of: actor.departmentId) else {
-                throw CommandRefusal(.notPermitted, "only the lead department's chief representative (or substitute) convenes a joint review")
-            }
-            if let stranger = meeting.departmentIds.first(where: { !view.departments.contains($0) }) {
-                throw CommandRefusal(.invalidCommand, "department \(stranger) has no task on this case", field: "departmentIds")
-            }
-            return .reviewConvened(UUID())
         case .suspend(let caseId, _, _, _), .resume(let caseId, _), .reseal(let caseId):
             _ = try ownCase(caseId, actor: actor)
-        case .minutes(let reviewId, _, _):
-            throw CommandRefusal(.unknownTask, "no joint review \(reviewId)", field: "reviewId")
         }
         return .done
+    }
+
+    func conveneReview(caseId: String, _ meeting: ReviewConvening, by centreStaff: String) throws -> UUID {
+        try ReviewRules.check(meeting)
+        guard let view = caseViews[caseId] else { throw HallError(.notFound, "no case \(caseId)", field: "caseId") }
+        if let stranger = meeting.departmentIds.first(where: { !view.departments.contains($0) }) {
+            throw HallError.invalid("departmentIds", "department \(stranger) has no task on this case")
+        }
+        return UUID()
+    }
+
+    func recordReviewMinutes(reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, by centreStaff: String) throws {
+        try ReviewRules.check(positions: positions, summary: summary)
+        throw HallError(.notFound, "no joint review \(reviewId)", field: "reviewId")
     }
 
     private func isCountersigner(_ staffId: String, of department: String) -> Bool { countersigners[department]?.contains(staffId) ?? false }

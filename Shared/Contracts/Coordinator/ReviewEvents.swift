@@ -3,8 +3,8 @@ import Foundation
 // Events of a joint review (会审) on `hall.coordinator.events`.
 // Keys, dates and instants: see CoordinatorValues.swift.
 
-/// `coordinator.review.convened` v1: the lead's chief representative convened a joint review
-/// meeting (会审, Art 28(5)).
+/// `coordinator.review.convened` v1: the hall centre convened a joint review meeting (会审,
+/// Art 28(5)); the lead department's chief representative assists.
 public struct ReviewConvened: EventPayload, Hashable {
     public static let eventType = "coordinator.review.convened"
     public static let eventVersion = 1
