@@ -20,7 +20,12 @@ extension IntakeService {
                 addRoutes(to: router, store: store(runtime, settings), calendar: settings.calendar)
             },
             services: { runtime in
-                [ProvisionalDueDateService(store: store(runtime, settings), gate: runtime.gate, logger: runtime.logger)]
+                // A new year's official schedule added to HALL_CALENDAR_DIR: provisional due dates counted again.
+                [
+                    StartupTaskService(name: "provisional due dates recomputed", gate: runtime.gate, logger: runtime.logger) {
+                        try await store(runtime, settings).recomputeProvisionalDueDates()
+                    }
+                ]
             },
             openAPI: IntakeOpenAPI.document,
             publicLookups: ["/v1/cases/", "/v1/bundles/"]

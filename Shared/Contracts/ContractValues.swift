@@ -107,6 +107,9 @@ public enum CommandChannel: String, ContractEnum {
 /// How a case's clock changed.
 public enum ClockChange: String, ContractEnum {
     case suspended, resumed, extended
+    /// The official calendar of a year the due date reached was published: the due date counted
+    /// again from the acceptance with the suspensions and the extension already applied.
+    case recalculated
 }
 
 /// What a deadline warning or overdue alert is about.

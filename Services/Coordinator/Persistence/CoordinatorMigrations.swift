@@ -241,12 +241,15 @@ enum CoordinatorMigrations {
             ]
         ),
         Migration(
-            component: "coordinator", version: 5, name: "joint reviews convened by the centre, their conclusions on each department's task",
+            component: "coordinator", version: 5, name: "joint reviews convened by the centre, their conclusions on each department's task; recalculated due dates",
             statements: [
                 // Art 28(5): the centre convenes; the lead's chief representative (or the substitute in
                 // office) assists. Reviews convened before keep their convener and no assistant.
                 "ALTER TABLE reviews ADD COLUMN assisted_by text",
                 "ALTER TABLE tasks ADD COLUMN review_conclusions jsonb NOT NULL DEFAULT '[]'",
+                // A new year's official calendar makes provisional due dates final (`recalculated`).
+                "ALTER TABLE ledger DROP CONSTRAINT ledger_change_check",
+                "ALTER TABLE ledger ADD CONSTRAINT ledger_change_check CHECK (change IN ('initial', 'suspended', 'resumed', 'extended', 'recalculated'))",
             ]
         ),
     ] + [DirectoryProjection.migration, DepartmentSystemProjection.migration]

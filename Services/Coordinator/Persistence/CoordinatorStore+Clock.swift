@@ -267,6 +267,57 @@ extension CoordinatorStore {
                 caseId: state.caseId))
     }
 
+    // MARK: A new year's official calendar
+
+    /// Counts again the due date of every open case whose due date was provisional (it reached a
+    /// year whose official calendar was not published), now that the calendar loaded may know that
+    /// year: from the acceptance day, the promised limit plus the working days of every suspension
+    /// and of the extension already applied (the ledger). A changed date moves the open tasks'
+    /// sub-deadlines and the timers, is entered in the ledger as `recalculated` and published; a date
+    /// that only stopped being provisional is recorded as final. Returns the cases changed.
+    func recomputeProvisionalDueDates() async throws -> Int {
+        let candidates = try await client.run(
+            "SELECT case_id FROM \(unescaped: schema).cases WHERE due_date_provisional AND state = 'in-progress' ORDER BY case_id", logger: logger
+        ).decode(String.self).collectAll()
+        var changed = 0
+        for caseId in candidates {
+            let moved = try await command { connection, events -> Bool in
+                let state = try await caseState(caseId, on: connection, lock: true)
+                let row = try await connection.select(
+                    "SELECT promised_limit_days, due_date_provisional FROM \(unescaped: schema).cases WHERE case_id = \(caseId)", logger: logger
+                ).decode((Int, Bool).self).collectAll().first
+                guard let (promised, provisional) = row, provisional, state.state == "in-progress" else { return false }
+                let due = clock.calendar.addingWorkingDays(
+                    promised + state.suspendedDays + state.extensionDays, after: LocalDate.inHall(state.acceptedAt))
+                guard due.value != state.dueDate || !due.isProvisional else { return false }
+                try await connection.run(
+                    """
+                    UPDATE \(unescaped: schema).cases SET due_date = \(due.value.description)::date, due_date_provisional = \(due.isProvisional)
+                    WHERE case_id = \(caseId)
+                    """, logger: logger)
+                guard due.value != state.dueDate else { return true }
+                let accepted = LocalDate.inHall(state.acceptedAt)
+                let tasks = try await connection.select(
+                    "SELECT task_id, role FROM \(unescaped: schema).tasks WHERE case_id = \(caseId)", logger: logger
+                ).decode((UUID, String).self).collectAll()
+                for (taskId, role) in tasks {
+                    let sub = clock.subDeadline(role: TaskRole(rawValue: role) ?? .participant, accepted: accepted, due: due.value)
+                    try await connection.run(
+                        "UPDATE \(unescaped: schema).tasks SET sub_deadline = \(sub.description)::date WHERE task_id = \(taskId)", logger: logger)
+                }
+                let years = clock.calendar.knownYears.map(String.init).joined(separator: ", ")
+                try await appendLedger(
+                    state, change: .recalculated, category: nil, before: state.dueDate, after: due.value, workingDays: 0,
+                    reason: "the official calendar is published for \(years): counted again from acceptance with \(promised) promised, \(state.suspendedDays) suspended and \(state.extensionDays) extended working days",
+                    reference: nil, approvedBy: nil, departmentId: nil, actorId: ServiceName.coordinator.rawValue, on: connection, into: &events)
+                try await reschedule(caseId: caseId, on: connection)
+                return true
+            }
+            if moved { changed += 1 }
+        }
+        return changed
+    }
+
     // MARK: Joint review (会审)
 
     /// The hall centre convenes a joint review meeting (Art 28(5)); the lead department's chief

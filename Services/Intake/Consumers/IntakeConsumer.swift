@@ -44,23 +44,3 @@ enum IntakeConsumer {
             groupId: ServiceName.intake.defaultConsumerGroup, topics: [.sealEvents, .coordinatorEvents], handler: router)
     }
 }
-
-/// At start-up, recomputes provisional due dates with the calendar now loaded and records each
-/// change (a new year's official schedule was added to `HALL_CALENDAR_DIR`).
-struct ProvisionalDueDateService: Service {
-    let store: IntakeStore
-    let gate: StartupGate
-    let logger: Logger
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown { [gate] in await gate.wait() }
-        if Task.isCancelled || Task.isShuttingDownGracefully { return }
-        do {
-            let changed = try await store.recomputeProvisionalDueDates()
-            if changed > 0 { logger.notice("provisional due dates recomputed", metadata: ["cases": "\(changed)"]) }
-        } catch {
-            logger.error("recomputing provisional due dates failed", metadata: [LogKey.error: "\(error)"])
-        }
-        try? await gracefulShutdown()
-    }
-}

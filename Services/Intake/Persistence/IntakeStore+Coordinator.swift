@@ -46,6 +46,14 @@ extension IntakeStore {
     /// with the coordinator's ledger (suspension, resume, extension), each change recorded with its reason.
     func applyClockChanged(_ changed: ClockChanged, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
         let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: changed.receiptCode, on: connection)
+        if changed.change == .recalculated, let after = LocalDate(iso: changed.dueDateAfter.description) {
+            // The coordinator counted the date again on a newly published calendar: final unless it reaches a year still unknown.
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).applications SET due_provisional = \(!calendar.knownYears.contains(after.year)), updated_at = now()
+                WHERE case_id = \(found.caseId)
+                """, logger: logger)
+        }
         guard changed.dueDateAfter != changed.dueDateBefore else {
             logger.info("case clock \(changed.change)", metadata: [LogKey.caseId: "\(found.caseId)", "category": "\(changed.category ?? "-")"])
             return

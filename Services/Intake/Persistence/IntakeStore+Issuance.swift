@@ -386,13 +386,18 @@ extension IntakeStore {
 
     /// Recomputes provisional due dates with the calendar now loaded (after a new year's official
     /// schedule was added) and records every change with its reason. Returns the number changed.
+    /// Only cases whose clock never moved: a case suspended or extended by its departments is
+    /// counted again by the coordinator, which owns that clock (`coordinator.case.clock-changed`
+    /// `recalculated`), so that the two never disagree.
     func recomputeProvisionalDueDates() async throws -> Int {
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.select(
                 """
                 SELECT a.case_id, a.accepted_at, a.due_date::text, i.promised_limit_days
                 FROM \(unescaped: schema).applications a JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
-                WHERE a.due_provisional AND a.accepted_at IS NOT NULL FOR UPDATE OF a
+                WHERE a.due_provisional AND a.accepted_at IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema).due_date_changes d WHERE d.case_id = a.case_id)
+                FOR UPDATE OF a
                 """, logger: logger
             ).decode((UUID, Date, String, Int).self).collectAll()
             var changed = 0
