@@ -429,7 +429,7 @@ struct CoordinatorFlowTests {
                 #expect(firstCompleted.count == 1 && firstCompleted[0].onTime && firstCompleted[0].bundleId == "B-1")
                 #expect(try await hall.payloads(BundleCompleted.self).isEmpty, "the bundle waits for its second case")
                 let notice = try await hall.payloads(TaskAssigned.self, caseId: first)[0].noticeNumber
-                #expect(try await call(client, .get, "/v1/public/bundles/B-1?receiptCode=R-B-1&noticeNumber=\(notice)").1["status"] == "in progress")
+                #expect(try await call(client, .get, "/v1/public/bundles/B-1?receiptCode=R-B-1&noticeNumber=\(notice)").1["status"] == "accepted")
                 let secondTask = try await hall.taskId(second, "d-build")
                 #expect(try await call(client, .post, "/v1/tasks/\(secondTask)/opinion", token: chief, #"{"opinion":"approve"}"#).0 == .created)
                 let requests = try await hall.payloads(SealDocumentRequested.self)

@@ -76,6 +76,7 @@ struct IntakeAPITests {
         #expect(try await post(client, "/v1/windows", token: tokens.admin, #"{"id":"w-01","name":"综合窗口1","kind":"comprehensive","departmentIds":["d-market"]}"#).0 == .ok)
         #expect(try await post(client, "/v1/windows", token: tokens.admin, #"{"id":"w-tax","name":"税务窗口","kind":"department","departmentIds":["d-tax"]}"#).0 == .ok)
         #expect(try await post(client, "/v1/staff", token: tokens.admin, #"{"id":"clerk-1","name":"李四","departmentId":"d-market","windowId":"w-01","qualified":true}"#).0 == .ok)
+        #expect(try await post(client, "/v1/staff", token: tokens.admin, #"{"id":"clerk-2","name":"王五","departmentId":"d-tax","windowId":"w-tax","qualified":true}"#).0 == .ok)
         let (status, item) = try await post(client, "/v1/items", token: tokens.admin, """
             {"code":"MKT-001","name":"个体工商户登记","kind":"committed","leadDepartmentId":"d-market","legalLimitDays":15,
              "promisedLimitDays":5,"materials":[

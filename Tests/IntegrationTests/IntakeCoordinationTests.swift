@@ -547,3 +547,61 @@ extension JSONValue {
         if case .array(let values) = self { values } else { nil }
     }
 }
+
+/// One public view of a case: the words and the timeline the applicant follows.
+extension IntakeAPITests {
+    @Test("tracking tells the whole story in the hall's public words: accepted, suspended with its reason, each department's opinion and countersignature, resumed, completed, ready, handed over — oldest first, each event once")
+    func publicTimeline() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let (_, accepted) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "t-1", materials: allMaterials))
+            let receipt = try #require(accepted["receiptCode"]?.stringValue)
+            let caseId = try #require(accepted["caseId"]?.stringValue).lowercased()
+            let track = "/v1/cases/\(receipt)?idNumber=\(idNumber)"
+            let due = try #require(accepted["dueDate"]?.stringValue)
+            let start = Date()
+            func clock(_ change: ClockChange, sequence: Int, after: String, at: Date) -> ClockChanged {
+                ClockChanged(
+                    receiptCode: receipt, sequence: sequence, change: change, category: change == .extended ? nil : "inspection", dueDateBefore: HallDate(due)!,
+                    dueDateAfter: HallDate(after)!, workingDays: 0, reason: "现场核查", reference: change == .suspended ? "核查通知 1 号" : nil, approvedBy: nil,
+                    departmentId: "d-market", actorId: "chief-1", changedAt: at)
+            }
+            let suspended = try await publishCoordinatorEvent(
+                clock(.suspended, sequence: 2, after: due, at: start.addingTimeInterval(1)), caseId: caseId, key: caseId, namespace: database.schema)
+            try await waitApplied(suspended, database)
+            var tracked = try await get(client, track).1
+            #expect(tracked["status"] == "suspended", "\(tracked)")
+
+            let opinion = try await publishCoordinatorEvent(
+                TaskOpinionRecorded(
+                    taskId: UUID().uuidString.lowercased(), departmentId: "d-market", opinion: .approve, reasons: [], supplements: [], officerId: "officer-1",
+                    channel: .http, recordedAt: start.addingTimeInterval(2)), caseId: caseId, key: caseId, namespace: database.schema)
+            let countersigned = try await publishCoordinatorEvent(
+                TaskCountersigned(
+                    taskId: UUID().uuidString.lowercased(), departmentId: "d-market", opinion: .approve, staffId: "chief-1", capacity: .chiefRepresentative,
+                    noticeReference: nil, countersignedAt: start.addingTimeInterval(3)), caseId: caseId, key: caseId, namespace: database.schema)
+            let resumed = try await publishCoordinatorEvent(
+                clock(.resumed, sequence: 3, after: due, at: start.addingTimeInterval(4)), caseId: caseId, key: caseId, namespace: database.schema)
+            for id in [opinion, countersigned, resumed] { try await waitApplied(id, database) }
+            try await publishCoordinatorEvent(
+                TaskCountersigned(
+                    taskId: UUID().uuidString.lowercased(), departmentId: "d-market", opinion: .approve, staffId: "chief-1", capacity: .chiefRepresentative,
+                    noticeReference: nil, countersignedAt: start.addingTimeInterval(3)), caseId: caseId, key: caseId, namespace: database.schema, id: countersigned)
+            tracked = try await get(client, track).1
+            #expect(tracked["status"] == "accepted" && tracked["departments"]?[0]?["status"] == "opinion-given", "\(tracked)")
+
+            try await waitApplied(
+                try await publishCoordinatorEvent(
+                    completed(receipt, at: start.addingTimeInterval(5)), caseId: caseId, key: caseId, namespace: database.schema), database)
+            #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").0 == .ok)
+            tracked = try await get(client, track).1
+            let events = tracked["timeline"]?.arrayValue?.compactMap { $0["event"]?.stringValue } ?? []
+            #expect(events == ["accepted", "suspended", "opinion-given", "countersigned", "resumed", "completed", "ready", "handed-over"], "\(events)")
+            let suspension = tracked["timeline"]?.arrayValue?.first { $0["event"] == "suspended" }
+            #expect(suspension?["departmentId"] == "d-market" && suspension?["detail"]?.stringValue?.contains("现场核查 (inspection)") == true)
+            #expect(tracked["timeline"]?.arrayValue?.first { $0["event"] == "opinion-given" }?["detail"] == "approve")
+            let text = "\(tracked)"
+            #expect(!text.contains("officer-1") && !text.contains("chief-1"), "no staff names in the applicant's view")
+        }
+    }
+}

@@ -23,7 +23,6 @@ extension IntakeAPITests {
                    {"id":"premises-proof","name":"经营场所证明","form":"copy","copies":2,"requirement":"required","toleratedGap":true}],
                  "delegatedToCentre":true,"toleratedGapAllowed":true,"effectiveFrom":"2026-01-01","approvalReference":"县审改办〔2025〕9号"}
                 """).0 == .created)
-            #expect(try await post(client, "/v1/staff", token: tokens.admin, #"{"id":"clerk-2","name":"王五","departmentId":"d-tax","windowId":"w-tax","qualified":true}"#).0 == .ok)
             let today = LocalDate.inHall(Date())
             let form = #"{"materialId":"application-form","form":"original","copies":1,"legalForm":true}"#
             let promise = #","promised":[{"materialId":"premises-proof","dueBy":"\#(today.adding(days: 5))"}]"#

@@ -356,7 +356,10 @@ class Reader:
 
     def read_staff(self, hall: Hall) -> None:
         file = "staff.yaml"
-        allowed = {"id", "name", "department", "window", "qualified", "active", "immediateItems", "rotationFilingReference"}
+        allowed = {
+            "id", "name", "department", "window", "qualified", "active", "immediateItems", "rotationFilingReference", "rotationReason", "training",
+            "windowSince",
+        }
         for index, entry in enumerate(self.entries(self.read(file), "staff", file)):
             label = f"staff[{index}]" + (f" {entry.get('id')}" if isinstance(entry, dict) and entry.get("id") else "")
             if self.mapping(entry, file, label, allowed, {"id", "name", "department"}) is None:
@@ -393,6 +396,15 @@ class Reader:
             rotation = self.text(entry, "rotationFilingReference", file, label, required=False)
             if rotation:
                 body["rotationFilingReference"] = rotation
+            reason = self.text(entry, "rotationReason", file, label, required=False)
+            if reason:
+                body["rotationReason"] = reason
+            training = entry.get("training")
+            if training is not None:
+                if self.mapping(training, file, f"{label} training", {"completedOn", "course"}, {"completedOn", "course"}) is not None:
+                    body["training"] = {"completedOn": str(training["completedOn"]), "course": str(training["course"])}
+            if entry.get("windowSince") is not None:
+                body["windowSince"] = str(entry["windowSince"])
             hall.staff[ident] = body
 
     def read_catalogue(self, hall: Hall, defaults: dict) -> None:

@@ -158,10 +158,11 @@ class Checker:
         if refusals:
             problems.append(f"seal refusals {_first(r['case_id'] + ' ' + r['reason'] for r in refusals)}")
         # Intake keeps a department's sealed decision apart (decision_seals) and joins it to the
-        # coordinator's announcement by kind, department and hash.
+        # coordinator's announcement by kind, department and hash. The one-time correction notice
+        # is kept with the notices but carries no seal (Art 36).
         unsealed = self.psql.rows(f"SELECT n.case_id::text AS case_id, n.kind FROM {intake}.notices n "
                                   f"LEFT JOIN {intake}.decision_seals d USING (case_id, kind, department_id, sha256) "
-                                  f"WHERE n.imprint_id IS NULL AND d.imprint_id IS NULL "
+                                  f"WHERE n.imprint_id IS NULL AND d.imprint_id IS NULL AND n.kind <> 'correction-notice' "
                                   f"UNION ALL SELECT case_id, document_kind FROM {coordinator}.decisions "
                                   f"WHERE imprint_id IS NULL")
         if unsealed:

@@ -254,11 +254,12 @@ extension CoordinatorStore {
     }
 
     private func publicView(_ view: CaseView) -> PublicCaseView {
+        // The hall's public words, the same as intake's tracking.
         let status: String =
             switch view.state {
             case "completed": "completed"
-            case "decided": "decided, being sealed"
-            default: view.awaitingSupplement ? "awaiting your supplement" : view.clockSuspended ? "suspended" : "in progress"
+            case "decided": "decided"
+            default: view.awaitingSupplement ? "awaiting-supplement" : view.clockSuspended ? "suspended" : "accepted"
             }
         return PublicCaseView(
             receiptCode: view.receiptCode, itemName: view.itemName, status: status, dueDate: view.dueDate, dueDateProvisional: view.dueDateProvisional,
@@ -268,7 +269,8 @@ extension CoordinatorStore {
             departments: view.tasks.map { task in
                 PublicCaseView.DepartmentStatus(
                     departmentId: task.departmentId,
-                    status: task.state == "countersigned" ? (task.opinion == "needs-supplement" ? "asked for a supplement" : "opinion given") : "in progress")
+                    status: task.state == "countersigned"
+                        ? (task.opinion == TaskOpinion.needsSupplement.rawValue ? "awaiting-supplement" : "opinion-given") : "in-progress")
             },
             dueDateHistory: view.ledger.map {
                 PublicCaseView.Change(
@@ -297,8 +299,8 @@ extension CoordinatorStore {
             }
             let status =
                 bundle.1 != nil
-                ? "completed" : cases.count < bundle.0 ? "in progress" : cases.allSatisfy({ $0.status != "in progress" && !$0.awaitingSupplement })
-                    ? "decided, being sealed together" : cases.contains(where: \.awaitingSupplement) ? "awaiting your supplement" : "in progress"
+                ? "completed" : cases.count < bundle.0 ? "accepted" : cases.allSatisfy({ ["decided", "completed"].contains($0.status) })
+                    ? "decided" : cases.contains(where: \.awaitingSupplement) ? "awaiting-supplement" : "accepted"
             return PublicBundleView(bundleId: bundleId, status: status, size: bundle.0, completedAt: bundle.1, cases: cases)
         }
     }

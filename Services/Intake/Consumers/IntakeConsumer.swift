@@ -10,6 +10,7 @@ import ServiceLifecycle
 ///   sealed notices are recorded), `seal.document.refused` (recorded on the notice).
 /// - `hall.coordinator.events`: `coordinator.case.supplement-requested` (what the applicant must
 ///   bring), `coordinator.case.clock-changed` (the due date moves with the coordinator's ledger),
+///   `coordinator.task.opinion-recorded` and `coordinator.task.countersigned` (the case's timeline),
 ///   `coordinator.case.decided` (each department's decision document, shown with its seal),
 ///   `coordinator.case.completed` (a committed or joint case is ready, or waits for its
 ///   bundle), `coordinator.bundle.completed` (a bundle's cases are handed out together).
@@ -30,6 +31,21 @@ enum IntakeConsumer {
         }
         router.on(ClockChanged.self) { changed, envelope, context in
             try await store.applyClockChanged(changed, caseId: envelope.caseId, on: context.connection)
+            let category = changed.category.map { " (\($0))" } ?? ""
+            try await store.recordTimeline(
+                envelope, event: changed.change.rawValue, at: changed.changedAt, departmentId: changed.departmentId,
+                detail: "\(changed.reason)\(category); due \(changed.dueDateAfter)", on: context.connection)
+        }
+        // Each department's opinion and countersignature, for the applicant's timeline.
+        router.on(TaskOpinionRecorded.self) { recorded, envelope, context in
+            try await store.recordTimeline(
+                envelope, event: "opinion-given", at: recorded.recordedAt, departmentId: recorded.departmentId, detail: recorded.opinion.rawValue,
+                on: context.connection)
+        }
+        router.on(TaskCountersigned.self) { countersigned, envelope, context in
+            try await store.recordTimeline(
+                envelope, event: "countersigned", at: countersigned.countersignedAt, departmentId: countersigned.departmentId,
+                detail: countersigned.opinion.rawValue, on: context.connection)
         }
         router.on(CaseDecided.self) { decided, envelope, context in
             try await store.applyCaseDecided(decided, caseId: envelope.caseId, on: context.connection)

@@ -70,12 +70,67 @@ struct StaffInput: Codable, Sendable {
     var immediateItems: [String]?
     /// The filing of a window rotation with the centre (Art 20), when the window changes.
     var rotationFilingReference: String?
+    /// Why a person leaves a window before a year there (Art 20: in principle at least one year).
+    var rotationReason: String?
+    /// The pre-job training the centre organised (Art 20).
+    var training: Training?
+    /// The day the person started at the window, when it is not today (records entered afterwards).
+    var windowSince: LocalDate?
+
+    struct Training: Codable, Sendable, Equatable {
+        var completedOn: LocalDate
+        var course: String
+    }
 
     func validated() throws -> StaffInput {
         try checkIdentifier(id, field: "id")
         guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
         if windowId != nil && !qualified {
             throw HallError.invalid("qualified", "only qualified staff work at a window (Art 19)")
+        }
+        if let training, training.course.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw HallError.invalid("training.course", "names the pre-job training course (Art 20)")
+        }
+        if windowSince != nil && windowId == nil { throw HallError.invalid("windowSince", "only a person posted at a window has a date there") }
+        return self
+    }
+}
+
+/// Rotations between windows (Art 20): a person works at a window in principle at least one year;
+/// leaving it earlier needs the reason on the filing.
+enum Rotation {
+    static let minimumDays = 365
+
+    /// - Throws: ``HallError`` naming `rotationFilingReference` without the filing, or
+    ///   `rotationReason` when the person has been at the window less than a year and gives none.
+    static func check(since: LocalDate?, today: LocalDate, filing: String?, reason: String?) throws {
+        guard let filing, !filing.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)")
+        }
+        if let since, since.distance(to: today) < minimumDays, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+            throw HallError.invalid(
+                "rotationReason", "at the window only since \(since), less than a year (Art 20): the filing states why the person leaves it earlier")
+        }
+    }
+}
+
+/// A temporary stand-in (临时顶岗) filed with the centre (Art 20, 27): a qualified person of the hall
+/// acting at a window for the days filed.
+struct StandInInput: Codable, Sendable {
+    var staffId: String
+    var windowId: String
+    var from: LocalDate
+    var to: LocalDate
+    var reason: String
+    var filingReference: String
+
+    func validated() throws -> StandInInput {
+        try checkIdentifier(staffId, field: "staffId")
+        try checkIdentifier(windowId, field: "windowId")
+        guard from <= to else { throw HallError.invalid("to", "must not be before from (\(from))") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("reason", "says why the stand-in is needed") }
+        guard !filingReference.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("filingReference", "a stand-in is filed with the centre (Art 20): its reference")
         }
         return self
     }

@@ -94,7 +94,7 @@ struct CaseStatus: Codable, Sendable, Equatable {
     var itemCode: String
     /// `accepted`, `refused`, `awaiting-correction`, `held` (a bundle's application, complete,
     /// waiting for the bundle's corrections), `awaiting-supplement` (a department asked the
-    /// applicant for more), `decided` (immediate item, decision being sealed), `completed` (a
+    /// applicant for more), `suspended` (the clock stands still for a step not counted), `decided` (immediate item, decision being sealed), `completed` (a
     /// bundle's case, decided and sealed, handed out with the rest of its bundle), `ready` (at the
     /// window to collect) or `issued`.
     var status: String
@@ -111,8 +111,8 @@ struct CaseStatus: Codable, Sendable, Equatable {
     /// Every supplement a department asked for, and when it was brought.
     var supplements: [SupplementRequest]?
     /// Each department that acts on the case and what intake knows of its part: `not-started`
-    /// (not accepted yet), `in-progress`, `awaiting-supplement` (it asked the applicant for more)
-    /// or `completed`.
+    /// (not accepted yet), `in-progress`, `awaiting-supplement` (it asked the applicant for more),
+    /// `opinion-given` (its opinion countersigned) or `completed`.
     var departments: [DepartmentStatus]?
     /// Every change of the due date after acceptance (a new year's calendar, a suspension and its
     /// resume, an extension), oldest first, with the reason.
@@ -138,6 +138,21 @@ struct CaseStatus: Codable, Sendable, Equatable {
     /// A result waiting at the window: since when, the last day to collect it (10 working days,
     /// ALL Art 44), and whether that day has passed.
     var collection: CollectionStatus?
+    /// Everything that happened to the case, oldest first.
+    var timeline: [TimelineEntry]?
+
+    /// One step of a case, in the hall's public words: `accepted`, `refused`, `correction-notified`,
+    /// `opinion-given` and `countersigned` (a department, with approve / deny / needs-supplement),
+    /// `supplement-requested`, `supplement-brought`, `suspended`, `resumed`, `extended`,
+    /// `recalculated` (with the reason and the new due date), `sealed` (a notice or decision, by
+    /// its department), `promised-material-brought`, `completed` (approved / denied), `ready`,
+    /// `fee-paid`, `handed-over`.
+    struct TimelineEntry: Codable, Sendable, Equatable {
+        var at: Date
+        var event: String
+        var departmentId: String?
+        var detail: String?
+    }
 
     struct Promise: Codable, Sendable, Equatable {
         var materialId: String
@@ -348,5 +363,57 @@ struct Reminders: Codable, Sendable, Equatable {
         var collectBy: LocalDate
         var contact: String
         var bundleId: String?
+    }
+}
+
+/// A stand-in filed with the centre (`POST /v1/stand-ins`).
+struct StandInRecord: Codable, Sendable, Equatable {
+    var id: Int64
+    var staffId: String
+    var windowId: String
+    var from: LocalDate
+    var to: LocalDate
+    var reason: String
+    var filingReference: String
+    var filedBy: String
+    var filedAt: Date
+}
+
+/// A staff member as the directory keeps them (`GET /v1/staff`, centre admin).
+struct StaffRecord: Codable, Sendable {
+    var id: String
+    var name: String
+    var departmentId: String
+    var windowId: String?
+    /// The day the person started at the window.
+    var windowSince: LocalDate?
+    var qualified: Bool
+    var active: Bool
+    var immediateItems: [String]
+    var training: StaffInput.Training?
+    /// Window rotations filed with the centre, oldest first (Art 20).
+    var rotations: [RotationRecord]
+
+    struct RotationRecord: Codable, Sendable {
+        var fromWindow: String?
+        var toWindow: String?
+        var filingReference: String
+        var reason: String?
+        var recordedBy: String
+        var recordedAt: Date
+    }
+}
+
+/// An open window and the items it takes (`GET /v1/windows`, public, Art 11).
+struct WindowRecord: Codable, Sendable {
+    var id: String
+    var name: String
+    var kind: String
+    var departmentIds: [String]
+    var items: [Item]
+
+    struct Item: Codable, Sendable {
+        var code: String
+        var name: String
     }
 }

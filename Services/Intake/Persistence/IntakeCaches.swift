@@ -21,3 +21,21 @@ final class NoticeSequences: Sendable {
     func isKnown(_ name: String) -> Bool { names.withLock { $0.contains(name) } }
     func remember(_ name: String) { _ = names.withLock { $0.insert(name) } }
 }
+
+/// Who may act at which window today, as last read from the directory (2 s): the acceptance path
+/// checks every clerk without a round trip each time.
+final class PostingCache: Sendable {
+    private let entries = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    func isPosted(_ staffId: String, _ windowId: String, on day: String) -> Bool {
+        guard let expires = entries.withLock({ $0["\(staffId)|\(windowId)|\(day)"] }) else { return false }
+        return expires > .now
+    }
+
+    func remember(_ staffId: String, _ windowId: String, on day: String) {
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries["\(staffId)|\(windowId)|\(day)"] = .now + .seconds(2)
+        }
+    }
+}

@@ -417,5 +417,47 @@ enum IntakeMigrations {
                 "ALTER TABLE notices ADD COLUMN number text UNIQUE",
                 "ALTER TABLE notices ADD CONSTRAINT notices_number_check CHECK ((kind = 'correction-notice') = (number IS NOT NULL))",
             ]),
+        Migration(
+            component: "intake", version: 11, name: "who may act at a window: training, time at the window, stand-ins",
+            statements: [
+                // Art 20: pre-job training, the day a person started at the window (a rotation within a
+                // year states its reason), and temporary stand-ins filed with the centre.
+                "ALTER TABLE staff ADD COLUMN training_completed_on date",
+                "ALTER TABLE staff ADD COLUMN training_course text",
+                "ALTER TABLE staff ADD COLUMN window_since date",
+                "UPDATE staff SET window_since = updated_at::date WHERE window_id IS NOT NULL",
+                "ALTER TABLE window_rotations ADD COLUMN reason text",
+                """
+                CREATE TABLE stand_ins (
+                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    staff_id text NOT NULL REFERENCES staff (id),
+                    window_id text NOT NULL REFERENCES windows (id),
+                    from_date date NOT NULL,
+                    to_date date NOT NULL CHECK (to_date >= from_date),
+                    reason text NOT NULL CHECK (reason <> ''),
+                    filing_reference text NOT NULL CHECK (filing_reference <> ''),
+                    filed_by text NOT NULL,
+                    filed_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                "CREATE INDEX stand_ins_window ON stand_ins (window_id, staff_id, to_date)",
+            ]),
+        Migration(
+            component: "intake", version: 12, name: "the case's timeline from the departments' work",
+            statements: [
+                // What the coordinator reports of a case's departments and clock (opinions,
+                // countersignatures, suspensions, resumes, extensions), once per event, for tracking.
+                """
+                CREATE TABLE case_timeline (
+                    event_id uuid PRIMARY KEY,
+                    case_id uuid NOT NULL REFERENCES applications (case_id),
+                    at timestamptz NOT NULL,
+                    event text NOT NULL,
+                    department_id text,
+                    detail text
+                )
+                """,
+                "CREATE INDEX case_timeline_case ON case_timeline (case_id, at)",
+            ]),
     ]
 }

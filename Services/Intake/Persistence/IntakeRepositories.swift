@@ -14,6 +14,10 @@ protocol DirectoryRepository: Sendable {
     func saveStaff(_ staff: StaffInput, recordedBy: String) async throws -> StaffChanged
     func saveDepartmentSystem(_ system: DepartmentSystemInput, recordedBy: String) async throws -> DepartmentSystemChanged
     func departmentSystems() async throws -> [DepartmentSystemChanged]
+    func saveStandIn(_ input: StandInInput, filedBy: String) async throws -> StandInRecord
+    func standIns(windowId: String?, on day: LocalDate?) async throws -> [StandInRecord]
+    func staffList() async throws -> [StaffRecord]
+    func windowList(on day: LocalDate) async throws -> [WindowRecord]
 }
 
 /// The catalogue as the centre edits it: a new version of an item, published.

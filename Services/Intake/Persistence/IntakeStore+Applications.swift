@@ -17,6 +17,7 @@ extension IntakeStore {
     /// caches (at most 2 s stale), as they did inside the former transaction.
     func submit(_ submission: ApplicationSubmission, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
         var submission = try submission.validated()
+        try await requirePosted(clerk, on: nil)
         submission.greenChannelApproval = try await checkedGreenChannel(submission.greenChannelApproval, now: now)
         do {
             return try await submitOnce(submission, clerk: clerk, now: now)

@@ -13,6 +13,7 @@ extension IntakeStore {
     /// bundle's id and size). A repeat with the same idempotency key returns the first answer.
     func submitBundle(_ bundle: BundleSubmission, clerk: Clerk, now: Date = Date()) async throws -> BundleResponse {
         var bundle = try bundle.validated()
+        try await requirePosted(clerk, on: nil)
         bundle.greenChannelApproval = try await checkedGreenChannel(bundle.greenChannelApproval, now: now)
         do {
             return try await submitBundleOnce(bundle, clerk: clerk, now: now)

@@ -75,6 +75,20 @@ extension IntakeStore {
             """, logger: logger)
     }
 
+    /// Records what the coordinator reported of a case (an opinion, a countersignature, a clock
+    /// change) on its timeline, once per event; an event about a case intake does not hold is skipped.
+    func recordTimeline(
+        _ envelope: EventEnvelope, event: String, at: Date, departmentId: String?, detail: String?, on connection: PostgresConnection
+    ) async throws {
+        guard let caseId = envelope.caseId.flatMap(UUID.init(uuidString:)) else { return }
+        try await connection.run(
+            """
+            INSERT INTO \(unescaped: schema).case_timeline (event_id, case_id, at, event, department_id, detail)
+            SELECT \(envelope.id), case_id, \(at), \(event), \(departmentId), \(detail) FROM \(unescaped: schema).applications WHERE case_id = \(caseId)
+            ON CONFLICT (event_id) DO NOTHING
+            """, logger: logger)
+    }
+
     /// `coordinator.case.supplement-requested`: records on the case what a department awaits
     /// from the applicant (shown in case tracking and to the clerk). A repeat of the same request
     /// (same task, material and request time) changes nothing.

@@ -12,6 +12,7 @@ extension IntakeStore {
         if input.decision == .deny, (input.reasons ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw HallError.invalid("reasons", "a denial states its reasons")
         }
+        try await requirePosted(clerk, on: nil)
         return try await client.transaction(logger: logger) { connection in
             let rows = try await connection.select(
                 """
@@ -164,27 +165,45 @@ extension IntakeStore {
         return status
     }
 
-    /// The clerk handing results out (综合窗口出件) or reading a case at the front desk: active staff
-    /// of the directory posted at the token's window, an open window that serves each case's
-    /// department or took the case. The
-    /// token's word for who and where is checked against the directory, never taken (403 naming
-    /// `window` otherwise).
-    func requireWindowClerk(_ clerk: Clerk, cases: [(department: String, acceptedAt: String?)], on connection: PostgresConnection) async throws {
+    /// Who may act at a window (Art 19, 20, 27): active, qualified staff of the directory posted at
+    /// the token's window, or a stand-in filed with the centre for that window today, at an open
+    /// window. The token's word for who and where is checked against the directory, never taken
+    /// (403 naming `window` otherwise).
+    func requirePosted(_ clerk: Clerk, on connection: PostgresConnection?) async throws {
         guard let windowId = clerk.windowId else {
-            throw HallError(.forbidden, "a result is handed out at a hall window: the token names none", field: "window")
+            throw HallError(.forbidden, "the front desk acts at a hall window: the token names none", field: "window")
         }
-        let found = try await connection.select(
+        let today = LocalDate.inHall(Date()).description
+        if postings.isPosted(clerk.staffId, windowId, on: today) { return }
+        let found = try await select(
             """
-            SELECT s.window_id IS NOT DISTINCT FROM w.id, w.department_ids
+            SELECT s.window_id IS NOT DISTINCT FROM w.id,
+                   EXISTS (SELECT 1 FROM \(unescaped: schema).stand_ins i WHERE i.staff_id = s.id AND i.window_id = w.id
+                           AND i.from_date <= \(today)::date AND i.to_date >= \(today)::date)
             FROM \(unescaped: schema).staff s JOIN \(unescaped: schema).windows w ON w.id = \(windowId) AND w.active
-            WHERE s.id = \(clerk.staffId) AND s.active
-            """, logger: logger
-        ).decode((Bool, [String]).self).collectAll().first
-        guard let (posted, departments) = found else {
-            throw HallError(.forbidden, "\(clerk.staffId) is not active staff of the hall's directory at an open window \(windowId)", field: "window")
+            WHERE s.id = \(clerk.staffId) AND s.active AND s.qualified
+            """, on: connection
+        ).decode((Bool, Bool).self).collectAll().first
+        guard let (posted, standIn) = found else {
+            throw HallError(
+                .forbidden, "\(clerk.staffId) is not active, qualified staff of the hall's directory at an open window \(windowId) (Art 19)",
+                field: "window")
         }
-        guard posted else { throw HallError(.forbidden, "\(clerk.staffId) is not posted at window \(windowId)", field: "window") }
-        for (department, acceptedAt) in cases where !departments.contains(department) && acceptedAt != windowId {
+        guard posted || standIn else {
+            throw HallError(
+                .forbidden, "\(clerk.staffId) is not posted at window \(windowId) and no stand-in for it is filed with the centre for today (Art 20)",
+                field: "window")
+        }
+        postings.remember(clerk.staffId, windowId, on: today)
+    }
+
+    /// The clerk handing results out (综合窗口出件) or reading a case at the front desk: someone who
+    /// may act at the token's window (``requirePosted(_:on:)``), a window that serves each case's
+    /// department or took the case (403 naming `window` otherwise).
+    func requireWindowClerk(_ clerk: Clerk, cases: [(department: String, acceptedAt: String?)], on connection: PostgresConnection) async throws {
+        try await requirePosted(clerk, on: connection)
+        guard !cases.isEmpty, let windowId = clerk.windowId, let window = try await window(windowId, on: connection) else { return }
+        for (department, acceptedAt) in cases where !window.departments.contains(department) && acceptedAt != windowId {
             throw HallError(.forbidden, "window \(windowId) neither serves department \(department) nor took the case", field: "window")
         }
     }

@@ -8,6 +8,7 @@ import PostgresNIO
 extension IntakeStore {
     /// Checks a resubmission against the same list of corrections (and nothing else).
     func resubmit(receiptCode: String, _ resubmission: Resubmission, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
+        try await requirePosted(clerk, on: nil)
         if let demands = resubmission.additionalDemands, !demands.isEmpty {
             // Record the refused demand in its own transaction, then refuse the request.
             try await client.transaction(logger: logger) { connection in
@@ -170,7 +171,11 @@ extension IntakeStore {
         }
         let open = supplements.filter { $0.suppliedAt == nil }
         awaiting += open.map { "\($0.needed) (asked by \($0.departmentId))" }
-        let status = row.2 == "accepted" && !open.isEmpty ? "awaiting-supplement" : row.2
+        let timeline = try await caseTimeline(caseId: caseId)
+        let suspended = timeline.last { ["suspended", "resumed"].contains($0.event) }?.event == "suspended"
+        let status = row.2 == "accepted" && !open.isEmpty ? "awaiting-supplement" : row.2 == "accepted" && suspended ? "suspended" : row.2
+        // A department that countersigned its approval or denial has given its opinion.
+        let opinionGiven = Set(timeline.filter { $0.event == "countersigned" && $0.detail != TaskOpinion.needsSupplement.rawValue }.compactMap(\.departmentId))
 
         let changes = try await client.run(
             """
@@ -209,7 +214,8 @@ extension IntakeStore {
                 let part: String
                 switch row.2 {
                 case "completed", "ready", "issued": part = "completed"
-                case "accepted", "decided": part = open.contains { $0.departmentId == department } ? "awaiting-supplement" : "in-progress"
+                case "accepted", "decided":
+                    part = open.contains { $0.departmentId == department } ? "awaiting-supplement" : opinionGiven.contains(department) ? "opinion-given" : "in-progress"
                 default: part = "not-started"
                 }
                 return .init(departmentId: department, role: index == 0 ? "lead" : "participant", status: part)
@@ -223,6 +229,42 @@ extension IntakeStore {
             dueDateChanges: changes.isEmpty ? nil : changes, documents: details.documents.isEmpty ? nil : details.documents,
             greenChannel: details.greenChannel, agent: details.agents.last { $0.endedAt == nil },
             previousAgents: details.agents.contains { $0.endedAt != nil } ? details.agents.filter { $0.endedAt != nil } : nil,
-            handover: handover, completion: completion, promisedMaterials: promises.isEmpty ? nil : promises, fee: fee, collection: collection)
+            handover: handover, completion: completion, promisedMaterials: promises.isEmpty ? nil : promises, fee: fee, collection: collection,
+            timeline: timeline)
+    }
+
+    /// Everything that happened to the case, oldest first, in the words of ``CaseStatus/TimelineEntry``:
+    /// what the front desk did and what the departments, the coordinator's clock and the seals reported.
+    func caseTimeline(caseId: UUID) async throws -> [CaseStatus.TimelineEntry] {
+        try await client.run(
+            """
+            SELECT at, event, department_id, detail FROM (
+                SELECT accepted_at AS at, 'accepted' AS event, department_id, notice_number AS detail
+                    FROM \(unescaped: schema).applications WHERE case_id = \(caseId) AND accepted_at IS NOT NULL
+                UNION ALL SELECT created_at, 'refused', department_id, refusal_reason
+                    FROM \(unescaped: schema).applications WHERE case_id = \(caseId) AND status = 'refused'
+                UNION ALL SELECT created_at, 'correction-notified', department_id, number
+                    FROM \(unescaped: schema).notices WHERE case_id = \(caseId) AND kind = 'correction-notice'
+                UNION ALL SELECT COALESCE(n.sealed_at, s.sealed_at), 'sealed', n.department_id, n.kind
+                    FROM \(unescaped: schema).notices n LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
+                    WHERE n.case_id = \(caseId) AND COALESCE(n.sealed_at, s.sealed_at) IS NOT NULL
+                UNION ALL SELECT requested_at, 'supplement-requested', department_id, material
+                    FROM \(unescaped: schema).supplement_requests WHERE case_id = \(caseId)
+                UNION ALL SELECT supplied_at, 'supplement-brought', department_id, material
+                    FROM \(unescaped: schema).supplement_requests WHERE case_id = \(caseId) AND supplied_at IS NOT NULL
+                UNION ALL SELECT delivered_at, 'promised-material-brought', NULL, material_id
+                    FROM \(unescaped: schema).promised_materials WHERE case_id = \(caseId) AND delivered_at IS NOT NULL
+                UNION ALL SELECT at, event, department_id, detail FROM \(unescaped: schema).case_timeline WHERE case_id = \(caseId)
+                UNION ALL SELECT completed_at, 'completed', NULL, outcome
+                    FROM \(unescaped: schema).applications WHERE case_id = \(caseId) AND completed_at IS NOT NULL
+                UNION ALL SELECT ready_at, 'ready', NULL, NULL FROM \(unescaped: schema).applications WHERE case_id = \(caseId) AND ready_at IS NOT NULL
+                UNION ALL SELECT recorded_at, 'fee-paid', NULL, NULL FROM \(unescaped: schema).fees WHERE case_id = \(caseId)
+                UNION ALL SELECT handed_over_at, 'handed-over', NULL, NULL
+                    FROM \(unescaped: schema).applications WHERE case_id = \(caseId) AND handed_over_at IS NOT NULL
+            ) t ORDER BY at, event
+            """, logger: logger
+        ).decode((Date, String, String?, String?).self).collectAll().map {
+            CaseStatus.TimelineEntry(at: $0.0, event: $0.1, departmentId: $0.2, detail: $0.3)
+        }
     }
 }

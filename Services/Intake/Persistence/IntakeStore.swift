@@ -17,6 +17,7 @@ struct IntakeStore: Sendable {
     /// stale across instances; this instance forgets an item as soon as it publishes a version).
     let items = GuideCache(ttl: .seconds(2))
     let windows = WindowCache()
+    let postings = PostingCache()
     let noticeSequences = NoticeSequences()
     /// Concurrent acceptances are stored in groups (``acceptBatch(_:)``); nil stores each alone.
     let acceptances: GroupCommit<PendingAcceptance, ApplicationResponse>?
@@ -125,25 +126,36 @@ struct IntakeStore: Sendable {
     func saveStaff(_ staff: StaffInput, recordedBy: String) async throws -> StaffChanged {
         try await client.transaction(logger: logger) { connection in
             let previous = try await connection.select(
-                "SELECT window_id FROM \(unescaped: schema).staff WHERE id = \(staff.id) FOR UPDATE", logger: logger
-            ).decode(String?.self).collectAll()
-            // A window change of a known staff member: from where, under which filing.
+                "SELECT window_id, window_since::text FROM \(unescaped: schema).staff WHERE id = \(staff.id) FOR UPDATE", logger: logger
+            ).decode((String?, String?).self).collectAll()
+            // A window change of a known staff member: from where, under which filing, and why when within the year.
+            let today = LocalDate.inHall(Date())
             var rotation: (from: String?, filing: String)?
-            if let before = previous.first, before != staff.windowId {
-                guard let filing = staff.rotationFilingReference, !filing.isEmpty else {
-                    throw HallError.invalid("rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)")
+            var since = staff.windowId == nil ? nil : staff.windowSince ?? today
+            if let before = previous.first {
+                if before.0 != staff.windowId {
+                    try Rotation.check(
+                        since: before.0 == nil ? nil : before.1.flatMap(LocalDate.init(iso:)), today: today, filing: staff.rotationFilingReference,
+                        reason: staff.rotationReason)
+                    rotation = (before.0, staff.rotationFilingReference ?? "")
+                } else if staff.windowId != nil {
+                    since = staff.windowSince ?? before.1.flatMap(LocalDate.init(iso:)) ?? today
                 }
-                rotation = (before, filing)
             }
             do {
                 try await connection.run(
                     """
-                    INSERT INTO \(unescaped: schema).staff (id, name, department_id, window_id, qualified, active, immediate_items, updated_at)
+                    INSERT INTO \(unescaped: schema).staff
+                        (id, name, department_id, window_id, qualified, active, immediate_items, training_completed_on, training_course, window_since, updated_at)
                     VALUES (\(staff.id), \(staff.name), \(staff.departmentId), \(staff.windowId), \(staff.qualified), \(staff.active ?? true),
-                            \(staff.immediateItems ?? []), now())
+                            \(staff.immediateItems ?? []), \(staff.training?.completedOn.description)::date, \(staff.training?.course),
+                            \(since?.description)::date, now())
                     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, department_id = EXCLUDED.department_id,
                         window_id = EXCLUDED.window_id, qualified = EXCLUDED.qualified, active = EXCLUDED.active,
-                        immediate_items = EXCLUDED.immediate_items, updated_at = now()
+                        immediate_items = EXCLUDED.immediate_items,
+                        training_completed_on = COALESCE(EXCLUDED.training_completed_on, staff.training_completed_on),
+                        training_course = COALESCE(EXCLUDED.training_course, staff.training_course),
+                        window_since = EXCLUDED.window_since, updated_at = now()
                     """, logger: logger)
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
                 throw HallError.invalid(
@@ -152,8 +164,8 @@ struct IntakeStore: Sendable {
             if let rotation {
                 try await connection.run(
                     """
-                    INSERT INTO \(unescaped: schema).window_rotations (staff_id, from_window, to_window, filing_reference, recorded_by)
-                    VALUES (\(staff.id), \(rotation.from), \(staff.windowId), \(rotation.filing), \(recordedBy))
+                    INSERT INTO \(unescaped: schema).window_rotations (staff_id, from_window, to_window, filing_reference, reason, recorded_by)
+                    VALUES (\(staff.id), \(rotation.from), \(staff.windowId), \(rotation.filing), \(staff.rotationReason), \(recordedBy))
                     """, logger: logger)
             }
             let changed = StaffChanged(
@@ -161,6 +173,97 @@ struct IntakeStore: Sendable {
                 active: staff.active ?? true)
             try await outbox.append([try event(changed, caseId: nil, key: staff.id)], on: connection, logger: logger)
             return changed
+        }
+    }
+
+    /// Files a temporary stand-in (临时顶岗) with the centre: a qualified, active person of the hall
+    /// acting at an open window for the days filed (Art 20, 27).
+    func saveStandIn(_ input: StandInInput, filedBy: String) async throws -> StandInRecord {
+        try await client.transaction(logger: logger) { connection in
+            let staff = try await connection.select(
+                "SELECT active AND qualified FROM \(unescaped: schema).staff WHERE id = \(input.staffId)", logger: logger
+            ).decode(Bool.self).collectAll().first
+            guard let eligible = staff else { throw HallError.invalid("staffId", "no staff member \(input.staffId) in the directory") }
+            guard eligible else { throw HallError.invalid("staffId", "\(input.staffId) is not active, qualified staff (Art 19): no stand-in") }
+            let open = try await connection.select(
+                "SELECT active FROM \(unescaped: schema).windows WHERE id = \(input.windowId)", logger: logger
+            ).decode(Bool.self).collectAll().first
+            guard open == true else { throw HallError.invalid("windowId", "no open window \(input.windowId)") }
+            let row = try await connection.select(
+                """
+                INSERT INTO \(unescaped: schema).stand_ins (staff_id, window_id, from_date, to_date, reason, filing_reference, filed_by)
+                VALUES (\(input.staffId), \(input.windowId), \(input.from.description)::date, \(input.to.description)::date, \(input.reason),
+                        \(input.filingReference), \(filedBy))
+                RETURNING id, filed_at
+                """, logger: logger
+            ).decode((Int64, Date).self).collectAll()[0]
+            logger.info("stand-in filed", metadata: ["staff": "\(input.staffId)", "window": "\(input.windowId)"])
+            return StandInRecord(
+                id: row.0, staffId: input.staffId, windowId: input.windowId, from: input.from, to: input.to, reason: input.reason,
+                filingReference: input.filingReference, filedBy: filedBy, filedAt: row.1)
+        }
+    }
+
+    /// Stand-ins filed with the centre, of one window (all when nil), in force on `day` (all when nil), newest first.
+    func standIns(windowId: String?, on day: LocalDate?) async throws -> [StandInRecord] {
+        try await client.run(
+            """
+            SELECT id, staff_id, window_id, from_date::text, to_date::text, reason, filing_reference, filed_by, filed_at
+            FROM \(unescaped: schema).stand_ins
+            WHERE (\(windowId)::text IS NULL OR window_id = \(windowId))
+                AND (\(day?.description)::date IS NULL OR (from_date <= \(day?.description)::date AND to_date >= \(day?.description)::date))
+            ORDER BY from_date DESC, id DESC LIMIT 1000
+            """, logger: logger
+        ).decode((Int64, String, String, String, String, String, String, String, Date).self).collectAll().compactMap { row in
+            guard let from = LocalDate(iso: row.3), let to = LocalDate(iso: row.4) else { return nil }
+            return StandInRecord(
+                id: row.0, staffId: row.1, windowId: row.2, from: from, to: to, reason: row.5, filingReference: row.6, filedBy: row.7, filedAt: row.8)
+        }
+    }
+
+    /// The staff of the directory with their training, time at the window and rotations (centre admin).
+    func staffList() async throws -> [StaffRecord] {
+        let rotations = try await client.run(
+            """
+            SELECT staff_id, from_window, to_window, filing_reference, reason, recorded_by, recorded_at FROM \(unescaped: schema).window_rotations
+            ORDER BY recorded_at, id
+            """, logger: logger
+        ).decode((String, String?, String?, String, String?, String, Date).self).collectAll()
+        let byStaff = Dictionary(grouping: rotations, by: \.0)
+        return try await client.run(
+            """
+            SELECT id, name, department_id, window_id, window_since::text, qualified, active, immediate_items, training_completed_on::text, training_course
+            FROM \(unescaped: schema).staff ORDER BY department_id, id
+            """, logger: logger
+        ).decode((String, String, String, String?, String?, Bool, Bool, [String], String?, String?).self).collectAll().map { row in
+            StaffRecord(
+                id: row.0, name: row.1, departmentId: row.2, windowId: row.3, windowSince: row.4.flatMap(LocalDate.init(iso:)), qualified: row.5,
+                active: row.6, immediateItems: row.7,
+                training: row.8.flatMap(LocalDate.init(iso:)).map { StaffInput.Training(completedOn: $0, course: row.9 ?? "") },
+                rotations: (byStaff[row.0] ?? []).map {
+                    StaffRecord.RotationRecord(fromWindow: $0.1, toWindow: $0.2, filingReference: $0.3, reason: $0.4, recordedBy: $0.5, recordedAt: $0.6)
+                })
+        }
+    }
+
+    /// The hall's open windows and the items each takes today (Art 11, public): an item whose lead
+    /// department the window serves, and at a comprehensive window every item delegated to the centre.
+    func windowList(on day: LocalDate) async throws -> [WindowRecord] {
+        let items = try await client.run(
+            """
+            SELECT code, name, lead, delegated FROM (
+                SELECT DISTINCT ON (code) code, name, lead_department AS lead, delegated_to_centre AS delegated,
+                       COALESCE((guide->>'withdrawn')::boolean, false) AS withdrawn
+                FROM \(unescaped: schema).items WHERE effective_from <= \(day.description)::date ORDER BY code, version DESC
+            ) latest WHERE NOT withdrawn ORDER BY code
+            """, logger: logger
+        ).decode((String, String, String, Bool).self).collectAll()
+        return try await client.run(
+            "SELECT id, name, kind, department_ids FROM \(unescaped: schema).windows WHERE active ORDER BY id", logger: logger
+        ).decode((String, String, String, [String]).self).collectAll().map { row in
+            let takes = items.filter { row.3.contains($0.2) || (row.2 == WindowKind.comprehensive.rawValue && $0.3) }
+            return WindowRecord(
+                id: row.0, name: row.1, kind: row.2, departmentIds: row.3, items: takes.map { WindowRecord.Item(code: $0.0, name: $0.1) })
         }
     }
 
