@@ -290,22 +290,21 @@ extension IntakeStore {
             """
             SELECT a.receipt_code, a.outcome, i.fee_cents,
                    EXISTS (SELECT 1 FROM \(unescaped: schema).fees f WHERE f.case_id = a.case_id),
-                   COALESCE((SELECT array_agg(p.material_id || ' ' || p.due_by::text ORDER BY p.due_by, p.material_id)
-                             FROM \(unescaped: schema).promised_materials p WHERE p.case_id = a.case_id AND p.delivered_at IS NULL), '{}')
+                   COALESCE(o.materials, '{}'), COALESCE(o.due, '{}')
             FROM \(unescaped: schema).applications a
             JOIN \(unescaped: schema).items i ON i.code = a.item_code AND i.version = a.item_version
+            LEFT JOIN LATERAL (
+                SELECT array_agg(p.material_id ORDER BY p.due_by, p.material_id) AS materials,
+                       array_agg(p.due_by::text ORDER BY p.due_by, p.material_id) AS due
+                FROM \(unescaped: schema).promised_materials p WHERE p.case_id = a.case_id AND p.delivered_at IS NULL) o ON true
             WHERE a.case_id = ANY(\(caseIds)) AND a.status = 'ready' ORDER BY a.bundle_position NULLS FIRST, a.receipt_code
             """, logger: logger
-        ).decode((String, String?, Int64?, Bool, [String]).self).collectAll()
+        ).decode((String, String?, Int64?, Bool, [String], [String]).self).collectAll()
         try Release.check(
             rows.map { row in
                 Release.Case(
                     receiptCode: row.0, outcome: row.1, feeCents: row.2, feePaid: row.3,
-                    openPromises: row.4.compactMap { owed in
-                        let parts = owed.split(separator: " ")
-                        guard parts.count == 2, let due = LocalDate(iso: String(parts[1])) else { return nil }
-                        return (String(parts[0]), due)
-                    })
+                    openPromises: zip(row.4, row.5).compactMap { material, due in LocalDate(iso: due).map { (material, $0) } })
             })
     }
 
@@ -317,11 +316,9 @@ extension IntakeStore {
             var departments: [String]?
             var window: String?
             if let clerk {
-                try await requireWindowClerk(clerk, cases: [], on: connection)
+                try await requirePosted(clerk, on: connection)  // a clerk without a window stops here
                 window = clerk.windowId
-                departments = try await connection.select(
-                    "SELECT department_ids FROM \(unescaped: schema).windows WHERE id = \(clerk.windowId)", logger: logger
-                ).decode([String].self).collectAll().first ?? []
+                if let windowId = clerk.windowId { departments = try await self.window(windowId, on: connection)?.departments ?? [] }
             }
             let promises = try await connection.select(
                 """
