@@ -33,7 +33,7 @@ struct StatisticsRouteTests {
             let answered = try await client.execute(uri: uri, method: .get, headers: admin) { try JSONDecoder().decode(Statistics.self, from: $0.body) }
             #expect(answered == Self.statistics)
             try await client.execute(uri: uri + "&format=csv&section=hot-items", method: .get, headers: admin) {
-                #expect(String(buffer: $0.body) == "itemCode,name,accepted\r\nMKT-001,\"个体工商户登记, 变更\",2\r\n")
+                #expect(String(buffer: $0.body) == "itemCode,name,accepted,withdrawnFrom\r\nMKT-001,\"个体工商户登记, 变更\",2,\r\n")
                 #expect($0.headers[.contentDisposition]?.contains("statistics-hot-items-2026-03-01-2026-03-31.csv") == true)
             }
             try await client.execute(uri: uri + "&format=csv&section=overdue", method: .get, headers: admin) {
@@ -67,6 +67,20 @@ struct StatisticsServiceTests {
                 try accepted("c-2", "MKT-001", channel: "online", due: "2026-03-06"),
                 try accepted("c-3", "TAX-002", channel: "window", due: "2026-03-09"),
             ])
+            // TAX-002 is withdrawn from 20 March (Art 7): its second version says so; MKT-001 stays offered.
+            func published(_ item: String, version: Int, withdrawn: Bool) throws -> (String, EventEnvelope) {
+                var data: [String: JSONValue] = [
+                    "itemCode": .string(item), "version": .int(Int64(version)), "name": .string("事项 \(item)"), "kind": "committed",
+                    "leadDepartmentId": "d-market", "participantDepartmentIds": [], "legalLimitDays": 20, "promisedLimitDays": 10, "notCounted": [],
+                    "effectiveFrom": withdrawn ? "2026-03-20" : "2026-01-01", "approvalReference": "敖政发〔2026〕1号",
+                ]
+                if withdrawn { data["withdrawn"] = true }
+                return (item, try EventEnvelope(type: CatalogueItemPublished.eventType, version: 1, producer: "intake", data: .object(data)))
+            }
+            try await service.publish(.intakeEvents, [
+                try published("TAX-002", version: 1, withdrawn: false), try published("TAX-002", version: 2, withdrawn: true),
+                try published("MKT-001", version: 1, withdrawn: false),
+            ])
             try await service.publish(.coordinatorEvents, [
                 // c-2's clock is extended past today; c-3 completes; c-1 stays overdue.
                 ("c-2", try HallMonth.event("coordinator.case.clock-changed", caseId: "c-2", [
@@ -99,6 +113,7 @@ struct StatisticsServiceTests {
             #expect(answer.overdueNow.cases.map(\.receiptCode) == ["R-c-1"], "c-2's extension moved its due date; c-3 is complete")
             #expect(answer.overdueNow.cases.first?.dueDate.description == "2026-03-06" && (answer.overdueNow.cases.first?.workingDaysOverdue ?? 0) > 150)
             #expect(answer.hotItems.map(\.itemCode) == ["MKT-001", "TAX-002"] && answer.hotItems.first?.accepted == 2)
+            #expect(answer.hotItems.map { $0.withdrawnFrom?.description } == [nil, "2026-03-20"], "TAX-002 is withdrawn from 20 March")
             #expect(answer.slowestSteps == [.init(departmentId: "d-tax", opinions: 1, hoursMean: 24, hoursP90: 24)])
             #expect(answer.timeliness.completed == 1 && answer.timeliness.completedOnTime == 1)
             #expect(answer.trends.map(\.accepted) == [3] && answer.trends.map(\.completed) == [1])

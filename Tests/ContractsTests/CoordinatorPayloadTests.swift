@@ -206,6 +206,21 @@ struct CoordinatorPayloadTests {
         #expect(!department.centre && department.departmentId == "d-market")
     }
 
+    @Test("the department event names the head who approves extensions and the code its decisions are numbered with; older events have neither")
+    func departmentHead() throws {
+        let envelope = try EventEnvelope.decode(from: Contracts.fixture("intake.directory.department-changed.v1.json"))
+        let department = try envelope.payload(as: DepartmentChanged.self)
+        #expect(department.head == DepartmentHead(personId: "p-market-head", name: "王建国", title: "副局长") && department.documentCode == "敖市监许")
+        var data = try #require(envelope.data.objectValue)
+        data["head"] = .object(["personId": "", "name": "王建国", "title": "副局长"])
+        let empty = EventEnvelope(type: envelope.type, version: 1, producer: "intake", data: .object(data))
+        #expect(throws: ContractError.self) { try empty.payload(as: DepartmentChanged.self) }
+        data["head"] = nil
+        data["documentCode"] = nil
+        let older = try EventEnvelope(type: envelope.type, version: 1, producer: "intake", data: .object(data)).payload(as: DepartmentChanged.self)
+        #expect(older.head == nil && older.documentCode == nil)
+    }
+
     @Test("a department system may leave out an opinion's empty reasons and supplements")
     func opinionWithoutListsDecodes() throws {
         var data = try #require(try JSONValue.parse(Contracts.fixture("department.task.opinion-submitted.v1.json"))["data"]?.objectValue)

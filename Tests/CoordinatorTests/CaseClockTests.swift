@@ -82,18 +82,21 @@ struct CaseClockTests {
         #expect(check(.approve, supplements: [SupplementItem(material: "图纸", needed: "盖章原件")]) == "supplements")
     }
 
-    @Test("a denial decision lists every department's reason; its hash is the SHA-256 of its text")
+    @Test("a denial decision lists every department's reason and carries its number; its hash is the SHA-256 of its text")
     func denialDocument() {
         let summary = CaseSummary(
             caseId: "c-1", receiptCode: "R1", noticeNumber: "2026-000001", itemCode: "JOINT-001", itemVersion: 1, itemName: "联合审批",
             applicantName: "某公司", leadDepartmentId: "d-build")
         let reasons = [DepartmentReason(departmentId: "d-fire", reason: "消防通道宽度不足"), DepartmentReason(departmentId: "d-env", reason: "未提交环评")]
         let at = instant("2026-03-02T02:00:00.000Z")
-        let document = DecisionDocument.denial(case: summary, reasons: reasons, decidedAt: at)
-        #expect(document.kind == .denialDecision && document.departmentId == "d-build")
-        #expect(document.text.contains("消防通道宽度不足") && document.text.contains("未提交环评"))
-        #expect(document.sha256.count == 64 && document.sha256 == DecisionDocument.denial(case: summary, reasons: reasons, decidedAt: at).sha256)
-        #expect(document.sha256 != DecisionDocument.approval(case: summary, departmentId: "d-build", decidedAt: at).sha256)
+        let number = DecisionNumbers.format(code: "县住建许", year: 2026, number: 7)
+        #expect(number == "县住建许〔2026〕7号")
+        let document = DecisionDocument.denial(case: summary, reasons: reasons, number: number, decidedAt: at)
+        #expect(document.kind == .denialDecision && document.departmentId == "d-build" && document.number == number)
+        #expect(document.text.contains("消防通道宽度不足") && document.text.contains("未提交环评") && document.text.contains(number))
+        #expect(document.sha256.count == 64 && document.sha256 == DecisionDocument.denial(case: summary, reasons: reasons, number: number, decidedAt: at).sha256)
+        #expect(document.sha256 != DecisionDocument.denial(case: summary, reasons: reasons, number: "县住建许〔2026〕8号", decidedAt: at).sha256, "the number is sealed with the text")
+        #expect(document.sha256 != DecisionDocument.approval(case: summary, departmentId: "d-build", number: number, decidedAt: at).sha256)
     }
 
     @Test("settings: defaults, and a bad value is one error naming the variable")

@@ -22,7 +22,7 @@ extension CoordinatorFlowTests {
             let admin = try await hall.token("admin", [.centreAdmin])
             try await hall.app().test(.router) { client in
                 let (extended, view) = try await call(
-                    client, .post, "/v1/cases/\(caseId)/extensions", token: buildOfficer, #"{"workingDays":2,"reason":"现场核查","approvedBy":"局长"}"#)
+                    client, .post, "/v1/cases/\(caseId)/extensions", token: buildOfficer, #"{"workingDays":2,"reason":"现场核查","approvedBy":"p-county-leader"}"#)
                 #expect(extended == .created && view["dueDate"] == "2027-01-08", "\(view)")
             }
 

@@ -86,20 +86,28 @@ struct CoordinatorFlowTests {
                 let notSuspended = try await call(client, .post, "/v1/cases/\(caseId)/resume", token: buildOfficer, #"{"reason":"again"}"#)
                 #expect(notSuspended.0 == .conflict && notSuspended.1["type"] == .string(ProblemDetails.typeBase + "coordinator/clock-state"))
                 let extend = "/v1/cases/\(caseId)/extensions"
-                #expect(try await call(client, .post, extend, token: fireOfficer, #"{"workingDays":5,"reason":"r","approvedBy":"局长"}"#).1["type"]
+                #expect(try await call(client, .post, extend, token: fireOfficer, #"{"workingDays":5,"reason":"r","approvedBy":"d-fire-head"}"#).1["type"]
                     == .string(ProblemDetails.typeBase + "coordinator/not-permitted"))
-                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":16,"reason":"r","approvedBy":"局长"}"#).1["type"]
+                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":16,"reason":"r","approvedBy":"d-build-head"}"#).1["type"]
                     == .string(ProblemDetails.typeBase + "coordinator/extension-beyond-law"))
-                let (extended, view) = try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":5,"reason":"现场核查","approvedBy":"王局长"}"#)
+                // ALL Art 42 ¶2: a joint case's extension is approved by the people's government's leader in charge, recorded
+                // as the hall centre's head; a name typed in, the lead department's own head or its chief representative are refused.
+                for approver in ["王局长", "d-build-head", "s-build-chief"] {
+                    let (status, problem) = try await call(
+                        client, .post, extend, token: buildOfficer, #"{"workingDays":5,"reason":"现场核查","approvedBy":"\#(approver)"}"#)
+                    #expect(status == .unprocessableContent && problem["field"] == "approvedBy", "\(approver): \(problem)")
+                    #expect(problem["detail"]?.stringValue?.contains("p-county-leader") == true, "\(problem)")
+                }
+                let (extended, view) = try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":5,"reason":"现场核查","approvedBy":"p-county-leader"}"#)
                 #expect(extended == .created)
                 let expectedDue = hall.calendar.addingWorkingDays(5, after: LocalDate(lead.caseDueDate)).value.description
                 #expect(view["dueDate"] == .string(expectedDue))
-                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":1,"reason":"r","approvedBy":"局长"}"#).0 == .unprocessableContent)
+                #expect(try await call(client, .post, extend, token: buildOfficer, #"{"workingDays":1,"reason":"r","approvedBy":"p-county-leader"}"#).0 == .unprocessableContent)
                 let ledger = view["ledger"]?.arrayValue ?? []
                 #expect(ledger.map { $0["change"]?.stringValue ?? "" } == ["initial", "suspended", "resumed", "extended"])
                 #expect(ledger.map { $0["sequence"] } == [1, 2, 3, 4])
                 let changes = try await hall.payloads(ClockChanged.self, caseId: caseId)
-                #expect(changes.map(\.change) == [.suspended, .resumed, .extended] && changes.last?.approvedBy == "王局长")
+                #expect(changes.map(\.change) == [.suspended, .resumed, .extended] && changes.last?.approvedBy == "p-county-leader")
 
                 // The applicant sees why the due date moved, without staff names.
                 let notice = try #require(assigned.first?.noticeNumber)
@@ -141,6 +149,9 @@ struct CoordinatorFlowTests {
                 #expect(try await call(client, .post, "/v1/tasks/\(lead.taskId)/opinion", token: buildChief, #"{"opinion":"approve"}"#).0 == .created)
                 let decided = try #require(try await hall.payloads(CaseDecided.self, caseId: caseId).first)
                 #expect(decided.outcome == .approved && decided.documents.count == 3)
+                // Each department's decision carries its number (文号): its document code, or its id when the directory records none.
+                let year = LocalDate.inHall(Date()).year
+                #expect(Set(decided.documents.compactMap(\.decisionNumber)) == ["县住建许〔\(year)〕1号", "d-fire〔\(year)〕1号", "d-env〔\(year)〕1号"])
                 let requests = try await hall.payloads(SealDocumentRequested.self, caseId: caseId)
                 #expect(Set(requests.map(\.departmentId)) == ["d-build", "d-fire", "d-env"])
                 #expect(requests.first { $0.departmentId == "d-fire" }?.requestedBy == "s-fire-sub" && requests.allSatisfy { $0.windowId == "w-01" })
@@ -239,6 +250,10 @@ struct CoordinatorFlowTests {
                 let (_, final) = try await call(client, .get, "/v1/cases/\(caseId)", token: buildChief)
                 let text = final["decisions"]?[0]?["documentText"]?.stringValue ?? ""
                 #expect(text.contains("疏散通道宽度不足") && text.contains("未设置消防车道"))
+                // The denial is the lead's decision, numbered in its series, and the number is in the sealed text.
+                let number = "县住建许〔\(LocalDate.inHall(Date()).year)〕1号"
+                #expect(final["decisions"]?[0]?["decisionNumber"] == .string(number) && decided.documents[0].decisionNumber == number)
+                #expect(text.contains("number: \(number)"))
                 // A second decision on a decided case is refused.
                 #expect(try await call(client, .post, "/v1/tasks/\(leadTask)/opinion", token: buildChief, #"{"opinion":"deny","reasons":["x"]}"#).1["type"]
                     == .string(ProblemDetails.typeBase + "coordinator/case-decided"))
@@ -263,7 +278,7 @@ struct CoordinatorFlowTests {
                 OpinionSubmitted(taskId: fireTask, departmentId: "d-fire", opinion: .deny, reasons: ["x"], supplements: [], officerId: "sys-fire", countersignedBy: nil),
                 producer: "d-fire-system", key: caseId, caseId: caseId)
             let extensionCommand = try await hall.send(
-                ExtensionRequested(caseId: caseId, departmentId: "d-build", workingDays: 16, reason: "r", approvedBy: "局长", requestedBy: "sys-build"),
+                ExtensionRequested(caseId: caseId, departmentId: "d-build", workingDays: 16, reason: "r", approvedBy: "d-build-head", requestedBy: "sys-build"),
                 producer: "d-build-system", key: caseId, caseId: caseId)
             var malformed = try EventEnvelope(
                 payload: CountersignSubmitted(taskId: fireTask, departmentId: "d-fire", staffId: "s-fire-chief"), producer: "d-fire-system", caseId: caseId)
@@ -361,7 +376,7 @@ struct CoordinatorFlowTests {
             // Extending the late case plans its timers again, but what fired does not fire twice.
             let buildOfficer = try await hall.token("o-build", [.departmentOfficer], department: "d-build")
             try await hall.app().test(.router) { client in
-                #expect(try await call(client, .post, "/v1/cases/\(old)/extensions", token: buildOfficer, #"{"workingDays":2,"reason":"r","approvedBy":"局长"}"#).0 == .created)
+                #expect(try await call(client, .post, "/v1/cases/\(old)/extensions", token: buildOfficer, #"{"workingDays":2,"reason":"r","approvedBy":"p-county-leader"}"#).0 == .created)
                 let alerts = try await call(client, .get, "/v1/alerts", token: buildOfficer).1
                 #expect(alerts.arrayValue?.count == 3, "the lead sees its own warning and escalation and the escalation about its participant, not the participant's own warning")
             }
@@ -383,20 +398,39 @@ struct CoordinatorFlowTests {
             let buildOfficer = try await hall.token("o-build", [.departmentOfficer], department: "d-build")
             try await hall.app().test(.router) { client in
                 let jointExtend = "/v1/cases/\(joint)/extensions"
-                let tooLong = try await call(client, .post, jointExtend, token: buildOfficer, #"{"workingDays":16,"reason":"r","approvedBy":"县长"}"#)
+                let tooLong = try await call(client, .post, jointExtend, token: buildOfficer, #"{"workingDays":16,"reason":"r","approvedBy":"p-county-leader"}"#)
                 #expect(tooLong.0 == .unprocessableContent && tooLong.1["field"] == "workingDays")
+                // ¶2: the people's government's leader in charge approves, recorded as the hall centre's head; not the lead's own head.
+                let lead = try await call(client, .post, jointExtend, token: buildOfficer, #"{"workingDays":15,"reason":"r","approvedBy":"d-build-head"}"#)
+                #expect(lead.0 == .unprocessableContent && lead.1["field"] == "approvedBy" && lead.1["detail"]?.stringValue?.contains("p-county-leader") == true)
                 let (extended, view) = try await call(
-                    client, .post, jointExtend, token: buildOfficer, #"{"workingDays":15,"reason":"联合勘验未完成","approvedBy":"县人民政府县长"}"#)
+                    client, .post, jointExtend, token: buildOfficer, #"{"workingDays":15,"reason":"联合勘验未完成","approvedBy":"p-county-leader"}"#)
                 #expect(extended == .created)
                 // Then 10–13, 16–20, 23–27 and 30 November.
                 #expect(view["dueDate"] == "2026-11-30")
 
                 let singleExtend = "/v1/cases/\(single)/extensions"
-                let (refused, problem) = try await call(client, .post, singleExtend, token: buildOfficer, #"{"workingDays":11,"reason":"r","approvedBy":"局长"}"#)
+                let (refused, problem) = try await call(client, .post, singleExtend, token: buildOfficer, #"{"workingDays":11,"reason":"r","approvedBy":"d-build-head"}"#)
                 #expect(refused == .unprocessableContent && problem["field"] == "workingDays")
                 #expect(problem["type"] == .string(ProblemDetails.typeBase + "coordinator/extension-beyond-law"))
                 #expect(problem["detail"]?.stringValue?.contains("¶1") == true, "\(problem)")
-                #expect(try await call(client, .post, singleExtend, token: buildOfficer, #"{"workingDays":10,"reason":"现场核查","approvedBy":"局长"}"#).0 == .created)
+                #expect(try await call(client, .post, singleExtend, token: buildOfficer, #"{"workingDays":10,"reason":"现场核查","approvedBy":"p-county-leader"}"#).0 == .unprocessableContent)
+                #expect(try await call(client, .post, singleExtend, token: buildOfficer, #"{"workingDays":10,"reason":"现场核查","approvedBy":"d-build-head"}"#).0 == .created)
+            }
+
+            // A department whose head the directory does not record cannot extend: nobody can approve it.
+            let headless = try await hall.accept("R-S-21", participants: [], acceptedAt: acceptedAt, days: 20)
+            try await hall.send(
+                DepartmentChanged(
+                    departmentId: "d-build", name: "d-build", active: true, chiefRepresentative: DirectoryPerson(staffId: "s-build-chief", name: "首席"),
+                    substitute: nil), key: "d-build")
+            try await eventually("the head is gone") {
+                try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).departments WHERE department_id = 'd-build' AND head_id IS NULL") == 1
+            }
+            try await hall.app().test(.router) { client in
+                let (status, problem) = try await call(
+                    client, .post, "/v1/cases/\(headless)/extensions", token: buildOfficer, #"{"workingDays":3,"reason":"r","approvedBy":"d-build-head"}"#)
+                #expect(status == .unprocessableContent && problem["field"] == "approvedBy" && problem["detail"]?.stringValue?.contains("records no") == true)
             }
         }
     }
@@ -438,6 +472,10 @@ struct CoordinatorFlowTests {
                 try await eventually("the bundle completes") { try await !hall.payloads(BundleCompleted.self).isEmpty }
                 let completed = try await hall.payloads(BundleCompleted.self)
                 #expect(completed.count == 1 && Set(completed[0].cases.map(\.receiptCode)) == ["R-B-1", "R-B-2"])
+                // The department's decisions are numbered one after the other in the year, without gaps.
+                let year = LocalDate.inHall(Date()).year
+                let numbers = try await hall.payloads(CaseDecided.self).flatMap(\.documents).compactMap(\.decisionNumber)
+                #expect(numbers.sorted() == ["县住建许〔\(year)〕1号", "县住建许〔\(year)〕2号"], "\(numbers)")
                 let (_, bundle) = try await call(client, .get, "/v1/public/bundles/B-1?receiptCode=R-B-2&noticeNumber=\(try await hall.payloads(TaskAssigned.self, caseId: second)[0].noticeNumber)")
                 #expect(bundle["status"] == "completed" && bundle["cases"]?.arrayValue?.count == 2)
             }

@@ -86,7 +86,8 @@ struct CoordinatorHall {
             try await send(
                 DepartmentChanged(
                     departmentId: department, name: department, active: true, chiefRepresentative: DirectoryPerson(staffId: chief, name: "首席"),
-                    substitute: substitute), key: department)
+                    substitute: substitute, head: DepartmentHead(personId: "\(department)-head", name: "主管领导", title: "副局长"),
+                    documentCode: department == "d-build" ? "县住建许" : nil), key: department)
             try await send(
                 StaffChanged(staffId: chief, name: "首席", departmentId: department, windowId: "w-01", qualified: true, active: true), key: chief)
             // The department's system, which signs its Kafka commands (producer `<department>-system`).
@@ -95,11 +96,16 @@ struct CoordinatorHall {
                 DepartmentSystemChanged(systemId: system.identity, departmentId: department, name: "\(department) 审批系统", publicKey: system.publicKey, active: true),
                 key: system.identity)
         }
+        // The hall centre, whose head — the people's government's leader in charge — approves extensions of joint cases (ALL Art 42 ¶2).
+        try await send(
+            DepartmentChanged(
+                departmentId: "d-centre", name: "县政务服务中心", active: true, chiefRepresentative: nil, substitute: nil, centre: true,
+                head: DepartmentHead(personId: "p-county-leader", name: "李副县长", title: "副县长")), key: "d-centre")
         try await eventually("the directory is projected") {
             let departments = try await database.count("SELECT count(*)::bigint FROM \(database.schema).departments")
             let staff = try await database.count("SELECT count(*)::bigint FROM \(database.schema).staff")
             let systems = try await database.count("SELECT count(*)::bigint FROM \(database.schema).department_systems")
-            return departments == 3 && staff == 3 && systems == 3
+            return departments == 4 && staff == 3 && systems == 3
         }
     }
 

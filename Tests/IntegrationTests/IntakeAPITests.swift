@@ -304,6 +304,33 @@ struct IntakeAPITests {
         }
     }
 
+    @Test("the directory records each department's head (Art 22), who approves extensions, and its document code; the centre reads them back; a bad head or a code another department uses is refused naming the field")
+    func departmentHeads() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            let market = #"{"id":"d-market","name":"县市场监督管理局","head":{"id":"p-market-head","name":"王建国","title":"副局长"},"documentCode":"县市监许"}"#
+            var (status, answer) = try await post(client, "/v1/departments", token: tokens.admin, market)
+            #expect(status == .ok && answer["head"]?["personId"] == "p-market-head" && answer["documentCode"] == "县市监许", "\(answer)")
+            let published = try await database.outboxEnvelopes(DepartmentChanged.eventType, key: "d-market").last?.payload(as: DepartmentChanged.self)
+            #expect(published?.head == DepartmentHead(personId: "p-market-head", name: "王建国", title: "副局长") && published?.documentCode == "县市监许")
+            for (bad, field) in [
+                (#"{"id":"d-tax","name":"县税务局","documentCode":"县市监许"}"#, "documentCode"),
+                (#"{"id":"d-tax","name":"县税务局","documentCode":"县 税"}"#, "documentCode"),
+                (#"{"id":"d-tax","name":"县税务局","head":{"id":"P 1","name":"x","title":"局长"}}"#, "head.id"),
+                (#"{"id":"d-tax","name":"县税务局","head":{"id":"p-tax-head","name":"x","title":""}}"#, "head.title"),
+            ] {
+                (status, answer) = try await post(client, "/v1/departments", token: tokens.admin, bad)
+                #expect(status == .badRequest && answer["field"] == .string(field), "\(field): \(answer)")
+            }
+            #expect(try await get(client, "/v1/departments", token: tokens.clerk).0 == .forbidden)
+            let (listed, list) = try await get(client, "/v1/departments", token: tokens.admin)
+            let departments = list["departments"]?.arrayValue ?? []
+            #expect(listed == .ok && departments.compactMap { $0["departmentId"]?.stringValue } == ["d-market", "d-tax"], "\(list)")
+            #expect(departments.first?["head"]?["title"] == "副局长" && departments.first?["documentCode"] == "县市监许")
+            #expect(departments.last?["head"] == .null && departments.last?["documentCode"] == .null, "d-tax kept its record: the refused saves changed nothing")
+        }
+    }
+
     @Test("the centre registers a department's system with its public key, announced to the hall; a bad key, a service's name, an id not starting with a letter, an unknown department are refused naming the field; only a centre admin registers")
     func departmentSystems() async throws {
         try await withIntake { client, tokens, database in
@@ -517,6 +544,9 @@ struct IntakeAPITests {
             #expect(published["decisions"]?[0]?["imprintId"] == .string(imprintId.uuidString.lowercased()), "as the events write it")
             #expect(published["decisions"]?[0]?["decision"] == "approved", "the events' word")
             #expect(published["decisions"]?[0]?["applicant"] == "张*", "a person's name is masked")
+            // A decision taken on the spot is numbered in the department's own series for the window (即), from 1 in the year.
+            let year = LocalDate.inHall(Date()).year
+            #expect(published["decisions"]?[0]?["decisionNumber"] == .string("d-market即〔\(year)〕1号"), "\(published)")
         }
     }
 

@@ -21,9 +21,9 @@ extension IntakeAPITests {
         """
     }
 
-    @Test("the guide tells the legal basis, conditions, procedure, how and where to pay and how long each uncounted step takes, each checked naming the field; an item withdrawn from a date is refused from then on with the date, its guide and form gone, its accepted cases kept")
+    @Test("the guide tells the legal basis, conditions, procedure, how and where to pay and how long each uncounted step takes, each checked naming the field; an item withdrawn from a date is announced as withdrawn and refused from then on with the date, its guide and form gone, its accepted cases kept")
     func guideInFullAndWithdrawal() async throws {
-        try await withIntake { client, tokens, _ in
+        try await withIntake { client, tokens, database in
             try await seed(client, tokens)
             let basis = #"[{"law":"《中华人民共和国食品安全法》","articles":"第三十五条"}]"#
             let procedure = #"["申请","受理","现场核查","决定","送达"]"#
@@ -60,6 +60,9 @@ extension IntakeAPITests {
                 #"{"effectiveFrom":"\#(today)","approvalReference":" "}"#).1["field"] == "approvalReference")
             let (created, withdrawn) = try await post(client, "/v1/items/GDE-001/withdrawal", token: tokens.admin, withdrawal)
             #expect(created == .created && withdrawn["withdrawn"] == .bool(true) && withdrawn["version"] == .int(2), "\(withdrawn)")
+            // The other services learn of it: the published version says it withdraws the item, the first one does not.
+            let announced = try await database.outboxEnvelopes(CatalogueItemPublished.eventType, key: "GDE-001").map { try $0.payload(as: CatalogueItemPublished.self) }
+            #expect(announced.map(\.version) == [1, 2] && announced.map(\.withdrawn) == [nil, true] && announced.last?.effectiveFrom.description == today.description)
             #expect(try await post(client, "/v1/items/GDE-001/withdrawal", token: tokens.admin,
                 #"{"effectiveFrom":"\#(today.adding(days: 1))","approvalReference":"县审改办〔2026〕13号"}"#).0 == .conflict)
 

@@ -426,8 +426,12 @@ extension IntakeAPITests {
             let decided = CaseDecided(
                 receiptCode: receipt, outcome: .approved, reasons: [],
                 documents: [
-                    .init(departmentId: "d-market", documentKind: .approvalDecision, documentHash: marketHash, requestedBy: "chief-1", windowId: "w-01"),
-                    .init(departmentId: "d-tax", documentKind: .approvalDecision, documentHash: taxHash, requestedBy: "chief-2", windowId: "w-01"),
+                    .init(
+                        departmentId: "d-market", documentKind: .approvalDecision, documentHash: marketHash, requestedBy: "chief-1", windowId: "w-01",
+                        decisionNumber: "敖市监许〔2026〕15号"),
+                    .init(
+                        departmentId: "d-tax", documentKind: .approvalDecision, documentHash: taxHash, requestedBy: "chief-2", windowId: "w-01",
+                        decisionNumber: "敖税许〔2026〕3号"),
                 ],
                 decidedAt: Date(), dueDate: HallDate("2026-12-31")!)
             let decidedId = try await publishCoordinatorEvent(decided, caseId: caseId, key: caseId, namespace: database.schema)
@@ -457,6 +461,10 @@ extension IntakeAPITests {
                 return "\(department) \(imprint.lowercased())"
             })
             #expect(rows == ["d-market \(marketImprint.uuidString.lowercased())", "d-tax \(taxImprint.uuidString.lowercased())"], "\(published)")
+            // Art 38: each with its decision number (文号), in the list and in tracking.
+            let numbers = Dictionary(published.map { ($0["departmentId"]?.stringValue ?? "", $0["decisionNumber"]?.stringValue ?? "") }, uniquingKeysWith: { a, _ in a })
+            #expect(numbers == ["d-market": "敖市监许〔2026〕15号", "d-tax": "敖税许〔2026〕3号"], "\(published)")
+            #expect(shown["d-tax"]?["number"] == "敖税许〔2026〕3号")
 
             // A page at a time, newest first, each row once; searched by department and sealing date.
             let first = try await get(client, "/v1/decisions?itemCode=JNT-001&limit=1").1

@@ -491,7 +491,9 @@ class Day:
             with self.lock:
                 self.counters["suspended-and-resumed"] += 1
         if case.scenario == "extension" and lead:
-            approver = self.hall.departments[department]["chiefRepresentativeId"]
+            # ALL Art 42: the lead department's head approves; a joint case's extension the centre's head (the people's government's leader in charge).
+            joint = bool(case.item.get("participantDepartmentIds"))
+            approver = self.hall.departments[self.hall.centre if joint else department]["head"]["id"]
             self.expect(f"extending {case.receipt}", officer.call("POST", f"/v1/cases/{case.case_id}/extensions",
                                                                    {"workingDays": 5, "reason": "需现场核查（演示）", "approvedBy": approver}))
             with self.lock:

@@ -283,7 +283,7 @@ class Reader:
 
     def read_departments(self, hall: Hall) -> None:
         file = "departments.yaml"
-        allowed = {"id", "name", "centre", "chiefRepresentative", "substitute", "active"}
+        allowed = {"id", "name", "centre", "chiefRepresentative", "substitute", "active", "head", "documentCode"}
         for index, entry in enumerate(self.entries(self.read(file), "departments", file)):
             label = f"departments[{index}]" + (f" {entry.get('id')}" if isinstance(entry, dict) and entry.get("id") else "")
             if self.mapping(entry, file, label, allowed, {"id", "name"}) is None:
@@ -301,6 +301,23 @@ class Reader:
             chief = entry.get("chiefRepresentative")
             if chief is not None:
                 body["chiefRepresentativeId"] = self.identifier(chief, file, label, "chiefRepresentative")
+            head = entry.get("head")
+            if head is not None:
+                given = self.mapping(head, file, f"{label} head", {"id", "name", "title"}, {"id", "name", "title"})
+                if given is not None:
+                    person = self.identifier(given.get("id"), file, f"{label} head", "id")
+                    head_name = self.text(given, "name", file, f"{label} head")
+                    title = self.text(given, "title", file, f"{label} head")
+                    if person and head_name and title:
+                        body["head"] = {"id": person, "name": head_name, "title": title}
+            code = self.text(entry, "documentCode", file, label, required=False)
+            if code is not None:
+                if any(c.isspace() or c in "〔〕[]" for c in code) or len(code) > 20:
+                    self.problem(file, label, f"documentCode {code!r} must be 1 to 20 characters without spaces or brackets")
+                elif code in {d.get("documentCode") for d in hall.departments.values()}:
+                    self.problem(file, label, f"documentCode {code!r} is another department's (one per department)")
+                else:
+                    body["documentCode"] = code
             substitute = entry.get("substitute")
             if substitute is not None:
                 sub = self.mapping(substitute, file, f"{label} substitute", {"staff", "notice", "from", "to"}, {"staff", "notice", "from", "to"})

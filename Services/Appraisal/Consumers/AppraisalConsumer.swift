@@ -19,9 +19,11 @@ enum AppraisalConsumer {
         router.on(CatalogueItemPublished.self) { event, _, context in
             try await context.connection.run(
                 """
-                INSERT INTO \(unescaped: context.schema).items AS i (item_code, version, name, lead_department_id)
-                VALUES (\(event.itemCode), \(event.version), \(event.name), \(event.leadDepartmentId))
-                ON CONFLICT (item_code) DO UPDATE SET version = excluded.version, name = excluded.name, lead_department_id = excluded.lead_department_id
+                INSERT INTO \(unescaped: context.schema).items AS i (item_code, version, name, lead_department_id, withdrawn_from)
+                VALUES (\(event.itemCode), \(event.version), \(event.name), \(event.leadDepartmentId),
+                        \(event.withdrawn == true ? event.effectiveFrom.description : nil)::date)
+                ON CONFLICT (item_code) DO UPDATE SET version = excluded.version, name = excluded.name, lead_department_id = excluded.lead_department_id,
+                    withdrawn_from = excluded.withdrawn_from
                 WHERE i.version < excluded.version
                 """, logger: context.logger)
         }

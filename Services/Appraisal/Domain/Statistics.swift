@@ -35,6 +35,8 @@ struct Statistics: Codable, Sendable, Equatable {
         var itemCode: String
         var name: String?
         var accepted: Int
+        /// The day from which the item is withdrawn from the catalogue (Art 7); absent while it is offered.
+        var withdrawnFrom: HallDate?
     }
     /// A department's opinions on its tasks: elapsed hours from the task's assignment to the opinion.
     struct StepTime: Codable, Sendable, Equatable {
@@ -82,7 +84,9 @@ struct Statistics: Codable, Sendable, Equatable {
                         .joined(separator: ",")
                 }
         case .hotItems:
-            lines = ["itemCode,name,accepted"] + hotItems.map { "\(field($0.itemCode)),\(field($0.name ?? "")),\($0.accepted)" }
+            lines = ["itemCode,name,accepted,withdrawnFrom"] + hotItems.map {
+                "\(field($0.itemCode)),\(field($0.name ?? "")),\($0.accepted),\($0.withdrawnFrom?.description ?? "")"
+            }
         case .slowestSteps:
             lines = ["departmentId,opinions,hoursMean,hoursP90"] + slowestSteps.map {
                 "\(field($0.departmentId)),\($0.opinions),\(number($0.hoursMean)),\(number($0.hoursP90))"

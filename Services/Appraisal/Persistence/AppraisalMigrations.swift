@@ -8,8 +8,7 @@ import HallKit
 /// a redelivered event), and a fact two events report is merged column by column whatever their
 /// order, so a replay in any order gives the same rows.
 enum AppraisalMigrations {
-    static let all: [Migration] = [
-        DirectoryProjection.migration,
+    static let all: [Migration] = DirectoryProjection.migrations + [
         Migration(
             component: "appraisal", version: 1, name: "the facts the figures are counted from",
             statements: [
@@ -365,6 +364,12 @@ enum AppraisalMigrations {
                 UNION SELECT done_day FROM rectifications WHERE done_day IS NOT NULL UNION SELECT day FROM complaint_facts
                 UNION SELECT day FROM sanction_facts UNION SELECT (recorded_at AT TIME ZONE 'Asia/Shanghai')::date FROM task_opinions
                 """,
+            ]),
+        Migration(
+            component: "appraisal", version: 7, name: "withdrawn items",
+            statements: [
+                // The day from which the latest version withdraws the item (Art 7); null while it is in the catalogue.
+                "ALTER TABLE items ADD COLUMN withdrawn_from date"
             ]),
     ]
 }

@@ -52,12 +52,14 @@ extension PostgresAppraisalRepository {
                 })
             let hot = try await connection.select(
                 """
-                SELECT f.key, i.name, sum(f.accepted)::int FROM \(unescaped: schema).figure_days f
+                SELECT f.key, i.name, sum(f.accepted)::int, i.withdrawn_from::text FROM \(unescaped: schema).figure_days f
                 LEFT JOIN \(unescaped: schema).items i ON i.item_code = f.key
                 WHERE f.dimension = 'item' AND f.day BETWEEN \(first)::date AND \(last)::date AND f.accepted > 0
-                GROUP BY 1, 2 ORDER BY 3 DESC, 1 LIMIT 10
+                GROUP BY 1, 2, 4 ORDER BY 3 DESC, 1 LIMIT 10
                 """, logger: logger
-            ).decode((String, String?, Int).self).collectAll().map { Statistics.ItemVolume(itemCode: $0.0, name: $0.1, accepted: $0.2) }
+            ).decode((String, String?, Int, String?).self).collectAll().map {
+                Statistics.ItemVolume(itemCode: $0.0, name: $0.1, accepted: $0.2, withdrawnFrom: try $0.3.map(HallDate.init(stored:)))
+            }
             // The 90th percentile of hours rounded up to the whole hour; the mean exact.
             let stepRows = try await connection.select(
                 """

@@ -2,8 +2,7 @@ import HallKit
 
 /// Migrations of schema `complaints`, after the platform's outbox and inbox.
 enum ComplaintsMigrations {
-    static let all: [Migration] = [
-        DirectoryProjection.migration,
+    static let all: [Migration] = DirectoryProjection.migrations + [
         Migration(
             component: "complaints", version: 1, name: "complaints, their steps and the reads of complainants' identity",
             statements: [

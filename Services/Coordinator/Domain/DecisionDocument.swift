@@ -8,6 +8,8 @@ import HallContracts
 struct DecisionDocument: Sendable, Hashable {
     let kind: SealDocumentKind
     let departmentId: String
+    /// The decision number (文号), `<code>〔<year>〕<n>号`.
+    let number: String
     let text: String
 
     var sha256: String {
@@ -15,11 +17,12 @@ struct DecisionDocument: Sendable, Hashable {
     }
 
     /// An approval decision of one department on its part of the case.
-    static func approval(case summary: CaseSummary, departmentId: String, decidedAt: Date) -> DecisionDocument {
+    static func approval(case summary: CaseSummary, departmentId: String, number: String, decidedAt: Date) -> DecisionDocument {
         DecisionDocument(
-            kind: .approvalDecision, departmentId: departmentId,
+            kind: .approvalDecision, departmentId: departmentId, number: number,
             text: """
                 准予行政许可决定书 / Approval decision
+                number: \(number)
                 case: \(summary.caseId)
                 receipt: \(summary.receiptCode)
                 acceptance notice: \(summary.noticeNumber)
@@ -32,12 +35,13 @@ struct DecisionDocument: Sendable, Hashable {
     }
 
     /// The denial decision of the lead department, listing every department's reasons.
-    static func denial(case summary: CaseSummary, reasons: [DepartmentReason], decidedAt: Date) -> DecisionDocument {
+    static func denial(case summary: CaseSummary, reasons: [DepartmentReason], number: String, decidedAt: Date) -> DecisionDocument {
         let listed = reasons.enumerated().map { "  \($0.offset + 1). [\($0.element.departmentId)] \($0.element.reason)" }.joined(separator: "\n")
         return DecisionDocument(
-            kind: .denialDecision, departmentId: summary.leadDepartmentId,
+            kind: .denialDecision, departmentId: summary.leadDepartmentId, number: number,
             text: """
                 不予行政许可决定书 / Denial decision
+                number: \(number)
                 case: \(summary.caseId)
                 receipt: \(summary.receiptCode)
                 acceptance notice: \(summary.noticeNumber)

@@ -94,6 +94,8 @@ struct CaseView: Codable, Sendable {
     struct DecisionView: Codable, Sendable {
         var departmentId: String
         var documentKind: String
+        /// The decision number (文号); absent for decisions made before numbers were given.
+        var decisionNumber: String?
         var documentHash: String
         var documentText: String
         var requestedBy: String

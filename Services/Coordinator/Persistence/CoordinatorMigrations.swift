@@ -252,5 +252,14 @@ enum CoordinatorMigrations {
                 "ALTER TABLE ledger ADD CONSTRAINT ledger_change_check CHECK (change IN ('initial', 'suspended', 'resumed', 'extended', 'recalculated'))",
             ]
         ),
-    ] + [DirectoryProjection.migration, DepartmentSystemProjection.migration]
+        Migration(
+            component: "coordinator", version: 6, name: "decision numbers",
+            statements: [
+                // Each department's decisions are numbered <code>〔<year>〕<n>号, gap-free within the year;
+                // decisions made before carry none.
+                DecisionNumbers.table,
+                "ALTER TABLE decisions ADD COLUMN decision_number text UNIQUE",
+            ]
+        ),
+    ] + DirectoryProjection.migrations + [DepartmentSystemProjection.migration]
 }

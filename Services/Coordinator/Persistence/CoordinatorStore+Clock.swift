@@ -115,7 +115,9 @@ extension CoordinatorStore {
         guard state.extensionDays == 0 else {
             throw CommandRefusal(.extensionBeyondLaw, "the case was already extended by \(state.extensionDays) working days; the law allows one extension")
         }
-        try DepartmentRules.checkExtension(workingDays, joint: Set(state.departmentIds).count > 1)
+        let joint = Set(state.departmentIds).count > 1
+        try DepartmentRules.checkExtension(workingDays, joint: joint)
+        try await checkExtensionApprover(approvedBy, leadDepartmentId: state.leadDepartmentId, joint: joint, on: connection)
         let due = clock.moved(state.dueDate, by: workingDays)
         try await connection.run(
             """
@@ -126,6 +128,27 @@ extension CoordinatorStore {
             state, change: .extended, category: nil, before: state.dueDate, after: due, workingDays: workingDays, reason: reason,
             reference: nil, approvedBy: approvedBy, departmentId: actor.departmentId, actorId: actor.id, on: connection, into: &events)
         try await reschedule(caseId: caseId, on: connection)
+    }
+
+    /// Who may approve an extension, as the directory records them: the lead department's head
+    /// (主管领导, Art 22; ALL Art 42 ¶1), or for a case several departments handle jointly the
+    /// people's government's leader in charge of government services, recorded as the hall centre's
+    /// head (ALL Art 42 ¶2). Anyone else is refused as `extension-beyond-law` naming `approvedBy`.
+    private func checkExtensionApprover(_ approvedBy: String, leadDepartmentId: String, joint: Bool, on connection: PostgresConnection) async throws {
+        let rows = try await connection.select(
+            """
+            SELECT department_id, head_id FROM \(unescaped: schema).departments
+            WHERE CASE WHEN \(joint) THEN centre AND active ELSE department_id = \(leadDepartmentId) END
+            """, logger: logger
+        ).decode((String, String?).self).collectAll()
+        let approver = joint ? "the people's government's leader in charge, recorded as the hall centre's head (ALL Art 42 ¶2)"
+            : "the head of \(leadDepartmentId) (Art 22; ALL Art 42 ¶1)"
+        guard let head = rows.first?.1 else {
+            throw CommandRefusal(.extensionBeyondLaw, "the directory records no \(approver), who must approve the extension", field: "approvedBy")
+        }
+        guard head == approvedBy else {
+            throw CommandRefusal(.extensionBeyondLaw, "\(approvedBy) is not \(approver): \(head) approves this extension", field: "approvedBy")
+        }
     }
 
     /// The applicant brought the supplement (intake): the clock runs again and the tasks that asked reopen.

@@ -188,22 +188,29 @@ extension CoordinatorStore {
         let summary = state.summary
         var documents: [(DecisionDocument, String)] = []
         if reasons.isEmpty {
-            for row in rows { documents.append((DecisionDocument.approval(case: summary, departmentId: row.0, decidedAt: decidedAt), row.3)) }
+            for row in rows {
+                let number = try await nextDecisionNumber(departmentId: row.0, decidedAt: decidedAt, on: connection)
+                documents.append((DecisionDocument.approval(case: summary, departmentId: row.0, number: number, decidedAt: decidedAt), row.3))
+            }
         } else {
             let leadSigner = rows.first { $0.0 == state.leadDepartmentId }?.3 ?? rows[0].3
-            documents.append((DecisionDocument.denial(case: summary, reasons: reasons, decidedAt: decidedAt), leadSigner))
+            let number = try await nextDecisionNumber(departmentId: state.leadDepartmentId, decidedAt: decidedAt, on: connection)
+            documents.append((DecisionDocument.denial(case: summary, reasons: reasons, number: number, decidedAt: decidedAt), leadSigner))
         }
         var described: [CaseDecided.Document] = []
         for (document, signer) in documents {
             let window = try await sealWindow(staffId: signer, departmentId: document.departmentId, on: connection)
             try await connection.run(
                 """
-                INSERT INTO \(unescaped: schema).decisions (case_id, department_id, document_kind, document_text, document_hash, requested_by, window_id)
-                VALUES (\(state.caseId), \(document.departmentId), \(document.kind.rawValue), \(document.text), \(document.sha256), \(signer), \(window))
+                INSERT INTO \(unescaped: schema).decisions
+                    (case_id, department_id, document_kind, document_text, document_hash, requested_by, window_id, decision_number)
+                VALUES (\(state.caseId), \(document.departmentId), \(document.kind.rawValue), \(document.text), \(document.sha256), \(signer), \(window),
+                        \(document.number))
                 """, logger: logger)
             described.append(
                 CaseDecided.Document(
-                    departmentId: document.departmentId, documentKind: document.kind, documentHash: document.sha256, requestedBy: signer, windowId: window))
+                    departmentId: document.departmentId, documentKind: document.kind, documentHash: document.sha256, requestedBy: signer, windowId: window,
+                    decisionNumber: document.number))
         }
         let outcome: CaseOutcome = reasons.isEmpty ? .approved : .denied
         try await connection.run(
@@ -221,6 +228,12 @@ extension CoordinatorStore {
                 caseId: state.caseId))
         try await reschedule(caseId: state.caseId, on: connection)
         try await requestSeals(caseId: state.caseId, bundleId: state.bundleId, on: connection, into: &events)
+    }
+
+    /// The department's next decision number (``DecisionNumbers``), in the coordinator's series.
+    private func nextDecisionNumber(departmentId: String, decidedAt: Date, on connection: PostgresConnection) async throws -> String {
+        try await DecisionNumbers.next(
+            departmentId: departmentId, decidedAt: decidedAt, schema: schema, departments: ("departments", "department_id"), on: connection, logger: logger)
     }
 
     /// Sends a decided case's decision documents to the seal service, with those of any decided case

@@ -103,14 +103,15 @@ extension CoordinatorStore {
         view.ledger = try await ledger(caseId: id, on: connection)
         for try await row in try await connection.run(
             """
-            SELECT department_id, document_kind, document_hash, document_text, requested_by, window_id, imprint_id, sealed_at, seal_refusal
+            SELECT department_id, document_kind, decision_number, document_hash, document_text, requested_by, window_id, imprint_id, sealed_at, seal_refusal
             FROM \(unescaped: schema).decisions WHERE case_id = \(id) ORDER BY department_id
             """, logger: logger)
         {
             let r = row.makeRandomAccess()
             view.decisions.append(
                 CaseView.DecisionView(
-                    departmentId: try r.value("department_id"), documentKind: try r.value("document_kind"), documentHash: try r.value("document_hash"),
+                    departmentId: try r.value("department_id"), documentKind: try r.value("document_kind"), decisionNumber: try r.value("decision_number"),
+                    documentHash: try r.value("document_hash"),
                     documentText: try r.value("document_text"), requestedBy: try r.value("requested_by"), windowId: try r.value("window_id"),
                     imprintId: try r.value("imprint_id"), sealedAt: try r.value("sealed_at"), sealRefusal: try r.value("seal_refusal")))
         }
@@ -207,7 +208,7 @@ extension CoordinatorStore {
                 """, logger: logger)
             let alerts = try await alertViews(alertRows)
             let departments = try await connection.run(
-                "SELECT department_id FROM \(unescaped: schema).departments WHERE active AND (\(departmentId)::text IS NULL OR department_id = \(departmentId))",
+                "SELECT department_id FROM \(unescaped: schema).departments WHERE active AND NOT centre AND (\(departmentId)::text IS NULL OR department_id = \(departmentId))",
                 logger: logger
             ).decode(String.self).collectAll()
             return CentreOverview(tasks: tasks, alerts: alerts, departments: departments + (departmentId.map { [$0] } ?? []), today: today)

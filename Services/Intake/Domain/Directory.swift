@@ -18,6 +18,18 @@ struct DepartmentInput: Codable, Sendable {
     /// unknown to the hall under its own approval seal (Art 35, 37), approves green channels and
     /// provides agents for full-process agency (Art 40).
     var centre: Bool?
+    /// The leader in charge of the department's windows and staff (主管领导, Art 22), who approves
+    /// extensions (ALL Art 42 ¶1); for the hall centre, the people's government's leader in charge
+    /// of government services, who approves the extension of a joint case (ALL Art 42 ¶2).
+    var head: HeadInput?
+    /// The document code (文号代字) its decisions are numbered with, e.g. 县市监许.
+    var documentCode: String?
+
+    struct HeadInput: Codable, Sendable {
+        var id: String
+        var name: String
+        var title: String
+    }
 
     struct SubstituteInput: Codable, Sendable {
         var staffId: String
@@ -29,6 +41,16 @@ struct DepartmentInput: Codable, Sendable {
     func validated() throws -> DepartmentInput {
         try checkIdentifier(id, field: "id")
         guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        if let head {
+            try checkIdentifier(head.id, field: "head.id")
+            guard !head.name.isEmpty else { throw HallError.invalid("head.name", "must not be empty") }
+            guard !head.title.isEmpty else { throw HallError.invalid("head.title", "must not be empty (the head's office, e.g. 副局长)") }
+        }
+        if let documentCode {
+            guard (1...20).contains(documentCode.count), !documentCode.contains(where: { $0.isWhitespace || "〔〕[]".contains($0) }) else {
+                throw HallError.invalid("documentCode", "1 to 20 characters without spaces or brackets (文号代字, e.g. 县市监许)")
+            }
+        }
         if let substitute {
             guard !substitute.noticeReference.isEmpty else {
                 throw HallError.invalid("substitute.noticeReference", "a substitute needs the filed written notice (Art 27)")

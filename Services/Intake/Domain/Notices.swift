@@ -23,7 +23,7 @@ struct Notice: Sendable, Equatable {
     var kind: NoticeKind
     var departmentId: String
     var text: String
-    /// The correction notice's number.
+    /// The correction notice's number, or a decision's number (文号).
     var number: String? = nil
 
     var sha256: String {

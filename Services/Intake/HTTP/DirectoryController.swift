@@ -7,7 +7,7 @@ import Hummingbird
 /// The centre's directory (centre admin): `POST /v1/departments`, `POST /v1/windows`,
 /// `POST /v1/staff`, `POST /v1/department-systems` create or update one record and answer the
 /// event they published; `POST /v1/stand-ins` files a stand-in; `GET /v1/staff`, `GET /v1/stand-ins`
-/// and `GET /v1/department-systems` read them back. The public reads the windows and the items
+/// `GET /v1/departments` and `GET /v1/department-systems` read them back. The public reads the windows and the items
 /// each takes (`GET /v1/windows`, Art 11).
 struct DirectoryController<Repository: DirectoryRepository> {
     let repository: Repository
@@ -45,6 +45,10 @@ struct DirectoryController<Repository: DirectoryRepository> {
             let day = try request.uri.queryParameters.get("on").map(parseDate(field: "on"))
             return StandInList(standIns: try await repository.standIns(windowId: request.uri.queryParameters.get("windowId"), on: day))
         }
+        routes.get("/v1/departments") { _, context -> DepartmentList in
+            try context.requirePrincipal().require(anyOf: .centreAdmin)
+            return DepartmentList(departments: try await repository.departmentList())
+        }
         routes.get("/v1/staff") { _, context -> StaffList in
             try context.requirePrincipal().require(anyOf: .centreAdmin)
             return StaffList(staff: try await repository.staffList())
@@ -62,6 +66,7 @@ struct DirectoryController<Repository: DirectoryRepository> {
 
 struct StandInList: ResponseEncodable { var standIns: [StandInRecord] }
 struct StaffList: ResponseEncodable { var staff: [StaffRecord] }
+struct DepartmentList: ResponseEncodable { var departments: [DepartmentChanged] }
 struct WindowList: ResponseEncodable { var windows: [WindowRecord] }
 extension StandInRecord: ResponseCodable {}
 

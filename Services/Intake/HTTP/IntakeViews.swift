@@ -207,7 +207,7 @@ extension CaseStatus {
         /// `acceptance-notice`, `refusal-notice`, `approval-decision`, `denial-decision` or
         /// `correction-notice` (not sealed).
         var kind: String
-        /// The correction notice's number.
+        /// The correction notice's number, or a decision's number (文号).
         var number: String?
         /// When it was issued.
         var issuedAt: Date?
@@ -334,6 +334,8 @@ struct PublishedDecision: Codable, Sendable {
     var itemName: String
     var decision: String
     var departmentId: String
+    /// The decision number (文号); absent for decisions made before numbers were given.
+    var decisionNumber: String?
     var applicant: String
     var sealedAt: Date
     /// Verify the decision with the seal service: `GET /v1/imprints/{imprintId}` (public).

@@ -459,5 +459,25 @@ enum IntakeMigrations {
                 """,
                 "CREATE INDEX case_timeline_case ON case_timeline (case_id, at)",
             ]),
+        Migration(
+            component: "intake", version: 13, name: "department heads and document codes; decision numbers",
+            statements: [
+                // Art 22: the leader in charge of each department's windows, who approves extensions (ALL Art 42).
+                "ALTER TABLE departments ADD COLUMN head_id text",
+                "ALTER TABLE departments ADD COLUMN head_name text",
+                "ALTER TABLE departments ADD COLUMN head_title text",
+                "ALTER TABLE departments ADD CONSTRAINT departments_head_check CHECK ((head_id IS NULL) = (head_name IS NULL) AND (head_id IS NULL) = (head_title IS NULL))",
+                // 文号代字: a department's decisions are numbered <code>〔<year>〕<n>号.
+                "ALTER TABLE departments ADD COLUMN document_code text UNIQUE",
+                // Decisions carry their decision number (文号); correction notices their notice number.
+                "ALTER TABLE notices DROP CONSTRAINT notices_number_check",
+                """
+                ALTER TABLE notices ADD CONSTRAINT notices_number_check
+                    CHECK (kind NOT IN ('acceptance-notice', 'refusal-notice') OR number IS NULL)
+                """,
+                "ALTER TABLE notices ADD CONSTRAINT notices_correction_number_check CHECK (kind <> 'correction-notice' OR number IS NOT NULL)",
+                // The series of decisions taken on the spot at the window (immediate items), per department and year.
+                DecisionNumbers.table,
+            ]),
     ]
 }

@@ -17,6 +17,7 @@ protocol DirectoryRepository: Sendable {
     func saveStandIn(_ input: StandInInput, filedBy: String) async throws -> StandInRecord
     func standIns(windowId: String?, on day: LocalDate?) async throws -> [StandInRecord]
     func staffList() async throws -> [StaffRecord]
+    func departmentList() async throws -> [DepartmentChanged]
     func windowList(on day: LocalDate) async throws -> [WindowRecord]
 }
 

@@ -274,8 +274,8 @@ extension IntakeStore {
     func recordNotice(_ notice: Notice, caseId: UUID, clerk: Clerk, on connection: PostgresConnection) async throws -> [OutgoingEvent] {
         try await connection.run(
             """
-            INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256)
-            VALUES (\(caseId), \(notice.kind.rawValue), \(notice.departmentId), \(notice.text), \(notice.sha256))
+            INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256, number)
+            VALUES (\(caseId), \(notice.kind.rawValue), \(notice.departmentId), \(notice.text), \(notice.sha256), \(notice.number))
             """, logger: logger)
         return try sealRequest(for: notice, caseId: caseId, clerk: clerk)
     }

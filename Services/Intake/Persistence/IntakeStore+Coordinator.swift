@@ -28,15 +28,16 @@ extension IntakeStore {
     }
 
     /// `coordinator.case.decided`: the decision documents of a committed or joint case — one per
-    /// department, or the lead's denial — are recorded by department and hash, so tracking shows
-    /// each one with its seal (`decision_seals`, joined when read). Repeats change nothing.
+    /// department, or the lead's denial — are recorded by department and hash with their decision
+    /// numbers, so tracking and the published decisions show each one with its seal (`decision_seals`, joined when read). Repeats change nothing.
     func applyCaseDecided(_ decided: CaseDecided, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
         let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: decided.receiptCode, on: connection)
         for document in decided.documents {
             try await connection.run(
                 """
-                INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256, created_at)
-                VALUES (\(found.caseId), \(document.documentKind.rawValue), \(document.departmentId), NULL, \(document.documentHash.lowercased()), \(decided.decidedAt))
+                INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256, created_at, number)
+                VALUES (\(found.caseId), \(document.documentKind.rawValue), \(document.departmentId), NULL, \(document.documentHash.lowercased()), \(decided.decidedAt),
+                        \(document.decisionNumber))
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
         }

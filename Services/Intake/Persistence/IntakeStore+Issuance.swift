@@ -41,8 +41,10 @@ extension IntakeStore {
                     decision_reasons = \(input.reasons), decided_by = \(clerk.staffId), decided_at = \(now), updated_at = now()
                 WHERE case_id = \(row.0)
                 """, logger: logger)
+            let number = try await nextImmediateDecisionNumber(departmentId: item.leadDepartmentId, decidedAt: now, on: connection)
             let text = """
                 \(input.decision == .approve ? "准予许可决定 Approval decision" : "不予许可决定 Denial decision")
+                number: \(number)
                 case: \(row.0.uuidString.lowercased())
                 receipt: \(receiptCode)
                 item: \(item.code) v\(item.version) \(item.name)
@@ -51,10 +53,20 @@ extension IntakeStore {
                 decided-at: \(RFC3339Timestamp.string(from: now) ?? "")
                 \(input.reasons.map { "reasons: \($0)" } ?? "")
                 """
-            let notice = Notice(kind: input.decision == .approve ? .approvalDecision : .denialDecision, departmentId: item.leadDepartmentId, text: text)
+            let notice = Notice(
+                kind: input.decision == .approve ? .approvalDecision : .denialDecision, departmentId: item.leadDepartmentId, text: text, number: number)
             try await outbox.append(try await recordNotice(notice, caseId: row.0, clerk: clerk, on: connection), on: connection, logger: logger)
             return try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(row.5.utf8))
         }
+    }
+
+    /// The next number of the department's decisions taken on the spot at a window (immediate
+    /// items): a series of its own (`即`) beside the one the coordinator numbers the back office's
+    /// decisions with (``DecisionNumbers``).
+    func nextImmediateDecisionNumber(departmentId: String, decidedAt: Date, on connection: PostgresConnection) async throws -> String {
+        try await DecisionNumbers.next(
+            departmentId: departmentId, decidedAt: decidedAt, series: "即", schema: schema, departments: ("departments", "id"), on: connection,
+            logger: logger)
     }
 
     /// A sealed document came back from the seal service. It counts only when its hash, kind and
@@ -373,7 +385,7 @@ extension IntakeStore {
             """
             SELECT d.*, (extract(epoch FROM d.sealed_at) * 1000000)::bigint FROM (
                 SELECT a.item_code, i.name, 'approved' AS decision, n.department_id, a.applicant_kind, a.applicant_name,
-                       COALESCE(n.sealed_at, s.sealed_at) AS sealed_at, COALESCE(n.imprint_id, s.imprint_id) AS imprint_id
+                       COALESCE(n.sealed_at, s.sealed_at) AS sealed_at, COALESCE(n.imprint_id, s.imprint_id) AS imprint_id, n.number
                 FROM \(unescaped: schema).notices n
                 LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
                 JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
@@ -389,15 +401,16 @@ extension IntakeStore {
                         < (\(query.after?.sealedMicros), \(query.after?.imprintId)))
             ORDER BY d.sealed_at DESC, d.imprint_id DESC LIMIT \(query.limit + 1)
             """, logger: logger
-        ).decode((String, String, String, String, String, String, Date, UUID, Int64).self).collectAll()
+        ).decode((String, String, String, String, String, String, Date, UUID, String?, Int64).self).collectAll()
         let decisions = rows.prefix(query.limit).map { row in
             let applicant = PublishedApplicant.shown(kind: ApplicantKind(rawValue: row.4) ?? .person, name: row.5)
             return PublishedDecision(
-                itemCode: row.0, itemName: row.1, decision: row.2, departmentId: row.3, applicant: applicant, sealedAt: row.6, imprintId: row.7)
+                itemCode: row.0, itemName: row.1, decision: row.2, departmentId: row.3, decisionNumber: row.8, applicant: applicant, sealedAt: row.6,
+                imprintId: row.7)
         }
         guard rows.count > query.limit else { return (Array(decisions), nil) }
         let last = rows[query.limit - 1]
-        return (Array(decisions), DecisionQuery.Cursor(sealedMicros: last.8, imprintId: last.7))
+        return (Array(decisions), DecisionQuery.Cursor(sealedMicros: last.9, imprintId: last.7))
     }
 
     /// Recomputes provisional due dates with the calendar now loaded (after a new year's official

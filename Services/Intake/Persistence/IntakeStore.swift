@@ -53,6 +53,9 @@ struct IntakeStore: Sendable {
         do {
             return try await saveDepartmentOnce(department)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            if error.serverInfo?[.constraintName]?.contains("document_code") == true {
+                throw HallError.invalid("documentCode", "another department numbers its decisions with \(department.documentCode ?? "")")
+            }
             throw HallError.invalid("centre", "another department is already the hall centre (there is one centre)")
         }
     }
@@ -62,15 +65,19 @@ struct IntakeStore: Sendable {
             try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).departments
-                    (id, name, active, chief_representative, substitute, substitute_notice, substitute_from, substitute_to, centre, updated_at)
+                    (id, name, active, chief_representative, substitute, substitute_notice, substitute_from, substitute_to, centre,
+                     head_id, head_name, head_title, document_code, updated_at)
                 VALUES (\(department.id), \(department.name), \(department.active ?? true), \(department.chiefRepresentativeId),
                         \(department.substitute?.staffId), \(department.substitute?.noticeReference),
                         \(department.substitute?.from.description)::date, \(department.substitute?.to.description)::date,
-                        \(department.centre ?? false), now())
+                        \(department.centre ?? false), \(department.head?.id), \(department.head?.name), \(department.head?.title),
+                        \(department.documentCode), now())
                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active,
                     chief_representative = EXCLUDED.chief_representative, substitute = EXCLUDED.substitute,
                     substitute_notice = EXCLUDED.substitute_notice, substitute_from = EXCLUDED.substitute_from,
-                    substitute_to = EXCLUDED.substitute_to, centre = EXCLUDED.centre, updated_at = now()
+                    substitute_to = EXCLUDED.substitute_to, centre = EXCLUDED.centre, head_id = EXCLUDED.head_id,
+                    head_name = EXCLUDED.head_name, head_title = EXCLUDED.head_title, document_code = EXCLUDED.document_code,
+                    updated_at = now()
                 """, logger: logger)
             func person(_ id: String?) async throws -> DirectoryPerson? {
                 guard let id else { return nil }
@@ -92,7 +99,8 @@ struct IntakeStore: Sendable {
             }
             let changed = DepartmentChanged(
                 departmentId: department.id, name: department.name, active: department.active ?? true, chiefRepresentative: chief,
-                substitute: substitute, centre: department.centre ?? false)
+                substitute: substitute, centre: department.centre ?? false,
+                head: department.head.map { DepartmentHead(personId: $0.id, name: $0.name, title: $0.title) }, documentCode: department.documentCode)
             try await outbox.append([try event(changed, caseId: nil, key: department.id)], on: connection, logger: logger)
             return changed
         }
@@ -246,6 +254,37 @@ struct IntakeStore: Sendable {
         }
     }
 
+    /// The departments as the directory holds them (centre admin): each as its last
+    /// `intake.directory.department-changed` said, with its head and document code.
+    func departmentList() async throws -> [DepartmentChanged] {
+        let rows = try await client.run(
+            """
+            SELECT d.id, d.name, d.active, d.centre, d.chief_representative, c.name, d.substitute, s.name, d.substitute_notice,
+                   d.substitute_from::text, d.substitute_to::text, d.head_id, d.head_name, d.head_title, d.document_code
+            FROM \(unescaped: schema).departments d
+            LEFT JOIN \(unescaped: schema).staff c ON c.id = d.chief_representative
+            LEFT JOIN \(unescaped: schema).staff s ON s.id = d.substitute
+            ORDER BY d.id
+            """, logger: logger
+        ).collectAll()
+        return try rows.map { row in
+            let r = row.makeRandomAccess()
+            let chief = try (r[4].decode(String?.self), r[5].decode(String?.self))
+            let sub = try (r[6].decode(String?.self), r[7].decode(String?.self), r[8].decode(String?.self), r[9].decode(String?.self), r[10].decode(String?.self))
+            let head = try (r[11].decode(String?.self), r[12].decode(String?.self), r[13].decode(String?.self))
+            var substitute: DirectorySubstitute?
+            if let id = sub.0, let notice = sub.2, let from = sub.3, let to = sub.4 {
+                substitute = DirectorySubstitute(staffId: id, name: sub.1 ?? id, noticeReference: notice, from: from, to: to)
+            }
+            var departmentHead: DepartmentHead?
+            if let id = head.0, let name = head.1, let title = head.2 { departmentHead = DepartmentHead(personId: id, name: name, title: title) }
+            return DepartmentChanged(
+                departmentId: try r[0].decode(String.self), name: try r[1].decode(String.self), active: try r[2].decode(Bool.self),
+                chiefRepresentative: chief.0.map { DirectoryPerson(staffId: $0, name: chief.1 ?? $0) }, substitute: substitute,
+                centre: try r[3].decode(Bool.self), head: departmentHead, documentCode: try r[14].decode(String?.self))
+        }
+    }
+
     /// The hall's open windows and the items each takes today (Art 11, public): an item whose lead
     /// department the window serves, and at a comprehensive window every item delegated to the centre.
     func windowList(on day: LocalDate) async throws -> [WindowRecord] {
@@ -379,7 +418,7 @@ struct IntakeStore: Sendable {
                 itemCode: item.code, version: item.version, name: item.name, kind: item.kind, leadDepartmentId: item.leadDepartmentId,
                 participantDepartmentIds: item.participantDepartmentIds, legalLimitDays: item.legalLimitDays,
                 promisedLimitDays: item.promisedLimitDays, notCounted: item.notCounted, feeCents: item.fee.amountCents,
-                effectiveFrom: item.effectiveFrom.hallDate, approvalReference: item.approvalReference)
+                effectiveFrom: item.effectiveFrom.hallDate, approvalReference: item.approvalReference, withdrawn: item.withdrawn)
             try await outbox.append([try event(published, caseId: nil, key: item.code)], on: connection, logger: logger)
             return item
         }

@@ -195,7 +195,7 @@ enum SealMigrations {
                 )
                 """
             ]),
-    ] + [DirectoryProjection.migration]
+    ] + DirectoryProjection.migrations
 
     /// Tables the service's own role may only read and add to (no UPDATE, DELETE or TRUNCATE): the
     /// register, its anchors, the refusals and the audit of authorisations. The schema's owner

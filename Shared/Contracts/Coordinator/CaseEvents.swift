@@ -49,15 +49,21 @@ public struct CaseDecided: EventPayload, Hashable {
         /// Who applies the seal (the department's chief representative or substitute who countersigned).
         public var requestedBy: String
         public var windowId: String
-        public init(departmentId: String, documentKind: SealDocumentKind, documentHash: String, requestedBy: String, windowId: String) {
+        /// The decision number (文号), `<code>〔<year>〕<n>号`: the department's document code and a
+        /// number gap-free within its year. Absent in events written before numbers were given.
+        public var decisionNumber: String?
+        public init(
+            departmentId: String, documentKind: SealDocumentKind, documentHash: String, requestedBy: String, windowId: String, decisionNumber: String? = nil
+        ) {
             self.departmentId = departmentId
             self.documentKind = documentKind
             self.documentHash = documentHash
             self.requestedBy = requestedBy
             self.windowId = windowId
+            self.decisionNumber = decisionNumber
         }
 
-        enum CodingKeys: String, CodingKey { case departmentId, documentKind, documentHash, requestedBy, windowId }
+        enum CodingKeys: String, CodingKey { case departmentId, documentKind, documentHash, requestedBy, windowId, decisionNumber }
 
         /// Decodes and checks the value; throws `DecodingError` naming the offending member.
         public init(from decoder: any Decoder) throws {
@@ -67,6 +73,7 @@ public struct CaseDecided: EventPayload, Hashable {
             documentHash = try c.decodeString(forKey: .documentHash, expected: "64 lower-case hexadecimal digits", SealHex.isDigest)
             requestedBy = try c.decodeNonEmptyString(forKey: .requestedBy)
             windowId = try c.decodeNonEmptyString(forKey: .windowId)
+            decisionNumber = try c.decodeNonEmptyStringIfPresent(forKey: .decisionNumber)
         }
     }
 

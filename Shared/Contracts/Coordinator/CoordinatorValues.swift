@@ -68,7 +68,9 @@ public enum CommandRejection: String, ContractEnum {
     case invalidCommand = "invalid-command"
     /// A resume was asked for a clock that is not suspended, or a suspension for one that is.
     case clockState = "clock-state"
-    /// An extension beyond ALL Art 42 (more than 10 working days, 15 for a joint case, or a second extension).
+    /// An extension beyond ALL Art 42: more than 10 working days (15 for a joint case), a second
+    /// extension, or one not approved by the head the directory records (the lead department's
+    /// head; for a joint case the hall centre's head, the people's government's leader in charge).
     case extensionBeyondLaw = "extension-beyond-law"
     /// The suspension category is not one of the item's not-counted categories.
     case categoryNotAllowed = "category-not-allowed"

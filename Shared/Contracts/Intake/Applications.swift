@@ -400,11 +400,14 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
     public var effectiveFrom: HallDate
     /// The approval of the change.
     public var approvalReference: String
+    /// True when this version withdraws the item (Art 7): from `effectiveFrom` no version is in
+    /// force and applications for it are refused as `not-in-force`. Absent otherwise.
+    public var withdrawn: Bool?
 
     public init(
         itemCode: String, version: Int, name: String, kind: ItemKind, leadDepartmentId: String, participantDepartmentIds: [String],
         legalLimitDays: Int, promisedLimitDays: Int, notCounted: [NotCountedCategory], feeCents: Int64?, effectiveFrom: HallDate,
-        approvalReference: String
+        approvalReference: String, withdrawn: Bool? = nil
     ) {
         self.itemCode = itemCode
         self.version = version
@@ -418,11 +421,12 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
         self.feeCents = feeCents
         self.effectiveFrom = effectiveFrom
         self.approvalReference = approvalReference
+        self.withdrawn = withdrawn == true ? true : nil
     }
 
     enum CodingKeys: String, CodingKey {
         case itemCode, version, name, kind, leadDepartmentId, participantDepartmentIds, legalLimitDays, promisedLimitDays
-        case notCounted, feeCents, effectiveFrom, approvalReference
+        case notCounted, feeCents, effectiveFrom, approvalReference, withdrawn
     }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
@@ -440,6 +444,7 @@ public struct CatalogueItemPublished: EventPayload, Hashable {
         feeCents = try container.decodeIfPresent(Int64.self, forKey: .feeCents)
         effectiveFrom = try container.decode(HallDate.self, forKey: .effectiveFrom)
         approvalReference = try container.decodeNonEmptyString(forKey: .approvalReference)
+        withdrawn = try container.decodeIfPresent(Bool.self, forKey: .withdrawn) == true ? true : nil
         if let feeCents, feeCents <= 0 {
             throw DecodingError.dataCorruptedError(forKey: .feeCents, in: container, debugDescription: "expected an amount > 0 fen (omit it when free)")
         }

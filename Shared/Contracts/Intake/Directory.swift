@@ -94,6 +94,36 @@ public struct DirectorySubstitute: Codable, Sendable, Hashable {
     }
 }
 
+/// The leader in charge of a department's windows and staff in the hall (主管领导, Art 22), who
+/// approves an extension of its cases' limit (ALL Art 42 ¶1). For the hall centre's entry, the
+/// people's government's leader in charge of government services (分管政务服务的领导), who approves
+/// the extension of a case several departments handle jointly (ALL Art 42 ¶2).
+public struct DepartmentHead: Codable, Sendable, Hashable {
+    /// The person's id in the hall directory, non-empty: what an extension's `approvedBy` names.
+    public var personId: String
+    /// The person's name, non-empty.
+    public var name: String
+    /// The person's office, non-empty (e.g. 副局长).
+    public var title: String
+
+    /// Creates the value; every member must be non-empty.
+    public init(personId: String, name: String, title: String) {
+        self.personId = personId
+        self.name = name
+        self.title = title
+    }
+
+    enum CodingKeys: String, CodingKey { case personId, name, title }
+
+    /// Decodes and checks the value; throws `DecodingError` naming the offending member.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        personId = try c.decodeNonEmptyString(forKey: .personId)
+        name = try c.decodeNonEmptyString(forKey: .name)
+        title = try c.decodeNonEmptyString(forKey: .title)
+    }
+}
+
 /// `intake.directory.department-changed` v1: a department's current record in the hall directory.
 ///
 /// Sent by intake on `hall.intake.events` whenever a department, its chief representative or its
@@ -120,10 +150,17 @@ public struct DepartmentChanged: EventPayload, Hashable {
     /// approves green channels, provides agents and seals refusals of items unknown to the hall
     /// (Art 35, 37, 40). False when absent (events written before this member existed).
     public var centre: Bool
+    /// The leader in charge (主管领导, Art 22) who approves extensions; `null` when none is recorded
+    /// (absent in events written before this member existed).
+    public var head: DepartmentHead?
+    /// The department's document code (文号代字, e.g. 县市监许), with which its decisions are numbered
+    /// `<code>〔<year>〕<n>号`; `null` when none is recorded (the department id is used then).
+    public var documentCode: String?
 
     /// Creates the payload. The caller must pass non-empty ids and names.
     public init(
-        departmentId: String, name: String, active: Bool, chiefRepresentative: DirectoryPerson?, substitute: DirectorySubstitute?, centre: Bool = false
+        departmentId: String, name: String, active: Bool, chiefRepresentative: DirectoryPerson?, substitute: DirectorySubstitute?, centre: Bool = false,
+        head: DepartmentHead? = nil, documentCode: String? = nil
     ) {
         self.departmentId = departmentId
         self.name = name
@@ -131,9 +168,11 @@ public struct DepartmentChanged: EventPayload, Hashable {
         self.chiefRepresentative = chiefRepresentative
         self.substitute = substitute
         self.centre = centre
+        self.head = head
+        self.documentCode = documentCode
     }
 
-    enum CodingKeys: String, CodingKey { case departmentId, name, active, chiefRepresentative, substitute, centre }
+    enum CodingKeys: String, CodingKey { case departmentId, name, active, chiefRepresentative, substitute, centre, head, documentCode }
 
     /// Decodes and checks the payload; throws `DecodingError` naming the offending member.
     /// `chiefRepresentative` and `substitute` must be present, as an object or `null`; `centre` may be absent (false).
@@ -151,6 +190,8 @@ public struct DepartmentChanged: EventPayload, Hashable {
         chiefRepresentative = try container.decodeIfPresent(DirectoryPerson.self, forKey: .chiefRepresentative)
         substitute = try container.decodeIfPresent(DirectorySubstitute.self, forKey: .substitute)
         centre = try container.decodeIfPresent(Bool.self, forKey: .centre) ?? false
+        head = try container.decodeIfPresent(DepartmentHead.self, forKey: .head)
+        documentCode = try container.decodeNonEmptyStringIfPresent(forKey: .documentCode)
         guard !departmentId.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .departmentId, in: container, debugDescription: "must not be empty") }
         guard !name.isEmpty else { throw DecodingError.dataCorruptedError(forKey: .name, in: container, debugDescription: "must not be empty") }
     }
@@ -164,6 +205,8 @@ public struct DepartmentChanged: EventPayload, Hashable {
         try container.encode(chiefRepresentative, forKey: .chiefRepresentative)
         try container.encode(substitute, forKey: .substitute)
         try container.encode(centre, forKey: .centre)
+        try container.encode(head, forKey: .head)
+        try container.encode(documentCode, forKey: .documentCode)
     }
 }
 

@@ -10,7 +10,7 @@ import PostgresNIO
 /// A service adds it with one line in its definition and one in its consumer:
 ///
 /// ```swift
-/// migrations: ComplaintsMigrations.all + [DirectoryProjection.migration],
+/// migrations: ComplaintsMigrations.all + DirectoryProjection.migrations,
 /// …
 /// DirectoryProjection.register(on: &router)   // the consumer reads hall.intake.events
 /// ```
@@ -19,10 +19,12 @@ import PostgresNIO
 /// the row it would change (`occurredAt`) changes nothing, so out-of-order delivery of one entity's
 /// events keeps the later state.
 public enum DirectoryProjection {
-    /// Creates `departments`, `windows` and `staff` in the service's schema; tables a service kept
-    /// as its own copy before are brought to the same columns (substitute dates as `date`, names
-    /// and qualification added), their rows kept.
-    public static let migration = Migration(
+    /// The projection's migrations, in order: `departments`, `windows` and `staff` in the
+    /// service's schema (tables a service kept as its own copy before are brought to the same
+    /// columns, their rows kept), then the departments' heads and document codes.
+    public static let migrations = [migration, heads]
+
+    static let migration = Migration(
         component: "directory", version: 1, name: "directory projection (departments, windows, staff)",
         statements: [
             """
@@ -68,6 +70,15 @@ public enum DirectoryProjection {
             "ALTER TABLE staff ADD COLUMN IF NOT EXISTS qualified boolean NOT NULL DEFAULT false",
         ])
 
+    /// Each department's head (主管领导, Art 22), who approves extensions, and its document code.
+    static let heads = Migration(
+        component: "directory", version: 2, name: "department heads and document codes",
+        statements: [
+            "ALTER TABLE departments ADD COLUMN IF NOT EXISTS head_id text",
+            "ALTER TABLE departments ADD COLUMN IF NOT EXISTS head_name text",
+            "ALTER TABLE departments ADD COLUMN IF NOT EXISTS document_code text",
+        ])
+
     /// Adds the handlers of the three directory events to a consumer's router.
     public static func register(on router: inout EventRouter) {
         router.on(DepartmentChanged.self) { event, envelope, context in
@@ -90,13 +101,15 @@ public enum DirectoryProjection {
             """
             INSERT INTO \(unescaped: schema).departments AS d
                 (department_id, name, active, centre, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to,
-                 occurred_at)
+                 head_id, head_name, document_code, occurred_at)
             VALUES (\(event.departmentId), \(event.name), \(event.active), \(event.centre), \(event.chiefRepresentative?.staffId),
-                    \(substitute?.staffId), \(substitute?.noticeReference), \(substitute?.from)::date, \(substitute?.to)::date, \(occurredAt))
+                    \(substitute?.staffId), \(substitute?.noticeReference), \(substitute?.from)::date, \(substitute?.to)::date,
+                    \(event.head?.personId), \(event.head?.name), \(event.documentCode), \(occurredAt))
             ON CONFLICT (department_id) DO UPDATE SET
                 name = EXCLUDED.name, active = EXCLUDED.active, centre = EXCLUDED.centre, chief_staff_id = EXCLUDED.chief_staff_id,
                 substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
-                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, occurred_at = EXCLUDED.occurred_at
+                substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, head_id = EXCLUDED.head_id,
+                head_name = EXCLUDED.head_name, document_code = EXCLUDED.document_code, occurred_at = EXCLUDED.occurred_at
             WHERE d.occurred_at <= EXCLUDED.occurred_at
             """, logger: logger)
     }
