@@ -18,7 +18,8 @@ extension AppraisalService {
     static func repository(_ runtime: ServiceRuntime, _ settings: AppraisalSettings) -> PostgresAppraisalRepository {
         PostgresAppraisalRepository(
             client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger, ratings: settings.ratings,
-            rectification: settings.rectification, unratedCountAsBasicallySatisfied: settings.unratedCountAsBasicallySatisfied)
+            rectification: settings.rectification, unratedCountAsBasicallySatisfied: settings.unratedCountAsBasicallySatisfied,
+            formula: settings.formula)
     }
 
     /// The service's schema, consumer and routes.

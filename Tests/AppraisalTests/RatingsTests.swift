@@ -162,7 +162,7 @@ struct RatingsRouteTests {
         }
     }
 
-    @Test("a bad rating opens the department's rectification, taken step by step in order with notes; the window appeals once; the centre strikes the rating, closing the rectification")
+    @Test("a bad rating opens the department's rectification, taken step by step in order with notes; the window appeals once, not after the appeal period; the centre strikes the rating, closing the rectification")
     func badRating() async throws {
         let repository = try Self.repository(extra: [
             RatedCase(caseId: "c-4", receiptCode: "RC-4", itemCode: "MKT-001", departmentId: "d-market", windowId: "w-01", staffId: "s-li",
@@ -188,7 +188,13 @@ struct RatingsRouteTests {
             #expect(noNote == .badRequest && problem["field"] == "note")
             #expect(try await RatingKit.post(client, steps, market, ["step": "verified", "note": "窗口告知材料清单版本过期"]).0 == .ok)
 
-            // The window appeals once; another window may not; the centre strikes the rating.
+            // The window appeals once, within the appeal period; another window may not; the centre strikes the rating.
+            let ratingId = try #require(UUID(uuidString: rating))
+            let lateDay = try LocalDate(RectificationDeadlines(calendar: WorkingCalendar.bundled()).appealDeadline(ratedAt: Date())).adding(days: 1)
+            let late = try await #require(throws: HallError.self) {
+                _ = try await repository.appeal(ratingId, reason: "迟到的申诉", by: .window("w-01", staffId: "s-li"), at: lateDay.startInstant)
+            }
+            #expect(late.field == "ratingId" && late.message.contains("appeal period ended"), "\(late)")
             #expect(try await RatingKit.post(client, "/v1/ratings/\(rating)/appeal", otherClerk, ["reason": "x"]).0 == .forbidden)
             #expect(try await RatingKit.post(client, "/v1/ratings/\(rating)/appeal", clerk, ["reason": "申请人未携带材料，已一次告知"]).0 == .ok)
             #expect(try await RatingKit.post(client, "/v1/ratings/\(rating)/appeal", market, ["reason": "再次申诉"]).0 == .conflict)

@@ -33,6 +33,38 @@ struct StaffAppraisalRouteTests {
         #expect(AppraisalFormula.grade(59.9) == .unfit)
     }
 
+    @Test("a hall publishes its own formula (HALL_APPRAISAL_FORMULA): the scores and the published formula follow it; a formula that does not add up is refused naming the setting and the rule")
+    func configuredFormula() async throws {
+        let json = #"{"onTimeWeight":0.5,"speedWeight":0.5,"sanctionPenalty":25,"weights":{"efficiency":0.4,"conduct":0.15,"skills":0.15}}"#
+        let key = String(repeating: "k", count: 32)
+        let settings = try AppraisalSettings(environment: EnvironmentReader(["HALL_APPRAISAL_FORMULA": json, "HALL_APPLICANT_KEY": key]))
+        let formula = settings.formula
+        #expect(formula.onTimeWeight == 0.5 && formula.sanctionPenalty == 25 && formula.complaintPenalty == 10, "members not given keep their defaults")
+        #expect(formula.computed(Self.facts("b", onTime: 5, speed: 0.25)).efficiency.score == 50, "100 × (0.5 × 5/10 + 0.5 × 0.5)")
+        #expect(formula.computed(Self.facts("d", sanctions: 2)).discipline.score == 50)
+        let scores = AppraisalScores(conduct: 100, skills: 100, efficiency: 50, attitude: 100, discipline: 100)
+        #expect(formula.total(scores) == 81.8, "(0.15 × 100 + 0.15 × 100 + 0.4 × 50 + 0.2 × 100 + 0.2 × 100) / 1.1, to one decimal: \(formula.total(scores))")
+        for (bad, rule) in [
+            (#"{"onTimeWeight":0.9}"#, "add up to 1"), (#"{"weights":{"humour":1}}"#, "weights.humour"), (#"{"sanctionPenalty":-1}"#, "sanctionPenalty"),
+            (#"{"weights":{"conduct":0,"skills":0,"efficiency":0,"attitude":0,"discipline":0}}"#, "all be 0"), ("weights", "JSON object"),
+        ] {
+            let error = try #require(throws: ConfigurationError.self) { try AppraisalSettings(environment: EnvironmentReader(["HALL_APPRAISAL_FORMULA": bad, "HALL_APPLICANT_KEY": key])) }
+            #expect(error.key == "HALL_APPRAISAL_FORMULA" && error.problem.contains(rule), "\(bad): \(error)")
+        }
+        let repository = try MemoryAppraisalRepository(staffFacts: [Self.facts("s-li", onTime: 5, speed: 0.25)], formula: formula)
+        let router = Router(context: HallRequestContext.self)
+        router.middlewares.add(ProblemMiddleware<HallRequestContext>())
+        router.middlewares.add(BearerAuthMiddleware(authority: await RatingKit.authority()))
+        AppraisalService.addRoutes(to: router, repository: repository)
+        let admin = try await RatingKit.headers("admin-sun", [.centreAdmin])
+        try await Application(router: router).test(.router) { client in
+            let published = try await client.execute(uri: "/v1/appraisal-formula", method: .get) { RatingKit.json($0) }
+            #expect(published["onTimeWeight"] == 0.5 && published["weights"]?["efficiency"] == 0.4, "\(published)")
+            let appraisals = try await client.execute(uri: "/v1/staff-appraisals?period=year&start=2026-01-01", method: .get, headers: admin) { RatingKit.json($0) }
+            #expect(appraisals[0]?["efficiency"]?["score"] == 50, "\(appraisals)")
+        }
+    }
+
     @Test("the centre enters conduct and skills, then finalises once: the result goes to the department, unfit recommends replacement; the department's annual figure rolls up")
     func finalise() async throws {
         let repository = try MemoryAppraisalRepository(departments: ["d-market", "d-tax"], staffFacts: [
@@ -75,7 +107,7 @@ struct StaffAppraisalRouteTests {
 
 @Suite("appraisal: staff appraisal on the real database and broker", .enabled(if: LocalStack.isAvailable))
 struct StaffAppraisalServiceTests {
-    @Test("efficiency is adjusted for case mix: a clerk taking ten working days on a hard item is not ranked below one taking one day on an easy item; a slow one on the easy item is")
+    @Test("efficiency is adjusted for case mix: a clerk taking ten working days on a hard item is not ranked below one taking one day on an easy item; a slow one on the easy item is; the discipline room's input stays beside the centre's entry")
     func caseMix() async throws {
         try await ServiceHarness.run(.appraisal, definition: { AppraisalService.definition(try AppraisalSettings(environment: $0)) }) { service in
             var intake: [(key: String, event: EventEnvelope)] = []
@@ -113,11 +145,20 @@ struct StaffAppraisalServiceTests {
             let efficiency = Dictionary(uniqueKeysWithValues: appraisals.map { ($0.facts.staffId, $0.efficiency.score) })
             #expect(efficiency["s-a"] == 100 && efficiency["s-b"] == 100, "ten days on the hard item ranks with one day on the easy one")
             #expect(efficiency["s-c"] == 88, "four days where the easy item takes two on average: 100 × (0.7 + 0.3 × 0.6)")
+            // The discipline room gives its input (Art 44); the centre enters the scores beside it and finalises.
+            let inspector = try await RatingKit.headers("j-qian", [.disciplineInspector])
+            let input = "/v1/staff-appraisals/s-c/discipline-input?period=month&start=2026-03-01"
+            #expect(try await RatingKit.post(service.client, input, admin, ["note": "x"]).0 == .forbidden, "the room's own input, not the centre's")
+            #expect(try await RatingKit.post(service.client, input, inspector, ["note": " "]).1["field"] == "note")
+            let (given, withInput) = try await RatingKit.post(service.client, input, inspector, ["note": "本月无违纪记录，群众反映服务热情", "conduct": 85])
+            #expect(given == .ok && withInput["disciplineInputs"]?[0]?["by"] == "j-qian" && withInput["disciplineInputs"]?[0]?["conduct"] == 85, "\(withInput)")
             let (entered, _) = try await RatingKit.post(
                 service.client, "/v1/staff-appraisals/s-c/entry?period=month&start=2026-03-01", admin, ["conduct": 80, "skills": 70])
             #expect(entered == .ok)
             let (_, final) = try await RatingKit.post(service.client, "/v1/staff-appraisals/s-c/finalise?period=month&start=2026-03-01", admin, [:])
             #expect(final["total"] == 87.6 && final["grade"] == "competent")
+            #expect(final["disciplineInputs"]?.arrayValue?.count == 1, "the input stays with the finalised appraisal")
+            #expect(try await RatingKit.post(service.client, input, inspector, ["note": "补充"]).0 == .conflict, "too late once finalised")
             let published = try await service.database.client.query(
                 "SELECT count(*)::bigint FROM \(unescaped: service.schema).outbox WHERE event_type = 'appraisal.result.published' AND key = 's-c'"
             ).decode(Int64.self).collectAll().first

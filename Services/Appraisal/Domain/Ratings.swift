@@ -136,6 +136,13 @@ struct RectificationDeadlines: Sendable {
     var verifyDays = 1
     var resolveDays = 2
     var replyDays = 1
+    /// Working days after a rating during which the window or the department may appeal it.
+    var appealDays = 5
+
+    /// The last day (hall date) on which a rating given at `ratedAt` may be appealed.
+    func appealDeadline(ratedAt: Date) -> HallDate {
+        calendar.dueDate(acceptedAt: ratedAt, workingDays: appealDays).date.hallDate
+    }
 
     /// The next step after `step`, with its last day counted from `at`; none once replied.
     func next(after step: RectificationStep, at: Date) -> (step: RectificationStep, due: HallDate)? {

@@ -39,6 +39,58 @@ struct AppraisalFormula: Sendable, Equatable, Codable {
         var conduct = 0.2, skills = 0.2, efficiency = 0.2, attitude = 0.2, discipline = 0.2
     }
 
+    /// The formula a hall publishes, as JSON: any of the members, the others keeping their
+    /// defaults (`{"onTimeWeight":0.6,"speedWeight":0.4,"weights":{"efficiency":0.3,…}}`).
+    /// Throws a message naming the member and the rule.
+    static func configured(_ json: String) throws -> AppraisalFormula {
+        struct Given: Decodable {
+            var onTimeWeight, speedWeight, complaintPenalty, sanctionPenalty, disciplineComplaintPenalty: Double?
+            var weights: [String: Double]?
+        }
+        let given: Given
+        do {
+            given = try JSONDecoder().decode(Given.self, from: Data(json.utf8))
+        } catch {
+            throw FormulaError("is not a JSON object of the formula's members (onTimeWeight, speedWeight, complaintPenalty, sanctionPenalty, disciplineComplaintPenalty, weights)")
+        }
+        var formula = AppraisalFormula()
+        for (name, value) in [("onTimeWeight", given.onTimeWeight), ("speedWeight", given.speedWeight), ("complaintPenalty", given.complaintPenalty),
+                              ("sanctionPenalty", given.sanctionPenalty), ("disciplineComplaintPenalty", given.disciplineComplaintPenalty)] {
+            guard let value else { continue }
+            guard value.isFinite, value >= 0, value <= 100 else { throw FormulaError("\(name) must be between 0 and 100") }
+            switch name {
+            case "onTimeWeight": formula.onTimeWeight = value
+            case "speedWeight": formula.speedWeight = value
+            case "complaintPenalty": formula.complaintPenalty = value
+            case "sanctionPenalty": formula.sanctionPenalty = value
+            default: formula.disciplineComplaintPenalty = value
+            }
+        }
+        guard abs(formula.onTimeWeight + formula.speedWeight - 1) < 1e-9 else {
+            throw FormulaError("onTimeWeight and speedWeight must add up to 1 (efficiency is out of 100), got \(formula.onTimeWeight + formula.speedWeight)")
+        }
+        for (name, value) in given.weights ?? [:] {
+            guard value.isFinite, value >= 0 else { throw FormulaError("weights.\(name) must be a number ≥ 0") }
+            switch name {
+            case "conduct": formula.weights.conduct = value
+            case "skills": formula.weights.skills = value
+            case "efficiency": formula.weights.efficiency = value
+            case "attitude": formula.weights.attitude = value
+            case "discipline": formula.weights.discipline = value
+            default: throw FormulaError("weights.\(name) is not one of Art 24's dimensions (conduct, skills, efficiency, attitude, discipline)")
+            }
+        }
+        let w = formula.weights
+        guard w.conduct + w.skills + w.efficiency + w.attitude + w.discipline > 0 else { throw FormulaError("the weights must not all be 0") }
+        return formula
+    }
+
+    /// Why a configured formula was refused.
+    struct FormulaError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
     /// Each rating's count with the score of its level.
     static func levelScores(_ ratings: FigureRow.RatingCounts) -> [(count: Int, score: Double)] {
         [(ratings.verySatisfied, 100), (ratings.satisfied, 80), (ratings.basicallySatisfied, 60), (ratings.dissatisfied, 30), (ratings.veryDissatisfied, 0)]
@@ -105,6 +157,25 @@ struct AppraisalEntry: Codable, Sendable, Equatable {
     }
 }
 
+/// What the discipline inspection room gives the centre for a staff member's appraisal (Art 44):
+/// its findings on conduct and discipline, and optionally the conduct score it suggests. The
+/// centre enters the scores; the inputs stay beside them.
+struct DisciplineInput: Codable, Sendable, Equatable {
+    var note: String
+    /// The conduct (思想品德) score the room suggests, 0–100.
+    var conduct: Double?
+    /// Who gave it (a discipline inspector) and when; set by the service.
+    var by: String?
+    var at: Date?
+
+    func validate() throws {
+        let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { throw HallError.invalid("note", "the discipline room's input says what it found") }
+        if note.count > 2000 { throw HallError.invalid("note", "is at most 2,000 characters") }
+        if let conduct, !(0...100).contains(conduct) { throw HallError.invalid("conduct", "is a suggested score from 0 to 100") }
+    }
+}
+
 /// A staff member's appraisal of a period: the computed dimensions, the entered ones, and — once
 /// finalised — the total, the grade and the recommendation.
 struct StaffAppraisal: Codable, Sendable, Equatable {
@@ -115,6 +186,8 @@ struct StaffAppraisal: Codable, Sendable, Equatable {
     var attitude: Scored
     var discipline: Scored
     var entry: AppraisalEntry?
+    /// The discipline room's inputs (Art 44), oldest first.
+    var disciplineInputs: [DisciplineInput]
     /// Once conduct and skills are entered.
     var total: Double?
     var grade: AppraisalGrade?
@@ -126,9 +199,13 @@ struct StaffAppraisal: Codable, Sendable, Equatable {
         var replacementRecommended: Bool
     }
 
-    init(facts: StaffFacts, period: FigurePeriod, start: HallDate, entry: AppraisalEntry?, finalised: Finalised?, formula: AppraisalFormula) {
+    init(
+        facts: StaffFacts, period: FigurePeriod, start: HallDate, entry: AppraisalEntry?, finalised: Finalised?, formula: AppraisalFormula,
+        disciplineInputs: [DisciplineInput] = []
+    ) {
         let (efficiency, attitude, discipline) = formula.computed(facts)
         (self.facts, self.period, self.periodStart, self.entry, self.finalised) = (facts, period.rawValue, start, entry, finalised)
+        self.disciplineInputs = disciplineInputs
         (self.efficiency, self.attitude, self.discipline) = (efficiency, attitude, discipline)
         if let scores {
             total = formula.total(scores)

@@ -7,9 +7,10 @@ import Hummingbird
 ///
 /// | route | who | what |
 /// |---|---|---|
-/// | `GET /v1/appraisal-formula` | anyone | the published formula of the computed dimensions and the weights |
+/// | `GET /v1/appraisal-formula` | anyone | the published formula of the computed dimensions and the weights (`HALL_APPRAISAL_FORMULA`) |
 /// | `GET /v1/staff-appraisals?period=month\|year&start=…` | centre-admin, discipline-inspector | every active window staff member's appraisal, each score with the figures and the formula that gave it (`&staffId=` for one) |
 /// | `POST /v1/staff-appraisals/{staffId}/entry?period=…&start=…` | centre-admin | conduct and skills (0–100), with the discipline room's input in the note |
+/// | `POST /v1/staff-appraisals/{staffId}/discipline-input?period=…&start=…` | discipline-inspector | the discipline room's findings (Art 44), optionally a suggested conduct score, kept beside the centre's entry until finalised |
 /// | `POST /v1/staff-appraisals/{staffId}/finalise?period=…&start=…` | centre-admin | finalise once: published to the staff member's department; unfit recommends replacing them (Art 25) |
 /// | `GET /v1/departments/{departmentId}/annual-appraisal?year=…` | centre-admin; the department's officers and chief representative | the department's annual figure from its staff's finalised annual results (Art 17) |
 struct StaffAppraisalsController<Repository: AppraisalRepository> {
@@ -17,7 +18,7 @@ struct StaffAppraisalsController<Repository: AppraisalRepository> {
 
     var routes: RouteCollection<HallRequestContext> {
         let routes = RouteCollection(context: HallRequestContext.self)
-        routes.get("/v1/appraisal-formula") { _, _ in try jsonResponse(AppraisalFormula()) }
+        routes.get("/v1/appraisal-formula") { _, _ in try jsonResponse(repository.formula) }
         routes.get("/v1/staff-appraisals") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.roles.contains(.centreAdmin) || principal.roles.contains(.disciplineInspector) else {
@@ -30,6 +31,15 @@ struct StaffAppraisalsController<Repository: AppraisalRepository> {
             let actor = try centreAdmin(context)
             let entry = try await request.decodeBody(as: AppraisalEntry.self, context: context)
             return try jsonResponse(try await repository.enter(entry, period: try period(request), staffId: try staffId(context), by: actor, at: Date()))
+        }
+        routes.post("/v1/staff-appraisals/:staffId/discipline-input") { request, context in
+            let principal = try context.requirePrincipal()
+            guard principal.roles.contains(.disciplineInspector) else {
+                throw HallError(.forbidden, "the discipline inspection room gives its input to staff appraisals (Art 44)")
+            }
+            let input = try await request.decodeBody(as: DisciplineInput.self, context: context)
+            return try jsonResponse(
+                try await repository.addDisciplineInput(input, period: try period(request), staffId: try staffId(context), by: principal.subject, at: Date()))
         }
         routes.post("/v1/staff-appraisals/:staffId/finalise") { request, context in
             let actor = try centreAdmin(context)

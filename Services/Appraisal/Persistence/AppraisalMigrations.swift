@@ -371,5 +371,22 @@ enum AppraisalMigrations {
                 // The day from which the latest version withdraws the item (Art 7); null while it is in the catalogue.
                 "ALTER TABLE items ADD COLUMN withdrawn_from date"
             ]),
+        Migration(
+            component: "appraisal", version: 8, name: "the discipline room's input to staff appraisals",
+            statements: [
+                """
+                CREATE TABLE discipline_inputs (
+                    input_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    staff_id text NOT NULL,
+                    period text NOT NULL CHECK (period IN ('month', 'year')),
+                    period_start date NOT NULL,
+                    note text NOT NULL CHECK (note <> ''),
+                    conduct float8 CHECK (conduct BETWEEN 0 AND 100),
+                    given_by text NOT NULL,
+                    given_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE INDEX discipline_inputs_period ON discipline_inputs (period, period_start, staff_id)",
+            ]),
     ]
 }

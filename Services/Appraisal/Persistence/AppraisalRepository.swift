@@ -8,6 +8,8 @@ import PostgresNIO
 /// What the appraisal service reads and writes, behind one protocol: the routes use it, the
 /// service runs ``PostgresAppraisalRepository``, route tests run ``MemoryAppraisalRepository``.
 protocol AppraisalRepository: Sendable {
+    /// The published formula of the staff appraisal's computed dimensions (``AppraisalSettings``).
+    var formula: AppraisalFormula { get }
     /// The active windows whose service can be rated.
     func windows() async throws -> RatedWindows
     /// The figures `query` asks for, by period and key (ascending).
@@ -38,6 +40,8 @@ protocol AppraisalRepository: Sendable {
     func staffAppraisals(_ period: AppraisalPeriod, staffId: String?) async throws -> [StaffAppraisal]
     /// The centre's entry of conduct and skills, until finalised.
     func enter(_ entry: AppraisalEntry, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal
+    /// The discipline room's input to an appraisal (Art 44), until it is finalised.
+    func addDisciplineInput(_ input: DisciplineInput, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal
     /// Finalises an appraisal once (published to the staff member's department).
     func finalise(period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal
     /// A department's annual figure from its staff's finalised annual results.

@@ -17,9 +17,11 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     private let staffFacts: [StaffFacts]
     private var entries: [String: AppraisalEntry] = [:]
     private var finalised: [String: StaffAppraisal.Finalised] = [:]
+    private var disciplineInputs: [String: [DisciplineInput]] = [:]
     /// The statistics answered, whatever the range.
     private let storedStatistics: Statistics?
     private let deadlines: RectificationDeadlines
+    nonisolated let formula: AppraisalFormula
     private var records: [UUID: (record: RatingRecord, caseId: String, client: String)] = [:]
     private var rectificationsById: [UUID: Rectification] = [:]
     /// The events the service would have published, in order.
@@ -27,8 +29,10 @@ actor MemoryAppraisalRepository: AppraisalRepository {
 
     init(
         stored: RatedWindows = RatedWindows(windows: []), rows: [FigureDimension: [FigurePeriod: [FigureRow]]] = [:], departments: Set<String> = [],
-        cases: [RatedCase] = [], rules: RatingRules? = nil, statistics: Statistics? = nil, staffFacts: [StaffFacts] = []
+        cases: [RatedCase] = [], rules: RatingRules? = nil, statistics: Statistics? = nil, staffFacts: [StaffFacts] = [],
+        formula: AppraisalFormula = AppraisalFormula()
     ) throws {
+        self.formula = formula
         self.staffFacts = staffFacts
         self.storedStatistics = statistics
         self.stored = stored
@@ -132,7 +136,7 @@ actor MemoryAppraisalRepository: AppraisalRepository {
 
     func appeal(_ id: UUID, reason: String, by appellant: Appellant, at: Date) async throws -> RatingRecord {
         var current = try record(id)
-        try RatingReview.checkAppeal(current, reason: reason, by: appellant)
+        try RatingReview.checkAppeal(current, reason: reason, by: appellant, at: at, deadlines: deadlines)
         current.appeal = .init(reason: reason, by: appellant.actorId, at: at)
         records[id]?.record = current
         return current
@@ -193,7 +197,7 @@ actor MemoryAppraisalRepository: AppraisalRepository {
         staffFacts.filter { staffId == nil || $0.staffId == staffId }.map {
             StaffAppraisal(
                 facts: $0, period: period.period, start: period.start, entry: entries[key(period, $0.staffId)], finalised: finalised[key(period, $0.staffId)],
-                formula: AppraisalFormula())
+                formula: formula, disciplineInputs: disciplineInputs[key(period, $0.staffId)] ?? [])
         }
     }
 
@@ -210,6 +214,15 @@ actor MemoryAppraisalRepository: AppraisalRepository {
             throw HallError(.conflict, "the appraisal is finalised; its entries stay as they were", field: "conduct")
         }
         entries[key(period, staffId)] = entry
+        return try await one(period, staffId)
+    }
+
+    func addDisciplineInput(_ input: DisciplineInput, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal {
+        try input.validate()
+        if try await one(period, staffId).finalised != nil {
+            throw HallError(.conflict, "the appraisal is finalised; the discipline room's input came too late for it", field: "note")
+        }
+        disciplineInputs[key(period, staffId), default: []].append(DisciplineInput(note: input.note, conduct: input.conduct, by: actor, at: at))
         return try await one(period, staffId)
     }
 

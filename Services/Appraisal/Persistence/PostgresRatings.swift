@@ -203,7 +203,7 @@ extension PostgresAppraisalRepository {
     func appeal(_ id: UUID, reason: String, by appellant: Appellant, at: Date) async throws -> RatingRecord {
         try await client.transaction(logger: logger) { connection in
             let current = try await rating(id, lock: true, on: connection)
-            try RatingReview.checkAppeal(current, reason: reason, by: appellant)
+            try RatingReview.checkAppeal(current, reason: reason, by: appellant, at: at, deadlines: rectification)
             try await connection.run(
                 """
                 UPDATE \(unescaped: schema).ratings SET appeal_reason = \(reason), appealed_by = \(appellant.actorId), appealed_at = \(at)
@@ -358,11 +358,16 @@ extension PostgresAppraisalRepository {
 
 /// The rules of appeals and the centre's review.
 enum RatingReview {
-    static func checkAppeal(_ rating: RatingRecord, reason: String, by appellant: Appellant) throws {
+    static func checkAppeal(_ rating: RatingRecord, reason: String, by appellant: Appellant, at: Date, deadlines: RectificationDeadlines) throws {
         guard appellant.mayAppeal(windowId: rating.windowId, departmentId: rating.departmentId) else {
             throw HallError(.forbidden, "a rating is appealed by a clerk of the rated window or the rated case's department", field: "ratingId")
         }
         if rating.appeal != nil { throw HallError(.conflict, "a rating is appealed once", field: "reason") }
+        let deadline = deadlines.appealDeadline(ratedAt: rating.ratedAt)
+        if LocalDate.inHall(at).description > deadline.description {
+            throw HallError(
+                .conflict, "the appeal period ended on \(deadline): a rating is appealed within \(deadlines.appealDays) working days of it", field: "ratingId")
+        }
         if rating.review != nil { throw HallError(.conflict, "the centre has already reviewed this rating", field: "reason") }
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw HallError.invalid("reason", "an appeal says why the rating is mistaken or malicious") }
     }

@@ -81,10 +81,20 @@ extension PostgresAppraisalRepository {
             WHERE period = \(period.period.rawValue) AND period_start = \(period.start.description)::date
             """, logger: logger
         ).decode((String, String, Date, Bool).self).collectAll()
+        let inputRows = try await connection.select(
+            """
+            SELECT staff_id, note, conduct, given_by, given_at FROM \(unescaped: schema).discipline_inputs
+            WHERE period = \(period.period.rawValue) AND period_start = \(period.start.description)::date AND (\(staffId)::text IS NULL OR staff_id = \(staffId))
+            ORDER BY given_at, input_id
+            """, logger: logger
+        ).decode((String, String, Double?, String, Date).self).collectAll()
+        let inputs = Dictionary(grouping: inputRows, by: \.0).mapValues { $0.map { DisciplineInput(note: $0.1, conduct: $0.2, by: $0.3, at: $0.4) } }
         let entered = Dictionary(entries.map { ($0.0, AppraisalEntry(conduct: $0.1, skills: $0.2, note: $0.3)) }, uniquingKeysWith: { $1 })
         let finalised = Dictionary(results.map { ($0.0, StaffAppraisal.Finalised(by: $0.1, at: $0.2, replacementRecommended: $0.3)) }, uniquingKeysWith: { $1 })
         return facts.map {
-            StaffAppraisal(facts: $0, period: period.period, start: period.start, entry: entered[$0.staffId], finalised: finalised[$0.staffId], formula: formula)
+            StaffAppraisal(
+                facts: $0, period: period.period, start: period.start, entry: entered[$0.staffId], finalised: finalised[$0.staffId], formula: formula,
+                disciplineInputs: inputs[$0.staffId] ?? [])
         }
     }
 
@@ -111,6 +121,21 @@ extension PostgresAppraisalRepository {
                 VALUES (\(staffId), \(period.period.rawValue), \(period.start.description)::date, \(entry.conduct), \(entry.skills), \(entry.note), \(actor), \(at))
                 ON CONFLICT (staff_id, period, period_start) DO UPDATE SET conduct = excluded.conduct, skills = excluded.skills, note = excluded.note,
                     entered_by = excluded.entered_by, entered_at = excluded.entered_at
+                """, logger: logger)
+            return try await one(period, staffId: staffId, on: connection)
+        }
+    }
+
+    func addDisciplineInput(_ input: DisciplineInput, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal {
+        try input.validate()
+        return try await client.transaction(logger: logger) { connection in
+            if try await one(period, staffId: staffId, on: connection).finalised != nil {
+                throw HallError(.conflict, "the appraisal is finalised; the discipline room's input came too late for it", field: "note")
+            }
+            try await connection.run(
+                """
+                INSERT INTO \(unescaped: schema).discipline_inputs (staff_id, period, period_start, note, conduct, given_by, given_at)
+                VALUES (\(staffId), \(period.period.rawValue), \(period.start.description)::date, \(input.note), \(input.conduct), \(actor), \(at))
                 """, logger: logger)
             return try await one(period, staffId: staffId, on: connection)
         }
