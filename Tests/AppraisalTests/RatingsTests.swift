@@ -228,7 +228,7 @@ struct RatingsRouteTests {
         }
     }
 
-    @Test("a burst of top ratings from one client for one window's cases is held for the centre, not silently counted")
+    @Test("a burst of top ratings from one client for one window's cases is held for the centre, its first ratings included, not silently counted")
     func integrity() async throws {
         let cases = (10..<16).map {
             RatedCase(caseId: "c-\($0)", receiptCode: "RC-\($0)", itemCode: "MKT-001", departmentId: "d-market", windowId: "w-01", staffId: "s-li",
@@ -243,13 +243,63 @@ struct RatingsRouteTests {
             }
             #expect(held == [false, false, false, false, true, true])
             let pending = try await repository.ratings(heldOrAppealedOnly: true, windowId: "w-01")
-            #expect(pending.count == 2)
+            #expect(pending.count == 6, "the burst's first four, counted before it was seen, are held with it")
         }
     }
 }
 
 @Suite("appraisal: ratings on the real database and broker", .enabled(if: LocalStack.isAvailable))
 struct RatingsServiceTests {
+    @Test("on the database, a burst of top ratings from one client for one window is held whole: none of it stays in the figures until the centre keeps it")
+    func burstOnTheDatabase() async throws {
+        try await ServiceHarness.run(.appraisal, definition: { AppraisalService.definition(try AppraisalSettings(environment: $0)) }) { service in
+            let now = Date()
+            let check = RatingKit.check.digest(idNumber: RatingKit.idNumber)
+            func at(_ date: Date) -> JSONValue { RFC3339Timestamp.string(from: date).map(JSONValue.string) ?? .null }
+            var events: [(key: String, event: EventEnvelope)] = []
+            for n in 10..<16 {
+                events.append(("c-\(n)", try HallMonth.event("intake.application.accepted", caseId: "c-\(n)", [
+                    "receiptCode": .string("RC-\(n)"), "itemCode": "MKT-001", "kind": "immediate", "leadDepartmentId": "d-market",
+                    "participantDepartmentIds": [], "clerkId": "s-li", "windowId": "w-01", "acceptedAt": at(now.addingTimeInterval(-7_200)),
+                    "applicantCheck": .string(check),
+                ])))
+                events.append(("c-\(n)", try HallMonth.event("intake.application.completed", caseId: "c-\(n)", [
+                    "receiptCode": .string("RC-\(n)"), "itemCode": "MKT-001", "leadDepartmentId": "d-market", "outcome": "approved",
+                    "acceptedAt": at(now.addingTimeInterval(-7_200)), "completedAt": at(now.addingTimeInterval(-7_000)), "onTime": true,
+                    "clerkId": "s-li", "windowId": "w-01", "dueDate": .string(LocalDate.inHall(now).description),
+                ])))
+            }
+            try await service.publish(.intakeEvents, events)
+            let admin = try await RatingKit.headers("admin-sun", [.centreAdmin])
+            let (from, to) = (LocalDate.inHall(now).adding(days: -2).description, LocalDate.inHall(now).adding(days: 1).description)
+            func figures() async throws -> (completed: Int, verySatisfied: Int) {
+                let rows = try await service.client.execute(uri: "/v1/figures?by=window&from=\(from)&to=\(to)&key=w-01", method: .get, headers: admin) {
+                    try JSONDecoder().decode([FigureRow].self, from: $0.body)
+                }
+                return (rows.reduce(0) { $0 + $1.completed }, rows.reduce(0) { $0 + $1.ratings.verySatisfied })
+            }
+            try await ServiceHarness.eventually("the completions known") { try await figures().completed == 6 }
+            var held: [Bool] = []
+            for n in 10..<14 {
+                let (status, answer) = try await RatingKit.post(service.client, "/v1/ratings", [.contentType: "application/json"], RatingKit.rating("RC-\(n)", "very-satisfied"))
+                #expect(status == .created)
+                held.append(answer["heldForReview"] == true)
+            }
+            #expect(try await figures().verySatisfied == 4, "four top ratings are not yet a burst")
+            for n in 14..<16 {
+                held.append(try await RatingKit.post(service.client, "/v1/ratings", [.contentType: "application/json"], RatingKit.rating("RC-\(n)", "very-satisfied")).1["heldForReview"] == true)
+            }
+            #expect(held == [false, false, false, false, true, true])
+            #expect(try await figures().verySatisfied == 0, "the whole burst left the figures")
+            let pending = try await service.client.execute(uri: "/v1/ratings?pending=true", method: .get, headers: admin) { RatingKit.json($0).arrayValue ?? [] }
+            #expect(pending.count == 6 && pending.allSatisfy { $0["heldForReview"] == true })
+            // The centre keeps one after review: it counts again.
+            let kept = try #require(pending.first?["ratingId"]?.stringValue)
+            #expect(try await RatingKit.post(service.client, "/v1/ratings/\(kept)/review", admin, ["strike": false, "reason": "经回访属实"]).0 == .ok)
+            #expect(try await figures().verySatisfied == 1)
+        }
+    }
+
     @Test("an applicant rates a case completed by the coordinator and an immediate one decided at the window; a bad rating is rectified, flagged overdue by the service's own timer, and counted in the figures")
     func ratingsOnTheDatabase() async throws {
         try await ServiceHarness.run(

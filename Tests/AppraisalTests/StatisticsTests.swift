@@ -53,7 +53,7 @@ struct StatisticsRouteTests {
 
 @Suite("appraisal: the centre's statistics on the real database and broker", .enabled(if: LocalStack.isAvailable))
 struct StatisticsServiceTests {
-    @Test("volumes by channel, the cases overdue now after their clock changes, hot items, the slowest departments and the month's trend, from the events")
+    @Test("volumes by channel, department and window, the cases overdue now after their clock changes, hot items, the slowest departments and the month's trend, from the events, as JSON and CSV")
     func statisticsFromEvents() async throws {
         try await ServiceHarness.run(.appraisal, definition: { AppraisalService.definition(try AppraisalSettings(environment: $0)) }) { service in
             func accepted(_ caseId: String, _ item: String, channel: String, due: String) throws -> (String, EventEnvelope) {
@@ -110,6 +110,14 @@ struct StatisticsServiceTests {
             }
             let answer = try #require(statistics)
             #expect(answer.channels.map(\.channel) == ["window", "online"] && answer.channels.map(\.accepted) == [2, 1])
+            #expect(answer.departments == [.init(key: "d-market", accepted: 3, refused: 0, correctionNotified: 0, completed: 1, completedOnTime: 1)])
+            #expect(answer.windows.map(\.key) == ["w-01"] && answer.windows.first?.accepted == 3)
+            let csv = try await service.client.execute(
+                uri: "/v1/statistics?from=2026-03-01&to=2026-03-31&format=csv&section=departments", method: .get, headers: admin) { String(buffer: $0.body) }
+            #expect(csv == "key,accepted,refused,correctionNotified,completed,completedOnTime\r\nd-market,3,0,0,1,1\r\n")
+            let timeliness = try await service.client.execute(
+                uri: "/v1/statistics?from=2026-03-01&to=2026-03-31&format=csv&section=timeliness", method: .get, headers: admin) { String(buffer: $0.body) }
+            #expect(timeliness.hasPrefix("completed,completedOnTime,onTimeRate,handlingDaysMean,handlingDaysP90\r\n1,1,1"), "\(timeliness)")
             #expect(answer.overdueNow.cases.map(\.receiptCode) == ["R-c-1"], "c-2's extension moved its due date; c-3 is complete")
             #expect(answer.overdueNow.cases.first?.dueDate.description == "2026-03-06" && (answer.overdueNow.cases.first?.workingDaysOverdue ?? 0) > 150)
             #expect(answer.hotItems.map(\.itemCode) == ["MKT-001", "TAX-002"] && answer.hotItems.first?.accepted == 2)

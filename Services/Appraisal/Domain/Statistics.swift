@@ -2,12 +2,22 @@ import Foundation
 import HallContracts
 import HallKit
 
-/// The centre's statistics over a range of days (Art 4(3)): volumes by channel, timeliness, the
+/// The centre's statistics over a range of days (Art 4(3)): volumes by channel, department and
+/// window, timeliness, the
 /// cases overdue now, hot items, the slowest departments' steps, and the trend by month.
 struct Statistics: Codable, Sendable, Equatable {
     struct ChannelVolume: Codable, Sendable, Equatable {
         var channel: String
         var accepted: Int
+    }
+    /// A department's or a window's volume in the range: answered at the window, completed, on time.
+    struct UnitVolume: Codable, Sendable, Equatable {
+        var key: String
+        var accepted: Int
+        var refused: Int
+        var correctionNotified: Int
+        var completed: Int
+        var completedOnTime: Int
     }
     struct Timeliness: Codable, Sendable, Equatable {
         var completed: Int
@@ -56,6 +66,9 @@ struct Statistics: Codable, Sendable, Equatable {
     var from: HallDate
     var to: HallDate
     var channels: [ChannelVolume]
+    /// By department (the case's lead) and by window, most accepted first.
+    var departments: [UnitVolume] = []
+    var windows: [UnitVolume] = []
     var timeliness: Timeliness
     /// As of today (not limited to the range).
     var overdueNow: Overdue
@@ -67,7 +80,7 @@ struct Statistics: Codable, Sendable, Equatable {
 
     /// The sections a CSV file can hold.
     enum Section: String, CaseIterable {
-        case channels, overdue, hotItems = "hot-items", slowestSteps = "slowest-steps", trends
+        case channels, departments, windows, timeliness, overdue, hotItems = "hot-items", slowestSteps = "slowest-steps", trends
     }
 
     /// One section as CSV (RFC 4180), header first.
@@ -77,6 +90,16 @@ struct Statistics: Codable, Sendable, Equatable {
         switch section {
         case .channels:
             lines = ["channel,accepted"] + channels.map { "\(field($0.channel)),\($0.accepted)" }
+        case .departments, .windows:
+            lines = ["key,accepted,refused,correctionNotified,completed,completedOnTime"]
+                + (section == .departments ? departments : windows).map {
+                    "\(field($0.key)),\($0.accepted),\($0.refused),\($0.correctionNotified),\($0.completed),\($0.completedOnTime)"
+                }
+        case .timeliness:
+            lines = [
+                "completed,completedOnTime,onTimeRate,handlingDaysMean,handlingDaysP90",
+                "\(timeliness.completed),\(timeliness.completedOnTime),\(number(timeliness.onTimeRate)),\(number(timeliness.handlingDaysMean)),\(number(timeliness.handlingDaysP90))",
+            ]
         case .overdue:
             lines = ["receiptCode,itemCode,departmentId,windowId,dueDate,workingDaysOverdue"]
                 + overdueNow.cases.map {

@@ -87,11 +87,15 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     private func record(
         _ members: [RatedCase], level: RatingLevel, comment: String?, channel: RatingChannel, client: String, at: Date
     ) throws -> (answers: [RatingAnswer], suspect: Bool) {
-        let earlier = records.values.filter {
-            $0.client == client && $0.record.level == .verySatisfied && $0.record.ratedAt > at.addingTimeInterval(-RatingIntegrity.window)
-                && $0.record.windowId == members.first?.windowId
-        }.count
-        let suspect = RatingIntegrity.isSuspect(level, earlierTopRatingsFromClientForWindow: earlier)
+        let earlier = records.filter {
+            $0.value.client == client && $0.value.record.level == .verySatisfied && $0.value.record.ratedAt > at.addingTimeInterval(-RatingIntegrity.window)
+                && $0.value.record.windowId == members.first?.windowId
+        }
+        let suspect = RatingIntegrity.isSuspect(level, earlierTopRatingsFromClientForWindow: earlier.count)
+        if suspect {
+            // The whole burst is held, the top ratings counted before it was seen included.
+            for id in earlier.keys where records[id]?.record.review == nil { records[id]?.record.heldForReview = true }
+        }
         var answers: [RatingAnswer] = []
         for rated in members {
             var record = RatingRecord(

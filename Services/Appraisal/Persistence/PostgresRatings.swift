@@ -83,6 +83,15 @@ extension PostgresAppraisalRepository {
             """, logger: logger
         ).decode(Int.self).collectAll().first ?? 0
         let suspect = RatingIntegrity.isSuspect(level, earlierTopRatingsFromClientForWindow: earlier)
+        if suspect {
+            // The whole burst is held for the centre, the top ratings counted before it was seen included.
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).ratings r SET suspect = true FROM \(unescaped: schema).case_facts c
+                WHERE c.case_id = r.case_id AND r.client = \(address) AND r.level = 'very-satisfied' AND NOT r.suspect AND r.reviewed_at IS NULL
+                  AND r.rated_at > \(at.addingTimeInterval(-RatingIntegrity.window)) AND c.window_id IS NOT DISTINCT FROM \(cases.first?.windowId)
+                """, logger: logger)
+        }
         var answers: [RatingAnswer] = []
         var events: [OutgoingEvent] = []
         for rated in cases {

@@ -19,6 +19,18 @@ extension PostgresAppraisalRepository {
                 GROUP BY 1 ORDER BY 2 DESC, 1
                 """, logger: logger
             ).decode((String, Int).self).collectAll().map { Statistics.ChannelVolume(channel: $0.0, accepted: $0.1) }
+            var units: [String: [Statistics.UnitVolume]] = [:]
+            for (dimension, key, accepted, refused, corrections, completed, onTime) in try await connection.select(
+                """
+                SELECT dimension, key, sum(accepted)::int, sum(refused)::int, sum(corrections)::int, sum(completed)::int, sum(on_time)::int
+                FROM \(unescaped: schema).figure_days
+                WHERE dimension IN ('department', 'window') AND day BETWEEN \(first)::date AND \(last)::date
+                GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2
+                """, logger: logger
+            ).decode((String, String, Int, Int, Int, Int, Int).self).collectAll() {
+                units[dimension, default: []].append(
+                    .init(key: key, accepted: accepted, refused: refused, correctionNotified: corrections, completed: completed, completedOnTime: onTime))
+            }
             // Every completed case has a lead department: the department roll-ups sum to the hall's.
             let timeliness = try await connection.select(
                 """
@@ -96,7 +108,7 @@ extension PostgresAppraisalRepository {
                 """, logger: logger
             ).decode((String, Int, Int, Int, Int).self).collectAll()
             return Statistics(
-                from: from, to: to, channels: channels,
+                from: from, to: to, channels: channels, departments: units["department"] ?? [], windows: units["window"] ?? [],
                 timeliness: .init(
                     completed: timeliness.0, completedOnTime: timeliness.1,
                     onTimeRate: timeliness.0 > 0 ? Double(timeliness.1) / Double(timeliness.0) : nil, handlingDaysMean: handling.mean,

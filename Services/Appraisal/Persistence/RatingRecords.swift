@@ -91,7 +91,8 @@ enum Appellant: Sendable, Equatable {
 }
 
 /// The rating integrity check: a burst of top ratings from one client for one window's cases is
-/// held for the centre, not silently counted.
+/// held for the centre, not silently counted. The rating that makes the burst is held, and so are
+/// the burst's earlier top ratings, which leave the figures until the centre reviews them.
 enum RatingIntegrity {
     /// Top ratings from one client for one window within `window` beyond which the next is held.
     static let burst = 4
