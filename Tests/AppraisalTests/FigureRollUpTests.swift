@@ -106,7 +106,8 @@ struct FigureRollUpTests {
                 onTimeRate: completed > 0 ? Double(onTime) / Double(completed) : nil, handlingDaysMean: try r[7].decode(Double?.self),
                 handlingDaysP90: try r[8].decode(Double?.self), complaintsSubstantiated: try int(9), sanctions: try int(10),
                 ratings: .init(verySatisfied: try int(11), satisfied: try int(12), basicallySatisfied: try int(13), dissatisfied: try int(14), veryDissatisfied: try int(15)),
-                unratedCountedBasicallySatisfied: try int(16), rectificationsDone: try int(17), rectificationsDoneOnTime: try int(18))
+                unratedCountedBasicallySatisfied: try int(16), rectificationsDone: try int(17), rectificationsDoneOnTime: try int(18)
+            ).withRectificationRates()
         }
     }
 
@@ -116,6 +117,7 @@ struct FigureRollUpTests {
         return rows.map {
             var row = $0
             (row.onTimeRate, row.handlingDaysMean, row.handlingDaysP90) = (round(row.onTimeRate), round(row.handlingDaysMean), round(row.handlingDaysP90))
+            (row.rectificationRate, row.rectificationOnTimeRate) = (round(row.rectificationRate), round(row.rectificationOnTimeRate))
             return row
         }
     }

@@ -53,7 +53,7 @@ struct FiguresRouteTests {
                 #expect(response.headers[.contentDisposition]?.contains("figures-window-month-2026-03-01-2026-03-31.csv") == true)
                 let lines = String(buffer: response.body).components(separatedBy: "\r\n")
                 #expect(lines.first == FigureRow.csvHeader)
-                #expect(lines[1] == #"2026-03-01,"窗口, ""一""",2,1,1,2,1,0.5000,5.5000,6.7000,1,0,0,0,0,0,0,0,0,0"#)
+                #expect(lines[1] == #"2026-03-01,"窗口, ""一""",2,1,1,2,1,0.5000,5.5000,6.7000,1,0,0,0,0,0,0,0,0,0,,"#)
             }
             try await client.execute(uri: uri, method: .get) { #expect($0.status == .unauthorized) }
             try await client.execute(uri: uri, method: .get, headers: try await Self.headers("s-li", [.clerk])) { #expect($0.status == .forbidden) }

@@ -377,6 +377,10 @@ struct RatingsServiceTests {
             let row = try await figures()
             #expect(row?.ratings == FigureRow.RatingCounts(verySatisfied: 1, dissatisfied: 1))
             #expect(row?.rectificationsDone == 1 && row?.rectificationsDoneOnTime == 1)
+            let rates = try await client.execute(uri: "/v1/figures?by=department&period=year&from=\(from)&to=\(to)&key=d-market", method: .get, headers: admin) {
+                try JSONDecoder().decode([FigureRow].self, from: $0.body)
+            }
+            #expect(rates.contains { $0.rectificationRate == 1 && $0.rectificationOnTimeRate == 1 }, "one bad rating, rectified on time: \(rates)")
             func count(_ query: PostgresQuery) async throws -> Int64 {
                 try await service.database.client.query(query).decode(Int64.self).collectAll().first ?? -1
             }

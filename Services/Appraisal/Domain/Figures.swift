@@ -53,6 +53,20 @@ struct FigureRow: Codable, Sendable, Equatable {
     /// Bad ratings' rectifications done (replied), and of them with every step by its day.
     var rectificationsDone = 0
     var rectificationsDoneOnTime = 0
+    /// The rectification rate (整改率): rectifications done in the period over the bad ratings
+    /// counted in it (every bad rating not struck or held opens one), none without bad ratings; and
+    /// of those done, the share with every step by its day. Set by ``withRectificationRates()``.
+    var rectificationRate: Double?
+    var rectificationOnTimeRate: Double?
+
+    /// The row with its rectification rates computed from its counts.
+    func withRectificationRates() -> FigureRow {
+        var row = self
+        let bad = ratings.dissatisfied + ratings.veryDissatisfied
+        row.rectificationRate = bad > 0 ? Double(rectificationsDone) / Double(bad) : nil
+        row.rectificationOnTimeRate = rectificationsDone > 0 ? Double(rectificationsDoneOnTime) / Double(rectificationsDone) : nil
+        return row
+    }
 
     /// Ratings by level.
     struct RatingCounts: Codable, Sendable, Equatable {
@@ -65,7 +79,8 @@ struct FigureRow: Codable, Sendable, Equatable {
 
     static let csvHeader =
         "period,key,accepted,refused,correctionNotified,completed,completedOnTime,onTimeRate,handlingDaysMean,handlingDaysP90,complaintsSubstantiated,sanctions,"
-        + "verySatisfied,satisfied,basicallySatisfied,dissatisfied,veryDissatisfied,unratedCountedBasicallySatisfied,rectificationsDone,rectificationsDoneOnTime"
+        + "verySatisfied,satisfied,basicallySatisfied,dissatisfied,veryDissatisfied,unratedCountedBasicallySatisfied,rectificationsDone,rectificationsDoneOnTime,"
+        + "rectificationRate,rectificationOnTimeRate"
 
     /// The row as a CSV line (RFC 4180).
     var csvLine: String {
@@ -74,7 +89,8 @@ struct FigureRow: Codable, Sendable, Equatable {
             period.description, CSV.field(key), "\(accepted)", "\(refused)", "\(correctionNotified)", "\(completed)", "\(completedOnTime)",
             number(onTimeRate), number(handlingDaysMean), number(handlingDaysP90), "\(complaintsSubstantiated)", "\(sanctions)",
             "\(ratings.verySatisfied)", "\(ratings.satisfied)", "\(ratings.basicallySatisfied)", "\(ratings.dissatisfied)", "\(ratings.veryDissatisfied)",
-            "\(unratedCountedBasicallySatisfied)", "\(rectificationsDone)", "\(rectificationsDoneOnTime)",
+            "\(unratedCountedBasicallySatisfied)", "\(rectificationsDone)", "\(rectificationsDoneOnTime)", number(rectificationRate),
+            number(rectificationOnTimeRate),
         ].joined(separator: ",")
     }
 }

@@ -138,7 +138,8 @@ struct PostgresAppraisalRepository: AppraisalRepository {
                     ratings: .init(
                         verySatisfied: try int(11), satisfied: try int(12), basicallySatisfied: try int(13), dissatisfied: try int(14),
                         veryDissatisfied: try int(15)),
-                    unratedCountedBasicallySatisfied: try int(16), rectificationsDone: try int(17), rectificationsDoneOnTime: try int(18)))
+                    unratedCountedBasicallySatisfied: try int(16), rectificationsDone: try int(17), rectificationsDoneOnTime: try int(18)
+                ).withRectificationRates())
         }
         return figures
     }
