@@ -23,7 +23,11 @@ extension CoordinatorService {
                     PollingService(
                         name: "deadline timers", gate: runtime.gate, interval: settings.timerInterval, idleMax: settings.timerIdleMax,
                         batch: 2_000, logger: runtime.logger, counter: "hall_coordinator_timers_fired_total"
-                    ) { try await store(runtime, settings).fireDueTimers() },
+                    ) {
+                        let store = store(runtime, settings)
+                        // Decision numbers for the departments that decide, topped up outside their batches.
+                        return try await store.fireDueTimers() + store.topUpDecisionNumbers()
+                    },
                     // A new year's official schedule added to HALL_CALENDAR_DIR: provisional due dates counted again.
                     StartupTaskService(name: "provisional due dates recomputed", gate: runtime.gate, logger: runtime.logger) {
                         try await store(runtime, settings).recomputeProvisionalDueDates()

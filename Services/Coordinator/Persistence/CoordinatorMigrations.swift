@@ -255,9 +255,9 @@ enum CoordinatorMigrations {
         Migration(
             component: "coordinator", version: 6, name: "decision numbers",
             statements: [
-                // Each department's decisions are numbered <code>〔<year>〕<n>号, gap-free within the year;
+                // Each department's decisions are numbered <code>〔<year>〕<n>号, never twice within the year;
                 // decisions made before carry none.
-                DecisionNumbers.table,
+                DecisionNumbers.tables[0], DecisionNumbers.tables[1],
                 "ALTER TABLE decisions ADD COLUMN decision_number text UNIQUE",
             ]
         ),

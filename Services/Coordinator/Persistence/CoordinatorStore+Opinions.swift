@@ -3,6 +3,7 @@ import HallCalendar
 import HallContracts
 import HallKit
 import PostgresNIO
+import Synchronization
 
 /// A task row with its case, locked for the command.
 struct LockedTask: Sendable {
@@ -232,8 +233,21 @@ extension CoordinatorStore {
 
     /// The department's next decision number (``DecisionNumbers``), in the coordinator's series.
     private func nextDecisionNumber(departmentId: String, decidedAt: Date, on connection: PostgresConnection) async throws -> String {
-        try await DecisionNumbers.next(
+        Self.numbersTaken.store(true, ordering: .relaxed)
+        return try await DecisionNumbers.next(
             departmentId: departmentId, decidedAt: decidedAt, schema: schema, departments: ("departments", "department_id"), on: connection, logger: logger)
+    }
+
+    /// Whether this process took decision numbers since it last topped up their slots.
+    static let numbersTaken = Atomic<Bool>(false)
+
+    /// Keeps free decision numbers ready for the departments that decide (``DecisionNumbers``), in
+    /// short transactions, when numbers were taken since the last time: a consumer's batch then
+    /// seldom raises a department's high-water mark itself, which would hold every other decision of
+    /// the department until the batch commits. Returns the departments topped up.
+    func topUpDecisionNumbers() async throws -> Int {
+        guard Self.numbersTaken.exchange(false, ordering: .relaxed) else { return 0 }
+        return try await DecisionNumbers.topUp(year: LocalDate.inHall(now()).year, schema: schema, client: client, logger: logger)
     }
 
     /// Sends a decided case's decision documents to the seal service, with those of any decided case

@@ -477,7 +477,7 @@ enum IntakeMigrations {
                 """,
                 "ALTER TABLE notices ADD CONSTRAINT notices_correction_number_check CHECK (kind <> 'correction-notice' OR number IS NOT NULL)",
                 // The series of decisions taken on the spot at the window (immediate items), per department and year.
-                DecisionNumbers.table,
+                DecisionNumbers.tables[0], DecisionNumbers.tables[1],
             ]),
     ]
 }

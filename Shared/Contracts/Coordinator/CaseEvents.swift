@@ -50,7 +50,7 @@ public struct CaseDecided: EventPayload, Hashable {
         public var requestedBy: String
         public var windowId: String
         /// The decision number (文号), `<code>〔<year>〕<n>号`: the department's document code and a
-        /// number gap-free within its year. Absent in events written before numbers were given.
+        /// number never given twice within its year. Absent in events written before numbers were given.
         public var decisionNumber: String?
         public init(
             departmentId: String, documentKind: SealDocumentKind, documentHash: String, requestedBy: String, windowId: String, decisionNumber: String? = nil
