@@ -54,7 +54,7 @@ public enum DecisionNumbers {
     /// `lowWater` free, each in a short transaction of its own. Returns the departments topped up.
     @discardableResult
     public static func topUp(year: Int, schema: String, client: PostgresClient, logger: Logger) async throws -> Int {
-        let low = try await client.query(
+        let low = try await client.run(
             """
             SELECT n.department_id FROM \(unescaped: schema).decision_numbers n
             WHERE n.year = \(year)
@@ -94,7 +94,7 @@ public enum DecisionNumbers {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> String {
         let year = LocalDate.inHall(decidedAt).year
-        var number = try await connection.query(
+        var number = try await connection.select(
             """
             DELETE FROM \(unescaped: schema).decision_slots WHERE (department_id, year, number) = (
                 SELECT department_id, year, number FROM \(unescaped: schema).decision_slots
@@ -104,7 +104,7 @@ public enum DecisionNumbers {
         ).decode(Int.self).collectAll().first
         if number == nil {
             // None free: raise the high-water mark by a block, take its first number, free the others.
-            number = try await connection.query(
+            number = try await connection.select(
                 """
                 WITH raised AS (
                     INSERT INTO \(unescaped: schema).decision_numbers AS d (department_id, year, last) VALUES (\(departmentId), \(year), \(block))
@@ -117,7 +117,7 @@ public enum DecisionNumbers {
                 """, logger: logger
             ).decode(Int.self).collectAll().first
         }
-        let code = try await connection.query(
+        let code = try await connection.select(
             "SELECT document_code FROM \(unescaped: schema).\(unescaped: departments.table) WHERE \(unescaped: departments.key) = \(departmentId)",
             logger: logger
         ).decode(String?.self).collectAll().first ?? nil
