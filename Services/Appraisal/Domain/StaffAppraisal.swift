@@ -37,6 +37,8 @@ struct AppraisalFormula: Sendable, Equatable, Codable {
 
     struct Weights: Sendable, Equatable, Codable {
         var conduct = 0.2, skills = 0.2, efficiency = 0.2, attitude = 0.2, discipline = 0.2
+
+        var sum: Double { conduct + skills + efficiency + attitude + discipline }
     }
 
     /// The formula a hall publishes, as JSON: any of the members, the others keeping their
@@ -54,34 +56,29 @@ struct AppraisalFormula: Sendable, Equatable, Codable {
             throw FormulaError("is not a JSON object of the formula's members (onTimeWeight, speedWeight, complaintPenalty, sanctionPenalty, disciplineComplaintPenalty, weights)")
         }
         var formula = AppraisalFormula()
-        for (name, value) in [("onTimeWeight", given.onTimeWeight), ("speedWeight", given.speedWeight), ("complaintPenalty", given.complaintPenalty),
-                              ("sanctionPenalty", given.sanctionPenalty), ("disciplineComplaintPenalty", given.disciplineComplaintPenalty)] {
-            guard let value else { continue }
+        let members: [(String, WritableKeyPath<AppraisalFormula, Double>, Double?)] = [
+            ("onTimeWeight", \.onTimeWeight, given.onTimeWeight), ("speedWeight", \.speedWeight, given.speedWeight),
+            ("complaintPenalty", \.complaintPenalty, given.complaintPenalty), ("sanctionPenalty", \.sanctionPenalty, given.sanctionPenalty),
+            ("disciplineComplaintPenalty", \.disciplineComplaintPenalty, given.disciplineComplaintPenalty),
+        ]
+        for case let (name, member, value?) in members {
             guard value.isFinite, value >= 0, value <= 100 else { throw FormulaError("\(name) must be between 0 and 100") }
-            switch name {
-            case "onTimeWeight": formula.onTimeWeight = value
-            case "speedWeight": formula.speedWeight = value
-            case "complaintPenalty": formula.complaintPenalty = value
-            case "sanctionPenalty": formula.sanctionPenalty = value
-            default: formula.disciplineComplaintPenalty = value
-            }
+            formula[keyPath: member] = value
         }
         guard abs(formula.onTimeWeight + formula.speedWeight - 1) < 1e-9 else {
             throw FormulaError("onTimeWeight and speedWeight must add up to 1 (efficiency is out of 100), got \(formula.onTimeWeight + formula.speedWeight)")
         }
+        let dimensions: [String: WritableKeyPath<Weights, Double>] = [
+            "conduct": \.conduct, "skills": \.skills, "efficiency": \.efficiency, "attitude": \.attitude, "discipline": \.discipline,
+        ]
         for (name, value) in given.weights ?? [:] {
-            guard value.isFinite, value >= 0 else { throw FormulaError("weights.\(name) must be a number ≥ 0") }
-            switch name {
-            case "conduct": formula.weights.conduct = value
-            case "skills": formula.weights.skills = value
-            case "efficiency": formula.weights.efficiency = value
-            case "attitude": formula.weights.attitude = value
-            case "discipline": formula.weights.discipline = value
-            default: throw FormulaError("weights.\(name) is not one of Art 24's dimensions (conduct, skills, efficiency, attitude, discipline)")
+            guard let dimension = dimensions[name] else {
+                throw FormulaError("weights.\(name) is not one of Art 24's dimensions (conduct, skills, efficiency, attitude, discipline)")
             }
+            guard value.isFinite, value >= 0 else { throw FormulaError("weights.\(name) must be a number ≥ 0") }
+            formula.weights[keyPath: dimension] = value
         }
-        let w = formula.weights
-        guard w.conduct + w.skills + w.efficiency + w.attitude + w.discipline > 0 else { throw FormulaError("the weights must not all be 0") }
+        guard formula.weights.sum > 0 else { throw FormulaError("the weights must not all be 0") }
         return formula
     }
 
@@ -126,7 +123,7 @@ struct AppraisalFormula: Sendable, Equatable, Codable {
 
     /// The weighted total of the five scores.
     func total(_ scores: AppraisalScores) -> Double {
-        let sum = weights.conduct + weights.skills + weights.efficiency + weights.attitude + weights.discipline
+        let sum = weights.sum
         let weighted = weights.conduct * scores.conduct + weights.skills * scores.skills + weights.efficiency * scores.efficiency
             + weights.attitude * scores.attitude + weights.discipline * scores.discipline
         return (weighted / sum * 10).rounded() / 10

@@ -223,9 +223,7 @@ actor MemoryAppraisalRepository: AppraisalRepository {
 
     func addDisciplineInput(_ input: DisciplineInput, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal {
         try input.validate()
-        if try await one(period, staffId).finalised != nil {
-            throw HallError(.conflict, "the appraisal is finalised; the discipline room's input came too late for it", field: "note")
-        }
+        try StaffAppraisalRules.checkOpenToInput(try await one(period, staffId))
         disciplineInputs[key(period, staffId), default: []].append(DisciplineInput(note: input.note, conduct: input.conduct, by: actor, at: at))
         return try await one(period, staffId)
     }

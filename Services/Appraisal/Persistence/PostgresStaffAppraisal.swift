@@ -129,9 +129,7 @@ extension PostgresAppraisalRepository {
     func addDisciplineInput(_ input: DisciplineInput, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal {
         try input.validate()
         return try await client.transaction(logger: logger) { connection in
-            if try await one(period, staffId: staffId, on: connection).finalised != nil {
-                throw HallError(.conflict, "the appraisal is finalised; the discipline room's input came too late for it", field: "note")
-            }
+            try StaffAppraisalRules.checkOpenToInput(try await one(period, staffId: staffId, on: connection))
             try await connection.run(
                 """
                 INSERT INTO \(unescaped: schema).discipline_inputs (staff_id, period, period_start, note, conduct, given_by, given_at)
@@ -186,6 +184,11 @@ extension PostgresAppraisalRepository {
 
 /// When an appraisal may be finalised: once, with conduct and skills entered.
 enum StaffAppraisalRules {
+    /// The discipline room's input is taken until the appraisal is finalised.
+    static func checkOpenToInput(_ appraisal: StaffAppraisal) throws {
+        if appraisal.finalised != nil { throw HallError(.conflict, "the appraisal is finalised; the discipline room's input came too late for it", field: "note") }
+    }
+
     static func finalisable(_ appraisal: StaffAppraisal) throws -> (AppraisalScores, Double, AppraisalGrade) {
         if appraisal.finalised != nil { throw HallError(.conflict, "the appraisal is finalised already", field: "staffId") }
         guard let scores = appraisal.scores, let total = appraisal.total, let grade = appraisal.grade else {

@@ -75,7 +75,6 @@ public enum DirectoryProjection {
         component: "directory", version: 2, name: "department heads and document codes",
         statements: [
             "ALTER TABLE departments ADD COLUMN IF NOT EXISTS head_id text",
-            "ALTER TABLE departments ADD COLUMN IF NOT EXISTS head_name text",
             "ALTER TABLE departments ADD COLUMN IF NOT EXISTS document_code text",
         ])
 
@@ -101,15 +100,15 @@ public enum DirectoryProjection {
             """
             INSERT INTO \(unescaped: schema).departments AS d
                 (department_id, name, active, centre, chief_staff_id, substitute_staff_id, substitute_notice, substitute_from, substitute_to,
-                 head_id, head_name, document_code, occurred_at)
+                 head_id, document_code, occurred_at)
             VALUES (\(event.departmentId), \(event.name), \(event.active), \(event.centre), \(event.chiefRepresentative?.staffId),
                     \(substitute?.staffId), \(substitute?.noticeReference), \(substitute?.from)::date, \(substitute?.to)::date,
-                    \(event.head?.personId), \(event.head?.name), \(event.documentCode), \(occurredAt))
+                    \(event.head?.personId), \(event.documentCode), \(occurredAt))
             ON CONFLICT (department_id) DO UPDATE SET
                 name = EXCLUDED.name, active = EXCLUDED.active, centre = EXCLUDED.centre, chief_staff_id = EXCLUDED.chief_staff_id,
                 substitute_staff_id = EXCLUDED.substitute_staff_id, substitute_notice = EXCLUDED.substitute_notice,
                 substitute_from = EXCLUDED.substitute_from, substitute_to = EXCLUDED.substitute_to, head_id = EXCLUDED.head_id,
-                head_name = EXCLUDED.head_name, document_code = EXCLUDED.document_code, occurred_at = EXCLUDED.occurred_at
+                document_code = EXCLUDED.document_code, occurred_at = EXCLUDED.occurred_at
             WHERE d.occurred_at <= EXCLUDED.occurred_at
             """, logger: logger)
     }

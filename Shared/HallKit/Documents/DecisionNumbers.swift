@@ -94,17 +94,19 @@ public enum DecisionNumbers {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> String {
         let year = LocalDate.inHall(decidedAt).year
-        var number = try await connection.select(
+        // The department's code is read with the number: one round trip on the deciding path.
+        var taken = try await connection.select(
             """
             DELETE FROM \(unescaped: schema).decision_slots WHERE (department_id, year, number) = (
                 SELECT department_id, year, number FROM \(unescaped: schema).decision_slots
                 WHERE department_id = \(departmentId) AND year = \(year) ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING number
+            RETURNING number,
+                (SELECT document_code FROM \(unescaped: schema).\(unescaped: departments.table) WHERE \(unescaped: departments.key) = \(departmentId))
             """, logger: logger
-        ).decode(Int.self).collectAll().first
-        if number == nil {
+        ).decode((Int, String?).self).collectAll().first
+        if taken == nil {
             // None free: raise the high-water mark by a block, take its first number, free the others.
-            number = try await connection.select(
+            taken = try await connection.select(
                 """
                 WITH raised AS (
                     INSERT INTO \(unescaped: schema).decision_numbers AS d (department_id, year, last) VALUES (\(departmentId), \(year), \(block))
@@ -113,15 +115,13 @@ public enum DecisionNumbers {
                 freed AS (
                     INSERT INTO \(unescaped: schema).decision_slots (department_id, year, number)
                     SELECT \(departmentId), \(year), n FROM raised, generate_series(raised.last - \(block) + 2, raised.last) AS n)
-                SELECT last - \(block) + 1 FROM raised
+                SELECT last - \(block) + 1,
+                    (SELECT document_code FROM \(unescaped: schema).\(unescaped: departments.table) WHERE \(unescaped: departments.key) = \(departmentId))
+                FROM raised
                 """, logger: logger
-            ).decode(Int.self).collectAll().first
+            ).decode((Int, String?).self).collectAll().first
         }
-        let code = try await connection.select(
-            "SELECT document_code FROM \(unescaped: schema).\(unescaped: departments.table) WHERE \(unescaped: departments.key) = \(departmentId)",
-            logger: logger
-        ).decode(String?.self).collectAll().first ?? nil
-        guard let number else { throw HallError(.conflict, "no decision number for \(departmentId)") }
+        guard let (number, code) = taken else { throw HallError(.conflict, "no decision number for \(departmentId)") }
         return format(code: code ?? departmentId, series: series, year: year, number: number)
     }
 }
