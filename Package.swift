@@ -14,18 +14,19 @@ let rdkafkaLinker: [LinkerSetting] = [
 ]
 
 /// The five hall services share one shape: an executable on top of HallKit and HallContracts.
-func service(_ name: String, folder: String, extra: [Target.Dependency] = []) -> Target {
+func service(_ name: String, folder: String, extra: [Target.Dependency] = [], pages: Bool = false) -> Target {
     .executableTarget(
         name: name,
         dependencies: extra + [
-            "HallKit", "HallContracts", "HallKafka",
+            "HallKit", "HallContracts", "HallKafka", "HallWeb",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ],
         path: "Services/\(folder)",
-        resources: [.copy("openapi.yaml")],
+        // A service with pages keeps their templates in `Pages/Templates`.
+        resources: [.copy("openapi.yaml")] + (pages ? [.copy("Pages/Templates")] : []),
         swiftSettings: swiftSettings,
         linkerSettings: rdkafkaLinker
     )
@@ -71,6 +72,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -120,6 +123,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HallWeb",
+            dependencies: [
+                "HallKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Shared/Web",
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HallImprints",
             dependencies: ["HallContracts", .product(name: "Crypto", package: "swift-crypto")],
             path: "Shared/Imprints",
@@ -146,9 +163,9 @@ let package = Package(
             path: "Shared/ServiceHarness",
             swiftSettings: swiftSettings
         ),
-        service("intake", folder: "Intake", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
-        service("coordinator", folder: "Coordinator", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")]),
-        service("seal", folder: "Seal", extra: ["HallImprints", .product(name: "Crypto", package: "swift-crypto")]),
+        service("intake", folder: "Intake", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")], pages: true),
+        service("coordinator", folder: "Coordinator", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")], pages: true),
+        service("seal", folder: "Seal", extra: ["HallImprints", .product(name: "Crypto", package: "swift-crypto")], pages: true),
         service("complaints", folder: "Complaints"),
         service("appraisal", folder: "Appraisal", extra: ["HallCalendar"]),
         tool("hallctl"),

@@ -4,7 +4,11 @@
     issuer.py serve --port P --key FILE        serves the OIDC discovery document
                                                (/.well-known/openid-configuration) and the key set
                                                (/jwks.json) on 127.0.0.1:P; `deploy/hall stack up`
-                                               runs it, the services verify tokens against it
+                                               runs it, the services verify tokens against it.
+                                               POST /token {"sub", "roles", "department"?,
+                                               "window"?} answers {"token"}: the development sign-in
+                                               of the hall's pages (HALL_WEB_DEV_SIGNIN=on) asks it,
+                                               where a real provider would have the person sign in
     issuer.py token --sub ID --role R [...]    prints a token (HALL_JWT_ISSUER, HALL_JWT_ISSUER_KEY)
 
 The key file holds an Ed25519 private key, 32 bytes in standard base64 (made once by deploy/hall,
@@ -35,6 +39,32 @@ def serve(issuer: TokenIssuer, port: int) -> None:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "max-age=300")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self):  # noqa: N802 - http.server's name
+            if self.path != "/token":
+                return self.answer(404, {"detail": "not found"})
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > 4096:
+                    return self.answer(413, {"detail": "too large"})
+                asked = json.loads(self.rfile.read(length) or b"{}")
+                subject, roles = asked.get("sub"), asked.get("roles")
+                if not isinstance(subject, str) or not subject or not isinstance(roles, list) or not roles \
+                        or not all(isinstance(r, str) and r for r in roles):
+                    return self.answer(400, {"detail": "sub and roles (a non-empty list) are required"})
+                token = issuer.mint(subject, roles, asked.get("department") or None, asked.get("window") or None, 8 * 3600, None)
+            except (ValueError, TypeError) as error:
+                return self.answer(400, {"detail": str(error)})
+            self.answer(200, {"token": token})
+
+        def answer(self, status, document):
+            body = json.dumps(document).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
             self.end_headers()
             self.wfile.write(body)
 

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import Hummingbird
 
 extension CoordinatorService {
@@ -15,7 +16,13 @@ extension CoordinatorService {
             defaultPort: defaultPort,
             migrations: CoordinatorMigrations.all,
             consumers: { runtime in [CoordinatorConsumer.definition(store: store(runtime, settings))] },
-            routes: { router, runtime in addRoutes(to: router, repository: store(runtime, settings)) },
+            routes: { router, runtime in
+                addRoutes(to: router, repository: store(runtime, settings))
+                let web = WebPages.add(
+                    to: router, serviceTitle: "部门审批", templates: Bundle.module.url(forResource: "Templates", withExtension: nil),
+                    settings: settings.web, authority: runtime.authority)
+                router.addRoutes(CoordinatorPages(web: web, repository: store(runtime, settings)).routes)
+            },
             services: { runtime in
                 [
                     // Warnings and escalations fire at most `timerIdleMax` late: the limits they

@@ -1,5 +1,6 @@
 import HallCalendar
 import HallKit
+import HallWeb
 
 /// The coordinator's own settings, read by HallKit's ``EnvironmentReader`` on top of the shared
 /// ``ServiceConfiguration``; a missing or malformed value stops the service at start-up with one
@@ -20,12 +21,15 @@ struct CoordinatorSettings: Sendable {
     var timerInterval: Duration
     var timerIdleMax: Duration
     var calendar: WorkingCalendar
+    /// The worklist pages' settings (``WebSettings``).
+    var web: WebSettings
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
         warningShare = try environment.double("HALL_COORDINATOR_WARNING_SHARE", default: 0.8, rule: "a number in (0, 1]") { $0 > 0 && $0 <= 1 }
         participantMarginDays = try environment.int("HALL_COORDINATOR_PARTICIPANT_MARGIN_DAYS", default: 1, in: 0...30)
         silentDays = try environment.int("HALL_COORDINATOR_SILENT_DAYS", default: 2, in: 1...30)
+        web = try WebSettings(environment: environment)
         timerInterval = .milliseconds(try environment.int("HALL_COORDINATOR_TIMER_INTERVAL_MS", default: 500, in: 10...60_000))
         timerIdleMax = .milliseconds(try environment.int("HALL_COORDINATOR_TIMER_IDLE_MAX_MS", default: 5_000, in: 10...60_000))
         calendar = try environment.calendar()

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import Hummingbird
 import ServiceLifecycle
 
@@ -18,6 +19,7 @@ extension IntakeService {
             consumers: { runtime in [IntakeConsumer.definition(store(runtime, settings))] },
             routes: { router, runtime in
                 addRoutes(to: router, store: store(runtime, settings), calendar: settings.calendar)
+                addPages(to: router, store: store(runtime, settings), settings: settings.web, authority: runtime.authority)
             },
             services: { runtime in
                 // A new year's official schedule added to HALL_CALENDAR_DIR: provisional due dates counted again.
@@ -28,7 +30,7 @@ extension IntakeService {
                 ]
             },
             openAPI: IntakeOpenAPI.document,
-            publicLookups: ["/v1/cases/", "/v1/bundles/"]
+            publicLookups: ["/v1/cases/", "/v1/bundles/", "POST /track"]
         )
     }
 
@@ -42,6 +44,14 @@ extension IntakeService {
         router.addRoutes(CatalogueController(repository: store).routes)
         router.addRoutes(ApplicationsController(repository: store).routes)
         router.addRoutes(BundlesController(repository: store).routes)
+    }
+
+    /// The intake's pages (``IntakePages``), sign-in and assets.
+    static func addPages(to router: Router<HallRequestContext>, store: IntakeStore, settings: WebSettings, authority: TokenAuthority) {
+        let web = WebPages.add(
+            to: router, serviceTitle: "综合受理", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings,
+            authority: authority)
+        router.addRoutes(IntakePages(web: web, store: store).routes)
     }
 
     static func store(_ runtime: ServiceRuntime, _ settings: IntakeSettings) -> IntakeStore {

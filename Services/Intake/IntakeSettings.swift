@@ -1,5 +1,6 @@
 import HallCalendar
 import HallKit
+import HallWeb
 
 /// Intake's own settings, read by HallKit's ``EnvironmentReader`` on top of the shared
 /// ``ServiceConfiguration``; a missing or malformed value stops the service at start-up with one
@@ -9,6 +10,7 @@ import HallKit
 /// |---|---|---|
 /// | `HALL_INTAKE_ACCEPTANCE_GROUP` | acceptances arriving together that one transaction stores at most (group commit), 1–1000; 1 stores each alone | 64 |
 /// | `HALL_CALENDAR_DIR` | extra official calendar year files (`YYYY.json`), added to the bundled years | none |
+/// | `HALL_WEB_*` | the pages (`WebSettings`) | see there |
 /// | `HALL_APPLICANT_KEY` | key of the applicant check published with each acceptance (≥ 32 characters; appraisal holds the same) | derived from `HALL_JWT_SECRET` |
 struct IntakeSettings: Sendable {
     /// The hall's working-day calendar.
@@ -17,11 +19,14 @@ struct IntakeSettings: Sendable {
     var acceptanceGroup: Int
     /// Lets appraisal check a rater against the applicant without events carrying the identity number.
     var applicantCheck: ApplicantCheck
+    /// The pages' settings (``WebSettings``: the session key, sign-in, the other services' addresses).
+    var web: WebSettings
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
         acceptanceGroup = try environment.int("HALL_INTAKE_ACCEPTANCE_GROUP", default: 64, in: 1...1000)
         calendar = try environment.calendar()
         applicantCheck = try ApplicantCheck(environment: environment)
+        web = try WebSettings(environment: environment)
     }
 }

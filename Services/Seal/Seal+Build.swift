@@ -1,6 +1,7 @@
 import Foundation
 import HallContracts
 import HallKit
+import HallWeb
 import Hummingbird
 
 extension SealService {
@@ -21,6 +22,10 @@ extension SealService {
             },
             routes: { router, runtime in
                 addRoutes(to: router, repository: repository(runtime, configuration, clock: clock))
+                let web = WebPages.add(
+                    to: router, serviceTitle: "印章验证", templates: Bundle.module.url(forResource: "Templates", withExtension: nil),
+                    settings: configuration.web, authority: runtime.authority)
+                router.addRoutes(SealPages(web: web, repository: repository(runtime, configuration, clock: clock)).routes)
             },
             services: { runtime in
                 let repository = repository(runtime, configuration, clock: clock)

@@ -1,5 +1,6 @@
 import Foundation
 import HallKit
+import HallWeb
 
 /// The seal service's own settings, read by HallKit's ``EnvironmentReader`` on top of the shared
 /// ``ServiceConfiguration``.
@@ -22,6 +23,8 @@ struct SealSettings: Sendable {
     let lanes: Int
     /// How often every active seal's register head is published.
     let headInterval: Duration
+    /// The verification page's settings (``WebSettings``).
+    let web: WebSettings
 
     /// Reads the configuration; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
@@ -34,6 +37,7 @@ struct SealSettings: Sendable {
         // 1,625 imprints/s with 2 lanes and 820/s with 8.
         lanes = try environment.int("HALL_SEAL_LANES", default: min(64, max(1, ProcessInfo.processInfo.activeProcessorCount)), in: 1...64)
         headInterval = try environment.duration("HALL_SEAL_HEAD_INTERVAL", default: .seconds(60))
+        web = try WebSettings(environment: environment)
         guard headInterval >= .seconds(1), headInterval <= .seconds(60) else {
             throw ConfigurationError(key: "HALL_SEAL_HEAD_INTERVAL", problem: "must be between 1s and 60s (a head is published at least every minute)")
         }

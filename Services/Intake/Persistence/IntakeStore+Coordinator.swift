@@ -193,6 +193,20 @@ extension IntakeStore {
         return status
     }
 
+    /// The case as a clerk who may read it sees it (``clerkCaseStatus(receiptCode:clerk:)``), with
+    /// the text of every notice and decision issued, oldest first, for printing at the window.
+    func clerkCaseDocuments(receiptCode: String, clerk: Clerk) async throws -> (status: CaseStatus, texts: [(kind: String, departmentId: String, text: String, sha256: String)]) {
+        let status = try await clerkCaseStatus(receiptCode: receiptCode, clerk: clerk)
+        let texts = try await client.run(
+            """
+            SELECT n.kind, n.department_id, n.text, n.sha256 FROM \(unescaped: schema).notices n
+            JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
+            WHERE a.receipt_code = \(receiptCode) AND n.text IS NOT NULL ORDER BY n.created_at
+            """, logger: logger
+        ).decode((String, String, String, String).self).collectAll().map { (kind: $0.0, departmentId: $0.1, text: $0.2, sha256: $0.3) }
+        return (status, texts)
+    }
+
     /// `coordinator.case.completed`: every department's decision of a committed or joint case is
     /// sealed. The case is ready at the window with its outcome, completion time and on-time flag;
     /// a bundle's case waits (`completed`) until its bundle is complete. Repeats change nothing.

@@ -6,17 +6,23 @@ import Hummingbird
 public struct LookupRateLimitMiddleware: RouterMiddleware {
     public typealias Context = HallRequestContext
 
-    let prefixes: [String]
+    let prefixes: [(method: HTTPRequest.Method, prefix: String)]
     let limiter: FailureLimiter
 
-    /// Limits `GET` requests whose path starts with one of `prefixes` to `perMinute` per client.
+    /// Limits the requests whose path starts with one of `prefixes` to `perMinute` per client:
+    /// `GET` requests, or those of the method a prefix names (`POST /track`: a look-up posted from
+    /// a page, so that the identity number is not in the address).
     public init(prefixes: [String], perMinute: Int) {
-        self.prefixes = prefixes
+        self.prefixes = prefixes.map { entry in
+            let parts = entry.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, let method = HTTPRequest.Method(String(parts[0])) { return (method, String(parts[1])) }
+            return (.get, entry)
+        }
         self.limiter = FailureLimiter(limit: perMinute, window: .seconds(60), counting: "look-ups")
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.method == .get, prefixes.contains(where: { request.uri.path.hasPrefix($0) }) {
+        if prefixes.contains(where: { request.method == $0.method && request.uri.path.hasPrefix($0.prefix) }) {
             try limiter.take(context.clientAddress)
         }
         return try await next(request, context)

@@ -1,0 +1,416 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import HallWeb
+import Hummingbird
+import Crypto
+
+/// The intake's pages.
+///
+/// - Public (no sign-in): the guide look-up `/` and `/guides/{code}` (with the form to download),
+///   a case's status with its timeline `/track` (receipt code + identity number, posted so the
+///   number never sits in an address or a log), and its notices for printing.
+/// - Front desk (clerk): `/desk` (search an item, the reminders of the clerk's windows),
+///   `/desk/items/{code}` (the guide's materials to tick, then submit: the answer is given at once)
+///   and `/desk/cases/{receiptCode}` (the outcome as a printable notice: acceptance notice with the
+///   due date, the seal's imprint and a QR code of the public verification; one-time correction
+///   notice; refusal notice with the competent authority).
+///
+/// Every page goes through the same store calls and checks as the JSON API.
+struct IntakePages {
+    let web: WebPages
+    let store: IntakeStore
+
+    var routes: RouteCollection<HallRequestContext> {
+        let routes = RouteCollection(context: HallRequestContext.self)
+        routes.get("/") { request, _ in
+            try await web.publicPage {
+                let query = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+                let page = ItemSearchPage(query: query, items: try await itemRows(matching: query), forClerk: false)
+                return web.renderer.render("items", title: "办事指南", page: page, caching: .publicFor(seconds: 30))
+            }
+        }
+        routes.get("/guides/:code") { _, context in
+            try await web.publicPage {
+                let code = try context.parameters.require("code")
+                return web.renderer.render(
+                    "guide", title: "办事指南", page: try await guidePage(code: code, forClerk: false), caching: .publicFor(seconds: 30))
+            }
+        }
+        routes.get("/track") { _, _ in
+            web.renderer.render("track", title: "办件查询", page: TrackPage())
+        }
+        routes.post("/track") { request, _ in
+            try await web.publicPage {
+                let form = try await WebForm(request)
+                let code = form.first("receiptCode") ?? "", idNumber = form.first("idNumber") ?? ""
+                guard !code.isEmpty, !idNumber.isEmpty else {
+                    return web.renderer.render(
+                        "track", title: "办件查询", page: TrackPage(receiptCode: code, problem: "请填写受理编号和身份证件号码"), status: .badRequest)
+                }
+                guard let status = try await store.caseStatus(receiptCode: code, idNumber: idNumber) else {
+                    return web.renderer.render(
+                        "track", title: "办件查询",
+                        page: TrackPage(receiptCode: code, problem: "没有找到这个受理编号和证件号码对应的办件，请核对后再查"), status: .notFound)
+                }
+                let documents = try await publicDocuments(status, receiptCode: code, idNumber: idNumber)
+                return web.renderer.render(
+                    "track", title: "办件查询",
+                    page: TrackPage(receiptCode: code, found: CaseView(status, departments: try await departmentNames(), documents: documents)))
+            }
+        }
+
+        routes.get("/desk") { request, context in
+            try await web.staff(request, context, roles: [.clerk]) { context, viewer, _ in
+                let clerk = try Clerk(context)
+                let query = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
+                let reminders = try await store.reminders(clerk: clerk, today: .inHall(Date()), limit: 100)
+                let page = DeskPage(
+                    search: ItemSearchPage(query: query, items: try await itemRows(matching: query), forClerk: true),
+                    uncollected: reminders.uncollected.map {
+                        DeskPage.Waiting(receiptCode: $0.receiptCode, itemCode: $0.itemCode, collectBy: $0.collectBy.description, contact: $0.contact)
+                    },
+                    overdue: reminders.overduePromises.map {
+                        DeskPage.Overdue(receiptCode: $0.receiptCode, materialId: $0.materialId, dueBy: $0.dueBy.description, days: $0.daysOverdue)
+                    })
+                return web.renderer.render("desk", title: "前台受理", page: page, viewer: viewer)
+            }
+        }
+        routes.get("/desk/items/:code") { request, context in
+            try await web.staff(request, context, roles: [.clerk]) { context, viewer, _ in
+                let guide = try await guidePage(code: try context.parameters.require("code"), forClerk: true)
+                return web.renderer.render("apply", title: "受理申请", page: ApplyPage(guide: guide, idempotencyKey: UUID().uuidString), viewer: viewer)
+            }
+        }
+        routes.post("/desk/items/:code") { request, context in
+            try await web.staff(request, context, roles: [.clerk]) { context, viewer, form in
+                let code = try context.parameters.require("code")
+                let item = try await itemInForce(code)
+                let submission = try Self.submission(form ?? WebForm(""), item: item)
+                let answer = try await store.submit(submission, clerk: try Clerk(context), now: Date())
+                return PageRenderer.seeOther("/desk/cases/\(answer.receiptCode)")
+            }
+        }
+        routes.get("/desk/cases/:receiptCode") { request, context in
+            try await web.staff(request, context, roles: [.clerk]) { context, viewer, _ in
+                let code = try context.parameters.require("receiptCode")
+                let (status, texts) = try await store.clerkCaseDocuments(receiptCode: code, clerk: try Clerk(context))
+                let names = try await departmentNames()
+                let documents = texts.map { text in
+                    DocumentView(
+                        kind: text.kind, text: text.text, sha256: text.sha256,
+                        status: status.documents?.first { $0.kind == text.kind && $0.departmentId == text.departmentId },
+                        departmentName: names[text.departmentId] ?? text.departmentId, sealURL: web.settings.sealURL)
+                }
+                let all = documents + Self.decisionsWithoutText(status, shown: documents, names: names, sealURL: web.settings.sealURL)
+                return web.renderer.render("case", title: "办件 \(code)", page: CaseView(status, departments: names, documents: all), viewer: viewer)
+            }
+        }
+        return routes
+    }
+
+    // MARK: - Building the views
+
+    func itemRows(matching query: String?) async throws -> [ItemRow] {
+        let names = try await departmentNames()
+        return try await store.itemsInForce(matching: query, on: .inHall(Date())).map { ItemRow($0, departments: names) }
+    }
+
+    func departmentNames() async throws -> [String: String] {
+        Dictionary(try await store.departmentList().map { ($0.departmentId, $0.name) }) { first, _ in first }
+    }
+
+    func itemInForce(_ code: String) async throws -> ItemVersion {
+        let versions = try await store.recentItemVersions(of: code)
+        guard let item = IntakeStore.inForce(versions, on: .inHall(Date())) else {
+            if let withdrawn = IntakeStore.withdrawal(versions, on: .inHall(Date())) {
+                throw HallError(.notFound, "事项 \(code) 自 \(withdrawn) 起已从目录中撤销", field: "code")
+            }
+            throw HallError(.notFound, "目录中没有现行有效的事项 \(code)", field: "code")
+        }
+        return item
+    }
+
+    func guidePage(code: String, forClerk: Bool) async throws -> GuidePage {
+        GuidePage(try await itemInForce(code), departments: try await departmentNames(), forClerk: forClerk)
+    }
+
+    /// The notices and decisions the applicant may print, with the seal's state of each.
+    func publicDocuments(_ status: CaseStatus, receiptCode: String, idNumber: String) async throws -> [DocumentView] {
+        var documents: [DocumentView] = []
+        let names = try await departmentNames()
+        for kind in NoticeKind.allPublic {
+            guard let text = try await store.documentText(receiptCode: receiptCode, idNumber: idNumber, kind: kind) else { continue }
+            let hash = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+            documents.append(
+                DocumentView(
+                    kind: kind.rawValue, text: text, sha256: hash, status: status.documents?.first { $0.kind == kind.rawValue },
+                    departmentName: status.documents?.first { $0.kind == kind.rawValue }.flatMap { names[$0.departmentId] } ?? "",
+                    sealURL: web.settings.sealURL))
+        }
+        return documents + Self.decisionsWithoutText(status, shown: documents, names: names, sealURL: web.settings.sealURL)
+    }
+
+    /// The departments' decisions the coordinator wrote (the front desk keeps no text of them):
+    /// each with its number, seal and the verification of its imprint.
+    static func decisionsWithoutText(_ status: CaseStatus, shown: [DocumentView], names: [String: String], sealURL: String) -> [DocumentView] {
+        (status.documents ?? []).filter { document in
+            document.sealed && !shown.contains { $0.kind == document.kind && $0.departmentName == (names[document.departmentId] ?? document.departmentId) }
+        }.map { document in
+            DocumentView(
+                kind: document.kind, text: "", sha256: nil, status: document, departmentName: names[document.departmentId] ?? document.departmentId,
+                sealURL: sealURL)
+        }
+    }
+
+    /// The submission of the desk's form: each material the clerk ticked as brought, in the form,
+    /// copies and legal form recorded; a secondary material not brought but promised by a date
+    /// (tolerated gap); the conditions that apply to this applicant.
+    static func submission(_ form: WebForm, item: ItemVersion) throws -> ApplicationSubmission {
+        var materials: [PresentedMaterial] = [], promised: [PromisedMaterial] = [], conditions: [String] = []
+        for material in item.materials {
+            let prefix = "m.\(material.id)."
+            if material.requirement == .conditional, form.ticked("c.\(material.id)") { conditions.append(material.id) }
+            if form.ticked(prefix + "brought") {
+                guard let form_ = MaterialForm(rawValue: form.first(prefix + "form") ?? material.form.rawValue) else {
+                    throw HallError.invalid("materials[\(material.id)].form", "须为 original、copy 或 original-and-copy")
+                }
+                guard let copies = Int(form.first(prefix + "copies") ?? "\(material.copies)"), (1...99).contains(copies) else {
+                    throw HallError.invalid("materials[\(material.id)].copies", "份数须为 1–99 的整数")
+                }
+                materials.append(PresentedMaterial(materialId: material.id, form: form_, copies: copies, legalForm: form.ticked(prefix + "legal")))
+            } else if let date = form.first(prefix + "promise") {
+                guard let due = LocalDate(iso: date) else { throw HallError.invalid("promised[\(material.id)].dueBy", "须为 YYYY-MM-DD 格式的日期") }
+                promised.append(PromisedMaterial(materialId: material.id, dueBy: due))
+            }
+        }
+        guard let kindText = form.first("applicantKind"), let kind = ApplicantKind(rawValue: kindText) else {
+            throw HallError.invalid("applicant.kind", "请选择申请人类型（个人或单位）")
+        }
+        return try ApplicationSubmission(
+            itemCode: item.code, departmentId: nil,
+            applicant: Applicant(kind: kind, name: form.first("name") ?? "", idNumber: form.first("idNumber") ?? "", contact: form.first("contact") ?? ""),
+            materials: materials, conditionsMet: conditions.isEmpty ? nil : conditions, promised: promised.isEmpty ? nil : promised,
+            channel: .window, greenChannel: nil, greenChannelApproval: nil, idempotencyKey: form.first("idempotencyKey") ?? UUID().uuidString,
+            competentAuthority: nil
+        ).validated()
+    }
+}
+
+extension NoticeKind {
+    /// The documents an applicant prints from the tracking page, in the order they are issued.
+    static let allPublic: [NoticeKind] = [.correctionNotice, .refusalNotice, .acceptanceNotice, .approvalDecision, .denialDecision]
+}
+
+// MARK: - Views
+
+struct ItemRow {
+    var code: String
+    var name: String
+    var kind: String
+    var department: String
+    var promisedDays: Int
+    var legalDays: Int
+    var fee: String
+
+    init(_ item: ItemVersion, departments: [String: String]) {
+        code = item.code
+        name = item.name
+        kind = Words.itemKind(item.kind.rawValue)
+        department = departments[item.leadDepartmentId] ?? item.leadDepartmentId
+        promisedDays = item.promisedLimitDays
+        legalDays = item.legalLimitDays
+        fee = item.fee.amountCents.map(Words.yuan) ?? "不收费"
+    }
+}
+
+/// (Mustache reads stored properties only: every flag the template asks is stored.)
+struct ItemSearchPage {
+    var query: String?
+    var items: [ItemRow]
+    var forClerk: Bool
+    var empty: Bool
+
+    init(query: String?, items: [ItemRow], forClerk: Bool) {
+        self.query = query
+        self.items = items
+        self.forClerk = forClerk
+        empty = items.isEmpty
+    }
+}
+
+struct GuidePage {
+    struct Material {
+        var id: String
+        var name: String
+        var form: String
+        var formCode: String
+        var copies: Int
+        var conditional: Bool
+        var condition: String?
+        var toleratedGap: Bool
+        var original: Bool
+        var copy: Bool
+        var both: Bool
+    }
+    struct Basis { var law: String; var articles: String }
+    struct Duration { var category: String; var expected: String }
+
+    var code: String
+    var version: Int
+    var name: String
+    var kind: String
+    var immediate: Bool
+    var department: String
+    var participants: [String]
+    var legalDays: Int
+    var promisedDays: Int
+    var fee: String?
+    var feeBasis: String?
+    var payment: GuideDetails.Payment?
+    var materials: [Material]
+    var legalBasis: [Basis]
+    var conditions: [String]
+    var procedure: [String]
+    var durations: [Duration]
+    var toleratedGapAllowed: Bool
+    var effectiveFrom: String
+    var forClerk: Bool
+
+    init(_ item: ItemVersion, departments: [String: String], forClerk: Bool) {
+        code = item.code
+        version = item.version
+        name = item.name
+        kind = Words.itemKind(item.kind.rawValue)
+        immediate = item.kind == .immediate
+        department = departments[item.leadDepartmentId] ?? item.leadDepartmentId
+        participants = item.participantDepartmentIds.map { departments[$0] ?? $0 }
+        legalDays = item.legalLimitDays
+        promisedDays = item.promisedLimitDays
+        fee = item.fee.amountCents.map(Words.yuan)
+        feeBasis = item.fee.basis
+        payment = item.guide?.payment
+        materials = item.materials.map {
+            Material(
+                id: $0.id, name: $0.name, form: Words.materialForm($0.form.rawValue), formCode: $0.form.rawValue, copies: $0.copies,
+                conditional: $0.requirement == .conditional, condition: $0.condition, toleratedGap: $0.toleratedGap && item.toleratedGapAllowed,
+                original: $0.form == .original, copy: $0.form == .copy, both: $0.form == .originalAndCopy)
+        }
+        legalBasis = (item.guide?.legalBasis ?? []).map { Basis(law: $0.law, articles: $0.articles) }
+        conditions = item.guide?.conditions ?? []
+        procedure = item.guide?.procedure ?? []
+        durations = (item.guide?.notCountedDurations ?? []).map { Duration(category: Self.notCounted($0.category.rawValue), expected: $0.expected) }
+        toleratedGapAllowed = item.toleratedGapAllowed
+        effectiveFrom = item.effectiveFrom.description
+        self.forClerk = forClerk
+    }
+
+    static func notCounted(_ code: String) -> String {
+        [
+            "hearing": "听证", "tender": "招标", "auction": "拍卖", "inspection": "检验", "testing": "检测", "quarantine": "检疫",
+            "appraisal": "鉴定", "expert-review": "专家评审",
+        ][code] ?? code
+    }
+}
+
+struct ApplyPage {
+    var guide: GuidePage
+    var idempotencyKey: String
+}
+
+struct DeskPage {
+    struct Waiting { var receiptCode: String; var itemCode: String; var collectBy: String; var contact: String }
+    struct Overdue { var receiptCode: String; var materialId: String; var dueBy: String; var days: Int }
+    var search: ItemSearchPage
+    var uncollected: [Waiting]
+    var overdue: [Overdue]
+}
+
+struct TrackPage {
+    var receiptCode: String = ""
+    var problem: String?
+    var found: CaseView?
+}
+
+/// A notice or decision as printed: its text, the seal's imprint (or that it is being sealed) and
+/// the QR code of the seal service's public verification of exactly this text.
+struct DocumentView {
+    var kind: String
+    var title: String
+    var text: String
+    var number: String?
+    var sealed: Bool
+    var sealable: Bool
+    var sealedAt: String?
+    var departmentName: String
+    var verifyURL: String?
+    var qr: String?
+    /// False for a decision whose text the deciding department holds.
+    var hasText = true
+
+    init(kind: String, text: String, sha256: String?, status: CaseStatus.DocumentStatus?, departmentName: String, sealURL: String) {
+        self.kind = kind
+        title = Words.document(kind)
+        self.text = text
+        number = status?.number
+        sealed = status?.sealed ?? false
+        sealable = kind != NoticeKind.correctionNotice.rawValue
+        sealedAt = status?.sealedAt.map { Words.time($0) }
+        self.departmentName = departmentName
+        hasText = !text.isEmpty
+        let target = sha256.map { "documentHash=\($0)" } ?? status?.imprintId.map { "imprintId=\($0.uuidString.lowercased())" }
+        if sealable, let target {
+            let url = "\(sealURL)/verify?\(target)"
+            verifyURL = url
+            qr = try? QRCode(text: url).svg(title: "扫码验证\(Words.document(kind))的印章")
+        }
+    }
+}
+
+/// A case as the applicant and the clerk read it: one vocabulary, the full timeline.
+struct CaseView {
+    struct Step { var at: String; var event: String; var department: String?; var detail: String? }
+    struct Department { var name: String; var role: String; var status: String }
+    var receiptCode: String
+    var itemCode: String
+    var status: String
+    var statusCode: String
+    var noticeNumber: String?
+    var dueDate: String?
+    var dueDateProvisional: Bool
+    var awaiting: [String]
+    var refusalReason: String?
+    var competentAuthority: String?
+    var departments: [Department]
+    var timeline: [Step]
+    var documents: [DocumentView]
+    var pendingSeal: Bool
+    var outcome: String?
+    var onTime: Bool?
+
+    init(_ status: CaseStatus, departments names: [String: String], documents: [DocumentView]) {
+        receiptCode = status.receiptCode
+        itemCode = status.itemCode
+        self.status = Words.status(status.status)
+        statusCode = status.status
+        noticeNumber = status.noticeNumber
+        dueDate = status.dueDate?.description
+        dueDateProvisional = status.dueDateProvisional ?? false
+        awaiting = status.awaiting
+        refusalReason = status.refusalReason
+        competentAuthority = status.competentAuthority
+        departments = (status.departments ?? []).map {
+            Department(name: names[$0.departmentId] ?? $0.departmentId, role: $0.role == "lead" ? "牵头" : "协办", status: Words.status($0.status))
+        }
+        timeline = (status.timeline ?? []).map {
+            Step(
+                at: Words.time($0.at), event: Words.event($0.event), department: $0.departmentId.map { names[$0] ?? $0 },
+                detail: $0.detail.map(Words.detail))
+        }
+        self.documents = documents
+        pendingSeal = documents.contains { $0.sealable && !$0.sealed }
+        outcome = status.completion.map { Words.decision($0.outcome) }
+        onTime = status.completion?.onTime
+    }
+}

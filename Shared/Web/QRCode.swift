@@ -1,0 +1,381 @@
+// QRCode.swift — a self-contained QR code encoder (ISO/IEC 18004:2015).
+// Byte mode only, error correction level M, versions 1–40, automatic mask choice.
+// No dependencies; all tables are immutable `static let`s, so the type is `Sendable`.
+
+/// A QR code (ISO/IEC 18004) of some bytes: byte mode, error correction level M, the smallest version 1–40 that holds them, the mask with the lowest penalty.
+public struct QRCode: Sendable {
+    /// Modules per side: `17 + 4 × version`.
+    public let size: Int
+    /// Module colours in row-major order (`y * size + x`); `true` = dark.
+    private let modules: [Bool]
+
+    /// Thrown when the data does not fit a version 40-M symbol (2331 bytes).
+    public struct TooLong: Error, Sendable { public let bytes: Int }
+
+    /// Encodes the UTF-8 bytes of `text`.
+    public init(text: String) throws {
+        try self.init(bytes: Array(text.utf8))
+    }
+
+    /// Encodes `bytes` in byte mode at level M, in the smallest version that holds them.
+    public init(bytes: [UInt8]) throws {
+        guard let version = (1...40).first(where: {
+            QRCode.bitsNeeded(byteCount: bytes.count, version: $0) <= QRCode.dataCodewordCount(version: $0) * 8
+        }) else { throw TooLong(bytes: bytes.count) }
+
+        let data = QRCode.dataCodewords(bytes, version: version)
+        let codewords = QRCode.interleavedWithErrorCorrection(data, version: version)
+
+        var base = Grid(version: version)
+        base.drawFunctionPatterns()
+        base.placeCodewords(codewords)
+
+        // Try all eight masks; keep the first with the lowest penalty. Each candidate is scored
+        // with its format information drawn, as ZXing's encoder does.
+        var best = base
+        var bestPenalty = Int.max
+        for mask in 0..<8 {
+            var candidate = base
+            candidate.applyMask(mask)
+            candidate.drawFormatBits(mask: mask)
+            let penalty = candidate.penalty()
+            if penalty < bestPenalty { best = candidate; bestPenalty = penalty }
+        }
+        size = best.size
+        modules = best.dark
+    }
+
+    /// The colour of the module at column `x`, row `y` (origin top-left); `true` = dark.
+    /// Coordinates outside the symbol are light (they belong to the quiet zone).
+    public func module(x: Int, y: Int) -> Bool {
+        guard (0..<size).contains(x), (0..<size).contains(y) else { return false }
+        return modules[y * size + x]
+    }
+
+    /// An SVG drawing of the code with a 4-module quiet zone, one <path> of the dark modules, viewBox in modules, `shape-rendering="crispEdges"`, and an accessible <title> given as `title` (XML-escaped).
+    public func svg(title: String) -> String {
+        let quiet = 4, side = size + 2 * quiet
+        var path = ""
+        for y in 0..<size {
+            var x = 0
+            while x < size {
+                guard module(x: x, y: y) else { x += 1; continue }
+                let start = x
+                while x < size && module(x: x, y: y) { x += 1 }
+                let run = x - start   // one rectangle per horizontal run of dark modules
+                path += "M\(start + quiet),\(y + quiet)h\(run)v1h-\(run)z"
+            }
+        }
+        return """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(side) \(side)" \
+            shape-rendering="crispEdges" role="img">\
+            <title>\(QRCode.xmlEscaped(title))</title>\
+            <rect width="\(side)" height="\(side)" fill="#fff"/>\
+            <path fill="#000" d="\(path)"/></svg>
+            """
+    }
+
+    private static func xmlEscaped(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
+
+// MARK: - Capacity tables (level M)
+
+extension QRCode {
+    /// Error-correction codewords per block at level M, indexed by version (index 0 unused).
+    static let eccPerBlock: [Int] = [0,
+        10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
+        26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28]
+    /// Number of error-correction blocks at level M, indexed by version (index 0 unused).
+    static let blockCount: [Int] = [0,
+        1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16,
+        17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49]
+
+    /// All codewords (data + EC) a version holds: the modules left after function patterns, ÷ 8.
+    static func totalCodewordCount(version v: Int) -> Int {
+        var modules = (16 * v + 128) * v + 64
+        if v >= 2 {
+            let align = v / 7 + 2
+            modules -= (25 * align - 10) * align - 55   // alignment patterns, less timing overlap
+            if v >= 7 { modules -= 36 }                  // two version-information blocks
+        }
+        return modules / 8
+    }
+
+    static func dataCodewordCount(version v: Int) -> Int {
+        totalCodewordCount(version: v) - eccPerBlock[v] * blockCount[v]
+    }
+
+    /// Mode indicator + character count + payload, in bits.
+    static func bitsNeeded(byteCount: Int, version v: Int) -> Int {
+        4 + (v <= 9 ? 8 : 16) + 8 * byteCount
+    }
+
+    /// Centre coordinates of alignment patterns (same list for rows and columns).
+    static func alignmentPositions(version v: Int) -> [Int] {
+        guard v >= 2 else { return [] }
+        let count = v / 7 + 2
+        let step = (v * 8 + count * 3 + 5) / (count * 4 - 4) * 2
+        var positions = [6]
+        for i in 0..<(count - 1) { positions.insert(4 * v + 10 - i * step, at: 1) }
+        return positions
+    }
+}
+
+// MARK: - Data codewords and Reed–Solomon
+
+extension QRCode {
+    /// Byte-mode segment, terminator, byte alignment, then 0xEC/0x11 padding to the data capacity.
+    static func dataCodewords(_ bytes: [UInt8], version v: Int) -> [UInt8] {
+        let capacityBits = dataCodewordCount(version: v) * 8
+        var bits: [Bool] = []
+        func append(_ value: Int, _ count: Int) {
+            for i in stride(from: count - 1, through: 0, by: -1) { bits.append((value >> i) & 1 == 1) }
+        }
+        append(0b0100, 4)                              // byte mode
+        append(bytes.count, v <= 9 ? 8 : 16)           // character count
+        for b in bytes { append(Int(b), 8) }
+        append(0, min(4, capacityBits - bits.count))   // terminator
+        append(0, (8 - bits.count % 8) % 8)            // pad to a byte boundary
+        var out = stride(from: 0, to: bits.count, by: 8).map { i in
+            bits[i..<i + 8].reduce(UInt8(0)) { $0 << 1 | ($1 ? 1 : 0) }
+        }
+        var pad: UInt8 = 0xEC
+        while out.count < capacityBits / 8 { out.append(pad); pad ^= 0xEC ^ 0x11 }
+        return out
+    }
+
+    /// Splits data into blocks, appends each block's EC codewords, and interleaves the result.
+    static func interleavedWithErrorCorrection(_ data: [UInt8], version v: Int) -> [UInt8] {
+        let blocks = blockCount[v], eccLen = eccPerBlock[v]
+        let shortDataLen = data.count / blocks
+        let longBlocks = data.count % blocks             // the last `longBlocks` blocks hold one more
+        let divisor = reedSolomonGenerator(degree: eccLen)
+        var dataBlocks: [[UInt8]] = [], eccBlocks: [[UInt8]] = []
+        var offset = 0
+        for i in 0..<blocks {
+            let len = shortDataLen + (i >= blocks - longBlocks ? 1 : 0)
+            let block = Array(data[offset..<offset + len])
+            offset += len
+            dataBlocks.append(block)
+            eccBlocks.append(reedSolomonRemainder(block, divisor: divisor))
+        }
+        var out: [UInt8] = []
+        for i in 0...shortDataLen { for block in dataBlocks where i < block.count { out.append(block[i]) } }
+        for i in 0..<eccLen { for block in eccBlocks { out.append(block[i]) } }
+        return out
+    }
+
+    /// GF(256) antilog and log tables for the field polynomial x⁸+x⁴+x³+x²+1 (0x11D).
+    static let gf: (exp: [UInt8], log: [Int]) = {
+        var exp = [UInt8](repeating: 0, count: 255), log = [Int](repeating: 0, count: 256)
+        var x = 1
+        for i in 0..<255 {
+            exp[i] = UInt8(x); log[x] = i
+            x <<= 1
+            if x & 0x100 != 0 { x ^= 0x11D }
+        }
+        return (exp, log)
+    }()
+
+    static func gfMultiply(_ a: UInt8, _ b: UInt8) -> UInt8 {
+        guard a != 0, b != 0 else { return 0 }
+        return gf.exp[(gf.log[Int(a)] + gf.log[Int(b)]) % 255]
+    }
+
+    /// Coefficients (highest power first, leading 1 omitted) of ∏ (x − αⁱ), i = 0 ..< degree.
+    static func reedSolomonGenerator(degree: Int) -> [UInt8] {
+        var poly = [UInt8](repeating: 0, count: degree)
+        poly[degree - 1] = 1
+        var root: UInt8 = 1
+        for _ in 0..<degree {
+            for j in 0..<degree {
+                poly[j] = gfMultiply(poly[j], root)
+                if j + 1 < degree { poly[j] ^= poly[j + 1] }
+            }
+            root = gfMultiply(root, 2)
+        }
+        return poly
+    }
+
+    /// The remainder of data(x)·x^degree ÷ generator(x): the block's EC codewords.
+    static func reedSolomonRemainder(_ data: [UInt8], divisor: [UInt8]) -> [UInt8] {
+        var rem = [UInt8](repeating: 0, count: divisor.count)
+        for byte in data {
+            let factor = byte ^ rem.removeFirst()
+            rem.append(0)
+            for i in rem.indices { rem[i] ^= gfMultiply(divisor[i], factor) }
+        }
+        return rem
+    }
+}
+
+// MARK: - The module grid
+
+/// A symbol under construction: module colours plus which modules are function patterns.
+private struct Grid: Sendable {
+    let version: Int
+    let size: Int
+    var dark: [Bool]
+    var isFunction: [Bool]
+
+    init(version: Int) {
+        self.version = version
+        size = 17 + 4 * version
+        dark = Array(repeating: false, count: size * size)
+        isFunction = dark
+    }
+
+    mutating func setFunction(_ x: Int, _ y: Int, _ isDark: Bool) {
+        dark[y * size + x] = isDark
+        isFunction[y * size + x] = true
+    }
+
+    /// Timing patterns, finders with separators, alignment patterns, reserved format and version areas.
+    mutating func drawFunctionPatterns() {
+        for i in 0..<size {
+            setFunction(6, i, i % 2 == 0)
+            setFunction(i, 6, i % 2 == 0)
+        }
+        for (cx, cy) in [(3, 3), (size - 4, 3), (3, size - 4)] {
+            for dy in -4...4 {
+                for dx in -4...4 where (0..<size).contains(cx + dx) && (0..<size).contains(cy + dy) {
+                    let ring = max(abs(dx), abs(dy))     // 4 = separator, 2 = light ring
+                    setFunction(cx + dx, cy + dy, ring != 2 && ring != 4)
+                }
+            }
+        }
+        let centres = QRCode.alignmentPositions(version: version)
+        let last = centres.count - 1
+        for (i, cx) in centres.enumerated() {
+            for (j, cy) in centres.enumerated() {
+                if (i == 0 && j == 0) || (i == 0 && j == last) || (i == last && j == 0) { continue }
+                for dy in -2...2 {
+                    for dx in -2...2 { setFunction(cx + dx, cy + dy, max(abs(dx), abs(dy)) != 1) }
+                }
+            }
+        }
+        drawFormatBits(mask: 0)   // reserves the area (and sets the dark module); redrawn per mask
+        drawVersionBits()
+    }
+
+    /// 15 format bits — level M (00) and the mask, BCH(15,5), XOR 0x5412 — in both copies.
+    mutating func drawFormatBits(mask: Int) {
+        let data = (0b00 << 3) | mask
+        var rem = data
+        for _ in 0..<10 { rem = (rem << 1) ^ ((rem >> 9) * 0x537) }
+        let bits = ((data << 10) | rem) ^ 0x5412
+        func bit(_ i: Int) -> Bool { (bits >> i) & 1 == 1 }
+        for i in 0...5 { setFunction(8, i, bit(i)) }
+        setFunction(8, 7, bit(6))
+        setFunction(8, 8, bit(7))
+        setFunction(7, 8, bit(8))
+        for i in 9..<15 { setFunction(14 - i, 8, bit(i)) }
+        for i in 0..<8 { setFunction(size - 1 - i, 8, bit(i)) }
+        for i in 8..<15 { setFunction(8, size - 15 + i, bit(i)) }
+        setFunction(8, size - 8, true)   // the dark module
+    }
+
+    /// 18 version bits — version, BCH(18,6) — in both 6×3 blocks, for versions 7 and up.
+    mutating func drawVersionBits() {
+        guard version >= 7 else { return }
+        var rem = version
+        for _ in 0..<12 { rem = (rem << 1) ^ ((rem >> 11) * 0x1F25) }
+        let bits = (version << 12) | rem
+        for i in 0..<18 {
+            let isDark = (bits >> i) & 1 == 1
+            let a = size - 11 + i % 3, b = i / 3
+            setFunction(a, b, isDark)
+            setFunction(b, a, isDark)
+        }
+    }
+
+    /// Places codeword bits in the two-column zigzag from the bottom-right corner, skipping
+    /// function modules and the vertical timing column. Remainder bits stay light.
+    mutating func placeCodewords(_ codewords: [UInt8]) {
+        var bitIndex = 0
+        var right = size - 1
+        while right >= 1 {
+            if right == 6 { right = 5 }
+            let upward = (right + 1) & 2 == 0
+            for step in 0..<size {
+                let y = upward ? size - 1 - step : step
+                for x in [right, right - 1] where !isFunction[y * size + x] && bitIndex < codewords.count * 8 {
+                    dark[y * size + x] = (codewords[bitIndex >> 3] >> (7 - (bitIndex & 7))) & 1 == 1
+                    bitIndex += 1
+                }
+            }
+            right -= 2
+        }
+    }
+
+    /// XORs the data modules with mask pattern `mask` (0–7).
+    mutating func applyMask(_ mask: Int) {
+        for y in 0..<size {
+            for x in 0..<size where !isFunction[y * size + x] {
+                let flip: Bool
+                switch mask {
+                case 0: flip = (x + y) % 2 == 0
+                case 1: flip = y % 2 == 0
+                case 2: flip = x % 3 == 0
+                case 3: flip = (x + y) % 3 == 0
+                case 4: flip = (x / 3 + y / 2) % 2 == 0
+                case 5: flip = x * y % 2 + x * y % 3 == 0
+                case 6: flip = (x * y % 2 + x * y % 3) % 2 == 0
+                default: flip = ((x + y) % 2 + x * y % 3) % 2 == 0
+                }
+                if flip { dark[y * size + x].toggle() }
+            }
+        }
+    }
+
+    /// The standard's four penalty rules: runs, 2×2 blocks, finder-like patterns, dark balance.
+    func penalty() -> Int {
+        var total = 0
+        for i in 0..<size {
+            total += Grid.linePenalty((0..<size).map { dark[i * size + $0] })   // row i
+            total += Grid.linePenalty((0..<size).map { dark[$0 * size + i] })   // column i
+        }
+        for y in 0..<(size - 1) {
+            for x in 0..<(size - 1) {
+                let c = dark[y * size + x]
+                if c == dark[y * size + x + 1] && c == dark[(y + 1) * size + x] && c == dark[(y + 1) * size + x + 1] {
+                    total += 3
+                }
+            }
+        }
+        let darkCount = dark.reduce(0) { $0 + ($1 ? 1 : 0) }
+        total += 10 * (abs(darkCount * 20 - dark.count * 10) / dark.count)   // per full 5% off 50%
+        return total
+    }
+
+    /// Rule 1 (runs of ≥ 5: 3 + excess) and rule 3 (1:1:3:1:1 preceded or followed by 4 light: 40)
+    /// for one row or column; modules beyond the edge count as light.
+    static func linePenalty(_ line: [Bool]) -> Int {
+        var total = 0, run = 1
+        for i in 1..<line.count {
+            if line[i] == line[i - 1] { run += 1; continue }
+            if run >= 5 { total += run - 2 }
+            run = 1
+        }
+        if run >= 5 { total += run - 2 }
+        let core = [true, false, true, true, true, false, true]
+        func lightSpan(_ from: Int) -> Bool { (from..<from + 4).allSatisfy { !line.indices.contains($0) || !line[$0] } }
+        for i in 0...(line.count - 7) where Array(line[i..<i + 7]) == core {
+            if lightSpan(i - 4) || lightSpan(i + 7) { total += 40 }
+        }
+        return total
+    }
+}

@@ -1,0 +1,321 @@
+"""The hall's pages in a real browser: Debian's Chromium driven by Selenium against the five real
+executables, the demo hall loaded through their APIs.
+
+    HALL_WEB_BIN_DIR=$(swift build --show-bin-path) .hall/venv/bin/python -m unittest discover -s deploy/web -p 'test_*.py'
+
+`deploy/hall test` runs it after the Swift tests. Each step is what a person at the hall does; each
+check is what they would see. Screenshots of every page, at desk and phone width, are written to
+.build/screenshots/, or to docs/screenshots/ with HALL_WEB_SCREENSHOTS=docs (how the README's are
+made); HALL_WEB_SCREENSHOTS=off skips them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+WEB = Path(__file__).resolve().parent
+ROOT = WEB.parent.parent
+# The demo's loader is `load`; the fault suite (whose FreshHall runs the executables) has a `load` of its own.
+sys.path.insert(0, str(WEB.parent / "faults"))
+sys.path.insert(0, str(WEB.parent))
+sys.path.insert(0, str(WEB.parent / "demo"))
+
+import load  # noqa: E402
+
+SCREENSHOTS = ROOT / ("docs" if os.environ.get("HALL_WEB_SCREENSHOTS") == "docs" else ".build") / "screenshots"
+DESK, PHONE = (1280, 900), (390, 844)
+
+
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--force-device-scale-factor=1", "--lang=zh-CN",
+                     f"--window-size={DESK[0]},{DESK[1]}"):
+        options.add_argument(argument)
+    return webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"))
+
+
+@unittest.skipUnless(os.environ.get("HALL_WEB_BIN_DIR"), "HALL_WEB_BIN_DIR names the built executables")
+class PagesTests(unittest.TestCase):
+    """One hall for the whole class: the five executables, the demo hall, one browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        from stack import SERVICES, FreshHall
+
+        base = 24000 + random.randrange(0, 900, 10)
+        cls.fresh = FreshHall(os.environ["HALL_WEB_BIN_DIR"], "webpages", base)
+        cls.urls = {name: f"http://127.0.0.1:{base + SERVICES.index(name) + 1}" for name in SERVICES}
+        cls.fresh.hall.common_env.update({
+            "HALL_WEB_DEV_SIGNIN": "on", "HALL_WEB_SEAL_URL": cls.urls["seal"], "HALL_WEB_INTAKE_URL": cls.urls["intake"],
+            "HALL_WEB_COORDINATOR_URL": cls.urls["coordinator"],
+        })
+        cls.passed = False
+        cls.fresh.start()
+        cls.files = load.validate(WEB.parent / "demo")
+        with contextlib.redirect_stdout(io.StringIO()) as loaded:
+            load.Loader(cls.files, cls.urls["intake"], cls.urls["seal"], cls.fresh.secret, None, seal_wait=90, out=loaded).run()
+        cls.driver = browser()
+        cls.driver.implicitly_wait(0)
+        cls.shots = os.environ.get("HALL_WEB_SCREENSHOTS", "on") != "off"
+        if cls.shots:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        cls.failures = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        keep = cls.failures > 0
+        cls.fresh.stop(keep=keep)
+        if keep:
+            print(f"test_pages: logs in {cls.fresh.logs}; schemas {', '.join(cls.fresh.schemas.values())} kept", file=sys.stderr)
+
+    def run(self, result=None):
+        result = super().run(result)
+        if result is not None and (result.failures or result.errors):
+            type(self).failures += 1
+        return result
+
+    # -- what a person does ---------------------------------------------------------------------
+
+    def open(self, url: str):
+        self.driver.get(url)
+
+    def go(self, element):
+        """Clicks a link or a form's button and waits for the page it leads to."""
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        page = self.driver.find_element("tag name", "html")
+        element.click()
+        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+    def text(self) -> str:
+        """The page's text (read again when the page reloaded itself meanwhile, as a notice being sealed does)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        for _ in range(5):
+            try:
+                return self.driver.find_element("tag name", "body").text
+            except StaleElementReferenceException:
+                time.sleep(0.2)
+        return self.driver.find_element("tag name", "body").text
+
+    def wait_for(self, what: str, condition, timeout: float = 60, reload: bool = False):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = condition()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                self.fail(f"{what} not seen within {timeout:.0f}s; the page says:\n{self.text()[:2000]}")
+            time.sleep(1)
+            if reload:
+                self.driver.refresh()
+
+    def sign_in(self, service: str, subject: str, roles: list[str], department: str | None = None, window: str | None = None):
+        """The development sign-in of the pages: the local identity provider issues the token."""
+        self.open(self.urls[service] + "/login")
+        self.driver.delete_all_cookies()  # one host: the cookie is the hall's, whichever service set it
+        self.driver.refresh()
+        form = self.driver.find_element("css selector", "form.dev")
+        form.find_element("id", "subject").send_keys(subject)
+        for role in roles:
+            form.find_element("css selector", f"input[name=role][value='{role}']").click()
+        if department:
+            form.find_element("id", "department").send_keys(department)
+        if window:
+            form.find_element("id", "window").send_keys(window)
+        self.go(form.find_element("id", "dev-signin"))
+
+    def shoot(self, name: str):
+        """The page as it is, at desk and at phone width."""
+        if not self.shots:
+            return
+        for label, (width, height) in (("desktop", DESK), ("phone", PHONE)):
+            self.driver.set_window_size(width, height)
+            full = self.driver.execute_script("return document.documentElement.scrollHeight")
+            self.driver.set_window_size(width, min(max(height, full + 140), 2400))
+            self.driver.save_screenshot(str(SCREENSHOTS / f"{name}-{label}.png"))
+        self.driver.set_window_size(*DESK)
+
+    # -- the hall's people and items ------------------------------------------------------------
+
+    def clerk_and_item(self) -> tuple[dict, dict]:
+        """A comprehensive-window clerk and a committed item of the market regulator they take."""
+        clerk = self.files.staff["zx-wang-fang"]
+        item = next(i for i in self.files.items.values()
+                    if i["kind"] == "committed" and i["leadDepartmentId"] == "d-market" and self.files.window_takes(clerk["windowId"], i))
+        return clerk, item
+
+    def applicant_id(self) -> str:
+        return load.resident_id(f"150430199{random.randrange(0, 10)}0{random.randrange(1, 10)}1{random.randrange(0, 10)}{random.randrange(100, 999)}")
+
+    def submit_at_desk(self, item: dict, clerk: dict, name: str, id_number: str, bring_all: bool) -> str:
+        """At the front desk: search the item, open it, fill in the applicant, tick the materials, submit."""
+        self.sign_in("intake", clerk["id"], ["clerk"], department=clerk["departmentId"], window=clerk["windowId"])
+        self.open(self.urls["intake"] + "/desk")
+        self.driver.find_element("id", "q").send_keys(item["name"][:4])
+        self.go(self.driver.find_element("css selector", "form.search button"))
+        self.go(self.driver.find_element("link text", item["name"]))
+        self.assertIn(f"受理申请：{item['name']}", self.text())
+        self.driver.find_element("id", "name").send_keys(name)
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.driver.find_element("id", "contact").send_keys("13800000000")
+        if bring_all:
+            for material in item["materials"]:
+                if material["requirement"] == "required":
+                    self.driver.find_element("id", f"brought-{material['id']}").click()
+        return self.driver.current_url
+
+    # -- the tests ------------------------------------------------------------------------------
+
+    def test_1_front_desk_to_a_printed_acceptance_notice_whose_qr_code_verifies_the_seal(self):
+        clerk, item = self.clerk_and_item()
+        self.open(self.urls["intake"] + "/")
+        self.assertIn("办事指南", self.text())
+        self.shoot("guide-search")
+        self.go(self.driver.find_element("link text", item["name"]))
+        self.assertIn("申请材料", self.text())
+        self.assertIn(f"{item['promisedLimitDays']} 个工作日", self.text())
+        self.shoot("guide")
+
+        id_number = self.applicant_id()
+        self.submit_at_desk(item, clerk, "张晓明", id_number, bring_all=True)
+        self.shoot("desk-apply")
+        self.go(self.driver.find_element("id", "submit"))
+        self.assertIn("已受理", self.text())
+        self.assertIn("受理通知书", self.text())
+        receipt = self.driver.find_element("css selector", ".receipt").text
+        # The notice is sealed by the department's seal within seconds: the page looks again by itself.
+        self.wait_for("the acceptance notice's seal", lambda: self.driver.find_elements("css selector", ".document[data-kind=acceptance-notice] .stamp:not(.pending)"),
+                      timeout=60, reload=True)
+        self.shoot("desk-acceptance-notice")
+        type(self).accepted = (receipt, id_number, item)
+
+        # The QR code, read from the page's pixels as a phone would, opens the seal's verification.
+        qr = self.driver.find_element("css selector", ".document[data-kind=acceptance-notice] .qr svg")
+        self.driver.execute_script("arguments[0].style.width = arguments[0].style.height = '420px'", qr)
+        with tempfile.NamedTemporaryFile(suffix=".png") as image:
+            image.write(qr.screenshot_as_png)
+            image.flush()
+            decoded = subprocess.run(["zbarimg", "--raw", "-q", image.name], capture_output=True, text=True, timeout=30)
+        self.assertEqual(decoded.returncode, 0, f"zbarimg could not read the QR code: {decoded.stderr}")
+        url = decoded.stdout.strip()
+        self.assertTrue(url.startswith(self.urls["seal"] + "/verify?documentHash="), url)
+        self.open(url)
+        self.assertIn("文书已加盖印章，验证有效", self.driver.find_element("id", "verdict").text)
+        self.assertIn(receipt, self.text())
+        self.shoot("seal-verification")
+
+        # The applicant follows the case at home with the receipt code and their identity number.
+        self.driver.delete_all_cookies()
+        self.open(self.urls["intake"] + "/track")
+        self.driver.find_element("id", "receiptCode").send_keys(receipt)
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.go(self.driver.find_element("css selector", "main form button"))
+        self.assertIn("已受理", self.text())
+        self.assertIn("办理过程", self.text())
+        self.shoot("track-case")
+
+        # Another identity number sees nothing of the case.
+        self.open(self.urls["intake"] + "/track")
+        self.driver.find_element("id", "receiptCode").send_keys(receipt)
+        self.driver.find_element("id", "idNumber").send_keys(self.applicant_id())
+        self.go(self.driver.find_element("css selector", "main form button"))
+        self.assertIn("没有找到", self.text())
+        self.assertNotIn("受理通知书", self.text())
+
+    def test_2_a_missing_material_gets_the_one_time_correction_notice_listing_it(self):
+        clerk, item = self.clerk_and_item()
+        self.submit_at_desk(item, clerk, "李华", self.applicant_id(), bring_all=False)
+        self.go(self.driver.find_element("id", "submit"))
+        self.assertIn("待补正", self.text())
+        notice = self.driver.find_element("css selector", ".document[data-kind=correction-notice]").text
+        required = [m for m in item["materials"] if m["requirement"] == "required"]
+        for material in required:
+            self.assertIn(material["name"], notice, "every missing material is on the one notice")
+        self.shoot("desk-correction-notice")
+
+    def test_3_the_department_officer_decides_and_the_chief_representative_countersigns(self):
+        if not hasattr(type(self), "accepted"):
+            self.skipTest("needs the accepted case of test 1")
+        receipt, id_number, item = type(self).accepted
+        department = self.files.departments[item["leadDepartmentId"]]
+        chief = department["chiefRepresentativeId"]
+        officer = next(s["id"] for s in self.files.staff.values() if s["departmentId"] == department["id"] and s["id"] != chief)
+
+        self.sign_in("coordinator", officer, ["department-officer"], department=department["id"])
+        self.open(self.urls["coordinator"] + "/worklist")
+        link = self.wait_for("the case on the department's worklist",
+                             lambda: self.driver.find_elements("link text", receipt), timeout=60, reload=True)
+        self.shoot("worklist")
+        self.go(link[0])
+        task_url = self.driver.current_url
+        self.driver.find_element("id", "approve").click()
+        self.driver.find_element("id", "reasons").send_keys("材料齐全，符合法定条件")
+        self.shoot("task-opinion")
+        self.go(self.driver.find_element("id", "submit-opinion"))
+        self.assertIn("审查意见已提交", self.text())
+        self.assertIn("同意", self.driver.find_element("id", "opinion").text)
+
+        # An officer of another department may not open the task.
+        other = next(s for s in self.files.staff.values() if s["departmentId"] not in (department["id"], self.files.centre))
+        self.sign_in("coordinator", other["id"], ["department-officer"], department=other["departmentId"])
+        self.open(task_url)
+        self.assertIn("无权查看或办理", self.text())
+        self.assertNotIn(receipt, self.text())
+
+        self.sign_in("coordinator", chief, ["chief-representative"], department=department["id"])
+        self.open(task_url)
+        self.go(self.driver.find_element("id", "countersign"))
+        self.assertIn("已会签", self.text())
+        self.shoot("task-countersigned")
+
+        # The decision is sealed and the case completes: the applicant sees it at home.
+        self.driver.delete_all_cookies()
+
+        def completed():
+            self.open(self.urls["intake"] + "/track")
+            self.driver.find_element("id", "receiptCode").send_keys(receipt)
+            self.driver.find_element("id", "idNumber").send_keys(id_number)
+            self.go(self.driver.find_element("css selector", "main form button"))
+            return "按时办结" in self.text()
+        self.wait_for("the case completed on time in tracking", completed, timeout=90)
+        self.assertIn("准予许可决定书", self.text())
+
+    def test_4_a_staff_page_without_a_session_asks_to_sign_in_and_a_forged_form_is_refused(self):
+        self.driver.delete_all_cookies()
+        self.open(self.urls["intake"] + "/desk")
+        self.assertIn("/login", self.driver.current_url)
+        self.assertIn("工作人员登录", self.text())
+        self.shoot("login")
+        clerk, item = self.clerk_and_item()
+        self.sign_in("intake", clerk["id"], ["clerk"], department=clerk["departmentId"], window=clerk["windowId"])
+        self.open(self.urls["intake"] + f"/desk/items/{item['code']}")
+        # The form's CSRF token altered, as another site's page would have to guess it.
+        self.driver.execute_script("document.querySelector('input[name=csrf]').value = 'forged'")
+        self.driver.find_element("id", "name").send_keys("王五")
+        self.driver.find_element("id", "idNumber").send_keys(self.applicant_id())
+        self.driver.find_element("id", "contact").send_keys("13900000000")
+        self.go(self.driver.find_element("id", "submit"))
+        self.assertIn("无权查看或办理", self.text())
+        self.assertIn("csrf", self.text())
+
+
+if __name__ == "__main__":
+    unittest.main()
