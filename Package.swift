@@ -247,6 +247,12 @@ let package = Package(
             linkerSettings: rdkafkaLinker
         ),
         .testTarget(
+            name: "WebTests",
+            dependencies: ["HallWeb", "HallKit", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/WebTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "HallTests",
             dependencies: [
                 "HallKit", "HallContracts", "HallLocalStack",

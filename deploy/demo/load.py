@@ -1276,6 +1276,17 @@ def next_steps(hall: Hall, urls: dict[str, str], secret: str, out=sys.stdout) ->
         if system:
             say(f"  curl -s {urls['coordinator']}/v1/tasks -H \"Authorization: Bearer $DEPT_TOKEN\"; echo    # the department's tasks")
     say()
+    say("Pages (staff sign in at /login: on a local hall the form asks the local identity provider for a token):")
+    say(f"  the public guide and tracking   {urls['intake']}/   {urls['intake']}/track")
+    if clerk:
+        say(f"  the front desk                  {urls['intake']}/desk   (sign in as {clerk_id}, role clerk, "
+            f"department {clerk['departmentId']}, window {clerk['windowId']})")
+    market = next((d for d in hall.departments.values() if d.get("chiefRepresentativeId") and d["id"] != hall.centre), None)
+    if market:
+        say(f"  a department's worklist         {urls['coordinator']}/worklist   (sign in as {market['chiefRepresentativeId']}, "
+            f"role chief-representative, department {market['id']})")
+    say(f"  seal verification               {urls['seal']}/verify")
+    say()
     say(f"Catalogue: {urls['intake']}/v1/items   Seals: {urls['seal']}/v1/seals   Reload the files: deploy/hall demo-load")
 
 

@@ -1,0 +1,190 @@
+import Foundation
+import HallKit
+import HallWeb
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// The pages' kit on a router in process: sign-in, the session cookie, the forms' CSRF token, the
+/// assets' cache headers, error pages, and the QR code read back by a real decoder. The pages of
+/// each service are driven in Chromium by deploy/web/test_pages.py.
+@Suite("Pages: sign-in, sessions, forms, assets and QR codes")
+struct WebTests {
+    static let secret = String(repeating: "w", count: 40)
+
+    /// A router with the common pages and one staff page for clerks that echoes a posted field.
+    func withPages(_ body: @escaping @Sendable (any TestClientProtocol, TokenAuthority) async throws -> Void) async throws {
+        let authority = await TokenAuthority(secret: Self.secret)
+        let settings = try WebSettings(environment: EnvironmentReader(["HALL_JWT_SECRET": Self.secret]))
+        let router = Router(context: HallRequestContext.self)
+        router.middlewares.add(BearerAuthMiddleware(authority: authority))
+        let pages = WebPages.add(to: router, serviceTitle: "测试", templates: nil, settings: settings, authority: authority)
+        let staffPage: @Sendable (Request, HallRequestContext) async throws -> Response = { request, context in
+            try await pages.staff(request, context, roles: [.clerk]) { context, viewer, form in
+                struct Echo { var heading: String; var detail: String; var status: Int; var field: String? }
+                let said = form?.first("say") ?? "-"
+                return pages.renderer.render(
+                    "error", title: "echo", page: Echo(heading: "你好 \(context.principal?.subject ?? "?")", detail: said, status: 200, field: nil),
+                    viewer: viewer)
+            }
+        }
+        router.get("/staff", use: staffPage)
+        router.post("/staff", use: staffPage)
+        try await Application(router: router).test(.router) { client in try await body(client, authority) }
+    }
+
+    func token(_ authority: TokenAuthority, roles: [Role] = [.clerk]) async throws -> String {
+        try await authority.issue(HallClaims(subject: "zx-wang-fang", roles: roles, department: "d-centre", window: "w-c01", ttl: 600))
+    }
+
+    static func body(_ response: TestResponse) -> String { String(buffer: response.body) }
+
+    @Test("a staff page without a session sends the browser to sign in and back; a token that does not verify counts as none")
+    func signInFirst() async throws {
+        try await withPages { client, _ in
+            try await client.execute(uri: "/staff?x=1", method: .get) { response in
+                #expect(response.status == .seeOther)
+                #expect(response.headers[.location] == "/login?next=%2Fstaff%3Fx%3D1")
+            }
+            try await client.execute(uri: "/staff", method: .get, headers: [.cookie: "hall_session=forged.token.here"]) { response in
+                #expect(response.status == .seeOther)
+            }
+        }
+    }
+
+    @Test("signing in with a token sets an HttpOnly, SameSite=Strict cookie and returns to the page asked; another site's address is not followed")
+    func signIn() async throws {
+        try await withPages { client, authority in
+            let token = try await token(authority)
+            let form = "token=\(token)&next=%2Fstaff"
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form)
+            ) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/staff")
+                let cookie = try #require(response.headers[.setCookie])
+                #expect(cookie.hasPrefix("hall_session=\(token);") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            }
+            for next in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
+                let escaped = next.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+                try await client.execute(
+                    uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(string: "token=\(token)&next=\(escaped)")
+                ) { response in
+                    #expect(response.headers[.location] == "/", "\(next)")
+                }
+            }
+            try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "token=nonsense")
+            ) { response in
+                #expect(response.status == .unauthorized && response.headers[.setCookie] == nil)
+                #expect(Self.body(response).contains("令牌无效或已过期"))
+            }
+        }
+    }
+
+    @Test("the signed-in clerk sees the page; a person without the page's role is shown 403; a form without the session's CSRF token changes nothing")
+    func rolesAndForms() async throws {
+        try await withPages { client, authority in
+            let clerk = try await token(authority)
+            let cookie: HTTPFields = [.cookie: "other=1; hall_session=\(clerk)"]
+            var csrf = ""
+            try await client.execute(uri: "/staff", method: .get, headers: cookie) { response in
+                #expect(response.status == .ok)
+                let html = Self.body(response)
+                #expect(html.contains("你好 zx-wang-fang") && html.contains("窗口 w-c01"))
+                #expect(response.headers[.cacheControl] == "no-store")
+                #expect(response.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+                csrf = try #require(html.firstMatch(of: #/name="csrf" value="([0-9a-f]{64})"/#).map { String($0.1) })
+            }
+            let officer = try await token(authority, roles: [.departmentOfficer])
+            try await client.execute(uri: "/staff", method: .get, headers: [.cookie: "hall_session=\(officer)"]) { response in
+                #expect(response.status == .forbidden && Self.body(response).contains("clerk"))
+            }
+            var form = cookie
+            form[.contentType] = "application/x-www-form-urlencoded"
+            try await client.execute(uri: "/staff", method: .post, headers: form, body: ByteBuffer(string: "say=%E4%BD%A0+%26+me&csrf=\(csrf)")) { response in
+                #expect(response.status == .ok && Self.body(response).contains("你 &amp; me"))
+            }
+            for forged in ["", "csrf=\(String(repeating: "0", count: 64))", "csrf=\(csrf.dropLast())"] {
+                try await client.execute(uri: "/staff", method: .post, headers: form, body: ByteBuffer(string: "say=x&" + forged)) { response in
+                    #expect(response.status == .forbidden)
+                    #expect(Self.body(response).contains("csrf") && !Self.body(response).contains("say=x"))
+                }
+            }
+        }
+    }
+
+    @Test("what a person typed is escaped in the page: a hostile return address cannot add markup")
+    func escaping() async throws {
+        try await withPages { client, _ in
+            try await client.execute(uri: "/login?next=%2F%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E", method: .get) { response in
+                let html = Self.body(response)
+                #expect(!html.contains("<script>alert(1)</script>"))
+                #expect(html.contains("&lt;script&gt;"))
+            }
+        }
+    }
+
+    @Test("the style sheet is served by its content's hash for a year, immutable; a stale hash is not served; a repeat gets 304")
+    func assets() async throws {
+        try await withPages { client, _ in
+            var path = ""
+            try await client.execute(uri: "/login", method: .get) { response in
+                let html = Self.body(response)
+                path = try #require(html.firstRange(of: #//static/[0-9a-f]{12}/hall\.css/#).map { String(html[$0]) })
+            }
+            var eTag = ""
+            try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "text/css; charset=utf-8")
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                eTag = try #require(response.headers[.eTag])
+            }
+            try await client.execute(uri: path, method: .get, headers: [.ifNoneMatch: eTag]) { #expect($0.status == .notModified) }
+            try await client.execute(uri: "/static/000000000000/hall.css", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/assets/hall.css", method: .get) { #expect($0.headers[.cacheControl] == "public, max-age=300") }
+        }
+    }
+
+    @Test("form bodies: '+' is a space, escapes are decoded, a name may repeat, an empty value counts as absent")
+    func forms() {
+        let form = WebForm("role=clerk&role=centre-admin&name=%E5%BC%A0+%E4%B8%89&empty=&flag")
+        #expect(form.all("role") == ["clerk", "centre-admin"])
+        #expect(form.first("name") == "张 三")
+        #expect(form.first("empty") == nil && form.ticked("empty") && form.ticked("flag") && !form.ticked("missing"))
+    }
+
+    @Test("a QR code of a verification address reads back exactly with zbar, from its SVG drawing")
+    func qrCode() throws {
+        let url = "http://127.0.0.1:8083/verify?documentHash=" + String(repeating: "0123456789abcdef", count: 4)
+        for text in [url, "受理通知书 2026-000001", "A"] {
+            let code = try QRCode(text: text)
+            let svg = code.svg(title: "<验证> & \"引号\"")
+            #expect(svg.contains("<title>&lt;验证&gt; &amp; &quot;引号&quot;</title>"))
+            #expect(try Self.zbar(code) == text)
+        }
+        #expect(throws: QRCode.TooLong.self) { try QRCode(bytes: Array(repeating: 0x41, count: 3000)) }
+    }
+
+    /// Draws the code as a grey-map image (4 pixels a module, the quiet zone) and reads it with `zbarimg`.
+    static func zbar(_ code: QRCode) throws -> String {
+        let scale = 4, side = (code.size + 8) * scale
+        var pixels = [UInt8](repeating: 255, count: side * side)
+        for y in 0..<code.size { for x in 0..<code.size where code.module(x: x, y: y) {
+            for dy in 0..<scale { for dx in 0..<scale { pixels[((y + 4) * scale + dy) * side + (x + 4) * scale + dx] = 0 } }
+        } }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qr-\(UUID().uuidString).pgm")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try (Data("P5\n\(side) \(side)\n255\n".utf8) + Data(pixels)).write(to: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/zbarimg")
+        process.arguments = ["--raw", "-q", "-Sdisable", "-Sqrcode.enable", "-Sqrcode.binary", file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var text = String(decoding: data, as: UTF8.self)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
+    }
+}
