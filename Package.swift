@@ -166,8 +166,8 @@ let package = Package(
         service("intake", folder: "Intake", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")], pages: true),
         service("coordinator", folder: "Coordinator", extra: ["HallCalendar", .product(name: "Crypto", package: "swift-crypto")], pages: true),
         service("seal", folder: "Seal", extra: ["HallImprints", .product(name: "Crypto", package: "swift-crypto")], pages: true),
-        service("complaints", folder: "Complaints"),
-        service("appraisal", folder: "Appraisal", extra: ["HallCalendar"]),
+        service("complaints", folder: "Complaints", pages: true),
+        service("appraisal", folder: "Appraisal", extra: ["HallCalendar"], pages: true),
         tool("hallctl"),
         tool("hallbench", extra: [
             "HallLocalStack", "HallCalendar", "HallImprints", .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,7 @@
 import Foundation
 import HallContracts
 import HallKit
+import HallWeb
 import Hummingbird
 
 extension AppraisalService {
@@ -29,7 +30,13 @@ extension AppraisalService {
             defaultPort: defaultPort,
             migrations: AppraisalMigrations.all,
             consumers: { _ in [AppraisalConsumer.definition(calendar: settings.calendar)] },
-            routes: { router, runtime in addRoutes(to: router, repository: repository(runtime, settings)) },
+            routes: { router, runtime in
+                addRoutes(to: router, repository: repository(runtime, settings))
+                let web = WebPages.add(
+                    to: router, serviceTitle: "好差评", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
+                    authority: runtime.authority)
+                router.addRoutes(AppraisalPages(web: web, repository: repository(runtime, settings)).routes)
+            },
             services: { runtime in
                 [
                     // A rectification is flagged overdue at most `timerIdleMax` late.

@@ -1,5 +1,6 @@
 import HallCalendar
 import HallKit
+import HallWeb
 
 /// The appraisal service's own settings, read by HallKit's ``EnvironmentReader`` on top of the
 /// shared ``ServiceConfiguration``; a missing or malformed value stops the service at start-up with
@@ -26,6 +27,8 @@ struct AppraisalSettings: Sendable {
     var recountInterval: Duration
     var recountIdleMax: Duration
     var formula: AppraisalFormula
+    /// The rating page's settings (``WebSettings``).
+    var web: WebSettings
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
@@ -53,5 +56,6 @@ struct AppraisalSettings: Sendable {
         } catch let error as AppraisalFormula.FormulaError {
             throw ConfigurationError(key: "HALL_APPRAISAL_FORMULA", problem: error.description)
         }
+        web = try WebSettings(environment: environment)
     }
 }

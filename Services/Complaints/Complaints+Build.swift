@@ -1,6 +1,7 @@
 import Foundation
 import HallContracts
 import HallKit
+import HallWeb
 import Hummingbird
 
 extension ComplaintsService {
@@ -28,6 +29,10 @@ extension ComplaintsService {
             consumers: { _ in [ComplaintsConsumer.definition()] },
             routes: { router, runtime in
                 addRoutes(to: router, repository: repository(runtime, settings))
+                let web = WebPages.add(
+                    to: router, serviceTitle: "投诉", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
+                    authority: runtime.authority)
+                router.addRoutes(ComplaintsPages(web: web, repository: repository(runtime, settings)).routes)
             },
             services: { runtime in
                 [

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 
 /// The complaints service's own settings, read by HallKit's ``EnvironmentReader`` on top of the
 /// shared ``ServiceConfiguration``; a missing or malformed value stops the service at start-up with
@@ -23,6 +24,8 @@ struct ComplaintsSettings: Sendable {
     var deadlines: ComplaintDeadlines
     var timerInterval: Duration
     var timerIdleMax: Duration
+    /// The complainant's pages' settings (``WebSettings``).
+    var web: WebSettings
 
     /// Reads the settings; throws ``ConfigurationError`` naming the key.
     init(environment: EnvironmentReader = EnvironmentReader()) throws {
@@ -36,6 +39,7 @@ struct ComplaintsSettings: Sendable {
             reviewDays: try environment.int("HALL_COMPLAINTS_REVIEW_DAYS", default: 15, in: 1...60))
         timerInterval = .milliseconds(try environment.int("HALL_COMPLAINTS_TIMER_INTERVAL_MS", default: 1_000, in: 10...60_000))
         timerIdleMax = .milliseconds(try environment.int("HALL_COMPLAINTS_TIMER_IDLE_MAX_MS", default: 60_000, in: 10...600_000))
+        web = try WebSettings(environment: environment)
     }
 }
 
