@@ -330,9 +330,8 @@ class PagesTests(unittest.TestCase):
         self.driver.find_element("id", "content").send_keys("上午十点在综合窗口办理时，工作人员态度生硬。")
         # Neither anonymous nor named: refused naming the field, what was typed is not lost.
         self.go(self.driver.find_element("id", "file"))
-        self.assertIn("complainantName", self.driver.find_element("id", "problem").text)
-        Select(self.driver.find_element("id", "target")).select_by_index(1)
-        self.driver.find_element("id", "content").send_keys("上午十点在综合窗口办理时，工作人员态度生硬。")
+        self.assertIn("请填写姓名，或选择匿名投诉（complainantName）", self.driver.find_element("id", "problem").text)
+        self.assertEqual(self.driver.find_element("id", "content").get_attribute("value"), "上午十点在综合窗口办理时，工作人员态度生硬。")
         self.driver.find_element("id", "anonymous").click()
         self.shoot("complaint-form")
         self.go(self.driver.find_element("id", "file"))
@@ -344,6 +343,51 @@ class PagesTests(unittest.TestCase):
         self.go(self.driver.find_element("css selector", "main form button"))
         self.assertIn("已登记，待受理", self.driver.find_element("id", "complaint-status").text)
         self.shoot("complaint-track")
+
+    def test_7_an_online_application_is_pre_checked_and_accepted_at_the_desk(self):
+        clerk, item = self.clerk_and_item()
+        required = [m for m in item["materials"] if m["requirement"] == "required"]
+        self.driver.delete_all_cookies()
+        self.open(self.urls["intake"] + f"/guides/{item['code']}")
+        self.go(self.driver.find_element("id", "apply-online"))
+        id_number = self.applicant_id()
+        self.driver.find_element("id", "name").send_keys("赵小燕")
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.driver.find_element("id", "contact").send_keys("13700000000")
+        for material in required[1:]:   # the first one is not at hand yet
+            self.driver.find_element("id", f"listed-{material['id']}").click()
+        self.shoot("online-apply")
+        self.go(self.driver.find_element("id", "submit-online"))
+        reference = self.driver.find_element("id", "reference").text
+        self.assertEqual(self.driver.find_element("id", "missing").text.strip(), required[0]["name"], "the pre-check names what is missing")
+        self.shoot("online-filed")
+
+        # At the front desk the application waits in the queue; the clerk checks the originals.
+        self.sign_in("intake", clerk["id"], ["clerk"], department=clerk["departmentId"], window=clerk["windowId"])
+        self.open(self.urls["intake"] + "/desk")
+        self.shoot("desk")
+        self.go(self.driver.find_element("link text", reference))
+        self.assertEqual(self.driver.find_element("id", "online-reference").text, reference)
+        self.assertEqual(self.driver.find_element("id", "idNumber").get_attribute("value"), id_number)
+        self.assertFalse(self.driver.find_element("id", f"brought-{required[0]['id']}").is_selected())
+        self.assertTrue(all(self.driver.find_element("id", f"brought-{m['id']}").is_selected() for m in required[1:]))
+        self.driver.find_element("id", f"brought-{required[0]['id']}").click()   # brought to the window after all
+        self.go(self.driver.find_element("id", "submit"))
+        self.assertIn("已受理", self.text())
+        receipt = self.driver.find_element("css selector", ".receipt").text
+
+        self.driver.delete_all_cookies()
+        self.open(self.urls["intake"] + "/apply-status")
+        self.driver.find_element("id", "reference").send_keys(reference)
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.go(self.driver.find_element("css selector", "main form button"))
+        self.assertIn("已受理", self.driver.find_element("id", "online-status").text)
+        self.assertIn(receipt, self.driver.find_element("id", "online-receipt").text)
+        self.shoot("online-status")
+        # The queue no longer offers it.
+        self.sign_in("intake", clerk["id"], ["clerk"], department=clerk["departmentId"], window=clerk["windowId"])
+        self.open(self.urls["intake"] + "/desk")
+        self.assertFalse(self.driver.find_elements("link text", reference))
 
     def test_6_a_staff_page_without_a_session_asks_to_sign_in_and_a_forged_form_is_refused(self):
         self.driver.delete_all_cookies()

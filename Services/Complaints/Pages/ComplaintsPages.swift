@@ -19,7 +19,7 @@ struct ComplaintsPages<Repository: ComplaintsRepository> {
         let routes = RouteCollection(context: HallRequestContext.self)
         routes.get("/") { _, _ in PageRenderer.seeOther("/complain") }
         routes.get("/complain") { _, _ in
-            try await web.publicPage { web.renderer.render("complain", title: "投诉", page: try await formPage(problem: nil, field: nil)) }
+            try await web.publicPage { web.renderer.render("complain", title: "投诉", page: try await formPage(WebForm(""), problem: nil)) }
         }
         routes.post("/complain") { request, _ in
             try await web.publicPage {
@@ -41,9 +41,9 @@ struct ComplaintsPages<Repository: ComplaintsRepository> {
                     let filed = try await repository.file(filing, channel: .online, recordedBy: nil, at: Date())
                     return web.renderer.render("filed", title: "投诉已受理登记", page: FiledPage(trackingCode: filed.trackingCode, filedAt: Words.time(filed.filedAt)))
                 } catch let error as HallError where error.code.status == .badRequest {
-                    // The form again, with what was wrong beside it.
+                    // The form again as it was filled in, with what was wrong.
                     return web.renderer.render(
-                        "complain", title: "投诉", page: try await formPage(problem: error.message, field: error.field), status: .badRequest)
+                        "complain", title: "投诉", page: try await formPage(form, problem: Self.problem(error)), status: .badRequest)
                 }
             }
         }
@@ -63,24 +63,45 @@ struct ComplaintsPages<Repository: ComplaintsRepository> {
         return routes
     }
 
-    func formPage(problem: String?, field: String?) async throws -> ComplainPage {
+    /// The form, filled in with what `form` holds.
+    func formPage(_ form: WebForm, problem: String?) async throws -> ComplainPage {
         let targets = try await repository.targets()
+        let target = form.first("target"), category = form.first("category")
         return ComplainPage(
-            problem: problem, field: field,
-            windows: targets.windows.map { Option(value: "window:\($0.windowId)", label: $0.name) },
-            departments: targets.departments.map { Option(value: "department:\($0.departmentId)", label: $0.name) },
-            categories: ComplaintCategory.allCases.map { Option(value: $0.rawValue, label: $0.words) })
+            problem: problem,
+            windows: targets.windows.map { Option(value: "window:\($0.windowId)", label: $0.name, selected: target == "window:\($0.windowId)") },
+            departments: targets.departments.map {
+                Option(value: "department:\($0.departmentId)", label: $0.name, selected: target == "department:\($0.departmentId)")
+            },
+            categories: ComplaintCategory.allCases.map { Option(value: $0.rawValue, label: $0.words, selected: category == $0.rawValue) },
+            receiptCode: form.first("receiptCode") ?? "", content: form.first("content") ?? "", anonymous: form.ticked("anonymous"),
+            name: form.first("name") ?? "", contact: form.first("contact") ?? "")
+    }
+
+    /// What was wrong with the filing, in the complainant's words, naming the field.
+    static func problem(_ error: HallError) -> String {
+        let words = [
+            "complainantName": "请填写姓名，或选择匿名投诉", "complainantContact": "请填写联系电话，或选择匿名投诉（匿名投诉无法收到答复）",
+            "content": "请填写投诉内容（不超过 4000 字）", "targetId": "请选择投诉的窗口或部门", "category": "请选择投诉类别",
+            "receiptCode": "受理编号不超过 200 个字符",
+        ]
+        guard let field = error.field, let text = words[field] else { return error.message }
+        return "\(text)（\(field)）"
     }
 }
 
-struct Option { var value: String; var label: String }
+struct Option { var value: String; var label: String; var selected: Bool }
 
 struct ComplainPage {
     var problem: String?
-    var field: String?
     var windows: [Option]
     var departments: [Option]
     var categories: [Option]
+    var receiptCode: String
+    var content: String
+    var anonymous: Bool
+    var name: String
+    var contact: String
 }
 
 struct FiledPage { var trackingCode: String; var filedAt: String }

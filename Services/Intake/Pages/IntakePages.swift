@@ -66,8 +66,14 @@ struct IntakePages {
                 let clerk = try Clerk(context)
                 let query = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
                 let reminders = try await store.reminders(clerk: clerk, today: .inHall(Date()), limit: 100)
+                let names = Dictionary(try await store.itemsInForce(matching: nil, on: .inHall(Date())).map { ($0.code, $0.name) }) { a, _ in a }
                 let page = DeskPage(
                     search: ItemSearchPage(query: query, items: try await itemRows(matching: query), forClerk: true),
+                    online: try await store.onlineQueue().map {
+                        DeskPage.Online(
+                            id: $0.id.uuidString.lowercased(), reference: $0.reference, item: names[$0.itemCode] ?? $0.itemCode, applicant: $0.applicant.name,
+                            at: Words.time($0.createdAt), missing: $0.missing.count, takenBy: $0.takenBy)
+                    },
                     uncollected: reminders.uncollected.map {
                         DeskPage.Waiting(receiptCode: $0.receiptCode, itemCode: $0.itemCode, collectBy: $0.collectBy.description, contact: $0.contact)
                     },
@@ -80,7 +86,8 @@ struct IntakePages {
         routes.get("/desk/items/:code") { request, context in
             try await web.staff(request, context, roles: [.clerk]) { context, viewer, _ in
                 let guide = try await guidePage(code: try context.parameters.require("code"), forClerk: true)
-                return web.renderer.render("apply", title: "受理申请", page: ApplyPage(guide: guide, idempotencyKey: UUID().uuidString), viewer: viewer)
+                return web.renderer.render(
+                    "apply", title: "受理申请", page: ApplyPage(guide: guide, action: "/desk/items/\(guide.code)", idempotencyKey: UUID().uuidString), viewer: viewer)
             }
         }
         routes.post("/desk/items/:code") { request, context in
@@ -89,6 +96,68 @@ struct IntakePages {
                 let item = try await itemInForce(code)
                 let submission = try Self.submission(form ?? WebForm(""), item: item)
                 let answer = try await store.submit(submission, clerk: try Clerk(context), now: Date())
+                return PageRenderer.seeOther("/desk/cases/\(answer.receiptCode)")
+            }
+        }
+        routes.get("/apply/:code") { _, context in
+            try await web.publicPage {
+                let guide = try await guidePage(code: try context.parameters.require("code"), forClerk: false)
+                return web.renderer.render("online-apply", title: "网上申请", page: OnlineApplyPage(guide: guide))
+            }
+        }
+        routes.post("/apply/:code") { request, context in
+            try await web.publicPage {
+                let code = try context.parameters.require("code")
+                let form = try await WebForm(request)
+                do {
+                    guard let kind = ApplicantKind(rawValue: form.first("applicantKind") ?? "") else {
+                        throw HallError.invalid("applicant.kind", "请选择申请人类型（个人或单位）")
+                    }
+                    let applicant = Applicant(kind: kind, name: form.first("name") ?? "", idNumber: form.first("idNumber") ?? "", contact: form.first("contact") ?? "")
+                    let listed = try await itemInForce(code).materials.map(\.id).filter { form.ticked("m.\($0).listed") }
+                    let application = try await store.applyOnline(itemCode: code, applicant: applicant, listed: listed, now: Date())
+                    return web.renderer.render(
+                        "online-filed", title: "网上申请已提交",
+                        page: OnlineStatusPage(application, itemName: try await itemInForce(code).name))
+                } catch let error as HallError where error.code.status == .badRequest {
+                    var page = OnlineApplyPage(guide: try await guidePage(code: code, forClerk: false))
+                    page.problem = "\(error.message)（\(error.field ?? "")）"
+                    return web.renderer.render("online-apply", title: "网上申请", page: page, status: .badRequest)
+                }
+            }
+        }
+        routes.get("/apply-status") { _, _ in web.renderer.render("online-status", title: "网上申请查询", page: OnlineLookupPage()) }
+        routes.post("/apply-status") { request, _ in
+            try await web.publicPage {
+                let form = try await WebForm(request)
+                guard let reference = form.first("reference"), let idNumber = form.first("idNumber"),
+                    let application = try await store.onlineStatus(reference: reference, idNumber: idNumber)
+                else {
+                    return web.renderer.render(
+                        "online-status", title: "网上申请查询", page: OnlineLookupPage(problem: "没有找到这个申请编号和证件号码对应的网上申请"), status: .notFound)
+                }
+                let name = try? await itemInForce(application.itemCode).name
+                return web.renderer.render(
+                    "online-status", title: "网上申请查询", page: OnlineLookupPage(found: OnlineStatusPage(application, itemName: name ?? application.itemCode)))
+            }
+        }
+        routes.get("/desk/online/:id") { request, context in
+            try await web.staff(request, context, roles: [.clerk]) { context, viewer, _ in
+                let application = try await onlineApplication(context)
+                var guide = try await guidePage(code: application.itemCode, forClerk: true)
+                for index in guide.materials.indices { guide.materials[index].listed = application.listed.contains(guide.materials[index].id) }
+                let page = ApplyPage(
+                    guide: guide, action: "/desk/online/\(application.id.uuidString.lowercased())", idempotencyKey: "", online: application.reference,
+                    name: application.applicant.name, idNumber: application.applicant.idNumber, contact: application.applicant.contact,
+                    organisation: application.applicant.kind == .organisation)
+                return web.renderer.render("apply", title: "受理网上申请", page: page, viewer: viewer)
+            }
+        }
+        routes.post("/desk/online/:id") { request, context in
+            try await web.staff(request, context, roles: [.clerk]) { context, _, form in
+                let application = try await onlineApplication(context)
+                let submission = try Self.submission(form ?? WebForm(""), item: try await itemInForce(application.itemCode))
+                let answer = try await store.answerOnline(id: application.id, submission, clerk: try Clerk(context), now: Date())
                 return PageRenderer.seeOther("/desk/cases/\(answer.receiptCode)")
             }
         }
@@ -111,6 +180,13 @@ struct IntakePages {
     }
 
     // MARK: - Building the views
+
+    func onlineApplication(_ context: HallRequestContext) async throws -> OnlineApplication {
+        guard let id = UUID(uuidString: try context.parameters.require("id")), let application = try await store.onlineApplication(id: id) else {
+            throw HallError(.notFound, "没有这份网上申请", field: "id")
+        }
+        return application
+    }
 
     func itemRows(matching query: String?) async throws -> [ItemRow] {
         let names = try await departmentNames()
@@ -253,6 +329,8 @@ struct GuidePage {
         var original: Bool
         var copy: Bool
         var both: Bool
+        /// The applicant listed it in their online application.
+        var listed = false
     }
     struct Basis { var law: String; var articles: String }
     struct Duration { var category: String; var expected: String }
@@ -316,13 +394,56 @@ struct GuidePage {
 
 struct ApplyPage {
     var guide: GuidePage
+    /// Where the form is posted: the item's page, or the online application's.
+    var action: String
     var idempotencyKey: String
+    /// The online application's reference, when the clerk answers one.
+    var online: String?
+    var name = ""
+    var idNumber = ""
+    var contact = ""
+    var organisation = false
+}
+
+struct OnlineApplyPage {
+    var guide: GuidePage
+    var problem: String?
+}
+
+struct OnlineLookupPage {
+    var problem: String?
+    var found: OnlineStatusPage?
+}
+
+/// What the applicant sees of their online application: the pre-check, where it stands, the receipt code once answered.
+struct OnlineStatusPage {
+    var reference: String
+    var itemName: String
+    var missing: [String]
+    var waiting: Bool
+    var receiptCode: String?
+    var outcome: String?
+    var createdAt: String
+
+    init(_ application: OnlineApplication, itemName: String) {
+        reference = application.reference
+        self.itemName = itemName
+        missing = application.missing
+        waiting = application.status != "answered"
+        receiptCode = application.receiptCode
+        outcome = application.outcome.map {
+            ["accepted": "已受理", "refused": "不予受理", "correction-required": "需补正材料", "held": "待同批补正"][$0] ?? $0
+        }
+        createdAt = Words.time(application.createdAt)
+    }
 }
 
 struct DeskPage {
+    struct Online { var id: String; var reference: String; var item: String; var applicant: String; var at: String; var missing: Int; var takenBy: String? }
     struct Waiting { var receiptCode: String; var itemCode: String; var collectBy: String; var contact: String }
     struct Overdue { var receiptCode: String; var materialId: String; var dueBy: String; var days: Int }
     var search: ItemSearchPage
+    var online: [Online]
     var uncollected: [Waiting]
     var overdue: [Overdue]
 }

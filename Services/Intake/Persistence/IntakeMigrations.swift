@@ -479,5 +479,30 @@ enum IntakeMigrations {
                 // The series of decisions taken on the spot at the window (immediate items), per department and year.
                 DecisionNumbers.tables[0], DecisionNumbers.tables[1],
             ]),
+        Migration(
+            component: "intake", version: 14, name: "online applications waiting for the front desk (Art 39)",
+            statements: [
+                """
+                CREATE TABLE online_applications (
+                    id uuid PRIMARY KEY,
+                    reference text NOT NULL UNIQUE,
+                    item_code text NOT NULL,
+                    item_version int NOT NULL,
+                    applicant jsonb NOT NULL,
+                    applicant_id_number text NOT NULL,
+                    listed text[] NOT NULL,
+                    missing text[] NOT NULL,
+                    status text NOT NULL CHECK (status IN ('waiting', 'taken', 'answered')),
+                    taken_by text,
+                    receipt_code text,
+                    outcome text,
+                    created_at timestamptz NOT NULL,
+                    answered_at timestamptz,
+                    CHECK ((status = 'waiting') = (taken_by IS NULL)),
+                    CHECK ((status = 'answered') = (receipt_code IS NOT NULL))
+                )
+                """,
+                "CREATE INDEX online_applications_waiting ON online_applications (created_at) WHERE status <> 'answered'",
+            ]),
     ]
 }
