@@ -19,7 +19,7 @@ extension IntakeService {
             consumers: { runtime in [IntakeConsumer.definition(store(runtime, settings))] },
             routes: { router, runtime in
                 addRoutes(to: router, store: store(runtime, settings), calendar: settings.calendar)
-                addPages(to: router, store: store(runtime, settings), settings: settings.web, authority: runtime.authority)
+                addPages(to: router, store: store(runtime, settings), settings: settings, authority: runtime.authority)
             },
             services: { runtime in
                 // A new year's official schedule added to HALL_CALENDAR_DIR: provisional due dates counted again.
@@ -30,7 +30,7 @@ extension IntakeService {
                 ]
             },
             openAPI: IntakeOpenAPI.document,
-            publicLookups: ["/v1/cases/", "/v1/bundles/", "POST /track"]
+            publicLookups: ["/v1/cases/", "/v1/bundles/", "POST /track", "POST /apply-status", "POST /appointments/cancel"]
         )
     }
 
@@ -47,11 +47,11 @@ extension IntakeService {
     }
 
     /// The intake's pages (``IntakePages``), sign-in and assets.
-    static func addPages(to router: Router<HallRequestContext>, store: IntakeStore, settings: WebSettings, authority: TokenAuthority) {
+    static func addPages(to router: Router<HallRequestContext>, store: IntakeStore, settings: IntakeSettings, authority: TokenAuthority) {
         let web = WebPages.add(
-            to: router, serviceTitle: "综合受理", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings,
+            to: router, serviceTitle: "综合受理", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
             authority: authority)
-        router.addRoutes(IntakePages(web: web, store: store).routes)
+        router.addRoutes(IntakePages(web: web, store: store, appointments: settings.appointments).routes)
     }
 
     static func store(_ runtime: ServiceRuntime, _ settings: IntakeSettings) -> IntakeStore {

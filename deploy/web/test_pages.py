@@ -131,7 +131,7 @@ class PagesTests(unittest.TestCase):
         """The development sign-in of the pages: the local identity provider issues the token."""
         self.open(self.urls[service] + "/login")
         self.driver.delete_all_cookies()  # one host: the cookie is the hall's, whichever service set it
-        self.driver.refresh()
+        self.open(self.urls[service] + "/login")
         form = self.driver.find_element("css selector", "form.dev")
         form.find_element("id", "subject").send_keys(subject)
         for role in roles:
@@ -388,6 +388,56 @@ class PagesTests(unittest.TestCase):
         self.sign_in("intake", clerk["id"], ["clerk"], department=clerk["departmentId"], window=clerk["windowId"])
         self.open(self.urls["intake"] + "/desk")
         self.assertFalse(self.driver.find_elements("link text", reference))
+
+    def test_8_an_appointment_is_booked_on_a_working_day_and_cancelled(self):
+        from selenium.webdriver.support.ui import Select
+
+        clerk, _ = self.clerk_and_item()
+        self.driver.delete_all_cookies()
+        self.open(self.urls["intake"] + "/appointments")
+        Select(self.driver.find_element("id", "windowId")).select_by_value(clerk["windowId"])
+        self.go(self.driver.find_element("id", "choose-window"))
+        days = [d.find_element("tag name", "legend").text for d in self.driver.find_elements("css selector", "fieldset.day")]
+        self.assertEqual(len(days), 10, "ten working days are offered")
+        self.assertFalse(any("星期六" in d or "星期日" in d for d in days if "2026年12月" in d), days)
+        self.shoot("appointments")
+        first = self.driver.find_element("css selector", "fieldset.day input[type=radio]")
+        slot = first.get_attribute("value")
+        first.click()
+        id_number = self.applicant_id()
+        self.driver.find_element("id", "name").send_keys("孙丽")
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.driver.find_element("id", "contact").send_keys("13600000000")
+        self.go(self.driver.find_element("id", "book-slot"))
+        self.assertIn("预约成功", self.text())
+        code = self.driver.find_element("id", "appointment-code").text
+        self.assertIn(slot.split(" ")[1], self.driver.find_element("id", "appointment-time").text)
+        self.shoot("appointment-booked")
+
+        # A second appointment the same day is refused, naming the rule.
+        self.open(self.urls["intake"] + f"/appointments?windowId={clerk['windowId']}")
+        self.driver.find_element("css selector", f"input[value='{slot.split(' ')[0]} 14:00']").click()
+        self.driver.find_element("id", "name").send_keys("孙丽")
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.driver.find_element("id", "contact").send_keys("13600000000")
+        self.go(self.driver.find_element("id", "book-slot"))
+        self.assertIn("one a day", self.driver.find_element("id", "problem").text)
+        # The place taken shows one fewer left.
+        self.assertIn("余 1", self.driver.find_element("css selector", f"input[value='{slot}']").find_element("xpath", "..").text)
+
+        self.open(self.urls["intake"] + "/appointments/cancel")
+        self.driver.find_element("id", "code").send_keys(code)
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.go(self.driver.find_element("id", "cancel"))
+        self.assertIn("预约已取消", self.text())
+        self.open(self.urls["intake"] + f"/appointments?windowId={clerk['windowId']}")
+        self.assertIn("余 2", self.driver.find_element("css selector", f"input[value='{slot}']").find_element("xpath", "..").text)
+        # Cancelled once: a second cancellation finds nothing.
+        self.open(self.urls["intake"] + "/appointments/cancel")
+        self.driver.find_element("id", "code").send_keys(code)
+        self.driver.find_element("id", "idNumber").send_keys(id_number)
+        self.go(self.driver.find_element("id", "cancel"))
+        self.assertIn("没有找到", self.text())
 
     def test_6_a_staff_page_without_a_session_asks_to_sign_in_and_a_forged_form_is_refused(self):
         self.driver.delete_all_cookies()

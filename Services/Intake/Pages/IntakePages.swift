@@ -21,6 +21,7 @@ import Crypto
 struct IntakePages {
     let web: WebPages
     let store: IntakeStore
+    let appointments: AppointmentRules
 
     var routes: RouteCollection<HallRequestContext> {
         let routes = RouteCollection(context: HallRequestContext.self)
@@ -66,9 +67,12 @@ struct IntakePages {
                 let clerk = try Clerk(context)
                 let query = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
                 let reminders = try await store.reminders(clerk: clerk, today: .inHall(Date()), limit: 100)
+                var booked: [Appointment] = []
+                if let window = clerk.windowId { booked = try await store.appointments(windowId: window, day: .inHall(Date())) }
                 let names = Dictionary(try await store.itemsInForce(matching: nil, on: .inHall(Date())).map { ($0.code, $0.name) }) { a, _ in a }
                 let page = DeskPage(
                     search: ItemSearchPage(query: query, items: try await itemRows(matching: query), forClerk: true),
+                    appointments: booked.map { DeskPage.Visit(slot: $0.slot, name: $0.name, code: $0.code, contact: $0.contact) },
                     online: try await store.onlineQueue().map {
                         DeskPage.Online(
                             id: $0.id.uuidString.lowercased(), reference: $0.reference, item: names[$0.itemCode] ?? $0.itemCode, applicant: $0.applicant.name,
@@ -161,6 +165,55 @@ struct IntakePages {
                 return PageRenderer.seeOther("/desk/cases/\(answer.receiptCode)")
             }
         }
+        routes.get("/appointments") { request, _ in
+            try await web.publicPage {
+                let window = request.uri.queryParameters.get("windowId").map { String($0) }
+                return web.renderer.render("appointments", title: "预约办事", page: try await appointmentPage(windowId: window))
+            }
+        }
+        routes.post("/appointments") { request, _ in
+            try await web.publicPage {
+                let form = try await WebForm(request)
+                let window = form.first("windowId") ?? ""
+                do {
+                    let choice = (form.first("slot") ?? "").split(separator: " ").map(String.init)
+                    guard choice.count == 2, let day = LocalDate(iso: choice[0]) else { throw HallError.invalid("slot", "请选择预约的日期和时段") }
+                    let booked = try await store.book(
+                        windowId: window, day: day, slot: choice[1], itemCode: nil, name: form.first("name") ?? "", idNumber: form.first("idNumber") ?? "",
+                        contact: form.first("contact") ?? "", rules: appointments, now: Date())
+                    let windows = try await store.windowList(on: day)
+                    return web.renderer.render(
+                        "appointment-done", title: "预约成功",
+                        page: AppointmentDone(
+                            code: booked.code, window: windows.first { $0.id == window }?.name ?? window, day: Self.dayWords(day), slot: booked.slot,
+                            cancelled: false))
+                } catch let error as HallError where error.code.status == .badRequest || error.code.status == .conflict {
+                    var page = try await appointmentPage(windowId: window)
+                    page.problem = "\(error.message)（\(error.field ?? "")）"
+                    return web.renderer.render("appointments", title: "预约办事", page: page, status: error.code.status)
+                }
+            }
+        }
+        routes.get("/appointments/cancel") { _, _ in
+            web.renderer.render("appointment-cancel", title: "取消预约", page: TrackPage())
+        }
+        routes.post("/appointments/cancel") { request, _ in
+            try await web.publicPage {
+                let form = try await WebForm(request)
+                guard let code = form.first("code"), let idNumber = form.first("idNumber"),
+                    let cancelled = try await store.cancelAppointment(code: code, idNumber: idNumber, now: Date())
+                else {
+                    return web.renderer.render(
+                        "appointment-cancel", title: "取消预约", page: TrackPage(problem: "没有找到这个预约号和证件号码对应的有效预约"), status: .notFound)
+                }
+                let windows = try await store.windowList(on: cancelled.day)
+                return web.renderer.render(
+                    "appointment-done", title: "预约已取消",
+                    page: AppointmentDone(
+                        code: cancelled.code, window: windows.first { $0.id == cancelled.windowId }?.name ?? cancelled.windowId,
+                        day: Self.dayWords(cancelled.day), slot: cancelled.slot, cancelled: true))
+            }
+        }
         routes.get("/desk/cases/:receiptCode") { request, context in
             try await web.staff(request, context, roles: [.clerk]) { context, viewer, _ in
                 let code = try context.parameters.require("receiptCode")
@@ -186,6 +239,30 @@ struct IntakePages {
             throw HallError(.notFound, "没有这份网上申请", field: "id")
         }
         return application
+    }
+
+    /// The booking page: the windows that receive applicants and, for the one chosen, each bookable day's slots with the places left.
+    func appointmentPage(windowId: String?) async throws -> AppointmentPage {
+        let today = LocalDate.inHall(Date())
+        let windows = try await store.windowList(on: today).filter { $0.kind != "discipline" }
+        var page = AppointmentPage(
+            windows: windows.map { AppointmentPage.Window(id: $0.id, name: $0.name, selected: $0.id == windowId) }, chosen: nil, days: [])
+        guard let windowId, let window = windows.first(where: { $0.id == windowId }) else { return page }
+        page.chosen = window.name
+        page.windowId = window.id
+        let slots = try await store.availability(windowId: window.id, rules: appointments, today: today)
+        page.days = Dictionary(grouping: slots, by: \.day).sorted { $0.key < $1.key }.map { day, slots in
+            AppointmentPage.Day(
+                label: Self.dayWords(day),
+                slots: slots.map { .init(value: "\(day) \($0.slot)", slot: $0.slot, left: max(0, $0.left), full: $0.left <= 0) })
+        }
+        return page
+    }
+
+    /// `12月8日 星期二`.
+    static func dayWords(_ day: LocalDate) -> String {
+        let weekdays = ["星期四", "星期五", "星期六", "星期日", "星期一", "星期二", "星期三"]   // day 0 of the count is 1970-01-01, a Thursday
+        return "\(day.year)年\(day.month)月\(day.day)日 \(weekdays[((day.dayNumber % 7) + 7) % 7])"
     }
 
     func itemRows(matching query: String?) async throws -> [ItemRow] {
@@ -438,11 +515,32 @@ struct OnlineStatusPage {
     }
 }
 
+struct AppointmentPage {
+    struct Window { var id: String; var name: String; var selected: Bool }
+    struct Slot { var value: String; var slot: String; var left: Int; var full: Bool }
+    struct Day { var label: String; var slots: [Slot] }
+    var problem: String?
+    var windows: [Window]
+    var chosen: String?
+    var windowId: String?
+    var days: [Day]
+}
+
+struct AppointmentDone {
+    var code: String
+    var window: String
+    var day: String
+    var slot: String
+    var cancelled: Bool
+}
+
 struct DeskPage {
+    struct Visit { var slot: String; var name: String; var code: String; var contact: String }
     struct Online { var id: String; var reference: String; var item: String; var applicant: String; var at: String; var missing: Int; var takenBy: String? }
     struct Waiting { var receiptCode: String; var itemCode: String; var collectBy: String; var contact: String }
     struct Overdue { var receiptCode: String; var materialId: String; var dueBy: String; var days: Int }
     var search: ItemSearchPage
+    var appointments: [Visit]
     var online: [Online]
     var uncollected: [Waiting]
     var overdue: [Overdue]

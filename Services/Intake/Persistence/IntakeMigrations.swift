@@ -504,5 +504,40 @@ enum IntakeMigrations {
                 """,
                 "CREATE INDEX online_applications_waiting ON online_applications (created_at) WHERE status <> 'answered'",
             ]),
+        Migration(
+            component: "intake", version: 15, name: "appointments for a window visit",
+            statements: [
+                // One row per window, working day and slot: the places booked, never above the capacity.
+                """
+                CREATE TABLE appointment_slots (
+                    window_id text NOT NULL,
+                    day date NOT NULL,
+                    slot text NOT NULL,
+                    booked int NOT NULL CHECK (booked >= 0),
+                    capacity int NOT NULL CHECK (capacity >= 1),
+                    PRIMARY KEY (window_id, day, slot),
+                    CHECK (booked <= capacity)
+                )
+                """,
+                """
+                CREATE TABLE appointments (
+                    id uuid PRIMARY KEY,
+                    code text NOT NULL UNIQUE,
+                    window_id text NOT NULL,
+                    day date NOT NULL,
+                    slot text NOT NULL,
+                    item_code text,
+                    name text NOT NULL,
+                    id_number text NOT NULL,
+                    contact text NOT NULL,
+                    status text NOT NULL CHECK (status IN ('booked', 'cancelled')),
+                    created_at timestamptz NOT NULL,
+                    cancelled_at timestamptz
+                )
+                """,
+                // One booked appointment per person and day.
+                "CREATE UNIQUE INDEX appointments_one_a_day ON appointments (id_number, day) WHERE status = 'booked'",
+                "CREATE INDEX appointments_window_day ON appointments (window_id, day) WHERE status = 'booked'",
+            ]),
     ]
 }
