@@ -36,6 +36,14 @@ public enum Words {
         ["immediate": "即办件", "committed": "承诺件", "joint": "联办件"][code] ?? code
     }
 
+    /// A step whose time is not counted in the limit (ALL Art 45).
+    public static func notCounted(_ code: String) -> String {
+        [
+            "hearing": "听证", "tender": "招标", "auction": "拍卖", "inspection": "检验", "testing": "检测", "quarantine": "检疫",
+            "appraisal": "鉴定", "expert-review": "专家评审",
+        ][code] ?? code
+    }
+
     /// A material's form.
     public static func materialForm(_ code: String) -> String {
         ["original": "原件", "copy": "复印件", "original-and-copy": "原件及复印件"][code] ?? code

@@ -99,8 +99,15 @@ class PagesTests(unittest.TestCase):
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.ui import WebDriverWait
 
+        from selenium.common.exceptions import WebDriverException
+
         page = self.driver.find_element("tag name", "html")
-        element.click()
+        try:
+            element.click()
+        except WebDriverException as error:
+            # ChromeDriver may report the clicked node gone when the navigation it started was quick.
+            if "does not belong to the document" not in str(error):
+                raise
         WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
         WebDriverWait(self.driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
@@ -156,10 +163,11 @@ class PagesTests(unittest.TestCase):
     # -- the hall's people and items ------------------------------------------------------------
 
     def clerk_and_item(self) -> tuple[dict, dict]:
-        """A comprehensive-window clerk and a committed item of the market regulator they take."""
+        """A comprehensive-window clerk and a committed item of the market regulator they take, with a step not counted."""
         clerk = self.files.staff["zx-wang-fang"]
         item = next(i for i in self.files.items.values()
-                    if i["kind"] == "committed" and i["leadDepartmentId"] == "d-market" and self.files.window_takes(clerk["windowId"], i))
+                    if i["kind"] == "committed" and i["leadDepartmentId"] == "d-market" and i.get("notCounted")
+                    and self.files.window_takes(clerk["windowId"], i))
         return clerk, item
 
     def applicant_id(self) -> str:
@@ -266,6 +274,26 @@ class PagesTests(unittest.TestCase):
         self.shoot("worklist")
         self.go(link[0])
         task_url = self.driver.current_url
+        # The clock: suspended for an inspection with its written notice, resumed, extended by the
+        # head the directory records (another person's approval is refused, naming approvedBy).
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.driver.find_element("id", "category")).select_by_value(item["notCounted"][0])
+        self.driver.find_element("id", "suspend-reason").send_keys("现场核查经营场所")
+        self.driver.find_element("id", "noticeReference").send_keys("敖市监告〔2026〕1号")
+        self.go(self.driver.find_element("id", "suspend"))
+        self.assertIn("暂停计时", self.driver.find_element("id", "state").find_element("xpath", "..").text)
+        self.driver.find_element("id", "resume-reason").send_keys("核查完毕")
+        self.go(self.driver.find_element("id", "resume"))
+        for approver, refused in ((officer, True), (department["head"]["id"], False)):
+            self.driver.find_element("id", "workingDays").send_keys("2")
+            self.driver.find_element("id", "extend-reason").send_keys("需补充核查")
+            self.driver.find_element("id", "approvedBy").send_keys(approver)
+            self.go(self.driver.find_element("id", "extend"))
+            if refused:
+                self.assertIn("approvedBy", self.text())
+                self.open(task_url)
+        self.assertIn("办理时限已变更", self.driver.find_element("id", "notice").text)
         self.driver.find_element("id", "approve").click()
         self.driver.find_element("id", "reasons").send_keys("材料齐全，符合法定条件")
         self.shoot("task-opinion")
@@ -438,6 +466,39 @@ class PagesTests(unittest.TestCase):
         self.driver.find_element("id", "idNumber").send_keys(id_number)
         self.go(self.driver.find_element("id", "cancel"))
         self.assertIn("没有找到", self.text())
+
+    def test_9_at_the_desk_a_corrected_case_is_resubmitted_an_immediate_item_decided_and_a_result_handed_over(self):
+        clerk, item = self.clerk_and_item()
+        required = [m for m in item["materials"] if m["requirement"] == "required"]
+        self.submit_at_desk(item, clerk, "钱七", self.applicant_id(), bring_all=False)
+        self.go(self.driver.find_element("id", "submit"))
+        self.assertIn("待补正", self.text())
+        for material in required:
+            self.driver.find_element("css selector", f"#resubmit input[name='m.{material['id']}.brought']").click()
+        self.shoot("desk-resubmission")
+        self.go(self.driver.find_element("id", "submit-resubmission"))
+        self.assertIn("已受理", self.driver.find_element("css selector", ".status").text)
+
+        immediate = next(i for code, i in self.files.items.items()
+                         if i["kind"] == "immediate" and code in clerk.get("immediateItems", []) and self.files.window_takes(clerk["windowId"], i))
+        self.submit_at_desk(immediate, clerk, "周八", self.applicant_id(), bring_all=True)
+        self.go(self.driver.find_element("id", "submit"))
+        self.driver.find_element("id", "decide-approve").click()
+        self.shoot("desk-immediate-decision")
+        self.go(self.driver.find_element("id", "submit-decision"))
+        self.assertIn("已作出决定", self.driver.find_element("css selector", ".status").text)
+
+        if not getattr(type(self), "completed", False):
+            self.skipTest("the hand-over needs the case test 3 completed")
+        receipt, _, _ = type(self).accepted
+        self.open(self.urls["intake"] + f"/desk/cases/{receipt}")
+        if self.driver.find_elements("id", "fee"):
+            self.driver.find_element("id", "paymentReference").send_keys("BANK-2026-0001")
+            self.go(self.driver.find_element("id", "submit-fee"))
+        self.wait_for("the result ready to hand over", lambda: self.driver.find_elements("id", "submit-handover"), timeout=30, reload=True)
+        self.shoot("desk-handover")
+        self.go(self.driver.find_element("id", "submit-handover"))
+        self.assertIn("已领取", self.driver.find_element("css selector", ".status").text)
 
     def test_6_a_staff_page_without_a_session_asks_to_sign_in_and_a_forged_form_is_refused(self):
         self.driver.delete_all_cookies()

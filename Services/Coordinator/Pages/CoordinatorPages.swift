@@ -79,6 +79,38 @@ struct CoordinatorPages<Repository: CoordinatorRepository> {
                 return PageRenderer.seeOther("/worklist/tasks/\(taskId)?done=countersigned")
             }
         }
+        // The case's clock, from the task page: suspension for a step not counted, its resume, an
+        // extension approved by the head the directory records — each with its written notice or
+        // approval, through the same commands as `POST /v1/cases/{caseId}/…`.
+        routes.post("/worklist/tasks/:taskId/clock/:action") { request, context in
+            try await web.staff(request, context, roles: [.departmentOfficer, .chiefRepresentative]) { context, _, form in
+                let taskId = try parameter("taskId", context)
+                guard let task = try await repository.task(id: taskId) else { throw HallError(.notFound, "没有这项任务") }
+                let actor = try access.actor(context, roles: [.departmentOfficer, .chiefRepresentative])
+                let form = form ?? WebForm("")
+                let command: DepartmentCommand
+                let route: String
+                switch try parameter("action", context) {
+                case "suspend":
+                    guard let category = NotCountedCategory(rawValue: form.first("category") ?? "") else {
+                        throw HallError.invalid("category", "请选择不计入时限的环节")
+                    }
+                    command = .suspend(caseId: task.caseId, category: category, reason: form.first("reason") ?? "", noticeReference: form.first("noticeReference") ?? "")
+                    route = "POST /worklist/tasks/{taskId}/clock/suspend"
+                case "resume":
+                    command = .resume(caseId: task.caseId, reason: form.first("reason") ?? "")
+                    route = "POST /worklist/tasks/{taskId}/clock/resume"
+                case "extend":
+                    guard let days = Int(form.first("workingDays") ?? ""), days > 0 else { throw HallError.invalid("workingDays", "请填写延长的工作日数") }
+                    command = .extend(caseId: task.caseId, workingDays: days, reason: form.first("reason") ?? "", approvedBy: form.first("approvedBy") ?? "")
+                    route = "POST /worklist/tasks/{taskId}/clock/extend"
+                default:
+                    throw HallError(.notFound, "没有这项操作", field: "action")
+                }
+                try await access.perform(command, by: actor, request, context: context, route: route)
+                return PageRenderer.seeOther("/worklist/tasks/\(taskId)?done=clock")
+            }
+        }
         return routes
     }
 
@@ -91,7 +123,10 @@ struct CoordinatorPages<Repository: CoordinatorRepository> {
             task: TaskRow(task), notice: notice,
             canClaim: mayAct && task.claimedBy == nil && task.state == "open",
             canGiveOpinion: mayAct && task.state == "open" && !task.clockSuspended,
-            canCountersign: mayAct && principal.roles.contains(.chiefRepresentative) && task.state == "opinion-given")
+            canCountersign: mayAct && principal.roles.contains(.chiefRepresentative) && task.state == "opinion-given",
+            clock: mayAct && task.role == "lead" && task.state != "closed" ? ClockForms(
+                suspended: task.clockSuspended,
+                categories: NotCountedCategory.allCases.map { Option(value: $0.rawValue, label: Words.notCounted($0.rawValue)) }) : nil)
         return web.renderer.render("task", title: "任务 \(task.receiptCode)", page: page, viewer: viewer)
     }
 
@@ -104,7 +139,7 @@ struct CoordinatorPages<Repository: CoordinatorRepository> {
     }
 
     static func doneWord(_ done: String) -> String {
-        ["claimed": "已认领", "opinion": "审查意见已提交", "countersigned": "已会签"][done] ?? "已提交"
+        ["claimed": "已认领", "opinion": "审查意见已提交", "countersigned": "已会签", "clock": "办理时限已变更"][done] ?? "已提交"
     }
 }
 
@@ -177,4 +212,13 @@ struct TaskPage {
     var canClaim: Bool
     var canGiveOpinion: Bool
     var canCountersign: Bool
+    /// The lead department's forms for the case's clock.
+    var clock: ClockForms?
+}
+
+struct Option { var value: String; var label: String }
+
+struct ClockForms {
+    var suspended: Bool
+    var categories: [Option]
 }

@@ -165,6 +165,38 @@ struct IntakePages {
                 return PageRenderer.seeOther("/desk/cases/\(answer.receiptCode)")
             }
         }
+        // The clerk's steps on a case, each through the same store call as the JSON API, then back to the case.
+        routes.post("/desk/cases/:receiptCode/:action") { request, context in
+            try await web.staff(request, context, roles: [.clerk]) { context, _, form in
+                let code = try context.parameters.require("receiptCode")
+                let clerk = try Clerk(context)
+                let form = form ?? WebForm("")
+                switch try context.parameters.require("action") {
+                case "resubmission":
+                    let item = try await itemInForce(try await store.clerkCaseStatus(receiptCode: code, clerk: clerk).itemCode)
+                    let presented = try Self.submission(form, item: item, applicantFromForm: false)
+                    _ = try await store.resubmit(
+                        receiptCode: code, Resubmission(materials: presented.materials, promised: presented.promised), clerk: clerk, now: Date())
+                case "decision":
+                    guard let decision = ImmediateDecision.Decision(rawValue: form.first("decision") ?? "") else {
+                        throw HallError.invalid("decision", "请选择准予或不予")
+                    }
+                    _ = try await store.decideImmediate(
+                        receiptCode: code, ImmediateDecision(decision: decision, reasons: form.first("reasons")), clerk: clerk, now: Date())
+                case "fee":
+                    guard let yuan = Decimal(string: form.first("amount") ?? ""), yuan > 0 else { throw HallError.invalid("amountCents", "请填写实收金额（元）") }
+                    let cents = NSDecimalNumber(decimal: yuan * 100).int64Value
+                    try await store.recordFee(
+                        receiptCode: code, try FeeRecord(amountCents: cents, paymentReference: form.first("paymentReference") ?? "").validated(), clerk: clerk)
+                case "handover":
+                    _ = try await store.handOver(
+                        receiptCode: code, HandOver(collectedBy: form.first("collectedBy").flatMap(Party.init(rawValue:))), clerk: clerk)
+                default:
+                    throw HallError(.notFound, "没有这项操作", field: "action")
+                }
+                return PageRenderer.seeOther("/desk/cases/\(code)")
+            }
+        }
         routes.get("/appointments") { request, _ in
             try await web.publicPage {
                 let window = request.uri.queryParameters.get("windowId").map { String($0) }
@@ -226,13 +258,32 @@ struct IntakePages {
                         departmentName: names[text.departmentId] ?? text.departmentId, sealURL: web.settings.sealURL)
                 }
                 let all = documents + Self.decisionsWithoutText(status, shown: documents, names: names, sealURL: web.settings.sealURL)
-                return web.renderer.render("case", title: "办件 \(code)", page: CaseView(status, departments: names, documents: all), viewer: viewer)
+                var page = CaseView(status, departments: names, documents: all)
+                page.actions = try await deskActions(status)
+                return web.renderer.render("case", title: "办件 \(code)", page: page, viewer: viewer)
             }
         }
         return routes
     }
 
     // MARK: - Building the views
+
+    /// What the clerk may do next on the case: resubmit after a correction notice, decide an
+    /// immediate item, record the fee with its bank receipt, hand the result over.
+    func deskActions(_ status: CaseStatus) async throws -> DeskActions {
+        let item = try? await itemInForce(status.itemCode)
+        var actions = DeskActions()
+        if status.status == "awaiting-correction", let item {
+            actions.resubmit = GuidePage(item, departments: try await departmentNames(), forClerk: true)
+        }
+        actions.decide = item?.kind == .immediate && status.status == "accepted"
+        if let fee = status.fee, !fee.paid, !["refused", "awaiting-correction", "held"].contains(status.status) {
+            actions.fee = DeskActions.Fee(amount: Words.yuan(fee.amountCents), yuan: String(format: "%.2f", Double(fee.amountCents) / 100), basis: fee.basis)
+        }
+        actions.handOver = status.status == "ready"
+        actions.agent = status.agent != nil
+        return actions
+    }
 
     func onlineApplication(_ context: HallRequestContext) async throws -> OnlineApplication {
         guard let id = UUID(uuidString: try context.parameters.require("id")), let application = try await store.onlineApplication(id: id) else {
@@ -320,7 +371,7 @@ struct IntakePages {
     /// The submission of the desk's form: each material the clerk ticked as brought, in the form,
     /// copies and legal form recorded; a secondary material not brought but promised by a date
     /// (tolerated gap); the conditions that apply to this applicant.
-    static func submission(_ form: WebForm, item: ItemVersion) throws -> ApplicationSubmission {
+    static func submission(_ form: WebForm, item: ItemVersion, applicantFromForm: Bool = true) throws -> ApplicationSubmission {
         var materials: [PresentedMaterial] = [], promised: [PromisedMaterial] = [], conditions: [String] = []
         for material in item.materials {
             let prefix = "m.\(material.id)."
@@ -338,16 +389,18 @@ struct IntakePages {
                 promised.append(PromisedMaterial(materialId: material.id, dueBy: due))
             }
         }
-        guard let kindText = form.first("applicantKind"), let kind = ApplicantKind(rawValue: kindText) else {
+        guard !applicantFromForm || ApplicantKind(rawValue: form.first("applicantKind") ?? "") != nil else {
             throw HallError.invalid("applicant.kind", "请选择申请人类型（个人或单位）")
         }
-        return try ApplicationSubmission(
+        let kind = ApplicantKind(rawValue: form.first("applicantKind") ?? "") ?? .person
+        let built = ApplicationSubmission(
             itemCode: item.code, departmentId: nil,
             applicant: Applicant(kind: kind, name: form.first("name") ?? "", idNumber: form.first("idNumber") ?? "", contact: form.first("contact") ?? ""),
             materials: materials, conditionsMet: conditions.isEmpty ? nil : conditions, promised: promised.isEmpty ? nil : promised,
             channel: .window, greenChannel: nil, greenChannelApproval: nil, idempotencyKey: form.first("idempotencyKey") ?? UUID().uuidString,
-            competentAuthority: nil
-        ).validated()
+            competentAuthority: nil)
+        // A resubmission keeps the case's applicant: only the materials are read from the form.
+        return applicantFromForm ? try built.validated() : built
     }
 }
 
@@ -455,17 +508,10 @@ struct GuidePage {
         legalBasis = (item.guide?.legalBasis ?? []).map { Basis(law: $0.law, articles: $0.articles) }
         conditions = item.guide?.conditions ?? []
         procedure = item.guide?.procedure ?? []
-        durations = (item.guide?.notCountedDurations ?? []).map { Duration(category: Self.notCounted($0.category.rawValue), expected: $0.expected) }
+        durations = (item.guide?.notCountedDurations ?? []).map { Duration(category: Words.notCounted($0.category.rawValue), expected: $0.expected) }
         toleratedGapAllowed = item.toleratedGapAllowed
         effectiveFrom = item.effectiveFrom.description
         self.forClerk = forClerk
-    }
-
-    static func notCounted(_ code: String) -> String {
-        [
-            "hearing": "听证", "tender": "招标", "auction": "拍卖", "inspection": "检验", "testing": "检测", "quarantine": "检疫",
-            "appraisal": "鉴定", "expert-review": "专家评审",
-        ][code] ?? code
     }
 }
 
@@ -513,6 +559,15 @@ struct OnlineStatusPage {
         }
         createdAt = Words.time(application.createdAt)
     }
+}
+
+struct DeskActions {
+    struct Fee { var amount: String; var yuan: String; var basis: String }
+    var resubmit: GuidePage?
+    var decide = false
+    var fee: Fee?
+    var handOver = false
+    var agent = false
 }
 
 struct AppointmentPage {
@@ -607,6 +662,8 @@ struct CaseView {
     var pendingSeal: Bool
     var outcome: String?
     var onTime: Bool?
+    /// The clerk's next steps (the front desk's page only).
+    var actions: DeskActions?
 
     init(_ status: CaseStatus, departments names: [String: String], documents: [DocumentView]) {
         receiptCode = status.receiptCode

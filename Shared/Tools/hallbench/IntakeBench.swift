@@ -22,7 +22,9 @@ extension HallBench {
         }
 
         let schema = LocalStack.uniqueName("benchintake")
-        let service = try ServiceProcess.start("intake", adminURL: adminURL, schema: schema, secret: Self.intakeSecret)
+        // The status runs look one case up from one address far more often than a hall's limit per address allows.
+        let service = try ServiceProcess.start(
+            "intake", adminURL: adminURL, schema: schema, secret: Self.intakeSecret, extra: ["HALL_PUBLIC_LOOKUPS_PER_MINUTE": "100000000"])
         var configuration = HTTPClient.Configuration()
         configuration.httpVersion = .http1Only
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(32, intakeClients))
@@ -37,6 +39,7 @@ extension HallBench {
             try await seedIntake(client, base: base, admin: admin)
             try await acceptance(client, base: base, clerk: clerk)
             try await guideReads(client, base: base)
+            try await pageReads(client, base: base, clerk: clerk)
         } catch {
             try? await client.shutdown()
             service.stop()
@@ -122,6 +125,49 @@ extension HallBench {
         let others = measured.statuses.filter { $0.key != 200 }
         if !others.isEmpty || measured.failures > 0 {
             print("  answers other than 200: \(describe(others))\(measured.failures > 0 ? ", \(measured.failures) transport failures" : "")")
+        }
+    }
+
+    /// The public pages beside their JSON: the guide page and the case-status page (the receipt
+    /// code and identity number posted), each with the JSON endpoint that answers the same.
+    private func pageReads(_ client: HTTPClient, base: String, clerk: String) async throws {
+        let idNumber = residentNumber("11010519491231999")
+        let (status, body) = try await Self.send(client, Self.post("\(base)/v1/applications", token: clerk, """
+            {"itemCode":"MKT-001","applicant":{"kind":"person","name":"张三","idNumber":"\(idNumber)","contact":"13800000000"},
+             "materials":[{"materialId":"application-form","form":"original","copies":1,"legalForm":true},
+             {"materialId":"identity-card","form":"original-and-copy","copies":1,"legalForm":true},
+             {"materialId":"premises-proof","form":"copy","copies":2,"legalForm":true}],"channel":"window","idempotencyKey":"bench-pages"}
+            """))
+        guard status == 201 || status == 200,
+            let receipt = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])?["receiptCode"] as? String
+        else { throw ValidationError("the case for the status pages: HTTP \(status): \(body)") }
+        let form = "receiptCode=\(receipt)&idNumber=\(idNumber)"
+        let runs: [(String, String, @Sendable (Int) -> HTTPClientRequest)] = [
+            ("guide page", "GET /guides/MKT-001", { _ in HTTPClientRequest(url: "\(base)/guides/MKT-001") }),
+            ("guide JSON", "GET /v1/items/MKT-001", { _ in HTTPClientRequest(url: "\(base)/v1/items/MKT-001") }),
+            ("case-status page", "POST /track", { _ in
+                var request = HTTPClientRequest(url: "\(base)/track")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: form))
+                return request
+            }),
+            ("case-status JSON", "GET /v1/cases/{code}?idNumber=", { _ in HTTPClientRequest(url: "\(base)/v1/cases/\(receipt)?idNumber=\(idNumber)") }),
+        ]
+        for (name, route, request) in runs {
+            _ = try await Self.load(client, clients: intakeClients, count: 500, request: request)
+            let measured = try await Self.load(client, clients: intakeClients, count: intakeReads, request: request)
+            let ok = measured.statuses[200] ?? 0
+            let rate = Double(ok) / measured.seconds
+            let (p50, p99, worst) = measured.percentiles
+            let goal = name.hasSuffix("page") ? " — goal ≥ 5,000/s \(mark(rate >= 5_000)), p99 ≤ 20 ms \(mark(p99 <= 20))" : ""
+            print(String(
+                format: "intake %@ (%d clients, %d × %@): %.0f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+                name, intakeClients, intakeReads, route, rate, p50, p99, worst) + goal)
+            let others = measured.statuses.filter { $0.key != 200 }
+            if !others.isEmpty || measured.failures > 0 {
+                print("  answers other than 200: \(describe(others))\(measured.failures > 0 ? ", \(measured.failures) transport failures" : "")")
+            }
         }
     }
 
