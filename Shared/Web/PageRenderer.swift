@@ -78,9 +78,18 @@ public struct PageRenderer: Sendable {
     public func render(
         _ name: String, title: String, page: Any, viewer: Viewer? = nil, status: HTTPResponse.Status = .ok, caching: Caching = .privateNoStore
     ) -> Response {
+        response(html(name, title: title, page: page, viewer: viewer), status: status, caching: caching)
+    }
+
+    /// The HTML of the template `name` with `page` (to keep a public page rendered for a while).
+    public func html(_ name: String, title: String, page: Any, viewer: Viewer? = nil) -> String {
         let site = Site(
             title: title, serviceTitle: serviceTitle, css: assets.path("hall.css"), js: assets.path("hall.js"), viewer: viewer, csrf: viewer?.csrf)
-        let html = library.render(["site": site, "page": page] as [String: Any], withTemplate: name) ?? "template \(name) is missing"
+        return library.render(["site": site, "page": page] as [String: Any], withTemplate: name) ?? "template \(name) is missing"
+    }
+
+    /// `html` as a page, with the security and cache headers.
+    public func response(_ html: String, status: HTTPResponse.Status = .ok, caching: Caching = .privateNoStore) -> Response {
         var headers = Self.securityHeaders
         headers[.contentType] = "text/html; charset=utf-8"
         switch caching {

@@ -64,11 +64,17 @@ class PagesTests(unittest.TestCase):
             "HALL_WEB_COORDINATOR_URL": cls.urls["coordinator"],
         })
         cls.passed = False
-        cls.fresh.start()
-        cls.files = load.validate(WEB.parent / "demo")
-        with contextlib.redirect_stdout(io.StringIO()) as loaded:
-            load.Loader(cls.files, cls.urls["intake"], cls.urls["seal"], cls.fresh.secret, None, seal_wait=90, out=loaded).run()
-        cls.driver = browser()
+        try:
+            cls.fresh.start()
+            cls.files = load.validate(WEB.parent / "demo")
+            with contextlib.redirect_stdout(io.StringIO()) as loaded:
+                load.Loader(cls.files, cls.urls["intake"], cls.urls["seal"], cls.fresh.secret, None, seal_wait=90, out=loaded).run()
+            cls.driver = browser()
+        except BaseException:
+            # tearDownClass does not run after a failed setUpClass: nothing may be left running.
+            cls.fresh.stop(keep=True)
+            print(f"test_pages: the hall did not start; logs in {cls.fresh.logs}", file=sys.stderr)
+            raise
         cls.driver.implicitly_wait(0)
         cls.shots = os.environ.get("HALL_WEB_SCREENSHOTS", "on") != "off"
         if cls.shots:

@@ -22,6 +22,10 @@ struct IntakePages {
     let web: WebPages
     let store: IntakeStore
     let appointments: AppointmentRules
+    /// Public guide pages as rendered, a few seconds each.
+    let guides = PageCache<String>(ttl: .seconds(5))
+    /// The directory's department names, a few seconds.
+    let names = PageCache<[String: String]>(ttl: .seconds(5), capacity: 1)
 
     var routes: RouteCollection<HallRequestContext> {
         let routes = RouteCollection(context: HallRequestContext.self)
@@ -35,8 +39,12 @@ struct IntakePages {
         routes.get("/guides/:code") { _, context in
             try await web.publicPage {
                 let code = try context.parameters.require("code")
-                return web.renderer.render(
-                    "guide", title: "办事指南", page: try await guidePage(code: code, forClerk: false), caching: .publicFor(seconds: 30))
+                guard code.utf8.count <= 32 else { throw HallError(.notFound, "目录中没有事项 \(code.prefix(32))…", field: "code") }
+                // The same for everyone: rendered once, kept for five seconds (as the JSON guide's max-age).
+                let html = try await guides.value(code) {
+                    web.renderer.html("guide", title: "办事指南", page: try await guidePage(code: code, forClerk: false))
+                }
+                return web.renderer.response(html, caching: .publicFor(seconds: 30))
             }
         }
         routes.get("/track") { _, _ in
@@ -322,7 +330,7 @@ struct IntakePages {
     }
 
     func departmentNames() async throws -> [String: String] {
-        Dictionary(try await store.departmentList().map { ($0.departmentId, $0.name) }) { first, _ in first }
+        try await names.value("all") { Dictionary(try await store.departmentList().map { ($0.departmentId, $0.name) }) { first, _ in first } }
     }
 
     func itemInForce(_ code: String) async throws -> ItemVersion {
@@ -342,16 +350,13 @@ struct IntakePages {
 
     /// The notices and decisions the applicant may print, with the seal's state of each.
     func publicDocuments(_ status: CaseStatus, receiptCode: String, idNumber: String) async throws -> [DocumentView] {
-        var documents: [DocumentView] = []
         let names = try await departmentNames()
-        for kind in NoticeKind.allPublic {
-            guard let text = try await store.documentText(receiptCode: receiptCode, idNumber: idNumber, kind: kind) else { continue }
-            let hash = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
-            documents.append(
-                DocumentView(
-                    kind: kind.rawValue, text: text, sha256: hash, status: status.documents?.first { $0.kind == kind.rawValue },
-                    departmentName: status.documents?.first { $0.kind == kind.rawValue }.flatMap { names[$0.departmentId] } ?? "",
-                    sealURL: web.settings.sealURL))
+        let documents = try await store.documentTexts(receiptCode: receiptCode, idNumber: idNumber).map { document in
+            let hash = SHA256.hash(data: Data(document.text.utf8)).map { String(format: "%02x", $0) }.joined()
+            return DocumentView(
+                kind: document.kind, text: document.text, sha256: hash,
+                status: status.documents?.first { $0.kind == document.kind && $0.departmentId == document.departmentId },
+                departmentName: names[document.departmentId] ?? document.departmentId, sealURL: web.settings.sealURL)
         }
         return documents + Self.decisionsWithoutText(status, shown: documents, names: names, sealURL: web.settings.sealURL)
     }
@@ -402,11 +407,6 @@ struct IntakePages {
         // A resubmission keeps the case's applicant: only the materials are read from the form.
         return applicantFromForm ? try built.validated() : built
     }
-}
-
-extension NoticeKind {
-    /// The documents an applicant prints from the tracking page, in the order they are issued.
-    static let allPublic: [NoticeKind] = [.correctionNotice, .refusalNotice, .acceptanceNotice, .approvalDecision, .denialDecision]
 }
 
 // MARK: - Views

@@ -1,0 +1,28 @@
+import Foundation
+import Synchronization
+
+/// Values that every reader may share for a few seconds: a public page as rendered, the
+/// directory's names. A value older than `ttl` is made again by the next reader; the cache holds
+/// at most `capacity` keys (emptied when full). Nobody's own data goes in it.
+public final class PageCache<Value: Sendable>: Sendable {
+    private let ttl: Duration
+    private let capacity: Int
+    private let entries = Mutex<[String: (value: Value, until: ContinuousClock.Instant)]>([:])
+
+    public init(ttl: Duration, capacity: Int = 1024) {
+        self.ttl = ttl
+        self.capacity = capacity
+    }
+
+    /// The value of `key`, made by `make` when absent or stale.
+    public func value(_ key: String, make: () async throws -> Value) async throws -> Value {
+        let now = ContinuousClock.now
+        if let entry = entries.withLock({ $0[key] }), entry.until > now { return entry.value }
+        let value = try await make()
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (value, now + ttl)
+        }
+        return value
+    }
+}
