@@ -63,7 +63,6 @@ class PagesTests(unittest.TestCase):
             "HALL_WEB_DEV_SIGNIN": "on", "HALL_WEB_SEAL_URL": cls.urls["seal"], "HALL_WEB_INTAKE_URL": cls.urls["intake"],
             "HALL_WEB_COORDINATOR_URL": cls.urls["coordinator"],
         })
-        cls.passed = False
         try:
             cls.fresh.start()
             cls.files = load.validate(WEB.parent / "demo")

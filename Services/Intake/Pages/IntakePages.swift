@@ -126,11 +126,12 @@ struct IntakePages {
                         throw HallError.invalid("applicant.kind", "请选择申请人类型（个人或单位）")
                     }
                     let applicant = Applicant(kind: kind, name: form.first("name") ?? "", idNumber: form.first("idNumber") ?? "", contact: form.first("contact") ?? "")
-                    let listed = try await itemInForce(code).materials.map(\.id).filter { form.ticked("m.\($0).listed") }
+                    let item = try await itemInForce(code)
+                    let listed = item.materials.map(\.id).filter { form.ticked("m.\($0).listed") }
                     let application = try await store.applyOnline(itemCode: code, applicant: applicant, listed: listed, now: Date())
                     return web.renderer.render(
                         "online-filed", title: "网上申请已提交",
-                        page: OnlineStatusPage(application, itemName: try await itemInForce(code).name))
+                        page: OnlineStatusPage(application, itemName: item.name))
                 } catch let error as HallError where error.code.status == .badRequest {
                     var page = OnlineApplyPage(guide: try await guidePage(code: code, forClerk: false))
                     page.problem = "\(error.message)（\(error.field ?? "")）"
