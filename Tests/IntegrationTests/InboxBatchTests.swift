@@ -60,6 +60,54 @@ struct InboxBatchTests {
         }
     }
 
+    /// A second batchable type, for interleaved runs.
+    struct CounterMark: EventPayload {
+        static let eventType = "test.counter.mark"
+        static let eventVersion = 1
+        var seq: Int
+    }
+
+    @Test("steps and marks interleaved: one batch per run when order matters, one batch per type when the handler commutes; all applied once")
+    func commutingHandlerGroupsTypes() async throws {
+        let kafka = try LocalKafka.stack()
+        for commutes in [false, true] {
+            try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+                let producer = try kafka.producer()
+                let sizes = Sizes()
+                var router = Self.router(schema: database.schema, sizes: sizes)
+                router.commutes = commutes
+                router.onBatch(CounterMark.self) { marks, context in
+                    sizes.record(-marks.count)
+                    try await context.connection.run(
+                        """
+                        INSERT INTO \(unescaped: database.schema).effects (case_id, seq, event_id)
+                        SELECT * FROM unnest(\(marks.map { _ in "marks" })::text[], \(marks.map { $0.0.seq })::int[], \(marks.map { $0.1.id })::uuid[])
+                        """, logger: context.logger)
+                }
+                let inbox = InboxConsumer(
+                    configuration: InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: "batch", topics: ["t"])), client: database.client,
+                    schema: database.schema, serviceName: "test", handler: router, deadLetters: producer, logger: LocalStack.logger())
+                let batch = try (0..<20).map { index in
+                    let envelope = index % 2 == 0
+                        ? try EventEnvelope(payload: CounterStep(seq: index / 2), producer: "test", caseId: "case-i")
+                        : try EventEnvelope(payload: CounterMark(seq: index / 2), producer: "test", caseId: "case-i")
+                    return KafkaConsumerMessage(topic: "t", partition: 0, offset: Int64(index), key: Array("case-i".utf8), value: try envelope.encoded(), headers: [])
+                }
+                try await inbox.apply(batch)
+                try await inbox.apply(batch)
+                let rows = try await Effects.rows(database)
+                #expect(rows.filter { $0.caseId == "case-i" }.map(\.seq).sorted() == Array(0..<10))
+                #expect(rows.filter { $0.caseId == "marks" }.map(\.seq).sorted() == Array(0..<10))
+                if commutes {
+                    #expect(sizes.all == [10, -10], "one batch of each type, in the order of their first appearance")
+                } else {
+                    #expect(sizes.all == [1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1], "one batch per run of one")
+                }
+                await producer.close()
+            }
+        }
+    }
+
     @Test("a batch with a poison step falls back to one at a time: the others are applied once, the poison is dead-lettered")
     func poisonFallsBack() async throws {
         let kafka = try LocalKafka.stack()

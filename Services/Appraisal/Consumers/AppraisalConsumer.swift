@@ -15,6 +15,8 @@ import PostgresNIO
 enum AppraisalConsumer {
     static func definition(calendar: WorkingCalendar) -> ConsumerDefinition {
         var router = EventRouter()
+        // Every fact below is written so that the order of delivery does not matter.
+        router.commutes = true
         DirectoryProjection.register(on: &router)
         router.on(CatalogueItemPublished.self) { event, _, context in
             try await context.connection.run(
@@ -73,18 +75,22 @@ enum AppraisalConsumer {
                 VALUES (\(caseId), \(event.sequence), \(event.dueDateAfter.description)::date) ON CONFLICT DO NOTHING
                 """, logger: context.logger)
         }
-        router.on(TaskAssigned.self) { event, envelope, context in
+        router.onBatch(TaskAssigned.self) { batch, context in
             try await context.connection.run(
                 """
                 INSERT INTO \(unescaped: context.schema).task_assignments (event_id, task_id, department_id, assigned_at)
-                VALUES (\(envelope.id), \(event.taskId), \(event.departmentId), \(envelope.occurredAt)) ON CONFLICT DO NOTHING
+                SELECT * FROM unnest(\(batch.map(\.1.id))::uuid[], \(batch.map(\.0.taskId))::text[], \(batch.map(\.0.departmentId))::text[],
+                                     \(batch.map(\.1.occurredAt))::timestamptz[])
+                ON CONFLICT DO NOTHING
                 """, logger: context.logger)
         }
-        router.on(TaskOpinionRecorded.self) { event, envelope, context in
+        router.onBatch(TaskOpinionRecorded.self) { batch, context in
             try await context.connection.run(
                 """
                 INSERT INTO \(unescaped: context.schema).task_opinions (event_id, task_id, department_id, recorded_at)
-                VALUES (\(envelope.id), \(event.taskId), \(event.departmentId), \(event.recordedAt)) ON CONFLICT DO NOTHING
+                SELECT * FROM unnest(\(batch.map(\.1.id))::uuid[], \(batch.map(\.0.taskId))::text[], \(batch.map(\.0.departmentId))::text[],
+                                     \(batch.map(\.0.recordedAt))::timestamptz[])
+                ON CONFLICT DO NOTHING
                 """, logger: context.logger)
         }
         router.on(ComplaintFiled.self) { event, _, context in

@@ -107,10 +107,17 @@ public protocol EventHandler: Sendable {
     /// transaction; `context.event` is the first of them. Throwing rolls back the whole batch, and
     /// the consumer then applies the events one by one (``handle(_:context:)``). Default: one by one.
     func handleBatch(_ events: [EventEnvelope], context: HandlerContext) async throws
+    /// Whether the state this handler leaves does not depend on the order its events are applied
+    /// in (each fact written so that any order of delivery gives the same state). The consumer then
+    /// applies a transaction's events of each batchable type as one batch, after the others in
+    /// their order, instead of one batch per run of consecutive events. Default: no.
+    var commutes: Bool { get }
 }
 
 extension EventHandler {
     public func isBatchable(type: String, version: Int) -> Bool { false }
+
+    public var commutes: Bool { false }
 
     public func handleBatch(_ events: [EventEnvelope], context: HandlerContext) async throws {
         for event in events { try await handle(event, context: context.applying(event)) }
@@ -137,6 +144,8 @@ public struct EventRouter: EventHandler {
     public typealias BatchRoute = @Sendable ([EventEnvelope], HandlerContext) async throws -> Void
     private var routes: [String: [Int: Route]] = [:]
     private var batchRoutes: [String: [Int: BatchRoute]] = [:]
+    /// See ``EventHandler/commutes``: set by a service whose every route is order-independent.
+    public var commutes = false
 
     /// An empty router.
     public init() {}

@@ -271,7 +271,8 @@ public final class InboxConsumer: Service, Sendable {
             var count = 0
             // Consecutive events of a batchable type go to the handler together, in order.
             var run: [EventEnvelope] = []
-            let freshRecords = handleable.filter { claimed.contains($0.1.id) && seen.insert($0.1.id).inserted }
+            var freshRecords = handleable.filter { claimed.contains($0.1.id) && seen.insert($0.1.id).inserted }
+            if handler.commutes { freshRecords = groupedByType(freshRecords) }
             let fresh = freshRecords.map(\.1)
             for (index, envelope) in fresh.enumerated() {
                 let batchable = handler.isBatchable(type: envelope.type, version: envelope.version)
@@ -300,6 +301,25 @@ public final class InboxConsumer: Service, Sendable {
         applied.increment(by: appliedCount)
         duplicates.increment(by: duplicateCount)
         ignored.increment(by: ignoredCount)
+    }
+
+    /// The events of an order-independent handler (``EventHandler/commutes``) rearranged so that
+    /// each batchable type's are consecutive: first the others in their order, then each batchable
+    /// type's in the order of its first appearance, each keeping its own order.
+    private func groupedByType(_ records: [(KafkaConsumerMessage, EventEnvelope)]) -> [(KafkaConsumerMessage, EventEnvelope)] {
+        var single: [(KafkaConsumerMessage, EventEnvelope)] = []
+        var groups: [String: [(KafkaConsumerMessage, EventEnvelope)]] = [:]
+        var order: [String] = []
+        for record in records {
+            guard handler.isBatchable(type: record.1.type, version: record.1.version) else {
+                single.append(record)
+                continue
+            }
+            let key = "\(record.1.type)#\(record.1.version)"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(record)
+        }
+        return single + order.flatMap { groups[$0] ?? [] }
     }
 
     /// Records events as applied (in the caller's transaction); returns the ids that were new.

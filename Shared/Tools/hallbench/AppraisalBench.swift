@@ -81,14 +81,18 @@ extension HallBench {
         }
         var first: (ContinuousClock.Instant, Int)?
         var done = 0
+        var last = ContinuousClock.now
         let deadline = ContinuousClock.now + .seconds(600)
-        while done < appraisalEvents, ContinuousClock.now < deadline {
+        while ContinuousClock.now < deadline {
             done = try await applied()
-            if first == nil, done > 0 { first = (ContinuousClock.now, done) }
-            try await Task.sleep(for: .milliseconds(50))
+            last = ContinuousClock.now
+            if first == nil, done > 0 { first = (last, done) }
+            if done >= appraisalEvents { break }
+            // Counting the inbox is a scan of it: looked at four times a second, not to take the consumer's share of the machine.
+            try await Task.sleep(for: .milliseconds(250))
         }
         guard let first, done >= appraisalEvents else { throw BenchError("only \(done) of \(appraisalEvents) events were applied in 600 s") }
-        let rate = Double(done - first.1) / max(seconds(since: first.0), 0.001)
+        let rate = Double(done - first.1) / max(seconds(last - first.0), 0.001)
         print(String(format: "appraisal: %d events (acceptances, refusals, completions) into the figures through the executable's consumer: %.0f events/s", done, rate)
             + " — goal ≥ 3,000/s \(rate >= 3_000 ? "✔" : "✘")")
     }
