@@ -36,6 +36,7 @@ extension AppraisalService {
                     to: router, serviceTitle: "好差评", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
                     authority: runtime.authority)
                 router.addRoutes(AppraisalPages(web: web, repository: repository(runtime, settings)).routes)
+                router.addRoutes(CentrePages(web: web, repository: repository(runtime, settings)).routes)
             },
             services: { runtime in
                 [

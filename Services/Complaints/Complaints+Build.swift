@@ -33,6 +33,7 @@ extension ComplaintsService {
                     to: router, serviceTitle: "投诉", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
                     authority: runtime.authority)
                 router.addRoutes(ComplaintsPages(web: web, repository: repository(runtime, settings)).routes)
+                router.addRoutes(HandlingPages(web: web, repository: repository(runtime, settings)).routes)
             },
             services: { runtime in
                 [

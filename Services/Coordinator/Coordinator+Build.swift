@@ -22,6 +22,7 @@ extension CoordinatorService {
                     to: router, serviceTitle: "部门审批", templates: Bundle.module.url(forResource: "Templates", withExtension: nil),
                     settings: settings.web, authority: runtime.authority)
                 router.addRoutes(CoordinatorPages(web: web, repository: store(runtime, settings)).routes)
+                router.addRoutes(SupervisionPages(web: web, repository: store(runtime, settings)).routes)
             },
             services: { runtime in
                 [

@@ -51,7 +51,10 @@ extension IntakeService {
         let web = WebPages.add(
             to: router, serviceTitle: "综合受理", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
             authority: authority)
-        router.addRoutes(IntakePages(web: web, store: store, appointments: settings.appointments).routes)
+        router.addRoutes(IntakePages(
+            web: web, store: store, appointments: settings.appointments,
+            statusPages: web.settings.statusPageCache > .zero ? PageCache(ttl: web.settings.statusPageCache, capacity: 4_096) : nil).routes)
+        router.addRoutes(IntakeCentrePages(web: web, store: store).routes)
     }
 
     static func store(_ runtime: ServiceRuntime, _ settings: IntakeSettings) -> IntakeStore {

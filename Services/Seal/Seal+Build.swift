@@ -26,6 +26,7 @@ extension SealService {
                     to: router, serviceTitle: "印章验证", templates: Bundle.module.url(forResource: "Templates", withExtension: nil),
                     settings: configuration.web, authority: runtime.authority)
                 router.addRoutes(SealPages(web: web, repository: repository(runtime, configuration, clock: clock)).routes)
+                router.addRoutes(SealCentrePages(web: web, repository: repository(runtime, configuration, clock: clock)).routes)
             },
             services: { runtime in
                 let repository = repository(runtime, configuration, clock: clock)

@@ -16,13 +16,23 @@ public final class PageCache<Value: Sendable>: Sendable {
 
     /// The value of `key`, made by `make` when absent or stale.
     public func value(_ key: String, make: () async throws -> Value) async throws -> Value {
-        let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[key] }), entry.until > now { return entry.value }
+        if let value = cached(key) { return value }
         let value = try await make()
+        keep(key, value)
+        return value
+    }
+
+    /// The value kept for `key`, unless absent or stale.
+    public func cached(_ key: String) -> Value? {
+        guard let entry = entries.withLock({ $0[key] }), entry.until > ContinuousClock.now else { return nil }
+        return entry.value
+    }
+
+    /// Keeps `value` for `key` for the cache's time to live (all are dropped when it is full).
+    public func keep(_ key: String, _ value: Value) {
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = (value, now + ttl)
+            entries[key] = (value, ContinuousClock.now + ttl)
         }
-        return value
     }
 }

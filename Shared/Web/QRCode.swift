@@ -75,7 +75,7 @@ public struct QRCode: Sendable {
             """
     }
 
-    private static func xmlEscaped(_ s: String) -> String {
+    static func xmlEscaped(_ s: String) -> String {
         var out = ""
         for c in s {
             switch c {

@@ -148,6 +148,7 @@ public struct WebSessions: Sendable {
 /// | `HALL_WEB_DEV_SIGNIN` | `on`: the sign-in page asks the local identity provider for a token of any person (a development hall only) | off |
 /// | `HALL_WEB_SEAL_URL` | the seal service's public address, for the verification link and QR code of printed notices | `http://127.0.0.1:8083` |
 /// | `HALL_WEB_INTAKE_URL` / `HALL_WEB_COORDINATOR_URL` | the front desk's and the department worklist's public addresses, for links between the pages | `http://127.0.0.1:8081` / `:8082` |
+/// | `HALL_WEB_STATUS_CACHE` | how long a public case-status page, once rendered, is shown again to the same receipt code and identity number (`0s`: never) | `1s` |
 public struct WebSettings: Sendable {
     public var sessionKey: SymmetricKey
     public var secureCookies: Bool
@@ -156,6 +157,8 @@ public struct WebSettings: Sendable {
     public var sealURL: String
     public var intakeURL: String
     public var coordinatorURL: String
+    /// `HALL_WEB_STATUS_CACHE`; zero keeps nothing.
+    public var statusPageCache: Duration
 
     public init(environment: EnvironmentReader) throws {
         if let key = environment.raw("HALL_WEB_SESSION_KEY"), !key.isEmpty {
@@ -174,6 +177,7 @@ public struct WebSettings: Sendable {
         sealURL = environment.raw("HALL_WEB_SEAL_URL") ?? "http://127.0.0.1:8083"
         intakeURL = environment.raw("HALL_WEB_INTAKE_URL") ?? "http://127.0.0.1:8081"
         coordinatorURL = environment.raw("HALL_WEB_COORDINATOR_URL") ?? "http://127.0.0.1:8082"
+        statusPageCache = try environment.duration("HALL_WEB_STATUS_CACHE", default: .seconds(1))
     }
 }
 

@@ -153,6 +153,22 @@ struct WebTests {
         #expect(form.first("empty") == nil && form.ticked("empty") && form.ticked("flag") && !form.ticked("missing"))
     }
 
+    @Test("a chart drawn on the server: one bar per value, the tallest for the largest, every label escaped, a colour not of the palette's form drawn grey")
+    func barChart() throws {
+        let chart = BarChart(
+            title: "<script>按月</script>", labels: ["2026-01", "a&b"],
+            series: [.init(name: "受理", values: [10, 40], colour: "#1f5fa8"), .init(name: "办结", values: [5, 20], colour: "red;x")])
+        let svg = chart.svg
+        #expect(!svg.contains("<script>") && svg.contains("&lt;script&gt;按月"))
+        #expect(svg.contains(">a&amp;b</text>"))
+        let heights = svg.components(separatedBy: "height=\"").dropFirst().compactMap { Double($0.prefix { $0 != "\"" }) }
+        // Month by month, each series' bar: 10 and 5, then 40 and 20; the two legend squares after them.
+        let bars = Array(heights.prefix(4))
+        #expect(bars.count == 4 && bars.max() == bars[2], "\(bars)")
+        #expect(abs(bars[0] * 4 - bars[2]) < 0.5 && abs(bars[1] * 2 - bars[0]) < 0.5, "bars in proportion: \(bars)")
+        #expect(svg.contains("fill=\"#888888\"") && !svg.contains("red;x"))
+    }
+
     @Test("a QR code of a verification address reads back exactly with zbar, from its SVG drawing")
     func qrCode() throws {
         let url = "http://127.0.0.1:8083/verify?documentHash=" + String(repeating: "0123456789abcdef", count: 4)

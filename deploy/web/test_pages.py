@@ -113,7 +113,16 @@ class PagesTests(unittest.TestCase):
             # ChromeDriver may report the clicked node gone when the navigation it started was quick.
             if "does not belong to the document" not in str(error):
                 raise
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        def replaced(driver) -> bool:
+            try:
+                return expected_conditions.staleness_of(page)(driver)
+            except WebDriverException as error:
+                # The same report for the old page's node, asked after the new page came.
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
+
+        WebDriverWait(self.driver, 30).until(replaced)
         WebDriverWait(self.driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def text(self) -> str:
@@ -353,7 +362,7 @@ class PagesTests(unittest.TestCase):
         self.assertIn("already rated", rate("dissatisfied"), "a second rating of the case is refused, naming the rule")
         self.shoot("rating-form")
 
-    def test_5_a_complaint_about_a_window_is_filed_anonymously_and_followed_with_its_code(self):
+    def test_5_a_complaint_about_a_window_is_filed_anonymously_handled_by_the_centre_and_answered(self):
         self.driver.delete_all_cookies()
         self.open(self.urls["complaints"] + "/complain")
         from selenium.webdriver.support.ui import Select
@@ -376,6 +385,35 @@ class PagesTests(unittest.TestCase):
         self.go(self.driver.find_element("css selector", "main form button"))
         self.assertIn("已登记，待受理", self.driver.find_element("id", "complaint-status").text)
         self.shoot("complaint-track")
+
+        # The centre's complaints handler takes it from the queue to the reply; the complainant reads the reply.
+        self.sign_in("complaints", "zx-complaints-1", ["complaints-handler"], department=self.files.centre)
+        self.open(self.urls["complaints"] + "/queue")
+        row = next(r for r in self.driver.find_elements("css selector", "#complaints tbody tr") if "服务态度" in r.text)
+        self.shoot("complaints-queue")
+        self.go(row.find_element("tag name", "a"))
+        self.assertIn("上午十点在综合窗口办理时，工作人员态度生硬。", self.driver.find_element("id", "content").text)
+        self.assertIn("匿名", self.driver.find_element("id", "facts").text)
+        self.driver.find_element("id", "decision-accept").click()
+        self.go(self.driver.find_element("id", "submit-acceptance"))
+        self.assertEqual(self.driver.find_element("id", "status").text, "调查中")
+        self.driver.find_element("id", "finding-unsubstantiated").click()
+        self.driver.find_element("id", "findings").send_keys("调取窗口录像，工作人员用语规范，未见态度生硬。")
+        self.go(self.driver.find_element("id", "submit-conclusion"))
+        self.assertEqual(self.driver.find_element("id", "status").text, "已作出结论")
+        self.assertFalse(self.driver.find_elements("id", "sanction-decision"), "no sanction is offered on an unsubstantiated complaint")
+        self.driver.find_element("id", "reply-text").send_keys("经调取录像核查，窗口工作人员用语规范。感谢您的监督。")
+        self.go(self.driver.find_element("id", "submit-reply"))
+        self.assertEqual(self.driver.find_element("id", "status").text, "已答复")
+        self.shoot("complaint-handling")
+        self.go(self.driver.find_element("id", "submit-close"))
+        self.assertEqual(self.driver.find_element("id", "status").text, "已办结")
+        self.assertIn("zx-complaints-1", self.driver.find_element("id", "steps").text, "each step names who took it")
+        self.driver.delete_all_cookies()
+        self.open(self.urls["complaints"] + "/complaints/track")
+        self.driver.find_element("id", "trackingCode").send_keys(code)
+        self.go(self.driver.find_element("css selector", "main form button"))
+        self.assertIn("经调取录像核查，窗口工作人员用语规范。", self.text())
 
     def test_7_an_online_application_is_pre_checked_and_accepted_at_the_desk(self):
         clerk, item = self.clerk_and_item()
@@ -504,6 +542,108 @@ class PagesTests(unittest.TestCase):
         self.shoot("desk-handover")
         self.go(self.driver.find_element("id", "submit-handover"))
         self.assertIn("已领取", self.driver.find_element("css selector", ".status").text)
+
+    def test_97_the_centre_sees_who_keeps_each_seal_checks_a_register_and_supervises_the_departments(self):
+        seal = self.files.seals["d-market"]
+        self.sign_in("seal", self.files.administrator, ["centre-admin"], department=self.files.centre)
+        self.open(self.urls["seal"] + "/centre/seals")
+        article = next(a for a in self.driver.find_elements("css selector", "article.card") if seal["code"] in a.text)
+        self.assertIn(f"首席代表 {seal['custodianStaffId']}", article.find_element("css selector", ".keeper").text)
+        authorised = article.find_element("css selector", ".authorised").text
+        for authorisation in seal["authorisations"]:
+            self.assertIn(authorisation["staffId"], authorised)
+        self.assertIn("zx-huang-lei：受理通知书、不予受理通知书", authorised, "what each person may seal, in the hall's words")
+        self.shoot("centre-seals")
+        self.go(article.find_element("css selector", "form button"))
+        self.assertIn("登记簿完整", self.driver.find_element("id", "register-verdict").text)
+
+        self.sign_in("coordinator", self.files.administrator, ["centre-admin"], department=self.files.centre)
+        self.open(self.urls["coordinator"] + "/worklist")
+        listed = len(self.driver.find_elements("css selector", "#tasks tbody tr"))
+        self.open(self.urls["coordinator"] + "/centre/supervision")
+        counted = sum(int(row.find_elements("tag name", "td")[1].text) for row in self.driver.find_elements("css selector", "#departments tbody tr"))
+        self.assertEqual(counted, listed, "the open tasks counted by department are the tasks of the centre's worklist")
+        self.shoot("centre-supervision")
+        clerk, _ = self.clerk_and_item()
+        self.sign_in("coordinator", clerk["id"], ["department-officer"], department=clerk["departmentId"])
+        self.open(self.urls["coordinator"] + "/centre/supervision")
+        self.assertIn("无权查看或办理", self.text())
+
+    def test_98_the_centre_reads_its_directory_and_every_version_of_an_item(self):
+        market = self.files.departments["d-market"]
+        chief = self.files.staff[market["chiefRepresentativeId"]]
+        self.sign_in("intake", self.files.administrator, ["centre-admin"], department=self.files.centre)
+        self.open(self.urls["intake"] + "/centre/directory")
+        departments = self.driver.find_element("id", "departments").text
+        self.assertIn(market["name"], departments)
+        self.assertIn(chief["name"], departments, "the chief representative beside the department")
+        self.assertIn(market["substitute"]["noticeReference"], departments, "the filed substitute with the notice's reference")
+        self.assertEqual(len(self.driver.find_elements("css selector", "#staff tbody tr")), len(self.files.staff))
+        self.shoot("centre-directory")
+        _, item = self.clerk_and_item()
+        self.open(self.urls["intake"] + "/centre/catalogue")
+        self.driver.find_element("id", "q").send_keys(item["code"])
+        self.go(self.driver.find_element("css selector", "form.search button"))
+        self.shoot("centre-catalogue")
+        self.go(self.driver.find_element("link text", item["code"]))
+        versions = self.driver.find_element("id", "versions").text
+        self.assertIn("现行", versions)
+        self.assertIn(item["approvalReference"], versions)
+        self.assertIn(f"承诺 {item['promisedLimitDays']} / 法定 {item['legalLimitDays']} 个工作日", versions)
+        # A clerk is not the centre.
+        clerk, _ = self.clerk_and_item()
+        self.sign_in("intake", clerk["id"], ["clerk"], department=clerk["departmentId"], window=clerk["windowId"])
+        self.open(self.urls["intake"] + "/centre/directory")
+        self.assertIn("无权查看或办理", self.text())
+        self.assertFalse(self.driver.find_elements("id", "staff"))
+
+    def test_99_the_centre_reads_the_statistics_with_charts_and_keeps_an_appealed_rating(self):
+        if not getattr(type(self), "completed", False):
+            self.skipTest("needs the case test 3 completed")
+        receipt, _, _ = type(self).accepted
+        centre = self.files.centre
+        self.sign_in("appraisal", self.files.administrator, ["centre-admin"], department=centre)
+        self.open(self.urls["appraisal"] + "/centre/statistics")
+        summary = self.driver.find_element("id", "summary").text
+        self.assertIn("按时办结率", summary)
+        completed = int(summary.split("办结\n")[1].split("\n")[0])
+        self.assertGreaterEqual(completed, 1, "the case completed in test 3 is counted")
+        chart = self.driver.find_element("css selector", "#trend-chart svg[role=img]")
+        self.assertIn("按月趋势", chart.find_element("tag name", "title").get_attribute("textContent"))
+        self.assertTrue(self.driver.find_elements("css selector", "#department-chart svg rect"), "bars are drawn")
+        department_rows = self.driver.find_element("id", "departments").text
+        self.assertIn("d-market", department_rows, "the market regulator's accepted case is in the table beside the chart")
+        csv = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(document.querySelector('#departments a[download]').href).then(r => r.text()).then(done)")
+        self.assertTrue(csv.startswith("key,accepted,refused,correctionNotified,completed,completedOnTime"), csv[:200])
+        self.assertIn("d-market,", csv)
+        self.shoot("centre-statistics")
+
+        # The rated window appeals the rating of test 4 (its clerk, over the API); the centre keeps it, with its reason.
+        clerk, _ = self.clerk_and_item()
+        admin = load.Api(self.urls["appraisal"], load.mint_token(self.fresh.secret, self.files.administrator, ["centre-admin"], department=centre))
+        status, ratings = admin.call("GET", "/v1/ratings")
+        self.assertEqual(status, 200, ratings)
+        rating = next(r for r in ratings if r["receiptCode"] == receipt)
+        rating_id = rating["ratingId"].lower()
+        window = load.Api(self.urls["appraisal"], load.mint_token(
+            self.fresh.secret, clerk["id"], ["clerk"], department=clerk["departmentId"], window=clerk["windowId"]))
+        status, body = window.call("POST", f"/v1/ratings/{rating['ratingId']}/appeal", {"reason": "评价对象有误，申请人实际在其他窗口办理"})
+        self.assertEqual(status, 200, body)
+        self.open(self.urls["appraisal"] + "/centre/ratings")
+        article = self.driver.find_element("id", f"rating-{rating_id}")
+        self.assertIn("已申诉", article.text)
+        self.shoot("centre-ratings")
+        article.find_element("css selector", "input[name=decision][value=keep]").click()
+        article.find_element("css selector", "input[name=reason]").send_keys("经核实，评价针对本窗口，予以保留")
+        self.go(article.find_element("css selector", "button[type=submit]"))
+        self.assertIn("评价已保留", self.driver.find_element("id", "notice").text)
+        self.assertFalse(self.driver.find_elements("id", f"rating-{rating_id}"), "no longer waiting for review")
+        reviewed = self.driver.find_element("id", f"reviewed-{rating_id}").text
+        self.assertIn("保留：经核实，评价针对本窗口，予以保留", reviewed, "the review and its reason stay visible")
+        status, again = admin.call("POST", f"/v1/ratings/{rating['ratingId']}/review", {"strike": True, "reason": "再次审核"})
+        self.assertEqual(status, 409, "a rating is reviewed once")
 
     def test_6_a_staff_page_without_a_session_asks_to_sign_in_and_a_forged_form_is_refused(self):
         self.driver.delete_all_cookies()

@@ -63,11 +63,11 @@ struct FiguresController<Repository: AppraisalRepository> {
         }
         return routes
     }
+}
 
-    /// A CSV file to download.
-    func csvDownload(_ csv: String, name: String) -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
-            body: .init(byteBuffer: ByteBuffer(string: csv)))
-    }
+/// A CSV file to download.
+func csvDownload(_ csv: String, name: String) -> Response {
+    Response(
+        status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(name)\""],
+        body: .init(byteBuffer: ByteBuffer(string: csv)))
 }

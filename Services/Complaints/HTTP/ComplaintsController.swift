@@ -125,7 +125,10 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
 
     /// The caller's queue: complaints handlers work the centre's, discipline inspectors the discipline room's.
     func handler(_ context: HallRequestContext) throws -> (ComplaintQueue, String) {
-        let principal = try context.requirePrincipal()
+        try Self.handler(context.requirePrincipal())
+    }
+
+    static func handler(_ principal: Principal) throws -> (ComplaintQueue, String) {
         if principal.roles.contains(.complaintsHandler) { return (.centre, principal.subject) }
         if principal.roles.contains(.disciplineInspector) { return (.discipline, principal.subject) }
         throw HallError(.forbidden, "complaints are handled by the roles complaints-handler (the centre's queue) and discipline-inspector (the discipline room's)")

@@ -125,14 +125,11 @@ struct TrackedView {
     init(_ tracking: ComplaintTracking) {
         category = tracking.category.words
         target = tracking.targetName
-        status = [
-            "filed": "已登记，待受理", "not-accepted": "不予受理", "investigating": "调查中", "referred": "已转部门调查", "concluded": "已作出结论",
-            "sanction-decided": "已决定处理", "replied": "已答复", "under-review": "复查中", "closed": "已办结",
-        ][tracking.status.rawValue] ?? tracking.status.rawValue
+        status = tracking.status.words
         filedAt = Words.time(tracking.filedAt)
         dueDate = tracking.dueDate?.description
         notAcceptedReason = tracking.notAcceptedReason
-        finding = tracking.finding.map { ["substantiated": "属实", "partly-substantiated": "部分属实", "unsubstantiated": "不属实"][$0.rawValue] ?? $0.rawValue }
+        finding = tracking.finding?.words
         reply = tracking.reply
     }
 }
@@ -148,6 +145,32 @@ extension ComplaintCategory {
         case .acceptedOutsideHall: "在大厅外受理事项"
         case .duties: "不履行或不正确履行职责"
         case .disciplineOrLaw: "违纪违法"
+        }
+    }
+}
+
+extension ComplaintStatus {
+    var words: String {
+        switch self {
+        case .filed: "已登记，待受理"
+        case .notAccepted: "不予受理"
+        case .investigating: "调查中"
+        case .referred: "已转部门调查"
+        case .concluded: "已作出结论"
+        case .sanctionDecided: "已决定处理"
+        case .replied: "已答复"
+        case .underReview: "复查中"
+        case .closed: "已办结"
+        }
+    }
+}
+
+extension ComplaintFinding {
+    var words: String {
+        switch self {
+        case .substantiated: "属实"
+        case .partlySubstantiated: "部分属实"
+        case .unsubstantiated: "不属实"
         }
     }
 }

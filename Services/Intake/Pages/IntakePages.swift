@@ -26,6 +26,9 @@ struct IntakePages {
     let guides = PageCache<String>(ttl: .seconds(5))
     /// The directory's department names, a few seconds.
     let names = PageCache<[String: String]>(ttl: .seconds(5), capacity: 1)
+    /// Case-status pages as rendered, by receipt code and identity number, for
+    /// `HALL_WEB_STATUS_CACHE` (an applicant reloading, a family looking at once).
+    let statusPages: PageCache<String>?
 
     var routes: RouteCollection<HallRequestContext> {
         let routes = RouteCollection(context: HallRequestContext.self)
@@ -58,15 +61,19 @@ struct IntakePages {
                     return web.renderer.render(
                         "track", title: "办件查询", page: TrackPage(receiptCode: code, problem: "请填写受理编号和身份证件号码"), status: .badRequest)
                 }
+                let key = code + "\u{0}" + idNumber.uppercased()
+                if let html = statusPages?.cached(key) { return web.renderer.response(html) }
                 guard let status = try await store.caseStatus(receiptCode: code, idNumber: idNumber) else {
                     return web.renderer.render(
                         "track", title: "办件查询",
                         page: TrackPage(receiptCode: code, problem: "没有找到这个受理编号和证件号码对应的办件，请核对后再查"), status: .notFound)
                 }
                 let documents = try await publicDocuments(status, receiptCode: code, idNumber: idNumber)
-                return web.renderer.render(
+                let html = web.renderer.html(
                     "track", title: "办件查询",
                     page: TrackPage(receiptCode: code, found: CaseView(status, departments: try await departmentNames(), documents: documents)))
+                statusPages?.keep(key, html)
+                return web.renderer.response(html)
             }
         }
 
@@ -428,7 +435,7 @@ struct ItemRow {
         department = departments[item.leadDepartmentId] ?? item.leadDepartmentId
         promisedDays = item.promisedLimitDays
         legalDays = item.legalLimitDays
-        fee = item.fee.amountCents.map(Words.yuan) ?? "不收费"
+        fee = item.feeWords
     }
 }
 
@@ -638,7 +645,7 @@ struct DocumentView {
         if sealable, let target {
             let url = "\(sealURL)/verify?\(target)"
             verifyURL = url
-            qr = try? QRCode(text: url).svg(title: "扫码验证\(Words.document(kind))的印章")
+            qr = DrawnCodes.svg(of: url, title: "扫码验证\(Words.document(kind))的印章")
         }
     }
 }

@@ -11,7 +11,28 @@ public final class FailureLimiter: Sendable {
     private let maximumClients: Int
     /// What is counted, as the 429's detail names it.
     private let what: String
-    private let failures = Mutex<[String: [ContinuousClock.Instant]]>([:])
+    private let failures = Mutex<[String: Attempts]>([:])
+
+    /// One client's attempts within the window, oldest first; the expired ones are dropped from
+    /// the front, so that counting costs the same at 60 a minute as at 100,000.
+    struct Attempts {
+        private var times: [ContinuousClock.Instant] = []
+        private var head = 0
+
+        var count: Int { times.count - head }
+        var oldest: ContinuousClock.Instant? { head < times.count ? times[head] : nil }
+        var newest: ContinuousClock.Instant? { times.last }
+
+        mutating func drop(olderThan window: Duration, now: ContinuousClock.Instant) {
+            while head < times.count, now - times[head] >= window { head += 1 }
+            if head >= 64, head * 2 >= times.count {
+                times.removeFirst(head)
+                head = 0
+            }
+        }
+
+        mutating func append(_ time: ContinuousClock.Instant) { times.append(time) }
+    }
 
     public init(limit: Int = 10, window: Duration = .seconds(600), maximumClients: Int = 100_000, counting what: String = "failed look-ups") {
         self.what = what
@@ -23,9 +44,11 @@ public final class FailureLimiter: Sendable {
     /// Throws 429 naming when to come back when `client` has used up its failures.
     public func check(_ client: String, now: ContinuousClock.Instant = .now) throws {
         let wait: Duration? = failures.withLock { failures in
-            let recent = (failures[client] ?? []).filter { now - $0 < window }
-            failures[client] = recent.isEmpty ? nil : recent
-            guard recent.count >= limit, let oldest = recent.first else { return nil }
+            // Changed in place: a copy taken out of the dictionary would copy its times.
+            failures[client]?.drop(olderThan: window, now: now)
+            guard let count = failures[client]?.count else { return nil }
+            if count == 0 { failures[client] = nil }
+            guard count >= limit, let oldest = failures[client]?.oldest else { return nil }
             return window - (now - oldest)
         }
         if let wait {
@@ -47,11 +70,11 @@ public final class FailureLimiter: Sendable {
     public func fail(_ client: String, now: ContinuousClock.Instant = .now) {
         failures.withLock { failures in
             if failures[client] == nil, failures.count >= maximumClients,
-                let stalest = failures.min(by: { ($0.value.last ?? now) < ($1.value.last ?? now) })?.key
+                let stalest = failures.min(by: { ($0.value.newest ?? now) < ($1.value.newest ?? now) })?.key
             {
                 failures[stalest] = nil
             }
-            failures[client, default: []].append(now)
+            failures[client, default: Attempts()].append(now)
         }
     }
 }
