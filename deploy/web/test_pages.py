@@ -597,7 +597,7 @@ class PagesTests(unittest.TestCase):
         self.assertIn("无权查看或办理", self.text())
         self.assertFalse(self.driver.find_elements("id", "staff"))
 
-    def test_99_the_centre_reads_the_statistics_with_charts_and_keeps_an_appealed_rating(self):
+    def test_99_the_centre_reads_the_statistics_with_charts_keeps_an_appealed_rating_and_appraises_the_clerk(self):
         if not getattr(type(self), "completed", False):
             self.skipTest("needs the case test 3 completed")
         receipt, _, _ = type(self).accepted
@@ -644,6 +644,32 @@ class PagesTests(unittest.TestCase):
         self.assertIn("保留：经核实，评价针对本窗口，予以保留", reviewed, "the review and its reason stay visible")
         status, again = admin.call("POST", f"/v1/ratings/{rating['ratingId']}/review", {"strike": True, "reason": "再次审核"})
         self.assertEqual(status, 409, "a rating is reviewed once")
+
+        # The month's appraisal of the clerk: the discipline room's input, the centre's entry, then the result finalised.
+        self.sign_in("appraisal", "jj-inspector-1", ["discipline-inspector"], department=centre)
+        self.open(self.urls["appraisal"] + "/centre/appraisals")
+        staff = self.driver.find_element("id", f"staff-{clerk['id']}")
+        self.assertIn("办事效率", staff.text)
+        self.assertFalse(staff.find_elements("css selector", f"#conduct-{clerk['id']}"), "conduct and skills are the centre's to enter")
+        staff.find_element("id", f"input-{clerk['id']}").send_keys("本月未收到违纪举报")
+        self.go(staff.find_element("css selector", "form[action*='/input'] button"))
+        self.assertIn("纪检监察室意见已记录", self.driver.find_element("id", "notice").text)
+        self.sign_in("appraisal", self.files.administrator, ["centre-admin"], department=centre)
+        self.open(self.urls["appraisal"] + "/centre/appraisals")
+        staff = self.driver.find_element("id", f"staff-{clerk['id']}")
+        self.assertIn("本月未收到违纪举报", staff.text, "the discipline room's input beside the centre's entry")
+        staff.find_element("id", f"conduct-{clerk['id']}").send_keys("92")
+        staff.find_element("id", f"skills-{clerk['id']}").send_keys("88")
+        self.go(staff.find_element("css selector", "form[action*='/entry'] button"))
+        staff = self.driver.find_element("id", f"staff-{clerk['id']}")
+        self.assertIn("总分", staff.text)
+        self.shoot("centre-appraisals")
+        self.go(staff.find_element("id", f"finalise-{clerk['id']}"))
+        self.assertIn("考核结果已确定", self.driver.find_element("id", "notice").text)
+        staff = self.driver.find_element("id", f"staff-{clerk['id']}")
+        self.assertIn("确定", staff.text)
+        self.assertTrue(any(grade in staff.text for grade in ("优秀", "称职", "基本称职", "不称职")), staff.text)
+        self.assertFalse(staff.find_elements("css selector", "form"), "a finalised result is not changed")
 
     def test_6_a_staff_page_without_a_session_asks_to_sign_in_and_a_forged_form_is_refused(self):
         self.driver.delete_all_cookies()

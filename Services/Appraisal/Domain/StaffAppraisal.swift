@@ -93,31 +93,41 @@ struct AppraisalFormula: Sendable, Equatable, Codable {
         [(ratings.verySatisfied, 100), (ratings.satisfied, 80), (ratings.basicallySatisfied, 60), (ratings.dissatisfied, 30), (ratings.veryDissatisfied, 0)]
     }
 
-    /// The computed dimensions of `facts`, each with the figures and formula that gave it.
-    func computed(_ facts: StaffFacts) -> (efficiency: Scored, attitude: Scored, discipline: Scored) {
+    /// The computed dimensions of `facts`, each with the figures and formula that gave it, in the
+    /// API's English or, for the centre's pages, in Chinese.
+    func computed(_ facts: StaffFacts, chinese: Bool = false) -> (efficiency: Scored, attitude: Scored, discipline: Scored) {
         func clamp(_ value: Double) -> Double { (min(100, max(0, value)) * 10).rounded() / 10 }
         let efficiency: Scored
         if facts.completed == 0 {
-            efficiency = Scored(score: 100, how: "no case completed in the period: 100")
+            efficiency = Scored(score: 100, how: chinese ? "本期没有办结的办件：100" : "no case completed in the period: 100")
         } else {
             let rate = Double(facts.completedOnTime) / Double(facts.completed)
             let speed = min(1, (facts.speedIndex ?? 0.5) * 2)
             efficiency = Scored(
                 score: clamp(100 * (onTimeWeight * rate + speedWeight * speed)),
-                how: String(format: "100 × (%.2f × on-time %d/%d + %.2f × speed %.2f against the same items' hall mean)", onTimeWeight,
-                            facts.completedOnTime, facts.completed, speedWeight, speed))
+                how: String(
+                    format: chinese
+                        ? "100 × (%.2f × 按时办结 %d/%d + %.2f × 速度 %.2f（与同一事项全厅平均相比）)"
+                        : "100 × (%.2f × on-time %d/%d + %.2f × speed %.2f against the same items' hall mean)", onTimeWeight,
+                    facts.completedOnTime, facts.completed, speedWeight, speed))
         }
         let levels = Self.levelScores(facts.ratings)
         let rated = levels.reduce(0) { $0 + $1.count }
         let mean = rated == 0 ? 100 : levels.reduce(0.0) { $0 + Double($1.count) * $1.score } / Double(rated)
         let attitude = Scored(
             score: clamp(mean - complaintPenalty * Double(facts.attitudeComplaints)),
-            how: String(format: "ratings' mean %.1f over %d ratings − %.0f × %d substantiated attitude or quality complaints", mean, rated,
-                        complaintPenalty, facts.attitudeComplaints))
+            how: String(
+                format: chinese
+                    ? "%.1f（%d 条评价的平均分）− %.0f × %d 件查实的态度或质量投诉"
+                    : "ratings' mean %.1f over %d ratings − %.0f × %d substantiated attitude or quality complaints", mean, rated,
+                complaintPenalty, facts.attitudeComplaints))
         let discipline = Scored(
             score: clamp(100 - sanctionPenalty * Double(facts.sanctions) - disciplineComplaintPenalty * Double(facts.disciplineComplaints)),
-            how: String(format: "100 − %.0f × %d sanctions − %.0f × %d substantiated discipline complaints", sanctionPenalty, facts.sanctions,
-                        disciplineComplaintPenalty, facts.disciplineComplaints))
+            how: String(
+                format: chinese
+                    ? "100 − %.0f × %d 次处理 − %.0f × %d 件查实的违纪投诉"
+                    : "100 − %.0f × %d sanctions − %.0f × %d substantiated discipline complaints", sanctionPenalty, facts.sanctions,
+                disciplineComplaintPenalty, facts.disciplineComplaints))
         return (efficiency, attitude, discipline)
     }
 

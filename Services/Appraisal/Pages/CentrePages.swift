@@ -69,7 +69,61 @@ struct CentrePages<Repository: AppraisalRepository> {
                 return PageRenderer.seeOther("/centre/ratings?done=\(decision == "strike" ? "struck" : "kept")")
             }
         }
+        routes.get("/centre/appraisals") { request, context in
+            try await web.staff(request, context, roles: Self.readers) { context, viewer, _ in
+                let period = try Self.period(request)
+                let appraisals = try await repository.staffAppraisals(period, staffId: nil)
+                let principal = try context.requirePrincipal()
+                let page = AppraisalsPage(
+                    period: period, appraisals: appraisals.map { AppraisalRow($0, formula: repository.formula) }, mayEnter: principal.roles.contains(.centreAdmin),
+                    mayAddInput: principal.roles.contains(.disciplineInspector),
+                    notice: request.uri.queryParameters.get("done").map { ["entry": "已录入", "input": "纪检监察室意见已记录", "finalise": "考核结果已确定并通知所在部门"][String($0)] ?? "已提交" })
+                return web.renderer.render("appraisals", title: "窗口工作人员考核", page: page, viewer: viewer)
+            }
+        }
+        routes.post("/centre/appraisals/:staffId/:action") { request, context in
+            try await web.staff(request, context, roles: Self.readers) { context, _, form in
+                let period = try Self.period(request)
+                let principal = try context.requirePrincipal()
+                guard let staffId = context.parameters.get("staffId"), !staffId.isEmpty, staffId.count <= 128 else {
+                    throw HallError(.notFound, "没有这位工作人员", field: "staffId")
+                }
+                let form = form ?? WebForm("")
+                func score(_ field: String) throws -> Double {
+                    guard let value = form.first(field).flatMap(Double.init) else { throw HallError.invalid(field, "请填写 0 到 100 的分数") }
+                    return value
+                }
+                let action = context.parameters.get("action") ?? ""
+                switch action {
+                case "entry":
+                    guard principal.roles.contains(.centreAdmin) else { throw HallError(.forbidden, "思想品德和业务技能由中心录入（centre-admin）") }
+                    _ = try await repository.enter(
+                        AppraisalEntry(conduct: try score("conduct"), skills: try score("skills"), note: form.first("note")), period: period, staffId: staffId,
+                        by: principal.subject, at: Date())
+                case "input":
+                    guard principal.roles.contains(.disciplineInspector) else { throw HallError(.forbidden, "纪检监察室的意见由纪检监察员提出（discipline-inspector）") }
+                    _ = try await repository.addDisciplineInput(
+                        DisciplineInput(note: form.first("note") ?? "", conduct: form.first("conduct").flatMap(Double.init)), period: period, staffId: staffId,
+                        by: principal.subject, at: Date())
+                case "finalise":
+                    guard principal.roles.contains(.centreAdmin) else { throw HallError(.forbidden, "考核结果由中心确定（centre-admin）") }
+                    _ = try await repository.finalise(period: period, staffId: staffId, by: principal.subject, at: Date())
+                default:
+                    throw HallError(.notFound, "没有这项操作", field: "action")
+                }
+                return PageRenderer.seeOther("/centre/appraisals?period=\(period.period.rawValue)&start=\(period.start)&done=\(action)#staff-\(staffId)")
+            }
+        }
         return routes
+    }
+
+    /// The appraisal period asked (`period=month|year&start=`), this month when none is.
+    static func period(_ request: Request) throws -> AppraisalPeriod {
+        let parameters = request.uri.queryParameters
+        let today = LocalDate.inHall(Date())
+        return try AppraisalPeriod(
+            period: parameters.get("period").map { String($0) } ?? "month",
+            start: parameters.get("start").map { String($0) } ?? String(format: "%04d-%02d-01", today.year, today.month))
     }
 
     /// `from` and `to` of the query (the year so far when absent), by the figures' rules.
@@ -272,5 +326,68 @@ struct FollowUpRow {
         step = AppraisalWords.step(followUp.rectificationStep)
         appealed = followUp.appealed
         complaints = followUp.complaints.map { "\($0.category) · \($0.status)\($0.finding.map { " · \($0)" } ?? "")" }.joined(separator: "；")
+    }
+}
+
+struct AppraisalsPage {
+    var periodLabel: String
+    var month: Bool
+    var start: String
+    var appraisals: [AppraisalRow]
+    var mayEnter: Bool
+    var mayAddInput: Bool
+    var notice: String?
+    var query: String
+
+    init(period: AppraisalPeriod, appraisals: [AppraisalRow], mayEnter: Bool, mayAddInput: Bool, notice: String?) {
+        month = period.period == .month
+        start = period.start.description
+        periodLabel = month ? "\(period.start.description.prefix(7)) 月度" : "\(period.start.description.prefix(4)) 年度"
+        self.appraisals = appraisals
+        self.mayEnter = mayEnter
+        self.mayAddInput = mayAddInput
+        self.notice = notice
+        query = "period=\(period.period.rawValue)&start=\(period.start)"
+    }
+}
+
+struct AppraisalRow {
+    struct Score { var dimension: String; var score: String; var how: String }
+    var staffId: String
+    var name: String
+    var unit: String
+    var scores: [Score]
+    var total: String?
+    var grade: String?
+    var entered: Bool
+    var finalised: String?
+    var replacement: Bool
+    var inputs: [String]
+    var conduct: String
+    var skills: String
+
+    init(_ appraisal: StaffAppraisal, formula: AppraisalFormula) {
+        let explained = formula.computed(appraisal.facts, chinese: true)
+        staffId = appraisal.facts.staffId
+        name = appraisal.facts.name
+        unit = [appraisal.facts.departmentId, appraisal.facts.windowId.map { "窗口 \($0)" }].compactMap { $0 }.joined(separator: " · ")
+        func number(_ value: Double) -> String { String(format: "%.1f", value) }
+        scores = [
+            Score(dimension: "思想品德", score: appraisal.entry.map { number($0.conduct) } ?? "待录入", how: "中心录入，参考纪检监察室意见"),
+            Score(dimension: "业务技能", score: appraisal.entry.map { number($0.skills) } ?? "待录入", how: "中心录入"),
+            Score(dimension: "办事效率", score: number(appraisal.efficiency.score), how: explained.efficiency.how),
+            Score(dimension: "服务态度", score: number(appraisal.attitude.score), how: explained.attitude.how),
+            Score(dimension: "遵纪守法", score: number(appraisal.discipline.score), how: explained.discipline.how),
+        ]
+        total = appraisal.total.map(number)
+        grade = appraisal.grade.map { ["excellent": "优秀", "competent": "称职", "basically-competent": "基本称职", "unfit": "不称职"][$0.rawValue] ?? $0.rawValue }
+        entered = appraisal.entry != nil
+        finalised = appraisal.finalised.map { "\($0.by) 于 \(Words.time($0.at)) 确定" }
+        replacement = appraisal.finalised?.replacementRecommended == true
+        inputs = appraisal.disciplineInputs.map { input in
+            "\(input.by ?? "纪检监察室")\(input.at.map { " \(Words.time($0))" } ?? "")：\(input.note)\(input.conduct.map { "（建议思想品德 \(number($0))）" } ?? "")"
+        }
+        conduct = appraisal.entry.map { number($0.conduct) } ?? ""
+        skills = appraisal.entry.map { number($0.skills) } ?? ""
     }
 }
