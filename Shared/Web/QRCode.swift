@@ -371,9 +371,11 @@ private struct Grid: Sendable {
             run = 1
         }
         if run >= 5 { total += run - 2 }
-        let core = [true, false, true, true, true, false, true]
         func lightSpan(_ from: Int) -> Bool { (from..<from + 4).allSatisfy { !line.indices.contains($0) || !line[$0] } }
-        for i in 0...(line.count - 7) where Array(line[i..<i + 7]) == core {
+        // Dark, light, dark × 3, light, dark — compared in place (a copy of each window made the
+        // mask choice most of the cost of a page with a code).
+        for i in 0...(line.count - 7)
+        where line[i] && !line[i + 1] && line[i + 2] && line[i + 3] && line[i + 4] && !line[i + 5] && line[i + 6] {
             if lightSpan(i - 4) || lightSpan(i + 7) { total += 40 }
         }
         return total

@@ -157,10 +157,14 @@ extension IntakeStore {
             "SELECT needed FROM \(unescaped: schema).corrections WHERE case_id = \(caseId) AND resolved_at IS NULL ORDER BY material_id",
             logger: logger
         ).decode(String.self).collectAll()
-        awaiting += try await client.run(
-            "SELECT material_id || ' (promised by ' || due_by::text || ')' FROM \(unescaped: schema).promised_materials WHERE case_id = \(caseId) AND delivered_at IS NULL",
-            logger: logger
-        ).decode(String.self).collectAll()
+        // The promises, read once: every one for the status, those not yet kept for what is awaited.
+        let promised = try await client.run(
+            """
+            SELECT material_id, due_by::text, delivered_at, received_by FROM \(unescaped: schema).promised_materials
+            WHERE case_id = \(caseId) ORDER BY due_by, material_id
+            """, logger: logger
+        ).decode((String, String, Date?, String?).self).collectAll()
+        awaiting += promised.filter { $0.2 == nil }.sorted { $0.0 < $1.0 }.map { "\($0.0) (promised by \($0.1))" }
         let supplements = try await client.run(
             """
             SELECT department_id, material, needed, requested_at, supplied_at, supplied_by_agent FROM \(unescaped: schema).supplement_requests
@@ -187,12 +191,7 @@ extension IntakeStore {
             return CaseStatus.DueDateChange(from: from, to: to, reason: change.2, changedAt: change.3)
         }
         let today = LocalDate.inHall(Date())
-        let promises = try await client.run(
-            """
-            SELECT material_id, due_by::text, delivered_at, received_by FROM \(unescaped: schema).promised_materials
-            WHERE case_id = \(caseId) ORDER BY due_by, material_id
-            """, logger: logger
-        ).decode((String, String, Date?, String?).self).collectAll().compactMap { row -> CaseStatus.Promise? in
+        let promises = promised.compactMap { row -> CaseStatus.Promise? in
             guard let due = LocalDate(iso: row.1) else { return nil }
             return .init(materialId: row.0, dueBy: due, receivedAt: row.2, receivedBy: row.3, overdue: row.2 == nil && due < today)
         }
@@ -203,7 +202,7 @@ extension IntakeStore {
         }
         var fee: CaseStatus.FeeStatus?
         var departments: [CaseStatus.DepartmentStatus]?
-        if let version = row.10, let item = try await versions(of: row.1).first(where: { $0.version == version }) {
+        if let version = row.10, let item = try await itemVersion(row.1, version) {
             if let cents = item.fee.amountCents, let basis = item.fee.basis, !["refused", "awaiting-correction", "held"].contains(row.2) {
                 let paid = try await client.run(
                     "SELECT payment_reference, recorded_at FROM \(unescaped: schema).fees WHERE case_id = \(caseId)", logger: logger
@@ -231,6 +230,15 @@ extension IntakeStore {
             previousAgents: details.agents.contains { $0.endedAt != nil } ? details.agents.filter { $0.endedAt != nil } : nil,
             handover: handover, completion: completion, promisedMaterials: promises.isEmpty ? nil : promises, fee: fee, collection: collection,
             timeline: timeline)
+    }
+
+    /// One published version of an item (it never changes): from the guides kept a moment, read
+    /// afresh when it is newer than what is kept.
+    func itemVersion(_ code: String, _ version: Int) async throws -> ItemVersion? {
+        if let kept = try await items.versions(of: code, load: { try await versions(of: code) }).first(where: { $0.version == version }) {
+            return kept
+        }
+        return try await versions(of: code).first { $0.version == version }
     }
 
     /// Everything that happened to the case, oldest first, in the words of ``CaseStatus/TimelineEntry``:
