@@ -114,6 +114,8 @@ public struct PageRenderer: Sendable {
             var heading: String
             var detail: String
             var field: String?
+            /// The field in the hall's words, when it has some.
+            var fieldWords: String?
         }
         let heading: String =
             switch error.code.status.code {
@@ -127,7 +129,7 @@ public struct PageRenderer: Sendable {
             }
         let detail = error.code.status.code >= 500 ? "请稍后再试；如仍不行，请联系大厅管理员。" : error.message
         return render(
-            "error", title: heading, page: ErrorPage(status: error.code.status.code, heading: heading, detail: detail, field: error.field),
+            "error", title: heading, page: ErrorPage(status: error.code.status.code, heading: heading, detail: detail, field: error.field, fieldWords: error.field.flatMap(Words.field)),
             viewer: viewer, status: error.code.status)
     }
 

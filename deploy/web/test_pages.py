@@ -687,7 +687,7 @@ class PagesTests(unittest.TestCase):
         self.driver.find_element("id", "contact").send_keys("13900000000")
         self.go(self.driver.find_element("id", "submit"))
         self.assertIn("无权查看或办理", self.text())
-        self.assertIn("csrf", self.text())
+        self.assertIn("涉及：表单校验码 csrf", self.text(), "the field named in the hall's words beside its name")
 
 
 if __name__ == "__main__":
