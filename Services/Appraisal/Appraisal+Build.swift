@@ -34,7 +34,8 @@ extension AppraisalService {
                 addRoutes(to: router, repository: repository(runtime, settings))
                 let web = WebPages.add(
                     to: router, serviceTitle: "好差评", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
-                    authority: runtime.authority)
+                    authority: runtime.authority,
+                    names: DirectoryNames(client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger))
                 router.addRoutes(AppraisalPages(web: web, repository: repository(runtime, settings)).routes)
                 router.addRoutes(CentrePages(web: web, repository: repository(runtime, settings)).routes)
             },

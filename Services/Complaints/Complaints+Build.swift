@@ -31,7 +31,8 @@ extension ComplaintsService {
                 addRoutes(to: router, repository: repository(runtime, settings))
                 let web = WebPages.add(
                     to: router, serviceTitle: "投诉", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
-                    authority: runtime.authority)
+                    authority: runtime.authority,
+                    names: DirectoryNames(client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger))
                 router.addRoutes(ComplaintsPages(web: web, repository: repository(runtime, settings)).routes)
                 router.addRoutes(HandlingPages(web: web, repository: repository(runtime, settings)).routes)
             },

@@ -20,7 +20,8 @@ extension CoordinatorService {
                 addRoutes(to: router, repository: store(runtime, settings))
                 let web = WebPages.add(
                     to: router, serviceTitle: "部门审批", templates: Bundle.module.url(forResource: "Templates", withExtension: nil),
-                    settings: settings.web, authority: runtime.authority)
+                    settings: settings.web, authority: runtime.authority,
+                    names: DirectoryNames(client: runtime.client, schema: runtime.configuration.database.schema, logger: runtime.logger))
                 router.addRoutes(CoordinatorPages(web: web, repository: store(runtime, settings)).routes)
                 router.addRoutes(SupervisionPages(web: web, repository: store(runtime, settings)).routes)
             },

@@ -50,7 +50,8 @@ extension IntakeService {
     static func addPages(to router: Router<HallRequestContext>, store: IntakeStore, settings: IntakeSettings, authority: TokenAuthority) {
         let web = WebPages.add(
             to: router, serviceTitle: "综合受理", templates: Bundle.module.url(forResource: "Templates", withExtension: nil), settings: settings.web,
-            authority: authority)
+            authority: authority,
+            names: DirectoryNames(client: store.client, schema: store.schema, staffKey: "id", departmentKey: "id", logger: store.logger))
         router.addRoutes(IntakePages(
             web: web, store: store, appointments: settings.appointments,
             statusPages: web.settings.statusPageCache > .zero ? PageCache(ttl: web.settings.statusPageCache, capacity: 4_096) : nil).routes)

@@ -24,7 +24,8 @@ extension SealService {
                 addRoutes(to: router, repository: repository(runtime, configuration, clock: clock))
                 let web = WebPages.add(
                     to: router, serviceTitle: "印章验证", templates: Bundle.module.url(forResource: "Templates", withExtension: nil),
-                    settings: configuration.web, authority: runtime.authority)
+                    settings: configuration.web, authority: runtime.authority,
+                    names: DirectoryNames(client: runtime.client, schema: runtime.outbox.schema, logger: runtime.logger))
                 router.addRoutes(SealPages(web: web, repository: repository(runtime, configuration, clock: clock)).routes)
                 router.addRoutes(SealCentrePages(web: web, repository: repository(runtime, configuration, clock: clock)).routes)
             },

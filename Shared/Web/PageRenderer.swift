@@ -46,6 +46,9 @@ public struct PageRenderer: Sendable {
         public var window: String?
         /// The token that protects the page's forms from other sites (see ``WebSessions``).
         public var csrf: String
+        /// The person's and the department's names in the service's copy of the directory.
+        public var name: String?
+        public var departmentName: String?
 
         public init(subject: String, roles: [String], department: String?, window: String?, csrf: String) {
             self.subject = subject

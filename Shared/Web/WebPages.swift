@@ -8,11 +8,14 @@ public struct WebPages: Sendable {
     public let renderer: PageRenderer
     public let sessions: WebSessions
     public let settings: WebSettings
+    /// The names the header shows for the signed-in person and their department; nil: their ids.
+    public let names: DirectoryNames?
 
-    public init(renderer: PageRenderer, sessions: WebSessions, settings: WebSettings) {
+    public init(renderer: PageRenderer, sessions: WebSessions, settings: WebSettings, names: DirectoryNames? = nil) {
         self.renderer = renderer
         self.sessions = sessions
         self.settings = settings
+        self.names = names
     }
 
     /// The pages of a service whose templates are in `templates`, with the routes every service
@@ -20,7 +23,8 @@ public struct WebPages: Sendable {
     ///
     /// The templates are part of the build: a service that cannot read them stops at once.
     public static func add(
-        to router: Router<HallRequestContext>, serviceTitle: String, templates: URL?, settings: WebSettings, authority: TokenAuthority
+        to router: Router<HallRequestContext>, serviceTitle: String, templates: URL?, settings: WebSettings, authority: TokenAuthority,
+        names: DirectoryNames? = nil
     ) -> WebPages {
         let renderer: PageRenderer
         do {
@@ -28,7 +32,7 @@ public struct WebPages: Sendable {
         } catch {
             fatalError("the page templates cannot be read: \(error)")
         }
-        let pages = WebPages(renderer: renderer, sessions: WebSessions(authority: authority, settings: settings), settings: settings)
+        let pages = WebPages(renderer: renderer, sessions: WebSessions(authority: authority, settings: settings), settings: settings, names: names)
         router.addRoutes(pages.sessions.routes(renderer: renderer))
         router.addRoutes(renderer.assets.routes(context: HallRequestContext.self))
         return pages
@@ -42,10 +46,12 @@ public struct WebPages: Sendable {
         _ request: Request, _ context: HallRequestContext, roles: Set<Role>,
         _ body: (HallRequestContext, PageRenderer.Viewer, WebForm?) async throws -> Response
     ) async throws -> Response {
-        guard let (principal, viewer) = await sessions.viewer(request) else {
+        guard let (principal, signedIn) = await sessions.viewer(request) else {
             let target = request.method == .get ? request.uri.description : "/"
             return PageRenderer.seeOther("/login?next=" + (target.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
         }
+        var viewer = signedIn
+        if let names { (viewer.name, viewer.departmentName) = await names.names(staff: principal.subject, department: principal.department) }
         var context = context
         context.principal = principal
         do {

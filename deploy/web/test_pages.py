@@ -547,6 +547,8 @@ class PagesTests(unittest.TestCase):
         seal = self.files.seals["d-market"]
         self.sign_in("seal", self.files.administrator, ["centre-admin"], department=self.files.centre)
         self.open(self.urls["seal"] + "/centre/seals")
+        self.assertIn(self.files.staff[self.files.administrator]["name"], self.driver.find_element("css selector", "form.who").text,
+                      "each service names the person from its own copy of the directory")
         article = next(a for a in self.driver.find_elements("css selector", "article.card") if seal["code"] in a.text)
         self.assertIn(f"首席代表 {seal['custodianStaffId']}", article.find_element("css selector", ".keeper").text)
         authorised = article.find_element("css selector", ".authorised").text
@@ -574,6 +576,9 @@ class PagesTests(unittest.TestCase):
         chief = self.files.staff[market["chiefRepresentativeId"]]
         self.sign_in("intake", self.files.administrator, ["centre-admin"], department=self.files.centre)
         self.open(self.urls["intake"] + "/centre/directory")
+        who = self.driver.find_element("css selector", "form.who").text
+        self.assertIn(self.files.staff[self.files.administrator]["name"], who, "the header names the person signed in")
+        self.assertIn(self.files.departments[self.files.centre]["name"], who)
         departments = self.driver.find_element("id", "departments").text
         self.assertIn(market["name"], departments)
         self.assertIn(chief["name"], departments, "the chief representative beside the department")
