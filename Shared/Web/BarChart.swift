@@ -20,14 +20,11 @@ public struct BarChart: Sendable {
     public var title: String
     public var labels: [String]
     public var series: [Series]
-    /// How a value is written above its bar.
-    public var format: @Sendable (Double) -> String
 
-    public init(title: String, labels: [String], series: [Series], format: @escaping @Sendable (Double) -> String = { String(Int($0.rounded())) }) {
+    public init(title: String, labels: [String], series: [Series]) {
         self.title = title
         self.labels = labels
         self.series = series
-        self.format = format
     }
 
     /// The hall's series colours, in order.
@@ -50,11 +47,11 @@ public struct BarChart: Sendable {
                 let x = x0 + Double(index) * 18, y = top + plot - barHeight
                 parts.append(
                     "<rect x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" width=\"16\" height=\"\(Self.number(barHeight))\" fill=\"\(Self.colour(one.colour))\">"
-                        + "<title>\(Self.escaped("\(label) · \(one.name)：\(format(value))"))</title></rect>")
+                        + "<title>\(Self.escaped("\(label) · \(one.name)：\(Self.count(value))"))</title></rect>")
                 // A bar of nothing has no number over it: a year of empty months stays readable.
                 if value != 0 {
                     parts.append(
-                        "<text x=\"\(Self.number(x + 8))\" y=\"\(Self.number(y - 4))\" font-size=\"9\" text-anchor=\"middle\">\(Self.escaped(format(value)))</text>")
+                        "<text x=\"\(Self.number(x + 8))\" y=\"\(Self.number(y - 4))\" font-size=\"9\" text-anchor=\"middle\">\(Self.escaped(Self.count(value)))</text>")
                 }
             }
             parts.append(
@@ -73,6 +70,9 @@ public struct BarChart: Sendable {
     }
 
     static func number(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// A value as written above its bar: a whole count.
+    static func count(_ value: Double) -> String { String(Int(value.rounded())) }
 
     /// Only a colour of the form `#RRGGBB` is written; anything else is drawn grey.
     static func colour(_ text: String) -> String {

@@ -12,7 +12,12 @@ public struct DirectoryNames: Sendable {
     let staffKey: String
     let departmentKey: String
     let logger: Logger
-    private let kept = PageCache<[String?]>(ttl: .seconds(30), capacity: 4_096)
+    private let kept = PageCache<Names>(ttl: .seconds(30), capacity: 4_096)
+
+    struct Names: Sendable {
+        var person: String?
+        var department: String?
+    }
 
     /// Names read from `schema`'s `staff` and `departments`, whose keys are `staffKey` and `departmentKey`.
     public init(client: PostgresClient, schema: String, staffKey: String = "staff_id", departmentKey: String = "department_id", logger: Logger) {
@@ -34,8 +39,8 @@ public struct DirectoryNames: Sendable {
                        (SELECT name FROM \(unescaped: schema).departments WHERE \(unescaped: departmentKey) = \(department ?? ""))
                 """, logger: logger
             ).decode((String?, String?).self).collectAll()
-            return [rows.first?.0, rows.first?.1]
+            return Names(person: rows.first?.0, department: rows.first?.1)
         }
-        return (found?.first ?? nil, found?.last ?? nil)
+        return (found?.person, found?.department)
     }
 }

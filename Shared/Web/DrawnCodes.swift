@@ -1,21 +1,15 @@
-import Synchronization
-
 /// The QR codes of the pages, each drawn once: a document's verification address never changes,
 /// and choosing a code's mask is most of the cost of a case-status page.
 public enum DrawnCodes {
-    private static let drawn = Mutex<[String: String]>([:])
-    /// Codes kept; all are dropped when it is reached (a hall prints far fewer a day).
-    static let capacity = 4_096
+    /// Codes kept a day, 4,096 at most (all are dropped when it is reached; a hall prints far fewer a day).
+    private static let drawn = PageCache<String>(ttl: .seconds(86_400), capacity: 4_096)
 
     /// The SVG of `text`'s code with `title` (``QRCode/svg(title:)``); nil when it does not fit a code.
     public static func svg(of text: String, title: String) -> String? {
         let key = title + "\u{0}" + text
-        if let svg = drawn.withLock({ $0[key] }) { return svg }
+        if let svg = drawn.cached(key) { return svg }
         guard let svg = try? QRCode(text: text).svg(title: title) else { return nil }
-        drawn.withLock { codes in
-            if codes.count >= capacity { codes.removeAll(keepingCapacity: true) }
-            codes[key] = svg
-        }
+        drawn.keep(key, svg)
         return svg
     }
 }

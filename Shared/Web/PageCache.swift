@@ -3,7 +3,8 @@ import Synchronization
 
 /// Values that every reader may share for a few seconds: a public page as rendered, the
 /// directory's names. A value older than `ttl` is made again by the next reader; the cache holds
-/// at most `capacity` keys (emptied when full). Nobody's own data goes in it.
+/// at most `capacity` keys (emptied when full). A person's own data goes in only under a key
+/// that only they know (a case's page under its receipt code and identity number).
 public final class PageCache<Value: Sendable>: Sendable {
     private let ttl: Duration
     private let capacity: Int

@@ -22,7 +22,7 @@ struct IntakeCentrePages {
         routes.get("/centre/directory") { request, context in
             try await web.staff(request, context, roles: [.centreAdmin]) { _, viewer, _ in
                 let departments = try await store.departmentList()
-                let names = Dictionary(departments.map { ($0.departmentId, $0.name) }) { a, _ in a }
+                let names = departments.names
                 let windows = try await store.windowList(on: .inHall(Date()))
                 let windowNames = Dictionary(windows.map { ($0.id, $0.name) }) { a, _ in a }
                 let page = DirectoryPage(
@@ -36,7 +36,7 @@ struct IntakeCentrePages {
         routes.get("/centre/catalogue") { request, context in
             try await web.staff(request, context, roles: [.centreAdmin]) { _, viewer, _ in
                 let query = request.uri.queryParameters.get("q").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) }
-                let names = Dictionary(try await store.departmentList().map { ($0.departmentId, $0.name) }) { a, _ in a }
+                let names = try await store.departmentList().names
                 let items = try await store.itemsInForce(matching: query, on: .inHall(Date())).sorted { $0.code < $1.code }
                 let page = CataloguePage(query: query ?? "", items: items.map { CataloguePage.Row($0, departments: names) })
                 return web.renderer.render("centre-catalogue", title: "事项目录", page: page, viewer: viewer)
@@ -47,7 +47,7 @@ struct IntakeCentrePages {
                 let code = try context.parameters.require("code")
                 let versions = try await store.versions(of: String(code.prefix(64)))
                 guard let latest = versions.last else { throw HallError(.notFound, "目录中没有事项 \(code.prefix(64))", field: "code") }
-                let names = Dictionary(try await store.departmentList().map { ($0.departmentId, $0.name) }) { a, _ in a }
+                let names = try await store.departmentList().names
                 let inForce = IntakeStore.inForce(versions, on: .inHall(Date()))?.version
                 let page = ItemVersionsPage(
                     code: latest.code, name: latest.name,
@@ -188,4 +188,9 @@ extension ItemVersion {
     var limitWords: String { kind == .immediate ? "当场办结" : "承诺 \(promisedLimitDays) / 法定 \(legalLimitDays) 个工作日" }
     /// The fee, or that there is none.
     var feeWords: String { fee.amountCents.map(Words.yuan) ?? "不收费" }
+}
+
+extension [DepartmentChanged] {
+    /// Each department's name by its id.
+    var names: [String: String] { Dictionary(map { ($0.departmentId, $0.name) }) { first, _ in first } }
 }

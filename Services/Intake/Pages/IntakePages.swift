@@ -338,7 +338,7 @@ struct IntakePages {
     }
 
     func departmentNames() async throws -> [String: String] {
-        try await names.value("all") { Dictionary(try await store.departmentList().map { ($0.departmentId, $0.name) }) { first, _ in first } }
+        try await names.value("all") { try await store.departmentList().names }
     }
 
     func itemInForce(_ code: String) async throws -> ItemVersion {
