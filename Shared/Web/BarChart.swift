@@ -65,7 +65,9 @@ public struct BarChart: Sendable {
             parts.append("<text x=\"\(Self.number(legendX + 14))\" y=\"\(height - 7)\" font-size=\"10\">\(Self.escaped(one.name))</text>")
             legendX += 24 + Double(one.name.count) * 11
         }
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(Self.number(max(width, legendX))) \(height)\" role=\"img\">"
+        // Drawn at its own size (a phone scrolls a wide chart sideways rather than shrinking its text).
+        let drawnWidth = Self.number(max(width, legendX))
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(drawnWidth) \(height)\" width=\"\(drawnWidth)\" role=\"img\">"
             + "<title>\(Self.escaped(title))</title>" + parts.joined() + "</svg>"
     }
 

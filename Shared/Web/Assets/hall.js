@@ -15,6 +15,12 @@
       rows.forEach(function (row) { row.hidden = words !== "" && row.textContent.toLowerCase().indexOf(words) < 0; });
     });
   }
+  // A chart wider than the screen shows its latest months first; the earlier ones scroll in.
+  function latestMonths() {
+    Array.prototype.forEach.call(document.querySelectorAll(".chart-box"), function (box) { box.scrollLeft = box.scrollWidth; });
+  }
+  latestMonths();
+  window.addEventListener("resize", latestMonths);
   // A notice still being sealed: look again every few seconds until the seal comes back.
   var pending = document.querySelector("[data-refresh-while-pending]");
   if (pending) { setTimeout(function () { window.location.reload(); }, 3000); }
