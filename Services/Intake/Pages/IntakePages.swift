@@ -63,12 +63,12 @@ struct IntakePages {
                 }
                 let key = code + "\u{0}" + idNumber.uppercased()
                 if let html = statusPages?.cached(key) { return web.renderer.response(html) }
-                guard let status = try await store.caseStatus(receiptCode: code, idNumber: idNumber) else {
+                guard let (status, texts) = try await store.caseView(receiptCode: code, idNumber: idNumber, texts: true) else {
                     return web.renderer.render(
                         "track", title: "办件查询",
                         page: TrackPage(receiptCode: code, problem: "没有找到这个受理编号和证件号码对应的办件，请核对后再查"), status: .notFound)
                 }
-                let documents = try await publicDocuments(status, receiptCode: code, idNumber: idNumber)
+                let documents = try await publicDocuments(status, texts: texts)
                 let html = web.renderer.html(
                     "track", title: "办件查询",
                     page: TrackPage(receiptCode: code, found: CaseView(status, departments: try await departmentNames(), documents: documents)))
@@ -357,9 +357,9 @@ struct IntakePages {
     }
 
     /// The notices and decisions the applicant may print, with the seal's state of each.
-    func publicDocuments(_ status: CaseStatus, receiptCode: String, idNumber: String) async throws -> [DocumentView] {
+    func publicDocuments(_ status: CaseStatus, texts: [(kind: String, departmentId: String, text: String)]) async throws -> [DocumentView] {
         let names = try await departmentNames()
-        let documents = try await store.documentTexts(receiptCode: receiptCode, idNumber: idNumber).map { document in
+        let documents = texts.map { document in
             let hash = SHA256.hash(data: Data(document.text.utf8)).map { String(format: "%02x", $0) }.joined()
             return DocumentView(
                 kind: document.kind, text: document.text, sha256: hash,

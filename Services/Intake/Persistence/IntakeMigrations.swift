@@ -539,5 +539,93 @@ enum IntakeMigrations {
                 "CREATE UNIQUE INDEX appointments_one_a_day ON appointments (id_number, day) WHERE status = 'booked'",
                 "CREATE INDEX appointments_window_day ON appointments (window_id, day) WHERE status = 'booked'",
             ]),
+        Migration(
+            component: "intake", version: 16, name: "the case as its applicant sees it, read in one call",
+            statements: [
+                "CREATE INDEX due_date_changes_case ON due_date_changes (case_id)",
+                "CREATE INDEX agency_assignments_case ON agency_assignments (case_id)",
+                // A time as PostgreSQL's own binary form carries it (microseconds since 2000-01-01),
+                // so the status reads the same instants as a row read directly would.
+                """
+                CREATE FUNCTION micros(t timestamptz) RETURNS bigint LANGUAGE sql STABLE AS $$
+                    SELECT ((extract(epoch FROM t) - 946684800) * 1000000)::bigint
+                $$
+                """,
+                // Everything tracking shows of one case (the application, what it awaits, its
+                // supplements, timeline, due-date changes, fee, documents and their seals, green
+                // channel, agents and, when asked, the documents' texts) as one JSON object, or
+                // NULL unless the receipt code and identity number match. One statement whose plan
+                // the session keeps, instead of a dozen parsed and planned at each look-up.
+                """
+                CREATE FUNCTION case_record(p_receipt text, p_id_number text, p_texts boolean) RETURNS json
+                LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+                BEGIN
+                    RETURN (SELECT json_build_object(
+                        'case_id', a.case_id, 'item_code', a.item_code, 'status', a.status, 'notice_number', a.notice_number,
+                        'accepted_at', micros(a.accepted_at), 'due_date', a.due_date::text, 'due_provisional', a.due_provisional,
+                        'refusal_reason', a.refusal_reason, 'competent_authority', a.competent_authority, 'bundle_id', a.bundle_id,
+                        'item_version', a.item_version, 'outcome', a.outcome, 'completed_at', micros(a.completed_at),
+                        'final_due_date', a.final_due_date::text, 'on_time', a.on_time, 'handed_over_at', micros(a.handed_over_at),
+                        'collected_by_agent', a.collected_by_agent, 'ready_at', micros(a.ready_at),
+                        'corrections', (SELECT json_agg(c.needed ORDER BY c.material_id) FROM corrections c
+                            WHERE c.case_id = a.case_id AND c.resolved_at IS NULL),
+                        'promised', (SELECT json_agg(json_build_object(
+                                'material_id', p.material_id, 'due_by', p.due_by::text, 'delivered_at', micros(p.delivered_at),
+                                'received_by', p.received_by) ORDER BY p.due_by, p.material_id)
+                            FROM promised_materials p WHERE p.case_id = a.case_id),
+                        'supplements', (SELECT json_agg(json_build_object(
+                                'department_id', s.department_id, 'material', s.material, 'needed', s.needed,
+                                'requested_at', micros(s.requested_at), 'supplied_at', micros(s.supplied_at),
+                                'supplied_by_agent', s.supplied_by_agent) ORDER BY s.requested_at, s.id)
+                            FROM supplement_requests s WHERE s.case_id = a.case_id),
+                        'changes', (SELECT json_agg(json_build_object(
+                                'from', d.old_due_date::text, 'to', d.new_due_date::text, 'reason', d.reason,
+                                'changed_at', micros(d.changed_at)) ORDER BY d.changed_at, d.id)
+                            FROM due_date_changes d WHERE d.case_id = a.case_id),
+                        'fee', (SELECT json_build_object('payment_reference', f.payment_reference, 'recorded_at', micros(f.recorded_at))
+                            FROM fees f WHERE f.case_id = a.case_id),
+                        'documents', (SELECT json_agg(json_build_object(
+                                'kind', n.kind, 'department_id', n.department_id, 'imprint_id', COALESCE(n.imprint_id, ds.imprint_id),
+                                'sealed_at', micros(COALESCE(n.sealed_at, ds.sealed_at)), 'seal_refusal', n.seal_refusal,
+                                'number', n.number, 'created_at', micros(n.created_at)) ORDER BY n.created_at, n.kind, n.department_id)
+                            FROM notices n LEFT JOIN decision_seals ds USING (case_id, kind, department_id, sha256) WHERE n.case_id = a.case_id),
+                        'texts', CASE WHEN p_texts THEN (SELECT json_agg(json_build_object(
+                                'kind', n.kind, 'department_id', n.department_id, 'text', n.text) ORDER BY n.created_at)
+                            FROM notices n WHERE n.case_id = a.case_id AND n.text IS NOT NULL) END,
+                        'green', (SELECT json_build_object(
+                                'reason', g.reason, 'reference', g.reference, 'approved_by', g.approved_by, 'approved_at', micros(g.approved_at),
+                                'recorded_by', g.recorded_by, 'recorded_at', micros(g.recorded_at))
+                            FROM green_channel_approvals g WHERE g.case_id = a.case_id),
+                        'agents', (SELECT json_agg(json_build_object(
+                                'agent_id', g.agent_id, 'name', st.name, 'entrustment_reference', g.entrustment_reference,
+                                'assigned_at', micros(g.assigned_at), 'ended_at', micros(g.ended_at), 'reason', g.reason) ORDER BY g.id)
+                            FROM agency_assignments g JOIN staff st ON st.id = g.agent_id WHERE g.case_id = a.case_id),
+                        'timeline', (SELECT json_agg(json_build_object(
+                                'at', micros(t.at), 'event', t.event, 'department_id', t.department_id, 'detail', t.detail) ORDER BY t.at, t.event)
+                            FROM (
+                                SELECT a.accepted_at AS at, 'accepted' AS event, a.department_id, a.notice_number AS detail WHERE a.accepted_at IS NOT NULL
+                                UNION ALL SELECT a.created_at, 'refused', a.department_id, a.refusal_reason WHERE a.status = 'refused'
+                                UNION ALL SELECT n.created_at, 'correction-notified', n.department_id, n.number
+                                    FROM notices n WHERE n.case_id = a.case_id AND n.kind = 'correction-notice'
+                                UNION ALL SELECT COALESCE(n.sealed_at, ds.sealed_at), 'sealed', n.department_id, n.kind
+                                    FROM notices n LEFT JOIN decision_seals ds USING (case_id, kind, department_id, sha256)
+                                    WHERE n.case_id = a.case_id AND COALESCE(n.sealed_at, ds.sealed_at) IS NOT NULL
+                                UNION ALL SELECT s.requested_at, 'supplement-requested', s.department_id, s.material
+                                    FROM supplement_requests s WHERE s.case_id = a.case_id
+                                UNION ALL SELECT s.supplied_at, 'supplement-brought', s.department_id, s.material
+                                    FROM supplement_requests s WHERE s.case_id = a.case_id AND s.supplied_at IS NOT NULL
+                                UNION ALL SELECT p.delivered_at, 'promised-material-brought', NULL, p.material_id
+                                    FROM promised_materials p WHERE p.case_id = a.case_id AND p.delivered_at IS NOT NULL
+                                UNION ALL SELECT x.at, x.event, x.department_id, x.detail FROM case_timeline x WHERE x.case_id = a.case_id
+                                UNION ALL SELECT a.completed_at, 'completed', NULL, a.outcome WHERE a.completed_at IS NOT NULL
+                                UNION ALL SELECT a.ready_at, 'ready', NULL, NULL WHERE a.ready_at IS NOT NULL
+                                UNION ALL SELECT f.recorded_at, 'fee-paid', NULL, NULL FROM fees f WHERE f.case_id = a.case_id
+                                UNION ALL SELECT a.handed_over_at, 'handed-over', NULL, NULL WHERE a.handed_over_at IS NOT NULL
+                            ) t)
+                    ) FROM applications a WHERE a.receipt_code = p_receipt AND a.applicant_id_number = p_id_number);
+                END
+                $$
+                """,
+            ]),
     ]
 }

@@ -294,32 +294,4 @@ extension IntakeStore {
         }
         return status
     }
-
-    /// What tracking shows besides the case's own row: each notice's seal, the green channel and the agents.
-    func trackingDetails(caseId: UUID) async throws
-        -> (documents: [CaseStatus.DocumentStatus], greenChannel: CaseStatus.GreenChannel?, agents: [CaseStatus.Agent])
-    {
-        let documents = try await client.run(
-            """
-            SELECT n.kind, n.department_id, COALESCE(n.imprint_id, s.imprint_id), COALESCE(n.sealed_at, s.sealed_at), n.seal_refusal,
-                   n.number, n.created_at
-            FROM \(unescaped: schema).notices n
-            LEFT JOIN \(unescaped: schema).decision_seals s USING (case_id, kind, department_id, sha256)
-            WHERE n.case_id = \(caseId) ORDER BY n.created_at, n.kind, n.department_id
-            """, logger: logger
-        ).decode((String, String, UUID?, Date?, String?, String?, Date).self).collectAll().map {
-            CaseStatus.DocumentStatus(
-                kind: $0.0, number: $0.5, issuedAt: $0.6, departmentId: $0.1, sealed: $0.2 != nil, imprintId: $0.2, sealedAt: $0.3, sealRefusal: $0.4)
-        }
-        let green = try await client.run(
-            """
-            SELECT reason, reference, approved_by, approved_at, recorded_by, recorded_at FROM \(unescaped: schema).green_channel_approvals
-            WHERE case_id = \(caseId)
-            """, logger: logger
-        ).decode((String, String, String, Date, String, Date).self).collectAll().first.map {
-            CaseStatus.GreenChannel(reason: $0.0, reference: $0.1, approvedBy: $0.2, approvedAt: $0.3, recordedBy: $0.4, recordedAt: $0.5)
-        }
-        let agentList = try await agents(caseId: caseId, on: nil)
-        return (documents, green, agentList)
-    }
 }

@@ -377,18 +377,6 @@ extension IntakeStore {
         ).decode(String.self).collectAll().first
     }
 
-    /// Every notice and decision text of the case the front desk issued, oldest first (kind,
-    /// department, text); none when the receipt code and identity number do not match.
-    func documentTexts(receiptCode: String, idNumber: String) async throws -> [(kind: String, departmentId: String, text: String)] {
-        try await client.run(
-            """
-            SELECT n.kind, n.department_id, n.text FROM \(unescaped: schema).notices n JOIN \(unescaped: schema).applications a ON a.case_id = n.case_id
-            WHERE a.receipt_code = \(receiptCode) AND a.applicant_id_number = \(idNumber.uppercased()) AND n.text IS NOT NULL
-            ORDER BY n.created_at
-            """, logger: logger
-        ).decode((String, String, String).self).collectAll().map { (kind: $0.0, departmentId: $0.1, text: $0.2) }
-    }
-
     /// Sealed approval decisions, newest first (Art 38; ALL Art 40): every department's decision of
     /// a joint case, each with its own department and imprint; searched by item, department and
     /// sealing date, a page of `query.limit` at a time (keyset on the sealing time and imprint).

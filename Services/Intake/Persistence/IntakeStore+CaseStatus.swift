@@ -1,0 +1,164 @@
+import Foundation
+import HallCalendar
+import HallContracts
+import HallKit
+import PostgresNIO
+
+extension IntakeStore {
+    /// The case as its applicant may see it; nil unless the identity number matches.
+    func caseStatus(receiptCode: String, idNumber: String) async throws -> CaseStatus? {
+        try await caseView(receiptCode: receiptCode, idNumber: idNumber, texts: false)?.status
+    }
+
+    /// The case as its applicant may see it and, for the printed page, the text of every notice
+    /// and decision the front desk issued, oldest first; nil unless the identity number matches.
+    ///
+    /// One call to the schema's `case_record` function: its plan is kept by the session, where a
+    /// dozen statements would each be parsed and planned again at every look-up.
+    func caseView(receiptCode: String, idNumber: String, texts: Bool) async throws
+        -> (status: CaseStatus, texts: [(kind: String, departmentId: String, text: String)])?
+    {
+        let json = try await client.run(
+            "SELECT \(unescaped: schema).case_record(\(receiptCode), \(idNumber.uppercased()), \(texts))::text", logger: logger
+        ).decode(String?.self).collectAll().first ?? nil
+        guard let json else { return nil }
+        let record = try JSONDecoder.caseRecord.decode(CaseRecord.self, from: Data(json.utf8))
+        let status = try await caseStatus(record, receiptCode: receiptCode)
+        return (status, (record.texts ?? []).map { (kind: $0.kind, departmentId: $0.departmentId, text: $0.text) })
+    }
+
+    /// What the applicant is told, from what `case_record` read.
+    private func caseStatus(_ record: CaseRecord, receiptCode: String) async throws -> CaseStatus {
+        let promised = record.promised ?? [], supplements = (record.supplements ?? []).map {
+            SupplementRequest(
+                departmentId: $0.departmentId, material: $0.material, needed: $0.needed, requestedAt: $0.requestedAt.date,
+                suppliedAt: $0.suppliedAt?.date, broughtByAgent: $0.suppliedByAgent)
+        }
+        let open = supplements.filter { $0.suppliedAt == nil }
+        let awaiting = (record.corrections ?? [])
+            + promised.filter { $0.deliveredAt == nil }.sorted { $0.materialId < $1.materialId }.map { "\($0.materialId) (promised by \($0.dueBy))" }
+            + open.map { "\($0.needed) (asked by \($0.departmentId))" }
+        let timeline = (record.timeline ?? []).map {
+            CaseStatus.TimelineEntry(at: $0.at.date, event: $0.event, departmentId: $0.departmentId, detail: $0.detail)
+        }
+        let suspended = timeline.last { ["suspended", "resumed"].contains($0.event) }?.event == "suspended"
+        let stored = record.status
+        let status = stored == "accepted" && !open.isEmpty ? "awaiting-supplement" : stored == "accepted" && suspended ? "suspended" : stored
+        // A department that countersigned its approval or denial has given its opinion.
+        let opinionGiven = Set(timeline.filter { $0.event == "countersigned" && $0.detail != TaskOpinion.needsSupplement.rawValue }.compactMap(\.departmentId))
+        let changes = (record.changes ?? []).compactMap { change -> CaseStatus.DueDateChange? in
+            guard let from = LocalDate(iso: change.from), let to = LocalDate(iso: change.to) else { return nil }
+            return CaseStatus.DueDateChange(from: from, to: to, reason: change.reason, changedAt: change.changedAt.date)
+        }
+        let today = LocalDate.inHall(Date())
+        let promises = promised.compactMap { row -> CaseStatus.Promise? in
+            guard let due = LocalDate(iso: row.dueBy) else { return nil }
+            return .init(materialId: row.materialId, dueBy: due, receivedAt: row.deliveredAt?.date, receivedBy: row.receivedBy, overdue: row.deliveredAt == nil && due < today)
+        }
+        var collection: CaseStatus.CollectionStatus?
+        if stored == "ready", let readyAt = record.readyAt?.date {
+            let deadline = Collection.deadline(readyAt: readyAt, today: today, calendar: calendar)
+            collection = .init(readyAt: readyAt, collectBy: deadline.collectBy, overdue: deadline.overdue)
+        }
+        var fee: CaseStatus.FeeStatus?
+        var departments: [CaseStatus.DepartmentStatus]?
+        if let version = record.itemVersion, let item = try await itemVersion(record.itemCode, version) {
+            if let cents = item.fee.amountCents, let basis = item.fee.basis, !["refused", "awaiting-correction", "held"].contains(stored) {
+                fee = .init(
+                    amountCents: cents, basis: basis, paid: record.fee != nil, paymentReference: record.fee?.paymentReference, paidAt: record.fee?.recordedAt.date)
+            }
+            departments = item.departmentIds.enumerated().map { index, department in
+                let part: String
+                switch stored {
+                case "completed", "ready", "issued": part = "completed"
+                case "accepted", "decided":
+                    part = open.contains { $0.departmentId == department } ? "awaiting-supplement" : opinionGiven.contains(department) ? "opinion-given" : "in-progress"
+                default: part = "not-started"
+                }
+                return .init(departmentId: department, role: index == 0 ? "lead" : "participant", status: part)
+            }
+        }
+        var completion: CaseStatus.Completion?
+        if let completedAt = record.completedAt?.date, let outcome = record.outcome {
+            completion = CaseStatus.Completion(
+                outcome: outcome, completedAt: completedAt, dueDate: record.finalDueDate.flatMap(LocalDate.init(iso:)), onTime: record.onTime ?? false)
+        }
+        let handover = record.handedOverAt.map {
+            CaseStatus.Handover(
+                handedOverAt: $0.date, collectedBy: record.collectedByAgent == nil ? Party.applicant.rawValue : Party.agent.rawValue,
+                agentId: record.collectedByAgent)
+        }
+        let documents = (record.documents ?? []).map {
+            CaseStatus.DocumentStatus(
+                kind: $0.kind, number: $0.number, issuedAt: $0.createdAt.date, departmentId: $0.departmentId, sealed: $0.imprintId != nil,
+                imprintId: $0.imprintId, sealedAt: $0.sealedAt?.date, sealRefusal: $0.sealRefusal)
+        }
+        let green = record.green.map {
+            CaseStatus.GreenChannel(
+                reason: $0.reason, reference: $0.reference, approvedBy: $0.approvedBy, approvedAt: $0.approvedAt.date, recordedBy: $0.recordedBy,
+                recordedAt: $0.recordedAt.date)
+        }
+        let agents = (record.agents ?? []).map {
+            CaseStatus.Agent(
+                agentId: $0.agentId, name: $0.name, entrustmentReference: $0.entrustmentReference, assignedAt: $0.assignedAt.date,
+                endedAt: $0.endedAt?.date, reason: $0.reason)
+        }
+        return CaseStatus(
+            receiptCode: receiptCode, itemCode: record.itemCode, status: status, noticeNumber: record.noticeNumber, acceptedAt: record.acceptedAt?.date,
+            dueDate: record.dueDate.flatMap(LocalDate.init(iso:)), dueDateProvisional: record.dueProvisional, awaiting: awaiting,
+            refusalReason: record.refusalReason, competentAuthority: record.competentAuthority, bundleId: record.bundleId,
+            supplements: supplements.isEmpty ? nil : supplements, departments: departments, dueDateChanges: changes.isEmpty ? nil : changes,
+            documents: documents.isEmpty ? nil : documents, greenChannel: green, agent: agents.last { $0.endedAt == nil },
+            previousAgents: agents.contains { $0.endedAt != nil } ? agents.filter { $0.endedAt != nil } : nil,
+            handover: handover, completion: completion, promisedMaterials: promises.isEmpty ? nil : promises, fee: fee, collection: collection,
+            timeline: timeline)
+    }
+}
+
+/// One case as the schema's `case_record` function returns it (snake_case keys; instants as
+/// microseconds since 2000-01-01, PostgreSQL's own form; dates as ISO text).
+struct CaseRecord: Decodable {
+    /// An instant as PostgreSQL keeps it, turned into a `Date` exactly as postgres-nio does when it
+    /// reads a `timestamptz`, so a status read here equals one read row by row.
+    struct Instant: Decodable {
+        static let start = Date(timeIntervalSince1970: 946_684_800)
+        let date: Date
+        init(from decoder: any Decoder) throws {
+            let micros = try decoder.singleValueContainer().decode(Int64.self)
+            date = Date(timeInterval: Double(micros) / 1_000_000, since: Self.start)
+        }
+    }
+    struct Promised: Decodable { let materialId: String, dueBy: String, deliveredAt: Instant?, receivedBy: String? }
+    struct Supplement: Decodable {
+        let departmentId: String, material: String, needed: String, requestedAt: Instant, suppliedAt: Instant?, suppliedByAgent: String?
+    }
+    struct Change: Decodable { let from: String, to: String, reason: String, changedAt: Instant }
+    struct Fee: Decodable { let paymentReference: String?, recordedAt: Instant }
+    struct Document: Decodable {
+        let kind: String, departmentId: String, imprintId: UUID?, sealedAt: Instant?, sealRefusal: String?, number: String?, createdAt: Instant
+    }
+    struct Text: Decodable { let kind: String, departmentId: String, text: String }
+    struct Green: Decodable {
+        let reason: String, reference: String, approvedBy: String, approvedAt: Instant, recordedBy: String, recordedAt: Instant
+    }
+    struct Agent: Decodable {
+        let agentId: String, name: String, entrustmentReference: String, assignedAt: Instant, endedAt: Instant?, reason: String?
+    }
+    struct Event: Decodable { let at: Instant, event: String, departmentId: String?, detail: String? }
+
+    let caseId: UUID, itemCode: String, status: String, noticeNumber: String?, acceptedAt: Instant?, dueDate: String?
+    let dueProvisional: Bool?, refusalReason: String?, competentAuthority: String?, bundleId: String?, itemVersion: Int?
+    let outcome: String?, completedAt: Instant?, finalDueDate: String?, onTime: Bool?, handedOverAt: Instant?, collectedByAgent: String?
+    let readyAt: Instant?
+    let corrections: [String]?, promised: [Promised]?, supplements: [Supplement]?, changes: [Change]?, fee: Fee?
+    let documents: [Document]?, texts: [Text]?, green: Green?, agents: [Agent]?, timeline: [Event]?
+}
+
+extension JSONDecoder {
+    /// Reads `case_record`'s snake_case keys.
+    static var caseRecord: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+}
