@@ -130,7 +130,7 @@ public struct PageRenderer: Sendable {
             case 429: "请求过于频繁，请稍后再试"
             default: "系统暂时无法完成"
             }
-        let detail = error.code.status.code >= 500 ? "请稍后再试；如仍不行，请联系大厅管理员。" : error.message
+        let detail = error.code.status.code >= 500 ? "请稍后再试；如仍不行，请联系大厅管理员。" : error.words ?? error.message
         return render(
             "error", title: heading, page: ErrorPage(status: error.code.status.code, heading: heading, detail: detail, field: error.field, fieldWords: error.field.flatMap(Words.field)),
             viewer: viewer, status: error.code.status)

@@ -46,6 +46,10 @@ public struct HallError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// JSON pointer or name of the offending field, when there is one.
     public var field: String?
+    /// The message in the hall's own language (Chinese), for the pages people read; nil when the
+    /// error has only the API's message. For ``invalid(_:_:words:file:line:)``, the rule alone (the
+    /// page names the field beside it).
+    public var words: String?
     /// Whether the same request may succeed later.
     public var isRetriable: Bool
     /// Where the error was raised.
@@ -56,18 +60,22 @@ public struct HallError: Error, Sendable, CustomStringConvertible {
     public var retryAfter: Int?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String, field: String? = nil, isRetriable: Bool = false, file: String = #fileID, line: UInt = #line) {
+    public init(
+        _ code: Code, _ message: String, field: String? = nil, words: String? = nil, isRetriable: Bool = false, file: String = #fileID,
+        line: UInt = #line
+    ) {
         self.code = code
         self.message = message
         self.field = field
+        self.words = words
         self.isRetriable = isRetriable
         self.file = file
         self.line = line
     }
 
     /// A field failed a rule: names the field and the rule.
-    public static func invalid(_ field: String, _ rule: String, file: String = #fileID, line: UInt = #line) -> HallError {
-        HallError(.invalidField, "\(field): \(rule)", field: field, file: file, line: line)
+    public static func invalid(_ field: String, _ rule: String, words: String? = nil, file: String = #fileID, line: UInt = #line) -> HallError {
+        HallError(.invalidField, "\(field): \(rule)", field: field, words: words, file: file, line: line)
     }
 
     public var description: String {
