@@ -125,7 +125,7 @@ let package = Package(
         .target(
             name: "HallWeb",
             dependencies: [
-                "HallKit",
+                "HallKit", "HallCalendar",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -88,7 +88,8 @@ public struct PageRenderer: Sendable {
     public func html(_ name: String, title: String, page: Any, viewer: Viewer? = nil) -> String {
         let site = Site(
             title: title, serviceTitle: serviceTitle, css: assets.path("hall.css"), js: assets.path("hall.js"), viewer: viewer, csrf: viewer?.csrf)
-        return library.render(["site": site, "page": page] as [String: Any], withTemplate: name) ?? "template \(name) is missing"
+        let values = TemplateValues.plain(["site": site, "page": page] as [String: Any]) ?? [:]
+        return library.render(values, withTemplate: name) ?? "template \(name) is missing"
     }
 
     /// `html` as a page, with the security and cache headers.

@@ -343,39 +343,41 @@ private struct Grid: Sendable {
 
     /// The standard's four penalty rules: runs, 2×2 blocks, finder-like patterns, dark balance.
     func penalty() -> Int {
-        var total = 0
-        for i in 0..<size {
-            total += Grid.linePenalty((0..<size).map { dark[i * size + $0] })   // row i
-            total += Grid.linePenalty((0..<size).map { dark[$0 * size + i] })   // column i
-        }
-        for y in 0..<(size - 1) {
-            for x in 0..<(size - 1) {
-                let c = dark[y * size + x]
-                if c == dark[y * size + x + 1] && c == dark[(y + 1) * size + x] && c == dark[(y + 1) * size + x + 1] {
-                    total += 3
+        dark.withUnsafeBufferPointer { cells in
+            var total = 0
+            for i in 0..<size {
+                total += Grid.linePenalty(cells, from: i * size, step: 1, count: size)   // row i
+                total += Grid.linePenalty(cells, from: i, step: size, count: size)       // column i
+            }
+            for y in 0..<(size - 1) {
+                for x in 0..<(size - 1) {
+                    let c = cells[y * size + x]
+                    if c == cells[y * size + x + 1] && c == cells[(y + 1) * size + x] && c == cells[(y + 1) * size + x + 1] {
+                        total += 3
+                    }
                 }
             }
+            let darkCount = cells.reduce(0) { $0 + ($1 ? 1 : 0) }
+            total += 10 * (abs(darkCount * 20 - cells.count * 10) / cells.count)   // per full 5% off 50%
+            return total
         }
-        let darkCount = dark.reduce(0) { $0 + ($1 ? 1 : 0) }
-        total += 10 * (abs(darkCount * 20 - dark.count * 10) / dark.count)   // per full 5% off 50%
-        return total
     }
 
     /// Rule 1 (runs of ≥ 5: 3 + excess) and rule 3 (1:1:3:1:1 preceded or followed by 4 light: 40)
-    /// for one row or column; modules beyond the edge count as light.
-    static func linePenalty(_ line: [Bool]) -> Int {
+    /// for one row or column (`count` modules from `from`, `step` apart); modules beyond the edge
+    /// count as light. Read in place: a copy of each line, or of each window of it, made the mask
+    /// choice most of the cost of a page with a code.
+    static func linePenalty(_ cells: UnsafeBufferPointer<Bool>, from: Int, step: Int, count: Int) -> Int {
+        func at(_ i: Int) -> Bool { i >= 0 && i < count && cells[from + i * step] }
         var total = 0, run = 1
-        for i in 1..<line.count {
-            if line[i] == line[i - 1] { run += 1; continue }
+        for i in 1..<count {
+            if at(i) == at(i - 1) { run += 1; continue }
             if run >= 5 { total += run - 2 }
             run = 1
         }
         if run >= 5 { total += run - 2 }
-        func lightSpan(_ from: Int) -> Bool { (from..<from + 4).allSatisfy { !line.indices.contains($0) || !line[$0] } }
-        // Dark, light, dark × 3, light, dark — compared in place (a copy of each window made the
-        // mask choice most of the cost of a page with a code).
-        for i in 0...(line.count - 7)
-        where line[i] && !line[i + 1] && line[i + 2] && line[i + 3] && line[i + 4] && !line[i + 5] && line[i + 6] {
+        func lightSpan(_ start: Int) -> Bool { !at(start) && !at(start + 1) && !at(start + 2) && !at(start + 3) }
+        for i in 0...(count - 7) where at(i) && !at(i + 1) && at(i + 2) && at(i + 3) && at(i + 4) && !at(i + 5) && at(i + 6) {
             if lightSpan(i - 4) || lightSpan(i + 7) { total += 40 }
         }
         return total
