@@ -27,7 +27,7 @@ enum SealCommands {
                 let repository = PostgresSealRepository(
                     client: client, schema: schema, vault: KeyVault(masterKey: Array(repeating: 0, count: 32)), logger: logger)
                 var ids = arguments.compactMap(UUID.init(uuidString:))
-                if ids.count != arguments.count { throw HallError.invalid("seal id", "arguments must be seal ids (UUIDs)") }
+                if ids.count != arguments.count { throw HallError.invalid("seal id", "arguments must be seal ids (UUIDs)", words: "参数须为印章编号（UUID）") }
                 if ids.isEmpty { ids = try await repository.seals(departmentId: nil).map(\.sealId) }
                 var broken = false
                 for id in ids {

@@ -55,7 +55,9 @@ public struct WebSessions: Sendable {
     public func checkForm(_ form: WebForm, viewer: PageRenderer.Viewer) throws {
         let given = Array((form.first("csrf") ?? "").utf8), expected = Array(viewer.csrf.utf8)
         guard given.count == expected.count, zip(given, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
-            throw HallError(.forbidden, "the form did not come from this hall's page (its csrf token does not match the session); reload the page and try again", field: "csrf")
+            throw HallError(
+                .forbidden, "the form did not come from this hall's page (its csrf token does not match the session); reload the page and try again",
+                field: "csrf", words: "表单不是由本大厅页面提交的（表单校验码与登录会话不符），请刷新页面后重试")
         }
     }
 
@@ -134,7 +136,7 @@ public struct WebSessions: Sendable {
         let bytes = try await response.body.collect(upTo: 16 * 1024)
         guard response.status == .ok, let object = try JSONSerialization.jsonObject(with: Data(buffer: bytes)) as? [String: Any],
             let token = object["token"] as? String
-        else { throw HallError(.unauthenticated, "the identity provider issued no token") }
+        else { throw HallError(.unauthenticated, "the identity provider issued no token", words: "身份服务未签发令牌") }
         return token
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HallCalendar
+import HallKit
 
 /// The words the pages show for the hall's codes: one vocabulary for the front desk, the
 /// departments and the public (the codes are the APIs'; the words are the regulation's).
@@ -94,5 +95,15 @@ public enum Words {
             "workingDays": "工作日数", "promisedLimitDays": "承诺时限", "legalLimitDays": "法定时限", "contact": "联系方式", "complainantName": "投诉人姓名",
             "complainantContact": "投诉人联系方式", "id": "编号", "action": "操作",
         ][base]
+    }
+}
+
+extension HallError {
+    /// What a page says of this error: the hall's words for it when it has them (the API's message
+    /// otherwise), and the field it concerns, in words and by name.
+    public var pageText: String {
+        let text = words ?? message
+        guard let field else { return text }
+        return "\(text)（\(Words.field(field).map { "\($0) " } ?? "")\(field)）"
     }
 }

@@ -28,6 +28,14 @@ struct WebTests {
                     viewer: viewer)
             }
         }
+        // A rule refused deep in a store, with and without the hall's words for it.
+        router.get("/refused") { request, context in
+            try await pages.staff(request, context, roles: [.clerk]) { _, _, _ in
+                if request.uri.queryParameters.get("words") == nil { throw HallError(.conflict, "the clock is stopped") }
+                throw HallError(
+                    .conflict, "application R1 is ready, not accepted", field: "receiptCode", words: "申请 R1 当前为“待领取”，不能再补正")
+            }
+        }
         router.get("/staff", use: staffPage)
         router.post("/staff", use: staffPage)
         try await Application(router: router).test(.router) { client in try await body(client, authority) }
@@ -112,6 +120,26 @@ struct WebTests {
                 }
             }
         }
+    }
+
+    @Test("a rule refused deep in a store is shown in the hall's words, naming the field in words and by name; an error without words shows the API's message")
+    func errorWords() async throws {
+        try await withPages { client, authority in
+            let cookie: HTTPFields = [.cookie: "hall_session=\(try await token(authority))"]
+            try await client.execute(uri: "/refused?words", method: .get, headers: cookie) { response in
+                let html = Self.body(response)
+                #expect(response.status == .conflict)
+                #expect(html.contains("当前状态下不能办理") && html.contains("申请 R1 当前为“待领取”，不能再补正"))
+                #expect(html.contains("受理编号") && html.contains("receiptCode"))
+                #expect(!html.contains("not accepted"))
+            }
+            try await client.execute(uri: "/refused", method: .get, headers: cookie) { response in
+                #expect(response.status == .conflict && Self.body(response).contains("the clock is stopped"))
+            }
+        }
+        let refused = HallError(.conflict, "application R1 is ready", field: "receiptCode", words: "申请 R1 当前为“待领取”")
+        #expect(refused.pageText == "申请 R1 当前为“待领取”（受理编号 receiptCode）")
+        #expect(HallError(.conflict, "the clock is stopped").pageText == "the clock is stopped")
     }
 
     @Test("what a person typed is escaped in the page: a hostile return address cannot add markup")

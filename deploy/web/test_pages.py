@@ -359,7 +359,7 @@ class PagesTests(unittest.TestCase):
         self.wait_for("the rating accepted", lambda: "感谢您的评价" in rate("very-satisfied"), timeout=60)
         self.assertIn("非常满意", self.driver.find_element("id", "rated").text)
         self.shoot("rating-done")
-        self.assertIn("already rated", rate("dissatisfied"), "a second rating of the case is refused, naming the rule")
+        self.assertIn("每个办件只能评价一次", rate("dissatisfied"), "a second rating of the case is refused, naming the rule")
         self.shoot("rating-form")
 
     def test_5_a_complaint_about_a_window_is_filed_anonymously_handled_by_the_centre_and_answered(self):
@@ -492,7 +492,7 @@ class PagesTests(unittest.TestCase):
         self.driver.find_element("id", "idNumber").send_keys(id_number)
         self.driver.find_element("id", "contact").send_keys("13600000000")
         self.go(self.driver.find_element("id", "book-slot"))
-        self.assertIn("one a day", self.driver.find_element("id", "problem").text)
+        self.assertIn("每人每天限约一次", self.driver.find_element("id", "problem").text)
         # The place taken shows one fewer left.
         self.assertIn("余 1", self.driver.find_element("css selector", f"input[value='{slot}']").find_element("xpath", "..").text)
 

@@ -143,7 +143,9 @@ enum AppraisalConsumer {
 
     /// The case a completion is about, from its envelope.
     static func caseId(of envelope: EventEnvelope) throws -> String {
-        guard let caseId = envelope.caseId?.lowercased() else { throw HallError.invalid("caseId", "a completed case's event names its case") }
+        guard let caseId = envelope.caseId?.lowercased() else {
+            throw HallError.invalid("caseId", "a completed case's event names its case", words: "办结事件须注明所属办件")
+        }
         return caseId
     }
 

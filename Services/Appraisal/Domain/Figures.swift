@@ -109,20 +109,28 @@ struct FiguresQuery: Sendable, Equatable {
     /// The query from the URL's parameters, or a refusal naming the parameter.
     init(by: String?, period: String?, from: String?, to: String?, key: String?) throws {
         guard let by, let dimension = FigureDimension(rawValue: by) else {
-            throw HallError.invalid("by", "is one of \(FigureDimension.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw HallError.invalid(
+                "by", "is one of \(FigureDimension.allCases.map(\.rawValue).joined(separator: ", "))",
+                words: "须为以下之一：\(FigureDimension.allCases.map(\.rawValue).joined(separator: "、"))")
         }
         guard let period = FigurePeriod(rawValue: period ?? "day") else {
-            throw HallError.invalid("period", "is one of \(FigurePeriod.allCases.map(\.rawValue).joined(separator: ", ")) (default day)")
+            throw HallError.invalid(
+                "period", "is one of \(FigurePeriod.allCases.map(\.rawValue).joined(separator: ", ")) (default day)",
+                words: "须为以下之一：\(FigurePeriod.allCases.map(\.rawValue).joined(separator: "、"))（默认 day）")
         }
         guard let fromText = from, let from = HallDate(fromText), let fromDay = LocalDate(iso: from.description) else {
-            throw HallError.invalid("from", "is the first day, YYYY-MM-DD")
+            throw HallError.invalid("from", "is the first day, YYYY-MM-DD", words: "须为开始日期，格式 YYYY-MM-DD")
         }
         guard let toText = to, let to = HallDate(toText), let toDay = LocalDate(iso: to.description) else {
-            throw HallError.invalid("to", "is the last day, YYYY-MM-DD")
+            throw HallError.invalid("to", "is the last day, YYYY-MM-DD", words: "须为结束日期，格式 YYYY-MM-DD")
         }
-        if toDay < fromDay { throw HallError.invalid("to", "is on or after from") }
-        if fromDay.distance(to: toDay) >= Self.maximumDays { throw HallError.invalid("to", "is at most \(Self.maximumDays) days after from") }
-        if let key, key.isEmpty || key.count > 200 { throw HallError.invalid("key", "names one staff member, window, department or item") }
+        if toDay < fromDay { throw HallError.invalid("to", "is on or after from", words: "不得早于开始日期") }
+        if fromDay.distance(to: toDay) >= Self.maximumDays {
+            throw HallError.invalid("to", "is at most \(Self.maximumDays) days after from", words: "距开始日期不得超过 \(Self.maximumDays) 天")
+        }
+        if let key, key.isEmpty || key.count > 200 {
+            throw HallError.invalid("key", "names one staff member, window, department or item", words: "须为一名工作人员、一个窗口、部门或事项的编号")
+        }
         (self.dimension, self.period, self.from, self.to, self.key) = (dimension, period, from, to, key)
     }
 }

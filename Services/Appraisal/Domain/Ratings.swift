@@ -16,16 +16,21 @@ struct RatingSubmission: Codable, Sendable {
 
     /// The submission's form.
     func validate() throws {
-        if receiptCode.isEmpty || receiptCode.count > 64 { throw HallError.invalid("receiptCode", "is the receipt code on the acceptance notice") }
+        if receiptCode.isEmpty || receiptCode.count > 64 {
+            throw HallError.invalid("receiptCode", "is the receipt code on the acceptance notice", words: "须为受理通知书上的受理编号")
+        }
         try Self.validate(idNumber: idNumber, comment: comment)
     }
 
     /// The rater's identity number and comment, of a case's rating or a bundle's.
     static func validate(idNumber: String, comment: String?) throws {
         if idNumber.trimmingCharacters(in: .whitespaces).isEmpty || idNumber.count > 64 {
-            throw HallError.invalid("idNumber", "is the applicant's identity number (or the organisation's code)")
+            throw HallError.invalid(
+                "idNumber", "is the applicant's identity number (or the organisation's code)", words: "须为申请人的身份证件号码（或单位的统一社会信用代码）")
         }
-        if let comment, comment.count > maximumComment { throw HallError.invalid("comment", "is at most \(maximumComment) characters") }
+        if let comment, comment.count > maximumComment {
+            throw HallError.invalid("comment", "is at most \(maximumComment) characters", words: "不超过 \(maximumComment) 字")
+        }
     }
 }
 
@@ -56,7 +61,9 @@ struct BundleRatingSubmission: Codable, Sendable {
 
     /// The submission's form.
     func validate() throws {
-        if bundleId.isEmpty || bundleId.count > 64 { throw HallError.invalid("bundleId", "is the bundle's number on the acceptance notices") }
+        if bundleId.isEmpty || bundleId.count > 64 {
+            throw HallError.invalid("bundleId", "is the bundle's number on the acceptance notices", words: "须为受理通知书上的一件事套餐编号")
+        }
         try RatingSubmission.validate(idNumber: idNumber, comment: comment)
     }
 }
@@ -88,20 +95,31 @@ struct RatingRules: Sendable {
     /// Why `submission` may not rate `rated` (already rated: `alreadyRated`), or nothing.
     func refusal(_ submission: RatingSubmission, rated: RatedCase?, alreadyRated: Bool, at: Date) -> HallError? {
         guard let rated else {
-            return HallError(.notFound, "no completed case with this receipt code is known to the hall", field: "receiptCode")
+            return HallError(
+                .notFound, "no completed case with this receipt code is known to the hall", field: "receiptCode", words: "未找到这个受理编号的已办结办件")
         }
         guard let applicantCheck = rated.applicantCheck, check.matches(applicantCheck, idNumber: submission.idNumber) else {
-            return HallError(.forbidden, "a case is rated by its applicant: the identity number is not the applicant's", field: "idNumber")
+            return HallError(
+                .forbidden, "a case is rated by its applicant: the identity number is not the applicant's", field: "idNumber",
+                words: "办件由申请人本人评价：这个身份证件号码不是申请人的")
         }
         guard let completedAt = rated.completedAt else {
-            return HallError(.conflict, "the case is not complete yet; it is rated once its decision is sealed", field: "receiptCode")
+            return HallError(
+                .conflict, "the case is not complete yet; it is rated once its decision is sealed", field: "receiptCode",
+                words: "办件尚未办结：审批决定加盖审批专用章后方可评价")
         }
         if let bundle = rated.bundleId {
-            return HallError(.conflict, "the case was accepted in bundle \(bundle) (一件事): the bundle is rated once, as a whole", field: "receiptCode")
+            return HallError(
+                .conflict, "the case was accepted in bundle \(bundle) (一件事): the bundle is rated once, as a whole", field: "receiptCode",
+                words: "这个办件属于一件事套餐 \(bundle)：套餐作为整体评价一次")
         }
-        if alreadyRated { return HallError(.conflict, "the case is already rated: one rating per case", field: "receiptCode") }
+        if alreadyRated {
+            return HallError(.conflict, "the case is already rated: one rating per case", field: "receiptCode", words: "这个办件已经评价过：每个办件只能评价一次")
+        }
         if at > completedAt.addingTimeInterval(Double(ratingDays) * 86_400) {
-            return HallError(.conflict, "the rating period ended \(ratingDays) days after completion", field: "receiptCode")
+            return HallError(
+                .conflict, "the rating period ended \(ratingDays) days after completion", field: "receiptCode",
+                words: "评价期限已过：办结后 \(ratingDays) 日内可以评价")
         }
         return nil
     }
@@ -111,19 +129,27 @@ struct RatingRules: Sendable {
     /// period after the last completion.
     func refusal(_ submission: BundleRatingSubmission, bundle: RatedBundle, alreadyRated: Bool, at: Date) -> HallError? {
         guard let size = bundle.size, !bundle.cases.isEmpty else {
-            return HallError(.notFound, "no bundle with this number is known to the hall", field: "bundleId")
+            return HallError(.notFound, "no bundle with this number is known to the hall", field: "bundleId", words: "未找到这个编号的一件事套餐")
         }
         guard bundle.cases.allSatisfy({ $0.applicantCheck.map { check.matches($0, idNumber: submission.idNumber) } ?? false }) else {
-            return HallError(.forbidden, "a bundle is rated by its applicant: the identity number is not the applicant's", field: "idNumber")
+            return HallError(
+                .forbidden, "a bundle is rated by its applicant: the identity number is not the applicant's", field: "idNumber",
+                words: "一件事套餐由申请人本人评价：这个身份证件号码不是申请人的")
         }
         let completed = bundle.cases.compactMap(\.completedAt)
         guard completed.count == bundle.cases.count, bundle.cases.count >= size, let last = completed.max() else {
             return HallError(
-                .conflict, "the bundle is rated once all its cases are complete: \(completed.count) of \(size) are", field: "bundleId")
+                .conflict, "the bundle is rated once all its cases are complete: \(completed.count) of \(size) are", field: "bundleId",
+                words: "一件事套餐的办件全部办结后方可评价：\(size) 件中已办结 \(completed.count) 件")
         }
-        if alreadyRated { return HallError(.conflict, "the bundle is already rated: one rating per bundle", field: "bundleId") }
+        if alreadyRated {
+            return HallError(
+                .conflict, "the bundle is already rated: one rating per bundle", field: "bundleId", words: "这个一件事套餐已经评价过：每个套餐只能评价一次")
+        }
         if at > last.addingTimeInterval(Double(ratingDays) * 86_400) {
-            return HallError(.conflict, "the rating period ended \(ratingDays) days after the bundle's last case was completed", field: "bundleId")
+            return HallError(
+                .conflict, "the rating period ended \(ratingDays) days after the bundle's last case was completed", field: "bundleId",
+                words: "评价期限已过：套餐最后一个办件办结后 \(ratingDays) 日内可以评价")
         }
         return nil
     }
@@ -167,7 +193,9 @@ struct RectificationDeadlines: Sendable {
         guard allowed else {
             throw HallError(
                 .conflict,
-                "\(step.rawValue) does not follow \(current.rawValue) (opened → called-back → verified → fixed or explained → replied)", field: "step")
+                "\(step.rawValue) does not follow \(current.rawValue) (opened → called-back → verified → fixed or explained → replied)", field: "step",
+                words: "整改当前为“\(AppraisalWords.step(current))”，不能记为“\(AppraisalWords.step(step))”"
+                    + "（顺序：待回访 → 已回访 → 已核实 → 已整改或已解释说明 → 已答复）")
         }
     }
 }

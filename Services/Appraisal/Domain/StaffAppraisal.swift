@@ -158,9 +158,9 @@ struct AppraisalEntry: Codable, Sendable, Equatable {
     var note: String?
 
     func validate() throws {
-        if !(0...100).contains(conduct) { throw HallError.invalid("conduct", "is a score from 0 to 100") }
-        if !(0...100).contains(skills) { throw HallError.invalid("skills", "is a score from 0 to 100") }
-        if let note, note.count > 2000 { throw HallError.invalid("note", "is at most 2,000 characters") }
+        if !(0...100).contains(conduct) { throw HallError.invalid("conduct", "is a score from 0 to 100", words: "须为 0 到 100 的分数") }
+        if !(0...100).contains(skills) { throw HallError.invalid("skills", "is a score from 0 to 100", words: "须为 0 到 100 的分数") }
+        if let note, note.count > 2000 { throw HallError.invalid("note", "is at most 2,000 characters", words: "不超过 2000 字") }
     }
 }
 
@@ -177,9 +177,11 @@ struct DisciplineInput: Codable, Sendable, Equatable {
 
     func validate() throws {
         let text = note.trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty { throw HallError.invalid("note", "the discipline room's input says what it found") }
-        if note.count > 2000 { throw HallError.invalid("note", "is at most 2,000 characters") }
-        if let conduct, !(0...100).contains(conduct) { throw HallError.invalid("conduct", "is a suggested score from 0 to 100") }
+        if text.isEmpty { throw HallError.invalid("note", "the discipline room's input says what it found", words: "纪检监察室意见须写明查明的情况") }
+        if note.count > 2000 { throw HallError.invalid("note", "is at most 2,000 characters", words: "不超过 2000 字") }
+        if let conduct, !(0...100).contains(conduct) {
+            throw HallError.invalid("conduct", "is a suggested score from 0 to 100", words: "建议的思想品德分须为 0 到 100 的分数")
+        }
     }
 }
 
@@ -236,17 +238,21 @@ struct AppraisalPeriod: Sendable, Equatable {
 
     init(period: String?, start: String?) throws {
         guard let period, let kind = FigurePeriod(rawValue: period), kind != .day else {
-            throw HallError.invalid("period", "is month or year")
+            throw HallError.invalid("period", "is month or year", words: "须为月度（month）或年度（year）")
         }
-        guard let start, let first = LocalDateText.parse(start) else { throw HallError.invalid("start", "is the period's first day, YYYY-MM-DD") }
+        guard let start, let first = LocalDateText.parse(start) else {
+            throw HallError.invalid("start", "is the period's first day, YYYY-MM-DD", words: "须为考核期的第一天，格式 YYYY-MM-DD")
+        }
         let (year, month, day) = first
         if day != 1 || (kind == .year && month != 1) {
-            throw HallError.invalid("start", "is the first day of a \(kind.rawValue) (YYYY-MM-01, or YYYY-01-01 for a year)")
+            throw HallError.invalid(
+                "start", "is the first day of a \(kind.rawValue) (YYYY-MM-01, or YYYY-01-01 for a year)",
+                words: kind == .year ? "须为年初第一天（YYYY-01-01）" : "须为月初第一天（YYYY-MM-01）")
         }
         let (endYear, endMonth) = kind == .year ? (year, 12) : (year, month)
         let lastDay = [31, (endYear % 4 == 0 && (endYear % 100 != 0 || endYear % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][endMonth - 1]
         guard let startDate = HallDate(start), let endDate = HallDate(String(format: "%04d-%02d-%02d", endYear, endMonth, lastDay)) else {
-            throw HallError.invalid("start", "is a calendar day")
+            throw HallError.invalid("start", "is a calendar day", words: "须为有效的日期")
         }
         (self.period, self.start, self.end) = (kind, startDate, endDate)
     }

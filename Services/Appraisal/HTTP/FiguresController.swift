@@ -26,13 +26,15 @@ struct FiguresController<Repository: AppraisalRepository> {
         routes.get("/v1/figures") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.roles.contains(.centreAdmin) || principal.roles.contains(.disciplineInspector) else {
-                throw HallError(.forbidden, "the figures are read by the centre administrator (role centre-admin) and the discipline inspection room (role discipline-inspector)")
+                throw HallError(
+                    .forbidden, "the figures are read by the centre administrator (role centre-admin) and the discipline inspection room (role discipline-inspector)",
+                    words: "统计数据仅供政务服务中心管理员（角色 centre-admin）和纪检监察室（角色 discipline-inspector）查看")
             }
             let parameters = request.uri.queryParameters
             func text(_ name: String) -> String? { parameters.get(name).map { String($0) } }
             let query = try FiguresQuery(by: text("by"), period: text("period"), from: text("from"), to: text("to"), key: text("key"))
             let format = text("format") ?? (request.headers[.accept]?.contains("text/csv") == true ? "csv" : "json")
-            guard format == "json" || format == "csv" else { throw HallError.invalid("format", "is json or csv") }
+            guard format == "json" || format == "csv" else { throw HallError.invalid("format", "is json or csv", words: "须为 json 或 csv") }
             let rows = try await repository.figures(query)
             guard format == "csv" else { return try jsonResponse(rows) }
             return csvDownload(
@@ -42,18 +44,22 @@ struct FiguresController<Repository: AppraisalRepository> {
         routes.get("/v1/statistics") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.roles.contains(.centreAdmin) || principal.roles.contains(.disciplineInspector) else {
-                throw HallError(.forbidden, "the statistics are the centre administrator's (role centre-admin) and the discipline inspection room's")
+                throw HallError(
+                    .forbidden, "the statistics are the centre administrator's (role centre-admin) and the discipline inspection room's",
+                    words: "统计分析仅供政务服务中心管理员（角色 centre-admin）和纪检监察室查看")
             }
             let parameters = request.uri.queryParameters
             func text(_ name: String) -> String? { parameters.get(name).map { String($0) } }
             // The same range rules as the figures.
             let range = try FiguresQuery(by: "item", period: "day", from: text("from"), to: text("to"), key: nil)
             let format = text("format") ?? (request.headers[.accept]?.contains("text/csv") == true ? "csv" : "json")
-            guard format == "json" || format == "csv" else { throw HallError.invalid("format", "is json or csv") }
+            guard format == "json" || format == "csv" else { throw HallError.invalid("format", "is json or csv", words: "须为 json 或 csv") }
             var section: Statistics.Section?
             if format == "csv" {
                 guard let asked = text("section").flatMap(Statistics.Section.init(rawValue:)) else {
-                    throw HallError.invalid("section", "a CSV file holds one section: \(Statistics.Section.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw HallError.invalid(
+                        "section", "a CSV file holds one section: \(Statistics.Section.allCases.map(\.rawValue).joined(separator: ", "))",
+                        words: "一个 CSV 文件只含一个表格，须为以下之一：\(Statistics.Section.allCases.map(\.rawValue).joined(separator: "、"))")
                 }
                 section = asked
             }

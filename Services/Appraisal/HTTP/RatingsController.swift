@@ -46,7 +46,9 @@ struct RatingsController<Repository: AppraisalRepository> {
         routes.get("/v1/ratings") { request, context in
             try centreAdmin(context)
             let pending = request.uri.queryParameters.get("pending")
-            guard pending == nil || pending == "true" || pending == "false" else { throw HallError.invalid("pending", "is true or false") }
+            guard pending == nil || pending == "true" || pending == "false" else {
+                throw HallError.invalid("pending", "is true or false", words: "须为 true 或 false")
+            }
             let window = request.uri.queryParameters.get("windowId").map { String($0) }
             return try jsonResponse(try await repository.ratings(heldOrAppealedOnly: pending == "true", windowId: window))
         }
@@ -72,7 +74,9 @@ struct RatingsController<Repository: AppraisalRepository> {
         routes.post("/v1/rectifications/:rectificationId/steps") { request, context in
             let body = try await request.decodeBody(as: StepBody.self, context: context)
             guard ![.opened, .closedByStrike, .closedByComplaint].contains(body.step) else {
-                throw HallError.invalid("step", "is called-back, verified, fixed, explained or replied")
+                throw HallError.invalid(
+                    "step", "is called-back, verified, fixed, explained or replied",
+                    words: "须为 called-back（已回访）、verified（已核实）、fixed（已整改）、explained（已解释说明）或 replied（已答复）")
             }
             let department = try await department(context)
             let principal = try context.requirePrincipal()
@@ -86,7 +90,9 @@ struct RatingsController<Repository: AppraisalRepository> {
     @discardableResult
     func centreAdmin(_ context: HallRequestContext) throws -> String {
         let principal = try context.requirePrincipal()
-        guard principal.roles.contains(.centreAdmin) else { throw HallError(.forbidden, "this is the centre administrator's (role centre-admin)") }
+        guard principal.roles.contains(.centreAdmin) else {
+            throw HallError(.forbidden, "this is the centre administrator's (role centre-admin)", words: "此项由政务服务中心管理员办理（角色 centre-admin）")
+        }
         return principal.subject
     }
 
@@ -102,11 +108,14 @@ struct RatingsController<Repository: AppraisalRepository> {
         if !principal.roles.isDisjoint(with: Self.departmentRoles) {
             return .department(try await department(context), staffId: principal.subject)
         }
-        throw HallError(.forbidden, "a rating is appealed by a clerk of the rated window or the rated case's department")
+        throw HallError(
+            .forbidden, "a rating is appealed by a clerk of the rated window or the rated case's department", words: "评价只能由被评价窗口或办件所属部门的工作人员申诉")
     }
 
     func id(_ name: String, _ context: HallRequestContext) throws -> UUID {
-        guard let id = context.parameters.get(name).flatMap(UUID.init(uuidString:)) else { throw HallError(.notFound, "no such \(name)", field: name) }
+        guard let id = context.parameters.get(name).flatMap(UUID.init(uuidString:)) else {
+            throw HallError(.notFound, "no such \(name)", field: name, words: ["ratingId": "没有这条评价", "rectificationId": "没有这项整改"][name] ?? "没有这个 \(name)")
+        }
         return id
     }
 }

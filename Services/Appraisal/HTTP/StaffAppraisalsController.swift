@@ -22,7 +22,9 @@ struct StaffAppraisalsController<Repository: AppraisalRepository> {
         routes.get("/v1/staff-appraisals") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.roles.contains(.centreAdmin) || principal.roles.contains(.disciplineInspector) else {
-                throw HallError(.forbidden, "staff appraisals are read by the centre administrator and the discipline inspection room")
+                throw HallError(
+                    .forbidden, "staff appraisals are read by the centre administrator and the discipline inspection room",
+                    words: "工作人员考核仅供政务服务中心管理员和纪检监察室查看")
             }
             let staff = request.uri.queryParameters.get("staffId").map { String($0) }
             return try jsonResponse(try await repository.staffAppraisals(try period(request), staffId: staff))
@@ -35,7 +37,7 @@ struct StaffAppraisalsController<Repository: AppraisalRepository> {
         routes.post("/v1/staff-appraisals/:staffId/discipline-input") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.roles.contains(.disciplineInspector) else {
-                throw HallError(.forbidden, "the discipline inspection room gives its input to staff appraisals (Art 44)")
+                throw HallError(.forbidden, "the discipline inspection room gives its input to staff appraisals (Art 44)", words: "考核意见由纪检监察室提出（第44条）")
             }
             let input = try await request.decodeBody(as: DisciplineInput.self, context: context)
             return try jsonResponse(
@@ -54,11 +56,13 @@ struct StaffAppraisalsController<Repository: AppraisalRepository> {
                     try await repository.isActiveDepartment($0)
                 }.department
                 guard own == department else {
-                    throw HallError(.forbidden, "a department's annual figure is the centre's and the department's own", field: "department")
+                    throw HallError(
+                        .forbidden, "a department's annual figure is the centre's and the department's own", field: "department",
+                        words: "部门的年度考核结果仅供政务服务中心和本部门查看")
                 }
             }
             guard let text = request.uri.queryParameters.get("year"), let year = Int(text), (2000...2100).contains(year) else {
-                throw HallError.invalid("year", "is the year, e.g. 2026")
+                throw HallError.invalid("year", "is the year, e.g. 2026", words: "须为年份，如 2026")
             }
             return try jsonResponse(try await repository.departmentAnnual(department, year: year))
         }
@@ -71,14 +75,18 @@ struct StaffAppraisalsController<Repository: AppraisalRepository> {
     }
 
     func staffId(_ context: HallRequestContext) throws -> String {
-        guard let id = context.parameters.get("staffId"), !id.isEmpty, id.count <= 128 else { throw HallError(.notFound, "no such staff member", field: "staffId") }
+        guard let id = context.parameters.get("staffId"), !id.isEmpty, id.count <= 128 else {
+            throw HallError(.notFound, "no such staff member", field: "staffId", words: "没有这位工作人员")
+        }
         return id
     }
 
     @discardableResult
     func centreAdmin(_ context: HallRequestContext) throws -> String {
         let principal = try context.requirePrincipal()
-        guard principal.roles.contains(.centreAdmin) else { throw HallError(.forbidden, "staff appraisal is the centre administrator's (role centre-admin)") }
+        guard principal.roles.contains(.centreAdmin) else {
+            throw HallError(.forbidden, "staff appraisal is the centre administrator's (role centre-admin)", words: "工作人员考核由政务服务中心管理员办理（角色 centre-admin）")
+        }
         return principal.subject
     }
 }

@@ -48,7 +48,7 @@ struct AppraisalPages<Repository: AppraisalRepository> {
                         page: RatedPage(receiptCode: answer.receiptCode, level: label, rectification: answer.rectificationId != nil))
                 } catch let error as HallError where error.code.status.code < 500 && error.code.status != .tooManyRequests {
                     if error.code.status == .forbidden || error.code.status == .notFound { checks.fail(context.clientAddress) }
-                    return again(error.message, error.code.status)
+                    return again(error.pageText, error.code.status)
                 }
             }
         }

@@ -46,7 +46,7 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     func windows() async throws -> RatedWindows { stored }
 
     func statistics(from: HallDate, to: HallDate, now: Date) async throws -> Statistics {
-        guard var answer = storedStatistics else { throw HallError(.internalError, "no statistics given") }
+        guard var answer = storedStatistics else { throw HallError(.internalError, "no statistics given", words: "没有给出统计数据") }
         (answer.from, answer.to) = (from, to)
         return answer
     }
@@ -61,20 +61,20 @@ actor MemoryAppraisalRepository: AppraisalRepository {
 
     func rate(_ submission: RatingSubmission, client: String, at: Date) async throws -> RatingAnswer {
         try submission.validate()
-        guard let rules else { throw HallError(.internalError, "no rating rules") }
+        guard let rules else { throw HallError(.internalError, "no rating rules", words: "没有设置评价规则") }
         let rated = cases[submission.receiptCode]
         let alreadyRated = records.values.contains { $0.caseId == rated?.caseId }
         if let refusal = rules.refusal(submission, rated: rated, alreadyRated: alreadyRated, at: at) { throw refusal }
-        guard let rated else { throw HallError(.internalError, "a rated case vanished") }
+        guard let rated else { throw HallError(.internalError, "a rated case vanished", words: "被评价的办件记录已不存在") }
         let (answers, _) = try record([rated], level: submission.level, comment: submission.comment, channel: submission.channel, client: client, at: at)
-        guard let answer = answers.first else { throw HallError(.internalError, "a rating was not recorded") }
+        guard let answer = answers.first else { throw HallError(.internalError, "a rating was not recorded", words: "评价未能记录") }
         return answer
     }
 
     /// A bundle is as many cases as were given with its id.
     func rateBundle(_ submission: BundleRatingSubmission, client: String, at: Date) async throws -> BundleRatingAnswer {
         try submission.validate()
-        guard let rules else { throw HallError(.internalError, "no rating rules") }
+        guard let rules else { throw HallError(.internalError, "no rating rules", words: "没有设置评价规则") }
         let members = cases.values.filter { $0.bundleId == submission.bundleId }.sorted { $0.receiptCode < $1.receiptCode }
         let bundle = RatedBundle(bundleId: submission.bundleId, size: members.isEmpty ? nil : members.count, cases: members)
         let alreadyRated = records.values.contains { entry in members.contains { $0.caseId == entry.caseId } }
@@ -134,7 +134,7 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     }
 
     private func record(_ id: UUID) throws -> RatingRecord {
-        guard let entry = records[id] else { throw HallError(.notFound, "no rating \(id)", field: "ratingId") }
+        guard let entry = records[id] else { throw HallError(.notFound, "no rating \(id)", field: "ratingId", words: "没有编号为 \(id) 的评价") }
         return entry.record
     }
 
@@ -173,13 +173,18 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     }
 
     func rectify(_ id: UUID, step: RectificationStep, note: String?, department: String?, actor: String, at: Date) async throws -> Rectification {
-        guard var current = rectificationsById[id] else { throw HallError(.notFound, "no rectification \(id)", field: "rectificationId") }
+        guard var current = rectificationsById[id] else {
+            throw HallError(.notFound, "no rectification \(id)", field: "rectificationId", words: "没有编号为 \(id) 的整改")
+        }
         if let department, department != current.departmentId {
-            throw HallError(.forbidden, "the rectification is department \(current.departmentId)'s", field: "rectificationId")
+            throw HallError(
+                .forbidden, "the rectification is department \(current.departmentId)'s", field: "rectificationId",
+                words: "这项整改属于部门 \(current.departmentId)")
         }
         try RectificationDeadlines.check(step, after: current.step)
         if step != .calledBack, (note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw HallError.invalid("note", "\(step.rawValue) records what was found, done or told")
+            throw HallError.invalid(
+                "note", "\(step.rawValue) records what was found, done or told", words: "登记“\(AppraisalWords.step(step))”须写明查明的情况、所做的整改或告知的内容")
         }
         let next = deadlines.next(after: step, at: at)
         if let due = current.dueDate, LocalDate.inHall(at) > LocalDate(due) { current.late = true }
@@ -207,7 +212,9 @@ actor MemoryAppraisalRepository: AppraisalRepository {
 
     private func one(_ period: AppraisalPeriod, _ staffId: String) async throws -> StaffAppraisal {
         guard let appraisal = try await staffAppraisals(period, staffId: staffId).first else {
-            throw HallError(.notFound, "no active window staff member '\(staffId)' in the hall's directory", field: "staffId")
+            throw HallError(
+                .notFound, "no active window staff member '\(staffId)' in the hall's directory", field: "staffId",
+                words: "大厅名录中没有在岗的窗口工作人员 \(staffId)")
         }
         return appraisal
     }
@@ -215,7 +222,8 @@ actor MemoryAppraisalRepository: AppraisalRepository {
     func enter(_ entry: AppraisalEntry, period: AppraisalPeriod, staffId: String, by actor: String, at: Date) async throws -> StaffAppraisal {
         try entry.validate()
         if try await one(period, staffId).finalised != nil {
-            throw HallError(.conflict, "the appraisal is finalised; its entries stay as they were", field: "conduct")
+            throw HallError(
+                .conflict, "the appraisal is finalised; its entries stay as they were", field: "conduct", words: "考核结果已确定，录入的分数不再更改")
         }
         entries[key(period, staffId)] = entry
         return try await one(period, staffId)

@@ -24,10 +24,10 @@ extension PostgresAppraisalRepository {
                     ORDER BY c.accepted_at DESC LIMIT 1 FOR UPDATE
                     """, logger: logger))
             if let refusal = ratings.refusal(submission, rated: rows.first?.rated, alreadyRated: rows.first?.alreadyRated ?? false, at: at) { throw refusal }
-            guard let rated = rows.first?.rated else { throw HallError(.internalError, "a rated case vanished") }
+            guard let rated = rows.first?.rated else { throw HallError(.internalError, "a rated case vanished", words: "被评价的办件记录已不存在") }
             let (answers, _) = try await record(
                 [rated], level: submission.level, comment: submission.comment, channel: submission.channel, client: address, at: at, on: connection)
-            guard let answer = answers.first else { throw HallError(.internalError, "a rating was not recorded") }
+            guard let answer = answers.first else { throw HallError(.internalError, "a rating was not recorded", words: "评价未能记录") }
             return answer
         }
     }
@@ -205,7 +205,7 @@ extension PostgresAppraisalRepository {
                 LEFT JOIN \(unescaped: schema).rectifications x ON x.rating_id = r.rating_id
                 WHERE r.rating_id = \(id) \(unescaped: lock ? "FOR UPDATE OF r" : "")
                 """, logger: logger))
-        guard let record = records.first else { throw HallError(.notFound, "no rating \(id)", field: "ratingId") }
+        guard let record = records.first else { throw HallError(.notFound, "no rating \(id)", field: "ratingId", words: "没有编号为 \(id) 的评价") }
         return record
     }
 
@@ -287,14 +287,17 @@ extension PostgresAppraisalRepository {
     func rectify(_ id: UUID, step: RectificationStep, note: String?, department: String?, actor: String, at: Date) async throws -> Rectification {
         try await client.transaction(logger: logger) { connection in
             guard let current = try await rectifications(where: id, department: nil, on: connection, lock: true).first else {
-                throw HallError(.notFound, "no rectification \(id)", field: "rectificationId")
+                throw HallError(.notFound, "no rectification \(id)", field: "rectificationId", words: "没有编号为 \(id) 的整改")
             }
             if let department, department != current.departmentId {
-                throw HallError(.forbidden, "the rectification is department \(current.departmentId)'s", field: "rectificationId")
+                throw HallError(
+                    .forbidden, "the rectification is department \(current.departmentId)'s", field: "rectificationId",
+                    words: "这项整改属于部门 \(current.departmentId)")
             }
             try RectificationDeadlines.check(step, after: current.step)
             if step != .calledBack, (note ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                throw HallError.invalid("note", "\(step.rawValue) records what was found, done or told")
+                throw HallError.invalid(
+                    "note", "\(step.rawValue) records what was found, done or told", words: "登记“\(AppraisalWords.step(step))”须写明查明的情况、所做的整改或告知的内容")
             }
             let next = rectification.next(after: step, at: at)
             let late = current.dueDate.map { LocalDate.inHall(at) > LocalDate($0) } ?? false
@@ -313,7 +316,7 @@ extension PostgresAppraisalRepository {
                         dueDate: next?.due, actorId: actor, at: at))],
                 on: connection, logger: logger)
             guard let updated = try await rectifications(where: id, department: nil, on: connection).first else {
-                throw HallError(.internalError, "a rectification vanished")
+                throw HallError(.internalError, "a rectification vanished", words: "整改记录已不存在")
             }
             return updated
         }
@@ -369,22 +372,27 @@ extension PostgresAppraisalRepository {
 enum RatingReview {
     static func checkAppeal(_ rating: RatingRecord, reason: String, by appellant: Appellant, at: Date, deadlines: RectificationDeadlines) throws {
         guard appellant.mayAppeal(windowId: rating.windowId, departmentId: rating.departmentId) else {
-            throw HallError(.forbidden, "a rating is appealed by a clerk of the rated window or the rated case's department", field: "ratingId")
+            throw HallError(
+                .forbidden, "a rating is appealed by a clerk of the rated window or the rated case's department", field: "ratingId",
+                words: "评价只能由被评价窗口或办件所属部门的工作人员申诉")
         }
-        if rating.appeal != nil { throw HallError(.conflict, "a rating is appealed once", field: "reason") }
+        if rating.appeal != nil { throw HallError(.conflict, "a rating is appealed once", field: "reason", words: "一条评价只能申诉一次") }
         let deadline = deadlines.appealDeadline(ratedAt: rating.ratedAt)
         if LocalDate.inHall(at).description > deadline.description {
             throw HallError(
-                .conflict, "the appeal period ended on \(deadline): a rating is appealed within \(deadlines.appealDays) working days of it", field: "ratingId")
+                .conflict, "the appeal period ended on \(deadline): a rating is appealed within \(deadlines.appealDays) working days of it", field: "ratingId",
+                words: "申诉期限已于 \(deadline) 届满：评价须在作出后 \(deadlines.appealDays) 个工作日内申诉")
         }
-        if rating.review != nil { throw HallError(.conflict, "the centre has already reviewed this rating", field: "reason") }
-        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw HallError.invalid("reason", "an appeal says why the rating is mistaken or malicious") }
+        if rating.review != nil { throw HallError(.conflict, "the centre has already reviewed this rating", field: "reason", words: "政务服务中心已审核过这条评价") }
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw HallError.invalid("reason", "an appeal says why the rating is mistaken or malicious", words: "申诉须写明评价有误或属恶意评价的理由")
+        }
     }
 
     static func checkReview(_ rating: RatingRecord, reason: String) throws {
-        if rating.review != nil { throw HallError(.conflict, "the rating was reviewed already", field: "reason") }
+        if rating.review != nil { throw HallError(.conflict, "the rating was reviewed already", field: "reason", words: "这条评价已经审核过") }
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw HallError.invalid("reason", "striking a rating, or keeping it, is logged with the reason")
+            throw HallError.invalid("reason", "striking a rating, or keeping it, is logged with the reason", words: "保留或撤销评价都须写明理由，理由记入审计")
         }
     }
 }

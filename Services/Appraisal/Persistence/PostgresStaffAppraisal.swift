@@ -104,7 +104,9 @@ extension PostgresAppraisalRepository {
 
     private func one(_ period: AppraisalPeriod, staffId: String, on connection: PostgresConnection) async throws -> StaffAppraisal {
         guard let appraisal = try await appraisals(period, staffId: staffId, on: connection).first else {
-            throw HallError(.notFound, "no active window staff member '\(staffId)' in the hall's directory", field: "staffId")
+            throw HallError(
+                .notFound, "no active window staff member '\(staffId)' in the hall's directory", field: "staffId",
+                words: "大厅名录中没有在岗的窗口工作人员 \(staffId)")
         }
         return appraisal
     }
@@ -113,7 +115,8 @@ extension PostgresAppraisalRepository {
         try entry.validate()
         return try await client.transaction(logger: logger) { connection in
             if try await one(period, staffId: staffId, on: connection).finalised != nil {
-                throw HallError(.conflict, "the appraisal is finalised; its entries stay as they were", field: "conduct")
+                throw HallError(
+                    .conflict, "the appraisal is finalised; its entries stay as they were", field: "conduct", words: "考核结果已确定，录入的分数不再更改")
             }
             try await connection.run(
                 """
@@ -154,7 +157,7 @@ extension PostgresAppraisalRepository {
                 ON CONFLICT DO NOTHING RETURNING 1
                 """, logger: logger
             ).collectAll()
-            guard !inserted.isEmpty else { throw HallError(.conflict, "the appraisal is finalised already", field: "staffId") }
+            guard !inserted.isEmpty else { throw HallError(.conflict, "the appraisal is finalised already", field: "staffId", words: "考核结果已经确定") }
             let payload = AppraisalResultPublished(
                 staffId: staffId, departmentId: current.facts.departmentId, period: period.period.rawValue, periodStart: period.start, scores: scores,
                 total: total, grade: grade, replacementRecommended: grade == .unfit, finalisedBy: actor, finalisedAt: at)
@@ -186,13 +189,19 @@ extension PostgresAppraisalRepository {
 enum StaffAppraisalRules {
     /// The discipline room's input is taken until the appraisal is finalised.
     static func checkOpenToInput(_ appraisal: StaffAppraisal) throws {
-        if appraisal.finalised != nil { throw HallError(.conflict, "the appraisal is finalised; the discipline room's input came too late for it", field: "note") }
+        if appraisal.finalised != nil {
+            throw HallError(
+                .conflict, "the appraisal is finalised; the discipline room's input came too late for it", field: "note",
+                words: "考核结果已确定，纪检监察室的意见未能在确定前提出")
+        }
     }
 
     static func finalisable(_ appraisal: StaffAppraisal) throws -> (AppraisalScores, Double, AppraisalGrade) {
-        if appraisal.finalised != nil { throw HallError(.conflict, "the appraisal is finalised already", field: "staffId") }
+        if appraisal.finalised != nil { throw HallError(.conflict, "the appraisal is finalised already", field: "staffId", words: "考核结果已经确定") }
         guard let scores = appraisal.scores, let total = appraisal.total, let grade = appraisal.grade else {
-            throw HallError(.conflict, "conduct and skills are entered by the centre before the appraisal is finalised", field: "conduct")
+            throw HallError(
+                .conflict, "conduct and skills are entered by the centre before the appraisal is finalised", field: "conduct",
+                words: "确定考核结果前，须由政务服务中心录入思想品德和业务技能分")
         }
         return (scores, total, grade)
     }

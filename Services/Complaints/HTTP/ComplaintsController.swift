@@ -76,11 +76,13 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
         routes.get("/v1/identity-reads") { request, context in
             let principal = try context.requirePrincipal()
             guard principal.roles.contains(.centreAdmin) else {
-                throw HallError(.forbidden, "the record of who read complainants' identity is the centre administrator's (role centre-admin)")
+                throw HallError(
+                    .forbidden, "the record of who read complainants' identity is the centre administrator's (role centre-admin)",
+                    words: "投诉人身份信息查阅记录仅供政务服务中心管理员（角色 centre-admin）查看")
             }
             var complaint: UUID?
             if let asked = request.uri.queryParameters.get("complaintId") {
-                guard let id = UUID(uuidString: String(asked)) else { throw HallError.invalid("complaintId", "is a UUID") }
+                guard let id = UUID(uuidString: String(asked)) else { throw HallError.invalid("complaintId", "is a UUID", words: "须为 UUID 格式的投诉编号") }
                 complaint = id
             }
             return try jsonResponse(try await repository.identityReads(complaintId: complaint))
@@ -100,7 +102,10 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
             } else if principal.roles.contains(.clerk) || principal.roles.contains(.complaintsHandler) {
                 channel = .desk
             } else {
-                throw HallError(.forbidden, "complaints are filed by the complainant without a token, or recorded by a clerk, a complaints handler or a discipline inspector")
+                throw HallError(
+                    .forbidden,
+                    "complaints are filed by the complainant without a token, or recorded by a clerk, a complaints handler or a discipline inspector",
+                    words: "投诉由投诉人直接提交（无需登录），或由窗口工作人员、投诉处理人员、纪检监察员代为登记")
             }
             recordedBy = principal.subject
         }
@@ -118,7 +123,7 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
         try lookups.check(context.clientAddress)
         guard let tracking = try await action(code) else {
             lookups.fail(context.clientAddress)
-            throw HallError(.notFound, "no complaint with this tracking code", field: "trackingCode")
+            throw HallError(.notFound, "no complaint with this tracking code", field: "trackingCode", words: "没有找到这个查询码对应的投诉，请核对后再查")
         }
         return try jsonResponse(tracking)
     }
@@ -131,12 +136,14 @@ struct ComplaintsController<Repository: ComplaintsRepository> {
     static func handler(_ principal: Principal) throws -> (ComplaintQueue, String) {
         if principal.roles.contains(.complaintsHandler) { return (.centre, principal.subject) }
         if principal.roles.contains(.disciplineInspector) { return (.discipline, principal.subject) }
-        throw HallError(.forbidden, "complaints are handled by the roles complaints-handler (the centre's queue) and discipline-inspector (the discipline room's)")
+        throw HallError(
+            .forbidden, "complaints are handled by the roles complaints-handler (the centre's queue) and discipline-inspector (the discipline room's)",
+            words: "投诉由投诉处理人员（角色 complaints-handler，办理中心受理的投诉）和纪检监察员（角色 discipline-inspector，办理纪检监察室受理的投诉）办理")
     }
 
     func complaintId(_ context: HallRequestContext) throws -> UUID {
         guard let id = context.parameters.get("complaintId").flatMap(UUID.init(uuidString:)) else {
-            throw HallError(.notFound, "no such complaint (the id is a UUID)", field: "complaintId")
+            throw HallError(.notFound, "no such complaint (the id is a UUID)", field: "complaintId", words: "没有这件投诉（投诉编号为 UUID 格式）")
         }
         return id
     }

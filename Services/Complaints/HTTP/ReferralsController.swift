@@ -49,7 +49,7 @@ struct ReferralsController<Repository: ComplaintsRepository> {
 
     func complaintId(_ context: HallRequestContext) throws -> UUID {
         guard let id = context.parameters.get("complaintId").flatMap(UUID.init(uuidString:)) else {
-            throw HallError(.notFound, "no such complaint (the id is a UUID)", field: "complaintId")
+            throw HallError(.notFound, "no such complaint (the id is a UUID)", field: "complaintId", words: "没有这件投诉（投诉编号为 UUID 格式）")
         }
         return id
     }

@@ -18,7 +18,9 @@ struct SanctionsController<Repository: ComplaintsRepository> {
         routes.get("/v1/sanctions") { request, context in
             let principal = try context.requirePrincipal()
             guard !principal.roles.isDisjoint(with: [.centreAdmin, .complaintsHandler, .disciplineInspector]) else {
-                throw HallError(.forbidden, "sanctions are read by the centre administrator, complaints handlers and discipline inspectors")
+                throw HallError(
+                    .forbidden, "sanctions are read by the centre administrator, complaints handlers and discipline inspectors",
+                    words: "处理决定仅供政务服务中心管理员、投诉处理人员和纪检监察员查看")
             }
             let subject = request.uri.queryParameters.get("subjectId").map { String($0) }
             return try jsonResponse(try await repository.sanctions(subjectId: subject))
@@ -26,14 +28,16 @@ struct SanctionsController<Repository: ComplaintsRepository> {
         routes.get("/v1/removal-proposals") { request, context in
             try centreAdmin(context)
             let pending = request.uri.queryParameters.get("pending")
-            guard pending == nil || pending == "true" || pending == "false" else { throw HallError.invalid("pending", "is true or false") }
+            guard pending == nil || pending == "true" || pending == "false" else {
+                throw HallError.invalid("pending", "is true or false", words: "须为 true 或 false")
+            }
             return try jsonResponse(try await repository.removalProposals(pendingOnly: pending == "true"))
         }
         routes.post("/v1/removal-proposals/:proposalId/decision") { request, context in
             let actor = try centreAdmin(context)
             let body = try await request.decodeBody(as: RemovalDecisionBody.self, context: context)
             guard let id = context.parameters.get("proposalId").flatMap(UUID.init(uuidString:)) else {
-                throw HallError(.notFound, "no such proposal (the id is a UUID)", field: "proposalId")
+                throw HallError(.notFound, "no such proposal (the id is a UUID)", field: "proposalId", words: "没有这项调离建议（建议编号为 UUID 格式）")
             }
             return try jsonResponse(try await repository.decideRemoval(id, remove: body.remove, reason: body.reason, by: actor, at: Date()))
         }
@@ -45,7 +49,9 @@ struct SanctionsController<Repository: ComplaintsRepository> {
     func centreAdmin(_ context: HallRequestContext) throws -> String {
         let principal = try context.requirePrincipal()
         guard principal.roles.contains(.centreAdmin) else {
-            throw HallError(.forbidden, "removals from the window are decided by the centre administrator (role centre-admin)")
+            throw HallError(
+                .forbidden, "removals from the window are decided by the centre administrator (role centre-admin)",
+                words: "调离窗口岗位由政务服务中心管理员（角色 centre-admin）决定")
         }
         return principal.subject
     }

@@ -85,7 +85,7 @@ struct ComplaintsPages<Repository: ComplaintsRepository> {
             "content": "请填写投诉内容（不超过 4000 字）", "targetId": "请选择投诉的窗口或部门", "category": "请选择投诉类别",
             "receiptCode": "受理编号不超过 200 个字符",
         ]
-        guard let field = error.field, let text = words[field] else { return error.message }
+        guard let field = error.field, let text = words[field] else { return error.pageText }
         return "\(text)（\(field)）"
     }
 }

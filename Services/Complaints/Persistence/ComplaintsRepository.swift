@@ -1,6 +1,7 @@
 import Foundation
 import HallContracts
 import HallKit
+import HallWeb
 import Logging
 import PostgresNIO
 
@@ -59,14 +60,18 @@ enum ReceiptCheck {
     static func unknown(_ receiptCode: String) -> HallError {
         HallError.invalid(
             "receiptCode",
-            "no application with this receipt code is known to the hall (it is on the acceptance, refusal or correction notice; leave it out if there is none)")
+            "no application with this receipt code is known to the hall (it is on the acceptance, refusal or correction notice; leave it out if there is none)",
+            words: "大厅没有这个受理编号的申请（受理编号印在受理通知书、不予受理通知书或一次性告知书上；没有的可不填）")
     }
 }
 
 /// The refusal of a target the directory does not know as active.
 enum UnknownTarget {
     static func error(_ kind: ComplaintTargetKind, _ id: String) -> HallError {
-        HallError.invalid("targetId", "no active \(kind.rawValue) '\(id)' in the hall's directory (GET /v1/targets lists them)")
+        let kindWords = ["window": "窗口", "department": "部门", "staff": "工作人员"][kind.rawValue] ?? kind.rawValue
+        return HallError.invalid(
+            "targetId", "no active \(kind.rawValue) '\(id)' in the hall's directory (GET /v1/targets lists them)",
+            words: "大厅名录中没有在册的\(kindWords)“\(id)”，请从可投诉的窗口、部门中选择")
     }
 }
 
@@ -327,10 +332,12 @@ extension ComplaintRecord {
     /// The complainant's rating, once, after the reply.
     func rated(_ rating: ComplaintRating, comment: String?, at: Date) throws -> ComplaintRecord {
         guard summary.status == .replied || summary.status == .closed || summary.status == .underReview else {
-            throw HallError(.conflict, "the handling is rated after the reply; the complaint is \(summary.status.rawValue)", field: "rating")
+            throw HallError(
+                .conflict, "the handling is rated after the reply; the complaint is \(summary.status.rawValue)", field: "rating",
+                words: "投诉答复后方可评价办理情况；该投诉当前为“\(summary.status.words)”")
         }
-        if self.rating != nil { throw HallError(.conflict, "the handling of a complaint is rated once", field: "rating") }
-        if let comment, comment.count > 1000 { throw HallError.invalid("comment", "is at most 1,000 characters") }
+        if self.rating != nil { throw HallError(.conflict, "the handling of a complaint is rated once", field: "rating", words: "每件投诉的办理情况只能评价一次") }
+        if let comment, comment.count > 1000 { throw HallError.invalid("comment", "is at most 1,000 characters", words: "不超过 1000 字") }
         var record = self
         (record.rating, record.ratingComment) = (rating, comment)
         record.steps.append(.init(step: "rate", statusAfter: summary.status, actorId: "complainant", detail: rating.rawValue, at: at))
@@ -354,9 +361,13 @@ enum RemovalRule {
     /// proposal's complaints, sent to the staff member's department.
     static func decide(_ proposal: RemovalProposal, remove: Bool, reason: String, by actor: String, at: Date) throws -> (RemovalProposal, Sanction?) {
         guard proposal.status == .pending else {
-            throw HallError(.conflict, "the proposal was decided on \(proposal.decidedAt.map { "\($0)" } ?? "earlier"); a proposal is decided once", field: "remove")
+            throw HallError(
+                .conflict, "the proposal was decided on \(proposal.decidedAt.map { "\($0)" } ?? "earlier"); a proposal is decided once", field: "remove",
+                words: "该建议已于\(proposal.decidedAt.map { Words.time($0) } ?? "此前")作出决定；每项建议只决定一次")
         }
-        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw HallError.invalid("reason", "the decision on a removal says why") }
+        if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw HallError.invalid("reason", "the decision on a removal says why", words: "对调离建议作出决定须说明理由")
+        }
         var decided = proposal
         (decided.status, decided.decidedBy, decided.decidedAt, decided.reason) = (remove ? .removed : .kept, actor, at, reason)
         guard remove else { return (decided, nil) }
@@ -373,20 +384,24 @@ enum RemovalRule {
 enum ComplaintAccess {
     static func checkReader(_ reader: String, targetStaffId: String?, complaintQueue: ComplaintQueue, asked: ComplaintQueue) throws {
         guard complaintQueue == asked else {
-            throw HallError(.forbidden, "the complaint is in the \(complaintQueue.rawValue) queue; only its handlers (role \(complaintQueue.role.rawValue)) act on it")
+            throw HallError(
+                .forbidden, "the complaint is in the \(complaintQueue.rawValue) queue; only its handlers (role \(complaintQueue.role.rawValue)) act on it",
+                words: "该投诉由\(complaintQueue == .centre ? "中心投诉受理" : "纪检监察室")办理，只有其办理人员（角色 \(complaintQueue.role.rawValue)）可以操作")
         }
         if let targetStaffId, targetStaffId == reader {
-            throw HallError(.forbidden, "the complaint is about you: it is handled by someone else")
+            throw HallError(.forbidden, "the complaint is about you: it is handled by someone else", words: "该投诉涉及您本人，由其他人员办理")
         }
     }
 
     /// The complaint as `department` sees it: only one passed to it, never by the staff member it is about.
     static func departmentView(_ record: ComplaintRecord, targetStaffId: String?, department: String, reader: String) throws -> Referral {
         guard let view = record.referralView, record.referral?.departmentId == department else {
-            throw HallError(.forbidden, "the complaint was not passed to department \(department); a department sees only the complaints passed to it", field: "complaintId")
+            throw HallError(
+                .forbidden, "the complaint was not passed to department \(department); a department sees only the complaints passed to it", field: "complaintId",
+                words: "该投诉未转交部门 \(department)；部门只能查看转交本部门的投诉")
         }
         if let targetStaffId, targetStaffId == reader {
-            throw HallError(.forbidden, "the complaint is about you: it is handled by someone else")
+            throw HallError(.forbidden, "the complaint is about you: it is handled by someone else", words: "该投诉涉及您本人，由其他人员办理")
         }
         return view
     }
@@ -405,7 +420,8 @@ enum ComplaintAccess {
         if record.handlers.isEmpty { return [actor] }
         guard record.handlers.contains(actor) else {
             throw HallError(
-                .forbidden, "the complaint is assigned to \(record.handlers.joined(separator: ", ")); an assigned handler adds others (POST …/handlers)")
+                .forbidden, "the complaint is assigned to \(record.handlers.joined(separator: ", ")); an assigned handler adds others (POST …/handlers)",
+                words: "该投诉已由 \(record.handlers.joined(separator: "、")) 办理；如需增加办理人员，请由已指定的办理人员添加")
         }
         return record.handlers
     }
@@ -414,9 +430,11 @@ enum ComplaintAccess {
     static func adding(_ handler: String, to record: ComplaintRecord, targetStaffId: String?, by actor: String, at: Date) throws -> ComplaintRecord {
         var handlers = try acting(record, actor: actor)
         let id = handler.trimmingCharacters(in: .whitespaces)
-        if id.isEmpty || id.count > 128 { throw HallError.invalid("handlerId", "names the handler to add (their staff id)") }
-        if id == targetStaffId { throw HallError(.forbidden, "the complaint is about \(id): they never handle it", field: "handlerId") }
-        if handlers.contains(id) { throw HallError(.conflict, "\(id) already handles the complaint", field: "handlerId") }
+        if id.isEmpty || id.count > 128 { throw HallError.invalid("handlerId", "names the handler to add (their staff id)", words: "请填写要增加的办理人员的工号") }
+        if id == targetStaffId {
+            throw HallError(.forbidden, "the complaint is about \(id): they never handle it", field: "handlerId", words: "该投诉涉及 \(id) 本人，其不得办理")
+        }
+        if handlers.contains(id) { throw HallError(.conflict, "\(id) already handles the complaint", field: "handlerId", words: "\(id) 已是该投诉的办理人员") }
         handlers.append(id)
         var updated = record
         updated.handlers = handlers

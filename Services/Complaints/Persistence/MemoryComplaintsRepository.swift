@@ -96,7 +96,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     }
 
     private func entry(_ id: UUID) throws -> Entry {
-        guard let entry = records[id] else { throw HallError(.notFound, "no complaint \(id)", field: "complaintId") }
+        guard let entry = records[id] else { throw HallError(.notFound, "no complaint \(id)", field: "complaintId", words: "没有编号为 \(id) 的投诉") }
         return entry
     }
 
@@ -132,7 +132,9 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
         let current = entry.record
         let next = try step.next(from: current.summary.status, finding: current.finding, reviewed: current.reviewReason != nil)
         if case .requestReview = step, let repliedAt = current.repliedAt, !deadlines.reviewOpen(repliedAt: repliedAt, at: at) {
-            throw HallError(.conflict, "a review is asked for within \(deadlines.reviewDays) working days of the reply", field: "reason")
+            throw HallError(
+                .conflict, "a review is asked for within \(deadlines.reviewDays) working days of the reply", field: "reason",
+                words: "复查须在答复后 \(deadlines.reviewDays) 个工作日内申请")
         }
         entry.record = current.taking(step, to: next, actor: actor, at: at, deadlines: deadlines, subjectDepartments: subjectDepartments)
         events += try entry.record.events(of: step, before: current, actor: actor, at: at)
@@ -172,7 +174,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
         switch step {
         case .refer(let department, _, _):
             guard stored.departments.contains(where: { $0.departmentId == department }) else {
-                throw HallError.invalid("departmentId", "no active department '\(department)' in the hall's directory")
+                throw HallError.invalid("departmentId", "no active department '\(department)' in the hall's directory", words: "大厅名录中没有在册的部门“\(department)”")
             }
         case .decideSanctions(let orders, _):
             for (index, order) in orders.enumerated() {
@@ -239,7 +241,7 @@ actor MemoryComplaintsRepository: ComplaintsRepository {
     }
 
     func decideRemoval(_ id: UUID, remove: Bool, reason: String, by actor: String, at: Date) async throws -> RemovalProposal {
-        guard let proposal = proposals[id] else { throw HallError(.notFound, "no removal proposal \(id)", field: "proposalId") }
+        guard let proposal = proposals[id] else { throw HallError(.notFound, "no removal proposal \(id)", field: "proposalId", words: "没有编号为 \(id) 的调离建议") }
         let (decided, sanction) = try RemovalRule.decide(proposal, remove: remove, reason: reason, by: actor, at: at)
         proposals[id] = decided
         if let sanction {

@@ -92,7 +92,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
                 }
             }
         }
-        return results.map { $0 ?? .failure(HallError(.internalError, "a filing of the group was not answered")) }
+        return results.map { $0 ?? .failure(HallError(.internalError, "a filing of the group was not answered", words: "同批登记的投诉中有一件未获处理结果")) }
     }
 
     private struct TargetKey: Hashable {
@@ -289,7 +289,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
 
     private func loaded(_ id: UUID, lock: Bool, on connection: PostgresConnection) async throws -> Stored {
         guard let stored = try await load(.id(id), lock: lock, on: connection) else {
-            throw HallError(.notFound, "no complaint \(id)", field: "complaintId")
+            throw HallError(.notFound, "no complaint \(id)", field: "complaintId", words: "没有编号为 \(id) 的投诉")
         }
         return stored
     }
@@ -430,7 +430,8 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             switch step {
             case .refer(let department, _, _):
                 guard try await isActive(department, on: connection) else {
-                    throw HallError.invalid("departmentId", "no active department '\(department)' in the hall's directory")
+                    throw HallError.invalid(
+                        "departmentId", "no active department '\(department)' in the hall's directory", words: "大厅名录中没有在册的部门“\(department)”")
                 }
             case .decideSanctions(let orders, _):
                 for (index, order) in orders.enumerated() {
@@ -521,7 +522,9 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             let current = stored.record
             let next = try step.next(from: current.summary.status, finding: current.finding, reviewed: current.reviewReason != nil)
             if let repliedAt = current.repliedAt, !deadlines.reviewOpen(repliedAt: repliedAt, at: at) {
-                throw HallError(.conflict, "a review is asked for within \(deadlines.reviewDays) working days of the reply", field: "reason")
+                throw HallError(
+                    .conflict, "a review is asked for within \(deadlines.reviewDays) working days of the reply", field: "reason",
+                    words: "复查须在答复后 \(deadlines.reviewDays) 个工作日内申请")
             }
             let updated = current.taking(step, to: next, actor: "complainant", at: at, deadlines: deadlines)
             try await save(updated, from: current, events: try updated.events(of: step, before: current, actor: "complainant", at: at), at: at, on: connection)
@@ -598,7 +601,9 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
     private typealias ProposalRow = (UUID, String, String, String, [UUID], Date, String, String?, Date?, String?, UUID?)
 
     private static func proposal(_ row: ProposalRow) throws -> RemovalProposal {
-        guard let status = RemovalProposal.Status(rawValue: row.6) else { throw HallError(.internalError, "a stored proposal status is unknown") }
+        guard let status = RemovalProposal.Status(rawValue: row.6) else {
+            throw HallError(.internalError, "a stored proposal status is unknown", words: "已保存的调离建议状态无法识别")
+        }
         return RemovalProposal(
             proposalId: row.0, staffId: row.1, staffName: row.2, departmentId: row.3, complaintIds: row.4, proposedAt: row.5, status: status,
             decidedBy: row.7, decidedAt: row.8, reason: row.9, sanctionId: row.10)
@@ -618,7 +623,7 @@ struct PostgresComplaintsRepository: ComplaintsRepository {
             let rows = try await connection.select(
                 "SELECT \(unescaped: Self.proposalColumns) FROM \(unescaped: schema).removal_proposals WHERE proposal_id = \(id) FOR UPDATE", logger: logger
             ).decode(ProposalRow.self).collectAll()
-            guard let row = rows.first else { throw HallError(.notFound, "no removal proposal \(id)", field: "proposalId") }
+            guard let row = rows.first else { throw HallError(.notFound, "no removal proposal \(id)", field: "proposalId", words: "没有编号为 \(id) 的调离建议") }
             let (decided, sanction) = try RemovalRule.decide(try Self.proposal(row), remove: remove, reason: reason, by: actor, at: at)
             var events: [OutgoingEvent] = []
             if let sanction {
@@ -708,7 +713,7 @@ private struct PreparedFiling {
         filed = FiledComplaint(
             complaintId: UUID(), trackingCode: TrackingCode.make(), queue: ComplaintQueue(for: job.filing.category), status: .filed, filedAt: job.at)
         guard let deadline = deadlines.deadline(for: .filed, finding: nil, at: job.at, conclusionDue: nil) else {
-            throw HallError(.internalError, "a filed complaint has no acceptance deadline")
+            throw HallError(.internalError, "a filed complaint has no acceptance deadline", words: "已登记的投诉没有受理期限")
         }
         self.deadline = deadline
     }

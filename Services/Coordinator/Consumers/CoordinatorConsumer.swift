@@ -29,7 +29,9 @@ enum CoordinatorConsumer {
         router.onBatch(ApplicationAccepted.self) { batch, context in
             var cases: [AcceptedCase] = []
             for (payload, envelope) in batch {
-                guard let caseId = envelope.caseId else { throw HallError.invalid("caseId", "an accepted application needs the envelope's caseId") }
+                guard let caseId = envelope.caseId else {
+                    throw HallError.invalid("caseId", "an accepted application needs the envelope's caseId", words: "已受理申请的消息须带有办件编号（caseId）")
+                }
                 cases.append(AcceptedCase(accepted: payload, caseId: caseId, envelope: envelope))
             }
             var events: [PendingEvent] = []

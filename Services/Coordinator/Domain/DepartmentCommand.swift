@@ -1,6 +1,7 @@
 import Foundation
 import HallContracts
 import HallKit
+import HallWeb
 
 /// Who acts, through which channel, for which department.
 struct DepartmentActor: Sendable {
@@ -20,11 +21,15 @@ struct CommandRefusal: Error, Sendable, CustomStringConvertible {
     var detail: String
     /// The request field at fault, when there is one.
     var field: String?
+    /// The detail in the hall's words (Chinese), for the pages; the HTTP answer carries it as the
+    /// ``HallError``'s `words`. Kafka's rejection carries `detail` only.
+    var words: String?
 
-    init(_ reason: CommandRejection, _ detail: String, field: String? = nil) {
+    init(_ reason: CommandRejection, _ detail: String, field: String? = nil, words: String? = nil) {
         self.reason = reason
         self.detail = detail
         self.field = field
+        self.words = words
     }
 
     var description: String { "\(reason.rawValue): \(detail)" }
@@ -43,16 +48,26 @@ struct OpinionInput: Sendable {
     /// The field rules of an opinion.
     func validate() throws {
         let reasons = reasons.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        if reasons.contains(where: \.isEmpty) { throw CommandRefusal(.invalidCommand, "reasons must not contain empty text", field: "reasons") }
+        if reasons.contains(where: \.isEmpty) {
+            throw CommandRefusal(.invalidCommand, "reasons must not contain empty text", field: "reasons", words: "理由中不能有空白项")
+        }
         switch opinion {
         case .approve:
-            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "an approval asks for no supplement", field: "supplements") }
+            guard supplements.isEmpty else {
+                throw CommandRefusal(.invalidCommand, "an approval asks for no supplement", field: "supplements", words: "审查意见为同意的，不要求补充材料")
+            }
         case .deny:
-            guard !reasons.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial must give at least one reason", field: "reasons") }
-            guard supplements.isEmpty else { throw CommandRefusal(.invalidCommand, "a denial asks for no supplement", field: "supplements") }
+            guard !reasons.isEmpty else {
+                throw CommandRefusal(.invalidCommand, "a denial must give at least one reason", field: "reasons", words: "审查意见为不同意的，须至少写明一条理由")
+            }
+            guard supplements.isEmpty else {
+                throw CommandRefusal(.invalidCommand, "a denial asks for no supplement", field: "supplements", words: "审查意见为不同意的，不要求补充材料")
+            }
         case .needsSupplement:
             guard !supplements.isEmpty else {
-                throw CommandRefusal(.invalidCommand, "needs-supplement must list what the applicant must bring", field: "supplements")
+                throw CommandRefusal(
+                    .invalidCommand, "needs-supplement must list what the applicant must bring", field: "supplements",
+                    words: "审查意见为需补充材料的，须列明申请人需要补充的材料")
             }
         }
     }
@@ -68,16 +83,17 @@ struct ReviewConvening: Sendable {
 /// The fields of a joint review (会审, Art 28(5)) the hall centre convenes and minutes.
 enum ReviewRules {
     static func check(_ meeting: ReviewConvening) throws {
-        guard !meeting.place.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("place", "must not be empty") }
-        guard !meeting.departmentIds.isEmpty else { throw HallError.invalid("departmentIds", "name at least one department") }
+        guard !meeting.place.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("place", "must not be empty", words: "不能为空") }
+        guard !meeting.departmentIds.isEmpty else { throw HallError.invalid("departmentIds", "name at least one department", words: "须至少写明一个部门") }
     }
 
     static func check(positions: [ReviewMinuted.Position], summary: String) throws {
-        guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("summary", "must not be empty") }
-        guard !positions.isEmpty else { throw HallError.invalid("positions", "give each department's conclusion") }
+        guard !summary.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("summary", "must not be empty", words: "不能为空") }
+        guard !positions.isEmpty else { throw HallError.invalid("positions", "give each department's conclusion", words: "须写明各部门的意见") }
         var seen = Set<String>()
         for (index, position) in positions.enumerated() where !seen.insert(position.departmentId).inserted {
-            throw HallError.invalid("positions[\(index)].departmentId", "department \(position.departmentId) is given twice")
+            throw HallError.invalid(
+                "positions[\(index)].departmentId", "department \(position.departmentId) is given twice", words: "部门 \(position.departmentId) 重复填写")
         }
     }
 }
@@ -123,13 +139,17 @@ enum DepartmentCommand: Sendable {
         case .resume(_, let reason):
             try Self.requireText([("reason", reason)])
         case .extend(_, let workingDays, let reason, let approvedBy):
-            guard workingDays >= 1 else { throw CommandRefusal(.invalidCommand, "workingDays must be at least 1", field: "workingDays") }
+            guard workingDays >= 1 else {
+                throw CommandRefusal(.invalidCommand, "workingDays must be at least 1", field: "workingDays", words: "延长的工作日数至少为 1")
+            }
             // The case decides between 10 and 15 (joint handling); more than either is refused here.
             guard workingDays <= CoordinatorValues.maximumJointExtensionDays else {
                 throw CommandRefusal(
                     .extensionBeyondLaw,
                     "an extension may add at most \(CoordinatorValues.maximumExtensionDays) working days, \(CoordinatorValues.maximumJointExtensionDays) for a joint case (ALL Art 42)",
-                    field: "workingDays")
+                    field: "workingDays",
+                    words: "延期最多延长 \(CoordinatorValues.maximumExtensionDays) 个工作日，联办件最多延长 \(CoordinatorValues.maximumJointExtensionDays) 个工作日"
+                        + "（《行政许可法》第42条）")
             }
             try Self.requireText([("reason", reason), ("approvedBy", approvedBy)])
         case .claim, .countersign, .reseal:
@@ -139,7 +159,8 @@ enum DepartmentCommand: Sendable {
 
     private static func requireText(_ fields: [(String, String)]) throws {
         for (field, value) in fields where value.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw CommandRefusal(.invalidCommand, "\(field) must not be empty", field: field)
+            let name = ["reason": "理由", "noticeReference": "书面通知文号", "approvedBy": "批准人"][field] ?? field
+            throw CommandRefusal(.invalidCommand, "\(field) must not be empty", field: field, words: "\(name)不能为空")
         }
     }
 }
@@ -162,32 +183,44 @@ enum DepartmentRules {
                 joint
                     ? "a joint case may be extended by at most \(limit) working days (ALL Art 42 ¶2)"
                     : "a case one department handles may be extended by at most \(limit) working days (ALL Art 42 ¶1); \(CoordinatorValues.maximumJointExtensionDays) only for a joint case",
-                field: "workingDays")
+                field: "workingDays",
+                words: joint
+                    ? "联办件最多延长 \(limit) 个工作日（《行政许可法》第42条第2款）"
+                    : "由一个部门办理的办件最多延长 \(limit) 个工作日（《行政许可法》第42条第1款）；联办件方可延长 \(CoordinatorValues.maximumJointExtensionDays) 个工作日")
         }
     }
 
     /// A department acts only on its own task, while its case is in progress and the task is not closed.
     static func checkTask(_ taskId: String, of department: String, state: String, caseState: String, actor: DepartmentActor) throws {
         guard department == actor.departmentId else {
-            throw CommandRefusal(.departmentMismatch, "task \(taskId) belongs to department \(department), not \(actor.departmentId)", field: "departmentId")
+            throw CommandRefusal(
+                .departmentMismatch, "task \(taskId) belongs to department \(department), not \(actor.departmentId)", field: "departmentId",
+                words: "任务 \(taskId) 属于部门 \(department)，不属于部门 \(actor.departmentId)")
         }
-        guard caseState == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(caseState)") }
-        guard state != "closed" else { throw CommandRefusal(.taskClosed, "task \(taskId) is closed") }
+        guard caseState == "in-progress" else {
+            throw CommandRefusal(.caseDecided, "the case is already \(caseState)", words: "该办件当前为“\(Words.status(caseState))”，不能再办理")
+        }
+        guard state != "closed" else { throw CommandRefusal(.taskClosed, "task \(taskId) is closed", words: "任务 \(taskId) 已关闭") }
     }
 
     /// A department acts on a case's clock only when it has a task on the case, while it is in progress.
     static func checkCase(_ caseId: String, departments: [String], state: String, actor: DepartmentActor) throws {
         guard departments.contains(actor.departmentId) else {
-            throw CommandRefusal(.departmentMismatch, "department \(actor.departmentId) has no task on case \(caseId)", field: "departmentId")
+            throw CommandRefusal(
+                .departmentMismatch, "department \(actor.departmentId) has no task on case \(caseId)", field: "departmentId",
+                words: "部门 \(actor.departmentId) 在办件 \(caseId) 中没有任务")
         }
-        guard state == "in-progress" else { throw CommandRefusal(.caseDecided, "the case is already \(state)") }
+        guard state == "in-progress" else {
+            throw CommandRefusal(.caseDecided, "the case is already \(state)", words: "该办件当前为“\(Words.status(state))”，不能再办理")
+        }
     }
 
     /// A countersignature needs an opinion to sign, once.
     static func checkCountersignable(_ taskId: String, state: String) throws {
         switch state {
-        case "open": throw CommandRefusal(.nothingToCountersign, "task \(taskId) has no opinion to countersign yet")
-        case "countersigned": throw CommandRefusal(.duplicateOpinion, "task \(taskId) is already countersigned")
+        case "open":
+            throw CommandRefusal(.nothingToCountersign, "task \(taskId) has no opinion to countersign yet", words: "任务 \(taskId) 尚无可会签的审查意见")
+        case "countersigned": throw CommandRefusal(.duplicateOpinion, "task \(taskId) is already countersigned", words: "任务 \(taskId) 已会签")
         default: break
         }
     }

@@ -30,7 +30,9 @@ struct CasesController<Repository: CoordinatorRepository> {
 
     func show(_ context: HallRequestContext) async throws -> Response {
         _ = try context.requirePrincipal()
-        guard let view = try await repository.caseView(id: try parameter("caseId", context)) else { throw HallError(.notFound, "no such case") }
+        guard let view = try await repository.caseView(id: try parameter("caseId", context)) else {
+            throw HallError(.notFound, "no such case", words: "没有这个办件")
+        }
         try access.requireViewer(context, departments: view.departments)
         return try jsonResponse(view)
     }
@@ -71,7 +73,7 @@ struct CasesController<Repository: CoordinatorRepository> {
     }
 
     func minutes(_ request: Request, _ context: HallRequestContext) async throws -> Response {
-        guard let reviewId = UUID(uuidString: try parameter("reviewId", context)) else { throw HallError(.notFound, "no such review") }
+        guard let reviewId = UUID(uuidString: try parameter("reviewId", context)) else { throw HallError(.notFound, "no such review", words: "没有这次联合审查") }
         let centre = try Self.centreStaff(context)
         let body = try await request.decodeBody(as: MinutesBody.self, context: context)
         try await repository.recordReviewMinutes(reviewId: reviewId, positions: body.positions, summary: body.summary, by: centre)
@@ -84,7 +86,8 @@ struct CasesController<Repository: CoordinatorRepository> {
         let principal = try context.requirePrincipal()
         guard principal.roles.contains(.centreAdmin) else {
             throw HallError(
-                .forbidden, "the hall centre convenes a joint review and records its minutes (Art 28(5)): a centre-admin token is needed", field: "roles")
+                .forbidden, "the hall centre convenes a joint review and records its minutes (Art 28(5)): a centre-admin token is needed", field: "roles",
+                words: "联合审查由政务服务中心召集并记录会议纪要（第28条第5项），须使用政务服务中心管理员（角色 centre-admin）的登录凭证")
         }
         return principal.subject
     }

@@ -29,10 +29,12 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
     func actor(_ context: HallRequestContext, roles: [Role]) throws -> DepartmentActor {
         let principal = try context.requirePrincipal()
         guard !principal.roles.isDisjoint(with: roles) else {
-            throw HallError(.forbidden, "this action needs one of the roles: \(roles.map(\.rawValue).joined(separator: ", "))")
+            throw HallError(
+                .forbidden, "this action needs one of the roles: \(roles.map(\.rawValue).joined(separator: ", "))",
+                words: "此操作须具有以下角色之一：\(roles.map(\.rawValue).joined(separator: "、"))")
         }
         guard let department = principal.department else {
-            throw HallError(.forbidden, "only a token acting for a department may do this", field: "department")
+            throw HallError(.forbidden, "only a token acting for a department may do this", field: "department", words: "只有代表部门的登录凭证可以进行此操作")
         }
         return DepartmentActor(
             id: principal.subject, departmentId: department, channel: .http, claimsChiefRepresentative: principal.roles.contains(.chiefRepresentative))
@@ -43,7 +45,9 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
         let principal = try context.requirePrincipal()
         if principal.roles.contains(.centreAdmin) || principal.roles.contains(.operator) { return asked }
         let department = try Self.actingDepartment(principal)
-        if let asked, asked != department { throw HallError(.forbidden, "the caller does not act for department \(asked)", field: "departmentId") }
+        if let asked, asked != department {
+            throw HallError(.forbidden, "the caller does not act for department \(asked)", field: "departmentId", words: "当前登录身份不能代表部门 \(asked)")
+        }
         return department
     }
 
@@ -52,7 +56,7 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
         let principal = try context.requirePrincipal()
         if principal.roles.contains(.centreAdmin) || principal.roles.contains(.operator) { return }
         guard departments.contains(try Self.actingDepartment(principal)) else {
-            throw HallError(.forbidden, "the caller's department has no part in this case")
+            throw HallError(.forbidden, "the caller's department has no part in this case", words: "您所在的部门未参与该办件")
         }
     }
 
@@ -65,9 +69,11 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
         guard !principal.roles.isDisjoint(with: departmentalRoles) else {
             throw HallError(
                 .forbidden, "a department's records are read by its officers, chief representative or system, or the centre: the token holds none of these roles",
-                field: "roles")
+                field: "roles", words: "部门的记录仅供本部门工作人员、首席代表、部门系统或政务服务中心查看；当前登录凭证不具有上述角色")
         }
-        guard let department = principal.department else { throw HallError(.forbidden, "only a departmental or centre token may read this", field: "department") }
+        guard let department = principal.department else {
+            throw HallError(.forbidden, "only a departmental or centre token may read this", field: "department", words: "只有部门或政务服务中心的登录凭证可以查看")
+        }
         return department
     }
 
@@ -82,13 +88,18 @@ struct DepartmentAccess<Repository: CoordinatorRepository>: Sendable {
         do {
             return try await repository.perform(command, by: actor, requestId: requestId, route: route)
         } catch let refusal as CommandRefusal {
-            throw HallError(.commandRefused(refusal.reason), "\(refusal.reason.rawValue): \(refusal.detail)", field: refusal.field)
+            throw HallError(.commandRefused(refusal.reason), "\(refusal.reason.rawValue): \(refusal.detail)", field: refusal.field, words: refusal.words)
         }
     }
 }
 
 /// A path parameter; an empty or over-long one names nothing that exists.
 func parameter(_ name: String, _ context: HallRequestContext) throws -> String {
-    guard let value = context.parameters.get(name), !value.isEmpty, value.count <= 128 else { throw HallError(.notFound, "no such \(name)") }
+    guard let value = context.parameters.get(name), !value.isEmpty, value.count <= 128 else {
+        let thing =
+            ["caseId": "这个办件", "taskId": "这项任务", "action": "这项操作", "receiptCode": "这个受理编号", "bundleId": "这个一件事套餐", "reviewId": "这次联合审查"][name]
+            ?? "这个\(name)"
+        throw HallError(.notFound, "no such \(name)", words: "没有\(thing)")
+    }
     return value
 }

@@ -32,14 +32,14 @@ struct TasksController<Repository: CoordinatorRepository> {
         let department = try access.viewerDepartment(context, asked: request.uri.queryParameters.get("departmentId"))
         let state: String? = request.uri.queryParameters.get("state").map { String($0) }
         if let state, !Self.states.contains(state) {
-            throw HallError.invalid("state", "must be one of \(Self.states.joined(separator: ", "))")
+            throw HallError.invalid("state", "must be one of \(Self.states.joined(separator: ", "))", words: "须为以下之一：\(Self.states.joined(separator: "、"))")
         }
         return try jsonResponse(try await repository.tasks(departmentId: department, state: state))
     }
 
     func show(_ context: HallRequestContext) async throws -> Response {
         _ = try context.requirePrincipal()
-        guard let view = try await repository.task(id: try parameter("taskId", context)) else { throw HallError(.notFound, "no such task") }
+        guard let view = try await repository.task(id: try parameter("taskId", context)) else { throw HallError(.notFound, "no such task", words: "没有这项任务") }
         try access.requireViewer(context, departments: [view.departmentId])
         return try jsonResponse(view)
     }

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import PostgresNIO
 
 /// A case as the clock and the decision need it.
@@ -58,7 +59,7 @@ extension CoordinatorStore {
                 extensionDays: try r.value("extension_days"), ledgerSequence: try r.value("ledger_sequence"), outcome: try (r.value("outcome", as: String?.self)).map(CaseOutcome.init(stored:)),
                 bundleId: try r.value("bundle_id"))
         }
-        throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId")
+        throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId", words: "没有办件 \(caseId)")
     }
 
     /// Locks a case for a department's clock command and checks the department takes part in it.
@@ -77,13 +78,17 @@ extension CoordinatorStore {
     ) async throws {
         let state = try await lockCase(caseId, actor: actor, on: connection)
         guard state.suspendedSince == nil else {
-            throw CommandRefusal(.clockState, "the clock is already suspended (\(state.suspensionCategory ?? "?"))")
+            throw CommandRefusal(
+                .clockState, "the clock is already suspended (\(state.suspensionCategory ?? "?"))",
+                words: "该办件已暂停计时（\(state.suspensionCategory.map { $0 == "supplement" ? "待补充材料" : Words.notCounted($0) } ?? "?")）")
         }
         guard state.notCounted.contains(category) else {
             throw CommandRefusal(
                 .categoryNotAllowed,
                 "item \(state.itemCode) does not exclude \(category) from its limit (it excludes: \(state.notCounted.joined(separator: ", ")))",
-                field: "category")
+                field: "category",
+                words: "事项 \(state.itemCode) 的办理时限不扣除“\(Words.notCounted(category))”所需时间"
+                    + "（可扣除的环节：\(state.notCounted.map { Words.notCounted($0) }.joined(separator: "、"))）")
         }
         try await suspendClock(
             state, category: category, reason: reason, reference: noticeReference, departmentId: actor.departmentId, actorId: actor.id,
@@ -94,9 +99,11 @@ extension CoordinatorStore {
     /// Restarts a clock suspended for an Art 34 category.
     func resume(caseId: String, reason: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         let state = try await lockCase(caseId, actor: actor, on: connection)
-        guard state.suspendedSince != nil else { throw CommandRefusal(.clockState, "the clock is not suspended") }
+        guard state.suspendedSince != nil else { throw CommandRefusal(.clockState, "the clock is not suspended", words: "该办件未暂停计时") }
         guard state.suspensionCategory != "supplement" else {
-            throw CommandRefusal(.clockState, "the clock waits for the applicant's supplement; it restarts when intake records it")
+            throw CommandRefusal(
+                .clockState, "the clock waits for the applicant's supplement; it restarts when intake records it",
+                words: "该办件正在等待申请人补充材料；窗口登记补充材料后即恢复计时")
         }
         _ = try await resumeClock(state, reason: reason, departmentId: actor.departmentId, actorId: actor.id, on: connection, into: &events)
         try await reschedule(caseId: caseId, on: connection)
@@ -110,10 +117,14 @@ extension CoordinatorStore {
     ) async throws {
         let state = try await lockCase(caseId, actor: actor, on: connection)
         guard actor.departmentId == state.leadDepartmentId else {
-            throw CommandRefusal(.notPermitted, "only the lead department \(state.leadDepartmentId) extends the case's limit", field: "departmentId")
+            throw CommandRefusal(
+                .notPermitted, "only the lead department \(state.leadDepartmentId) extends the case's limit", field: "departmentId",
+                words: "只有牵头部门 \(state.leadDepartmentId) 可以延长该办件的办理时限")
         }
         guard state.extensionDays == 0 else {
-            throw CommandRefusal(.extensionBeyondLaw, "the case was already extended by \(state.extensionDays) working days; the law allows one extension")
+            throw CommandRefusal(
+                .extensionBeyondLaw, "the case was already extended by \(state.extensionDays) working days; the law allows one extension",
+                words: "该办件已延期 \(state.extensionDays) 个工作日；依法只能延期一次")
         }
         let joint = Set(state.departmentIds).count > 1
         try DepartmentRules.checkExtension(workingDays, joint: joint)
@@ -143,11 +154,17 @@ extension CoordinatorStore {
         ).decode((String, String?).self).collectAll()
         let approver = joint ? "the people's government's leader in charge, recorded as the hall centre's head (ALL Art 42 ¶2)"
             : "the head of \(leadDepartmentId) (Art 22; ALL Art 42 ¶1)"
+        let approverWords = joint ? "本级人民政府分管政务服务的负责人（登记为政务服务中心负责人）（《行政许可法》第42条第2款）"
+            : "部门 \(leadDepartmentId) 的主管领导（第22条；《行政许可法》第42条第1款）"
         guard let head = rows.first?.1 else {
-            throw CommandRefusal(.extensionBeyondLaw, "the directory records no \(approver), who must approve the extension", field: "approvedBy")
+            throw CommandRefusal(
+                .extensionBeyondLaw, "the directory records no \(approver), who must approve the extension", field: "approvedBy",
+                words: "名录中没有登记\(approverWords)，延期须经其批准")
         }
         guard head == approvedBy else {
-            throw CommandRefusal(.extensionBeyondLaw, "\(approvedBy) is not \(approver): \(head) approves this extension", field: "approvedBy")
+            throw CommandRefusal(
+                .extensionBeyondLaw, "\(approvedBy) is not \(approver): \(head) approves this extension", field: "approvedBy",
+                words: "\(approvedBy) 不是\(approverWords)；本次延期应由 \(head) 批准")
         }
     }
 
@@ -351,11 +368,14 @@ extension CoordinatorStore {
         try ReviewRules.check(meeting)
         let state: CaseState
         do { state = try await caseState(caseId, on: connection, lock: true) } catch is CommandRefusal {
-            throw HallError(.notFound, "no case \(caseId)", field: "caseId")
+            throw HallError(.notFound, "no case \(caseId)", field: "caseId", words: "没有办件 \(caseId)")
         }
-        guard state.outcome == nil else { throw HallError(.conflict, "case \(caseId) is decided: there is nothing left to review", field: "caseId") }
+        guard state.outcome == nil else {
+            throw HallError(
+                .conflict, "case \(caseId) is decided: there is nothing left to review", field: "caseId", words: "办件 \(caseId) 已作出决定，无需再进行联合审查")
+        }
         if let stranger = meeting.departmentIds.first(where: { !state.departmentIds.contains($0) }) {
-            throw HallError.invalid("departmentIds", "department \(stranger) has no task on this case")
+            throw HallError.invalid("departmentIds", "department \(stranger) has no task on this case", words: "部门 \(stranger) 在该办件中没有任务")
         }
         let assistant = try await chiefInOffice(of: state.leadDepartmentId, on: connection)
         let reviewId = UUID.random()
@@ -397,10 +417,15 @@ extension CoordinatorStore {
             SELECT case_id, department_ids, positions IS NOT NULL FROM \(unescaped: schema).reviews WHERE review_id = \(reviewId) FOR UPDATE
             """, logger: logger
         ).decode((String, [String], Bool).self).collectAll()
-        guard let review = rows.first else { throw HallError(.notFound, "no joint review \(reviewId)", field: "reviewId") }
-        guard !review.2 else { throw HallError(.conflict, "the minutes of review \(reviewId) are already recorded", field: "reviewId") }
+        guard let review = rows.first else { throw HallError(.notFound, "no joint review \(reviewId)", field: "reviewId", words: "没有联合审查 \(reviewId)") }
+        guard !review.2 else {
+            throw HallError(
+                .conflict, "the minutes of review \(reviewId) are already recorded", field: "reviewId", words: "联合审查 \(reviewId) 的会议纪要已记录")
+        }
         for (index, position) in positions.enumerated() where !review.1.contains(position.departmentId) {
-            throw HallError.invalid("positions[\(index)].departmentId", "department \(position.departmentId) was not called to this review")
+            throw HallError.invalid(
+                "positions[\(index)].departmentId", "department \(position.departmentId) was not called to this review",
+                words: "部门 \(position.departmentId) 未被通知参加本次联合审查")
         }
         let state = try await caseState(review.0, on: connection)
         let at = now()

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import PostgresNIO
 import Synchronization
 
@@ -20,7 +21,7 @@ struct LockedTask: Sendable {
 extension CoordinatorStore {
     /// Locks a task and its case (in that order, the same everywhere) and checks the department.
     func lockTask(_ taskId: String, actor: DepartmentActor, on connection: PostgresConnection) async throws -> LockedTask {
-        guard let id = UUID(uuidString: taskId) else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId") }
+        guard let id = UUID(uuidString: taskId) else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId", words: "没有任务 \(taskId)") }
         let rows = try await connection.select(
             """
             SELECT t.task_id, t.case_id, t.department_id, t.role, t.state, t.claimed_by, t.opinion, c.state
@@ -28,7 +29,7 @@ extension CoordinatorStore {
             WHERE t.task_id = \(id) FOR UPDATE OF t, c
             """, logger: logger
         ).decode((UUID, String, String, String, String, String?, String?, String).self).collectAll()
-        guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId") }
+        guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId", words: "没有任务 \(taskId)") }
         let task = LockedTask(
             taskId: row.0, caseId: row.1, departmentId: row.2, role: row.3, state: row.4, claimedBy: row.5, opinion: row.6, caseState: row.7)
         try DepartmentRules.checkTask(taskId, of: task.departmentId, state: task.state, caseState: task.caseState, actor: actor)
@@ -39,9 +40,11 @@ extension CoordinatorStore {
     func claim(taskId: String, actor: DepartmentActor, on connection: PostgresConnection) async throws {
         let task = try await lockTask(taskId, actor: actor, on: connection)
         if let holder = task.claimedBy, holder != actor.id {
-            throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
+            throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)", words: "任务 \(taskId) 已由 \(holder) 认领")
         }
-        guard task.state == "open" else { throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion") }
+        guard task.state == "open" else {
+            throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion", words: "任务 \(taskId) 已出具审查意见")
+        }
         try await connection.run(
             "UPDATE \(unescaped: schema).tasks SET claimed_by = \(actor.id), claimed_at = \(now()) WHERE task_id = \(task.taskId)", logger: logger)
     }
@@ -51,9 +54,13 @@ extension CoordinatorStore {
         taskId: String, _ input: OpinionInput, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
         let task = try await lockTask(taskId, actor: actor, on: connection)
-        guard task.state == "open" else { throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion (\(task.opinion ?? "?"))") }
+        guard task.state == "open" else {
+            throw CommandRefusal(
+                .duplicateOpinion, "task \(taskId) already has an opinion (\(task.opinion ?? "?"))",
+                words: "任务 \(taskId) 已出具审查意见（\(task.opinion.map { Words.decision($0) } ?? "?")）")
+        }
         if let holder = task.claimedBy, holder != input.officerId, input.countersignedBy == nil {
-            throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
+            throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)", words: "任务 \(taskId) 已由 \(holder) 认领")
         }
         // Check the countersigner before anything is written.
         let capacity: (capacity: CountersignCapacity, notice: String?)?
@@ -61,7 +68,7 @@ extension CoordinatorStore {
             guard let found = try await countersignCapacity(staffId: signer, departmentId: task.departmentId, on: connection) else {
                 throw CommandRefusal(
                     .notCountersigner, "\(signer) is neither the chief representative of \(task.departmentId) nor a substitute in force today",
-                    field: "countersignedBy")
+                    field: "countersignedBy", words: "\(signer) 不是部门 \(task.departmentId) 的首席代表，也不是今日在任的代理人")
             }
             capacity = found
         } else {
@@ -95,7 +102,7 @@ extension CoordinatorStore {
         guard let capacity = try await countersignCapacity(staffId: staffId, departmentId: task.departmentId, on: connection) else {
             throw CommandRefusal(
                 .notCountersigner, "\(staffId) is neither the chief representative of \(task.departmentId) nor a substitute in force today",
-                field: "staffId")
+                field: "staffId", words: "\(staffId) 不是部门 \(task.departmentId) 的首席代表，也不是今日在任的代理人")
         }
         let opinion = TaskOpinion(rawValue: task.opinion ?? "") ?? .approve
         try await recordCountersignature(task: task, opinion: opinion, staffId: staffId, capacity: capacity, at: now(), on: connection, into: &events)
@@ -283,7 +290,9 @@ extension CoordinatorStore {
     /// once its seal is registered), in their own name.
     func resealDecision(caseId: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         guard try await countersignCapacity(staffId: actor.id, departmentId: actor.departmentId, on: connection) != nil else {
-            throw CommandRefusal(.notCountersigner, "\(actor.id) is neither the chief representative of \(actor.departmentId) nor a substitute in force today")
+            throw CommandRefusal(
+                .notCountersigner, "\(actor.id) is neither the chief representative of \(actor.departmentId) nor a substitute in force today",
+                words: "\(actor.id) 不是部门 \(actor.departmentId) 的首席代表，也不是今日在任的代理人")
         }
         let rows = try await connection.select(
             """
@@ -292,7 +301,10 @@ extension CoordinatorStore {
             WHERE d.case_id = \(caseId) AND d.department_id = \(actor.departmentId) AND d.imprint_id IS NULL FOR UPDATE OF d
             """, logger: logger
         ).decode((String, String, Bool).self).collectAll()
-        guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no unsealed decision of \(actor.departmentId) on case \(caseId)") }
+        guard let row = rows.first else {
+            throw CommandRefusal(
+                .unknownTask, "no unsealed decision of \(actor.departmentId) on case \(caseId)", words: "部门 \(actor.departmentId) 在办件 \(caseId) 中没有待用印的决定")
+        }
         if !row.2 {
             try await connection.run("UPDATE \(unescaped: schema).cases SET seal_requested = true WHERE case_id = \(caseId)", logger: logger)
         }

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 
 /// The coordinator's records in memory, for the route tests: tasks and cases put there by the test,
 /// the department rules that need no clock (whose task it is, who may countersign, what state a
@@ -74,16 +75,20 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
         switch command {
         case .claim(let taskId):
             var task = try openTask(taskId, actor: actor)
-            if let holder = task.claimedBy, holder != actor.id { throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)") }
+            if let holder = task.claimedBy, holder != actor.id {
+                throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)", words: "任务 \(taskId) 已由 \(holder) 认领")
+            }
             task.claimedBy = actor.id
             taskViews[taskId] = task
         case .opinion(let taskId, let input):
             var task = try openTask(taskId, actor: actor)
             if let holder = task.claimedBy, holder != input.officerId, input.countersignedBy == nil {
-                throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)")
+                throw CommandRefusal(.notPermitted, "task \(taskId) is claimed by \(holder)", words: "任务 \(taskId) 已由 \(holder) 认领")
             }
             if let signer = input.countersignedBy, !isCountersigner(signer, of: task.departmentId) {
-                throw CommandRefusal(.notCountersigner, "\(signer) is neither the chief representative of \(task.departmentId) nor a substitute", field: "countersignedBy")
+                throw CommandRefusal(
+                    .notCountersigner, "\(signer) is neither the chief representative of \(task.departmentId) nor a substitute", field: "countersignedBy",
+                    words: "\(signer) 不是部门 \(task.departmentId) 的首席代表，也不是其代理人")
             }
             task.opinion = input.opinion.rawValue
             task.reasons = input.reasons
@@ -96,7 +101,9 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
             var task = try ownTask(taskId, actor: actor)
             try DepartmentRules.checkCountersignable(taskId, state: task.state)
             guard isCountersigner(staffId, of: task.departmentId) else {
-                throw CommandRefusal(.notCountersigner, "\(staffId) is neither the chief representative of \(task.departmentId) nor a substitute")
+                throw CommandRefusal(
+                    .notCountersigner, "\(staffId) is neither the chief representative of \(task.departmentId) nor a substitute",
+                    words: "\(staffId) 不是部门 \(task.departmentId) 的首席代表，也不是其代理人")
             }
             task.countersignedBy = staffId
             task.state = "countersigned"
@@ -104,7 +111,9 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
         case .extend(let caseId, let workingDays, _, _):
             let view = try ownCase(caseId, actor: actor)
             guard actor.departmentId == view.leadDepartmentId else {
-                throw CommandRefusal(.notPermitted, "only the lead department \(view.leadDepartmentId) extends the case's limit", field: "departmentId")
+                throw CommandRefusal(
+                    .notPermitted, "only the lead department \(view.leadDepartmentId) extends the case's limit", field: "departmentId",
+                    words: "只有牵头部门 \(view.leadDepartmentId) 可以延长该办件的办理时限")
             }
             try DepartmentRules.checkExtension(workingDays, joint: Set(view.departments).count > 1)
         case .suspend(let caseId, _, _, _), .resume(let caseId, _), .reseal(let caseId):
@@ -115,34 +124,38 @@ actor MemoryCoordinatorRepository: CoordinatorRepository {
 
     func conveneReview(caseId: String, _ meeting: ReviewConvening, by centreStaff: String) throws -> UUID {
         try ReviewRules.check(meeting)
-        guard let view = caseViews[caseId] else { throw HallError(.notFound, "no case \(caseId)", field: "caseId") }
+        guard let view = caseViews[caseId] else { throw HallError(.notFound, "no case \(caseId)", field: "caseId", words: "没有办件 \(caseId)") }
         if let stranger = meeting.departmentIds.first(where: { !view.departments.contains($0) }) {
-            throw HallError.invalid("departmentIds", "department \(stranger) has no task on this case")
+            throw HallError.invalid("departmentIds", "department \(stranger) has no task on this case", words: "部门 \(stranger) 在该办件中没有任务")
         }
         return UUID()
     }
 
     func recordReviewMinutes(reviewId: UUID, positions: [ReviewMinuted.Position], summary: String, by centreStaff: String) throws {
         try ReviewRules.check(positions: positions, summary: summary)
-        throw HallError(.notFound, "no joint review \(reviewId)", field: "reviewId")
+        throw HallError(.notFound, "no joint review \(reviewId)", field: "reviewId", words: "没有联合审查 \(reviewId)")
     }
 
     private func isCountersigner(_ staffId: String, of department: String) -> Bool { countersigners[department]?.contains(staffId) ?? false }
 
     private func ownTask(_ taskId: String, actor: DepartmentActor) throws -> TaskView {
-        guard let task = taskViews[taskId] else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId") }
+        guard let task = taskViews[taskId] else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId", words: "没有任务 \(taskId)") }
         try DepartmentRules.checkTask(taskId, of: task.departmentId, state: task.state, caseState: task.caseState, actor: actor)
         return task
     }
 
     private func openTask(_ taskId: String, actor: DepartmentActor) throws -> TaskView {
         let task = try ownTask(taskId, actor: actor)
-        guard task.state == "open" else { throw CommandRefusal(.duplicateOpinion, "task \(taskId) already has an opinion (\(task.opinion ?? "?"))") }
+        guard task.state == "open" else {
+            throw CommandRefusal(
+                .duplicateOpinion, "task \(taskId) already has an opinion (\(task.opinion ?? "?"))",
+                words: "任务 \(taskId) 已出具审查意见（\(task.opinion.map { Words.decision($0) } ?? "?")）")
+        }
         return task
     }
 
     private func ownCase(_ caseId: String, actor: DepartmentActor) throws -> CaseView {
-        guard let view = caseViews[caseId] else { throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId") }
+        guard let view = caseViews[caseId] else { throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId", words: "没有办件 \(caseId)") }
         try DepartmentRules.checkCase(caseId, departments: view.departments, state: view.state, actor: actor)
         return view
     }

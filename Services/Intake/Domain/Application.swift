@@ -59,36 +59,45 @@ struct ApplicationSubmission: Codable, Sendable {
     func validated() throws -> ApplicationSubmission {
         if greenChannel == true && greenChannelApproval == nil {
             throw HallError.invalid(
-                "greenChannelApproval", "a green-channel case needs the hall centre's approval (Art 40): reason, reference and approvedBy")
+                "greenChannelApproval", "a green-channel case needs the hall centre's approval (Art 40): reason, reference and approvedBy",
+                words: "走绿色通道的办件须经政务服务中心批准（第40条）：须填写理由、批准文号和批准人")
         }
         if greenChannel == false && greenChannelApproval != nil {
-            throw HallError.invalid("greenChannel", "must be true (or omitted) when greenChannelApproval is given")
+            throw HallError.invalid("greenChannel", "must be true (or omitted) when greenChannelApproval is given", words: "已填写绿色通道批准信息时，须为“是”（或不填）")
         }
         try greenChannelApproval?.check(prefix: "greenChannelApproval.")
         guard !idempotencyKey.isEmpty, idempotencyKey.utf8.count <= 128 else {
-            throw HallError.invalid("idempotencyKey", "must be 1–128 characters")
+            throw HallError.invalid("idempotencyKey", "must be 1–128 characters", words: "须为 1–128 个字符")
         }
         guard Self.isCatalogueCode(itemCode) else {
-            throw HallError.invalid("itemCode", "must be a catalogue code (2–32 upper-case letters, digits or '-')")
+            throw HallError.invalid("itemCode", "must be a catalogue code (2–32 upper-case letters, digits or '-')", words: "须为事项目录中的事项编码（2–32 位大写字母、数字或“-”）")
         }
-        guard !applicant.name.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("applicant.name", "must not be empty") }
-        guard !applicant.contact.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("applicant.contact", "must not be empty") }
+        guard !applicant.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("applicant.name", "must not be empty", words: "不能为空")
+        }
+        guard !applicant.contact.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("applicant.contact", "must not be empty", words: "不能为空")
+        }
         switch applicant.kind {
         case .person:
             guard IdentityNumber.isValidResidentId(applicant.idNumber) else {
-                throw HallError.invalid("applicant.idNumber", "is not a valid resident identity number (18 characters, GB 11643 check digit)")
+                throw HallError.invalid(
+                    "applicant.idNumber", "is not a valid resident identity number (18 characters, GB 11643 check digit)",
+                    words: "不是有效的居民身份证号码（应为 18 位，末位校验码须符合 GB 11643）")
             }
         case .organisation:
             guard IdentityNumber.isValidCreditCode(applicant.idNumber) else {
-                throw HallError.invalid("applicant.idNumber", "is not a valid unified social credit code (18 characters, GB 32100 check character)")
+                throw HallError.invalid(
+                    "applicant.idNumber", "is not a valid unified social credit code (18 characters, GB 32100 check character)",
+                    words: "不是有效的统一社会信用代码（应为 18 位，末位校验码须符合 GB 32100）")
             }
         }
         var seen = Set<String>()
         for (index, material) in materials.enumerated() {
             guard seen.insert(material.materialId).inserted else {
-                throw HallError.invalid("materials[\(index)].materialId", "'\(material.materialId)' appears twice")
+                throw HallError.invalid("materials[\(index)].materialId", "'\(material.materialId)' appears twice", words: "材料“\(material.materialId)”重复填写")
             }
-            guard material.copies >= 1 else { throw HallError.invalid("materials[\(index)].copies", "must be ≥ 1") }
+            guard material.copies >= 1 else { throw HallError.invalid("materials[\(index)].copies", "must be ≥ 1", words: "须不少于 1 份") }
         }
         return self
     }
@@ -117,7 +126,7 @@ struct GreenChannelInput: Codable, Sendable, Equatable {
     /// Checks what needs no database; field names start with `prefix`.
     func check(prefix: String = "") throws {
         guard !reference.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw HallError.invalid(prefix + "reference", "must name the centre's written approval")
+            throw HallError.invalid(prefix + "reference", "must name the centre's written approval", words: "须填写政务服务中心书面批准的文号")
         }
         try checkIdentifier(approvedBy, field: prefix + "approvedBy")
     }
@@ -165,21 +174,28 @@ enum MaterialsCheck {
     ) throws -> MaterialsVerdict {
         let required = Dictionary(uniqueKeysWithValues: item.materials.map { ($0.id, $0) })
         for (index, presented) in materials.enumerated() where required[presented.materialId] == nil {
-            throw HallError.invalid("materials[\(index)].materialId", "'\(presented.materialId)' is not a material of item \(item.code)")
+            throw HallError.invalid(
+                "materials[\(index)].materialId", "'\(presented.materialId)' is not a material of item \(item.code)",
+                words: "“\(presented.materialId)”不是事项 \(item.code) 的申请材料")
         }
         let conditions = Set(conditionsMet)
         for (index, id) in conditionsMet.enumerated() where required[id]?.requirement != .conditional {
-            throw HallError.invalid("conditionsMet[\(index)]", "'\(id)' is not a conditional material of item \(item.code)")
+            throw HallError.invalid(
+                "conditionsMet[\(index)]", "'\(id)' is not a conditional material of item \(item.code)", words: "“\(id)”不是事项 \(item.code) 按情形提供的材料")
         }
         var promises: [String: PromisedMaterial] = [:]
         for (index, promise) in promised.enumerated() {
             guard let material = required[promise.materialId] else {
-                throw HallError.invalid("promised[\(index)].materialId", "'\(promise.materialId)' is not a material of item \(item.code)")
+                throw HallError.invalid(
+                    "promised[\(index)].materialId", "'\(promise.materialId)' is not a material of item \(item.code)",
+                    words: "“\(promise.materialId)”不是事项 \(item.code) 的申请材料")
             }
             guard item.toleratedGapAllowed, material.toleratedGap else {
-                throw HallError.invalid("promised[\(index)].materialId", "'\(promise.materialId)' cannot be promised later (no tolerated gap for it)")
+                throw HallError.invalid(
+                    "promised[\(index)].materialId", "'\(promise.materialId)' cannot be promised later (no tolerated gap for it)",
+                    words: "“\(promise.materialId)”不可容缺，不能承诺补交")
             }
-            guard promise.dueBy > today else { throw HallError.invalid("promised[\(index)].dueBy", "must be after today") }
+            guard promise.dueBy > today else { throw HallError.invalid("promised[\(index)].dueBy", "must be after today", words: "承诺补交日期须在今天之后") }
             promises[promise.materialId] = promise
         }
         let presented = Dictionary(uniqueKeysWithValues: materials.map { ($0.materialId, $0) })

@@ -44,7 +44,9 @@ struct BundleSubmission: Codable, Sendable {
     /// valid as an ordinary submission. A problem in an application names `applications[i].<field>`.
     func validated() throws -> BundleSubmission {
         guard (2...Self.maximumSize).contains(applications.count) else {
-            throw HallError.invalid("applications", "a bundle holds 2 to \(Self.maximumSize) applications (one application: POST /v1/applications)")
+            throw HallError.invalid(
+                "applications", "a bundle holds 2 to \(Self.maximumSize) applications (one application: POST /v1/applications)",
+                words: "一件事套餐须包含 2 至 \(Self.maximumSize) 项申请（只办一项的，请按单项申请提交）")
         }
         var items = Set<String>()
         for index in applications.indices {
@@ -57,7 +59,9 @@ struct BundleSubmission: Codable, Sendable {
                 ])
             }
             guard items.insert(applications[index].itemCode).inserted else {
-                throw HallError.invalid("applications[\(index)].itemCode", "item \(applications[index].itemCode) appears twice in the bundle")
+                throw HallError.invalid(
+                    "applications[\(index)].itemCode", "item \(applications[index].itemCode) appears twice in the bundle",
+                    words: "事项 \(applications[index].itemCode) 在套餐中重复出现")
             }
         }
         return self
@@ -76,6 +80,7 @@ extension HallError {
         } else {
             error.message = "applications[\(index)] (\(field)): \(error.message)"
         }
+        error.words = error.words.map { "第\(index + 1)项申请：\($0)" }
         return error
     }
 }
@@ -115,11 +120,15 @@ struct SupplementDelivery: Codable, Sendable {
     var broughtBy: Party?
 
     func validated() throws -> SupplementDelivery {
-        guard !materials.isEmpty else { throw HallError.invalid("materials", "name what the applicant brought") }
+        guard !materials.isEmpty else { throw HallError.invalid("materials", "name what the applicant brought", words: "请列明申请人带来的材料") }
         var seen = Set<String>()
         for (index, material) in materials.enumerated() {
-            guard !material.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("materials[\(index)]", "must not be empty") }
-            guard seen.insert(material).inserted else { throw HallError.invalid("materials[\(index)]", "'\(material)' appears twice") }
+            guard !material.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw HallError.invalid("materials[\(index)]", "must not be empty", words: "不能为空")
+            }
+            guard seen.insert(material).inserted else {
+                throw HallError.invalid("materials[\(index)]", "'\(material)' appears twice", words: "“\(material)”重复填写")
+            }
         }
         return self
     }
@@ -146,7 +155,8 @@ enum SupplementMatching {
         let asked = Set(open)
         for (index, material) in brought.enumerated() where !asked.contains(material) {
             throw HallError.invalid(
-                "materials[\(index)]", "'\(material)' was not asked for; awaited: \(open.sorted().joined(separator: ", "))")
+                "materials[\(index)]", "'\(material)' was not asked for; awaited: \(open.sorted().joined(separator: ", "))",
+                words: "“\(material)”不在要求补充的材料之中；待补充：\(open.sorted().joined(separator: "、"))")
         }
         let supplied = Set(brought)
         return open.filter { !supplied.contains($0) }

@@ -40,22 +40,25 @@ struct DepartmentInput: Codable, Sendable {
 
     func validated() throws -> DepartmentInput {
         try checkIdentifier(id, field: "id")
-        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty", words: "不能为空") }
         if let head {
             try checkIdentifier(head.id, field: "head.id")
-            guard !head.name.isEmpty else { throw HallError.invalid("head.name", "must not be empty") }
-            guard !head.title.isEmpty else { throw HallError.invalid("head.title", "must not be empty (the head's office, e.g. 副局长)") }
+            guard !head.name.isEmpty else { throw HallError.invalid("head.name", "must not be empty", words: "不能为空") }
+            guard !head.title.isEmpty else {
+                throw HallError.invalid("head.title", "must not be empty (the head's office, e.g. 副局长)", words: "不能为空（填写负责人的职务，如副局长）")
+            }
         }
         if let documentCode {
             guard (1...20).contains(documentCode.count), !documentCode.contains(where: { $0.isWhitespace || "〔〕[]".contains($0) }) else {
-                throw HallError.invalid("documentCode", "1 to 20 characters without spaces or brackets (文号代字, e.g. 县市监许)")
+                throw HallError.invalid(
+                    "documentCode", "1 to 20 characters without spaces or brackets (文号代字, e.g. 县市监许)", words: "文号代字须为 1–20 个字符，不含空格和括号（如县市监许）")
             }
         }
         if let substitute {
             guard !substitute.noticeReference.isEmpty else {
-                throw HallError.invalid("substitute.noticeReference", "a substitute needs the filed written notice (Art 27)")
+                throw HallError.invalid("substitute.noticeReference", "a substitute needs the filed written notice (Art 27)", words: "指定临时代表须有已备案的书面通知（第27条）")
             }
-            guard substitute.from <= substitute.to else { throw HallError.invalid("substitute.to", "must not be before 'from'") }
+            guard substitute.from <= substitute.to else { throw HallError.invalid("substitute.to", "must not be before 'from'", words: "不得早于开始日期") }
         }
         return self
     }
@@ -71,9 +74,9 @@ struct WindowInput: Codable, Sendable {
 
     func validated() throws -> WindowInput {
         try checkIdentifier(id, field: "id")
-        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty", words: "不能为空") }
         if kind == .department && departmentIds.isEmpty {
-            throw HallError.invalid("departmentIds", "a department window serves at least one department")
+            throw HallError.invalid("departmentIds", "a department window serves at least one department", words: "部门窗口至少须对应一个部门")
         }
         return self
     }
@@ -106,14 +109,16 @@ struct StaffInput: Codable, Sendable {
 
     func validated() throws -> StaffInput {
         try checkIdentifier(id, field: "id")
-        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty") }
+        guard !name.isEmpty else { throw HallError.invalid("name", "must not be empty", words: "不能为空") }
         if windowId != nil && !qualified {
-            throw HallError.invalid("qualified", "only qualified staff work at a window (Art 19)")
+            throw HallError.invalid("qualified", "only qualified staff work at a window (Art 19)", words: "只有具备上岗资格的人员才能在窗口工作（第19条）")
         }
         if let training, training.course.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw HallError.invalid("training.course", "names the pre-job training course (Art 20)")
+            throw HallError.invalid("training.course", "names the pre-job training course (Art 20)", words: "须写明岗前培训课程（第20条）")
         }
-        if windowSince != nil && windowId == nil { throw HallError.invalid("windowSince", "only a person posted at a window has a date there") }
+        if windowSince != nil && windowId == nil {
+            throw HallError.invalid("windowSince", "only a person posted at a window has a date there", words: "只有派驻窗口的人员才填写到岗日期")
+        }
         return self
     }
 }
@@ -127,11 +132,14 @@ enum Rotation {
     ///   `rotationReason` when the person has been at the window less than a year and gives none.
     static func check(since: LocalDate?, today: LocalDate, filing: String?, reason: String?) throws {
         guard let filing, !filing.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw HallError.invalid("rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)")
+            throw HallError.invalid(
+                "rotationFilingReference", "moving staff to another window needs the rotation's filing with the centre (Art 20)",
+                words: "轮换窗口工作人员须在政务服务中心备案，请填写备案文号（第20条）")
         }
         if let since, since.distance(to: today) < minimumDays, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
             throw HallError.invalid(
-                "rotationReason", "at the window only since \(since), less than a year (Art 20): the filing states why the person leaves it earlier")
+                "rotationReason", "at the window only since \(since), less than a year (Art 20): the filing states why the person leaves it earlier",
+                words: "自 \(since) 起在窗口工作，不满一年（第20条）：备案时须说明提前离岗的理由")
         }
     }
 }
@@ -149,10 +157,12 @@ struct StandInInput: Codable, Sendable {
     func validated() throws -> StandInInput {
         try checkIdentifier(staffId, field: "staffId")
         try checkIdentifier(windowId, field: "windowId")
-        guard from <= to else { throw HallError.invalid("to", "must not be before from (\(from))") }
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("reason", "says why the stand-in is needed") }
+        guard from <= to else { throw HallError.invalid("to", "must not be before from (\(from))", words: "不得早于开始日期（\(from)）") }
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw HallError.invalid("reason", "says why the stand-in is needed", words: "须说明临时顶岗的理由")
+        }
         guard !filingReference.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw HallError.invalid("filingReference", "a stand-in is filed with the centre (Art 20): its reference")
+            throw HallError.invalid("filingReference", "a stand-in is filed with the centre (Art 20): its reference", words: "临时顶岗须在政务服务中心备案（第20条）：请填写备案文号")
         }
         return self
     }
@@ -172,12 +182,16 @@ struct DepartmentSystemInput: Codable, Sendable {
 
     func validated() throws -> DepartmentSystemInput {
         try checkIdentifier(id, field: "id")
-        guard DepartmentSystemChanged.isValidSystemId(id) else { throw HallError.invalid("id", "must not be the name of a hall service") }
+        guard DepartmentSystemChanged.isValidSystemId(id) else {
+            throw HallError.invalid("id", "must not be the name of a hall service", words: "不能使用大厅服务系统的名称")
+        }
         // It is also the envelope's `producer` of the system's commands, which starts with a letter.
-        guard id.first?.isLetter == true else { throw HallError.invalid("id", "must start with a letter (it is the producer of the system's commands)") }
-        guard !name.isEmpty, name.count <= 500 else { throw HallError.invalid("name", "must be 1–500 characters") }
+        guard id.first?.isLetter == true else {
+            throw HallError.invalid("id", "must start with a letter (it is the producer of the system's commands)", words: "须以字母开头（它是该系统所发指令的发送方标识）")
+        }
+        guard !name.isEmpty, name.count <= 500 else { throw HallError.invalid("name", "must be 1–500 characters", words: "须为 1–500 个字符") }
         guard let raw = Data(base64Encoded: publicKey), raw.count == 32 else {
-            throw HallError.invalid("publicKey", "must be an Ed25519 public key: 32 bytes in standard base64")
+            throw HallError.invalid("publicKey", "must be an Ed25519 public key: 32 bytes in standard base64", words: "须为 Ed25519 公钥：32 字节，标准 base64 编码")
         }
         return self
     }

@@ -9,10 +9,12 @@ enum FeeRule {
     /// What to record when the clerk enters `amountCents` for a case of `item`.
     static func charge(_ amountCents: Int64, for item: ItemVersion) throws -> (amountCents: Int64, basis: String) {
         guard let standard = item.fee.amountCents, let basis = item.fee.basis else {
-            throw HallError.invalid("amountCents", "item \(item.code) is free: nothing may be charged (Art 16)")
+            throw HallError.invalid("amountCents", "item \(item.code) is free: nothing may be charged (Art 16)", words: "事项 \(item.code) 不收费，不得收取任何费用（第16条）")
         }
         guard amountCents == standard else {
-            throw HallError.invalid("amountCents", "must be the catalogue's standard \(standard) fen for item \(item.code) (\(basis))")
+            throw HallError.invalid(
+                "amountCents", "must be the catalogue's standard \(standard) fen for item \(item.code) (\(basis))",
+                words: "须为事项目录所列事项 \(item.code) 的收费标准 \(standard) 分（\(basis)）")
         }
         return (standard, basis)
     }
@@ -37,11 +39,15 @@ enum Agency {
         if current.agentId == agentId {
             guard current.entrustment == entrustment else {
                 throw HallError(
-                    .conflict, "\(agentId) is already the agent of \(receiptCode) under entrustment \(current.entrustment)", field: "entrustmentReference")
+                    .conflict, "\(agentId) is already the agent of \(receiptCode) under entrustment \(current.entrustment)", field: "entrustmentReference",
+                    words: "\(agentId) 已按委托书 \(current.entrustment) 担任办件 \(receiptCode) 的代办员")
             }
             return .unchanged
         }
-        guard reason != nil else { throw HallError.invalid("reason", "replacing agent \(current.agentId) of \(receiptCode) needs the reason") }
+        guard reason != nil else {
+            throw HallError.invalid(
+                "reason", "replacing agent \(current.agentId) of \(receiptCode) needs the reason", words: "更换办件 \(receiptCode) 的代办员 \(current.agentId) 须说明理由")
+        }
         return .replacing(previous: current.agentId)
     }
 }
@@ -77,12 +83,14 @@ enum Release {
                 throw HallError(
                     .conflict,
                     "the fee of \(found.receiptCode) (\(cents) fen) is not paid: it is paid at the hall's bank window and recorded before the hand-over (Art 16)",
-                    field: "fee")
+                    field: "fee", words: "办件 \(found.receiptCode) 的费用（\(cents) 分）尚未缴纳：须在大厅银行收费窗口缴纳并登记后方可交付结果（第16条）")
             }
             if !found.openPromises.isEmpty {
                 let owed = found.openPromises.map { "\($0.materialId) (promised by \($0.dueBy))" }.joined(separator: ", ")
+                let owedWords = found.openPromises.map { "\($0.materialId)（承诺于 \($0.dueBy) 前补交）" }.joined(separator: "、")
                 throw HallError(
-                    .conflict, "\(found.receiptCode) waits for promised materials before its result is handed out: \(owed)", field: "promisedMaterials")
+                    .conflict, "\(found.receiptCode) waits for promised materials before its result is handed out: \(owed)", field: "promisedMaterials",
+                    words: "办件 \(found.receiptCode) 尚有容缺材料未按承诺补交，补交后方可交付结果：\(owedWords)")
             }
         }
     }

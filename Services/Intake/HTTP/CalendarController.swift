@@ -13,10 +13,12 @@ struct CalendarController<Repository: GuideRepository> {
         let routes = RouteCollection(context: HallRequestContext.self)
         routes.get("/v1/calendar/due-date") { request, _ -> DueDateAnswer in
             let parameters = request.uri.queryParameters
-            guard let code = parameters.get("itemCode") else { throw HallError.invalid("itemCode", "is required") }
+            guard let code = parameters.get("itemCode") else { throw HallError.invalid("itemCode", "is required", words: "为必填项") }
             let acceptedAt = try parameters.get("acceptedAt").map(parseInstant(field: "acceptedAt")) ?? Date()
             guard let item = IntakeStore.inForce(try await repository.itemVersions(of: code), on: LocalDate.inHall(acceptedAt)) else {
-                throw HallError(.notFound, "no item \(code) in force on \(LocalDate.inHall(acceptedAt))", field: "itemCode")
+                throw HallError(
+                    .notFound, "no item \(code) in force on \(LocalDate.inHall(acceptedAt))", field: "itemCode",
+                    words: "未找到 \(LocalDate.inHall(acceptedAt)) 施行的事项 \(code)")
             }
             let due = calendar.dueDate(acceptedAt: acceptedAt, workingDays: item.promisedLimitDays)
             return DueDateAnswer(

@@ -22,7 +22,7 @@ struct CatalogueController<Repository: CatalogueRepository> {
             try principal.require(anyOf: .centreAdmin)
             let input = try await request.decodeBody(as: ItemWithdrawal.self, context: context)
             guard !input.approvalReference.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw HallError.invalid("approvalReference", "a catalogue change needs the approval reference (Art 7)")
+                throw HallError.invalid("approvalReference", "a catalogue change needs the approval reference (Art 7)", words: "调整事项目录须填写批准文号（第7条）")
             }
             let version = try await repository.withdrawItem(
                 code: try context.parameters.require("code"), from: input.effectiveFrom, reference: input.approvalReference,

@@ -23,9 +23,11 @@ struct GuidesController<Repository: GuideRepository> {
             let versions = try await repository.recentItemVersions(of: code)
             guard let item = IntakeStore.inForce(versions, on: date) else {
                 if let withdrawn = IntakeStore.withdrawal(versions, on: date) {
-                    throw HallError(.notFound, "item \(code) is withdrawn from the catalogue from \(withdrawn)", field: "code")
+                    throw HallError(
+                        .notFound, "item \(code) is withdrawn from the catalogue from \(withdrawn)", field: "code",
+                        words: "事项 \(code) 自 \(withdrawn) 起已从事项目录中撤出")
                 }
-                throw HallError(.notFound, "no item \(code) in force on \(date)", field: "code")
+                throw HallError(.notFound, "no item \(code) in force on \(date)", field: "code", words: "未找到 \(date) 施行的事项 \(code)")
             }
             // A published version never changes: its JSON is encoded once.
             let guide = try encodedGuides.entry(for: item) { ByteBuffer(bytes: try context.responseEncoder.encode($0)) }
@@ -42,7 +44,7 @@ struct GuidesController<Repository: GuideRepository> {
         routes.get("/v1/items/:code/form") { _, context -> Response in
             let code = try context.parameters.require("code")
             guard let item = IntakeStore.inForce(try await repository.itemVersions(of: code), on: LocalDate.inHall(Date())) else {
-                throw HallError(.notFound, "no item \(code) in force", field: "code")
+                throw HallError(.notFound, "no item \(code) in force", field: "code", words: "未找到现行有效的事项 \(code)")
             }
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; charset=utf-8"

@@ -17,10 +17,11 @@ struct AgentAssignment: Codable, Sendable {
     func validated() throws -> AgentAssignment {
         try checkIdentifier(agentId, field: "agentId")
         guard !entrustmentReference.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw HallError.invalid("entrustmentReference", "must name the applicant's written entrustment of the centre (Art 40)")
+            throw HallError.invalid(
+                "entrustmentReference", "must name the applicant's written entrustment of the centre (Art 40)", words: "须填写申请人委托政务服务中心全程代办的委托书编号（第40条）")
         }
         if let reason, reason.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw HallError.invalid("reason", "must not be empty when given")
+            throw HallError.invalid("reason", "must not be empty when given", words: "填写时不能为空")
         }
         return self
     }
@@ -51,7 +52,8 @@ struct FeeRecord: Codable, Sendable {
         let reference = paymentReference.trimmingCharacters(in: .whitespaces)
         guard !reference.isEmpty, reference.count <= 64, !reference.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
         else {
-            throw HallError.invalid("paymentReference", "must be the bank window's receipt reference: 1 to 64 printable characters (Art 16)")
+            throw HallError.invalid(
+                "paymentReference", "must be the bank window's receipt reference: 1 to 64 printable characters (Art 16)", words: "须为银行回单号：1–64 个可打印字符（第16条）")
         }
         return FeeRecord(amountCents: amountCents, paymentReference: reference)
     }

@@ -315,15 +315,15 @@ struct DecisionQuery: Sendable, Equatable {
         self.departmentId = departmentId.flatMap { $0.isEmpty ? nil : $0 }
         self.from = try from.map(parseDate(field: "from"))
         self.to = try to.map(parseDate(field: "to"))
-        if let from = self.from, let to = self.to, to < from { throw HallError.invalid("to", "must not be before from (\(from))") }
+        if let from = self.from, let to = self.to, to < from { throw HallError.invalid("to", "must not be before from (\(from))", words: "不得早于开始日期（\(from)）") }
         if let limit {
             guard let value = Int(limit), (1...Self.maximumLimit).contains(value) else {
-                throw HallError.invalid("limit", "must be a whole number from 1 to \(Self.maximumLimit)")
+                throw HallError.invalid("limit", "must be a whole number from 1 to \(Self.maximumLimit)", words: "须为 1 至 \(Self.maximumLimit) 的整数")
             }
             self.limit = value
         }
         if let after {
-            guard let cursor = Cursor(after) else { throw HallError.invalid("after", "must be the `next` of a previous page") }
+            guard let cursor = Cursor(after) else { throw HallError.invalid("after", "must be the `next` of a previous page", words: "须为上一页返回的 next 值") }
             self.after = cursor
         }
     }

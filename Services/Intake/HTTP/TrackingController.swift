@@ -15,7 +15,7 @@ struct TrackingController<Repository: TrackingRepository> {
             let code = try context.parameters.require("receiptCode")
             let idNumber = try requireParameter(request.uri.queryParameters.get("idNumber"), "idNumber")
             guard let status = try await repository.caseStatus(receiptCode: code, idNumber: idNumber) else {
-                throw HallError(.notFound, "no case with this receipt code and identity number")
+                throw HallError(.notFound, "no case with this receipt code and identity number", words: "未找到与该受理编号和身份证件号码相符的办件")
             }
             return status
         }
@@ -24,10 +24,13 @@ struct TrackingController<Repository: TrackingRepository> {
             let idNumber = try requireParameter(request.uri.queryParameters.get("idNumber"), "idNumber")
             let name = try context.parameters.require("kind")
             guard let kind = NoticeKind(rawValue: name) else {
-                throw HallError.invalid("kind", "'\(name)' is not a document the front desk issues: acceptance-notice, refusal-notice, approval-decision, denial-decision or correction-notice")
+                throw HallError.invalid(
+                    "kind", "'\(name)' is not a document the front desk issues: acceptance-notice, refusal-notice, approval-decision, denial-decision or correction-notice",
+                    words: "“\(name)”不是窗口出具的文书；可查询：受理通知书（acceptance-notice）、不予受理通知书（refusal-notice）、"
+                        + "准予许可决定书（approval-decision）、不予许可决定书（denial-decision）、一次性告知通知书（correction-notice）")
             }
             guard let text = try await repository.documentText(receiptCode: code, idNumber: idNumber, kind: kind) else {
-                throw HallError(.notFound, "no such document of a case with this receipt code and identity number")
+                throw HallError(.notFound, "no such document of a case with this receipt code and identity number", words: "未找到该受理编号和身份证件号码对应办件的这份文书")
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text + "\n")))
@@ -36,7 +39,7 @@ struct TrackingController<Repository: TrackingRepository> {
             let bundleId = try context.parameters.require("bundleId")
             let idNumber = try requireParameter(request.uri.queryParameters.get("idNumber"), "idNumber")
             guard let status = try await repository.bundleStatus(bundleId: bundleId, idNumber: idNumber) else {
-                throw HallError(.notFound, "no bundle with this id and identity number")
+                throw HallError(.notFound, "no bundle with this id and identity number", words: "未找到与该编号和身份证件号码相符的一件事套餐")
             }
             return status
         }

@@ -141,7 +141,7 @@ struct IntakePages {
                         page: OnlineStatusPage(application, itemName: item.name))
                 } catch let error as HallError where error.code.status == .badRequest {
                     var page = OnlineApplyPage(guide: try await guidePage(code: code, forClerk: false))
-                    page.problem = "\(error.message)（\(error.field ?? "")）"
+                    page.problem = error.pageText
                     return web.renderer.render("online-apply", title: "网上申请", page: page, status: .badRequest)
                 }
             }
@@ -237,7 +237,7 @@ struct IntakePages {
                             cancelled: false))
                 } catch let error as HallError where error.code.status == .badRequest || error.code.status == .conflict {
                     var page = try await appointmentPage(windowId: window)
-                    page.problem = "\(error.message)（\(error.field ?? "")）"
+                    page.problem = error.pageText
                     return web.renderer.render("appointments", title: "预约办事", page: page, status: error.code.status)
                 }
             }

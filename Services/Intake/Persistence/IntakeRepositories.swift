@@ -30,9 +30,13 @@ extension CatalogueRepository {
     /// Withdraws an item from a date (Art 7: on an approval, from its effective date): a new version
     /// that puts no version in force from then on, published like any other.
     func withdrawItem(code: String, from effectiveFrom: LocalDate, reference: String, approvedBy: String) async throws -> ItemVersion {
-        guard let latest = try await itemVersions(of: code).last else { throw HallError(.notFound, "no item \(code)", field: "code") }
+        guard let latest = try await itemVersions(of: code).last else {
+            throw HallError(.notFound, "no item \(code)", field: "code", words: "目录中没有事项 \(code)")
+        }
         guard latest.withdrawn != true else {
-            throw HallError(.conflict, "item \(code) is already withdrawn from \(latest.effectiveFrom)", field: "code")
+            throw HallError(
+                .conflict, "item \(code) is already withdrawn from \(latest.effectiveFrom)", field: "code",
+                words: "事项 \(code) 已自 \(latest.effectiveFrom) 起从目录中撤销")
         }
         return try await publishItem(.withdrawal(of: latest, from: effectiveFrom, reference: reference), approvedBy: approvedBy)
     }

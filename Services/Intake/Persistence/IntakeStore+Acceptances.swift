@@ -89,7 +89,9 @@ extension IntakeStore {
             }
         }
         let answered = results.compactMap { $0 }
-        guard answered.count == jobs.count else { return jobs.map { _ in .failure(HallError(.internalError, "an acceptance of the group was not answered")) } }
+        guard answered.count == jobs.count else {
+            return jobs.map { _ in .failure(HallError(.internalError, "an acceptance of the group was not answered", words: "同批受理中有一件申请未得到处理结果")) }
+        }
         return answered
     }
 
@@ -157,12 +159,16 @@ extension IntakeStore {
             ORDER BY j.ord
             """, logger: logger
         ).decode((Int, String?, Int?).self).collectAll()
-        guard rows.count == jobs.count else { throw HallError(.internalError, "notice numbers: \(rows.count) rows for \(jobs.count) applications") }
+        guard rows.count == jobs.count else {
+            throw HallError(
+                .internalError, "notice numbers: \(rows.count) rows for \(jobs.count) applications",
+                words: "通知书编号：\(jobs.count) 件申请只取得 \(rows.count) 条记录")
+        }
         // nextval runs in whatever order the executor reads the rows: give each year's numbers
         // out in ascending order along the batch.
         var numbersByYear: [Int: [Int]] = [:]
         for (row, year) in zip(rows, years) where row.1 == nil {
-            guard let number = row.2 else { throw HallError(.internalError, "no notice number was drawn") }
+            guard let number = row.2 else { throw HallError(.internalError, "no notice number was drawn", words: "未能取得通知书编号") }
             numbersByYear[year, default: []].append(number)
         }
         numbersByYear = numbersByYear.mapValues { $0.sorted(by: >) }
@@ -170,7 +176,9 @@ extension IntakeStore {
             if let stored = row.1 {
                 return .stored(try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(stored.utf8)))
             }
-            guard let number = numbersByYear[year]?.popLast() else { throw HallError(.internalError, "no notice number was drawn") }
+            guard let number = numbersByYear[year]?.popLast() else {
+                throw HallError(.internalError, "no notice number was drawn", words: "未能取得通知书编号")
+            }
             return .number(number)
         }
     }
@@ -191,7 +199,7 @@ extension IntakeStore {
         for acceptance in acceptances {
             let (submission, response, item) = (acceptance.job.submission, acceptance.response, acceptance.job.item)
             guard let number = response.noticeNumber, let at = response.acceptedAt, let due = response.dueDate else {
-                throw HallError(.internalError, "an acceptance without notice number, time or due date")
+                throw HallError(.internalError, "an acceptance without notice number, time or due date", words: "受理记录缺少通知书编号、受理时间或办结期限")
             }
             caseIds.append(response.caseId)
             receipts.append(response.receiptCode)

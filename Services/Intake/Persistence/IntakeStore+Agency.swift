@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -15,7 +16,9 @@ extension IntakeStore {
     /// Checks that the green channel's approver is active staff of the hall centre (Art 40).
     func checkGreenChannelApprover(_ staffId: String, field: String, on connection: PostgresConnection?) async throws {
         guard try await centreStaffName(staffId, on: connection) != nil else {
-            throw HallError.invalid(field, "\(staffId) is not active staff of the hall centre, which approves green channels (Art 40)")
+            throw HallError.invalid(
+                field, "\(staffId) is not active staff of the hall centre, which approves green channels (Art 40)",
+                words: "\(staffId) 不是政务服务中心的在岗工作人员，绿色通道须由政务服务中心批准（第40条）")
         }
     }
 
@@ -55,14 +58,19 @@ extension IntakeStore {
                 WHERE receipt_code = \(receiptCode) FOR UPDATE
                 """, logger: logger
             ).decode((UUID, String, String, String).self).collectAll()
-            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard let row = rows.first else {
+                throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
+            }
             guard !["refused", "issued"].contains(row.1) else {
-                throw HallError(.conflict, "application \(receiptCode) is \(row.1): it cannot go on the green channel", field: "receiptCode")
+                throw HallError(
+                    .conflict, "application \(receiptCode) is \(row.1): it cannot go on the green channel", field: "receiptCode",
+                    words: "申请 \(receiptCode) 当前为“\(Words.status(row.1))”，不能进入绿色通道")
             }
             if let existing = try await greenChannelApproval(caseId: row.0, on: connection) {
                 guard existing.reference == input.reference, existing.reason == input.reason, existing.approvedBy == input.approvedBy else {
                     throw HallError(
-                        .conflict, "application \(receiptCode) is already on the green channel under approval \(existing.reference)", field: "reference")
+                        .conflict, "application \(receiptCode) is already on the green channel under approval \(existing.reference)", field: "reference",
+                        words: "申请 \(receiptCode) 已凭批准文件 \(existing.reference) 进入绿色通道")
                 }
                 return row.3  // the same approval again
             }
@@ -97,9 +105,13 @@ extension IntakeStore {
                 "SELECT case_id, status, applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE",
                 logger: logger
             ).decode((UUID, String, String).self).collectAll()
-            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard let row = rows.first else {
+                throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
+            }
             guard !["refused", "issued"].contains(row.1) else {
-                throw HallError(.conflict, "application \(receiptCode) is \(row.1): there is nothing left to do for an agent", field: "receiptCode")
+                throw HallError(
+                    .conflict, "application \(receiptCode) is \(row.1): there is nothing left to do for an agent", field: "receiptCode",
+                    words: "申请 \(receiptCode) 当前为“\(Words.status(row.1))”，已没有需要代办员办理的事项")
             }
             let name = try await requireCentreAgent(input.agentId, on: connection)
             try await assignAgent(input, named: name, toCase: row.0, receiptCode: receiptCode, assignedBy: assignedBy, now: now, on: connection)
@@ -122,7 +134,8 @@ extension IntakeStore {
             let bundle = try await lockBundle(bundleId, on: connection)
             guard bundle.0 == "accepted", !bundle.1 else {
                 throw HallError(
-                    .conflict, "bundle \(bundleId) is \(bundle.1 ? "handed over" : bundle.0): there is nothing left to do for an agent", field: "bundleId")
+                    .conflict, "bundle \(bundleId) is \(bundle.1 ? "handed over" : bundle.0): there is nothing left to do for an agent", field: "bundleId",
+                    words: "一件事套餐 \(bundleId) 当前为“\(bundle.1 ? "已交付" : Words.status(bundle.0))”，已没有需要代办员办理的事项")
             }
             let name = try await requireCentreAgent(input.agentId, on: connection)
             let cases = try await connection.select(
@@ -137,7 +150,7 @@ extension IntakeStore {
             return bundle.2
         }
         guard let status = try await bundleStatus(bundleId: bundleId, idNumber: idNumber) else {
-            throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId")
+            throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId", words: "没有编号为 \(bundleId) 的一件事套餐")
         }
         return status
     }
@@ -153,14 +166,18 @@ extension IntakeStore {
             WHERE id = \(bundleId) FOR UPDATE
             """, logger: logger
         ).decode((String, Bool, String).self).collectAll()
-        guard let bundle = bundles.first else { throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId") }
+        guard let bundle = bundles.first else {
+            throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId", words: "没有编号为 \(bundleId) 的一件事套餐")
+        }
         return bundle
     }
 
     /// The name of `agentId`, who must be active staff of the hall centre.
     private func requireCentreAgent(_ agentId: String, on connection: PostgresConnection) async throws -> String {
         guard let name = try await centreStaffName(agentId, on: connection) else {
-            throw HallError.invalid("agentId", "\(agentId) is not active staff of the hall centre (agents are the centre's staff, Art 40)")
+            throw HallError.invalid(
+                "agentId", "\(agentId) is not active staff of the hall centre (agents are the centre's staff, Art 40)",
+                words: "\(agentId) 不是政务服务中心的在岗工作人员（代办员由政务服务中心工作人员担任，第40条）")
         }
         return name
     }
@@ -209,9 +226,11 @@ extension IntakeStore {
     /// The id of the case's current agent, who acts for the applicant (brings supplements,
     /// collects the result).
     ///
-    /// - Throws: ``HallError`` `conflict` with `message`, naming `field`, when no agent is assigned.
-    func requireCurrentAgentId(caseId: UUID, field: String, otherwise message: String, on connection: PostgresConnection) async throws -> String {
-        guard let current = try await currentAgent(caseId: caseId, on: connection) else { throw HallError(.conflict, message, field: field) }
+    /// - Throws: ``HallError`` `conflict` with `message` (and `words`), naming `field`, when no agent is assigned.
+    func requireCurrentAgentId(
+        caseId: UUID, field: String, otherwise message: String, words: String? = nil, on connection: PostgresConnection
+    ) async throws -> String {
+        guard let current = try await currentAgent(caseId: caseId, on: connection) else { throw HallError(.conflict, message, field: field, words: words) }
         return current.agentId
     }
 
@@ -239,7 +258,9 @@ extension IntakeStore {
             let bundle = try await lockBundle(bundleId, on: connection)
             if bundle.1 { return bundle.2 }  // handed over already: the same answer
             guard bundle.0 == "accepted" else {
-                throw HallError(.conflict, "bundle \(bundleId) is \(bundle.0): it has nothing to hand over", field: "bundleId")
+                throw HallError(
+                    .conflict, "bundle \(bundleId) is \(bundle.0): it has nothing to hand over", field: "bundleId",
+                    words: "一件事套餐 \(bundleId) 当前为“\(Words.status(bundle.0))”，没有可交付的办理结果")
             }
             let cases = try await connection.select(
                 """
@@ -256,14 +277,17 @@ extension IntakeStore {
                     .bundleNotReady,
                     "bundle \(bundleId) is handed out together and not every case is ready: "
                         + notReady.map { "\($0.1) (\($0.2))" }.joined(separator: ", "),
-                    field: "bundleId")
+                    field: "bundleId",
+                    words: "一件事套餐 \(bundleId) 的办理结果须一并交付，以下办件尚未可领取："
+                        + notReady.map { "\($0.1)（\(Words.status($0.2))）" }.joined(separator: "、"))
             }
             try await requireReleasable(cases.map(\.0), on: connection)
             let byAgent = input.collectedBy == .agent
             let without = cases.filter { $0.3 == nil }
             if byAgent && !without.isEmpty {
                 throw HallError(
-                    .conflict, "no agent is assigned to \(without.map(\.1).joined(separator: ", ")): the applicant collects", field: "collectedBy")
+                    .conflict, "no agent is assigned to \(without.map(\.1).joined(separator: ", ")): the applicant collects", field: "collectedBy",
+                    words: "办件 \(without.map(\.1).joined(separator: "、")) 未指定代办员，应由申请人本人领取")
             }
             try await connection.run(
                 """
@@ -282,7 +306,7 @@ extension IntakeStore {
             return bundle.2
         }
         guard let status = try await bundleStatus(bundleId: bundleId, idNumber: idNumber) else {
-            throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId")
+            throw HallError(.notFound, "no bundle \(bundleId)", field: "bundleId", words: "没有编号为 \(bundleId) 的一件事套餐")
         }
         return status
     }
@@ -290,7 +314,7 @@ extension IntakeStore {
     /// The case as its applicant sees it, for a receipt code known to exist.
     func requireStatus(receiptCode: String, idNumber: String) async throws -> CaseStatus {
         guard let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
-            throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode")
+            throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
         }
         return status
     }

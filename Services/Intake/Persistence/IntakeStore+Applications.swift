@@ -77,7 +77,7 @@ extension IntakeStore {
                 try correctionEventFor(
                     receiptCode: response.receiptCode, item: try assessment.requireItem(), corrections: list, now: now, clerk: clerk, caseId: response.caseId))
         case .complete:
-            throw HallError(.internalError, "a complete application is accepted through acceptBatch")
+            throw HallError(.internalError, "a complete application is accepted through acceptBatch", words: "材料齐全的申请应通过批量受理（acceptBatch）办理")
         }
         // One statement is one transaction: the application and everything it owns are stored
         // with their events, or (bad input caught by a constraint, a concurrent repeat) none of it.
@@ -99,7 +99,7 @@ extension IntakeStore {
 
         /// The version in force, which every verdict but a refusal has.
         func requireItem() throws -> ItemVersion {
-            guard let item else { throw HallError(.internalError, "an application without a refusal has no item version") }
+            guard let item else { throw HallError(.internalError, "an application without a refusal has no item version", words: "未作不予受理的申请缺少事项版本") }
             return item
         }
     }
@@ -122,14 +122,17 @@ extension IntakeStore {
         case .unknownItem:
             guard let authority = submission.competentAuthority, !authority.isEmpty else {
                 throw HallError.invalid(
-                    "itemCode", "'\(submission.itemCode)' is not in the hall's catalogue; to issue a refusal notice, name the competent authority in competentAuthority")
+                    "itemCode", "'\(submission.itemCode)' is not in the hall's catalogue; to issue a refusal notice, name the competent authority in competentAuthority",
+                    words: "“\(submission.itemCode)”不在本大厅的事项目录中；如需出具不予受理通知书，请填写有权处理的机关（competentAuthority）")
             }
             // The refusal notice must carry a seal (Art 37): the hall centre issues it, as no department can.
             guard let centre = try await centre(on: connection) else {
                 throw HallError(
                     .conflict,
                     "item \(submission.itemCode) is not in the hall's catalogue, and the directory has no hall centre to issue the refusal notice under its seal (Art 37): register the centre (POST /v1/departments with \"centre\": true)",
-                    field: "itemCode")
+                    field: "itemCode",
+                    words: "事项 \(submission.itemCode) 不在本大厅的事项目录中，而目录中没有可加盖印章出具不予受理通知书的政务服务中心（第37条）："
+                        + "请先登记政务服务中心（POST /v1/departments，\"centre\": true）")
             }
             return Assessment(
                 versions: versions, item: nil,
@@ -151,14 +154,21 @@ extension IntakeStore {
                     reason: "item \(current.code) \(current.name) is not within the competence of department \(department)",
                     competentAuthority: lead)))
         case .wrongWindow(let current, let participant):
-            guard let windowId = clerk.windowId, window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window", field: "window") }
+            guard let windowId = clerk.windowId, window != nil else {
+                throw HallError(.forbidden, "the clerk's token names no active hall window", field: "window", words: "登录凭证未指明在用的大厅窗口")
+            }
             throw HallError(
                 .forbidden,
                 participant
                     ? "window \(windowId) serves a participant department of joint item \(current.code); it is accepted at the window of its lead department \(current.leadDepartmentId) or at the comprehensive window (Art 30)"
-                    : "window \(windowId) does not take applications for item \(current.code)")
+                    : "window \(windowId) does not take applications for item \(current.code)",
+                words: participant
+                    ? "窗口 \(windowId) 服务的是联办事项 \(current.code) 的配合部门；该事项由牵头部门 \(current.leadDepartmentId) 的窗口或综合窗口受理（第30条）"
+                    : "窗口 \(windowId) 不受理事项 \(current.code) 的申请")
         case .admissible(let current):
-            guard window != nil else { throw HallError(.forbidden, "the clerk's token names no active hall window", field: "window") }
+            guard window != nil else {
+                throw HallError(.forbidden, "the clerk's token names no active hall window", field: "window", words: "登录凭证未指明在用的大厅窗口")
+            }
             switch try MaterialsCheck.check(submission, against: current, today: today) {
             case .corrections(let list): return Assessment(versions: versions, item: current, verdict: .corrections(list))
             case .complete(let promises): return Assessment(versions: versions, item: current, verdict: .complete(promised: promises))
@@ -237,7 +247,7 @@ extension IntakeStore {
             """, logger: logger
         ).decode((String, Int, String, String, String, Bool, String, String, String).self).collectAll()[0]
         guard let item = try await versions(of: row.0, on: connection).first(where: { $0.version == row.1 }) else {
-            throw HallError(.internalError, "the case's item version is missing")
+            throw HallError(.internalError, "the case's item version is missing", words: "办件对应的事项版本缺失")
         }
         let promised = try await connection.select(
             "SELECT material_id, due_by::text FROM \(unescaped: schema).promised_materials WHERE case_id = \(caseId) ORDER BY material_id",
@@ -288,7 +298,9 @@ extension IntakeStore {
     func sealRequest(for notice: Notice, caseId: UUID, clerk: Clerk) throws -> [OutgoingEvent] {
         guard let kind = notice.kind.sealKind else { return [] }  // the one-time notification carries no seal
         guard let windowId = clerk.windowId else {
-            throw HallError(.forbidden, "the clerk's token names no hall window: a notice is sealed at a hall window (Art 30)", field: "window")
+            throw HallError(
+                .forbidden, "the clerk's token names no hall window: a notice is sealed at a hall window (Art 30)", field: "window",
+                words: "登录凭证未指明大厅窗口：通知书须在大厅窗口加盖印章（第30条）")
         }
         let request = SealDocumentRequested(
             documentKind: kind, documentHash: notice.sha256, caseId: caseId.uuidString.lowercased(), departmentId: notice.departmentId,
@@ -331,7 +343,9 @@ extension IntakeStore {
     ) throws -> OutgoingEvent {
         guard let noticeNumber = response.noticeNumber, let acceptedAt = response.acceptedAt, let dueDate = response.dueDate,
             let provisional = response.dueDateProvisional
-        else { throw HallError(.internalError, "an accepted application without its notice number, time or due date") }
+        else {
+            throw HallError(.internalError, "an accepted application without its notice number, time or due date", words: "已受理的申请缺少通知书编号、受理时间或办结期限")
+        }
         return try event(
             ApplicationAccepted(
                 receiptCode: response.receiptCode, noticeNumber: noticeNumber, itemCode: item.code, itemVersion: item.version,

@@ -69,17 +69,22 @@ extension IntakeStore {
         rules: AppointmentRules, now: Date
     ) async throws -> Appointment {
         guard bookableDays(rules, today: .inHall(now)).contains(day) else {
-            throw HallError.invalid("day", "an appointment is for one of the next \(rules.bookingDays) working days on the official calendar")
+            throw HallError.invalid(
+                "day", "an appointment is for one of the next \(rules.bookingDays) working days on the official calendar",
+                words: "只能预约今后 \(rules.bookingDays) 个工作日（以法定工作日历为准）中的一天")
         }
-        guard rules.slots.contains(slot) else { throw HallError.invalid("slot", "is one of \(rules.slots.joined(separator: ", "))") }
+        guard rules.slots.contains(slot) else {
+            throw HallError.invalid("slot", "is one of \(rules.slots.joined(separator: ", "))", words: "须为以下时段之一：\(rules.slots.joined(separator: "、"))")
+        }
         guard try await windowList(on: day).contains(where: { $0.id == windowId && $0.kind != "discipline" }) else {
-            throw HallError.invalid("windowId", "is a window of the hall that receives applicants")
+            throw HallError.invalid("windowId", "is a window of the hall that receives applicants", words: "须为大厅中接待办事群众的窗口")
         }
         guard IdentityNumber.isValidResidentId(idNumber) || IdentityNumber.isValidCreditCode(idNumber) else {
-            throw HallError.invalid("idNumber", "is not a valid resident identity number or unified social credit code")
+            throw HallError.invalid(
+                "idNumber", "is not a valid resident identity number or unified social credit code", words: "不是有效的居民身份证号码或统一社会信用代码")
         }
         for (field, value) in [("name", name), ("contact", contact)] where value.trimmingCharacters(in: .whitespaces).isEmpty || value.count > 100 {
-            throw HallError.invalid(field, "must be 1–100 characters")
+            throw HallError.invalid(field, "must be 1–100 characters", words: "须为 1–100 个字符")
         }
         let appointment = Appointment(
             code: "Y" + Self.newReceiptCode().dropFirst(), windowId: windowId, day: day, slot: slot, itemCode: itemCode, name: name, contact: contact,
@@ -95,7 +100,9 @@ extension IntakeStore {
                     RETURNING booked
                     """, logger: logger
                 ).decode(Int.self).collectAll()
-                guard !placed.isEmpty else { throw HallError(.conflict, "the slot \(day) \(slot) is full: choose another", field: "slot") }
+                guard !placed.isEmpty else {
+                    throw HallError(.conflict, "the slot \(day) \(slot) is full: choose another", field: "slot", words: "\(day) \(slot) 时段已约满，请另选时段")
+                }
                 try await connection.run(
                     """
                     INSERT INTO \(unescaped: schema).appointments (id, code, window_id, day, slot, item_code, name, id_number, contact, status, created_at)
@@ -104,7 +111,8 @@ extension IntakeStore {
                     """, logger: logger)
             }
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            throw HallError(.conflict, "the applicant already has an appointment on \(day): one a day", field: "day")
+            throw HallError(
+                .conflict, "the applicant already has an appointment on \(day): one a day", field: "day", words: "申请人在 \(day) 已有预约，每人每天限约一次")
         }
         return appointment
     }

@@ -49,7 +49,8 @@ extension IntakeStore {
                     let assessment = try await assess(bundle.submission(index), clerk: clerk, today: today, on: connection)
                     if let item = assessment.item, item.kind == .immediate {
                         throw HallError.invalid(
-                            "itemCode", "item \(item.code) is an immediate item, decided on the spot: submit it on its own, not in a bundle")
+                            "itemCode", "item \(item.code) is an immediate item, decided on the spot: submit it on its own, not in a bundle",
+                            words: "事项 \(item.code) 为即办件，当场办结，请单独提交，不纳入一件事套餐")
                     }
                     assessments.append(assessment)
                 } catch let error as HallError {

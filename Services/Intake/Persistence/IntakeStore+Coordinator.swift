@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import Logging
 import PostgresNIO
 
@@ -22,7 +23,9 @@ extension IntakeStore {
             """, logger: logger
         ).decode((UUID, String, String?).self).collectAll()
         guard let row = rows.first else {
-            throw HallError(.notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(receiptCode)", field: "receiptCode")
+            throw HallError(
+                .notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(receiptCode)", field: "receiptCode",
+                words: "没有受理编号为 \(receiptCode)、办件编号为 \(envelopeCaseId ?? "-") 的办件")
         }
         return (row.0, row.1, row.2)
     }
@@ -103,7 +106,9 @@ extension IntakeStore {
         ).decode(Int64.self).collectAll()[0]
         if known > 0 { return }
         guard found.status == "accepted" else {
-            throw HallError(.conflict, "case \(found.caseId) is \(found.status): no supplement can be asked for", field: "receiptCode")
+            throw HallError(
+                .conflict, "case \(found.caseId) is \(found.status): no supplement can be asked for", field: "receiptCode",
+                words: "办件 \(found.caseId) 当前为“\(Words.status(found.status))”，不能要求补充材料")
         }
         for item in requested.supplements {
             try await connection.run(
@@ -131,7 +136,9 @@ extension IntakeStore {
                 "SELECT case_id, status, applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE",
                 logger: logger
             ).decode((UUID, String, String).self).collectAll()
-            guard let row = rows.first else { throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode") }
+            guard let row = rows.first else {
+                throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
+            }
             let open = try await connection.select(
                 "SELECT DISTINCT material FROM \(unescaped: schema).supplement_requests WHERE case_id = \(row.0) AND supplied_at IS NULL",
                 logger: logger
@@ -139,14 +146,15 @@ extension IntakeStore {
             guard row.1 == "accepted", !open.isEmpty else {
                 throw HallError(
                     .conflict, "application \(receiptCode) is not awaiting a supplement (no department asked for one, or all was brought)",
-                    field: "receiptCode")
+                    field: "receiptCode", words: "申请 \(receiptCode) 无需补充材料（部门未要求补充，或材料已全部补齐）")
             }
             let remaining = try SupplementMatching.remaining(open: open, brought: delivery.materials)
             // The centre's agent may bring it on the applicant's behalf (全程代办, Art 40).
             var agent: String?
             if delivery.broughtBy == .agent {
                 agent = try await requireCurrentAgentId(
-                    caseId: row.0, field: "broughtBy", otherwise: "no agent is assigned to application \(receiptCode)", on: connection)
+                    caseId: row.0, field: "broughtBy", otherwise: "no agent is assigned to application \(receiptCode)",
+                    words: "申请 \(receiptCode) 未指定代办员", on: connection)
             }
             try await connection.run(
                 """
@@ -170,7 +178,7 @@ extension IntakeStore {
             return row.2
         }
         guard let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
-            throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode")
+            throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
         }
         return status
     }
@@ -188,7 +196,7 @@ extension IntakeStore {
             return row?.0
         }
         guard let idNumber, let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
-            throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode")
+            throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
         }
         return status
     }
@@ -227,7 +235,9 @@ extension IntakeStore {
         case "accepted": break
         case "completed", "ready", "issued": return  // a repeat
         default:
-            throw HallError(.conflict, "case \(found.caseId) is \(current): it cannot be completed", field: "receiptCode")
+            throw HallError(
+                .conflict, "case \(found.caseId) is \(current): it cannot be completed", field: "receiptCode",
+                words: "办件 \(found.caseId) 当前为“\(Words.status(current))”，不能办结")
         }
         let decision = completed.outcome == .approved ? "approve" : "deny"
         let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
@@ -255,7 +265,7 @@ extension IntakeStore {
             """, logger: logger
         ).decode(String.self).collectAll()
         guard !rows.isEmpty else {
-            throw HallError(.notFound, "no accepted bundle \(completed.bundleId)", field: "bundleId")
+            throw HallError(.notFound, "no accepted bundle \(completed.bundleId)", field: "bundleId", words: "没有已受理的一件事套餐 \(completed.bundleId)")
         }
         let ready = try await connection.select(
             """

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import Logging
 import PostgresNIO
 
@@ -10,7 +11,7 @@ extension IntakeStore {
     /// seal. Only a clerk authorised for the item may decide (Art 8, 13), on an accepted case.
     func decideImmediate(receiptCode: String, _ input: ImmediateDecision, clerk: Clerk, now: Date = Date()) async throws -> ApplicationResponse {
         if input.decision == .deny, (input.reasons ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw HallError.invalid("reasons", "a denial states its reasons")
+            throw HallError.invalid("reasons", "a denial states its reasons", words: "不予许可须写明理由")
         }
         try await requirePosted(clerk, on: nil)
         return try await client.transaction(logger: logger) { connection in
@@ -20,20 +21,30 @@ extension IntakeStore {
                 FROM \(unescaped: schema).applications a WHERE a.receipt_code = \(receiptCode) FOR UPDATE
                 """, logger: logger
             ).decode((UUID, String, String, Int?, String, String).self).collectAll()
-            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard let row = rows.first else {
+                throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
+            }
             guard let version = row.3, let item = try await versions(of: row.2, on: connection).first(where: { $0.version == version }) else {
-                throw HallError(.conflict, "application \(receiptCode) has no accepted item", field: "receiptCode")
+                throw HallError(.conflict, "application \(receiptCode) has no accepted item", field: "receiptCode", words: "申请 \(receiptCode) 没有已受理的事项")
             }
             guard item.kind == .immediate else {
-                throw HallError(.conflict, "item \(item.code) is \(item.kind.rawValue): its decision comes from the department's back office")
+                throw HallError(
+                    .conflict, "item \(item.code) is \(item.kind.rawValue): its decision comes from the department's back office",
+                    words: "事项 \(item.code) 为\(Words.itemKind(item.kind.rawValue))，由部门后台作出决定")
             }
-            guard row.1 == "accepted" else { throw HallError(.conflict, "application \(receiptCode) is \(row.1), not awaiting a decision") }
+            guard row.1 == "accepted" else {
+                throw HallError(
+                    .conflict, "application \(receiptCode) is \(row.1), not awaiting a decision",
+                    words: "申请 \(receiptCode) 当前为“\(Words.status(row.1))”，不在待决定状态")
+            }
             let authorised = try await connection.select(
                 "SELECT 1 FROM \(unescaped: schema).staff WHERE id = \(clerk.staffId) AND active AND \(item.code) = ANY(immediate_items)",
                 logger: logger
             ).collectAll()
             guard !authorised.isEmpty else {
-                throw HallError(.forbidden, "\(clerk.staffId) is not authorised to decide item \(item.code) on the spot")
+                throw HallError(
+                    .forbidden, "\(clerk.staffId) is not authorised to decide item \(item.code) on the spot",
+                    words: "\(clerk.staffId) 未获授权当场决定事项 \(item.code)")
             }
             try await connection.run(
                 """
@@ -154,14 +165,15 @@ extension IntakeStore {
             if let bundleId = rows.first?.1 {
                 throw HallError(
                     .conflict, "application \(receiptCode) belongs to bundle \(bundleId), which is handed out together: POST /v1/bundles/\(bundleId)/handover",
-                    field: "receiptCode")
+                    field: "receiptCode",
+                    words: "申请 \(receiptCode) 属于一件事套餐 \(bundleId)，结果须一并交付：请按套餐办理（POST /v1/bundles/\(bundleId)/handover）")
             }
             if let row = rows.first { try await requireReleasable([row.0], on: connection) }
             var agent: String?
             if input.collectedBy == .agent, let caseId = rows.first?.0 {
                 agent = try await requireCurrentAgentId(
                     caseId: caseId, field: "collectedBy", otherwise: "no agent is assigned to application \(receiptCode): the applicant collects",
-                    on: connection)
+                    words: "申请 \(receiptCode) 未指定代办员，应由申请人本人领取", on: connection)
             }
             return try await connection.select(
                 """
@@ -172,7 +184,9 @@ extension IntakeStore {
             ).decode(String.self).collectAll()
         }
         guard let idNumber = updated.first, let status = try await caseStatus(receiptCode: receiptCode, idNumber: idNumber) else {
-            throw HallError(.conflict, "application \(receiptCode) has no sealed result ready at the window", field: "receiptCode")
+            throw HallError(
+                .conflict, "application \(receiptCode) has no sealed result ready at the window", field: "receiptCode",
+                words: "申请 \(receiptCode) 没有已用印、在窗口待领取的办理结果")
         }
         return status
     }
@@ -183,7 +197,8 @@ extension IntakeStore {
     /// (403 naming `window` otherwise).
     func requirePosted(_ clerk: Clerk, on connection: PostgresConnection?) async throws {
         guard let windowId = clerk.windowId else {
-            throw HallError(.forbidden, "the front desk acts at a hall window: the token names none", field: "window")
+            throw HallError(
+                .forbidden, "the front desk acts at a hall window: the token names none", field: "window", words: "前台业务须在大厅窗口办理，登录凭证未指明窗口")
         }
         let today = LocalDate.inHall(Date()).description
         if postings.isPosted(clerk.staffId, windowId, on: today) { return }
@@ -199,12 +214,12 @@ extension IntakeStore {
         guard let (posted, standIn) = found else {
             throw HallError(
                 .forbidden, "\(clerk.staffId) is not active, qualified staff of the hall's directory at an open window \(windowId) (Art 19)",
-                field: "window")
+                field: "window", words: "\(clerk.staffId) 不是大厅目录中在开放窗口 \(windowId) 的在岗且具备资格的工作人员（第19条）")
         }
         guard posted || standIn else {
             throw HallError(
                 .forbidden, "\(clerk.staffId) is not posted at window \(windowId) and no stand-in for it is filed with the centre for today (Art 20)",
-                field: "window")
+                field: "window", words: "\(clerk.staffId) 未派驻窗口 \(windowId)，今日也没有在政务服务中心备案的顶岗（第20条）")
         }
         postings.remember(clerk.staffId, windowId, on: today)
     }
@@ -216,7 +231,9 @@ extension IntakeStore {
         try await requirePosted(clerk, on: connection)
         guard !cases.isEmpty, let windowId = clerk.windowId, let window = try await window(windowId, on: connection) else { return }
         for (department, acceptedAt) in cases where !window.departments.contains(department) && acceptedAt != windowId {
-            throw HallError(.forbidden, "window \(windowId) neither serves department \(department) nor took the case", field: "window")
+            throw HallError(
+                .forbidden, "window \(windowId) neither serves department \(department) nor took the case", field: "window",
+                words: "窗口 \(windowId) 既不服务部门 \(department)，也不是该办件的受理窗口")
         }
     }
 
@@ -232,13 +249,16 @@ extension IntakeStore {
                 WHERE receipt_code = \(receiptCode) FOR UPDATE
                 """, logger: logger
             ).decode((UUID, String, Int?, String, String?, String?).self).collectAll()
-            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard let row = rows.first else {
+                throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
+            }
             try await requireWindowClerk(clerk, cases: [(row.4 ?? "", row.5)], on: connection)
             guard ["accepted", "decided", "completed", "ready"].contains(row.3), let version = row.2,
                 let item = try await versions(of: row.1, on: connection).first(where: { $0.version == version })
             else {
                 throw HallError(
-                    .conflict, "application \(receiptCode) is \(row.3): a fee is paid only on an accepted case before its hand-over", field: "receiptCode")
+                    .conflict, "application \(receiptCode) is \(row.3): a fee is paid only on an accepted case before its hand-over", field: "receiptCode",
+                    words: "申请 \(receiptCode) 当前为“\(Words.status(row.3))”：只有已受理、尚未交付结果的办件才能缴费")
             }
             let (standard, basis) = try FeeRule.charge(fee.amountCents, for: item)
             let inserted = try await connection.select(
@@ -248,7 +268,9 @@ extension IntakeStore {
                 ON CONFLICT (case_id) DO NOTHING RETURNING 1
                 """, logger: logger
             ).collectAll()
-            guard !inserted.isEmpty else { throw HallError(.conflict, "the fee of \(receiptCode) is already recorded", field: "receiptCode") }
+            guard !inserted.isEmpty else {
+                throw HallError(.conflict, "the fee of \(receiptCode) is already recorded", field: "receiptCode", words: "申请 \(receiptCode) 的收费已经登记")
+            }
         }
     }
 
@@ -266,24 +288,40 @@ extension IntakeStore {
                 WHERE a.receipt_code = \(receiptCode) FOR UPDATE OF a
                 """, logger: logger
             ).decode((UUID, String, Int?, String?, String?, String?, Date?, String?).self).collectAll()
-            guard let row = rows.first else { throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode") }
+            guard let row = rows.first else {
+                throw HallError(.notFound, "no application \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
+            }
             try await requireWindowClerk(clerk, cases: [(row.3 ?? "", row.4)], on: connection)
             guard let due = row.5.flatMap(LocalDate.init(iso:)) else {
-                throw HallError(.notFound, "application \(receiptCode) has no material '\(materialId)' promised for later", field: "materialId")
+                throw HallError(
+                    .notFound, "application \(receiptCode) has no material '\(materialId)' promised for later", field: "materialId",
+                    words: "申请 \(receiptCode) 没有承诺补交的材料“\(materialId)”")
             }
             if let delivered = row.6 {
                 return CaseStatus.Promise(materialId: materialId, dueBy: due, receivedAt: delivered, receivedBy: row.7, overdue: false)
             }
             guard let version = row.2, let item = try await versions(of: row.1, on: connection).first(where: { $0.version == version }),
                 let material = item.materials.first(where: { $0.id == materialId })
-            else { throw HallError(.conflict, "application \(receiptCode) has no accepted item", field: "receiptCode") }
+            else {
+                throw HallError(.conflict, "application \(receiptCode) has no accepted item", field: "receiptCode", words: "申请 \(receiptCode) 没有已受理的事项")
+            }
             if let problem = MaterialsCheck.shortfall(form: arrival.form, copies: arrival.copies, legalForm: arrival.legalForm, for: material) {
                 let field = switch problem {
                 case .wrongForm: "form"
                 case .tooFewCopies: "copies"
                 default: "legalForm"
                 }
-                throw HallError.invalid(field, "the promised material is still not in order (\(problem.rawValue)): bring \(MaterialsCheck.wording(problem, material))")
+                let shortfall = switch problem {
+                case .wrongForm: "形式不符"
+                case .tooFewCopies: "份数不足"
+                case .notInLegalForm: "不符合法定形式"
+                case .missing: "缺少"
+                }
+                let needed = "\(material.name)（\(Words.materialForm(material.form.rawValue))，\(material.copies) 份）"
+                    + (problem == .notInLegalForm ? "，须符合法定形式" : "")
+                throw HallError.invalid(
+                    field, "the promised material is still not in order (\(problem.rawValue)): bring \(MaterialsCheck.wording(problem, material))",
+                    words: "承诺补交的容缺材料仍不符合要求（\(shortfall)）：请提交\(needed)")
             }
             try await connection.run(
                 """

@@ -31,7 +31,7 @@ extension IntakeStore {
     /// Stores an application made online for the item in force, pre-checked against its guide.
     func applyOnline(itemCode: String, applicant: Applicant, listed: [String], now: Date) async throws -> OnlineApplication {
         guard let item = IntakeStore.inForce(try await recentItemVersions(of: itemCode), on: .inHall(now)) else {
-            throw HallError(.notFound, "no item \(itemCode) in force", field: "itemCode")
+            throw HallError(.notFound, "no item \(itemCode) in force", field: "itemCode", words: "目录中没有现行有效的事项 \(itemCode)")
         }
         // The applicant's fields by the window's rules (a valid identity number, a way to reach them).
         _ = try ApplicationSubmission(
@@ -54,7 +54,7 @@ extension IntakeStore {
                 """, logger: logger)
             return application
         }
-        throw HallError.invalid("materials", "'\(unknown)' is not a material of item \(item.code)")
+        throw HallError.invalid("materials", "'\(unknown)' is not a material of item \(item.code)", words: "“\(unknown)”不是事项 \(item.code) 的申请材料")
     }
 
     /// Online applications not answered yet, oldest first (the front desk's queue).
@@ -102,11 +102,15 @@ extension IntakeStore {
             """, logger: logger
         ).decode((String, String).self).collectAll().first
         guard let taken else {
-            guard try await onlineApplication(id: id) != nil else { throw HallError(.notFound, "no such online application", field: "id") }
-            throw HallError(.conflict, "another clerk has taken this online application", field: "id")
+            guard try await onlineApplication(id: id) != nil else {
+                throw HallError(.notFound, "no such online application", field: "id", words: "没有这份网上申请")
+            }
+            throw HallError(.conflict, "another clerk has taken this online application", field: "id", words: "这份网上申请已由其他工作人员受理")
         }
         guard taken.0 == submission.itemCode, taken.1 == submission.applicant.idNumber.uppercased() else {
-            throw HallError.invalid("applicant.idNumber", "the online application is for item \(taken.0) by its own applicant: the item and identity number cannot change")
+            throw HallError.invalid(
+                "applicant.idNumber", "the online application is for item \(taken.0) by its own applicant: the item and identity number cannot change",
+                words: "这份网上申请是申请人本人就事项 \(taken.0) 提出的，事项和身份证件号码不能更改")
         }
         var online = submission
         online.channel = .online

@@ -2,6 +2,7 @@ import Foundation
 import HallCalendar
 import HallContracts
 import HallKit
+import HallWeb
 import Logging
 import PostgresNIO
 
@@ -21,7 +22,7 @@ extension IntakeStore {
             }
             throw HallError(
                 .conflict, "only the materials listed in the one-time correction notice may be asked for (Art 36); the demand was recorded",
-                field: "additionalDemands")
+                field: "additionalDemands", words: "只能要求补正一次性告知书所列的材料（第36条）；本次额外要求已登记在案")
         }
         return try await client.transaction(logger: logger) { connection in
             var caseId = try await caseIdForCorrection(receiptCode, on: connection)
@@ -41,7 +42,7 @@ extension IntakeStore {
             ).decode((String, Int, String, String).self).collectAll()[0]
             var response = try JSONDecoder.intake.decode(ApplicationResponse.self, from: Data(row.2.utf8))
             guard let item = try await versions(of: row.0, on: connection).first(where: { $0.version == row.1 }) else {
-                throw HallError(.internalError, "the case's item version is missing")
+                throw HallError(.internalError, "the case's item version is missing", words: "办件对应的事项版本缺失")
             }
             let open = try await connection.select(
                 "SELECT material_id FROM \(unescaped: schema).corrections WHERE case_id = \(caseId) AND resolved_at IS NULL", logger: logger
@@ -118,9 +119,13 @@ extension IntakeStore {
         let rows = try await connection.select(
             "SELECT case_id, status FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode)", logger: logger
         ).decode((UUID, String).self).collectAll()
-        guard let row = rows.first else { throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode") }
+        guard let row = rows.first else {
+            throw HallError(.notFound, "no application with receipt code \(receiptCode)", field: "receiptCode", words: "没有受理编号为 \(receiptCode) 的申请")
+        }
         guard row.1 == "awaiting-correction" else {
-            throw HallError(.conflict, "application \(receiptCode) is \(row.1), not awaiting correction", field: "receiptCode")
+            throw HallError(
+                .conflict, "application \(receiptCode) is \(row.1), not awaiting correction", field: "receiptCode",
+                words: "申请 \(receiptCode) 当前为“\(Words.status(row.1))”，不在待补正状态")
         }
         return row.0
     }

@@ -54,9 +54,12 @@ struct IntakeStore: Sendable {
             return try await saveDepartmentOnce(department)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
             if error.serverInfo?[.constraintName]?.contains("document_code") == true {
-                throw HallError.invalid("documentCode", "another department numbers its decisions with \(department.documentCode ?? "")")
+                throw HallError.invalid(
+                    "documentCode", "another department numbers its decisions with \(department.documentCode ?? "")",
+                    words: "其他部门已使用“\(department.documentCode ?? "")”作为决定书编号代字")
             }
-            throw HallError.invalid("centre", "another department is already the hall centre (there is one centre)")
+            throw HallError.invalid(
+                "centre", "another department is already the hall centre (there is one centre)", words: "已有其他部门登记为政务服务中心（政务服务中心只有一个）")
         }
     }
 
@@ -84,9 +87,13 @@ struct IntakeStore: Sendable {
                 let rows = try await connection.select(
                     "SELECT name, department_id FROM \(unescaped: schema).staff WHERE id = \(id)", logger: logger
                 ).decode((String, String).self).collectAll()
-                guard let row = rows.first else { throw HallError(.invalidField, "no staff member \(id)", field: "chiefRepresentativeId") }
+                guard let row = rows.first else {
+                    throw HallError(.invalidField, "no staff member \(id)", field: "chiefRepresentativeId", words: "目录中没有工作人员 \(id)")
+                }
                 guard row.1 == department.id else {
-                    throw HallError.invalid("chiefRepresentativeId", "\(id) works for department \(row.1), not \(department.id)")
+                    throw HallError.invalid(
+                        "chiefRepresentativeId", "\(id) works for department \(row.1), not \(department.id)",
+                        words: "\(id) 是部门 \(row.1) 的工作人员，不属于部门 \(department.id)")
                 }
                 return DirectoryPerson(staffId: id, name: row.0)
             }
@@ -113,7 +120,7 @@ struct IntakeStore: Sendable {
                 "SELECT id FROM \(unescaped: schema).departments WHERE id = ANY(\(window.departmentIds))", logger: logger
             ).decode(String.self).collectAll()
             if let missing = window.departmentIds.first(where: { !known.contains($0) }) {
-                throw HallError.invalid("departmentIds", "no department \(missing)")
+                throw HallError.invalid("departmentIds", "no department \(missing)", words: "目录中没有部门 \(missing)")
             }
             try await connection.run(
                 """
@@ -167,7 +174,8 @@ struct IntakeStore: Sendable {
                     """, logger: logger)
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
                 throw HallError.invalid(
-                    error.serverInfo?[.message]?.contains("window") == true ? "windowId" : "departmentId", "refers to nothing in the directory")
+                    error.serverInfo?[.message]?.contains("window") == true ? "windowId" : "departmentId", "refers to nothing in the directory",
+                    words: "在目录中不存在")
             }
             if let rotation {
                 try await connection.run(
@@ -191,12 +199,18 @@ struct IntakeStore: Sendable {
             let staff = try await connection.select(
                 "SELECT active AND qualified FROM \(unescaped: schema).staff WHERE id = \(input.staffId)", logger: logger
             ).decode(Bool.self).collectAll().first
-            guard let eligible = staff else { throw HallError.invalid("staffId", "no staff member \(input.staffId) in the directory") }
-            guard eligible else { throw HallError.invalid("staffId", "\(input.staffId) is not active, qualified staff (Art 19): no stand-in") }
+            guard let eligible = staff else {
+                throw HallError.invalid("staffId", "no staff member \(input.staffId) in the directory", words: "目录中没有工作人员 \(input.staffId)")
+            }
+            guard eligible else {
+                throw HallError.invalid(
+                    "staffId", "\(input.staffId) is not active, qualified staff (Art 19): no stand-in",
+                    words: "\(input.staffId) 不是在岗且具备资格的工作人员（第19条），不能顶岗")
+            }
             let open = try await connection.select(
                 "SELECT active FROM \(unescaped: schema).windows WHERE id = \(input.windowId)", logger: logger
             ).decode(Bool.self).collectAll().first
-            guard open == true else { throw HallError.invalid("windowId", "no open window \(input.windowId)") }
+            guard open == true else { throw HallError.invalid("windowId", "no open window \(input.windowId)", words: "没有开放的窗口 \(input.windowId)") }
             let row = try await connection.select(
                 """
                 INSERT INTO \(unescaped: schema).stand_ins (staff_id, window_id, from_date, to_date, reason, filing_reference, filed_by)
@@ -319,7 +333,7 @@ struct IntakeStore: Sendable {
                         public_key = EXCLUDED.public_key, active = EXCLUDED.active, registered_by = EXCLUDED.registered_by, updated_at = now()
                     """, logger: logger)
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
-                throw HallError.invalid("departmentId", "refers to nothing in the directory")
+                throw HallError.invalid("departmentId", "refers to nothing in the directory", words: "在目录中不存在")
             }
             let changed = DepartmentSystemChanged(
                 systemId: system.id, departmentId: system.departmentId, name: system.name, publicKey: system.publicKey, active: system.active ?? true)
@@ -468,6 +482,6 @@ struct IntakeStore: Sendable {
 
 func checkIdentifier(_ value: String, field: String) throws {
     guard value.range(of: #"^[a-z0-9][a-z0-9-]{0,63}$"#, options: .regularExpression) != nil else {
-        throw HallError.invalid(field, "must be 1–64 lower-case letters, digits or '-'")
+        throw HallError.invalid(field, "must be 1–64 lower-case letters, digits or '-'", words: "须为 1–64 个小写字母、数字或“-”")
     }
 }

@@ -197,10 +197,13 @@ public struct SealingRequest: Sendable, Hashable {
 public struct SealRefusal: Error, Sendable, Hashable {
     public var reason: SealRefusalReason
     public var detail: String
+    /// The sentence in the hall's words (Chinese), for the pages; nil when there is only the English.
+    public var words: String?
 
-    public init(_ reason: SealRefusalReason, _ detail: String) {
+    public init(_ reason: SealRefusalReason, _ detail: String, words: String? = nil) {
         self.reason = reason
         self.detail = detail
+        self.words = words
     }
 }
 
@@ -220,7 +223,10 @@ public enum SealPolicy {
     /// The document hash's 32 bytes, or the `malformed-document-hash` refusal.
     public static func documentHash(_ request: SealingRequest) -> Result<[UInt8], SealRefusal> {
         guard let bytes = Hex.digest(request.documentHash) else {
-            return .failure(SealRefusal(.malformedDocumentHash, "documentHash must be the document's SHA-256 as 64 hexadecimal digits"))
+            return .failure(
+                SealRefusal(
+                    .malformedDocumentHash, "documentHash must be the document's SHA-256 as 64 hexadecimal digits",
+                    words: "文书摘要须为文书的 SHA-256 摘要（64 位十六进制数字）"))
         }
         return .success(bytes)
     }
@@ -229,18 +235,24 @@ public enum SealPolicy {
     public static func precheck(_ request: SealingRequest) -> SealRefusal? {
         if case .failure(let refusal) = documentHash(request) { return refusal }
         if let caller = request.callerDepartment, caller != request.departmentId {
-            return SealRefusal(.departmentMismatch, "the caller acts for department \(caller), the document belongs to \(request.departmentId)")
+            return SealRefusal(
+                .departmentMismatch, "the caller acts for department \(caller), the document belongs to \(request.departmentId)",
+                words: "请求方代表部门 \(caller)，文书属于部门 \(request.departmentId)")
         }
         return nil
     }
 
     /// Why a seal cannot be registered for `department` (Art 32), or nil: the department must be
     /// active in the directory and the custodian its chief representative. Returns the field at
-    /// fault and the rule.
-    public static func registrationProblem(_ registration: SealRegistration, department: DepartmentRecord?) -> (field: String, rule: String)? {
-        guard let department, department.active else { return ("departmentId", "is not an active department of the hall directory") }
+    /// fault, the rule and the rule in the hall's words.
+    public static func registrationProblem(
+        _ registration: SealRegistration, department: DepartmentRecord?
+    ) -> (field: String, rule: String, words: String)? {
+        guard let department, department.active else {
+            return ("departmentId", "is not an active department of the hall directory", "须为大厅名录中在用的部门")
+        }
         guard department.chiefRepresentative == registration.custodianStaffId else {
-            return ("custodianStaffId", "must be the department's chief representative (Art 32)")
+            return ("custodianStaffId", "must be the department's chief representative (Art 32)", "须为该部门的首席代表（第32条）")
         }
         return nil
     }
@@ -250,39 +262,63 @@ public enum SealPolicy {
         if let refusal = precheck(request) { return .failure(refusal) }
         guard let seal = facts.activeSeal else {
             return facts.everHadSeal
-                ? .failure(SealRefusal(.sealRevoked, "the approval seal of department \(request.departmentId) was revoked and no successor is active"))
-                : .failure(SealRefusal(.noSeal, "department \(request.departmentId) has no approval seal"))
+                ? .failure(
+                    SealRefusal(
+                        .sealRevoked, "the approval seal of department \(request.departmentId) was revoked and no successor is active",
+                        words: "部门 \(request.departmentId) 的审批专用章已作废，且没有启用新的审批专用章"))
+                : .failure(SealRefusal(.noSeal, "department \(request.departmentId) has no approval seal", words: "部门 \(request.departmentId) 没有审批专用章"))
         }
         guard seal.validFrom <= now, now < seal.validUntil else {
-            return .failure(SealRefusal(.sealExpired, "seal \(seal.code) is valid from \(seal.validFrom) until \(seal.validUntil)"))
+            return .failure(
+                SealRefusal(
+                    .sealExpired, "seal \(seal.code) is valid from \(seal.validFrom) until \(seal.validUntil)",
+                    words: "印章 \(seal.code) 的有效期为 \(seal.validFrom) 至 \(seal.validUntil)"))
         }
         guard let window = facts.window, window.active, window.kind != .discipline else {
-            return .failure(SealRefusal(.windowNotHallWindow, "\(request.windowId) is not an open hall window where approval seals are applied (Art 30)"))
+            return .failure(
+                SealRefusal(
+                    .windowNotHallWindow, "\(request.windowId) is not an open hall window where approval seals are applied (Art 30)",
+                    words: "\(request.windowId) 不是可以加盖审批专用章的大厅在用窗口（第30条）"))
         }
         guard window.kind == .comprehensive || window.departmentIds.contains(request.departmentId) else {
-            return .failure(SealRefusal(.windowNotHallWindow, "window \(request.windowId) does not serve department \(request.departmentId)"))
+            return .failure(
+                SealRefusal(
+                    .windowNotHallWindow, "window \(request.windowId) does not serve department \(request.departmentId)",
+                    words: "窗口 \(request.windowId) 不办理部门 \(request.departmentId) 的事项"))
         }
         guard let staff = facts.requester, staff.active else {
-            return .failure(SealRefusal(.notAuthorised, "\(request.requestedBy) is not active staff of the hall"))
+            return .failure(
+                SealRefusal(.notAuthorised, "\(request.requestedBy) is not active staff of the hall", words: "\(request.requestedBy) 不是大厅在岗工作人员"))
         }
         let day = hallDay(now)
         let isCustodian = facts.department.map { $0.active && $0.isCustodian(staff.staffId, on: day) } ?? false
         if isCustodian { return .success(seal) }
         if seal.authorises(staff.staffId, for: request.documentKind) {
             guard staff.qualified else {
-                return .failure(SealRefusal(.notAuthorised, "\(staff.staffId) does not hold the qualification for window work (Art 19)"))
+                return .failure(
+                    SealRefusal(
+                        .notAuthorised, "\(staff.staffId) does not hold the qualification for window work (Art 19)",
+                        words: "\(staff.staffId) 不具备窗口工作人员资格（第19条）"))
             }
             guard staff.windowId == request.windowId else {
                 return .failure(SealRefusal(
                     .notAuthorised,
                     "\(staff.staffId) works at \(staff.windowId.map { "window \($0)" } ?? "no window"), not at window \(request.windowId): "
-                        + "authorised staff apply the seal at their own window (Art 30)"))
+                        + "authorised staff apply the seal at their own window (Art 30)",
+                    words: "\(staff.staffId) \(staff.windowId.map { "在窗口 \($0) 工作" } ?? "没有所在窗口")，不在窗口 \(request.windowId)："
+                        + "获授权的工作人员只能在本人所在窗口用印（第30条）"))
             }
             return .success(seal)
         }
         if staff.departmentId != request.departmentId {
-            return .failure(SealRefusal(.departmentMismatch, "\(staff.staffId) belongs to department \(staff.departmentId), the document to \(request.departmentId)"))
+            return .failure(
+                SealRefusal(
+                    .departmentMismatch, "\(staff.staffId) belongs to department \(staff.departmentId), the document to \(request.departmentId)",
+                    words: "\(staff.staffId) 属于部门 \(staff.departmentId)，文书属于部门 \(request.departmentId)"))
         }
-        return .failure(SealRefusal(.notAuthorised, "\(staff.staffId) is neither the custodian of seal \(seal.code) nor authorised for \(request.documentKind.rawValue)"))
+        return .failure(
+            SealRefusal(
+                .notAuthorised, "\(staff.staffId) is neither the custodian of seal \(seal.code) nor authorised for \(request.documentKind.rawValue)",
+                words: "\(staff.staffId) 既不是印章 \(seal.code) 的保管人，也未获授权为 \(request.documentKind.rawValue) 用印"))
     }
 }

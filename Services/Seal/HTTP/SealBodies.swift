@@ -22,9 +22,9 @@ struct RegistrationBody: Decodable {
     func registration() throws -> SealRegistration {
         for (field, value) in [("departmentId", departmentId), ("name", name), ("code", code), ("custodianStaffId", custodianStaffId)]
         where value.isEmpty || value.count > 500 {
-            throw HallError.invalid(field, "must be 1 to 500 characters")
+            throw HallError.invalid(field, "must be 1 to 500 characters", words: "须为 1 到 500 个字符")
         }
-        guard validUntil > validFrom else { throw HallError.invalid("validUntil", "must be after validFrom") }
+        guard validUntil > validFrom else { throw HallError.invalid("validUntil", "must be after validFrom", words: "须晚于有效期起始时间") }
         return SealRegistration(
             departmentId: departmentId, name: name, code: code, custodianStaffId: custodianStaffId, authorisations: authorisations ?? [],
             validFrom: validFrom, validUntil: validUntil)
@@ -42,15 +42,18 @@ struct AuthorisationsBody: Decodable {
     /// repeats): staff ids of 1 to 200 characters, each at most once. Throws `invalid-field` naming the entry.
     func validated() throws -> [SealAuthorisation] {
         guard authorisations.count <= Self.maximumCount else {
-            throw HallError.invalid("authorisations", "must hold at most \(Self.maximumCount) entries")
+            throw HallError.invalid("authorisations", "must hold at most \(Self.maximumCount) entries", words: "最多 \(Self.maximumCount) 项")
         }
         var seen = Set<String>()
         for (index, entry) in authorisations.enumerated() {
             guard entry.staffId.count <= 200, entry.staffId.trimmingCharacters(in: .whitespaces) == entry.staffId else {
-                throw HallError.invalid("authorisations[\(index)].staffId", "must be 1 to 200 characters without surrounding spaces")
+                throw HallError.invalid(
+                    "authorisations[\(index)].staffId", "must be 1 to 200 characters without surrounding spaces", words: "须为 1 到 200 个字符，首尾不能有空格")
             }
             guard seen.insert(entry.staffId).inserted else {
-                throw HallError.invalid("authorisations[\(index)].staffId", "names \(entry.staffId) a second time; list each person once with all their kinds")
+                throw HallError.invalid(
+                    "authorisations[\(index)].staffId", "names \(entry.staffId) a second time; list each person once with all their kinds",
+                    words: "重复列出了 \(entry.staffId)：每人只列一次，并写明其可用印的全部文书类型")
             }
         }
         return authorisations

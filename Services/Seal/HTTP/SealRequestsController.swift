@@ -32,16 +32,21 @@ struct SealRequestsController<Repository: SealRepository> {
         guard !principal.roles.isDisjoint(with: Self.sealingRoles) else {
             throw HallError(
                 .forbidden, "a seal is applied by its custodian or staff it authorises: the token needs one of the roles "
-                    + Self.sealingRoles.map(\.rawValue).sorted().joined(separator: ", "), field: "roles")
+                    + Self.sealingRoles.map(\.rawValue).sorted().joined(separator: ", "), field: "roles",
+                words: "印章由保管人或获授权的工作人员加盖：登录凭证须具有以下角色之一："
+                    + Self.sealingRoles.map(\.rawValue).sorted().joined(separator: "、"))
         }
         guard let department = principal.department else {
-            throw HallError(.forbidden, "only a token acting for a department may ask for its seal", field: "department")
+            throw HallError(
+                .forbidden, "only a token acting for a department may ask for its seal", field: "department", words: "只有代表部门的登录凭证才能申请加盖该部门的印章")
         }
         let body = try await request.decodeBody(as: SealRequestBody.self, context: context)
         if let window = principal.window, let asked = body.windowId, window != asked {
-            throw HallError.invalid("windowId", "differs from the caller's window \(window)")
+            throw HallError.invalid("windowId", "differs from the caller's window \(window)", words: "与请求人所在窗口 \(window) 不一致")
         }
-        guard let window = body.windowId ?? principal.window else { throw HallError.invalid("windowId", "is required (or a token with a window claim)") }
+        guard let window = body.windowId ?? principal.window else {
+            throw HallError.invalid("windowId", "is required (or a token with a window claim)", words: "必须填写（或使用注明窗口的登录凭证）")
+        }
         let sealing = SealingRequest(
             documentKind: body.documentKind, documentHash: body.documentHash, caseId: body.caseId, departmentId: body.departmentId,
             requestedBy: principal.subject, windowId: window, callerDepartment: department)
@@ -57,7 +62,7 @@ struct SealRequestsController<Repository: SealRepository> {
                 case .notAuthorised: "requestedBy"
                 case .noSeal, .sealRevoked, .sealExpired: "departmentId"
                 }
-            throw HallError(.sealRefused(refusal.reason), "\(refusal.reason.rawValue): \(refusal.detail)", field: field)
+            throw HallError(.sealRefused(refusal.reason), "\(refusal.reason.rawValue): \(refusal.detail)", field: field, words: refusal.words)
         }
     }
 }

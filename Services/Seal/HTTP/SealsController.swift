@@ -26,7 +26,7 @@ struct SealsController<Repository: SealRepository> {
             return try jsonResponse(seals.map { SealView($0, custody: custody[$0.sealId]) })
         }
         routes.get("/v1/seals/:id") { _, context in
-            guard let seal = try await repository.seal(id: try uuidParameter(context)) else { throw HallError(.notFound, "no such seal") }
+            guard let seal = try await repository.seal(id: try uuidParameter(context)) else { throw HallError(.notFound, "no such seal", words: "没有这枚印章") }
             return try jsonResponse(SealView(seal, custody: try await repository.custody(of: [seal])[seal.sealId]))
         }
         routes.post("/v1/seals/:id/revoke") { request, context in try await revoke(request, context) }
@@ -34,7 +34,7 @@ struct SealsController<Repository: SealRepository> {
         routes.post("/v1/seals/:id/verify-register") { _, context in
             try context.requirePrincipal().require(anyOf: .operator, .centreAdmin)
             let id = try uuidParameter(context)
-            guard let report = try await repository.verifyRegister(sealId: id) else { throw HallError(.notFound, "no such seal") }
+            guard let report = try await repository.verifyRegister(sealId: id) else { throw HallError(.notFound, "no such seal", words: "没有这枚印章") }
             return try jsonResponse(RegisterReport(sealId: id.uuidString.lowercased(), report: report))
         }
         return routes
@@ -52,7 +52,7 @@ struct SealsController<Repository: SealRepository> {
         let principal = try context.requirePrincipal()
         try principal.require(anyOf: .centreAdmin)
         let body = try await request.decodeBody(as: RevocationBody.self, context: context)
-        guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("reason", "must not be empty") }
+        guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else { throw HallError.invalid("reason", "must not be empty", words: "不能为空") }
         let (revoked, successor) = try await repository.revokeSeal(
             id: try uuidParameter(context), reason: body.reason, by: principal.subject, successor: try body.successor?.registration())
         return try jsonResponse(RevocationView(revoked: SealView(revoked), successor: successor.map { SealView($0) }))
@@ -70,6 +70,6 @@ struct SealsController<Repository: SealRepository> {
 
 /// The `{id}` path parameter as a UUID; anything else is no known id (404).
 func uuidParameter(_ context: HallRequestContext) throws -> UUID {
-    guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw HallError(.notFound, "not a known id") }
+    guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else { throw HallError(.notFound, "not a known id", words: "没有这个编号") }
     return id
 }

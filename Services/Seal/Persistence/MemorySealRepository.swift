@@ -30,10 +30,12 @@ actor MemorySealRepository: SealRepository {
 
     private func register(_ registration: SealRegistration, predecessor: UUID?, by admin: String) throws -> SealRecord {
         if let problem = SealPolicy.registrationProblem(registration, department: departments[registration.departmentId]) {
-            throw HallError.invalid(problem.field, problem.rule)
+            throw HallError.invalid(problem.field, problem.rule, words: problem.words)
         }
         guard !records.values.contains(where: { ($0.departmentId == registration.departmentId && $0.status == .active) || $0.code == registration.code }) else {
-            throw HallError(.conflict, "department \(registration.departmentId) already has an active seal, or code \(registration.code) is taken", field: "code")
+            throw HallError(
+                .conflict, "department \(registration.departmentId) already has an active seal, or code \(registration.code) is taken", field: "code",
+                words: "部门 \(registration.departmentId) 已有在用的印章，或编码 \(registration.code) 已被占用")
         }
         let key = Curve25519.Signing.PrivateKey()
         let record = SealRecord(
@@ -48,10 +50,10 @@ actor MemorySealRepository: SealRepository {
     }
 
     func revokeSeal(id: UUID, reason: String, by admin: String, successor: SealRegistration?) throws -> (SealRecord, SealRecord?) {
-        guard var seal = records[id] else { throw HallError(.notFound, "no seal \(id)") }
-        guard seal.status == .active else { throw HallError(.conflict, "seal \(seal.code) is already revoked") }
+        guard var seal = records[id] else { throw HallError(.notFound, "no seal \(id)", words: "没有编号为 \(id) 的印章") }
+        guard seal.status == .active else { throw HallError(.conflict, "seal \(seal.code) is already revoked", words: "印章 \(seal.code) 已作废") }
         if let successor, successor.departmentId != seal.departmentId {
-            throw HallError.invalid("successor.departmentId", "must be the revoked seal's department")
+            throw HallError.invalid("successor.departmentId", "must be the revoked seal's department", words: "须与作废的印章属于同一部门")
         }
         seal.status = .revoked
         seal.revokedBy = admin
@@ -65,8 +67,10 @@ actor MemorySealRepository: SealRepository {
     }
 
     func replaceAuthorisations(sealId: UUID, authorisations: [SealAuthorisation], by admin: String) throws -> SealRecord {
-        guard var seal = records[sealId] else { throw HallError(.notFound, "no seal \(sealId)") }
-        guard seal.status == .active else { throw HallError(.conflict, "seal \(seal.code) is revoked; its authorisations can no longer change") }
+        guard var seal = records[sealId] else { throw HallError(.notFound, "no seal \(sealId)", words: "没有编号为 \(sealId) 的印章") }
+        guard seal.status == .active else {
+            throw HallError(.conflict, "seal \(seal.code) is revoked; its authorisations can no longer change", words: "印章 \(seal.code) 已作废，用印授权不能再更改")
+        }
         seal.authorisations = authorisations
         records[sealId] = seal
         return seal
@@ -96,7 +100,10 @@ actor MemorySealRepository: SealRepository {
     func apply(_ request: SealingRequest) throws -> SealingOutcome {
         if let refusal = SealPolicy.precheck(request) { return .refused(refusal) }
         guard let hash = Hex.digest(request.documentHash) else {
-            return .refused(SealRefusal(.malformedDocumentHash, "documentHash must be the document's SHA-256 as 64 hexadecimal digits"))
+            return .refused(
+                SealRefusal(
+                    .malformedDocumentHash, "documentHash must be the document's SHA-256 as 64 hexadecimal digits",
+                    words: "文书摘要须为文书的 SHA-256 摘要（64 位十六进制数字）"))
         }
         let sealed = registers.values.joined()
         if let existing = sealed.first(where: {
@@ -113,7 +120,9 @@ actor MemorySealRepository: SealRepository {
         case .failure(let refusal):
             return .refused(refusal)
         case .success(var seal):
-            guard let key = keys[seal.sealId] else { throw HallError(.internalError, "no signing key for seal \(seal.sealId)") }
+            guard let key = keys[seal.sealId] else {
+                throw HallError(.internalError, "no signing key for seal \(seal.sealId)", words: "印章 \(seal.sealId) 没有签名密钥")
+            }
             let imprint = try Imprint.next(for: request, documentHash: hash, on: seal, at: now, signedWith: key)
             registers[seal.sealId, default: []].append(imprint)
             seal.lastSerial = imprint.serial

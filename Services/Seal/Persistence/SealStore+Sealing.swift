@@ -73,7 +73,9 @@ extension SealStore {
             """, logger: logger
         ).collect()
         guard rows.count == requests.count else {
-            throw HallError(.internalError, "the sealing read returned \(rows.count) rows for \(requests.count) requests")
+            throw HallError(
+                .internalError, "the sealing read returned \(rows.count) rows for \(requests.count) requests",
+                words: "用印查询为 \(requests.count) 个请求返回了 \(rows.count) 行")
         }
         // Rows of one department carry the same locked seal: decode it once.
         var seals: [String: SealRecord] = [:]
@@ -203,7 +205,9 @@ extension SealStore {
                 let key = try vault.decrypt(Array(Data(base64Encoded: read.encryptedKey ?? "") ?? Data()), sealId: seal.sealId)
                 current = Chain(seal: seal, key: key, firstSerial: seal.lastSerial + 1)
             }
-            guard let digest = Hex.digest(hashes[position]) else { throw HallError(.internalError, "a checked document hash is not a digest") }
+            guard let digest = Hex.digest(hashes[position]) else {
+                throw HallError(.internalError, "a checked document hash is not a digest", words: "已校验的文书摘要格式有误")
+            }
             let imprint = try Imprint.next(for: request, documentHash: digest, on: current.seal, at: now, signedWith: current.key)
             current.seal.lastSerial = imprint.serial
             current.seal.lastHash = imprint.imprintHash
@@ -258,7 +262,9 @@ extension SealStore {
             ).decode((Int64, Int64).self).collectAll()
             guard let counts = rows.first, counts.0 == Int64(imprints.count), counts.1 == Int64(seals.count) else {
                 // Every row written by the same statement goes with the rollback.
-                throw HallError(.conflict, "a document of the batch was sealed concurrently; retry to read its imprint", isRetriable: true)
+                throw HallError(
+                    .conflict, "a document of the batch was sealed concurrently; retry to read its imprint",
+                    words: "同批中有一份文书已被同时加盖印章，请重试以读取其用印记录", isRetriable: true)
             }
         }
         for (index, outcome) in outcomes.enumerated() {
@@ -273,7 +279,7 @@ extension SealStore {
             }
         }
         return try outcomes.map { outcome in
-            guard let outcome else { throw HallError(.internalError, "a seal request of the batch was not answered") }
+            guard let outcome else { throw HallError(.internalError, "a seal request of the batch was not answered", words: "同批中有一个用印请求没有得到处理结果") }
             return outcome
         }
     }

@@ -174,7 +174,7 @@ struct SealStore: Sendable {
     /// A seal this transaction has just written or locked: missing, it is an internal error.
     private func storedSeal(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> SealRecord {
         guard let record = try await seal(id: id, on: connection, logger: logger) else {
-            throw HallError(.internalError, "seal \(id) is not in the register it was just written to")
+            throw HallError(.internalError, "seal \(id) is not in the register it was just written to", words: "刚写入的印章 \(id) 未能从登记簿中读出")
         }
         return record
     }
@@ -196,7 +196,9 @@ struct SealStore: Sendable {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> SealRecord {
         let department = try await department(registration.departmentId, on: connection, logger: logger)
-        if let problem = SealPolicy.registrationProblem(registration, department: department) { throw HallError.invalid(problem.field, problem.rule) }
+        if let problem = SealPolicy.registrationProblem(registration, department: department) {
+            throw HallError.invalid(problem.field, problem.rule, words: problem.words)
+        }
         let sealId = UUID.random()
         let key = Curve25519.Signing.PrivateKey()
         let publicKey = Data(key.publicKey.rawRepresentation).base64EncodedString()
@@ -215,7 +217,9 @@ struct SealStore: Sendable {
             """, logger: logger
         ).collect()
         guard !inserted.isEmpty else {
-            throw HallError(.conflict, "department \(registration.departmentId) already has an active seal, or code \(registration.code) is taken", field: "code")
+            throw HallError(
+                .conflict, "department \(registration.departmentId) already has an active seal, or code \(registration.code) is taken", field: "code",
+                words: "部门 \(registration.departmentId) 已有在用的印章，或编码 \(registration.code) 已被占用")
         }
         let record = try await storedSeal(id: sealId, on: connection, logger: logger)
         let event = SealRegistered(
@@ -240,9 +244,9 @@ struct SealStore: Sendable {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> (SealRecord, SealRecord?) {
         guard let seal = try await seal(id: sealId, forUpdate: true, on: connection, logger: logger) else {
-            throw HallError(.notFound, "no seal \(sealId)")
+            throw HallError(.notFound, "no seal \(sealId)", words: "没有编号为 \(sealId) 的印章")
         }
-        guard seal.status == .active else { throw HallError(.conflict, "seal \(seal.code) is already revoked") }
+        guard seal.status == .active else { throw HallError(.conflict, "seal \(seal.code) is already revoked", words: "印章 \(seal.code) 已作废") }
         try await connection.run(
             """
             UPDATE \(unescaped: schema).seals SET status = 'revoked', revoked_by = \(admin), revoked_at = \(now), revocation_reason = \(reason)
@@ -251,7 +255,9 @@ struct SealStore: Sendable {
         let revokedEnvelopeId = UUID.random()
         var next: SealRecord?
         if var successor {
-            guard successor.departmentId == seal.departmentId else { throw HallError.invalid("successor.departmentId", "must be the revoked seal's department") }
+            guard successor.departmentId == seal.departmentId else {
+                throw HallError.invalid("successor.departmentId", "must be the revoked seal's department", words: "须与作废的印章属于同一部门")
+            }
             successor.departmentId = seal.departmentId
             next = try await register(
                 successor, predecessor: sealId, by: admin, now: now, correlationId: correlationId, causationId: revokedEnvelopeId, on: connection, logger: logger)
@@ -284,10 +290,10 @@ struct SealStore: Sendable {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> SealRecord {
         guard var seal = try await seal(id: sealId, forUpdate: true, on: connection, logger: logger) else {
-            throw HallError(.notFound, "no seal \(sealId)")
+            throw HallError(.notFound, "no seal \(sealId)", words: "没有编号为 \(sealId) 的印章")
         }
         guard seal.status == .active else {
-            throw HallError(.conflict, "seal \(seal.code) is revoked; its authorisations can no longer change")
+            throw HallError(.conflict, "seal \(seal.code) is revoked; its authorisations can no longer change", words: "印章 \(seal.code) 已作废，用印授权不能再更改")
         }
         let encoder = EventEnvelope.encoder()
         let previous = String(decoding: try encoder.encode(seal.authorisations), as: UTF8.self)

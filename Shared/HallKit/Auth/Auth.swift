@@ -80,14 +80,16 @@ public struct TokenRules: Sendable {
         self.clockSkew = clockSkew
     }
 
-    /// Why `claims` break the rules at `now`, or nil.
-    func violation(of claims: HallClaims, at now: Date) -> String? {
-        if let issuer, claims.iss?.value != issuer { return "the token's issuer is not \(issuer)" }
-        if let audience, !(claims.aud?.value.contains(audience) ?? false) { return "the token is not for \(audience)" }
+    /// Why `claims` break the rules at `now` (in English and in the hall's words), or nil.
+    func violation(of claims: HallClaims, at now: Date) -> (message: String, words: String)? {
+        if let issuer, claims.iss?.value != issuer { return ("the token's issuer is not \(issuer)", "令牌不是由 \(issuer) 签发的") }
+        if let audience, !(claims.aud?.value.contains(audience) ?? false) { return ("the token is not for \(audience)", "令牌不是签发给 \(audience) 使用的") }
         let issued = claims.iat.value, expires = claims.exp.value
-        if issued > now.addingTimeInterval(clockSkew) { return "the token is issued in the future" }
-        if expires.timeIntervalSince(issued) > maxLifetime { return "the token lives longer than \(Int(maxLifetime)) s" }
-        if now >= expires { return "the token has expired" }
+        if issued > now.addingTimeInterval(clockSkew) { return ("the token is issued in the future", "令牌的签发时间晚于当前时间") }
+        if expires.timeIntervalSince(issued) > maxLifetime {
+            return ("the token lives longer than \(Int(maxLifetime)) s", "令牌有效期超过 \(Int(maxLifetime)) 秒")
+        }
+        if now >= expires { return ("the token has expired", "令牌已过期") }
         return nil
     }
 }
@@ -114,14 +116,16 @@ public struct Principal: Sendable, Equatable {
     /// Throws ``HallError/Code/forbidden`` unless the caller has one of `roles`.
     public func require(anyOf roles: Role...) throws {
         guard !self.roles.isDisjoint(with: roles) else {
-            throw HallError(.forbidden, "this action needs one of the roles: \(roles.map(\.rawValue).joined(separator: ", "))")
+            throw HallError(
+                .forbidden, "this action needs one of the roles: \(roles.map(\.rawValue).joined(separator: ", "))",
+                words: "办理此项需要以下角色之一：\(roles.map(\.rawValue).joined(separator: "、"))")
         }
     }
 
     /// Throws ``HallError/Code/forbidden`` unless the caller acts for `department`.
     public func require(department: String) throws {
         guard self.department == department else {
-            throw HallError(.forbidden, "the caller does not act for department \(department)", field: "department")
+            throw HallError(.forbidden, "the caller does not act for department \(department)", field: "department", words: "当前登录身份不能代表部门 \(department) 办理")
         }
     }
 }
@@ -172,7 +176,7 @@ public struct TokenAuthority: Sendable {
     /// Issues a token with the shared secret (route tests; development halls: `hallctl token`).
     public func issue(_ claims: HallClaims) async throws -> String {
         guard case .secret(let keys) = keys else {
-            throw HallError(.internalError, "tokens of the identity provider are issued by the provider")
+            throw HallError(.internalError, "tokens of the identity provider are issued by the provider", words: "身份服务的令牌只能由身份服务签发")
         }
         return try await keys.sign(claims)
     }
@@ -192,15 +196,15 @@ public struct TokenAuthority: Sendable {
                 claims = try await keys.verify(token, as: HallClaims.self)
             case .published(let published):
                 let header = try TokenHeader(token)
-                guard Self.publishedAlgorithms.contains(header.alg) else { throw HallError(.unauthenticated, "algorithm") }
-                guard let kid = header.kid else { throw HallError(.unauthenticated, "no kid") }
+                guard Self.publishedAlgorithms.contains(header.alg) else { throw HallError(.unauthenticated, "algorithm", words: "令牌的签名算法不被接受") }
+                guard let kid = header.kid else { throw HallError(.unauthenticated, "no kid", words: "令牌未注明密钥编号（kid）") }
                 claims = try await published.collection(for: kid).verify(token, as: HallClaims.self)
             }
         } catch {
-            throw HallError(.unauthenticated, "the bearer token is invalid or expired")
+            throw HallError(.unauthenticated, "the bearer token is invalid or expired", words: "登录令牌无效或已过期，请重新登录")
         }
         if let violation = rules.violation(of: claims, at: now) {
-            throw HallError(.unauthenticated, "the bearer token is not accepted: \(violation)")
+            throw HallError(.unauthenticated, "the bearer token is not accepted: \(violation.message)", words: "登录令牌不被接受：\(violation.words)")
         }
         let principal = Principal(subject: claims.sub.value, roles: Set(claims.roles), department: claims.department, window: claims.window)
         verified.remember(token, principal: principal, expiresAt: claims.exp.value)
@@ -215,11 +219,11 @@ struct TokenHeader: Decodable {
 
     init(_ token: String) throws {
         guard let first = token.split(separator: ".", omittingEmptySubsequences: false).first, first.utf8.count <= 4096 else {
-            throw HallError(.unauthenticated, "malformed")
+            throw HallError(.unauthenticated, "malformed", words: "令牌格式有误")
         }
         var base64 = first.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { throw HallError(.unauthenticated, "malformed") }
+        guard let data = Data(base64Encoded: base64) else { throw HallError(.unauthenticated, "malformed", words: "令牌格式有误") }
         self = try JSONDecoder().decode(TokenHeader.self, from: data)
     }
 }

@@ -50,7 +50,7 @@ public actor JWKSKeys {
             try? await refresh()
         }
         guard let collection, kids.contains(kid) else {
-            throw HallError(.unauthenticated, "no published key \(kid)")
+            throw HallError(.unauthenticated, "no published key \(kid)", words: "身份服务未公布编号为 \(kid) 的密钥")
         }
         return collection
     }
@@ -104,7 +104,9 @@ public actor JWKSKeys {
         let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         let discovery = try JSONDecoder().decode(Discovery.self, from: try await Self.get("\(base)/.well-known/openid-configuration"))
         guard discovery.issuer == issuer else {
-            throw HallError(.internalError, "the discovery document names issuer \(discovery.issuer), not \(issuer)")
+            throw HallError(
+                .internalError, "the discovery document names issuer \(discovery.issuer), not \(issuer)",
+                words: "身份服务的发现文档所列签发方为 \(discovery.issuer)，而不是 \(issuer)")
         }
         return discovery.jwks_uri
     }
@@ -114,7 +116,9 @@ public actor JWKSKeys {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/json")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
-        guard response.status == .ok else { throw HallError(.internalError, "GET \(url) answered \(response.status.code)") }
+        guard response.status == .ok else {
+            throw HallError(.internalError, "GET \(url) answered \(response.status.code)", words: "请求 \(url) 返回状态 \(response.status.code)")
+        }
         return Data(buffer: try await response.body.collect(upTo: 1 << 20))
     }
 }

@@ -24,7 +24,9 @@ extension ContractEnum {
     /// damaged row, reported as an internal error rather than guessed.
     public init(stored raw: String) throws {
         guard let value = Self(rawValue: raw) else {
-            throw HallError(.internalError, "a stored \(Self.self) is not one of \(Self.allowedValues)")
+            throw HallError(
+                .internalError, "a stored \(Self.self) is not one of \(Self.allowedValues)",
+                words: "库中保存的 \(Self.self) 值不是 \(Self.allowedValues) 之一")
         }
         self = value
     }
@@ -33,7 +35,7 @@ extension ContractEnum {
 extension HallDate {
     /// A date read back from the service's own table (`date::text`).
     public init(stored text: String) throws {
-        guard let date = HallDate(text) else { throw HallError(.internalError, "a stored date is not YYYY-MM-DD") }
+        guard let date = HallDate(text) else { throw HallError(.internalError, "a stored date is not YYYY-MM-DD", words: "库中保存的日期不是 YYYY-MM-DD 格式") }
         self = date
     }
 }

@@ -83,7 +83,10 @@ public enum Migrator {
             for migration in ordered {
                 if let checksum = applied["\(migration.component)#\(migration.version)"] {
                     guard checksum == migration.checksum else {
-                        throw HallError(.migration, "migration \(migration.component) #\(migration.version) '\(migration.name)' was changed after it was applied to schema \(schema)")
+                        throw HallError(
+                            .migration,
+                            "migration \(migration.component) #\(migration.version) '\(migration.name)' was changed after it was applied to schema \(schema)",
+                            words: "数据库迁移 \(migration.component) #\(migration.version)（\(migration.name)）已在模式 \(schema) 中执行，之后又被修改")
                     }
                     continue
                 }
@@ -93,7 +96,9 @@ public enum Migrator {
                     }
                 } catch {
                     logger.error("migration failed", metadata: ["migration": "\(migration.component)#\(migration.version)", LogKey.error: "\(String(reflecting: error))"])
-                    throw HallError(.migration, "migration \(migration.component) #\(migration.version) '\(migration.name)' failed in schema \(schema): \(error)")
+                    throw HallError(
+                        .migration, "migration \(migration.component) #\(migration.version) '\(migration.name)' failed in schema \(schema): \(error)",
+                        words: "数据库迁移 \(migration.component) #\(migration.version)（\(migration.name)）在模式 \(schema) 中执行失败：\(error)")
                 }
                 try await connection.run(
                     "INSERT INTO schema_migrations (component, version, name, checksum) VALUES (\(migration.component), \(migration.version), \(migration.name), \(migration.checksum))",

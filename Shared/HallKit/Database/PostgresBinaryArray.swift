@@ -63,6 +63,6 @@ enum PostgresBinaryArray {
     }
 
     private static func malformed(_ part: String) -> HallError {
-        HallError(.internalError, "binary array from PostgreSQL: bad \(part)")
+        HallError(.internalError, "binary array from PostgreSQL: bad \(part)", words: "PostgreSQL 返回的二进制数组有误：\(part)")
     }
 }

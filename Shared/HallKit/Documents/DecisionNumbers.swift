@@ -121,7 +121,7 @@ public enum DecisionNumbers {
                 """, logger: logger
             ).decode((Int, String?).self).collectAll().first
         }
-        guard let (number, code) = taken else { throw HallError(.conflict, "no decision number for \(departmentId)") }
+        guard let (number, code) = taken else { throw HallError(.conflict, "no decision number for \(departmentId)", words: "未能为部门 \(departmentId) 取得决定书文号") }
         return format(code: code ?? departmentId, series: series, year: year, number: number)
     }
 }

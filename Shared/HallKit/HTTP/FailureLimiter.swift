@@ -53,7 +53,10 @@ public final class FailureLimiter: Sendable {
         }
         if let wait {
             let seconds = max(1, Int(wait.components.seconds) + 1)
-            var error = HallError(.tooManyRequests, "too many \(what) from this client; try again in \(seconds) s")
+            let whatWords = what == "look-ups" ? "查询" : what == "failed look-ups" ? "未成功的查询" : "请求"
+            var error = HallError(
+                .tooManyRequests, "too many \(what) from this client; try again in \(seconds) s",
+                words: "本机\(whatWords)次数过多，请 \(seconds) 秒后再试")
             error.retryAfter = seconds
             throw error
         }

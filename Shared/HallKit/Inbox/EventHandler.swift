@@ -63,7 +63,7 @@ public struct HandlerContext: Sendable {
             payload: payload, producer: serviceName, caseId: caseId ?? event.caseId,
             correlationId: event.correlationId ?? event.id, causationId: event.id)
         guard let key = key ?? envelope.caseId else {
-            throw HallError.invalid("key", "a follow-up event without a case id needs an explicit key")
+            throw HallError.invalid("key", "a follow-up event without a case id needs an explicit key", words: "没有办件编号的后续事件须明确指定键")
         }
         return OutgoingEvent(topic: topic, key: key, envelope: envelope)
     }

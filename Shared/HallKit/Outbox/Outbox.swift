@@ -102,7 +102,7 @@ public struct Outbox: Sendable {
         from: Date, to: Date, requestedBy: String, producer: String, auditTopic: Topic,
         client: PostgresClient, logger: Logger
     ) async throws -> Int {
-        guard from < to else { throw HallError.invalid("from", "must be before 'to'") }
+        guard from < to else { throw HallError.invalid("from", "must be before 'to'", words: "须早于结束时间（to）") }
         return try await client.transaction(logger: logger) { connection in
             try await republish(
                 from: from, to: to, topics: nil, requestedBy: requestedBy, producer: producer, auditTopic: auditTopic,

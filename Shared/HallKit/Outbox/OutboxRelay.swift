@@ -440,13 +440,15 @@ public final class OutboxRelay: Service, Sendable {
         for try await row in rows {
             var cells = row.makeIterator()
             func next() throws -> ByteBuffer {
-                guard let cell = cells.next(), let bytes = cell.bytes else { throw HallError(.internalError, "outbox read: a column is missing") }
+                guard let cell = cells.next(), let bytes = cell.bytes else {
+                    throw HallError(.internalError, "outbox read: a column is missing", words: "读取发件箱：缺少一列")
+                }
                 return bytes
             }
             var bucketCell = try next()
             var countCell = try next()
             guard let bucket = bucketCell.readInteger(as: Int16.self), let count = countCell.readInteger(as: Int32.self).map(Int.init) else {
-                throw HallError(.internalError, "outbox read: bad bucket or count")
+                throw HallError(.internalError, "outbox read: bad bucket or count", words: "读取发件箱：分桶或计数有误")
             }
             let xids = try PostgresBinaryArray.int64s(try next(), count: count)
             let ids = try PostgresBinaryArray.int64s(try next(), count: count)
@@ -501,7 +503,7 @@ public final class OutboxRelay: Service, Sendable {
                 order.sort { (xids[$0], ids[$0]) < (xids[$1], ids[$1]) }
             }
             for index in order {
-                guard let value = payloads[index] else { throw HallError(.internalError, "outbox read: a row without payload") }
+                guard let value = payloads[index] else { throw HallError(.internalError, "outbox read: a row without payload", words: "读取发件箱：有一行没有事件内容") }
                 batch.records.append(topic: topicIds[index], key: keys[index], value: value)
                 batch.records.appendHeader(header.eventId, value: eventIds[index])
                 batch.records.appendHeader(header.eventType, value: types[index])
