@@ -368,18 +368,33 @@ private struct Grid: Sendable {
     /// count as light. Read in place: a copy of each line, or of each window of it, made the mask
     /// choice most of the cost of a page with a code.
     static func linePenalty(_ cells: UnsafeBufferPointer<Bool>, from: Int, step: Int, count: Int) -> Int {
-        func at(_ i: Int) -> Bool { i >= 0 && i < count && cells[from + i * step] }
-        var total = 0, run = 1
-        for i in 1..<count {
-            if at(i) == at(i - 1) { run += 1; continue }
+        // The line with four light modules beyond each edge, as 0 and 1.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 8) { line in
+            line.initialize(repeating: 0)
+            var total = 0, run = 0, index = from
+            for i in 0..<count {
+                let dark: UInt8 = cells[index] ? 1 : 0
+                index += step
+                line[i + 4] = dark
+                if i > 0, dark == line[i + 3] {
+                    run += 1
+                } else {
+                    if run >= 5 { total += run - 2 }
+                    run = 1
+                }
+            }
             if run >= 5 { total += run - 2 }
-            run = 1
+            // Dark, light, dark × 3, light, dark, with four light before it or after it.
+            var k = 4
+            while k + 6 < count + 4 {
+                if line[k] == 1, line[k + 1] == 0, line[k + 2] == 1, line[k + 3] == 1, line[k + 4] == 1, line[k + 5] == 0, line[k + 6] == 1,
+                    line[k - 4] | line[k - 3] | line[k - 2] | line[k - 1] == 0 || line[k + 7] | line[k + 8] | line[k + 9] | line[k + 10] == 0
+                {
+                    total += 40
+                }
+                k += 1
+            }
+            return total
         }
-        if run >= 5 { total += run - 2 }
-        func lightSpan(_ start: Int) -> Bool { !at(start) && !at(start + 1) && !at(start + 2) && !at(start + 3) }
-        for i in 0...(count - 7) where at(i) && !at(i + 1) && at(i + 2) && at(i + 3) && at(i + 4) && !at(i + 5) && at(i + 6) {
-            if lightSpan(i - 4) || lightSpan(i + 7) { total += 40 }
-        }
-        return total
     }
 }
