@@ -45,11 +45,11 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
             switch storage {
             case .value(let value):
                 return value
-            case .encoded(let bytes):
+            case .encoded(let bytes), .received(let bytes):
                 do {
                     return try JSONValue.parse(bytes)
                 } catch {
-                    preconditionFailure("an envelope's pre-encoded data is written by the wire encoder: \(error)")
+                    preconditionFailure("an envelope's data bytes were checked as a JSON object when they were stored: \(error)")
                 }
             }
         }
@@ -59,9 +59,13 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
     /// ``data`` as a value, or as the compact wire bytes the typed payload was encoded to once
     /// (sorted keys, unescaped slashes, dates as ``RFC3339Timestamp``): an event built to be sent
     /// is encoded once instead of encoded, decoded into a `JSONValue` and encoded again.
+    /// An envelope read from the wire keeps its data's bytes as they came (`received`: a sender
+    /// may space or order them its own way), so a payload is decoded from them once, instead of
+    /// through a `JSONValue` encoded again.
     private enum DataStorage: Sendable {
         case value(JSONValue)
         case encoded([UInt8])
+        case received([UInt8])
     }
 
     private var storage: DataStorage
@@ -146,7 +150,10 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
             )
         }
         do {
-            return try data.decode(as: P.self)
+            switch storage {
+            case .value(let value): return try value.decode(as: P.self)
+            case .encoded(let bytes), .received(let bytes): return try Self.decoder().decode(P.self, from: Data(bytes))
+            }
         } catch {
             throw ContractError.from(error, code: .invalidPayload, prefix: "data")
         }
@@ -175,6 +182,7 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
         switch storage {
         case .encoded(let bytes): dataBytes = bytes
         case .value(let value): dataBytes = Array(try Self.encoder().encode(value))
+        case .received: dataBytes = Array(try Self.encoder().encode(data))   // in the wire's own form again
         }
         guard let occurredAtText = RFC3339Timestamp.string(from: occurredAt) else {
             throw EncodingError.invalidValue(
@@ -229,12 +237,26 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
     /// - Throws: ``ContractError`` with code ``ContractError/Code/malformedEnvelope`` if the bytes
     ///   are not JSON or not a valid envelope; `fieldPath` names the offending member.
     public static func decode(from bytes: some Collection<UInt8>) throws -> EventEnvelope {
+        let data = Data(bytes)
         do {
-            return try decoder().decode(EventEnvelope.self, from: Data(bytes))
+            let reader = decoder()
+            reader.userInfo[dataAsReceived] = true
+            var envelope = try reader.decode(EventEnvelope.self, from: data)
+            // The checked document's `data` member, as it came; a document this does not read
+            // plainly (an escaped key, `data` twice) is read the long way.
+            guard let span = data.withUnsafeBytes({ JSONMembers.span(of: "data", in: $0.bindMemory(to: UInt8.self)) }) else {
+                return try decoder().decode(EventEnvelope.self, from: data)
+            }
+            envelope.storage = .received(Array(data[span]))
+            return envelope
         } catch {
             throw ContractError.from(error, code: .malformedEnvelope, prefix: nil)
         }
     }
+
+    /// Set in a decoder's `userInfo`: ``init(from:)`` checks that `data` is an object but leaves
+    /// reading it to ``decode(from:)``.
+    static let dataAsReceived = CodingUserInfoKey(rawValue: "servicehall.envelope.dataAsReceived")!
 
     /// A new `JSONEncoder` configured like the wire: sorted keys, unescaped slashes, dates as
     /// ``RFC3339Timestamp`` (UTC, 3 fractional digits). Use it for any JSON that must match the contracts.
@@ -282,8 +304,10 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
               lhs.producer == rhs.producer, lhs.caseId == rhs.caseId, lhs.correlationId == rhs.correlationId,
               lhs.causationId == rhs.causationId
         else { return false }
-        if case .encoded(let a) = lhs.storage, case .encoded(let b) = rhs.storage, a == b { return true }
-        return lhs.data == rhs.data
+        switch (lhs.storage, rhs.storage) {
+        case (.encoded(let a), .encoded(let b)) where a == b, (.received(let a), .received(let b)) where a == b: return true
+        default: return lhs.data == rhs.data
+        }
     }
 
     /// Hashes consistently with ``==(_:_:)``.
@@ -346,6 +370,10 @@ public struct EventEnvelope: Codable, Sendable, Hashable {
         }
         self.correlationId = try Self.decodeUUIDIfPresent(container, .correlationId)
         self.causationId = try Self.decodeUUIDIfPresent(container, .causationId)
+        if decoder.userInfo[Self.dataAsReceived] as? Bool == true, (try? container.decode(ObjectShape.self, forKey: .data)) != nil {
+            self.storage = .received([])
+            return
+        }
         let data = try container.decode(JSONValue.self, forKey: .data)
         self.storage = .value(data)
         guard case .object = data else {

@@ -137,6 +137,33 @@ struct EnvelopeWireFormatTests {
         #expect(!encoded.contains("null"))
     }
 
+    @Test("an envelope a sender spaced and ordered its own way (data first, strings holding braces and quotes, a key escaped) gives its payload and is written back in the wire's form")
+    func readAsReceived() throws {
+        let payload = OutboxRepublished(
+            fromTime: Contracts.date(2026, 1, 5), toTime: Contracts.date(2026, 1, 5, 8), rows: 42, requestedBy: "op {\"x\"} ] ,\\")
+        let made = try EventEnvelope(
+            payload: payload, id: UUID(uuidString: "0b9e3c1a-5f7d-4c2e-9a61-3d8f2b7e4c10")!, occurredAt: Contracts.date(2026, 1, 5, 8, 30),
+            producer: "intake", caseId: "data")
+        for text in [
+            """
+            { "data" : { "rows" : 42 , "toTime" : "2026-01-05T08:00:00.000Z",
+                         "requestedBy" : "op {\\"x\\"} ] ,\\\\", "fromTime":"2026-01-05T00:00:00.000Z" } ,
+              "caseId":"data", "version" : 1, "type":"platform.outbox.republished", "producer":"intake",
+              "occurredAt":"2026-01-05T08:30:00Z", "id":"0b9e3c1a-5f7d-4c2e-9a61-3d8f2b7e4c10" }
+            """,
+            """
+            {"id":"0b9e3c1a-5f7d-4c2e-9a61-3d8f2b7e4c10","type":"platform.outbox.republished","version":1,"caseId":"data",
+             "occurredAt":"2026-01-05T08:30:00Z","producer":"intake",
+             "d\\u0061ta":{"fromTime":"2026-01-05T00:00:00.000Z","toTime":"2026-01-05T08:00:00.000Z","rows":42,"requestedBy":"op {\\"x\\"} ] ,\\\\"}}
+            """,
+        ] {
+            let received = try EventEnvelope.decode(from: text.bytes)
+            #expect(try received.payload(as: OutboxRepublished.self) == payload)
+            #expect(received == made && received.hashValue == made.hashValue)
+            #expect(try received.encoded() == made.encoded(), "written in the wire's form, whatever the sender's spacing")
+        }
+    }
+
     @Test("Kafka headers mirror the envelope")
     func headersMirrorEnvelope() throws {
         let envelope = try EventEnvelope.decode(from: Contracts.fixture("envelope.full.json"))
