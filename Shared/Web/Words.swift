@@ -88,7 +88,7 @@ public enum Words {
             "applicant.kind": "申请人类型", "itemCode": "事项编码", "departmentId": "部门", "departmentIds": "部门", "windowId": "窗口", "staffId": "工作人员",
             "targetId": "投诉对象", "category": "类别", "content": "内容", "comment": "意见", "decision": "决定", "opinion": "审查意见", "reasons": "理由",
             "materials": "材料", "amountCents": "金额", "fee.amountCents": "收费金额", "paymentReference": "缴款凭证号", "documentHash": "文书摘要",
-            "imprintId": "印章记录编号", "slot": "预约时段", "period": "考核期", "start": "起始日", "from": "开始日期", "to": "结束日期", "section": "表格",
+            "imprintId": "印章记录编号", "slot": "预约时段", "day": "日期", "period": "考核期", "start": "起始日", "from": "开始日期", "to": "结束日期", "section": "表格",
             "conduct": "思想品德分", "skills": "业务技能分", "finding": "调查结论", "findings": "查明的事实", "reply": "答复", "instructions": "调查要求",
             "kind": "类型", "subjectKind": "处理对象", "subjectId": "处理对象编号", "sanctions": "处理", "level": "评价等级", "ratingId": "评价",
             "complaintId": "投诉", "trackingCode": "查询码", "taskId": "任务", "caseId": "办件", "csrf": "表单校验码", "code": "编码", "year": "年份",

@@ -493,6 +493,7 @@ class PagesTests(unittest.TestCase):
         self.driver.find_element("id", "contact").send_keys("13600000000")
         self.go(self.driver.find_element("id", "book-slot"))
         self.assertIn("每人每天限约一次", self.driver.find_element("id", "problem").text)
+        self.shoot("appointment-refused")
         # The place taken shows one fewer left.
         self.assertIn("余 1", self.driver.find_element("css selector", f"input[value='{slot}']").find_element("xpath", "..").text)
 
