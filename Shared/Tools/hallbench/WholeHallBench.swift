@@ -103,33 +103,43 @@ extension HallBench {
                 let idle = try await idleShare(hall: hall, adminURL: adminURL, seconds: hallIdle)
                 let services = idle.services.values.reduce(0, +)
                 let each = idle.services.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
+                let schemas = idle.backendsBySchema.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
                 print(
                     String(
-                        format: "idle hall after the load (the five services and their database backends, %d s): %.2f %% of one core (%@; backends %.2f %%) — goal ≤ 2 %% %@",
-                        hallIdle, services + idle.backends, each, idle.backends, services + idle.backends <= 2 ? "✔" : "✘"))
+                        format: "idle hall after the load (the five services and their database backends, %d s): %.2f %% of one core (%@; backends %.2f %%: %@) — goal ≤ 2 %% %@",
+                        hallIdle, services + idle.backends, each, idle.backends, schemas, services + idle.backends <= 2 ? "✔" : "✘"))
             }
         }
     }
 
     /// The share of one core the five services and their database backends use in `seconds`
     /// (user + system time from /proc; the broker and this process are not counted).
-    private func idleShare(hall: Hall, adminURL: String, seconds: Int) async throws -> (services: [String: Double], backends: Double) {
+    private func idleShare(hall: Hall, adminURL: String, seconds: Int) async throws
+        -> (services: [String: Double], backends: Double, backendsBySchema: [String: Double])
+    {
+        // Each backend with the schema it serves (application_name `hall-<schema>`).
         let backends = try shell([
-            "psql", adminURL, "-Atc", "SELECT pid FROM pg_stat_activity WHERE application_name LIKE 'hall-\(hall.namespace)%'",
-        ]).split(whereSeparator: \.isNewline).compactMap { Int32($0) }
+            "psql", adminURL, "-AtF", " ", "-c",
+            "SELECT pid, substr(application_name, 6) FROM pg_stat_activity WHERE application_name LIKE 'hall-\(hall.namespace)%'",
+        ]).split(whereSeparator: \.isNewline).compactMap { line -> (Int32, String)? in
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let pid = Int32(parts[0]) else { return nil }
+            return (pid, String(parts[1]))
+        }
         let servicesBefore = hall.services.mapValues { Self.cpuTicks($0.pid) }
-        let backendsBefore = backends.map { ($0, Self.cpuTicks($0)) }
+        let backendsBefore = backends.map { ($0.0, $0.1, Self.cpuTicks($0.0)) }
         try await Task.sleep(for: .seconds(seconds))
         let perSecond = Double(sysconf(Int32(_SC_CLK_TCK))) * Double(seconds)
         // A backend that ended meanwhile (a pool closing an idle connection) reads 0: it is left out.
-        let backendTicks = backendsBefore.reduce(0) { sum, backend in
-            let after = Self.cpuTicks(backend.0)
-            return after == 0 ? sum : sum + max(0, after - backend.1)
+        var bySchema: [String: Double] = [:]
+        for (pid, schema, before) in backendsBefore {
+            let after = Self.cpuTicks(pid)
+            if after > 0 { bySchema[schema, default: 0] += Double(max(0, after - before)) * 100 / perSecond }
         }
         let services = Dictionary(uniqueKeysWithValues: hall.services.map { name, service in
             (name, Double(Self.cpuTicks(service.pid) - (servicesBefore[name] ?? 0)) * 100 / perSecond)
         })
-        return (services, Double(backendTicks) * 100 / perSecond)
+        return (services, bySchema.values.reduce(0, +), bySchema)
     }
 
     /// User + system clock ticks of a process so far (0 when it is gone).
