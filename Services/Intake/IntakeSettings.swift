@@ -34,6 +34,7 @@ struct IntakeSettings: Sendable {
         web = try WebSettings(environment: environment)
         appointments = AppointmentRules(
             capacity: try environment.int("HALL_APPOINTMENT_CAPACITY", default: 2, in: 1...100),
-            bookingDays: try environment.int("HALL_APPOINTMENT_DAYS", default: 10, in: 1...30))
+            bookingDays: try environment.int("HALL_APPOINTMENT_DAYS", default: 10, in: 1...30),
+            perAddressPerHour: try environment.int("HALL_APPOINTMENTS_PER_ADDRESS_PER_HOUR", default: 30, in: 1...100_000))
     }
 }

@@ -61,7 +61,7 @@ class PagesTests(unittest.TestCase):
         cls.urls = {name: f"http://127.0.0.1:{base + SERVICES.index(name) + 1}" for name in SERVICES}
         cls.fresh.hall.common_env.update({
             "HALL_WEB_DEV_SIGNIN": "on", "HALL_WEB_SEAL_URL": cls.urls["seal"], "HALL_WEB_INTAKE_URL": cls.urls["intake"],
-            "HALL_WEB_COORDINATOR_URL": cls.urls["coordinator"],
+            "HALL_WEB_COORDINATOR_URL": cls.urls["coordinator"], "HALL_APPOINTMENTS_PER_ADDRESS_PER_HOUR": "3",
         })
         try:
             cls.fresh.start()
@@ -510,6 +510,21 @@ class PagesTests(unittest.TestCase):
         self.driver.find_element("id", "idNumber").send_keys(id_number)
         self.go(self.driver.find_element("id", "cancel"))
         self.assertIn("没有找到", self.text())
+
+        # One address books three appointments an hour at most here (HALL_APPOINTMENTS_PER_ADDRESS_PER_HOUR):
+        # the first counted, two more for other people, and a fourth is refused.
+        def book(name: str, time: str) -> str:
+            self.open(self.urls["intake"] + f"/appointments?windowId={clerk['windowId']}")
+            self.driver.find_element("css selector", f"input[value='{slot.split(' ')[0]} {time}']").click()
+            self.driver.find_element("id", "name").send_keys(name)
+            self.driver.find_element("id", "idNumber").send_keys(self.applicant_id())
+            self.driver.find_element("id", "contact").send_keys("13600000000")
+            self.go(self.driver.find_element("id", "book-slot"))
+            return self.text()
+        self.assertIn("预约成功", book("周一", "15:00"))
+        self.assertIn("预约成功", book("吴二", "15:30"))
+        self.assertIn("本机预约次数过多", book("郑三", "16:00"), "refused by the limit, with places left in the slot")
+        self.assertIn("余 2", self.driver.find_element("css selector", f"input[value='{slot.split(' ')[0]} 16:00']").find_element("xpath", "..").text)
 
     def test_9_at_the_desk_a_corrected_case_is_resubmitted_an_immediate_item_decided_and_a_result_handed_over(self):
         clerk, item = self.clerk_and_item()

@@ -29,6 +29,8 @@ struct IntakePages {
     /// Case-status pages as rendered, by receipt code and identity number, for
     /// `HALL_WEB_STATUS_CACHE` (an applicant reloading, a family looking at once).
     let statusPages: PageCache<String>?
+    /// Appointments booked per client address, `appointments.perAddressPerHour` an hour.
+    let bookings: FailureLimiter
 
     var routes: RouteCollection<HallRequestContext> {
         let routes = RouteCollection(context: HallRequestContext.self)
@@ -219,23 +221,25 @@ struct IntakePages {
                 return web.renderer.render("appointments", title: "预约办事", page: try await appointmentPage(windowId: window))
             }
         }
-        routes.post("/appointments") { request, _ in
+        routes.post("/appointments") { request, context in
             try await web.publicPage {
                 let form = try await WebForm(request)
                 let window = form.first("windowId") ?? ""
                 do {
+                    try bookings.check(context.clientAddress)
                     let choice = (form.first("slot") ?? "").split(separator: " ").map(String.init)
                     guard choice.count == 2, let day = LocalDate(iso: choice[0]) else { throw HallError.invalid("slot", "请选择预约的日期和时段") }
                     let booked = try await store.book(
                         windowId: window, day: day, slot: choice[1], itemCode: nil, name: form.first("name") ?? "", idNumber: form.first("idNumber") ?? "",
                         contact: form.first("contact") ?? "", rules: appointments, now: Date())
+                    bookings.fail(context.clientAddress)   // counted once booked
                     let windows = try await store.windowList(on: day)
                     return web.renderer.render(
                         "appointment-done", title: "预约成功",
                         page: AppointmentDone(
                             code: booked.code, window: windows.first { $0.id == window }?.name ?? window, day: Self.dayWords(day), slot: booked.slot,
                             cancelled: false))
-                } catch let error as HallError where error.code.status == .badRequest || error.code.status == .conflict {
+                } catch let error as HallError where [.badRequest, .conflict, .tooManyRequests].contains(error.code.status) {
                     var page = try await appointmentPage(windowId: window)
                     page.problem = error.pageText
                     return web.renderer.render("appointments", title: "预约办事", page: page, status: error.code.status)

@@ -15,6 +15,9 @@ struct AppointmentRules: Sendable {
     var capacity: Int
     /// How many working days ahead may be booked (from the next working day).
     var bookingDays: Int
+    /// Appointments booked from one client address in an hour at most: places are few, and one
+    /// address must not take them all with made-up names.
+    var perAddressPerHour: Int = 30
 }
 
 struct Appointment: Sendable, Equatable {

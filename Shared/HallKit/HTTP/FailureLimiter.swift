@@ -11,6 +11,7 @@ public final class FailureLimiter: Sendable {
     private let maximumClients: Int
     /// What is counted, as the 429's detail names it.
     private let what: String
+    private let whatWords: String
     private let failures = Mutex<[String: Attempts]>([:])
 
     /// One client's attempts within the window, oldest first; the expired ones are dropped from
@@ -34,8 +35,14 @@ public final class FailureLimiter: Sendable {
         mutating func append(_ time: ContinuousClock.Instant) { times.append(time) }
     }
 
-    public init(limit: Int = 10, window: Duration = .seconds(600), maximumClients: Int = 100_000, counting what: String = "failed look-ups") {
+    /// `what` is counted (in the API's words) and `whatWords` (in the hall's, for pages): the
+    /// look-ups and failed look-ups have theirs already.
+    public init(
+        limit: Int = 10, window: Duration = .seconds(600), maximumClients: Int = 100_000, counting what: String = "failed look-ups",
+        inWords whatWords: String? = nil
+    ) {
         self.what = what
+        self.whatWords = whatWords ?? (what == "look-ups" ? "查询" : what == "failed look-ups" ? "未成功的查询" : "请求")
         self.limit = limit
         self.window = window
         self.maximumClients = maximumClients
@@ -53,7 +60,6 @@ public final class FailureLimiter: Sendable {
         }
         if let wait {
             let seconds = max(1, Int(wait.components.seconds) + 1)
-            let whatWords = what == "look-ups" ? "查询" : what == "failed look-ups" ? "未成功的查询" : "请求"
             var error = HallError(
                 .tooManyRequests, "too many \(what) from this client; try again in \(seconds) s",
                 words: "本机\(whatWords)次数过多，请 \(seconds) 秒后再试")
