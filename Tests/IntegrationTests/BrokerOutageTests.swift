@@ -44,7 +44,7 @@ struct BrokerOutageTests {
             // late, so the report is awaited, and the broker stays frozen until it has been read
             // (at least 30 s in all).
             var report = await health.readiness(logger: LocalStack.logger())
-            try await eventually("publishing reported failing while the broker is frozen", timeout: .seconds(30)) {
+            try await eventually("publishing reported failing while the broker is frozen", timeout: .seconds(75)) {
                 report = await health.readiness(logger: LocalStack.logger())
                 return report.checks["publishing"] == "failing"
             }
