@@ -88,17 +88,6 @@ struct HandlingPages<Repository: ComplaintsRepository> {
     }
 }
 
-extension SanctionKind {
-    var words: String {
-        switch self {
-        case .correctionOrder: "责令纠正"
-        case .efficiencyWarning: "行政效能告诫"
-        case .publicCriticism: "通报批评"
-        case .removal: "调离窗口岗位"
-        case .referralToSupervisoryOrgan: "移送监察机关"
-        }
-    }
-}
 
 struct QueuePage {
     var queue: String

@@ -146,7 +146,7 @@ struct CaseRecord: Decodable {
     }
     struct Event: Decodable { let at: Instant, event: String, departmentId: String?, detail: String? }
 
-    let caseId: UUID, itemCode: String, status: String, noticeNumber: String?, acceptedAt: Instant?, dueDate: String?
+    let itemCode: String, status: String, noticeNumber: String?, acceptedAt: Instant?, dueDate: String?
     let dueProvisional: Bool?, refusalReason: String?, competentAuthority: String?, bundleId: String?, itemVersion: Int?
     let outcome: String?, completedAt: Instant?, finalDueDate: String?, onTime: Bool?, handedOverAt: Instant?, collectedByAgent: String?
     let readyAt: Instant?

@@ -35,14 +35,13 @@ public final class FailureLimiter: Sendable {
         mutating func append(_ time: ContinuousClock.Instant) { times.append(time) }
     }
 
-    /// `what` is counted (in the API's words) and `whatWords` (in the hall's, for pages): the
-    /// look-ups and failed look-ups have theirs already.
+    /// `what` is counted, in the API's words and in the hall's (`whatWords`, for pages).
     public init(
         limit: Int = 10, window: Duration = .seconds(600), maximumClients: Int = 100_000, counting what: String = "failed look-ups",
-        inWords whatWords: String? = nil
+        inWords whatWords: String = "未成功的查询"
     ) {
         self.what = what
-        self.whatWords = whatWords ?? (what == "look-ups" ? "查询" : what == "failed look-ups" ? "未成功的查询" : "请求")
+        self.whatWords = whatWords
         self.limit = limit
         self.window = window
         self.maximumClients = maximumClients

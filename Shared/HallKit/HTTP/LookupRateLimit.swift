@@ -18,7 +18,7 @@ public struct LookupRateLimitMiddleware: RouterMiddleware {
             if parts.count == 2, let method = HTTPRequest.Method(String(parts[0])) { return (method, String(parts[1])) }
             return (.get, entry)
         }
-        self.limiter = FailureLimiter(limit: perMinute, window: .seconds(60), counting: "look-ups")
+        self.limiter = FailureLimiter(limit: perMinute, window: .seconds(60), counting: "look-ups", inWords: "查询")
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
