@@ -52,6 +52,12 @@ public final class KafkaConsumer: Sendable {
         return await runBlocking(on: queue) { client.poll(maxMessages: maxMessages, timeout: timeout) }
     }
 
+    /// Ends a poll that is waiting (or the next one) at once, for a prompt shutdown: the poll's
+    /// timeout can then be long, so that an idle consumer seldom wakes.
+    public func wake() {
+        if !client.isClosed { client.wake() }
+    }
+
     /// Marks these records as processed: their partitions' next offsets are stored and will be
     /// committed to the group. Records of partitions this member no longer owns are ignored.
     public func storeOffsets(_ messages: some Sequence<KafkaConsumerMessage>) {

@@ -227,6 +227,48 @@ struct OutboxRelayTests {
         }
     }
 
+    @Test("counting what is not yet published reads past each bucket's cursor, not the published rows kept for retention")
+    func pendingCountSkipsPublishedRows() async throws {
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let schema = database.schema
+            // A busy day's published events, kept for the retention: the cursors are past them all.
+            _ = try await database.count(
+                """
+                WITH added AS (
+                    INSERT INTO \(schema).outbox (event_id, event_type, event_version, producer, topic, key, payload)
+                    SELECT gen_random_uuid(), 'test.published', 1, 'test', 'hall.test', 'case-' || g, repeat('x', 800)
+                    FROM generate_series(1, 20000) AS g RETURNING 1)
+                SELECT count(*)::bigint FROM added
+                """)
+            _ = try await database.count(
+                """
+                WITH moved AS (
+                    UPDATE \(schema).outbox_cursor AS c SET last_xid = m.xid, last_id = m.id
+                    FROM (SELECT bucket, max(publish_xid) AS xid, max(id) AS id FROM \(schema).outbox GROUP BY bucket) AS m
+                    WHERE m.bucket = c.bucket RETURNING 1)
+                SELECT count(*)::bigint FROM moved
+                """)
+            try await database.client.query(PostgresQuery(unsafeSQL: "ANALYZE \(schema).outbox"), logger: LocalStack.logger())
+            #expect(try await database.pendingOutbox() == 0)
+
+            let plan = try await database.client.query(
+                PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT count(*) FROM \(schema).outbox_pending"),
+                logger: LocalStack.logger()
+            ).decode(String.self).collectAll().joined(separator: "\n")
+            #expect(!plan.contains("Seq Scan on outbox "), "the whole outbox was read:\n\(plan)")
+            let pages = try await database.count("SELECT pg_relation_size('\(schema).outbox') / current_setting('block_size')::bigint")
+            let touched = try #require(
+                plan.split(separator: "\n").compactMap { line -> Int? in
+                    guard line.contains("Buffers: shared hit=") else { return nil }
+                    return Int(line.split(separator: "=")[1].prefix { $0.isNumber })
+                }.first, "no buffer count in:\n\(plan)")
+            #expect(touched * 10 < pages, "counting nothing touched \(touched) of the outbox's \(pages) pages")
+
+            _ = try await Effects.append(cases: ["new"], steps: 1, topic: "hall.test", database: database)
+            #expect(try await database.pendingOutbox() == 1, "a new event is still counted")
+        }
+    }
+
     @Test("a transaction that commits after a newer one is not skipped: its events are published too")
     func lateCommitNotSkipped() async throws {
         let (sent, received) = try await twoEventsOfOneKey("late-commit") { events, outbox, relay, database, older in

@@ -48,6 +48,13 @@ final class ConsumerClient: Sendable {
     /// Marks the consumer closed; false when it already was.
     func markClosed() -> Bool { !closed.exchange(true, ordering: .acquiringAndReleasing) }
 
+    /// Cuts short a waiting ``poll(maxMessages:timeout:)`` (or the next one), which returns what it has.
+    func wake() {
+        // The handle's queue is forwarded to the group's queue (rd_kafka_poll_set_consumer), which
+        // the yield reaches.
+        rd_kafka_yield(handle.pointer)
+    }
+
     /// Polls up to `maxMessages` records, waiting up to `timeout` for the first (blocking).
     func poll(maxMessages: Int, timeout: Duration) -> [KafkaConsumerMessage] {
         var messages: [KafkaConsumerMessage] = []

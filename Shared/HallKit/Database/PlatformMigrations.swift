@@ -176,6 +176,23 @@ public enum PlatformMigrations {
                 )
                 """,
             ]),
+        Migration(
+            component: "platform", version: 7, name: "outbox pending read bucket by bucket",
+            statements: [
+                // The planner flattened the view's lateral subquery into a hash join over the whole
+                // outbox, published rows kept for retention included: after a busy hour the relay's
+                // backlog gauge (every 5 s) read tens of thousands of rows to count none. `OFFSET 0`
+                // keeps the subquery apart, so each bucket is one index range scan past its cursor.
+                """
+                CREATE OR REPLACE VIEW outbox_pending AS
+                SELECT o.* FROM outbox_cursor AS c
+                CROSS JOIN LATERAL (
+                    SELECT * FROM outbox
+                    WHERE outbox.bucket = c.bucket AND (outbox.publish_xid, outbox.id) > (c.last_xid, c.last_id)
+                    OFFSET 0
+                ) AS o
+                """,
+            ]),
     ]
 }
 

@@ -24,8 +24,11 @@ public struct InboxConsumerConfiguration: Sendable {
     public var attemptBackoff: Duration = .milliseconds(50)
     /// Longest wait between retries of a batch while the database is unavailable.
     public var maxBackoff: Duration = .seconds(5)
-    /// How long one poll waits for the first record.
-    public var pollTimeout: Duration = .milliseconds(200)
+    /// How long one poll waits for the first record. A record ends the wait at once, and so does
+    /// shutdown; the timeout only sets how often an idle consumer wakes.
+    public var pollTimeout: Duration = .seconds(1)
+    /// Least time between two readings of the lag gauge.
+    public var lagInterval: Duration = .seconds(1)
     /// Dead-letter topic; defaults to `<group id>.dlq`.
     public var deadLetterTopic: String
     /// How a polled batch is split into transactions; `nil`: by partition and a hash of the record key.
@@ -123,15 +126,10 @@ public final class InboxConsumer: Service, Sendable {
         if Task.isShuttingDownGracefully || Task.isCancelled { return }
         let consumer = try KafkaConsumer(configuration: configuration.kafka, logger: logger)
         do {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let batch = await consumer.poll(maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
-                if batch.isEmpty {
-                    lag.record(consumer.lag())
-                    continue
-                }
-                guard try await applyWithRetry(batch) else { break }
-                consumer.storeOffsets(batch)
-                lag.record(consumer.lag())
+            try await withTaskCancellationOrGracefulShutdownHandler {
+                try await consume(consumer)
+            } onCancelOrGracefulShutdown: {
+                consumer.wake()
             }
         } catch {
             await consumer.close()
@@ -139,6 +137,25 @@ public final class InboxConsumer: Service, Sendable {
         }
         await consumer.close()
         logger.debug("consumer stopped")
+    }
+
+    /// Polls and applies until shutdown; a shutdown ends a waiting poll at once (see `run`).
+    private func consume(_ consumer: KafkaConsumer) async throws {
+        // The lag gauge asks librdkafka's main thread for the assignment: once a second is enough
+        // for a gauge, and an idle consumer then wakes that thread once a second, not at every poll.
+        var lagRecorded = ContinuousClock.now - configuration.lagInterval
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let batch = await consumer.poll(maxMessages: configuration.batchSize, timeout: configuration.pollTimeout)
+            if !batch.isEmpty {
+                guard try await applyWithRetry(batch) else { break }
+                consumer.storeOffsets(batch)
+            }
+            let now = ContinuousClock.now
+            if now - lagRecorded >= configuration.lagInterval {
+                lagRecorded = now
+                lag.record(consumer.lag())
+            }
+        }
     }
 
     /// Applies a batch, retrying with backoff while the database or dead-letter topic is
