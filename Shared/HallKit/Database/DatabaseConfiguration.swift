@@ -53,7 +53,10 @@ public struct DatabaseConfiguration: Sendable {
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.connectionIdleTimeout = idleTimeout
-        configuration.options.additionalStartupParameters = [("application_name", "hall-\(schema)")]
+        // No JIT compilation: a service's statements are short, and PostgreSQL compiles any plan
+        // whose estimate passes `jit_above_cost` — such as counting a large outbox's pending rows,
+        // whose estimate grows with the rows kept for the retention — at 100–200 ms a time.
+        configuration.options.additionalStartupParameters = [("application_name", "hall-\(schema)"), ("jit", "off")]
         return configuration
     }
 }
