@@ -133,6 +133,3 @@ struct TrackedView {
         reply = tracking.reply
     }
 }
-
-
-

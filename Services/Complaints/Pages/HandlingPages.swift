@@ -88,7 +88,6 @@ struct HandlingPages<Repository: ComplaintsRepository> {
     }
 }
 
-
 struct QueuePage {
     var queue: String
     var complaints: [QueueRow]
