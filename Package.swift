@@ -210,6 +210,7 @@ let package = Package(
             name: "HallKitTests",
             dependencies: [
                 "HallKit", "HallContracts",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],

@@ -5,22 +5,50 @@ import Synchronization
 /// directory's names. A value older than `ttl` is made again by the next reader; the cache holds
 /// at most `capacity` keys (emptied when full). A person's own data goes in only under a key
 /// that only they know (a case's page under its receipt code and identity number).
+///
+/// A value is made once however many readers ask for it at the same moment: the first makes it,
+/// the others wait for what it makes (its value, or its error). Without that, every reader of a
+/// busy page rendered it again together each time it expired, and the page's slowest answers
+/// were those.
 public final class PageCache<Value: Sendable>: Sendable {
     private let ttl: Duration
     private let capacity: Int
     private let entries = Mutex<[String: (value: Value, until: ContinuousClock.Instant)]>([:])
+    /// The keys being made, with the readers waiting for each.
+    private let making = Mutex<[String: [CheckedContinuation<Result<Value, any Error>?, Never>]]>([:])
 
     public init(ttl: Duration, capacity: Int = 1024) {
         self.ttl = ttl
         self.capacity = capacity
     }
 
-    /// The value of `key`, made by `make` when absent or stale.
+    /// The value of `key`, made by `make` when absent or stale (by this reader, or by another
+    /// that is making it already).
     public func value(_ key: String, make: () async throws -> Value) async throws -> Value {
-        if let value = cached(key) { return value }
-        let value = try await make()
-        keep(key, value)
-        return value
+        while true {
+            if let value = cached(key) { return value }
+            let first = making.withLock { making in
+                guard making[key] == nil else { return false }
+                making[key] = []
+                return true
+            }
+            if first {
+                let result: Result<Value, any Error>
+                do { result = .success(try await make()) } catch { result = .failure(error) }
+                if case .success(let value) = result { keep(key, value) }
+                for waiting in making.withLock({ $0.removeValue(forKey: key) ?? [] }) { waiting.resume(returning: result) }
+                return try result.get()
+            }
+            let shared: Result<Value, any Error>? = await withCheckedContinuation { continuation in
+                let joined = making.withLock { making in
+                    guard making[key] != nil else { return false }
+                    making[key]!.append(continuation)
+                    return true
+                }
+                if !joined { continuation.resume(returning: nil) }   // made meanwhile: look again
+            }
+            if let shared { return try shared.get() }
+        }
     }
 
     /// The value kept for `key`, unless absent or stale.

@@ -22,6 +22,7 @@ public struct PageRenderer: Sendable {
     /// Loads the shared templates and the service's own from `serviceTemplates` (a folder of
     /// `.mustache` files; each is known by its file name without the extension).
     public init(serviceTitle: String, serviceTemplates: URL?) throws {
+        HTMLText.register()
         var library = MustacheLibrary()
         var folders: [URL] = []
         if let shared = Bundle.module.url(forResource: "Templates", withExtension: nil) { folders.append(shared) }
@@ -30,7 +31,7 @@ public struct PageRenderer: Sendable {
             let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
             for file in files where file.pathExtension == "mustache" {
                 let text = try String(contentsOf: file, encoding: .utf8)
-                try library.register(text, named: file.deletingPathExtension().lastPathComponent)
+                try library.register(HTMLText.pragma + text, named: file.deletingPathExtension().lastPathComponent)
             }
         }
         self.library = library
@@ -60,13 +61,17 @@ public struct PageRenderer: Sendable {
     }
 
     /// What the layout shows around every page.
-    struct Site {
+    struct Site: TemplateFields {
         var title: String
         var serviceTitle: String
         var css: String
         var js: String
         var viewer: Viewer?
         var csrf: String?
+
+        var templateFields: KeyValuePairs<String, Any?> {
+            ["title": title, "serviceTitle": serviceTitle, "css": css, "js": js, "viewer": viewer, "csrf": csrf]
+        }
     }
 
     /// How a page may be kept by browsers and proxies.
@@ -143,5 +148,43 @@ public struct PageRenderer: Sendable {
         headers[.location] = location
         headers[.cacheControl] = "no-store"
         return Response(status: .seeOther, headers: headers)
+    }
+}
+
+/// The pages' text escaped for HTML as swift-mustache's own `HTML` content type escapes it
+/// (`<`, `>`, `&`, `"` and `'`), a byte at a time: the library looks each character up in a
+/// dictionary, and a notice's text made that a twentieth of a case-status page. Every template
+/// starts with this content type's pragma (a partial starts again with the library's default).
+struct HTMLText: MustacheContentType {
+    static let name = "HALL-HTML"
+    static let pragma = "{{% CONTENT_TYPE: \(name)}}"
+
+    static func register() {
+        MustacheContentTypes.register(HTMLText(), named: name)
+    }
+
+    func escapeText(_ text: String) -> String {
+        Self.escaped(text)
+    }
+
+    static func escaped(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") })
+            else { return nil }
+            var escaped: [UInt8] = []
+            escaped.reserveCapacity(bytes.count + 32)
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "<"): escaped.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): escaped.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "&"): escaped.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "\""): escaped.append(contentsOf: "&quot;".utf8)
+                case UInt8(ascii: "'"): escaped.append(contentsOf: "&#39;".utf8)
+                default: escaped.append(byte)
+                }
+            }
+            return String(decoding: escaped, as: UTF8.self)
+        } ?? text
     }
 }

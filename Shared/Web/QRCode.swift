@@ -55,15 +55,26 @@ public struct QRCode: Sendable {
     /// An SVG drawing of the code with a 4-module quiet zone, one <path> of the dark modules, viewBox in modules, `shape-rendering="crispEdges"`, and an accessible <title> given as `title` (XML-escaped).
     public func svg(title: String) -> String {
         let quiet = 4, side = size + 2 * quiet
-        var path = ""
-        for y in 0..<size {
-            var x = 0
-            while x < size {
-                guard module(x: x, y: y) else { x += 1; continue }
-                let start = x
-                while x < size && module(x: x, y: y) { x += 1 }
-                let run = x - start   // one rectangle per horizontal run of dark modules
-                path += "M\(start + quiet),\(y + quiet)h\(run)v1h-\(run)z"
+        // One rectangle per horizontal run of dark modules, written as bytes: a string
+        // interpolation per run was a sixth of the cost of a code.
+        var path: [UInt8] = []
+        path.reserveCapacity(size * size)
+        modules.withUnsafeBufferPointer { modules in
+            for y in 0..<size {
+                let row = y * size
+                var x = 0
+                while x < size {
+                    guard modules[row + x] else { x += 1; continue }
+                    let start = x
+                    while x < size && modules[row + x] { x += 1 }
+                    let run = x - start
+                    path.append(UInt8(ascii: "M")); Self.appendDecimal(start + quiet, to: &path)
+                    path.append(UInt8(ascii: ",")); Self.appendDecimal(y + quiet, to: &path)
+                    path.append(UInt8(ascii: "h")); Self.appendDecimal(run, to: &path)
+                    path.append(UInt8(ascii: "v")); path.append(UInt8(ascii: "1")); path.append(UInt8(ascii: "h")); path.append(UInt8(ascii: "-"))
+                    Self.appendDecimal(run, to: &path)
+                    path.append(UInt8(ascii: "z"))
+                }
             }
         }
         return """
@@ -71,8 +82,15 @@ public struct QRCode: Sendable {
             shape-rendering="crispEdges" role="img">\
             <title>\(QRCode.xmlEscaped(title))</title>\
             <rect width="\(side)" height="\(side)" fill="#fff"/>\
-            <path fill="#000" d="\(path)"/></svg>
+            <path fill="#000" d="\(String(decoding: path, as: UTF8.self))"/></svg>
             """
+    }
+
+    /// The decimal digits of `value` (0 ≤ value < 1000: a coordinate or a run of a symbol).
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value >= 100 { bytes.append(UInt8(ascii: "0") + UInt8(value / 100)) }
+        if value >= 10 { bytes.append(UInt8(ascii: "0") + UInt8(value / 10 % 10)) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     static func xmlEscaped(_ s: String) -> String {
@@ -179,11 +197,12 @@ extension QRCode {
     }
 
     /// GF(256) antilog and log tables for the field polynomial x⁸+x⁴+x³+x²+1 (0x11D).
+    /// The antilog table is written twice over, so a product's two logs index it without `% 255`.
     static let gf: (exp: [UInt8], log: [Int]) = {
-        var exp = [UInt8](repeating: 0, count: 255), log = [Int](repeating: 0, count: 256)
+        var exp = [UInt8](repeating: 0, count: 510), log = [Int](repeating: 0, count: 256)
         var x = 1
         for i in 0..<255 {
-            exp[i] = UInt8(x); log[x] = i
+            exp[i] = UInt8(x); exp[i + 255] = UInt8(x); log[x] = i
             x <<= 1
             if x & 0x100 != 0 { x ^= 0x11D }
         }
@@ -192,7 +211,7 @@ extension QRCode {
 
     static func gfMultiply(_ a: UInt8, _ b: UInt8) -> UInt8 {
         guard a != 0, b != 0 else { return 0 }
-        return gf.exp[(gf.log[Int(a)] + gf.log[Int(b)]) % 255]
+        return gf.exp[gf.log[Int(a)] + gf.log[Int(b)]]
     }
 
     /// Coefficients (highest power first, leading 1 omitted) of ∏ (x − αⁱ), i = 0 ..< degree.
@@ -212,11 +231,16 @@ extension QRCode {
 
     /// The remainder of data(x)·x^degree ÷ generator(x): the block's EC codewords.
     static func reedSolomonRemainder(_ data: [UInt8], divisor: [UInt8]) -> [UInt8] {
+        let (exp, log) = gf
+        let divisorLogs = divisor.map { $0 == 0 ? -1 : log[Int($0)] }
         var rem = [UInt8](repeating: 0, count: divisor.count)
         for byte in data {
-            let factor = byte ^ rem.removeFirst()
-            rem.append(0)
-            for i in rem.indices { rem[i] ^= gfMultiply(divisor[i], factor) }
+            let factor = byte ^ rem[0]
+            for i in 0..<(rem.count - 1) { rem[i] = rem[i + 1] }
+            rem[rem.count - 1] = 0
+            guard factor != 0 else { continue }
+            let factorLog = log[Int(factor)]
+            for i in rem.indices where divisorLogs[i] >= 0 { rem[i] ^= exp[divisorLogs[i] + factorLog] }
         }
         return rem
     }
@@ -225,7 +249,7 @@ extension QRCode {
 // MARK: - The module grid
 
 /// A symbol under construction: module colours plus which modules are function patterns.
-private struct Grid: Sendable {
+struct Grid: Sendable {
     let version: Int
     let size: Int
     var dark: [Bool]
@@ -312,7 +336,7 @@ private struct Grid: Sendable {
             let upward = (right + 1) & 2 == 0
             for step in 0..<size {
                 let y = upward ? size - 1 - step : step
-                for x in [right, right - 1] where !isFunction[y * size + x] && bitIndex < codewords.count * 8 {
+                for x in stride(from: right, through: right - 1, by: -1) where !isFunction[y * size + x] && bitIndex < codewords.count * 8 {
                     dark[y * size + x] = (codewords[bitIndex >> 3] >> (7 - (bitIndex & 7))) & 1 == 1
                     bitIndex += 1
                 }
@@ -321,80 +345,170 @@ private struct Grid: Sendable {
         }
     }
 
-    /// XORs the data modules with mask pattern `mask` (0–7).
+    /// XORs the data modules with mask pattern `mask` (0–7). The patterns' remainders of x and y
+    /// are counted along, not divided for at each module (the divisions were most of the mask choice).
     mutating func applyMask(_ mask: Int) {
-        for y in 0..<size {
-            for x in 0..<size where !isFunction[y * size + x] {
-                let flip: Bool
-                switch mask {
-                case 0: flip = (x + y) % 2 == 0
-                case 1: flip = y % 2 == 0
-                case 2: flip = x % 3 == 0
-                case 3: flip = (x + y) % 3 == 0
-                case 4: flip = (x / 3 + y / 2) % 2 == 0
-                case 5: flip = x * y % 2 + x * y % 3 == 0
-                case 6: flip = (x * y % 2 + x * y % 3) % 2 == 0
-                default: flip = ((x + y) % 2 + x * y % 3) % 2 == 0
+        let size = self.size
+        isFunction.withUnsafeBufferPointer { function in
+            dark.withUnsafeMutableBufferPointer { dark in
+                var yMod2 = 0, yMod3 = 0, yHalf = 0
+                for y in 0..<size {
+                    let row = y * size
+                    var xMod2 = 0, xMod3 = 0, xThird = 0
+                    for x in 0..<size {
+                        if !function[row + x] {
+                            let flip: Bool
+                            switch mask {
+                            case 0: flip = xMod2 == yMod2                                   // (x + y) mod 2 = 0
+                            case 1: flip = yMod2 == 0                                       // y mod 2 = 0
+                            case 2: flip = xMod3 == 0                                       // x mod 3 = 0
+                            case 3: flip = xMod3 + yMod3 == 0 || xMod3 + yMod3 == 3         // (x + y) mod 3 = 0
+                            case 4: flip = (xThird + yHalf) & 1 == 0                        // (⌊x/3⌋ + ⌊y/2⌋) mod 2 = 0
+                            default:
+                                let xy2 = xMod2 & yMod2
+                                let product = xMod3 * yMod3                                 // 0, 1, 2 or 4
+                                let xy3 = product == 4 ? 1 : product                        // x·y mod 3
+                                switch mask {
+                                case 5: flip = xy2 + xy3 == 0                               // xy mod 2 + xy mod 3 = 0
+                                case 6: flip = (xy2 + xy3) & 1 == 0                         // (xy mod 2 + xy mod 3) mod 2 = 0
+                                default: flip = ((xMod2 ^ yMod2) + xy3) & 1 == 0            // ((x + y) mod 2 + xy mod 3) mod 2 = 0
+                                }
+                            }
+                            if flip { dark[row + x].toggle() }
+                        }
+                        xMod2 ^= 1
+                        xMod3 += 1
+                        if xMod3 == 3 { xMod3 = 0; xThird += 1 }
+                    }
+                    yMod2 ^= 1
+                    if yMod2 == 0 { yHalf += 1 }
+                    yMod3 = yMod3 == 2 ? 0 : yMod3 + 1
                 }
-                if flip { dark[y * size + x].toggle() }
             }
         }
     }
 
     /// The standard's four penalty rules: runs, 2×2 blocks, finder-like patterns, dark balance.
     func penalty() -> Int {
-        dark.withUnsafeBufferPointer { cells in
-            var total = 0
-            for i in 0..<size {
-                total += Grid.linePenalty(cells, from: i * size, step: 1, count: size)   // row i
-                total += Grid.linePenalty(cells, from: i, step: size, count: size)       // column i
-            }
-            for y in 0..<(size - 1) {
-                for x in 0..<(size - 1) {
-                    let c = cells[y * size + x]
-                    if c == cells[y * size + x + 1] && c == cells[(y + 1) * size + x] && c == cells[(y + 1) * size + x + 1] {
-                        total += 3
+        size + 8 <= 64 ? wordPenalty() : modulePenalty()
+    }
+
+    /// The penalty of a symbol up to version 9 (53 modules a side): each row and column as the bits
+    /// of one number (and four light modules beyond each edge), every rule a few operations a line.
+    func wordPenalty() -> Int {
+        var rows = [UInt64](repeating: 0, count: size), columns = rows
+        dark.withUnsafeBufferPointer { dark in
+            dark.withMemoryRebound(to: UInt8.self) { cells in   // a Bool is one byte, 0 or 1
+                for y in 0..<size {
+                    var row: UInt64 = 0
+                    for x in 0..<size {
+                        let bit = UInt64(cells[y * size + x])
+                        row |= bit << x
+                        columns[x] |= bit << y
                     }
+                    rows[y] = row
                 }
             }
-            let darkCount = cells.reduce(0) { $0 + ($1 ? 1 : 0) }
-            total += 10 * (abs(darkCount * 20 - cells.count * 10) / cells.count)   // per full 5% off 50%
-            return total
+        }
+        var total = 0
+        for line in rows { total += Self.linePenalty(line, count: size) }
+        for line in columns { total += Self.linePenalty(line, count: size) }
+        let pairs: UInt64 = (1 << (size - 1)) - 1   // bit x: modules x and x + 1 of a row
+        for y in 0..<(size - 1) {
+            let a = rows[y], b = rows[y + 1]
+            total += 3 * (~(a ^ (a >> 1)) & ~(b ^ (b >> 1)) & ~(a ^ b) & pairs).nonzeroBitCount   // rule 2
+        }
+        let darkCount = rows.reduce(0) { $0 + $1.nonzeroBitCount }
+        return total + 10 * (abs(darkCount * 20 - size * size * 10) / (size * size))   // rule 4
+    }
+
+    /// Rules 1 and 3 for one row or column of `count` ≤ 56 modules, module i at bit i.
+    static func linePenalty(_ line: UInt64, count: Int) -> Int {
+        // Rule 1: a run of L ≥ 5 is L − 4 places where five modules are alike, plus 2 where it starts.
+        let alike = ~(line ^ (line >> 1)) & ((1 << (count - 1)) - 1)   // bit i: module i is module i + 1's colour
+        let five = alike & (alike >> 1) & (alike >> 2) & (alike >> 3)  // bit i: modules i … i + 4 alike
+        let starts = five & ~(alike << 1)
+        var total = five.nonzeroBitCount + 2 * starts.nonzeroBitCount
+        // Rule 3: dark, light, dark × 3, light, dark at padded position k, with four light before or after.
+        let padded = line << 4
+        let pattern = padded & ~(padded >> 1) & (padded >> 2) & (padded >> 3) & (padded >> 4) & ~(padded >> 5) & (padded >> 6)
+        let light = ~padded & ~(padded >> 1) & ~(padded >> 2) & ~(padded >> 3)   // bit j: positions j … j + 3 light
+        total += 40 * (pattern & ((light << 4) | (light >> 7))).nonzeroBitCount
+        return total
+    }
+
+    /// The penalty of a symbol of any version, module by module.
+    func modulePenalty() -> Int {
+        dark.withUnsafeBufferPointer { dark in
+            dark.withMemoryRebound(to: UInt8.self) { cells in   // a Bool is one byte, 0 or 1
+                var total = 0
+                for i in 0..<size {
+                    total += Grid.linePenalty(cells, from: i * size, step: 1, count: size)   // row i
+                    total += Grid.linePenalty(cells, from: i, step: size, count: size)       // column i
+                }
+                // Rule 2, eight 2×2 blocks at a time: each byte of `differ` is 0 or 1, 0 where a block is all alike.
+                let bytes = UnsafeRawBufferPointer(cells)
+                for y in 0..<(size - 1) {
+                    let row = y * size, next = row + size
+                    var x = 0
+                    while x + 8 <= size - 1 {
+                        let a = bytes.loadUnaligned(fromByteOffset: row + x, as: UInt64.self)
+                        let differ = (a ^ bytes.loadUnaligned(fromByteOffset: row + x + 1, as: UInt64.self))
+                            | (a ^ bytes.loadUnaligned(fromByteOffset: next + x, as: UInt64.self))
+                            | (a ^ bytes.loadUnaligned(fromByteOffset: next + x + 1, as: UInt64.self))
+                        total += 3 * (8 - differ.nonzeroBitCount)
+                        x += 8
+                    }
+                    while x < size - 1 {
+                        let c = cells[row + x]
+                        let differ = (c ^ cells[row + x + 1]) | (c ^ cells[next + x]) | (c ^ cells[next + x + 1])
+                        total += differ == 0 ? 3 : 0
+                        x += 1
+                    }
+                }
+                var darkCount = 0, offset = 0
+                while offset + 8 <= cells.count {
+                    darkCount += bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self).nonzeroBitCount
+                    offset += 8
+                }
+                while offset < cells.count { darkCount += Int(cells[offset]); offset += 1 }
+                total += 10 * (abs(darkCount * 20 - cells.count * 10) / cells.count)   // per full 5% off 50%
+                return total
+            }
         }
     }
 
     /// Rule 1 (runs of ≥ 5: 3 + excess) and rule 3 (1:1:3:1:1 preceded or followed by 4 light: 40)
     /// for one row or column (`count` modules from `from`, `step` apart); modules beyond the edge
-    /// count as light. Read in place: a copy of each line, or of each window of it, made the mask
-    /// choice most of the cost of a page with a code.
-    static func linePenalty(_ cells: UnsafeBufferPointer<Bool>, from: Int, step: Int, count: Int) -> Int {
-        // The line with four light modules beyond each edge, as 0 and 1.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count + 8) { line in
-            line.initialize(repeating: 0)
-            var total = 0, run = 0, index = from
-            for i in 0..<count {
-                let dark: UInt8 = cells[index] ? 1 : 0
+    /// count as light. One pass that reads the modules as bits of a number, without a branch on a
+    /// module's colour (each such branch guessed wrong half the time on a code's random-looking
+    /// data, and that was most of the mask choice):
+    /// - rule 1: a run of L ≥ 5 is L − 4 places where the last five modules are alike, plus 2 where
+    ///   the sixth before differs (the run's start);
+    /// - rule 3: the last 15 modules of the line padded with four light ones at each edge are the
+    ///   pattern's 7 with the 4 before and the 4 after it.
+    static func linePenalty(_ cells: UnsafeBufferPointer<UInt8>, from: Int, step: Int, count: Int) -> Int {
+        var total = 0, index = from
+        var window: UInt32 = 0, last6: UInt32 = 0
+        for j in 0..<(count + 8) {
+            var bit: UInt32 = 0
+            if j >= 4 && j < count + 4 {
+                bit = UInt32(cells[index])
                 index += step
-                line[i + 4] = dark
-                if i > 0, dark == line[i + 3] {
-                    run += 1
-                } else {
-                    if run >= 5 { total += run - 2 }
-                    run = 1
+                let i = j - 4
+                last6 = (last6 << 1 | bit) & 0x3F
+                if i >= 4 {
+                    let fiveAlike = ((last6 &+ 1) & 0x1F) <= 1          // 00000 or 11111
+                    let sixAlike = i >= 5 && ((last6 &+ 1) & 0x3F) <= 1  // 000000 or 111111
+                    total &+= (fiveAlike ? 1 : 0) &+ (fiveAlike && !sixAlike ? 2 : 0)
                 }
             }
-            if run >= 5 { total += run - 2 }
-            // Dark, light, dark × 3, light, dark, with four light before it or after it.
-            var k = 4
-            while k + 6 < count + 4 {
-                if line[k] == 1, line[k + 1] == 0, line[k + 2] == 1, line[k + 3] == 1, line[k + 4] == 1, line[k + 5] == 0, line[k + 6] == 1,
-                    line[k - 4] | line[k - 3] | line[k - 2] | line[k - 1] == 0 || line[k + 7] | line[k + 8] | line[k + 9] | line[k + 10] == 0
-                {
-                    total += 40
-                }
-                k += 1
+            window = (window << 1 | bit) & 0x7FFF
+            // The pattern starting at line position j − 10, with the 4 modules before and after it.
+            if j >= 14, (window >> 4) & 0x7F == 0b1011101, (window >> 11) == 0 || window & 0xF == 0 {
+                total += 40
             }
-            return total
         }
+        return total
     }
 }

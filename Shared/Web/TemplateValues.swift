@@ -16,8 +16,14 @@ enum TemplateValues {
     static func plain(_ value: Any) -> Any? {
         switch value {
         case is String, is Bool, is Int, is Int64, is Double, is Substring: return value
+        case let view as any TemplateFields:
+            var fields: [String: Any] = [:]
+            for (name, field) in view.templateFields {
+                if let field, let plain = plain(field) { fields[name] = plain }
+            }
+            return fields
         case let dictionary as [String: Any]: return dictionary.compactMapValues(plain)
-        case is MustacheParent, is MustacheCustomRenderable, is MustacheLambda, is MustacheTemplate: return value
+        case is any MustacheParent, is any MustacheCustomRenderable, is MustacheLambda, is MustacheTemplate: return value
         default: break
         }
         let mirror = Mirror(reflecting: value)
@@ -36,4 +42,12 @@ enum TemplateValues {
             return value
         }
     }
+}
+
+/// A view that gives the template its fields itself, each under its property's name (a nil is left
+/// out, as from a `Mirror`). For the views of the busiest pages: a `Mirror` decodes every field's
+/// type from its mangled name at each look, and that was a tenth of a case-status page. A test
+/// beside each such view checks that it lists exactly its properties.
+public protocol TemplateFields {
+    var templateFields: KeyValuePairs<String, Any?> { get }
 }

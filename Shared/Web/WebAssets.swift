@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HallKit
 import Hummingbird
 
 /// The pages' style sheet and script, read once at start-up and served from memory.
@@ -28,7 +29,7 @@ public struct WebAssets: Sendable {
                     case "svg": "image/svg+xml"
                     default: "application/octet-stream"
                     }
-                let hash = SHA256.hash(data: data).prefix(6).map { String(format: "%02x", $0) }.joined()
+                let hash = SHA256.hash(data: data).prefix(6).hexDigits
                 files[file.lastPathComponent] = Asset(body: ByteBuffer(bytes: data), contentType: type, hash: hash)
             }
         }

@@ -48,7 +48,7 @@ public struct WebSessions: Sendable {
 
     /// The CSRF token of a session.
     func csrf(for token: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+        HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: key).hexDigits
     }
 
     /// Refuses a form whose `csrf` field is not the session's (compared in constant time).

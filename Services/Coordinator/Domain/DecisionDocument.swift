@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HallContracts
+import HallKit
 
 /// The text of a decision document (准予许可决定 / 不予许可决定) and its SHA-256, which is what the
 /// seal service signs. The text is kept with the case, so anyone holding the document can
@@ -13,7 +14,7 @@ struct DecisionDocument: Sendable, Hashable {
     let text: String
 
     var sha256: String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(text.utf8)).hexDigits
     }
 
     /// An approval decision of one department on its part of the case.

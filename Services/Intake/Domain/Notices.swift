@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HallContracts
+import HallKit
 
 /// The documents the front desk issues on a case and keeps with it.
 enum NoticeKind: String, Sendable, Equatable {
@@ -26,16 +27,7 @@ struct Notice: Sendable, Equatable {
     /// The correction notice's number, or a decision's number (文号).
     var number: String? = nil
 
-    var sha256: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Data(text.utf8)) {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
-    }
+    var sha256: String { SHA256.hash(data: Data(text.utf8)).hexDigits }
 
     static func acceptance(_ response: ApplicationResponse, item: ItemVersion, applicantName: String) -> Notice {
         Notice(

@@ -47,7 +47,7 @@ final class EncodedGuides: Sendable {
         let key = "\(item.code)#\(item.version)"
         if let hit = entries.withLock({ $0[key] }) { return hit }
         let body = try encode(item)
-        let digest = SHA256.hash(data: Data(body.readableBytesView)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(body.readableBytesView)).prefix(8).hexDigits
         let entry = Entry(body: body, eTag: "\"\(digest)\"")
         entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }

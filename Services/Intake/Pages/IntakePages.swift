@@ -63,19 +63,22 @@ struct IntakePages {
                     return web.renderer.render(
                         "track", title: "办件查询", page: TrackPage(receiptCode: code, problem: "请填写受理编号和身份证件号码"), status: .badRequest)
                 }
-                let key = code + "\u{0}" + idNumber.uppercased()
-                if let html = statusPages?.cached(key) { return web.renderer.response(html) }
-                guard let (status, texts) = try await store.caseView(receiptCode: code, idNumber: idNumber, texts: true) else {
+                let render = {
+                    guard let (status, texts) = try await store.caseView(receiptCode: code, idNumber: idNumber, texts: true) else { throw CaseNotFound() }
+                    let documents = try await publicDocuments(status, texts: texts)
+                    return web.renderer.html(
+                        "track", title: "办件查询",
+                        page: TrackPage(receiptCode: code, found: CaseView(status, departments: try await departmentNames(), documents: documents)))
+                }
+                do {
+                    // An applicant reloading, a family looking at once: one rendering for them all (HALL_WEB_STATUS_CACHE).
+                    guard let statusPages else { return web.renderer.response(try await render()) }
+                    return web.renderer.response(try await statusPages.value(code + "\u{0}" + idNumber.uppercased(), make: render))
+                } catch is CaseNotFound {
                     return web.renderer.render(
                         "track", title: "办件查询",
                         page: TrackPage(receiptCode: code, problem: "没有找到这个受理编号和证件号码对应的办件，请核对后再查"), status: .notFound)
                 }
-                let documents = try await publicDocuments(status, texts: texts)
-                let html = web.renderer.html(
-                    "track", title: "办件查询",
-                    page: TrackPage(receiptCode: code, found: CaseView(status, departments: try await departmentNames(), documents: documents)))
-                statusPages?.keep(key, html)
-                return web.renderer.response(html)
             }
         }
 
@@ -364,7 +367,7 @@ struct IntakePages {
     func publicDocuments(_ status: CaseStatus, texts: [(kind: String, departmentId: String, text: String)]) async throws -> [DocumentView] {
         let names = try await departmentNames()
         let documents = texts.map { document in
-            let hash = SHA256.hash(data: Data(document.text.utf8)).map { String(format: "%02x", $0) }.joined()
+            let hash = SHA256.hash(data: Data(document.text.utf8)).hexDigits
             return DocumentView(
                 kind: document.kind, text: document.text, sha256: hash,
                 status: status.documents?.first { $0.kind == document.kind && $0.departmentId == document.departmentId },
@@ -613,15 +616,20 @@ struct DeskPage {
     var overdue: [Overdue]
 }
 
-struct TrackPage {
+/// No case has the receipt code and identity number looked up.
+struct CaseNotFound: Error {}
+
+struct TrackPage: TemplateFields {
     var receiptCode: String = ""
     var problem: String?
     var found: CaseView?
+
+    var templateFields: KeyValuePairs<String, Any?> { ["receiptCode": receiptCode, "problem": problem, "found": found] }
 }
 
 /// A notice or decision as printed: its text, the seal's imprint (or that it is being sealed) and
 /// the QR code of the seal service's public verification of exactly this text.
-struct DocumentView {
+struct DocumentView: TemplateFields {
     var kind: String
     var title: String
     var text: String
@@ -652,12 +660,25 @@ struct DocumentView {
             qr = DrawnCodes.svg(of: url, title: "扫码验证\(Words.document(kind))的印章")
         }
     }
+
+    var templateFields: KeyValuePairs<String, Any?> {
+        [
+            "kind": kind, "title": title, "text": text, "number": number, "sealed": sealed, "sealable": sealable, "sealedAt": sealedAt,
+            "departmentName": departmentName, "verifyURL": verifyURL, "qr": qr, "hasText": hasText,
+        ]
+    }
 }
 
 /// A case as the applicant and the clerk read it: one vocabulary, the full timeline.
-struct CaseView {
-    struct Step { var at: String; var event: String; var department: String?; var detail: String? }
-    struct Department { var name: String; var role: String; var status: String }
+struct CaseView: TemplateFields {
+    struct Step: TemplateFields {
+        var at: String; var event: String; var department: String?; var detail: String?
+        var templateFields: KeyValuePairs<String, Any?> { ["at": at, "event": event, "department": department, "detail": detail] }
+    }
+    struct Department: TemplateFields {
+        var name: String; var role: String; var status: String
+        var templateFields: KeyValuePairs<String, Any?> { ["name": name, "role": role, "status": status] }
+    }
     var receiptCode: String
     var itemCode: String
     var status: String
@@ -700,5 +721,14 @@ struct CaseView {
         pendingSeal = documents.contains { $0.sealable && !$0.sealed }
         outcome = status.completion.map { Words.decision($0.outcome) }
         onTime = status.completion?.onTime
+    }
+
+    var templateFields: KeyValuePairs<String, Any?> {
+        [
+            "receiptCode": receiptCode, "itemCode": itemCode, "status": status, "statusCode": statusCode, "noticeNumber": noticeNumber,
+            "dueDate": dueDate, "dueDateProvisional": dueDateProvisional, "awaiting": awaiting, "refusalReason": refusalReason,
+            "competentAuthority": competentAuthority, "departments": departments, "timeline": timeline, "documents": documents,
+            "pendingSeal": pendingSeal, "outcome": outcome, "onTime": onTime, "actions": actions,
+        ]
     }
 }

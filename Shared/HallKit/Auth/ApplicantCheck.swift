@@ -40,7 +40,7 @@ public struct ApplicantCheck: Sendable {
     /// The check of an identity number (letters upper-cased, spaces trimmed): 64 lower-case hex digits.
     public func digest(idNumber: String) -> String {
         let normalized = idNumber.trimmingCharacters(in: .whitespaces).uppercased()
-        return HMAC<SHA256>.authenticationCode(for: Data(normalized.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+        return HMAC<SHA256>.authenticationCode(for: Data(normalized.utf8), using: key).hexDigits
     }
 
     /// Whether `idNumber` is the one `digest` was made of (compared in constant time).

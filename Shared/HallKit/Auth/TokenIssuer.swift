@@ -18,7 +18,7 @@ public struct TokenIssuer: Sendable {
     public init(issuer: String, key: Curve25519.Signing.PrivateKey, kid: String? = nil) async {
         self.issuer = issuer
         self.key = key
-        let kid = kid ?? SHA256.hash(data: key.publicKey.rawRepresentation).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let kid = kid ?? SHA256.hash(data: key.publicKey.rawRepresentation).prefix(8).hexDigits
         self.kid = kid
         let keys = JWTKeyCollection()
         await keys.add(eddsa: EdDSA.PrivateKey(backing: key), kid: JWKIdentifier(string: kid))
