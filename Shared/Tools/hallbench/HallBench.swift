@@ -52,6 +52,12 @@ struct HallBench: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP clients in the intake runs.")
     var intakeClients = 32
 
+    @Option(help: "Cases accepted for the look-ups of a different case each time (more than a run looks up).")
+    var intakeCases = 12_000
+
+    @Option(help: "Seconds of each public-page run (wrk); the service allows 100,000 look-ups a minute from one address.")
+    var intakePageSeconds = 2
+
     @Option(help: "Transactions per pgbench client for the intake run's pgbench -N figure (0 skips it).")
     var intakePgbenchTransactions = 1000
 
