@@ -188,3 +188,11 @@ struct HTMLText: MustacheContentType {
         } ?? text
     }
 }
+
+/// A string renders as itself: swift-mustache would otherwise ask, at every tag, whether the value
+/// is a lambda or an optional and then print it with `String(describing:)`, a chain of dynamic
+/// casts for what is already the text.
+extension String: @retroactive MustacheCustomRenderable {
+    public var renderText: String { self }
+    public var isNull: Bool { false }
+}
