@@ -32,15 +32,10 @@ public struct QRCode: Sendable {
 
         // Try all eight masks; keep the first with the lowest penalty. Each candidate is scored
         // with its format information drawn, as ZXing's encoder does.
+        let mask = base.size + 8 <= 64 ? base.bestMaskByRows() : base.bestMaskByModules()
         var best = base
-        var bestPenalty = Int.max
-        for mask in 0..<8 {
-            var candidate = base
-            candidate.applyMask(mask)
-            candidate.drawFormatBits(mask: mask)
-            let penalty = candidate.penalty()
-            if penalty < bestPenalty { best = candidate; bestPenalty = penalty }
-        }
+        best.applyMask(mask)
+        best.drawFormatBits(mask: mask)
         size = best.size
         modules = best.dark
     }
@@ -55,26 +50,37 @@ public struct QRCode: Sendable {
     /// An SVG drawing of the code with a 4-module quiet zone, one <path> of the dark modules, viewBox in modules, `shape-rendering="crispEdges"`, and an accessible <title> given as `title` (XML-escaped).
     public func svg(title: String) -> String {
         let quiet = 4, side = size + 2 * quiet
-        // One rectangle per horizontal run of dark modules, written as bytes: a string
-        // interpolation per run was a sixth of the cost of a code.
-        var path: [UInt8] = []
-        path.reserveCapacity(size * size)
-        modules.withUnsafeBufferPointer { modules in
-            for y in 0..<size {
-                let row = y * size
-                var x = 0
-                while x < size {
-                    guard modules[row + x] else { x += 1; continue }
-                    let start = x
-                    while x < size && modules[row + x] { x += 1 }
-                    let run = x - start
-                    path.append(UInt8(ascii: "M")); Self.appendDecimal(start + quiet, to: &path)
-                    path.append(UInt8(ascii: ",")); Self.appendDecimal(y + quiet, to: &path)
-                    path.append(UInt8(ascii: "h")); Self.appendDecimal(run, to: &path)
-                    path.append(UInt8(ascii: "v")); path.append(UInt8(ascii: "1")); path.append(UInt8(ascii: "h")); path.append(UInt8(ascii: "-"))
-                    Self.appendDecimal(run, to: &path)
-                    path.append(UInt8(ascii: "z"))
+        // One rectangle per horizontal run of dark modules, written as bytes into the string's own
+        // storage: a string interpolation per run, and then an array's append per byte, were most
+        // of the cost of a code.
+        let runs = modules.withUnsafeBufferPointer { modules in
+            // At most one run per two modules of a row, each at most "M999,999h999v1h-999z".
+            String(unsafeUninitializedCapacity: size * (size / 2 + 1) * 20) { out in
+                var at = 0
+                @inline(__always) func put(_ byte: UInt8) {
+                    out[at] = byte
+                    at += 1
                 }
+                @inline(__always) func put(_ value: Int) {   // 0 ≤ value < 1000
+                    if value >= 100 { put(UInt8(ascii: "0") + UInt8(value / 100)) }
+                    if value >= 10 { put(UInt8(ascii: "0") + UInt8(value / 10 % 10)) }
+                    put(UInt8(ascii: "0") + UInt8(value % 10))
+                }
+                for y in 0..<size {
+                    let row = y * size
+                    var x = 0
+                    while x < size {
+                        guard modules[row + x] else { x += 1; continue }
+                        let start = x
+                        while x < size && modules[row + x] { x += 1 }
+                        let run = x - start
+                        put(UInt8(ascii: "M")); put(start + quiet); put(UInt8(ascii: ",")); put(y + quiet)
+                        put(UInt8(ascii: "h")); put(run)
+                        put(UInt8(ascii: "v")); put(UInt8(ascii: "1")); put(UInt8(ascii: "h")); put(UInt8(ascii: "-")); put(run)
+                        put(UInt8(ascii: "z"))
+                    }
+                }
+                return at
             }
         }
         return """
@@ -82,15 +88,8 @@ public struct QRCode: Sendable {
             shape-rendering="crispEdges" role="img">\
             <title>\(QRCode.xmlEscaped(title))</title>\
             <rect width="\(side)" height="\(side)" fill="#fff"/>\
-            <path fill="#000" d="\(String(decoding: path, as: UTF8.self))"/></svg>
+            <path fill="#000" d="\(runs)"/></svg>
             """
-    }
-
-    /// The decimal digits of `value` (0 ≤ value < 1000: a coordinate or a run of a symbol).
-    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
-        if value >= 100 { bytes.append(UInt8(ascii: "0") + UInt8(value / 100)) }
-        if value >= 10 { bytes.append(UInt8(ascii: "0") + UInt8(value / 10 % 10)) }
-        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
     static func xmlEscaped(_ s: String) -> String {
@@ -297,19 +296,24 @@ struct Grid: Sendable {
 
     /// 15 format bits — level M (00) and the mask, BCH(15,5), XOR 0x5412 — in both copies.
     mutating func drawFormatBits(mask: Int) {
+        Grid.formatModules(mask: mask, size: size) { x, y, dark in setFunction(x, y, dark) }
+    }
+
+    /// Each module of the format information for `mask` (both copies and the dark module).
+    static func formatModules(mask: Int, size: Int, _ set: (_ x: Int, _ y: Int, _ dark: Bool) -> Void) {
         let data = (0b00 << 3) | mask
         var rem = data
         for _ in 0..<10 { rem = (rem << 1) ^ ((rem >> 9) * 0x537) }
         let bits = ((data << 10) | rem) ^ 0x5412
         func bit(_ i: Int) -> Bool { (bits >> i) & 1 == 1 }
-        for i in 0...5 { setFunction(8, i, bit(i)) }
-        setFunction(8, 7, bit(6))
-        setFunction(8, 8, bit(7))
-        setFunction(7, 8, bit(8))
-        for i in 9..<15 { setFunction(14 - i, 8, bit(i)) }
-        for i in 0..<8 { setFunction(size - 1 - i, 8, bit(i)) }
-        for i in 8..<15 { setFunction(8, size - 15 + i, bit(i)) }
-        setFunction(8, size - 8, true)   // the dark module
+        for i in 0...5 { set(8, i, bit(i)) }
+        set(8, 7, bit(6))
+        set(8, 8, bit(7))
+        set(7, 8, bit(8))
+        for i in 9..<15 { set(14 - i, 8, bit(i)) }
+        for i in 0..<8 { set(size - 1 - i, 8, bit(i)) }
+        for i in 8..<15 { set(8, size - 15 + i, bit(i)) }
+        set(8, size - 8, true)   // the dark module
     }
 
     /// 18 version bits — version, BCH(18,6) — in both 6×3 blocks, for versions 7 and up.
@@ -389,25 +393,83 @@ struct Grid: Sendable {
     }
 
     /// The standard's four penalty rules: runs, 2×2 blocks, finder-like patterns, dark balance.
-    func penalty() -> Int {
-        size + 8 <= 64 ? wordPenalty() : modulePenalty()
+    /// The first mask with the lowest penalty, each candidate masked and scored module by module.
+    func bestMaskByModules() -> Int {
+        var best = 0, bestPenalty = Int.max
+        for mask in 0..<8 {
+            var candidate = self
+            candidate.applyMask(mask)
+            candidate.drawFormatBits(mask: mask)
+            let penalty = candidate.modulePenalty()
+            if penalty < bestPenalty { (best, bestPenalty) = (mask, penalty) }
+        }
+        return best
     }
 
-    /// The penalty of a symbol up to version 9 (53 modules a side): each row and column as the bits
-    /// of one number (and four light modules beyond each edge), every rule a few operations a line.
-    func wordPenalty() -> Int {
-        var rows = [UInt64](repeating: 0, count: size), columns = rows
-        dark.withUnsafeBufferPointer { dark in
-            dark.withMemoryRebound(to: UInt8.self) { cells in   // a Bool is one byte, 0 or 1
-                for y in 0..<size {
-                    var row: UInt64 = 0
-                    for x in 0..<size {
-                        let bit = UInt64(cells[y * size + x])
-                        row |= bit << x
-                        columns[x] |= bit << y
-                    }
-                    rows[y] = row
+    /// The same choice for a symbol up to version 9 (53 modules a side), on its rows as bits: a
+    /// mask is one XOR a row with its pattern's bits on the data modules, and every rule a few
+    /// operations a line.
+    func bestMaskByRows() -> Int {
+        let rows = rowsAsBits(dark), data = rowsAsBits(isFunction).map { ~$0 & ((1 << size) - 1) }
+        var best = 0, bestPenalty = Int.max
+        for mask in 0..<8 {
+            var candidate = rows
+            for y in 0..<size { candidate[y] ^= Grid.maskPatterns[mask * 12 + y % 12] & data[y] }
+            Grid.formatModules(mask: mask, size: size) { x, y, dark in
+                candidate[y] = dark ? candidate[y] | 1 << x : candidate[y] & ~(1 << x)
+            }
+            let penalty = Grid.wordPenalty(rows: candidate, size: size)
+            if penalty < bestPenalty { (best, bestPenalty) = (mask, penalty) }
+        }
+        return best
+    }
+
+    /// Each mask's modules to flip in rows y mod 12 (every pattern repeats every 12 rows), module x at bit x.
+    static let maskPatterns: [UInt64] = (0..<8).flatMap { mask in
+        (0..<12).map { y in
+            (0..<64).reduce(UInt64(0)) { row, x in
+                let flip: Bool
+                switch mask {
+                case 0: flip = (x + y) % 2 == 0
+                case 1: flip = y % 2 == 0
+                case 2: flip = x % 3 == 0
+                case 3: flip = (x + y) % 3 == 0
+                case 4: flip = (x / 3 + y / 2) % 2 == 0
+                case 5: flip = x * y % 2 + x * y % 3 == 0
+                case 6: flip = (x * y % 2 + x * y % 3) % 2 == 0
+                default: flip = ((x + y) % 2 + x * y % 3) % 2 == 0
                 }
+                return flip ? row | 1 << x : row
+            }
+        }
+    }
+
+    /// `cells` (a grid's colours or its function modules) as one number a row, module x at bit x.
+    func rowsAsBits(_ cells: [Bool]) -> [UInt64] {
+        cells.withUnsafeBufferPointer { cells in
+            cells.withMemoryRebound(to: UInt8.self) { cells in   // a Bool is one byte, 0 or 1
+                (0..<size).map { y in
+                    var row: UInt64 = 0
+                    for x in 0..<size { row |= UInt64(cells[y * size + x]) << x }
+                    return row
+                }
+            }
+        }
+    }
+
+    /// The penalty of the grid as it stands, counted on its rows and columns as bits (up to version 9).
+    func wordPenalty() -> Int {
+        Grid.wordPenalty(rows: rowsAsBits(dark), size: size)
+    }
+
+    /// The penalty of a symbol of `size` ≤ 56 modules a side given as its rows, module x at bit x.
+    static func wordPenalty(rows: [UInt64], size: Int) -> Int {
+        var columns = [UInt64](repeating: 0, count: size)
+        for (y, row) in rows.enumerated() {
+            var dark = row
+            while dark != 0 {
+                columns[dark.trailingZeroBitCount] |= 1 << y
+                dark &= dark - 1
             }
         }
         var total = 0

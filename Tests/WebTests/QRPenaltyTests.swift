@@ -23,4 +23,22 @@ struct QRPenaltyTests {
             #expect(symbol.wordPenalty() == symbol.modulePenalty(), "finder patterns, version \(version)")
         }
     }
+
+    @Test("masked as bits, rows and format information, every symbol of versions 1–9 gets the mask chosen module by module")
+    func maskChosenAsBitsIsTheModulesOne() throws {
+        var generator = SystemRandomNumberGenerator()
+        var versions = Set<Int>()
+        for length in stride(from: 1, through: 230, by: 3) {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 32...126, using: &generator) }
+            guard let version = (1...9).first(where: {
+                QRCode.bitsNeeded(byteCount: bytes.count, version: $0) <= QRCode.dataCodewordCount(version: $0) * 8
+            }) else { continue }
+            var base = Grid(version: version)
+            base.drawFunctionPatterns()
+            base.placeCodewords(QRCode.interleavedWithErrorCorrection(QRCode.dataCodewords(bytes, version: version), version: version))
+            #expect(base.bestMaskByRows() == base.bestMaskByModules(), "\(length) bytes, version \(version)")
+            versions.insert(version)
+        }
+        #expect(versions == Set(1...9))
+    }
 }
