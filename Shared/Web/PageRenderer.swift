@@ -167,22 +167,26 @@ struct HTMLText: MustacheContentType {
         Self.escaped(text)
     }
 
+    /// The entity of a byte that must be escaped, nil for every other byte.
+    static func entity(_ byte: UInt8) -> String? {
+        switch byte {
+        case UInt8(ascii: "<"): "&lt;"
+        case UInt8(ascii: ">"): "&gt;"
+        case UInt8(ascii: "&"): "&amp;"
+        case UInt8(ascii: "\""): "&quot;"
+        case UInt8(ascii: "'"): "&#39;"
+        default: nil
+        }
+    }
+
     static func escaped(_ text: String) -> String {
         var text = text
         return text.withUTF8 { bytes in
-            guard bytes.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") })
-            else { return nil }
+            guard bytes.contains(where: { entity($0) != nil }) else { return nil }
             var escaped: [UInt8] = []
             escaped.reserveCapacity(bytes.count + 32)
             for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "<"): escaped.append(contentsOf: "&lt;".utf8)
-                case UInt8(ascii: ">"): escaped.append(contentsOf: "&gt;".utf8)
-                case UInt8(ascii: "&"): escaped.append(contentsOf: "&amp;".utf8)
-                case UInt8(ascii: "\""): escaped.append(contentsOf: "&quot;".utf8)
-                case UInt8(ascii: "'"): escaped.append(contentsOf: "&#39;".utf8)
-                default: escaped.append(byte)
-                }
+                if let entity = entity(byte) { escaped.append(contentsOf: entity.utf8) } else { escaped.append(byte) }
             }
             return String(decoding: escaped, as: UTF8.self)
         } ?? text

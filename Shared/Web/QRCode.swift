@@ -349,46 +349,24 @@ struct Grid: Sendable {
         }
     }
 
-    /// XORs the data modules with mask pattern `mask` (0–7). The patterns' remainders of x and y
-    /// are counted along, not divided for at each module (the divisions were most of the mask choice).
+    /// Whether mask pattern `mask` (0–7) flips the module at column `x`, row `y`.
+    static func flips(_ mask: Int, x: Int, y: Int) -> Bool {
+        switch mask {
+        case 0: (x + y) % 2 == 0
+        case 1: y % 2 == 0
+        case 2: x % 3 == 0
+        case 3: (x + y) % 3 == 0
+        case 4: (x / 3 + y / 2) % 2 == 0
+        case 5: x * y % 2 + x * y % 3 == 0
+        case 6: (x * y % 2 + x * y % 3) % 2 == 0
+        default: ((x + y) % 2 + x * y % 3) % 2 == 0
+        }
+    }
+
+    /// XORs the data modules with mask pattern `mask` (0–7).
     mutating func applyMask(_ mask: Int) {
-        let size = self.size
-        isFunction.withUnsafeBufferPointer { function in
-            dark.withUnsafeMutableBufferPointer { dark in
-                var yMod2 = 0, yMod3 = 0, yHalf = 0
-                for y in 0..<size {
-                    let row = y * size
-                    var xMod2 = 0, xMod3 = 0, xThird = 0
-                    for x in 0..<size {
-                        if !function[row + x] {
-                            let flip: Bool
-                            switch mask {
-                            case 0: flip = xMod2 == yMod2                                   // (x + y) mod 2 = 0
-                            case 1: flip = yMod2 == 0                                       // y mod 2 = 0
-                            case 2: flip = xMod3 == 0                                       // x mod 3 = 0
-                            case 3: flip = xMod3 + yMod3 == 0 || xMod3 + yMod3 == 3         // (x + y) mod 3 = 0
-                            case 4: flip = (xThird + yHalf) & 1 == 0                        // (⌊x/3⌋ + ⌊y/2⌋) mod 2 = 0
-                            default:
-                                let xy2 = xMod2 & yMod2
-                                let product = xMod3 * yMod3                                 // 0, 1, 2 or 4
-                                let xy3 = product == 4 ? 1 : product                        // x·y mod 3
-                                switch mask {
-                                case 5: flip = xy2 + xy3 == 0                               // xy mod 2 + xy mod 3 = 0
-                                case 6: flip = (xy2 + xy3) & 1 == 0                         // (xy mod 2 + xy mod 3) mod 2 = 0
-                                default: flip = ((xMod2 ^ yMod2) + xy3) & 1 == 0            // ((x + y) mod 2 + xy mod 3) mod 2 = 0
-                                }
-                            }
-                            if flip { dark[row + x].toggle() }
-                        }
-                        xMod2 ^= 1
-                        xMod3 += 1
-                        if xMod3 == 3 { xMod3 = 0; xThird += 1 }
-                    }
-                    yMod2 ^= 1
-                    if yMod2 == 0 { yHalf += 1 }
-                    yMod3 = yMod3 == 2 ? 0 : yMod3 + 1
-                }
-            }
+        for y in 0..<size {
+            for x in 0..<size where !isFunction[y * size + x] && Grid.flips(mask, x: x, y: y) { dark[y * size + x].toggle() }
         }
     }
 
@@ -426,22 +404,7 @@ struct Grid: Sendable {
 
     /// Each mask's modules to flip in rows y mod 12 (every pattern repeats every 12 rows), module x at bit x.
     static let maskPatterns: [UInt64] = (0..<8).flatMap { mask in
-        (0..<12).map { y in
-            (0..<64).reduce(UInt64(0)) { row, x in
-                let flip: Bool
-                switch mask {
-                case 0: flip = (x + y) % 2 == 0
-                case 1: flip = y % 2 == 0
-                case 2: flip = x % 3 == 0
-                case 3: flip = (x + y) % 3 == 0
-                case 4: flip = (x / 3 + y / 2) % 2 == 0
-                case 5: flip = x * y % 2 + x * y % 3 == 0
-                case 6: flip = (x * y % 2 + x * y % 3) % 2 == 0
-                default: flip = ((x + y) % 2 + x * y % 3) % 2 == 0
-                }
-                return flip ? row | 1 << x : row
-            }
-        }
+        (0..<12).map { y in (0..<64).reduce(UInt64(0)) { row, x in flips(mask, x: x, y: y) ? row | 1 << x : row } }
     }
 
     /// `cells` (a grid's colours or its function modules) as one number a row, module x at bit x.
