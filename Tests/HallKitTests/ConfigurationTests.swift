@@ -51,6 +51,13 @@ struct ConfigurationTests {
         #expect(error(["HALL_DATABASE_IDLE_TIMEOUT": "30"])?.key == "HALL_DATABASE_IDLE_TIMEOUT")
     }
 
+    @Test("statements are prepared unless the operator turns it off (a pooler in transaction mode); another value names the key")
+    func preparedStatements() throws {
+        #expect(try configuration([:]).database.preparedStatements == true)
+        #expect(try configuration(["HALL_DATABASE_PREPARED_STATEMENTS": "off"]).database.preparedStatements == false)
+        #expect(error(["HALL_DATABASE_PREPARED_STATEMENTS": "sometimes"])?.key == "HALL_DATABASE_PREPARED_STATEMENTS")
+    }
+
     @Test("each missing required key is named in the error", arguments: ["HALL_DATABASE_URL", "HALL_KAFKA_BROKERS", "HALL_JWT_ISSUER"])
     func missing(key: String) {
         let error = error([key: String?.none])

@@ -3,6 +3,7 @@ import HallContracts
 import HallKafka
 import HallKit
 import HallLocalStack
+import Synchronization
 import Testing
 
 @Suite("Inbox consumer against real PostgreSQL and Kafka", .enabled(if: stackAvailable), .serialized)
@@ -96,6 +97,47 @@ struct InboxConsumerTests {
             #expect(dead[3].headers.first(named: DeadLetterHeader.reason)?.contains("poison") == true)
             #expect(dead.map(\.value) == Array(values[1...4]), "the original value is kept")
             #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox WHERE status = 'dead_lettered'") == 4)
+            await producer.close()
+        }
+    }
+
+    @Test("an event whose handler meets deadlocks more times than its attempts is applied once in the end, not dead-lettered")
+    func deadlocksAreRetried() async throws {
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let names = try await kafka.makeTopics(["deadlocked", "deadlocked-dlq"], partitions: 1)
+            let topic = names[0]
+            let producer = try kafka.producer()
+            for seq in 0..<3 {
+                let envelope = try EventEnvelope(payload: CounterStep(seq: seq), producer: "test", caseId: "case-d")
+                _ = try await producer.send(KafkaProducerMessage(topic: topic, key: "case-d", value: try envelope.encoded()))
+            }
+            // The second step's handler is chosen as a deadlock's victim five times (PostgreSQL's
+            // own error, 40P01), then goes through.
+            let victimLeft = Atomic<Int>(5)
+            var router = EventRouter()
+            let schema = database.schema
+            router.on(CounterStep.self) { step, envelope, context in
+                if step.seq == 1, victimLeft.subtract(1, ordering: .relaxed).newValue >= 0 {
+                    try await context.connection.run(
+                        "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$", logger: context.logger)
+                }
+                try await context.connection.run(
+                    "INSERT INTO \(unescaped: schema).effects (case_id, seq, event_id, applied_by) VALUES (\(envelope.caseId ?? ""), \(step.seq), \(envelope.id), 'x')",
+                    logger: context.logger)
+            }
+            let consumer = startConsumer(
+                database: database, kafka: kafka, topic: topic, group: LocalStack.uniqueName("g"), producer: producer, handler: router
+            ) {
+                $0.maxAttempts = 3
+                $0.deadLetterTopic = names[1]
+            }
+            try await eventually("every step applied") { try await database.effectCount() >= 3 }
+            consumer.cancel()
+            _ = await consumer.result
+            #expect(victimLeft.load(ordering: .relaxed) < 0, "the deadlocks happened")
+            #expect(try await Effects.rows(database).map(\.seq).sorted() == [0, 1, 2], "each step applied once")
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox WHERE status = 'dead_lettered'") == 0)
             await producer.close()
         }
     }

@@ -101,13 +101,13 @@ final class Worker: @unchecked Sendable {
 /// Runs an inbox consumer in this process until the returned task is cancelled.
 func startConsumer(
     database: ScratchDatabase, kafka: LocalKafka, topic: String, group: String, name: String = "in-process",
-    producer: KafkaProducer, configure: (inout InboxConsumerConfiguration) -> Void = { _ in }
+    producer: KafkaProducer, handler: (any EventHandler)? = nil, configure: (inout InboxConsumerConfiguration) -> Void = { _ in }
 ) -> Task<Void, any Error> {
     var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: group, topics: [topic]))
     configure(&configuration)
     let consumer = InboxConsumer(
         configuration: configuration, client: database.client, schema: database.schema, serviceName: "test",
-        handler: Effects.handler(schema: database.schema, appliedBy: name), deadLetters: producer, logger: LocalStack.logger())
+        handler: handler ?? Effects.handler(schema: database.schema, appliedBy: name), deadLetters: producer, logger: LocalStack.logger())
     return Task { try await consumer.run() }
 }
 

@@ -59,7 +59,7 @@ extension PostgresAppraisalRepository {
         """
     }
 
-    private func ratedCases(_ rows: PostgresRowSequence) async throws -> [(rated: RatedCase, bundleSize: Int?, alreadyRated: Bool)] {
+    private func ratedCases(_ rows: HallRows) async throws -> [(rated: RatedCase, bundleSize: Int?, alreadyRated: Bool)] {
         try await rows.decode((String, String, String, String, String?, String?, String?, Date?, String?, Int?, Bool).self).collectAll().map {
             (
                 RatedCase(
@@ -154,7 +154,7 @@ extension PostgresAppraisalRepository {
         r.suspect, r.struck, r.appeal_reason, r.appealed_by, r.appealed_at, r.reviewed_by, r.reviewed_at, r.review_reason, x.rectification_id, r.bundle_id
         """
 
-    private func ratingRecords(_ rows: PostgresRowSequence) async throws -> [RatingRecord] {
+    private func ratingRecords(_ rows: HallRows) async throws -> [RatingRecord] {
         var records: [RatingRecord] = []
         for try await row in rows {
             let r = row.makeRandomAccess()

@@ -12,7 +12,7 @@ extension CoordinatorStore {
         t.officer_id, t.countersigned_by, t.countersign_capacity, c.priority, t.review_conclusions::text AS review_conclusions
         """
 
-    private func taskViews(_ rows: PostgresRowSequence) async throws -> [TaskView] {
+    private func taskViews(_ rows: HallRows) async throws -> [TaskView] {
         var views: [TaskView] = []
         let decoder = JSONDecoder()
         for try await row in rows {
@@ -174,7 +174,7 @@ extension CoordinatorStore {
     }
 
     /// Alert rows (`case_id, subject, kind, department_id, escalated_to, due_date::text, scheduled_for, fired_at`) as views.
-    private func alertViews(_ rows: PostgresRowSequence) async throws -> [AlertView] {
+    private func alertViews(_ rows: HallRows) async throws -> [AlertView] {
         var views: [AlertView] = []
         for try await (caseId, subject, kind, department, escalatedTo, due, scheduled, fired) in rows.decode(
             (String, String, String, String, String?, String, Date, Date).self)

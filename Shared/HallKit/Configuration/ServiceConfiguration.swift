@@ -88,6 +88,11 @@ public struct ServiceConfiguration: Sendable {
             schema: env.string("HALL_DATABASE_SCHEMA", default: serviceName),
             poolSize: try env.int("HALL_DATABASE_POOL_SIZE", default: 20, in: 1...500))
         database.idleTimeout = try env.duration("HALL_DATABASE_IDLE_TIMEOUT", default: database.idleTimeout)
+        let prepared = env.string("HALL_DATABASE_PREPARED_STATEMENTS", default: "on").lowercased()
+        guard ["on", "off"].contains(prepared) else {
+            throw ConfigurationError(key: "HALL_DATABASE_PREPARED_STATEMENTS", problem: "must be on or off, got '\(prepared)'")
+        }
+        database.preparedStatements = prepared == "on"
         guard DatabaseConfiguration.isValidIdentifier(database.schema) else {
             throw ConfigurationError(key: "HALL_DATABASE_SCHEMA", problem: "must be a lowercase SQL identifier, got '\(database.schema)'")
         }

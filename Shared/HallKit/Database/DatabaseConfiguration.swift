@@ -17,6 +17,10 @@ public struct DatabaseConfiguration: Sendable {
     /// the service CPU while the pool keeps it (about 0.05 % of a core each, measured), so the
     /// connections a load opened close soon after it.
     public var idleTimeout: Duration = .seconds(10)
+    /// Whether the service's queries run as named prepared statements, each planned once per
+    /// connection (see ``PreparedStatements``). Off suits a pooler that hands one session's
+    /// statements to several server connections.
+    public var preparedStatements = true
 
     /// Parses `postgres://user:password@host:port/database`. `key` names the setting in errors.
     public init(url: String, key: String, schema: String, poolSize: Int = 20) throws {

@@ -29,28 +29,43 @@ extension PostgresConnection {
     /// Runs a query and returns its rows; throws ``DatabaseConnectionLost`` instead of waiting
     /// forever when the connection closes first.
     @discardableResult
-    public func run(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+    public func run(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> HallRows {
         // Completed by whichever comes first, the query's answer or the connection's close (a
         // promise ignores a second completion).
-        let answer = eventLoop.makePromise(of: PostgresRowSequence.self)
-        guard let watch = ConnectionWatch.shared.watch(self, onClose: { answer.fail(DatabaseConnectionLost(sql: query.sql)) }) else {
+        let answer = eventLoop.makePromise(of: HallRows.self)
+        let statement = PreparedStatements.shared.id(of: query)
+        guard let (watch, name) = ConnectionWatch.shared.watch(self, statement: statement, onClose: { answer.fail(DatabaseConnectionLost(sql: query.sql)) }) else {
             answer.fail(DatabaseConnectionLost(sql: query.sql))
             throw DatabaseConnectionLost(sql: query.sql)
         }
-        defer { ConnectionWatch.shared.unwatch(self, watch) }
         // An unstructured task, so that a query the library never answers can be left behind.
         Task {
             do {
-                answer.succeed(try await self.query(query, logger: logger, file: file, line: line))
+                if let name {
+                    // Prepared once on this connection, then executed by name (see PreparedStatements).
+                    let rows = try await NamedStatement.$text.withValue(.init(name: name, sql: query.sql)) {
+                        try await self.execute(NamedStatement(bindings: query.binds), logger: logger, file: file, line: line)
+                    }
+                    answer.succeed(HallRows(source: .named(.init(rows: rows))))
+                } else {
+                    answer.succeed(HallRows(source: .unnamed(try await self.query(query, logger: logger, file: file, line: line))))
+                }
             } catch {
                 answer.fail(error)
             }
         }
-        return try await answer.futureResult.get()
+        do {
+            let rows = try await answer.futureResult.get()
+            ConnectionWatch.shared.unwatch(self, watch, statement: statement, succeeded: true)
+            return rows
+        } catch {
+            ConnectionWatch.shared.unwatch(self, watch, statement: statement, succeeded: false)
+            throw error
+        }
     }
 
     /// Runs a query and returns its rows (the name reads better for a SELECT).
-    public func select(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+    public func select(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> HallRows {
         try await run(query, logger: logger, file: file, line: line)
     }
 }
@@ -127,36 +142,63 @@ final class ConnectionWatch: Sendable {
     private struct Watched {
         var nextId = 0
         var onClose: [Int: @Sendable () -> Void] = [:]
+        /// The connection's prepared statements, by their number in ``PreparedStatements``.
+        var statements: [Int: Statement] = [:]
     }
+
+    /// A statement's name on one connection, and whether it executed under it (so was prepared).
+    private struct Statement {
+        var renames = 0
+        var prepared = false
+    }
+
     private let connections = NIOLockedValueBox([ObjectIdentifier: Watched]())
 
-    /// Registers `onClose` for the connection; nil when it has closed already.
-    func watch(_ connection: PostgresConnection, onClose: @escaping @Sendable () -> Void) -> Int? {
+    /// Registers `onClose` for the connection and returns its number with the name to execute
+    /// `statement` under on this connection (nil: unnamed); nil when the connection has closed already.
+    func watch(_ connection: PostgresConnection, statement: Int?, onClose: @escaping @Sendable () -> Void) -> (Int, String?)? {
         let key = ObjectIdentifier(connection)
-        let (id, isNew) = connections.withLockedValue { connections -> (Int, Bool) in
+        let (id, name, isNew) = connections.withLockedValue { connections -> (Int, String?, Bool) in
             let isNew = connections[key] == nil
             var watched = connections[key] ?? Watched()
             let id = watched.nextId
             watched.nextId += 1
             watched.onClose[id] = onClose
+            var name: String?
+            if let statement {
+                let renames = watched.statements[statement]?.renames ?? 0
+                if renames <= PreparedStatements.maximumRenames { name = "hall_\(statement)_\(renames)" }
+            }
             connections[key] = watched
-            return (id, isNew)
+            return (id, name, isNew)
         }
         if isNew {
             connection.closeFuture.whenComplete { [weak self] _ in self?.closed(connection) }
         }
         if connection.isClosed {
-            unwatch(connection, id)
+            unwatch(connection, id, statement: nil, succeeded: false)
             return nil
         }
-        return id
+        return (id, name)
     }
 
-    func unwatch(_ connection: PostgresConnection, _ id: Int) {
+    /// Forgets the query's close callback and notes how its statement fared: executed, it is
+    /// prepared for good; failed before it ever executed, it is renamed, since its preparation may
+    /// be what failed.
+    func unwatch(_ connection: PostgresConnection, _ id: Int, statement: Int?, succeeded: Bool) {
         let key = ObjectIdentifier(connection)
         connections.withLockedValue { connections in
             guard var watched = connections[key] else { return }
             watched.onClose[id] = nil
+            if let statement {
+                var state = watched.statements[statement] ?? Statement()
+                if succeeded {
+                    state.prepared = true
+                } else if !state.prepared {
+                    state.renames += 1
+                }
+                watched.statements[statement] = state
+            }
             connections[key] = watched
         }
     }

@@ -167,7 +167,7 @@ public final class InboxConsumer: Service, Sendable {
                 try await apply(batch)
                 return true
             } catch {
-                logger.warning("applying a batch failed; retrying", metadata: [LogKey.error: "\(error)", "records": "\(batch.count)"])
+                logger.warning("applying a batch failed; retrying", metadata: [LogKey.error: "\(errorDescription(error))", "records": "\(batch.count)"])
                 if Task.isShuttingDownGracefully || Task.isCancelled { return false }
                 try? await sleepUnlessShuttingDown(backoff)
                 backoff = min(backoff * 2, configuration.maxBackoff)
@@ -223,7 +223,7 @@ public final class InboxConsumer: Service, Sendable {
                 try await applyFast(items)
                 return
             } catch let error as HandlerFailure {
-                logger.debug("a handler failed; applying the batch event by event", metadata: [LogKey.error: "\(error.underlying)"])
+                logger.debug("a handler failed; applying the batch event by event", metadata: [LogKey.error: "\(errorDescription(error.underlying))"])
             }
         }
         try await applyCarefully(items)
@@ -405,17 +405,22 @@ public final class InboxConsumer: Service, Sendable {
                 try await connection.run("RELEASE SAVEPOINT hall_event", logger: logger)
                 return .applied
             } catch {
+                // A deadlock or a lost connection is no fault of the event: the whole transaction
+                // is rolled back (releasing what it holds) and the batch applied again, rather than
+                // the event retried behind its savepoint while the transaction keeps its locks, and
+                // dead-lettered if that fails three times.
+                if isTransientDatabaseError(error) { throw error }
                 try await connection.run("ROLLBACK TO SAVEPOINT hall_event", logger: logger)
                 try await connection.run("RELEASE SAVEPOINT hall_event", logger: logger)
                 attempts += 1
                 handlerErrors.increment()
                 let contractError = error as? ContractError
                 eventLogger(envelope).warning(
-                    "event handler failed", metadata: [LogKey.error: "\(error)", "attempt": "\(attempts)"])
+                    "event handler failed", metadata: [LogKey.error: "\(errorDescription(error))", "attempt": "\(attempts)"])
                 if contractError != nil || attempts >= configuration.maxAttempts {
                     let code = contractError?.code.deadLetterErrorCode ?? .handlerFailed
                     _ = try await recordDeadLetter(
-                        message, id: envelope.id, type: envelope.type, code: code, reason: "\(error)", attempts: attempts, on: connection)
+                        message, id: envelope.id, type: envelope.type, code: code, reason: errorDescription(error), attempts: attempts, on: connection)
                     return .deadLettered
                 }
                 try await Task.sleep(for: configuration.attemptBackoff * attempts)

@@ -132,7 +132,7 @@ public struct Outbox: Sendable {
                 RETURNING 1
             ) SELECT count(*)::bigint FROM copied
             """, logger: logger
-        ) as PostgresRowSequence).decode(Int64.self).collectAll().first ?? 0
+        ) as HallRows).decode(Int64.self).collectAll().first ?? 0
         let audit = try EventEnvelope(
             payload: OutboxRepublished(fromTime: from, toTime: to, rows: Int(rows), requestedBy: requestedBy),
             producer: producer, caseId: nil)

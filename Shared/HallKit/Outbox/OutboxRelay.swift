@@ -271,7 +271,7 @@ public final class OutboxRelay: Service, Sendable {
                 WHERE pg_try_advisory_xact_lock(\(lockKey), b) LIMIT \(Int32(maxBuckets))
                 """,
                 logger: logger
-            ) as PostgresRowSequence).decode(Int32.self).collectAll()
+            ) as HallRows).decode(Int32.self).collectAll()
             if locked.isEmpty { return Outcome(published: 0, failed: 0, more: false) }
             let perBucket = max(1, configuration.batchSize / locked.count)
 
@@ -544,7 +544,7 @@ public final class OutboxRelay: Service, Sendable {
                         RETURNING 1)
                     SELECT count(*)::bigint FROM gone
                     """, logger: logger
-                ) as PostgresRowSequence).decode(Int64.self).collectAll().first ?? 0
+                ) as HallRows).decode(Int64.self).collectAll().first ?? 0
             }
             total += Int(deleted)
             if deleted < 10000 { break }

@@ -137,6 +137,7 @@ public enum HallServiceMain {
     public static func makeApplication(
         _ definition: HallServiceDefinition, configuration: ServiceConfiguration, logger: Logger
     ) async throws -> some ApplicationProtocol {
+        PreparedStatements.shared.isEnabled = configuration.database.preparedStatements
         let client = PostgresClient(configuration: configuration.database.clientConfiguration(), backgroundLogger: logger)
         var producerConfiguration = KafkaProducerConfiguration(client: configuration.kafkaClient())
         producerConfiguration.messageTimeout = .seconds(15)
@@ -246,7 +247,7 @@ public enum HallServiceMain {
                 lastError = error
                 if ContinuousClock.now >= deadline {
                     throw StartupError(
-                        "cannot use the database at \(database.host):\(database.port)/\(database.database) as \(database.username) (HALL_DATABASE_URL): \(describe(lastError!))")
+                        "cannot use the database at \(database.host):\(database.port)/\(database.database) as \(database.username) (HALL_DATABASE_URL): \(errorDescription(lastError!))")
                 }
                 try await Task.sleep(for: .milliseconds(500))
             }
@@ -279,19 +280,10 @@ public enum HallServiceMain {
         case let error as StartupError: return error.message
         case let error as KafkaError: return "kafka: \(error.message)"
         case let error as HallError: return error.message
-        default: return describe(error)
+        default: return errorDescription(error)
         }
     }
 
-    /// A one-line description of a database or other error, with the server's message when there is one.
-    static func describe(_ error: any Error) -> String {
-        if let psql = error as? PSQLError {
-            if let message = psql.serverInfo?[.message] { return message }
-            if let underlying = psql.underlying { return "\(underlying)" }
-            return "\(psql.code)"
-        }
-        return "\(error)"
-    }
 }
 
 /// A start-up failure, printed as the one line the service leaves before exiting.
