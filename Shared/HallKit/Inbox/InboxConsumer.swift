@@ -253,10 +253,15 @@ public final class InboxConsumer: Service, Sendable {
                     id: derivedEventId(message), type: message.headers.first(named: EventHeader.eventType),
                     code: .malformedEnvelope, reason: "\(error)"))
         }
+        let acceptance = handler.acceptance(type: envelope.type, version: envelope.version)
+        // A record this consumer passes over changes nothing, so its signature (an Ed25519
+        // verification, the dearest step of reading a record) is not checked; every other record's is,
+        // before it is applied or dead-lettered.
+        if case .ignore = acceptance { return Item(message: message, disposition: .ignore(envelope)) }
         if let reason = configuration.producerTrust?.distrust(message) {
             return Item(message: message, disposition: .deadLetter(id: envelope.id, type: envelope.type, code: .untrustedProducer, reason: reason))
         }
-        switch handler.acceptance(type: envelope.type, version: envelope.version) {
+        switch acceptance {
         case .handle: return Item(message: message, disposition: .handle(envelope))
         case .ignore: return Item(message: message, disposition: .ignore(envelope))
         case .unknownType:
