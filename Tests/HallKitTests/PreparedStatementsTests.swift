@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import Testing
 
@@ -21,5 +22,14 @@ struct PreparedStatementsTests {
         let date: String? = nil
         let query: PostgresQuery = "INSERT INTO t VALUES (\(42), \("x"), \(date)::date, \([1, 2]), \(true))"
         #expect(BindingTypes.of(query.binds) == [.int8, .text, .null, .int8Array, .bool])
+    }
+
+    @Test("a statement given an array (a batch's values) runs unnamed; the same without one is prepared")
+    func arraysRunUnnamed() {
+        let statements = PreparedStatements()
+        let ids: [UUID] = [UUID(), UUID()]
+        #expect(statements.id(of: "SELECT * FROM unnest(\(ids)::uuid[]) AS hall_batch") == nil)
+        #expect(statements.id(of: "SELECT * FROM unnest(\(["a", "b"])::text[]) AS hall_batch") == nil)
+        #expect(statements.id(of: "SELECT \(ids[0])::uuid AS hall_single") != nil)
     }
 }
