@@ -44,7 +44,7 @@ extension CoordinatorStore {
             SELECT case_id, receipt_code, notice_number, item_code, item_version, item_name, applicant_name, lead_department_id, department_ids,
                    not_counted, accepted_at, due_date::text AS due_date, state, suspended_since, suspension_category, awaiting_supplement,
                    suspended_days, extension_days, ledger_sequence, outcome, bundle_id
-            FROM \(unescaped: schema).cases WHERE case_id = \(caseId) \(unescaped: lock ? "FOR UPDATE" : "")
+            FROM \(unescaped: schema).cases WHERE case_id = \(caseId) \(unescaped: lock ? "FOR NO KEY UPDATE" : "")
             """, logger: logger)
         for try await row in rows {
             let r = row.makeRandomAccess()
@@ -414,7 +414,7 @@ extension CoordinatorStore {
         try ReviewRules.check(positions: positions, summary: summary)
         let rows = try await connection.select(
             """
-            SELECT case_id, department_ids, positions IS NOT NULL FROM \(unescaped: schema).reviews WHERE review_id = \(reviewId) FOR UPDATE
+            SELECT case_id, department_ids, positions IS NOT NULL FROM \(unescaped: schema).reviews WHERE review_id = \(reviewId) FOR NO KEY UPDATE
             """, logger: logger
         ).decode((String, [String], Bool).self).collectAll()
         guard let review = rows.first else { throw HallError(.notFound, "no joint review \(reviewId)", field: "reviewId", words: "没有联合审查 \(reviewId)") }

@@ -19,14 +19,17 @@ struct LockedTask: Sendable {
 }
 
 extension CoordinatorStore {
-    /// Locks a task and its case (in that order, the same everywhere) and checks the department.
+    /// Locks a task and its case (in that order, the same everywhere) and checks the department. The
+    /// locks are `FOR NO KEY UPDATE`: they keep out every other writer of the rows but not the rows
+    /// that refer to them (a timer, a decision), whose foreign keys take a key-share lock; with
+    /// `FOR UPDATE`, a lane applying one topic's events and a lane applying another's could deadlock.
     func lockTask(_ taskId: String, actor: DepartmentActor, on connection: PostgresConnection) async throws -> LockedTask {
         guard let id = UUID(uuidString: taskId) else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId", words: "没有任务 \(taskId)") }
         let rows = try await connection.select(
             """
             SELECT t.task_id, t.case_id, t.department_id, t.role, t.state, t.claimed_by, t.opinion, c.state
             FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id
-            WHERE t.task_id = \(id) FOR UPDATE OF t, c
+            WHERE t.task_id = \(id) FOR NO KEY UPDATE OF t, c
             """, logger: logger
         ).decode((UUID, String, String, String, String, String?, String?, String).self).collectAll()
         guard let row = rows.first else { throw CommandRefusal(.unknownTask, "no task \(taskId)", field: "taskId", words: "没有任务 \(taskId)") }
@@ -298,7 +301,7 @@ extension CoordinatorStore {
             """
             SELECT d.document_kind, d.document_hash, c.seal_requested FROM \(unescaped: schema).decisions d
             JOIN \(unescaped: schema).cases c ON c.case_id = d.case_id
-            WHERE d.case_id = \(caseId) AND d.department_id = \(actor.departmentId) AND d.imprint_id IS NULL FOR UPDATE OF d
+            WHERE d.case_id = \(caseId) AND d.department_id = \(actor.departmentId) AND d.imprint_id IS NULL FOR NO KEY UPDATE OF d
             """, logger: logger
         ).decode((String, String, Bool).self).collectAll()
         guard let row = rows.first else {
@@ -363,7 +366,7 @@ extension CoordinatorStore {
                 caseId: sealed.caseId))
         if let bundleId = state.bundleId {
             let size = try await connection.select(
-                "SELECT size FROM \(unescaped: schema).bundles WHERE bundle_id = \(bundleId) AND completed_at IS NULL FOR UPDATE", logger: logger
+                "SELECT size FROM \(unescaped: schema).bundles WHERE bundle_id = \(bundleId) AND completed_at IS NULL FOR NO KEY UPDATE", logger: logger
             ).decode(Int.self).collectAll().first
             guard let size else { return }
             let members = try await connection.select(

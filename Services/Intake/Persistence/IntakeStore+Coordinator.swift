@@ -67,7 +67,7 @@ extension IntakeStore {
         try await connection.run(
             """
             WITH previous AS (
-                SELECT case_id, due_date, due_provisional FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR UPDATE),
+                SELECT case_id, due_date, due_provisional FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR NO KEY UPDATE),
             moved AS (
                 UPDATE \(unescaped: schema).applications a SET due_date = \(changed.dueDateAfter.description)::date, updated_at = now()
                 FROM previous p WHERE a.case_id = p.case_id AND p.due_date IS DISTINCT FROM \(changed.dueDateAfter.description)::date
@@ -133,7 +133,7 @@ extension IntakeStore {
         let delivery = try delivery.validated()
         let idNumber = try await client.transaction(logger: logger) { connection in
             let rows = try await connection.select(
-                "SELECT case_id, status, applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR UPDATE",
+                "SELECT case_id, status, applicant_id_number FROM \(unescaped: schema).applications WHERE receipt_code = \(receiptCode) FOR NO KEY UPDATE",
                 logger: logger
             ).decode((UUID, String, String).self).collectAll()
             guard let row = rows.first else {
@@ -225,11 +225,13 @@ extension IntakeStore {
         var bundleComplete = true
         if let bundleId = found.bundleId {
             bundleComplete = try await connection.select(
-                "SELECT completed_at IS NOT NULL FROM \(unescaped: schema).bundles WHERE id = \(bundleId) FOR UPDATE", logger: logger
+                "SELECT completed_at IS NOT NULL FROM \(unescaped: schema).bundles WHERE id = \(bundleId) FOR NO KEY UPDATE", logger: logger
             ).decode(Bool.self).collectAll().first ?? false
         }
+        // NO KEY UPDATE: it keeps out the case's other writers, not the rows that refer to the case
+        // (a sealed decision of the seal topic's lane); with FOR UPDATE the two lanes could deadlock.
         let current = try await connection.select(
-            "SELECT status FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR UPDATE", logger: logger
+            "SELECT status FROM \(unescaped: schema).applications WHERE case_id = \(found.caseId) FOR NO KEY UPDATE", logger: logger
         ).decode(String.self).collectAll()[0]
         switch current {
         case "accepted": break
