@@ -39,6 +39,18 @@ extension HallBench {
             let started = ContinuousClock.now
             let until = started + .seconds(hallSeconds)
             let tag = hall.tag
+            // Where the time goes: the CPU of each service and of its database backends over the
+            // steady part of the load, and the machine's, measured beside the load.
+            let warmUpSeconds = min(10, hallSeconds / 3)
+            let measuredSeconds = max(1, hallSeconds - warmUpSeconds - 1)
+            let cpuDuringLoad = Task { () -> (share: CPUShare, machine: Double)? in
+                try? await Task.sleep(until: started + .seconds(warmUpSeconds), clock: .continuous)
+                let machineBefore = Self.machineTicks()
+                guard let share = try? await self.cpuShare(hall: hall, adminURL: adminURL, seconds: measuredSeconds) else { return nil }
+                let machineAfter = Self.machineTicks()
+                let machine = Double(machineAfter.busy - machineBefore.busy) * 100 / Double(max(1, machineAfter.all - machineBefore.all)) * Double(ProcessInfo.processInfo.activeProcessorCount)
+                return (share, machine)
+            }
             try await withThrowingTaskGroup(of: Void.self) { clerks in
                 // With --hall-rate, each clerk paces itself so that together they submit that many a
                 // second (an open loop the hall may keep up with); without, each submits as fast as
@@ -96,11 +108,23 @@ extension HallBench {
                 String(
                     format: "whole hall: accepted → last decision sealed p50 %.0f ms, p99 %.0f ms, max %.0f ms; %.1f database commits per completed case",
                     percentile(0.5), percentile(0.99), latencies.last ?? 0, Double(commits) / Double(max(completions.count, 1))))
+            if let (share, machine) = await cpuDuringLoad.value {
+                let perCase = Double(steady.count) / max(loadSeconds - warmUp, 0.001)
+                func line(_ shares: [String: Double]) -> String {
+                    shares.sorted { $0.value > $1.value }.map { String(format: "%@ %.0f %% (%.1f ms a case)", $0.key, $0.value, $0.value * 10 / max(perCase, 0.001)) }
+                        .joined(separator: ", ")
+                }
+                print(
+                    String(
+                        format: "whole hall: CPU over %d–%d s, in %% of one core — the machine %.0f %% of %d cores; services: %@; their database backends %.0f %% (%@); the rest (broker, load, department system) %.0f %%",
+                        warmUpSeconds, warmUpSeconds + measuredSeconds, machine, ProcessInfo.processInfo.activeProcessorCount, line(share.services),
+                        share.backends, line(share.backendsBySchema), max(0, machine - share.services.values.reduce(0, +) - share.backends)))
+            }
             if completions.count < submitted { throw BenchError("only \(completions.count) of \(submitted) accepted cases completed") }
             if hallIdle > 0 {
                 // The relays and the timer loop back off while nothing happens: let them settle first.
                 try await Task.sleep(for: .seconds(max(hallIdle, 30)))
-                let idle = try await idleShare(hall: hall, adminURL: adminURL, seconds: hallIdle)
+                let idle = try await cpuShare(hall: hall, adminURL: adminURL, seconds: hallIdle)
                 let services = idle.services.values.reduce(0, +)
                 let each = idle.services.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
                 let schemas = idle.backendsBySchema.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", ")
@@ -112,11 +136,13 @@ extension HallBench {
         }
     }
 
+    /// The CPU of the five services and of their database backends, in % of one core.
+    typealias CPUShare = (services: [String: Double], backends: Double, backendsBySchema: [String: Double])
+
     /// The share of one core the five services and their database backends use in `seconds`
-    /// (user + system time from /proc; the broker and this process are not counted).
-    private func idleShare(hall: Hall, adminURL: String, seconds: Int) async throws
-        -> (services: [String: Double], backends: Double, backendsBySchema: [String: Double])
-    {
+    /// (user + system time from /proc; the broker and this process are not counted; a backend
+    /// opened during the measurement is not counted either).
+    private func cpuShare(hall: Hall, adminURL: String, seconds: Int) async throws -> CPUShare {
         // Each backend with the schema it serves (application_name `hall-<schema>`).
         let backends = try shell([
             "psql", adminURL, "-AtF", " ", "-c",
@@ -140,6 +166,18 @@ extension HallBench {
             (name, Double(Self.cpuTicks(service.pid) - (servicesBefore[name] ?? 0)) * 100 / perSecond)
         })
         return (services, bySchema.values.reduce(0, +), bySchema)
+    }
+
+    /// The machine's busy and total clock ticks so far, over every core (`/proc/stat`).
+    private static func machineTicks() -> (busy: Int, all: Int) {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return (0, 0) }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Int($0) }
+        guard ticks.count >= 5 else { return (0, 0) }
+        // user nice system idle iowait irq softirq steal …: idle and iowait are not busy.
+        let all = ticks.prefix(8).reduce(0, +)
+        return (all - ticks[3] - ticks[4], all)
     }
 
     /// User + system clock ticks of a process so far (0 when it is gone).
