@@ -33,11 +33,13 @@ extension PostgresConnection {
         // Completed by whichever comes first, the query's answer or the connection's close (a
         // promise ignores a second completion).
         let answer = eventLoop.makePromise(of: HallRows.self)
-        let statement = PreparedStatements.shared.id(of: query)
-        guard let (watch, name) = ConnectionWatch.shared.watch(self, statement: statement, onClose: { answer.fail(DatabaseConnectionLost(sql: query.sql)) }) else {
+        let candidate = PreparedStatements.shared.id(of: query)
+        guard let (watch, name) = ConnectionWatch.shared.watch(self, statement: candidate, onClose: { answer.fail(DatabaseConnectionLost(sql: query.sql)) }) else {
             answer.fail(DatabaseConnectionLost(sql: query.sql))
             throw DatabaseConnectionLost(sql: query.sql)
         }
+        // The statement whose outcome is noted: none when it runs unnamed on this connection.
+        let statement = name == nil ? nil : candidate
         // An unstructured task, so that a query the library never answers can be left behind.
         Task {
             do {

@@ -257,8 +257,7 @@ public final class InboxConsumer: Service, Sendable {
         // A record this consumer passes over changes nothing, so its signature (an Ed25519
         // verification, the dearest step of reading a record) is not checked; every other record's is,
         // before it is applied or dead-lettered.
-        if case .ignore = acceptance { return Item(message: message, disposition: .ignore(envelope)) }
-        if let reason = configuration.producerTrust?.distrust(message) {
+        if acceptance != .ignore, let reason = configuration.producerTrust?.distrust(message) {
             return Item(message: message, disposition: .deadLetter(id: envelope.id, type: envelope.type, code: .untrustedProducer, reason: reason))
         }
         switch acceptance {
