@@ -299,6 +299,46 @@ struct CoordinatorFlowTests {
         }
     }
 
+    @Test("a department system's commands read together: each valid opinion is carried out once and the refused one answered once, wherever it falls among them")
+    func commandsTogether() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            var tasks: [(caseId: String, taskId: String)] = []
+            for index in 1...6 {
+                let caseId = try await hall.accept("R-TOGETHER-\(index)", participants: ["d-fire"])
+                tasks.append((caseId, try await hall.taskId(caseId, "d-fire")))
+            }
+            // On one partition, one after the other: the fourth names a task of another department's.
+            var sent: [EventEnvelope] = []
+            for (index, task) in tasks.enumerated() {
+                let department = index == 3 ? "d-env" : "d-fire"
+                sent.append(
+                    try await hall.send(
+                        OpinionSubmitted(
+                            taskId: task.taskId, departmentId: department, opinion: .approve, reasons: [], supplements: [], officerId: "sys-fire",
+                            countersignedBy: department == "d-fire" ? "s-fire-chief" : nil),
+                        producer: department + "-system", key: "one-partition"))
+            }
+            try await eventually("every command answered") {
+                try await hall.database.count(
+                    "SELECT count(*)::bigint FROM \(hall.database.schema).inbox WHERE event_id IN (\(sent.map { "'\($0.id)'" }.joined(separator: ",")))")
+                    == sent.count
+            }
+            let rejections = try await hall.outbox(CommandRejected.eventType)
+            #expect(rejections.map(\.causationId) == [sent[3].id])
+            #expect(try rejections.first?.payload(as: CommandRejected.self).reason == .departmentMismatch)
+            for (index, task) in tasks.enumerated() where index != 3 {
+                let recorded = try await hall.outbox(TaskOpinionRecorded.eventType, caseId: task.caseId)
+                #expect(recorded.map(\.causationId) == [sent[index].id], "case \(index + 1): its opinion recorded once, following its command")
+                #expect(try await hall.payloads(TaskCountersigned.self, caseId: task.caseId).count == 1)
+            }
+            #expect(try await hall.outbox(TaskOpinionRecorded.eventType, caseId: tasks[3].caseId).isEmpty)
+            let schema = hall.database.schema
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(schema).tasks WHERE task_id = '\(tasks[3].taskId)' AND state = 'open'") == 1)
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(schema).inbox WHERE status <> 'applied'") == 0, "nothing dead-lettered")
+        }
+    }
+
     @Test("a department command is carried out only when its department's registered system signed it: another department's system, no signature, a key not registered, a withdrawn system are refused as unauthenticated")
     func signedCommands() async throws {
         try await CoordinatorHall.with { hall in
@@ -479,6 +519,67 @@ struct CoordinatorFlowTests {
                 let (_, bundle) = try await call(client, .get, "/v1/public/bundles/B-1?receiptCode=R-B-2&noticeNumber=\(try await hall.payloads(TaskAssigned.self, caseId: second)[0].noticeNumber)")
                 #expect(bundle["status"] == "completed" && bundle["cases"]?.arrayValue?.count == 2)
             }
+        }
+    }
+
+    @Test("decisions sealed and read together: each case completes once at its own seal time, a bundle once after both its cases; a forged imprint read with genuine ones is dead-lettered and the genuine ones still apply")
+    func sealedTogether() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            let first = try await hall.accept("R-T-1", participants: [], bundle: ("B-T", 2))
+            let second = try await hall.accept("R-T-2", participants: [], bundle: ("B-T", 2))
+            let lone = try await hall.accept("R-T-3", participants: [])
+            let late = try await hall.accept("R-T-4", participants: [])
+            let chief = try await hall.token("s-build-chief", [.chiefRepresentative], department: "d-build")
+            try await hall.app().test(.router) { client in
+                for caseId in [first, second, lone, late] {
+                    let task = try await hall.taskId(caseId, "d-build")
+                    #expect(try await call(client, .post, "/v1/tasks/\(task)/opinion", token: chief, #"{"opinion":"approve"}"#).0 == .created)
+                }
+            }
+            let requests = Dictionary(uniqueKeysWithValues: try await hall.payloads(SealDocumentRequested.self).map { ($0.caseId, $0) })
+            let seal = TestSeal(departmentId: "d-build")
+            try await hall.send(seal.registered, producer: "seal", key: seal.sealId.uuidString.lowercased())
+            try await eventually("the seal is known") {
+                try await hall.database.count("SELECT count(*)::bigint FROM \(hall.database.schema).seal_keys") == 1
+            }
+            // One partition, one after the other; the lone case's decision twice.
+            let start = Date()
+            var sent: [String: EventEnvelope] = [:]
+            for (index, caseId) in [second, lone, first, lone].enumerated() {
+                let request = try #require(requests[caseId])
+                let sealed = try seal.sealed(
+                    .approvalDecision, documentHash: request.documentHash, caseId: caseId, requestedBy: "s-build-chief", serial: index + 1,
+                    at: start.addingTimeInterval(Double(index)))
+                let envelope = try await hall.send(sealed, producer: "seal", key: "one-partition", caseId: caseId)
+                if sent[caseId] == nil { sent[caseId] = envelope }
+            }
+            try await eventually("the bundle completes") { try await !hall.payloads(BundleCompleted.self).isEmpty }
+            for (index, caseId) in [second, lone, first].enumerated() {
+                let completed = try await hall.outbox(CaseCompleted.eventType, caseId: caseId)
+                #expect(completed.count == 1 && completed.first?.causationId == sent[caseId]?.id, "case \(caseId): completed once, by its own imprint")
+                let payload = try #require(try completed.first?.payload(as: CaseCompleted.self))
+                #expect(abs(payload.completedAt.timeIntervalSince(start.addingTimeInterval(Double(index)))) < 0.01 && payload.onTime)
+            }
+            let bundles = try await hall.outbox(BundleCompleted.eventType)
+            #expect(bundles.count == 1 && bundles.first?.causationId == sent[first]?.id)
+            #expect(Set(try bundles.first?.payload(as: BundleCompleted.self).cases.map(\.receiptCode) ?? []) == ["R-T-1", "R-T-2"])
+
+            // A forged imprint (another seal's signature) read with a genuine one.
+            let lateRequest = try #require(requests[late])
+            var forged = try seal.sealed(.approvalDecision, documentHash: lateRequest.documentHash, caseId: late, requestedBy: "s-build-chief", serial: 5)
+            forged.signature = try TestSeal(departmentId: "d-build").sealed(
+                .approvalDecision, documentHash: lateRequest.documentHash, caseId: late, requestedBy: "s-build-chief", serial: 5
+            ).signature
+            let forgedEnvelope = try await hall.send(forged, producer: "seal", key: "one-partition", caseId: late)
+            let genuine = try await hall.send(
+                try seal.sealed(.approvalDecision, documentHash: lateRequest.documentHash, caseId: late, requestedBy: "s-build-chief", serial: 6),
+                producer: "seal", key: "one-partition", caseId: late)
+            try await eventually("the late case completes") { try await !hall.payloads(CaseCompleted.self, caseId: late).isEmpty }
+            #expect(try await hall.outbox(CaseCompleted.eventType, caseId: late).map(\.causationId) == [genuine.id])
+            #expect(
+                try await hall.database.count(
+                    "SELECT count(*)::bigint FROM \(hall.database.schema).inbox WHERE status = 'dead_lettered' AND event_id = '\(forgedEnvelope.id)'") == 1)
         }
     }
 

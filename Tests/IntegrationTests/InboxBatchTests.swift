@@ -67,16 +67,16 @@ struct InboxBatchTests {
         var seq: Int
     }
 
-    @Test("steps and marks interleaved: one batch per run when order matters, one batch per type when the handler commutes; all applied once")
+    @Test("steps and marks interleaved: one batch per run when order matters, one batch per type when the handler commutes, the marks together after the steps when only they commute; all applied once")
     func commutingHandlerGroupsTypes() async throws {
         let kafka = try LocalKafka.stack()
-        for commutes in [false, true] {
+        for (commutes, marksCommute) in [(false, false), (true, false), (false, true)] {
             try await ScratchDatabase.with(extra: [Effects.migration]) { database in
                 let producer = try kafka.producer()
                 let sizes = Sizes()
                 var router = Self.router(schema: database.schema, sizes: sizes)
                 router.commutes = commutes
-                router.onBatch(CounterMark.self) { marks, context in
+                router.onBatch(CounterMark.self, commuting: marksCommute) { marks, context in
                     sizes.record(-marks.count)
                     try await context.connection.run(
                         """
@@ -100,6 +100,8 @@ struct InboxBatchTests {
                 #expect(rows.filter { $0.caseId == "marks" }.map(\.seq).sorted() == Array(0..<10))
                 if commutes {
                     #expect(sizes.all == [10, -10], "one batch of each type, in the order of their first appearance")
+                } else if marksCommute {
+                    #expect(sizes.all == [10, -10], "the marks taken out of the way, the steps form one run in their order; then the marks together")
                 } else {
                     #expect(sizes.all == [1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1, 1, -1], "one batch per run of one")
                 }

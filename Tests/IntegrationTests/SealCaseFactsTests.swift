@@ -87,4 +87,53 @@ struct SealCaseFactsTests {
             await producer.close()
         }
     }
+
+    @Test("facts read together are stored as if one by one: of several clock changes of a case the latest stands, of two at the same moment the later one, and a completion's due date is final whatever comes with it")
+    func factsTogether() async throws {
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: SealMigrations.all) { database in
+            let hall = SealFixture(database)
+            let topic = try await kafka.makeTopics(["facts-together"], partitions: 1)[0]
+            let producer = try kafka.producer()
+            let (moved, tied, closed) = (UUID().uuidString.lowercased(), UUID().uuidString.lowercased(), UUID().uuidString.lowercased())
+            let today = LocalDate.inHall(Date())
+            let now = Date()
+            func change(_ receipt: String, to days: Int, at: Date) -> ClockChanged {
+                ClockChanged(
+                    receiptCode: receipt, sequence: 2, change: .extended, category: nil, dueDateBefore: HallDate(today.description)!,
+                    dueDateAfter: HallDate(today.adding(days: days).description)!, workingDays: 5, reason: "r", reference: nil, approvedBy: "王局长",
+                    departmentId: "d-market", actorId: "s-zhang", changedAt: at)
+            }
+            func completion(_ receipt: String, due days: Int) -> CaseCompleted {
+                CaseCompleted(
+                    receiptCode: receipt, itemCode: "MKT-009", leadDepartmentId: "d-market", departmentIds: ["d-market"], outcome: .approved,
+                    acceptedAt: now.addingTimeInterval(-3600), completedAt: now, dueDate: HallDate(today.adding(days: days).description)!, onTime: true,
+                    imprintIds: [], suspendedWorkingDays: 0, extensionWorkingDays: 0, bundleId: nil)
+            }
+            // On one partition before the consumer starts, so that they are read together.
+            let events: [(any EventPayload, String)] = [
+                (change("R-MOVED", to: 30, at: now.addingTimeInterval(-20)), moved), (change("R-MOVED", to: 40, at: now), moved),
+                (change("R-MOVED", to: 35, at: now.addingTimeInterval(-10)), moved),
+                (change("R-TIED", to: 21, at: now), tied), (change("R-TIED", to: 22, at: now), tied),
+                (change("R-CLOSED", to: 50, at: now), closed), (completion("R-CLOSED", due: 25), closed), (completion("R-CLOSED", due: 26), closed),
+                (change("R-CLOSED", to: 60, at: now.addingTimeInterval(60)), closed),
+            ]
+            for (payload, caseId) in events {
+                let envelope = try EventEnvelope(payload: payload, producer: "coordinator", caseId: caseId)
+                _ = try await producer.sendSigned(KafkaProducerMessage(topic: topic, key: "one", value: try envelope.encoded()))
+            }
+            let running = hall.consume(topic, kafka: kafka, producer: producer)
+            defer { running.cancel() }
+            try await eventually("every fact applied") {
+                try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox") == events.count
+            }
+            for (caseId, days, final) in [(moved, 40, false), (tied, 22, false), (closed, 25, true)] {
+                let stored = try await database.client.query(
+                    "SELECT due_date::text, final FROM \(unescaped: database.schema).case_facts WHERE case_id = \(caseId)", logger: LocalStack.logger()
+                ).decode((String, Bool).self).collectAll()
+                #expect(stored.first?.0 == today.adding(days: days).description && stored.first?.1 == final, "\(caseId): \(stored)")
+            }
+            await producer.close()
+        }
+    }
 }

@@ -50,10 +50,11 @@ enum CoordinatorConsumer {
             try await store.applySupplemented(payload, caseId: caseId, on: context.connection, into: &events)
             try await store.emit(events, context: context)
         }
-        // Only imprints that verify with their seal's registered key reach the cases.
-        SealKeyProjection.register(on: &router) { payload, context in
+        // Only decisions' imprints that verify with their seal's registered key reach the cases, a batch at a time.
+        SealKeyProjection.register(on: &router, wants: { $0.documentKind == .approvalDecision || $0.documentKind == .denialDecision }) {
+            batch, context in
             var events: [PendingEvent] = []
-            try await store.applySealed(payload, on: context.connection, into: &events)
+            try await store.applySealed(batch, on: context.connection, into: &events)
             try await store.emit(events, context: context)
         }
         router.on(DocumentRefused.self) { payload, _, context in
@@ -86,24 +87,31 @@ enum CoordinatorConsumer {
         return router
     }
 
-    /// Runs a department command under a savepoint; a refusal rolls it back, is recorded and answered.
+    /// Carries out a department command. A refusal is recorded and answered: applied alone, the
+    /// command runs under a savepoint that a refusal rolls back; in a batch it takes none (a
+    /// subtransaction for each command), and a refusal fails the batch, which the consumer then
+    /// applies event by event, alone.
     private static func answer(
         _ store: CoordinatorStore, _ command: DepartmentCommand, by actorId: String, of department: String, _ envelope: EventEnvelope,
         _ context: HandlerContext
     ) async throws {
         let actor = DepartmentActor(id: actorId, departmentId: department, channel: .kafka)
-        try await context.connection.run("SAVEPOINT department_command", logger: context.logger)
-        var events: [PendingEvent] = []
-        do {
+        func carryOut() async throws {
             // The command acts for the department it names only when that department's registered system signed it.
             if let distrust = try await DepartmentSystemProjection.distrust(
                 context.record, actingFor: department, on: context.connection, schema: context.schema, logger: context.logger)
             {
                 throw CommandRefusal(.unauthenticated, distrust)
             }
+            var events: [PendingEvent] = []
             _ = try await store.perform(command, by: actor, on: context.connection, into: &events)
-            try await context.connection.run("RELEASE SAVEPOINT department_command", logger: context.logger)
             try await store.emit(events, context: context)
+        }
+        guard context.isolated else { return try await carryOut() }
+        try await context.connection.run("SAVEPOINT department_command", logger: context.logger)
+        do {
+            try await carryOut()
+            try await context.connection.run("RELEASE SAVEPOINT department_command", logger: context.logger)
         } catch let refusal as CommandRefusal {
             try await context.connection.run("ROLLBACK TO SAVEPOINT department_command", logger: context.logger)
             let caseKey = command.caseId ?? envelope.caseId

@@ -41,25 +41,47 @@ extension CoordinatorStore {
     func caseState(_ caseId: String, on connection: PostgresConnection, lock: Bool = false) async throws -> CaseState {
         let rows = try await connection.run(
             """
-            SELECT case_id, receipt_code, notice_number, item_code, item_version, item_name, applicant_name, lead_department_id, department_ids,
-                   not_counted, accepted_at, due_date::text AS due_date, state, suspended_since, suspension_category, awaiting_supplement,
-                   suspended_days, extension_days, ledger_sequence, outcome, bundle_id
+            SELECT \(unescaped: Self.caseStateColumns)
             FROM \(unescaped: schema).cases WHERE case_id = \(caseId) \(unescaped: lock ? "FOR NO KEY UPDATE" : "")
             """, logger: logger)
-        for try await row in rows {
-            let r = row.makeRandomAccess()
-            return CaseState(
-                caseId: try r.value("case_id"), receiptCode: try r.value("receipt_code"), noticeNumber: try r.value("notice_number"),
-                itemCode: try r.value("item_code"), itemVersion: try r.value("item_version"), itemName: try r.value("item_name"),
-                applicantName: try r.value("applicant_name"), leadDepartmentId: try r.value("lead_department_id"),
-                departmentIds: try r.value("department_ids"), notCounted: try r.value("not_counted"), acceptedAt: try r.value("accepted_at"),
-                dueDate: LocalDate(iso: try r.value("due_date", as: String.self))!, state: try r.value("state"),
-                suspendedSince: try r.value("suspended_since"), suspensionCategory: try r.value("suspension_category"),
-                awaitingSupplement: try r.value("awaiting_supplement"), suspendedDays: try r.value("suspended_days"),
-                extensionDays: try r.value("extension_days"), ledgerSequence: try r.value("ledger_sequence"), outcome: try (r.value("outcome", as: String?.self)).map(CaseOutcome.init(stored:)),
-                bundleId: try r.value("bundle_id"))
-        }
+        for try await row in rows { return try Self.caseState(row) }
         throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId", words: "没有办件 \(caseId)")
+    }
+
+    /// The cases of `caseIds` that exist, by id; `lock` takes their row locks (in the order of
+    /// their ids, as every batch does) for the rest of the transaction.
+    func caseStates(_ caseIds: [String], on connection: PostgresConnection, lock: Bool = false) async throws -> [String: CaseState] {
+        let rows = try await connection.run(
+            """
+            SELECT \(unescaped: Self.caseStateColumns)
+            FROM \(unescaped: schema).cases WHERE case_id = ANY(\(caseIds)::text[]) ORDER BY case_id \(unescaped: lock ? "FOR NO KEY UPDATE" : "")
+            """, logger: logger)
+        var states: [String: CaseState] = [:]
+        for try await row in rows {
+            let state = try Self.caseState(row)
+            states[state.caseId] = state
+        }
+        return states
+    }
+
+    private static let caseStateColumns = """
+        case_id, receipt_code, notice_number, item_code, item_version, item_name, applicant_name, lead_department_id, department_ids,
+        not_counted, accepted_at, due_date::text AS due_date, state, suspended_since, suspension_category, awaiting_supplement,
+        suspended_days, extension_days, ledger_sequence, outcome, bundle_id
+        """
+
+    private static func caseState(_ row: PostgresRow) throws -> CaseState {
+        let r = row.makeRandomAccess()
+        return CaseState(
+            caseId: try r.value("case_id"), receiptCode: try r.value("receipt_code"), noticeNumber: try r.value("notice_number"),
+            itemCode: try r.value("item_code"), itemVersion: try r.value("item_version"), itemName: try r.value("item_name"),
+            applicantName: try r.value("applicant_name"), leadDepartmentId: try r.value("lead_department_id"),
+            departmentIds: try r.value("department_ids"), notCounted: try r.value("not_counted"), acceptedAt: try r.value("accepted_at"),
+            dueDate: LocalDate(iso: try r.value("due_date", as: String.self))!, state: try r.value("state"),
+            suspendedSince: try r.value("suspended_since"), suspensionCategory: try r.value("suspension_category"),
+            awaitingSupplement: try r.value("awaiting_supplement"), suspendedDays: try r.value("suspended_days"),
+            extensionDays: try r.value("extension_days"), ledgerSequence: try r.value("ledger_sequence"),
+            outcome: try (r.value("outcome", as: String?.self)).map(CaseOutcome.init(stored:)), bundleId: try r.value("bundle_id"))
     }
 
     /// Locks a case for a department's clock command and checks the department takes part in it.

@@ -80,11 +80,14 @@ extension CoordinatorStore {
         let at = now()
         let reasons = String(decoding: try JSONEncoder().encode(input.reasons), as: UTF8.self)
         let supplements = String(decoding: try JSONEncoder().encode(input.supplements), as: UTF8.self)
+        // Countersigned with the opinion: both written by one update.
         try await connection.run(
             """
-            UPDATE \(unescaped: schema).tasks SET state = 'opinion-given', opinion = \(input.opinion.rawValue), reasons = \(reasons)::jsonb,
-                supplements = \(supplements)::jsonb, officer_id = \(input.officerId), opinion_channel = \(actor.channel.rawValue), opinion_at = \(at),
-                claimed_by = COALESCE(claimed_by, \(input.officerId))
+            UPDATE \(unescaped: schema).tasks SET state = \(capacity == nil ? "opinion-given" : "countersigned"), opinion = \(input.opinion.rawValue),
+                reasons = \(reasons)::jsonb, supplements = \(supplements)::jsonb, officer_id = \(input.officerId), opinion_channel = \(actor.channel.rawValue),
+                opinion_at = \(at), claimed_by = COALESCE(claimed_by, \(input.officerId)),
+                countersigned_by = \(input.countersignedBy), countersign_capacity = \(capacity?.capacity.rawValue), countersign_notice = \(capacity?.notice),
+                countersigned_at = \(capacity == nil ? nil : at)
             WHERE task_id = \(task.taskId)
             """, logger: logger)
         events.append(
@@ -94,7 +97,8 @@ extension CoordinatorStore {
                     supplements: input.supplements, officerId: input.officerId, channel: actor.channel, recordedAt: at),
                 caseId: task.caseId))
         if let signer = input.countersignedBy, let capacity {
-            try await recordCountersignature(task: task, opinion: input.opinion, staffId: signer, capacity: capacity, at: at, on: connection, into: &events)
+            try await recordCountersignature(
+                task: task, opinion: input.opinion, staffId: signer, capacity: capacity, at: at, written: true, on: connection, into: &events)
         }
     }
 
@@ -111,16 +115,19 @@ extension CoordinatorStore {
         try await recordCountersignature(task: task, opinion: opinion, staffId: staffId, capacity: capacity, at: now(), on: connection, into: &events)
     }
 
+    /// Records the countersignature on the task (unless the opinion's update `written` it) and advances the case.
     private func recordCountersignature(
         task: LockedTask, opinion: TaskOpinion, staffId: String, capacity: (capacity: CountersignCapacity, notice: String?), at: Date,
-        on connection: PostgresConnection, into events: inout [PendingEvent]
+        written: Bool = false, on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
-        try await connection.run(
-            """
-            UPDATE \(unescaped: schema).tasks SET state = 'countersigned', countersigned_by = \(staffId), countersign_capacity = \(capacity.capacity.rawValue),
-                countersign_notice = \(capacity.notice), countersigned_at = \(at)
-            WHERE task_id = \(task.taskId)
-            """, logger: logger)
+        if !written {
+            try await connection.run(
+                """
+                UPDATE \(unescaped: schema).tasks SET state = 'countersigned', countersigned_by = \(staffId), countersign_capacity = \(capacity.capacity.rawValue),
+                    countersign_notice = \(capacity.notice), countersigned_at = \(at)
+                WHERE task_id = \(task.taskId)
+                """, logger: logger)
+        }
         events.append(
             PendingEvent(
                 TaskCountersigned(
@@ -327,65 +334,108 @@ extension CoordinatorStore {
 
     // MARK: Seal results
 
-    /// A decision was sealed: when every decision of the case is, the case is completed at the last
-    /// seal time (Art 31), on time or late against the ledger's due date; a bundle completes with its last case.
-    func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
-        guard sealed.documentKind == .approvalDecision || sealed.documentKind == .denialDecision else { return }
+    /// Decisions were sealed (in the order the seal service reported them): when every decision of
+    /// a case is, the case is completed at the last seal time (Art 31), on time or late against the
+    /// ledger's due date; a bundle completes with its last case. A batch is applied with one
+    /// statement for each step whatever its size; its effect is that of the events applied one by
+    /// one (an imprint for a decision already sealed changes nothing, the first of two wins), and
+    /// each completion follows from the event that sealed the case's last decision.
+    func applySealed(
+        _ batch: [(DocumentSealed, EventEnvelope)], on connection: PostgresConnection, into events: inout [PendingEvent]
+    ) async throws {
+        let decisions = batch.enumerated().filter { $0.element.0.documentKind == .approvalDecision || $0.element.0.documentKind == .denialDecision }
+        guard !decisions.isEmpty else { return }
+        let sealed = decisions.map(\.element.0)
         let updated = try await connection.select(
             """
-            UPDATE \(unescaped: schema).decisions SET imprint_id = \(sealed.imprintId.uuidString.lowercased()), sealed_at = \(sealed.sealedAt),
-                seal_refusal = NULL
-            WHERE case_id = \(sealed.caseId) AND department_id = \(sealed.departmentId) AND document_hash = \(sealed.documentHash)
-              AND imprint_id IS NULL
-            RETURNING case_id
+            WITH input AS (
+                SELECT DISTINCT ON (case_id, department_id, document_hash) *
+                FROM unnest(\(decisions.map(\.offset))::int[], \(sealed.map { $0.imprintId.uuidString.lowercased() })::text[],
+                            \(sealed.map(\.sealedAt))::timestamptz[], \(sealed.map(\.caseId))::text[], \(sealed.map(\.departmentId))::text[],
+                            \(sealed.map(\.documentHash))::text[])
+                    AS i(ord, imprint_id, sealed_at, case_id, department_id, document_hash)
+                ORDER BY case_id, department_id, document_hash, ord
+            )
+            UPDATE \(unescaped: schema).decisions d SET imprint_id = i.imprint_id, sealed_at = i.sealed_at, seal_refusal = NULL
+            FROM input i
+            WHERE d.case_id = i.case_id AND d.department_id = i.department_id AND d.document_hash = i.document_hash AND d.imprint_id IS NULL
+            RETURNING d.case_id, i.ord
             """, logger: logger
-        ).decode(String.self).collectAll()
+        ).decode((String, Int).self).collectAll()
         guard !updated.isEmpty else { return }
-        let state = try await caseState(sealed.caseId, on: connection, lock: true)
+        // Each case once, at the event that sealed its last decision in the batch.
+        var lastSealing: [String: Int] = [:]
+        for (caseId, ord) in updated { lastSealing[caseId] = max(lastSealing[caseId] ?? ord, ord) }
+        let caseIds = lastSealing.keys.sorted()
+        let states = try await caseStates(caseIds, on: connection, lock: true)
         let progress = try await connection.select(
             """
-            SELECT count(*) FILTER (WHERE imprint_id IS NULL), max(sealed_at), array_agg(imprint_id ORDER BY department_id) FILTER (WHERE imprint_id IS NOT NULL)
-            FROM \(unescaped: schema).decisions WHERE case_id = \(sealed.caseId)
+            SELECT case_id, count(*) FILTER (WHERE imprint_id IS NULL), max(sealed_at),
+                   array_agg(imprint_id ORDER BY department_id) FILTER (WHERE imprint_id IS NOT NULL)
+            FROM \(unescaped: schema).decisions WHERE case_id = ANY(\(caseIds)::text[]) GROUP BY case_id
             """, logger: logger
-        ).decode((Int64, Date?, [String]?).self).collectAll().first
-        guard let progress, progress.0 == 0, let completedAt = progress.1, state.state == "decided" else { return }
-        let onTime = clock.isOnTime(completedAt: completedAt, due: state.dueDate)
+        ).decode((String, Int64, Date?, [String]?).self).collectAll()
+        var completions: [(ord: Int, state: CaseState, completedAt: Date, onTime: Bool, imprints: [String])] = []
+        for (caseId, unsealed, lastSealedAt, imprints) in progress {
+            guard unsealed == 0, let completedAt = lastSealedAt, let state = states[caseId], state.state == "decided", let ord = lastSealing[caseId]
+            else { continue }
+            completions.append((ord, state, completedAt, clock.isOnTime(completedAt: completedAt, due: state.dueDate), imprints ?? []))
+        }
+        guard !completions.isEmpty else { return }
+        completions.sort { $0.ord < $1.ord }
+        let completed = completions.map(\.state.caseId)
         try await connection.run(
             """
-            UPDATE \(unescaped: schema).cases SET state = 'completed', completed_at = \(completedAt), on_time = \(onTime)
-            WHERE case_id = \(sealed.caseId)
+            UPDATE \(unescaped: schema).cases c SET state = 'completed', completed_at = v.completed_at, on_time = v.on_time
+            FROM unnest(\(completed)::text[], \(completions.map(\.completedAt))::timestamptz[], \(completions.map(\.onTime))::boolean[])
+                AS v(case_id, completed_at, on_time)
+            WHERE c.case_id = v.case_id
             """, logger: logger)
-        try await connection.run("DELETE FROM \(unescaped: schema).timers WHERE case_id = \(sealed.caseId)", logger: logger)
-        events.append(
-            PendingEvent(
+        try await connection.run("DELETE FROM \(unescaped: schema).timers WHERE case_id = ANY(\(completed)::text[])", logger: logger)
+        for completion in completions {
+            let state = completion.state
+            var completedEvent = PendingEvent(
                 CaseCompleted(
                     receiptCode: state.receiptCode, itemCode: state.summary.itemCode, leadDepartmentId: state.leadDepartmentId,
-                    departmentIds: state.departmentIds, outcome: state.outcome ?? .approved, acceptedAt: state.acceptedAt, completedAt: completedAt,
-                    dueDate: state.dueDate.hallDate, onTime: onTime, imprintIds: progress.2 ?? [], suspendedWorkingDays: state.suspendedDays,
-                    extensionWorkingDays: state.extensionDays, bundleId: state.bundleId),
-                caseId: sealed.caseId))
-        if let bundleId = state.bundleId {
-            let size = try await connection.select(
-                "SELECT size FROM \(unescaped: schema).bundles WHERE bundle_id = \(bundleId) AND completed_at IS NULL FOR NO KEY UPDATE", logger: logger
-            ).decode(Int.self).collectAll().first
-            guard let size else { return }
-            let members = try await connection.select(
-                """
-                SELECT case_id, receipt_code, outcome FROM \(unescaped: schema).cases WHERE bundle_id = \(bundleId) AND state = 'completed'
-                ORDER BY receipt_code
-                """, logger: logger
-            ).decode((String, String, String).self).collectAll()
-            guard members.count >= size else { return }
-            let at = now()
-            try await connection.run(
-                "UPDATE \(unescaped: schema).bundles SET completed_at = \(at) WHERE bundle_id = \(bundleId)", logger: logger)
-            events.append(
-                PendingEvent(
-                    BundleCompleted(
-                        bundleId: bundleId, cases: try members.map { BundleCompleted.Member(caseId: $0.0, receiptCode: $0.1, outcome: try CaseOutcome(stored: $0.2)) },
-                        completedAt: at),
-                    key: bundleId))
+                    departmentIds: state.departmentIds, outcome: state.outcome ?? .approved, acceptedAt: state.acceptedAt,
+                    completedAt: completion.completedAt, dueDate: state.dueDate.hallDate, onTime: completion.onTime, imprintIds: completion.imprints,
+                    suspendedWorkingDays: state.suspendedDays, extensionWorkingDays: state.extensionDays, bundleId: state.bundleId),
+                caseId: state.caseId)
+            completedEvent.cause = batch[completion.ord].1
+            events.append(completedEvent)
         }
+        // After every case's completion, so that a bundle's completion follows its cases' in the outbox.
+        var bundles: [(bundleId: String, ord: Int)] = []
+        for completion in completions {
+            guard let bundleId = completion.state.bundleId else { continue }
+            bundles.removeAll { $0.bundleId == bundleId }
+            bundles.append((bundleId, completion.ord))
+        }
+        for (bundleId, ord) in bundles { try await completeBundle(bundleId, cause: batch[ord].1, on: connection, into: &events) }
+    }
+
+    /// A bundle completes with its last case: every member completed.
+    private func completeBundle(_ bundleId: String, cause: EventEnvelope, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+        let size = try await connection.select(
+            "SELECT size FROM \(unescaped: schema).bundles WHERE bundle_id = \(bundleId) AND completed_at IS NULL FOR NO KEY UPDATE", logger: logger
+        ).decode(Int.self).collectAll().first
+        guard let size else { return }
+        let members = try await connection.select(
+            """
+            SELECT case_id, receipt_code, outcome FROM \(unescaped: schema).cases WHERE bundle_id = \(bundleId) AND state = 'completed'
+            ORDER BY receipt_code
+            """, logger: logger
+        ).decode((String, String, String).self).collectAll()
+        guard members.count >= size else { return }
+        let at = now()
+        try await connection.run("UPDATE \(unescaped: schema).bundles SET completed_at = \(at) WHERE bundle_id = \(bundleId)", logger: logger)
+        var completedEvent = PendingEvent(
+            BundleCompleted(
+                bundleId: bundleId, cases: try members.map { BundleCompleted.Member(caseId: $0.0, receiptCode: $0.1, outcome: try CaseOutcome(stored: $0.2)) },
+                completedAt: at),
+            key: bundleId)
+        completedEvent.cause = cause
+        events.append(completedEvent)
     }
 
     /// The seal service refused a decision: recorded for the department to fix and ask again.

@@ -19,9 +19,9 @@ import ServiceLifecycle
 enum IntakeConsumer {
     static func definition(_ store: IntakeStore) -> ConsumerDefinition {
         var router = EventRouter()
-        // Only imprints that verify with their seal's registered key reach the cases.
-        SealKeyProjection.register(on: &router) { sealed, context in
-            try await store.applySealed(sealed, on: context.connection)
+        // Only imprints that verify with their seal's registered key reach the cases, a batch at a time.
+        SealKeyProjection.register(on: &router) { batch, context in
+            try await store.applySealed(batch, on: context.connection)
         }
         router.on(DocumentRefused.self) { refused, _, context in
             try await store.applySealRefused(refused, on: context.connection)
@@ -36,16 +36,21 @@ enum IntakeConsumer {
                 envelope, event: changed.change.rawValue, at: changed.changedAt, departmentId: changed.departmentId,
                 detail: "\(changed.reason)\(category); due \(changed.dueDateAfter)", on: context.connection)
         }
-        // Each department's opinion and countersignature, for the applicant's timeline.
-        router.on(TaskOpinionRecorded.self) { recorded, envelope, context in
+        // Each department's opinion and countersignature, for the applicant's timeline: entries keyed
+        // by their events that nothing else reads while applying, so the transaction's are written together.
+        router.onBatch(TaskOpinionRecorded.self, commuting: true) { batch, context in
             try await store.recordTimeline(
-                envelope, event: "opinion-given", at: recorded.recordedAt, departmentId: recorded.departmentId, detail: recorded.opinion.rawValue,
-                on: context.connection)
+                batch.map { recorded, envelope in
+                    .init(envelope: envelope, event: "opinion-given", at: recorded.recordedAt, departmentId: recorded.departmentId, detail: recorded.opinion.rawValue)
+                }, on: context.connection)
         }
-        router.on(TaskCountersigned.self) { countersigned, envelope, context in
+        router.onBatch(TaskCountersigned.self, commuting: true) { batch, context in
             try await store.recordTimeline(
-                envelope, event: "countersigned", at: countersigned.countersignedAt, departmentId: countersigned.departmentId,
-                detail: countersigned.opinion.rawValue, on: context.connection)
+                batch.map { countersigned, envelope in
+                    .init(
+                        envelope: envelope, event: "countersigned", at: countersigned.countersignedAt, departmentId: countersigned.departmentId,
+                        detail: countersigned.opinion.rawValue)
+                }, on: context.connection)
         }
         router.on(CaseDecided.self) { decided, envelope, context in
             try await store.applyCaseDecided(decided, caseId: envelope.caseId, on: context.connection)

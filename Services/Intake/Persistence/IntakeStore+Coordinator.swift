@@ -34,15 +34,28 @@ extension IntakeStore {
     /// department, or the lead's denial — are recorded by department and hash with their decision
     /// numbers, so tracking and the published decisions show each one with its seal (`decision_seals`, joined when read). Repeats change nothing.
     func applyCaseDecided(_ decided: CaseDecided, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
-        let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: decided.receiptCode, on: connection)
-        for document in decided.documents {
-            try await connection.run(
-                """
+        // The case and its documents in one statement.
+        let caseId = envelopeCaseId.flatMap(UUID.init(uuidString:))
+        let documents = decided.documents
+        let found = try await connection.select(
+            """
+            WITH found AS (
+                SELECT case_id FROM \(unescaped: schema).applications
+                WHERE receipt_code = \(decided.receiptCode) AND (\(caseId)::uuid IS NULL OR case_id = \(caseId))),
+            recorded AS (
                 INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256, created_at, number)
-                VALUES (\(found.caseId), \(document.documentKind.rawValue), \(document.departmentId), NULL, \(document.documentHash.lowercased()), \(decided.decidedAt),
-                        \(document.decisionNumber))
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
+                SELECT f.case_id, d.kind, d.department_id, NULL, d.sha256, \(decided.decidedAt), NULLIF(d.number, '')
+                FROM found f, unnest(\(documents.map(\.documentKind.rawValue))::text[], \(documents.map(\.departmentId))::text[],
+                                     \(documents.map { $0.documentHash.lowercased() })::text[], \(documents.map { $0.decisionNumber ?? "" })::text[])
+                    AS d(kind, department_id, sha256, number)
+                ON CONFLICT DO NOTHING)
+            SELECT count(*)::bigint FROM found
+            """, logger: logger
+        ).decode(Int64.self).collectAll()
+        guard found.first ?? 0 > 0 else {
+            throw HallError(
+                .notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(decided.receiptCode)", field: "receiptCode",
+                words: "没有受理编号为 \(decided.receiptCode)、办件编号为 \(envelopeCaseId ?? "-") 的办件")
         }
     }
 
@@ -81,6 +94,38 @@ extension IntakeStore {
 
     /// Records what the coordinator reported of a case (an opinion, a countersignature, a clock
     /// change) on its timeline, once per event; an event about a case intake does not hold is skipped.
+    /// An entry of a case's timeline, as ``recordTimeline(_:on:)`` takes it.
+    struct TimelineEntry: Sendable {
+        var envelope: EventEnvelope
+        var event: String
+        var at: Date
+        var departmentId: String?
+        var detail: String?
+    }
+
+    /// Records timeline entries with one statement (each once, keyed by its event; those of cases
+    /// not known here are left out).
+    func recordTimeline(_ entries: [TimelineEntry], on connection: PostgresConnection) async throws {
+        let entries = entries.compactMap { entry in entry.envelope.caseId.flatMap(UUID.init(uuidString:)).map { (caseId: $0, entry: entry) } }
+        guard entries.count > 1 else {
+            if let entry = entries.first?.entry {
+                try await recordTimeline(entry.envelope, event: entry.event, at: entry.at, departmentId: entry.departmentId, detail: entry.detail, on: connection)
+            }
+            return
+        }
+        try await connection.run(
+            """
+            INSERT INTO \(unescaped: schema).case_timeline (event_id, case_id, at, event, department_id, detail)
+            SELECT e.event_id, a.case_id, e.at, e.event, NULLIF(e.department_id, ''), NULLIF(e.detail, '')
+            FROM unnest(\(entries.map(\.entry.envelope.id))::uuid[], \(entries.map(\.caseId))::uuid[], \(entries.map(\.entry.at))::timestamptz[],
+                        \(entries.map(\.entry.event))::text[], \(entries.map { $0.entry.departmentId ?? "" })::text[],
+                        \(entries.map { $0.entry.detail ?? "" })::text[])
+                AS e(event_id, case_id, at, event, department_id, detail)
+            JOIN \(unescaped: schema).applications a ON a.case_id = e.case_id
+            ON CONFLICT (event_id) DO NOTHING
+            """, logger: logger)
+    }
+
     func recordTimeline(
         _ envelope: EventEnvelope, event: String, at: Date, departmentId: String?, detail: String?, on connection: PostgresConnection
     ) async throws {
@@ -219,6 +264,27 @@ extension IntakeStore {
     /// sealed. The case is ready at the window with its outcome, completion time and on-time flag;
     /// a bundle's case waits (`completed`) until its bundle is complete. Repeats change nothing.
     func applyCaseCompleted(_ completed: CaseCompleted, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
+        let decision = completed.outcome == .approved ? "approve" : "deny"
+        let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
+        // The usual case, a lone case awaiting its result, in one statement (its row lock taken by the update).
+        let caseId = envelopeCaseId.flatMap(UUID.init(uuidString:))
+        let readied = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).applications
+            SET status = 'ready', ready_at = now(), outcome = \(completed.outcome.rawValue), decision = \(decision),
+                decision_imprint_id = \(imprint), sealed_at = \(completed.completedAt), completed_at = \(completed.completedAt),
+                final_due_date = \(completed.dueDate.description)::date, on_time = \(completed.onTime), updated_at = now()
+            WHERE receipt_code = \(completed.receiptCode) AND (\(caseId)::uuid IS NULL OR case_id = \(caseId)) AND status = 'accepted' AND bundle_id IS NULL
+            RETURNING case_id
+            """, logger: logger
+        ).decode(UUID.self).collectAll()
+        if let readyCase = readied.first {
+            logger.info(
+                "case completed", metadata: [LogKey.caseId: "\(readyCase)", "case.outcome": "\(completed.outcome)", "case.on_time": "\(completed.onTime)",
+                "case.ready": "true"])
+            return
+        }
+        // A bundle's case, a repeat, or a case that cannot be completed.
         let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: completed.receiptCode, on: connection)
         // Serialise with `coordinator.bundle.completed` of the same bundle (another partition):
         // whichever commits second sees the other and makes the case ready.
@@ -241,8 +307,6 @@ extension IntakeStore {
                 .conflict, "case \(found.caseId) is \(current): it cannot be completed", field: "receiptCode",
                 words: "办件 \(found.caseId) 当前为“\(Words.status(current))”，不能办结")
         }
-        let decision = completed.outcome == .approved ? "approve" : "deny"
-        let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
         try await connection.run(
             """
             UPDATE \(unescaped: schema).applications

@@ -89,55 +89,80 @@ extension IntakeStore {
     /// time (Art 31), on time when the sealing day (in the hall's time zone) is not after the due
     /// date. Committed and joint cases become ready when the coordinator completes them
     /// (`coordinator.case.completed`: every department's decision sealed). Idempotent.
-    func applySealed(_ sealed: DocumentSealed, on connection: PostgresConnection) async throws {
-        guard let caseId = UUID(uuidString: sealed.caseId) else { return }  // not one of ours
-        let hash = sealed.documentHash.lowercased()
+    ///
+    /// A batch (in the order the seal service reported it) is recorded with one statement for the
+    /// notices and one for the departments' decisions whatever its size, to the same effect as its
+    /// events applied one by one (the last imprint of a notice wins; the first completes an immediate case).
+    func applySealed(_ batch: [(DocumentSealed, EventEnvelope)], on connection: PostgresConnection) async throws {
+        let ours = batch.enumerated().compactMap { index, item in UUID(uuidString: item.0.caseId).map { (ord: index, caseId: $0, sealed: item.0) } }
+        guard !ours.isEmpty else { return }  // none of ours
         let issuedHere = try await connection.select(
             """
-            UPDATE \(unescaped: schema).notices SET imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), seal_refusal = NULL
-            WHERE case_id = \(caseId) AND kind = \(sealed.documentKind.rawValue) AND department_id = \(sealed.departmentId) AND sha256 = \(hash)
-                AND text IS NOT NULL
-            RETURNING 1
+            WITH input AS (
+                SELECT DISTINCT ON (case_id, kind, department_id, sha256) *
+                FROM unnest(\(ours.map(\.ord))::int[], \(ours.map(\.caseId))::uuid[], \(ours.map(\.sealed.documentKind.rawValue))::text[],
+                            \(ours.map(\.sealed.departmentId))::text[], \(ours.map { $0.sealed.documentHash.lowercased() })::text[],
+                            \(ours.map(\.sealed.imprintId))::uuid[], \(ours.map(\.sealed.sealedAt))::timestamptz[])
+                    AS i(ord, case_id, kind, department_id, sha256, imprint_id, sealed_at)
+                ORDER BY case_id, kind, department_id, sha256, ord DESC
+            )
+            UPDATE \(unescaped: schema).notices n SET imprint_id = i.imprint_id, sealed_at = i.sealed_at, seal_refusal = NULL
+            FROM input i
+            WHERE n.case_id = i.case_id AND n.kind = i.kind AND n.department_id = i.department_id AND n.sha256 = i.sha256 AND n.text IS NOT NULL
+            RETURNING i.case_id, i.kind, i.department_id, i.sha256
             """, logger: logger
-        ).collectAll()
-        switch sealed.documentKind {
-        case .approvalDecision, .denialDecision:
-            guard !issuedHere.isEmpty else {
-                // A department's decision issued by the coordinator.
-                try await connection.run(
-                    """
-                    INSERT INTO \(unescaped: schema).decision_seals (case_id, kind, department_id, sha256, imprint_id, sealed_at)
-                    SELECT case_id, \(sealed.documentKind.rawValue), \(sealed.departmentId), \(hash), \(sealed.imprintId), \(sealed.sealedAt)
-                    FROM \(unescaped: schema).applications WHERE case_id = \(caseId)
-                    ON CONFLICT DO NOTHING
-                    """, logger: logger)
-                return
-            }
-            let completed = try await connection.select(
+        ).decode((UUID, String, String, String).self).collectAll()
+        let issued = Set(issuedHere.map { "\($0.0)\u{0}\($0.1)\u{0}\($0.2)\u{0}\($0.3)" })
+        func wasIssuedHere(_ item: (ord: Int, caseId: UUID, sealed: DocumentSealed)) -> Bool {
+            issued.contains("\(item.caseId)\u{0}\(item.sealed.documentKind.rawValue)\u{0}\(item.sealed.departmentId)\u{0}\(item.sealed.documentHash.lowercased())")
+        }
+        let decisions = ours.filter { $0.sealed.documentKind == .approvalDecision || $0.sealed.documentKind == .denialDecision }
+        // A department's decision issued by the coordinator.
+        let departments = decisions.filter { !wasIssuedHere($0) }
+        if !departments.isEmpty {
+            try await connection.run(
                 """
-                UPDATE \(unescaped: schema).applications
-                SET status = 'ready', ready_at = now(), decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
-                    decision_imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), updated_at = now(),
-                    outcome = \(sealed.documentKind == .approvalDecision ? "approved" : "denied"), completed_at = \(sealed.sealedAt),
-                    final_due_date = due_date, on_time = \(LocalDate.inHall(sealed.sealedAt).description)::date <= due_date
-                WHERE case_id = \(caseId) AND status = 'decided'
-                RETURNING receipt_code, item_code, accepted_at, due_date::text, on_time, clerk_id, window_id
-                """, logger: logger
-            ).decode((String, String, Date, String, Bool, String, String?).self).collectAll()
-            // The case is complete: the same fact the coordinator publishes for the cases it routes.
-            for (receipt, item, acceptedAt, due, onTime, clerk, window) in completed {
-                let payload = ApplicationCompleted(
-                    receiptCode: receipt, itemCode: item, leadDepartmentId: sealed.departmentId,
-                    outcome: sealed.documentKind == .approvalDecision ? .approved : .denied, acceptedAt: acceptedAt, completedAt: sealed.sealedAt,
-                    dueDate: try HallDate(stored: due), onTime: onTime, clerkId: clerk, windowId: window)
-                try await outbox.append(
-                    [OutgoingEvent(
-                        topic: .intakeEvents, key: caseId.uuidString.lowercased(),
-                        envelope: try EventEnvelope(payload: payload, producer: "intake", caseId: caseId.uuidString.lowercased()))],
-                    on: connection, logger: logger)
-            }
-        case .acceptanceNotice, .refusalNotice:
-            break
+                INSERT INTO \(unescaped: schema).decision_seals (case_id, kind, department_id, sha256, imprint_id, sealed_at)
+                SELECT DISTINCT ON (i.case_id, i.kind, i.department_id, i.sha256) a.case_id, i.kind, i.department_id, i.sha256, i.imprint_id, i.sealed_at
+                FROM unnest(\(departments.map(\.ord))::int[], \(departments.map(\.caseId))::uuid[], \(departments.map(\.sealed.documentKind.rawValue))::text[],
+                            \(departments.map(\.sealed.departmentId))::text[], \(departments.map { $0.sealed.documentHash.lowercased() })::text[],
+                            \(departments.map(\.sealed.imprintId))::uuid[], \(departments.map(\.sealed.sealedAt))::timestamptz[])
+                    AS i(ord, case_id, kind, department_id, sha256, imprint_id, sealed_at)
+                JOIN \(unescaped: schema).applications a ON a.case_id = i.case_id
+                ORDER BY i.case_id, i.kind, i.department_id, i.sha256, i.ord
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        // An immediate item's decision, issued and now sealed here: the case is complete.
+        for decision in decisions where wasIssuedHere(decision) {
+            try await completeImmediate(decision.sealed, caseId: decision.caseId, on: connection)
+        }
+    }
+
+    /// A sealed decision of an immediate item makes its case ready at the window and complete.
+    private func completeImmediate(_ sealed: DocumentSealed, caseId: UUID, on connection: PostgresConnection) async throws {
+        let completed = try await connection.select(
+            """
+            UPDATE \(unescaped: schema).applications
+            SET status = 'ready', ready_at = now(), decision = COALESCE(decision, \(sealed.documentKind == .approvalDecision ? "approve" : "deny")),
+                decision_imprint_id = \(sealed.imprintId), sealed_at = \(sealed.sealedAt), updated_at = now(),
+                outcome = \(sealed.documentKind == .approvalDecision ? "approved" : "denied"), completed_at = \(sealed.sealedAt),
+                final_due_date = due_date, on_time = \(LocalDate.inHall(sealed.sealedAt).description)::date <= due_date
+            WHERE case_id = \(caseId) AND status = 'decided'
+            RETURNING receipt_code, item_code, accepted_at, due_date::text, on_time, clerk_id, window_id
+            """, logger: logger
+        ).decode((String, String, Date, String, Bool, String, String?).self).collectAll()
+        // The case is complete: the same fact the coordinator publishes for the cases it routes.
+        for (receipt, item, acceptedAt, due, onTime, clerk, window) in completed {
+            let payload = ApplicationCompleted(
+                receiptCode: receipt, itemCode: item, leadDepartmentId: sealed.departmentId,
+                outcome: sealed.documentKind == .approvalDecision ? .approved : .denied, acceptedAt: acceptedAt, completedAt: sealed.sealedAt,
+                dueDate: try HallDate(stored: due), onTime: onTime, clerkId: clerk, windowId: window)
+            try await outbox.append(
+                [OutgoingEvent(
+                    topic: .intakeEvents, key: caseId.uuidString.lowercased(),
+                    envelope: try EventEnvelope(payload: payload, producer: "intake", caseId: caseId.uuidString.lowercased()))],
+                on: connection, logger: logger)
         }
     }
 

@@ -43,11 +43,15 @@ enum SealConsumer {
         var data: Payload?
     }
 
+    /// Facts read together (a run of acceptances, of completions) are recorded by one statement.
     static func recordCaseFacts<P: CaseDueFact>(_ type: P.Type, on router: inout EventRouter, store: SealStore) {
-        router.on(type) { fact, envelope, context in
-            try await store.recordCaseFact(
-                caseId: envelope.caseId, receiptCode: fact.receiptCode, itemCode: fact.itemCodeIfKnown, dueDate: fact.dueDateNow, at: fact.factAt,
-                final: fact.isFinal, on: context.connection, logger: context.logger)
+        router.onBatch(type) { batch, context in
+            let facts = batch.map { fact, envelope in
+                SealStore.CaseFact(
+                    caseId: envelope.caseId, receiptCode: fact.receiptCode, itemCode: fact.itemCodeIfKnown, dueDate: fact.dueDateNow, at: fact.factAt,
+                    final: fact.isFinal)
+            }
+            try await store.recordCaseFacts(facts, on: context.connection, logger: context.logger)
         }
     }
 

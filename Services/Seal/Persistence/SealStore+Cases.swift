@@ -34,6 +34,52 @@ extension SealStore {
             """, logger: logger)
     }
 
+    /// A fact about a case's due date, as ``recordCaseFacts(_:on:logger:)`` takes it.
+    struct CaseFact: Sendable {
+        var caseId: String?
+        var receiptCode: String
+        var itemCode: String?
+        var dueDate: HallDate
+        var at: Date
+        var final: Bool
+    }
+
+    /// Records facts (in the order they came) with one statement, to the same effect as one by one:
+    /// of several about one case, the one that would stand after them all is stored (the first
+    /// completion, else the latest due date, the later of two at the same time).
+    func recordCaseFacts(_ facts: [CaseFact], on connection: PostgresConnection, logger: Logger) async throws {
+        let facts = facts.compactMap { fact -> CaseFact? in
+            guard let caseId = fact.caseId?.lowercased(), !caseId.isEmpty else { return nil }
+            var fact = fact
+            fact.caseId = caseId
+            return fact
+        }
+        guard facts.count > 1 else {
+            if let fact = facts.first {
+                try await recordCaseFact(
+                    caseId: fact.caseId, receiptCode: fact.receiptCode, itemCode: fact.itemCode, dueDate: fact.dueDate, at: fact.at, final: fact.final,
+                    on: connection, logger: logger)
+            }
+            return
+        }
+        try await connection.run(
+            """
+            INSERT INTO \(unescaped: schema).case_facts AS f (case_id, receipt_code, item_code, due_date, due_at, final)
+            SELECT DISTINCT ON (i.case_id) i.case_id, i.receipt_code, NULLIF(i.item_code, ''), i.due_date::date, i.due_at, i.final
+            FROM unnest(\(facts.indices.map { $0 })::int[], \(facts.map { $0.caseId ?? "" })::text[], \(facts.map(\.receiptCode))::text[],
+                        \(facts.map { $0.itemCode ?? "" })::text[], \(facts.map(\.dueDate.description))::text[], \(facts.map(\.at))::timestamptz[],
+                        \(facts.map(\.final))::boolean[])
+                AS i(ord, case_id, receipt_code, item_code, due_date, due_at, final)
+            ORDER BY i.case_id, i.final DESC, CASE WHEN i.final THEN i.ord END, i.due_at DESC, i.ord DESC
+            ON CONFLICT (case_id) DO UPDATE SET
+                item_code = COALESCE(f.item_code, EXCLUDED.item_code),
+                due_date = CASE WHEN f.final THEN f.due_date
+                                WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_date ELSE f.due_date END,
+                due_at = CASE WHEN f.final THEN f.due_at WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_at ELSE f.due_at END,
+                final = f.final OR EXCLUDED.final
+            """, logger: logger)
+    }
+
     func caseFacts(caseId: String, on connection: PostgresConnection, logger: Logger) async throws -> SealCaseFacts? {
         try await connection.run(
             "SELECT receipt_code, item_code, due_date::text, final FROM \(unescaped: schema).case_facts WHERE case_id = \(caseId.lowercased())",

@@ -14,12 +14,16 @@ import PostgresNIO
 /// `hall.seal.events` instead of handling `DocumentSealed` itself:
 ///
 /// ```swift
-/// SealKeyProjection.register(on: &router) { sealed, context in try await store.applySealed(sealed, …) }
+/// SealKeyProjection.register(on: &router, wants: { $0.documentKind == … }) { batch, context in try await store.applySealed(batch, …) }
 /// ```
 ///
+/// The sealed events a consumer reads together reach `apply` together, checked, in the order they
+/// came (one look-up of their seals' keys, and one set of statements in the service for the lot);
+/// those `wants` turns down change nothing and are not checked, as records a consumer passes over.
 /// A sealed event whose seal's registration has not arrived yet (another partition) is held and
-/// applied, checked, when it does. One that fails the check is refused: dead-lettered with the
-/// reason, the case untouched.
+/// applied, checked, when it does. One that fails the check is refused: the batch is rolled back,
+/// the consumer applies its events one by one, and that one is dead-lettered with the reason, the
+/// case untouched.
 public enum SealKeyProjection {
     public static let migration = Migration(
         component: "seal-keys", version: 1, name: "the seals' registered public keys, and imprints held until their seal's key is known",
@@ -44,11 +48,15 @@ public enum SealKeyProjection {
             "CREATE INDEX IF NOT EXISTS held_imprints_seal ON held_imprints (seal_id)",
         ])
 
-    /// What a service does with a sealed document once it is checked.
-    public typealias Apply = @Sendable (DocumentSealed, HandlerContext) async throws -> Void
+    /// What a service does with sealed documents once they are checked: each with the event that
+    /// brought it (the cause of what the service publishes in return), in the order they came.
+    public typealias Apply = @Sendable ([(DocumentSealed, EventEnvelope)], HandlerContext) async throws -> Void
 
-    /// Keeps the keys from `seal.seal.registered`, and hands each checked `seal.document.sealed` to `apply`.
-    public static func register(on router: inout EventRouter, apply: @escaping Apply) {
+    /// Keeps the keys from `seal.seal.registered`, and hands the checked `seal.document.sealed`
+    /// events that `wants` to `apply`.
+    public static func register(
+        on router: inout EventRouter, wants: @escaping @Sendable (DocumentSealed) -> Bool = { _ in true }, apply: @escaping Apply
+    ) {
         router.on(SealRegistered.self) { event, _, context in
             let schema = context.outbox.schema
             try await lockHolding(context)
@@ -66,9 +74,9 @@ public enum SealKeyProjection {
             ).decode(String.self).collectAll()
             let decoder = EventEnvelope.decoder()
             let imprints = try held.map { try decoder.decode(DocumentSealed.self, from: Data($0.utf8)) }.sorted { $0.serial < $1.serial }
-            for sealed in imprints {
+            for sealed in imprints where wants(sealed) {
                 do {
-                    try await checked(sealed, context: context, apply: apply)
+                    try await checked(sealed, context.event, context: context, apply: apply)
                 } catch let refusal as ContractError {
                     context.logger.warning("a held imprint failed its seal's check", metadata: ["imprintId": "\(sealed.imprintId)", "reason": "\(refusal)"])
                 }
@@ -81,25 +89,62 @@ public enum SealKeyProjection {
                 UPDATE \(unescaped: context.outbox.schema).seal_keys SET valid_until = LEAST(valid_until, \(event.revokedAt)) WHERE seal_id = \(event.sealId)
                 """, logger: context.logger)
         }
-        router.on(DocumentSealed.self) { sealed, _, context in try await checked(sealed, context: context, apply: apply) }
+        router.onBatch(DocumentSealed.self) { batch, context in
+            let wanted = batch.filter { wants($0.0) }
+            guard !wanted.isEmpty else { return }
+            // The seals are almost always known: one look-up for the batch, no lock.
+            let keys = try await keys(Set(wanted.map(\.0.sealId)), context: context)
+            guard wanted.allSatisfy({ keys[$0.0.sealId] != nil }) else {
+                // A seal not registered yet: one by one, holding what waits for its key.
+                for (sealed, envelope) in wanted { try await checked(sealed, envelope, context: context.applying(envelope), apply: apply) }
+                return
+            }
+            for (sealed, _) in wanted {
+                if let key = keys[sealed.sealId], let refusal = refusal(sealed, key) { throw refusal }
+            }
+            try await apply(wanted, context)
+        }
+    }
+
+    /// A seal's registration as the projection keeps it.
+    struct Key {
+        var departmentId: String
+        var publicKey: String
+        var validFrom: Date
+        var validUntil: Date
+    }
+
+    /// The registered keys of `sealIds` that are known.
+    static func keys(_ sealIds: Set<UUID>, context: HandlerContext) async throws -> [UUID: Key] {
+        let schema = context.outbox.schema
+        // One seal (the usual batch) by a statement kept prepared; statements given arrays are not.
+        let rows =
+            if sealIds.count == 1, let sealId = sealIds.first {
+                try await context.connection.select(
+                    """
+                    SELECT seal_id, department_id, public_key, valid_from, valid_until FROM \(unescaped: schema).seal_keys WHERE seal_id = \(sealId)
+                    """, logger: context.logger
+                ).decode((UUID, String, String, Date, Date).self).collectAll()
+            } else {
+                try await context.connection.select(
+                    """
+                    SELECT seal_id, department_id, public_key, valid_from, valid_until FROM \(unescaped: schema).seal_keys
+                    WHERE seal_id = ANY(\(Array(sealIds))::uuid[])
+                    """, logger: context.logger
+                ).decode((UUID, String, String, Date, Date).self).collectAll()
+            }
+        return Dictionary(rows.map { ($0.0, Key(departmentId: $0.1, publicKey: $0.2, validFrom: $0.3, validUntil: $0.4)) }) { first, _ in first }
     }
 
     /// Applies `sealed` when it passes its seal's check, holds it while the seal is unknown, and
     /// refuses it (``ContractError``, so the consumer dead-letters it with the reason) otherwise.
-    static func checked(_ sealed: DocumentSealed, context: HandlerContext, apply: Apply) async throws {
+    static func checked(_ sealed: DocumentSealed, _ envelope: EventEnvelope, context: HandlerContext, apply: Apply) async throws {
         let schema = context.outbox.schema
-        func key() async throws -> (String, String, Date, Date)? {
-            try await context.connection.select(
-                """
-                SELECT department_id, public_key, valid_from, valid_until FROM \(unescaped: schema).seal_keys WHERE seal_id = \(sealed.sealId)
-                """, logger: context.logger
-            ).decode((String, String, Date, Date).self).collectAll().first
-        }
-        // The seal is almost always known: no lock. Only an imprint about to be held takes the holding lock and looks again.
-        var found = try await key()
+        var found = try await keys([sealed.sealId], context: context)[sealed.sealId]
         if found == nil {
+            // Only an imprint about to be held takes the holding lock, and looks again.
             try await lockHolding(context)
-            found = try await key()
+            found = try await keys([sealed.sealId], context: context)[sealed.sealId]
         }
         guard let key = found else {
             try await context.connection.run(
@@ -110,8 +155,12 @@ public enum SealKeyProjection {
                 """, logger: context.logger)
             return
         }
-        if let refusal = refusal(sealed, departmentId: key.0, publicKey: key.1, validFrom: key.2, validUntil: key.3) { throw refusal }
-        try await apply(sealed, context)
+        if let refusal = refusal(sealed, key) { throw refusal }
+        try await apply([(sealed, envelope)], context)
+    }
+
+    static func refusal(_ sealed: DocumentSealed, _ key: Key) -> ContractError? {
+        refusal(sealed, departmentId: key.departmentId, publicKey: key.publicKey, validFrom: key.validFrom, validUntil: key.validUntil)
     }
 
     /// The lock of holding imprints and registering keys, until the transaction ends: partitions are

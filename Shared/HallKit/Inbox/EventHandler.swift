@@ -35,6 +35,12 @@ public struct HandlerContext: Sendable {
     /// the contexts ``applying(_:)`` makes for the other events of a batch). A handler of records
     /// that outsiders sign — department commands — checks it against the signer's registered key.
     public var record: SignedRecord?
+    /// Whether the event is applied alone, behind a savepoint of the consumer's (after a handler of
+    /// its batch failed), rather than with the rest of its batch. A handler that keeps part of its
+    /// work when it refuses an event (a record of the refusal) needs a savepoint of its own to undo
+    /// the rest; in a batch it need not take one: it throws, and the consumer applies the batch
+    /// again event by event, alone.
+    public var isolated = false
 
     /// Creates a context.
     public init(
@@ -112,12 +118,19 @@ public protocol EventHandler: Sendable {
     /// applies a transaction's events of each batchable type as one batch, after the others in
     /// their order, instead of one batch per run of consecutive events. Default: no.
     var commutes: Bool { get }
+    /// Whether this batchable type's events commute with every other event of the handler: what
+    /// they write depends on no other event's effect and no other event's handling reads it (a
+    /// timeline entry keyed by its event). The consumer then applies a transaction's events of the
+    /// type as one batch after the others, as for a handler that ``commutes`` as a whole. Default: no.
+    func commutes(type: String, version: Int) -> Bool
 }
 
 extension EventHandler {
     public func isBatchable(type: String, version: Int) -> Bool { false }
 
     public var commutes: Bool { false }
+
+    public func commutes(type: String, version: Int) -> Bool { false }
 
     public func handleBatch(_ events: [EventEnvelope], context: HandlerContext) async throws {
         for event in events { try await handle(event, context: context.applying(event)) }
@@ -144,6 +157,7 @@ public struct EventRouter: EventHandler {
     public typealias BatchRoute = @Sendable ([EventEnvelope], HandlerContext) async throws -> Void
     private var routes: [String: [Int: Route]] = [:]
     private var batchRoutes: [String: [Int: BatchRoute]] = [:]
+    private var commuting: Set<String> = []
     /// See ``EventHandler/commutes``: set by a service whose every route is order-independent.
     public var commutes = false
 
@@ -160,19 +174,25 @@ public struct EventRouter: EventHandler {
     }
 
     /// Handles payload type `P` in batches: consecutive events of that type in one consumer
-    /// transaction are given to `body` together (a single event is a batch of one).
+    /// transaction are given to `body` together (a single event is a batch of one); with
+    /// `commuting` (see ``EventHandler/commutes(type:version:)``), all of the transaction's.
     public mutating func onBatch<P: EventPayload>(
-        _ type: P.Type, _ body: @escaping @Sendable ([(P, EventEnvelope)], HandlerContext) async throws -> Void
+        _ type: P.Type, commuting: Bool = false, _ body: @escaping @Sendable ([(P, EventEnvelope)], HandlerContext) async throws -> Void
     ) {
         let batch: BatchRoute = { envelopes, context in
             try await body(try envelopes.map { (try $0.payload(as: P.self), $0) }, context)
         }
         batchRoutes[P.eventType, default: [:]][P.eventVersion] = batch
         routes[P.eventType, default: [:]][P.eventVersion] = { envelope, context in try await batch([envelope], context) }
+        if commuting { self.commuting.insert("\(P.eventType)#\(P.eventVersion)") } else { self.commuting.remove("\(P.eventType)#\(P.eventVersion)") }
     }
 
     public func isBatchable(type: String, version: Int) -> Bool {
         batchRoutes[type]?[version] != nil
+    }
+
+    public func commutes(type: String, version: Int) -> Bool {
+        commuting.contains("\(type)#\(version)")
     }
 
     public func handleBatch(_ events: [EventEnvelope], context: HandlerContext) async throws {

@@ -293,7 +293,7 @@ public final class InboxConsumer: Service, Sendable {
             // Consecutive events of a batchable type go to the handler together, in order.
             var run: [EventEnvelope] = []
             var freshRecords = handleable.filter { claimed.contains($0.1.id) && seen.insert($0.1.id).inserted }
-            if handler.commutes { freshRecords = groupedByType(freshRecords) }
+            freshRecords = groupedByType(freshRecords)
             let fresh = freshRecords.map(\.1)
             for (index, envelope) in fresh.enumerated() {
                 let batchable = handler.isBatchable(type: envelope.type, version: envelope.version)
@@ -324,15 +324,18 @@ public final class InboxConsumer: Service, Sendable {
         ignored.increment(by: ignoredCount)
     }
 
-    /// The events of an order-independent handler (``EventHandler/commutes``) rearranged so that
-    /// each batchable type's are consecutive: first the others in their order, then each batchable
-    /// type's in the order of its first appearance, each keeping its own order.
+    /// The events rearranged so that each batchable type's that commute are consecutive — every
+    /// batchable type's for an order-independent handler (``EventHandler/commutes``), those of the
+    /// types that commute with the rest otherwise (``EventHandler/commutes(type:version:)``): first
+    /// the others in their order, then each such type's in the order of its first appearance, each
+    /// keeping its own order.
     private func groupedByType(_ records: [(KafkaConsumerMessage, EventEnvelope)]) -> [(KafkaConsumerMessage, EventEnvelope)] {
         var single: [(KafkaConsumerMessage, EventEnvelope)] = []
         var groups: [String: [(KafkaConsumerMessage, EventEnvelope)]] = [:]
         var order: [String] = []
         for record in records {
-            guard handler.isBatchable(type: record.1.type, version: record.1.version) else {
+            let (type, version) = (record.1.type, record.1.version)
+            guard handler.isBatchable(type: type, version: version), handler.commutes || handler.commutes(type: type, version: version) else {
                 single.append(record)
                 continue
             }
@@ -405,7 +408,9 @@ public final class InboxConsumer: Service, Sendable {
                 return .duplicate
             }
             do {
-                try await handler.handle(envelope, context: context(for: envelope, message, connection: connection))
+                var alone = context(for: envelope, message, connection: connection)
+                alone.isolated = true
+                try await handler.handle(envelope, context: alone)
                 try await connection.run("RELEASE SAVEPOINT hall_event", logger: logger)
                 return .applied
             } catch {
