@@ -308,6 +308,13 @@ struct CoordinatorFlowTests {
                 let caseId = try await hall.accept("R-TOGETHER-\(index)", participants: ["d-fire"])
                 tasks.append((caseId, try await hall.taskId(caseId, "d-fire")))
             }
+            let schema = hall.database.schema
+            func timers(_ caseId: String, _ condition: String) async throws -> Int {
+                try await hall.database.count("SELECT count(*)::bigint FROM \(schema).timers WHERE case_id = '\(caseId)' AND \(condition)")
+            }
+            let caseTimers = try await timers(tasks[0].caseId, "subject = 'case'")
+            let taskTimers = try await timers(tasks[0].caseId, "subject = '\(tasks[0].taskId)'")
+            #expect(caseTimers == 2 && taskTimers == 3, "warning and overdue; the task's also silent")
             // On one partition, one after the other: the fourth names a task of another department's.
             var sent: [EventEnvelope] = []
             for (index, task) in tasks.enumerated() {
@@ -333,9 +340,23 @@ struct CoordinatorFlowTests {
                 #expect(try await hall.payloads(TaskCountersigned.self, caseId: task.caseId).count == 1)
             }
             #expect(try await hall.outbox(TaskOpinionRecorded.eventType, caseId: tasks[3].caseId).isEmpty)
-            let schema = hall.database.schema
             #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(schema).tasks WHERE task_id = '\(tasks[3].taskId)' AND state = 'open'") == 1)
             #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(schema).inbox WHERE status <> 'applied'") == 0, "nothing dead-lettered")
+            // A countersigned task's deadlines are watched no more; the case's and an open task's still are.
+            for (index, task) in tasks.enumerated() {
+                #expect(try await timers(task.caseId, "subject = 'case'") == caseTimers)
+                #expect(try await timers(task.caseId, "subject = '\(task.taskId)'") == (index == 3 ? 3 : 0))
+            }
+            // The lead's opinion decides the first case: only the case's own deadline is watched until it completes.
+            let chief = try await hall.token("s-build-chief", [.chiefRepresentative], department: "d-build")
+            let decided = tasks[0].caseId
+            let lead = try await hall.taskId(decided, "d-build")
+            try await hall.app().test(.router) { client in
+                let answer = try await call(client, .post, "/v1/tasks/\(lead)/opinion", token: chief, #"{"opinion":"approve"}"#)
+                #expect(answer.0 == .created)
+            }
+            let (kept, others) = (try await timers(decided, "subject = 'case'"), try await timers(decided, "subject <> 'case'"))
+            #expect(kept == caseTimers && others == 0)
         }
     }
 

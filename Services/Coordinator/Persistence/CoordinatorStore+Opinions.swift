@@ -174,7 +174,9 @@ extension CoordinatorStore {
         if pending == 0 {
             try await decide(state, on: connection, into: &events)
         } else {
-            try await reschedule(caseId: caseId, on: connection)
+            // Only the countersigned task's timers go: the case's and the other tasks' stand as planned.
+            try await connection.run(
+                "DELETE FROM \(unescaped: schema).timers WHERE case_id = \(caseId) AND subject = \(task.taskId.uuidString.lowercased())", logger: logger)
         }
     }
 
@@ -244,7 +246,12 @@ extension CoordinatorStore {
                     receiptCode: state.receiptCode, outcome: outcome, reasons: reasons, documents: described, decidedAt: decidedAt,
                     dueDate: current.dueDate.hallDate),
                 caseId: state.caseId))
-        try await reschedule(caseId: state.caseId, on: connection)
+        if state.suspendedSince == nil {
+            // The clock ran on unchanged: the case's own timers stand as planned, the tasks' go.
+            try await connection.run("DELETE FROM \(unescaped: schema).timers WHERE case_id = \(state.caseId) AND subject <> 'case'", logger: logger)
+        } else {
+            try await reschedule(caseId: state.caseId, on: connection)
+        }
         try await requestSeals(caseId: state.caseId, bundleId: state.bundleId, on: connection, into: &events)
     }
 

@@ -120,7 +120,10 @@ extension HallBench {
                         warmUpSeconds, warmUpSeconds + measuredSeconds, machine, ProcessInfo.processInfo.activeProcessorCount, line(share.services),
                         share.backends, line(share.backendsBySchema), max(0, machine - share.services.values.reduce(0, +) - share.backends)))
             }
-            if completions.count < submitted { throw BenchError("only \(completions.count) of \(submitted) accepted cases completed") }
+            if completions.count < submitted {
+                print(try whereCasesStand(hall: hall, adminURL: adminURL, undelivered: system.undelivered))
+                throw BenchError("only \(completions.count) of \(submitted) accepted cases completed")
+            }
             if hallIdle > 0 {
                 // The relays and the timer loop back off while nothing happens: let them settle first.
                 try await Task.sleep(for: .seconds(max(hallIdle, 30)))
@@ -189,6 +192,31 @@ extension HallBench {
         return user + system
     }
 
+    /// Where the cases that did not complete stand, for a run that fails: the coordinator's cases
+    /// by state, their tasks and decisions, and what each service dead-lettered.
+    private func whereCasesStand(hall: Hall, adminURL: String, undelivered: Int) throws -> String {
+        let coordinator = hall.schema("coordinator")
+        let queries = [
+            """
+            SELECT 'coordinator cases not completed, by state: ' || COALESCE(string_agg(state || ' ' || n, ', '), 'none')
+            FROM (SELECT state, count(*) AS n FROM \(coordinator).cases WHERE state <> 'completed' GROUP BY state) s
+            """,
+            """
+            SELECT 'their tasks, by state: ' || COALESCE(string_agg(state || ' ' || n, ', '), 'none')
+            FROM (SELECT t.state, count(*) AS n FROM \(coordinator).tasks t JOIN \(coordinator).cases c USING (case_id)
+                  WHERE c.state <> 'completed' GROUP BY t.state) s
+            """,
+            """
+            SELECT 'their decisions: ' || count(*) || ', sealed ' || count(imprint_id) || ', refused by the seal ' || count(seal_refusal)
+            FROM \(coordinator).decisions d JOIN \(coordinator).cases c USING (case_id) WHERE c.state <> 'completed'
+            """,
+        ] + ["intake", "coordinator", "seal", "appraisal", "complaints"].map { service in
+            "SELECT '\(service) dead-lettered: ' || count(*) FROM \(hall.schema(service)).inbox WHERE status <> 'applied'"
+        }
+        return try shell(["psql", adminURL, "-At"] + queries.flatMap { ["-c", $0] }).trimmingCharacters(in: .whitespacesAndNewlines)
+            + "\ndepartment commands the department system could not deliver: \(undelivered)"
+    }
+
     /// Transactions committed so far in the stack's database (all schemas).
     private func databaseCommits(adminURL: String) throws -> Int {
         Int(try shell(["psql", adminURL, "-Atc", "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"])
@@ -222,6 +250,9 @@ private final class DepartmentSystem: Sendable {
 
     var completions: [Completion] { completed.withLock { $0 } }
     var completedCount: Int { completed.withLock { $0.count } }
+    /// Commands the broker did not take.
+    var undelivered: Int { undeliveredCommands.load(ordering: .relaxed) }
+    private let undeliveredCommands = Atomic<Int>(0)
 
     /// Decides until cancelled, then leaves the group and flushes.
     func run() async throws {
@@ -269,6 +300,7 @@ private final class DepartmentSystem: Sendable {
             if !commands.isEmpty {
                 for result in await producer.sendSigned(commands) where (try? result.get()) == nil {
                     logger.warning("a department command was not delivered")
+                    undeliveredCommands.add(1, ordering: .relaxed)
                 }
             }
             consumer.storeOffsets(batch)
