@@ -51,8 +51,7 @@ enum CoordinatorConsumer {
             try await store.emit(events, context: context)
         }
         // Only decisions' imprints that verify with their seal's registered key reach the cases, a batch at a time.
-        SealKeyProjection.register(on: &router, wants: { $0.documentKind == .approvalDecision || $0.documentKind == .denialDecision }) {
-            batch, context in
+        SealKeyProjection.register(on: &router, wants: \.documentKind.isDecision) { batch, context in
             var events: [PendingEvent] = []
             try await store.applySealed(batch, on: context.connection, into: &events)
             try await store.emit(events, context: context)

@@ -350,7 +350,7 @@ extension CoordinatorStore {
     func applySealed(
         _ batch: [(DocumentSealed, EventEnvelope)], on connection: PostgresConnection, into events: inout [PendingEvent]
     ) async throws {
-        let decisions = batch.enumerated().filter { $0.element.0.documentKind == .approvalDecision || $0.element.0.documentKind == .denialDecision }
+        let decisions = batch.enumerated().filter { $0.element.0.documentKind.isDecision }
         guard !decisions.isEmpty else { return }
         let sealed = decisions.map(\.element.0)
         let updated = try await connection.select(

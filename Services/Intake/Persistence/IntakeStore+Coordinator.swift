@@ -92,8 +92,6 @@ extension IntakeStore {
             """, logger: logger)
     }
 
-    /// Records what the coordinator reported of a case (an opinion, a countersignature, a clock
-    /// change) on its timeline, once per event; an event about a case intake does not hold is skipped.
     /// An entry of a case's timeline, as ``recordTimeline(_:on:)`` takes it.
     struct TimelineEntry: Sendable {
         var envelope: EventEnvelope
@@ -126,6 +124,8 @@ extension IntakeStore {
             """, logger: logger)
     }
 
+    /// Records what the coordinator reported of a case (an opinion, a countersignature, a clock
+    /// change) on its timeline, once per event; an event about a case intake does not hold is skipped.
     func recordTimeline(
         _ envelope: EventEnvelope, event: String, at: Date, departmentId: String?, detail: String?, on connection: PostgresConnection
     ) async throws {

@@ -112,11 +112,16 @@ extension IntakeStore {
             RETURNING i.case_id, i.kind, i.department_id, i.sha256
             """, logger: logger
         ).decode((UUID, String, String, String).self).collectAll()
-        let issued = Set(issuedHere.map { "\($0.0)\u{0}\($0.1)\u{0}\($0.2)\u{0}\($0.3)" })
-        func wasIssuedHere(_ item: (ord: Int, caseId: UUID, sealed: DocumentSealed)) -> Bool {
-            issued.contains("\(item.caseId)\u{0}\(item.sealed.documentKind.rawValue)\u{0}\(item.sealed.departmentId)\u{0}\(item.sealed.documentHash.lowercased())")
+        /// A notice as the update matched it.
+        struct Notice: Hashable {
+            var caseId: UUID, kind: String, departmentId: String, sha256: String
         }
-        let decisions = ours.filter { $0.sealed.documentKind == .approvalDecision || $0.sealed.documentKind == .denialDecision }
+        let issued = Set(issuedHere.map { Notice(caseId: $0.0, kind: $0.1, departmentId: $0.2, sha256: $0.3) })
+        func wasIssuedHere(_ item: (ord: Int, caseId: UUID, sealed: DocumentSealed)) -> Bool {
+            issued.contains(
+                Notice(caseId: item.caseId, kind: item.sealed.documentKind.rawValue, departmentId: item.sealed.departmentId, sha256: item.sealed.documentHash.lowercased()))
+        }
+        let decisions = ours.filter { $0.sealed.documentKind.isDecision }
         // A department's decision issued by the coordinator.
         let departments = decisions.filter { !wasIssuedHere($0) }
         if !departments.isEmpty {

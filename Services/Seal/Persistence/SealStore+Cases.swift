@@ -25,14 +25,20 @@ extension SealStore {
             """
             INSERT INTO \(unescaped: schema).case_facts AS f (case_id, receipt_code, item_code, due_date, due_at, final)
             VALUES (\(caseId), \(receiptCode), \(itemCode), \(dueDate.description)::date, \(at), \(final))
-            ON CONFLICT (case_id) DO UPDATE SET
-                item_code = COALESCE(f.item_code, EXCLUDED.item_code),
-                due_date = CASE WHEN f.final THEN f.due_date
-                                WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_date ELSE f.due_date END,
-                due_at = CASE WHEN f.final THEN f.due_at WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_at ELSE f.due_at END,
-                final = f.final OR EXCLUDED.final
+            \(unescaped: Self.caseFactMerge)
             """, logger: logger)
     }
+
+    /// How a stored fact (`f`) and a new one (`EXCLUDED`) make one: the due date of the latest fact
+    /// stands, and once a completion (`final`) is known nothing moves it.
+    private static let caseFactMerge = """
+        ON CONFLICT (case_id) DO UPDATE SET
+            item_code = COALESCE(f.item_code, EXCLUDED.item_code),
+            due_date = CASE WHEN f.final THEN f.due_date
+                            WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_date ELSE f.due_date END,
+            due_at = CASE WHEN f.final THEN f.due_at WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_at ELSE f.due_at END,
+            final = f.final OR EXCLUDED.final
+        """
 
     /// A fact about a case's due date, as ``recordCaseFacts(_:on:logger:)`` takes it.
     struct CaseFact: Sendable {
@@ -71,12 +77,7 @@ extension SealStore {
                         \(facts.map(\.final))::boolean[])
                 AS i(ord, case_id, receipt_code, item_code, due_date, due_at, final)
             ORDER BY i.case_id, i.final DESC, CASE WHEN i.final THEN i.ord END, i.due_at DESC, i.ord DESC
-            ON CONFLICT (case_id) DO UPDATE SET
-                item_code = COALESCE(f.item_code, EXCLUDED.item_code),
-                due_date = CASE WHEN f.final THEN f.due_date
-                                WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_date ELSE f.due_date END,
-                due_at = CASE WHEN f.final THEN f.due_at WHEN EXCLUDED.final OR EXCLUDED.due_at >= f.due_at THEN EXCLUDED.due_at ELSE f.due_at END,
-                final = f.final OR EXCLUDED.final
+            \(unescaped: Self.caseFactMerge)
             """, logger: logger)
     }
 

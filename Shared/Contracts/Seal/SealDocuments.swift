@@ -10,6 +10,9 @@ public enum SealDocumentKind: String, ContractEnum {
     case approvalDecision = "approval-decision"
     /// Denial decision (不予许可决定), with the reasons.
     case denialDecision = "denial-decision"
+
+    /// Whether the document is a decision (approval or denial) rather than a notice.
+    public var isDecision: Bool { self == .approvalDecision || self == .denialDecision }
 }
 
 /// Why the seal service refused to seal a document. Stable codes; new ones may be added.
