@@ -110,6 +110,59 @@ struct InboxBatchTests {
         }
     }
 
+    @Test("a small batch of many cases and partitions is one transaction; a large one is split into lanes, each case whole and in order in one of them")
+    func lanes() async throws {
+        let kafka = try LocalKafka.stack()
+        try await ScratchDatabase.with(extra: [Effects.migration]) { database in
+            let producer = try kafka.producer()
+            // Each step records the transaction that applied it.
+            var router = EventRouter()
+            router.on(CounterStep.self) { step, envelope, context in
+                try await context.connection.run(
+                    """
+                    INSERT INTO \(unescaped: database.schema).effects (case_id, seq, event_id, applied_by)
+                    VALUES (\(envelope.caseId ?? ""), \(step.seq), \(envelope.id), txid_current()::text)
+                    """, logger: context.logger)
+            }
+            var configuration = InboxConsumerConfiguration(kafka: kafka.consumerConfiguration(group: "lanes", topics: ["t"]))
+            configuration.recordsPerLane = 10
+            configuration.parallelism = 4
+            let inbox = InboxConsumer(
+                configuration: configuration, client: database.client, schema: database.schema, serviceName: "test", handler: router,
+                deadLetters: producer, logger: LocalStack.logger())
+            // Cases spread over three partitions, their steps interleaved as a poll returns them.
+            func batch(_ prefix: String, cases: Int, steps: Int) throws -> [KafkaConsumerMessage] {
+                try (0..<steps).flatMap { seq in
+                    try (0..<cases).map { number in
+                        let caseId = "\(prefix)-\(number)"
+                        return KafkaConsumerMessage(
+                            topic: "t", partition: Int32(number % 3), offset: Int64(seq * cases + number), key: Array(caseId.utf8),
+                            value: try EventEnvelope(payload: CounterStep(seq: seq), producer: "test", caseId: caseId).encoded(), headers: [])
+                    }
+                }
+            }
+            try await inbox.apply(try batch("small", cases: 6, steps: 3))
+            try await inbox.apply(try batch("large", cases: 40, steps: 3))
+            var rows: [(caseId: String, seq: Int, appliedBy: String)] = []
+            for try await (caseId, seq, appliedBy) in try await database.client.run(
+                "SELECT case_id, seq, applied_by FROM \(unescaped: database.schema).effects ORDER BY id", logger: LocalStack.logger()
+            ).decode((String, Int, String).self) {
+                rows.append((caseId, seq, appliedBy))
+            }
+            let small = rows.filter { $0.caseId.hasPrefix("small-") }, large = rows.filter { $0.caseId.hasPrefix("large-") }
+            #expect(small.count == 18 && large.count == 120, "every step applied once")
+            #expect(Set(small.map(\.appliedBy)).count == 1, "18 records (fewer than twice 10): one transaction for six cases on three partitions")
+            let transactions = Set(large.map(\.appliedBy))
+            #expect(transactions.count > 1 && transactions.count <= 4, "120 records: lanes, at most the parallelism, got \(transactions.count)")
+            for caseId in Set(large.map(\.caseId)) {
+                let steps = large.filter { $0.caseId == caseId }
+                #expect(Set(steps.map(\.appliedBy)).count == 1, "\(caseId) in one transaction")
+                #expect(steps.map(\.seq) == [0, 1, 2], "\(caseId) in order")
+            }
+            await producer.close()
+        }
+    }
+
     @Test("a batch with a poison step falls back to one at a time: the others are applied once, the poison is dead-lettered")
     func poisonFallsBack() async throws {
         let kafka = try LocalKafka.stack()

@@ -230,7 +230,6 @@ struct SealLaningTests {
             return try record(try EventEnvelope(payload: payload, producer: "coordinator", caseId: request.caseId), key: request.caseId, partition: Int32(n))
         }
         #expect(Set(requests.map(SealConsumer.laning.key)) == ["seal:d-tax"])
-        #expect(SealConsumer.laning.acrossPartitions)
         let window = try EventEnvelope(payload: WindowChanged(windowId: "w-07", name: "7", kind: .comprehensive, departmentIds: [], active: true), producer: "intake", caseId: nil)
         #expect(SealConsumer.laning.key(try record(window, key: "w-07", partition: 0)) == "w-07")
     }

@@ -16,14 +16,14 @@ enum SealConsumer {
             laning: laning)
     }
 
-    /// Seal requests are laned by department across partitions: each seal's requests are applied by
+    /// Seal requests are laned by department, whatever their partition: each seal's requests are applied by
     /// one lane at a time, so parallel lanes never queue on one seal's lock. Everything else (the
     /// directory) is laned by its record key.
     ///
     /// Only the envelope's `type` and `data.departmentId` are decoded here (``LaneProbe``): the
     /// consumer decodes the whole envelope once more to apply it, and a full decode here cost about
     /// a sixth of the service's CPU on the Kafka path.
-    static let laning = ConsumerLaning(acrossPartitions: true) { message in
+    static let laning = ConsumerLaning { message in
         if message.headers.first(named: EventHeader.eventType) == SealDocumentRequested.eventType || message.headers.isEmpty,
             let probe = try? JSONDecoder().decode(LaneProbe.self, from: Data(message.value)), probe.type == SealDocumentRequested.eventType,
             let department = probe.data?.departmentId

@@ -37,7 +37,8 @@ import Logging
 /// | `HALL_OUTBOX_RETENTION` | how long outbox rows are kept after they were appended (and at least until published) | 7d |
 /// | `HALL_INBOX_RETENTION` | how long processed event ids are kept (≥ outbox retention) | 30d |
 /// | `HALL_CONSUMER_MAX_ATTEMPTS` | handler attempts before an event goes to the dead-letter topic | 3 |
-/// | `HALL_CONSUMER_BATCH_SIZE` | records applied per transaction | 500 |
+/// | `HALL_CONSUMER_BATCH_SIZE` | records polled and applied at once | 500 |
+/// | `HALL_CONSUMER_LANE_RECORDS` | records a polled batch needs for each parallel transaction (lane): fewer than twice this many are applied in one | 100 |
 /// | `HALL_STARTUP_TIMEOUT` | how long to wait for the database and broker at start-up | 15s |
 public struct ServiceConfiguration: Sendable {
     public var serviceName: String
@@ -77,6 +78,8 @@ public struct ServiceConfiguration: Sendable {
     public var inboxRetention: Duration
     public var consumerMaxAttempts: Int
     public var consumerBatchSize: Int
+    /// Records a polled batch needs for each of its parallel transactions (`HALL_CONSUMER_LANE_RECORDS`).
+    public var consumerLaneRecords: Int
     public var startupTimeout: Duration
 
     /// Reads the settings, throwing a ``ConfigurationError`` that names the first bad key.
@@ -166,6 +169,7 @@ public struct ServiceConfiguration: Sendable {
         }
         self.consumerMaxAttempts = try env.int("HALL_CONSUMER_MAX_ATTEMPTS", default: 3, in: 1...100)
         self.consumerBatchSize = try env.int("HALL_CONSUMER_BATCH_SIZE", default: 500, in: 1...10_000)
+        self.consumerLaneRecords = try env.int("HALL_CONSUMER_LANE_RECORDS", default: 100, in: 1...10_000)
         self.startupTimeout = try env.duration("HALL_STARTUP_TIMEOUT", default: .seconds(15))
     }
 

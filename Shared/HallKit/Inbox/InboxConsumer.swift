@@ -12,12 +12,13 @@ public struct InboxConsumerConfiguration: Sendable {
     public var kafka: KafkaConsumerConfiguration
     /// Records polled at once.
     public var batchSize: Int = 500
-    /// Transactions applied at once. A polled batch is split into lanes by partition and by a hash
-    /// of the key (so each case's records stay together and in order, in one transaction), and up
-    /// to this many lanes apply together.
+    /// Most transactions applied at once. A polled batch is split into lanes by a hash of the lane
+    /// key (the record key, so each case's records stay together and in order, in one
+    /// transaction), and the lanes apply together.
     public var parallelism: Int = 8
-    /// Lanes per partition (see ``parallelism``).
-    public var lanesPerPartition: Int = 4
+    /// Records a batch needs for each lane: a batch of fewer than twice this many is applied in
+    /// one transaction, a larger one in one lane per this many records (at most ``parallelism``).
+    public var recordsPerLane: Int = 100
     /// Attempts of a failing handler before the event is dead-lettered.
     public var maxAttempts: Int = 3
     /// Wait between two attempts of a failing handler (multiplied by the attempt number).
@@ -45,22 +46,19 @@ public struct InboxConsumerConfiguration: Sendable {
     }
 }
 
-/// How a consumer splits a polled batch into lanes (one transaction each, applied in parallel).
+/// How a consumer lanes a polled batch (one transaction each, applied in parallel), when the
+/// record key is not the entity its transactions contend on.
 ///
-/// Records with the same lane key always share a lane and keep their order within a partition. By
-/// default the lane key is the record key (the case id) and lanes never mix partitions. A service
-/// whose contention is on another entity than the case — the seal service, where every sealing of
-/// one department's seal takes that seal's lock — lanes by that entity across partitions, so
-/// parallel lanes never wait on each other's locks.
+/// Records with the same lane key always share a lane and keep their order. By default the lane
+/// key is the record key (the case id). The seal service, where every sealing of one department's
+/// seal takes that seal's lock, lanes seal requests by department, so parallel lanes never wait on
+/// each other's locks.
 public struct ConsumerLaning: Sendable {
     /// The lane key of a record.
     public var key: @Sendable (KafkaConsumerMessage) -> String
-    /// Whether one lane may take records of several partitions (up to `parallelism` lanes in all).
-    public var acrossPartitions: Bool
 
     /// Creates a laning.
-    public init(acrossPartitions: Bool, key: @escaping @Sendable (KafkaConsumerMessage) -> String) {
-        self.acrossPartitions = acrossPartitions
+    public init(key: @escaping @Sendable (KafkaConsumerMessage) -> String) {
         self.key = key
     }
 }
@@ -69,8 +67,8 @@ public struct ConsumerLaning: Sendable {
 /// so a redelivered event changes nothing; an event that cannot be applied goes to the dead-letter
 /// topic with the reason and its original key, value and headers, and the partition moves on.
 ///
-/// A polled batch is applied in one transaction, in partition order. If any handler fails, the
-/// batch is applied again event by event behind savepoints, each failing event retried up to
+/// A polled batch is applied in one transaction (a large one in a few lanes, see ``apply(_:)``),
+/// each partition's records in order. If any handler fails, the transaction's records are applied again event by event behind savepoints, each failing event retried up to
 /// `maxAttempts` times before it is dead-lettered. Offsets are stored only after the commit.
 public final class InboxConsumer: Service, Sendable {
     private let configuration: InboxConsumerConfiguration
@@ -175,36 +173,25 @@ public final class InboxConsumer: Service, Sendable {
         }
     }
 
-    /// Applies a polled batch: each lane's records (one partition, a share of its keys) in one
-    /// transaction, in order, up to `parallelism` lanes at once. Returns when every transaction committed; throws if any failed
+    /// Applies a polled batch: one lane for every `recordsPerLane` records, at most `parallelism`;
+    /// each lane's records (a share of the lane keys, from every partition) in one transaction, in
+    /// order, the lanes at once. Returns when every transaction committed; throws if any failed
     /// (the caller retries the whole batch: committed parts are then skipped as duplicates).
+    ///
+    /// A transaction's commit and its per-transaction statements cost as much for one record as for
+    /// a hundred, and a lane adds a transaction: a small batch is applied whole, and lanes are added
+    /// only for a batch large enough to keep each of them busy.
     public func apply(_ batch: [KafkaConsumerMessage]) async throws {
-        var byPartition: [String: [KafkaConsumerMessage]] = [:]
-        var order: [String] = []
-        let laning = configuration.laning
-        let acrossPartitions = laning?.acrossPartitions ?? false
-        let lanes = max(1, acrossPartitions ? configuration.parallelism : configuration.lanesPerPartition)
+        let lanes = max(1, min(configuration.parallelism, batch.count / max(1, configuration.recordsPerLane)))
+        guard lanes > 1 else { return try await applyInOneTransaction(batch) }
+        var parts = [[KafkaConsumerMessage]](repeating: [], count: lanes)
         for message in batch {
-            let laneKey = laning?.key(message) ?? message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let lane = Int(stableHash32(laneKey).magnitude % UInt32(lanes))
-            let key = acrossPartitions ? "lane#\(lane)" : "\(message.topic)#\(message.partition)#\(lane)"
-            if byPartition[key] == nil { order.append(key) }
-            byPartition[key, default: []].append(message)
-        }
-        if order.count == 1 {
-            try await applyInOneTransaction(batch)
-            return
+            let laneKey = configuration.laning?.key(message) ?? message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            parts[Int(stableHash32(laneKey).magnitude % UInt32(lanes))].append(message)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            var running = 0
-            for key in order {
-                if running >= max(1, configuration.parallelism) {
-                    try await group.next()
-                    running -= 1
-                }
-                guard let part = byPartition[key] else { continue }
+            for part in parts where !part.isEmpty {
                 group.addTask { try await self.applyInOneTransaction(part) }
-                running += 1
             }
             try await group.waitForAll()
         }

@@ -188,6 +188,7 @@ public enum HallServiceMain {
             inbox.batchSize = configuration.consumerBatchSize
             inbox.maxAttempts = configuration.consumerMaxAttempts
             inbox.laning = consumer.laning
+            inbox.recordsPerLane = configuration.consumerLaneRecords
             inbox.producerTrust = configuration.producerTrust
             return InboxConsumer(
                 configuration: inbox, client: client, schema: schema, serviceName: configuration.serviceName,
