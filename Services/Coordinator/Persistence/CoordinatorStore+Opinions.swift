@@ -238,8 +238,7 @@ extension CoordinatorStore {
             UPDATE \(unescaped: schema).cases SET state = 'decided', outcome = \(outcome.rawValue), decided_at = \(decidedAt)
             WHERE case_id = \(state.caseId)
             """, logger: logger)
-        try await connection.run(
-            "UPDATE \(unescaped: schema).tasks SET state = 'closed' WHERE case_id = \(state.caseId) AND state <> 'countersigned'", logger: logger)
+        // Every task is countersigned (that is what decided the case), so none is left to close.
         events.append(
             PendingEvent(
                 CaseDecided(
@@ -252,7 +251,12 @@ extension CoordinatorStore {
         } else {
             try await reschedule(caseId: state.caseId, on: connection)
         }
-        try await requestSeals(caseId: state.caseId, bundleId: state.bundleId, on: connection, into: &events)
+        let requests = described.map {
+            SealDocumentRequested(
+                documentKind: $0.documentKind, documentHash: $0.documentHash, caseId: state.caseId, departmentId: $0.departmentId,
+                requestedBy: $0.requestedBy, windowId: $0.windowId)
+        }
+        try await requestSeals(caseId: state.caseId, bundleId: state.bundleId, decided: requests, on: connection, into: &events)
     }
 
     /// The department's next decision number (``DecisionNumbers``), in the coordinator's series.
@@ -274,9 +278,12 @@ extension CoordinatorStore {
         return try await DecisionNumbers.topUp(year: LocalDate.inHall(now()).year, schema: schema, client: client, logger: logger)
     }
 
-    /// Sends a decided case's decision documents to the seal service, with those of any decided case
-    /// of its bundle still held back (a case decided before bundles were sealed case by case).
-    private func requestSeals(caseId: String, bundleId: String?, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
+    /// Sends a decided case's decision documents (`decided`, just recorded) to the seal service, with
+    /// those of any decided case of its bundle still held back (a case decided before bundles were
+    /// sealed case by case), each case's in the order of their departments.
+    private func requestSeals(
+        caseId: String, bundleId: String?, decided: [SealDocumentRequested], on connection: PostgresConnection, into events: inout [PendingEvent]
+    ) async throws {
         // Claimed under the case rows' locks: two instances deciding cases of one bundle never both send one.
         let cases = try await connection.select(
             """
@@ -286,6 +293,12 @@ extension CoordinatorStore {
             """, logger: logger
         ).decode(String.self).collectAll()
         for id in cases {
+            if id == caseId {
+                for request in decided.sorted(by: { $0.departmentId < $1.departmentId }) {
+                    events.append(PendingEvent(request, topic: .sealRequests, caseId: id))
+                }
+                continue
+            }
             let documents = try await connection.select(
                 """
                 SELECT department_id, document_kind, document_hash, requested_by, window_id FROM \(unescaped: schema).decisions
