@@ -48,6 +48,20 @@ extension CoordinatorStore {
         throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId", words: "没有办件 \(caseId)")
     }
 
+    /// The case with the number of its tasks still without a countersigned opinion other than a
+    /// request for supplements, read together.
+    func caseStateAndPending(_ caseId: String, on connection: PostgresConnection) async throws -> (state: CaseState, pending: Int64) {
+        let rows = try await connection.run(
+            """
+            SELECT \(unescaped: Self.caseStateColumns),
+                (SELECT count(*) FILTER (WHERE t.state <> 'countersigned' OR t.opinion = 'needs-supplement')
+                 FROM \(unescaped: schema).tasks t WHERE t.case_id = c.case_id) AS pending
+            FROM \(unescaped: schema).cases c WHERE c.case_id = \(caseId)
+            """, logger: logger)
+        for try await row in rows { return (try Self.caseState(row), try row.makeRandomAccess().value("pending")) }
+        throw CommandRefusal(.unknownTask, "no case \(caseId)", field: "caseId", words: "没有办件 \(caseId)")
+    }
+
     /// The cases of `caseIds` that exist, by id; `lock` takes their row locks (in the order of
     /// their ids, as every batch does) for the rest of the transaction.
     func caseStates(_ caseIds: [String], on connection: PostgresConnection, lock: Bool = false) async throws -> [String: CaseState] {

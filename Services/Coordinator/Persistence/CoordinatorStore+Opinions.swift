@@ -143,7 +143,7 @@ extension CoordinatorStore {
         caseId: String, after task: LockedTask, opinion: TaskOpinion, by staffId: String, on connection: PostgresConnection,
         into events: inout [PendingEvent]
     ) async throws {
-        let state = try await caseState(caseId, on: connection)
+        let (state, pending) = try await caseStateAndPending(caseId, on: connection)
         if opinion == .needsSupplement {
             let supplements = try await connection.select(
                 "SELECT supplements::text FROM \(unescaped: schema).tasks WHERE task_id = \(task.taskId)", logger: logger
@@ -165,12 +165,6 @@ extension CoordinatorStore {
             try await reschedule(caseId: caseId, on: connection)
             return
         }
-        let pending = try await connection.select(
-            """
-            SELECT count(*) FILTER (WHERE state <> 'countersigned' OR opinion = 'needs-supplement') FROM \(unescaped: schema).tasks
-            WHERE case_id = \(caseId)
-            """, logger: logger
-        ).decode(Int64.self).collectAll().first ?? 1
         if pending == 0 {
             try await decide(state, on: connection, into: &events)
         } else {
