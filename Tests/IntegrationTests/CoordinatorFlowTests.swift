@@ -360,6 +360,66 @@ struct CoordinatorFlowTests {
         }
     }
 
+    @Test("countersigned opinions read together on several cases, a joint case's two among them: each case decided once, after its last opinion, by its own rules; a batch with a refused countersigner falls back to one at a time")
+    func opinionsTogether() async throws {
+        try await CoordinatorHall.with { hall in
+            try await hall.seedDirectory()
+            let approved = try await hall.accept("R-OT-1", participants: [])
+            let joint = try await hall.accept("R-OT-2", participants: ["d-fire"])
+            let denied = try await hall.accept("R-OT-3", participants: [])
+            let schema = hall.database.schema
+            func opinion(_ caseId: String, _ department: String, _ verdict: TaskOpinion, by signer: String) async throws -> (payload: OpinionSubmitted, producer: String) {
+                let payload = OpinionSubmitted(
+                    taskId: try await hall.taskId(caseId, department), departmentId: department, opinion: verdict,
+                    reasons: verdict == .deny ? ["用地性质不符"] : [], supplements: [], officerId: "sys-\(department)", countersignedBy: signer)
+                return (payload, department + "-system")
+            }
+            let sent = try await hall.sendTogether(
+                [
+                    try await opinion(joint, "d-fire", .approve, by: "s-fire-sub"),
+                    try await opinion(approved, "d-build", .approve, by: "s-build-chief"),
+                    try await opinion(denied, "d-build", .deny, by: "s-build-chief"),
+                    try await opinion(joint, "d-build", .approve, by: "s-build-chief"),
+                ], key: "one-partition")
+            try await eventually("every case decided") { try await hall.payloads(CaseDecided.self).count == 3 }
+            #expect(try await hall.payloads(CommandRejected.self).isEmpty)
+            // Each case decided once, by its last opinion; each opinion recorded once, following its command.
+            for (caseId, cause, outcome, documents) in [(approved, sent[1], CaseOutcome.approved, 1), (denied, sent[2], .denied, 1), (joint, sent[3], .approved, 2)] {
+                let decided = try await hall.outbox(CaseDecided.eventType, caseId: caseId)
+                #expect(decided.map(\.causationId) == [cause.id], "case \(caseId): decided once, by its last opinion")
+                #expect(try decided.first?.payload(as: CaseDecided.self).outcome == outcome)
+                #expect(try await hall.payloads(SealDocumentRequested.self, caseId: caseId).count == documents, "one decision per department to seal")
+                #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(schema).timers WHERE case_id = '\(caseId)' AND subject <> 'case'") == 0)
+            }
+            for envelope in sent {
+                let command = try envelope.payload(as: OpinionSubmitted.self)
+                let recorded = try await hall.outbox(TaskOpinionRecorded.eventType).filter { try $0.payload(as: TaskOpinionRecorded.self).taskId == command.taskId }
+                #expect(recorded.map(\.causationId) == [envelope.id])
+            }
+            let substitute = try await hall.payloads(TaskCountersigned.self, caseId: joint).first { $0.departmentId == "d-fire" }
+            #expect(substitute?.capacity == .substitute && substitute?.noticeReference == "消防〔2026〕12号")
+            #expect(try await hall.payloads(CaseDecided.self, caseId: denied).first?.reasons.map(\.reason) == ["用地性质不符"])
+            // Read together, they were recorded together: at one moment.
+            #expect(
+                try await hall.database.count(
+                    "SELECT count(DISTINCT opinion_at)::bigint FROM \(schema).tasks WHERE case_id IN ('\(approved)', '\(joint)', '\(denied)')") == 1)
+
+            // One of a batch names a countersigner who is not the department's: the others are carried out, it is refused once.
+            let next = try await hall.accept("R-OT-4", participants: [])
+            let refused = try await hall.accept("R-OT-5", participants: [])
+            let second = try await hall.sendTogether(
+                [try await opinion(next, "d-build", .approve, by: "s-build-chief"), try await opinion(refused, "d-build", .approve, by: "s-env-chief")],
+                key: "one-partition")
+            try await eventually("the refusal answered") { try await !hall.payloads(CommandRejected.self).isEmpty }
+            try await eventually("the other decided") { try await !hall.payloads(CaseDecided.self, caseId: next).isEmpty }
+            let rejections = try await hall.outbox(CommandRejected.eventType)
+            #expect(rejections.map(\.causationId) == [second[1].id])
+            #expect(try rejections.first?.payload(as: CommandRejected.self).reason == .notCountersigner)
+            #expect(try await hall.outbox(CaseDecided.eventType, caseId: next).map(\.causationId) == [second[0].id])
+            #expect(try await hall.database.count("SELECT count(*)::bigint FROM \(schema).tasks WHERE case_id = '\(refused)' AND state = 'open'") == 1)
+        }
+    }
+
     @Test("a department command is carried out only when its department's registered system signed it: another department's system, no signature, a key not registered, a withdrawn system are refused as unauthenticated")
     func signedCommands() async throws {
         try await CoordinatorHall.with { hall in

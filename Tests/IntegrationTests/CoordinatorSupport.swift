@@ -65,6 +65,15 @@ struct CoordinatorHall {
         return envelope
     }
 
+    /// Sends the payloads as one batch of records on one partition, in order (so that the consumer
+    /// reads them together), each signed by its producer; returns their envelopes.
+    func sendTogether<P: EventPayload>(_ payloads: [(payload: P, producer: String)], key: String) async throws -> [EventEnvelope] {
+        let envelopes = try payloads.map { try EventEnvelope(payload: $0.payload, producer: $0.producer, caseId: nil) }
+        let results = await producer.sendSigned(try envelopes.map { KafkaProducerMessage(topic: topic, key: key, value: try $0.encoded()) })
+        for result in results { _ = try result.get() }
+        return envelopes
+    }
+
     /// Sends `envelope` again as it is (same event id): a redelivery, as the consumer sees one.
     func resend(_ envelope: EventEnvelope, key: String) async throws {
         _ = try await producer.sendSigned(KafkaProducerMessage(topic: topic, key: key, value: try envelope.encoded()))

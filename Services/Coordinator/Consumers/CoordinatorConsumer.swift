@@ -59,11 +59,15 @@ enum CoordinatorConsumer {
         router.on(DocumentRefused.self) { payload, _, context in
             try await store.applySealRefused(payload, on: context.connection)
         }
-        router.on(OpinionSubmitted.self) { command, envelope, context in
-            let input = OpinionInput(
-                opinion: command.opinion, reasons: command.reasons, supplements: command.supplements, officerId: command.officerId,
-                countersignedBy: command.countersignedBy)
-            try await answer(store, .opinion(taskId: command.taskId, input), by: command.officerId, of: command.departmentId, envelope, context)
+        // A department system's opinions read together are carried out together when the store's
+        // set-based statements cover them; otherwise, and alone, one command at a time.
+        router.onBatch(OpinionSubmitted.self) { batch, context in
+            if batch.count > 1, !context.isolated, try await store.giveOpinionsTogether(batch, context: context) { return }
+            for (command, envelope) in batch {
+                try await answer(
+                    store, .opinion(taskId: command.taskId, CoordinatorStore.input(command)), by: command.officerId, of: command.departmentId, envelope,
+                    batch.count == 1 ? context : context.applying(envelope))
+            }
         }
         router.on(CountersignSubmitted.self) { command, envelope, context in
             try await answer(

@@ -102,6 +102,130 @@ extension CoordinatorStore {
         }
     }
 
+    /// Carries out a run of a department system's commands read together — approvals and denials,
+    /// each countersigned with its opinion, each on a task of its own — with one statement per step
+    /// whatever their number: the signers, the tasks and their cases (locked), the countersigners, the
+    /// opinions. Each case then advances once, after the last of its opinions, as it would after each
+    /// in turn. Returns false, having done nothing, when the run holds anything else (a request for
+    /// supplements, an opinion to be countersigned later, a task named twice); throws the first
+    /// refusal, and the consumer then applies the run command by command.
+    func giveOpinionsTogether(_ batch: [(OpinionSubmitted, EventEnvelope)], context: HandlerContext) async throws -> Bool {
+        let commands = batch.map(\.0)
+        guard commands.allSatisfy({ $0.countersignedBy != nil && $0.opinion != .needsSupplement }),
+            Set(commands.map { $0.taskId.lowercased() }).count == commands.count
+        else { return false }
+        let connection = context.connection
+        var ids: [UUID] = []
+        for command in commands {
+            try DepartmentCommand.opinion(taskId: command.taskId, Self.input(command)).validate()
+            guard let id = UUID(uuidString: command.taskId) else {
+                throw CommandRefusal(.unknownTask, "no task \(command.taskId)", field: "taskId", words: "没有任务 \(command.taskId)")
+            }
+            ids.append(id)
+        }
+        let distrust = try await DepartmentSystemProjection.distrust(
+            batch.map { (context.record(of: $0.1), $0.0.departmentId) }, on: connection, schema: context.schema, logger: logger)
+        if let reason = distrust.compactMap({ $0 }).first { throw CommandRefusal(.unauthenticated, reason) }
+        // Tasks and cases locked in the order of the tasks' ids.
+        var tasks: [UUID: LockedTask] = [:]
+        for try await row in try await connection.select(
+            """
+            SELECT t.task_id, t.case_id, t.department_id, t.role, t.state, t.claimed_by, t.opinion, c.state
+            FROM \(unescaped: schema).tasks t JOIN \(unescaped: schema).cases c ON c.case_id = t.case_id
+            WHERE t.task_id = ANY(\(ids)::uuid[]) ORDER BY t.task_id FOR NO KEY UPDATE OF t, c
+            """, logger: logger
+        ).decode((UUID, String, String, String, String, String?, String?, String).self) {
+            tasks[row.0] = LockedTask(
+                taskId: row.0, caseId: row.1, departmentId: row.2, role: row.3, state: row.4, claimedBy: row.5, opinion: row.6, caseState: row.7)
+        }
+        let today = LocalDate.inHall(now()).description
+        var chiefs: [String: (chief: String?, substitute: String?, notice: String?, inForce: Bool?)] = [:]
+        for try await row in try await connection.select(
+            """
+            SELECT department_id, chief_staff_id, substitute_staff_id, substitute_notice,
+                   (substitute_from <= \(today)::date AND substitute_to >= \(today)::date)
+            FROM \(unescaped: schema).departments WHERE department_id = ANY(\(Array(Set(tasks.values.map(\.departmentId))))::text[]) AND active
+            """, logger: logger
+        ).decode((String, String?, String?, String?, Bool?).self) {
+            chiefs[row.0] = (row.1, row.2, row.3, row.4)
+        }
+        var locked: [LockedTask] = []
+        var capacities: [(capacity: CountersignCapacity, notice: String?)] = []
+        for (command, id) in zip(commands, ids) {
+            guard let task = tasks[id] else {
+                throw CommandRefusal(.unknownTask, "no task \(command.taskId)", field: "taskId", words: "没有任务 \(command.taskId)")
+            }
+            let actor = DepartmentActor(id: command.officerId, departmentId: command.departmentId, channel: .kafka)
+            try DepartmentRules.checkTask(command.taskId, of: task.departmentId, state: task.state, caseState: task.caseState, actor: actor)
+            guard task.state == "open" else {
+                throw CommandRefusal(.duplicateOpinion, "task \(command.taskId) already has an opinion (\(task.opinion ?? "?"))")
+            }
+            let signer = command.countersignedBy ?? ""
+            let chief = chiefs[task.departmentId]
+            guard let capacity = Self.capacity(of: signer, chief: chief?.chief, substitute: chief?.substitute, notice: chief?.notice, inForce: chief?.inForce)
+            else {
+                throw CommandRefusal(
+                    .notCountersigner, "\(signer) is neither the chief representative of \(task.departmentId) nor a substitute in force today",
+                    field: "countersignedBy")
+            }
+            locked.append(task)
+            capacities.append(capacity)
+        }
+        let at = now()
+        let encoder = JSONEncoder()
+        try await connection.run(
+            """
+            UPDATE \(unescaped: schema).tasks t SET state = 'countersigned', opinion = v.opinion, reasons = v.reasons::jsonb,
+                supplements = '[]'::jsonb, officer_id = v.officer_id, opinion_channel = \(CommandChannel.kafka.rawValue), opinion_at = \(at),
+                claimed_by = COALESCE(t.claimed_by, v.officer_id), countersigned_by = v.countersigned_by, countersign_capacity = v.capacity,
+                countersign_notice = NULLIF(v.notice, ''), countersigned_at = \(at)
+            FROM unnest(\(ids)::uuid[], \(commands.map(\.opinion.rawValue))::text[],
+                        \(try commands.map { String(decoding: try encoder.encode($0.reasons), as: UTF8.self) })::text[],
+                        \(commands.map(\.officerId))::text[], \(commands.map { $0.countersignedBy ?? "" })::text[],
+                        \(capacities.map(\.capacity.rawValue))::text[], \(capacities.map { $0.notice ?? "" })::text[])
+                AS v(task_id, opinion, reasons, officer_id, countersigned_by, capacity, notice)
+            WHERE t.task_id = v.task_id
+            """, logger: logger)
+        // The events each command's own, in order; a case advances after the last of its commands.
+        let lastOfCase = Dictionary(locked.enumerated().map { ($0.element.caseId, $0.offset) }) { _, later in later }
+        var events: [PendingEvent] = []
+        for (index, (command, envelope)) in batch.enumerated() {
+            let task = locked[index], capacity = capacities[index], signer = command.countersignedBy ?? ""
+            var own: [PendingEvent] = [
+                PendingEvent(
+                    TaskOpinionRecorded(
+                        taskId: command.taskId.lowercased(), departmentId: task.departmentId, opinion: command.opinion, reasons: command.reasons,
+                        supplements: [], officerId: command.officerId, channel: .kafka, recordedAt: at),
+                    caseId: task.caseId),
+                PendingEvent(
+                    TaskCountersigned(
+                        taskId: task.taskId.uuidString.lowercased(), departmentId: task.departmentId, opinion: command.opinion, staffId: signer,
+                        capacity: capacity.capacity, noticeReference: capacity.notice, countersignedAt: at),
+                    caseId: task.caseId),
+            ]
+            if lastOfCase[task.caseId] == index {
+                let (state, pending) = try await caseStateAndPending(task.caseId, on: connection)
+                if pending == 0 {
+                    try await decide(state, on: connection, into: &own)
+                } else {
+                    let done = locked.filter { $0.caseId == task.caseId }.map { $0.taskId.uuidString.lowercased() }
+                    try await connection.run(
+                        "DELETE FROM \(unescaped: schema).timers WHERE case_id = \(task.caseId) AND subject = ANY(\(done)::text[])", logger: logger)
+                }
+            }
+            events += own.map { var event = $0; event.cause = envelope; return event }
+        }
+        try await emit(events, context: context)
+        return true
+    }
+
+    /// What a Kafka opinion command says, as the rules read it.
+    static func input(_ command: OpinionSubmitted) -> OpinionInput {
+        OpinionInput(
+            opinion: command.opinion, reasons: command.reasons, supplements: command.supplements, officerId: command.officerId,
+            countersignedBy: command.countersignedBy)
+    }
+
     /// The chief representative (or the filed substitute) countersigns the opinion on the task.
     func countersign(taskId: String, staffId: String, actor: DepartmentActor, on connection: PostgresConnection, into events: inout [PendingEvent]) async throws {
         let task = try await lockTask(taskId, actor: actor, on: connection)

@@ -113,8 +113,16 @@ struct CoordinatorStore: Sendable {
             """, logger: logger
         ).decode((String?, String?, String?, Bool?).self).collectAll()
         guard let row = rows.first else { return nil }
-        if row.0 == staffId { return (.chiefRepresentative, nil) }
-        if row.1 == staffId, row.3 == true { return (.substitute, row.2) }
+        return Self.capacity(of: staffId, chief: row.0, substitute: row.1, notice: row.2, inForce: row.3)
+    }
+
+    /// In which capacity `staffId` countersigns for a department with this chief representative and
+    /// filed substitute (in force today or not); nil when they may not.
+    static func capacity(
+        of staffId: String, chief: String?, substitute: String?, notice: String?, inForce: Bool?
+    ) -> (capacity: CountersignCapacity, notice: String?)? {
+        if chief == staffId { return (.chiefRepresentative, nil) }
+        if substitute == staffId, inForce == true { return (.substitute, notice) }
         return nil
     }
 

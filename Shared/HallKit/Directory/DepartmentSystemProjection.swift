@@ -51,20 +51,50 @@ public enum DepartmentSystemProjection {
     public static func distrust(
         _ record: SignedRecord?, actingFor departmentId: String, on connection: PostgresConnection, schema: String, logger: Logger
     ) async throws -> String? {
-        guard let record else {
-            return "the command is not signed (\(RecordSignatureHeader.signer), \(RecordSignatureHeader.signature)) by a department system registered with the centre"
-        }
+        guard let record else { return verdict(nil, actingFor: departmentId, system: nil) }
         let row = try await connection.select(
             "SELECT department_id, public_key, active FROM \(unescaped: schema).department_systems WHERE system_id = \(record.signer)",
             logger: logger
         ).decode((String, String, Bool).self).collectAll().first
-        guard let (department, publicKey, active) = row, active else {
+        return verdict(record, actingFor: departmentId, system: row.map { System(departmentId: $0.0, publicKey: $0.1, active: $0.2) })
+    }
+
+    /// ``distrust(_:actingFor:on:schema:logger:)`` for each of a batch's commands, their signers
+    /// looked up together.
+    public static func distrust(
+        _ commands: [(record: SignedRecord?, departmentId: String)], on connection: PostgresConnection, schema: String, logger: Logger
+    ) async throws -> [String?] {
+        let signers = Array(Set(commands.compactMap { $0.record?.signer }))
+        var systems: [String: System] = [:]
+        if !signers.isEmpty {
+            for try await (id, department, key, active) in try await connection.select(
+                "SELECT system_id, department_id, public_key, active FROM \(unescaped: schema).department_systems WHERE system_id = ANY(\(signers)::text[])",
+                logger: logger
+            ).decode((String, String, String, Bool).self) {
+                systems[id] = System(departmentId: department, publicKey: key, active: active)
+            }
+        }
+        return commands.map { verdict($0.record, actingFor: $0.departmentId, system: $0.record.flatMap { systems[$0.signer] }) }
+    }
+
+    /// A registered system as the checks read it.
+    private struct System {
+        var departmentId: String
+        var publicKey: String
+        var active: Bool
+    }
+
+    private static func verdict(_ record: SignedRecord?, actingFor departmentId: String, system: System?) -> String? {
+        guard let record else {
+            return "the command is not signed (\(RecordSignatureHeader.signer), \(RecordSignatureHeader.signature)) by a department system registered with the centre"
+        }
+        guard let system, system.active else {
             return "the signer is not an active department system registered with the centre"
         }
-        guard department == departmentId else {
+        guard system.departmentId == departmentId else {
             return "the signer is a system of another department than \(departmentId)"
         }
-        guard record.verifies(publicKey: publicKey) else {
+        guard record.verifies(publicKey: system.publicKey) else {
             return "the signature does not verify with the signer's registered key"
         }
         return nil

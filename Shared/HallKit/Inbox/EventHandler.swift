@@ -31,10 +31,13 @@ public struct HandlerContext: Sendable {
     public let serviceName: String
     /// The event being applied.
     public let event: EventEnvelope
-    /// The record's signature headers and value, as read (nil when the record had none, and in
-    /// the contexts ``applying(_:)`` makes for the other events of a batch). A handler of records
-    /// that outsiders sign — department commands — checks it against the signer's registered key.
+    /// The record's signature headers and value, as read (nil when the record had none). A handler
+    /// of records that outsiders sign — department commands — checks it against the signer's
+    /// registered key.
     public var record: SignedRecord?
+    /// The signed records of the events given to a batch handler with this context, by event id
+    /// (see ``record(of:)``).
+    public var records: [UUID: SignedRecord] = [:]
     /// Whether the event is applied alone, behind a savepoint of the consumer's (after a handler of
     /// its batch failed), rather than with the rest of its batch. A handler that keeps part of its
     /// work when it refuses an event (a record of the refusal) needs a savepoint of its own to undo
@@ -143,7 +146,15 @@ extension HandlerContext {
         var logger = self.logger
         logger[metadataKey: LogKey.eventId] = "\(other.id)"
         if let caseId = other.caseId { logger[metadataKey: LogKey.caseId] = "\(caseId)" }
-        return HandlerContext(connection: connection, schema: schema, logger: logger, outbox: outbox, serviceName: serviceName, event: other)
+        var context = HandlerContext(
+            connection: connection, schema: schema, logger: logger, outbox: outbox, serviceName: serviceName, event: other, record: record(of: other))
+        context.records = records
+        return context
+    }
+
+    /// The signed record `envelope` came in: this context's own, or one of its batch's.
+    public func record(of envelope: EventEnvelope) -> SignedRecord? {
+        envelope.id == event.id ? record : records[envelope.id]
     }
 }
 

@@ -279,12 +279,16 @@ public final class InboxConsumer: Service, Sendable {
             var count = 0
             // Consecutive events of a batchable type go to the handler together, in order.
             var run: [EventEnvelope] = []
+            var runMessages: [KafkaConsumerMessage] = []
             var freshRecords = handleable.filter { claimed.contains($0.1.id) && seen.insert($0.1.id).inserted }
             freshRecords = groupedByType(freshRecords)
             let fresh = freshRecords.map(\.1)
             for (index, envelope) in fresh.enumerated() {
                 let batchable = handler.isBatchable(type: envelope.type, version: envelope.version)
-                if batchable { run.append(envelope) }
+                if batchable {
+                    run.append(envelope)
+                    runMessages.append(freshRecords[index].0)
+                }
                 let next = index + 1 < fresh.count ? fresh[index + 1] : nil
                 let runEnds = next.map { $0.type != envelope.type || $0.version != envelope.version } ?? true
                 do {
@@ -292,13 +296,16 @@ public final class InboxConsumer: Service, Sendable {
                         try await handler.handle(envelope, context: context(for: envelope, freshRecords[index].0, connection: connection))
                         count += 1
                     } else if runEnds {
+                        var batchContext = context(for: run[0], runMessages[0], connection: connection)
                         if run.count == 1 {
-                            try await handler.handle(run[0], context: context(for: run[0], connection: connection))
+                            try await handler.handle(run[0], context: batchContext)
                         } else {
-                            try await handler.handleBatch(run, context: context(for: run[0], connection: connection))
+                            for (envelope, message) in zip(run, runMessages) { batchContext.records[envelope.id] = Self.signedRecord(message) }
+                            try await handler.handleBatch(run, context: batchContext)
                         }
                         count += run.count
                         run.removeAll(keepingCapacity: true)
+                        runMessages.removeAll(keepingCapacity: true)
                     }
                 } catch {
                     throw HandlerFailure(underlying: error)
@@ -453,12 +460,14 @@ public final class InboxConsumer: Service, Sendable {
     }
 
     private func context(for envelope: EventEnvelope, _ message: KafkaConsumerMessage? = nil, connection: PostgresConnection) -> HandlerContext {
-        let record = message.flatMap { message in
-            RecordSignature.headers(of: message).map { SignedRecord(signer: $0.signer, signature: $0.signature, value: message.value) }
-        }
-        return HandlerContext(
+        HandlerContext(
             connection: connection, schema: schema, logger: eventLogger(envelope), outbox: outbox, serviceName: serviceName, event: envelope,
-            record: record)
+            record: message.flatMap(Self.signedRecord))
+    }
+
+    /// The record's signature headers and value, when it has them.
+    private static func signedRecord(_ message: KafkaConsumerMessage) -> SignedRecord? {
+        RecordSignature.headers(of: message).map { SignedRecord(signer: $0.signer, signature: $0.signature, value: message.value) }
     }
 
     private func eventLogger(_ envelope: EventEnvelope) -> Logger {
