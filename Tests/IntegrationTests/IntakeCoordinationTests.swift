@@ -60,6 +60,18 @@ extension IntakeAPITests {
         return id
     }
 
+    /// Publishes events as the coordinator would, as one batch of records on one partition in order
+    /// (so that intake's consumer reads them together); returns their ids.
+    func publishCoordinatorEvents<P: EventPayload>(_ events: [(payload: P, caseId: String)], namespace: String) async throws -> [UUID] {
+        let producer = try LocalKafka.stack().producer()
+        let envelopes = try events.map { try EventEnvelope(payload: $0.payload, producer: "coordinator", caseId: $0.caseId) }
+        let results = await producer.sendSigned(
+            try envelopes.map { KafkaProducerMessage(topic: "\(namespace).\(Topic.coordinatorEvents.rawValue)", key: "one-partition", value: try $0.encoded()) })
+        await producer.close()
+        for result in results { _ = try result.get() }
+        return envelopes.map(\.id)
+    }
+
     /// Waits until intake's consumer has applied (or dead-lettered) the event.
     func waitApplied(_ id: UUID, _ database: ScratchDatabase) async throws {
         try await eventually("event \(id) applied by intake", timeout: .seconds(60)) {
@@ -338,6 +350,53 @@ extension IntakeAPITests {
             #expect(tracked["completion"]?["onTime"] == .bool(true))
             #expect(sameInstant(tracked["completion"]?["completedAt"], completedAt))
             #expect(try await post(client, "/v1/applications/\(receipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+        }
+    }
+
+    @Test("decisions and completions of several cases read together: each case shows its own decision and completion, a repeated completion changes nothing, and nothing is dead-lettered")
+    func decidedAndCompletedTogether() async throws {
+        try await withIntake { client, tokens, database in
+            try await seed(client, tokens)
+            var cases: [(receipt: String, caseId: String)] = []
+            for index in 1...3 {
+                let (status, accepted) = try await post(client, "/v1/applications", token: tokens.clerk, application(key: "k-together-\(index)", materials: allMaterials))
+                #expect(status == .created, "\(accepted)")
+                cases.append((try #require(accepted["receiptCode"]?.stringValue), try #require(accepted["caseId"]?.stringValue).lowercased()))
+            }
+            let decidedAt = Date()
+            let decided = try await publishCoordinatorEvents(
+                cases.enumerated().map { index, item in
+                    (CaseDecided(
+                        receiptCode: item.receipt, outcome: index == 1 ? .denied : .approved, reasons: [],
+                        documents: [
+                            .init(
+                                departmentId: "d-market", documentKind: index == 1 ? .denialDecision : .approvalDecision,
+                                documentHash: String(repeating: "\(index + 1)", count: 64), requestedBy: "chief-1", windowId: "w-01",
+                                decisionNumber: "敖市监许〔2026〕\(20 + index)号")
+                        ],
+                        decidedAt: decidedAt, dueDate: HallDate("2026-12-31")!), item.caseId)
+                }, namespace: database.schema)
+            for id in decided { try await waitApplied(id, database) }
+            let completedAt = Date()
+            // The second case's completion twice (a repeat with another time and flag), the others once.
+            let completions = try await publishCoordinatorEvents(
+                [
+                    (completed(cases[0].receipt, at: completedAt), cases[0].caseId),
+                    (completed(cases[1].receipt, outcome: .denied, at: completedAt), cases[1].caseId),
+                    (completed(cases[1].receipt, onTime: false, outcome: .denied, at: completedAt.addingTimeInterval(3600)), cases[1].caseId),
+                    (completed(cases[2].receipt, at: completedAt), cases[2].caseId),
+                ], namespace: database.schema)
+            for id in completions { try await waitApplied(id, database) }
+            #expect(try await database.count("SELECT count(*)::bigint FROM \(database.schema).inbox WHERE status <> 'applied'") == 0, "nothing dead-lettered")
+            for (index, item) in cases.enumerated() {
+                let tracked = try await get(client, "/v1/cases/\(item.receipt)?idNumber=\(idNumber)").1
+                #expect(tracked["status"] == "ready", "\(tracked)")
+                #expect(tracked["completion"]?["outcome"] == .string(index == 1 ? "denied" : "approved"))
+                #expect(tracked["completion"]?["onTime"] == .bool(true), "the first completion stands")
+                #expect(sameInstant(tracked["completion"]?["completedAt"], completedAt))
+                let documents = tracked["documents"]?.arrayValue?.filter { $0["kind"] == .string(index == 1 ? "denial-decision" : "approval-decision") } ?? []
+                #expect(documents.count == 1 && documents.first?["number"] == .string("敖市监许〔2026〕\(20 + index)号"), "\(tracked)")
+            }
         }
     }
 

@@ -52,11 +52,13 @@ enum IntakeConsumer {
                         detail: countersigned.opinion.rawValue)
                 }, on: context.connection)
         }
-        router.on(CaseDecided.self) { decided, envelope, context in
-            try await store.applyCaseDecided(decided, caseId: envelope.caseId, on: context.connection)
+        // Decided documents only add rows, found by their case (which intake itself accepted), and no
+        // handler reads them: a transaction's are recorded together after the rest.
+        router.onBatch(CaseDecided.self, commuting: true) { batch, context in
+            try await store.applyCaseDecided(batch, on: context.connection)
         }
-        router.on(CaseCompleted.self) { completed, envelope, context in
-            try await store.applyCaseCompleted(completed, caseId: envelope.caseId, on: context.connection)
+        router.onBatch(CaseCompleted.self) { batch, context in
+            try await store.applyCaseCompleted(batch, on: context.connection)
         }
         router.on(BundleCompleted.self) { completed, _, context in
             try await store.applyBundleCompleted(completed, on: context.connection)

@@ -33,29 +33,37 @@ extension IntakeStore {
     /// `coordinator.case.decided`: the decision documents of a committed or joint case — one per
     /// department, or the lead's denial — are recorded by department and hash with their decision
     /// numbers, so tracking and the published decisions show each one with its seal (`decision_seals`, joined when read). Repeats change nothing.
-    func applyCaseDecided(_ decided: CaseDecided, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
-        // The case and its documents in one statement.
-        let caseId = envelopeCaseId.flatMap(UUID.init(uuidString:))
-        let documents = decided.documents
+    ///
+    /// A run of them (they commute with every other event: they only add documents, found by their
+    /// case) is recorded with one statement.
+    func applyCaseDecided(_ batch: [(CaseDecided, EventEnvelope)], on connection: PostgresConnection) async throws {
+        let documents = batch.enumerated().flatMap { index, event in event.0.documents.map { (index, $0) } }
         let found = try await connection.select(
             """
-            WITH found AS (
-                SELECT case_id FROM \(unescaped: schema).applications
-                WHERE receipt_code = \(decided.receiptCode) AND (\(caseId)::uuid IS NULL OR case_id = \(caseId))),
+            WITH events AS (
+                SELECT * FROM unnest(\(Array(Int32(0)..<Int32(batch.count)))::int[], \(batch.map(\.0.receiptCode))::text[],
+                                     \(batch.map { $0.1.caseId.flatMap(UUID.init(uuidString:))?.uuidString ?? "" })::text[],
+                                     \(batch.map(\.0.decidedAt))::timestamptz[]) AS e(ord, receipt_code, case_id, decided_at)),
+            found AS (
+                SELECT e.ord, a.case_id, e.decided_at FROM events e JOIN \(unescaped: schema).applications a
+                    ON a.receipt_code = e.receipt_code AND (e.case_id = '' OR a.case_id = e.case_id::uuid)),
             recorded AS (
                 INSERT INTO \(unescaped: schema).notices (case_id, kind, department_id, text, sha256, created_at, number)
-                SELECT f.case_id, d.kind, d.department_id, NULL, d.sha256, \(decided.decidedAt), NULLIF(d.number, '')
-                FROM found f, unnest(\(documents.map(\.documentKind.rawValue))::text[], \(documents.map(\.departmentId))::text[],
-                                     \(documents.map { $0.documentHash.lowercased() })::text[], \(documents.map { $0.decisionNumber ?? "" })::text[])
-                    AS d(kind, department_id, sha256, number)
+                SELECT f.case_id, d.kind, d.department_id, NULL, d.sha256, f.decided_at, NULLIF(d.number, '')
+                FROM unnest(\(documents.map { Int32($0.0) })::int[], \(documents.map(\.1.documentKind.rawValue))::text[],
+                            \(documents.map(\.1.departmentId))::text[], \(documents.map { $0.1.documentHash.lowercased() })::text[],
+                            \(documents.map { $0.1.decisionNumber ?? "" })::text[]) AS d(ord, kind, department_id, sha256, number)
+                JOIN found f ON f.ord = d.ord
                 ON CONFLICT DO NOTHING)
-            SELECT count(*)::bigint FROM found
+            SELECT DISTINCT ord FROM found
             """, logger: logger
-        ).decode(Int64.self).collectAll()
-        guard found.first ?? 0 > 0 else {
+        ).decode(Int32.self).collectAll()
+        let known = Set(found)
+        if let missing = batch.indices.first(where: { !known.contains(Int32($0)) }).map({ batch[$0] }) {
+            let envelopeCaseId = missing.1.caseId, receiptCode = missing.0.receiptCode
             throw HallError(
-                .notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(decided.receiptCode)", field: "receiptCode",
-                words: "没有受理编号为 \(decided.receiptCode)、办件编号为 \(envelopeCaseId ?? "-") 的办件")
+                .notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(receiptCode)", field: "receiptCode",
+                words: "没有受理编号为 \(receiptCode)、办件编号为 \(envelopeCaseId ?? "-") 的办件")
         }
     }
 
@@ -263,28 +271,50 @@ extension IntakeStore {
     /// `coordinator.case.completed`: every department's decision of a committed or joint case is
     /// sealed. The case is ready at the window with its outcome, completion time and on-time flag;
     /// a bundle's case waits (`completed`) until its bundle is complete. Repeats change nothing.
-    func applyCaseCompleted(_ completed: CaseCompleted, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
-        let decision = completed.outcome == .approved ? "approve" : "deny"
-        let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
-        // The usual case, a lone case awaiting its result, in one statement (its row lock taken by the update).
-        let caseId = envelopeCaseId.flatMap(UUID.init(uuidString:))
+    ///
+    /// A run of them is applied with one statement for the usual case, a lone case awaiting its
+    /// result; the others (a bundle's case, a repeat, a case that cannot be completed) then one by
+    /// one, in their order.
+    func applyCaseCompleted(_ batch: [(CaseCompleted, EventEnvelope)], on connection: PostgresConnection) async throws {
+        let completions = batch.map(\.0)
+        // Each lone case awaiting its result readied by its first completion (its row lock taken by the update).
         let readied = try await connection.select(
             """
-            UPDATE \(unescaped: schema).applications
-            SET status = 'ready', ready_at = now(), outcome = \(completed.outcome.rawValue), decision = \(decision),
-                decision_imprint_id = \(imprint), sealed_at = \(completed.completedAt), completed_at = \(completed.completedAt),
-                final_due_date = \(completed.dueDate.description)::date, on_time = \(completed.onTime), updated_at = now()
-            WHERE receipt_code = \(completed.receiptCode) AND (\(caseId)::uuid IS NULL OR case_id = \(caseId)) AND status = 'accepted' AND bundle_id IS NULL
-            RETURNING case_id
+            UPDATE \(unescaped: schema).applications a
+            SET status = 'ready', ready_at = now(), outcome = v.outcome, decision = v.decision,
+                decision_imprint_id = NULLIF(v.imprint, '')::uuid, sealed_at = v.completed_at, completed_at = v.completed_at,
+                final_due_date = v.due_date::date, on_time = v.on_time, updated_at = now()
+            FROM (
+                SELECT DISTINCT ON (receipt_code) * FROM unnest(
+                    \(Array(Int32(0)..<Int32(batch.count)))::int[], \(completions.map(\.receiptCode))::text[],
+                    \(batch.map { $0.1.caseId.flatMap(UUID.init(uuidString:))?.uuidString ?? "" })::text[],
+                    \(completions.map(\.outcome.rawValue))::text[], \(completions.map { $0.outcome == .approved ? "approve" : "deny" })::text[],
+                    \(completions.map { $0.imprintIds.first.flatMap(UUID.init(uuidString:))?.uuidString ?? "" })::text[],
+                    \(completions.map(\.completedAt))::timestamptz[], \(completions.map(\.dueDate.description))::text[],
+                    \(completions.map(\.onTime))::boolean[])
+                    AS i(ord, receipt_code, case_id, outcome, decision, imprint, completed_at, due_date, on_time)
+                ORDER BY receipt_code, ord) AS v
+            WHERE a.receipt_code = v.receipt_code AND (v.case_id = '' OR a.case_id = v.case_id::uuid) AND a.status = 'accepted' AND a.bundle_id IS NULL
+            RETURNING v.ord, a.case_id
             """, logger: logger
-        ).decode(UUID.self).collectAll()
-        if let readyCase = readied.first {
+        ).decode((Int32, UUID).self).collectAll()
+        var done = Set<Int32>()
+        for (ord, readyCase) in readied {
+            done.insert(ord)
+            let completed = completions[Int(ord)]
             logger.info(
                 "case completed", metadata: [LogKey.caseId: "\(readyCase)", "case.outcome": "\(completed.outcome)", "case.on_time": "\(completed.onTime)",
                 "case.ready": "true"])
-            return
         }
-        // A bundle's case, a repeat, or a case that cannot be completed.
+        for (index, (completed, envelope)) in batch.enumerated() where !done.contains(Int32(index)) {
+            try await applyCaseCompletedOtherwise(completed, caseId: envelope.caseId, on: connection)
+        }
+    }
+
+    /// A completion the usual statement did not apply: a bundle's case, a repeat, or a case that cannot be completed.
+    private func applyCaseCompletedOtherwise(_ completed: CaseCompleted, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
+        let decision = completed.outcome == .approved ? "approve" : "deny"
+        let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
         let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: completed.receiptCode, on: connection)
         // Serialise with `coordinator.bundle.completed` of the same bundle (another partition):
         // whichever commits second sees the other and makes the case ready.
