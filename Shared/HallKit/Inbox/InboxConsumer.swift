@@ -68,8 +68,9 @@ public struct ConsumerLaning: Sendable {
 /// topic with the reason and its original key, value and headers, and the partition moves on.
 ///
 /// A polled batch is applied in one transaction (a large one in a few lanes, see ``apply(_:)``),
-/// each partition's records in order. If any handler fails, the transaction's records are applied again event by event behind savepoints, each failing event retried up to
-/// `maxAttempts` times before it is dead-lettered. Offsets are stored only after the commit.
+/// each partition's records in order. If any handler fails, the transaction's records are applied
+/// again event by event behind savepoints, each failing event retried up to `maxAttempts` times
+/// before it is dead-lettered. Offsets are stored only after the commit.
 public final class InboxConsumer: Service, Sendable {
     private let configuration: InboxConsumerConfiguration
     private let client: PostgresClient
