@@ -60,9 +60,9 @@ enum CoordinatorConsumer {
             try await store.applySealRefused(payload, on: context.connection)
         }
         // A department system's opinions read together are carried out together when the store's
-        // set-based statements cover them; otherwise, and alone, one command at a time.
+        // set-based statements cover them; otherwise, and alone (as after a refusal), one command at a time.
         router.onBatch(OpinionSubmitted.self) { batch, context in
-            if batch.count > 1, !context.isolated, try await store.giveOpinionsTogether(batch, context: context) { return }
+            if batch.count > 1, try await store.giveOpinionsTogether(batch, context: context) { return }
             for (command, envelope) in batch {
                 try await answer(
                     store, .opinion(taskId: command.taskId, CoordinatorStore.input(command)), by: command.officerId, of: command.departmentId, envelope,

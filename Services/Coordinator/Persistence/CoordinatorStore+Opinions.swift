@@ -205,13 +205,8 @@ extension CoordinatorStore {
             ]
             if lastOfCase[task.caseId] == index {
                 let (state, pending) = try await caseStateAndPending(task.caseId, on: connection)
-                if pending == 0 {
-                    try await decide(state, on: connection, into: &own)
-                } else {
-                    let done = locked.filter { $0.caseId == task.caseId }.map { $0.taskId.uuidString.lowercased() }
-                    try await connection.run(
-                        "DELETE FROM \(unescaped: schema).timers WHERE case_id = \(task.caseId) AND subject = ANY(\(done)::text[])", logger: logger)
-                }
+                let countersigned = locked.filter { $0.caseId == task.caseId }.map(\.taskId)
+                try await advance(state, pending: pending, countersigned: countersigned, on: connection, into: &own)
             }
             events += own.map { var event = $0; event.cause = envelope; return event }
         }
@@ -289,13 +284,21 @@ extension CoordinatorStore {
             try await reschedule(caseId: caseId, on: connection)
             return
         }
-        if pending == 0 {
-            try await decide(state, on: connection, into: &events)
-        } else {
-            // Only the countersigned task's timers go: the case's and the other tasks' stand as planned.
-            try await connection.run(
-                "DELETE FROM \(unescaped: schema).timers WHERE case_id = \(caseId) AND subject = \(task.taskId.uuidString.lowercased())", logger: logger)
-        }
+        try await advance(state, pending: pending, countersigned: [task.taskId], on: connection, into: &events)
+    }
+
+    /// After countersignatures that ask for no supplement: the case is decided once no task awaits
+    /// an opinion (`pending`); until then only the countersigned tasks' timers go, the case's and
+    /// the other tasks' standing as planned.
+    private func advance(
+        _ state: CaseState, pending: Int64, countersigned taskIds: [UUID], on connection: PostgresConnection, into events: inout [PendingEvent]
+    ) async throws {
+        if pending == 0 { return try await decide(state, on: connection, into: &events) }
+        try await connection.run(
+            """
+            DELETE FROM \(unescaped: schema).timers
+            WHERE case_id = \(state.caseId) AND subject = ANY(\(taskIds.map { $0.uuidString.lowercased() })::text[])
+            """, logger: logger)
     }
 
     // MARK: Decision

@@ -22,12 +22,20 @@ extension IntakeStore {
             WHERE receipt_code = \(receiptCode) AND (\(caseId)::uuid IS NULL OR case_id = \(caseId))
             """, logger: logger
         ).decode((UUID, String, String?).self).collectAll()
-        guard let row = rows.first else {
-            throw HallError(
-                .notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(receiptCode)", field: "receiptCode",
-                words: "没有受理编号为 \(receiptCode)、办件编号为 \(envelopeCaseId ?? "-") 的办件")
-        }
+        guard let row = rows.first else { throw Self.noCase(envelopeCaseId, receiptCode: receiptCode) }
         return (row.0, row.1, row.2)
+    }
+
+    /// A coordinator event names a case intake does not hold.
+    private static func noCase(_ envelopeCaseId: String?, receiptCode: String) -> HallError {
+        HallError(
+            .notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(receiptCode)", field: "receiptCode",
+            words: "没有受理编号为 \(receiptCode)、办件编号为 \(envelopeCaseId ?? "-") 的办件")
+    }
+
+    /// The decision a case's outcome records (`approve`, `deny`).
+    private static func decision(_ outcome: CaseOutcome) -> String {
+        outcome == .approved ? "approve" : "deny"
     }
 
     /// `coordinator.case.decided`: the decision documents of a committed or joint case — one per
@@ -60,10 +68,7 @@ extension IntakeStore {
         ).decode(Int32.self).collectAll()
         let known = Set(found)
         if let missing = batch.indices.first(where: { !known.contains(Int32($0)) }).map({ batch[$0] }) {
-            let envelopeCaseId = missing.1.caseId, receiptCode = missing.0.receiptCode
-            throw HallError(
-                .notFound, "no case \(envelopeCaseId ?? "-") with receipt code \(receiptCode)", field: "receiptCode",
-                words: "没有受理编号为 \(receiptCode)、办件编号为 \(envelopeCaseId ?? "-") 的办件")
+            throw Self.noCase(missing.1.caseId, receiptCode: missing.0.receiptCode)
         }
     }
 
@@ -288,7 +293,7 @@ extension IntakeStore {
                 SELECT DISTINCT ON (receipt_code) * FROM unnest(
                     \(Array(Int32(0)..<Int32(batch.count)))::int[], \(completions.map(\.receiptCode))::text[],
                     \(batch.map { $0.1.caseId.flatMap(UUID.init(uuidString:))?.uuidString ?? "" })::text[],
-                    \(completions.map(\.outcome.rawValue))::text[], \(completions.map { $0.outcome == .approved ? "approve" : "deny" })::text[],
+                    \(completions.map(\.outcome.rawValue))::text[], \(completions.map { Self.decision($0.outcome) })::text[],
                     \(completions.map { $0.imprintIds.first.flatMap(UUID.init(uuidString:))?.uuidString ?? "" })::text[],
                     \(completions.map(\.completedAt))::timestamptz[], \(completions.map(\.dueDate.description))::text[],
                     \(completions.map(\.onTime))::boolean[])
@@ -313,7 +318,7 @@ extension IntakeStore {
 
     /// A completion the usual statement did not apply: a bundle's case, a repeat, or a case that cannot be completed.
     private func applyCaseCompletedOtherwise(_ completed: CaseCompleted, caseId envelopeCaseId: String?, on connection: PostgresConnection) async throws {
-        let decision = completed.outcome == .approved ? "approve" : "deny"
+        let decision = Self.decision(completed.outcome)
         let imprint = completed.imprintIds.first.flatMap(UUID.init(uuidString:))
         let found = try await coordinatedCase(envelopeCaseId: envelopeCaseId, receiptCode: completed.receiptCode, on: connection)
         // Serialise with `coordinator.bundle.completed` of the same bundle (another partition):
