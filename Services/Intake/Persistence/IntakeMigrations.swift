@@ -627,5 +627,67 @@ enum IntakeMigrations {
                 $$
                 """,
             ]),
+        Migration(
+            component: "intake", version: 17, name: "the case as its applicant sees it, with fewer subqueries",
+            statements: [
+                // `case_record` without what the service can compose from what it reads anyway:
+                // the documents carry their texts when asked (no second scan of the notices), and
+                // the timeline holds only the events recorded as such (`case_timeline`); the
+                // service adds the acceptance, refusal, notices, seals, supplements, promised
+                // materials, fee, completion, readiness and hand-over from the same record and
+                // sorts them. Each subquery is a plan node PostgreSQL sets up at every call: a
+                // look-up takes about a quarter less of the database. `case_record` stays for a
+                // service of the previous version still running during an upgrade.
+                """
+                CREATE FUNCTION case_status_record(p_receipt text, p_id_number text, p_texts boolean) RETURNS json
+                LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+                BEGIN
+                    RETURN (SELECT json_build_object(
+                        'case_id', a.case_id, 'item_code', a.item_code, 'status', a.status, 'notice_number', a.notice_number,
+                        'department_id', a.department_id, 'created_at', micros(a.created_at),
+                        'accepted_at', micros(a.accepted_at), 'due_date', a.due_date::text, 'due_provisional', a.due_provisional,
+                        'refusal_reason', a.refusal_reason, 'competent_authority', a.competent_authority, 'bundle_id', a.bundle_id,
+                        'item_version', a.item_version, 'outcome', a.outcome, 'completed_at', micros(a.completed_at),
+                        'final_due_date', a.final_due_date::text, 'on_time', a.on_time, 'handed_over_at', micros(a.handed_over_at),
+                        'collected_by_agent', a.collected_by_agent, 'ready_at', micros(a.ready_at),
+                        'corrections', (SELECT json_agg(c.needed ORDER BY c.material_id) FROM corrections c
+                            WHERE c.case_id = a.case_id AND c.resolved_at IS NULL),
+                        'promised', (SELECT json_agg(json_build_object(
+                                'material_id', p.material_id, 'due_by', p.due_by::text, 'delivered_at', micros(p.delivered_at),
+                                'received_by', p.received_by) ORDER BY p.due_by, p.material_id)
+                            FROM promised_materials p WHERE p.case_id = a.case_id),
+                        'supplements', (SELECT json_agg(json_build_object(
+                                'department_id', s.department_id, 'material', s.material, 'needed', s.needed,
+                                'requested_at', micros(s.requested_at), 'supplied_at', micros(s.supplied_at),
+                                'supplied_by_agent', s.supplied_by_agent) ORDER BY s.requested_at, s.id)
+                            FROM supplement_requests s WHERE s.case_id = a.case_id),
+                        'changes', (SELECT json_agg(json_build_object(
+                                'from', d.old_due_date::text, 'to', d.new_due_date::text, 'reason', d.reason,
+                                'changed_at', micros(d.changed_at)) ORDER BY d.changed_at, d.id)
+                            FROM due_date_changes d WHERE d.case_id = a.case_id),
+                        'fee', (SELECT json_build_object('payment_reference', f.payment_reference, 'recorded_at', micros(f.recorded_at))
+                            FROM fees f WHERE f.case_id = a.case_id),
+                        'documents', (SELECT json_agg(json_build_object(
+                                'kind', n.kind, 'department_id', n.department_id, 'imprint_id', COALESCE(n.imprint_id, ds.imprint_id),
+                                'sealed_at', micros(COALESCE(n.sealed_at, ds.sealed_at)), 'seal_refusal', n.seal_refusal,
+                                'number', n.number, 'created_at', micros(n.created_at), 'text', CASE WHEN p_texts THEN n.text END)
+                                ORDER BY n.created_at, n.kind, n.department_id)
+                            FROM notices n LEFT JOIN decision_seals ds USING (case_id, kind, department_id, sha256) WHERE n.case_id = a.case_id),
+                        'green', (SELECT json_build_object(
+                                'reason', g.reason, 'reference', g.reference, 'approved_by', g.approved_by, 'approved_at', micros(g.approved_at),
+                                'recorded_by', g.recorded_by, 'recorded_at', micros(g.recorded_at))
+                            FROM green_channel_approvals g WHERE g.case_id = a.case_id),
+                        'agents', (SELECT json_agg(json_build_object(
+                                'agent_id', g.agent_id, 'name', st.name, 'entrustment_reference', g.entrustment_reference,
+                                'assigned_at', micros(g.assigned_at), 'ended_at', micros(g.ended_at), 'reason', g.reason) ORDER BY g.id)
+                            FROM agency_assignments g JOIN staff st ON st.id = g.agent_id WHERE g.case_id = a.case_id),
+                        'timeline', (SELECT json_agg(json_build_object(
+                                'at', micros(x.at), 'event', x.event, 'department_id', x.department_id, 'detail', x.detail))
+                            FROM case_timeline x WHERE x.case_id = a.case_id)
+                    ) FROM applications a WHERE a.receipt_code = p_receipt AND a.applicant_id_number = p_id_number);
+                END
+                $$
+                """,
+            ]),
     ]
 }

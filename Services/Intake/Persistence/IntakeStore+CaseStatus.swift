@@ -13,18 +13,18 @@ extension IntakeStore {
     /// The case as its applicant may see it and, for the printed page, the text of every notice
     /// and decision the front desk issued, oldest first; nil unless the identity number matches.
     ///
-    /// One call to the schema's `case_record` function: its plan is kept by the session, where a
-    /// dozen statements would each be parsed and planned again at every look-up.
+    /// One call to the schema's `case_status_record` function: its plan is kept by the session,
+    /// where a dozen statements would each be parsed and planned again at every look-up.
     func caseView(receiptCode: String, idNumber: String, texts: Bool) async throws
         -> (status: CaseStatus, texts: [(kind: String, departmentId: String, text: String)])?
     {
         let json = try await client.run(
-            "SELECT \(unescaped: schema).case_record(\(receiptCode), \(idNumber.uppercased()), \(texts))::text", logger: logger
+            "SELECT \(unescaped: schema).case_status_record(\(receiptCode), \(idNumber.uppercased()), \(texts))::text", logger: logger
         ).decode(String?.self).collectAll().first ?? nil
         guard let json else { return nil }
         let record = try JSONDecoder().decode(CaseRecord.self, from: Data(json.utf8))
         let status = try await caseStatus(record, receiptCode: receiptCode)
-        return (status, (record.texts ?? []).map { (kind: $0.kind, departmentId: $0.departmentId, text: $0.text) })
+        return (status, (record.documents ?? []).compactMap { document in document.text.map { (kind: document.kind, departmentId: document.departmentId, text: $0) } })
     }
 
     /// What the applicant is told, from what `case_record` read.
@@ -38,7 +38,7 @@ extension IntakeStore {
         let awaiting = (record.corrections ?? [])
             + promised.filter { $0.deliveredAt == nil }.sorted { $0.materialId < $1.materialId }.map { "\($0.materialId) (promised by \($0.dueBy))" }
             + open.map { "\($0.needed) (asked by \($0.departmentId))" }
-        let timeline = (record.timeline ?? []).map {
+        let timeline = record.events.map {
             CaseStatus.TimelineEntry(at: $0.at.date, event: $0.event, departmentId: $0.departmentId, detail: $0.detail)
         }
         let suspended = timeline.last { ["suspended", "resumed"].contains($0.event) }?.event == "suspended"
@@ -147,11 +147,11 @@ struct CaseRecord: Decodable {
     }
     struct Document: Decodable {
         let kind: String, departmentId: String, imprintId: UUID?, sealedAt: Instant?, sealRefusal: String?, number: String?, createdAt: Instant
-        enum CodingKeys: String, CodingKey { case kind, departmentId = "department_id", imprintId = "imprint_id", sealedAt = "sealed_at", sealRefusal = "seal_refusal", number, createdAt = "created_at" }
-    }
-    struct Text: Decodable {
-        let kind: String, departmentId: String, text: String
-        enum CodingKeys: String, CodingKey { case kind, departmentId = "department_id", text }
+        /// The text as issued, when asked for and kept (the front desk keeps none of a department's decision).
+        let text: String?
+        enum CodingKeys: String, CodingKey {
+            case kind, departmentId = "department_id", imprintId = "imprint_id", sealedAt = "sealed_at", sealRefusal = "seal_refusal", number, createdAt = "created_at", text
+        }
     }
     struct Green: Decodable {
         let reason: String, reference: String, approvedBy: String, approvedAt: Instant, recordedBy: String, recordedAt: Instant
@@ -164,20 +164,60 @@ struct CaseRecord: Decodable {
     struct Event: Decodable {
         let at: Instant, event: String, departmentId: String?, detail: String?
         enum CodingKeys: String, CodingKey { case at, event, departmentId = "department_id", detail }
+        init(at: Instant, event: String, departmentId: String?, detail: String?) {
+            (self.at, self.event, self.departmentId, self.detail) = (at, event, departmentId, detail)
+        }
     }
 
+    let departmentId: String?, createdAt: Instant?
     let itemCode: String, status: String, noticeNumber: String?, acceptedAt: Instant?, dueDate: String?
     let dueProvisional: Bool?, refusalReason: String?, competentAuthority: String?, bundleId: String?, itemVersion: Int?
     let outcome: String?, completedAt: Instant?, finalDueDate: String?, onTime: Bool?, handedOverAt: Instant?, collectedByAgent: String?
     let readyAt: Instant?
     let corrections: [String]?, promised: [Promised]?, supplements: [Supplement]?, changes: [Change]?, fee: Fee?
-    let documents: [Document]?, texts: [Text]?, green: Green?, agents: [Agent]?, timeline: [Event]?
+    let documents: [Document]?, green: Green?, agents: [Agent]?
+    /// The events recorded as such (a task's countersignature, a suspension, …); ``events`` adds the rest.
+    let timeline: [Event]?
 
     enum CodingKeys: String, CodingKey {
+        case departmentId = "department_id", createdAt = "created_at"
         case itemCode = "item_code", status, noticeNumber = "notice_number", acceptedAt = "accepted_at", dueDate = "due_date"
         case dueProvisional = "due_provisional", refusalReason = "refusal_reason", competentAuthority = "competent_authority"
         case bundleId = "bundle_id", itemVersion = "item_version", outcome, completedAt = "completed_at", finalDueDate = "final_due_date"
         case onTime = "on_time", handedOverAt = "handed_over_at", collectedByAgent = "collected_by_agent", readyAt = "ready_at"
-        case corrections, promised, supplements, changes, fee, documents, texts, green, agents, timeline
+        case corrections, promised, supplements, changes, fee, documents, green, agents, timeline
+    }
+
+    /// The case's timeline, oldest first (ties by the event's name): the events recorded as such
+    /// and those the record shows by itself — the acceptance or refusal, each correction notice and
+    /// seal, each supplement asked and brought, each promised material brought, the fee, the
+    /// completion, readiness and hand-over.
+    var events: [Event] {
+        var events: [Event] = []
+        if let acceptedAt { events.append(Event(at: acceptedAt, event: "accepted", departmentId: departmentId, detail: noticeNumber)) }
+        if status == "refused", let createdAt { events.append(Event(at: createdAt, event: "refused", departmentId: departmentId, detail: refusalReason)) }
+        for document in documents ?? [] {
+            if document.kind == "correction-notice" {
+                events.append(Event(at: document.createdAt, event: "correction-notified", departmentId: document.departmentId, detail: document.number))
+            }
+            if let sealedAt = document.sealedAt { events.append(Event(at: sealedAt, event: "sealed", departmentId: document.departmentId, detail: document.kind)) }
+        }
+        for supplement in supplements ?? [] {
+            events.append(Event(at: supplement.requestedAt, event: "supplement-requested", departmentId: supplement.departmentId, detail: supplement.material))
+            if let suppliedAt = supplement.suppliedAt {
+                events.append(Event(at: suppliedAt, event: "supplement-brought", departmentId: supplement.departmentId, detail: supplement.material))
+            }
+        }
+        for promise in promised ?? [] {
+            if let deliveredAt = promise.deliveredAt { events.append(Event(at: deliveredAt, event: "promised-material-brought", departmentId: nil, detail: promise.materialId)) }
+        }
+        events += timeline ?? []
+        if let completedAt { events.append(Event(at: completedAt, event: "completed", departmentId: nil, detail: outcome)) }
+        if let readyAt { events.append(Event(at: readyAt, event: "ready", departmentId: nil, detail: nil)) }
+        if let fee { events.append(Event(at: fee.recordedAt, event: "fee-paid", departmentId: nil, detail: nil)) }
+        if let handedOverAt { events.append(Event(at: handedOverAt, event: "handed-over", departmentId: nil, detail: nil)) }
+        return events.enumerated().sorted {
+            ($0.element.at.date, $0.element.event, $0.offset) < ($1.element.at.date, $1.element.event, $1.offset)
+        }.map(\.element)
     }
 }

@@ -138,7 +138,7 @@ public struct ServiceConfiguration: Sendable {
         self.httpHost = env.string("HALL_HTTP_HOST", default: "127.0.0.1")
         self.httpPort = try env.int("HALL_HTTP_PORT", default: defaultPort, in: 0...65535)
         self.httpIdleTimeout = try env.duration("HALL_HTTP_IDLE_TIMEOUT", default: .seconds(30))
-        self.publicLookupsPerMinute = try env.int("HALL_PUBLIC_LOOKUPS_PER_MINUTE", default: 60, in: 1...100_000)
+        self.publicLookupsPerMinute = try env.int("HALL_PUBLIC_LOOKUPS_PER_MINUTE", default: 60, in: 1...100_000_000)
         self.tokens = try TokenVerification(serviceName: serviceName, environment: env)
         self.signer = try RecordSigner(
             identity: serviceName, base64PrivateKey: try env.require("HALL_SIGNING_KEY", hint: "an Ed25519 private key, 32 bytes in standard base64"))
