@@ -14,6 +14,11 @@ import HTTPTypes
 /// view), and wraps its blocks in `{{#page}}…{{/page}}`.
 public struct PageRenderer: Sendable {
     let library: MustacheLibrary
+    /// The same templates, rendered without the library's run-time look-ups (``CompiledTemplates``).
+    let compiled: CompiledTemplates
+    /// `HALL_WEB_TEMPLATE_CHECK=on`: every page is rendered by both and a difference stops the
+    /// process (the test suites' setting).
+    let check: Bool
     /// The style sheet and script, served with far-future cache headers.
     public let assets: WebAssets
     /// The service's name in the layout's header (`前台受理`, `部门审批`, `印章验证`).
@@ -24,6 +29,7 @@ public struct PageRenderer: Sendable {
     public init(serviceTitle: String, serviceTemplates: URL?) throws {
         HTMLText.register()
         var library = MustacheLibrary()
+        var compiled = CompiledTemplates()
         var folders: [URL] = []
         if let shared = Bundle.module.url(forResource: "Templates", withExtension: nil) { folders.append(shared) }
         if let serviceTemplates { folders.append(serviceTemplates) }
@@ -32,9 +38,13 @@ public struct PageRenderer: Sendable {
             for file in files where file.pathExtension == "mustache" {
                 let text = try String(contentsOf: file, encoding: .utf8)
                 try library.register(HTMLText.pragma + text, named: file.deletingPathExtension().lastPathComponent)
+                // A template the compiled renderer does not handle is rendered by the library.
+                try? compiled.register(HTMLText.pragma + text, named: file.deletingPathExtension().lastPathComponent)
             }
         }
         self.library = library
+        self.compiled = compiled
+        self.check = ProcessInfo.processInfo.environment["HALL_WEB_TEMPLATE_CHECK"] == "on"
         self.assets = try WebAssets()
         self.serviceTitle = serviceTitle
     }
@@ -93,8 +103,21 @@ public struct PageRenderer: Sendable {
     public func html(_ name: String, title: String, page: Any, viewer: Viewer? = nil) -> String {
         let site = Site(
             title: title, serviceTitle: serviceTitle, css: assets.path("hall.css"), js: assets.path("hall.js"), viewer: viewer, csrf: viewer?.csrf)
-        let values = TemplateValues.plain(["site": site, "page": page] as [String: Any]) ?? [:]
-        return library.render(values, withTemplate: name) ?? "template \(name) is missing"
+        let root = ["site": site, "page": page] as [String: Any]
+        let library = { self.library.render(TemplateValues.plain(root) ?? [:], withTemplate: name) ?? "template \(name) is missing" }
+        guard let values = try? TemplateValues.value(root), let html = try? compiled.render(values, template: name) else { return library() }
+        if check {
+            let expected = library()
+            if html != expected {
+                let at = zip(html.utf8, expected.utf8).prefix { $0 == $1 }.count
+                fatalError("""
+                    the compiled template \(name) renders differently from swift-mustache at byte \(at):
+                    compiled: \(String(decoding: html.utf8.dropFirst(max(0, at - 80)).prefix(240), as: UTF8.self))
+                    library:  \(String(decoding: expected.utf8.dropFirst(max(0, at - 80)).prefix(240), as: UTF8.self))
+                    """)
+            }
+        }
+        return html
     }
 
     /// `html` as a page, with the security and cache headers.

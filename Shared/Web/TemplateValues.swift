@@ -44,10 +44,70 @@ enum TemplateValues {
     }
 }
 
+extension TemplateValues {
+    /// `value` as ``CompiledTemplates`` reads it, with the meaning ``plain(_:)`` gives it (nil is
+    /// left out); throws ``CompiledTemplates/Unsupported`` for what only the library renders (a
+    /// lambda, a set, an object of a class, …).
+    static func value(_ value: Any) throws -> TemplateValue? {
+        // The most frequent first: every cast that fails is a look-up in the runtime's tables.
+        switch value {
+        case let text as String: return .text(text)
+        case let bool as Bool: return .bool(bool)
+        case let view as any TemplateFields:
+            var fields: [String: TemplateValue] = [:]
+            for (name, field) in view.templateFields {
+                if let field, let converted = try self.value(field) { fields[name] = converted }
+            }
+            return .object(fields)
+        case let list as any TemplateList:
+            // As a `Mirror` of the array lists its elements, without the mirror.
+            return .list(try list.templateElements.compactMap { try self.value($0) })
+        case let text as Substring: return .text(String(text))
+        case is Int, is Int64, is Double: return .scalar(String(describing: value))
+        case let dictionary as [String: Any]:
+            var fields: [String: TemplateValue] = [:]
+            fields.reserveCapacity(dictionary.count)
+            for (name, field) in dictionary {
+                if let converted = try self.value(field) { fields[name] = converted }
+            }
+            return .object(fields)
+        case is any MustacheParent, is any MustacheCustomRenderable, is MustacheLambda, is MustacheTemplate:
+            throw CompiledTemplates.Unsupported(description: "a value of type \(type(of: value))")
+        default: break
+        }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .optional:
+            return try mirror.children.first.flatMap { try self.value($0.value) }
+        case .collection:
+            return .list(try mirror.children.compactMap { try self.value($0.value) })
+        case .struct where !(value is any CustomStringConvertible):
+            var fields: [String: TemplateValue] = [:]
+            for child in mirror.children {
+                if let label = child.label, let field = try self.value(child.value) { fields[label] = field }
+            }
+            return .object(fields)
+        case .struct, .enum:
+            return .scalar(String(describing: value))
+        default:
+            throw CompiledTemplates.Unsupported(description: "a value of type \(type(of: value))")
+        }
+    }
+}
+
 /// A view that gives the template its fields itself, each under its property's name (a nil is left
 /// out, as from a `Mirror`). For the views of the busiest pages: a `Mirror` decodes every field's
 /// type from its mangled name at each look, and that was a tenth of a case-status page. A test
 /// beside each such view checks that it lists exactly its properties.
 public protocol TemplateFields {
     var templateFields: KeyValuePairs<String, Any?> { get }
+}
+
+/// An array's elements for ``TemplateValues/value(_:)``.
+protocol TemplateList {
+    var templateElements: [Any] { get }
+}
+
+extension Array: TemplateList {
+    var templateElements: [Any] { map { $0 } }
 }

@@ -62,6 +62,8 @@ class PagesTests(unittest.TestCase):
         cls.fresh.hall.common_env.update({
             "HALL_WEB_DEV_SIGNIN": "on", "HALL_WEB_SEAL_URL": cls.urls["seal"], "HALL_WEB_INTAKE_URL": cls.urls["intake"],
             "HALL_WEB_COORDINATOR_URL": cls.urls["coordinator"], "HALL_APPOINTMENTS_PER_ADDRESS_PER_HOUR": "3",
+            # Every page rendered by the compiled templates and by swift-mustache, a difference stops the service.
+            "HALL_WEB_TEMPLATE_CHECK": "on",
         })
         try:
             cls.fresh.start()
