@@ -232,6 +232,7 @@ struct CompiledTemplates: Sendable {
             throw Unsupported(description: "the transforms \(transforms) of '\(text)'")
         }
         let parts = text.split(separator: ".").map(String.init)
+        guard !parts.isEmpty || text == "." else { throw Unsupported(description: "the name '\(text)'") }
         return Name(parts: parts, isCurrent: text == ".", topOnly: text.first == "." && text != ".", empty: transforms == ["empty"])
     }
 }
