@@ -27,7 +27,7 @@ extension IntakeStore {
         return (status, (record.documents ?? []).compactMap { document in document.text.map { (kind: document.kind, departmentId: document.departmentId, text: $0) } })
     }
 
-    /// What the applicant is told, from what `case_record` read.
+    /// What the applicant is told, from what `case_status_record` read.
     private func caseStatus(_ record: CaseRecord, receiptCode: String) async throws -> CaseStatus {
         let promised = record.promised ?? [], supplements = (record.supplements ?? []).map {
             SupplementRequest(
@@ -115,7 +115,7 @@ extension IntakeStore {
     }
 }
 
-/// One case as the schema's `case_record` function returns it (instants as microseconds since
+/// One case as the schema's `case_status_record` function returns it (instants as microseconds since
 /// 2000-01-01, PostgreSQL's own form; dates as ISO text). Its snake_case keys are spelled out:
 /// a decoder converting every key of every look-up took half the time of reading the record.
 struct CaseRecord: Decodable {
