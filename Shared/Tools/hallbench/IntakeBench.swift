@@ -37,7 +37,7 @@ extension HallBench {
             try await seedIntake(client, base: base, admin: admin)
             try await acceptance(client, base: base, clerk: clerk)
             try await guideReads(client, base: base)
-            try await pageReads(client, base: base, clerk: clerk, adminURL: adminURL, schema: schema)
+            try await pageReads(client, base: base, clerk: clerk, adminURL: adminURL, schema: schema, service: service)
         } catch {
             try? await client.shutdown()
             service.stop()
@@ -128,7 +128,7 @@ extension HallBench {
 
     /// The public pages beside their JSON: the guide page and the case-status page (the receipt
     /// code and identity number posted), each with the JSON endpoint that answers the same.
-    private func pageReads(_ client: HTTPClient, base: String, clerk: String, adminURL: String, schema: String) async throws {
+    private func pageReads(_ client: HTTPClient, base: String, clerk: String, adminURL: String, schema: String, service: ServiceProcess) async throws {
         let idNumber = residentNumber("11010519491231999")
         let (status, body) = try await Self.send(client, Self.post("\(base)/v1/applications", token: clerk, """
             {"itemCode":"MKT-001","applicant":{"kind":"person","name":"张三","idNumber":"\(idNumber)","contact":"13800000000"},
@@ -162,12 +162,23 @@ extension HallBench {
             ("case-status page, a different case each time", "POST /track", true, each),
             ("case-status JSON, a different case each time", "GET /v1/cases/{code}?idNumber=", false, eachJSON),
         ]
+        // The service's database backends (application_name `hall-<schema>`), for the CPU a look-up takes.
+        let backends = try shell([
+            "psql", adminURL, "-At", "-c", "SELECT pid FROM pg_stat_activity WHERE application_name = 'hall-\(schema)'",
+        ]).split(whereSeparator: \.isNewline).compactMap { Int32($0) }
         for run in runs {
+            let serviceBefore = Self.cpuTicks(service.pid), backendsBefore = backends.map(Self.cpuTicks)
             let measured = try wrk(base: base, clients: intakeClients, seconds: intakePageSeconds, run.requests)
+            // A backend that ended meanwhile reads 0 and is left out.
+            let backendTicks = zip(backends.map(Self.cpuTicks), backendsBefore).reduce(0) { $0 + ($1.0 > 0 ? max(0, $1.0 - $1.1) : 0) }
+            let milliseconds = 1000 / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(max(1, measured.requests))
             let goal = run.goal ? " — goal ≥ 5,000/s \(mark(measured.rate >= 5_000)), p99 ≤ 20 ms \(mark(measured.p99 <= 20))" : ""
             print(String(
                 format: "intake %@ (wrk, %d clients, %d s × %@): %.0f/s, p50 %.1f ms, p99 %.1f ms, max %.1f ms",
                 run.name, intakeClients, intakePageSeconds, run.route, measured.rate, measured.p50, measured.p99, measured.worst) + goal)
+            print(String(
+                format: "  CPU a look-up: the service %.3f ms, its PostgreSQL backends (%d) %.3f ms",
+                Double(Self.cpuTicks(service.pid) - serviceBefore) * milliseconds, backends.count, Double(backendTicks) * milliseconds))
             if measured.failed > 0 { print("  \(measured.failed) of \(measured.requests) answered with an error or failed") }
             if run.requests.count > 1, measured.requests > run.requests.count {
                 print("  \(measured.requests) look-ups of \(run.requests.count) cases: some looked up twice (raise --intake-cases)")

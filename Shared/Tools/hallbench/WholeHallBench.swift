@@ -172,7 +172,7 @@ extension HallBench {
     }
 
     /// The machine's busy and total clock ticks so far, over every core (`/proc/stat`).
-    private static func machineTicks() -> (busy: Int, all: Int) {
+    static func machineTicks() -> (busy: Int, all: Int) {
         guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
             let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
         else { return (0, 0) }
@@ -184,7 +184,7 @@ extension HallBench {
     }
 
     /// User + system clock ticks of a process so far (0 when it is gone).
-    private static func cpuTicks(_ pid: Int32) -> Int {
+    static func cpuTicks(_ pid: Int32) -> Int {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return 0 }
         let fields = stat[stat.index(after: end)...].split(separator: " ")
         // After the name: state is field 3, utime field 14 and stime field 15 of the whole line.
