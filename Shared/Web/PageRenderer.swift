@@ -105,7 +105,8 @@ public struct PageRenderer: Sendable {
             title: title, serviceTitle: serviceTitle, css: assets.path("hall.css"), js: assets.path("hall.js"), viewer: viewer, csrf: viewer?.csrf)
         let root = ["site": site, "page": page] as [String: Any]
         let library = { self.library.render(TemplateValues.plain(root) ?? [:], withTemplate: name) ?? "template \(name) is missing" }
-        guard let values = try? TemplateValues.value(root), let html = try? compiled.render(values, template: name) else { return library() }
+        guard compiled.templates[name] != nil, let values = try? TemplateValues.value(root), let html = try? compiled.render(values, template: name)
+        else { return library() }
         if check {
             let expected = library()
             if html != expected {

@@ -164,9 +164,6 @@ struct CaseRecord: Decodable {
     struct Event: Decodable {
         let at: Instant, event: String, departmentId: String?, detail: String?
         enum CodingKeys: String, CodingKey { case at, event, departmentId = "department_id", detail }
-        init(at: Instant, event: String, departmentId: String?, detail: String?) {
-            (self.at, self.event, self.departmentId, self.detail) = (at, event, departmentId, detail)
-        }
     }
 
     let departmentId: String?, createdAt: Instant?

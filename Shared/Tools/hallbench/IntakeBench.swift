@@ -163,14 +163,17 @@ extension HallBench {
             ("case-status JSON, a different case each time", "GET /v1/cases/{code}?idNumber=", false, eachJSON),
         ]
         // The service's database backends (application_name `hall-<schema>`), for the CPU a look-up takes.
-        let backends = try shell([
-            "psql", adminURL, "-At", "-c", "SELECT pid FROM pg_stat_activity WHERE application_name = 'hall-\(schema)'",
-        ]).split(whereSeparator: \.isNewline).compactMap { Int32($0) }
+        let backends = {
+            try shell(["psql", adminURL, "-At", "-c", "SELECT pid FROM pg_stat_activity WHERE application_name = 'hall-\(schema)'"])
+                .split(whereSeparator: \.isNewline).compactMap { Int32($0) }
+        }
         for run in runs {
-            let serviceBefore = Self.cpuTicks(service.pid), backendsBefore = backends.map(Self.cpuTicks)
+            let serviceBefore = Self.cpuTicks(service.pid)
+            let backendsBefore = Dictionary(try backends().map { ($0, Self.cpuTicks($0)) }) { first, _ in first }
             let measured = try wrk(base: base, clients: intakeClients, seconds: intakePageSeconds, run.requests)
-            // A backend that ended meanwhile reads 0 and is left out.
-            let backendTicks = zip(backends.map(Self.cpuTicks), backendsBefore).reduce(0) { $0 + ($1.0 > 0 ? max(0, $1.0 - $1.1) : 0) }
+            // A backend opened during the run counts from 0; one that ended meanwhile is left out.
+            let after = try backends()
+            let backendTicks = after.reduce(0) { total, pid in total + max(0, Self.cpuTicks(pid) - (backendsBefore[pid] ?? 0)) }
             let milliseconds = 1000 / Double(sysconf(Int32(_SC_CLK_TCK))) / Double(max(1, measured.requests))
             let goal = run.goal ? " — goal ≥ 5,000/s \(mark(measured.rate >= 5_000)), p99 ≤ 20 ms \(mark(measured.p99 <= 20))" : ""
             print(String(
@@ -178,7 +181,7 @@ extension HallBench {
                 run.name, intakeClients, intakePageSeconds, run.route, measured.rate, measured.p50, measured.p99, measured.worst) + goal)
             print(String(
                 format: "  CPU a look-up: the service %.3f ms, its PostgreSQL backends (%d) %.3f ms",
-                Double(Self.cpuTicks(service.pid) - serviceBefore) * milliseconds, backends.count, Double(backendTicks) * milliseconds))
+                Double(Self.cpuTicks(service.pid) - serviceBefore) * milliseconds, after.count, Double(backendTicks) * milliseconds))
             if measured.failed > 0 { print("  \(measured.failed) of \(measured.requests) answered with an error or failed") }
             if run.requests.count > 1, measured.requests > run.requests.count {
                 print("  \(measured.requests) look-ups of \(run.requests.count) cases: some looked up twice (raise --intake-cases)")
