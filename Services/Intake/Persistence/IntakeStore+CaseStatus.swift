@@ -14,17 +14,45 @@ extension IntakeStore {
     /// and decision the front desk issued, oldest first; nil unless the identity number matches.
     ///
     /// One call to the schema's `case_status_record` function: its plan is kept by the session,
-    /// where a dozen statements would each be parsed and planned again at every look-up.
+    /// where a dozen statements would each be parsed and planned again at every look-up. Look-ups
+    /// that arrive while others are being read are read together, in one statement.
     func caseView(receiptCode: String, idNumber: String, texts: Bool) async throws
         -> (status: CaseStatus, texts: [(kind: String, departmentId: String, text: String)])?
     {
-        let json = try await client.run(
-            "SELECT \(unescaped: schema).case_status_record(\(receiptCode), \(idNumber.uppercased()), \(texts))::text", logger: logger
-        ).decode(String?.self).collectAll().first ?? nil
+        let lookup = CaseLookup(receiptCode: receiptCode, idNumber: idNumber.uppercased(), texts: texts)
+        let json = try await caseLookups.submit(lookup) { lookups in await self.caseRecords(lookups) }
         guard let json else { return nil }
         let record = try JSONDecoder().decode(CaseRecord.self, from: Data(json.utf8))
         let status = try await caseStatus(record, receiptCode: receiptCode)
         return (status, (record.documents ?? []).compactMap { document in document.text.map { (kind: document.kind, departmentId: document.departmentId, text: $0) } })
+    }
+
+    /// The records of `lookups`, in order (nil where the case or the identity number does not
+    /// match): one call alone, a group in one statement.
+    func caseRecords(_ lookups: [CaseLookup]) async -> [Result<String?, any Error>] {
+        do {
+            if lookups.count == 1, let lookup = lookups.first {
+                let rows = try await client.run(
+                    "SELECT \(unescaped: schema).case_status_record(\(lookup.receiptCode), \(lookup.idNumber), \(lookup.texts))::text",
+                    logger: logger)
+                return [.success(try await rows.decode(String?.self).collectAll().first ?? nil)]
+            }
+            let rows = try await client.run(
+                """
+                SELECT \(unescaped: schema).case_status_record(u.receipt, u.id_number, u.texts)::text
+                FROM unnest(\(lookups.map(\.receiptCode))::text[], \(lookups.map(\.idNumber))::text[], \(lookups.map(\.texts))::boolean[])
+                    WITH ORDINALITY AS u(receipt, id_number, texts, n)
+                ORDER BY u.n
+                """, logger: logger)
+            let records = try await rows.decode(String?.self).collectAll()
+            guard records.count == lookups.count else {
+                throw HallError(
+                    .internalError, "the case look-up returned \(records.count) records for \(lookups.count) cases", words: "案件查询结果与所查案件数目不符")
+            }
+            return records.map { .success($0) }
+        } catch {
+            return Array(repeating: .failure(error), count: lookups.count)
+        }
     }
 
     /// What the applicant is told, from what `case_status_record` read.
@@ -113,6 +141,20 @@ extension IntakeStore {
             handover: handover, completion: completion, promisedMaterials: promises.isEmpty ? nil : promises, fee: fee, collection: collection,
             timeline: timeline)
     }
+}
+
+/// A case to look up: its receipt code, the identity number its applicant gave (upper case), and
+/// whether the notices' texts are wanted.
+struct CaseLookup: Sendable {
+    /// Groups read at the same time: about one per core, so that the database's backends do not
+    /// compete for the cores with the service and each other.
+    static let batchesAtOnce = 2
+    /// Look-ups in one group at most.
+    static let maxBatch = 32
+
+    var receiptCode: String
+    var idNumber: String
+    var texts: Bool
 }
 
 /// One case as the schema's `case_status_record` function returns it (instants as microseconds since

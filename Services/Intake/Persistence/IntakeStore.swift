@@ -23,6 +23,8 @@ struct IntakeStore: Sendable {
     let acceptances: GroupCommit<PendingAcceptance, ApplicationResponse>?
     /// The applicant check published with each acceptance (none: not published).
     let applicantCheck: ApplicantCheck?
+    /// Concurrent case look-ups are read in groups (``caseView(receiptCode:idNumber:texts:)``).
+    let caseLookups = GroupCommit<CaseLookup, String?>(batchesPerLane: CaseLookup.batchesAtOnce, maxBatch: CaseLookup.maxBatch)
 
     /// - Parameter acceptanceGroup: acceptances stored together at most (group commit); 1 stores
     ///   each alone.

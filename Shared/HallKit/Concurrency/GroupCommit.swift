@@ -2,7 +2,8 @@ import Synchronization
 
 /// Gathers requests that arrive while earlier ones are being written, so that one transaction
 /// writes many of them (group commit). Intake stores concurrent acceptances with it, the seal
-/// service concurrent sealings.
+/// service concurrent sealings; intake also reads concurrent case look-ups with it, one statement
+/// for a group.
 ///
 /// No timer and no background task. Jobs go to lanes (a caller's choice: e.g. one lane per group
 /// of seals, or one lane for everything); each lane writes at most `batchesPerLane` batches at
