@@ -197,11 +197,46 @@ public struct WebForm: Sendable {
         var values: [String: [String]] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String { part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            let name = decode(parts[0])
-            values[name, default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+            let name = Self.decoded(parts[0])
+            values[name, default: []].append(parts.count > 1 ? Self.decoded(parts[1]) : "")
         }
         self.values = values
+    }
+
+    /// A name or value of an `application/x-www-form-urlencoded` body: `+` is a space, `%XX` a
+    /// byte; "" when an escape is not two hexadecimal digits or the bytes are not UTF-8. Byte by
+    /// byte: Foundation's replacing and `removingPercentEncoding` were 3 % of a case-status page.
+    public static func decoded(_ part: Substring) -> String {
+        let utf8 = part.utf8
+        guard utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(part) }
+        func hex(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count)
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            index = utf8.index(after: index)
+            switch byte {
+            case UInt8(ascii: "+"):
+                bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard index != utf8.endIndex, let high = hex(utf8[index]) else { return "" }
+                index = utf8.index(after: index)
+                guard index != utf8.endIndex, let low = hex(utf8[index]) else { return "" }
+                index = utf8.index(after: index)
+                bytes.append(high << 4 | low)
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self) ?? ""
     }
 
     /// The first value of `name`, trimmed; nil when absent or empty.

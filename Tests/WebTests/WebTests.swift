@@ -179,6 +179,23 @@ struct WebTests {
         #expect(form.all("role") == ["clerk", "centre-admin"])
         #expect(form.first("name") == "张 三")
         #expect(form.first("empty") == nil && form.ticked("empty") && form.ticked("flag") && !form.ticked("missing"))
+        // A broken escape or bytes that are not UTF-8 read as empty, as Foundation's decoding has it.
+        let broken = WebForm("a=%zz&b=100%&c=%E5%BC&d=%e5%bc%a0&e=50%25+off")
+        #expect(broken.first("a") == nil && broken.first("b") == nil && broken.first("c") == nil && broken.ticked("c"))
+        #expect(broken.first("d") == "张" && broken.first("e") == "50% off")
+    }
+
+    @Test("a form's names and values decode as Foundation's percent-decoding does, for random text of escapes, pluses and characters (bytes that are not UTF-8 read as empty)")
+    func formDecodingMatchesFoundation() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["%", "%2", "%25", "%2B", "%E5%BC%A0", "%e5%bc", "%C3", "%FF", "%A9", "%zz", "+", "a", "Z", "9", "张", "-", "~", "%0A", "%00"]
+        for _ in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...6, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            let foundation = text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            // Foundation reads a lone continuation byte (`%A9`) as U+FFFD but refuses other bytes
+            // that are not UTF-8; the form refuses them all.
+            #expect(WebForm.decoded(Substring(text)) == (foundation.contains("\u{FFFD}") ? "" : foundation), "\(text)")
+        }
     }
 
     @Test("a chart drawn on the server: one bar per value, the tallest for the largest, every label escaped, a colour not of the palette's form drawn grey")
