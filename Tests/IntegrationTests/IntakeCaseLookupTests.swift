@@ -9,7 +9,7 @@ import Testing
 /// Case look-ups read in groups (`IntakeStore.caseView`): many applicants looking at once each
 /// see their own case, and only with their own identity number.
 extension IntakeAPITests {
-    @Test("look-ups read together: each answer is its own case's, a wrong identity number or receipt code finds nothing, texts only where asked")
+    @Test("look-ups read together: each answer is its own case's, a wrong identity number or receipt code finds nothing, texts only where asked, a look-up the database refuses fails alone")
     func caseLookupsReadTogether() async throws {
         try await withIntake { client, tokens, database in
             try await seed(client, tokens)
@@ -40,6 +40,17 @@ extension IntakeAPITests {
             let notice = try #require(records[0]?.documents?.first { $0.kind == "acceptance-notice" })
             #expect(notice.text?.contains(accepted[2].noticeNumber ?? "?") == true, "the acceptance notice's text, asked for")
             #expect(records[2]?.documents?.contains { $0.text != nil } == false, "no text when not asked")
+
+            // A look-up the database refuses (a NUL character) fails alone; the rest of its group is answered.
+            let poisoned = await store.caseRecords([
+                CaseLookup(receiptCode: receipts[0], idNumber: owner, texts: false), CaseLookup(receiptCode: "BAD\u{0}CODE", idNumber: owner, texts: false),
+                CaseLookup(receiptCode: receipts[1], idNumber: owner, texts: false),
+            ])
+            #expect(try poisoned[0].get().map { try JSONDecoder().decode(CaseRecord.self, from: Data($0.utf8)) }?.noticeNumber == accepted[0].noticeNumber)
+            #expect(try poisoned[2].get().map { try JSONDecoder().decode(CaseRecord.self, from: Data($0.utf8)) }?.noticeNumber == accepted[1].noticeNumber)
+            guard case .failure = poisoned[1] else { Issue.record("the database took a NUL character"); return }
+            // Asked by an applicant, such a code is no case (and never reaches the database).
+            #expect(try await store.caseView(receiptCode: "BAD\u{0}CODE", idNumber: owner, texts: true) == nil)
 
             // Many applicants at once through the group commit: each sees their own case.
             let asked = (0..<60).map { ($0 % 3, $0 % 4 == 3) }

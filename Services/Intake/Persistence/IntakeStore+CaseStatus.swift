@@ -19,6 +19,8 @@ extension IntakeStore {
     func caseView(receiptCode: String, idNumber: String, texts: Bool) async throws
         -> (status: CaseStatus, texts: [(kind: String, departmentId: String, text: String)])?
     {
+        // PostgreSQL's text holds no NUL character: no case has one in its code or number.
+        guard !receiptCode.utf8.contains(0), !idNumber.utf8.contains(0) else { return nil }
         let lookup = CaseLookup(receiptCode: receiptCode, idNumber: idNumber.uppercased(), texts: texts)
         let json = try await caseLookups.submit(lookup) { lookups in await self.caseRecords(lookups) }
         guard let json else { return nil }
@@ -28,15 +30,20 @@ extension IntakeStore {
     }
 
     /// The records of `lookups`, in order (nil where the case or the identity number does not
-    /// match): one call alone, a group in one statement.
+    /// match): one call alone, a group in one statement. A group the database refuses is read
+    /// again look-up by look-up, so that a look-up it cannot take fails alone, not its group.
     func caseRecords(_ lookups: [CaseLookup]) async -> [Result<String?, any Error>] {
-        do {
-            if lookups.count == 1, let lookup = lookups.first {
+        if lookups.count == 1, let lookup = lookups.first {
+            do {
                 let rows = try await client.run(
                     "SELECT \(unescaped: schema).case_status_record(\(lookup.receiptCode), \(lookup.idNumber), \(lookup.texts))::text",
                     logger: logger)
                 return [.success(try await rows.decode(String?.self).collectAll().first ?? nil)]
+            } catch {
+                return [.failure(error)]
             }
+        }
+        do {
             let rows = try await client.run(
                 """
                 SELECT \(unescaped: schema).case_status_record(u.receipt, u.id_number, u.texts)::text
@@ -50,6 +57,10 @@ extension IntakeStore {
                     .internalError, "the case look-up returned \(records.count) records for \(lookups.count) cases", words: "案件查询结果与所查案件数目不符")
             }
             return records.map { .success($0) }
+        } catch let error as PSQLError where error.serverInfo != nil {
+            var results: [Result<String?, any Error>] = []
+            for lookup in lookups { results += await caseRecords([lookup]) }
+            return results
         } catch {
             return Array(repeating: .failure(error), count: lookups.count)
         }
