@@ -206,6 +206,8 @@ public struct WebForm: Sendable {
     /// A name or value of an `application/x-www-form-urlencoded` body: `+` is a space, `%XX` a
     /// byte; "" when an escape is not two hexadecimal digits or the bytes are not UTF-8. Byte by
     /// byte: Foundation's replacing and `removingPercentEncoding` were 3 % of a case-status page.
+    /// Hummingbird's own decoding is internal to its package, and its query parameters read
+    /// neither a name's escapes nor `+` as a space.
     public static func decoded(_ part: Substring) -> String {
         let utf8 = part.utf8
         guard utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(part) }

@@ -20,6 +20,9 @@ extension IntakeAPITests {
             }
             let owner = residentId("11010519491231002"), stranger = residentId("11010519491231010")
             let receipts = accepted.map(\.receiptCode)
+            func record(_ answer: Result<String?, any Error>) throws -> CaseRecord? {
+                try answer.get().map { try JSONDecoder().decode(CaseRecord.self, from: Data($0.utf8)) }
+            }
             #expect(Set(accepted.compactMap(\.noticeNumber)).count == 3)
 
             // One group read in one statement, in the order asked.
@@ -31,7 +34,7 @@ extension IntakeAPITests {
                 CaseLookup(receiptCode: receipts[1], idNumber: stranger, texts: false),
                 CaseLookup(receiptCode: receipts[1], idNumber: owner, texts: true),
             ]
-            let records = try await store.caseRecords(lookups).map { try $0.get().map { try JSONDecoder().decode(CaseRecord.self, from: Data($0.utf8)) } }
+            let records = try await store.caseRecords(lookups).map(record)
             #expect(records.count == lookups.count)
             #expect(records[0]?.noticeNumber == accepted[2].noticeNumber && records[2]?.noticeNumber == accepted[0].noticeNumber)
             #expect(records[5]?.noticeNumber == accepted[1].noticeNumber)
@@ -46,8 +49,8 @@ extension IntakeAPITests {
                 CaseLookup(receiptCode: receipts[0], idNumber: owner, texts: false), CaseLookup(receiptCode: "BAD\u{0}CODE", idNumber: owner, texts: false),
                 CaseLookup(receiptCode: receipts[1], idNumber: owner, texts: false),
             ])
-            #expect(try poisoned[0].get().map { try JSONDecoder().decode(CaseRecord.self, from: Data($0.utf8)) }?.noticeNumber == accepted[0].noticeNumber)
-            #expect(try poisoned[2].get().map { try JSONDecoder().decode(CaseRecord.self, from: Data($0.utf8)) }?.noticeNumber == accepted[1].noticeNumber)
+            #expect(try record(poisoned[0])?.noticeNumber == accepted[0].noticeNumber)
+            #expect(try record(poisoned[2])?.noticeNumber == accepted[1].noticeNumber)
             guard case .failure = poisoned[1] else { Issue.record("the database took a NUL character"); return }
             // Asked by an applicant, such a code is no case (and never reaches the database).
             #expect(try await store.caseView(receiptCode: "BAD\u{0}CODE", idNumber: owner, texts: true) == nil)
