@@ -6,8 +6,9 @@
 public struct QRCode: Sendable {
     /// Modules per side: `17 + 4 × version`.
     public let size: Int
-    /// Module colours in row-major order (`y * size + x`); `true` = dark.
-    private let modules: [Bool]
+    /// Module colours, each row as `wordsPerRow` words: module x of row y is bit x % 64 of word `y * wordsPerRow + x / 64`; 1 = dark.
+    private let rows: [UInt64]
+    private var wordsPerRow: Int { (size + 63) / 64 }
 
     /// Thrown when the data does not fit a version 40-M symbol (2331 bytes).
     public struct TooLong: Error, Sendable { public let bytes: Int }
@@ -25,26 +26,31 @@ public struct QRCode: Sendable {
 
         let data = QRCode.dataCodewords(bytes, version: version)
         let codewords = QRCode.interleavedWithErrorCorrection(data, version: version)
-
-        var base = Grid(version: version)
-        base.drawFunctionPatterns()
-        base.placeCodewords(codewords)
-
-        // Try all eight masks; keep the first with the lowest penalty. Each candidate is scored
-        // with its format information drawn, as ZXing's encoder does.
-        let mask = base.size + 8 <= 64 ? base.bestMaskByRows() : base.bestMaskByModules()
-        var best = base
-        best.applyMask(mask)
-        best.drawFormatBits(mask: mask)
-        size = best.size
-        modules = best.dark
+        size = 17 + 4 * version
+        rows = version <= RowLayout.maxVersion
+            ? RowLayout.all[version - 1].symbol(codewords)
+            : Grid.symbolByModules(version: version, codewords: codewords).packedRows()
     }
 
     /// The colour of the module at column `x`, row `y` (origin top-left); `true` = dark.
     /// Coordinates outside the symbol are light (they belong to the quiet zone).
     public func module(x: Int, y: Int) -> Bool {
         guard (0..<size).contains(x), (0..<size).contains(y) else { return false }
-        return modules[y * size + x]
+        return rows[y * wordsPerRow + x >> 6] >> (x & 63) & 1 == 1
+    }
+
+    /// The first module at or after column `x` of row `y` that is dark (or light, `dark` false); nil when there is none.
+    private func next(dark: Bool, row y: Int, from x: Int) -> Int? {
+        let first = y * wordsPerRow, flip: UInt64 = dark ? 0 : ~0
+        var word = x >> 6
+        var bits = (rows[first + word] ^ flip) & (~0 << (x & 63))
+        while bits == 0 {
+            word += 1
+            guard word < wordsPerRow else { return nil }
+            bits = rows[first + word] ^ flip
+        }
+        let found = word << 6 | bits.trailingZeroBitCount
+        return found < size ? found : nil   // past the edge a light row's complement is set
     }
 
     /// An SVG drawing of the code with a 4-module quiet zone, one <path> of the dark modules, viewBox in modules, `shape-rendering="crispEdges"`, and an accessible <title> given as `title` (XML-escaped).
@@ -53,35 +59,30 @@ public struct QRCode: Sendable {
         // One rectangle per horizontal run of dark modules, written as bytes into the string's own
         // storage: a string interpolation per run, and then an array's append per byte, were most
         // of the cost of a code.
-        let runs = modules.withUnsafeBufferPointer { modules in
-            // At most one run per two modules of a row, each at most "M999,999h999v1h-999z".
-            String(unsafeUninitializedCapacity: size * (size / 2 + 1) * 20) { out in
-                var at = 0
-                @inline(__always) func put(_ byte: UInt8) {
-                    out[at] = byte
-                    at += 1
-                }
-                @inline(__always) func put(_ value: Int) {   // 0 ≤ value < 1000
-                    if value >= 100 { put(UInt8(ascii: "0") + UInt8(value / 100)) }
-                    if value >= 10 { put(UInt8(ascii: "0") + UInt8(value / 10 % 10)) }
-                    put(UInt8(ascii: "0") + UInt8(value % 10))
-                }
-                for y in 0..<size {
-                    let row = y * size
-                    var x = 0
-                    while x < size {
-                        guard modules[row + x] else { x += 1; continue }
-                        let start = x
-                        while x < size && modules[row + x] { x += 1 }
-                        let run = x - start
-                        put(UInt8(ascii: "M")); put(start + quiet); put(UInt8(ascii: ",")); put(y + quiet)
-                        put(UInt8(ascii: "h")); put(run)
-                        put(UInt8(ascii: "v")); put(UInt8(ascii: "1")); put(UInt8(ascii: "h")); put(UInt8(ascii: "-")); put(run)
-                        put(UInt8(ascii: "z"))
-                    }
-                }
-                return at
+        // At most one run per two modules of a row, each at most "M999,999h999v1h-999z".
+        let runs = String(unsafeUninitializedCapacity: size * (size / 2 + 1) * 20) { out in
+            var at = 0
+            @inline(__always) func put(_ byte: UInt8) {
+                out[at] = byte
+                at += 1
             }
+            @inline(__always) func put(_ value: Int) {   // 0 ≤ value < 1000
+                if value >= 100 { put(UInt8(ascii: "0") + UInt8(value / 100)) }
+                if value >= 10 { put(UInt8(ascii: "0") + UInt8(value / 10 % 10)) }
+                put(UInt8(ascii: "0") + UInt8(value % 10))
+            }
+            for y in 0..<size {
+                var x = 0
+                while let start = next(dark: true, row: y, from: x) {
+                    x = next(dark: false, row: y, from: start) ?? size
+                    let run = x - start
+                    put(UInt8(ascii: "M")); put(start + quiet); put(UInt8(ascii: ",")); put(y + quiet)
+                    put(UInt8(ascii: "h")); put(run)
+                    put(UInt8(ascii: "v")); put(UInt8(ascii: "1")); put(UInt8(ascii: "h")); put(UInt8(ascii: "-")); put(run)
+                    put(UInt8(ascii: "z"))
+                }
+            }
+            return at
         }
         return """
             <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(side) \(side)" \
@@ -156,21 +157,26 @@ extension QRCode {
 extension QRCode {
     /// Byte-mode segment, terminator, byte alignment, then 0xEC/0x11 padding to the data capacity.
     static func dataCodewords(_ bytes: [UInt8], version v: Int) -> [UInt8] {
-        let capacityBits = dataCodewordCount(version: v) * 8
-        var bits: [Bool] = []
-        func append(_ value: Int, _ count: Int) {
-            for i in stride(from: count - 1, through: 0, by: -1) { bits.append((value >> i) & 1 == 1) }
+        let capacity = dataCodewordCount(version: v)
+        var out: [UInt8] = []
+        out.reserveCapacity(capacity)
+        var pending: UInt64 = 0, pendingBits = 0   // the low `pendingBits` bits are not yet written
+        func append(_ value: Int, _ count: Int) {   // count ≤ 16
+            pending = pending << count | UInt64(value)
+            pendingBits += count
+            while pendingBits >= 8 {
+                pendingBits -= 8
+                out.append(UInt8(truncatingIfNeeded: pending >> pendingBits))
+            }
         }
         append(0b0100, 4)                              // byte mode
         append(bytes.count, v <= 9 ? 8 : 16)           // character count
         for b in bytes { append(Int(b), 8) }
-        append(0, min(4, capacityBits - bits.count))   // terminator
-        append(0, (8 - bits.count % 8) % 8)            // pad to a byte boundary
-        var out = stride(from: 0, to: bits.count, by: 8).map { i in
-            bits[i..<i + 8].reduce(UInt8(0)) { $0 << 1 | ($1 ? 1 : 0) }
-        }
+        let written = out.count * 8 + pendingBits
+        append(0, min(4, capacity * 8 - written))      // terminator
+        if pendingBits > 0 { append(0, 8 - pendingBits) }   // pad to a byte boundary
         var pad: UInt8 = 0xEC
-        while out.count < capacityBits / 8 { out.append(pad); pad ^= 0xEC ^ 0x11 }
+        while out.count < capacity { out.append(pad); pad ^= 0xEC ^ 0x11 }
         return out
     }
 
@@ -179,7 +185,7 @@ extension QRCode {
         let blocks = blockCount[v], eccLen = eccPerBlock[v]
         let shortDataLen = data.count / blocks
         let longBlocks = data.count % blocks             // the last `longBlocks` blocks hold one more
-        let divisor = reedSolomonGenerator(degree: eccLen)
+        let divisor = generatorLogs[eccLen]
         var dataBlocks: [[UInt8]] = [], eccBlocks: [[UInt8]] = []
         var offset = 0
         for i in 0..<blocks {
@@ -187,7 +193,7 @@ extension QRCode {
             let block = Array(data[offset..<offset + len])
             offset += len
             dataBlocks.append(block)
-            eccBlocks.append(reedSolomonRemainder(block, divisor: divisor))
+            eccBlocks.append(reedSolomonRemainder(block[...], divisor: divisor))
         }
         var out: [UInt8] = []
         for i in 0...shortDataLen { for block in dataBlocks where i < block.count { out.append(block[i]) } }
@@ -213,6 +219,11 @@ extension QRCode {
         return gf.exp[gf.log[Int(a)] + gf.log[Int(b)]]
     }
 
+    /// The logs of each generator's coefficients (−1 for a zero), by degree: the divisors of ``reedSolomonRemainder(_:divisor:)``.
+    static let generatorLogs: [[Int]] = (0...eccPerBlock.max()!).map { degree in
+        degree == 0 ? [] : reedSolomonGenerator(degree: degree).map { $0 == 0 ? -1 : gf.log[Int($0)] }
+    }
+
     /// Coefficients (highest power first, leading 1 omitted) of ∏ (x − αⁱ), i = 0 ..< degree.
     static func reedSolomonGenerator(degree: Int) -> [UInt8] {
         var poly = [UInt8](repeating: 0, count: degree)
@@ -228,11 +239,10 @@ extension QRCode {
         return poly
     }
 
-    /// The remainder of data(x)·x^degree ÷ generator(x): the block's EC codewords.
-    static func reedSolomonRemainder(_ data: [UInt8], divisor: [UInt8]) -> [UInt8] {
+    /// The remainder of data(x)·x^degree ÷ generator(x): the block's EC codewords; `divisor` is the generator's logs (``generatorLogs``).
+    static func reedSolomonRemainder(_ data: ArraySlice<UInt8>, divisor divisorLogs: [Int]) -> [UInt8] {
         let (exp, log) = gf
-        let divisorLogs = divisor.map { $0 == 0 ? -1 : log[Int($0)] }
-        var rem = [UInt8](repeating: 0, count: divisor.count)
+        var rem = [UInt8](repeating: 0, count: divisorLogs.count)
         for byte in data {
             let factor = byte ^ rem[0]
             for i in 0..<(rem.count - 1) { rem[i] = rem[i + 1] }
@@ -330,23 +340,57 @@ struct Grid: Sendable {
         }
     }
 
-    /// Places codeword bits in the two-column zigzag from the bottom-right corner, skipping
-    /// function modules and the vertical timing column. Remainder bits stay light.
-    mutating func placeCodewords(_ codewords: [UInt8]) {
-        var bitIndex = 0
+    /// Where each codeword bit goes (`y * size + x`), in order: the two-column zigzag from the
+    /// bottom-right corner, skipping function modules and the vertical timing column. The modules
+    /// left over are remainder bits and stay light.
+    func dataPlaces() -> [Int] {
+        var places: [Int] = []
+        places.reserveCapacity(QRCode.totalCodewordCount(version: version) * 8)
         var right = size - 1
         while right >= 1 {
             if right == 6 { right = 5 }
             let upward = (right + 1) & 2 == 0
             for step in 0..<size {
                 let y = upward ? size - 1 - step : step
-                for x in stride(from: right, through: right - 1, by: -1) where !isFunction[y * size + x] && bitIndex < codewords.count * 8 {
-                    dark[y * size + x] = (codewords[bitIndex >> 3] >> (7 - (bitIndex & 7))) & 1 == 1
-                    bitIndex += 1
+                for x in stride(from: right, through: right - 1, by: -1) where !isFunction[y * size + x] {
+                    places.append(y * size + x)
                 }
             }
             right -= 2
         }
+        return Array(places.prefix(QRCode.totalCodewordCount(version: version) * 8))
+    }
+
+    mutating func placeCodewords(_ codewords: [UInt8]) {
+        for (bitIndex, place) in dataPlaces().prefix(codewords.count * 8).enumerated() {
+            dark[place] = (codewords[bitIndex >> 3] >> (7 - (bitIndex & 7))) & 1 == 1
+        }
+    }
+
+    /// The symbol of `codewords` for any version: placed, then masked with the first of the eight
+    /// masks with the lowest penalty, each scored module by module with its format information
+    /// drawn (as ZXing's encoder does).
+    static func symbolByModules(version: Int, codewords: [UInt8]) -> Grid {
+        var base = Grid(version: version)
+        base.drawFunctionPatterns()
+        base.placeCodewords(codewords)
+        let mask = base.bestMaskByModules()
+        base.applyMask(mask)
+        base.drawFormatBits(mask: mask)
+        return base
+    }
+
+    /// The modules' colours as ``QRCode``'s rows of words: module x of row y at bit x % 64 of word `y * words + x / 64`.
+    func packedRows() -> [UInt64] { Grid.packed(dark, size: size) }
+
+    /// `cells` (a grid's colours or its function modules) as rows of words, module x of a row at bit x % 64 of its word x / 64.
+    static func packed(_ cells: [Bool], size: Int) -> [UInt64] {
+        let words = (size + 63) / 64
+        var rows = [UInt64](repeating: 0, count: size * words)
+        for y in 0..<size {
+            for x in 0..<size where cells[y * size + x] { rows[y * words + x >> 6] |= 1 << (x & 63) }
+        }
+        return rows
     }
 
     /// Whether mask pattern `mask` (0–7) flips the module at column `x`, row `y`.
@@ -384,67 +428,49 @@ struct Grid: Sendable {
         return best
     }
 
-    /// The same choice for a symbol up to version 9 (53 modules a side), on its rows as bits: a
-    /// mask is one XOR a row with its pattern's bits on the data modules, and every rule a few
-    /// operations a line.
-    func bestMaskByRows() -> Int {
-        let rows = rowsAsBits(dark), data = rowsAsBits(isFunction).map { ~$0 & ((1 << size) - 1) }
-        var best = 0, bestPenalty = Int.max
-        for mask in 0..<8 {
-            var candidate = rows
-            for y in 0..<size { candidate[y] ^= Grid.maskPatterns[mask * 12 + y % 12] & data[y] }
-            Grid.formatModules(mask: mask, size: size) { x, y, dark in
-                candidate[y] = dark ? candidate[y] | 1 << x : candidate[y] & ~(1 << x)
-            }
-            let penalty = Grid.wordPenalty(rows: candidate, size: size)
-            if penalty < bestPenalty { (best, bestPenalty) = (mask, penalty) }
-        }
-        return best
-    }
-
-    /// Each mask's modules to flip in rows y mod 12 (every pattern repeats every 12 rows), module x at bit x.
-    static let maskPatterns: [UInt64] = (0..<8).flatMap { mask in
-        (0..<12).map { y in (0..<64).reduce(UInt64(0)) { row, x in flips(mask, x: x, y: y) ? row | 1 << x : row } }
-    }
-
-    /// `cells` (a grid's colours or its function modules) as one number a row, module x at bit x.
-    func rowsAsBits(_ cells: [Bool]) -> [UInt64] {
-        cells.withUnsafeBufferPointer { cells in
-            cells.withMemoryRebound(to: UInt8.self) { cells in   // a Bool is one byte, 0 or 1
-                (0..<size).map { y in
-                    var row: UInt64 = 0
-                    for x in 0..<size { row |= UInt64(cells[y * size + x]) << x }
-                    return row
-                }
-            }
-        }
-    }
-
     /// The penalty of the grid as it stands, counted on its rows and columns as bits (up to version 9).
     func wordPenalty() -> Int {
-        Grid.wordPenalty(rows: rowsAsBits(dark), size: size)
+        Grid.wordPenalty(rows: packedRows(), size: size)
     }
 
     /// The penalty of a symbol of `size` ≤ 56 modules a side given as its rows, module x at bit x.
     static func wordPenalty(rows: [UInt64], size: Int) -> Int {
-        var columns = [UInt64](repeating: 0, count: size)
-        for (y, row) in rows.enumerated() {
-            var dark = row
-            while dark != 0 {
-                columns[dark.trailingZeroBitCount] |= 1 << y
-                dark &= dark - 1
+        rows.withUnsafeBufferPointer { wordPenalty(rows: $0, size: size) }
+    }
+
+    static func wordPenalty(rows: UnsafeBufferPointer<UInt64>, size: Int) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { columns in
+            for y in 0..<64 { columns[y] = y < size ? rows[y] : 0 }
+            transpose(columns)
+            var total = 0
+            for y in 0..<size { total += linePenalty(rows[y], count: size) &+ linePenalty(columns[y], count: size) }
+            let pairs: UInt64 = (1 << (size - 1)) - 1   // bit x: modules x and x + 1 of a row
+            var darkCount = rows[size - 1].nonzeroBitCount
+            for y in 0..<(size - 1) {
+                let a = rows[y], b = rows[y + 1]
+                total += 3 * (~(a ^ (a >> 1)) & ~(b ^ (b >> 1)) & ~(a ^ b) & pairs).nonzeroBitCount   // rule 2
+                darkCount += a.nonzeroBitCount
             }
+            return total + 10 * (abs(darkCount * 20 - size * size * 10) / (size * size))   // rule 4
         }
-        var total = 0
-        for line in rows { total += Self.linePenalty(line, count: size) }
-        for line in columns { total += Self.linePenalty(line, count: size) }
-        let pairs: UInt64 = (1 << (size - 1)) - 1   // bit x: modules x and x + 1 of a row
-        for y in 0..<(size - 1) {
-            let a = rows[y], b = rows[y + 1]
-            total += 3 * (~(a ^ (a >> 1)) & ~(b ^ (b >> 1)) & ~(a ^ b) & pairs).nonzeroBitCount   // rule 2
+    }
+
+    /// Transposes a 64 × 64 matrix of bits in place (row y's bit x becomes row x's bit y): the
+    /// blocks above and below the diagonal swapped, halving their size six times.
+    static func transpose(_ rows: UnsafeMutableBufferPointer<UInt64>) {
+        var width = 32
+        var low: UInt64 = 0x0000_0000_FFFF_FFFF   // the right-hand columns of each block pair
+        while width != 0 {
+            var k = 0
+            while k < 64 {
+                let t = (rows[k] >> width ^ rows[k + width]) & low
+                rows[k] ^= t << width
+                rows[k + width] ^= t
+                k = (k + width + 1) & ~width
+            }
+            width >>= 1
+            low ^= low << width
         }
-        let darkCount = rows.reduce(0) { $0 + $1.nonzeroBitCount }
-        return total + 10 * (abs(darkCount * 20 - size * size * 10) / (size * size))   // rule 4
     }
 
     /// Rules 1 and 3 for one row or column of `count` ≤ 56 modules, module i at bit i.
@@ -535,5 +561,71 @@ struct Grid: Sendable {
             }
         }
         return total
+    }
+}
+
+// MARK: - Symbols up to version 9, a row at a time
+
+/// What every symbol of one version up to 9 (53 modules a side) shares, worked out once: its
+/// function patterns with each mask's format information, the modules each mask flips, and where
+/// each codeword bit goes. A symbol is then its bits placed in rows of one word, and each mask one
+/// XOR a row, with every penalty rule a few operations a line (``Grid/wordPenalty(rows:size:)``).
+/// It is the symbol the module-by-module encoder gives (``Grid/symbolByModules(version:codewords:)``).
+struct RowLayout: Sendable {
+    /// The highest version whose rows, padded with four light modules at each end, fit a word.
+    static let maxVersion = 9
+    static let all = (1...maxVersion).map(RowLayout.init(version:))
+
+    let size: Int
+    /// Function patterns with mask m's format information: row y at `m * size + y`.
+    let functions: [UInt64]
+    /// The data modules mask m flips: row y at `m * size + y`.
+    let flips: [UInt64]
+    /// Where codeword bit i goes: `y << 6 | x`.
+    let places: [UInt16]
+
+    init(version: Int) {
+        var grid = Grid(version: version)
+        grid.drawFunctionPatterns()
+        let size = grid.size
+        self.size = size
+        let data = Grid.packed(grid.isFunction, size: size).map { ~$0 & ((1 << size) - 1) }
+        functions = (0..<8).flatMap { mask in
+            var masked = grid
+            masked.drawFormatBits(mask: mask)
+            return masked.packedRows()
+        }
+        flips = (0..<8).flatMap { mask in (0..<size).map { y in RowLayout.maskPatterns[mask * 12 + y % 12] & data[y] } }
+        places = grid.dataPlaces().map { UInt16(($0 / size) << 6 | $0 % size) }
+    }
+
+    /// Each mask's modules to flip in rows y mod 12 (every pattern repeats every 12 rows), module x at bit x.
+    static let maskPatterns: [UInt64] = (0..<8).flatMap { mask in
+        (0..<12).map { y in (0..<64).reduce(UInt64(0)) { row, x in Grid.flips(mask, x: x, y: y) ? row | 1 << x : row } }
+    }
+
+    /// The symbol of `codewords` (all the version holds): its rows, module x at bit x.
+    func symbol(_ codewords: [UInt8]) -> [UInt64] {
+        var placed = [UInt64](repeating: 0, count: size)
+        for (bitIndex, place) in places.enumerated() {
+            let bit = UInt64(codewords[bitIndex >> 3] >> (7 - bitIndex & 7) & 1)
+            placed[Int(place >> 6)] |= bit << (place & 63)
+        }
+        var best = 0, bestPenalty = Int.max
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: size) { candidate in
+            for mask in 0..<8 {
+                fill(candidate, placed, mask: mask)
+                let penalty = Grid.wordPenalty(rows: UnsafeBufferPointer(candidate), size: size)
+                if penalty < bestPenalty { (best, bestPenalty) = (mask, penalty) }
+            }
+        }
+        var symbol = placed
+        symbol.withUnsafeMutableBufferPointer { fill($0, placed, mask: best) }
+        return symbol
+    }
+
+    /// `rows`: the placed data with `mask`'s flips, and the function patterns with its format information.
+    private func fill(_ rows: UnsafeMutableBufferPointer<UInt64>, _ placed: [UInt64], mask: Int) {
+        for y in 0..<size { rows[y] = placed[y] ^ flips[mask * size + y] | functions[mask * size + y] }
     }
 }

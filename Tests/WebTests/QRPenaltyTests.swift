@@ -24,8 +24,8 @@ struct QRPenaltyTests {
         }
     }
 
-    @Test("masked as bits, rows and format information, every symbol of versions 1–9 gets the mask chosen module by module")
-    func maskChosenAsBitsIsTheModulesOne() throws {
+    @Test("made a row at a time, every symbol of versions 1–9 is the one made module by module: same placement, mask, format information")
+    func symbolAsRowsIsTheModulesOne() throws {
         var generator = SystemRandomNumberGenerator()
         var versions = Set<Int>()
         for length in stride(from: 1, through: 230, by: 3) {
@@ -33,10 +33,9 @@ struct QRPenaltyTests {
             guard let version = (1...9).first(where: {
                 QRCode.bitsNeeded(byteCount: bytes.count, version: $0) <= QRCode.dataCodewordCount(version: $0) * 8
             }) else { continue }
-            var base = Grid(version: version)
-            base.drawFunctionPatterns()
-            base.placeCodewords(QRCode.interleavedWithErrorCorrection(QRCode.dataCodewords(bytes, version: version), version: version))
-            #expect(base.bestMaskByRows() == base.bestMaskByModules(), "\(length) bytes, version \(version)")
+            let codewords = QRCode.interleavedWithErrorCorrection(QRCode.dataCodewords(bytes, version: version), version: version)
+            let byModules = Grid.symbolByModules(version: version, codewords: codewords)
+            #expect(RowLayout.all[version - 1].symbol(codewords) == byModules.packedRows(), "\(length) bytes, version \(version)")
             versions.insert(version)
         }
         #expect(versions == Set(1...9))
