@@ -21,7 +21,7 @@ extension IntakeAPITests {
             let owner = residentId("11010519491231002"), stranger = residentId("11010519491231010")
             let receipts = accepted.map(\.receiptCode)
             func record(_ answer: Result<String?, any Error>) throws -> CaseRecord? {
-                try answer.get().map { try JSONDecoder().decode(CaseRecord.self, from: Data($0.utf8)) }
+                try answer.get().map { try CaseRecord(json: $0) }
             }
             #expect(Set(accepted.compactMap(\.noticeNumber)).count == 3)
 
