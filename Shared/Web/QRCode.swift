@@ -442,17 +442,22 @@ struct Grid: Sendable {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { columns in
             for y in 0..<64 { columns[y] = y < size ? rows[y] : 0 }
             transpose(columns)
-            var total = 0
-            for y in 0..<size { total += linePenalty(rows[y], count: size) &+ linePenalty(columns[y], count: size) }
-            let pairs: UInt64 = (1 << (size - 1)) - 1   // bit x: modules x and x + 1 of a row
-            var darkCount = rows[size - 1].nonzeroBitCount
-            for y in 0..<(size - 1) {
-                let a = rows[y], b = rows[y + 1]
-                total += 3 * (~(a ^ (a >> 1)) & ~(b ^ (b >> 1)) & ~(a ^ b) & pairs).nonzeroBitCount   // rule 2
-                darkCount += a.nonzeroBitCount
-            }
-            return total + 10 * (abs(darkCount * 20 - size * size * 10) / (size * size))   // rule 4
+            return wordPenalty(rows: rows, columns: UnsafeBufferPointer(columns), size: size)
         }
+    }
+
+    /// The same, given also the symbol's columns as bits (column x at `columns[x]`, module y at bit y).
+    static func wordPenalty(rows: UnsafeBufferPointer<UInt64>, columns: UnsafeBufferPointer<UInt64>, size: Int) -> Int {
+        var total = 0
+        for y in 0..<size { total += linePenalty(rows[y], count: size) &+ linePenalty(columns[y], count: size) }
+        let pairs: UInt64 = (1 << (size - 1)) - 1   // bit x: modules x and x + 1 of a row
+        var darkCount = rows[size - 1].nonzeroBitCount
+        for y in 0..<(size - 1) {
+            let a = rows[y], b = rows[y + 1]
+            total += 3 * (~(a ^ (a >> 1)) & ~(b ^ (b >> 1)) & ~(a ^ b) & pairs).nonzeroBitCount   // rule 2
+            darkCount += a.nonzeroBitCount
+        }
+        return total + 10 * (abs(darkCount * 20 - size * size * 10) / (size * size))   // rule 4
     }
 
     /// Transposes a 64 × 64 matrix of bits in place (row y's bit x becomes row x's bit y): the
@@ -581,6 +586,9 @@ struct RowLayout: Sendable {
     let functions: [UInt64]
     /// The data modules mask m flips: row y at `m * size + y`.
     let flips: [UInt64]
+    /// The same two by columns: column x at `m * size + x`, module y at bit y. Placing, flipping and
+    /// drawing commute with transposing, so a candidate's columns need only the placed data's.
+    let functionColumns: [UInt64], flipColumns: [UInt64]
     /// Where codeword bit i goes: `y << 6 | x`.
     let places: [UInt16]
 
@@ -596,12 +604,24 @@ struct RowLayout: Sendable {
             return masked.packedRows()
         }
         flips = (0..<8).flatMap { mask in (0..<size).map { y in RowLayout.maskPatterns[mask * 12 + y % 12] & data[y] } }
+        func columns(_ rows: [UInt64]) -> [UInt64] {
+            (0..<8).flatMap { mask in RowLayout.transposed(rows[mask * size..<(mask + 1) * size]) }
+        }
+        functionColumns = columns(functions)
+        flipColumns = columns(flips)
         places = grid.dataPlaces().map { UInt16(($0 / size) << 6 | $0 % size) }
     }
 
     /// Each mask's modules to flip in rows y mod 12 (every pattern repeats every 12 rows), module x at bit x.
     static let maskPatterns: [UInt64] = (0..<8).flatMap { mask in
         (0..<12).map { y in (0..<64).reduce(UInt64(0)) { row, x in Grid.flips(mask, x: x, y: y) ? row | 1 << x : row } }
+    }
+
+    /// The columns of `rows` (at most 64), as many as there are rows.
+    static func transposed(_ rows: ArraySlice<UInt64>) -> [UInt64] {
+        var square = Array(rows) + Array(repeating: 0, count: 64 - rows.count)
+        square.withUnsafeMutableBufferPointer { Grid.transpose($0) }
+        return Array(square.prefix(rows.count))
     }
 
     /// The symbol of `codewords` (all the version holds): its rows, module x at bit x.
@@ -611,21 +631,20 @@ struct RowLayout: Sendable {
             let bit = UInt64(codewords[bitIndex >> 3] >> (7 - bitIndex & 7) & 1)
             placed[Int(place >> 6)] |= bit << (place & 63)
         }
+        let placedColumns = RowLayout.transposed(placed[...])
         var best = 0, bestPenalty = Int.max
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: size) { candidate in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * size) { candidate in
+            let rows = UnsafeMutableBufferPointer(rebasing: candidate[..<size])
+            let columns = UnsafeMutableBufferPointer(rebasing: candidate[size...])
             for mask in 0..<8 {
-                fill(candidate, placed, mask: mask)
-                let penalty = Grid.wordPenalty(rows: UnsafeBufferPointer(candidate), size: size)
+                for i in 0..<size {
+                    rows[i] = placed[i] ^ flips[mask * size + i] | functions[mask * size + i]
+                    columns[i] = placedColumns[i] ^ flipColumns[mask * size + i] | functionColumns[mask * size + i]
+                }
+                let penalty = Grid.wordPenalty(rows: UnsafeBufferPointer(rows), columns: UnsafeBufferPointer(columns), size: size)
                 if penalty < bestPenalty { (best, bestPenalty) = (mask, penalty) }
             }
         }
-        var symbol = placed
-        symbol.withUnsafeMutableBufferPointer { fill($0, placed, mask: best) }
-        return symbol
-    }
-
-    /// `rows`: the placed data with `mask`'s flips, and the function patterns with its format information.
-    private func fill(_ rows: UnsafeMutableBufferPointer<UInt64>, _ placed: [UInt64], mask: Int) {
-        for y in 0..<size { rows[y] = placed[y] ^ flips[mask * size + y] | functions[mask * size + y] }
+        return (0..<size).map { y in placed[y] ^ flips[best * size + y] | functions[best * size + y] }
     }
 }
