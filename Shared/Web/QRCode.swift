@@ -94,6 +94,7 @@ public struct QRCode: Sendable {
     }
 
     static func xmlEscaped(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return s }   // & < > " '
         var out = ""
         for c in s {
             switch c {
