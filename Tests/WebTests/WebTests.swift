@@ -214,7 +214,7 @@ struct WebTests {
         #expect(svg.contains("fill=\"#888888\"") && !svg.contains("red;x"))
     }
 
-    @Test("a QR code of a verification address reads back exactly with zbar, from its SVG drawing")
+    @Test("a QR code of a verification address reads back exactly with zbar, and its SVG path draws exactly its dark modules")
     func qrCode() throws {
         let url = "http://127.0.0.1:8083/verify?documentHash=" + String(repeating: "0123456789abcdef", count: 4)
         // Up to version 9 a code is made a row at a time; the last text (336 bytes) takes a version above 9, made module by module.
@@ -223,8 +223,35 @@ struct WebTests {
             let svg = code.svg(title: "<验证> & \"引号\"")
             #expect(svg.contains("<title>&lt;验证&gt; &amp; &quot;引号&quot;</title>"))
             #expect(try Self.zbar(code) == text)
+            #expect(Self.drawn(svg, size: code.size) == (0..<code.size).map { y in (0..<code.size).map { x in code.module(x: x, y: y) } })
         }
         #expect(throws: QRCode.TooLong.self) { try QRCode(bytes: Array(repeating: 0x41, count: 3000)) }
+    }
+
+    /// The modules the SVG's path draws dark: each `M x y.5 h n` or `m gap 0 h n` a line along the
+    /// middle of a row, one module wide (the quiet zone of 4 taken off).
+    static func drawn(_ svg: String, size: Int) -> [[Bool]] {
+        var modules = Array(repeating: Array(repeating: false, count: size), count: size)
+        guard let d = svg.split(separator: " d=\"").last?.split(separator: "\"").first else { return modules }
+        var x = 0, y = 0
+        let scanner = Scanner(string: String(d))
+        while !scanner.isAtEnd {
+            switch scanner.scanCharacter() {
+            case "M":
+                guard let nx = scanner.scanInt(), let ny = scanner.scanDouble(), ny.truncatingRemainder(dividingBy: 1) == 0.5 else { return [] }
+                (x, y) = (nx - 4, Int(ny) - 4)
+            case "m":
+                guard let gap = scanner.scanInt(), scanner.scanInt() == 0 else { return [] }
+                x += gap
+            case "h":
+                guard let run = scanner.scanInt(), run > 0, (0..<size).contains(y), x >= 0, x + run <= size else { return [] }
+                for column in x..<x + run { modules[y][column] = true }
+                x += run
+            default:
+                return []
+            }
+        }
+        return modules
     }
 
     /// Draws the code as a grey-map image (4 pixels a module, the quiet zone) and reads it with `zbarimg`.
