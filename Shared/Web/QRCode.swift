@@ -197,10 +197,10 @@ extension QRCode {
         var offset = 0
         for i in 0..<blocks {
             let len = shortDataLen + (i >= blocks - longBlocks ? 1 : 0)
-            let block = Array(data[offset..<offset + len])
+            let block = data[offset..<offset + len]
             offset += len
-            dataBlocks.append(block)
-            eccBlocks.append(reedSolomonRemainder(block[...], divisor: divisor))
+            dataBlocks.append(Array(block))
+            eccBlocks.append(reedSolomonRemainder(block, divisor: divisor))
         }
         var out: [UInt8] = []
         for i in 0...shortDataLen { for block in dataBlocks where i < block.count { out.append(block[i]) } }
@@ -351,8 +351,9 @@ struct Grid: Sendable {
     /// bottom-right corner, skipping function modules and the vertical timing column. The modules
     /// left over are remainder bits and stay light.
     func dataPlaces() -> [Int] {
+        let bits = QRCode.totalCodewordCount(version: version) * 8
         var places: [Int] = []
-        places.reserveCapacity(QRCode.totalCodewordCount(version: version) * 8)
+        places.reserveCapacity(bits)
         var right = size - 1
         while right >= 1 {
             if right == 6 { right = 5 }
@@ -365,7 +366,7 @@ struct Grid: Sendable {
             }
             right -= 2
         }
-        return Array(places.prefix(QRCode.totalCodewordCount(version: version) * 8))
+        return Array(places.prefix(bits))
     }
 
     mutating func placeCodewords(_ codewords: [UInt8]) {
@@ -442,14 +443,9 @@ struct Grid: Sendable {
 
     /// The penalty of a symbol of `size` ≤ 56 modules a side given as its rows, module x at bit x.
     static func wordPenalty(rows: [UInt64], size: Int) -> Int {
-        rows.withUnsafeBufferPointer { wordPenalty(rows: $0, size: size) }
-    }
-
-    static func wordPenalty(rows: UnsafeBufferPointer<UInt64>, size: Int) -> Int {
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { columns in
-            for y in 0..<64 { columns[y] = y < size ? rows[y] : 0 }
-            transpose(columns)
-            return wordPenalty(rows: rows, columns: UnsafeBufferPointer(columns), size: size)
+        let columns = transposed(rows[...])
+        return rows.withUnsafeBufferPointer { rows in
+            columns.withUnsafeBufferPointer { wordPenalty(rows: rows, columns: $0, size: size) }
         }
     }
 
@@ -483,6 +479,13 @@ struct Grid: Sendable {
             width >>= 1
             low ^= low << width
         }
+    }
+
+    /// The columns of `rows` (at most 64), as many as there are rows.
+    static func transposed(_ rows: ArraySlice<UInt64>) -> [UInt64] {
+        var square = Array(rows) + Array(repeating: 0, count: 64 - rows.count)
+        square.withUnsafeMutableBufferPointer { transpose($0) }
+        return Array(square.prefix(rows.count))
     }
 
     /// Rules 1 and 3 for one row or column of `count` ≤ 56 modules, module i at bit i.
@@ -612,7 +615,7 @@ struct RowLayout: Sendable {
         }
         flips = (0..<8).flatMap { mask in (0..<size).map { y in RowLayout.maskPatterns[mask * 12 + y % 12] & data[y] } }
         func columns(_ rows: [UInt64]) -> [UInt64] {
-            (0..<8).flatMap { mask in RowLayout.transposed(rows[mask * size..<(mask + 1) * size]) }
+            (0..<8).flatMap { mask in Grid.transposed(rows[mask * size..<(mask + 1) * size]) }
         }
         functionColumns = columns(functions)
         flipColumns = columns(flips)
@@ -624,13 +627,6 @@ struct RowLayout: Sendable {
         (0..<12).map { y in (0..<64).reduce(UInt64(0)) { row, x in Grid.flips(mask, x: x, y: y) ? row | 1 << x : row } }
     }
 
-    /// The columns of `rows` (at most 64), as many as there are rows.
-    static func transposed(_ rows: ArraySlice<UInt64>) -> [UInt64] {
-        var square = Array(rows) + Array(repeating: 0, count: 64 - rows.count)
-        square.withUnsafeMutableBufferPointer { Grid.transpose($0) }
-        return Array(square.prefix(rows.count))
-    }
-
     /// The symbol of `codewords` (all the version holds): its rows, module x at bit x.
     func symbol(_ codewords: [UInt8]) -> [UInt64] {
         var placed = [UInt64](repeating: 0, count: size)
@@ -638,7 +634,7 @@ struct RowLayout: Sendable {
             let bit = UInt64(codewords[bitIndex >> 3] >> (7 - bitIndex & 7) & 1)
             placed[Int(place >> 6)] |= bit << (place & 63)
         }
-        let placedColumns = RowLayout.transposed(placed[...])
+        let placedColumns = Grid.transposed(placed[...])
         var best = 0, bestPenalty = Int.max
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * size) { candidate in
             let rows = UnsafeMutableBufferPointer(rebasing: candidate[..<size])

@@ -240,8 +240,8 @@ struct CaseRecord {
         switch key {
         case "department_id": departmentId = try r.string()
         case "created_at": createdAt = try Instant.read(&r)
-        case "item_code": itemCode = try Self.required(r.string(), key, r)
-        case "status": status = try Self.required(r.string(), key, r)
+        case "item_code": itemCode = try Self.required(r.string(), key, at: r.offset)
+        case "status": status = try Self.required(r.string(), key, at: r.offset)
         case "notice_number": noticeNumber = try r.string()
         case "accepted_at": acceptedAt = try Instant.read(&r)
         case "due_date": dueDate = try r.string()
@@ -257,12 +257,12 @@ struct CaseRecord {
         case "handed_over_at": handedOverAt = try Instant.read(&r)
         case "collected_by_agent": collectedByAgent = try r.string()
         case "ready_at": readyAt = try Instant.read(&r)
-        case "corrections": corrections = try r.list { try Self.required($0.string(), key, $0) }
+        case "corrections": corrections = try r.list { try Self.required($0.string(), key, at: $0.offset) }
         case "promised":
             promised = try Self.objects(&r, Promised()) { promise, key, r in
                 switch key {
-                case "material_id": promise.materialId = try Self.required(r.string(), key, r)
-                case "due_by": promise.dueBy = try Self.required(r.string(), key, r)
+                case "material_id": promise.materialId = try Self.required(r.string(), key, at: r.offset)
+                case "due_by": promise.dueBy = try Self.required(r.string(), key, at: r.offset)
                 case "delivered_at": promise.deliveredAt = try Instant.read(&r)
                 case "received_by": promise.receivedBy = try r.string()
                 default: try r.skip()
@@ -271,10 +271,10 @@ struct CaseRecord {
         case "supplements":
             supplements = try Self.objects(&r, Supplement()) { supplement, key, r in
                 switch key {
-                case "department_id": supplement.departmentId = try Self.required(r.string(), key, r)
-                case "material": supplement.material = try Self.required(r.string(), key, r)
-                case "needed": supplement.needed = try Self.required(r.string(), key, r)
-                case "requested_at": supplement.requestedAt = try Self.required(Instant.read(&r), key, r)
+                case "department_id": supplement.departmentId = try Self.required(r.string(), key, at: r.offset)
+                case "material": supplement.material = try Self.required(r.string(), key, at: r.offset)
+                case "needed": supplement.needed = try Self.required(r.string(), key, at: r.offset)
+                case "requested_at": supplement.requestedAt = try Self.required(Instant.read(&r), key, at: r.offset)
                 case "supplied_at": supplement.suppliedAt = try Instant.read(&r)
                 case "supplied_by_agent": supplement.suppliedByAgent = try r.string()
                 default: try r.skip()
@@ -283,10 +283,10 @@ struct CaseRecord {
         case "changes":
             changes = try Self.objects(&r, Change()) { change, key, r in
                 switch key {
-                case "from": change.from = try Self.required(r.string(), key, r)
-                case "to": change.to = try Self.required(r.string(), key, r)
-                case "reason": change.reason = try Self.required(r.string(), key, r)
-                case "changed_at": change.changedAt = try Self.required(Instant.read(&r), key, r)
+                case "from": change.from = try Self.required(r.string(), key, at: r.offset)
+                case "to": change.to = try Self.required(r.string(), key, at: r.offset)
+                case "reason": change.reason = try Self.required(r.string(), key, at: r.offset)
+                case "changed_at": change.changedAt = try Self.required(Instant.read(&r), key, at: r.offset)
                 default: try r.skip()
                 }
             }
@@ -294,21 +294,21 @@ struct CaseRecord {
             fee = try Self.object(&r, Fee()) { fee, key, r in
                 switch key {
                 case "payment_reference": fee.paymentReference = try r.string()
-                case "recorded_at": fee.recordedAt = try Self.required(Instant.read(&r), key, r)
+                case "recorded_at": fee.recordedAt = try Self.required(Instant.read(&r), key, at: r.offset)
                 default: try r.skip()
                 }
             }
         case "documents":
             documents = try Self.objects(&r, Document()) { document, key, r in
                 switch key {
-                case "kind": document.kind = try Self.required(r.string(), key, r)
-                case "department_id": document.departmentId = try Self.required(r.string(), key, r)
+                case "kind": document.kind = try Self.required(r.string(), key, at: r.offset)
+                case "department_id": document.departmentId = try Self.required(r.string(), key, at: r.offset)
                 case "imprint_id":
-                    document.imprintId = try r.string().map { try Self.required(UUID(uuidString: $0), key, r) }
+                    document.imprintId = try r.string().map { try Self.required(UUID(uuidString: $0), key, at: r.offset) }
                 case "sealed_at": document.sealedAt = try Instant.read(&r)
                 case "seal_refusal": document.sealRefusal = try r.string()
                 case "number": document.number = try r.string()
-                case "created_at": document.createdAt = try Self.required(Instant.read(&r), key, r)
+                case "created_at": document.createdAt = try Self.required(Instant.read(&r), key, at: r.offset)
                 case "text": document.text = try r.string()
                 default: try r.skip()
                 }
@@ -316,22 +316,22 @@ struct CaseRecord {
         case "green":
             green = try Self.object(&r, Green()) { green, key, r in
                 switch key {
-                case "reason": green.reason = try Self.required(r.string(), key, r)
-                case "reference": green.reference = try Self.required(r.string(), key, r)
-                case "approved_by": green.approvedBy = try Self.required(r.string(), key, r)
-                case "approved_at": green.approvedAt = try Self.required(Instant.read(&r), key, r)
-                case "recorded_by": green.recordedBy = try Self.required(r.string(), key, r)
-                case "recorded_at": green.recordedAt = try Self.required(Instant.read(&r), key, r)
+                case "reason": green.reason = try Self.required(r.string(), key, at: r.offset)
+                case "reference": green.reference = try Self.required(r.string(), key, at: r.offset)
+                case "approved_by": green.approvedBy = try Self.required(r.string(), key, at: r.offset)
+                case "approved_at": green.approvedAt = try Self.required(Instant.read(&r), key, at: r.offset)
+                case "recorded_by": green.recordedBy = try Self.required(r.string(), key, at: r.offset)
+                case "recorded_at": green.recordedAt = try Self.required(Instant.read(&r), key, at: r.offset)
                 default: try r.skip()
                 }
             }
         case "agents":
             agents = try Self.objects(&r, Agent()) { agent, key, r in
                 switch key {
-                case "agent_id": agent.agentId = try Self.required(r.string(), key, r)
-                case "name": agent.name = try Self.required(r.string(), key, r)
-                case "entrustment_reference": agent.entrustmentReference = try Self.required(r.string(), key, r)
-                case "assigned_at": agent.assignedAt = try Self.required(Instant.read(&r), key, r)
+                case "agent_id": agent.agentId = try Self.required(r.string(), key, at: r.offset)
+                case "name": agent.name = try Self.required(r.string(), key, at: r.offset)
+                case "entrustment_reference": agent.entrustmentReference = try Self.required(r.string(), key, at: r.offset)
+                case "assigned_at": agent.assignedAt = try Self.required(Instant.read(&r), key, at: r.offset)
                 case "ended_at": agent.endedAt = try Instant.read(&r)
                 case "reason": agent.reason = try r.string()
                 default: try r.skip()
@@ -340,8 +340,8 @@ struct CaseRecord {
         case "timeline":
             timeline = try Self.objects(&r, Event(at: Instant(micros: 0), event: "", departmentId: nil, detail: nil)) { event, key, r in
                 switch key {
-                case "at": event.at = try Self.required(Instant.read(&r), key, r)
-                case "event": event.event = try Self.required(r.string(), key, r)
+                case "at": event.at = try Self.required(Instant.read(&r), key, at: r.offset)
+                case "event": event.event = try Self.required(r.string(), key, at: r.offset)
                 case "department_id": event.departmentId = try r.string()
                 case "detail": event.detail = try r.string()
                 default: try r.skip()
@@ -363,12 +363,12 @@ struct CaseRecord {
     private static func objects<Element>(
         _ reader: inout JSONReader, _ empty: Element, _ member: (inout Element, String, inout JSONReader) throws -> Void
     ) throws -> [Element]? {
-        try reader.list { reader in try required(object(&reader, empty, member), "a list's object", reader) }
+        try reader.list { reader in try required(object(&reader, empty, member), "a list's object", at: reader.offset) }
     }
 
     /// `value`, or an error naming `key` when it is null.
-    private static func required<Value>(_ value: Value?, _ key: String, _ reader: JSONReader) throws -> Value {
-        guard let value else { throw JSONReader.Malformed(offset: reader.offset, expected: "a value of \(key)") }
+    private static func required<Value>(_ value: Value?, _ key: String, at offset: Int) throws -> Value {
+        guard let value else { throw JSONReader.Malformed(offset: offset, expected: "a value of \(key)") }
         return value
     }
 

@@ -37,16 +37,16 @@ public struct JSONReader {
     /// Returns false, having read it, for `null`.
     @discardableResult
     public mutating func object(_ member: (inout JSONReader, String) throws -> Void) throws -> Bool {
-        if try null() { return false }
+        if null() { return false }
         try expect(UInt8(ascii: "{"), "an object")
-        if try take(UInt8(ascii: "}")) { return true }
+        if take(UInt8(ascii: "}")) { return true }
         repeat {
             skipSpace()
             guard peek == UInt8(ascii: "\"") else { throw Malformed(offset: at, expected: "a key") }
             let key = try stringBody()
             try expect(UInt8(ascii: ":"), "':'")
             try member(&self, key)
-        } while try take(UInt8(ascii: ","))
+        } while take(UInt8(ascii: ","))
         try expect(UInt8(ascii: "}"), "',' or '}'")
         return true
     }
@@ -54,10 +54,10 @@ public struct JSONReader {
     /// Reads an array, calling `element` for each element; returns false, having read it, for `null`.
     @discardableResult
     public mutating func array(_ element: (inout JSONReader) throws -> Void) throws -> Bool {
-        if try null() { return false }
+        if null() { return false }
         try expect(UInt8(ascii: "["), "an array")
-        if try take(UInt8(ascii: "]")) { return true }
-        repeat { try element(&self) } while try take(UInt8(ascii: ","))
+        if take(UInt8(ascii: "]")) { return true }
+        repeat { try element(&self) } while take(UInt8(ascii: ","))
         try expect(UInt8(ascii: "]"), "',' or ']'")
         return true
     }
@@ -70,7 +70,7 @@ public struct JSONReader {
 
     /// A string; nil for `null`.
     public mutating func string() throws -> String? {
-        if try null() { return nil }
+        if null() { return nil }
         skipSpace()
         guard peek == UInt8(ascii: "\"") else { throw Malformed(offset: at, expected: "a string") }
         return try stringBody()
@@ -78,10 +78,10 @@ public struct JSONReader {
 
     /// A whole number that fits 64 bits; nil for `null`.
     public mutating func integer() throws -> Int64? {
-        if try null() { return nil }
+        if null() { return nil }
         skipSpace()
         let start = at
-        let negative = try take(UInt8(ascii: "-"))
+        let negative = take(UInt8(ascii: "-"))
         // Counted below zero, which reaches one further than above: Int64.min reads too.
         var value: Int64 = 0, digits = 0, overflow = false
         while let byte = peek, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
@@ -101,9 +101,9 @@ public struct JSONReader {
 
     /// `true` or `false`; nil for `null`.
     public mutating func bool() throws -> Bool? {
-        if try null() { return nil }
-        if try word("true") { return true }
-        if try word("false") { return false }
+        if null() { return nil }
+        if word("true") { return true }
+        if word("false") { return false }
         throw Malformed(offset: at, expected: "true or false")
     }
 
@@ -115,7 +115,7 @@ public struct JSONReader {
         case UInt8(ascii: "["): try array { try $0.skip() }
         case UInt8(ascii: "\""): _ = try stringBody()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
-        case UInt8(ascii: "n"): _ = try null()
+        case UInt8(ascii: "n"): _ = null()
         default:
             // A number: a minus, digits, a fraction, an exponent.
             let start = at
@@ -146,7 +146,7 @@ public struct JSONReader {
         while let byte = peek, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { at += 1 }
     }
 
-    private mutating func take(_ byte: UInt8) throws -> Bool {
+    private mutating func take(_ byte: UInt8) -> Bool {
         skipSpace()
         guard peek == byte else { return false }
         at += 1
@@ -154,13 +154,13 @@ public struct JSONReader {
     }
 
     private mutating func expect(_ byte: UInt8, _ expected: String) throws {
-        guard try take(byte) else { throw Malformed(offset: at, expected: expected) }
+        guard take(byte) else { throw Malformed(offset: at, expected: expected) }
     }
 
     /// Reads `null` if it is next.
-    private mutating func null() throws -> Bool { try word("null") }
+    private mutating func null() -> Bool { word("null") }
 
-    private mutating func word(_ word: StaticString) throws -> Bool {
+    private mutating func word(_ word: StaticString) -> Bool {
         skipSpace()
         let count = word.utf8CodeUnitCount
         guard at + count <= bytes.count else { return false }
@@ -177,23 +177,18 @@ public struct JSONReader {
         while let byte = peek, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { at += 1 }
         if peek == UInt8(ascii: "\"") {
             defer { at += 1 }
-            return text(bytes[first..<at])
+            return String(decoding: bytes[first..<at], as: UTF8.self)   // valid UTF-8: a String's, cut at quotes
         }
         var text = Array(bytes[first..<at])
         while true {
             guard let byte = peek, byte >= 0x20 else { throw Malformed(offset: at, expected: "the string's closing quote") }
             at += 1
             switch byte {
-            case UInt8(ascii: "\""): return self.text(text[...])
+            case UInt8(ascii: "\""): return String(decoding: text, as: UTF8.self)
             case UInt8(ascii: "\\"): try escape(into: &text)
             default: text.append(byte)
             }
         }
-    }
-
-    /// The bytes between two quotes of a `String`'s UTF-8, or escapes decoded: valid UTF-8 already.
-    private func text(_ utf8: ArraySlice<UInt8>) -> String {
-        String(decoding: utf8, as: UTF8.self)
     }
 
     /// The escape after a backslash, appended to `text` as UTF-8.
@@ -210,7 +205,7 @@ public struct JSONReader {
         case UInt8(ascii: "u"):
             var scalar = try hex4()
             if (0xD800..<0xDC00).contains(scalar) {   // a high surrogate: its low one must follow
-                guard try word("\\u") else { throw Malformed(offset: at, expected: "a low surrogate") }
+                guard word("\\u") else { throw Malformed(offset: at, expected: "a low surrogate") }
                 let low = try hex4()
                 guard (0xDC00..<0xE000).contains(low) else { throw Malformed(offset: at - 4, expected: "a low surrogate") }
                 scalar = 0x10000 + (scalar - 0xD800) << 10 + (low - 0xDC00)
