@@ -102,7 +102,7 @@ struct JSONReaderTests {
             }
             do { try read(String(decoding: garbled, as: UTF8.self)) } catch is JSONReader.Malformed {}
         }
-        for text in [#""\ud83d""#, #""\ude00""#, #""\ud83dx""#, #""\u12""#, #""\q""#, "\"a\u{01}b\"", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "nul"] {
+        for text in [#""\ud83d""#, #""\ud83d \ude00""#, #""\ude00""#, #""\ud83dx""#, #""\u12""#, #""\q""#, "\"a\u{01}b\"", "[1,]", "{\"a\" 1}", "{\"a\":1,}", "nul"] {
             var reader = JSONReader(text)
             #expect(throws: JSONReader.Malformed.self, "\(text)") { try reader.skip(); try reader.end() }
         }

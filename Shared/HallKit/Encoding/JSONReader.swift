@@ -102,6 +102,7 @@ public struct JSONReader {
     /// `true` or `false`; nil for `null`.
     public mutating func bool() throws -> Bool? {
         if null() { return nil }
+        skipSpace()
         if word("true") { return true }
         if word("false") { return false }
         throw Malformed(offset: at, expected: "true or false")
@@ -115,7 +116,8 @@ public struct JSONReader {
         case UInt8(ascii: "["): try array { try $0.skip() }
         case UInt8(ascii: "\""): _ = try stringBody()
         case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
-        case UInt8(ascii: "n"): _ = null()
+        case UInt8(ascii: "n"):
+            guard null() else { throw Malformed(offset: at, expected: "null") }
         default:
             // A number: a minus, digits, a fraction, an exponent.
             let start = at
@@ -158,10 +160,13 @@ public struct JSONReader {
     }
 
     /// Reads `null` if it is next.
-    private mutating func null() -> Bool { word("null") }
-
-    private mutating func word(_ word: StaticString) -> Bool {
+    private mutating func null() -> Bool {
         skipSpace()
+        return word("null")
+    }
+
+    /// Reads `word` if it is next, right at the cursor.
+    private mutating func word(_ word: StaticString) -> Bool {
         let count = word.utf8CodeUnitCount
         guard at + count <= bytes.count else { return false }
         let matches = word.withUTF8Buffer { word in (0..<count).allSatisfy { bytes[at + $0] == word[$0] } }
