@@ -54,7 +54,7 @@ extension IntakeService {
             names: DirectoryNames(client: store.client, schema: store.schema, staffKey: "id", departmentKey: "id", logger: store.logger))
         router.addRoutes(IntakePages(
             web: web, store: store, appointments: settings.appointments,
-            statusPages: web.settings.statusPageCache > .zero ? PageCache(ttl: web.settings.statusPageCache, capacity: 4_096) : nil,
+            statusPages: web.settings.statusPageCache > .zero ? PageCache(ttl: web.settings.statusPageCache, capacity: 4_096, minUses: 2) : nil,
             bookings: FailureLimiter(limit: settings.appointments.perAddressPerHour, window: .seconds(3_600), counting: "appointments booked", inWords: "预约"))
             .routes)
         router.addRoutes(IntakeCentrePages(web: web, store: store).routes)

@@ -55,7 +55,8 @@ struct CompiledTemplates: Sendable {
         guard let nodes = templates[name] else { return nil }
         var output = ""
         output.reserveCapacity(16_384)
-        try render(nodes, Context(stack: [values], indentation: nil, overrides: nil), into: &output)
+        var context = Context(stack: [values], indentation: nil, overrides: nil)
+        try render(nodes, &context, into: &output)
         return output
     }
 
@@ -67,9 +68,11 @@ struct CompiledTemplates: Sendable {
         var overrides: [String: [Node]]?
     }
 
-    private func render(_ nodes: [Node], _ context: Context, into output: inout String) throws {
+    // The context is passed `inout` and put back as it was after each section, block or partial:
+    // a copy with one more value on its stack copied the whole stack, for each item of a list.
+    private func render(_ nodes: [Node], _ context: inout Context, into output: inout String) throws {
         guard let indentation = context.indentation, !indentation.isEmpty else {
-            for node in nodes { try render(node, context, into: &output) }
+            for node in nodes { try render(node, &context, into: &output) }
             return
         }
         // As the library indents a partial: a node's text is indented when what this list of nodes
@@ -77,14 +80,14 @@ struct CompiledTemplates: Sendable {
         var local = ""
         for node in nodes {
             var rendered = ""
-            try render(node, context, into: &rendered)
+            try render(node, &context, into: &rendered)
             if !rendered.isEmpty, local.last == "\n" { local += indentation }
             local += rendered
         }
         output += local
     }
 
-    private func render(_ node: Node, _ context: Context, into output: inout String) throws {
+    private func render(_ node: Node, _ context: inout Context, into output: inout String) throws {
         switch node {
         case .text(let text):
             output += text
@@ -98,41 +101,42 @@ struct CompiledTemplates: Sendable {
         case .section(let name, let nodes):
             switch try value(name, context) {
             case nil, .bool(false)?: break
-            case .bool(true)?: try render(nodes, context, into: &output)
+            case .bool(true)?: try render(nodes, &context, into: &output)
             case .list(let items)?:
-                for item in items {
-                    var inner = context
-                    inner.stack.append(item)
-                    try render(nodes, inner, into: &output)
-                }
+                for item in items { try render(nodes, &context, with: item, into: &output) }
             case let other?:
-                var inner = context
-                inner.stack.append(other)
-                try render(nodes, inner, into: &output)
+                try render(nodes, &context, with: other, into: &output)
             }
         case .invertedSection(let name, let nodes):
             switch try value(name, context) {
-            case nil, .bool(false)?: try render(nodes, context, into: &output)
+            case nil, .bool(false)?: try render(nodes, &context, into: &output)
             case .list(let items)? where items.isEmpty:
-                var inner = context
-                inner.stack.append(.list(items))
-                try render(nodes, inner, into: &output)
+                try render(nodes, &context, with: .list(items), into: &output)
             default: break
             }
         case .block(let name, let defaults, let indentation):
-            var inner = context
-            inner.indentation = Self.indent(context.indentation, indentation)
-            try render(context.overrides?[name] ?? defaults, inner, into: &output)
+            let outer = context.indentation
+            context.indentation = Self.indent(outer, indentation)
+            defer { context.indentation = outer }
+            try render(context.overrides?[name] ?? defaults, &context, into: &output)
         case .partial(let name, let indentation, let overrides):
             guard let nodes = templates[name] else { throw Unsupported(description: "the partial \(name), not compiled") }
-            var inner = context
-            inner.indentation = Self.indent(context.indentation, indentation)
+            let (outerIndentation, outerOverrides) = (context.indentation, context.overrides)
+            context.indentation = Self.indent(outerIndentation, indentation)
             if let overrides {
                 // The outer page's blocks win over those its layout passes on.
-                inner.overrides = context.overrides.map { $0.merging(overrides) { outer, _ in outer } } ?? overrides
+                context.overrides = outerOverrides.map { $0.merging(overrides) { outer, _ in outer } } ?? overrides
             }
-            try render(nodes, inner, into: &output)
+            defer { (context.indentation, context.overrides) = (outerIndentation, outerOverrides) }
+            try render(nodes, &context, into: &output)
         }
+    }
+
+    /// `nodes` rendered with `value` on top of the context's stack.
+    private func render(_ nodes: [Node], _ context: inout Context, with value: TemplateValue, into output: inout String) throws {
+        context.stack.append(value)
+        defer { context.stack.removeLast() }
+        try render(nodes, &context, into: &output)
     }
 
     private static func indent(_ outer: String?, _ inner: String?) -> String? {

@@ -1,8 +1,9 @@
 /// The QR codes of the pages, each drawn once: a document's verification address never changes,
 /// and choosing a code's mask is most of the cost of a case-status page.
 public enum DrawnCodes {
-    /// Codes kept a day, 4,096 at most (all are dropped when it is reached; a hall prints far fewer a day).
-    private static let drawn = PageCache<String>(ttl: .seconds(86_400), capacity: 4_096)
+    /// Codes kept a day, 4,096 at most (all are dropped when it is reached; a hall prints far fewer
+    /// a day), once a code has been drawn twice: most documents' pages are looked at once.
+    private static let drawn = PageCache<String>(ttl: .seconds(86_400), capacity: 4_096, minUses: 2)
 
     /// The SVG of `text`'s code with `title` (``QRCode/svg(title:)``); nil when it does not fit a code.
     public static func svg(of text: String, title: String) -> String? {

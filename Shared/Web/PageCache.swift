@@ -10,16 +10,28 @@ import Synchronization
 /// the others wait for what it makes (its value, or its error). Without that, every reader of a
 /// busy page rendered it again together each time it expired, and the page's slowest answers
 /// were those.
+///
+/// With `minUses` above 1, a value is kept only once its key has been asked for that many times
+/// within `ttl` (as nginx's `proxy_cache_min_uses`); until then only the key is remembered. A
+/// case's page is asked for again by an applicant reloading it, but most cases are looked up once:
+/// keeping each such page for nobody filled the cache with pages no one read, and emptying it
+/// when full handed their memory back to the system, to be taken again (page faults were 6 % of
+/// the service's CPU under look-ups of a different case each time).
 public final class PageCache<Value: Sendable>: Sendable {
     private let ttl: Duration
     private let capacity: Int
+    private let minUses: Int
     private let entries = Mutex<[String: (value: Value, until: ContinuousClock.Instant)]>([:])
+    /// Keys asked for fewer than `minUses` times so far, with how often and until when that counts.
+    private let asked = Mutex<[String: (uses: Int, until: ContinuousClock.Instant)]>([:])
     /// The keys being made, with the readers waiting for each.
     private let making = Mutex<[String: [CheckedContinuation<Result<Value, any Error>?, Never>]]>([:])
 
-    public init(ttl: Duration, capacity: Int = 1024) {
+    public init(ttl: Duration, capacity: Int = 1024, minUses: Int = 1) {
+        precondition(minUses >= 1)
         self.ttl = ttl
         self.capacity = capacity
+        self.minUses = minUses
     }
 
     /// The value of `key`, made by `make` when absent or stale (by this reader, or by another
@@ -35,7 +47,10 @@ public final class PageCache<Value: Sendable>: Sendable {
             if first {
                 let result: Result<Value, any Error>
                 do { result = .success(try await make()) } catch { result = .failure(error) }
-                if case .success(let value) = result { keep(key, value) }
+                if case .success(let value) = result {
+                    // The readers who waited for it asked for it too.
+                    keep(key, value, uses: 1 + making.withLock { $0[key]?.count ?? 0 })
+                }
                 for waiting in making.withLock({ $0.removeValue(forKey: key) ?? [] }) { waiting.resume(returning: result) }
                 return try result.get()
             }
@@ -57,8 +72,24 @@ public final class PageCache<Value: Sendable>: Sendable {
         return entry.value
     }
 
-    /// Keeps `value` for `key` for the cache's time to live (all are dropped when it is full).
-    public func keep(_ key: String, _ value: Value) {
+    /// Keeps `value` for `key` for the cache's time to live (all are dropped when it is full), once
+    /// `key` has been asked for `minUses` times within it, counting these `uses`.
+    public func keep(_ key: String, _ value: Value, uses: Int = 1) {
+        if minUses > 1 {
+            let now = ContinuousClock.now
+            let due = asked.withLock { asked -> Bool in
+                let earlier = asked[key].flatMap { $0.until > now ? $0 : nil }
+                let count = uses + (earlier?.uses ?? 0)
+                if count >= minUses {
+                    asked[key] = nil
+                    return true
+                }
+                if earlier == nil, asked.count >= capacity { asked.removeAll(keepingCapacity: true) }
+                asked[key] = (count, earlier?.until ?? now + ttl)
+                return false
+            }
+            guard due else { return }
+        }
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             entries[key] = (value, ContinuousClock.now + ttl)

@@ -150,7 +150,7 @@ public struct WebSessions: Sendable {
 /// | `HALL_WEB_DEV_SIGNIN` | `on`: the sign-in page asks the local identity provider for a token of any person (a development hall only) | off |
 /// | `HALL_WEB_SEAL_URL` | the seal service's public address, for the verification link and QR code of printed notices | `http://127.0.0.1:8083` |
 /// | `HALL_WEB_INTAKE_URL` / `HALL_WEB_COORDINATOR_URL` | the front desk's and the department worklist's public addresses, for links between the pages | `http://127.0.0.1:8081` / `:8082` |
-/// | `HALL_WEB_STATUS_CACHE` | how long a public case-status page, once rendered, is shown again to the same receipt code and identity number (`0s`: never) | `1s` |
+/// | `HALL_WEB_STATUS_CACHE` | how long a public case-status page, once asked for a second time, is shown again to the same receipt code and identity number (`0s`: never) | `1s` |
 /// | `HALL_WEB_TEMPLATE_CHECK` | `on`: every page is rendered by the compiled templates and by swift-mustache too, a difference stops the service (``PageRenderer``) | off |
 public struct WebSettings: Sendable {
     public var sessionKey: SymmetricKey

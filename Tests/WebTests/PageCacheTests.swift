@@ -62,4 +62,49 @@ struct PageCacheTests {
         try await Task.sleep(for: .milliseconds(80))
         #expect(try await cache.value("k") { "second" } == "second")
     }
+
+    @Test("with two uses, a page asked for once is not kept; asked again within its time, it is kept and shown to the next")
+    func keptFromTheSecondAsk() async throws {
+        let cache = PageCache<String>(ttl: .seconds(60), minUses: 2)
+        #expect(try await cache.value("R-1") { "first" } == "first")
+        #expect(cache.cached("R-1") == nil)
+        #expect(try await cache.value("R-1") { "second" } == "second")
+        #expect(cache.cached("R-1") == "second")
+        #expect(try await cache.value("R-1") { "third" } == "second")
+        // Another key asked for once still is not kept.
+        #expect(try await cache.value("R-2") { "other" } == "other")
+        #expect(cache.cached("R-2") == nil)
+    }
+
+    @Test("with two uses, readers asking at once count: the page they shared is kept")
+    func readersAtOnceCount() async throws {
+        let cache = PageCache<String>(ttl: .seconds(60), minUses: 2)
+        let made = Count()
+        let pages = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await cache.value("R-1") {
+                        let n = made.next()
+                        try await Task.sleep(for: .milliseconds(200))
+                        return "page \(n)"
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(made.value.withLock { $0 } == 1)
+        #expect(pages == Array(repeating: "page 1", count: 8))
+        #expect(cache.cached("R-1") == "page 1")
+    }
+
+    @Test("with two uses, a first ask older than the time to live does not count")
+    func usesExpire() async throws {
+        let cache = PageCache<String>(ttl: .milliseconds(50), minUses: 2)
+        #expect(try await cache.value("k") { "first" } == "first")
+        try await Task.sleep(for: .milliseconds(80))
+        #expect(try await cache.value("k") { "second" } == "second")
+        #expect(cache.cached("k") == nil)
+        #expect(try await cache.value("k") { "third" } == "third")
+        #expect(cache.cached("k") == "third")
+    }
 }
