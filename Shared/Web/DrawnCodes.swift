@@ -1,5 +1,5 @@
-/// The QR codes of the pages, each drawn once: a document's verification address never changes,
-/// and choosing a code's mask is most of the cost of a case-status page.
+/// The QR codes of the pages, kept once a code is asked for again: a document's verification
+/// address never changes, and a code is still the dearest part of a case-status page (7 %).
 public enum DrawnCodes {
     /// Codes kept a day, 4,096 at most (all are dropped when it is reached; a hall prints far fewer
     /// a day), once a code has been drawn twice: most documents' pages are looked at once.

@@ -75,8 +75,8 @@ public final class PageCache<Value: Sendable>: Sendable {
     /// Keeps `value` for `key` for the cache's time to live (all are dropped when it is full), once
     /// `key` has been asked for `minUses` times within it, counting these `uses`.
     public func keep(_ key: String, _ value: Value, uses: Int = 1) {
+        let now = ContinuousClock.now
         if minUses > 1 {
-            let now = ContinuousClock.now
             let due = asked.withLock { asked -> Bool in
                 let earlier = asked[key].flatMap { $0.until > now ? $0 : nil }
                 let count = uses + (earlier?.uses ?? 0)
@@ -92,7 +92,7 @@ public final class PageCache<Value: Sendable>: Sendable {
         }
         entries.withLock { entries in
             if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[key] = (value, ContinuousClock.now + ttl)
+            entries[key] = (value, now + ttl)
         }
     }
 }

@@ -12,23 +12,30 @@ struct PageCacheTests {
     }
     struct Broken: Error {}
 
-    @Test("64 readers at once: one makes the page, all get it; a failure is shared, and the next reader tries again")
-    func madeOnceForReadersAtOnce() async throws {
-        let cache = PageCache<String>(ttl: .seconds(60))
+    /// The pages `readers` readers asking for `key` at once got (a making takes 200 ms, so that
+    /// they arrive while it is made), and how many times it was made.
+    func askedAtOnce(_ cache: PageCache<String>, _ key: String, readers: Int) async throws -> (pages: [String], made: Int) {
         let made = Count()
         let pages = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<64 {
+            for _ in 0..<readers {
                 group.addTask {
-                    try await cache.value("R-1") {
+                    try await cache.value(key) {
                         let n = made.next()
-                        try await Task.sleep(for: .milliseconds(200))   // the readers arrive while it is made
+                        try await Task.sleep(for: .milliseconds(200))
                         return "page \(n)"
                     }
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
-        #expect(made.value.withLock { $0 } == 1)
+        return (pages, made.value.withLock { $0 })
+    }
+
+    @Test("64 readers at once: one makes the page, all get it; a failure is shared, and the next reader tries again")
+    func madeOnceForReadersAtOnce() async throws {
+        let cache = PageCache<String>(ttl: .seconds(60))
+        let (pages, made) = try await askedAtOnce(cache, "R-1", readers: 64)
+        #expect(made == 1)
         #expect(pages == Array(repeating: "page 1", count: 64))
         #expect(cache.cached("R-1") == "page 1")
 
@@ -79,20 +86,8 @@ struct PageCacheTests {
     @Test("with two uses, readers asking at once count: the page they shared is kept")
     func readersAtOnceCount() async throws {
         let cache = PageCache<String>(ttl: .seconds(60), minUses: 2)
-        let made = Count()
-        let pages = try await withThrowingTaskGroup(of: String.self) { group in
-            for _ in 0..<8 {
-                group.addTask {
-                    try await cache.value("R-1") {
-                        let n = made.next()
-                        try await Task.sleep(for: .milliseconds(200))
-                        return "page \(n)"
-                    }
-                }
-            }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(made.value.withLock { $0 } == 1)
+        let (pages, made) = try await askedAtOnce(cache, "R-1", readers: 8)
+        #expect(made == 1)
         #expect(pages == Array(repeating: "page 1", count: 8))
         #expect(cache.cached("R-1") == "page 1")
     }
