@@ -213,6 +213,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             path: "Tests/HallKitTests",
             swiftSettings: swiftSettings

@@ -203,7 +203,7 @@ public enum HallServiceMain {
         router.middlewares.add(ProblemMiddleware<HallRequestContext>())
         router.middlewares.add(MethodNotAllowedMiddleware<HallRequestContext>())
         router.middlewares.add(NulCharacterMiddleware<HallRequestContext>())
-        router.middlewares.add(MetricsMiddleware<HallRequestContext>())
+        router.middlewares.add(RequestMetricsMiddleware<HallRequestContext>())
         router.middlewares.add(BearerAuthMiddleware(authority: authority))
         if !definition.publicLookups.isEmpty {
             router.middlewares.add(
