@@ -74,3 +74,28 @@ extension IntakeAPITests {
         }
     }
 }
+
+extension IntakeAPITests {
+    /// A case looked up in a group (one statement joining every table over the group's cases) is
+    /// the record `case_status_record` gives it alone, key for key: with and without the
+    /// documents' texts, and when the group asks for it twice beside a code that finds nothing.
+    func expectGroupedAsAlone(_ database: ScratchDatabase, receipt: String, idNumber: String, sourceLocation: SourceLocation = #_sourceLocation)
+        async throws
+    {
+        let store = try store(database)
+        func object(_ answer: Result<String?, any Error>) throws -> NSDictionary? {
+            try answer.get().map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! NSDictionary }
+        }
+        let withTexts = CaseLookup(receiptCode: receipt, idNumber: idNumber, texts: true)
+        let withoutTexts = CaseLookup(receiptCode: receipt, idNumber: idNumber, texts: false)
+        let alone = try object(try #require(await store.caseRecords([withTexts]).first))
+        let aloneWithoutTexts = try object(try #require(await store.caseRecords([withoutTexts]).first))
+        #expect(alone != nil, "the case is found", sourceLocation: sourceLocation)
+        let grouped = try await store.caseRecords([withoutTexts, CaseLookup(receiptCode: "NO-SUCH-CODE", idNumber: idNumber, texts: true), withTexts])
+            .map(object)
+        #expect(grouped.count == 3, sourceLocation: sourceLocation)
+        #expect(grouped[0] == aloneWithoutTexts, "without texts, in a group: \(String(describing: grouped[0]))", sourceLocation: sourceLocation)
+        #expect(grouped[1] == nil, sourceLocation: sourceLocation)
+        #expect(grouped[2] == alone, "with texts, in a group: \(String(describing: grouped[2]))", sourceLocation: sourceLocation)
+    }
+}

@@ -300,6 +300,7 @@ extension IntakeAPITests {
             let published = try records.map { try EventEnvelope.decode(from: $0.value) }.filter { $0.type == ApplicationSupplemented.eventType }
             #expect(published.count == 1)
             #expect(try published.first?.payload(as: ApplicationSupplemented.self).receiptCode == receipt)
+            try await expectGroupedAsAlone(database, receipt: receipt, idNumber: idNumber)
         }
     }
 
@@ -543,6 +544,7 @@ extension IntakeAPITests {
                 let (status, problem) = try await get(client, "/v1/decisions?\(query)")
                 #expect(status == .badRequest && problem["field"] == .string(field), "\(query): \(problem)")
             }
+            try await expectGroupedAsAlone(database, receipt: receipt, idNumber: idNumber)
         }
     }
 
@@ -669,6 +671,7 @@ extension IntakeAPITests {
             #expect(tracked["timeline"]?.arrayValue?.first { $0["event"] == "opinion-given" }?["detail"] == "approve")
             let text = "\(tracked)"
             #expect(!text.contains("officer-1") && !text.contains("chief-1"), "no staff names in the applicant's view")
+            try await expectGroupedAsAlone(database, receipt: receipt, idNumber: idNumber)
         }
     }
 }

@@ -105,6 +105,7 @@ extension IntakeAPITests {
             #expect(try await outboxCount(database, "intake.application.green-channel-granted") == 1)
             (status, problem) = try await post(client, path, token: tokens.admin, grant.replacingOccurrences(of: "4号", with: "5号"))
             #expect(status == .conflict && problem["field"] == "reference")
+            try await expectGroupedAsAlone(database, receipt: receipt, idNumber: idNumber)
         }
     }
 
@@ -177,6 +178,7 @@ extension IntakeAPITests {
             #expect(issued["handover"]?["collectedBy"] == "agent" && issued["handover"]?["agentId"] == "agent-zhou")
             // Nothing left for an agent to do.
             #expect(try await post(client, path, token: tokens.admin, assign).0 == .conflict)
+            try await expectGroupedAsAlone(database, receipt: receipt, idNumber: idNumber)
         }
     }
 

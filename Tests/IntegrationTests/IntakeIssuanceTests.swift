@@ -106,6 +106,8 @@ extension IntakeAPITests {
                 try await publishCoordinatorEvent(
                     completed(secondReceipt, outcome: .denied), caseId: secondCase, key: secondCase, namespace: database.schema), database)
             #expect(try await post(client, "/v1/applications/\(secondReceipt)/handover", token: tokens.clerk, "{}").1["status"] == "issued")
+            try await expectGroupedAsAlone(database, receipt: receipt, idNumber: idNumber)
+            try await expectGroupedAsAlone(database, receipt: secondReceipt, idNumber: idNumber)
         }
     }
 }

@@ -29,11 +29,13 @@ extension PostgresConnection {
     /// Runs a query and returns its rows; throws ``DatabaseConnectionLost`` instead of waiting
     /// forever when the connection closes first.
     @discardableResult
-    public func run(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> HallRows {
+    public func run(
+        _ query: PostgresQuery, arrays: PreparedStatements.ArrayStatements = .unnamed, logger: Logger, file: String = #fileID, line: Int = #line
+    ) async throws -> HallRows {
         // Completed by whichever comes first, the query's answer or the connection's close (a
         // promise ignores a second completion).
         let answer = eventLoop.makePromise(of: HallRows.self)
-        let candidate = PreparedStatements.shared.id(of: query)
+        let candidate = PreparedStatements.shared.id(of: query, arrays: arrays)
         guard let (watch, name) = ConnectionWatch.shared.watch(self, statement: candidate, onClose: { answer.fail(DatabaseConnectionLost(sql: query.sql)) }) else {
             answer.fail(DatabaseConnectionLost(sql: query.sql))
             throw DatabaseConnectionLost(sql: query.sql)
@@ -76,9 +78,11 @@ extension PostgresClient {
     /// Runs one query on a pooled connection, outside any transaction, and returns all its rows
     /// (collected before the connection goes back to the pool).
     @discardableResult
-    public func run(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> CollectedRows {
+    public func run(
+        _ query: PostgresQuery, arrays: PreparedStatements.ArrayStatements = .unnamed, logger: Logger, file: String = #fileID, line: Int = #line
+    ) async throws -> CollectedRows {
         try await withConnection { connection in
-            CollectedRows(rows: try await connection.run(query, logger: logger, file: file, line: line).collectAll())
+            CollectedRows(rows: try await connection.run(query, arrays: arrays, logger: logger, file: file, line: line).collectAll())
         }
     }
 

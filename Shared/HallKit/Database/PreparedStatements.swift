@@ -29,6 +29,14 @@ import Synchronization
 /// (``ConnectionWatch`` keeps the names per connection); after a few renames the statement runs
 /// unnamed on that connection.
 public final class PreparedStatements: Sendable {
+    /// How a statement given arrays runs: unnamed (planned for the arrays it is given, the
+    /// default), or prepared like any other — for a statement whose planning costs more than a
+    /// generic plan loses, such as a join of many tables over a few rows.
+    public enum ArrayStatements: Sendable {
+        case unnamed
+        case prepared
+    }
+
     /// The process's registry.
     public static let shared = PreparedStatements()
 
@@ -59,10 +67,11 @@ public final class PreparedStatements: Sendable {
     /// A statement given arrays (a batch's values, `unnest(\(values)::text[])`) runs unnamed: it
     /// is executed once for many rows, so planning it costs little, and a plan kept for it would be
     /// PostgreSQL's generic plan once it has run five times, which counts every array as ten
-    /// elements (accepting applications in groups measured 20-35 % slower prepared).
-    func id(of query: PostgresQuery) -> Int? {
+    /// elements (accepting applications in groups measured 20-35 % slower prepared). A caller
+    /// whose statement is dear to plan and whose arrays are short says so (`arrays: .prepared`).
+    func id(of query: PostgresQuery, arrays: ArrayStatements = .unnamed) -> Int? {
         guard isEnabled, Self.isPreparable(query.sql), let types = BindingTypes.of(query.binds),
-            !types.contains(where: { $0.knownSQLName?.hasSuffix("[]") == true })
+            arrays == .prepared || !types.contains(where: { $0.knownSQLName?.hasSuffix("[]") == true })
         else { return nil }
         let key = Key(sql: query.sql, types: types)
         return ids.withLock { ids in
