@@ -83,8 +83,16 @@ extension IntakeAPITests {
         async throws
     {
         let store = try store(database)
+        // The timeline's entries in any order: the service sorts them (neither statement orders them).
         func object(_ answer: Result<String?, any Error>) throws -> NSDictionary? {
-            try answer.get().map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! NSDictionary }
+            try answer.get().map {
+                let record = NSMutableDictionary(dictionary: try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])
+                if let timeline = record["timeline"] as? [Any] {
+                    record["timeline"] = try timeline.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
+                        .sorted()
+                }
+                return record
+            }
         }
         let withTexts = CaseLookup(receiptCode: receipt, idNumber: idNumber, texts: true)
         let withoutTexts = CaseLookup(receiptCode: receipt, idNumber: idNumber, texts: false)
